@@ -1,0 +1,95 @@
+/**
+ * Builds the published protocol test vectors (shared/vectors/v1.json and the examples in
+ * docs/protocol.md) from the real codecs and the published test keys. Ed25519 signing is
+ * deterministic, so the bytes are stable; tests regenerate and compare.
+ */
+import {
+  ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_TIME_SET, ACT_UNLOCK, ACTOR_COURIER, BOLT_LOCKED, BOLT_UNLOCKED, CRED_HASH_CHAIN, DOOR_CLOSED,
+  EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, RC_OK, SRC_REVEAL, ST_CAMERA_OK, ST_TIME_TRUSTED,
+  asciiBytes, barcodeCommitment, buildHashChain, encodeEvent, encodeReveal, encodeStatus, eventHash, fromHex, keyIdOf, toHex,
+  type Grant, type LockEvent
+} from '@keyway/shared';
+import { signCommand, signerFromSeed } from '@keyway/shared/node';
+
+/** Published test keys: never use them outside tests. */
+export const TEST_RELAY_SEED = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
+export const TEST_RELAY_SEED_2 = fromHex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb');
+export const TEST_DEVICE_ID = fromHex('0123456789abcdef');
+export const TEST_NONCE = fromHex('a1a2a3a4a5a6a7a8');
+export const TEST_CHAIN_SEED = fromHex('c0ffee00000000000000000000000000000000000000000000000000000000ee');
+export const T0 = 1_800_000_000; // 2027-01-15T08:00:00Z
+
+export interface Vector {
+  name: string;
+  description: string;
+  hex: string;
+  [extra: string]: unknown;
+}
+
+export function buildVectors(): Vector[] {
+  const relay = signerFromSeed(TEST_RELAY_SEED);
+  const relay2 = signerFromSeed(TEST_RELAY_SEED_2);
+  const chain = buildHashChain(TEST_CHAIN_SEED, TEST_DEVICE_ID, 7, 3);
+  const grant: Grant = {
+    grantId: 7,
+    kind: GRANT_COURIER,
+    flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE,
+    notBefore: T0,
+    notAfter: T0 + 4 * 3600,
+    maxUses: 3,
+    relockAfter: 30,
+    tzOffset: 60,
+    schedule: [{ days: 0b0001010, start: 12 * 60, end: 13 * 60 }],
+    credential: { type: CRED_HASH_CHAIN, commitment: chain[3], length: 3 },
+    actorRef: 4242
+  };
+  const unlock = signCommand(relay, {
+    deviceId: TEST_DEVICE_ID, action: ACT_UNLOCK, notBefore: T0, notAfter: T0 + 60, counter: 1,
+    payload: { grantId: 0, actorKind: ACTOR_COURIER, actorRef: 4242, flags: FLAG_CAMERA_REQUIRED, relockAfter: 30 }
+  });
+  const grantPut = signCommand(relay, {
+    deviceId: TEST_DEVICE_ID, action: ACT_GRANT_PUT, notBefore: T0, notAfter: T0 + 3600, counter: 2, payload: grant
+  });
+  const timeSet = signCommand(relay, {
+    deviceId: TEST_DEVICE_ID, action: ACT_TIME_SET, notBefore: T0, notAfter: T0 + 60, counter: 3, nonce: TEST_NONCE,
+    payload: { time: T0 + 5 }
+  });
+  const rotate = signCommand(relay, {
+    deviceId: TEST_DEVICE_ID, action: ACT_KEY_ROTATE, notBefore: T0, notAfter: T0 + 86400, counter: 4,
+    payload: { newKeyId: relay2.keyId, newKey: relay2.publicKey, retireKeyId: relay.keyId }
+  });
+  const reveal = encodeReveal({ deviceId: TEST_DEVICE_ID, grantId: 7, value: chain[2] });
+  const e1: LockEvent = {
+    deviceId: TEST_DEVICE_ID, seq: 1, time: T0 + 10, type: EV_OPERATION, code: RC_OK, ref: 7, actorKind: ACTOR_COURIER,
+    actorRef: 4242, prevHash: new Uint8Array(32), data: new Uint8Array([ACT_UNLOCK, SRC_REVEAL])
+  };
+  const e1bytes = encodeEvent(e1);
+  const e2: LockEvent = {
+    deviceId: TEST_DEVICE_ID, seq: 2, time: T0 + 11, type: EV_STATE, code: 0, ref: 0, actorKind: 0, actorRef: 0,
+    prevHash: eventHash(e1bytes), data: new Uint8Array([BOLT_UNLOCKED, DOOR_CLOSED])
+  };
+  const status = encodeStatus({
+    deviceId: TEST_DEVICE_ID, bolt: BOLT_LOCKED, door: DOOR_CLOSED, flags: ST_TIME_TRUSTED | ST_CAMERA_OK, time: T0,
+    nonce: TEST_NONCE, replayHigh: 4, logSeq: 2, logHead: eventHash(encodeEvent(e2)), battery: 5900, grants: 1,
+    firmware: asciiBytes('0.1.0')
+  });
+  return [
+    { name: 'relay-key', description: 'Test relay key 1: seed (RFC 8032 test 1 secret), public key, key id.', hex: toHex(relay.publicKey),
+      seed: toHex(TEST_RELAY_SEED), keyId: relay.keyId },
+    { name: 'relay-key-2', description: 'Test relay key 2 (RFC 8032 test 2 secret), target of the rotation example.', hex: toHex(relay2.publicKey),
+      seed: toHex(TEST_RELAY_SEED_2), keyId: relay2.keyId, keyIdCheck: keyIdOf(relay2.publicKey) },
+    { name: 'command-unlock', description: 'UNLOCK for device 0123456789abcdef, counter 1, camera required, signed by relay-key.', hex: toHex(unlock) },
+    { name: 'command-grant-put', description: 'GRANT_PUT of courier grant 7 with a 3-link hash chain, counter 2.', hex: toHex(grantPut) },
+    { name: 'command-time-set', description: 'TIME_SET bound to the lock challenge a1a2a3a4a5a6a7a8, counter 3.', hex: toHex(timeSet) },
+    { name: 'command-key-rotate', description: 'KEY_ROTATE to relay-key-2 retiring relay-key, counter 4.', hex: toHex(rotate) },
+    { name: 'hash-chain', description: 'Chain for grant 7: values[0] = seed … values[3] = tip committed in the grant.', hex: toHex(chain[3]),
+      values: chain.map(toHex) },
+    { name: 'reveal', description: 'First at-door reveal for grant 7: discloses values[2], whose step is the tip.', hex: toHex(reveal) },
+    { name: 'event-1', description: 'First log record: courier unlocked through a reveal on grant 7.', hex: toHex(e1bytes), hash: toHex(eventHash(e1bytes)) },
+    { name: 'event-2', description: 'Second record: state after unlocking; prevHash = hash(event-1).', hex: toHex(encodeEvent(e2)),
+      hash: toHex(eventHash(encodeEvent(e2))) },
+    { name: 'status', description: 'Status: locked, door closed, trusted time, camera ok, log head = hash(event-2).', hex: toHex(status) },
+    { name: 'barcode', description: 'Parcel commitment for tracking number "1Z999AA10123456784" on the test device.',
+      hex: toHex(barcodeCommitment(TEST_DEVICE_ID, '1Z999AA10123456784')) }
+  ];
+}

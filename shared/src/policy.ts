@@ -1,0 +1,45 @@
+/**
+ * What the lock demands of each action's validity window and freshness
+ * (docs/protocol.md §3.3). The relay signs within these limits; the lock enforces them.
+ */
+import {
+  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK
+} from './protocol/constants';
+import type { ValidityPolicy } from './validity';
+
+/** Seconds the relay's and the lock's clocks may disagree before commands are refused. */
+export const MAX_CLOCK_SKEW = 90;
+
+export interface ActionPolicy extends ValidityPolicy {
+  /** The command must carry the lock's current challenge nonce. */
+  nonceRequired: boolean;
+}
+
+const MINUTE = 60;
+const DAY = 86400;
+
+function p(maxSpan: number, nonceRequired: boolean): ActionPolicy {
+  return { maxSkew: MAX_CLOCK_SKEW, maxSpan: maxSpan, nonceRequired: nonceRequired };
+}
+
+/** Policy for an action, or null when the action is unknown. */
+export function actionPolicy(action: number): ActionPolicy | null {
+  switch (action) {
+    case ACT_UNLOCK:
+    case ACT_UNLATCH:
+    case ACT_LOCK:
+      return p(5 * MINUTE, false);
+    case ACT_GRANT_PUT:
+      return p(2 * DAY, false);
+    case ACT_GRANT_REVOKE:
+      return p(30 * DAY, false);
+    case ACT_KEY_ROTATE:
+      return p(7 * DAY, false);
+    case ACT_TIME_SET:
+      return p(2 * MINUTE, true);
+    case ACT_ALARM_CLEAR:
+      return p(5 * MINUTE, false);
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Lock status (docs/protocol.md §7): published retained on the state topic at connect
+ * and on every change; carries the current challenge nonce the relay binds
+ * time-setting commands to. The offline marker is the MQTT last will.
+ */
+import { type Infer, fixedBytes, message, ranged, struct, u16, u32, u8, varBytes } from '../schema';
+import {
+  DEVICE_ID_LENGTH, HASH_LENGTH, MAX_FIRMWARE_VERSION, NONCE_LENGTH, PROTOCOL_VERSION, TAG_OFFLINE, TAG_STATUS
+} from './constants';
+
+export const statusBody = struct([
+  ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
+  ['bolt', ranged(u8, 0, 6)],
+  ['door', ranged(u8, 0, 2)],
+  ['flags', u8],
+  ['time', u32],
+  ['nonce', fixedBytes(NONCE_LENGTH)],
+  ['replayHigh', u32],
+  ['logSeq', u32],
+  ['logHead', fixedBytes(HASH_LENGTH)],
+  ['battery', u16],
+  ['grants', u8],
+  ['firmware', varBytes(MAX_FIRMWARE_VERSION)]
+] as const);
+
+export type LockStatus = Infer<typeof statusBody.fields>;
+
+export const statusCodec = message(TAG_STATUS, PROTOCOL_VERSION, statusBody);
+
+export const offlineBody = struct([
+  ['deviceId', fixedBytes(DEVICE_ID_LENGTH)]
+] as const);
+
+export type OfflineMarker = Infer<typeof offlineBody.fields>;
+
+export const offlineCodec = message(TAG_OFFLINE, PROTOCOL_VERSION, offlineBody);
+
+export function encodeStatus(s: LockStatus): Uint8Array {
+  return statusCodec.encode(s);
+}
+
+export function decodeStatus(bytes: Uint8Array): LockStatus {
+  return statusCodec.decode(bytes);
+}
