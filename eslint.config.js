@@ -31,13 +31,13 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE rule 1).' }]
     }
   },
   {
-    files: ['shared/src/**/*.ts', 'firmware/src/**/*.ts'],
+    files: ['shared/src/**/*.ts', 'firmware/src/**/*.ts', 'hardware/src/sim/**/*.ts'],
     rules: {
       'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE rule 1).' }, ...espruinoSyntax],
       'no-restricted-globals': ['error', ...espruinoGlobals],

@@ -44,6 +44,7 @@ export const RC_NOT_PROVISIONED = 56;
 export const RC_STORAGE_FAILURE = 57;
 export const RC_KEY_STORE_FULL = 58;
 export const RC_LAST_KEY = 59;
+export const RC_BAD_KEY = 60;
 
 // Alarm codes (event code of ALARM events).
 export const AL_JAM = 1;

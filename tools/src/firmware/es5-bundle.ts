@@ -39,10 +39,7 @@ function keywayResolver(): Plugin {
   return {
     name: 'keyway-ts',
     resolveId(source, importer) {
-      if (source.startsWith('@keyway/')) {
-        const pkg = source.slice('@keyway/'.length);
-        return path.join(REPO_ROOT, pkg, 'src', 'index.ts');
-      }
+      if (source.startsWith('@keyway/')) return resolveWorkspaceExport(source);
       if (!importer) return path.resolve(REPO_ROOT, source);
       if (!(source.startsWith('./') || source.startsWith('../') || path.isAbsolute(source))) {
         this.error('lock code may only import relative files and @keyway packages, not "' + source + '" (from ' + importer + ')');
@@ -80,6 +77,18 @@ function keywayResolver(): Plugin {
       return { code: out.outputText, map: null };
     }
   };
+}
+
+/** Maps `@keyway/<pkg>[/<sub>]` through that workspace package's `exports` map. */
+function resolveWorkspaceExport(source: string): string {
+  const rest = source.slice('@keyway/'.length);
+  const slash = rest.indexOf('/');
+  const pkg = slash < 0 ? rest : rest.slice(0, slash);
+  const sub = slash < 0 ? '.' : './' + rest.slice(slash + 1);
+  const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, pkg, 'package.json'), 'utf8')) as { exports?: Record<string, string> };
+  const target = manifest.exports && manifest.exports[sub];
+  if (!target) throw new Error('no export "' + sub + '" in @keyway/' + pkg);
+  return path.join(REPO_ROOT, pkg, target);
 }
 
 export async function bundleEs5(options: Es5BundleOptions): Promise<Es5Bundle> {

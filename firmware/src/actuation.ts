@@ -1,0 +1,174 @@
+/**
+ * Moving the bolt on behalf of a request (SPEC flow 1, §4–§5): evidence first (camera
+ * trigger, acknowledgement, pre-roll), then the commit hook (spend the credential), then
+ * the motor under the bolt state machine, then the OPERATION event and relock scheduling.
+ * Fail-secure on evidence: no acknowledgement, no movement, a CAMERA_FAILURE denial.
+ */
+import {
+  ACT_LOCK, AL_CAMERA_FAULT, AL_JAM, AL_MOTOR_FAULT, BOLT_UNKNOWN, BOLT_UNLOCKED, EV_CAMERA, EV_OPERATION, RC_BUSY, RC_CAMERA_FAILURE,
+  RC_DOOR_OPEN, RC_JAM, RC_MOTOR_FAULT, RC_OK
+} from '@keyway/shared';
+import { isMoving, startMove, stepBolt, stopBolt } from './bolt-machine';
+import type { Lock, MoveRequest } from './lock-state';
+import { alarm, emit, publishStatus, stateEvent } from './reporting';
+
+/** `done(result, moved)`: moved is true when the motor ran and an OPERATION event records it. */
+export type ActuationDone = (result: number, moved: boolean) => void;
+
+export function actuate(lock: Lock, req: MoveRequest, done: ActuationDone): void {
+  if (lock.acting || isMoving(lock.bolt)) {
+    done(RC_BUSY, false);
+    return;
+  }
+  if (req.target > 0 && lock.doorOpen) {
+    done(RC_DOOR_OPEN, false);
+    return;
+  }
+  lock.acting = true;
+  publishStatus(lock);
+  if (!req.camera) {
+    commitAndMove(lock, req, done);
+    return;
+  }
+  captureEvidence(lock, function (ok: boolean) {
+    emit(lock, EV_CAMERA, ok ? RC_OK : RC_CAMERA_FAILURE, lock.log ? lock.log.seq + 1 : 0, req.actorKind, req.actorRef, []);
+    if (!ok) {
+      if (lock.cameraOk) alarm(lock, AL_CAMERA_FAULT, req.ref, []);
+      lock.cameraOk = false;
+      lock.acting = false;
+      publishStatus(lock);
+      done(RC_CAMERA_FAILURE, false);
+      return;
+    }
+    lock.cameraOk = true;
+    lock.ports.timers.setTimeout(function () {
+      commitAndMove(lock, req, done);
+    }, lock.opt.prerollMs);
+  });
+}
+
+/** Pulses the trigger and waits for the camera's acknowledgement edge. */
+function captureEvidence(lock: Lock, cb: (ok: boolean) => void): void {
+  const t = lock.ports.timers;
+  const hw = lock.ports.hw;
+  let finished = false;
+  let timer = 0;
+  lock.cameraWaiter = function () {
+    if (finished) return;
+    finished = true;
+    lock.cameraWaiter = null;
+    t.clearTimeout(timer);
+    cb(true);
+  };
+  hw.cameraTrigger(true);
+  t.setTimeout(function () {
+    hw.cameraTrigger(false);
+  }, lock.opt.cameraPulseMs);
+  timer = t.setTimeout(function () {
+    if (finished) return;
+    finished = true;
+    lock.cameraWaiter = null;
+    cb(false);
+  }, lock.opt.cameraAckTimeoutMs);
+}
+
+function commitAndMove(lock: Lock, req: MoveRequest, done: ActuationDone): void {
+  if (req.commit) {
+    const c = req.commit();
+    if (c !== RC_OK) {
+      lock.acting = false;
+      publishStatus(lock);
+      done(c, false);
+      return;
+    }
+  }
+  moveBolt(lock, req, function (result: number) {
+    lock.acting = false;
+    emit(lock, EV_OPERATION, result, req.ref, req.actorKind, req.actorRef, [req.action, req.source]);
+    if (result === RC_OK && req.target < 0) scheduleRelock(lock, req);
+    done(result, true);
+  });
+}
+
+/** Runs the bolt state machine with a tick timer until it reports a result. */
+export function moveBolt(lock: Lock, req: MoveRequest, done: (result: number) => void): void {
+  const hw = lock.ports.hw;
+  const t = lock.ports.timers;
+  const started = startMove(lock.bolt, req.target, t.millis(), hw.boltSwitches());
+  if (started !== RC_OK) {
+    done(started);
+    return;
+  }
+  if (!isMoving(lock.bolt)) {
+    stateEvent(lock);
+    done(RC_OK);
+    return;
+  }
+  lock.move = req;
+  lock.moveDone = done;
+  hw.motor(lock.bolt.drive);
+  stateEvent(lock);
+  tick(lock);
+}
+
+function tick(lock: Lock): void {
+  const hw = lock.ports.hw;
+  const t = lock.ports.timers;
+  lock.tickTimer = 0;
+  const before = lock.bolt.drive;
+  const step = stepBolt(lock.bolt, t.millis(), hw.boltSwitches(), hw.motorCurrent(), lock.opt.motor);
+  if (lock.bolt.drive !== before) hw.motor(lock.bolt.drive);
+  if (step.result < 0) {
+    lock.tickTimer = t.setTimeout(function () {
+      tick(lock);
+    }, lock.opt.tickMs);
+    return;
+  }
+  hw.motor(0);
+  const done = lock.moveDone;
+  lock.moveDone = null;
+  lock.move = null;
+  lock.jammed = step.result === RC_JAM;
+  if (step.result === RC_JAM) alarm(lock, AL_JAM, 0, [lock.bolt.phase]);
+  if (step.result === RC_MOTOR_FAULT) alarm(lock, AL_MOTOR_FAULT, 0, [hw.boltSwitches()]);
+  stateEvent(lock);
+  if (done) done(step.result);
+}
+
+/** Stops the motor now, whatever is happening (used on shutdown and faults). */
+export function emergencyStop(lock: Lock): void {
+  if (lock.tickTimer) lock.ports.timers.clearTimeout(lock.tickTimer);
+  lock.tickTimer = 0;
+  stopBolt(lock.bolt, lock.ports.hw.boltSwitches());
+  lock.ports.hw.motor(0);
+}
+
+/** After an unlock: relock when the door closes (if asked) or after relockAfter seconds. */
+function scheduleRelock(lock: Lock, req: MoveRequest): void {
+  cancelRelock(lock);
+  lock.relockOnClose = req.relockOnClose;
+  const secs = req.relockAfter > 0 ? req.relockAfter : lock.opt.relockDefaultS;
+  lock.relockTimer = lock.ports.timers.setTimeout(function () {
+    lock.relockTimer = 0;
+    if (lock.doorOpen) return; // the door monitor relocks on close
+    autoLock(lock);
+  }, secs * 1000);
+}
+
+export function cancelRelock(lock: Lock): void {
+  if (lock.relockTimer) lock.ports.timers.clearTimeout(lock.relockTimer);
+  lock.relockTimer = 0;
+}
+
+/** Automatic relock (actor AUTO): after an unlock, and at boot for a bolt found open or in between. */
+export function autoLock(lock: Lock): void {
+  if (lock.bolt.phase !== BOLT_UNLOCKED && lock.bolt.phase !== BOLT_UNKNOWN) return;
+  cancelRelock(lock);
+  lock.relockOnClose = false;
+  actuate(lock, {
+    target: 1, camera: false, actorKind: 7, actorRef: 0, ref: 0, source: 4, action: ACT_LOCK, relockAfter: 0,
+    relockOnClose: false, commit: null
+  }, function () {
+    // The OPERATION event records the outcome; a jam raised its alarm.
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * Composition root of the lock (issue 3): loads persistent state (config, replay window,
+ * grants, log), re-reads the bolt from its switches, wires the hardware, starts the
+ * watchdog and the relay link. `createLock` builds without side effects on hardware;
+ * `startLock` switches it on.
+ */
+import { EV_BOOT, asciiBytes, initialReplayState, toHex } from '@keyway/shared';
+import { setSha512Native, setFieldNatives } from '@keyway/shared';
+import type { BoardProfile } from './board';
+import { initialBolt, phaseFromSwitches } from './bolt-machine';
+import { connect, disconnect } from './connectivity';
+import { setCrc32Native } from '@keyway/shared';
+import { onButton, onDoorChange } from './door-watch';
+import { onScan } from './door-entry';
+import { openEventLog } from './event-log';
+import { openGrantStore } from './grant-store';
+import { DEFAULT_OPTIONS, type Lock, type LockOptions } from './lock-state';
+import { initialLockout } from './lockout';
+import { ensureStateOwner, loadConfig, loadReplay, newNonce } from './persistence';
+import type { Ports } from './ports';
+import { emergencyStop, autoLock } from './actuation';
+import { emit, publishStatus, reportStorageRecovery, stateEvent } from './reporting';
+
+export function mergeOptions(over: Partial<LockOptions> | null): LockOptions {
+  const o: any = {};
+  const d: any = DEFAULT_OPTIONS;
+  const keys = ['firmwareVersion', 'eventCapacity', 'tickMs', 'motor', 'cameraAckTimeoutMs', 'cameraPulseMs', 'prerollMs',
+    'relockDefaultS', 'relockAfterCloseMs', 'doorAjarS', 'verifyBudgetMs', 'keepAliveS', 'maxQueuedCommands', 'watchdogS',
+    'timeJumpMaxS', 'lowBatteryMv', 'installModeS'];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    o[k] = over && (over as any)[k] !== undefined ? (over as any)[k] : d[k];
+  }
+  return o as LockOptions;
+}
+
+export function createLock(ports: Ports, board: BoardProfile, over: Partial<LockOptions> | null): Lock {
+  if (ports.natives.sha512) setSha512Native(ports.natives.sha512);
+  if (ports.natives.crc32) setCrc32Native(ports.natives.crc32);
+  if (ports.natives.convolve) setFieldNatives({ convolve: ports.natives.convolve });
+  const opt = mergeOptions(over);
+  const cfg = loadConfig(ports.storage);
+  if (cfg.config) ensureStateOwner(ports.storage, cfg.config.deviceId);
+  const rp = loadReplay(ports.storage);
+  const grants = openGrantStore(ports.storage);
+  const config = cfg.config;
+  const lock: Lock = {
+    ports: ports, board: board, opt: opt, config: config, configRec: cfg.rec,
+    deviceHex: config ? toHex(config.deviceId) : '',
+    replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants,
+    log: config ? openEventLog(ports.storage, config.deviceId, opt.eventCapacity) : null,
+    bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, nonce: new Uint8Array(8),
+    lockout: initialLockout(), cameraOk: true, jammed: false, installUntil: 0, buttonAt: -1, verifying: false, commandQueue: [],
+    acting: false, moveDone: null, move: null, tickTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
+    cameraWaiter: null, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
+    stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
+    recovered: cfg.recovered || rp.recovered || grants.recovered
+  };
+  newNonce(lock);
+  return lock;
+}
+
+/** Switches the lock on: motor off, watchers, watchdog, boot events, relay link. */
+export function startLock(lock: Lock, resetCause: number): void {
+  const hw = lock.ports.hw;
+  hw.motor(0);
+  lock.ports.watchdog.enable(lock.opt.watchdogS);
+  const kick = function () {
+    lock.ports.watchdog.kick();
+    lock.ports.timers.setTimeout(kick, 1000);
+  };
+  kick();
+  hw.onDoor(function (open: boolean) {
+    onDoorChange(lock, open);
+  });
+  hw.onButton(function (pressed: boolean) {
+    onButton(lock, pressed);
+  });
+  hw.onCameraAck(function () {
+    if (lock.cameraWaiter) lock.cameraWaiter();
+  });
+  if (lock.ports.scanner) {
+    lock.ports.scanner.onLine(function (line: string) {
+      onScan(lock, line);
+    });
+  }
+  if (!lock.config) {
+    lock.ports.log('not provisioned: waiting on the provisioning console');
+    return;
+  }
+  emit(lock, EV_BOOT, resetCause, 0, 0, 0, asciiBytes(lock.opt.firmwareVersion));
+  reportStorageRecovery(lock, lock.recovered);
+  lock.bolt.phase = phaseFromSwitches(hw.boltSwitches());
+  stateEvent(lock);
+  // A bolt found retracted with the door closed after a reboot is relocked (fail secure).
+  if (!lock.doorOpen) autoLock(lock);
+  publishStatus(lock);
+  connect(lock);
+}
+
+export function stopLock(lock: Lock): void {
+  emergencyStop(lock);
+  disconnect(lock);
+}

@@ -1,0 +1,63 @@
+/**
+ * The lock's link to the relay (issue 3): Wi-Fi join where the board has it, then the MQTT
+ * session with the lock's own credentials, last will = offline marker, command topic at
+ * QoS 1. On every (re)connect it republishes its status and flushes queued events in order.
+ */
+import {
+  KIND_COMMAND, KIND_REVEAL, SRC_REVEAL, commandTopic, messageKind, offlineCodec, stateTopic, utf8Decode
+} from '@keyway/shared';
+import { onCommandBytes } from './command-handler';
+import { onReveal } from './door-entry';
+import type { Lock } from './lock-state';
+import { createMqttClient, mqttStart, mqttStop } from './mqtt/mqtt-client';
+import { flushEvents, publishStatus } from './reporting';
+
+export function randomUnit(lock: Lock): number {
+  const b = lock.ports.random(2);
+  return ((b[0] << 8) | b[1]) / 65536;
+}
+
+export function connect(lock: Lock): void {
+  const cfg = lock.config;
+  const net = lock.ports.net;
+  if (!cfg || !net || lock.mqtt) return;
+  const start = function () {
+    const m = createMqttClient(net, lock.ports.timers, function () {
+      return randomUnit(lock);
+    }, {
+      host: utf8Decode(cfg.mqttHost), port: cfg.mqttPort, tls: cfg.mqttTls === 1,
+      clientId: lock.deviceHex, username: utf8Decode(cfg.mqttUser), password: utf8Decode(cfg.mqttPass),
+      keepAlive: lock.opt.keepAliveS, willTopic: stateTopic(lock.deviceHex), willPayload: offlineCodec.encode({ deviceId: cfg.deviceId }),
+      subscribe: commandTopic(lock.deviceHex), maxPacket: 1024, retryMs: 5000, backoffMinMs: 1000, backoffMaxMs: 60000
+    }, function (_topic: string, payload: Uint8Array) {
+      onCommandTopic(lock, payload);
+    }, function () {
+      lock.sendingSeq = 0;
+      publishStatus(lock);
+      flushEvents(lock);
+    }, function () {
+      // Offline: events stay queued in flash; grants keep working.
+    });
+    lock.mqtt = m;
+    mqttStart(m);
+  };
+  if (cfg.wifiSsid.length > 0) {
+    net.join(utf8Decode(cfg.wifiSsid), utf8Decode(cfg.wifiPass), function (err: string | null) {
+      if (err) lock.ports.log('wifi: ' + err);
+      start();
+    });
+  } else start();
+}
+
+export function disconnect(lock: Lock): void {
+  if (lock.mqtt) mqttStop(lock.mqtt);
+  lock.mqtt = null;
+}
+
+/** Routes a message from the command topic by its tag; anything else is dropped. */
+export function onCommandTopic(lock: Lock, payload: Uint8Array): void {
+  const kind = messageKind(payload);
+  if (kind === KIND_COMMAND) onCommandBytes(lock, payload);
+  else if (kind === KIND_REVEAL) onReveal(lock, payload, SRC_REVEAL);
+  else lock.ports.log('dropped a message with an unknown tag');
+}

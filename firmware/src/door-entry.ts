@@ -1,0 +1,144 @@
+/**
+ * Entry at the door without a signature (protocol §5): a reveal of the next hash-chain
+ * value of a staged grant (from the relay over MQTT, or scanned as a `KW1:` code when the
+ * network is down), or a parcel barcode for a parcel box. One hash, a constant-time
+ * compare, then the evidence-first unlock. Bad credentials count towards the lockout.
+ */
+import {
+  ACT_UNLOCK, ACTOR_COURIER, ACTOR_GUEST, ACTOR_PARCEL, ACTOR_SERVICE, AL_REPEATED_FAILURES, CRED_BARCODE, CRED_HASH_CHAIN,
+  EV_DENIAL, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, GRANT_PARCEL, GRANT_SERVICE, RC_BAD_CREDENTIAL,
+  RC_BAD_FORMAT, RC_LOCKOUT, RC_NOT_PERMITTED, RC_OK, RC_STORAGE_FAILURE, RC_WRONG_DEVICE, SRC_BARCODE,
+  barcodeCommitment, bytesEqual, chainStep, copyBytes, decodeReveal, fromHex, reasonForDecodeError
+} from '@keyway/shared';
+import { actuate } from './actuation';
+import { grantUsable } from './grant-actions';
+import { findGrant, saveGrantState, type StagedGrant } from './grant-store';
+import { lockedOut, recordFailure } from './lockout';
+import type { Lock } from './lock-state';
+import { alarm, emit, publishStatus } from './reporting';
+
+function actorFor(kind: number): number {
+  if (kind === GRANT_COURIER) return ACTOR_COURIER;
+  if (kind === GRANT_SERVICE) return ACTOR_SERVICE;
+  if (kind === GRANT_PARCEL) return ACTOR_PARCEL;
+  return ACTOR_GUEST;
+}
+
+function deny(lock: Lock, code: number, grantId: number, g: StagedGrant | null, source: number): void {
+  emit(lock, EV_DENIAL, code, grantId, g ? actorFor(g.grant.kind) : 0, g ? g.grant.actorRef : 0, [ACT_UNLOCK, source]);
+}
+
+/** Counts a failed credential or signature; the fifth within the window starts a lockout. */
+export function recordAttemptFailure(lock: Lock): void {
+  if (recordFailure(lock.lockout, lock.ports.timers.millis())) {
+    alarm(lock, AL_REPEATED_FAILURES, lock.lockout.level, []);
+    publishStatus(lock);
+  }
+}
+
+export function onReveal(lock: Lock, bytes: Uint8Array, source: number): void {
+  if (!lock.config) return;
+  let r;
+  try {
+    r = decodeReveal(bytes);
+  } catch (e) {
+    deny(lock, reasonForDecodeError(e), 0, null, source);
+    return;
+  }
+  if (!bytesEqual(r.deviceId, lock.config.deviceId)) {
+    deny(lock, RC_WRONG_DEVICE, r.grantId, null, source);
+    return;
+  }
+  enterWithChainValue(lock, r.grantId, r.value, source);
+}
+
+function enterWithChainValue(lock: Lock, grantId: number, value: Uint8Array, source: number): void {
+  const cfg = lock.config!;
+  const g = findGrant(lock.grants, grantId);
+  if (lockedOut(lock.lockout, lock.ports.timers.millis())) {
+    deny(lock, RC_LOCKOUT, grantId, g, source);
+    return;
+  }
+  const usable = grantUsable(lock, g, grantId);
+  if (usable !== RC_OK) {
+    deny(lock, usable, grantId, g, source);
+    return;
+  }
+  if (g!.grant.credential.type !== CRED_HASH_CHAIN) {
+    deny(lock, RC_NOT_PERMITTED, grantId, g, source);
+    return;
+  }
+  const v = copyBytes(value);
+  if (!bytesEqual(chainStep(cfg.deviceId, grantId, v), g!.current)) {
+    recordAttemptFailure(lock);
+    deny(lock, RC_BAD_CREDENTIAL, grantId, g, source);
+    return;
+  }
+  const grant = g!;
+  unlockOnGrant(lock, grant, source, function () {
+    // Spend the value before the bolt moves; re-check in case another entry won the race.
+    if (!bytesEqual(chainStep(cfg.deviceId, grantId, v), grant.current)) return RC_BAD_CREDENTIAL;
+    grant.current = v;
+    grant.uses++;
+    return saveGrantState(lock.grants, grant) ? RC_OK : RC_STORAGE_FAILURE;
+  });
+}
+
+function unlockOnGrant(lock: Lock, g: StagedGrant, source: number, commit: () => number): void {
+  const kind = actorFor(g.grant.kind);
+  actuate(lock, {
+    target: -1, camera: (g.grant.flags & FLAG_CAMERA_REQUIRED) !== 0, actorKind: kind, actorRef: g.grant.actorRef,
+    ref: g.grant.grantId, source: source, action: ACT_UNLOCK, relockAfter: g.grant.relockAfter,
+    relockOnClose: (g.grant.flags & FLAG_RELOCK_ON_CLOSE) !== 0, commit: commit
+  }, function (result: number, moved: boolean) {
+    // Movement outcomes are OPERATION events; refusals before the motor are denials.
+    if (result !== RC_OK && !moved) deny(lock, result, g.grant.grantId, g, source);
+  });
+}
+
+const SCAN_REVEAL = /^KW1:(\d{1,10}):([0-9a-fA-F]{64})$/;
+
+/** A line from the barcode/QR reader: a `KW1:` guest credential or a parcel tracking number. */
+export function onScan(lock: Lock, line: string): void {
+  if (!lock.config) return;
+  const text = line.replace(/^\s+|\s+$/g, '');
+  const m = SCAN_REVEAL.exec(text);
+  if (m) {
+    enterWithChainValue(lock, parseInt(m[1], 10), fromHex(m[2]), SRC_BARCODE);
+    return;
+  }
+  let c: Uint8Array;
+  try {
+    c = barcodeCommitment(lock.config.deviceId, text);
+  } catch (_e) {
+    deny(lock, RC_BAD_FORMAT, 0, null, SRC_BARCODE);
+    return;
+  }
+  if (lockedOut(lock.lockout, lock.ports.timers.millis())) {
+    deny(lock, RC_LOCKOUT, 0, null, SRC_BARCODE);
+    return;
+  }
+  const slots = lock.grants.slots;
+  let match: StagedGrant | null = null;
+  for (let i = 0; i < slots.length; i++) {
+    const g = slots[i];
+    if (g && g.grant.credential.type === CRED_BARCODE && bytesEqual(g.grant.credential.commitment, c)) match = g;
+  }
+  if (!match) {
+    recordAttemptFailure(lock);
+    deny(lock, RC_BAD_CREDENTIAL, 0, null, SRC_BARCODE);
+    return;
+  }
+  const usable = grantUsable(lock, match, match.grant.grantId);
+  if (usable !== RC_OK) {
+    deny(lock, usable, match.grant.grantId, match, SRC_BARCODE);
+    return;
+  }
+  const g = match;
+  unlockOnGrant(lock, g, SRC_BARCODE, function () {
+    if (g.grant.maxUses > 0 && g.uses >= g.grant.maxUses) return RC_BAD_CREDENTIAL;
+    g.uses++;
+    return saveGrantState(lock.grants, g) ? RC_OK : RC_STORAGE_FAILURE;
+  });
+}
+

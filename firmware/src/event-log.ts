@@ -1,0 +1,88 @@
+/**
+ * The lock's hash-chained event log and bounded offline queue (SPEC §4–§5; protocol §6).
+ * Each event is one file `kwe<seq mod capacity>`, framed with its sequence and a CRC, so
+ * appending is a single write: a torn write loses only the event being written, and boot
+ * recovers the head (last intact seq and its hash) by scanning the ring. Events are
+ * published in order; those not yet acknowledged stay in the ring (the offline queue).
+ */
+import { type LockEvent, encodeEvent, eventHash, decodeEvent } from '@keyway/shared';
+import { frame, unframe } from './record-store';
+import type { StoragePort } from './ports';
+
+export const EVENT_FILE = 'kwe';
+
+export interface EventLog {
+  storage: StoragePort;
+  deviceId: Uint8Array;
+  capacity: number;
+  /** Sequence of the newest event (0 = none). */
+  seq: number;
+  /** Hash of the newest event's bytes (zeros before the first). */
+  head: Uint8Array;
+  /** Highest sequence the relay has acknowledged (RAM only; after a reboot all are resent). */
+  acked: number;
+  /** Events lost to overflow since the last alarm. */
+  dropped: number;
+}
+
+export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacity: number): EventLog {
+  const log: EventLog = { storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), acked: 0, dropped: 0 };
+  let best: Uint8Array | null = null;
+  let oldest = 0;
+  for (let i = 0; i < capacity; i++) {
+    const f = unframe(storage.read(EVENT_FILE + i));
+    if (!f || f.seq % capacity !== i) continue;
+    if (f.seq > log.seq) {
+      log.seq = f.seq;
+      best = f.data;
+    }
+    if (oldest === 0 || f.seq < oldest) oldest = f.seq;
+  }
+  if (best) log.head = eventHash(best);
+  log.acked = oldest > 0 ? oldest - 1 : log.seq;
+  return log;
+}
+
+export interface NewEvent {
+  type: number;
+  code: number;
+  ref: number;
+  actorKind: number;
+  actorRef: number;
+  data: Uint8Array;
+}
+
+/** Appends and persists one event; returns its bytes, or null if storage failed. */
+export function appendEvent(log: EventLog, e: NewEvent, time: number): Uint8Array | null {
+  const seq = log.seq + 1;
+  const ev: LockEvent = {
+    deviceId: log.deviceId, seq: seq, time: time, type: e.type, code: e.code, ref: e.ref,
+    actorKind: e.actorKind, actorRef: e.actorRef, prevHash: log.head, data: e.data
+  };
+  const bytes = encodeEvent(ev);
+  if (seq - log.acked > log.capacity) {
+    // The oldest unacknowledged event is about to be overwritten.
+    log.acked = seq - log.capacity;
+    log.dropped++;
+  }
+  if (!log.storage.write(EVENT_FILE + (seq % log.capacity), frame(seq, bytes))) return null;
+  log.seq = seq;
+  log.head = eventHash(bytes);
+  return bytes;
+}
+
+/** The stored bytes of event `seq`, or null when it is gone or torn. */
+export function readEvent(log: EventLog, seq: number): Uint8Array | null {
+  const f = unframe(log.storage.read(EVENT_FILE + (seq % log.capacity)));
+  return f && f.seq === seq ? f.data : null;
+}
+
+export function ackEvent(log: EventLog, seq: number): void {
+  if (seq > log.acked) log.acked = seq;
+}
+
+/** Decodes an event from the ring (diagnostics and tests). */
+export function loadEvent(log: EventLog, seq: number): LockEvent | null {
+  const b = readEvent(log, seq);
+  return b ? decodeEvent(b) : null;
+}

@@ -1,0 +1,97 @@
+/**
+ * The Espruino entry point (bundled by `keyway firmware build`, stored in Storage and run
+ * at boot). Builds the EspruinoEnv from the interpreter's globals and starts the lock.
+ * KEYWAY_BOARD and KEYWAY_OPTIONS are injected by the build.
+ */
+import type { BoardProfile } from './board';
+import { createLock, startLock } from './boot';
+import type { LockOptions } from './lock-state';
+import type { EspruinoEnv } from './platform/espruino-env';
+import { createEspruinoPorts } from './platform/espruino-ports';
+import { createProvisioningSession, provisionFrame } from './provisioning';
+
+declare const KEYWAY_BOARD: BoardProfile;
+declare const KEYWAY_OPTIONS: Partial<LockOptions>;
+declare const E: any;
+declare const process: any;
+declare function require(name: string): any;
+declare function digitalWrite(pin: any, v: number): void;
+declare function digitalRead(pin: any): number;
+declare function analogRead(pin: any): number;
+declare function analogWrite(pin: any, v: number, o?: any): void;
+declare function pinMode(pin: any, mode: string): void;
+declare function setWatch(fn: (e: any) => void, pin: any, o: any): any;
+declare function setTimeout(fn: () => void, ms: number): any;
+declare function clearTimeout(id: any): void;
+declare function getTime(): number;
+declare function print(text: string): void;
+declare const global: any;
+
+function serialNamed(name: string): any {
+  return global[name];
+}
+
+function espruinoEnv(board: BoardProfile): EspruinoEnv {
+  let crypto: any = null;
+  try {
+    crypto = require('crypto');
+  } catch (_e) {
+    crypto = null;
+  }
+  const serial: any = {};
+  if (board.barcodeSerial) serial[board.barcodeSerial] = serialNamed(board.barcodeSerial);
+  let wifiConnect: any = null;
+  if (board.wifi === 'esp32') {
+    wifiConnect = function (ssid: string, o: any, cb: (e: any) => void) {
+      require('Wifi').connect(ssid, o, cb);
+    };
+  } else if (board.wifi === 'espruino-wifi') {
+    wifiConnect = function (ssid: string, o: any, cb: (e: any) => void) {
+      require('EspruinoWiFi').connect(ssid, o, cb);
+    };
+  }
+  return {
+    digitalWrite: digitalWrite, digitalRead: digitalRead, analogRead: analogRead, analogWrite: analogWrite, pinMode: pinMode,
+    setWatch: setWatch, setTimeout: setTimeout, clearTimeout: clearTimeout, getTime: getTime,
+    storage: require('Storage'),
+    connect: function (o: { host: string; port: number }, tls: boolean, cb: () => void) {
+      return tls ? require('tls').connect(o, cb) : require('net').connect(o, cb);
+    },
+    wifiConnect: wifiConnect,
+    serial: serial,
+    hwRand: function () {
+      return E.hwRand();
+    },
+    enableWatchdog: function (s: number) {
+      E.enableWatchdog(s, false);
+    },
+    kickWatchdog: function () {
+      E.kickWatchdog();
+    },
+    reboot: function () {
+      E.reboot();
+    },
+    print: print,
+    convolve: E.convolve ? function (a: any, b: any, o: number) {
+      return E.convolve(a, b, o);
+    } : null,
+    sha512: crypto && crypto.SHA512 ? function (m: Uint8Array) {
+      return crypto.SHA512(m);
+    } : null,
+    crc32: E.CRC32 ? function (m: Uint8Array) {
+      return E.CRC32(m);
+    } : null,
+    memory: function () {
+      return process.memory();
+    }
+  };
+}
+
+const lock = createLock(createEspruinoPorts(espruinoEnv(KEYWAY_BOARD), KEYWAY_BOARD), KEYWAY_BOARD, KEYWAY_OPTIONS);
+const provisioning = createProvisioningSession();
+global.keyway = lock;
+/** The provisioning console: `kwProv("<base64 frame>")` typed into the REPL prints `KWP:<reply>`. */
+global.kwProv = function (line: string) {
+  print(provisionFrame(lock, provisioning, line));
+};
+startLock(lock, 0);

@@ -1,0 +1,274 @@
+/**
+ * The lock's MQTT session (issue 3): connect with credentials and a last will, subscribe
+ * to its command topic at QoS 1, publish QoS 1 one message at a time (order preserved)
+ * with retry until PUBACK, keep-alive pings, and reconnect with exponential backoff and
+ * jitter. Transport, timers and randomness are ports, so the same code runs on Espruino
+ * sockets, in Node against a real broker, and in tests.
+ */
+import type { NetPort, SocketPort, TimerPort } from '../ports';
+import {
+  CONNACK, PINGRESP, PUBACK, PUBLISH, SUBACK, createParser, decodePublish, encodeConnect, encodeDisconnect, encodePingreq,
+  encodePuback, encodePublish, encodeSubscribe, feed, packetId, type ConnectOptions, type Parser
+} from './mqtt-codec';
+
+export interface MqttSettings extends ConnectOptions {
+  host: string;
+  port: number;
+  tls: boolean;
+  subscribe: string;
+  maxPacket: number;
+  retryMs: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+}
+
+interface Outgoing {
+  topic: string;
+  payload: Uint8Array;
+  retain: boolean;
+  /** Called once the broker acknowledged it. */
+  done: ((ok: boolean) => void) | null;
+}
+
+export interface MqttClient {
+  settings: MqttSettings;
+  online: boolean;
+  stopped: boolean;
+  socket: SocketPort | null;
+  parser: Parser;
+  queue: Outgoing[];
+  inflightId: number;
+  inflightTimer: number;
+  nextId: number;
+  attempt: number;
+  reconnectTimer: number;
+  pingTimer: number;
+  pongTimer: number;
+  connectTimer: number;
+  lastSent: number;
+  connects: number;
+  onMessage: (topic: string, payload: Uint8Array) => void;
+  onOnline: () => void;
+  onOffline: () => void;
+  net: NetPort;
+  timers: TimerPort;
+  random: () => number;
+}
+
+export function createMqttClient(
+  net: NetPort, timers: TimerPort, random: () => number, settings: MqttSettings,
+  onMessage: (topic: string, payload: Uint8Array) => void, onOnline: () => void, onOffline: () => void
+): MqttClient {
+  return {
+    settings: settings, online: false, stopped: false, socket: null, parser: createParser(settings.maxPacket), queue: [],
+    inflightId: 0, inflightTimer: 0, nextId: 1, attempt: 0, reconnectTimer: 0, pingTimer: 0, pongTimer: 0, connectTimer: 0,
+    lastSent: 0, connects: 0, onMessage: onMessage, onOnline: onOnline, onOffline: onOffline, net: net, timers: timers, random: random
+  };
+}
+
+function send(c: MqttClient, bytes: Uint8Array): void {
+  if (!c.socket) return;
+  c.lastSent = c.timers.millis();
+  c.socket.write(bytes);
+}
+
+function clear(c: MqttClient): void {
+  const t = c.timers;
+  if (c.inflightTimer) t.clearTimeout(c.inflightTimer);
+  if (c.pingTimer) t.clearTimeout(c.pingTimer);
+  if (c.pongTimer) t.clearTimeout(c.pongTimer);
+  if (c.connectTimer) t.clearTimeout(c.connectTimer);
+  c.inflightTimer = c.pingTimer = c.pongTimer = c.connectTimer = 0;
+}
+
+export function mqttStart(c: MqttClient): void {
+  c.stopped = false;
+  open(c);
+}
+
+function open(c: MqttClient): void {
+  c.reconnectTimer = 0;
+  c.parser = createParser(c.settings.maxPacket);
+  const s = c.settings;
+  let sock: SocketPort | null = null;
+  try {
+    sock = c.net.connect(s.host, s.port, s.tls, {
+      onConnect: function () {
+        if (c.socket !== sock) return;
+        send(c, encodeConnect(s));
+      },
+      onData: function (data: Uint8Array) {
+        if (c.socket !== sock) return;
+        onData(c, data);
+      },
+      onClose: function () {
+        if (c.socket !== sock) return;
+        dropped(c);
+      }
+    });
+  } catch (_e) {
+    sock = null;
+  }
+  c.socket = sock;
+  if (!sock) {
+    scheduleReconnect(c);
+    return;
+  }
+  // No CONNACK within the keep-alive period: give up on this attempt.
+  c.connectTimer = c.timers.setTimeout(function () {
+    c.connectTimer = 0;
+    if (!c.online) abort(c);
+  }, s.keepAlive * 1000);
+}
+
+function abort(c: MqttClient): void {
+  const sock = c.socket;
+  dropped(c);
+  if (sock) {
+    try {
+      sock.close();
+    } catch (_e) {
+      // already closed
+    }
+  }
+}
+
+function dropped(c: MqttClient): void {
+  const wasOnline = c.online;
+  clear(c);
+  c.socket = null;
+  c.online = false;
+  c.inflightId = 0;
+  if (wasOnline) c.onOffline();
+  if (!c.stopped) scheduleReconnect(c);
+}
+
+function scheduleReconnect(c: MqttClient): void {
+  if (c.reconnectTimer || c.stopped) return;
+  const s = c.settings;
+  const base = Math.min(s.backoffMaxMs, s.backoffMinMs * Math.pow(2, Math.min(c.attempt, 16)));
+  c.attempt++;
+  // Full jitter in [base/2, base): a fleet that lost the relay does not come back in step.
+  const wait = Math.floor(base / 2 + (base / 2) * c.random());
+  c.reconnectTimer = c.timers.setTimeout(function () {
+    open(c);
+  }, wait);
+}
+
+function onData(c: MqttClient, data: Uint8Array): void {
+  let packets;
+  try {
+    packets = feed(c.parser, data);
+  } catch (_e) {
+    abort(c);
+    return;
+  }
+  for (let i = 0; i < packets.length; i++) {
+    const pk = packets[i];
+    try {
+      handle(c, pk.type, pk);
+    } catch (_e) {
+      abort(c);
+      return;
+    }
+  }
+}
+
+function handle(c: MqttClient, type: number, pk: { type: number; flags: number; body: Uint8Array }): void {
+  if (type === CONNACK) {
+    if (pk.body.length !== 2 || pk.body[1] !== 0) {
+      abort(c);
+      return;
+    }
+    if (c.connectTimer) c.timers.clearTimeout(c.connectTimer);
+    c.connectTimer = 0;
+    send(c, encodeSubscribe(nextId(c), c.settings.subscribe, 1));
+  } else if (type === SUBACK) {
+    if (pk.body.length < 3 || pk.body[2] === 0x80) {
+      abort(c);
+      return;
+    }
+    c.online = true;
+    c.attempt = 0;
+    c.connects++;
+    schedulePing(c);
+    c.onOnline();
+    pump(c);
+  } else if (type === PUBLISH) {
+    const p = decodePublish(pk);
+    if (p.qos === 1) send(c, encodePuback(p.id));
+    if (p.topic === c.settings.subscribe) c.onMessage(p.topic, p.payload);
+  } else if (type === PUBACK) {
+    const id = packetId(pk);
+    if (id === c.inflightId) {
+      c.inflightId = 0;
+      if (c.inflightTimer) c.timers.clearTimeout(c.inflightTimer);
+      c.inflightTimer = 0;
+      const m = c.queue.shift();
+      if (m && m.done) m.done(true);
+      pump(c);
+    }
+  } else if (type === PINGRESP) {
+    if (c.pongTimer) c.timers.clearTimeout(c.pongTimer);
+    c.pongTimer = 0;
+  }
+}
+
+function nextId(c: MqttClient): number {
+  const id = c.nextId;
+  c.nextId = c.nextId >= 65535 ? 1 : c.nextId + 1;
+  return id;
+}
+
+function schedulePing(c: MqttClient): void {
+  const ka = c.settings.keepAlive * 1000;
+  c.pingTimer = c.timers.setTimeout(function () {
+    c.pingTimer = 0;
+    if (!c.online) return;
+    send(c, encodePingreq());
+    // §3.1.2.10: no answer within a reasonable time means the connection is gone.
+    c.pongTimer = c.timers.setTimeout(function () {
+      c.pongTimer = 0;
+      abort(c);
+    }, Math.max(2000, ka / 2));
+    schedulePing(c);
+  }, Math.max(1000, Math.floor(ka * 0.6)));
+}
+
+/** Sends the head of the queue if nothing is in flight (one at a time keeps order). */
+function pump(c: MqttClient): void {
+  if (!c.online || c.inflightId || c.queue.length === 0) return;
+  transmit(c, false);
+}
+
+function transmit(c: MqttClient, dup: boolean): void {
+  const m = c.queue[0];
+  if (!dup) c.inflightId = nextId(c);
+  send(c, encodePublish(m.topic, m.payload, 1, m.retain, c.inflightId, dup));
+  c.inflightTimer = c.timers.setTimeout(function () {
+    c.inflightTimer = 0;
+    if (c.online && c.inflightId) transmit(c, true);
+  }, c.settings.retryMs);
+}
+
+/** Queues a QoS 1 publish; `done` fires on PUBACK. Returns the queue length. */
+export function mqttPublish(c: MqttClient, topic: string, payload: Uint8Array, retain: boolean, done: ((ok: boolean) => void) | null): number {
+  c.queue.push({ topic: topic, payload: payload, retain: retain, done: done });
+  pump(c);
+  return c.queue.length;
+}
+
+/** Publishes at QoS 0 right away if online (status refreshes). */
+export function mqttPublishNow(c: MqttClient, topic: string, payload: Uint8Array, retain: boolean): boolean {
+  if (!c.online) return false;
+  send(c, encodePublish(topic, payload, 0, retain, 0, false));
+  return true;
+}
+
+export function mqttStop(c: MqttClient): void {
+  c.stopped = true;
+  if (c.reconnectTimer) c.timers.clearTimeout(c.reconnectTimer);
+  c.reconnectTimer = 0;
+  if (c.socket && c.online) send(c, encodeDisconnect());
+  abort(c);
+}

@@ -1,0 +1,56 @@
+/**
+ * The subset of Espruino's API the lock uses (https://www.espruino.com/Reference), as one
+ * object. On a board, main.ts fills it from the real globals and modules; the hardware
+ * simulator provides the same shape, so the platform layer above it is the shipped code.
+ */
+export interface WatchEvent {
+  state: boolean;
+  time: number;
+}
+
+export interface EspruinoSocket {
+  write(data: string): void;
+  end(): void;
+  on(event: string, fn: (data?: any) => void): void;
+}
+
+export interface EspruinoSerial {
+  setup(baud: number, options: any): void;
+  on(event: string, fn: (data: string) => void): void;
+  write(data: string): void;
+}
+
+export interface EspruinoStorage {
+  read(name: string): string | undefined;
+  write(name: string, data: string): boolean;
+  erase(name: string): void;
+  list(pattern?: RegExp): string[];
+}
+
+export interface EspruinoEnv {
+  digitalWrite(pin: string, value: number): void;
+  digitalRead(pin: string): number;
+  analogRead(pin: string): number;
+  analogWrite(pin: string, value: number, options?: any): void;
+  pinMode(pin: string, mode: string): void;
+  setWatch(fn: (e: WatchEvent) => void, pin: string, options: any): any;
+  setTimeout(fn: () => void, ms: number): any;
+  clearTimeout(id: any): void;
+  /** Seconds since boot (never setTime()'d by the lock, so monotonic). */
+  getTime(): number;
+  storage: EspruinoStorage;
+  /** require("net") / require("tls") connect; null on boards without networking. */
+  connect: ((options: { host: string; port: number }, tls: boolean, onConnect: () => void) => EspruinoSocket) | null;
+  /** Wi-Fi join (EspruinoWiFi or Wifi module); null when the board has none. */
+  wifiConnect: ((ssid: string, options: { password: string }, cb: (err: any) => void) => void) | null;
+  serial: { [name: string]: EspruinoSerial };
+  hwRand(): number;
+  enableWatchdog(seconds: number): void;
+  kickWatchdog(): void;
+  reboot(): void;
+  print(text: string): void;
+  convolve: ((a: any, b: any, offset: number) => number) | null;
+  sha512: ((data: Uint8Array) => ArrayBuffer) | null;
+  crc32: ((data: Uint8Array) => number) | null;
+  memory: (() => { usage: number; total: number }) | null;
+}

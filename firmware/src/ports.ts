@@ -1,0 +1,89 @@
+/**
+ * Everything the lock touches outside its own logic, injected (STYLE rule 5). The Espruino
+ * platform layer (platform/espruino-ports.ts) implements these over Espruino's API; the
+ * hardware simulator implements the same Espruino API, so one code path runs everywhere.
+ */
+
+export interface TimerPort {
+  /** Monotonic milliseconds since boot. */
+  millis(): number;
+  setTimeout(fn: () => void, ms: number): number;
+  clearTimeout(id: number): void;
+}
+
+export interface ClockPort {
+  /** The real-time clock in Unix seconds (untrusted until a TIME_SET, docs/protocol.md §3.5). */
+  rtc(): number;
+  setRtc(seconds: number): void;
+}
+
+/** Named byte files in flash (Espruino Storage). write() is NOT atomic: a power cut can tear it. */
+export interface StoragePort {
+  read(name: string): Uint8Array | null;
+  write(name: string, data: Uint8Array): boolean;
+  erase(name: string): void;
+  list(prefix: string): string[];
+}
+
+export interface HardwarePort {
+  /** -1 retracts the bolt (unlock), +1 throws it (lock), 0 stops and brakes. */
+  motor(direction: number): void;
+  /** Motor current in milliamps. */
+  motorCurrent(): number;
+  /** Bit 0: bolt-thrown (locked) switch closed; bit 1: bolt-retracted (unlocked) switch closed. */
+  boltSwitches(): number;
+  doorOpen(): boolean;
+  onDoor(fn: (open: boolean) => void): void;
+  /** The inside button: called with true when pressed and false when released. */
+  onButton(fn: (pressed: boolean) => void): void;
+  cameraTrigger(on: boolean): void;
+  onCameraAck(fn: () => void): void;
+  buzzer(on: boolean): void;
+  batteryMv(): number;
+}
+
+export interface SocketPort {
+  write(data: Uint8Array): void;
+  close(): void;
+}
+
+export interface SocketHandlers {
+  onConnect(): void;
+  onData(data: Uint8Array): void;
+  onClose(): void;
+}
+
+export interface NetPort {
+  connect(host: string, port: number, tls: boolean, handlers: SocketHandlers): SocketPort;
+  /** Joins Wi-Fi where the board has it; calls back with an error text or null. */
+  join(ssid: string, password: string, cb: (err: string | null) => void): void;
+}
+
+/** A line-oriented serial device (barcode reader, provisioning console). */
+export interface LinePort {
+  onLine(fn: (line: string) => void): void;
+  write(text: string): void;
+}
+
+export interface Natives {
+  convolve?: (a: any, b: any, offset: number) => number;
+  sha512?: (m: Uint8Array) => Uint8Array;
+  crc32?: (m: Uint8Array) => number;
+}
+
+export interface Ports {
+  timers: TimerPort;
+  clock: ClockPort;
+  storage: StoragePort;
+  hw: HardwarePort;
+  net: NetPort | null;
+  random(n: number): Uint8Array;
+  watchdog: { enable(seconds: number): void; kick(): void };
+  scanner: LinePort | null;
+  console: LinePort | null;
+  log(message: string): void;
+  reboot(): void;
+  natives: Natives;
+  /** Variables in use / total, when the platform can tell (Espruino process.memory()). */
+  memory(): { used: number; total: number } | null;
+}

@@ -1,0 +1,104 @@
+/**
+ * How the lock tells the world (protocol §6–§7): every fact becomes a hash-chained event,
+ * persisted before it is published; events go out in order, one in flight at a time, and
+ * stay queued in flash while offline. The status is republished on every change.
+ */
+import {
+  AL_QUEUE_OVERFLOW, AL_STORAGE_RECOVERED, EV_ALARM, EV_STATE, ST_BUSY, ST_CAMERA_OK, ST_INSTALL_MODE, ST_JAMMED,
+  ST_LOCKOUT, ST_LOW_BATTERY, ST_TIME_TRUSTED, asciiBytes, encodeStatus, eventTopic, stateTopic
+} from '@keyway/shared';
+import { appendEvent, ackEvent, readEvent } from './event-log';
+import { grantCount } from './grant-store';
+import { lockedOut } from './lockout';
+import type { Lock } from './lock-state';
+import { mqttPublish, mqttPublishNow } from './mqtt/mqtt-client';
+
+export function lockTime(lock: Lock): number {
+  return lock.timeTrusted ? Math.floor(lock.ports.clock.rtc()) : 0;
+}
+
+export function emit(lock: Lock, type: number, code: number, ref: number, actorKind: number, actorRef: number, data: number[] | Uint8Array): void {
+  const log = lock.log;
+  if (!log) return;
+  const before = log.dropped;
+  const bytes = appendEvent(log, { type: type, code: code, ref: ref, actorKind: actorKind, actorRef: actorRef, data: data instanceof Uint8Array ? data : new Uint8Array(data) }, lockTime(lock));
+  if (!bytes) {
+    lock.ports.log('event log write failed');
+    return;
+  }
+  if (lock.onEvent) lock.onEvent(bytes);
+  if (log.dropped > before && type !== EV_ALARM) emit(lock, EV_ALARM, AL_QUEUE_OVERFLOW, log.dropped, 0, 0, []);
+  flushEvents(lock);
+}
+
+export function alarm(lock: Lock, code: number, ref: number, data: number[]): void {
+  emit(lock, EV_ALARM, code, ref, 0, 0, data);
+}
+
+export function stateEvent(lock: Lock): void {
+  emit(lock, EV_STATE, 0, 0, 0, 0, [lock.bolt.phase, lock.doorOpen ? 2 : 1]);
+  publishStatus(lock);
+}
+
+/** Publishes stored events after the last acknowledged one, in order, one at a time. */
+export function flushEvents(lock: Lock): void {
+  const log = lock.log;
+  const m = lock.mqtt;
+  if (!log || !m || !m.online || lock.sendingSeq) return;
+  let seq = log.acked + 1;
+  let bytes: Uint8Array | null = null;
+  // Skip events lost to a torn write or overflow (the relay sees the gap).
+  while (seq <= log.seq && !(bytes = readEvent(log, seq))) {
+    ackEvent(log, seq);
+    seq++;
+  }
+  if (!bytes) return;
+  lock.sendingSeq = seq;
+  mqttPublish(m, eventTopic(lock.deviceHex), bytes, false, function (ok: boolean) {
+    lock.sendingSeq = 0;
+    if (ok) ackEvent(log, seq);
+    flushEvents(lock);
+  });
+}
+
+export function statusFlags(lock: Lock): number {
+  const now = lock.ports.timers.millis();
+  let f = 0;
+  if (lock.timeTrusted) f |= ST_TIME_TRUSTED;
+  if (lock.cameraOk) f |= ST_CAMERA_OK;
+  if (lockedOut(lock.lockout, now)) f |= ST_LOCKOUT;
+  if (lock.jammed) f |= ST_JAMMED;
+  if (lock.installUntil > now) f |= ST_INSTALL_MODE;
+  if (lock.ports.hw.batteryMv() < lock.opt.lowBatteryMv) f |= ST_LOW_BATTERY;
+  if (lock.acting || lock.verifying) f |= ST_BUSY;
+  return f;
+}
+
+export function buildStatus(lock: Lock): Uint8Array | null {
+  if (!lock.config || !lock.log) return null;
+  return encodeStatus({
+    deviceId: lock.config.deviceId,
+    bolt: lock.bolt.phase,
+    door: lock.doorOpen ? 2 : 1,
+    flags: statusFlags(lock),
+    time: lockTime(lock),
+    nonce: lock.nonce,
+    replayHigh: lock.replay.high,
+    logSeq: lock.log.seq,
+    logHead: lock.log.head,
+    battery: Math.max(0, Math.min(65535, Math.round(lock.ports.hw.batteryMv()))),
+    grants: grantCount(lock.grants),
+    firmware: asciiBytes(lock.opt.firmwareVersion)
+  });
+}
+
+export function publishStatus(lock: Lock): void {
+  const s = buildStatus(lock);
+  if (!s) return;
+  if (lock.onStatus) lock.onStatus(s);
+  if (lock.mqtt && lock.mqtt.online) mqttPublishNow(lock.mqtt, stateTopic(lock.deviceHex), s, true);
+}
+
+export function reportStorageRecovery(lock: Lock, recovered: boolean): void {
+  if (recovered) alarm(lock, AL_STORAGE_RECOVERED, 0, []);
+}

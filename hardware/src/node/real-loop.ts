@@ -1,0 +1,51 @@
+/** The simulator's loop on real time (Node timers): for fleets talking to a real relay. */
+import { performance } from 'node:perf_hooks';
+import type { SimLoop } from '../sim/loop';
+
+export function createRealLoop(): SimLoop {
+  const t0 = performance.now();
+  const handles = new Map<number, NodeJS.Timeout>();
+  let nextId = 1;
+  const loop: SimLoop = {
+    errors: [],
+    maxLateness: 0,
+    now: () => performance.now() - t0,
+    setTimeout(fn, ms) {
+      const id = nextId++;
+      const due = loop.now() + ms;
+      const h = setTimeout(() => {
+        handles.delete(id);
+        const late = loop.now() - due;
+        if (late > loop.maxLateness) loop.maxLateness = late;
+        try {
+          fn();
+        } catch (e) {
+          loop.errors.push(String((e as Error).stack ?? e));
+        }
+      }, Math.max(0, ms));
+      handles.set(id, h);
+      return id;
+    },
+    clearTimeout(id) {
+      const h = handles.get(id);
+      if (h) clearTimeout(h);
+      handles.delete(id);
+    },
+    advance() {
+      throw new Error('a real-time loop cannot be advanced');
+    },
+    runUntil() {
+      throw new Error('a real-time loop cannot be run synchronously');
+    }
+  };
+  (loop as SimLoop & { dispose(): void }).dispose = () => {
+    for (const h of handles.values()) clearTimeout(h);
+    handles.clear();
+  };
+  return loop;
+}
+
+export function disposeLoop(loop: SimLoop): void {
+  const d = (loop as SimLoop & { dispose?: () => void }).dispose;
+  if (d) d();
+}

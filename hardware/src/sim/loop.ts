@@ -1,0 +1,80 @@
+/**
+ * Time for the simulator. The virtual loop runs timers in due order without waiting, and can
+ * charge each callback's real CPU time to the virtual clock, so a long computation delays
+ * the motor tick and the watchdog kick exactly as it would on a board. Portable ES5.
+ */
+export interface SimLoop {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): number;
+  clearTimeout(id: number): void;
+  /** Runs everything due within the next `ms` of virtual time. */
+  advance(ms: number): void;
+  /** Advances until `done()` is true or `maxMs` elapsed; returns whether done. */
+  runUntil(done: () => boolean, maxMs: number): boolean;
+  /** Callback errors (Espruino prints them and carries on). */
+  errors: string[];
+  /** Longest gap (ms) between a timer's due time and when it actually ran. */
+  maxLateness: number;
+}
+
+interface Timer {
+  id: number;
+  due: number;
+  fn: () => void;
+}
+
+export function createVirtualLoop(cpuClock: (() => number) | null, cpuScale?: number): SimLoop {
+  let now = 0;
+  let nextId = 1;
+  let timers: Timer[] = [];
+  const scale = cpuScale === undefined ? 1 : cpuScale;
+  const loop: SimLoop = {
+    errors: [],
+    maxLateness: 0,
+    now: function () {
+      return now;
+    },
+    setTimeout: function (fn, ms) {
+      const t = { id: nextId++, due: now + Math.max(0, ms || 0), fn: fn };
+      let i = timers.length;
+      while (i > 0 && timers[i - 1].due > t.due) i--;
+      timers.splice(i, 0, t);
+      return t.id;
+    },
+    clearTimeout: function (id) {
+      for (let i = 0; i < timers.length; i++) {
+        if (timers[i].id === id) {
+          timers.splice(i, 1);
+          return;
+        }
+      }
+    },
+    advance: function (ms) {
+      const end = now + ms;
+      while (timers.length > 0 && timers[0].due <= end) {
+        const t = timers.shift()!;
+        if (t.due > now) now = t.due;
+        const late = now - t.due;
+        if (late > loop.maxLateness) loop.maxLateness = late;
+        const c0 = cpuClock ? cpuClock() : 0;
+        try {
+          t.fn();
+        } catch (e) {
+          loop.errors.push(String(e && (e as any).stack ? (e as any).stack : e));
+        }
+        if (cpuClock) now += (cpuClock() - c0) * scale;
+      }
+      if (end > now) now = end;
+    },
+    runUntil: function (done, maxMs) {
+      const end = now + maxMs;
+      while (!done()) {
+        if (now >= end) return false;
+        const next = timers.length > 0 ? timers[0].due : end;
+        loop.advance(Math.max(0, Math.min(next, end) - now));
+      }
+      return true;
+    }
+  };
+  return loop;
+}

@@ -1,0 +1,80 @@
+/**
+ * The real firmware running on a simulated board (issue 3): the Espruino platform layer over
+ * the simulated Espruino API, so tests, the demo fleet and the duk conformance run the
+ * shipped code path. `reboot()` powers the board down and boots a new lock from whatever
+ * the flash holds, which is how power cuts are tested.
+ */
+import {
+  createEspruinoPorts, createLock, startLock, stopLock, type BoardProfile, type EspruinoEnv, type Lock, type LockOptions
+} from '@keyway/firmware';
+import { decodeEvent, type LockEvent } from '@keyway/shared';
+import { createSimDevice, type SimDevice } from './device';
+import { createVirtualLoop, type SimLoop } from './loop';
+import { createPhysics, type Physics, type PhysicsOptions } from './physics';
+import { createSimStorage, snapshotFiles, type SimStorage } from './storage';
+
+export interface SimulatedLockOptions {
+  board: BoardProfile;
+  files?: { [name: string]: string };
+  loop?: SimLoop;
+  physics?: Physics;
+  physicsOptions?: PhysicsOptions;
+  options?: Partial<LockOptions>;
+  random?: () => number;
+  connect?: EspruinoEnv['connect'];
+  wifiConnect?: EspruinoEnv['wifiConnect'];
+  sha512?: EspruinoEnv['sha512'];
+  convolve?: EspruinoEnv['convolve'];
+  /** Start locked with the door closed (default) or as given. */
+  boltAt?: number;
+  doorOpen?: boolean;
+}
+
+export interface SimulatedLock {
+  device: SimDevice;
+  lock: Lock;
+  loop: SimLoop;
+  storage: SimStorage;
+  /** Every event the lock logged, decoded, in order. */
+  events: LockEvent[];
+  statuses: Uint8Array[];
+  stop(): void;
+  /** Power-cycles: a new lock boots from this one's flash (after any cut). */
+  reboot(): SimulatedLock;
+}
+
+export function createSimulatedLock(o: SimulatedLockOptions): SimulatedLock {
+  const loop = o.loop || createVirtualLoop(null);
+  const storage = createSimStorage(o.files);
+  const physics = o.physics || createPhysics(o.physicsOptions || null, o.boltAt === undefined ? 1 : o.boltAt, o.doorOpen === true);
+  const device = createSimDevice({
+    board: o.board, loop: loop, physics: physics, storage: storage, random: o.random, connect: o.connect,
+    wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve
+  });
+  const ports = createEspruinoPorts(device.env, o.board);
+  const lock = createLock(ports, o.board, o.options || null);
+  const sim: SimulatedLock = {
+    device: device, lock: lock, loop: loop, storage: storage, events: [], statuses: [],
+    stop: function () {
+      stopLock(lock);
+    },
+    reboot: function () {
+      stopLock(lock);
+      storage.powered = true;
+      storage.cutAt = 0;
+      const next = createSimulatedLock({
+        board: o.board, files: snapshotFiles(storage), loop: loop, physics: physics, options: o.options, random: o.random,
+        connect: o.connect, wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve
+      });
+      return next;
+    }
+  };
+  lock.onEvent = function (bytes: Uint8Array) {
+    sim.events.push(decodeEvent(bytes));
+  };
+  lock.onStatus = function (bytes: Uint8Array) {
+    sim.statuses.push(bytes);
+  };
+  startLock(lock, 0);
+  return sim;
+}
