@@ -39,7 +39,6 @@ export default tseslint.config(
   {
     files: ['shared/src/**/*.ts', 'firmware/src/**/*.ts', 'hardware/src/sim/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE rule 1).' }, ...espruinoSyntax],
       'no-restricted-globals': ['error', ...espruinoGlobals],
       'prefer-const': 'off',
       'no-restricted-properties': ['error',
@@ -47,7 +46,13 @@ export default tseslint.config(
         { object: 'Object', property: 'assign', message: 'Object.assign: copy fields explicitly on the lock.' },
         { object: 'Math', property: 'imul', message: 'Math.imul is missing on Espruino.' },
         { object: 'Number', property: 'isInteger', message: 'Number.isInteger is missing on Espruino.' }
-      ]
+      ],
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE rule 1).' }, ...espruinoSyntax,
+        { selector: "CallExpression[callee.property.name='search']", message: 'String.prototype.search is missing on Espruino; use indexOf.' },
+        { selector: "CallExpression[callee.property.name='padStart']", message: 'padStart is missing on Espruino.' },
+        { selector: "CallExpression[callee.property.name='repeat']", message: 'String.prototype.repeat: avoid on the lock.' },
+        { selector: "CallExpression[callee.property.name='localeCompare']", message: 'localeCompare is missing on Espruino.' },
+        { selector: 'Literal[regex]', message: "Espruino's RegExp lacks quantifiers, anchors with alternation and more: parse by hand." }]
     }
   },
   {

@@ -96,15 +96,34 @@ function unlockOnGrant(lock: Lock, g: StagedGrant, source: number, commit: () =>
   });
 }
 
-const SCAN_REVEAL = /^KW1:(\d{1,10}):([0-9a-fA-F]{64})$/;
+/**
+ * Parses a scanned guest credential `KW1:<grant id>:<64 hex>` (protocol §5.1); null for
+ * anything else. Written without regex quantifiers, which Espruino's RegExp lacks.
+ */
+export function parseScanCode(text: string): { grantId: number; value: Uint8Array } | null {
+  if (text.indexOf('KW1:') !== 0) return null;
+  const parts = text.split(':');
+  if (parts.length !== 3 || parts[1].length < 1 || parts[1].length > 10 || parts[2].length !== 64) return null;
+  for (let i = 0; i < parts[1].length; i++) {
+    const c = parts[1].charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
+  const id = parseInt(parts[1], 10);
+  if (id < 1 || id > 0xffffffff) return null;
+  try {
+    return { grantId: id, value: fromHex(parts[2]) };
+  } catch (_e) {
+    return null;
+  }
+}
 
 /** A line from the barcode/QR reader: a `KW1:` guest credential or a parcel tracking number. */
 export function onScan(lock: Lock, line: string): void {
   if (!lock.config) return;
-  const text = line.replace(/^\s+|\s+$/g, '');
-  const m = SCAN_REVEAL.exec(text);
-  if (m) {
-    enterWithChainValue(lock, parseInt(m[1], 10), fromHex(m[2]), SRC_BARCODE);
+  const text = line.trim();
+  const code = parseScanCode(text);
+  if (code) {
+    enterWithChainValue(lock, code.grantId, code.value, SRC_BARCODE);
     return;
   }
   let c: Uint8Array;

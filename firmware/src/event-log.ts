@@ -21,12 +21,19 @@ export interface EventLog {
   head: Uint8Array;
   /** Highest sequence the relay has acknowledged (RAM only; after a reboot all are resent). */
   acked: number;
-  /** Events lost to overflow since the last alarm. */
+  /** Events created since boot that were overwritten before the relay acknowledged them. */
   dropped: number;
+  /** Newest sequence found at boot: older events were probably delivered already. */
+  bootSeq: number;
+  /** A QUEUE_OVERFLOW alarm was raised and the queue has not drained since. */
+  overflowAlarmed: boolean;
 }
 
 export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacity: number): EventLog {
-  const log: EventLog = { storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), acked: 0, dropped: 0 };
+  const log: EventLog = {
+    storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), acked: 0, dropped: 0, bootSeq: 0,
+    overflowAlarmed: false
+  };
   let best: Uint8Array | null = null;
   let oldest = 0;
   for (let i = 0; i < capacity; i++) {
@@ -40,6 +47,7 @@ export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacit
   }
   if (best) log.head = eventHash(best);
   log.acked = oldest > 0 ? oldest - 1 : log.seq;
+  log.bootSeq = log.seq;
   return log;
 }
 
@@ -61,9 +69,10 @@ export function appendEvent(log: EventLog, e: NewEvent, time: number): Uint8Arra
   };
   const bytes = encodeEvent(ev);
   if (seq - log.acked > log.capacity) {
-    // The oldest unacknowledged event is about to be overwritten.
+    // The oldest unacknowledged event is about to be overwritten. Events from before the
+    // boot were probably delivered (acknowledgements are not persisted): not counted as lost.
     log.acked = seq - log.capacity;
-    log.dropped++;
+    if (log.acked > log.bootSeq) log.dropped++;
   }
   if (!log.storage.write(EVENT_FILE + (seq % log.capacity), frame(seq, bytes))) return null;
   log.seq = seq;
@@ -79,6 +88,7 @@ export function readEvent(log: EventLog, seq: number): Uint8Array | null {
 
 export function ackEvent(log: EventLog, seq: number): void {
   if (seq > log.acked) log.acked = seq;
+  if (log.acked >= log.seq) log.overflowAlarmed = false;
 }
 
 /** Decodes an event from the ring (diagnostics and tests). */

@@ -27,7 +27,11 @@ export function emit(lock: Lock, type: number, code: number, ref: number, actorK
     return;
   }
   if (lock.onEvent) lock.onEvent(bytes);
-  if (log.dropped > before && type !== EV_ALARM) emit(lock, EV_ALARM, AL_QUEUE_OVERFLOW, log.dropped, 0, 0, []);
+  // One QUEUE_OVERFLOW alarm per episode (until the queue drains); its ref counts losses so far.
+  if (log.dropped > before && !log.overflowAlarmed) {
+    log.overflowAlarmed = true;
+    emit(lock, EV_ALARM, AL_QUEUE_OVERFLOW, log.dropped, 0, 0, []);
+  }
   flushEvents(lock);
 }
 

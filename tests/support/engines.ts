@@ -37,15 +37,62 @@ export const duk: Engine = {
   }
 };
 
-/** Espruino runs the file from a scratch directory (its Storage lives in ./espruino.flash there). */
+/**
+ * Espruino runs the program the way a board runs the firmware: from Storage. The code is
+ * written into Storage (./espruino.flash of a scratch directory) in chunks, then a one-line
+ * loader evaluates it from there, so function bodies stay in (emulated) flash instead of
+ * taking RAM variables, as with code saved to a board.
+ */
 export const espruino: Engine = {
   name: 'espruino',
   run(code, timeoutMs = 600_000) {
     const bin = espruinoPath();
     if (!bin) throw new Error('ESPRUINO is not set');
-    return runFile(bin, [], code, timeoutMs, true);
+    return runFromStorage(bin, asciiOnly(code), timeoutMs);
   }
 };
+
+/** Escapes non-ASCII characters so the program survives as a byte string in Storage. */
+export function asciiOnly(code: string): string {
+  return code.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
+const STORAGE_CHUNK = 2048;
+
+async function runFromStorage(bin: string, code: string, timeoutMs: number): Promise<EngineRun> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kw-espruino-'));
+  try {
+    for (let off = 0; off < code.length; off += STORAGE_CHUNK) {
+      const chunk = code.slice(off, off + STORAGE_CHUNK);
+      const w = await spawnIn(bin, dir, 'require("Storage").write("kw.js",' + JSON.stringify(chunk) + ',' + off + ',' + code.length + ');', 60_000);
+      if (w.exitCode !== 0 || /Error|Uncaught/.test(w.stdout)) throw new Error('writing the program into Espruino Storage failed: ' + w.stdout.slice(-300));
+    }
+    return await spawnIn(bin, dir, 'eval(require("Storage").read("kw.js"));', timeoutMs);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function spawnIn(bin: string, dir: string, code: string, timeoutMs: number): Promise<EngineRun> {
+  const file = path.join(dir, 'main.js');
+  writeFileSync(file, code);
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, exitCode, lines: cleanLines(stdout, true) });
+    });
+  });
+}
 
 export function availableEngines(): Engine[] {
   return espruinoPath() ? [duk, espruino] : [duk];

@@ -34,6 +34,8 @@ export function provisionedFiles(config: LockConfig): { [name: string]: string }
 
 export interface Harness {
   sim: SimulatedLock;
+  /** The flash image the lock first booted from. */
+  initialFiles: { [name: string]: string };
   signer: Signer;
   counter: number;
   loop: SimLoop;
@@ -73,6 +75,7 @@ export function harness(o: HarnessOptions = {}): Harness {
     createSimulatedLock({ board: o.board ?? BOARD, files: f, options: o.options, boltAt: o.boltAt, doorOpen: o.doorOpen, random, loop: o.loop });
   const h: Harness = {
     sim: mk(files),
+    initialFiles: files,
     signer,
     counter: 0,
     get loop() {

@@ -135,6 +135,15 @@ export function netPort(connect: EspruinoEnv['connect'], wifiConnect: EspruinoEn
   };
 }
 
+/** Index of the first CR or LF, or -1 (Espruino has no String.prototype.search). */
+function lineEnd(s: string): number {
+  const r = s.indexOf('\r');
+  const n = s.indexOf('\n');
+  if (r < 0) return n;
+  if (n < 0) return r;
+  return r < n ? r : n;
+}
+
 /** Splits a serial stream into lines (CR, LF or CRLF); lines over 256 bytes are dropped. */
 export function linePort(serial: EspruinoSerial): LinePort {
   let buf = '';
@@ -142,7 +151,7 @@ export function linePort(serial: EspruinoSerial): LinePort {
   serial.on('data', function (d: string) {
     buf += d;
     let i;
-    while ((i = buf.search(/[\r\n]/)) >= 0) {
+    while ((i = lineEnd(buf)) >= 0) {
       const line = buf.substring(0, i);
       buf = buf.substring(i + 1);
       if (line.length > 0 && handler) handler(line);

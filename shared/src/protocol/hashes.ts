@@ -42,7 +42,7 @@ export function buildHashChain(seed: Uint8Array, deviceId: Uint8Array, grantId: 
 
 /** Barcodes are compared after trimming surrounding white space; case is kept. */
 export function normalizeBarcode(code: string): string {
-  return code.replace(/^\s+|\s+$/g, '');
+  return code.trim();
 }
 
 /** Commitment a parcel grant stores for a tracking number: the lock never holds the number itself. */

@@ -21,8 +21,14 @@ export function stateTopic(deviceIdHex: string): string {
   return TOPIC_ROOT + '/' + deviceIdHex + '/' + TOPIC_STATE;
 }
 
+/** 16 lowercase hex characters (checked by hand: Espruino's RegExp has no quantifiers). */
 export function isDeviceIdHex(s: string): boolean {
-  return typeof s === 'string' && /^[0-9a-f]{16}$/.test(s);
+  if (typeof s !== 'string' || s.length !== 16) return false;
+  for (let i = 0; i < 16; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
 }
 
 export interface DeviceTopic {

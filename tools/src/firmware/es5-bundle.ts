@@ -11,12 +11,13 @@ import { parse } from 'acorn';
 import { rollup, type Plugin } from 'rollup';
 import { minify } from 'terser';
 import ts from 'typescript';
+import { assertEspruinoSafe, hoistVars } from './hoist-vars';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Globals the lock does not have (or must not rely on). */
 const BANNED_GLOBALS = ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Promise', 'Proxy', 'Reflect', 'BigInt',
-  'Buffer', 'process', 'TextEncoder', 'TextDecoder', 'globalThis', 'queueMicrotask', 'setImmediate'];
+  'Buffer', 'TextEncoder', 'TextDecoder', 'globalThis', 'queueMicrotask', 'setImmediate'];
 
 export interface Es5BundleOptions {
   /** Entry file (absolute, or relative to the repository root). */
@@ -96,7 +97,8 @@ export async function bundleEs5(options: Es5BundleOptions): Promise<Es5Bundle> {
   const build = await rollup({
     input: entry,
     plugins: [keywayResolver()],
-    treeshake: { moduleSideEffects: 'no-external', propertyReadSideEffects: false },
+    // Lock code has no import-time side effects except the entry's: anything unused is dropped.
+    treeshake: { moduleSideEffects: (id) => id === entry, propertyReadSideEffects: false },
     onwarn(warning, warn) {
       if (warning.code === 'CIRCULAR_DEPENDENCY') throw new Error('circular import in lock code: ' + warning.message);
       warn(warning);
@@ -113,7 +115,8 @@ export async function bundleEs5(options: Es5BundleOptions): Promise<Es5Bundle> {
   await build.close();
   const chunk = output[0];
   let code = (options.banner ? options.banner + '\n' : '') + chunk.code;
-  if (options.minify !== false) {
+  const minified = options.minify !== false;
+  if (minified) {
     const min = await minify(code, {
       ecma: 5,
       toplevel: options.globalName === undefined,
@@ -123,7 +126,10 @@ export async function bundleEs5(options: Es5BundleOptions): Promise<Es5Bundle> {
     });
     code = min.code ?? '';
   }
+  // Espruino hoists neither `var` nor function declarations (see hoist-vars.ts): make it explicit.
+  code = hoistVars(code);
   assertEs5(code);
+  assertEspruinoSafe(code);
   return { code, bytes: Buffer.byteLength(code, 'utf8'), modules: chunk.moduleIds.map((m) => path.relative(REPO_ROOT, m)) };
 }
 

@@ -1,0 +1,61 @@
+/**
+ * The hash-chained log and its bounded offline queue: events chain by hash, survive a
+ * reboot, overflow drops the oldest with exactly one QUEUE_OVERFLOW alarm per episode, and a
+ * reboot with a full ring is not mistaken for an overflow.
+ */
+import { describe, expect, it } from 'vitest';
+import { AL_QUEUE_OVERFLOW, EV_ALARM, bytesEqual, encodeEvent, eventHash } from '@keyway/shared';
+import { openEventLog, readEvent, storagePort } from '@keyway/firmware';
+import { DEVICE_ID, harness } from '../support/lock-harness';
+
+describe('event log', () => {
+  it('chains every event to the previous one by hash', () => {
+    const h = harness();
+    for (let i = 0; i < 6; i++) {
+      h.sim.device.pressButton();
+      h.run(2000);
+    }
+    const ev = h.events();
+    expect(ev.length).toBeGreaterThan(10);
+    for (let i = 1; i < ev.length; i++) {
+      expect(ev[i].seq).toBe(ev[i - 1].seq + 1);
+      expect(bytesEqual(ev[i].prevHash, eventHash(encodeEvent(ev[i - 1])))).toBe(true);
+    }
+    expect(ev[0].seq).toBe(1);
+    expect(bytesEqual(ev[0].prevHash, new Uint8Array(32))).toBe(true);
+  });
+
+  it('offline overflow keeps the newest events and raises one alarm per episode', () => {
+    const h = harness(); // no network: nothing is ever acknowledged
+    for (let i = 0; i < 30; i++) {
+      h.sim.device.pressButton();
+      h.run(2000);
+    }
+    const alarms = h.events(EV_ALARM).filter((e) => e.code === AL_QUEUE_OVERFLOW);
+    expect(alarms).toHaveLength(1);
+    const log = openEventLog(storagePort(h.sim.storage), DEVICE_ID, 32);
+    const newest = h.events()[h.events().length - 1];
+    expect(log.seq).toBe(newest.seq);
+    expect(readEvent(log, newest.seq)).not.toBeNull();
+    expect(readEvent(log, newest.seq - 32)).toBeNull(); // overwritten
+  });
+
+  it('a reboot with a full ring continues the chain without a false overflow alarm', () => {
+    const h = harness();
+    for (let i = 0; i < 20; i++) {
+      h.sim.device.pressButton();
+      h.run(2000);
+    }
+    const last = h.events()[h.events().length - 1];
+    h.reboot();
+    h.run(3000);
+    for (let i = 0; i < 4; i++) {
+      h.sim.device.pressButton();
+      h.run(2000);
+    }
+    const after = h.sim.events;
+    expect(after[0].seq).toBe(last.seq + 1);
+    expect(bytesEqual(after[0].prevHash, eventHash(encodeEvent(last)))).toBe(true);
+    expect(after.filter((e) => e.type === EV_ALARM && e.code === AL_QUEUE_OVERFLOW)).toHaveLength(0);
+  });
+});
