@@ -26,7 +26,7 @@ const espruinoGlobals = ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Promise'
 ].map((name) => ({ name, message: name + ' is not available on the lock.' }));
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '**/dist/**', 'relay/public/vendor/**', 'test-artifacts/**', '.keyway/**'] },
+  { ignores: ['node_modules/**', '**/dist/**', '.scratch/**', 'relay/public/vendor/**', 'test-artifacts/**', '.keyway/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

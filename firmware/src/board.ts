@@ -39,4 +39,11 @@ export interface BoardProfile {
   barcodeBaud?: number;
   /** Variables the interpreter has on this board. */
   variables: number;
+  /**
+   * Where the lock keeps the Espruino console (the REPL `keyway flash`/`provision` use), set
+   * at boot so it never sits on the barcode UART: 'USB', 'LoopbackA'… Absent: leave it.
+   */
+  console?: string;
+  /** A remote console this board's Espruino build opens by default, which boot switches off. */
+  remoteConsole?: 'telnet' | 'ble-uart';
 }

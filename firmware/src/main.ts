@@ -87,6 +87,26 @@ function espruinoEnv(board: BoardProfile): EspruinoEnv {
   };
 }
 
+/**
+ * Board hygiene before anything else: the console goes where the profile says (never the
+ * barcode UART, or a scanned code would be run as JavaScript), and remote consoles that an
+ * Espruino build opens by default (Telnet on ESP32, the BLE UART on nRF52) are closed:
+ * anyone in range could otherwise type into the lock.
+ */
+function secureConsole(board: BoardProfile): void {
+  if (board.console && global[board.console] && global[board.console].setConsole) global[board.console].setConsole(true);
+  if (board.remoteConsole === 'telnet') {
+    try {
+      require('TelnetServer').setOptions({ mode: 'off' });
+    } catch (_e) {
+      // Build without TelnetServer: nothing to close.
+    }
+  } else if (board.remoteConsole === 'ble-uart') {
+    global.NRF.setServices(undefined, { uart: false });
+  }
+}
+
+secureConsole(KEYWAY_BOARD);
 const lock = createLock(createEspruinoPorts(espruinoEnv(KEYWAY_BOARD), KEYWAY_BOARD), KEYWAY_BOARD, KEYWAY_OPTIONS);
 const provisioning = createProvisioningSession();
 global.keyway = lock;

@@ -39,6 +39,8 @@ export interface HardwarePort {
   cameraTrigger(on: boolean): void;
   onCameraAck(fn: () => void): void;
   buzzer(on: boolean): void;
+  /** The status LED: lit while the bolt is not thrown. */
+  led(on: boolean): void;
   batteryMv(): number;
 }
 

@@ -4,7 +4,7 @@
  * stay queued in flash while offline. The status is republished on every change.
  */
 import {
-  AL_QUEUE_OVERFLOW, AL_STORAGE_RECOVERED, EV_ALARM, EV_STATE, ST_BUSY, ST_CAMERA_OK, ST_INSTALL_MODE, ST_JAMMED,
+  AL_QUEUE_OVERFLOW, AL_STORAGE_RECOVERED, BOLT_LOCKED, EV_ALARM, EV_STATE, ST_BUSY, ST_CAMERA_OK, ST_INSTALL_MODE, ST_JAMMED,
   ST_LOCKOUT, ST_LOW_BATTERY, ST_TIME_TRUSTED, asciiBytes, encodeStatus, eventTopic, stateTopic
 } from '@keyway/shared';
 import { appendEvent, ackEvent, readEvent } from './event-log';
@@ -40,6 +40,7 @@ export function alarm(lock: Lock, code: number, ref: number, data: number[]): vo
 }
 
 export function stateEvent(lock: Lock): void {
+  lock.ports.hw.led(lock.bolt.phase !== BOLT_LOCKED);
   emit(lock, EV_STATE, 0, 0, 0, 0, [lock.bolt.phase, lock.doorOpen ? 2 : 1]);
   publishStatus(lock);
 }

@@ -3,3 +3,6 @@ export * from './sim/index';
 export { BOARDS, board, validateBoard } from './boards';
 export { createRealLoop, disposeLoop } from './node/real-loop';
 export { nodeConnect, nodeSha512, type NodeNetOptions } from './node/node-net';
+export { SimRepl, type SimReplOptions } from './node/sim-repl';
+export { openFlashFile } from './node/flash-file';
+export { startSimBoard, control as simBoardControl, type SimBoardOptions } from './node/sim-board';

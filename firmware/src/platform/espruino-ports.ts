@@ -47,6 +47,11 @@ export function storagePort(storage: EspruinoStorage): StoragePort {
 function hardwarePort(env: EspruinoEnv, board: BoardProfile): HardwarePort {
   const p = board.pins;
   const active = board.inputsActiveLow ? 0 : 1;
+  // Inputs idle at their inactive level even if an external resistor is missing.
+  const pull = board.inputsActiveLow ? 'input_pullup' : 'input_pulldown';
+  const inputs = [p.boltLocked, p.boltUnlocked, p.door, p.button];
+  for (let i = 0; i < inputs.length; i++) env.pinMode(inputs[i], pull);
+  env.pinMode(p.cameraAck, 'input_pulldown');
   const closed = function (pin: string) {
     return env.digitalRead(pin) === active;
   };
@@ -87,6 +92,9 @@ function hardwarePort(env: EspruinoEnv, board: BoardProfile): HardwarePort {
     },
     buzzer: function (on) {
       env.digitalWrite(p.buzzer, on ? 1 : 0);
+    },
+    led: function (on) {
+      env.digitalWrite(p.led, on ? 1 : 0);
     },
     batteryMv: function () {
       return env.analogRead(p.battery) * board.batteryScale;

@@ -91,7 +91,10 @@ export function hoistVars(code: string): string {
   function renderBody(stmts: Node[]): string {
     const parts: string[] = [];
     let i = 0;
-    while (i < stmts.length && isDirective(stmts[i])) parts.push(code.slice(stmts[i].start, stmts[i].end) + ';'), i++;
+    while (i < stmts.length && isDirective(stmts[i])) {
+      parts.push(code.slice(stmts[i].start, stmts[i].end) + ';');
+      i++;
+    }
     const names = declaredNames(stmts.slice(i));
     if (names.length > 0) parts.push('var ' + names.join(',') + ';');
     const rest = stmts.slice(i);

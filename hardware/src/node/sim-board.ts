@@ -1,0 +1,72 @@
+/**
+ * `npx tsx hardware/src/node/sim-board.ts --port <serial path> --board <id> --flash <file>`:
+ * a simulated Espruino board on a serial line (a pty from socat in tests), for flashing and
+ * provisioning against real serial I/O. Its flash lives in <file>, so killing the process is
+ * a power cut. Lines on stdin act on the physical board: `button <ms>`, `door open|close`,
+ * `camera ok|broken`, `scan <text>`.
+ */
+import { parseArgs } from 'node:util';
+import { SerialPort } from 'serialport';
+import { board as boardProfile } from '../boards';
+import { openFlashFile } from './flash-file';
+import { SimRepl } from './sim-repl';
+
+export interface SimBoardOptions {
+  port: string;
+  board: string;
+  flash: string;
+  insecureTls?: boolean;
+}
+
+export async function startSimBoard(o: SimBoardOptions): Promise<{ repl: SimRepl; close(): Promise<void> }> {
+  const serial = new SerialPort({ path: o.port, baudRate: 115200, lock: false, autoOpen: false });
+  await new Promise<void>((resolve, reject) => serial.open((e) => (e ? reject(e) : resolve())));
+  const repl = new SimRepl({
+    board: boardProfile(o.board),
+    storage: openFlashFile(o.flash),
+    write: (d) => serial.write(Buffer.from(d, 'latin1')),
+    net: { insecure: o.insecureTls }
+  });
+  serial.on('data', (b: Buffer) => repl.input(b.toString('latin1')));
+  repl.start();
+  return {
+    repl,
+    close: () => new Promise<void>((resolve) => {
+      repl.stop();
+      serial.close(() => resolve());
+    })
+  };
+}
+
+export function control(repl: SimRepl, line: string): void {
+  const [cmd, arg, ...rest] = line.trim().split(/\s+/);
+  const dev = repl.device;
+  if (cmd === 'button') dev.pressButton(Number(arg ?? 100));
+  else if (cmd === 'door' && arg === 'open') dev.openDoor(rest[0] === 'force');
+  else if (cmd === 'door') dev.closeDoor();
+  else if (cmd === 'camera') dev.physics.cameraHealthy = arg === 'ok';
+  else if (cmd === 'scan') dev.scan([arg, ...rest].join(' '));
+}
+
+if (process.argv[1] && process.argv[1].endsWith('sim-board.ts')) {
+  const { values } = parseArgs({ options: { port: { type: 'string' }, board: { type: 'string', default: 'espruino-wifi' }, flash: { type: 'string' }, 'insecure-tls': { type: 'boolean', default: false } } });
+  if (!values.port || !values.flash) {
+    console.error('usage: sim-board --port <serial path> --flash <file> [--board <id>]');
+    process.exit(2);
+  }
+  const b = await startSimBoard({ port: values.port, board: values.board!, flash: values.flash, insecureTls: values['insecure-tls'] });
+  process.stdin.setEncoding('utf8');
+  let buf = '';
+  process.stdin.on('data', (d: string) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      control(b.repl, buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  });
+  const stop = () => void b.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  console.error('sim-board ready on ' + values.port);
+}

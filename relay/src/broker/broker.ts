@@ -1,0 +1,197 @@
+/**
+ * The embedded Aedes broker (docs/protocol.md §9) with per-device credentials and ACLs.
+ * A lock connects with username = client id = its device id and the password issued at
+ * registration (stored as SHA-256, see secrets.ts); it may leave a will only on its own
+ * state topic. The relay itself never connects as an MQTT client: it publishes commands
+ * and subscribes to kw/+/evt, kw/+/state and the internal $kw/live topic on the broker
+ * directly (privileged, no ACL). With `redis`, mqemitter-redis and aedes-persistence-redis
+ * join several relay processes into one broker.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
+import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
+import { isDeviceIdHex, parseDeviceTopic } from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { secretMatches } from '../secrets';
+import { checkIdentity, checkPublish, checkSubscribe, checkWill, mayForward } from './acl';
+import { guardConnection } from './packet-size-guard';
+
+export interface BrokerHooks {
+  onEvent(deviceId: string, payload: Uint8Array): void;
+  onState(deviceId: string, payload: Uint8Array): void;
+  onLive(payload: Buffer): void;
+  onLockReady(deviceId: string, connId: string): void;
+  onLockGone(deviceId: string, connId: string, graceful: boolean): void;
+  onCommandSubscription(deviceId: string): void;
+}
+
+export interface BrokerHandle {
+  aedes: Aedes;
+  publish(topic: string, payload: Buffer, qos: 0 | 1): Promise<void>;
+  handle(conn: Duplex, req?: IncomingMessage): void;
+  connectedLocks(): number;
+  close(): Promise<void>;
+}
+
+interface AuthError extends Error {
+  returnCode: number;
+}
+
+function authError(code: number, message: string): AuthError {
+  const e = new Error(message) as AuthError;
+  e.returnCode = code;
+  return e;
+}
+
+/** Device id a client authenticated as (only set for locks). */
+const deviceOf = new WeakMap<Client, { deviceId: string; connId: string }>();
+
+function parseRedisUrl(url: string): Record<string, unknown> {
+  const u = new URL(url);
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    username: u.username ? decodeURIComponent(u.username) : undefined,
+    db: u.pathname && u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0
+  };
+}
+
+export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promise<BrokerHandle> {
+  const log = ctx.log.child({ component: 'mqtt' });
+  const reject = (reason: string) => ctx.metrics.mqttRejections.inc({ reason });
+  let mq: unknown;
+  let persistence: { destroy?: () => unknown } | undefined;
+  if (ctx.opts.redis) {
+    const { default: mqemitterRedis } = await import('mqemitter-redis');
+    const { default: redisPersistence } = await import('aedes-persistence-redis');
+    const emitter = mqemitterRedis({ connectionString: ctx.opts.redis.url });
+    (emitter as unknown as { state: { on(e: string, f: (err: Error) => void): void } }).state.on('error', (err: Error) => log.error({ error: err.message }, 'redis message bus error'));
+    mq = emitter;
+    persistence = redisPersistence(parseRedisUrl(ctx.opts.redis.url)) as typeof persistence;
+  }
+  const locks = new Set<Client>();
+
+  const aedes = new Aedes({
+    id: ctx.opts.relayId + '-' + randomUUID().slice(0, 8),
+    mq,
+    persistence,
+    connectTimeout: ctx.opts.mqtt.connectTimeoutMs,
+    keepaliveLimit: ctx.opts.mqtt.keepaliveLimitS,
+    maxTopicLevels: 8,
+    maxClientsIdLength: 23,
+    authenticate(client, username, password, done) {
+      if (ctx.closing) return done(authError(3, 'server unavailable'), false);
+      const will = (client as unknown as { _will?: { topic: string; retain?: boolean } })._will;
+      const deviceId = username ?? '';
+      const row = isDeviceIdHex(deviceId) ? ctx.db.prepare('SELECT mqtt_password_hash FROM devices WHERE id = ?').get(deviceId) as { mqtt_password_hash: string } | undefined : undefined;
+      if (!row || !password || !secretMatches(password.toString('utf8'), row.mqtt_password_hash)) {
+        reject('bad_credentials');
+        log.warn({ clientId: client.id, username: deviceId.slice(0, 32) }, 'mqtt connect refused: bad credentials');
+        return done(authError(4, 'bad user name or password'), false);
+      }
+      const identity = checkIdentity({ clientId: client.id, username, will });
+      if (identity) {
+        reject('identity');
+        log.warn({ clientId: client.id, deviceId, reason: identity }, 'mqtt connect refused');
+        return done(authError(2, identity), false);
+      }
+      const willDenied = checkWill(deviceId, will);
+      if (willDenied) {
+        reject('will');
+        log.warn({ deviceId, topic: will?.topic, reason: willDenied }, 'mqtt connect refused');
+        return done(authError(5, willDenied), false);
+      }
+      deviceOf.set(client, { deviceId, connId: ctx.opts.relayId + ':' + randomUUID() });
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      if (!client) return done(null);
+      const dev = deviceOf.get(client);
+      const denied = dev ? checkPublish(dev.deviceId, packet.topic, !!packet.retain) : 'not a device';
+      if (denied) {
+        reject('publish');
+        log.warn({ deviceId: dev?.deviceId, topic: packet.topic.slice(0, 100), retain: !!packet.retain, reason: denied }, 'mqtt publish refused');
+        return done(new Error(denied));
+      }
+      done(null);
+    },
+    authorizeSubscribe(client, sub: Subscription, done) {
+      const dev = deviceOf.get(client);
+      const denied = dev ? checkSubscribe(dev.deviceId, sub.topic) : 'not a device';
+      if (denied) {
+        reject('subscribe');
+        log.warn({ deviceId: dev?.deviceId, topic: sub.topic.slice(0, 100), reason: denied }, 'mqtt subscribe refused');
+        return done(null, null);
+      }
+      done(null, { ...sub, qos: sub.qos > 1 ? 1 : sub.qos });
+    },
+    authorizeForward(client, packet) {
+      const dev = deviceOf.get(client);
+      return dev && mayForward(dev.deviceId, packet.topic) ? packet : null;
+    }
+  });
+  await aedes.listen();
+
+  aedes.on('clientReady', (client) => {
+    const dev = deviceOf.get(client);
+    if (!dev) return;
+    locks.add(client);
+    hooks.onLockReady(dev.deviceId, dev.connId);
+  });
+  aedes.on('clientDisconnect', (client) => {
+    const dev = deviceOf.get(client);
+    if (!dev || !locks.delete(client)) return;
+    hooks.onLockGone(dev.deviceId, dev.connId, !!(client as unknown as { _disconnected?: boolean })._disconnected);
+  });
+  aedes.on('subscribe', (subs, client) => {
+    const dev = client && deviceOf.get(client);
+    if (dev && subs.some((s) => s.topic === 'kw/' + dev.deviceId + '/cmd')) hooks.onCommandSubscription(dev.deviceId);
+  });
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client?.id, error: err.message }, 'mqtt client error'));
+  aedes.on('connectionError', (client, err) => log.debug({ error: err.message }, 'mqtt connection error'));
+
+  const sub = (topic: string, fn: (packet: AedesPublishPacket) => void) => new Promise<void>((resolve) => {
+    aedes.subscribe(topic, (packet, cb) => {
+      try {
+        fn(packet);
+      } catch (err) {
+        log.error({ err, topic: packet.topic }, 'internal subscriber failed');
+      }
+      cb();
+    }, resolve);
+  });
+  const deviceMessage = (fn: (id: string, payload: Uint8Array) => void) => (packet: AedesPublishPacket) => {
+    const t = parseDeviceTopic(packet.topic);
+    if (t) fn(t.deviceId, new Uint8Array(packet.payload as Buffer));
+  };
+  await sub('kw/+/evt', deviceMessage(hooks.onEvent));
+  await sub('kw/+/state', deviceMessage(hooks.onState));
+  await sub('$kw/live', (packet) => hooks.onLive(packet.payload as Buffer));
+
+  return {
+    aedes,
+    publish(topic, payload, qos) {
+      return new Promise((resolve, reject) => {
+        const packet = { cmd: 'publish', topic, payload, qos, retain: false, dup: false } as PublishPacket;
+        aedes.publish(packet, (err?: Error) => (err ? reject(err) : resolve()));
+      });
+    },
+    handle(conn, req) {
+      const guarded = guardConnection(conn, ctx.opts.mqtt.maxPacketSize, () => {
+        reject('packet_size');
+        log.warn({ maxPacketSize: ctx.opts.mqtt.maxPacketSize }, 'mqtt packet too large: connection closed');
+      });
+      guarded.on('error', () => undefined);
+      aedes.handle(guarded, req);
+    },
+    connectedLocks: () => locks.size,
+    async close() {
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+      // Without a callback it returns a promise (the callback form waits for a 'ready' event
+      // that never fires when Aedes calls setup() itself).
+      if (persistence?.destroy) await Promise.resolve(persistence.destroy()).catch(() => undefined);
+    }
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * What the relay's services share: options, database, logger, clock, keys, metrics, the
+ * live hub, event waiters and the way out to the locks. Built once by buildRelay; the
+ * services are plain functions taking it, so tests can drive them directly.
+ */
+import type { Db } from './db/database';
+import type { LiveHub } from './live-hub';
+import type { Logger } from './logger';
+import type { KeyStore } from './locks/key-store';
+import type { Waiters } from './locks/waiters';
+import type { RelayMetrics } from './metrics';
+import type { ResolvedOptions } from './options';
+
+export interface RelayContext {
+  readonly opts: ResolvedOptions;
+  readonly db: Db;
+  readonly log: Logger;
+  /** Relay clock, Unix milliseconds. */
+  now(): number;
+  /** Relay clock, Unix seconds (what goes on the wire). */
+  nowS(): number;
+  readonly keys: KeyStore;
+  readonly metrics: RelayMetrics;
+  readonly live: LiveHub;
+  readonly waiters: Waiters;
+  /** Publishes bytes on a lock's command topic (QoS 1) through the broker. */
+  publishToLock(deviceId: string, bytes: Uint8Array): Promise<void>;
+  /** True once close() started: no new work. */
+  closing: boolean;
+  /** Wakes the webhook worker after jobs were queued. */
+  kickWebhooks(): void;
+}

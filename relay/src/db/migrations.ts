@@ -1,0 +1,309 @@
+/**
+ * Numbered schema migrations (docs/relay.md "Data model"). Each runs once, inside a
+ * transaction, and moves PRAGMA user_version to its number; never edit a released one,
+ * append a new one. Times are Unix milliseconds unless a column name ends in _s.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL CHECK (kind IN ('admin','owner','courier','backend','installer','guest')),
+  subject_id INTEGER,
+  scopes TEXT NOT NULL DEFAULT '[]',
+  label TEXT,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE INDEX tokens_subject ON tokens (kind, subject_id);
+
+CREATE TABLE owners (
+  id INTEGER PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE backends (id INTEGER PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, created_at INTEGER NOT NULL);
+
+CREATE TABLE sites (
+  id INTEGER PRIMARY KEY,
+  owner_id INTEGER NOT NULL REFERENCES owners(id),
+  name TEXT NOT NULL,
+  address TEXT,
+  timezone TEXT NOT NULL,
+  allow_in_home INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX sites_owner ON sites (owner_id);
+
+CREATE TABLE site_partners (
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  backend_id INTEGER NOT NULL REFERENCES backends(id),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (site_id, backend_id)
+);
+
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  name TEXT,
+  profile TEXT NOT NULL DEFAULT 'door',
+  board TEXT NOT NULL,
+  firmware TEXT NOT NULL,
+  public_key TEXT,
+  mqtt_password_hash TEXT NOT NULL,
+  registered_at INTEGER NOT NULL,
+  signing_key_id INTEGER NOT NULL,
+  next_counter INTEGER NOT NULL DEFAULT 0,
+  online INTEGER NOT NULL DEFAULT 0,
+  conn_id TEXT,
+  last_seen INTEGER,
+  offline_reason TEXT,
+  status_at INTEGER,
+  bolt INTEGER,
+  door INTEGER,
+  flags INTEGER,
+  lock_time_s INTEGER,
+  nonce TEXT,
+  replay_high INTEGER,
+  battery INTEGER,
+  grants_stored INTEGER,
+  status_firmware TEXT,
+  status_log_seq INTEGER,
+  clock_offset_s INTEGER,
+  clock_flagged INTEGER NOT NULL DEFAULT 0,
+  time_set_nonce TEXT,
+  log_epoch INTEGER NOT NULL DEFAULT 1,
+  log_seq INTEGER NOT NULL DEFAULT 0,
+  log_head TEXT,
+  log_state TEXT NOT NULL DEFAULT 'ok',
+  last_camera_seq INTEGER
+);
+CREATE INDEX devices_site ON devices (site_id);
+
+CREATE TABLE couriers (
+  id INTEGER PRIMARY KEY,
+  backend_id INTEGER NOT NULL REFERENCES backends(id),
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE grants (
+  id INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  kind TEXT NOT NULL CHECK (kind IN ('courier','guest','service','parcel')),
+  type TEXT NOT NULL,
+  label TEXT,
+  flags INTEGER NOT NULL,
+  not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  max_uses INTEGER NOT NULL,
+  relock_after INTEGER NOT NULL,
+  timezone TEXT NOT NULL,
+  tz_offset INTEGER NOT NULL,
+  schedule TEXT NOT NULL DEFAULT '[]',
+  cred_type INTEGER NOT NULL,
+  chain_seed TEXT,
+  chain_links INTEGER NOT NULL DEFAULT 0,
+  chain_used INTEGER NOT NULL DEFAULT 0,
+  commitment TEXT,
+  uses INTEGER NOT NULL DEFAULT 0,
+  actor_ref INTEGER NOT NULL DEFAULT 0,
+  delivery_id INTEGER,
+  parcel_id INTEGER,
+  status TEXT NOT NULL CHECK (status IN ('pending','active','failed','revoking','revoked')),
+  status_reason TEXT,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX grants_site ON grants (site_id, id);
+CREATE INDEX grants_device ON grants (device_id, status);
+
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  backend_id INTEGER NOT NULL REFERENCES backends(id),
+  courier_id INTEGER NOT NULL REFERENCES couriers(id),
+  tracking TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  window_end INTEGER NOT NULL,
+  in_home INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  grant_id INTEGER,
+  entry_method TEXT,
+  entry_counter INTEGER,
+  entry_seq INTEGER,
+  entered_at INTEGER,
+  clip TEXT,
+  receipt TEXT,
+  alarms TEXT NOT NULL DEFAULT '[]',
+  block_reason TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX deliveries_courier ON deliveries (courier_id);
+CREATE INDEX deliveries_backend ON deliveries (backend_id);
+CREATE INDEX deliveries_site ON deliveries (site_id);
+CREATE INDEX deliveries_device ON deliveries (device_id, status);
+
+CREATE TABLE parcels (
+  id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  backend_id INTEGER,
+  tracking TEXT NOT NULL,
+  window_start INTEGER NOT NULL,
+  window_end INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  grant_id INTEGER,
+  opened_seq INTEGER,
+  opened_at INTEGER,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE commands (
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  counter INTEGER NOT NULL,
+  action INTEGER NOT NULL,
+  purpose TEXT NOT NULL,
+  key_id INTEGER NOT NULL,
+  bytes BLOB NOT NULL,
+  not_before_s INTEGER NOT NULL,
+  not_after_s INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','acked','denied','expired','superseded')),
+  result_code INTEGER,
+  resendable INTEGER NOT NULL,
+  reissuable INTEGER NOT NULL,
+  grant_id INTEGER,
+  delivery_id INTEGER,
+  new_key_id INTEGER,
+  reissue_of INTEGER,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER,
+  send_count INTEGER NOT NULL DEFAULT 0,
+  acked_at INTEGER,
+  ack_seq INTEGER,
+  PRIMARY KEY (device_id, counter)
+);
+CREATE INDEX commands_pending ON commands (status, device_id, counter);
+
+CREATE TABLE events (
+  device_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  raw BLOB NOT NULL,
+  hash TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  time_s INTEGER NOT NULL,
+  type INTEGER NOT NULL,
+  code INTEGER NOT NULL,
+  ref INTEGER NOT NULL,
+  actor_kind INTEGER NOT NULL,
+  actor_ref INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  integrity TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  processed_by TEXT NOT NULL,
+  PRIMARY KEY (device_id, epoch, seq)
+);
+
+CREATE TABLE log_anomalies (
+  id INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL,
+  epoch INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('gap','break','rewind')),
+  details TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  UNIQUE (device_id, epoch, seq, kind)
+);
+
+CREATE TABLE activity (
+  id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL,
+  device_id TEXT,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  reason TEXT,
+  code INTEGER,
+  actor_kind TEXT,
+  actor_id INTEGER,
+  grant_id INTEGER,
+  delivery_id INTEGER,
+  event_seq INTEGER,
+  clip TEXT,
+  details TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX activity_site ON activity (site_id, id);
+
+CREATE TABLE notifications (
+  id INTEGER PRIMARY KEY,
+  recipient_kind TEXT NOT NULL,
+  recipient_id INTEGER NOT NULL,
+  site_id INTEGER,
+  delivery_id INTEGER,
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX notifications_recipient ON notifications (recipient_kind, recipient_id, id);
+
+CREATE TABLE idempotency (
+  principal TEXT NOT NULL,
+  key TEXT NOT NULL,
+  route TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','done')),
+  status_code INTEGER,
+  response TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (principal, key)
+);
+
+CREATE TABLE webhooks (
+  id INTEGER PRIMARY KEY,
+  backend_id INTEGER NOT NULL REFERENCES backends(id),
+  url TEXT NOT NULL,
+  events TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  deleted_at INTEGER
+);
+
+CREATE TABLE webhook_jobs (
+  id INTEGER PRIMARY KEY,
+  webhook_id INTEGER NOT NULL REFERENCES webhooks(id),
+  event TEXT NOT NULL,
+  body TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  last_status INTEGER,
+  created_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+CREATE INDEX webhook_jobs_due ON webhook_jobs (status, next_at);
+`
+  }
+];

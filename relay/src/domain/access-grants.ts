@@ -1,0 +1,107 @@
+/**
+ * Owner-made access (SPEC flow 2): one-time, temporary and weekly grants for guests and
+ * service providers. The grant is staged on the lock; the visitor gets a guest token that
+ * can ask the relay to open (POST /v1/grant-access/entry) or fetch the next chain values
+ * as scan strings `KW1:<grantId>:<64 hex>` for the lock's scanner when the network is down.
+ */
+import { CRED_HASH_CHAIN, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, fromHex, toHex } from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { relayError } from '../errors';
+import { nextChainValues } from '../locks/chain';
+import { recordActivity } from './activity';
+import { siteLock } from './devices';
+import { createGrant, DEFAULT_CHAIN_LINKS, getGrant, grantView, revokeGrant, type GrantRow, type GrantView } from './grants';
+import { issueToken, type Principal } from './principals';
+import { toScheduleEntries, type ScheduleInput } from './schedule-input';
+import { siteForOwner } from './sites';
+
+export interface AccessGrantInput {
+  deviceId?: string;
+  kind: 'guest' | 'service';
+  type: 'one-time' | 'temporary' | 'weekly';
+  label?: string;
+  window: { start: string; end: string };
+  schedule?: ScheduleInput[];
+  cameraRequired?: boolean;
+  relockOnClose?: boolean;
+  maxUses?: number;
+  relockAfter?: number;
+}
+
+export const MAX_GRANT_WINDOW_MS = 366 * 86400_000;
+
+export function parseWindow(ctx: RelayContext, w: { start: string; end: string }, maxMs: number): { start: number; end: number } {
+  const start = Date.parse(w.start);
+  const end = Date.parse(w.end);
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start || end - start > maxMs || end <= ctx.now()) {
+    throw relayError('KW_BAD_WINDOW', { start: w.start, end: w.end });
+  }
+  if (end / 1000 > 0xffffffff) throw relayError('KW_BAD_WINDOW', { end: w.end });
+  return { start, end };
+}
+
+export function createAccessGrant(ctx: RelayContext, p: Principal, siteId: number, input: AccessGrantInput): { grant: GrantView; accessToken: string } {
+  const site = siteForOwner(ctx, p, siteId);
+  const device = siteLock(ctx, site.id, 'door', input.deviceId);
+  const w = parseWindow(ctx, input.window, MAX_GRANT_WINDOW_MS);
+  const schedule = toScheduleEntries(input.schedule ?? []);
+  if (input.type === 'weekly' && schedule.length === 0) throw relayError('KW_BAD_SCHEDULE', undefined, 'A weekly grant needs a schedule.');
+  if (input.type !== 'weekly' && schedule.length > 0) throw relayError('KW_BAD_SCHEDULE', undefined, 'Only weekly grants have a schedule.');
+  const maxUses = input.type === 'one-time' ? 1 : (input.maxUses ?? 0);
+  let flags = 0;
+  if (input.cameraRequired !== false) flags |= FLAG_CAMERA_REQUIRED;
+  if (input.relockOnClose !== false) flags |= FLAG_RELOCK_ON_CLOSE;
+  const ownerId = p.kind === 'owner' ? p.subjectId! : site.owner_id;
+  return ctx.db.transaction(() => {
+    const row = createGrant(ctx, {
+      deviceId: device.id, siteId: site.id, kind: input.kind, type: input.type, label: input.label ?? null, flags,
+      notBefore: w.start, notAfter: w.end, maxUses, relockAfter: input.relockAfter ?? 0, timezone: site.timezone, schedule,
+      credential: { type: CRED_HASH_CHAIN, links: maxUses > 0 ? maxUses : DEFAULT_CHAIN_LINKS }, actorRef: ownerId, createdBy: 'owner:' + ownerId
+    });
+    const { token } = issueToken(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + 86400_000);
+    recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'grant.created', actorKind: 'owner', actorId: ownerId, grantId: row.id, details: { kind: input.kind, type: input.type, label: input.label ?? null } });
+    ctx.log.info({ grantId: row.id, siteId: site.id, deviceId: device.id, kind: input.kind, type: input.type }, 'grant created');
+    return { grant: grantView(row), accessToken: token };
+  }).immediate();
+}
+
+export function grantForOwner(ctx: RelayContext, p: Principal, id: number): GrantRow {
+  const g = getGrant(ctx, id);
+  if (!g) throw relayError('KW_NOT_FOUND');
+  siteForOwner(ctx, p, g.site_id);
+  return g;
+}
+
+export function listSiteGrants(ctx: RelayContext, p: Principal, siteId: number, includeEnded: boolean): GrantView[] {
+  siteForOwner(ctx, p, siteId);
+  const rows = ctx.db.prepare(`SELECT * FROM grants WHERE site_id = ? ${includeEnded ? '' : "AND status NOT IN ('revoked') AND not_after > ?"} ORDER BY id DESC`)
+    .all(...(includeEnded ? [siteId] : [siteId, ctx.now()])) as GrantRow[];
+  return rows.map(grantView);
+}
+
+export function revokeOwnerGrant(ctx: RelayContext, p: Principal, id: number): GrantView {
+  const g = grantForOwner(ctx, p, id);
+  ctx.db.transaction(() => revokeGrant(ctx, g, p.kind + ':' + (p.subjectId ?? 'admin'), 'revoked by owner')).immediate();
+  return grantView(getGrant(ctx, id)!);
+}
+
+/** The grant behind a guest token. */
+export function guestGrant(ctx: RelayContext, p: Principal): GrantRow {
+  const g = p.kind === 'guest' && p.subjectId ? getGrant(ctx, p.subjectId) : undefined;
+  if (!g) throw relayError('KW_NOT_FOUND');
+  if (g.status === 'revoking' || g.status === 'revoked') throw relayError('KW_GRANT_REVOKED');
+  return g;
+}
+
+export function scanString(grantId: number, value: Uint8Array): string {
+  return 'KW1:' + grantId + ':' + toHex(value);
+}
+
+/** The next `count` unspent chain values as scan strings, for entry without network. */
+export function guestCredentials(ctx: RelayContext, p: Principal, count: number): { grantId: number; credentials: string[]; validUntil: string } {
+  const g = guestGrant(ctx, p);
+  if (g.cred_type !== CRED_HASH_CHAIN) throw relayError('KW_CONFLICT', undefined, 'This grant has no chain credential.');
+  const values = nextChainValues(fromHex(g.chain_seed!), fromHex(g.device_id), g.id, g.chain_links, g.chain_used, count);
+  ctx.log.info({ grantId: g.id, count: values.length }, 'guest credentials issued');
+  return { grantId: g.id, credentials: values.map((v) => scanString(g.id, v)), validUntil: new Date(g.not_after).toISOString() };
+}

@@ -1,0 +1,82 @@
+/**
+ * The per-site activity feed: every lock event worth showing (entries, denials with their
+ * reason names, alarms, camera clips, state changes) and every relay decision (entry
+ * requests refused, grants created and revoked, deliveries booked and blocked). Rows are
+ * written once (by the process that stored the lock event) and pushed live to SSE.
+ */
+import type { RelayContext } from '../context';
+
+export interface ActivityInput {
+  siteId: number;
+  deviceId?: string | null;
+  kind: string;
+  reason?: string | null;
+  code?: number | null;
+  actorKind?: string | null;
+  actorId?: number | null;
+  grantId?: number | null;
+  deliveryId?: number | null;
+  eventSeq?: number | null;
+  clip?: string | null;
+  details?: Record<string, unknown>;
+}
+
+interface ActivityRow {
+  id: number;
+  site_id: number;
+  device_id: string | null;
+  at: number;
+  kind: string;
+  reason: string | null;
+  code: number | null;
+  actor_kind: string | null;
+  actor_id: number | null;
+  grant_id: number | null;
+  delivery_id: number | null;
+  event_seq: number | null;
+  clip: string | null;
+  details: string;
+}
+
+export interface ActivityView {
+  id: number;
+  siteId: number;
+  deviceId: string | null;
+  time: string;
+  kind: string;
+  reason: string | null;
+  code: number | null;
+  actor: { kind: string; id: number | null } | null;
+  grantId: number | null;
+  deliveryId: number | null;
+  eventSeq: number | null;
+  clip: string | null;
+  details: Record<string, unknown>;
+}
+
+export function activityView(r: ActivityRow): ActivityView {
+  return {
+    id: r.id, siteId: r.site_id, deviceId: r.device_id, time: new Date(r.at).toISOString(), kind: r.kind, reason: r.reason, code: r.code,
+    actor: r.actor_kind ? { kind: r.actor_kind, id: r.actor_id } : null,
+    grantId: r.grant_id, deliveryId: r.delivery_id, eventSeq: r.event_seq, clip: r.clip, details: JSON.parse(r.details) as Record<string, unknown>
+  };
+}
+
+export function recordActivity(ctx: RelayContext, a: ActivityInput): ActivityView {
+  const row = ctx.db.prepare(`INSERT INTO activity (site_id, device_id, at, kind, reason, code, actor_kind, actor_id, grant_id, delivery_id, event_seq, clip, details)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(
+    a.siteId, a.deviceId ?? null, ctx.now(), a.kind, a.reason ?? null, a.code ?? null, a.actorKind ?? null, a.actorId ?? null,
+    a.grantId ?? null, a.deliveryId ?? null, a.eventSeq ?? null, a.clip ?? null, JSON.stringify(a.details ?? {})
+  ) as ActivityRow;
+  const view = activityView(row);
+  ctx.live.emit(['site:' + a.siteId], 'activity', view);
+  return view;
+}
+
+export function listActivity(ctx: RelayContext, siteId: number, limit: number, before?: number, kind?: string): { items: ActivityView[]; nextBefore: number | null } {
+  const rows = ctx.db.prepare(`SELECT * FROM activity WHERE site_id = ? AND id < ? ${kind ? 'AND kind LIKE ?' : ''} ORDER BY id DESC LIMIT ?`)
+    .all(...[siteId, before ?? Number.MAX_SAFE_INTEGER, ...(kind ? [kind.replace(/\*$/, '%')] : []), limit + 1]) as ActivityRow[];
+  const more = rows.length > limit;
+  const items = rows.slice(0, limit).map(activityView);
+  return { items, nextBefore: more ? items[items.length - 1].id : null };
+}

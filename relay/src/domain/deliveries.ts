@@ -1,0 +1,271 @@
+/**
+ * Courier deliveries (SPEC flow 1). A backend books one for a partner site; if in-home
+ * delivery is allowed the relay stages a courier grant on the lock at once (1-link hash
+ * chain, camera required, relock on close) so entry at the door costs the lock one hash.
+ * Status: booked → entering → entered → secured, or blocked / cancelled / failed.
+ */
+import { CRED_HASH_CHAIN, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE } from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { relayError } from '../errors';
+import { recordActivity } from './activity';
+import { getCourier } from './accounts';
+import { parseWindow } from './access-grants';
+import { siteLock } from './devices';
+import { createGrant, getGrant, revokeGrant } from './grants';
+import { notify, notifySiteOwner } from './notifications';
+import type { Principal } from './principals';
+import { getSiteRow, siteForBackend, siteForOwner } from './sites';
+import { enqueueWebhook, type WebhookEvent } from './webhooks';
+
+export const MAX_DELIVERY_WINDOW_MS = 7 * 86400_000;
+
+export interface DeliveryRow {
+  id: number;
+  site_id: number;
+  device_id: string;
+  backend_id: number;
+  courier_id: number;
+  tracking: string;
+  window_start: number;
+  window_end: number;
+  in_home: number;
+  status: 'booked' | 'entering' | 'entered' | 'secured' | 'blocked' | 'cancelled' | 'failed';
+  grant_id: number | null;
+  entry_method: string | null;
+  entry_counter: number | null;
+  entry_seq: number | null;
+  entered_at: number | null;
+  clip: string | null;
+  receipt: string | null;
+  alarms: string;
+  block_reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface Receipt {
+  deliveryId: number;
+  deviceId: string;
+  eventSeq: number;
+  eventHash: string;
+  time: string;
+}
+
+export interface BookInput {
+  siteId: number;
+  trackingNumber: string;
+  courierId: number;
+  window: { start: string; end: string };
+  inHome: boolean;
+  deviceId?: string;
+}
+
+export function getDelivery(ctx: RelayContext, id: number): DeliveryRow | undefined {
+  return ctx.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+}
+
+export function deliveryView(ctx: RelayContext, d: DeliveryRow) {
+  const site = getSiteRow(ctx, d.site_id);
+  const grant = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
+  return {
+    id: d.id,
+    siteId: d.site_id,
+    site: site ? { name: site.name, address: site.address, timezone: site.timezone } : null,
+    deviceId: d.device_id,
+    backendId: d.backend_id,
+    courierId: d.courier_id,
+    trackingNumber: d.tracking,
+    window: { start: new Date(d.window_start).toISOString(), end: new Date(d.window_end).toISOString() },
+    inHome: d.in_home === 1,
+    status: d.status,
+    staged: grant ? grant.status === 'active' : false,
+    entry: d.entered_at ? { method: d.entry_method, eventSeq: d.entry_seq, time: new Date(d.entered_at).toISOString(), clip: d.clip } : null,
+    receipt: d.receipt ? (JSON.parse(d.receipt) as Receipt) : null,
+    alarms: JSON.parse(d.alarms) as { alarm: string; eventSeq: number; time: string }[],
+    blockReason: d.block_reason,
+    createdAt: new Date(d.created_at).toISOString(),
+    updatedAt: new Date(d.updated_at).toISOString()
+  };
+}
+
+export type DeliveryView = ReturnType<typeof deliveryView>;
+
+function setStatus(ctx: RelayContext, id: number, status: DeliveryRow['status'], extra = ''): void {
+  ctx.db.prepare(`UPDATE deliveries SET status = ?, updated_at = ?${extra} WHERE id = ?`).run(status, ctx.now(), id);
+}
+
+function emitDelivery(ctx: RelayContext, d: DeliveryRow, event: WebhookEvent, data: Record<string, unknown> = {}): void {
+  const fresh = getDelivery(ctx, d.id)!;
+  const view = deliveryView(ctx, fresh);
+  enqueueWebhook(ctx, d.backend_id, event, { delivery: view, ...data });
+  ctx.live.emit(['delivery:' + d.id], event, { delivery: view, ...data });
+}
+
+function stageCourierGrant(ctx: RelayContext, d: DeliveryRow): number {
+  const site = getSiteRow(ctx, d.site_id)!;
+  const g = createGrant(ctx, {
+    deviceId: d.device_id, siteId: d.site_id, kind: 'courier', type: 'one-time', label: 'delivery ' + d.tracking,
+    flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE, notBefore: d.window_start, notAfter: d.window_end, maxUses: 1, relockAfter: 0,
+    timezone: site.timezone, schedule: [], credential: { type: CRED_HASH_CHAIN, links: 1 }, actorRef: d.courier_id, deliveryId: d.id,
+    createdBy: 'backend:' + d.backend_id
+  });
+  ctx.db.prepare('UPDATE deliveries SET grant_id = ? WHERE id = ?').run(g.id, d.id);
+  return g.id;
+}
+
+export function bookDelivery(ctx: RelayContext, p: Principal, input: BookInput): DeliveryView {
+  const site = siteForBackend(ctx, p, input.siteId);
+  const backendId = p.kind === 'backend' ? p.subjectId! : null;
+  const courier = getCourier(ctx, input.courierId);
+  if (!courier || (backendId !== null && courier.backendId !== backendId)) throw relayError('KW_NOT_FOUND', { field: 'courierId' });
+  const device = siteLock(ctx, site.id, 'door', input.deviceId);
+  const w = parseWindow(ctx, input.window, MAX_DELIVERY_WINDOW_MS);
+  const view = ctx.db.transaction(() => {
+    const now = ctx.now();
+    const d = ctx.db.prepare(`INSERT INTO deliveries (site_id, device_id, backend_id, courier_id, tracking, window_start, window_end, in_home, status, created_at, updated_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?) RETURNING *`).get(site.id, device.id, courier.backendId, courier.id, input.trackingNumber.trim(),
+      w.start, w.end, input.inHome ? 1 : 0, now, now) as DeliveryRow;
+    if (input.inHome && site.allow_in_home === 1) stageCourierGrant(ctx, d);
+    recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'delivery.booked', actorKind: 'backend', actorId: courier.backendId, deliveryId: d.id,
+      details: { trackingNumber: d.tracking, inHome: input.inHome, window: { start: input.window.start, end: input.window.end } } });
+    emitDelivery(ctx, d, 'delivery.booked');
+    return deliveryView(ctx, getDelivery(ctx, d.id)!);
+  }).immediate();
+  ctx.log.info({ deliveryId: view.id, siteId: site.id, courierId: courier.id, inHome: input.inHome }, 'delivery booked');
+  return view;
+}
+
+/** The delivery if the caller may see it: its courier, its backend, the site owner, admin. 404 otherwise. */
+export function deliveryFor(ctx: RelayContext, p: Principal, id: number): DeliveryRow {
+  const d = getDelivery(ctx, id);
+  if (!d) throw relayError('KW_NOT_FOUND');
+  if (p.kind === 'admin') return d;
+  if (p.kind === 'courier' && d.courier_id === p.subjectId) return d;
+  if (p.kind === 'backend' && d.backend_id === p.subjectId) return d;
+  if (p.kind === 'owner') {
+    const s = getSiteRow(ctx, d.site_id);
+    if (s && s.owner_id === p.subjectId) return d;
+  }
+  throw relayError('KW_NOT_FOUND');
+}
+
+export function listDeliveries(ctx: RelayContext, p: Principal, q: { siteId?: number; status?: string; limit: number }): DeliveryView[] {
+  let where = '1 = 1';
+  const args: unknown[] = [];
+  if (p.kind === 'courier') { where = 'courier_id = ?'; args.push(p.subjectId); }
+  else if (p.kind === 'backend') { where = 'backend_id = ?'; args.push(p.subjectId); }
+  else if (p.kind === 'owner') { where = 'site_id IN (SELECT id FROM sites WHERE owner_id = ?)'; args.push(p.subjectId); }
+  if (q.siteId) { where += ' AND site_id = ?'; args.push(q.siteId); }
+  if (q.status) { where += ' AND status = ?'; args.push(q.status); }
+  const rows = ctx.db.prepare(`SELECT * FROM deliveries WHERE ${where} ORDER BY id DESC LIMIT ?`).all(...args, q.limit) as DeliveryRow[];
+  return rows.map((d) => deliveryView(ctx, d));
+}
+
+function revokeDeliveryGrant(ctx: RelayContext, d: DeliveryRow, by: string, reason: string): void {
+  const g = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
+  if (g) revokeGrant(ctx, g, by, reason);
+}
+
+const OPEN: ReadonlySet<string> = new Set(['booked', 'entering']);
+
+export function blockDelivery(ctx: RelayContext, p: Principal, id: number, reason: string | undefined): DeliveryView {
+  const d = deliveryFor(ctx, p, id);
+  if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
+  siteForOwner(ctx, p, d.site_id);
+  if (d.status === 'blocked') return deliveryView(ctx, d);
+  if (!OPEN.has(d.status)) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
+  ctx.db.transaction(() => {
+    ctx.db.prepare("UPDATE deliveries SET status = 'blocked', block_reason = ?, updated_at = ? WHERE id = ?").run(reason ?? 'blocked by owner', ctx.now(), id);
+    revokeDeliveryGrant(ctx, d, 'owner:' + p.subjectId, 'delivery blocked');
+    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
+    notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.blocked', body: { deliveryId: id } });
+    emitDelivery(ctx, d, 'delivery.blocked', { reason: reason ?? null });
+  }).immediate();
+  return deliveryView(ctx, getDelivery(ctx, id)!);
+}
+
+export function unblockDelivery(ctx: RelayContext, p: Principal, id: number): DeliveryView {
+  const d = deliveryFor(ctx, p, id);
+  if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
+  if (d.status !== 'blocked') throw relayError('KW_CONFLICT', { status: d.status }, 'Only a blocked delivery can be unblocked.');
+  if (d.window_end <= ctx.now()) throw relayError('KW_OUTSIDE_WINDOW');
+  ctx.db.transaction(() => {
+    setStatus(ctx, id, 'booked', ', block_reason = NULL, grant_id = NULL');
+    const site = getSiteRow(ctx, d.site_id)!;
+    if (d.in_home === 1 && site.allow_in_home === 1) stageCourierGrant(ctx, getDelivery(ctx, id)!);
+    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
+  }).immediate();
+  return deliveryView(ctx, getDelivery(ctx, id)!);
+}
+
+export function cancelDelivery(ctx: RelayContext, p: Principal, id: number): DeliveryView {
+  const d = deliveryFor(ctx, p, id);
+  if (p.kind === 'courier') throw relayError('KW_FORBIDDEN');
+  if (d.status === 'cancelled') return deliveryView(ctx, d);
+  if (!OPEN.has(d.status) && d.status !== 'blocked') throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
+  ctx.db.transaction(() => {
+    setStatus(ctx, id, 'cancelled');
+    revokeDeliveryGrant(ctx, d, p.kind + ':' + p.subjectId, 'delivery cancelled');
+    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
+    notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
+    emitDelivery(ctx, d, 'delivery.cancelled');
+  }).immediate();
+  return deliveryView(ctx, getDelivery(ctx, id)!);
+}
+
+// ---- effects of lock events (run once, by the process that stored the event) ----
+
+export function onDeliveryEntered(ctx: RelayContext, id: number, method: string, seq: number, clip: string | null): void {
+  const d = getDelivery(ctx, id);
+  if (!d || d.status === 'entered' || d.status === 'secured') return;
+  ctx.db.prepare("UPDATE deliveries SET status = 'entered', entry_method = ?, entry_seq = ?, entered_at = ?, clip = ?, updated_at = ? WHERE id = ?")
+    .run(method, seq, ctx.now(), clip, ctx.now(), id);
+  notifySiteOwner(ctx, d.site_id, 'delivery.entered', { deliveryId: id, trackingNumber: d.tracking, eventSeq: seq, clip }, id);
+  emitDelivery(ctx, d, 'delivery.entered', { eventSeq: seq, clip });
+}
+
+export function onDeliveryDenied(ctx: RelayContext, id: number, reason: string, code: number): void {
+  const d = getDelivery(ctx, id);
+  if (!d) return;
+  if (d.status === 'entering') setStatus(ctx, id, 'booked');
+  emitDelivery(ctx, d, 'delivery.denied', { reason, code });
+}
+
+export function onDeliveryFault(ctx: RelayContext, id: number, reason: string, seq: number): void {
+  const d = getDelivery(ctx, id);
+  if (!d || !OPEN.has(d.status)) return;
+  setStatus(ctx, id, 'failed');
+  notifySiteOwner(ctx, d.site_id, 'delivery.failed', { deliveryId: id, reason, eventSeq: seq }, id);
+  notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.failed', body: { deliveryId: id, reason } });
+  emitDelivery(ctx, d, 'delivery.failed', { reason, eventSeq: seq });
+}
+
+/** First STATE event after the entry with the door closed and the bolt thrown: the secured receipt. */
+export function secureDeliveries(ctx: RelayContext, deviceId: string, seq: number, hashHex: string): void {
+  const rows = ctx.db.prepare("SELECT * FROM deliveries WHERE device_id = ? AND status = 'entered' AND entry_seq < ?").all(deviceId, seq) as DeliveryRow[];
+  for (const d of rows) {
+    const receipt: Receipt = { deliveryId: d.id, deviceId, eventSeq: seq, eventHash: hashHex, time: new Date(ctx.now()).toISOString() };
+    ctx.db.prepare("UPDATE deliveries SET status = 'secured', receipt = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(receipt), ctx.now(), d.id);
+    recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.secured', deliveryId: d.id, eventSeq: seq, details: { receipt } });
+    notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.secured', body: { receipt } });
+    notifySiteOwner(ctx, d.site_id, 'delivery.secured', { receipt, trackingNumber: d.tracking }, d.id);
+    emitDelivery(ctx, d, 'delivery.secured', { receipt });
+    const g = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
+    if (g && (g.status === 'active' || g.status === 'pending')) revokeGrant(ctx, g, 'relay', 'delivery completed');
+    ctx.log.info({ deliveryId: d.id, deviceId, eventSeq: seq }, 'delivery secured');
+  }
+}
+
+/** Door left open or bolt jammed while a courier is (or just was) inside: owner and courier hear of it. */
+export function alarmDeliveries(ctx: RelayContext, deviceId: string, alarm: string, seq: number): number {
+  const since = ctx.now() - 3600_000;
+  const rows = ctx.db.prepare("SELECT * FROM deliveries WHERE device_id = ? AND (status = 'entered' OR (status = 'secured' AND entered_at > ?) OR status = 'entering')").all(deviceId, since) as DeliveryRow[];
+  for (const d of rows) {
+    const alarms = JSON.parse(d.alarms) as unknown[];
+    alarms.push({ alarm, eventSeq: seq, time: new Date(ctx.now()).toISOString() });
+    ctx.db.prepare('UPDATE deliveries SET alarms = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(alarms), ctx.now(), d.id);
+    notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.alarm', body: { deliveryId: d.id, alarm, eventSeq: seq } });
+    emitDelivery(ctx, d, 'delivery.alarm', { alarm, eventSeq: seq });
+  }
+  return rows.length;
+}

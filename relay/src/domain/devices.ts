@@ -1,0 +1,174 @@
+/**
+ * Locks as the relay knows them. A provisioned lock is registered (by an installer or
+ * admin) to a site; registration issues its MQTT password (stored hashed, rotated on every
+ * re-registration), and tells it which relay key to trust. The status columns mirror the
+ * lock's last published status (§7).
+ */
+import { commandTopic, eventTopic, isDeviceIdHex, stateTopic } from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { relayError } from '../errors';
+import { randomSecret, sha256Hex } from '../secrets';
+import { boltName, doorName, statusFlagNames } from './names';
+import type { Principal } from './principals';
+import { getSiteRow } from './sites';
+
+export interface DeviceRow {
+  id: string;
+  site_id: number;
+  name: string | null;
+  profile: 'door' | 'box';
+  board: string;
+  firmware: string;
+  public_key: string | null;
+  mqtt_password_hash: string;
+  registered_at: number;
+  signing_key_id: number;
+  next_counter: number;
+  online: number;
+  conn_id: string | null;
+  last_seen: number | null;
+  offline_reason: string | null;
+  status_at: number | null;
+  bolt: number | null;
+  door: number | null;
+  flags: number | null;
+  lock_time_s: number | null;
+  nonce: string | null;
+  replay_high: number | null;
+  battery: number | null;
+  grants_stored: number | null;
+  status_firmware: string | null;
+  status_log_seq: number | null;
+  clock_offset_s: number | null;
+  clock_flagged: number;
+  time_set_nonce: string | null;
+  log_epoch: number;
+  log_seq: number;
+  log_head: string | null;
+  log_state: string;
+  last_camera_seq: number | null;
+}
+
+export interface RegisterInput {
+  deviceId: string;
+  siteId: number;
+  board: string;
+  firmware: string;
+  publicKey?: string;
+  name?: string;
+  profile?: 'door' | 'box';
+  /** The lock's log restarted at sequence 1 (re-provisioned with a wiped log). */
+  resetLog?: boolean;
+}
+
+export interface MqttUrls {
+  tcp: string;
+  tls: string | null;
+  ws: string;
+}
+
+export function getDevice(ctx: RelayContext, id: string): DeviceRow | undefined {
+  return ctx.db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
+}
+
+export function registerDevice(ctx: RelayContext, p: Principal, input: RegisterInput, urls: MqttUrls) {
+  if (!isDeviceIdHex(input.deviceId)) throw relayError('KW_VALIDATION', { field: 'deviceId' }, 'deviceId must be 16 lowercase hex characters');
+  if (!getSiteRow(ctx, input.siteId)) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
+  const password = randomSecret('');
+  const current = ctx.keys.current();
+  const now = ctx.now();
+  const existing = getDevice(ctx, input.deviceId);
+  ctx.db.transaction(() => {
+    if (!existing) {
+      ctx.db.prepare(`INSERT INTO devices (id, site_id, name, profile, board, firmware, public_key, mqtt_password_hash, registered_at, signing_key_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(input.deviceId, input.siteId, input.name ?? null, input.profile ?? 'door', input.board, input.firmware,
+        input.publicKey ?? null, sha256Hex(password), now, current.keyId);
+      return;
+    }
+    if (existing.site_id !== input.siteId && p.kind !== 'admin') throw relayError('KW_DEVICE_CLAIMED');
+    ctx.db.prepare(`UPDATE devices SET site_id = ?, name = COALESCE(?, name), profile = COALESCE(?, profile), board = ?, firmware = ?,
+        public_key = COALESCE(?, public_key), mqtt_password_hash = ?, registered_at = ?, signing_key_id = ? WHERE id = ?`)
+      .run(input.siteId, input.name ?? null, input.profile ?? null, input.board, input.firmware, input.publicKey ?? null, sha256Hex(password), now, current.keyId, input.deviceId);
+    // A re-provisioned lock trusts exactly the key returned below: older rotations are moot.
+    ctx.db.prepare("UPDATE commands SET status = 'superseded' WHERE device_id = ? AND purpose = 'key_rotate' AND status = 'pending'").run(input.deviceId);
+    if (input.resetLog) {
+      ctx.db.prepare("UPDATE devices SET log_epoch = log_epoch + 1, log_seq = 0, log_head = NULL, log_state = 'ok' WHERE id = ?").run(input.deviceId);
+    }
+  }).immediate();
+  ctx.log.info({ deviceId: input.deviceId, siteId: input.siteId, reRegistered: !!existing, by: p.kind }, 'device registered');
+  return {
+    deviceId: input.deviceId,
+    siteId: input.siteId,
+    mqtt: {
+      username: input.deviceId,
+      password,
+      clientId: input.deviceId,
+      urls,
+      topics: { command: commandTopic(input.deviceId), event: eventTopic(input.deviceId), state: stateTopic(input.deviceId) }
+    },
+    trustedKeys: [{ keyId: current.keyId, publicKey: Buffer.from(current.publicKey).toString('hex') }],
+    relayTime: new Date(now).toISOString(),
+    relayTimeS: Math.floor(now / 1000)
+  };
+}
+
+export function deviceForOwner(ctx: RelayContext, p: Principal, id: string): DeviceRow {
+  const d = isDeviceIdHex(id) ? getDevice(ctx, id) : undefined;
+  if (!d) throw relayError('KW_NOT_FOUND');
+  if (p.kind === 'admin') return d;
+  const site = getSiteRow(ctx, d.site_id);
+  if (p.kind !== 'owner' || !site || site.owner_id !== p.subjectId) throw relayError('KW_NOT_FOUND');
+  return d;
+}
+
+export function listDevices(ctx: RelayContext, p: Principal, siteId?: number): DeviceRow[] {
+  if (p.kind === 'admin') {
+    return (siteId ? ctx.db.prepare('SELECT * FROM devices WHERE site_id = ? ORDER BY id').all(siteId) : ctx.db.prepare('SELECT * FROM devices ORDER BY id').all()) as DeviceRow[];
+  }
+  return ctx.db.prepare(`SELECT d.* FROM devices d JOIN sites s ON s.id = d.site_id WHERE s.owner_id = ? ${siteId ? 'AND d.site_id = ?' : ''} ORDER BY d.id`)
+    .all(...(siteId ? [p.subjectId, siteId] : [p.subjectId])) as DeviceRow[];
+}
+
+/** The lock of a site for a purpose: the given one (must be on the site) or the only one of that profile. */
+export function siteLock(ctx: RelayContext, siteId: number, profile: 'door' | 'box', deviceId?: string): DeviceRow {
+  if (deviceId) {
+    const d = getDevice(ctx, deviceId);
+    if (!d || d.site_id !== siteId) throw relayError('KW_NOT_FOUND', { field: 'deviceId' });
+    return d;
+  }
+  const rows = ctx.db.prepare('SELECT * FROM devices WHERE site_id = ? AND profile = ? ORDER BY registered_at').all(siteId, profile) as DeviceRow[];
+  if (rows.length === 0) throw relayError('KW_NO_LOCK', { profile });
+  if (rows.length > 1) throw relayError('KW_VALIDATION', { field: 'deviceId' }, 'The site has several locks of this kind; name one with deviceId.');
+  return rows[0];
+}
+
+export function deviceView(d: DeviceRow) {
+  return {
+    id: d.id,
+    siteId: d.site_id,
+    name: d.name,
+    profile: d.profile,
+    board: d.board,
+    firmware: d.firmware,
+    online: d.online === 1,
+    lastSeen: d.last_seen ? new Date(d.last_seen).toISOString() : null,
+    offlineReason: d.offline_reason,
+    status: d.status_at === null ? null : {
+      at: new Date(d.status_at).toISOString(),
+      bolt: boltName(d.bolt),
+      door: doorName(d.door),
+      flags: statusFlagNames(d.flags),
+      lockTime: d.lock_time_s ? new Date(d.lock_time_s * 1000).toISOString() : null,
+      clockOffsetS: d.clock_offset_s,
+      clockFlagged: d.clock_flagged === 1,
+      batteryMv: d.battery,
+      grantsStored: d.grants_stored,
+      firmware: d.status_firmware
+    },
+    log: { epoch: d.log_epoch, seq: d.log_seq, head: d.log_head, state: d.log_state },
+    signingKeyId: d.signing_key_id,
+    registeredAt: new Date(d.registered_at).toISOString()
+  };
+}
+
+export type DeviceView = ReturnType<typeof deviceView>;

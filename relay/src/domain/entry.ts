@@ -1,0 +1,216 @@
+/**
+ * Making a lock act now: courier entry for a delivery, guest entry on a grant, owner
+ * unlock/lock from anywhere. The relay checks everything it can first (who, where, when,
+ * lock online, camera healthy), then either reveals the next hash-chain value of a grant
+ * already staged on the lock (no signature to verify at the door) or signs a short-lived
+ * command, publishes it, and waits a bounded time for the lock's answer. A timeout is
+ * reported as "may have run" and never retried by the relay (docs/protocol.md §3.3).
+ */
+import {
+  ACT_ALARM_CLEAR, ACT_LOCK, ACT_UNLOCK, ACTOR_COURIER, ACTOR_OWNER, checkGrantTime, CRED_HASH_CHAIN, EV_ACK, EV_CAMERA, EV_DENIAL, EV_OPERATION, FLAG_CAMERA_REQUIRED,
+  FLAG_RELOCK_ON_CLOSE, encodeReveal, fromHex, RC_OUTSIDE_SCHEDULE, RC_OUTSIDE_WINDOW, SRC_BARCODE, SRC_COMMAND, SRC_REVEAL, ST_CAMERA_OK, ST_JAMMED, ST_LOCKOUT,
+  type ScheduleEntry
+} from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { relayError, RelayError, type ErrorCode } from '../errors';
+import { chainValue } from '../locks/chain';
+import { clipRef } from '../locks/event-effects';
+import { dispatch, issueCommand } from '../locks/outbox';
+import type { ReceivedEvent } from '../locks/waiters';
+import { recordActivity } from './activity';
+import { guestGrant } from './access-grants';
+import { deliveryFor, deliveryView } from './deliveries';
+import { deviceForOwner, getDevice, type DeviceRow } from './devices';
+import { getGrant, type GrantRow } from './grants';
+import { reasonName } from './names';
+import type { Principal } from './principals';
+import { getSiteRow } from './sites';
+
+type Outcome = { result: 'opened'; seq: number; clip: string | null } | { result: 'denied'; code: number } | { result: 'fault'; code: number; seq: number };
+type Method = 'reveal' | 'command';
+
+function commandMatcher(deviceId: string, counter: number) {
+  let clip: string | null = null;
+  return (ev: ReceivedEvent): Outcome | undefined => {
+    if (ev.type === EV_CAMERA && ev.code === 0) clip = clipRef(deviceId, ev.seq);
+    if (ev.ref !== counter) return undefined;
+    if (ev.type === EV_ACK && ev.code !== 0) return { result: 'denied', code: ev.code };
+    if (ev.type === EV_OPERATION && (ev.data.length < 2 || ev.data[1] === SRC_COMMAND)) {
+      return ev.code === 0 ? { result: 'opened', seq: ev.seq, clip } : { result: 'fault', code: ev.code, seq: ev.seq };
+    }
+    return undefined;
+  };
+}
+
+function revealMatcher(deviceId: string, grantId: number) {
+  let clip: string | null = null;
+  return (ev: ReceivedEvent): Outcome | undefined => {
+    if (ev.type === EV_CAMERA && ev.code === 0) clip = clipRef(deviceId, ev.seq);
+    if (ev.ref !== grantId || (ev.data.length >= 2 && ev.data[1] !== SRC_REVEAL && ev.data[1] !== SRC_BARCODE)) return undefined;
+    if (ev.type === EV_DENIAL) return { result: 'denied', code: ev.code };
+    if (ev.type === EV_OPERATION) return ev.code === 0 ? { result: 'opened', seq: ev.seq, clip } : { result: 'fault', code: ev.code, seq: ev.seq };
+    return undefined;
+  };
+}
+
+/** Online, status known, camera healthy when evidence is required, not jammed or locked out. */
+export function assertLockReady(ctx: RelayContext, deviceId: string, cameraRequired: boolean): DeviceRow {
+  const d = getDevice(ctx, deviceId)!;
+  if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId, lastSeen: d.last_seen ? new Date(d.last_seen).toISOString() : null });
+  if (d.flags === null) throw relayError('KW_LOCK_UNAVAILABLE', { deviceId, status: 'no status yet' });
+  if (cameraRequired && (d.flags & ST_CAMERA_OK) === 0) throw relayError('KW_CAMERA_UNHEALTHY', { deviceId });
+  if ((d.flags & (ST_JAMMED | ST_LOCKOUT)) !== 0) throw relayError('KW_LOCK_UNAVAILABLE', { deviceId, jammed: (d.flags & ST_JAMMED) !== 0, lockout: (d.flags & ST_LOCKOUT) !== 0 });
+  return d;
+}
+
+async function awaitLock(ctx: RelayContext, deviceId: string, matcher: (ev: ReceivedEvent) => Outcome | undefined, send: () => Promise<unknown>): Promise<Outcome | 'timeout'> {
+  if (ctx.closing) throw relayError('KW_SHUTTING_DOWN');
+  const w = ctx.waiters.wait(deviceId, matcher, ctx.opts.entryTimeoutMs);
+  try {
+    await send();
+  } catch (err) {
+    w.cancel();
+    throw err;
+  }
+  return w.promise;
+}
+
+function revealBytes(g: GrantRow): Buffer {
+  const index = g.chain_links - 1 - g.chain_used;
+  const value = chainValue(fromHex(g.chain_seed!), fromHex(g.device_id), g.id, index);
+  return Buffer.from(encodeReveal({ deviceId: fromHex(g.device_id), grantId: g.id, value }));
+}
+
+function hasChainLeft(g: GrantRow | undefined): g is GrantRow {
+  return !!g && g.status === 'active' && g.cred_type === CRED_HASH_CHAIN && g.chain_used < g.chain_links && (g.max_uses === 0 || g.uses < g.max_uses);
+}
+
+interface Finish {
+  kind: string;
+  method: Method;
+  started: number;
+  deviceId: string;
+  extra: Record<string, unknown>;
+}
+
+function finish(ctx: RelayContext, outcome: Outcome | 'timeout', f: Finish): { status: number; body: Record<string, unknown> } {
+  const seconds = (ctx.now() - f.started) / 1000;
+  const label = outcome === 'timeout' ? 'timeout' : outcome.result;
+  ctx.metrics.entryLatency.observe({ method: f.method, outcome: label }, seconds);
+  ctx.log.info({ kind: f.kind, method: f.method, deviceId: f.deviceId, outcome: label, latencyMs: Math.round(seconds * 1000), ...f.extra }, 'lock answered entry');
+  if (outcome === 'timeout') throw relayError('KW_ENTRY_TIMEOUT', { method: f.method, deviceId: f.deviceId, ...f.extra });
+  if (outcome.result === 'denied') throw relayError('KW_ENTRY_DENIED', { reason: reasonName(outcome.code), code: outcome.code, method: f.method });
+  if (outcome.result === 'fault') throw relayError('KW_LOCK_FAULT', { reason: reasonName(outcome.code), code: outcome.code, eventSeq: outcome.seq });
+  return { status: 200, body: { outcome: 'opened', method: f.method, deviceId: f.deviceId, eventSeq: outcome.seq, clip: outcome.clip, latencyMs: Math.round(seconds * 1000), ...f.extra } };
+}
+
+/** Relay-side refusals are logged, counted and put in the owner's activity feed. */
+function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId: string, code: ErrorCode, a: { actorKind: string; actorId: number | null; deliveryId?: number; grantId?: number }, details?: Record<string, unknown>): never {
+  ctx.metrics.authorizations.inc({ kind, outcome: code });
+  recordActivity(ctx, { siteId, deviceId, kind: 'entry.refused', reason: code, actorKind: a.actorKind, actorId: a.actorId, deliveryId: a.deliveryId ?? null, grantId: a.grantId ?? null, details });
+  ctx.log.info({ kind, deviceId, code, ...a }, 'entry refused by relay');
+  throw relayError(code, details);
+}
+
+export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: number) {
+  const started = ctx.now();
+  const d = deliveryFor(ctx, p, deliveryId);
+  const site = getSiteRow(ctx, d.site_id)!;
+  const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
+  const no = (code: ErrorCode, details?: Record<string, unknown>): never => refuse(ctx, 'courier', d.site_id, d.device_id, code, actor, details);
+  if (d.status === 'cancelled') no('KW_DELIVERY_CANCELLED');
+  if (d.status === 'blocked') no('KW_DELIVERY_BLOCKED', { reason: d.block_reason });
+  if (d.status !== 'booked' && d.status !== 'entering') no('KW_DELIVERY_CLOSED', { status: d.status });
+  if (started < d.window_start || started >= d.window_end) {
+    no('KW_OUTSIDE_WINDOW', { window: { start: new Date(d.window_start).toISOString(), end: new Date(d.window_end).toISOString() } });
+  }
+  if (d.in_home !== 1 || site.allow_in_home !== 1) no('KW_IN_HOME_NOT_ALLOWED', { site: site.allow_in_home === 1, delivery: d.in_home === 1 });
+  try {
+    assertLockReady(ctx, d.device_id, true);
+  } catch (err) {
+    if (err instanceof RelayError) no(err.code, err.details);
+    throw err;
+  }
+  ctx.metrics.authorizations.inc({ kind: 'courier', outcome: 'granted' });
+  const grant = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
+  const method: Method = hasChainLeft(grant) ? 'reveal' : 'command';
+  ctx.db.transaction(() => {
+    ctx.db.prepare("UPDATE deliveries SET status = 'entering', updated_at = ? WHERE id = ?").run(ctx.now(), d.id);
+    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
+  }).immediate();
+  let outcome: Outcome | 'timeout';
+  if (method === 'reveal') {
+    outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => ctx.publishToLock(d.device_id, revealBytes(grant!)));
+  } else {
+    const cmd = issueCommand(ctx, {
+      deviceId: d.device_id, action: ACT_UNLOCK, purpose: 'entry', deliveryId: d.id,
+      payload: { grantId: 0, actorKind: ACTOR_COURIER, actorRef: d.courier_id, flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE, relockAfter: 0 }
+    });
+    ctx.db.prepare('UPDATE deliveries SET entry_counter = ? WHERE id = ?').run(cmd.counter, d.id);
+    outcome = await awaitLock(ctx, d.device_id, commandMatcher(d.device_id, cmd.counter), () => dispatch(ctx, cmd, true));
+  }
+  const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
+  const fresh = deliveryFor(ctx, p, d.id);
+  return { status: res.status, body: { ...res.body, delivery: { ...deliveryView(ctx, fresh), status: fresh.status === 'entering' ? 'entered' : fresh.status } } };
+}
+
+export async function guestEntry(ctx: RelayContext, p: Principal) {
+  const started = ctx.now();
+  const g = guestGrant(ctx, p);
+  const actor = { actorKind: g.kind, actorId: null, grantId: g.id };
+  const no = (code: ErrorCode, details?: Record<string, unknown>): never => refuse(ctx, g.kind, g.site_id, g.device_id, code, actor, details);
+  if (g.status === 'pending') no('KW_GRANT_NOT_STAGED');
+  if (g.status === 'failed') no('KW_CONFLICT', { status: 'failed', reason: g.status_reason });
+  const time = checkGrantTime({
+    notBefore: Math.floor(g.not_before / 1000), notAfter: Math.ceil(g.not_after / 1000), tzOffset: g.tz_offset, schedule: JSON.parse(g.schedule) as ScheduleEntry[]
+  }, Math.floor(started / 1000));
+  if (time === RC_OUTSIDE_WINDOW) no('KW_OUTSIDE_WINDOW');
+  if (time === RC_OUTSIDE_SCHEDULE) no('KW_OUTSIDE_SCHEDULE');
+  if (!hasChainLeft(g)) no('KW_USES_EXHAUSTED');
+  try {
+    assertLockReady(ctx, g.device_id, (g.flags & FLAG_CAMERA_REQUIRED) !== 0);
+  } catch (err) {
+    if (err instanceof RelayError) no(err.code, err.details);
+    throw err;
+  }
+  ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
+  recordActivity(ctx, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
+  const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(g)));
+  return finish(ctx, outcome, { kind: g.kind, method: 'reveal', started, deviceId: g.device_id, extra: { grantId: g.id } });
+}
+
+export interface OwnerCommandInput {
+  cameraRequired?: boolean;
+  relockAfter?: number;
+}
+
+export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: string, what: 'unlock' | 'lock', input: OwnerCommandInput) {
+  const started = ctx.now();
+  const d = deviceForOwner(ctx, p, deviceId);
+  const ownerId = p.kind === 'owner' ? p.subjectId! : 0;
+  const camera = what === 'unlock' && input.cameraRequired === true;
+  assertLockReady(ctx, d.id, camera);
+  ctx.metrics.authorizations.inc({ kind: 'owner', outcome: 'granted' });
+  const cmd = what === 'unlock'
+    ? issueCommand(ctx, {
+      deviceId: d.id, action: ACT_UNLOCK, purpose: 'owner_unlock',
+      payload: { grantId: 0, actorKind: ACTOR_OWNER, actorRef: ownerId, flags: (camera ? FLAG_CAMERA_REQUIRED : 0) | FLAG_RELOCK_ON_CLOSE, relockAfter: input.relockAfter ?? 0 }
+    })
+    : issueCommand(ctx, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } });
+  const outcome = await awaitLock(ctx, d.id, commandMatcher(d.id, cmd.counter), () => dispatch(ctx, cmd, true));
+  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: d.id, extra: { counter: cmd.counter } });
+  return { status: res.status, body: { ...res.body, outcome: what === 'lock' ? 'locked' : 'opened' } };
+}
+
+/** Owner clears a latched alarm on the lock (0 = all: lockout, jam) with a signed ALARM_CLEAR. */
+export async function ownerClearAlarm(ctx: RelayContext, p: Principal, deviceId: string, alarm: number) {
+  const started = ctx.now();
+  const d = deviceForOwner(ctx, p, deviceId);
+  if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId });
+  const cmd = issueCommand(ctx, { deviceId: d.id, action: ACT_ALARM_CLEAR, purpose: 'alarm_clear', payload: { alarm } });
+  const acked = (ev: ReceivedEvent): Outcome | undefined =>
+    ev.type === EV_ACK && ev.ref === cmd.counter ? (ev.code === 0 ? { result: 'opened', seq: ev.seq, clip: null } : { result: 'denied', code: ev.code }) : undefined;
+  const outcome = await awaitLock(ctx, d.id, acked, () => dispatch(ctx, cmd, true));
+  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: d.id, extra: { counter: cmd.counter } });
+  return { status: res.status, body: { ...res.body, outcome: 'cleared' } };
+}

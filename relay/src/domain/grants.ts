@@ -1,0 +1,225 @@
+/**
+ * Grants staged on locks (SPEC flow 2, docs/protocol.md §4–§5): stored here with the
+ * secret hash-chain seed, pushed to the lock as a signed GRANT_PUT committing to the chain
+ * tip (or, for parcels, a barcode commitment), and enforced by the lock. Revocation sends
+ * GRANT_REVOKE, supersedes any unacknowledged put, and always wins.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  ACT_GRANT_PUT, ACT_GRANT_REVOKE, CRED_BARCODE, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
+  fromHex, type Grant, type ScheduleEntry
+} from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { relayError } from '../errors';
+import { chainValue } from '../locks/chain';
+import { dispatchLater, issueCommand, supersede } from '../locks/outbox';
+import { recordActivity } from './activity';
+import { notifySiteOwner } from './notifications';
+import { revokeTokensOf } from './principals';
+import { fromScheduleEntries } from './schedule-input';
+import { tzOffsetMinutes } from './timezones';
+import { enqueueWebhook } from './webhooks';
+
+export type GrantKind = 'courier' | 'guest' | 'service' | 'parcel';
+const KIND_CODES: Record<GrantKind, number> = { courier: GRANT_COURIER, guest: GRANT_GUEST, service: GRANT_SERVICE, parcel: GRANT_PARCEL };
+
+/** Hash-chain length for grants with unlimited uses. */
+export const DEFAULT_CHAIN_LINKS = 1000;
+
+export interface GrantRow {
+  id: number;
+  device_id: string;
+  site_id: number;
+  kind: GrantKind;
+  type: string;
+  label: string | null;
+  flags: number;
+  not_before: number;
+  not_after: number;
+  max_uses: number;
+  relock_after: number;
+  timezone: string;
+  tz_offset: number;
+  schedule: string;
+  cred_type: number;
+  chain_seed: string | null;
+  chain_links: number;
+  chain_used: number;
+  commitment: string | null;
+  uses: number;
+  actor_ref: number;
+  delivery_id: number | null;
+  parcel_id: number | null;
+  status: 'pending' | 'active' | 'failed' | 'revoking' | 'revoked';
+  status_reason: string | null;
+  created_by: string;
+  created_at: number;
+  updated_at: number;
+  revoked_at: number | null;
+}
+
+export interface NewGrant {
+  deviceId: string;
+  siteId: number;
+  kind: GrantKind;
+  type: string;
+  label?: string | null;
+  flags: number;
+  notBefore: number;
+  notAfter: number;
+  maxUses: number;
+  relockAfter: number;
+  timezone: string;
+  schedule: ScheduleEntry[];
+  /** Hash-chain links (CRED_HASH_CHAIN) or a barcode commitment (CRED_BARCODE). */
+  credential: { type: typeof CRED_HASH_CHAIN; links: number } | { type: typeof CRED_BARCODE; commitment: Uint8Array };
+  actorRef: number;
+  deliveryId?: number | null;
+  parcelId?: number | null;
+  createdBy: string;
+}
+
+export function getGrant(ctx: RelayContext, id: number): GrantRow | undefined {
+  return ctx.db.prepare('SELECT * FROM grants WHERE id = ?').get(id) as GrantRow | undefined;
+}
+
+/** Inserts the grant and queues its GRANT_PUT (call inside a transaction with related writes). */
+export function createGrant(ctx: RelayContext, g: NewGrant): GrantRow {
+  if (g.notAfter <= g.notBefore) throw relayError('KW_BAD_WINDOW');
+  const now = ctx.now();
+  const seed = g.credential.type === CRED_HASH_CHAIN ? randomBytes(32).toString('hex') : null;
+  const links = g.credential.type === CRED_HASH_CHAIN ? g.credential.links : 0;
+  const commitment = g.credential.type === CRED_BARCODE ? Buffer.from(g.credential.commitment).toString('hex') : null;
+  const row = ctx.db.prepare(`INSERT INTO grants (device_id, site_id, kind, type, label, flags, not_before, not_after, max_uses, relock_after, timezone, tz_offset,
+      schedule, cred_type, chain_seed, chain_links, commitment, actor_ref, delivery_id, parcel_id, status, created_by, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING *`).get(
+    g.deviceId, g.siteId, g.kind, g.type, g.label ?? null, g.flags, g.notBefore, g.notAfter, g.maxUses, g.relockAfter, g.timezone,
+    tzOffsetMinutes(g.timezone, Math.max(now, g.notBefore)), JSON.stringify(g.schedule), g.credential.type, seed, links, commitment, g.actorRef,
+    g.deliveryId ?? null, g.parcelId ?? null, g.createdBy, now, now
+  ) as GrantRow;
+  if (row.id > 0xffffffff) throw new Error('GRANT_ID_EXHAUSTED');
+  stageGrant(ctx, row);
+  return row;
+}
+
+/** The GRANT_PUT payload for the grant as it stands (a re-put commits to the unspent part of the chain). */
+export function grantPayload(row: GrantRow): Grant {
+  const deviceId = fromHex(row.device_id);
+  let credential: Grant['credential'];
+  if (row.cred_type === CRED_HASH_CHAIN) {
+    const remaining = row.chain_links - row.chain_used;
+    if (remaining < 1) throw relayError('KW_USES_EXHAUSTED');
+    credential = { type: CRED_HASH_CHAIN, commitment: chainValue(fromHex(row.chain_seed!), deviceId, row.id, remaining), length: remaining };
+  } else credential = { type: CRED_BARCODE, commitment: fromHex(row.commitment!), length: 0 };
+  return {
+    grantId: row.id,
+    kind: KIND_CODES[row.kind],
+    flags: row.flags,
+    notBefore: Math.floor(row.not_before / 1000),
+    notAfter: Math.ceil(row.not_after / 1000),
+    maxUses: row.max_uses === 0 ? 0 : Math.max(1, row.max_uses - row.uses),
+    relockAfter: row.relock_after,
+    tzOffset: row.tz_offset,
+    schedule: JSON.parse(row.schedule) as ScheduleEntry[],
+    credential,
+    actorRef: row.actor_ref
+  };
+}
+
+/** Queues a GRANT_PUT for the grant, replacing any unacknowledged earlier put. */
+export function stageGrant(ctx: RelayContext, row: GrantRow): void {
+  const old = ctx.db.prepare("SELECT counter FROM commands WHERE device_id = ? AND grant_id = ? AND purpose = 'grant_put' AND status = 'pending'").all(row.device_id, row.id) as { counter: number }[];
+  for (const o of old) supersede(ctx, row.device_id, o.counter);
+  const cmd = issueCommand(ctx, { deviceId: row.device_id, action: ACT_GRANT_PUT, payload: grantPayload(row), purpose: 'grant_put', grantId: row.id, deliveryId: row.delivery_id });
+  dispatchLater(ctx, cmd);
+}
+
+/** Revokes a grant: the lock is told with GRANT_REVOKE (re-issued until acknowledged). */
+export function revokeGrant(ctx: RelayContext, row: GrantRow, by: string, reason: string): boolean {
+  if (row.status === 'revoking' || row.status === 'revoked') return false;
+  const now = ctx.now();
+  ctx.db.prepare("UPDATE grants SET status = 'revoking', status_reason = ?, revoked_at = ?, updated_at = ? WHERE id = ?").run(reason, now, now, row.id);
+  const pending = ctx.db.prepare("SELECT counter FROM commands WHERE device_id = ? AND grant_id = ? AND purpose = 'grant_put' AND status = 'pending'").all(row.device_id, row.id) as { counter: number }[];
+  for (const p of pending) supersede(ctx, row.device_id, p.counter);
+  revokeTokensOf(ctx, 'guest', row.id);
+  const cmd = issueCommand(ctx, { deviceId: row.device_id, action: ACT_GRANT_REVOKE, payload: { grantId: row.id }, purpose: 'grant_revoke', grantId: row.id, deliveryId: row.delivery_id });
+  dispatchLater(ctx, cmd);
+  recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revoked', reason, grantId: row.id, deliveryId: row.delivery_id, details: { by } });
+  ctx.log.info({ grantId: row.id, deviceId: row.device_id, by, reason }, 'grant revoked');
+  return true;
+}
+
+/** The lock's ACK of a GRANT_PUT. */
+export function onGrantPutAck(ctx: RelayContext, grantId: number, code: number, reason: string): void {
+  const row = getGrant(ctx, grantId);
+  if (!row || row.status !== 'pending') return;
+  const now = ctx.now();
+  if (code === 0) {
+    ctx.db.prepare("UPDATE grants SET status = 'active', status_reason = NULL, updated_at = ? WHERE id = ?").run(now, grantId);
+    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.staged', grantId, deliveryId: row.delivery_id });
+    if (row.delivery_id) {
+      const d = ctx.db.prepare('SELECT backend_id FROM deliveries WHERE id = ?').get(row.delivery_id) as { backend_id: number } | undefined;
+      if (d) enqueueWebhook(ctx, d.backend_id, 'delivery.staged', { deliveryId: row.delivery_id, deviceId: row.device_id });
+    }
+    return;
+  }
+  ctx.db.prepare("UPDATE grants SET status = 'failed', status_reason = ?, updated_at = ? WHERE id = ?").run(reason, now, grantId);
+  recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.failed', reason, code, grantId, deliveryId: row.delivery_id });
+  notifySiteOwner(ctx, row.site_id, 'grant.failed', { grantId, reason }, row.delivery_id);
+}
+
+/** The lock's ACK of a GRANT_REVOKE. */
+export function onGrantRevokeAck(ctx: RelayContext, grantId: number, code: number): void {
+  if (code !== 0) return;
+  ctx.db.prepare("UPDATE grants SET status = 'revoked', updated_at = ? WHERE id = ? AND status = 'revoking'").run(ctx.now(), grantId);
+}
+
+/** An entry on the grant happened at the lock (one chain value or one barcode spent). */
+export function onGrantUsed(ctx: RelayContext, grantId: number): GrantRow | undefined {
+  return ctx.db.prepare(`UPDATE grants SET uses = uses + 1, chain_used = CASE WHEN cred_type = ? THEN MIN(chain_links, chain_used + 1) ELSE chain_used END,
+      updated_at = ? WHERE id = ? RETURNING *`).get(CRED_HASH_CHAIN, ctx.now(), grantId) as GrantRow | undefined;
+}
+
+/** Maintenance: re-stage schedule grants whose site offset changed (daylight saving). */
+export function restageForOffsetChanges(ctx: RelayContext): number {
+  const rows = ctx.db.prepare("SELECT * FROM grants WHERE status IN ('pending','active') AND schedule != '[]' AND not_after > ?").all(ctx.now()) as GrantRow[];
+  let n = 0;
+  for (const row of rows) {
+    const offset = tzOffsetMinutes(row.timezone, ctx.now());
+    if (offset === row.tz_offset || (row.cred_type === CRED_HASH_CHAIN && row.chain_links - row.chain_used < 1)) continue;
+    ctx.db.transaction(() => {
+      ctx.db.prepare('UPDATE grants SET tz_offset = ?, updated_at = ? WHERE id = ?').run(offset, ctx.now(), row.id);
+      stageGrant(ctx, { ...row, tz_offset: offset });
+    }).immediate();
+    ctx.log.info({ grantId: row.id, from: row.tz_offset, to: offset }, 'grant re-staged for a new UTC offset');
+    n++;
+  }
+  return n;
+}
+
+export function grantView(row: GrantRow) {
+  const schedule = fromScheduleEntries(JSON.parse(row.schedule) as ScheduleEntry[]);
+  return {
+    id: row.id,
+    siteId: row.site_id,
+    deviceId: row.device_id,
+    kind: row.kind,
+    type: row.type,
+    label: row.label,
+    status: row.status,
+    statusReason: row.status_reason,
+    window: { start: new Date(row.not_before).toISOString(), end: new Date(row.not_after).toISOString() },
+    timezone: row.timezone,
+    schedule,
+    cameraRequired: (row.flags & 1) !== 0,
+    relockOnClose: (row.flags & 2) !== 0,
+    maxUses: row.max_uses,
+    uses: row.uses,
+    deliveryId: row.delivery_id,
+    parcelId: row.parcel_id,
+    createdAt: new Date(row.created_at).toISOString(),
+    revokedAt: row.revoked_at ? new Date(row.revoked_at).toISOString() : null
+  };
+}
+
+export type GrantView = ReturnType<typeof grantView>;

@@ -1,0 +1,60 @@
+/**
+ * Notifications for owners and couriers (secured receipts, alarms, denials). Stored, listed
+ * by GET /v1/notifications, and pushed live: owner notifications on the site stream,
+ * courier notifications on the delivery stream.
+ */
+import type { RelayContext } from '../context';
+
+export interface NotificationInput {
+  recipientKind: 'owner' | 'courier';
+  recipientId: number;
+  siteId?: number | null;
+  deliveryId?: number | null;
+  kind: string;
+  body: Record<string, unknown>;
+}
+
+interface NotificationRow {
+  id: number;
+  recipient_kind: string;
+  recipient_id: number;
+  site_id: number | null;
+  delivery_id: number | null;
+  kind: string;
+  body: string;
+  created_at: number;
+}
+
+export interface NotificationView {
+  id: number;
+  kind: string;
+  siteId: number | null;
+  deliveryId: number | null;
+  time: string;
+  body: Record<string, unknown>;
+}
+
+function view(r: NotificationRow): NotificationView {
+  return { id: r.id, kind: r.kind, siteId: r.site_id, deliveryId: r.delivery_id, time: new Date(r.created_at).toISOString(), body: JSON.parse(r.body) as Record<string, unknown> };
+}
+
+export function notify(ctx: RelayContext, n: NotificationInput): NotificationView {
+  const row = ctx.db.prepare(`INSERT INTO notifications (recipient_kind, recipient_id, site_id, delivery_id, kind, body, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(n.recipientKind, n.recipientId, n.siteId ?? null, n.deliveryId ?? null, n.kind, JSON.stringify(n.body), ctx.now()) as NotificationRow;
+  const v = view(row);
+  const topics = [n.recipientKind + ':' + n.recipientId];
+  if (n.recipientKind === 'owner' && n.siteId) topics.push('site:' + n.siteId);
+  if (n.recipientKind === 'courier' && n.deliveryId) topics.push('delivery:' + n.deliveryId);
+  ctx.live.emit(topics, 'notification', v);
+  return v;
+}
+
+export function notifySiteOwner(ctx: RelayContext, siteId: number, kind: string, body: Record<string, unknown>, deliveryId?: number | null): void {
+  const s = ctx.db.prepare('SELECT owner_id FROM sites WHERE id = ?').get(siteId) as { owner_id: number } | undefined;
+  if (s) notify(ctx, { recipientKind: 'owner', recipientId: s.owner_id, siteId, deliveryId, kind, body });
+}
+
+export function listNotifications(ctx: RelayContext, kind: 'owner' | 'courier', id: number, limit: number, before?: number): NotificationView[] {
+  return (ctx.db.prepare('SELECT * FROM notifications WHERE recipient_kind = ? AND recipient_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
+    .all(kind, id, before ?? Number.MAX_SAFE_INTEGER, limit) as NotificationRow[]).map(view);
+}

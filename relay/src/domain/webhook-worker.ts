@@ -1,0 +1,137 @@
+/**
+ * Delivers queued webhooks. Jobs are claimed with an atomic UPDATE … RETURNING (a lease in
+ * locked_until), so several relay processes share one queue without sending a job twice
+ * at once. Each POST carries `X-Keyway-Timestamp` and
+ * `X-Keyway-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>`. A non-2xx
+ * answer or a network error is retried after base·2^(attempt−1), capped, up to maxAttempts.
+ */
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { RelayContext } from '../context';
+
+interface JobRow {
+  id: number;
+  webhook_id: number;
+  event: string;
+  body: string;
+  attempts: number;
+}
+
+export function signWebhook(secret: string, timestamp: string, body: string): string {
+  return 'v1=' + createHmac('sha256', secret).update(timestamp + '.' + body).digest('hex');
+}
+
+function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const req = mod.request(u, { method: 'POST', agent: false, timeout: timeoutMs, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('webhook timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export class WebhookWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private again = false;
+
+  constructor(private readonly ctx: RelayContext) {}
+
+  start(): void {
+    this.schedule(this.ctx.opts.webhooks.pollMs);
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.runOnce().then(() => undefined, (err) => this.ctx.log.error({ err }, 'webhook worker failed')).finally(() => {
+        this.running = null;
+        const soon = this.again;
+        this.again = false;
+        this.schedule(soon ? 0 : this.ctx.opts.webhooks.pollMs);
+      });
+    }, ms);
+  }
+
+  /** Claims and delivers the jobs that are due now. */
+  async runOnce(): Promise<number> {
+    const ctx = this.ctx;
+    if (ctx.closing) return 0;
+    const now = ctx.now();
+    const lease = now + ctx.opts.webhooks.timeoutMs * 2;
+    const jobs = ctx.db.prepare(`UPDATE webhook_jobs SET locked_until = ? WHERE id IN (
+        SELECT id FROM webhook_jobs WHERE status = 'pending' AND next_at <= ? AND locked_until <= ? ORDER BY id LIMIT 20) RETURNING *`)
+      .all(lease, now, now) as JobRow[];
+    await Promise.all(jobs.map((j) => this.deliver(j)));
+    return jobs.length;
+  }
+
+  private async deliver(job: JobRow): Promise<void> {
+    const ctx = this.ctx;
+    const hook = ctx.db.prepare('SELECT url, secret, deleted_at FROM webhooks WHERE id = ?').get(job.webhook_id) as { url: string; secret: string; deleted_at: number | null } | undefined;
+    if (!hook || hook.deleted_at) {
+      ctx.db.prepare("UPDATE webhook_jobs SET status = 'failed', last_error = 'webhook deleted' WHERE id = ?").run(job.id);
+      return;
+    }
+    const ts = String(Math.floor(ctx.now() / 1000));
+    const headers = {
+      'content-type': 'application/json', 'user-agent': 'keyway-relay', 'x-keyway-event': job.event, 'x-keyway-delivery': String(job.id),
+      'x-keyway-timestamp': ts, 'x-keyway-signature': signWebhook(hook.secret, ts, job.body)
+    };
+    let status = 0;
+    let error: string | null = null;
+    try {
+      status = await post(hook.url, job.body, headers, ctx.opts.webhooks.timeoutMs);
+      if (status < 200 || status >= 300) error = 'HTTP ' + status;
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    if (ctx.closing) return;
+    const attempts = job.attempts + 1;
+    if (!error) {
+      ctx.db.prepare("UPDATE webhook_jobs SET status = 'delivered', attempts = ?, last_status = ?, delivered_at = ?, last_error = NULL WHERE id = ?").run(attempts, status, ctx.now(), job.id);
+      ctx.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
+      ctx.log.info({ webhookId: job.webhook_id, jobId: job.id, event: job.event, attempts, status }, 'webhook delivered');
+      return;
+    }
+    ctx.metrics.webhookFailures.inc();
+    const w = ctx.opts.webhooks;
+    if (attempts >= w.maxAttempts) {
+      ctx.db.prepare("UPDATE webhook_jobs SET status = 'failed', attempts = ?, last_status = ?, last_error = ? WHERE id = ?").run(attempts, status || null, error, job.id);
+      ctx.metrics.webhookDeliveries.inc({ outcome: 'failed' });
+      ctx.log.warn({ webhookId: job.webhook_id, jobId: job.id, event: job.event, attempts, error }, 'webhook given up');
+      return;
+    }
+    const delay = Math.min(w.baseBackoffMs * 2 ** (attempts - 1), w.maxBackoffMs);
+    ctx.db.prepare('UPDATE webhook_jobs SET attempts = ?, last_status = ?, last_error = ?, next_at = ?, locked_until = 0 WHERE id = ?')
+      .run(attempts, status || null, error, ctx.now() + delay, job.id);
+    ctx.metrics.webhookDeliveries.inc({ outcome: 'retry' });
+    ctx.log.warn({ webhookId: job.webhook_id, jobId: job.id, event: job.event, attempts, error, retryInMs: delay }, 'webhook failed, will retry');
+  }
+}

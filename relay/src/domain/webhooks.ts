@@ -1,0 +1,77 @@
+/**
+ * Webhooks for delivery backends: a backend registers a URL and the events it wants; every
+ * matching event becomes a row in a persisted queue (webhook_jobs) in the same transaction
+ * as the change it reports, so nothing is lost across restarts. The worker
+ * (webhook-worker.ts) delivers with an HMAC-SHA256 signature and retries with backoff.
+ */
+import { randomUUID } from 'node:crypto';
+import type { RelayContext } from '../context';
+import { relayError } from '../errors';
+import { randomSecret } from '../secrets';
+
+export const WEBHOOK_EVENTS = [
+  'delivery.booked', 'delivery.staged', 'delivery.entered', 'delivery.denied', 'delivery.secured', 'delivery.alarm',
+  'delivery.blocked', 'delivery.cancelled', 'delivery.failed', 'parcel.registered', 'parcel.opened'
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+interface WebhookRow {
+  id: number;
+  backend_id: number;
+  url: string;
+  events: string;
+  secret: string;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+export interface WebhookView {
+  id: number;
+  url: string;
+  events: string[];
+  createdAt: string;
+}
+
+function view(r: WebhookRow): WebhookView {
+  return { id: r.id, url: r.url, events: JSON.parse(r.events) as string[], createdAt: new Date(r.created_at).toISOString() };
+}
+
+export function createWebhook(ctx: RelayContext, backendId: number, url: string, events: string[]): WebhookView & { secret: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw relayError('KW_VALIDATION', { field: 'url' }, 'url must be an absolute http(s) URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw relayError('KW_VALIDATION', { field: 'url' }, 'url must be http or https');
+  const secret = randomSecret('whsec_');
+  const row = ctx.db.prepare('INSERT INTO webhooks (backend_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *')
+    .get(backendId, url, JSON.stringify([...new Set(events)]), secret, ctx.now()) as WebhookRow;
+  ctx.log.info({ webhookId: row.id, backendId, events }, 'webhook registered');
+  return { ...view(row), secret };
+}
+
+export function listWebhooks(ctx: RelayContext, backendId: number): WebhookView[] {
+  return (ctx.db.prepare('SELECT * FROM webhooks WHERE backend_id = ? AND deleted_at IS NULL ORDER BY id').all(backendId) as WebhookRow[]).map(view);
+}
+
+export function deleteWebhook(ctx: RelayContext, backendId: number, id: number): void {
+  const n = ctx.db.prepare('UPDATE webhooks SET deleted_at = ? WHERE id = ? AND backend_id = ? AND deleted_at IS NULL').run(ctx.now(), id, backendId).changes;
+  if (n === 0) throw relayError('KW_NOT_FOUND');
+}
+
+/** Queues `event` for every webhook of the backend that asked for it. */
+export function enqueueWebhook(ctx: RelayContext, backendId: number | null, event: WebhookEvent, data: Record<string, unknown>): number {
+  if (backendId === null) return 0;
+  const hooks = ctx.db.prepare('SELECT * FROM webhooks WHERE backend_id = ? AND deleted_at IS NULL').all(backendId) as WebhookRow[];
+  let n = 0;
+  for (const h of hooks) {
+    const wanted = JSON.parse(h.events) as string[];
+    if (!wanted.includes(event) && !wanted.includes('*')) continue;
+    const body = JSON.stringify({ id: 'evt_' + randomUUID(), event, time: new Date(ctx.now()).toISOString(), data });
+    ctx.db.prepare("INSERT INTO webhook_jobs (webhook_id, event, body, status, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)").run(h.id, event, body, ctx.now(), ctx.now());
+    n++;
+  }
+  if (n > 0) setImmediate(() => ctx.kickWebhooks());
+  return n;
+}

@@ -1,0 +1,90 @@
+/**
+ * The relay's one registry of error codes (STYLE rule 6, after Fastify's errors.js): each
+ * stable machine code has an HTTP status and a message. Error bodies are
+ * `{ error: { code, message, details?, mayHaveRun? } }`. docs/relay-api.md lists the same
+ * table and tests/relay/errors-doc.test.ts keeps the two in step.
+ *
+ * `mayHaveRun` is set on codes returned by routes that send a command to a lock: it says
+ * whether the lock may have acted even though the request did not succeed.
+ */
+
+export interface ErrorInfo {
+  readonly status: number;
+  readonly message: string;
+  /** For lock-command routes: whether the command may have run despite this error. */
+  readonly mayHaveRun?: boolean;
+}
+
+function e(status: number, message: string, mayHaveRun?: boolean): ErrorInfo {
+  return mayHaveRun === undefined ? { status, message } : { status, message, mayHaveRun };
+}
+
+export const ERRORS = {
+  KW_VALIDATION: e(400, 'The request does not match the schema.'),
+  KW_BAD_JSON: e(400, 'The request body is not valid JSON.'),
+  KW_IDEMPOTENCY_KEY_REQUIRED: e(400, 'This route requires an Idempotency-Key header.'),
+  KW_BAD_TIMEZONE: e(400, 'Unknown IANA time zone.'),
+  KW_BAD_WINDOW: e(400, 'The time window is empty, reversed or too long.'),
+  KW_BAD_SCHEDULE: e(400, 'The weekly schedule is invalid.'),
+  KW_UNAUTHORIZED: e(401, 'Missing, unknown, expired or revoked credentials.'),
+  KW_LOGIN_FAILED: e(401, 'Unknown e-mail address or wrong password.'),
+  KW_FORBIDDEN: e(403, 'These credentials may not use this route (kind or scope).'),
+  KW_OUTSIDE_WINDOW: e(403, 'Now is outside the allowed time window.', false),
+  KW_OUTSIDE_SCHEDULE: e(403, 'Now is outside the weekly schedule.', false),
+  KW_IN_HOME_NOT_ALLOWED: e(403, 'The site or the delivery does not allow in-home delivery.', false),
+  KW_DELIVERY_BLOCKED: e(403, 'The owner blocked this delivery.', false),
+  KW_GRANT_REVOKED: e(403, 'The grant was revoked.', false),
+  KW_USES_EXHAUSTED: e(403, 'The grant has no uses left.', false),
+  KW_NOT_FOUND: e(404, 'No such object, or it is not yours.'),
+  KW_ROUTE_NOT_FOUND: e(404, 'No such route.'),
+  KW_CONFLICT: e(409, 'The request conflicts with the current state.'),
+  KW_DELIVERY_CANCELLED: e(409, 'The delivery was cancelled.', false),
+  KW_DELIVERY_CLOSED: e(409, 'The delivery is already completed.', false),
+  KW_GRANT_NOT_STAGED: e(409, 'The grant has not reached the lock yet.', false),
+  KW_DEVICE_CLAIMED: e(409, 'The device is registered to another site.'),
+  KW_NO_LOCK: e(409, 'The site has no suitable lock registered.'),
+  KW_IDEMPOTENCY_CONFLICT: e(409, 'The Idempotency-Key was used with a different request.', false),
+  KW_IDEMPOTENCY_IN_PROGRESS: e(409, 'A request with this Idempotency-Key is still running.', false),
+  KW_ENTRY_DENIED: e(409, 'The lock refused the request; details.reason says why.', false),
+  KW_PAYLOAD_TOO_LARGE: e(413, 'The request body is too large.'),
+  KW_UNSUPPORTED_MEDIA: e(415, 'Unsupported content type; send application/json.'),
+  KW_INTERNAL: e(500, 'Internal error.'),
+  KW_LOCK_FAULT: e(502, 'The lock reported a fault while acting (jam, motor); the bolt may have moved.', true),
+  KW_LOCK_OFFLINE: e(503, 'The lock is offline.', false),
+  KW_CAMERA_UNHEALTHY: e(503, 'The lock reports its camera unhealthy; entry needs evidence.', false),
+  KW_LOCK_UNAVAILABLE: e(503, 'The lock is jammed, locked out or busy.', false),
+  KW_SHUTTING_DOWN: e(503, 'The relay is shutting down; nothing was sent to the lock.', false),
+  KW_ENTRY_TIMEOUT: e(504, 'No answer from the lock in time; the command may have run. Do not retry blindly.', true)
+} as const satisfies Record<string, ErrorInfo>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class RelayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, details?: Record<string, unknown>, message?: string) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'RelayError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+}
+
+export function relayError(code: ErrorCode, details?: Record<string, unknown>, message?: string): RelayError {
+  return new RelayError(code, details, message);
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown>; mayHaveRun?: boolean };
+}
+
+export function errorBody(err: RelayError): ErrorBody {
+  const info: ErrorInfo = ERRORS[err.code];
+  const body: ErrorBody = { error: { code: err.code, message: err.message } };
+  if (err.details !== undefined) body.error.details = err.details;
+  if (info.mayHaveRun !== undefined) body.error.mayHaveRun = info.mayHaveRun;
+  return body;
+}

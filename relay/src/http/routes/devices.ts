@@ -1,0 +1,123 @@
+/** Lock registration (installer), lock views, the owner's unlock/lock from anywhere, the lock's event log and outbox. */
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from '../../context';
+import { deviceForOwner, deviceView, listDevices, registerDevice, type RegisterInput } from '../../domain/devices';
+import { ownerClearAlarm, ownerCommand, type OwnerCommandInput } from '../../domain/entry';
+import { withIdempotency } from '../../domain/idempotency';
+import { eventTypeName, reasonName, actorKindName } from '../../domain/names';
+import { principalKey } from '../../domain/principals';
+import { ACTION_NAMES } from '../../locks/outbox';
+import type { HttpDeps } from '../app';
+import { principal, requireAuth } from '../auth';
+import { bearer, deviceId, deviceParams, id, idempotencyHeaders, ok } from '../schemas';
+
+export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: HttpDeps): void {
+  const owner = requireAuth(ctx, { kinds: ['owner'] });
+
+  app.post<{ Body: RegisterInput }>('/v1/devices', {
+    onRequest: requireAuth(ctx, { kinds: ['installer'], scope: 'devices:register' }),
+    schema: {
+      tags: ['devices'], summary: 'Register a provisioned lock to a site; returns its MQTT credentials (shown once) and the keys it must trust. Re-registering rotates the password.',
+      security: bearer,
+      body: {
+        type: 'object', additionalProperties: false, required: ['deviceId', 'siteId', 'board', 'firmware'],
+        properties: {
+          deviceId, siteId: id, board: { type: 'string', minLength: 1, maxLength: 64 }, firmware: { type: 'string', minLength: 1, maxLength: 24 },
+          publicKey: { type: 'string', pattern: '^[0-9a-f]{64}$' }, name: { type: 'string', maxLength: 120 }, profile: { type: 'string', enum: ['door', 'box'] },
+          resetLog: { type: 'boolean', description: 'The lock was re-provisioned with an empty log (its sequence restarts at 1)' }
+        }
+      },
+      response: ok('Registration: mqtt {username, password, clientId, urls, topics}, trustedKeys, relayTime', 201)
+    }
+  }, async (req, reply) => {
+    reply.code(201);
+    return registerDevice(ctx, principal(req), req.body, deps.mqttUrls());
+  });
+
+  app.get<{ Querystring: { siteId?: number } }>('/v1/devices', {
+    onRequest: owner,
+    schema: { tags: ['devices'], summary: 'My locks', security: bearer, querystring: { type: 'object', additionalProperties: false, properties: { siteId: id } }, response: ok('{ items: Device[] }') }
+  }, async (req) => ({ items: listDevices(ctx, principal(req), req.query.siteId).map(deviceView) }));
+
+  app.get<{ Params: { id: string } }>('/v1/devices/:id', {
+    onRequest: owner, schema: { tags: ['devices'], summary: 'One lock: online, bolt, door, status flags, clock, log integrity', security: bearer, params: deviceParams, response: ok('Device') }
+  }, async (req) => deviceView(deviceForOwner(ctx, principal(req), req.params.id)));
+
+  const commandBody = {
+    type: 'object', additionalProperties: false,
+    properties: { cameraRequired: { type: 'boolean', default: false }, relockAfter: { type: 'integer', minimum: 0, maximum: 3600 } }
+  } as const;
+  for (const what of ['unlock', 'lock'] as const) {
+    app.post<{ Params: { id: string }; Body: OwnerCommandInput | undefined; Headers: { 'idempotency-key'?: string } }>('/v1/devices/:id/' + what, {
+      onRequest: owner,
+      schema: {
+        tags: ['devices'], summary: what === 'unlock' ? 'Owner unlock from anywhere (signed UNLOCK, 60 s window)' : 'Owner lock from anywhere (signed LOCK)',
+        security: bearer, params: deviceParams, headers: idempotencyHeaders(false), body: commandBody, response: ok('Outcome at the lock')
+      }
+    }, async (req, reply) => {
+      const p = principal(req);
+      const run = () => ownerCommand(ctx, p, req.params.id, what, req.body ?? {});
+      const key = req.headers['idempotency-key'];
+      const res = key ? await withIdempotency(ctx, principalKey(p), key, what + ':' + req.params.id, req.body ?? {}, run) : { ...(await run()), replayed: false };
+      if (res.replayed) reply.header('idempotency-replayed', 'true');
+      reply.code(res.status);
+      return res.body;
+    });
+  }
+
+  app.post<{ Params: { id: string }; Body: { alarm: number } }>('/v1/devices/:id/alarms/clear', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: 'Clear a latched alarm on the lock (signed ALARM_CLEAR; 0 = all, e.g. lockout and jam)', security: bearer, params: deviceParams,
+      body: { type: 'object', additionalProperties: false, properties: { alarm: { type: 'integer', minimum: 0, maximum: 255, default: 0 } } },
+      response: ok('{ outcome: "cleared" }')
+    }
+  }, async (req, reply) => {
+    const res = await ownerClearAlarm(ctx, principal(req), req.params.id, req.body.alarm);
+    reply.code(res.status);
+    return res.body;
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { limit: number; before?: number } }>('/v1/devices/:id/events', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: "The lock's hash-chained log as stored, with integrity verdicts (ok, gap, break, late)", security: bearer, params: deviceParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, before: id } },
+      response: ok('{ items, anomalies }')
+    }
+  }, async (req) => {
+    const d = deviceForOwner(ctx, principal(req), req.params.id);
+    const rows = ctx.db.prepare('SELECT * FROM events WHERE device_id = ? AND epoch = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
+      .all(d.id, d.log_epoch, req.query.before ?? 0xffffffff + 1, req.query.limit) as Record<string, any>[];
+    const anomalies = ctx.db.prepare('SELECT epoch, seq, kind, details, at FROM log_anomalies WHERE device_id = ? ORDER BY id DESC LIMIT 100').all(d.id) as Record<string, any>[];
+    return {
+      epoch: d.log_epoch,
+      items: rows.map((r) => ({
+        seq: r.seq, type: eventTypeName(r.type), code: r.code, reason: reasonName(r.code), ref: r.ref, actor: actorKindName(r.actor_kind), actorRef: r.actor_ref,
+        lockTime: r.time_s ? new Date(r.time_s * 1000).toISOString() : null, hash: r.hash, prevHash: r.prev_hash, integrity: r.integrity,
+        raw: Buffer.from(r.raw).toString('hex'), receivedAt: new Date(r.received_at).toISOString()
+      })),
+      anomalies: anomalies.map((a) => ({ epoch: a.epoch, seq: a.seq, kind: a.kind, details: JSON.parse(a.details), at: new Date(a.at).toISOString() }))
+    };
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { status?: string } }>('/v1/devices/:id/commands', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: "The lock's command outbox (pending, acked, denied, expired, superseded)", security: bearer, params: deviceParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ['pending', 'acked', 'denied', 'expired', 'superseded'] } } },
+      response: ok('{ items }')
+    }
+  }, async (req) => {
+    const d = deviceForOwner(ctx, principal(req), req.params.id);
+    const rows = ctx.db.prepare(`SELECT * FROM commands WHERE device_id = ? ${req.query.status ? 'AND status = ?' : ''} ORDER BY counter DESC LIMIT 200`)
+      .all(...(req.query.status ? [d.id, req.query.status] : [d.id])) as Record<string, any>[];
+    return {
+      items: rows.map((r) => ({
+        counter: r.counter, action: ACTION_NAMES[r.action], purpose: r.purpose, status: r.status, result: r.result_code === null ? null : reasonName(r.result_code),
+        keyId: r.key_id, notBefore: new Date(r.not_before_s * 1000).toISOString(), notAfter: new Date(r.not_after_s * 1000).toISOString(),
+        grantId: r.grant_id, deliveryId: r.delivery_id, reissueOf: r.reissue_of, sendCount: r.send_count, ackSeq: r.ack_seq
+      }))
+    };
+  });
+}

@@ -1,0 +1,100 @@
+/** Owner grants (one-time, temporary, weekly) and the guest's own access routes. */
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from '../../context';
+import {
+  createAccessGrant, grantForOwner, guestCredentials, guestGrant, listSiteGrants, revokeOwnerGrant, type AccessGrantInput
+} from '../../domain/access-grants';
+import { guestEntry } from '../../domain/entry';
+import { grantView } from '../../domain/grants';
+import { withIdempotency } from '../../domain/idempotency';
+import { principalKey } from '../../domain/principals';
+import { DAY_NAMES } from '../../domain/schedule-input';
+import { getSiteRow } from '../../domain/sites';
+import { principal, requireAuth } from '../auth';
+import { bearer, deviceId, emptyBody, idempotencyHeaders, idParams, ok, window } from '../schemas';
+
+const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-4]):[0-5][0-9]$' } as const;
+
+export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
+  const owner = requireAuth(ctx, { kinds: ['owner'] });
+  const guest = requireAuth(ctx, { kinds: ['guest'] });
+
+  app.post<{ Params: { id: number }; Body: AccessGrantInput }>('/v1/sites/:id/grants', {
+    onRequest: owner,
+    schema: {
+      tags: ['grants'], summary: 'Grant access (staged on the lock, enforced by the lock); returns the guest access token once', security: bearer, params: idParams,
+      body: {
+        type: 'object', additionalProperties: false, required: ['kind', 'type', 'window'],
+        properties: {
+          deviceId, kind: { type: 'string', enum: ['guest', 'service'] }, type: { type: 'string', enum: ['one-time', 'temporary', 'weekly'] },
+          label: { type: 'string', maxLength: 80 }, window,
+          schedule: {
+            type: 'array', maxItems: 7,
+            items: {
+              type: 'object', additionalProperties: false, required: ['days', 'start', 'end'],
+              properties: { days: { type: 'array', minItems: 1, maxItems: 7, uniqueItems: true, items: { type: 'string', enum: [...DAY_NAMES] } }, start: hhmm, end: hhmm }
+            }
+          },
+          cameraRequired: { type: 'boolean' }, relockOnClose: { type: 'boolean' },
+          maxUses: { type: 'integer', minimum: 0, maximum: 65535 }, relockAfter: { type: 'integer', minimum: 0, maximum: 3600 }
+        }
+      },
+      response: ok('{ grant, accessToken }', 201)
+    }
+  }, async (req, reply) => {
+    reply.code(201);
+    return createAccessGrant(ctx, principal(req), req.params.id, req.body);
+  });
+
+  app.get<{ Params: { id: number }; Querystring: { all?: boolean } }>('/v1/sites/:id/grants', {
+    onRequest: owner,
+    schema: {
+      tags: ['grants'], summary: 'Grants of a site (current ones; ?all=true includes revoked and ended)', security: bearer, params: idParams,
+      querystring: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean', default: false } } }, response: ok('{ items: Grant[] }')
+    }
+  }, async (req) => ({ items: listSiteGrants(ctx, principal(req), req.params.id, !!req.query.all) }));
+
+  app.get<{ Params: { id: number } }>('/v1/grants/:id', {
+    onRequest: owner, schema: { tags: ['grants'], summary: 'One grant', security: bearer, params: idParams, response: ok('Grant') }
+  }, async (req) => grantView(grantForOwner(ctx, principal(req), req.params.id)));
+
+  app.delete<{ Params: { id: number } }>('/v1/grants/:id', {
+    onRequest: owner, schema: { tags: ['grants'], summary: 'Revoke: GRANT_REVOKE to the lock (revocation wins); the guest token stops working', security: bearer, params: idParams, response: ok('Grant') }
+  }, async (req) => revokeOwnerGrant(ctx, principal(req), req.params.id));
+
+  app.get('/v1/grant-access', {
+    onRequest: guest, schema: { tags: ['grant access'], summary: 'The grant behind this guest token', security: bearer, response: ok('{ grant, site }') }
+  }, async (req) => {
+    const g = guestGrant(ctx, principal(req));
+    const s = getSiteRow(ctx, g.site_id)!;
+    return { grant: grantView(g), site: { name: s.name, address: s.address, timezone: s.timezone } };
+  });
+
+  app.post<{ Headers: { 'idempotency-key'?: string } }>('/v1/grant-access/entry', {
+    onRequest: guest,
+    schema: {
+      tags: ['grant access'], summary: 'Open now: the relay reveals the next chain value to the lock and waits for it', security: bearer,
+      headers: idempotencyHeaders(false), body: emptyBody, response: ok('{ outcome: "opened", eventSeq, clip }')
+    }
+  }, async (req, reply) => {
+    const p = principal(req);
+    const key = req.headers['idempotency-key'];
+    const run = () => guestEntry(ctx, p);
+    const res = key ? await withIdempotency(ctx, principalKey(p), key, 'guest-entry', req.body ?? {}, run) : { ...(await run()), replayed: false };
+    if (res.replayed) reply.header('idempotency-replayed', 'true');
+    reply.code(res.status);
+    return res.body;
+  });
+
+  app.get<{ Querystring: { count: number } }>('/v1/grant-access/credentials', {
+    onRequest: guest,
+    schema: {
+      tags: ['grant access'], summary: 'The next N unspent chain values as scan strings KW1:<grantId>:<64 hex>, for the lock scanner when the network is down', security: bearer,
+      querystring: { type: 'object', additionalProperties: false, properties: { count: { type: 'integer', minimum: 1, maximum: 20, default: 5 } } },
+      response: ok('{ grantId, credentials: string[], validUntil }')
+    }
+  }, async (req, reply) => {
+    reply.header('cache-control', 'no-store');
+    return guestCredentials(ctx, principal(req), req.query.count);
+  });
+}

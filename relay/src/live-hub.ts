@@ -1,0 +1,62 @@
+/**
+ * Live updates for SSE streams (owner site streams, courier delivery streams). A message
+ * goes out on the internal bus topic `$kw/live` so every relay process fans it out to
+ * the SSE clients it holds; lock clients can never subscribe to `$` topics.
+ */
+export const LIVE_TOPIC = '$kw/live';
+
+export interface LiveMessage {
+  /** e.g. site:12, delivery:7, owner:3 */
+  topics: string[];
+  event: string;
+  data: unknown;
+}
+
+export type LiveListener = (event: string, data: unknown) => void;
+
+export class LiveHub {
+  private readonly listeners = new Map<string, Set<LiveListener>>();
+  private closers = new Set<() => void>();
+
+  constructor(private readonly bus: (msg: LiveMessage) => void) {}
+
+  emit(topics: string[], event: string, data: unknown): void {
+    if (topics.length > 0) this.bus({ topics, event, data });
+  }
+
+  /** Called for every message that arrives on the bus (from any relay process). */
+  deliver(msg: LiveMessage): void {
+    const seen = new Set<LiveListener>();
+    for (const t of msg.topics) {
+      for (const l of this.listeners.get(t) ?? []) {
+        if (seen.has(l)) continue;
+        seen.add(l);
+        l(msg.event, msg.data);
+      }
+    }
+  }
+
+  subscribe(topics: string[], listener: LiveListener, onClose: () => void): () => void {
+    for (const t of topics) {
+      let set = this.listeners.get(t);
+      if (!set) this.listeners.set(t, (set = new Set()));
+      set.add(listener);
+    }
+    this.closers.add(onClose);
+    return () => {
+      this.closers.delete(onClose);
+      for (const t of topics) {
+        const set = this.listeners.get(t);
+        set?.delete(listener);
+        if (set && set.size === 0) this.listeners.delete(t);
+      }
+    };
+  }
+
+  /** Ends every open stream (shutdown). */
+  closeAll(): void {
+    const closers = [...this.closers];
+    this.closers = new Set();
+    for (const c of closers) c();
+  }
+}

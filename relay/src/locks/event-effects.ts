@@ -1,0 +1,158 @@
+/**
+ * What a lock event means for the relay's records (docs/protocol.md §6). Runs exactly once
+ * per event, inside the transaction that stored it: outbox ACKs, grant and delivery
+ * transitions, secured receipts, alarms to owner and courier, and the activity feed.
+ */
+import {
+  ACT_LOCK, AL_DOOR_AJAR, AL_JAM, AL_MOTOR_FAULT, EV_ACK, EV_ALARM, EV_ALARM_CLEARED, EV_BOOT, EV_CAMERA, EV_DENIAL, EV_OPERATION,
+  EV_STATE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL
+} from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { recordActivity } from '../domain/activity';
+import {
+  alarmDeliveries, onDeliveryDenied, onDeliveryEntered, onDeliveryFault, secureDeliveries
+} from '../domain/deliveries';
+import type { DeviceRow } from '../domain/devices';
+import { getGrant, onGrantPutAck, onGrantRevokeAck, onGrantUsed } from '../domain/grants';
+import { actorKindName, alarmName, boltName, doorName, reasonName, SECURED } from '../domain/names';
+import { notifySiteOwner } from '../domain/notifications';
+import { onParcelOpened } from '../domain/parcels';
+import { onKeyRotateAck } from './key-rotation';
+import { ACTION_NAMES, commandByCounter, recordAck } from './outbox';
+import type { ReceivedEvent } from './waiters';
+
+const BOOT_CAUSES = ['power-on', 'watchdog', 'software'];
+const SOURCES: Record<number, string> = { [SRC_COMMAND]: 'command', [SRC_REVEAL]: 'reveal', [SRC_BUTTON]: 'button', [SRC_AUTO]: 'auto', [SRC_BARCODE]: 'barcode' };
+
+export function clipRef(deviceId: string, seq: number): string {
+  return 'clip:' + deviceId + ':' + seq;
+}
+
+function base(d: DeviceRow, ev: ReceivedEvent) {
+  return { siteId: d.site_id, deviceId: d.id, eventSeq: ev.seq, actorKind: actorKindName(ev.actorKind), actorId: ev.actorRef || null };
+}
+
+export function applyEventEffects(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+  switch (ev.type) {
+    case EV_BOOT:
+      recordActivity(ctx, { ...base(d, ev), kind: 'boot', reason: BOOT_CAUSES[ev.code] ?? 'unknown', code: ev.code, actorKind: null, actorId: null });
+      return;
+    case EV_STATE:
+      return onState(ctx, d, ev);
+    case EV_OPERATION:
+      return onOperation(ctx, d, ev);
+    case EV_DENIAL:
+      return onDenial(ctx, d, ev);
+    case EV_ALARM:
+      return onAlarm(ctx, d, ev);
+    case EV_ACK:
+      return onAck(ctx, d, ev);
+    case EV_CAMERA:
+      return onCamera(ctx, d, ev);
+    case EV_ALARM_CLEARED:
+      recordActivity(ctx, { ...base(d, ev), kind: 'alarm.cleared', reason: alarmName(ev.code), code: ev.code });
+      return;
+    default:
+  }
+}
+
+function onState(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+  const bolt = ev.data.length > 0 ? ev.data[0] : 0;
+  const door = ev.data.length > 1 ? ev.data[1] : 0;
+  ctx.db.prepare('UPDATE devices SET bolt = ?, door = ? WHERE id = ?').run(bolt, door, d.id);
+  recordActivity(ctx, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
+  ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
+  if (bolt === SECURED.bolt && door === SECURED.door) secureDeliveries(ctx, d.id, ev.seq, ev.hashHex);
+}
+
+function takeClip(ctx: RelayContext, d: DeviceRow): string | null {
+  const row = ctx.db.prepare('SELECT last_camera_seq FROM devices WHERE id = ?').get(d.id) as { last_camera_seq: number | null };
+  if (row.last_camera_seq === null) return null;
+  ctx.db.prepare('UPDATE devices SET last_camera_seq = NULL WHERE id = ?').run(d.id);
+  return clipRef(d.id, row.last_camera_seq);
+}
+
+function onOperation(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+  const action = ev.data.length > 0 ? ev.data[0] : 0;
+  const source = ev.data.length > 1 ? ev.data[1] : 0;
+  const ok = ev.code === 0;
+  const clip = takeClip(ctx, d);
+  let deliveryId: number | null = null;
+  let grantId: number | null = null;
+  let parcelId: number | null = null;
+  if (source === SRC_COMMAND) {
+    const cmd = commandByCounter(ctx, d.id, ev.ref);
+    deliveryId = cmd?.delivery_id ?? null;
+  } else if (source === SRC_REVEAL || source === SRC_BARCODE) {
+    const g = getGrant(ctx, ev.ref);
+    if (g && g.device_id === d.id) {
+      grantId = g.id;
+      deliveryId = g.delivery_id;
+      parcelId = g.parcel_id;
+      onGrantUsed(ctx, g.id);
+    }
+  }
+  const kind = !ok ? 'operation.failed' : action === ACT_LOCK ? 'lock' : 'unlock';
+  recordActivity(ctx, {
+    ...base(d, ev), kind, reason: ok ? null : reasonName(ev.code), code: ev.code, grantId, deliveryId, clip,
+    details: { action: ACTION_NAMES[action] ?? action, source: SOURCES[source] ?? source, ...(parcelId ? { parcelId } : {}) }
+  });
+  if (!ok) notifySiteOwner(ctx, d.site_id, 'lock.fault', { deviceId: d.id, reason: reasonName(ev.code), eventSeq: ev.seq }, deliveryId);
+  if (deliveryId !== null && action !== ACT_LOCK) {
+    if (ok) onDeliveryEntered(ctx, deliveryId, SOURCES[source] ?? 'command', ev.seq, clip);
+    else onDeliveryFault(ctx, deliveryId, reasonName(ev.code), ev.seq);
+  }
+  if (parcelId !== null && ok) onParcelOpened(ctx, parcelId, ev.seq);
+}
+
+function onDenial(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+  const g = ev.ref ? getGrant(ctx, ev.ref) : undefined;
+  const grant = g && g.device_id === d.id ? g : undefined;
+  const source = ev.data.length > 1 ? ev.data[1] : 0;
+  recordActivity(ctx, {
+    ...base(d, ev), kind: 'denial', reason: reasonName(ev.code), code: ev.code, grantId: grant?.id ?? null, deliveryId: grant?.delivery_id ?? null,
+    details: { source: SOURCES[source] ?? source }
+  });
+  if (grant?.delivery_id) onDeliveryDenied(ctx, grant.delivery_id, reasonName(ev.code), ev.code);
+}
+
+function onAlarm(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+  const name = alarmName(ev.code);
+  recordActivity(ctx, { ...base(d, ev), kind: 'alarm', reason: name, code: ev.code, actorKind: null, actorId: null });
+  notifySiteOwner(ctx, d.site_id, 'alarm', { deviceId: d.id, alarm: name, eventSeq: ev.seq });
+  if (ev.code === AL_DOOR_AJAR || ev.code === AL_JAM || ev.code === AL_MOTOR_FAULT) alarmDeliveries(ctx, d.id, name, ev.seq);
+  ctx.log.warn({ deviceId: d.id, alarm: name, eventSeq: ev.seq }, 'lock alarm');
+}
+
+function onAck(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+  const cmd = recordAck(ctx, d.id, ev.ref, ev.code, ev.seq);
+  if (!cmd) return;
+  const reason = reasonName(ev.code);
+  if (ev.code !== 0) {
+    recordActivity(ctx, {
+      ...base(d, ev), kind: 'command.refused', reason, code: ev.code, grantId: cmd.grant_id, deliveryId: cmd.delivery_id,
+      details: { action: ACTION_NAMES[cmd.action], counter: cmd.counter, purpose: cmd.purpose }
+    });
+  }
+  switch (cmd.purpose) {
+    case 'grant_put':
+      if (cmd.grant_id) onGrantPutAck(ctx, cmd.grant_id, ev.code, reason);
+      break;
+    case 'grant_revoke':
+      if (cmd.grant_id) onGrantRevokeAck(ctx, cmd.grant_id, ev.code);
+      break;
+    case 'key_rotate':
+      onKeyRotateAck(ctx, cmd, ev.code);
+      break;
+    case 'entry':
+      if (ev.code !== 0 && cmd.delivery_id) onDeliveryDenied(ctx, cmd.delivery_id, reason, ev.code);
+      break;
+    default:
+  }
+}
+
+function onCamera(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+  const ok = ev.code === 0;
+  if (ok) ctx.db.prepare('UPDATE devices SET last_camera_seq = ? WHERE id = ?').run(ev.seq, d.id);
+  recordActivity(ctx, { ...base(d, ev), kind: 'camera', reason: ok ? null : reasonName(ev.code), code: ev.code, clip: ok ? clipRef(d.id, ev.seq) : null });
+}

@@ -1,0 +1,70 @@
+/**
+ * Relay key rotation (docs/protocol.md §3.4). A new key becomes current; every lock gets a
+ * KEY_ROTATE signed by the key it trusts today, adding the new key and retiring that one.
+ * Until a lock acknowledges, its commands stay signed with its old key; a key file is
+ * deleted once no lock depends on it.
+ */
+import { ACT_KEY_ROTATE, decodeCommand } from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { dispatchLater, issueCommand, supersede, type CommandRow } from './outbox';
+
+export function rotateKeys(ctx: RelayContext): { previousKeyId: number; keyId: number; devices: number } {
+  const { previous, next } = ctx.keys.rotate();
+  const issued: CommandRow[] = [];
+  ctx.db.transaction(() => {
+    const devices = ctx.db.prepare('SELECT id, signing_key_id FROM devices ORDER BY id').all() as { id: string; signing_key_id: number }[];
+    for (const d of devices) {
+      if (d.signing_key_id === next.keyId) continue;
+      const pending = ctx.db.prepare("SELECT counter FROM commands WHERE device_id = ? AND purpose = 'key_rotate' AND status = 'pending'").all(d.id) as { counter: number }[];
+      for (const p of pending) supersede(ctx, d.id, p.counter);
+      issued.push(issueCommand(ctx, {
+        deviceId: d.id, action: ACT_KEY_ROTATE, purpose: 'key_rotate', newKeyId: next.keyId,
+        payload: { newKeyId: next.keyId, newKey: next.publicKey, retireKeyId: d.signing_key_id }
+      }));
+    }
+  }).immediate();
+  for (const c of issued) dispatchLater(ctx, c);
+  ctx.log.warn({ previousKeyId: previous.keyId, keyId: next.keyId, devices: issued.length }, 'relay signing key rotated');
+  return { previousKeyId: previous.keyId, keyId: next.keyId, devices: issued.length };
+}
+
+/** The lock's ACK of a KEY_ROTATE: from now on its commands are signed with the new key. */
+export function onKeyRotateAck(ctx: RelayContext, cmd: CommandRow, code: number): void {
+  if (code !== 0 || cmd.new_key_id === null) {
+    ctx.log.warn({ deviceId: cmd.device_id, counter: cmd.counter, code }, 'lock refused key rotation');
+    return;
+  }
+  const moved = ctx.db.prepare('UPDATE devices SET signing_key_id = ? WHERE id = ? AND signing_key_id = ?').run(cmd.new_key_id, cmd.device_id, cmd.key_id).changes;
+  if (moved === 0) return;
+  // Commands signed with the retired key after the rotation would now fail UNKNOWN_KEY: re-sign them.
+  const stale = ctx.db.prepare("SELECT * FROM commands WHERE device_id = ? AND status = 'pending' AND key_id = ? AND counter > ? ORDER BY counter")
+    .all(cmd.device_id, cmd.key_id, cmd.counter) as CommandRow[];
+  for (const s of stale) {
+    supersede(ctx, s.device_id, s.counter);
+    if (!s.reissuable) continue;
+    const again = issueCommand(ctx, {
+      deviceId: s.device_id, action: s.action, payload: null, payloadBytes: decodeCommand(new Uint8Array(s.bytes)).payload, purpose: s.purpose,
+      grantId: s.grant_id, deliveryId: s.delivery_id, newKeyId: s.new_key_id, reissueOf: s.counter
+    });
+    dispatchLater(ctx, again);
+  }
+  ctx.log.info({ deviceId: cmd.device_id, keyId: cmd.new_key_id }, 'lock moved to the new relay key');
+  setImmediate(() => {
+    if (!ctx.closing) retireUnusedKeys(ctx);
+  });
+}
+
+/** Deletes key files no lock and no pending command depends on. */
+export function retireUnusedKeys(ctx: RelayContext): number[] {
+  const rows = ctx.db.prepare("SELECT signing_key_id AS k FROM devices UNION SELECT key_id AS k FROM commands WHERE status = 'pending'").all() as { k: number }[];
+  const gone = ctx.keys.retireExcept(new Set(rows.map((r) => r.k)));
+  if (gone.length > 0) ctx.log.warn({ keyIds: gone }, 'retired relay keys deleted');
+  return gone;
+}
+
+export function keyStatus(ctx: RelayContext) {
+  const counts = ctx.db.prepare('SELECT signing_key_id AS keyId, COUNT(*) AS devices FROM devices GROUP BY signing_key_id').all() as { keyId: number; devices: number }[];
+  const pending = (ctx.db.prepare("SELECT COUNT(*) AS n FROM commands WHERE purpose = 'key_rotate' AND status = 'pending'").get() as { n: number }).n;
+  const byKey = new Map(counts.map((c) => [c.keyId, c.devices]));
+  return { keys: ctx.keys.list().map((k) => ({ ...k, devices: byKey.get(k.keyId) ?? 0 })), pendingRotations: pending };
+}

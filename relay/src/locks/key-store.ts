@@ -1,0 +1,65 @@
+/**
+ * The relay's signing keys (the trust anchor), kept on disk by shared/node's keyring with
+ * 0600 files. Each device row names the key its commands are signed with; a key that no
+ * device uses any more after a rotation is deleted. Other relay processes sharing the
+ * data directory pick up a rotation by reloading on a cache miss.
+ */
+import { existsSync, unlinkSync } from 'node:fs';
+import path from 'node:path';
+import { toHex } from '@keyway/shared';
+import { loadKeyring, openKeyring, rotateKeyring, type Keyring, type Signer } from '@keyway/shared/node';
+
+export interface PublicKeyInfo {
+  keyId: number;
+  publicKey: string;
+  current: boolean;
+}
+
+export class KeyStore {
+  private ring: Keyring;
+
+  constructor(readonly dir: string) {
+    this.ring = openKeyring(dir);
+  }
+
+  /** The key new devices trust and rotations move to (re-read from disk). */
+  current(): Signer {
+    this.ring = loadKeyring(this.dir);
+    return this.ring.current;
+  }
+
+  signer(keyId: number): Signer {
+    let s = this.ring.all.get(keyId);
+    if (!s) {
+      this.ring = loadKeyring(this.dir);
+      s = this.ring.all.get(keyId);
+    }
+    if (!s) throw new Error('KEY_MISSING: no signing key ' + keyId + ' in ' + this.dir);
+    return s;
+  }
+
+  rotate(): { previous: Signer; next: Signer } {
+    const r = rotateKeyring(this.dir);
+    this.ring = loadKeyring(this.dir);
+    return r;
+  }
+
+  list(): PublicKeyInfo[] {
+    this.ring = loadKeyring(this.dir);
+    return [...this.ring.all.values()].map((s) => ({ keyId: s.keyId, publicKey: toHex(s.publicKey), current: s.keyId === this.ring.current.keyId }));
+  }
+
+  /** Deletes key files not in `keep` (never the current key). Returns the deleted key ids. */
+  retireExcept(keep: Set<number>): number[] {
+    const current = this.current().keyId;
+    const gone: number[] = [];
+    for (const keyId of [...this.ring.all.keys()]) {
+      if (keyId === current || keep.has(keyId)) continue;
+      const file = path.join(this.dir, 'key-' + keyId.toString(16).padStart(8, '0') + '.json');
+      if (existsSync(file)) unlinkSync(file);
+      gone.push(keyId);
+    }
+    if (gone.length > 0) this.ring = loadKeyring(this.dir);
+    return gone;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * The command outbox (docs/protocol.md §3.3, SPEC §5): every signed command is stored
+ * before it is published, under a per-device counter allocated atomically in SQLite (so
+ * several relay processes never reuse one). A lock answers each command with exactly one
+ * ACK event carrying the counter. Unacknowledged commands are resent in counter order
+ * when the lock (re)subscribes, but never once `notAfter` has passed: they are marked
+ * expired instead. Expired grant pushes, revocations and key rotations are re-issued as
+ * new commands with a new counter; unlocks never are (a timed-out unlock is reported as
+ * "may have run", never retried).
+ */
+import {
+  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
+  actionPolicy, attachSignature, decodeCommand, encodeCommandBody, encodePayload, fromHex
+} from '@keyway/shared';
+import type { RelayContext } from '../context';
+
+export type Purpose = 'entry' | 'owner_unlock' | 'owner_lock' | 'grant_put' | 'grant_revoke' | 'key_rotate' | 'time_set' | 'alarm_clear';
+
+export interface CommandRow {
+  device_id: string;
+  counter: number;
+  action: number;
+  purpose: Purpose;
+  key_id: number;
+  bytes: Buffer;
+  not_before_s: number;
+  not_after_s: number;
+  status: 'pending' | 'acked' | 'denied' | 'expired' | 'superseded';
+  result_code: number | null;
+  resendable: number;
+  reissuable: number;
+  grant_id: number | null;
+  delivery_id: number | null;
+  new_key_id: number | null;
+  reissue_of: number | null;
+  created_at: number;
+  sent_at: number | null;
+  send_count: number;
+  acked_at: number | null;
+  ack_seq: number | null;
+}
+
+export interface IssueRequest {
+  deviceId: string;
+  action: number;
+  /** Payload object for the action's codec, or its exact bytes. */
+  payload: unknown;
+  payloadBytes?: Uint8Array;
+  purpose: Purpose;
+  nonce?: Uint8Array;
+  grantId?: number | null;
+  deliveryId?: number | null;
+  newKeyId?: number | null;
+  reissueOf?: number | null;
+}
+
+export const ACTION_NAMES: Record<number, string> = {
+  [ACT_UNLOCK]: 'UNLOCK', [ACT_LOCK]: 'LOCK', [ACT_UNLATCH]: 'UNLATCH', [ACT_GRANT_PUT]: 'GRANT_PUT',
+  [ACT_GRANT_REVOKE]: 'GRANT_REVOKE', [ACT_KEY_ROTATE]: 'KEY_ROTATE', [ACT_TIME_SET]: 'TIME_SET', [ACT_ALARM_CLEAR]: 'ALARM_CLEAR'
+};
+
+const REISSUABLE: ReadonlySet<Purpose> = new Set(['grant_put', 'grant_revoke', 'key_rotate']);
+
+/** The validity window the relay signs: short for door actions, the policy maximum for staging. */
+export function commandWindow(action: number, nowS: number, unlockWindowS: number): { notBefore: number; notAfter: number } {
+  const policy = actionPolicy(action);
+  if (!policy) throw new Error('UNKNOWN_ACTION: ' + action);
+  if (action === ACT_UNLOCK || action === ACT_UNLATCH || action === ACT_LOCK) return { notBefore: nowS, notAfter: nowS + Math.min(unlockWindowS, policy.maxSpan) };
+  if (action === ACT_TIME_SET) return { notBefore: nowS - 30, notAfter: nowS + 60 };
+  if (action === ACT_ALARM_CLEAR) return { notBefore: nowS - 30, notAfter: nowS + 120 };
+  // Staging commands: back-date a minute for a lock clock slightly behind, keep within the span.
+  return { notBefore: nowS - 60, notAfter: nowS - 60 + policy.maxSpan };
+}
+
+function allocateCounter(ctx: RelayContext, deviceId: string): { counter: number; keyId: number } {
+  const row = ctx.db.prepare('UPDATE devices SET next_counter = next_counter + 1 WHERE id = ? RETURNING next_counter AS counter, signing_key_id AS keyId')
+    .get(deviceId) as { counter: number; keyId: number } | undefined;
+  if (!row) throw new Error('DEVICE_UNKNOWN: ' + deviceId);
+  if (row.counter > 0xffffffff) throw new Error('COUNTER_EXHAUSTED: ' + deviceId);
+  return row;
+}
+
+/** Signs and stores a command (inside the caller's transaction if any). Publish with dispatch(). */
+export function issueCommand(ctx: RelayContext, req: IssueRequest): CommandRow {
+  const { counter, keyId } = allocateCounter(ctx, req.deviceId);
+  const signer = ctx.keys.signer(keyId);
+  const w = commandWindow(req.action, ctx.nowS(), ctx.opts.unlockWindowS);
+  const payload = req.payloadBytes ?? encodePayload(req.action, req.payload);
+  const body = encodeCommandBody({
+    deviceId: fromHex(req.deviceId), keyId: signer.keyId, action: req.action, notBefore: w.notBefore, notAfter: w.notAfter,
+    counter, nonce: req.nonce ?? new Uint8Array(8), payload
+  });
+  const bytes = Buffer.from(attachSignature(body, signer.sign(body)));
+  const row = ctx.db.prepare(`INSERT INTO commands (device_id, counter, action, purpose, key_id, bytes, not_before_s, not_after_s, status,
+      resendable, reissuable, grant_id, delivery_id, new_key_id, reissue_of, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(
+    req.deviceId, counter, req.action, req.purpose, signer.keyId, bytes, w.notBefore, w.notAfter,
+    req.purpose === 'time_set' ? 0 : 1, REISSUABLE.has(req.purpose) ? 1 : 0,
+    req.grantId ?? null, req.deliveryId ?? null, req.newKeyId ?? null, req.reissueOf ?? null, ctx.now()
+  ) as CommandRow;
+  ctx.metrics.commands.inc({ action: ACTION_NAMES[req.action] ?? String(req.action), purpose: req.purpose });
+  ctx.log.info({ deviceId: req.deviceId, counter, action: ACTION_NAMES[req.action], purpose: req.purpose, keyId: signer.keyId, notAfter: w.notAfter }, 'command signed');
+  return row;
+}
+
+function isOnline(ctx: RelayContext, deviceId: string): boolean {
+  const r = ctx.db.prepare('SELECT online FROM devices WHERE id = ?').get(deviceId) as { online: number } | undefined;
+  return !!r && r.online === 1;
+}
+
+/** Publishes a stored pending command if its lock is online. */
+export async function dispatch(ctx: RelayContext, row: CommandRow, force = false): Promise<boolean> {
+  if (ctx.closing) return false;
+  if (!force && !isOnline(ctx, row.device_id)) return false;
+  await ctx.publishToLock(row.device_id, row.bytes);
+  if (ctx.closing) return true;
+  ctx.db.prepare('UPDATE commands SET sent_at = ?, send_count = send_count + 1 WHERE device_id = ? AND counter = ?').run(ctx.now(), row.device_id, row.counter);
+  return true;
+}
+
+/** dispatch() after the current synchronous transaction has committed. */
+export function dispatchLater(ctx: RelayContext, row: CommandRow): void {
+  setImmediate(() => {
+    if (ctx.closing) return;
+    const still = ctx.db.prepare("SELECT * FROM commands WHERE device_id = ? AND counter = ? AND status = 'pending'").get(row.device_id, row.counter) as CommandRow | undefined;
+    if (still) dispatch(ctx, still).catch((err) => ctx.log.warn({ err, deviceId: row.device_id, counter: row.counter }, 'command publish failed'));
+  });
+}
+
+/** Whether an expired re-issuable command is still wanted. */
+function stillWanted(ctx: RelayContext, row: CommandRow): boolean {
+  if (row.purpose === 'grant_put') {
+    const g = ctx.db.prepare('SELECT status, not_after FROM grants WHERE id = ?').get(row.grant_id) as { status: string; not_after: number } | undefined;
+    return !!g && g.status === 'pending' && g.not_after > ctx.now();
+  }
+  if (row.purpose === 'grant_revoke') {
+    const g = ctx.db.prepare('SELECT status FROM grants WHERE id = ?').get(row.grant_id) as { status: string } | undefined;
+    return !!g && g.status === 'revoking';
+  }
+  if (row.purpose === 'key_rotate') {
+    const d = ctx.db.prepare('SELECT signing_key_id FROM devices WHERE id = ?').get(row.device_id) as { signing_key_id: number } | undefined;
+    return !!d && d.signing_key_id === row.key_id;
+  }
+  return false;
+}
+
+/**
+ * Marks a pending command whose window has ended as expired and, for staging commands
+ * still wanted, issues a replacement (same payload, new counter and window). Returns it.
+ */
+export function expireCommand(ctx: RelayContext, row: CommandRow): CommandRow | null {
+  const changed = ctx.db.prepare("UPDATE commands SET status = 'expired' WHERE device_id = ? AND counter = ? AND status = 'pending'").run(row.device_id, row.counter).changes;
+  if (changed === 0) return null;
+  ctx.log.info({ deviceId: row.device_id, counter: row.counter, purpose: row.purpose }, 'command expired unacknowledged');
+  if (!row.reissuable || !stillWanted(ctx, row)) return null;
+  const decoded = decodeCommand(new Uint8Array(row.bytes));
+  return issueCommand(ctx, {
+    deviceId: row.device_id, action: row.action, payload: null, payloadBytes: decoded.payload, purpose: row.purpose,
+    grantId: row.grant_id, deliveryId: row.delivery_id, newKeyId: row.new_key_id, reissueOf: row.counter
+  });
+}
+
+/** Supersedes a pending command (e.g. a grant re-put or a newer rotation replaces it). */
+export function supersede(ctx: RelayContext, deviceId: string, counter: number): void {
+  ctx.db.prepare("UPDATE commands SET status = 'superseded' WHERE device_id = ? AND counter = ? AND status = 'pending'").run(deviceId, counter);
+}
+
+/** On (re)subscription: expire what is overdue, then resend what is valid, in counter order. */
+export async function resendPending(ctx: RelayContext, deviceId: string): Promise<number> {
+  const nowS = ctx.nowS();
+  const rows = ctx.db.prepare("SELECT * FROM commands WHERE device_id = ? AND status = 'pending' ORDER BY counter").all(deviceId) as CommandRow[];
+  const toSend: CommandRow[] = [];
+  ctx.db.transaction(() => {
+    for (const row of rows) {
+      if (nowS >= row.not_after_s) {
+        const again = expireCommand(ctx, row);
+        if (again) toSend.push(again);
+      } else if (row.resendable) toSend.push(row);
+      else ctx.db.prepare("UPDATE commands SET status = 'expired' WHERE device_id = ? AND counter = ? AND status = 'pending'").run(deviceId, row.counter);
+    }
+  }).immediate();
+  toSend.sort((a, b) => a.counter - b.counter);
+  let sent = 0;
+  for (const row of toSend) {
+    if (await dispatch(ctx, row, true)) {
+      sent++;
+      if (row.send_count > 0) ctx.metrics.commandResends.inc();
+    }
+  }
+  if (sent > 0) ctx.log.info({ deviceId, sent }, 'outbox flushed to lock');
+  return sent;
+}
+
+/** Maintenance: expire overdue commands of every lock; re-issue wanted ones (sent if online). */
+export function sweepExpired(ctx: RelayContext): CommandRow[] {
+  const rows = ctx.db.prepare("SELECT * FROM commands WHERE status = 'pending' AND not_after_s <= ? ORDER BY device_id, counter").all(ctx.nowS()) as CommandRow[];
+  const fresh: CommandRow[] = [];
+  ctx.db.transaction(() => {
+    for (const row of rows) {
+      const again = expireCommand(ctx, row);
+      if (again) fresh.push(again);
+    }
+  }).immediate();
+  for (const row of fresh) dispatchLater(ctx, row);
+  return fresh;
+}
+
+/** Records the lock's ACK for a counter; returns the command when this call changed it. */
+export function recordAck(ctx: RelayContext, deviceId: string, counter: number, code: number, seq: number): CommandRow | undefined {
+  return ctx.db.prepare(`UPDATE commands SET status = CASE WHEN ? = 0 THEN 'acked' ELSE 'denied' END, result_code = ?, acked_at = ?, ack_seq = ?
+      WHERE device_id = ? AND counter = ? AND status IN ('pending','expired','superseded') RETURNING *`)
+    .get(code, code, ctx.now(), seq, deviceId, counter) as CommandRow | undefined;
+}
+
+export function commandByCounter(ctx: RelayContext, deviceId: string, counter: number): CommandRow | undefined {
+  return ctx.db.prepare('SELECT * FROM commands WHERE device_id = ? AND counter = ?').get(deviceId, counter) as CommandRow | undefined;
+}

@@ -1,0 +1,101 @@
+/**
+ * buildRelay options and their defaults (docs/relay.md "Configuration"). Everything the
+ * relay touches from outside is here: where data lives, which ports, the clock, logging,
+ * and the optional Redis used to run several relay processes together.
+ */
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+
+export interface RelayOptions {
+  /** Directory for keys/, keyway.sqlite, the TLS certificate and admin-token. */
+  dataDir: string;
+  /** SQLite file; ':memory:' for a throw-away database. Default dataDir/keyway.sqlite. */
+  dbPath?: string;
+  /** Interface to bind. Default 127.0.0.1. */
+  host?: string;
+  /** Ports; 0 picks a free one (listen() reports the actual ports). */
+  ports?: { http?: number; mqtt?: number; mqtts?: number };
+  /** MQTT over TLS on ports.mqtts. true generates a self-signed certificate with openssl into dataDir. */
+  tls?: boolean | { keyPath: string; certPath: string };
+  /** URLs handed to devices at registration; default derived from host and the bound ports. */
+  publicUrls?: { mqtt?: string; mqtts?: string; ws?: string };
+  /** Injected clock, milliseconds since the epoch. Default Date.now. */
+  now?: () => number;
+  /** false for silence; otherwise pino level and destination (tests pass a capture stream). */
+  logger?: false | { level?: string; destination?: Writable };
+  /** Scale-out: share the MQTT message bus and broker state through Redis. */
+  redis?: { url: string };
+  /** Name of this relay process in logs and in events it processed. */
+  relayId?: string;
+  /** Bootstrap admin token to use on first start instead of a random one (tests, demos). */
+  adminToken?: string;
+  /** How long an entry request waits for the lock's answer. Default 10 s. */
+  entryTimeoutMs?: number;
+  /** Validity of a signed UNLOCK. Default 60 s. */
+  unlockWindowS?: number;
+  mqtt?: { maxPacketSize?: number; keepaliveLimitS?: number; connectTimeoutMs?: number };
+  webhooks?: { pollMs?: number; baseBackoffMs?: number; maxBackoffMs?: number; maxAttempts?: number; timeoutMs?: number };
+  /** Period of the maintenance sweep (expired commands, DST grant re-issue, key cleanup). */
+  maintenanceIntervalMs?: number;
+  /** Lifetime of an owner login token. Default 12 h. */
+  sessionTtlMs?: number;
+}
+
+export interface ResolvedOptions {
+  dataDir: string;
+  dbPath: string;
+  keysDir: string;
+  host: string;
+  ports: { http: number; mqtt: number; mqtts: number };
+  tls: false | { keyPath: string; certPath: string; generate: boolean };
+  publicUrls: { mqtt?: string; mqtts?: string; ws?: string };
+  now: () => number;
+  logger: false | { level: string; destination?: Writable };
+  redis: { url: string } | null;
+  relayId: string;
+  adminToken?: string;
+  entryTimeoutMs: number;
+  unlockWindowS: number;
+  mqtt: { maxPacketSize: number; keepaliveLimitS: number; connectTimeoutMs: number };
+  webhooks: { pollMs: number; baseBackoffMs: number; maxBackoffMs: number; maxAttempts: number; timeoutMs: number };
+  maintenanceIntervalMs: number;
+  sessionTtlMs: number;
+}
+
+export function resolveOptions(o: RelayOptions): ResolvedOptions {
+  if (!o || typeof o.dataDir !== 'string' || o.dataDir.length === 0) throw new Error('RELAY_OPTIONS: dataDir is required');
+  const dataDir = path.resolve(o.dataDir);
+  let tls: ResolvedOptions['tls'] = false;
+  if (o.tls === true) tls = { keyPath: path.join(dataDir, 'tls', 'key.pem'), certPath: path.join(dataDir, 'tls', 'cert.pem'), generate: true };
+  else if (o.tls && typeof o.tls === 'object') tls = { keyPath: o.tls.keyPath, certPath: o.tls.certPath, generate: false };
+  return {
+    dataDir,
+    dbPath: o.dbPath === ':memory:' ? ':memory:' : path.resolve(o.dbPath ?? path.join(dataDir, 'keyway.sqlite')),
+    keysDir: path.join(dataDir, 'keys'),
+    host: o.host ?? '127.0.0.1',
+    ports: { http: o.ports?.http ?? 8080, mqtt: o.ports?.mqtt ?? 1883, mqtts: o.ports?.mqtts ?? 8883 },
+    tls,
+    publicUrls: o.publicUrls ?? {},
+    now: o.now ?? Date.now,
+    logger: o.logger === false ? false : { level: o.logger?.level ?? 'info', destination: o.logger?.destination },
+    redis: o.redis ?? null,
+    relayId: o.relayId ?? 'relay-' + process.pid,
+    adminToken: o.adminToken,
+    entryTimeoutMs: o.entryTimeoutMs ?? 10_000,
+    unlockWindowS: o.unlockWindowS ?? 60,
+    mqtt: {
+      maxPacketSize: o.mqtt?.maxPacketSize ?? 4096,
+      keepaliveLimitS: o.mqtt?.keepaliveLimitS ?? 300,
+      connectTimeoutMs: o.mqtt?.connectTimeoutMs ?? 10_000
+    },
+    webhooks: {
+      pollMs: o.webhooks?.pollMs ?? 250,
+      baseBackoffMs: o.webhooks?.baseBackoffMs ?? 1000,
+      maxBackoffMs: o.webhooks?.maxBackoffMs ?? 3_600_000,
+      maxAttempts: o.webhooks?.maxAttempts ?? 10,
+      timeoutMs: o.webhooks?.timeoutMs ?? 5000
+    },
+    maintenanceIntervalMs: o.maintenanceIntervalMs ?? 30_000,
+    sessionTtlMs: o.sessionTtlMs ?? 12 * 3600_000
+  };
+}

@@ -1,0 +1,167 @@
+/**
+ * buildRelay(options) wires the relay together without listening (STYLE rule 10):
+ * database and migrations, signing keys, the Aedes broker with its lock ACLs, the lock
+ * intake (events, status, presence, outbox resend), the HTTP API, the webhook worker and
+ * the maintenance sweep. listen() binds HTTP (+ MQTT over WebSocket), MQTT and MQTT/TLS;
+ * close() stops everything and leaves no handle behind.
+ */
+import { mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { RelayContext } from './context';
+import { openDatabase } from './db/database';
+import { createBroker, type BrokerHandle } from './broker/broker';
+import { createMqttListeners, type MqttListeners } from './broker/listeners';
+import { loadOrCreateTls } from './broker/tls-cert';
+import { bootstrapAdmin } from './domain/admin-bootstrap';
+import type { MqttUrls } from './domain/devices';
+import { WebhookWorker } from './domain/webhook-worker';
+import { buildHttp } from './http/app';
+import { LiveHub, LIVE_TOPIC, type LiveMessage } from './live-hub';
+import { createLogger, type Logger } from './logger';
+import { handleEventMessage } from './locks/event-intake';
+import { KeyStore } from './locks/key-store';
+import { runMaintenance, startMaintenance } from './locks/maintenance';
+import { resendPending } from './locks/outbox';
+import { lockConnected, lockDisconnected } from './locks/presence';
+import { handleStateMessage } from './locks/status-intake';
+import { Waiters } from './locks/waiters';
+import { createMetrics } from './metrics';
+import { resolveOptions, type RelayOptions } from './options';
+
+export interface RelayPorts {
+  http: number;
+  mqtt: number;
+  mqtts: number | null;
+  ws: number;
+}
+
+export interface Relay {
+  readonly ctx: RelayContext;
+  readonly http: FastifyInstance;
+  readonly broker: BrokerHandle;
+  readonly log: Logger;
+  /** The bootstrap admin token when this start created it, else null. */
+  readonly adminToken: string | null;
+  /** Bound ports after listen(), else null. */
+  readonly ports: RelayPorts | null;
+  /** URLs after listen(): http base, and the MQTT URLs handed to devices. */
+  urls(): { http: string; mqtt: MqttUrls };
+  listen(): Promise<RelayPorts>;
+  /** Runs the periodic maintenance sweep now (tests; it also runs on a timer). */
+  maintain(): void;
+  close(): Promise<void>;
+}
+
+export async function buildRelay(options: RelayOptions): Promise<Relay> {
+  const opts = resolveOptions(options);
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const log = createLogger(opts);
+  const db = openDatabase(opts.dbPath);
+  let broker: BrokerHandle | null = null;
+  let webhooks: WebhookWorker | null = null;
+  const ctx: RelayContext = {
+    opts, db, log,
+    now: opts.now,
+    nowS: () => Math.floor(opts.now() / 1000),
+    keys: new KeyStore(opts.keysDir),
+    metrics: createMetrics(() => broker?.connectedLocks() ?? 0),
+    live: new LiveHub((msg: LiveMessage) => {
+      setImmediate(() => {
+        if (!ctx.closing && broker) broker.publish(LIVE_TOPIC, Buffer.from(JSON.stringify(msg)), 0).catch(() => undefined);
+      });
+    }),
+    waiters: new Waiters(),
+    publishToLock: (deviceId, bytes) => {
+      if (!broker) return Promise.reject(new Error('broker not ready'));
+      return broker.publish('kw/' + deviceId + '/cmd', Buffer.from(bytes), 1);
+    },
+    closing: false,
+    kickWebhooks: () => webhooks?.kick()
+  };
+
+  // Locks marked online by a previous run of this process (or any process, without Redis) are not.
+  if (opts.redis) db.prepare("UPDATE devices SET online = 0, conn_id = NULL WHERE conn_id LIKE ? || ':%'").run(opts.relayId);
+  else db.prepare('UPDATE devices SET online = 0, conn_id = NULL WHERE online = 1 OR conn_id IS NOT NULL').run();
+
+  const adminToken = bootstrapAdmin(ctx, opts.adminToken);
+  const tlsMaterial = opts.tls ? loadOrCreateTls(opts.tls.keyPath, opts.tls.certPath, opts.tls.generate, opts.host) : null;
+
+  broker = await createBroker(ctx, {
+    onEvent: (id, payload) => handleEventMessage(ctx, id, payload),
+    onState: (id, payload) => handleStateMessage(ctx, id, payload),
+    onLive: (payload) => {
+      try {
+        ctx.live.deliver(JSON.parse(payload.toString('utf8')) as LiveMessage);
+      } catch {
+        log.warn('malformed live message dropped');
+      }
+    },
+    onLockReady: (id, connId) => lockConnected(ctx, id, connId),
+    onLockGone: (id, connId, graceful) => lockDisconnected(ctx, id, connId, graceful),
+    onCommandSubscription: (id) => {
+      resendPending(ctx, id).catch((err) => log.warn({ err, deviceId: id }, 'outbox resend failed'));
+    }
+  });
+  const b = broker;
+  const listeners: MqttListeners = createMqttListeners(b, tlsMaterial);
+  let ports: RelayPorts | null = null;
+
+  const mqttUrls = (): MqttUrls => {
+    const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
+    return {
+      tcp: opts.publicUrls.mqtt ?? 'mqtt://' + host + ':' + (ports?.mqtt ?? opts.ports.mqtt),
+      tls: tlsMaterial ? (opts.publicUrls.mqtts ?? 'mqtts://' + host + ':' + (ports?.mqtts ?? opts.ports.mqtts)) : null,
+      ws: opts.publicUrls.ws ?? 'ws://' + host + ':' + (ports?.http ?? opts.ports.http) + '/mqtt'
+    };
+  };
+
+  const http = await buildHttp(ctx, {
+    mqttUrls,
+    connectedLocks: () => b.connectedLocks(),
+    handleMqttWebSocket: (stream, req) => b.handle(stream, req)
+  });
+  webhooks = new WebhookWorker(ctx);
+  let stopMaintenance: (() => void) | null = null;
+  let closed: Promise<void> | null = null;
+
+  return {
+    ctx, http, broker: b, log, adminToken,
+    get ports() {
+      return ports;
+    },
+    urls() {
+      const host = opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host;
+      return { http: 'http://' + host + ':' + (ports?.http ?? opts.ports.http), mqtt: mqttUrls() };
+    },
+    async listen() {
+      if (ports) return ports;
+      await http.listen({ port: opts.ports.http, host: opts.host });
+      const httpPort = (http.server.address() as { port: number }).port;
+      const m = await listeners.listen(opts.host, opts.ports.mqtt, opts.ports.mqtts);
+      ports = { http: httpPort, mqtt: m.mqtt, mqtts: m.mqtts, ws: httpPort };
+      webhooks!.start();
+      stopMaintenance = startMaintenance(ctx);
+      runMaintenance(ctx);
+      log.info({ ports, tls: !!tlsMaterial, redis: !!opts.redis }, 'relay listening');
+      return ports;
+    },
+    maintain: () => runMaintenance(ctx),
+    close() {
+      if (closed) return closed;
+      closed = (async () => {
+        ctx.closing = true;
+        stopMaintenance?.();
+        ctx.waiters.cancelAll();
+        ctx.live.closeAll();
+        await webhooks!.stop();
+        await http.close();
+        await b.close();
+        await listeners.close();
+        db.close();
+        log.info('relay closed');
+        log.flush?.();
+      })();
+      return closed;
+    }
+  };
+}

@@ -1,0 +1,163 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { AL_DOOR_AJAR, AL_JAM } from '@keyway/shared';
+import { signWebhook } from '@keyway/relay';
+import { bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+
+interface Hook { headers: IncomingMessage['headers']; body: string }
+
+function receiver(failFirst: number): Promise<{ server: Server; url: string; hits: Hook[]; failures: () => number }> {
+  const hits: Hook[] = [];
+  let failed = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (failed < failFirst) {
+        failed++;
+        res.writeHead(500).end('try later');
+        return;
+      }
+      hits.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    const port = (server.address() as { port: number }).port;
+    resolve({ server, url: `http://127.0.0.1:${port}/hooks`, hits, failures: () => failed });
+  }));
+}
+
+describe('courier in-home delivery (SPEC flow 1)', () => {
+  let h: Harness;
+  let w: World;
+  useWorld((hh, ww) => { h = hh; w = ww; });
+
+  it('reveals the staged grant, opens, and issues a secured receipt with a signed webhook (retried after a failure)', async () => {
+    const rx = await receiver(1);
+    const hook = await expectOk(h.api('POST', '/v1/webhooks', { token: w.backend.token, body: { url: rx.url, events: ['delivery.entered', 'delivery.secured'] } }), 201);
+    expect(hook.secret).toMatch(/^whsec_/);
+    const d = await bookDelivery(h, w);
+    const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'entry-' + d.id } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ outcome: 'opened', method: 'reveal', deviceId: w.deviceId, deliveryId: d.id });
+    expect(res.body.clip).toMatch(new RegExp('^clip:' + w.deviceId + ':\\d+$'));
+    expect(w.lock.reveals.at(-1)).toMatchObject({ code: 0 });
+
+    w.lock.openDoor();
+    w.lock.closeDoor();
+    const secured = await waitUntil(async () => {
+      const r = await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token });
+      return r.body.status === 'secured' ? r.body : null;
+    }, 5000, 'secured receipt');
+    const stateEv = [...w.lock.log].reverse().find((l) => l.event.type === 2)!;
+    expect(secured.receipt).toMatchObject({ deliveryId: d.id, deviceId: w.deviceId, eventSeq: stateEv.event.seq });
+    expect(secured.receipt.eventHash).toMatch(/^[0-9a-f]{64}$/);
+
+    await waitUntil(() => rx.hits.length >= 2, 8000, 'webhooks');
+    expect(rx.failures()).toBe(1);
+    for (const hit of rx.hits) {
+      const ts = hit.headers['x-keyway-timestamp'] as string;
+      expect(hit.headers['x-keyway-signature']).toBe(signWebhook(hook.secret, ts, hit.body));
+    }
+    const events = rx.hits.map((x) => JSON.parse(x.body).event).sort();
+    expect(events).toEqual(['delivery.entered', 'delivery.secured']);
+    const securedHook = rx.hits.map((x) => JSON.parse(x.body)).find((b) => b.event === 'delivery.secured');
+    expect(securedHook.data.receipt.eventSeq).toBe(stateEv.event.seq);
+
+    const notes = await expectOk(h.api('GET', '/v1/notifications', { token: w.owner.token }));
+    expect(notes.items.map((n: any) => n.kind)).toContain('delivery.secured');
+    const courierNotes = await expectOk(h.api('GET', '/v1/notifications', { token: w.courier.token }));
+    expect(courierNotes.items[0]).toMatchObject({ kind: 'delivery.secured', deliveryId: d.id });
+    rx.server.close();
+  });
+
+  it('answers a repeated Idempotency-Key with the stored response and a different body with 409', async () => {
+    const d = await bookDelivery(h, w);
+    const key = 'idem-' + d.id;
+    const first = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } });
+    expect(first.status).toBe(200);
+    const reveals = w.lock.reveals.length;
+    const again = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotency-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(w.lock.reveals.length).toBe(reveals);
+    const other = await bookDelivery(h, w);
+    const conflict = await h.api('POST', `/v1/deliveries/${other.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error.code).toBe('KW_IDEMPOTENCY_CONFLICT');
+    const missing = await h.api('POST', `/v1/deliveries/${other.id}/entry`, { token: w.courier.token });
+    expect(missing.status).toBe(400);
+    w.lock.openDoor();
+    w.lock.closeDoor();
+  });
+
+  it('falls back to a signed 60 s UNLOCK when the grant is not staged yet', async () => {
+    w.lock.answer = false;
+    const d = await bookDelivery(h, w, { waitStaged: false });
+    await new Promise((r) => setTimeout(r, 100));
+    w.lock.answer = true;
+    const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'cmd-' + d.id } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.method).toBe('command');
+    const unlock = [...w.lock.commands].reverse().find((c) => c.action === 1)!;
+    expect(unlock.notAfter - unlock.notBefore).toBe(60);
+    expect(unlock.payload.flags & 1).toBe(1);
+    w.lock.openDoor();
+    w.lock.closeDoor();
+    await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status === 'secured', 5000, 'secured');
+  });
+
+  it('reports a lock that does not answer as a timeout that may have run, never retried', async () => {
+    const d = await bookDelivery(h, w);
+    w.lock.answer = false;
+    const before = w.lock.reveals.length;
+    const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'slow-' + d.id } });
+    w.lock.answer = true;
+    expect(res.status).toBe(504);
+    expect(res.body.error).toMatchObject({ code: 'KW_ENTRY_TIMEOUT', mayHaveRun: true });
+    const replay = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'slow-' + d.id } });
+    expect(replay.status).toBe(504);
+    expect(w.lock.reveals.length).toBe(before);
+  });
+
+  it('refuses entry when the camera is unhealthy, and the lock itself fails secure on camera loss', async () => {
+    const d = await bookDelivery(h, w);
+    w.lock.failCamera(true);
+    await waitUntil(() => ((h.relay.ctx.db.prepare('SELECT flags FROM devices WHERE id = ?').get(w.deviceId) as any).flags & 2) === 0, 3000);
+    const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'cam-' + d.id } });
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('KW_CAMERA_UNHEALTHY');
+    w.lock.failCamera(false);
+    await waitUntil(() => ((h.relay.ctx.db.prepare('SELECT flags FROM devices WHERE id = ?').get(w.deviceId) as any).flags & 2) === 2, 3000);
+    // The relay believes the camera is fine, the lock finds out at the door: no movement, a denial.
+    w.lock.cameraOk = false;
+    const res2 = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'cam2-' + d.id } });
+    expect(res2.status).toBe(409);
+    expect(res2.body.error).toMatchObject({ code: 'KW_ENTRY_DENIED', details: { reason: 'CAMERA_FAILURE' }, mayHaveRun: false });
+    expect(w.lock.bolt).toBe(1);
+    w.lock.failCamera(false);
+  });
+
+  it('sends door-ajar and jam alarms to the owner and the courier', async () => {
+    const d = await bookDelivery(h, w);
+    await waitUntil(() => ((h.relay.ctx.db.prepare('SELECT flags FROM devices WHERE id = ?').get(w.deviceId) as any).flags & 2) === 2, 3000);
+    const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'ajar-' + d.id } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    w.lock.openDoor();
+    w.lock.alarm(AL_DOOR_AJAR);
+    w.lock.jamNext = true;
+    w.lock.closeDoor();
+    const got = await waitUntil(async () => {
+      const r = await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token });
+      return r.body.alarms.length >= 2 ? r.body : null;
+    }, 5000, 'alarms on the delivery');
+    expect(got.alarms.map((a: any) => a.alarm)).toEqual(['DOOR_AJAR', 'JAM']);
+    const courierNotes = await expectOk(h.api('GET', '/v1/notifications', { token: w.courier.token }));
+    expect(courierNotes.items.filter((n: any) => n.kind === 'delivery.alarm').length).toBeGreaterThanOrEqual(2);
+    const ownerNotes = await expectOk(h.api('GET', '/v1/notifications', { token: w.owner.token }));
+    expect(ownerNotes.items.filter((n: any) => n.kind === 'alarm').map((n: any) => n.body.alarm)).toEqual(expect.arrayContaining(['DOOR_AJAR', 'JAM']));
+    expect(AL_JAM).toBe(1);
+  });
+});

@@ -1,0 +1,49 @@
+/** The relay API calls the CLI makes (docs/relay-api.md). */
+import { CliError } from '../cli-error';
+
+export interface Registration {
+  deviceId: string;
+  siteId: number;
+  mqtt: { username: string; password: string; clientId: string; urls: { tcp: string; tls: string | null; ws: string } };
+  trustedKeys: Array<{ keyId: number; publicKey: string }>;
+  relayTimeS: number;
+}
+
+export interface RegisterRequest {
+  deviceId: string;
+  siteId: number;
+  board: string;
+  firmware: string;
+  name?: string;
+  profile?: 'door' | 'box';
+  resetLog?: boolean;
+}
+
+export async function relayRequest<T>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), {
+      method,
+      headers: { authorization: 'Bearer ' + token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000)
+    });
+  } catch (e) {
+    throw new CliError('KW_RELAY_UNREACHABLE', base + ': ' + String((e as Error).message ?? e));
+  }
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new CliError('KW_RELAY', res.status + ' ' + (err?.code ?? '') + ' ' + (err?.message ?? text));
+  }
+  return json as T;
+}
+
+export function registerDevice(base: string, token: string, req: RegisterRequest): Promise<Registration> {
+  const body: Record<string, unknown> = { deviceId: req.deviceId, siteId: req.siteId, board: req.board, firmware: req.firmware };
+  if (req.name) body.name = req.name;
+  if (req.profile) body.profile = req.profile;
+  if (req.resetLog) body.resetLog = true;
+  return relayRequest<Registration>(base, token, 'POST', '/v1/devices', body);
+}
