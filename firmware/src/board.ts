@@ -46,4 +46,10 @@ export interface BoardProfile {
   console?: string;
   /** A remote console this board's Espruino build opens by default, which boot switches off. */
   remoteConsole?: 'telnet' | 'ble-uart';
+  /**
+   * Boards whose only UART is shared by the console and the barcode reader (no USB): holding
+   * the inside button while powering up keeps the console there for `keyway flash`/`provision`
+   * and leaves the reader off until the next normal boot.
+   */
+  serviceConsoleOnButton?: boolean;
 }

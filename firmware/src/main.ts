@@ -93,8 +93,16 @@ function espruinoEnv(board: BoardProfile): EspruinoEnv {
  * Espruino build opens by default (Telnet on ESP32, the BLE UART on nRF52) are closed:
  * anyone in range could otherwise type into the lock.
  */
-function secureConsole(board: BoardProfile): void {
-  if (board.console && global[board.console] && global[board.console].setConsole) global[board.console].setConsole(true);
+function secureConsole(board: BoardProfile): BoardProfile {
+  const held = digitalRead(board.pins.button) === (board.inputsActiveLow ? 0 : 1);
+  let out = board;
+  if (board.serviceConsoleOnButton && held) {
+    // Service boot: the console stays on the shared UART, the barcode reader stays off.
+    out = JSON.parse(JSON.stringify(board));
+    out.barcodeSerial = undefined;
+  } else if (board.console && global[board.console] && global[board.console].setConsole) {
+    global[board.console].setConsole(true);
+  }
   if (board.remoteConsole === 'telnet') {
     try {
       require('TelnetServer').setOptions({ mode: 'off' });
@@ -104,10 +112,11 @@ function secureConsole(board: BoardProfile): void {
   } else if (board.remoteConsole === 'ble-uart') {
     global.NRF.setServices(undefined, { uart: false });
   }
+  return out;
 }
 
-secureConsole(KEYWAY_BOARD);
-const lock = createLock(createEspruinoPorts(espruinoEnv(KEYWAY_BOARD), KEYWAY_BOARD), KEYWAY_BOARD, KEYWAY_OPTIONS);
+const BOARD = secureConsole(KEYWAY_BOARD);
+const lock = createLock(createEspruinoPorts(espruinoEnv(BOARD), BOARD), BOARD, KEYWAY_OPTIONS);
 const provisioning = createProvisioningSession();
 global.keyway = lock;
 /** The provisioning console: `kwProv("<base64 frame>")` typed into the REPL prints `KWP:<reply>`. */

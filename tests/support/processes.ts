@@ -13,6 +13,8 @@ export interface Child {
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): Promise<void>;
   send(line: string): void;
+  /** Sends a control line to a simulated board and waits until it has been applied. */
+  control(line: string): Promise<void>;
 }
 
 export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
@@ -31,7 +33,17 @@ export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}):
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       await exited;
     },
-    send: (line) => proc.stdin!.write(line + '\n')
+    send: (line) => proc.stdin!.write(line + '\n'),
+    control: async (line) => {
+      const marker = 'control-ok ' + line.trim();
+      const seen = err.split(marker).length - 1;
+      proc.stdin!.write(line + '\n');
+      const end = Date.now() + 10_000;
+      while (err.split(marker).length - 1 <= seen) {
+        if (Date.now() > end) throw new Error('the simulated board did not apply: ' + line);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
   };
 }
 

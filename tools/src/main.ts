@@ -17,14 +17,27 @@ const HELP = `keyway — open smart-lock tools
 
   keyway up [--port <http>] [--locks <n>] [--data <dir>]   relay + SQLite + simulated locks (embedded defaults)
   keyway demo                                            plays the courier delivery story end to end
-  keyway firmware build [--board <id>] [--out <dir>]     build the lock bundle (ES5, minified)
-  keyway flash --port <path|tcp://host:port> [--board <id>]
+  keyway firmware build [--board <id> | --board-file <json>] [--out <dir>]   build the lock bundle (ES5, minified)
+  keyway flash --port <path|tcp://host:port> [--board <id> | --board-file <json>] [--baud <n>] [--no-throttle]
   keyway provision --port <path|tcp://…> --relay <url> --site <id> --token <installer token>
                    [--wifi-ssid <ssid> --wifi-password <pw>] [--mqtt-url <url>] [--tls] [--name <name>] [--profile door|box]
   keyway keys generate|rotate|list [--dir <keys dir>]
   keyway sign --device <id> --action unlock|lock|unlatch|revoke|time-set|alarm-clear --counter <n>
               [--dir <keys dir>] [--valid-for <s>] [--nonce <hex>] [--grant <id>] [--camera] [--publish <mqtt url>]
 `;
+
+/** A board profile by id, or from a JSON file (custom wiring), validated either way. */
+async function boardFrom(values: Record<string, unknown>): Promise<import('@keyway/firmware').BoardProfile> {
+  const { board, validateBoard } = await import('@keyway/hardware');
+  const file = opt(values, 'board-file');
+  if (!file) return board(String(values.board ?? 'espruino-wifi'));
+  const { readFileSync } = await import('node:fs');
+  try {
+    return validateBoard(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (e) {
+    throw new CliError('KW_USAGE', '--board-file ' + file + ': ' + String((e as Error).message));
+  }
+}
 
 function opt(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
@@ -47,11 +60,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => voi
       return cmd ? 0 : 2;
     }
     if (cmd === 'firmware') {
-      const { values } = parseArgs({ args: argv.slice(2), options: { board: { type: 'string', default: 'espruino-wifi' }, out: { type: 'string' } } });
+      const { values } = parseArgs({ args: argv.slice(2), options: { board: { type: 'string', default: 'espruino-wifi' }, 'board-file': { type: 'string' }, out: { type: 'string' } } });
       if (sub !== 'build') throw new CliError('KW_USAGE', 'keyway firmware build');
-      const { board } = await import('@keyway/hardware');
       const { buildFirmware, writeFirmware } = await import('./firmware/build');
-      const b = await buildFirmware(board(values.board!)).catch((e: Error) => {
+      const b = await buildFirmware(await boardFrom(values)).catch((e: Error) => {
         throw e instanceof CliError ? e : new CliError('KW_BUILD', e.message);
       });
       const file = writeFirmware(b, values.out);
@@ -59,14 +71,13 @@ export async function main(argv: string[], out: (s: string) => void = (s) => voi
       return 0;
     }
     if (cmd === 'flash') {
-      const { values } = parseArgs({ args: argv.slice(1), options: { port: { type: 'string' }, board: { type: 'string', default: 'espruino-wifi' }, baud: { type: 'string', default: '115200' }, 'no-progress': { type: 'boolean', default: false } } });
-      const { board } = await import('@keyway/hardware');
+      const { values } = parseArgs({ args: argv.slice(1), options: { port: { type: 'string' }, board: { type: 'string', default: 'espruino-wifi' }, 'board-file': { type: 'string' }, baud: { type: 'string', default: '115200' }, 'no-progress': { type: 'boolean', default: false }, 'no-throttle': { type: 'boolean', default: false } } });
       const { buildFirmware } = await import('./firmware/build');
       const { flashFirmware } = await import('./flash/flash');
       const port = need(values, 'port');
-      const b = await buildFirmware(board(values.board!));
+      const b = await buildFirmware(await boardFrom(values));
       out('flashing ' + b.bytes + ' bytes (' + b.board + ', sha256 ' + b.sha256.slice(0, 16) + '…) to ' + port);
-      const r = await flashFirmware(b, { port, baudRate: Number(values.baud), progress: !values['no-progress'] });
+      const r = await flashFirmware(b, { port, baudRate: Number(values.baud), progress: !values['no-progress'], throttle: !values['no-throttle'] });
       out('verified: the board stores CRC-32 ' + r.crc32.toString(16) + ' and runs ' + r.running.board + ' ' + r.running.version + ' sha256 ' + r.running.sha256 + ' (' + r.seconds.toFixed(1) + ' s)');
       return 0;
     }

@@ -21,13 +21,33 @@ export interface SimBoardOptions {
 export async function startSimBoard(o: SimBoardOptions): Promise<{ repl: SimRepl; close(): Promise<void> }> {
   const serial = new SerialPort({ path: o.port, baudRate: 115200, lock: false, autoOpen: false });
   await new Promise<void>((resolve, reject) => serial.open((e) => (e ? reject(e) : resolve())));
+  const faults = { garble: 0, dieAfter: 0, mute: false, dead: false };
   const repl = new SimRepl({
     board: boardProfile(o.board),
     storage: openFlashFile(o.flash),
-    write: (d) => serial.write(Buffer.from(d, 'latin1')),
+    write: (d) => {
+      if (faults.mute || faults.dead) return;
+      const reply = d.includes('KWP:');
+      if (reply && faults.garble > 0) {
+        // Line noise: one character of the reply's base64 flipped.
+        faults.garble--;
+        const i = d.indexOf('KWP:') + 10;
+        d = d.slice(0, i) + (d[i] === 'A' ? 'B' : 'A') + d.slice(i + 1);
+      }
+      serial.write(Buffer.from(d, 'latin1'));
+      if (reply && faults.dieAfter > 0 && --faults.dieAfter === 0) {
+        // Power cut: from now on nothing is processed or written; the process dies as soon as
+        // the last reply is on the wire, with whatever the flash file holds.
+        faults.dead = true;
+        serial.drain(() => process.kill(process.pid, 'SIGKILL'));
+      }
+    },
     net: { insecure: o.insecureTls }
   });
-  serial.on('data', (b: Buffer) => repl.input(b.toString('latin1')));
+  (repl as SimRepl & { faults?: typeof faults }).faults = faults;
+  serial.on('data', (b: Buffer) => {
+    if (!faults.dead) repl.input(b.toString('latin1'));
+  });
   repl.start();
   return {
     repl,
@@ -38,9 +58,18 @@ export async function startSimBoard(o: SimBoardOptions): Promise<{ repl: SimRepl
   };
 }
 
+/**
+ * Acts on the simulated board: `button <ms>`, `door open [force]|close`, `camera ok|broken`,
+ * `scan <text>`, and test faults on the serial line: `garble <n>` (corrupt the next n
+ * provisioning replies), `die-after <n>` (power cut after n more replies), `mute on|off`.
+ */
 export function control(repl: SimRepl, line: string): void {
   const [cmd, arg, ...rest] = line.trim().split(/\s+/);
   const dev = repl.device;
+  const faults = (repl as SimRepl & { faults?: { garble: number; dieAfter: number; mute: boolean } }).faults;
+  if (faults && cmd === 'garble') faults.garble = Number(arg);
+  if (faults && cmd === 'die-after') faults.dieAfter = Number(arg);
+  if (faults && cmd === 'mute') faults.mute = arg === 'on';
   if (cmd === 'button') dev.pressButton(Number(arg ?? 100));
   else if (cmd === 'door' && arg === 'open') dev.openDoor(rest[0] === 'force');
   else if (cmd === 'door') dev.closeDoor();
@@ -61,8 +90,10 @@ if (process.argv[1] && process.argv[1].endsWith('sim-board.ts')) {
     buf += d;
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
-      control(b.repl, buf.slice(0, i));
+      const line = buf.slice(0, i);
+      control(b.repl, line);
       buf = buf.slice(i + 1);
+      console.error('control-ok ' + line.trim());
     }
   });
   const stop = () => void b.close().then(() => process.exit(0));

@@ -85,8 +85,15 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
       if (ctx.closing) return done(authError(3, 'server unavailable'), false);
       const will = (client as unknown as { _will?: { topic: string; retain?: boolean } })._will;
       const deviceId = username ?? '';
-      const row = isDeviceIdHex(deviceId) ? ctx.db.prepare('SELECT mqtt_password_hash FROM devices WHERE id = ?').get(deviceId) as { mqtt_password_hash: string } | undefined : undefined;
-      if (!row || !password || !secretMatches(password.toString('utf8'), row.mqtt_password_hash)) {
+      const row = isDeviceIdHex(deviceId)
+        ? ctx.db.prepare('SELECT mqtt_password_hash, mqtt_prev_password_hash FROM devices WHERE id = ?').get(deviceId) as { mqtt_password_hash: string; mqtt_prev_password_hash: string | null } | undefined
+        : undefined;
+      const given = password ? password.toString('utf8') : '';
+      const current = !!row && given.length > 0 && secretMatches(given, row.mqtt_password_hash);
+      const previous = !current && !!row && given.length > 0 && row.mqtt_prev_password_hash !== null && secretMatches(given, row.mqtt_prev_password_hash);
+      // The lock uses its new password: the one from before the re-provisioning is retired.
+      if (current && row!.mqtt_prev_password_hash !== null) ctx.db.prepare('UPDATE devices SET mqtt_prev_password_hash = NULL WHERE id = ?').run(deviceId);
+      if (!row || (!current && !previous)) {
         reject('bad_credentials');
         log.warn({ clientId: client.id, username: deviceId.slice(0, 32) }, 'mqtt connect refused: bad credentials');
         return done(authError(4, 'bad user name or password'), false);

@@ -305,5 +305,10 @@ CREATE TABLE webhook_jobs (
 );
 CREATE INDEX webhook_jobs_due ON webhook_jobs (status, next_at);
 `
+  },
+  {
+    version: 2,
+    name: 'previous MQTT password stays valid until the re-provisioned lock uses the new one',
+    sql: `ALTER TABLE devices ADD COLUMN mqtt_prev_password_hash TEXT;`
   }
 ];

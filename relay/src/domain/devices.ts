@@ -21,6 +21,7 @@ export interface DeviceRow {
   firmware: string;
   public_key: string | null;
   mqtt_password_hash: string;
+  mqtt_prev_password_hash: string | null;
   registered_at: number;
   signing_key_id: number;
   next_counter: number;
@@ -86,8 +87,12 @@ export function registerDevice(ctx: RelayContext, p: Principal, input: RegisterI
       return;
     }
     if (existing.site_id !== input.siteId && p.kind !== 'admin') throw relayError('KW_DEVICE_CLAIMED');
+    // The previous password stays valid until the lock first connects with the new one: a
+    // re-provisioning cut short (cable pulled) leaves the lock on its previous configuration,
+    // which must still be able to connect (broker.ts drops the old hash on first use of the new).
     ctx.db.prepare(`UPDATE devices SET site_id = ?, name = COALESCE(?, name), profile = COALESCE(?, profile), board = ?, firmware = ?,
-        public_key = COALESCE(?, public_key), mqtt_password_hash = ?, registered_at = ?, signing_key_id = ? WHERE id = ?`)
+        public_key = COALESCE(?, public_key), mqtt_prev_password_hash = COALESCE(mqtt_prev_password_hash, mqtt_password_hash),
+        mqtt_password_hash = ?, registered_at = ?, signing_key_id = ? WHERE id = ?`)
       .run(input.siteId, input.name ?? null, input.profile ?? null, input.board, input.firmware, input.publicKey ?? null, sha256Hex(password), now, current.keyId, input.deviceId);
     // A re-provisioned lock trusts exactly the key returned below: older rotations are moot.
     ctx.db.prepare("UPDATE commands SET status = 'superseded' WHERE device_id = ? AND purpose = 'key_rotate' AND status = 'pending'").run(input.deviceId);

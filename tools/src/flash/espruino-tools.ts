@@ -20,6 +20,7 @@ interface ToolsDevice {
 interface EspruinoGlobal {
   Config: Record<string, unknown>;
   Core: {
+    Utils: Record<string, unknown>;
     Serial: {
       devices: ToolsDevice[];
       open(port: string, connected: (status: unknown) => void, disconnected: () => void): void;
@@ -44,7 +45,12 @@ function tools(): Promise<EspruinoGlobal> {
       // the CLI writes its own output to stdout directly.
       console.log = process.env.KEYWAY_DEBUG ? log : () => undefined;
       if (!process.env.KEYWAY_DEBUG) console.warn = () => undefined;
-      resolve((globalThis as unknown as { Espruino: EspruinoGlobal }).Espruino);
+      const E = (globalThis as unknown as { Espruino: EspruinoGlobal }).Espruino;
+      // Flashing works offline: do not fetch board descriptions or modules from espruino.com
+      // (keyway bundles everything the lock needs).
+      E.Core.Utils.getURL = (_url: string, cb: (d?: string) => void) => cb(undefined);
+      E.Core.Utils.getJSONURL = (_url: string, cb: (d?: unknown) => void) => cb(undefined);
+      resolve(E);
     });
   });
   return ready;
@@ -84,9 +90,14 @@ function explicitSerial(port: string, baudRate: number): ToolsDevice {
   };
 }
 
-export async function connectWithEspruinoTools(port: string, baudRate: number): Promise<ToolsConnection> {
+export async function connectWithEspruinoTools(port: string, baudRate: number, throttle = true): Promise<ToolsConnection> {
   const E = await tools();
   E.Config.BAUD_RATE = baudRate;
+  // 0 = throttle when unsure of the board (EspruinoTools' default), 2 = never.
+  E.Config.SERIAL_THROTTLE_SEND = throttle ? 0 : 2;
+  // It also pauses 250 ms after every Storage.write line unless told the upload method is safe;
+  // `keyway flash` waits for the board's acknowledgement of each chunk instead.
+  E.Config.STORAGE_UPLOAD_METHOD = throttle ? 0 : 1;
   E.Config.SERIAL_AUDIO = 0;
   // No Bluetooth scanning: it needs D-Bus and radios, and this tool flashes over a wire.
   E.Config.BLUETOOTH_LOW_ENERGY = false;

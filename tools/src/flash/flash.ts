@@ -22,6 +22,8 @@ export interface FlashOptions {
   progress?: boolean;
   /** How long the board may take to start the new firmware. */
   bootTimeoutMs?: number;
+  /** EspruinoTools' send throttling (default on): off for USB boards and fast links. */
+  throttle?: boolean;
 }
 
 export interface FlashResult {
@@ -52,12 +54,12 @@ async function probePort(port: string): Promise<void> {
 export async function flashFirmware(build: FirmwareBuild, o: FlashOptions): Promise<FlashResult> {
   const t0 = Date.now();
   await probePort(o.port);
-  const io = await connectWithEspruinoTools(o.port, o.baudRate ?? 115200);
+  const io = await connectWithEspruinoTools(o.port, o.baudRate ?? 115200, o.throttle !== false);
   let touched = false;
   try {
     await getPrompt(io);
     const code = Buffer.from(build.code, 'latin1');
-    const chunk = o.chunk ?? 768;
+    const chunk = o.chunk ?? (o.throttle === false ? 2048 : 768);
     const bar: Progress | null = o.progress === false ? null : progressBar('flash ' + build.board, code.length);
     touched = true;
     await run(io, 'require("Storage").erase(".bootcde")');
