@@ -127,7 +127,7 @@ describe('MQTT broker ACLs', () => {
       .rejects.toThrow(/self.signed|certificate/i);
   });
 
-  it('tracks online/offline: graceful disconnect, lost connection (last will), re-registration rotates the password', async () => {
+  it('tracks online/offline: graceful disconnect, lost connection (last will), re-registration rotates the password (old one valid until the new one is used)', async () => {
     const l = await addLock(h, w.installer, w.site.id);
     const view = async () => (await h.api('GET', '/v1/devices/' + l.deviceId, { token: w.owner.token })).body;
     expect((await view()).online).toBe(true);
@@ -142,8 +142,17 @@ describe('MQTT broker ACLs', () => {
     const again = await h.api('POST', '/v1/devices', { token: w.installer, body: { deviceId: l.deviceId, siteId: w.site.id, board: 'test-board', firmware: '0.1.1' } });
     expect(again.status).toBe(201);
     expect(again.body.mqtt.password).not.toBe(l.registration.mqtt.password);
-    await expect(l.lock.connect()).rejects.toThrow();
+    // Until the lock has used its new password, the previous one still works: a re-provisioning
+    // cut short leaves the lock on its previous configuration, which must stay reachable.
+    await l.lock.connect();
+    await l.lock.disconnect();
     await l.lock.connect(again.body.mqtt.password);
+    await l.lock.disconnect();
+    // The new password was used: the previous one is retired.
+    await expect(l.lock.connect(l.registration.mqtt.password)).rejects.toThrow();
+    const third = await h.api('POST', '/v1/devices', { token: w.installer, body: { deviceId: l.deviceId, siteId: w.site.id, board: 'test-board', firmware: '0.1.1' } });
+    await expect(l.lock.connect(l.registration.mqtt.password)).rejects.toThrow(); // two registrations back: never valid again
+    await l.lock.connect(third.body.mqtt.password);
     await l.lock.close();
   });
 });
