@@ -98,7 +98,8 @@ export function startLock(lock: Lock, resetCause: number): void {
   connect(lock);
 }
 
-export function stopLock(lock: Lock): void {
+/** Switches the lock off: motor stopped; `graceful` false drops the link like a power cut. */
+export function stopLock(lock: Lock, graceful?: boolean): void {
   emergencyStop(lock);
-  disconnect(lock);
+  disconnect(lock, graceful);
 }

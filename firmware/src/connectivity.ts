@@ -49,8 +49,9 @@ export function connect(lock: Lock): void {
   } else start();
 }
 
-export function disconnect(lock: Lock): void {
-  if (lock.mqtt) mqttStop(lock.mqtt);
+/** Leaves the relay: gracefully (DISCONNECT) or as a power cut would (the broker sends the will). */
+export function disconnect(lock: Lock, graceful?: boolean): void {
+  if (lock.mqtt) mqttStop(lock.mqtt, graceful);
   lock.mqtt = null;
 }
 

@@ -6,3 +6,4 @@ export { nodeConnect, nodeSha512, type NodeNetOptions } from './node/node-net';
 export { SimRepl, type SimReplOptions } from './node/sim-repl';
 export { openFlashFile } from './node/flash-file';
 export { startSimBoard, control as simBoardControl, type SimBoardOptions } from './node/sim-board';
+export { startFleetLock, type FleetLock, type FleetLockSpec, type FleetOptions } from './node/fleet';

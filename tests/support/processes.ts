@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+/** Node with tsx's loader in the same process, so signals reach the program itself. */
+export const TS_NODE = [process.execPath, '--import', 'tsx'] as const;
 
 export interface Child {
   proc: ChildProcess;
@@ -49,7 +50,7 @@ export function start(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}):
 
 /** The simulated Espruino board on a serial port, its flash in `flash`. */
 export async function simBoard(port: string, flash: string, board = 'espruino-wifi'): Promise<Child> {
-  const c = start(TSX, [path.join(ROOT, 'hardware/src/node/sim-board.ts'), '--port', port, '--flash', flash, '--board', board]);
+  const c = start(TS_NODE[0], [...TS_NODE.slice(1), path.join(ROOT, 'hardware/src/node/sim-board.ts'), '--port', port, '--flash', flash, '--board', board]);
   const end = Date.now() + 20_000;
   while (!c.stderr().includes('sim-board ready')) {
     if (Date.now() > end || c.proc.exitCode !== null) throw new Error('sim-board did not start: ' + c.stderr());

@@ -23,7 +23,7 @@ const HELP = `keyway — open smart-lock tools
                    [--wifi-ssid <ssid> --wifi-password <pw>] [--mqtt-url <url>] [--tls] [--name <name>] [--profile door|box]
   keyway keys generate|rotate|list [--dir <keys dir>]
   keyway sign --device <id> --action unlock|lock|unlatch|revoke|time-set|alarm-clear --counter <n>
-              [--dir <keys dir>] [--valid-for <s>] [--nonce <hex>] [--grant <id>] [--camera] [--publish <mqtt url>]
+              [--dir <keys dir>] [--valid-for <s>] [--at <unix s>] [--nonce <hex>] [--grant <id>] [--camera] [--publish <mqtt url>]
 `;
 
 /** A board profile by id, or from a JSON file (custom wiring), validated either way. */
@@ -118,14 +118,14 @@ export async function main(argv: string[], out: (s: string) => void = (s) => voi
         options: {
           dir: { type: 'string', default: DEFAULT_KEYS }, device: { type: 'string' }, action: { type: 'string' }, counter: { type: 'string' },
           'valid-for': { type: 'string', default: '60' }, nonce: { type: 'string' }, grant: { type: 'string' }, camera: { type: 'boolean', default: false },
-          time: { type: 'string' }, publish: { type: 'string' }
+          time: { type: 'string' }, publish: { type: 'string' }, at: { type: 'string' }
         }
       });
       const { signByHand } = await import('./commands/sign');
       const r = signByHand({
         keysDir: values.dir!, device: need(values, 'device'), action: need(values, 'action'), counter: Number(need(values, 'counter')),
         validFor: Number(values['valid-for']), nonce: opt(values, 'nonce'), grant: values.grant ? Number(values.grant) : undefined,
-        camera: values.camera === true, time: values.time ? Number(values.time) : undefined
+        camera: values.camera === true, time: values.time ? Number(values.time) : undefined, now: values.at ? Number(values.at) : undefined
       });
       out(r.hex);
       if (values.publish) {

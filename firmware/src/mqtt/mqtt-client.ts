@@ -265,10 +265,11 @@ export function mqttPublishNow(c: MqttClient, topic: string, payload: Uint8Array
   return true;
 }
 
-export function mqttStop(c: MqttClient): void {
+/** Stops the session; `graceful` sends DISCONNECT (no last will), otherwise the link just drops. */
+export function mqttStop(c: MqttClient, graceful?: boolean): void {
   c.stopped = true;
   if (c.reconnectTimer) c.timers.clearTimeout(c.reconnectTimer);
   c.reconnectTimer = 0;
-  if (c.socket && c.online) send(c, encodeDisconnect());
+  if (c.socket && c.online && graceful !== false) send(c, encodeDisconnect());
   abort(c);
 }

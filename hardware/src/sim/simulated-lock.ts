@@ -16,6 +16,8 @@ import { createSimStorage, snapshotFiles, type SimStorage } from './storage';
 export interface SimulatedLockOptions {
   board: BoardProfile;
   files?: { [name: string]: string };
+  /** Flash to boot from and keep (a file-backed one survives the process); default: from `files`. */
+  storage?: SimStorage;
   loop?: SimLoop;
   physics?: Physics;
   physicsOptions?: PhysicsOptions;
@@ -45,7 +47,7 @@ export interface SimulatedLock {
 
 export function createSimulatedLock(o: SimulatedLockOptions): SimulatedLock {
   const loop = o.loop || createVirtualLoop(null);
-  const storage = createSimStorage(o.files);
+  const storage = o.storage || createSimStorage(o.files);
   const physics = o.physics || createPhysics(o.physicsOptions || null, o.boltAt === undefined ? 1 : o.boltAt, o.doorOpen === true);
   const device = createSimDevice({
     board: o.board, loop: loop, physics: physics, storage: storage, random: o.random, connect: o.connect,
@@ -63,7 +65,7 @@ export function createSimulatedLock(o: SimulatedLockOptions): SimulatedLock {
       storage.powered = true;
       storage.cutAt = 0;
       const next = createSimulatedLock({
-        board: o.board, files: snapshotFiles(storage), loop: loop, physics: physics, options: o.options, random: o.random,
+        board: o.board, files: o.storage ? undefined : snapshotFiles(storage), storage: o.storage, loop: loop, physics: physics, options: o.options, random: o.random,
         connect: o.connect, wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve
       });
       return next;

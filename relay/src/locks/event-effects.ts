@@ -126,8 +126,19 @@ function onAlarm(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
 
 function onAck(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
   const cmd = recordAck(ctx, d.id, ev.ref, ev.code, ev.seq);
-  if (!cmd) return;
   const reason = reasonName(ev.code);
+  if (!cmd) {
+    // A command this relay never sent reached the lock: something published on the lock's
+    // command topic (a broker compromise, a replay, a stolen key). Always worth the owner's eyes.
+    const action = ev.data.length > 0 ? ev.data[0] : 0;
+    recordActivity(ctx, {
+      ...base(d, ev), kind: 'command.foreign', reason, code: ev.code,
+      details: { action: ACTION_NAMES[action] ?? action, counter: ev.ref, acceptedByLock: ev.code === 0 }
+    });
+    notifySiteOwner(ctx, d.site_id, ev.code === 0 ? 'security.foreign_command_accepted' : 'security.foreign_command_refused',
+      { deviceId: d.id, reason, counter: ev.ref, eventSeq: ev.seq });
+    return;
+  }
   if (ev.code !== 0) {
     recordActivity(ctx, {
       ...base(d, ev), kind: 'command.refused', reason, code: ev.code, grantId: cmd.grant_id, deliveryId: cmd.delivery_id,

@@ -3,3 +3,6 @@ export {
   ORDER_L, SMALL_ORDER_POINTS, isAcceptablePublicKey, isCanonicalPointEncoding, isCanonicalScalar,
   isSmallOrderEncoding, passesStrictChecks
 } from './strict';
+export { setFieldNatives, usingNativeConvolve, type Convolve, type FieldNatives } from './field-natives';
+export { beginVerify, STEP_PRODUCTS, STEP_PRODUCTS_JS, type VerifyTask } from './verify-task';
+export { decodePointValid, fastVerifier, runSliced, verifyStrict, type SliceOptions } from './verify';

@@ -3,7 +3,7 @@
  * (SPEC §4, docs/protocol.md §5): exact lengths, canonical S (S < L), canonical
  * point encodings (y < p, no "negative zero" x), and no small-order A or R.
  */
-import { fromHex } from '../bytes';
+import { fromHex, toHex } from '../bytes';
 
 /** Group order L = 2^252 + 27742317777372353535851937790883648493, little-endian. */
 export const ORDER_L = fromHex('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010');
@@ -19,8 +19,6 @@ export const SMALL_ORDER_POINTS = [
   'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
   'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa'
 ];
-
-let smallOrder: Uint8Array[] | null = null;
 
 /** S < L, compared as 256-bit little-endian integers. */
 export function isCanonicalScalar(s: Uint8Array): boolean {
@@ -52,18 +50,13 @@ export function isCanonicalPointEncoding(p: Uint8Array): boolean {
   return true;
 }
 
-/** True for any encoding of a point of order 1, 2, 4 or 8 (sign bit considered). */
+/**
+ * True for any encoding of a point of order 1, 2, 4 or 8 (sign bit considered). Compares hex
+ * strings: on Espruino that is much cheaper than decoding the list into bytes.
+ */
 export function isSmallOrderEncoding(p: Uint8Array): boolean {
-  if (!smallOrder) {
-    smallOrder = [];
-    for (let i = 0; i < SMALL_ORDER_POINTS.length; i++) smallOrder.push(fromHex(SMALL_ORDER_POINTS[i]));
-  }
-  for (let i = 0; i < smallOrder.length; i++) {
-    const q = smallOrder[i];
-    let d = 0;
-    for (let j = 0; j < 32; j++) d |= p[j] ^ q[j];
-    if (d === 0) return true;
-  }
+  const h = toHex(p);
+  for (let i = 0; i < SMALL_ORDER_POINTS.length; i++) if (h === SMALL_ORDER_POINTS[i]) return true;
   return false;
 }
 

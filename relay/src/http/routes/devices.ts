@@ -116,7 +116,9 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
       items: rows.map((r) => ({
         counter: r.counter, action: ACTION_NAMES[r.action], purpose: r.purpose, status: r.status, result: r.result_code === null ? null : reasonName(r.result_code),
         keyId: r.key_id, notBefore: new Date(r.not_before_s * 1000).toISOString(), notAfter: new Date(r.not_after_s * 1000).toISOString(),
-        grantId: r.grant_id, deliveryId: r.delivery_id, reissueOf: r.reissue_of, sendCount: r.send_count, ackSeq: r.ack_seq
+        grantId: r.grant_id, deliveryId: r.delivery_id, reissueOf: r.reissue_of, sendCount: r.send_count, ackSeq: r.ack_seq,
+        // The exact signed bytes (they travel over MQTT anyway): for audits and `keyway` checks.
+        hex: Buffer.from(r.bytes as Uint8Array).toString('hex')
       }))
     };
   });

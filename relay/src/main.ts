@@ -1,0 +1,46 @@
+/**
+ * The relay as a process: `npx tsx relay/src/main.ts --data <dir> [--host 127.0.0.1]
+ * [--http 8080] [--mqtt 1883] [--mqtts 8883 --tls] [--redis redis://…] [--relay-id a]
+ * [--admin-token …] [--log-level info]`. Prints one JSON line `{"ready":true,…}` on stdout
+ * once listening; SIGTERM/SIGINT close it cleanly. `keyway up` runs the same relay in-process.
+ */
+import { parseArgs } from 'node:util';
+import { buildRelay } from './relay';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, http: { type: 'string', default: '8080' },
+    mqtt: { type: 'string', default: '1883' }, mqtts: { type: 'string', default: '8883' }, tls: { type: 'boolean', default: false },
+    redis: { type: 'string' }, 'relay-id': { type: 'string' }, 'admin-token': { type: 'string' }, 'log-level': { type: 'string', default: 'info' },
+    'entry-timeout': { type: 'string' }
+  }
+});
+
+if (!values.data) {
+  process.stderr.write('usage: relay --data <dir> [--http <port>] [--mqtt <port>] [--redis <url>]\n');
+  process.exit(2);
+}
+
+const relay = await buildRelay({
+  dataDir: values.data,
+  host: values.host,
+  ports: { http: Number(values.http), mqtt: Number(values.mqtt), mqtts: Number(values.mqtts) },
+  tls: values.tls,
+  redis: values.redis ? { url: values.redis } : undefined,
+  relayId: values['relay-id'],
+  adminToken: values['admin-token'],
+  entryTimeoutMs: values['entry-timeout'] ? Number(values['entry-timeout']) : undefined,
+  logger: { level: values['log-level'] ?? 'info', destination: process.stderr }
+});
+const ports = await relay.listen();
+process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, ports, urls: relay.urls(), adminToken: relay.adminToken ?? null }) + '\n');
+
+let closing = false;
+const stop = async () => {
+  if (closing) return;
+  closing = true;
+  await relay.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());

@@ -1,0 +1,88 @@
+/**
+ * Odd multiples [1]P, [3]P, ..., [15]P of P = -A (the negated public key) as table entries
+ * (point.ts), built at the start of every verification for the variable-base half of the
+ * double-scalar multiplication (wNAF width 5: digits ±1..±15). Built in slices, one
+ * addition per entry.
+ */
+import { addPlain, fieldConstants, mulEl, newEl, setEl, setR, type El } from './field';
+import { mulR, mulRK } from './field-mul';
+import { addEntry, double, ENTRY_M, ENTRY_P, ENTRY_T, ENTRY_Z, ONE, TWO_K, type Acc } from './point';
+
+export const KEY_WNAF = 5;
+export const KEY_ENTRIES = 1 << (KEY_WNAF - 2);
+
+export interface KeyTable {
+  tab: Int32Array[];
+  p2: Int32Array;
+  /** next entry to build; -1 before keyTableBegin */
+  next: number;
+  /** P = (x, y, 1, x·y): plain Y+X and Y-X (balanced) and x·y */
+  pp: Int32Array;
+  pm: Int32Array;
+  txy: El;
+  tmp: El;
+}
+
+export function newKeyTable(): KeyTable {
+  const tab: Int32Array[] = [];
+  for (let i = 0; i < KEY_ENTRIES; i++) tab.push(new Int32Array(104));
+  return {
+    tab: tab, p2: new Int32Array(104), next: -1, pp: new Int32Array(13), pm: new Int32Array(13), txy: newEl(),
+    tmp: newEl()
+  };
+}
+
+/** K form of an R form (or of scale·R) into a table entry at offset o. */
+function kFromR(out: Int32Array, o: number, r: Int32Array, scale: number): void {
+  for (let i = 0; i < 13; i++) out[o + i] = 608 * (out[o + 13 + i] = scale * r[12 - i]);
+}
+
+/** The table entry of an addition-ready accumulator. */
+function toEntry(q: Acc, kt: KeyTable, out: Int32Array): void {
+  kFromR(out, ENTRY_P, q.pr, 1);
+  kFromR(out, ENTRY_M, q.mr, 1);
+  kFromR(out, ENTRY_Z, q.z.r, 2);
+  mulRK(kt.tmp.r, kt.tmp.k, q.tr, fieldConstants().d2k);
+  out.set(kt.tmp.k, ENTRY_T);
+}
+
+/** Back to P (affine), addition-ready. */
+function loadP(q: Acc, kt: KeyTable): void {
+  setR(q.pr, kt.pp, 1);
+  setR(q.mr, kt.pm, 1);
+  setR(q.z.r, ONE, 1);
+  q.tr.set(kt.txy.r);
+}
+
+/** Entry [1]P and [2]P (one doubling, ~10 product chains); q is used as scratch. */
+export function keyTableBegin(kt: KeyTable, q: Acc, x: Int32Array, y: Int32Array): void {
+  addPlain(kt.pp, y, x, 1);
+  addPlain(kt.pm, y, x, -1);
+  setEl(q.x, x);
+  setEl(q.y, y);
+  mulEl(kt.txy, q.x, q.y);
+  loadP(q, kt);
+  const e0 = kt.tab[0];
+  kFromR(e0, ENTRY_P, q.pr, 1);
+  kFromR(e0, ENTRY_M, q.mr, 1);
+  e0.set(TWO_K, ENTRY_Z);
+  mulR(kt.tmp.r, kt.txy.r, fieldConstants().d2k, 1);
+  kFromR(e0, ENTRY_T, kt.tmp.r, 1);
+  setEl(q.z, ONE);
+  double(q, true);
+  toEntry(q, kt, kt.p2);
+  loadP(q, kt);
+  kt.next = 1;
+}
+
+/** Adds [2]P to reach the next odd multiple; at most `budget` product chains. Returns what is left. */
+export function keyTableSteps(kt: KeyTable, q: Acc, budget: number): number {
+  while (kt.next < KEY_ENTRIES) {
+    if (budget < 10) return 0;
+    addEntry(q, kt.p2, false, kt.p2, ENTRY_Z, true);
+    toEntry(q, kt, kt.tab[kt.next]);
+    kt.next++;
+    budget -= 10;
+  }
+  return budget;
+}

@@ -1,0 +1,86 @@
+/**
+ * Scalars modulo the group order L = 2^252 + c (c ≈ 2^124.4): reduction of the 512-bit
+ * SHA-512 output, and width-w non-adjacent form recoding for the double-scalar multiplication.
+ * Arithmetic is in doubles with 21-bit limbs (2^252 = 2^(21·12)); every product is < 2^42.
+ */
+import { packLimbs } from './field';
+
+/** c = L - 2^252 in 21-bit limbs. */
+const C21 = [1430509, 1626855, 1442968, 997804, 1960495, 683900];
+const B21 = 2097152;
+
+/**
+ * One folding round on x[0..n): x = lo - c·hi with lo = x mod 2^252 and hi = x >> 252
+ * (limbs 12..n-1, the top one signed). Carries limbs 0..m-2 into [0, 2^21) and leaves the
+ * signed rest in limb m-1, so a negative value does not spread borrows upwards.
+ * Returns the new length m.
+ */
+function fold(x: Float64Array, n: number): number {
+  const m = n - 12 + 6 > 12 ? n - 12 + 6 + 1 : 13;
+  for (let j = 12; j < n; j++) {
+    const q = x[j];
+    x[j] = 0;
+    if (q !== 0) for (let t = 0; t < 6; t++) x[j - 12 + t] -= q * C21[t];
+  }
+  let carry = 0;
+  for (let i = 0; i < m - 1; i++) {
+    const v = x[i] + carry;
+    carry = Math.floor(v / B21);
+    x[i] = v - carry * B21;
+  }
+  x[m - 1] += carry;
+  return m;
+}
+
+/** Little-endian bytes (up to 64) reduced mod L, as 32 little-endian bytes. */
+export function reduceModL(h: Uint8Array): Uint8Array {
+  const x = new Float64Array(26);
+  const n = h.length;
+  for (let i = 0; i < 25; i++) {
+    const bit = 21 * i;
+    const j = bit >> 3;
+    const w = (j < n ? h[j] : 0) + 256 * (j + 1 < n ? h[j + 1] : 0) + 65536 * (j + 2 < n ? h[j + 2] : 0) +
+      16777216 * (j + 3 < n ? h[j + 3] : 0);
+    x[i] = Math.floor(w / (1 << (bit & 7))) % B21;
+  }
+  // |x| < 2^512 -> (-2^385, 2^252) -> [0, 2^257) -> (-2^130, 2^252) -> [0, 2^252 + c) = [0, L)
+  let len = fold(x, 25);
+  for (let r = 0; r < 3; r++) len = fold(x, len);
+  const out = new Uint8Array(32);
+  packLimbs(x.subarray(0, 13), 21, out);
+  return out;
+}
+
+/**
+ * Width-w NAF of a scalar below 2^253 (little-endian bytes) into `out` (256 entries, all 0:
+ * pass a fresh Int8Array): out[i] is 0 or odd with |out[i]| < 2^(w-1), and any w
+ * consecutive digits hold at most one non-zero. Returns the index of the highest non-zero
+ * digit, -1 for zero.
+ */
+export function wnaf(s: Uint8Array, w: number, out: Int8Array): number {
+  const width = 1 << w;
+  const half = width >> 1;
+  const mask = width - 1;
+  let top = -1;
+  let carry = 0;
+  let pos = 0;
+  while (pos < 256) {
+    const j = pos >> 3;
+    const win = (((s[j] | (j < 31 ? s[j + 1] << 8 : 0)) >> (pos & 7)) & mask) + carry;
+    if ((win & 1) === 0) {
+      // even window: digit 0 here; a pending carry stays pending (the bit here was 1)
+      pos++;
+      continue;
+    }
+    if (win < half) {
+      out[pos] = win;
+      carry = 0;
+    } else {
+      out[pos] = win - width;
+      carry = 1;
+    }
+    top = pos;
+    pos += w;
+  }
+  return top;
+}

@@ -1,0 +1,60 @@
+/**
+ * The whole system on one machine with embedded defaults (SPEC §7): the relay (in-process
+ * Aedes, SQLite file, node:crypto signing) and a fleet of simulated locks running the real
+ * firmware over real MQTT. Used by `keyway up`, `keyway demo`, end-to-end tests and benchmarks.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { buildRelay, type Relay } from '@keyway/relay';
+import { board, startFleetLock, type FleetLock } from '@keyway/hardware';
+import { loadWorld, seedWorld, type DemoWorld } from './seed';
+
+export interface StackOptions {
+  dataDir: string;
+  host?: string;
+  ports?: { http?: number; mqtt?: number; mqtts?: number };
+  doors?: number;
+  parcelBox?: boolean;
+  log?: false | { level?: string; destination?: Writable };
+  /** Lock behaviour overrides (tests use shorter relock times). */
+  lockOptions?: Record<string, unknown>;
+}
+
+export interface Stack {
+  relay: Relay;
+  base: string;
+  world: DemoWorld;
+  locks: Map<string, FleetLock>;
+  adminToken: string;
+  close(): Promise<void>;
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  mkdirSync(o.dataDir, { recursive: true, mode: 0o700 });
+  const relay = await buildRelay({
+    dataDir: o.dataDir, host: o.host ?? '127.0.0.1',
+    ports: { http: o.ports?.http ?? 8080, mqtt: o.ports?.mqtt ?? 1883, mqtts: o.ports?.mqtts ?? 8883 },
+    logger: o.log === undefined ? { level: 'warn' } : o.log
+  });
+  await relay.listen();
+  const base = relay.urls().http;
+  const adminToken = relay.adminToken ?? readFileSync(path.join(o.dataDir, 'admin-token'), 'utf8').trim();
+  let world = loadWorld(o.dataDir);
+  if (!world) {
+    world = await seedWorld({
+      base, adminToken, dataDir: o.dataDir, doors: o.doors ?? 2, parcelBox: o.parcelBox ?? true,
+      // Doors: ESP32 with a QR/code reader (guests' offline credentials); the box: Espruino WiFi with its barcode reader.
+      boards: { door: board('esp32'), box: board('espruino-wifi-parcelbox') }
+    });
+  }
+  const locks = new Map<string, FleetLock>();
+  for (const l of world.locks) locks.set(l.deviceId, startFleetLock({ deviceId: l.deviceId, board: l.board, flashFile: l.flashFile, label: l.label }, { options: o.lockOptions }));
+  return {
+    relay, base, world, locks, adminToken,
+    async close() {
+      for (const l of locks.values()) l.powerOff();
+      await relay.close();
+    }
+  };
+}
