@@ -25,6 +25,8 @@ interface Timer {
 
 export function createVirtualLoop(cpuClock: (() => number) | null, cpuScale?: number): SimLoop {
   let now = 0;
+  /** CPU clock reading when the running callback started, or -1 between callbacks. */
+  let cbStart = -1;
   let nextId = 1;
   let timers: Timer[] = [];
   const scale = cpuScale === undefined ? 1 : cpuScale;
@@ -32,10 +34,11 @@ export function createVirtualLoop(cpuClock: (() => number) | null, cpuScale?: nu
     errors: [],
     maxLateness: 0,
     now: function () {
-      return now;
+      // Inside a callback, charged time keeps running (a board's clock does not stop while code runs).
+      return cpuClock && cbStart >= 0 ? now + (cpuClock() - cbStart) * scale : now;
     },
     setTimeout: function (fn, ms) {
-      const t = { id: nextId++, due: now + Math.max(0, ms || 0), fn: fn };
+      const t = { id: nextId++, due: loop.now() + Math.max(0, ms || 0), fn: fn };
       let i = timers.length;
       while (i > 0 && timers[i - 1].due > t.due) i--;
       timers.splice(i, 0, t);
@@ -56,13 +59,14 @@ export function createVirtualLoop(cpuClock: (() => number) | null, cpuScale?: nu
         if (t.due > now) now = t.due;
         const late = now - t.due;
         if (late > loop.maxLateness) loop.maxLateness = late;
-        const c0 = cpuClock ? cpuClock() : 0;
+        cbStart = cpuClock ? cpuClock() : -1;
         try {
           t.fn();
         } catch (e) {
           loop.errors.push(String(e && (e as any).stack ? (e as any).stack : e));
         }
-        if (cpuClock) now += (cpuClock() - c0) * scale;
+        if (cpuClock) now += (cpuClock() - cbStart) * scale;
+        cbStart = -1;
       }
       if (end > now) now = end;
     },

@@ -95,6 +95,7 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   grantRoutes(app, ctx);
   parcelRoutes(app, ctx);
   webhookRoutes(app, ctx);
+  await app.register((await import('./pages')).pagesPlugin);
   await app.ready();
   return app;
 }

@@ -1,0 +1,172 @@
+// Access for guests and service providers: one-time, temporary and weekly grants (days and
+// times in the site's time zone), the guest credential the relay returns once, the list of
+// current grants with their state on the lock, and revocation.
+import { $, api, el, formatWindow, reloadById, say, showError, utcToZoned, zonedToUtc } from './common.js';
+
+const DAY_LABELS = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
+const STATUS_TEXT = { pending: 'Sending to the lock', active: 'Active on the lock', failed: 'Failed', revoking: 'Revoking…', revoked: 'Revoked' };
+const DAY_MS = 86400_000;
+
+function scheduleText(schedule) {
+  return schedule.map((s) => s.days.map((d) => DAY_LABELS[d] || d).join(', ') + ' ' + s.start + '–' + s.end).join('; ');
+}
+
+export function createGrants(view) {
+  const form = $('#grant-form');
+  const error = $('#grant-error');
+  const result = $('#grant-result');
+  const list = $('#grant-list');
+  const status = $('#grant-status');
+  const tz = view.site.timezone;
+  let untilTouched = false;
+
+  const type = () => form.querySelector('input[name=type]:checked').value;
+
+  function setWindowDefaults() {
+    const now = Date.now();
+    const from = utcToZoned(now, tz);
+    const until = utcToZoned(now + (type() === 'weekly' ? 90 : 1) * DAY_MS, tz);
+    $('#g-from-date').value = from.date;
+    $('#g-from-time').value = from.time;
+    if (!untilTouched) {
+      $('#g-until-date').value = until.date;
+      $('#g-until-time').value = until.time;
+    }
+  }
+
+  function onTypeChange() {
+    const t = type();
+    $('#g-weekly').hidden = t !== 'weekly';
+    $('#g-uses-row').hidden = t === 'one-time';
+    setWindowDefaults();
+  }
+
+  function body() {
+    const label = $('#g-label').value.trim();
+    if (!label) return { problem: 'Enter a name, so you can tell the entries apart.', focus: '#g-label' };
+    const start = zonedToUtc($('#g-from-date').value, $('#g-from-time').value, tz);
+    const end = zonedToUtc($('#g-until-date').value, $('#g-until-time').value, tz);
+    if (!Number.isFinite(start) || !Number.isFinite(end)) return { problem: 'Enter both the start and the end of the validity.', focus: '#g-from-date' };
+    if (end <= start) return { problem: 'The access must end after it starts.', focus: '#g-until-date' };
+    const b = {
+      kind: $('#g-kind').value, type: type(), label, window: { start: new Date(start).toISOString(), end: new Date(end).toISOString() },
+      cameraRequired: $('#g-camera').checked, relockOnClose: $('#g-relock').checked
+    };
+    if (!$('#g-lock-row').hidden) b.deviceId = $('#g-lock').value;
+    if (b.type === 'weekly') {
+      const days = [...form.querySelectorAll('input[name=day]:checked')].map((i) => i.value);
+      if (days.length === 0) return { problem: 'Pick at least one day of the week.', focus: 'input[name=day]' };
+      const from = $('#g-day-start').value;
+      let until = $('#g-day-end').value;
+      if (!from || !until) return { problem: 'Enter the daily start and end times.', focus: '#g-day-start' };
+      if (until === '00:00') until = '24:00';
+      if (from === until) return { problem: 'The daily start and end times must differ.', focus: '#g-day-end' };
+      b.schedule = [{ days, start: from, end: until }];
+    }
+    const uses = $('#g-uses').value;
+    if (b.type !== 'one-time' && uses !== '') b.maxUses = Number(uses);
+    return { body: b };
+  }
+
+  function showCredential(r) {
+    const token = el('input', { id: 'g-token', readonly: true, value: r.accessToken, 'aria-describedby': 'g-token-hint', spellcheck: 'false' });
+    const copy = el('button', { type: 'button', on: { click: async () => {
+      token.select();
+      try {
+        await navigator.clipboard.writeText(r.accessToken);
+        copy.textContent = 'Copied';
+      } catch {
+        copy.textContent = 'Selected: copy it now';
+      }
+    } } }, 'Copy');
+    result.replaceChildren(
+      el('h3', { tabindex: '-1' }, 'Access for “' + (r.grant.label || r.grant.kind) + '” created'),
+      el('label', { for: 'g-token' }, 'Guest credential'),
+      el('div', { class: 'token-row' }, token, copy),
+      el('p', { id: 'g-token-hint', class: 'hint' }, 'Shown only once. Send it to them privately: it opens this door as ' + r.grant.type + ' access (' +
+        formatWindow(r.grant.window, tz) + (r.grant.schedule.length ? ', ' + scheduleText(r.grant.schedule) : '') + '), and stops working when you revoke it.'));
+    result.hidden = false;
+    result.querySelector('h3').focus();
+  }
+
+  form.addEventListener('change', (e) => {
+    if (e.target.name === 'type') onTypeChange();
+    if (e.target.id === 'g-until-date' || e.target.id === 'g-until-time') untilTouched = true;
+  });
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    error.hidden = true;
+    const b = body();
+    if (b.problem) {
+      say(error, b.problem, 'error');
+      form.querySelector(b.focus).focus();
+      return;
+    }
+    const submit = form.querySelector('button[type=submit]');
+    submit.disabled = true;
+    try {
+      const r = await api('POST', '/v1/sites/' + view.site.id + '/grants', { body: b.body });
+      if (!view.alive()) return;
+      view.grants.set(r.grant.id, r.grant);
+      form.reset();
+      untilTouched = false;
+      onTypeChange();
+      $('#grant-new').open = false;
+      showCredential(r);
+      await refresh();
+    } catch (err) {
+      if (view.alive()) showError(error, err);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  async function revoke(g, button) {
+    if (!window.confirm('Revoke access for “' + (g.label || g.kind) + '”? It stops working at once.')) return;
+    button.disabled = true;
+    try {
+      const r = await api('DELETE', '/v1/grants/' + g.id);
+      if (!view.alive()) return;
+      say(status, 'Access for “' + (g.label || g.kind) + '” is being revoked.', 'ok');
+      view.grants.set(r.id, r);
+      paint();
+    } catch (err) {
+      button.disabled = false;
+      if (view.alive()) showError(status, err);
+    }
+  }
+
+  function item(g) {
+    const uses = g.maxUses > 0 ? g.uses + ' of ' + g.maxUses + ' entries used' : g.uses + (g.uses === 1 ? ' entry' : ' entries') + ' so far';
+    const badge = el('span', { class: 'badge', 'data-state': g.status === 'active' ? 'ok' : g.status === 'failed' ? 'bad' : 'wait' }, STATUS_TEXT[g.status] || g.status);
+    const revokeButton = el('button', { type: 'button', class: 'danger', 'aria-label': 'Revoke access for ' + (g.label || g.kind), disabled: g.status === 'revoking' }, 'Revoke');
+    revokeButton.addEventListener('click', () => revoke(g, revokeButton));
+    return el('li', { class: 'card grant', 'data-grant': g.id, 'data-status': g.status },
+      el('h3', {}, g.label || '(no name)', ' ', badge),
+      el('p', {}, (g.kind === 'service' ? 'Service provider' : 'Guest') + ' · ' + g.type + ' · ' + uses),
+      el('p', { class: 'hint' }, formatWindow(g.window, tz), g.schedule.length ? ' · every ' + scheduleText(g.schedule) : ''),
+      g.status === 'failed' && g.statusReason ? el('p', { class: 'hint' }, 'Reason: ', el('code', {}, g.statusReason)) : null,
+      el('div', { class: 'actions' }, revokeButton));
+  }
+
+  function paint() {
+    const now = Date.now();
+    const shown = [...view.grants.values()]
+      .filter((g) => (g.kind === 'guest' || g.kind === 'service') && g.status !== 'revoked' && Date.parse(g.window.end) > now)
+      .sort((a, b) => b.id - a.id);
+    list.replaceChildren(...shown.map(item));
+    if (shown.length === 0) list.append(el('li', { class: 'hint' }, 'Nobody else has access right now.'));
+  }
+
+  /** Every grant of the site (also revoked and ended: the feed names them). */
+  const refresh = () => reloadById(view, '/v1/sites/' + view.site.id + '/grants?all=true', view.grants, paint, status);
+
+  const doors = view.devices.filter((d) => d.profile === 'door');
+  $('#g-lock').replaceChildren(...doors.map((d) => el('option', { value: d.id }, d.name || d.id)));
+  $('#g-lock-row').hidden = doors.length < 2;
+  for (const n of document.querySelectorAll('.tz-note')) n.textContent = '(' + tz + ' time)';
+  onTypeChange();
+  result.hidden = true;
+  return { refresh };
+}

@@ -1,0 +1,50 @@
+/**
+ * Headless Debian Chromium driven by playwright-core for the page tests: one launch per
+ * test file, phone-sized contexts (375 px), screenshots under test-artifacts/pages/, and a
+ * watcher that collects console errors, page errors and CSP violations so a test can
+ * insist there were none.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+
+export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/pages/', import.meta.url));
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+/** A fresh profile (no cookies, no cache) at phone size. */
+export async function phoneContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
+  const ctx = await browser.newContext({ baseURL, viewport: { width: 375, height: 812 }, locale: 'en-US', timezoneId: 'UTC' });
+  // Fail at the step that hangs, well inside vitest's per-test timeout.
+  ctx.setDefaultTimeout(8000);
+  return ctx;
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: ARTIFACTS + name + '.png', fullPage: true });
+}
+
+/** Console errors, uncaught exceptions and CSP reports seen on the page (expected 404s filtered by the caller). */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push('console: ' + m.text());
+  });
+  page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+  return problems;
+}
+
+/** True when nothing on the page is wider than the viewport (no sideways scrolling at 375 px). */
+export function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+/** fetch() from inside the page, so the request carries that browser's session cookie and nothing else. */
+export function fetchInPage(page: Page, method: string, url: string): Promise<number> {
+  return page.evaluate(async ([m, u]) => (await fetch(u, { method: m, headers: m === 'GET' ? {} : { 'content-type': 'application/json' }, body: m === 'GET' ? undefined : '{}' })).status, [method, url] as const);
+}
