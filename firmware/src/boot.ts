@@ -5,7 +5,7 @@
  * `startLock` switches it on.
  */
 import { EV_BOOT, asciiBytes, initialReplayState, toHex } from '@keyway/shared';
-import { setSha512Native, setFieldNatives } from '@keyway/shared';
+import { setFieldNatives, setSha512Native, setVerifyStepProducts } from '@keyway/shared';
 import type { BoardProfile } from './board';
 import { initialBolt, phaseFromSwitches } from './bolt-machine';
 import { connect, disconnect } from './connectivity';
@@ -25,7 +25,7 @@ export function mergeOptions(over: Partial<LockOptions> | null): LockOptions {
   const o: any = {};
   const d: any = DEFAULT_OPTIONS;
   const keys = ['firmwareVersion', 'eventCapacity', 'tickMs', 'motor', 'cameraAckTimeoutMs', 'cameraPulseMs', 'prerollMs',
-    'relockDefaultS', 'relockAfterCloseMs', 'doorAjarS', 'verifyBudgetMs', 'keepAliveS', 'maxQueuedCommands', 'watchdogS',
+    'relockDefaultS', 'relockAfterCloseMs', 'doorAjarS', 'verifyBudgetMs', 'verifyStepProducts', 'keepAliveS', 'maxQueuedCommands', 'watchdogS',
     'timeJumpMaxS', 'lowBatteryMv', 'installModeS'];
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i];
@@ -39,6 +39,9 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
   if (ports.natives.crc32) setCrc32Native(ports.natives.crc32);
   if (ports.natives.convolve) setFieldNatives({ convolve: ports.natives.convolve });
   const opt = mergeOptions(over);
+  // Finer than the verifier's default: ~22 ms per step on Espruino's Linux build from Storage, so a
+  // board ~30-100x slower still services the motor tick and door within a fraction of a second.
+  setVerifyStepProducts(opt.verifyStepProducts, 32);
   const cfg = loadConfig(ports.storage);
   if (cfg.config) ensureStateOwner(ports.storage, cfg.config.deviceId);
   const rp = loadReplay(ports.storage);

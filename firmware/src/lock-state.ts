@@ -25,6 +25,8 @@ export interface LockOptions {
   relockAfterCloseMs: number;
   doorAjarS: number;
   verifyBudgetMs: number;
+  /** Work per verification step (product chains, natives on); smaller keeps slow boards responsive. */
+  verifyStepProducts: number;
   keepAliveS: number;
   maxQueuedCommands: number;
   watchdogS: number;
@@ -45,6 +47,7 @@ export const DEFAULT_OPTIONS: LockOptions = {
   relockAfterCloseMs: 3000,
   doorAjarS: 120,
   verifyBudgetMs: 15,
+  verifyStepProducts: 48,
   keepAliveS: 30,
   maxQueuedCommands: 4,
   watchdogS: 10,

@@ -115,12 +115,20 @@ function secureConsole(board: BoardProfile): BoardProfile {
   return out;
 }
 
-const BOARD = secureConsole(KEYWAY_BOARD);
-const lock = createLock(createEspruinoPorts(espruinoEnv(BOARD), BOARD), BOARD, KEYWAY_OPTIONS);
-const provisioning = createProvisioningSession();
-global.keyway = lock;
-/** The provisioning console: `kwProv("<base64 frame>")` typed into the REPL prints `KWP:<reply>`. */
-global.kwProv = function (line: string) {
-  print(provisionFrame(lock, provisioning, line));
-};
-startLock(lock, 0);
+/**
+ * Boot runs from a timer callback, never from the bundle's top level: Espruino builds an
+ * exception's stack trace by copying each frame's source text into RAM, and the top-level frame
+ * is the whole 70 KB bundle. Any exception during boot (a refused socket, a torn record being
+ * decoded) would otherwise exhaust memory; from a callback the outermost frame is a few lines.
+ */
+setTimeout(function () {
+  const board = secureConsole(KEYWAY_BOARD);
+  const lock = createLock(createEspruinoPorts(espruinoEnv(board), board), board, KEYWAY_OPTIONS);
+  const provisioning = createProvisioningSession();
+  global.keyway = lock;
+  /** The provisioning console: `kwProv("<base64 frame>")` typed into the REPL prints `KWP:<reply>`. */
+  global.kwProv = function (line: string) {
+    print(provisionFrame(lock, provisioning, line));
+  };
+  startLock(lock, 0);
+}, 0);

@@ -32,6 +32,20 @@ export interface VerifyTask {
 export const STEP_PRODUCTS = 130;
 /** The same work in pure JS costs about four times as much: shorter slices. */
 export const STEP_PRODUCTS_JS = 35;
+/** The largest single unit of work a step must be able to afford (a loop iteration, a hash). */
+export const MIN_STEP_PRODUCTS = 32;
+
+const stepSize = { native: STEP_PRODUCTS, js: STEP_PRODUCTS_JS };
+
+/**
+ * Sets how much work one step() does (product chains with and without natives). Smaller steps
+ * keep a slow board's motor and door responsive at some cost in total time; values below
+ * MIN_STEP_PRODUCTS are raised to it.
+ */
+export function setVerifyStepProducts(native: number, js: number): void {
+  stepSize.native = Math.max(MIN_STEP_PRODUCTS, native);
+  stepSize.js = Math.max(MIN_STEP_PRODUCTS, js);
+}
 
 const PH_CHECK = 0;
 const PH_POW_A = 1;
@@ -72,7 +86,7 @@ class Verification implements VerifyTask {
 
   step(): boolean {
     try {
-      this.run(usingNativeConvolve() ? STEP_PRODUCTS : STEP_PRODUCTS_JS);
+      this.run(usingNativeConvolve() ? stepSize.native : stepSize.js);
     } catch {
       this.finish(false);
     }

@@ -34,7 +34,9 @@ export interface Credential {
 const EMPTY = new Uint8Array(0);
 
 export const credential: Codec<Credential> = {
-  label: 'u8 type; type 1: bytes[32] tip + u16 links; type 2: bytes[32] hash',
+  label: function () {
+    return 'u8 type; type 1: bytes[32] tip + u16 links; type 2: bytes[32] hash';
+  },
   size: -1,
   read: function (r: ByteReader): Credential {
     const type = readU8(r);

@@ -16,6 +16,9 @@ import { assertEspruinoSafe, hoistVars } from './hoist-vars';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Globals the lock does not have (or must not rely on). */
+/** Names Espruino's parser treats as keywords although ES5 does not. */
+export const ESPRUINO_RESERVED = ['of', 'static', 'let', 'yield', 'async', 'await', 'get', 'set', 'class', 'const', 'enum', 'super'];
+
 const BANNED_GLOBALS = ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Promise', 'Proxy', 'Reflect', 'BigInt',
   'Buffer', 'TextEncoder', 'TextDecoder', 'globalThis', 'queueMicrotask', 'setImmediate'];
 
@@ -121,8 +124,11 @@ export async function bundleEs5(options: Es5BundleOptions): Promise<Es5Bundle> {
       ecma: 5,
       toplevel: options.globalName === undefined,
       compress: { passes: 2, ecma: 5, keep_fargs: false, pure_getters: true, unsafe_arrows: false },
-      mangle: { toplevel: options.globalName === undefined, reserved: options.globalName ? [options.globalName] : [] },
-      format: { ascii_only: true, ecma: 5, comments: false }
+      // `of` and `static` are keywords to Espruino's lexer ("Got of expected ID"): never use them as names.
+      mangle: { toplevel: options.globalName === undefined, reserved: ESPRUINO_RESERVED.concat(options.globalName ? [options.globalName] : []) },
+      // Short lines: Espruino copies the source line of every stack frame into RAM when an
+      // exception is thrown; one 70 KB line would exhaust the lock's memory on the first throw.
+      format: { ascii_only: true, ecma: 5, comments: false, max_line_len: 160 }
     });
     code = min.code ?? '';
   }

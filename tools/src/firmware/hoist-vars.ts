@@ -20,6 +20,8 @@ interface Node {
 }
 
 const FUNCTIONS = ['FunctionDeclaration', 'FunctionExpression'];
+/** Identifiers Espruino's lexer reads as keywords (see es5-bundle.ts ESPRUINO_RESERVED). */
+const ESPRUINO_KEYWORDS = ['of', 'static', 'let', 'yield', 'async', 'await', 'class', 'const', 'enum', 'super'];
 
 function kids(n: Node): Node[] {
   const out: Node[] = [];
@@ -96,14 +98,15 @@ export function hoistVars(code: string): string {
       i++;
     }
     const names = declaredNames(stmts.slice(i));
-    if (names.length > 0) parts.push('var ' + names.join(',') + ';');
+    // Short lines matter on Espruino (exceptions copy their source line): break long var lists.
+    for (let k = 0; k < names.length; k += 24) parts.push('var ' + names.slice(k, k + 24).join(',') + ';\n');
     const rest = stmts.slice(i);
-    for (const s of rest) if (s.type === 'FunctionDeclaration') parts.push(render(s));
+    for (const s of rest) if (s.type === 'FunctionDeclaration') parts.push(render(s) + '\n');
     for (const s of rest) {
       if (s.type === 'FunctionDeclaration') continue;
       const r = render(s);
       // Keep statements apart: an expression ending in `}` must not swallow a following `(`.
-      if (r.length > 0) parts.push(r.charAt(r.length - 1) === ';' ? r : r + ';');
+      if (r.length > 0) parts.push((r.charAt(r.length - 1) === ';' ? r : r + ';') + '\n');
     }
     return parts.join('');
   }
@@ -130,6 +133,13 @@ export function assertEspruinoSafe(code: string): void {
   };
   const visit = (n: Node) => {
     for (const c of kids(n)) {
+      if (c.type === 'Identifier' && ESPRUINO_KEYWORDS.includes(c.name as string)) {
+        const isProperty = (n.type === 'MemberExpression' && n.property === c && !n.computed) || (n.type === 'Property' && n.key === c);
+        if (!isProperty) problems.push('identifier `' + String(c.name) + '` (a keyword to Espruino) at ' + c.start);
+      }
+      if (c.type === 'ForStatement' && c.init && (c.init as Node).type === 'CallExpression' && FUNCTIONS.includes(((c.init as Node).callee as Node).type)) {
+        problems.push('a function expression called in a for-loop header (Espruino cannot parse it) at ' + c.start);
+      }
       if (FUNCTIONS.includes(c.type)) {
         checkBody((c.body as Node).body as Node[]);
         continue;

@@ -1,0 +1,504 @@
+/**
+ * Relay benchmark (issue 7, SPEC §6). The relay runs as its own process (relay/src/main.ts),
+ * so its CPU time and RSS are its own; so do the plain broker, the simulated locks and the
+ * idle crowd. This process is the HTTP client (backend, courier, owner) and the measuring end.
+ *
+ *   a. bare MQTT round trip: request/response echo between two mqtt.js clients, QoS 1, through
+ *      a plain Aedes broker of the relay's version in another process (the relay's own broker
+ *      refuses a plain echo: its ACLs let a lock publish only its own evt/state and subscribe
+ *      only to its own cmd);
+ *   b. courier entry end to end (POST /v1/deliveries/:id/entry → relay checks → reveal of the
+ *      staged grant → the real lock firmware on the simulator checks the chain value, fires
+ *      the camera, unlocks → events back → HTTP 200) at 1 and at each --crowd size of
+ *      connected locks, and its ratio to (a);
+ *   c. authorizations/s: owner unlock/lock commands, one in flight per lock, across
+ *      --auth-locks fast simulated locks for --duration seconds; the relay's CPU%;
+ *   d. relay RSS per connected lock: (RSS_N − RSS_0) / N with the idle crowd.
+ *
+ * Run: npx tsx bench/relay.mts [--crowd 1000,10000] [--samples 300] [--duration 10]
+ *   [--rtt-samples 1000] [--locks 4] [--auth-locks 32] [--connect-concurrency 200]
+ *   [--log-level warn] [--keep] [--profile] [--quick]
+ * `--profile` runs the relay under `node --cpu-prof` and prints where its CPU went (whole run;
+ * `--crowd 0 --samples 20` makes section c dominate).
+ * `--quick` is a ~30 s smoke run. A benchmark, never a timed test: it prints tables.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import mqtt from 'mqtt';
+import { board, DEFAULT_PHYSICS, type PhysicsOptions } from '@keyway/hardware';
+import type { LockOptions } from '@keyway/firmware';
+import { seedWorld, type DemoWorld } from '../tools/src/stack/seed';
+import { httpClient, pool, type Answer, type Api } from './lib/http.mjs';
+import { summarizeProfiles } from './lib/profile.mjs';
+import { cpuMeter, fdLimits, rssKiB, startChild, type BenchChild } from './lib/proc.mjs';
+import { fmt, listFlag, machineLine, numberFlag, parseFlags, sleep, summarize, table, type Summary } from './lib/report.mjs';
+
+const flags = parseFlags(process.argv.slice(2));
+const quick = flags.has('quick');
+const CROWD = listFlag(flags, 'crowd', quick ? [200] : [1000, 10000]).filter((n) => n > 1).sort((a, b) => a - b);
+const SAMPLES = numberFlag(flags, 'samples', quick ? 40 : 300);
+const RTT_SAMPLES = numberFlag(flags, 'rtt-samples', quick ? 300 : 1000);
+const DURATION_S = numberFlag(flags, 'duration', quick ? 3 : 10);
+const MEASURED = Math.max(1, numberFlag(flags, 'locks', quick ? 2 : 4));
+const AUTH_LOCKS = Math.max(1, numberFlag(flags, 'auth-locks', quick ? 8 : 32));
+const CONNECT_CONCURRENCY = Math.max(1, numberFlag(flags, 'connect-concurrency', 200));
+const LOG_LEVEL = flags.get('log-level') ?? 'warn';
+const NOFILE = numberFlag(flags, 'nofile', 65536);
+const PROFILE = flags.has('profile');
+
+/**
+ * What makes the simulated locks fast (the bench measures software, not a motor): the lock
+ * firmware's own options (firmware/src/lock-state.ts) and the simulator's physics
+ * (hardware/src/sim/physics.ts). Everything else is the shipped firmware's default.
+ */
+const FAST_OPTIONS: Partial<LockOptions> = {
+  tickMs: 1, // bolt state machine polls every 1 ms (default 20)
+  prerollMs: 0, // no camera pre-roll wait before the motor (default 500)
+  cameraPulseMs: 1, // trigger pulse width (default 100; the acknowledgement gates, not the pulse)
+  relockDefaultS: 0.25 // automatic relock 250 ms after an unlock (default 30 s)
+};
+const FAST_PHYSICS: PhysicsOptions = { ...DEFAULT_PHYSICS, travelMs: 1, cameraAckDelayMs: 0 }; // defaults 700 and 150 ms
+
+const shm = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+const work = mkdtempSync(path.join(tmpdir(), 'kw-bench-relay-'));
+// Lock flash files are rewritten on every flash write (hardware/src/node/flash-file.ts): keep
+// them in memory so the simulated locks spend their CPU on firmware, not on the disk.
+const lockDir = mkdtempSync(path.join(shm, 'kw-bench-locks-'));
+const children: BenchChild[] = [];
+const log = (name: string) => path.join(work, name + '.log');
+const say = (s: string) => process.stderr.write('· ' + s + '\n');
+
+function maxOpenFiles(pid: number): string {
+  try {
+    return /Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/' + pid + '/limits', 'utf8'))?.[1] ?? '?';
+  } catch {
+    return '?';
+  }
+}
+
+function ms(s: Summary): string {
+  return fmt(s.p50) + ' / ' + fmt(s.p99);
+}
+
+// ——— a. bare MQTT round trip ———————————————————————————————————————————————
+
+async function bareRoundTrip(): Promise<{ s: Summary; version: string }> {
+  const broker = startChild('plain-broker', 'bench/lib/plain-broker.mts', [], { logFile: log('plain-broker') });
+  children.push(broker);
+  const b = await broker.ready<{ port: number; aedes: string }>();
+  const echo = startChild('mqtt-echo', 'bench/lib/mqtt-echo.mts', [String(b.port)], { logFile: log('mqtt-echo') });
+  children.push(echo);
+  await echo.ready();
+  const client = mqtt.connect({ host: '127.0.0.1', port: b.port, clientId: 'bench-req', clean: true, keepalive: 30, reconnectPeriod: 0 });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', reject);
+  });
+  (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
+  await client.subscribeAsync('bench/resp', { qos: 1 });
+  let pending: ((payload: Buffer) => void) | null = null;
+  client.on('message', (_t, payload) => pending?.(payload));
+  const once = async () => {
+    // A command-sized payload with a fresh tag, so a late answer cannot be mistaken for this one.
+    const body = randomBytes(100);
+    const t0 = performance.now();
+    const got = new Promise<void>((resolve) => {
+      pending = (p) => {
+        if (p.equals(body)) resolve();
+      };
+    });
+    client.publish('bench/req', body, { qos: 1 });
+    await got;
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 100; i++) await once(); // warm-up
+  const samples: number[] = [];
+  for (let i = 0; i < RTT_SAMPLES; i++) samples.push(await once());
+  await client.endAsync();
+  await echo.kill();
+  await broker.kill();
+  return { s: summarize(samples), version: b.aedes };
+}
+
+// ——— the relay world ———————————————————————————————————————————————————————
+
+interface World {
+  relay: BenchChild;
+  relayPid: number;
+  base: string;
+  mqttPort: number;
+  api: Api;
+  closeHttp(): void;
+  seed: DemoWorld;
+  ownerToken: string;
+  measured: string[];
+  authLocks: string[];
+  crowdIds: string[];
+}
+
+async function startWorld(crowdMax: number): Promise<World> {
+  const relay = startChild('relay', 'relay/src/main.ts', [
+    '--data', path.join(work, 'relay'), '--http', '0', '--mqtt', '0', '--mqtts', '0', '--log-level', LOG_LEVEL
+  ], {
+    logFile: log('relay'), nofile: NOFILE,
+    nodeArgs: PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + path.join(work, 'profile')] : []
+  });
+  children.push(relay);
+  const r = await relay.ready<{ pid: number; ports: { http: number; mqtt: number }; adminToken: string }>();
+  if (r.pid !== relay.pid) throw new Error('relay pid mismatch: the shell did not exec');
+  const base = 'http://127.0.0.1:' + r.ports.http;
+  const { api, close } = httpClient(base, Math.max(64, AUTH_LOCKS * 2));
+  say('seeding: owner, site, backend, courier, installer, ' + (MEASURED + AUTH_LOCKS) + ' simulated locks');
+  const seed = await seedWorld({
+    base, adminToken: r.adminToken, dataDir: lockDir, doors: MEASURED + AUTH_LOCKS, parcelBox: false, timezone: 'UTC',
+    boards: { door: board('esp32'), box: board('espruino-wifi-parcelbox') }
+  });
+  const login = await api<{ token: string }>('', 'POST', '/v1/auth/login', { email: seed.owner.email, password: seed.owner.password });
+  const ownerToken = login.body.token;
+  const site = await api<{ id: number }>(ownerToken, 'POST', '/v1/sites', { name: 'Crowd', timezone: 'UTC' });
+  if (site.status !== 201 && site.status !== 200) throw new Error('crowd site: ' + JSON.stringify(site.body));
+  say('registering ' + crowdMax + ' crowd devices (POST /v1/devices, installer token)');
+  const devices: Array<{ id: string; password: string }> = new Array(crowdMax);
+  const t0 = performance.now();
+  await pool(Array.from({ length: crowdMax }, (_, i) => i), 8, async (i) => {
+    const id = randomBytes(8).toString('hex');
+    const res = await api<{ mqtt: { password: string } }>(seed.installerToken, 'POST', '/v1/devices', {
+      deviceId: id, siteId: site.body.id, board: 'esp32', firmware: '0.1.0', profile: 'door'
+    });
+    if (res.status !== 201 && res.status !== 200) throw new Error('register: ' + res.status + ' ' + JSON.stringify(res.body));
+    devices[i] = { id, password: res.body.mqtt.password };
+  });
+  if (crowdMax) say('registered in ' + fmt((performance.now() - t0) / 1000, 1) + ' s');
+  writeFileSync(path.join(work, 'crowd.json'), JSON.stringify({ host: '127.0.0.1', port: r.ports.mqtt, keepAliveS: 30, devices }));
+  const ids = seed.locks.map((l) => l.deviceId);
+  return {
+    relay, relayPid: relay.pid, base, mqttPort: r.ports.mqtt, api, closeHttp: close, seed, ownerToken,
+    measured: ids.slice(0, MEASURED), authLocks: ids.slice(MEASURED), crowdIds: devices.map((d) => d.id)
+  };
+}
+
+async function connectedLocks(w: World): Promise<number> {
+  return (await w.api<{ connectedLocks: number }>('', 'GET', '/healthz')).body.connectedLocks;
+}
+
+async function waitConnected(w: World, n: number, timeoutMs = 120_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  let c = await connectedLocks(w);
+  while (c !== n && Date.now() < end) {
+    await sleep(100);
+    c = await connectedLocks(w);
+  }
+  return c;
+}
+
+/** Median of a few RSS readings after the relay has settled. */
+async function relayRss(w: World, settleMs: number): Promise<number> {
+  await sleep(settleMs);
+  const v: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    v.push(rssKiB(w.relayPid).rss);
+    await sleep(250);
+  }
+  return summarize(v).p50;
+}
+
+async function waitLocksReady(w: World, ids: string[], timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (const id of ids) {
+    for (;;) {
+      const v = (await w.api(w.ownerToken, 'GET', '/v1/devices/' + id)).body;
+      if (v?.online && v.status?.flags?.trustedTime && v.status.bolt === 'locked') break;
+      if (Date.now() > end) {
+        throw new Error('lock ' + id + ' not ready (online, trusted time, bolt locked) after ' + timeoutMs / 1000 + ' s' +
+          (v?.status?.flags?.busy ? ' — it is still busy verifying: is the firmware verifier (shared/src/ed25519) finishing?' : '') + ': ' + JSON.stringify(v));
+      }
+      await sleep(20);
+    }
+  }
+}
+
+// ——— b. courier entry ——————————————————————————————————————————————————————
+
+interface LockTimeline {
+  ms: Summary;
+  events: Summary;
+}
+
+interface EntryResult {
+  connected: number;
+  cpu: Record<string, number>;
+  lock: LockTimeline;
+  s: Summary;
+  relaySide: Summary;
+  methods: Record<string, number>;
+  failures: Record<string, number>;
+}
+
+async function courierEntries(w: World, locks: string[], samples: number): Promise<Omit<EntryResult, 'connected' | 'cpu' | 'lock'>> {
+  const times: number[] = [];
+  const relaySide: number[] = [];
+  const methods: Record<string, number> = {};
+  const failures: Record<string, number> = {};
+  const { api, seed } = w;
+  const windowNow = () => ({ start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() });
+  let attempts = 0;
+  while (times.length < samples && attempts < samples * 2) {
+    const round = locks.slice(0, Math.min(locks.length, samples - times.length));
+    attempts += round.length;
+    // Book one in-home delivery per lock; the relay stages a 1-link courier grant (GRANT_PUT).
+    const booked = await Promise.all(round.map(async (deviceId) => {
+      const r = await api(seed.backend.token, 'POST', '/v1/deliveries', {
+        siteId: seed.siteId, trackingNumber: 'BENCH' + randomUUID().slice(0, 12), courierId: seed.courier.id, inHome: true, deviceId, window: windowNow()
+      });
+      if (r.status !== 201) throw new Error('booking: ' + r.status + ' ' + JSON.stringify(r.body));
+      return { id: r.body.id as number, deviceId };
+    }));
+    // Wait until each grant is acknowledged by its lock and each bolt is thrown (relocked).
+    await Promise.all(booked.map(async (d) => {
+      const end = Date.now() + 30_000;
+      while (!(await api(seed.backend.token, 'GET', '/v1/deliveries/' + d.id)).body.staged) {
+        if (Date.now() > end) throw new Error('grant for delivery ' + d.id + ' never staged');
+        await sleep(5);
+      }
+    }));
+    await waitLocksReady(w, round);
+    // Measure one entry at a time: the latency of one request, not of a queue.
+    for (const d of booked) {
+      const r = await api(seed.courier.token, 'POST', '/v1/deliveries/' + d.id + '/entry', undefined, { 'idempotency-key': randomUUID() });
+      if (r.status === 200) {
+        times.push(r.ms);
+        relaySide.push(r.body.latencyMs);
+        methods[r.body.method] = (methods[r.body.method] ?? 0) + 1;
+      } else {
+        const k = r.status + ' ' + (r.body?.error?.code ?? '');
+        failures[k] = (failures[k] ?? 0) + 1;
+      }
+    }
+  }
+  return { s: summarize(times), relaySide: summarize(relaySide), methods, failures };
+}
+
+// ——— c. authorizations/s ———————————————————————————————————————————————————
+
+interface AuthResult {
+  locks: number;
+  completed: number;
+  perSecond: number;
+  s: Summary;
+  errors: Record<string, number>;
+  cpu: Record<string, number>;
+  connected: number;
+}
+
+async function authorizations(w: World, fleet: BenchChild, crowd: BenchChild): Promise<AuthResult> {
+  const { api } = w;
+  let measuring = false;
+  let stop = false;
+  let completed = 0;
+  const times: number[] = [];
+  const errors: Record<string, number> = {};
+  const runLock = async (deviceId: string) => {
+    let unlock = true;
+    while (!stop) {
+      const r: Answer = await api(w.ownerToken, 'POST', '/v1/devices/' + deviceId + '/' + (unlock ? 'unlock' : 'lock'), unlock ? { relockAfter: 3600 } : undefined, { 'idempotency-key': randomUUID() });
+      if (!measuring) {
+        unlock = !unlock;
+        continue;
+      }
+      if (r.status === 200) {
+        completed++;
+        times.push(r.ms);
+        unlock = !unlock;
+      } else {
+        const k = r.status + ' ' + (r.body?.error?.code ?? '') + (r.body?.error?.details?.reason ? ' ' + r.body.error.details.reason : '');
+        errors[k] = (errors[k] ?? 0) + 1;
+        // Get back in step with the bolt after a refusal.
+        const v: any = (await api(w.ownerToken, 'GET', '/v1/devices/' + deviceId)).body;
+        unlock = v?.status?.bolt !== 'unlocked';
+      }
+    }
+  };
+  const loops = w.authLocks.map(runLock);
+  await sleep(1500); // warm-up, not counted
+  measuring = true;
+  const meter = cpuMeter({ relay: w.relayPid, locks: fleet.pid, crowd: crowd.pid, bench: process.pid });
+  const t0 = performance.now();
+  await sleep(DURATION_S * 1000);
+  const secs = (performance.now() - t0) / 1000;
+  const counted = completed;
+  const cpu = meter.stop();
+  measuring = false;
+  stop = true;
+  await Promise.all(loops);
+  return { locks: w.authLocks.length, completed: counted, perSecond: counted / secs, s: summarize(times), errors, cpu, connected: await connectedLocks(w) };
+}
+
+// ——— main ——————————————————————————————————————————————————————————————————
+
+async function main() {
+  const fd = fdLimits();
+  console.log('# keyway relay benchmark');
+  console.log(machineLine());
+  console.log(`flags: crowd ${CROWD.join(',') || '—'} · samples ${SAMPLES} · rtt-samples ${RTT_SAMPLES} · duration ${DURATION_S} s · measured locks ${MEASURED} · auth locks ${AUTH_LOCKS} · relay log level ${LOG_LEVEL}`);
+  console.log(`ulimit -n here: soft ${fd.soft}, hard ${fd.hard}; children ask for ${NOFILE} (else the hard limit)`);
+  console.log('simulated locks: lock options ' + JSON.stringify(FAST_OPTIONS) + ', physics travelMs ' + FAST_PHYSICS.travelMs + ', cameraAckDelayMs ' + FAST_PHYSICS.cameraAckDelayMs);
+
+  say('a. bare MQTT round trip (' + RTT_SAMPLES + ' samples)');
+  const bare = await bareRoundTrip();
+  table('a. Bare MQTT round trip (plain Aedes ' + bare.version + ' in its own process; mqtt.js request/response echo, QoS 1, 100-byte payload)',
+    ['samples', 'p50 ms', 'p90 ms', 'p99 ms', 'mean ms', 'max ms'],
+    [[String(bare.s.n), fmt(bare.s.p50, 3), fmt(bare.s.p90, 3), fmt(bare.s.p99, 3), fmt(bare.s.mean, 3), fmt(bare.s.max, 2)]]);
+
+  const crowdMax = CROWD.length ? CROWD[CROWD.length - 1] : 0;
+  const w = await startWorld(crowdMax);
+  const crowd = startChild('crowd', 'bench/lib/crowd.mts', [path.join(work, 'crowd.json')], { logFile: log('crowd'), nofile: NOFILE });
+  children.push(crowd);
+  await crowd.ready();
+  const allLocks = [...w.measured, ...w.authLocks];
+  const spec = {
+    locks: w.seed.locks.filter((l) => allLocks.includes(l.deviceId)).map((l) => ({ deviceId: l.deviceId, board: l.board.id, flashFile: l.flashFile })),
+    options: FAST_OPTIONS, physics: FAST_PHYSICS
+  };
+  writeFileSync(path.join(work, 'fleet.json'), JSON.stringify(spec));
+  const fleet = startChild('locks', 'bench/lib/lock-fleet.mts', [path.join(work, 'fleet.json')], { logFile: log('locks'), nofile: NOFILE });
+  children.push(fleet);
+  await fleet.ready();
+  console.log(`open-file limit granted: relay ${maxOpenFiles(w.relayPid)}, crowd ${maxOpenFiles(crowd.pid)}, locks ${maxOpenFiles(fleet.pid)}`);
+
+  // d. memory: RSS with nothing connected, then with each crowd size (idle crowd only).
+  for (let i = 0; i < 20; i++) await w.api('', 'GET', '/healthz');
+  const rss0 = await relayRss(w, 2000);
+  const mem: Array<{ n: number; connected: number; rss: number; perLock: number; connect: any }> = [];
+  let reached = 0;
+  for (const n of CROWD) {
+    say('d. connecting the idle crowd to ' + n);
+    const g = await crowd.ask<any>('grow ' + n + ' ' + CONNECT_CONCURRENCY, 400_000);
+    const connected = await waitConnected(w, g.online, 30_000);
+    const rss = await relayRss(w, 3000);
+    mem.push({ n, connected, rss, perLock: ((rss - rss0) * 1024) / Math.max(1, connected), connect: g });
+    reached = connected;
+    if (g.online < n) {
+      say('only ' + g.online + ' of ' + n + ' connected; stopping the crowd here');
+      break;
+    }
+  }
+  if (CROWD.length) {
+    table('d. Relay memory per connected lock (idle crowd; RSS from /proc/<pid>/status, median of 7 readings after 3 s)', ['connected locks', 'relay RSS MiB', 'RSS − RSS₀ MiB', 'KiB per lock'], [
+      ['0', fmt(rss0 / 1024, 1), '—', '—'],
+      ...mem.map((m) => [String(m.connected), fmt(m.rss / 1024, 1), fmt((m.rss - rss0) / 1024, 1), fmt(m.perLock / 1024, 1)])
+    ]);
+    table('Crowd connect (lock MQTT client: CONNECT → CONNACK → SUBSCRIBE → SUBACK; at most ' + CONNECT_CONCURRENCY + ' connecting at once)',
+      ['to N', 'newly connected', 'total s', 'connects/s', 'per connection p50 ms', 'p99 ms', 'max ms', 'early drops', 'crowd RSS MiB'],
+      mem.map((m) => [String(m.n), String(m.connect.newlyConnected), fmt(m.connect.totalMs / 1000, 2), fmt(m.connect.perSecond, 0),
+        fmt(m.connect.connectMs.p50, 1), fmt(m.connect.connectMs.p99, 1), fmt(m.connect.connectMs.max, 1), String(m.connect.earlyDrops), fmt(m.connect.rssKiB / 1024, 0)]));
+  }
+
+  // b. courier entry, from the largest crowd down to a single lock.
+  say('b. starting ' + MEASURED + ' measured locks');
+  await fleet.ask('start ' + w.measured.join(','));
+  await waitLocksReady(w, w.measured);
+  const entries: EntryResult[] = [];
+  const stages = [...mem.map((m) => m.n)].reverse();
+  for (const n of stages) {
+    await crowd.ask('shrink ' + Math.max(0, n - MEASURED));
+    const connected = await waitConnected(w, Math.max(0, n - MEASURED) + MEASURED, 30_000);
+    say('b. courier entries at ' + connected + ' connected locks (' + SAMPLES + ' samples)');
+    await fleet.ask('timeline');
+    const meter = cpuMeter({ relay: w.relayPid, locks: fleet.pid, crowd: crowd.pid, bench: process.pid });
+    const r = await courierEntries(w, w.measured, SAMPLES);
+    const cpu = meter.stop();
+    entries.push({ ...r, connected, cpu, lock: (await fleet.ask<{ reveal: LockTimeline }>('timeline')).reveal });
+  }
+  await crowd.ask('shrink 0');
+  await fleet.ask('stop ' + w.measured.slice(1).join(','));
+  const one = await waitConnected(w, 1, 30_000);
+  say('b. courier entries at ' + one + ' connected lock (' + SAMPLES + ' samples)');
+  await fleet.ask('timeline');
+  const meter1 = cpuMeter({ relay: w.relayPid, locks: fleet.pid, crowd: crowd.pid, bench: process.pid });
+  const r1 = await courierEntries(w, w.measured.slice(0, 1), SAMPLES);
+  const cpu1 = meter1.stop();
+  entries.push({ ...r1, connected: one, cpu: cpu1, lock: (await fleet.ask<{ reveal: LockTimeline }>('timeline')).reveal });
+  entries.reverse();
+  table('b. Courier entry end to end (HTTP POST /v1/deliveries/:id/entry → 200 opened; one request at a time, ' + MEASURED + ' real firmware locks rotating)',
+    ['connected locks', 'samples', 'p50 ms', 'p90 ms', 'p99 ms', 'relay-side p50 / p99 ms', 'in the lock p50 / p99 ms', 'events before OPERATION', 'p50 ÷ bare p50', 'p99 ÷ bare p99', 'method', 'failures', 'relay CPU %', 'other processes CPU %'],
+    entries.map((e) => [String(e.connected), String(e.s.n), fmt(e.s.p50), fmt(e.s.p90), fmt(e.s.p99), ms(e.relaySide), ms(e.lock.ms), fmt(e.lock.events.p50, 0),
+      fmt(e.s.p50 / bare.s.p50, 1) + '×', fmt(e.s.p99 / bare.s.p99, 1) + '×', Object.entries(e.methods).map(([k, v]) => k + ' ' + v).join(', '),
+      Object.entries(e.failures).map(([k, v]) => k + ': ' + v).join(', ') || '0', fmt(e.cpu.relay, 0), fmt(e.cpu.others, 0)]));
+  console.log('relay-side: the latencyMs the relay reports (request received → answer ready). In the lock: command-topic message received → OPERATION event logged ' +
+    '(chain check, camera trigger and acknowledgement, flash writes, motor), in the lock process. Each event the lock logs leaves as one QoS 1 publish, one at a time.');
+
+  // c. authorizations/s with the crowd disconnected.
+  say('c. starting ' + AUTH_LOCKS + ' locks for authorizations/s');
+  await fleet.ask('start ' + w.authLocks.join(','));
+  await waitLocksReady(w, w.authLocks);
+  say('c. owner unlock/lock for ' + DURATION_S + ' s');
+  await fleet.ask('timeline');
+  const auth = await authorizations(w, fleet, crowd);
+  const authLock = (await fleet.ask<{ command: LockTimeline }>('timeline')).command;
+  const errText = Object.entries(auth.errors).map(([k, v]) => k + ': ' + v).join(', ') || '0';
+  table('c. Authorizations/s (owner POST /v1/devices/:id/unlock|lock, one in flight per lock, ' + auth.locks + ' locks, ' + DURATION_S + ' s after a 1.5 s warm-up; ' + auth.connected + ' locks connected)',
+    ['completed', 'per second', 'latency p50 / p99 ms', 'in the lock p50 / p99 ms', 'errors', 'relay CPU %', 'relay CPU ms per authorization', 'locks CPU %', 'bench CPU %', 'other processes CPU %', 'machine CPU % (of 200)'],
+    [[String(auth.completed), fmt(auth.perSecond, 0), ms(auth.s), ms(authLock.ms), errText, fmt(auth.cpu.relay, 0), fmt((auth.cpu.relay * 10) / Math.max(1, auth.perSecond), 2),
+      fmt(auth.cpu.locks, 0), fmt(auth.cpu.bench, 0), fmt(auth.cpu.others, 0), fmt(auth.cpu.machine, 0)]]);
+
+  // Summary.
+  const at = (e: EntryResult) => e.connected.toLocaleString('en-US');
+  const verdict = (ratio: number, limit: number) => (ratio <= limit ? 'meets' : 'misses');
+  const rows: string[][] = [
+    ['bare MQTT round trip p50 / p99 (plain Aedes ' + bare.version + ')', ms(bare.s) + ' ms', 'baseline', '—']
+  ];
+  for (const e of entries) {
+    rows.push(['courier entry p50 / p99 at ' + at(e) + ' connected', ms(e.s) + ' ms', '≤ 3× bare' + (e === entries[entries.length - 1] ? ' at 10,000' : ''),
+      fmt(e.s.p50 / bare.s.p50, 1) + '× / ' + fmt(e.s.p99 / bare.s.p99, 1) + '× → ' + verdict(e.s.p50 / bare.s.p50, 3) + ' / ' + verdict(e.s.p99 / bare.s.p99, 3)]);
+  }
+  rows.push(['authorizations/s, one relay process (owner unlock/lock)', fmt(auth.perSecond, 0) + '/s at relay CPU ' + fmt(auth.cpu.relay, 0) + '%', '≥ 1,000/s',
+    fmt(auth.perSecond / 1000, 2) + '× → ' + (auth.perSecond >= 1000 ? 'meets' : 'misses')]);
+  for (const m of mem) rows.push(['relay memory per connected lock at ' + m.connected.toLocaleString('en-US'), fmt(m.perLock / 1024, 1) + ' KiB', '— (report)', '—']);
+  if (mem.length) {
+    const last = mem[mem.length - 1];
+    rows.push(['crowd connect rate to ' + last.n.toLocaleString('en-US'), fmt(last.connect.perSecond, 0) + ' connects/s', '—', '—']);
+  }
+  rows.push(['most connected locks reached', reached.toLocaleString('en-US'), '10,000', reached >= 10000 ? 'meets' : 'below (see notes)']);
+  table('Summary (SPEC §6)', ['metric', 'value', 'target (SPEC §6)', 'ratio / verdict'], rows);
+  const stats = await fleet.ask<{ locks: Record<string, { loopMaxLatenessMs: number; loopErrors: number }> }>('stats');
+  const worst = Math.max(0, ...Object.values(stats.locks).map((s) => s.loopMaxLatenessMs));
+  const errs = Object.values(stats.locks).reduce((a, s) => a + s.loopErrors, 0);
+  console.log(`\nsimulated locks: worst timer lateness ${worst} ms, loop errors ${errs}. Logs and data: ${flags.has('keep') ? work : '(removed; --keep keeps them)'}`);
+  w.closeHttp();
+  if (PROFILE) {
+    await w.relay.kill();
+    const p = summarizeProfiles(path.join(work, 'profile'));
+    if (p) {
+      table('Relay CPU profile, whole run (self time by package or source directory; ' + fmt(p.busyMs / 1000, 1) + ' s busy)', ['area', 'self ms', 'share'],
+        p.byArea.slice(0, 15).map((a) => [a.area, fmt(a.ms, 0), fmt(a.share * 100, 1) + '%']));
+      table('Relay CPU profile: hottest functions (self time)', ['function', 'self ms', 'share'],
+        p.byFunction.slice(0, 20).map((f) => [f.fn, fmt(f.ms, 0), fmt(f.share * 100, 1) + '%']));
+    }
+  }
+}
+
+async function cleanup() {
+  for (const c of children.reverse()) await c.kill().catch(() => undefined);
+  if (!flags.has('keep')) {
+    rmSync(work, { recursive: true, force: true });
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+mkdirSync(work, { recursive: true });
+main().then(cleanup, async (e: unknown) => {
+  console.error(e);
+  for (const c of children) process.stderr.write('--- ' + c.name + ' log tail:\n' + tail(log(c.name)) + '\n');
+  await cleanup();
+  process.exit(1);
+});
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').slice(-1500);
+  } catch {
+    return '';
+  }
+}
