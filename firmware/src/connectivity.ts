@@ -32,7 +32,8 @@ export function connect(lock: Lock): void {
     }, function (_topic: string, payload: Uint8Array) {
       onCommandTopic(lock, payload);
     }, function () {
-      lock.sendingSeq = 0;
+      // Messages still queued in the client are resent by it; continue after the last queued one.
+      lock.sendingSeq = lock.log ? Math.max(lock.log.acked, lock.sendingSeq) : 0;
       publishStatus(lock);
       flushEvents(lock);
     }, function () {

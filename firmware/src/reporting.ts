@@ -11,7 +11,7 @@ import { appendEvent, ackEvent, readEvent } from './event-log';
 import { grantCount } from './grant-store';
 import { lockedOut } from './lockout';
 import type { Lock } from './lock-state';
-import { mqttPublish, mqttPublishNow } from './mqtt/mqtt-client';
+import { MQTT_WINDOW, mqttPublish, mqttPublishNow } from './mqtt/mqtt-client';
 
 export function lockTime(lock: Lock): number {
   return lock.timeTrusted ? Math.floor(lock.ports.clock.rtc()) : 0;
@@ -45,25 +45,29 @@ export function stateEvent(lock: Lock): void {
   publishStatus(lock);
 }
 
-/** Publishes stored events after the last acknowledged one, in order, one at a time. */
+/**
+ * Publishes stored events after the last one handed to MQTT, in order, keeping at most
+ * MQTT_WINDOW in the client at a time (the rest wait in flash: bounded RAM while offline).
+ */
 export function flushEvents(lock: Lock): void {
   const log = lock.log;
   const m = lock.mqtt;
-  if (!log || !m || !m.online || lock.sendingSeq) return;
-  let seq = log.acked + 1;
-  let bytes: Uint8Array | null = null;
-  // Skip events lost to a torn write or overflow (the relay sees the gap).
-  while (seq <= log.seq && !(bytes = readEvent(log, seq))) {
-    ackEvent(log, seq);
-    seq++;
+  if (!log || !m || !m.online) return;
+  if (lock.sendingSeq < log.acked) lock.sendingSeq = log.acked;
+  while (lock.sendingSeq < log.seq && m.queue.length < MQTT_WINDOW) {
+    const seq = lock.sendingSeq + 1;
+    lock.sendingSeq = seq;
+    const bytes = readEvent(log, seq);
+    // Lost to a torn write or overflow: skip it (the relay sees the gap).
+    if (!bytes) {
+      if (log.acked === seq - 1) ackEvent(log, seq);
+      continue;
+    }
+    mqttPublish(m, eventTopic(lock.deviceHex), bytes, false, function (ok: boolean) {
+      if (ok) ackEvent(log, seq);
+      flushEvents(lock);
+    });
   }
-  if (!bytes) return;
-  lock.sendingSeq = seq;
-  mqttPublish(m, eventTopic(lock.deviceHex), bytes, false, function (ok: boolean) {
-    lock.sendingSeq = 0;
-    if (ok) ackEvent(log, seq);
-    flushEvents(lock);
-  });
 }
 
 export function statusFlags(lock: Lock): number {

@@ -26,9 +26,16 @@ interface Outgoing {
   topic: string;
   payload: Uint8Array;
   retain: boolean;
-  /** Called once the broker acknowledged it. */
+  /** Called once the broker acknowledged it (in queue order). */
   done: ((ok: boolean) => void) | null;
+  /** Packet id while in flight, 0 when not sent on this connection. */
+  id: number;
+  acked: boolean;
+  timer: number;
 }
+
+/** QoS 1 publishes in flight at once: enough to pipeline an entry's events, small for RAM. */
+export const MQTT_WINDOW = 4;
 
 export interface MqttClient {
   settings: MqttSettings;
@@ -37,8 +44,6 @@ export interface MqttClient {
   socket: SocketPort | null;
   parser: Parser;
   queue: Outgoing[];
-  inflightId: number;
-  inflightTimer: number;
   nextId: number;
   attempt: number;
   reconnectTimer: number;
@@ -61,7 +66,7 @@ export function createMqttClient(
 ): MqttClient {
   return {
     settings: settings, online: false, stopped: false, socket: null, parser: createParser(settings.maxPacket), queue: [],
-    inflightId: 0, inflightTimer: 0, nextId: 1, attempt: 0, reconnectTimer: 0, pingTimer: 0, pongTimer: 0, connectTimer: 0,
+    nextId: 1, attempt: 0, reconnectTimer: 0, pingTimer: 0, pongTimer: 0, connectTimer: 0,
     lastSent: 0, connects: 0, onMessage: onMessage, onOnline: onOnline, onOffline: onOffline, net: net, timers: timers, random: random
   };
 }
@@ -74,11 +79,17 @@ function send(c: MqttClient, bytes: Uint8Array): void {
 
 function clear(c: MqttClient): void {
   const t = c.timers;
-  if (c.inflightTimer) t.clearTimeout(c.inflightTimer);
+  for (let i = 0; i < c.queue.length; i++) {
+    const m = c.queue[i];
+    if (m.timer) t.clearTimeout(m.timer);
+    // Not acknowledged on this connection: send again (in order) after reconnecting.
+    m.timer = 0;
+    if (!m.acked) m.id = 0;
+  }
   if (c.pingTimer) t.clearTimeout(c.pingTimer);
   if (c.pongTimer) t.clearTimeout(c.pongTimer);
   if (c.connectTimer) t.clearTimeout(c.connectTimer);
-  c.inflightTimer = c.pingTimer = c.pongTimer = c.connectTimer = 0;
+  c.pingTimer = c.pongTimer = c.connectTimer = 0;
 }
 
 export function mqttStart(c: MqttClient): void {
@@ -138,7 +149,6 @@ function dropped(c: MqttClient): void {
   clear(c);
   c.socket = null;
   c.online = false;
-  c.inflightId = 0;
   if (wasOnline) c.onOffline();
   if (!c.stopped) scheduleReconnect(c);
 }
@@ -200,14 +210,20 @@ function handle(c: MqttClient, type: number, pk: { type: number; flags: number; 
     if (p.topic === c.settings.subscribe) c.onMessage(p.topic, p.payload);
   } else if (type === PUBACK) {
     const id = packetId(pk);
-    if (id === c.inflightId) {
-      c.inflightId = 0;
-      if (c.inflightTimer) c.timers.clearTimeout(c.inflightTimer);
-      c.inflightTimer = 0;
-      const m = c.queue.shift();
-      if (m && m.done) m.done(true);
-      pump(c);
+    for (let i = 0; i < c.queue.length; i++) {
+      const m = c.queue[i];
+      if (m.id === id && !m.acked) {
+        m.acked = true;
+        if (m.timer) c.timers.clearTimeout(m.timer);
+        m.timer = 0;
+      }
     }
+    // Complete from the head only, so callers see acknowledgements in publish order.
+    while (c.queue.length > 0 && c.queue[0].acked) {
+      const done = c.queue.shift()!;
+      if (done.done) done.done(true);
+    }
+    pump(c);
   } else if (type === PINGRESP) {
     if (c.pongTimer) c.timers.clearTimeout(c.pongTimer);
     c.pongTimer = 0;
@@ -235,25 +251,33 @@ function schedulePing(c: MqttClient): void {
   }, Math.max(1000, Math.floor(ka * 0.6)));
 }
 
-/** Sends the head of the queue if nothing is in flight (one at a time keeps order). */
+/**
+ * Sends queued messages in order, up to MQTT_WINDOW unacknowledged at once. One TCP connection
+ * and the broker keep a client's QoS 1 publishes in order (MQTT 3.1.1 §4.6).
+ */
 function pump(c: MqttClient): void {
-  if (!c.online || c.inflightId || c.queue.length === 0) return;
-  transmit(c, false);
+  if (!c.online) return;
+  let inFlight = 0;
+  for (let i = 0; i < c.queue.length && inFlight < MQTT_WINDOW; i++) {
+    const m = c.queue[i];
+    if (m.acked) continue;
+    if (m.id === 0) transmit(c, m, false);
+    inFlight++;
+  }
 }
 
-function transmit(c: MqttClient, dup: boolean): void {
-  const m = c.queue[0];
-  if (!dup) c.inflightId = nextId(c);
-  send(c, encodePublish(m.topic, m.payload, 1, m.retain, c.inflightId, dup));
-  c.inflightTimer = c.timers.setTimeout(function () {
-    c.inflightTimer = 0;
-    if (c.online && c.inflightId) transmit(c, true);
+function transmit(c: MqttClient, m: Outgoing, dup: boolean): void {
+  if (!dup) m.id = nextId(c);
+  send(c, encodePublish(m.topic, m.payload, 1, m.retain, m.id, dup));
+  m.timer = c.timers.setTimeout(function () {
+    m.timer = 0;
+    if (c.online && m.id && !m.acked) transmit(c, m, true);
   }, c.settings.retryMs);
 }
 
 /** Queues a QoS 1 publish; `done` fires on PUBACK. Returns the queue length. */
 export function mqttPublish(c: MqttClient, topic: string, payload: Uint8Array, retain: boolean, done: ((ok: boolean) => void) | null): number {
-  c.queue.push({ topic: topic, payload: payload, retain: retain, done: done });
+  c.queue.push({ topic: topic, payload: payload, retain: retain, done: done, id: 0, acked: false, timer: 0 });
   pump(c);
   return c.queue.length;
 }

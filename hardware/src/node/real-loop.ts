@@ -13,7 +13,10 @@ export function createRealLoop(): SimLoop {
     setTimeout(fn, ms) {
       const id = nextId++;
       const due = loop.now() + ms;
-      const h = setTimeout(() => {
+      // A zero delay runs as soon as possible, as on Espruino (Node's setTimeout has a 1 ms floor).
+      const schedule = (cb: () => void, delay: number): NodeJS.Timeout =>
+        delay <= 0 ? (setImmediate(cb) as unknown as NodeJS.Timeout) : setTimeout(cb, delay);
+      const h = schedule(() => {
         handles.delete(id);
         const late = loop.now() - due;
         if (late > loop.maxLateness) loop.maxLateness = late;
@@ -24,11 +27,13 @@ export function createRealLoop(): SimLoop {
         }
       }, Math.max(0, ms));
       handles.set(id, h);
+      (h as unknown as { immediate?: boolean }).immediate = ms <= 0;
       return id;
     },
     clearTimeout(id) {
       const h = handles.get(id);
-      if (h) clearTimeout(h);
+      if (h && (h as unknown as { immediate?: boolean }).immediate) clearImmediate(h as unknown as NodeJS.Immediate);
+      else if (h) clearTimeout(h);
       handles.delete(id);
     },
     advance() {
@@ -39,7 +44,10 @@ export function createRealLoop(): SimLoop {
     }
   };
   (loop as SimLoop & { dispose(): void }).dispose = () => {
-    for (const h of handles.values()) clearTimeout(h);
+    for (const h of handles.values()) {
+      if ((h as unknown as { immediate?: boolean }).immediate) clearImmediate(h as unknown as NodeJS.Immediate);
+      else clearTimeout(h);
+    }
     handles.clear();
   };
   return loop;
