@@ -29,7 +29,7 @@ function layout(codec: StructCodec<any>, header: boolean, trailer?: [string, num
     add('tag', 8, 'ASCII, see §2');
     add('version', 1, 'u8 = 1');
   }
-  for (const [name, c] of codec.fields) add(name, c.size, c.label);
+  for (const [name, c] of codec.fields) add(name, c.size, c.label());
   if (trailer) add(trailer[0], trailer[1], trailer[2]);
   return rows.join('\n');
 }

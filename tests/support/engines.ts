@@ -33,7 +33,7 @@ export function espruinoPath(): string | null {
 export const duk: Engine = {
   name: 'duk',
   run(code, timeoutMs = 120_000) {
-    return runFile(dukPath(), [], 'var console = { log: function () { print(Array.prototype.join.call(arguments, " ")); } };\n' + code, timeoutMs, false);
+    return runFile(dukPath(), 'var console = { log: function () { print(Array.prototype.join.call(arguments, " ")); } };\n' + code, timeoutMs, false);
   }
 };
 
@@ -73,7 +73,8 @@ async function runFromStorage(bin: string, code: string, timeoutMs: number): Pro
   }
 }
 
-function spawnIn(bin: string, dir: string, code: string, timeoutMs: number): Promise<EngineRun> {
+/** Writes `code` to main.js in `dir`, runs `bin` on it there, collects its output. */
+function spawnIn(bin: string, dir: string, code: string, timeoutMs: number, isEspruino = true): Promise<EngineRun> {
   const file = path.join(dir, 'main.js');
   writeFileSync(file, code);
   return new Promise((resolve, reject) => {
@@ -89,7 +90,7 @@ function spawnIn(bin: string, dir: string, code: string, timeoutMs: number): Pro
     });
     child.on('close', (exitCode) => {
       clearTimeout(timer);
-      resolve({ stdout, stderr, exitCode, lines: cleanLines(stdout, true) });
+      resolve({ stdout, stderr, exitCode, lines: cleanLines(stdout, isEspruino) });
     });
   });
 }
@@ -98,28 +99,13 @@ export function availableEngines(): Engine[] {
   return espruinoPath() ? [duk, espruino] : [duk];
 }
 
-function runFile(bin: string, args: string[], code: string, timeoutMs: number, isEspruino: boolean): Promise<EngineRun> {
+async function runFile(bin: string, code: string, timeoutMs: number, isEspruino: boolean): Promise<EngineRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-engine-'));
-  const file = path.join(dir, 'main.js');
-  writeFileSync(file, code);
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, [...args, file], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-      reject(e);
-    });
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      rmSync(dir, { recursive: true, force: true });
-      resolve({ stdout, stderr, exitCode, lines: cleanLines(stdout, isEspruino) });
-    });
-  });
+  try {
+    return await spawnIn(bin, dir, code, timeoutMs, isEspruino);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** Strips Espruino's banner, prompts and escape codes; keeps the script's own lines. */
