@@ -11,7 +11,7 @@ import {
   barcodeCommitment, bytesEqual, chainStep, copyBytes, decodeReveal, fromHex, reasonForDecodeError
 } from '@keyway/shared';
 import { actuate } from './actuation';
-import { grantUsable } from './grant-actions';
+import { grantUsable, recheckGrant } from './grant-actions';
 import { findGrant, saveGrantState, type StagedGrant } from './grant-store';
 import { lockedOut, recordFailure } from './lockout';
 import type { Lock } from './lock-state';
@@ -75,9 +75,14 @@ function enterWithChainValue(lock: Lock, grantId: number, value: Uint8Array, sou
     return;
   }
   const grant = g!;
+  const expected = copyBytes(grant.current);
   unlockOnGrant(lock, grant, source, function () {
-    // Spend the value before the bolt moves; re-check in case another entry won the race.
-    if (!bytesEqual(chainStep(cfg.deviceId, grantId, v), grant.current)) return RC_BAD_CREDENTIAL;
+    // Spend the value before the bolt moves. If another entry won the race, `current` has moved
+    // on; while it still equals what `v` was checked against, the check above still holds
+    // (no second SHA-512 at the door).
+    const again = recheckGrant(lock, grant);
+    if (again !== RC_OK) return again;
+    if (!bytesEqual(expected, grant.current)) return RC_BAD_CREDENTIAL;
     grant.current = v;
     grant.uses++;
     return saveGrantState(lock.grants, grant) ? RC_OK : RC_STORAGE_FAILURE;
@@ -155,7 +160,8 @@ export function onScan(lock: Lock, line: string): void {
   }
   const g = match;
   unlockOnGrant(lock, g, SRC_BARCODE, function () {
-    if (g.grant.maxUses > 0 && g.uses >= g.grant.maxUses) return RC_BAD_CREDENTIAL;
+    const again = recheckGrant(lock, g);
+    if (again !== RC_OK) return again;
     g.uses++;
     return saveGrantState(lock.grants, g) ? RC_OK : RC_STORAGE_FAILURE;
   });

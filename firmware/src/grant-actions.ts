@@ -1,6 +1,6 @@
 /** GRANT_PUT, GRANT_REVOKE and signed unlocks that name a grant (protocol §3.2, §4). */
 import {
-  RC_GRANT_STORE_FULL, RC_NO_TRUSTED_TIME, RC_OK, RC_REVOKED, RC_STORAGE_FAILURE, RC_UNKNOWN_GRANT, RC_USES_EXHAUSTED,
+  RC_BAD_CREDENTIAL, RC_GRANT_STORE_FULL, RC_NO_TRUSTED_TIME, RC_OK, RC_REVOKED, RC_STORAGE_FAILURE, RC_UNKNOWN_GRANT, RC_USES_EXHAUSTED,
   checkGrantTime, type Grant
 } from '@keyway/shared';
 import { findGrant, isRevoked, putGrant, revokeGrant, saveGrantState, type StagedGrant } from './grant-store';
@@ -30,6 +30,18 @@ export function grantUsable(lock: Lock, g: StagedGrant | null, grantId: number):
   return RC_OK;
 }
 
+/**
+ * At commit time, after the camera wait: the grant must still be the one staged when the entry
+ * was checked, and still usable. A revocation, a replacement or the end of the window may have
+ * arrived meanwhile (SPEC §5: revocation wins; nothing of an erased grant is written back).
+ */
+export function recheckGrant(lock: Lock, g: StagedGrant): number {
+  const id = g.grant.grantId;
+  const staged = findGrant(lock.grants, id);
+  if (staged !== g) return staged ? RC_BAD_CREDENTIAL : grantUsable(lock, null, id);
+  return grantUsable(lock, g, id);
+}
+
 export interface GrantCheck {
   code: number;
   grant: StagedGrant | null;
@@ -46,6 +58,8 @@ export function grantUnlockCheck(lock: Lock, grantId: number): GrantCheck {
     code: RC_OK,
     grant: g,
     commit: function () {
+      const again = recheckGrant(lock, g!);
+      if (again !== RC_OK) return again;
       g!.uses++;
       return saveGrantState(lock.grants, g!) ? RC_OK : RC_STORAGE_FAILURE;
     }

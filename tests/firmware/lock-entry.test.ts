@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACT_GRANT_REVOKE, ACT_UNLOCK, AL_REPEATED_FAILURES, BOLT_LOCKED, BOLT_UNLOCKED, CRED_BARCODE, EV_ALARM,
-  EV_CAMERA, EV_DENIAL, EV_OPERATION, GRANT_PARCEL, RC_BAD_CREDENTIAL, RC_CAMERA_FAILURE, RC_GRANT_STORE_FULL,
+  EV_CAMERA, EV_DENIAL, EV_OPERATION, FLAG_CAMERA_REQUIRED, GRANT_PARCEL, RC_BAD_CREDENTIAL, RC_CAMERA_FAILURE, RC_GRANT_STORE_FULL,
   RC_LOCKOUT, RC_NO_TRUSTED_TIME, RC_OK, RC_OUTSIDE_SCHEDULE, RC_OUTSIDE_WINDOW, RC_REVOKED, RC_UNKNOWN_GRANT,
   RC_USES_EXHAUSTED, RC_WRONG_DEVICE, SRC_BARCODE, SRC_REVEAL, barcodeCommitment, encodeReveal, fromHex, toHex
 } from '@keyway/shared';
@@ -108,6 +108,32 @@ describe('lock: staged grants and reveals', () => {
     h.run(1000);
     expect(h.lastAck()!.code).toBe(RC_REVOKED);
     expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+  });
+
+  it('a grant revoked while the camera records is not spent and does not open (reveal, KW1 scan)', () => {
+    // Signed commands run one at a time, so a revocation sent after a signed UNLOCK applies
+    // after it; at-door entries need no command and can race with the revocation.
+    const present: Array<(h: Harness, g: ReturnType<typeof chainGrant>) => void> = [
+      (h, g) => h.deliver(reveal(g.grant.grantId, g.chain[2])),
+      (h, g) => h.sim.device.scan('KW1:' + g.grant.grantId + ':' + toHex(g.chain[2]))
+    ];
+    for (const [i, how] of present.entries()) {
+      // A long pre-roll keeps the camera window open while the revocation is verified.
+      const h = harness({ board: BOX_BOARD, options: { prerollMs: 5000 } });
+      h.trustTime();
+      const g = chainGrant({ flags: FLAG_CAMERA_REQUIRED }, 3);
+      putGrant(h, g.grant);
+      how(h, g);
+      h.run(1000);
+      expect(h.events(EV_CAMERA).length, `case ${i}`).toBe(1);
+      h.deliver(h.command(ACT_GRANT_REVOKE, { grantId: g.grant.grantId }));
+      h.run(10_000);
+      expect(h.sim.lock.bolt.phase, `case ${i}`).toBe(BOLT_LOCKED);
+      expect(h.events(EV_OPERATION), `case ${i}`).toEqual([]);
+      expect(h.events().filter((e) => e.code === RC_REVOKED && e.ref === g.grant.grantId).length).toBe(1);
+      // Nothing of the grant was written back after it was erased.
+      expect(Object.keys(h.sim.storage.files).filter((n) => n.startsWith('kwg'))).toEqual([]);
+    }
   });
 
   it('signed unlocks naming a grant count its uses; unknown grants are refused', () => {

@@ -9,6 +9,7 @@ export function createRealLoop(): SimLoop {
   const loop: SimLoop = {
     errors: [],
     maxLateness: 0,
+    cpuMs: 0,
     now: () => performance.now() - t0,
     setTimeout(fn, ms) {
       const id = nextId++;

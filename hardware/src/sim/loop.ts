@@ -15,6 +15,8 @@ export interface SimLoop {
   errors: string[];
   /** Longest gap (ms) between a timer's due time and when it actually ran. */
   maxLateness: number;
+  /** Real CPU time (ms) spent in callbacks so far, when the loop has a CPU clock. */
+  cpuMs: number;
 }
 
 interface Timer {
@@ -33,6 +35,7 @@ export function createVirtualLoop(cpuClock: (() => number) | null, cpuScale?: nu
   const loop: SimLoop = {
     errors: [],
     maxLateness: 0,
+    cpuMs: 0,
     now: function () {
       // Inside a callback, charged time keeps running (a board's clock does not stop while code runs).
       return cpuClock && cbStart >= 0 ? now + (cpuClock() - cbStart) * scale : now;
@@ -65,7 +68,11 @@ export function createVirtualLoop(cpuClock: (() => number) | null, cpuScale?: nu
         } catch (e) {
           loop.errors.push(String(e && (e as any).stack ? (e as any).stack : e));
         }
-        if (cpuClock) now += (cpuClock() - cbStart) * scale;
+        if (cpuClock) {
+          const spent = cpuClock() - cbStart;
+          loop.cpuMs += spent;
+          now += spent * scale;
+        }
         cbStart = -1;
       }
       if (end > now) now = end;

@@ -1,0 +1,72 @@
+/**
+ * Bundled to ES5 for Duktape/Espruino (and run as TypeScript in Node): the real firmware on the
+ * simulator with two staged, verified grants; then reveals are presented at the door and the
+ * synchronous reaction is timed. For a camera grant that is the check itself (decode, grant
+ * rules, one SHA-512 chain step, constant-time compare) up to the camera trigger; for a grant
+ * without camera it also includes the commit (power-safe grant record write), the motor start
+ * and its STATE event (a second SHA-512 for the event chain).
+ */
+import { createSimulatedLock, createVirtualLoop } from '@keyway/hardware/sim';
+import { onCommandTopic, type BoardProfile } from '@keyway/firmware';
+import { fromHex, setSha512Native } from '@keyway/shared';
+
+interface Scenario { grantPut: string; reveals: string[] }
+declare const KW_DOOR: { board: BoardProfile; files: { [name: string]: string }; timeSet: string; camera: Scenario; plain: Scenario };
+declare const console: { log(s: string): void };
+declare function getTime(): number;
+declare const E: any;
+declare function require(n: string): any;
+
+let seed = 1;
+function random(): number {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+}
+const now = typeof getTime === 'function' ? function () { return getTime() * 1000; } : function () { return Date.now(); };
+let sha: any = null;
+if (typeof E !== 'undefined' && typeof require === 'function') {
+  const c = require('crypto');
+  if (c && c.SHA512) sha = function (m: Uint8Array) { return c.SHA512(m); };
+}
+
+/** Worst synchronous reaction and worst whole-entry CPU over the scenario's reveals. */
+function measure(sim: any, loop: any, s: Scenario): { react: number; entry: number } {
+  let react = 0;
+  let entry = 0;
+  for (let i = 0; i < s.reveals.length; i++) {
+    const cpu0 = loop.cpuMs;
+    const t0 = now();
+    onCommandTopic(sim.lock, fromHex(s.reveals[i]));
+    const ms = now() - t0;
+    // Everything the lock computes for this entry afterwards: camera acknowledgement, the
+    // commit, motor ticks, events, status, relock.
+    loop.advance(40000);
+    react = Math.max(react, ms);
+    entry = Math.max(entry, ms + loop.cpuMs - cpu0);
+  }
+  return { react: react, entry: entry };
+}
+
+export function run(nativeSha: boolean): string {
+  seed = 1; // the same challenge nonce in every run (the signed TIME_SET is bound to it)
+  if (!nativeSha) setSha512Native(null);
+  const loop = createVirtualLoop(now, 0); // charges CPU time to cpuMs without moving the clock
+  const sim = createSimulatedLock({ board: KW_DOOR.board, files: KW_DOOR.files, random: random, loop: loop, sha512: nativeSha ? sha : null });
+  loop.advance(3000);
+  onCommandTopic(sim.lock, fromHex(KW_DOOR.timeSet));
+  loop.advance(2000);
+  onCommandTopic(sim.lock, fromHex(KW_DOOR.camera.grantPut));
+  loop.advance(2000);
+  onCommandTopic(sim.lock, fromHex(KW_DOOR.plain.grantPut));
+  loop.advance(2000);
+  const cam = measure(sim, loop, KW_DOOR.camera);
+  const plain = measure(sim, loop, KW_DOOR.plain);
+  let unlocks = 0;
+  for (let i = 0; i < sim.events.length; i++) if (sim.events[i].type === 3 && sim.events[i].code === 0 && sim.events[i].data[1] === 2) unlocks++;
+  return JSON.stringify({
+    checkMs: cam.react, cameraEntryMs: cam.entry, motorMs: plain.react, plainEntryMs: plain.entry,
+    unlocks: unlocks, reveals: KW_DOOR.camera.reveals.length + KW_DOOR.plain.reveals.length, nativeSha: nativeSha && sha !== null
+  });
+}
+console.log('DOOR ' + run(false));
+if (sha) console.log('DOOR ' + run(true));
