@@ -7,10 +7,10 @@
  * Without KW_CASES it only exports the verifier (as the global the bundle is given).
  */
 import { fromHex } from '../../shared/src/bytes';
-import { beginVerify, runSliced, setFieldNatives, usingNativeConvolve, verifyStrict } from '../../shared/src/ed25519/index';
+import { beginVerify, forgetKeyTables, runSliced, setFieldNatives, usingNativeConvolve, verifyStrict } from '../../shared/src/ed25519/index';
 import { setSha512Native } from '../../shared/src/sha512';
 
-export { beginVerify, fromHex, setFieldNatives, setSha512Native, usingNativeConvolve, verifyStrict };
+export { beginVerify, forgetKeyTables, fromHex, setFieldNatives, setSha512Native, usingNativeConvolve, verifyStrict };
 
 /** name, message, signature, public key (hex), expected verdict */
 declare const KW_CASES: Array<[string, string, string, string, boolean]> | undefined;

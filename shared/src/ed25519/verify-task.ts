@@ -5,7 +5,7 @@
  *   R' = [S]B - [k]A,  k = SHA-512(R ‖ A ‖ M) mod L,  accept iff encode(R') == R byte for byte
  *
  * Phases: strict checks → decompress A (sqrt by exponentiation) → hash and recode the
- * scalars → odd multiples of -A → Straus double-scalar loop (wNAF 5 for A, wNAF 6 for B with
+ * scalars → odd multiples of -A (both skipped when A is the key of the last table) → Straus double-scalar loop (wNAF 5 for A, wNAF 6 for B with
  * a precomputed table) → invert Z → encode and compare. Work is counted in field products
  * (about 0.1 ms each on Espruino's Linux build with E.convolve, 0.4 ms without).
  */
@@ -16,7 +16,9 @@ import { decompressBegin, decompressEnd, newDecompression, type Decompression } 
 import { usingNativeConvolve } from './field-natives';
 import { limbsToBytes, mulEl, newEl } from './field';
 import { newPowRun, powDone, powStart, powSteps, POW_INVERT, type PowRun } from './field-pow';
-import { KEY_WNAF, keyTableBegin, keyTableSteps, newKeyTable, type KeyTable } from './key-table';
+import {
+  cachedKeyTable, KEY_WNAF, keyTableBegin, keyTableSteps, newKeyTable, rememberKeyTable, type KeyTable
+} from './key-table';
 import { addEntry, double, ENTRY_Z, newAcc, setIdentity, TWO_K, type Acc } from './point';
 import { reduceModL, wnaf } from './scalar';
 import { passesStrictChecks } from './strict';
@@ -66,6 +68,9 @@ class Verification implements VerifyTask {
   private pow: PowRun | null = null;
   private dec: Decompression | null = null;
   private kt: KeyTable | null = null;
+  private cached: Int32Array[] | null = null;
+  /** Odd multiples of -A for the loop: just built, or the kept table of the same key. */
+  private ta: Int32Array[] | null = null;
   private acc: Acc | null = null;
   private ax = new Int32Array(13);
   private ay = new Int32Array(13);
@@ -99,6 +104,8 @@ class Verification implements VerifyTask {
     this.pow = null;
     this.dec = null;
     this.kt = null;
+    this.cached = null;
+    this.ta = null;
     this.acc = null;
   }
 
@@ -109,6 +116,12 @@ class Verification implements VerifyTask {
         case PH_CHECK:
           if (!(this.msg instanceof Uint8Array) || !passesStrictChecks(this.sig, this.pub)) return this.finish(false);
           this.pow = newPowRun();
+          this.cached = cachedKeyTable(this.pub);
+          if (this.cached) {
+            budget -= 2;
+            this.phase = PH_HASH;
+            break;
+          }
           this.dec = newDecompression(this.pow);
           decompressBegin(this.dec, this.pub);
           budget -= 8;
@@ -136,7 +149,10 @@ class Verification implements VerifyTask {
             keyTableBegin(this.kt!, this.acc!, this.ax, this.ay);
             budget -= 12;
           } else budget = keyTableSteps(this.kt!, this.acc!, budget);
-          if (this.kt!.next >= this.kt!.tab.length) this.startLoop();
+          if (this.kt!.next >= this.kt!.tab.length) {
+            rememberKeyTable(this.pub, this.kt!.tab);
+            this.startLoop(this.kt!.tab);
+          }
           break;
         case PH_LOOP:
           budget = this.loop(budget);
@@ -159,13 +175,20 @@ class Verification implements VerifyTask {
     const k = reduceModL(sha512(hashed));
     this.i = Math.max(wnaf(k, KEY_WNAF, this.na), wnaf(this.sig.subarray(32, 64), BASE_WNAF, this.nb));
     this.acc = newAcc();
-    this.kt = newKeyTable();
-    this.phase = PH_TABLE;
+    if (this.cached) {
+      this.startLoop(this.cached);
+    } else {
+      this.kt = newKeyTable();
+      this.phase = PH_TABLE;
+    }
     // charge the pure-JS hash as if it ran (an installed native hash just ends the slice early)
     return budget - 12 - 60 * Math.ceil((hashed.length + 17) / 128);
   }
 
-  private startLoop(): void {
+  private startLoop(table: Int32Array[]): void {
+    this.ta = table;
+    this.kt = null;
+    this.cached = null;
     setIdentity(this.acc!);
     this.phase = PH_LOOP;
   }
@@ -173,7 +196,7 @@ class Verification implements VerifyTask {
   /** Straus: from the top digit down, double, then add ±[|a|]·(-A) and ±[|b|]·B. */
   private loop(budget: number): number {
     const q = this.acc!;
-    const ta = this.kt!.tab;
+    const ta = this.ta!;
     const tb = baseTable();
     const na = this.na;
     const nb = this.nb;

@@ -1,7 +1,8 @@
 // Vectors: RFC 8032 §7.1 (rfc8032-vectors.ts); adversarial inputs from the BigInt reference (adversarial.ts).
 import { createPublicKey, generateKeyPairSync, sign, verify as osslVerify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodePointValid, fastVerifier, SMALL_ORDER_POINTS, toHex, verifyStrict } from '@keyway/shared';
+import { decodePointValid, fastVerifier, forgetKeyTables, SMALL_ORDER_POINTS, toHex, verifyStrict } from '@keyway/shared';
+import { cachedKeyTable } from '../../../shared/src/ed25519/key-table';
 import { smallOrderPoints } from '../../support/ed25519-bigint';
 import { tweetnaclStrictVerifier } from '../../support/tweetnacl-strict';
 import { adversarialCases, hexToBytes, offCurveKeys } from './adversarial';
@@ -66,6 +67,46 @@ describe('verifyStrict', () => {
     expect(disagreements).toEqual([]);
     expect(tampered).toBeGreaterThan(4000);
     expect(accepted).toBeGreaterThan(3000);
+  });
+
+  it('keeps the last key\'s table: 3,000 triples on one relay key (a second key now and then) agree with node:crypto', () => {
+    let state = 0x1234567;
+    const rnd = (n: number) => {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      return (state >>> 0) % n;
+    };
+    const keyPair = () => {
+      const kp = generateKeyPairSync('ed25519');
+      return { priv: kp.privateKey, pub: new Uint8Array(kp.publicKey.export({ format: 'der', type: 'spki' }).subarray(12)) };
+    };
+    const relay = keyPair();
+    const other = keyPair();
+    forgetKeyTables();
+    const disagreements: string[] = [];
+    let hits = 0;
+    let accepted = 0;
+    for (let i = 0; i < 3000; i++) {
+      const k = rnd(10) === 0 ? other : relay;
+      const msg = new Uint8Array(1 + rnd(120)).map(() => rnd(256));
+      const sig = new Uint8Array(sign(null, msg, k.priv));
+      let pub = k.pub;
+      const mode = rnd(6);
+      if (mode === 1) msg[rnd(msg.length)] ^= 1 + rnd(255);
+      else if (mode === 2) sig[rnd(64)] ^= 1 + rnd(255);
+      else if (mode === 3) {
+        pub = new Uint8Array(pub);
+        pub[rnd(32)] ^= 1 + rnd(255);
+      } else if (mode === 4) pub = (k === relay ? other : relay).pub; // the other key's cached table must not be used
+      if (cachedKeyTable(pub)) hits++;
+      const ours = verifyStrict(msg, sig, pub);
+      if (ours) accepted++;
+      if (ours !== openssl(msg, sig, pub)) disagreements.push(`#${i} mode ${mode}: ours ${ours}`);
+    }
+    expect(disagreements).toEqual([]);
+    expect(hits).toBeGreaterThan(1000); // the other key (mode 4, 1 in 10) takes the one slot
+    expect(accepted).toBeGreaterThan(1000);
   });
 
   describe('deliberately stricter than OpenSSL', () => {
