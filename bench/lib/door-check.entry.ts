@@ -9,25 +9,14 @@
 import { createSimulatedLock, createVirtualLoop } from '@keyway/hardware/sim';
 import { onCommandTopic, type BoardProfile } from '@keyway/firmware';
 import { fromHex, setSha512Native } from '@keyway/shared';
+import { engineNow, espruinoNatives, seededRandom } from '../../tests/support/engine-env';
 
 interface Scenario { grantPut: string; reveals: string[] }
 declare const KW_DOOR: { board: BoardProfile; files: { [name: string]: string }; timeSet: string; camera: Scenario; plain: Scenario };
 declare const console: { log(s: string): void };
-declare function getTime(): number;
-declare const E: any;
-declare function require(n: string): any;
 
-let seed = 1;
-function random(): number {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-}
-const now = typeof getTime === 'function' ? function () { return getTime() * 1000; } : function () { return Date.now(); };
-let sha: any = null;
-if (typeof E !== 'undefined' && typeof require === 'function') {
-  const c = require('crypto');
-  if (c && c.SHA512) sha = function (m: Uint8Array) { return c.SHA512(m); };
-}
+const now = engineNow;
+const sha = espruinoNatives().sha512;
 
 /** Worst synchronous reaction and worst whole-entry CPU over the scenario's reveals. */
 function measure(sim: any, loop: any, s: Scenario): { react: number; entry: number } {
@@ -48,10 +37,9 @@ function measure(sim: any, loop: any, s: Scenario): { react: number; entry: numb
 }
 
 export function run(nativeSha: boolean): string {
-  seed = 1; // the same challenge nonce in every run (the signed TIME_SET is bound to it)
   if (!nativeSha) setSha512Native(null);
   const loop = createVirtualLoop(now, 0); // charges CPU time to cpuMs without moving the clock
-  const sim = createSimulatedLock({ board: KW_DOOR.board, files: KW_DOOR.files, random: random, loop: loop, sha512: nativeSha ? sha : null });
+  const sim = createSimulatedLock({ board: KW_DOOR.board, files: KW_DOOR.files, random: seededRandom(), loop: loop, sha512: nativeSha ? sha : null });
   loop.advance(3000);
   onCommandTopic(sim.lock, fromHex(KW_DOOR.timeSet));
   loop.advance(2000);

@@ -4,8 +4,8 @@
  * gives its own CPU time and resident memory. Children get the file-descriptor limit raised
  * to the hard limit (`ulimit -n`), which is what 10,000 connections need.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,23 +104,17 @@ export function startChild(name: string, script: string, args: string[], o: { lo
  * `{ id, …answer }` on stdout (errors as `{ id, error }`).
  */
 export function serveCommands(handle: (command: string, args: string[]) => Promise<Record<string, unknown>> | Record<string, unknown>): void {
-  let buf = '';
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (d: string) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i).trim();
-      buf = buf.slice(i + 1);
-      if (!line) continue;
-      const [id, command, ...args] = line.split(/\s+/);
-      Promise.resolve()
-        .then(() => handle(command, args))
-        .then((a) => process.stdout.write(JSON.stringify({ id: Number(id), ...a }) + '\n'))
-        .catch((e: unknown) => process.stdout.write(JSON.stringify({ id: Number(id), error: String((e as Error)?.stack ?? e) }) + '\n'));
-    }
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (raw) => {
+    const line = raw.trim();
+    if (!line) return;
+    const [id, command, ...args] = line.split(/\s+/);
+    Promise.resolve()
+      .then(() => handle(command, args))
+      .then((a) => process.stdout.write(JSON.stringify({ id: Number(id), ...a }) + '\n'))
+      .catch((e: unknown) => process.stdout.write(JSON.stringify({ id: Number(id), error: String((e as Error)?.stack ?? e) }) + '\n'));
   });
-  process.stdin.on('end', () => process.exit(0));
+  lines.on('close', () => process.exit(0));
 }
 
 const CLK_TCK = (() => {

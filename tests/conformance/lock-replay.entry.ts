@@ -6,6 +6,7 @@
 import { createSimulatedLock, createVirtualLoop } from '@keyway/hardware/sim';
 import { onCommandTopic, type BoardProfile } from '@keyway/firmware';
 import { encodeEvent, fromHex, toHex } from '@keyway/shared';
+import { seededRandom } from '../support/engine-env';
 
 declare const KW_SCRIPT: {
   board: BoardProfile;
@@ -15,11 +16,7 @@ declare const KW_SCRIPT: {
 };
 declare const console: { log(s: string): void };
 
-let seed = 1;
-function random(): number {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-}
+const random = seededRandom();
 
 const loop = createVirtualLoop(null);
 let sim = createSimulatedLock({ board: KW_SCRIPT.board, files: KW_SCRIPT.files, options: KW_SCRIPT.options, random: random, loop: loop });

@@ -8,31 +8,19 @@
 import { createSimulatedLock, createVirtualLoop } from '@keyway/hardware/sim';
 import { onCommandTopic, type BoardProfile } from '@keyway/firmware';
 import { fromHex } from '@keyway/shared';
+import { engineNow, espruinoNatives, seededRandom } from '../support/engine-env';
 
 declare const KW_RESP: { board: BoardProfile; files: { [name: string]: string }; timeSet: string; unlock: string; lock: string };
 declare const console: { log(s: string): void };
-declare function getTime(): number;
-declare const E: any;
-declare function require(name: string): any;
 
-let seed = 1;
-function random(): number {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-}
+const random = seededRandom();
 
-const cpu = typeof getTime === 'function' ? function () { return getTime() * 1000; } : function () { return Date.now(); };
+const cpu = engineNow;
 const loop = createVirtualLoop(cpu);
 // On Espruino, the natives the firmware installs on a board (main.ts): E.convolve and crypto.SHA512.
-let convolve: any = null;
-let sha512: any = null;
-if (typeof E !== 'undefined' && E.convolve) {
-  convolve = function (a: any, b: any, o: number) { return E.convolve(a, b, o); };
-  const c = require('crypto');
-  if (c && c.SHA512) sha512 = function (m: Uint8Array) { return c.SHA512(m); };
-}
+const natives = espruinoNatives();
 const sim = createSimulatedLock({
-  board: KW_RESP.board, files: KW_RESP.files, random: random, loop: loop, options: { verifyBudgetMs: 15 }, convolve: convolve, sha512: sha512
+  board: KW_RESP.board, files: KW_RESP.files, random: random, loop: loop, options: { verifyBudgetMs: 15 }, convolve: natives.convolve, sha512: natives.sha512
 });
 /** Delivers bytes the way the MQTT client does: from a socket callback on the event loop. */
 function deliver(hex: string): void {

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { board } from '@keyway/hardware';
+import { pollUntil } from '../../tools/src/stack/poll';
 import { seedWorld, type DemoWorld } from '../../tools/src/stack/seed';
 import { ROOT, TS_NODE, start, type Child } from './processes';
 
@@ -121,14 +122,8 @@ export async function startE2E(o: { doors?: number; parcelBox?: boolean; lockOpt
   return e;
 }
 
-export async function eventually<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export function eventually<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  return pollUntil(what, fn, timeoutMs) as Promise<T>;
 }
 
 /** Waits until every lock of the world is online at the relay with trusted time. */

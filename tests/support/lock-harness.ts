@@ -11,6 +11,7 @@ import { signCommand, signerFromSeed, type CommandRequest, type Signer } from '@
 import { CONFIG_VERSION, onCommandTopic, storagePort, writeInitialConfig, type BoardProfile, type LockConfig, type LockOptions } from '@keyway/firmware';
 import { board, createSimStorage, createSimulatedLock, snapshotFiles, type SimulatedLock, type SimLoop } from '@keyway/hardware';
 import { TEST_RELAY_SEED, T0 } from '../../scripts/protocol-vectors';
+import { seededRandom } from './engine-env';
 
 export { T0 };
 export const DEVICE_ID = fromHex('0123456789abcdef');
@@ -66,11 +67,7 @@ export interface HarnessOptions {
 export function harness(o: HarnessOptions = {}): Harness {
   const signer = o.signer ?? signerFromSeed(TEST_RELAY_SEED);
   const files = o.files ?? provisionedFiles(lockConfig([signer]));
-  let seed = 1;
-  const random = () => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
+  const random = seededRandom();
   const mk = (f: { [name: string]: string }) =>
     createSimulatedLock({ board: o.board ?? BOARD, files: f, options: o.options, boltAt: o.boltAt, doorOpen: o.doorOpen, random, loop: o.loop });
   const h: Harness = {

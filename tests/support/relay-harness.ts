@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import { buildRelay, type Relay, type RelayOptions } from '@keyway/relay';
 import { ScriptedLock } from './scripted-lock';
+import { pollUntil } from '../../tools/src/stack/poll';
 
 export interface TestClock {
   now(): number;
@@ -171,14 +172,8 @@ export async function seedWorld(h: Harness, o: WorldOptions = {}): Promise<World
   };
 }
 
-export async function waitUntil<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 15));
-  }
+export function waitUntil<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  return pollUntil(what, fn, timeoutMs, 15) as Promise<T>;
 }
 
 /** Books an in-home delivery whose window is open now and waits until its grant is staged. */

@@ -7,6 +7,7 @@
  *   scan <text> | net on|off | power on|off | inject <hex> | events
  */
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { BOLT_UNLOCKED, fromHex, toHex, encodeEvent } from '@keyway/shared';
 import { board } from '../boards';
 import { startFleetLock, type FleetLock } from './fleet';
@@ -69,21 +70,12 @@ function handle(line: string): void {
   }
 }
 
-let buf = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (d: string) => {
-  buf += d;
-  let i;
-  while ((i = buf.indexOf('\n')) >= 0) {
-    const line = buf.slice(0, i);
-    buf = buf.slice(i + 1);
-    if (line.trim()) {
-      try {
-        handle(line);
-      } catch (e) {
-        answer({ ok: false, error: String((e as Error).message ?? e) });
-      }
-    }
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (!line.trim()) return;
+  try {
+    handle(line);
+  } catch (e) {
+    answer({ ok: false, error: String((e as Error).message ?? e) });
   }
 });
 const stop = () => {

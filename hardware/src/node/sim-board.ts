@@ -5,6 +5,7 @@
  * a power cut. Lines on stdin act on the physical board: `button <ms>`, `door open|close`,
  * `camera ok|broken`, `scan <text>`.
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { SerialPort } from 'serialport';
 import { board as boardProfile } from '../boards';
@@ -84,17 +85,9 @@ if (process.argv[1] && process.argv[1].endsWith('sim-board.ts')) {
     process.exit(2);
   }
   const b = await startSimBoard({ port: values.port, board: values.board!, flash: values.flash, insecureTls: values['insecure-tls'] });
-  process.stdin.setEncoding('utf8');
-  let buf = '';
-  process.stdin.on('data', (d: string) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      control(b.repl, line);
-      buf = buf.slice(i + 1);
-      console.error('control-ok ' + line.trim());
-    }
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    control(b.repl, line);
+    console.error('control-ok ' + line.trim());
   });
   const stop = () => void b.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);

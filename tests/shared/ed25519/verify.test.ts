@@ -24,24 +24,30 @@ function openssl(msg: Uint8Array, sig: Uint8Array, pub: Uint8Array): boolean {
   }
 }
 
+/** Deterministic pseudo-randomness so a failure can be replayed: rnd(n) is in [0, n). */
+function xorshift(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+}
+
+function keyPair() {
+  const kp = generateKeyPairSync('ed25519');
+  return { priv: kp.privateKey, pub: new Uint8Array(kp.publicKey.export({ format: 'der', type: 'spki' }).subarray(12)) };
+}
+
 describe('verifyStrict', () => {
   it('the eight small-order encodings recomputed from the curve equal SMALL_ORDER_POINTS', () => {
     expect(smallOrderPoints().map((p) => toHex(p)).sort()).toEqual([...SMALL_ORDER_POINTS].sort());
   });
 
   it('agrees with node:crypto on 10,000 random triples, half of them tampered', () => {
-    // Deterministic pseudo-randomness so a failure can be replayed.
-    let state = 0x2545f491;
-    const rnd = (n: number) => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) % n;
-    };
-    const keys = Array.from({ length: 40 }, () => {
-      const kp = generateKeyPairSync('ed25519');
-      return { priv: kp.privateKey, pub: new Uint8Array(kp.publicKey.export({ format: 'der', type: 'spki' }).subarray(12)) };
-    });
+    const rnd = xorshift(0x2545f491);
+    const keys = Array.from({ length: 40 }, keyPair);
     let tampered = 0;
     let accepted = 0;
     const disagreements: string[] = [];
@@ -70,17 +76,7 @@ describe('verifyStrict', () => {
   });
 
   it('keeps the last key\'s table: 3,000 triples on one relay key (a second key now and then) agree with node:crypto', () => {
-    let state = 0x1234567;
-    const rnd = (n: number) => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) % n;
-    };
-    const keyPair = () => {
-      const kp = generateKeyPairSync('ed25519');
-      return { priv: kp.privateKey, pub: new Uint8Array(kp.publicKey.export({ format: 'der', type: 'spki' }).subarray(12)) };
-    };
+    const rnd = xorshift(0x1234567);
     const relay = keyPair();
     const other = keyPair();
     forgetKeyTables();

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { EV_DENIAL, reasonName } from '@keyway/shared';
 import { signWebhook } from '@keyway/relay';
 import { startStack, type Stack } from '../stack/stack';
+import { pollUntil } from '../stack/poll';
 
 interface Reply {
   status: number;
@@ -27,14 +28,8 @@ async function call(base: string, token: string, method: string, url: string, bo
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('demo: timed out waiting for ' + what);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  return pollUntil(what, fn, timeoutMs) as Promise<T>;
 }
 
 export async function runDemo(_argv: string[], out: (s: string) => void): Promise<number> {

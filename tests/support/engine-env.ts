@@ -1,0 +1,39 @@
+/**
+ * For code bundled to ES5 and run in Duktape, Espruino or Node (the conformance entries and the
+ * door-check bench), and for the Node harness that must match them: one seeded random sequence
+ * (the lock's challenge nonces come from it, and signed TIME_SETs are bound to them), a
+ * millisecond clock, and Espruino's natives installed the way the firmware's main.ts does.
+ */
+declare function getTime(): number;
+declare const E: any;
+declare function require(name: string): any;
+
+/** A fresh copy of the simulator's random source: a fixed LCG, so every engine agrees. */
+export function seededRandom(): () => number {
+  let seed = 1;
+  return function () {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+}
+
+/** Milliseconds: Espruino's getTime() where it exists, else Date.now(). */
+export function engineNow(): number {
+  return typeof getTime === 'function' ? getTime() * 1000 : Date.now();
+}
+
+export interface EngineNatives {
+  convolve: ((a: any, b: any, o: number) => number) | null;
+  /** crypto.SHA512 returns an ArrayBuffer, as the firmware's natives port expects. */
+  sha512: ((m: Uint8Array) => ArrayBuffer) | null;
+}
+
+/** On Espruino: E.convolve and crypto.SHA512 (when the build has them); elsewhere none. */
+export function espruinoNatives(): EngineNatives {
+  const n: EngineNatives = { convolve: null, sha512: null };
+  if (typeof E === 'undefined' || typeof require !== 'function') return n;
+  if (E.convolve) n.convolve = function (a: any, b: any, o: number) { return E.convolve(a, b, o); };
+  const c = require('crypto');
+  if (c && c.SHA512) n.sha512 = function (m: Uint8Array) { return c.SHA512(m); };
+  return n;
+}
