@@ -6,7 +6,7 @@
 import {
   ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_TIME_SET, ACT_UNLOCK, ACTOR_COURIER, BOLT_LOCKED, BOLT_UNLOCKED, CRED_HASH_CHAIN, DOOR_CLOSED,
   EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, RC_OK, SRC_REVEAL, ST_CAMERA_OK, ST_TIME_TRUSTED,
-  asciiBytes, barcodeCommitment, buildHashChain, encodeEvent, encodeReveal, encodeStatus, eventHash, fromHex, keyIdOf, toHex,
+  asciiBytes, barcodeCommitment, buildHashChain, encodeEvent, encodePayload, encodeReveal, encodeStatus, eventHash, fromHex, grantFingerprint, keyIdOf, toHex,
   type Grant, type LockEvent
 } from '@keyway/shared';
 import { signCommand, signerFromSeed } from '@keyway/shared/node';
@@ -71,7 +71,7 @@ export function buildVectors(): Vector[] {
   const status = encodeStatus({
     deviceId: TEST_DEVICE_ID, bolt: BOLT_LOCKED, door: DOOR_CLOSED, flags: ST_TIME_TRUSTED | ST_CAMERA_OK, time: T0,
     nonce: TEST_NONCE, replayHigh: 4, logSeq: 2, logHead: eventHash(encodeEvent(e2)), battery: 5900, grants: 1,
-    firmware: asciiBytes('0.1.0')
+    firmware: asciiBytes('0.1.0'), keyIds: [relay.keyId], held: [{ grantId: 7, fingerprint: grantFingerprint(encodePayload(ACT_GRANT_PUT, grant)) }]
   });
   return [
     { name: 'relay-key', description: 'Test relay key 1: seed (RFC 8032 test 1 secret), public key, key id.', hex: toHex(relay.publicKey),

@@ -4,7 +4,7 @@
  * watchdog and the relay link. `createLock` builds without side effects on hardware;
  * `startLock` switches it on.
  */
-import { EV_BOOT, asciiBytes, initialReplayState, toHex } from '@keyway/shared';
+import { EV_BOOT, NONCE_LENGTH, asciiBytes, initialReplayState, toHex } from '@keyway/shared';
 import { setFieldNatives, setSha512Native, setVerifyStepProducts } from '@keyway/shared';
 import type { BoardProfile } from './board';
 import { initialBolt, phaseFromSwitches } from './bolt-machine';
@@ -16,7 +16,7 @@ import { openEventLog } from './event-log';
 import { openGrantStore } from './grant-store';
 import { DEFAULT_OPTIONS, type Lock, type LockOptions } from './lock-state';
 import { initialLockout } from './lockout';
-import { ensureStateOwner, loadConfig, loadReplay, newNonce } from './persistence';
+import { countBoot, ensureStateOwner, loadConfig, loadReplay, newNonce } from './persistence';
 import type { Ports } from './ports';
 import { emergencyStop, autoLock } from './actuation';
 import { emit, publishStatus, reportStorageRecovery, stateEvent } from './reporting';
@@ -52,7 +52,8 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     deviceHex: config ? toHex(config.deviceId) : '',
     replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants,
     log: config ? openEventLog(ports.storage, config.deviceId, opt.eventCapacity) : null,
-    bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, nonce: new Uint8Array(8),
+    bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, nonce: new Uint8Array(NONCE_LENGTH),
+    bootCount: countBoot(ports.storage), nonceCount: 0,
     lockout: initialLockout(), cameraOk: true, jammed: false, installUntil: 0, buttonAt: -1, verifying: false, commandQueue: [],
     acting: false, moveDone: null, move: null, tickTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
     cameraWaiter: null, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,

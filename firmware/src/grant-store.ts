@@ -5,7 +5,7 @@
  * over any later put of the same id.
  */
 import {
-  ACT_GRANT_PUT, CRED_HASH_CHAIN, HASH_LENGTH, copyBytes, decodePayload, type Grant
+  ACT_GRANT_PUT, CRED_HASH_CHAIN, HASH_LENGTH, copyBytes, decodePayload, grantFingerprint, type Grant, type HeldGrant
 } from '@keyway/shared';
 import { loadRecord, saveRecord, eraseRecord, type RecordSlot } from './record-store';
 import type { StoragePort } from './ports';
@@ -23,6 +23,8 @@ export interface StagedGrant {
   /** Current hash-chain value (starts at the committed tip). */
   current: Uint8Array;
   record: RecordSlot;
+  /** grantFingerprint(raw), reported in the status inventory. */
+  fingerprint: Uint8Array;
 }
 
 export interface GrantStore {
@@ -53,7 +55,7 @@ export function openGrantStore(storage: StoragePort): GrantStore {
         const raw = copyBytes(rec.data, 2 + HASH_LENGTH);
         g = {
           grant: decodePayload(ACT_GRANT_PUT, raw) as Grant, raw: raw, uses: (rec.data[0] << 8) | rec.data[1],
-          current: copyBytes(rec.data, 2, 2 + HASH_LENGTH), record: rec.slot
+          current: copyBytes(rec.data, 2, 2 + HASH_LENGTH), record: rec.slot, fingerprint: grantFingerprint(raw)
         };
       } catch (_e) {
         g = null;
@@ -81,6 +83,16 @@ export function findGrant(store: GrantStore, grantId: number): StagedGrant | nul
     if (g && g.grant.grantId === grantId) return g;
   }
   return null;
+}
+
+/** The status inventory of staged grants: id and fingerprint, in slot order. */
+export function heldGrants(store: GrantStore): HeldGrant[] {
+  const out: HeldGrant[] = [];
+  for (let i = 0; i < store.slots.length; i++) {
+    const g = store.slots[i];
+    if (g) out.push({ grantId: g.grant.grantId, fingerprint: g.fingerprint });
+  }
+  return out;
 }
 
 export function grantCount(store: GrantStore): number {
@@ -116,7 +128,7 @@ export function putGrant(store: GrantStore, grant: Grant, raw: Uint8Array, now: 
   const g: StagedGrant = {
     grant: grant, raw: copyBytes(raw), uses: 0,
     current: grant.credential.type === CRED_HASH_CHAIN || grant.credential.commitment.length === HASH_LENGTH ? copyBytes(grant.credential.commitment) : new Uint8Array(HASH_LENGTH),
-    record: prev ? prev.record : { name: GRANT_RECORD + idx, seq: 0, slot: -1 }
+    record: prev ? prev.record : { name: GRANT_RECORD + idx, seq: 0, slot: -1 }, fingerprint: grantFingerprint(raw)
   };
   if (!prev) {
     const existing = loadRecord(store.storage, GRANT_RECORD + idx);

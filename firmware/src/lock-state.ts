@@ -86,6 +86,9 @@ export interface Lock {
   doorOpen: boolean;
   timeTrusted: boolean;
   nonce: Uint8Array;
+  /** Boots counted in Storage, and nonces made in this boot: both go into every nonce. */
+  bootCount: number;
+  nonceCount: number;
   lockout: LockoutState;
   cameraOk: boolean;
   jammed: boolean;

@@ -2,7 +2,7 @@
  * Loading and saving the lock's persistent state (SPEC §5): config, replay window and
  * grants as power-safe records, the log as a ring. Boot re-reads the bolt from the switches.
  */
-import { initialReplayState, type ReplayState } from '@keyway/shared';
+import { NONCE_LENGTH, concatBytes, copyBytes, initialReplayState, sha512, type ReplayState } from '@keyway/shared';
 import { decodeConfig, encodeConfig, type LockConfig } from './config';
 import type { Lock } from './lock-state';
 import { loadRecord, saveRecord, type RecordSlot } from './record-store';
@@ -11,6 +11,7 @@ import type { StoragePort } from './ports';
 export const CONFIG_RECORD = 'kwcfg';
 export const REPLAY_RECORD = 'kwrp';
 export const OWNER_RECORD = 'kwown';
+export const BOOT_RECORD = 'kwboot';
 
 /**
  * Replay state, grants and the log belong to one identity. When a lock is re-provisioned
@@ -27,7 +28,7 @@ export function ensureStateOwner(storage: StoragePort, deviceId: Uint8Array): vo
   const names = storage.list('kw');
   for (let i = 0; i < names.length; i++) {
     const n = names[i];
-    if (n.indexOf(CONFIG_RECORD) === 0 || n.indexOf(OWNER_RECORD) === 0) continue;
+    if (n.indexOf(CONFIG_RECORD) === 0 || n.indexOf(OWNER_RECORD) === 0 || n.indexOf(BOOT_RECORD) === 0) continue;
     storage.erase(n);
   }
   saveRecord(storage, r.slot, deviceId);
@@ -87,7 +88,36 @@ export function saveReplay(lock: Lock, state: ReplayState): boolean {
   return true;
 }
 
-/** A fresh challenge (protocol §3.5); RAM only, so a reboot invalidates every old one. */
+function u32Bytes(v: number): Uint8Array {
+  return new Uint8Array([Math.floor(v / 0x1000000) & 0xff, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff]);
+}
+
+/**
+ * Counts boots in a power-safe record and returns the new count. It goes into every
+ * challenge nonce, so a board whose random source repeats after a reset (Espruino's Linux
+ * build) still never repeats a nonce across boots.
+ */
+export function countBoot(storage: StoragePort): number {
+  const r = loadRecord(storage, BOOT_RECORD);
+  const d = r.data;
+  const last = d && d.length === 4 ? d[0] * 0x1000000 + ((d[1] << 16) | (d[2] << 8) | d[3]) : 0;
+  const next = (last + 1) % 0x100000000;
+  saveRecord(storage, r.slot, u32Bytes(next));
+  return next;
+}
+
+/**
+ * A fresh challenge (protocol §3.5); RAM only, so a reboot invalidates every old one. The
+ * board's random bytes are mixed by SHA-512 with the boot count, a per-boot counter, timer
+ * jitter, an ADC reading (battery) and the previous nonce: it never repeats even when the
+ * random source is weak.
+ */
 export function newNonce(lock: Lock): void {
-  lock.nonce = lock.ports.random(8);
+  lock.nonceCount++;
+  const p = lock.ports;
+  const mix = concatBytes([
+    p.random(NONCE_LENGTH), u32Bytes(lock.bootCount), u32Bytes(lock.nonceCount), u32Bytes(Math.floor(p.timers.millis() * 1000) % 0x100000000),
+    u32Bytes(Math.round(p.hw.batteryMv() * 1000) % 0x100000000), lock.nonce
+  ]);
+  lock.nonce = copyBytes(sha512(mix), 0, NONCE_LENGTH);
 }

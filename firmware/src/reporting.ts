@@ -8,7 +8,7 @@ import {
   ST_LOCKOUT, ST_LOW_BATTERY, ST_TIME_TRUSTED, asciiBytes, encodeStatus, eventTopic, stateTopic
 } from '@keyway/shared';
 import { appendEvent, ackEvent, readEvent } from './event-log';
-import { grantCount } from './grant-store';
+import { grantCount, heldGrants } from './grant-store';
 import { lockedOut } from './lockout';
 import type { Lock } from './lock-state';
 import { MQTT_WINDOW, mqttPublish, mqttPublishNow } from './mqtt/mqtt-client';
@@ -83,6 +83,13 @@ export function statusFlags(lock: Lock): number {
   return f;
 }
 
+function trustedKeyIds(lock: Lock): number[] {
+  const ids: number[] = [];
+  const keys = lock.config ? lock.config.keys : [];
+  for (let i = 0; i < keys.length; i++) ids.push(keys[i].id);
+  return ids;
+}
+
 export function buildStatus(lock: Lock): Uint8Array | null {
   if (!lock.config || !lock.log) return null;
   return encodeStatus({
@@ -97,7 +104,9 @@ export function buildStatus(lock: Lock): Uint8Array | null {
     logHead: lock.log.head,
     battery: Math.max(0, Math.min(65535, Math.round(lock.ports.hw.batteryMv()))),
     grants: grantCount(lock.grants),
-    firmware: asciiBytes(lock.opt.firmwareVersion)
+    firmware: asciiBytes(lock.opt.firmwareVersion),
+    keyIds: trustedKeyIds(lock),
+    held: heldGrants(lock.grants)
   });
 }
 

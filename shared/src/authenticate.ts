@@ -70,8 +70,9 @@ export function precheckCommand(bytes: Uint8Array, ctx: AdmissionContext): Admis
   if (ctx.timeTrusted) {
     const v = checkValidity(ctx.now, cmd.notBefore, cmd.notAfter, policy);
     if (v !== RC_OK) return denied(v, cmd);
-  } else if (!bound) {
+  } else if (!bound && !policy.admitWithoutTime) {
     // No trusted time and no challenge: nothing proves this command is fresh (fail secure).
+    // A revocation is the exception: replaying one can only take access away.
     return denied(RC_NO_TRUSTED_TIME, cmd);
   } else if (cmd.notAfter - cmd.notBefore > policy.maxSpan) {
     return denied(RC_WINDOW_TOO_LONG, cmd);

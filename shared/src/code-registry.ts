@@ -96,3 +96,17 @@ export function alarmName(code: number): string {
   const i = alarmByCode[code];
   return i ? i.name : 'ALARM_' + code;
 }
+
+/**
+ * Refusals of a staging command (GRANT_PUT, GRANT_REVOKE, KEY_ROTATE, TIME_SET) that pass
+ * with time: the relay sends the command again, as a new one, while it is still wanted
+ * (docs/sync.md). Every other refusal is final and is shown to the owner.
+ */
+export const TRANSIENT_REASONS: readonly number[] = [
+  C.RC_NO_TRUSTED_TIME, C.RC_STALE_NONCE, C.RC_BUSY, C.RC_STORAGE_FAILURE, C.RC_GRANT_STORE_FULL, C.RC_EXPIRED,
+  C.RC_NOT_YET_VALID, C.RC_REPLAY, C.RC_LOCKOUT, C.RC_GRANT_NOT_VERIFIED
+];
+
+export function isTransientReason(code: number): boolean {
+  return TRANSIENT_REASONS.indexOf(code) >= 0;
+}

@@ -13,13 +13,18 @@ export const MAX_CLOCK_SKEW = 90;
 export interface ActionPolicy extends ValidityPolicy {
   /** The command must carry the lock's current challenge nonce. */
   nonceRequired: boolean;
+  /**
+   * The action only takes access away, so a lock without trusted time still accepts it
+   * (signature, device and counter are checked as always): a revocation never waits for time.
+   */
+  admitWithoutTime: boolean;
 }
 
 const MINUTE = 60;
 const DAY = 86400;
 
-function p(maxSpan: number, nonceRequired: boolean): ActionPolicy {
-  return { maxSkew: MAX_CLOCK_SKEW, maxSpan: maxSpan, nonceRequired: nonceRequired };
+function p(maxSpan: number, nonceRequired: boolean, admitWithoutTime?: boolean): ActionPolicy {
+  return { maxSkew: MAX_CLOCK_SKEW, maxSpan: maxSpan, nonceRequired: nonceRequired, admitWithoutTime: admitWithoutTime === true };
 }
 
 /** Policy for an action, or null when the action is unknown. */
@@ -32,7 +37,7 @@ export function actionPolicy(action: number): ActionPolicy | null {
     case ACT_GRANT_PUT:
       return p(2 * DAY, false);
     case ACT_GRANT_REVOKE:
-      return p(30 * DAY, false);
+      return p(30 * DAY, false, true);
     case ACT_KEY_ROTATE:
       return p(7 * DAY, false);
     case ACT_TIME_SET:

@@ -16,8 +16,8 @@ import {
   EV_BOOT, EV_CAMERA, EV_DENIAL, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, KIND_COMMAND, KIND_REVEAL, RC_BAD_CREDENTIAL,
   RC_CAMERA_FAILURE, RC_CLOCK_SKEW, RC_DOOR_OPEN, RC_JAM, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_NO_TRUSTED_TIME, RC_NOT_PERMITTED, RC_OK,
   RC_REVOKED, RC_UNKNOWN_GRANT, RC_USES_EXHAUSTED, RC_WRONG_DEVICE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL, ST_CAMERA_OK,
-  ST_JAMMED, ST_TIME_TRUSTED, admitCommand, asciiBytes, barcodeCommitment, bytesEqual, chainStep, checkGrantTime, commandTopic, decodePayload,
-  decodeReveal, encodeEvent, encodeStatus, eventTopic, fromHex, hash32, initialReplayState, isAcceptablePublicKey, keyIdOf, messageKind,
+  ST_INSTALL_MODE, ST_JAMMED, ST_TIME_TRUSTED, admitCommand, asciiBytes, barcodeCommitment, bytesEqual, chainStep, checkGrantTime, commandTopic, decodePayload,
+  decodeReveal, encodeEvent, encodeStatus, eventTopic, fromHex, grantFingerprint, hash32, initialReplayState, isAcceptablePublicKey, keyIdOf, messageKind,
   offlineCodec, passesStrictChecks, stateTopic, toHex, type Grant, type LockEvent, type ReplayState, type SignedCommand
 } from '@keyway/shared';
 import { nodeVerifyEd25519 } from '@keyway/shared/node';
@@ -53,6 +53,7 @@ interface StoredGrant {
   grant: Grant;
   current: Uint8Array;
   uses: number;
+  fingerprint: Uint8Array;
 }
 
 const verify = (m: Uint8Array, s: Uint8Array, p: Uint8Array) => passesStrictChecks(s, p) && nodeVerifyEd25519(m, s, p);
@@ -72,6 +73,8 @@ export class ScriptedLock {
   revoked: number[] = [];
   cameraOk: boolean;
   jammed = false;
+  /** Someone held the inside button: the status says install mode. */
+  installMode = false;
   /** The next bolt movement jams. */
   jamNext = false;
   /** When false, commands and reveals are swallowed without any answer (relay times out). */
@@ -173,13 +176,15 @@ export class ScriptedLock {
     if (this.timeTrusted) f |= ST_TIME_TRUSTED;
     if (this.cameraOk) f |= ST_CAMERA_OK;
     if (this.jammed) f |= ST_JAMMED;
+    if (this.installMode) f |= ST_INSTALL_MODE;
     return f;
   }
 
   statusBytes(): Uint8Array {
     return encodeStatus({
       deviceId: this.id, bolt: this.bolt, door: this.door, flags: this.flags(), time: this.timeTrusted ? this.nowS() : 0, nonce: this.nonce,
-      replayHigh: this.replay.high, logSeq: this.seq, logHead: this.head, battery: 5900, grants: this.grants.size, firmware: asciiBytes(this.opts.firmware ?? 'scripted-1')
+      replayHigh: this.replay.high, logSeq: this.seq, logHead: this.head, battery: 5900, grants: this.grants.size, firmware: asciiBytes(this.opts.firmware ?? 'scripted-1'),
+      keyIds: [...this.keys.keys()], held: [...this.grants].map(([grantId, g]) => ({ grantId, fingerprint: g.fingerprint }))
     });
   }
 
@@ -457,7 +462,7 @@ export class ScriptedLock {
       case ACT_GRANT_PUT: {
         const g = p as Grant;
         if (this.revoked.includes(g.grantId)) return RC_REVOKED;
-        this.grants.set(g.grantId, { grant: g, current: g.credential.commitment, uses: 0 });
+        this.grants.set(g.grantId, { grant: g, current: g.credential.commitment, uses: 0, fingerprint: grantFingerprint(cmd.payload) });
         return RC_OK;
       }
       case ACT_GRANT_REVOKE:

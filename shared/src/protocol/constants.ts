@@ -14,6 +14,7 @@ export const TAG_OFFLINE = 'KWY-OFF\u0000';
 export const TAG_CHAIN = 'KWY-CHN\u0000';
 export const TAG_BARCODE = 'KWY-BAR\u0000';
 export const TAG_KEY_ID = 'KWY-KID\u0000';
+export const TAG_GRANT_FINGERPRINT = 'KWY-GFP\u0000';
 export const TAG_LENGTH = 8;
 
 export const DEVICE_ID_LENGTH = 8;
@@ -27,6 +28,10 @@ export const MAX_EVENT_DATA = 64;
 export const MAX_SCHEDULE_ENTRIES = 7;
 export const MAX_FIRMWARE_VERSION = 24;
 export const MAX_BARCODE_LENGTH = 64;
+// The inventory a status carries (§7): the lock's trusted key ids and its staged grants.
+export const MAX_STATUS_KEYS = 4;
+export const MAX_STATUS_GRANTS = 16;
+export const GRANT_FINGERPRINT_LENGTH = 4;
 
 // Actions (§3). The lock refuses unknown ones with RC_UNKNOWN_ACTION.
 export const ACT_UNLOCK = 0x01;

@@ -5,7 +5,7 @@
 import { asciiBytes, concatBytes, copyBytes, utf8Encode } from '../bytes';
 import { sha512 } from '../sha512';
 import { codedError } from '../bytes';
-import { HASH_LENGTH, MAX_BARCODE_LENGTH, TAG_BARCODE, TAG_CHAIN, TAG_KEY_ID } from './constants';
+import { GRANT_FINGERPRINT_LENGTH, HASH_LENGTH, MAX_BARCODE_LENGTH, TAG_BARCODE, TAG_CHAIN, TAG_GRANT_FINGERPRINT, TAG_KEY_ID } from './constants';
 
 function u32Bytes(v: number): Uint8Array {
   return new Uint8Array([Math.floor(v / 0x1000000) & 0xff, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff]);
@@ -13,6 +13,15 @@ function u32Bytes(v: number): Uint8Array {
 
 export function hash32(bytes: Uint8Array): Uint8Array {
   return copyBytes(sha512(bytes), 0, HASH_LENGTH);
+}
+
+/**
+ * A staged grant's fingerprint in the lock's status inventory: the first 4 bytes of
+ * SHA-512(tag ‖ the GRANT_PUT payload exactly as signed). The relay compares it with the
+ * payload it last sent, so it knows whether the lock holds that version of the grant.
+ */
+export function grantFingerprint(payload: Uint8Array): Uint8Array {
+  return copyBytes(sha512(concatBytes([asciiBytes(TAG_GRANT_FINGERPRINT), payload])), 0, GRANT_FINGERPRINT_LENGTH);
 }
 
 /** Hash of an event's exact encoding: the next event's prevHash. */

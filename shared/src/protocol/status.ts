@@ -1,12 +1,22 @@
 /**
  * Lock status (docs/protocol.md §7): published retained on the state topic at connect
  * and on every change; carries the current challenge nonce the relay binds
- * time-setting commands to. The offline marker is the MQTT last will.
+ * time-setting commands to, and the inventory of keys and grants it holds. The offline marker
+ * is the MQTT last will.
  */
-import { type Infer, fixedBytes, message, ranged, struct, u16, u32, u8, varBytes } from '../schema';
+import { type Infer, fixedBytes, listOf, message, ranged, struct, u16, u32, u8, varBytes } from '../schema';
 import {
-  DEVICE_ID_LENGTH, HASH_LENGTH, MAX_FIRMWARE_VERSION, NONCE_LENGTH, PROTOCOL_VERSION, TAG_OFFLINE, TAG_STATUS
+  DEVICE_ID_LENGTH, GRANT_FINGERPRINT_LENGTH, HASH_LENGTH, MAX_FIRMWARE_VERSION, MAX_STATUS_GRANTS, MAX_STATUS_KEYS, NONCE_LENGTH,
+  PROTOCOL_VERSION, TAG_OFFLINE, TAG_STATUS
 } from './constants';
+
+/** One staged grant in the status inventory: its id and the fingerprint of its payload. */
+export const heldGrant = struct([
+  ['grantId', u32],
+  ['fingerprint', fixedBytes(GRANT_FINGERPRINT_LENGTH)]
+] as const);
+
+export type HeldGrant = Infer<typeof heldGrant.fields>;
 
 export const statusBody = struct([
   ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
@@ -20,7 +30,10 @@ export const statusBody = struct([
   ['logHead', fixedBytes(HASH_LENGTH)],
   ['battery', u16],
   ['grants', u8],
-  ['firmware', varBytes(MAX_FIRMWARE_VERSION)]
+  ['firmware', varBytes(MAX_FIRMWARE_VERSION)],
+  // The inventory: what the lock actually holds, so the relay can converge on it (docs/sync.md).
+  ['keyIds', listOf(u32, MAX_STATUS_KEYS)],
+  ['held', listOf(heldGrant, MAX_STATUS_GRANTS)]
 ] as const);
 
 export type LockStatus = Infer<typeof statusBody.fields>;
