@@ -39,6 +39,8 @@ export interface RelayOptions {
   maintenanceIntervalMs?: number;
   /** Lifetime of an owner login token. Default 12 h. */
   sessionTtlMs?: number;
+  /** Keeping locks in step (docs/sync.md). */
+  sync?: { timeSetRetryMs?: number; revokeAlarmMs?: number };
 }
 
 export interface ResolvedOptions {
@@ -60,6 +62,9 @@ export interface ResolvedOptions {
   webhooks: { pollMs: number; baseBackoffMs: number; maxBackoffMs: number; maxAttempts: number; timeoutMs: number };
   maintenanceIntervalMs: number;
   sessionTtlMs: number;
+  /** A TIME_SET is sent again after timeSetRetryMs while the lock still lacks trusted time; the owner
+   * is alarmed when a revocation is not confirmed by the lock within revokeAlarmMs. */
+  sync: { timeSetRetryMs: number; revokeAlarmMs: number };
 }
 
 export function resolveOptions(o: RelayOptions): ResolvedOptions {
@@ -96,6 +101,7 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
       timeoutMs: o.webhooks?.timeoutMs ?? 5000
     },
     maintenanceIntervalMs: o.maintenanceIntervalMs ?? 30_000,
-    sessionTtlMs: o.sessionTtlMs ?? 12 * 3600_000
+    sessionTtlMs: o.sessionTtlMs ?? 12 * 3600_000,
+    sync: { timeSetRetryMs: o.sync?.timeSetRetryMs ?? 5000, revokeAlarmMs: o.sync?.revokeAlarmMs ?? 5 * 60_000 }
   };
 }

@@ -21,6 +21,7 @@ import { createLogger, type Logger } from './logger';
 import { handleEventMessage } from './locks/event-intake';
 import { KeyStore } from './locks/key-store';
 import { runMaintenance, startMaintenance } from './locks/maintenance';
+import { cancelReconcileTimers } from './locks/reconcile';
 import { resendPending } from './locks/outbox';
 import { lockConnected, lockDisconnected } from './locks/presence';
 import { handleStateMessage } from './locks/status-intake';
@@ -151,6 +152,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
       closed = (async () => {
         ctx.closing = true;
         stopMaintenance?.();
+        cancelReconcileTimers(ctx);
         ctx.waiters.cancelAll();
         ctx.live.closeAll();
         await webhooks!.stop();

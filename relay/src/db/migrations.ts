@@ -310,5 +310,22 @@ CREATE INDEX webhook_jobs_due ON webhook_jobs (status, next_at);
     version: 2,
     name: 'previous MQTT password stays valid until the re-provisioned lock uses the new one',
     sql: `ALTER TABLE devices ADD COLUMN mqtt_prev_password_hash TEXT;`
+  },
+  {
+    version: 3,
+    name: 'the relay converges on what each lock reports it holds (docs/sync.md)',
+    sql: `
+ALTER TABLE devices ADD COLUMN inv_keys TEXT;
+ALTER TABLE devices ADD COLUMN inv_grants TEXT;
+ALTER TABLE devices ADD COLUMN inv_at INTEGER;
+ALTER TABLE devices ADD COLUMN time_set_at INTEGER;
+ALTER TABLE devices ADD COLUMN sync_state TEXT NOT NULL DEFAULT 'unknown' CHECK (sync_state IN ('unknown','syncing','converged'));
+ALTER TABLE devices ADD COLUMN sync_since INTEGER;
+ALTER TABLE devices ADD COLUMN reregister_approved_until INTEGER;
+ALTER TABLE commands ADD COLUMN transient INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE grants ADD COLUMN put_fingerprint TEXT;
+ALTER TABLE grants ADD COLUMN revoke_alarmed_at INTEGER;
+CREATE INDEX commands_target ON commands (device_id, purpose, grant_id, counter);
+`
   }
 ];

@@ -48,6 +48,14 @@ export interface DeviceRow {
   log_head: string | null;
   log_state: string;
   last_camera_seq: number | null;
+  /** The inventory of the last status: key ids, and [grantId, fingerprint] pairs (JSON). */
+  inv_keys: string | null;
+  inv_grants: string | null;
+  inv_at: number | null;
+  time_set_at: number | null;
+  sync_state: 'unknown' | 'syncing' | 'converged';
+  sync_since: number | null;
+  reregister_approved_until: number | null;
 }
 
 export interface RegisterInput {
@@ -171,6 +179,12 @@ export function deviceView(d: DeviceRow) {
       firmware: d.status_firmware
     },
     log: { epoch: d.log_epoch, seq: d.log_seq, head: d.log_head, state: d.log_state },
+    sync: {
+      state: d.sync_state,
+      since: d.sync_since ? new Date(d.sync_since).toISOString() : null,
+      keyIds: d.inv_keys ? (JSON.parse(d.inv_keys) as number[]) : null,
+      grantIds: d.inv_grants ? (JSON.parse(d.inv_grants) as Array<[number, string]>).map((g) => g[0]) : null
+    },
     signingKeyId: d.signing_key_id,
     registeredAt: new Date(d.registered_at).toISOString()
   };

@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   ACT_GRANT_PUT, ACT_GRANT_REVOKE, CRED_BARCODE, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
-  fromHex, type Grant, type ScheduleEntry
+  encodePayload, fromHex, grantFingerprint, isTransientReason, toHex, type Grant, type ScheduleEntry
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
 import { chainValue } from '../locks/chain';
-import { dispatchLater, issueCommand, supersede } from '../locks/outbox';
+import { dispatchLater, issueCommand, supersede, type CommandRow } from '../locks/outbox';
 import { recordActivity } from './activity';
 import { notifySiteOwner } from './notifications';
 import { revokeTokensOf } from './principals';
@@ -56,6 +56,9 @@ export interface GrantRow {
   created_at: number;
   updated_at: number;
   revoked_at: number | null;
+  /** Fingerprint of the payload of the latest GRANT_PUT issued (what the lock should report). */
+  put_fingerprint: string | null;
+  revoke_alarmed_at: number | null;
 }
 
 export interface NewGrant {
@@ -126,12 +129,20 @@ export function grantPayload(row: GrantRow): Grant {
   };
 }
 
+/** Signs a GRANT_PUT for the grant as it stands and remembers its fingerprint; publish with dispatchLater. */
+export function issueGrantPut(ctx: RelayContext, row: GrantRow): CommandRow {
+  const payload = encodePayload(ACT_GRANT_PUT, grantPayload(row));
+  ctx.db.prepare('UPDATE grants SET put_fingerprint = ? WHERE id = ?').run(toHex(grantFingerprint(payload)), row.id);
+  return issueCommand(ctx, {
+    deviceId: row.device_id, action: ACT_GRANT_PUT, payload: null, payloadBytes: payload, purpose: 'grant_put', grantId: row.id, deliveryId: row.delivery_id
+  });
+}
+
 /** Queues a GRANT_PUT for the grant, replacing any unacknowledged earlier put. */
 export function stageGrant(ctx: RelayContext, row: GrantRow): void {
   const old = ctx.db.prepare("SELECT counter FROM commands WHERE device_id = ? AND grant_id = ? AND purpose = 'grant_put' AND status = 'pending'").all(row.device_id, row.id) as { counter: number }[];
   for (const o of old) supersede(ctx, row.device_id, o.counter);
-  const cmd = issueCommand(ctx, { deviceId: row.device_id, action: ACT_GRANT_PUT, payload: grantPayload(row), purpose: 'grant_put', grantId: row.id, deliveryId: row.delivery_id });
-  dispatchLater(ctx, cmd);
+  dispatchLater(ctx, issueGrantPut(ctx, row));
 }
 
 /** Revokes a grant: the lock is told with GRANT_REVOKE (re-issued until acknowledged). */
@@ -149,7 +160,7 @@ export function revokeGrant(ctx: RelayContext, row: GrantRow, by: string, reason
   return true;
 }
 
-/** The lock's ACK of a GRANT_PUT. */
+/** The lock's ACK of a GRANT_PUT. A refusal that passes with time leaves the grant pending: the sync retries it. */
 export function onGrantPutAck(ctx: RelayContext, grantId: number, code: number, reason: string): void {
   const row = getGrant(ctx, grantId);
   if (!row || row.status !== 'pending') return;
@@ -163,15 +174,49 @@ export function onGrantPutAck(ctx: RelayContext, grantId: number, code: number, 
     }
     return;
   }
+  if (isTransientReason(code)) {
+    ctx.db.prepare('UPDATE grants SET status_reason = ?, updated_at = ? WHERE id = ?').run('waiting: ' + reason, now, grantId);
+    return;
+  }
   ctx.db.prepare("UPDATE grants SET status = 'failed', status_reason = ?, updated_at = ? WHERE id = ?").run(reason, now, grantId);
   recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.failed', reason, code, grantId, deliveryId: row.delivery_id });
   notifySiteOwner(ctx, row.site_id, 'grant.failed', { grantId, reason }, row.delivery_id);
 }
 
-/** The lock's ACK of a GRANT_REVOKE. */
-export function onGrantRevokeAck(ctx: RelayContext, grantId: number, code: number): void {
-  if (code !== 0) return;
-  ctx.db.prepare("UPDATE grants SET status = 'revoked', updated_at = ? WHERE id = ? AND status = 'revoking'").run(ctx.now(), grantId);
+/**
+ * The lock's ACK of a GRANT_REVOKE: only this confirms a revocation. A refusal keeps the grant
+ * revoking (the sync retries); a final one, or a late confirmation after the alarm, is told to the owner.
+ */
+export function onGrantRevokeAck(ctx: RelayContext, grantId: number, code: number, reason: string): void {
+  const row = getGrant(ctx, grantId);
+  if (!row || row.status !== 'revoking') return;
+  const now = ctx.now();
+  if (code === 0) {
+    ctx.db.prepare("UPDATE grants SET status = 'revoked', status_reason = NULL, updated_at = ? WHERE id = ? AND status = 'revoking'").run(now, grantId);
+    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_confirmed', grantId, deliveryId: row.delivery_id });
+    if (row.revoke_alarmed_at !== null) notifySiteOwner(ctx, row.site_id, 'grant.revocation_confirmed', { grantId, deviceId: row.device_id });
+    return;
+  }
+  ctx.db.prepare('UPDATE grants SET status_reason = ?, updated_at = ? WHERE id = ?').run('revocation refused: ' + reason, now, grantId);
+  if (!isTransientReason(code)) {
+    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_refused', reason, code, grantId, deliveryId: row.delivery_id });
+    notifySiteOwner(ctx, row.site_id, 'grant.revocation_refused', { grantId, deviceId: row.device_id, reason });
+  }
+}
+
+/** Maintenance: owners of revocations the lock has not confirmed within revokeAlarmMs are alarmed once. */
+export function alarmUnconfirmedRevocations(ctx: RelayContext): number {
+  const now = ctx.now();
+  const rows = ctx.db.prepare("SELECT * FROM grants WHERE status = 'revoking' AND revoke_alarmed_at IS NULL AND revoked_at <= ?")
+    .all(now - ctx.opts.sync.revokeAlarmMs) as GrantRow[];
+  for (const row of rows) {
+    const claimed = ctx.db.prepare('UPDATE grants SET revoke_alarmed_at = ? WHERE id = ? AND revoke_alarmed_at IS NULL').run(now, row.id).changes;
+    if (claimed === 0) continue;
+    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_unconfirmed', grantId: row.id, deliveryId: row.delivery_id });
+    notifySiteOwner(ctx, row.site_id, 'grant.revocation_unconfirmed', { grantId: row.id, deviceId: row.device_id, sinceMs: now - (row.revoked_at ?? now) });
+    ctx.log.warn({ grantId: row.id, deviceId: row.device_id }, 'revocation not confirmed by the lock');
+  }
+  return rows.length;
 }
 
 /** An entry on the grant happened at the lock (one chain value or one barcode spent). */

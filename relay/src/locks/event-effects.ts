@@ -140,8 +140,9 @@ function onAck(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
     return;
   }
   if (ev.code !== 0) {
+    // A refusal that passes with time (no trusted time yet, busy, storage) is retried by the sync.
     recordActivity(ctx, {
-      ...base(d, ev), kind: 'command.refused', reason, code: ev.code, grantId: cmd.grant_id, deliveryId: cmd.delivery_id,
+      ...base(d, ev), kind: cmd.transient ? 'command.retrying' : 'command.refused', reason, code: ev.code, grantId: cmd.grant_id, deliveryId: cmd.delivery_id,
       details: { action: ACTION_NAMES[cmd.action], counter: cmd.counter, purpose: cmd.purpose }
     });
   }
@@ -150,7 +151,7 @@ function onAck(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
       if (cmd.grant_id) onGrantPutAck(ctx, cmd.grant_id, ev.code, reason);
       break;
     case 'grant_revoke':
-      if (cmd.grant_id) onGrantRevokeAck(ctx, cmd.grant_id, ev.code);
+      if (cmd.grant_id) onGrantRevokeAck(ctx, cmd.grant_id, ev.code, reason);
       break;
     case 'key_rotate':
       onKeyRotateAck(ctx, cmd, ev.code);

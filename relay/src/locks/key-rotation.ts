@@ -17,15 +17,21 @@ export function rotateKeys(ctx: RelayContext): { previousKeyId: number; keyId: n
       if (d.signing_key_id === next.keyId) continue;
       const pending = ctx.db.prepare("SELECT counter FROM commands WHERE device_id = ? AND purpose = 'key_rotate' AND status = 'pending'").all(d.id) as { counter: number }[];
       for (const p of pending) supersede(ctx, d.id, p.counter);
-      issued.push(issueCommand(ctx, {
-        deviceId: d.id, action: ACT_KEY_ROTATE, purpose: 'key_rotate', newKeyId: next.keyId,
-        payload: { newKeyId: next.keyId, newKey: next.publicKey, retireKeyId: d.signing_key_id }
-      }));
+      issued.push(issueRotation(ctx, d.id, d.signing_key_id));
     }
   }).immediate();
   for (const c of issued) dispatchLater(ctx, c);
   ctx.log.warn({ previousKeyId: previous.keyId, keyId: next.keyId, devices: issued.length }, 'relay signing key rotated');
   return { previousKeyId: previous.keyId, keyId: next.keyId, devices: issued.length };
+}
+
+/** A KEY_ROTATE to the relay's current key, signed with (and retiring) the key the lock trusts today. */
+export function issueRotation(ctx: RelayContext, deviceId: string, trustedKeyId: number): CommandRow {
+  const next = ctx.keys.current();
+  return issueCommand(ctx, {
+    deviceId, action: ACT_KEY_ROTATE, purpose: 'key_rotate', newKeyId: next.keyId,
+    payload: { newKeyId: next.keyId, newKey: next.publicKey, retireKeyId: trustedKeyId }
+  });
 }
 
 /** The lock's ACK of a KEY_ROTATE: from now on its commands are signed with the new key. */

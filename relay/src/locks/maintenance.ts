@@ -1,12 +1,13 @@
 /**
  * The periodic sweep: expire overdue outbox commands (re-issuing wanted staging commands),
  * re-stage schedule grants after a daylight-saving change, delete retired keys and old
- * idempotency records. Every step is safe to run concurrently in several processes.
+ * idempotency records, bring online locks in step, and alarm owners of unconfirmed revocations. Every step is safe to run concurrently in several processes.
  */
 import type { RelayContext } from '../context';
-import { restageForOffsetChanges } from '../domain/grants';
+import { alarmUnconfirmedRevocations, restageForOffsetChanges } from '../domain/grants';
 import { retireUnusedKeys } from './key-rotation';
 import { sweepExpired } from './outbox';
+import { reconcileOnline } from './reconcile';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
@@ -16,8 +17,10 @@ export function runMaintenance(ctx: RelayContext): void {
     const reissued = sweepExpired(ctx);
     const restaged = restageForOffsetChanges(ctx);
     retireUnusedKeys(ctx);
+    const syncing = reconcileOnline(ctx);
+    alarmUnconfirmedRevocations(ctx);
     ctx.db.prepare("DELETE FROM idempotency WHERE created_at < ? AND state = 'done'").run(ctx.now() - IDEMPOTENCY_TTL_MS);
-    if (reissued.length + restaged > 0) ctx.log.info({ reissued: reissued.length, restaged }, 'maintenance');
+    if (reissued.length + restaged + syncing > 0) ctx.log.info({ reissued: reissued.length, restaged, syncing }, 'maintenance');
   } catch (err) {
     if (!ctx.closing) ctx.log.error({ err }, 'maintenance failed');
   }

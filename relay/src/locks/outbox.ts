@@ -10,7 +10,7 @@
  */
 import {
   ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
-  actionPolicy, attachSignature, decodeCommand, encodeCommandBody, encodePayload, fromHex
+  actionPolicy, attachSignature, decodeCommand, encodeCommandBody, encodePayload, fromHex, isTransientReason
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 
@@ -38,6 +38,8 @@ export interface CommandRow {
   send_count: number;
   acked_at: number | null;
   ack_seq: number | null;
+  /** Denied for a reason that passes with time (docs/sync.md): the sync issues it again. */
+  transient: number;
 }
 
 export interface IssueRequest {
@@ -207,9 +209,9 @@ export function sweepExpired(ctx: RelayContext): CommandRow[] {
 
 /** Records the lock's ACK for a counter; returns the command when this call changed it. */
 export function recordAck(ctx: RelayContext, deviceId: string, counter: number, code: number, seq: number): CommandRow | undefined {
-  return ctx.db.prepare(`UPDATE commands SET status = CASE WHEN ? = 0 THEN 'acked' ELSE 'denied' END, result_code = ?, acked_at = ?, ack_seq = ?
-      WHERE device_id = ? AND counter = ? AND status IN ('pending','expired','superseded') RETURNING *`)
-    .get(code, code, ctx.now(), seq, deviceId, counter) as CommandRow | undefined;
+  return ctx.db.prepare(`UPDATE commands SET status = CASE WHEN ? = 0 THEN 'acked' ELSE 'denied' END, result_code = ?, acked_at = ?, ack_seq = ?,
+      transient = ? WHERE device_id = ? AND counter = ? AND status IN ('pending','expired','superseded') RETURNING *`)
+    .get(code, code, ctx.now(), seq, code !== 0 && isTransientReason(code) ? 1 : 0, deviceId, counter) as CommandRow | undefined;
 }
 
 export function commandByCounter(ctx: RelayContext, deviceId: string, counter: number): CommandRow | undefined {

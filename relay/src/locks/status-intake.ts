@@ -1,17 +1,17 @@
 /**
  * Intake of kw/<id>/state: the lock's status (§7) or its offline marker (the last will).
- * The status updates the device row; a lock without trusted time gets a TIME_SET bound to
- * the challenge nonce of that very status (§3.5) — claimed in SQLite so only one relay
- * process sends it — and a lock whose clock is more than 90 s off the relay's is flagged.
+ * The status updates the device row, including the lock's inventory of keys and grants, and
+ * starts the sync (reconcile.ts), which gives a lock without trusted time a TIME_SET bound to
+ * that status's nonce. A lock whose clock is more than 90 s off the relay's is flagged.
  */
-import { ACT_TIME_SET, decodeStatus, fromHex, KIND_OFFLINE, KIND_STATUS, MAX_CLOCK_SKEW, messageKind, offlineCodec, ST_TIME_TRUSTED, toHex, utf8Decode } from '@keyway/shared';
+import { decodeStatus, KIND_OFFLINE, KIND_STATUS, MAX_CLOCK_SKEW, messageKind, offlineCodec, ST_TIME_TRUSTED, toHex, utf8Decode } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { recordActivity } from '../domain/activity';
 import { getDevice } from '../domain/devices';
 import { boltName, doorName, statusFlagNames } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
-import { dispatch, issueCommand } from './outbox';
 import { lockWill } from './presence';
+import { reconcileDevice } from './reconcile';
 
 export type StateResult = 'status' | 'offline' | 'rejected';
 
@@ -50,27 +50,28 @@ function applyStatus(ctx: RelayContext, deviceId: string, payload: Uint8Array): 
   } catch {
     firmware = toHex(s.firmware);
   }
-  const sendTimeSet = ctx.db.transaction(() => {
+  const inventory = { keys: JSON.stringify(s.keyIds), grants: JSON.stringify(s.held.map((h) => [h.grantId, toHex(h.fingerprint)])) };
+  ctx.db.transaction(() => {
     const before = ctx.db.prepare('SELECT clock_flagged FROM devices WHERE id = ?').get(deviceId) as { clock_flagged: number };
     ctx.db.prepare(`UPDATE devices SET status_at = ?, bolt = ?, door = ?, flags = ?, lock_time_s = ?, nonce = ?, replay_high = ?, battery = ?, grants_stored = ?,
-        status_firmware = ?, status_log_seq = ?, clock_offset_s = ?, clock_flagged = ?, last_seen = ?, next_counter = MAX(next_counter, ?) WHERE id = ?`).run(
-      nowMs, s.bolt, s.door, s.flags, s.time || null, nonceHex, s.replayHigh, s.battery, s.grants, firmware, s.logSeq, offset, flagged, nowMs, s.replayHigh, deviceId);
+        status_firmware = ?, status_log_seq = ?, clock_offset_s = ?, clock_flagged = ?, last_seen = ?, next_counter = MAX(next_counter, ?),
+        inv_keys = ?, inv_grants = ?, inv_at = ? WHERE id = ?`).run(
+      nowMs, s.bolt, s.door, s.flags, s.time || null, nonceHex, s.replayHigh, s.battery, s.grants, firmware, s.logSeq, offset, flagged, nowMs, s.replayHigh,
+      inventory.keys, inventory.grants, nowMs, deviceId);
     if (flagged && !before.clock_flagged) {
       recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
       notifySiteOwner(ctx, d.site_id, 'clock.skew', { deviceId, offsetS: offset });
       ctx.log.warn({ deviceId, offsetS: offset }, 'lock clock far from relay clock');
     }
-    if (trusted) return null;
-    const claimed = ctx.db.prepare('UPDATE devices SET time_set_nonce = ? WHERE id = ? AND (time_set_nonce IS NULL OR time_set_nonce != ?)').run(nonceHex, deviceId, nonceHex).changes;
-    if (claimed === 0) return null;
-    return issueCommand(ctx, { deviceId, action: ACT_TIME_SET, payload: { time: nowS }, purpose: 'time_set', nonce: fromHex(nonceHex) });
   }).immediate();
   ctx.live.emit(['site:' + d.site_id], 'lock', {
     deviceId, bolt: boltName(s.bolt), door: doorName(s.door), flags: statusFlagNames(s.flags), online: true, clockOffsetS: offset
   });
-  if (sendTimeSet) {
-    ctx.log.info({ deviceId, counter: sendTimeSet.counter }, 'lock has no trusted time: TIME_SET sent');
-    dispatch(ctx, sendTimeSet, true).catch((err) => ctx.log.warn({ err, deviceId }, 'TIME_SET publish failed'));
+  // Time, revocations, keys and grants: whatever the lock lacks is issued now (docs/sync.md).
+  try {
+    reconcileDevice(ctx, deviceId);
+  } catch (err) {
+    if (!ctx.closing) ctx.log.warn({ err, deviceId }, 'lock sync failed');
   }
   return 'status';
 }

@@ -1,0 +1,178 @@
+/**
+ * Keeps each lock in step with what the owner decided (docs/sync.md). Whenever a lock's
+ * status (with its inventory of keys and grants) arrives, after a retry delay, and on the
+ * maintenance sweep, the relay compares the lock's inventory with its desired state and
+ * issues what is missing: trusted time, revocations, the key, grants. One IMMEDIATE
+ * transaction per lock makes the check and the issue atomic, so several relay processes
+ * never send the same step twice; refusals that pass with time are retried with backoff.
+ */
+import { ACT_GRANT_REVOKE, ACT_TIME_SET, CRED_HASH_CHAIN, ST_TIME_TRUSTED, fromHex } from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { getDevice, type DeviceRow } from '../domain/devices';
+import { getGrant, issueGrantPut, type GrantRow } from '../domain/grants';
+import { issueRotation } from './key-rotation';
+import { dispatchLater, issueCommand, type CommandRow, type Purpose } from './outbox';
+import { planSync, retryDelayMs, targetKey, type DesiredGrant, type HeldGrant, type SyncPlan, type SyncTarget } from './sync-plan';
+
+/** Attempts older than this no longer lengthen the backoff. */
+export const SYNC_ATTEMPT_WINDOW_MS = 10 * 60_000;
+
+const timers = new WeakMap<RelayContext, Map<string, NodeJS.Timeout>>();
+
+/** The inventory a status reported, as stored on the device row. */
+export function storedInventory(d: DeviceRow): { keyIds: number[]; held: HeldGrant[] } | null {
+  if (d.inv_at === null || d.inv_keys === null || d.inv_grants === null) return null;
+  const held = (JSON.parse(d.inv_grants) as Array<[number, string]>).map(([grantId, fingerprint]) => ({ grantId, fingerprint }));
+  return { keyIds: JSON.parse(d.inv_keys) as number[], held };
+}
+
+function wantOf(g: GrantRow, now: number): DesiredGrant['want'] {
+  if (g.status === 'revoking' || g.status === 'revoked' || g.status === 'failed') return 'remove';
+  const spent = (g.max_uses > 0 && g.uses >= g.max_uses) || (g.cred_type === CRED_HASH_CHAIN && g.chain_used >= g.chain_links);
+  return g.not_after <= now || spent ? 'either' : 'wanted';
+}
+
+function desiredGrants(ctx: RelayContext, deviceId: string, held: HeldGrant[], now: number): DesiredGrant[] {
+  const rows = ctx.db.prepare(`SELECT * FROM grants WHERE device_id = ? AND (status IN ('pending','active','revoking') OR id IN (SELECT value FROM json_each(?)))`)
+    .all(deviceId, JSON.stringify(held.map((h) => h.grantId))) as GrantRow[];
+  return rows.map((g) => ({ id: g.id, want: wantOf(g, now), fingerprint: g.put_fingerprint, revoking: g.status === 'revoking' }));
+}
+
+const PURPOSE: Record<SyncTarget['kind'], Purpose> = { revoke: 'grant_revoke', put: 'grant_put', rotate: 'key_rotate' };
+
+function inFlightTargets(ctx: RelayContext, deviceId: string): Set<string> {
+  const rows = ctx.db.prepare(`SELECT purpose, grant_id FROM commands WHERE device_id = ? AND status = 'pending' AND purpose IN ('grant_put','grant_revoke','key_rotate')`)
+    .all(deviceId) as { purpose: Purpose; grant_id: number | null }[];
+  const out = new Set<string>();
+  for (const r of rows) {
+    if (r.purpose === 'key_rotate') out.add('rotate');
+    else out.add(targetKey({ kind: r.purpose === 'grant_put' ? 'put' : 'revoke', grantId: r.grant_id ?? 0 }));
+  }
+  return out;
+}
+
+/** Milliseconds before the next attempt at a target may go out (0: now). */
+function retryWaitMs(ctx: RelayContext, deviceId: string, t: SyncTarget, now: number): number {
+  const r = ctx.db.prepare('SELECT COUNT(*) AS n, MAX(created_at) AS last FROM commands WHERE device_id = ? AND purpose = ? AND grant_id IS ? AND created_at > ?')
+    .get(deviceId, PURPOSE[t.kind], t.kind === 'rotate' ? null : t.grantId, now - SYNC_ATTEMPT_WINDOW_MS) as { n: number; last: number | null };
+  if (!r.last) return 0;
+  return Math.max(0, r.last + retryDelayMs(r.n) - now);
+}
+
+function issueStep(ctx: RelayContext, d: DeviceRow, t: SyncTarget): CommandRow | null {
+  if (t.kind === 'rotate') return issueRotation(ctx, d.id, d.signing_key_id);
+  const g = getGrant(ctx, t.grantId);
+  const own = g && g.device_id === d.id ? g : undefined;
+  if (t.kind === 'put') return own ? issueGrantPut(ctx, own) : null;
+  // A grant the relay had marked revoked is on the lock again (its storage went back in time):
+  // the owner sees the revocation as pending until the lock confirms it once more.
+  if (own && own.status === 'revoked') {
+    ctx.db.prepare("UPDATE grants SET status = 'revoking', updated_at = ? WHERE id = ? AND status = 'revoked'").run(ctx.now(), own.id);
+  }
+  return issueCommand(ctx, {
+    deviceId: d.id, action: ACT_GRANT_REVOKE, payload: { grantId: t.grantId }, purpose: 'grant_revoke', grantId: own ? own.id : null, deliveryId: own?.delivery_id ?? null
+  });
+}
+
+/**
+ * TIME_SET bound to the lock's latest nonce: once per nonce, and again every timeSetRetryMs
+ * while the lock still reports no trusted time (a lost command, or a nonce that repeats).
+ */
+function claimTimeSet(ctx: RelayContext, d: DeviceRow, now: number): { row: CommandRow | null; waitMs: number } {
+  if (!d.nonce) return { row: null, waitMs: 0 };
+  const retryMs = ctx.opts.sync.timeSetRetryMs;
+  const claimed = ctx.db.prepare(`UPDATE devices SET time_set_nonce = ?, time_set_at = ? WHERE id = ?
+      AND (time_set_nonce IS NULL OR time_set_nonce != ? OR time_set_at IS NULL OR time_set_at <= ?)`).run(d.nonce, now, d.id, d.nonce, now - retryMs).changes;
+  if (claimed === 0) return { row: null, waitMs: Math.max(1, (d.time_set_at ?? now) + retryMs - now) };
+  const row = issueCommand(ctx, { deviceId: d.id, action: ACT_TIME_SET, payload: { time: Math.floor(now / 1000) }, purpose: 'time_set', nonce: fromHex(d.nonce) });
+  ctx.log.info({ deviceId: d.id, counter: row.counter }, 'lock has no trusted time: TIME_SET sent');
+  return { row, waitMs: retryMs };
+}
+
+function recordSyncState(ctx: RelayContext, d: DeviceRow, plan: SyncPlan, now: number): void {
+  const state = plan.converged ? 'converged' : 'syncing';
+  if (d.sync_state === state) return;
+  ctx.db.prepare('UPDATE devices SET sync_state = ?, sync_since = ? WHERE id = ?').run(state, now, d.id);
+  ctx.live.emit(['site:' + d.site_id], 'lock.sync', { deviceId: d.id, state, pendingRevocations: plan.pendingRevocations, missing: plan.missing, extra: plan.extra });
+}
+
+/** Compares a lock's inventory with the desired state and issues what is missing. */
+export function reconcileDevice(ctx: RelayContext, deviceId: string): SyncPlan | null {
+  if (ctx.closing) return null;
+  const issued: CommandRow[] = [];
+  let retryInMs = 0;
+  const later = (ms: number) => {
+    retryInMs = retryInMs === 0 ? ms : Math.min(retryInMs, ms);
+  };
+  const plan = ctx.db.transaction((): SyncPlan | null => {
+    const d = getDevice(ctx, deviceId);
+    const inv = d ? storedInventory(d) : null;
+    if (!d || !inv || d.online !== 1) return null;
+    const now = ctx.now();
+    const trusted = ((d.flags ?? 0) & ST_TIME_TRUSTED) !== 0;
+    if (!trusted) {
+      const t = claimTimeSet(ctx, d, now);
+      if (t.row) issued.push(t.row);
+      if (t.waitMs > 0) later(t.waitMs);
+    }
+    const p = planSync({
+      timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: ctx.keys.current().keyId,
+      held: inv.held, grants: desiredGrants(ctx, d.id, inv.held, now), inFlight: inFlightTargets(ctx, d.id)
+    });
+    for (const step of p.steps) {
+      const wait = retryWaitMs(ctx, d.id, step, now);
+      if (wait > 0) {
+        later(wait);
+        continue;
+      }
+      const row = issueStep(ctx, d, step);
+      if (row) issued.push(row);
+    }
+    recordSyncState(ctx, d, p, now);
+    return p;
+  }).immediate();
+  for (const c of issued) dispatchLater(ctx, c);
+  if (issued.length > 0) ctx.log.info({ deviceId, commands: issued.map((c) => c.purpose) }, 'lock sync: commands issued');
+  if (retryInMs > 0) scheduleReconcile(ctx, deviceId, retryInMs);
+  return plan;
+}
+
+/** Runs reconcileDevice for the lock after `ms` (one timer per lock; the earliest wins). */
+export function scheduleReconcile(ctx: RelayContext, deviceId: string, ms: number): void {
+  let m = timers.get(ctx);
+  if (!m) {
+    m = new Map();
+    timers.set(ctx, m);
+  }
+  if (m.has(deviceId)) return;
+  const map = m;
+  const t = setTimeout(() => {
+    map.delete(deviceId);
+    if (ctx.closing) return;
+    try {
+      reconcileDevice(ctx, deviceId);
+    } catch (err) {
+      if (!ctx.closing) ctx.log.warn({ err, deviceId }, 'lock sync failed');
+    }
+  }, ms);
+  t.unref();
+  m.set(deviceId, t);
+}
+
+export function cancelReconcileTimers(ctx: RelayContext): void {
+  const m = timers.get(ctx);
+  if (!m) return;
+  for (const t of m.values()) clearTimeout(t);
+  m.clear();
+}
+
+/** Maintenance: every online lock, in case a status or a timer was missed (e.g. a relay restart). */
+export function reconcileOnline(ctx: RelayContext): number {
+  const ids = ctx.db.prepare('SELECT id FROM devices WHERE online = 1 AND inv_at IS NOT NULL').all() as { id: string }[];
+  let n = 0;
+  for (const { id } of ids) {
+    const p = reconcileDevice(ctx, id);
+    if (p && !p.converged) n++;
+  }
+  return n;
+}

@@ -1,0 +1,98 @@
+/**
+ * What the relay must send a lock so that the lock holds what the owner decided
+ * (docs/sync.md). Pure: the desired state, the lock's reported inventory, the commands in
+ * flight and the clock are parameters; the result is the ordered list of steps and whether
+ * the two sides already agree. Order: revocations first (the lock accepts them without
+ * trusted time), then the key, then grants; trusted time itself is settled by the status
+ * intake with a nonce-bound TIME_SET.
+ */
+
+/** One grant as the relay wants it on the lock. */
+export interface DesiredGrant {
+  id: number;
+  /** 'wanted' must be on the lock; 'remove' must not be (revoking, revoked, failed); 'either' is spent or over. */
+  want: 'wanted' | 'remove' | 'either';
+  /** Fingerprint (hex) of the payload the relay last signed for it. */
+  fingerprint: string | null;
+  /** A revocation the lock has not confirmed yet. */
+  revoking: boolean;
+}
+
+export interface HeldGrant {
+  grantId: number;
+  fingerprint: string;
+}
+
+export type SyncTarget = { kind: 'revoke'; grantId: number } | { kind: 'rotate' } | { kind: 'put'; grantId: number };
+
+export interface SyncInputs {
+  timeTrusted: boolean;
+  /** Key ids the lock trusts, and the one the relay signs its commands with. */
+  lockKeyIds: number[];
+  signingKeyId: number;
+  /** The relay's current key: a lock on an older one is moved with KEY_ROTATE. */
+  currentKeyId: number;
+  held: HeldGrant[];
+  grants: DesiredGrant[];
+  /** Targets that have a command in flight (pending in the outbox), by targetKey(). */
+  inFlight: ReadonlySet<string>;
+}
+
+export interface SyncPlan {
+  steps: SyncTarget[];
+  converged: boolean;
+  /** Revocations the lock has not confirmed. */
+  pendingRevocations: number[];
+  /** Wanted grants the lock lacks (or holds in another version). */
+  missing: number[];
+  /** Grants the lock holds but must not. */
+  extra: number[];
+  keyOk: boolean;
+}
+
+export function targetKey(t: SyncTarget): string {
+  return t.kind === 'rotate' ? 'rotate' : t.kind + ':' + t.grantId;
+}
+
+export function planSync(i: SyncInputs): SyncPlan {
+  const heldById: Record<number, string> = {};
+  for (const h of i.held) heldById[h.grantId] = h.fingerprint;
+  const byId: Record<number, DesiredGrant> = {};
+  for (const g of i.grants) byId[g.id] = g;
+
+  const extra: number[] = [];
+  for (const h of i.held) {
+    const g = byId[h.grantId];
+    if (!g || g.want === 'remove') extra.push(h.grantId);
+  }
+  const pendingRevocations = i.grants.filter((g) => g.revoking).map((g) => g.id);
+  const missing = i.grants.filter((g) => g.want === 'wanted' && heldById[g.id] !== g.fingerprint).map((g) => g.id);
+  const keyOk = i.lockKeyIds.indexOf(i.signingKeyId) >= 0 && i.signingKeyId === i.currentKeyId;
+
+  const steps: SyncTarget[] = [];
+  const add = (t: SyncTarget) => {
+    if (!i.inFlight.has(targetKey(t)) && !steps.some((s) => targetKey(s) === targetKey(t))) steps.push(t);
+  };
+  // A revocation is confirmed only by the lock's ACK (it leaves a tombstone that beats any late
+  // put), so a revoking grant gets one even when the inventory no longer lists it.
+  for (const id of pendingRevocations) add({ kind: 'revoke', grantId: id });
+  for (const id of extra) add({ kind: 'revoke', grantId: id });
+  // Everything is signed with the key the relay believes the lock trusts; if the lock does not
+  // list it, nothing signed can help (the owner is told), so nothing is sent.
+  const lockTrustsSigner = i.lockKeyIds.indexOf(i.signingKeyId) >= 0;
+  if (i.timeTrusted && lockTrustsSigner) {
+    if (i.signingKeyId !== i.currentKeyId) add({ kind: 'rotate' });
+    for (const id of missing) add({ kind: 'put', grantId: id });
+  }
+  const converged = i.timeTrusted && keyOk && pendingRevocations.length === 0 && extra.length === 0 && missing.length === 0;
+  return { steps, converged, pendingRevocations, missing, extra, keyOk };
+}
+
+/** Seconds to wait before target's next attempt, after `attempts` earlier ones (1, 2, 4 … 60 s). */
+export const SYNC_RETRY_BASE_MS = 1000;
+export const SYNC_RETRY_MAX_MS = 60_000;
+
+export function retryDelayMs(attempts: number): number {
+  if (attempts <= 0) return 0;
+  return Math.min(SYNC_RETRY_MAX_MS, SYNC_RETRY_BASE_MS * Math.pow(2, attempts - 1));
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { planSync, retryDelayMs, SYNC_RETRY_MAX_MS, type DesiredGrant, type SyncInputs } from '../../../relay/src/locks/sync-plan';
+
+const FP_A = 'aaaaaaaa';
+const FP_B = 'bbbbbbbb';
+
+function inputs(over: Partial<SyncInputs> = {}): SyncInputs {
+  return { timeTrusted: true, lockKeyIds: [7], signingKeyId: 7, currentKeyId: 7, held: [], grants: [], inFlight: new Set(), ...over };
+}
+
+const wanted = (id: number, fingerprint = FP_A): DesiredGrant => ({ id, want: 'wanted', fingerprint, revoking: false });
+const revoking = (id: number): DesiredGrant => ({ id, want: 'remove', fingerprint: FP_A, revoking: true });
+
+describe('planSync', () => {
+  it('agrees when the lock holds exactly the wanted grants and trusts the current key', () => {
+    const p = planSync(inputs({ held: [{ grantId: 1, fingerprint: FP_A }], grants: [wanted(1)] }));
+    expect(p).toMatchObject({ converged: true, steps: [], missing: [], extra: [], pendingRevocations: [], keyOk: true });
+  });
+
+  it('revokes before anything else, and even without trusted time', () => {
+    const p = planSync(inputs({ timeTrusted: false, held: [{ grantId: 1, fingerprint: FP_A }], grants: [revoking(1), wanted(2)] }));
+    expect(p.steps).toEqual([{ kind: 'revoke', grantId: 1 }]);
+    expect(p.converged).toBe(false);
+    const trusted = planSync(inputs({ held: [{ grantId: 1, fingerprint: FP_A }], grants: [revoking(1), wanted(2)] }));
+    expect(trusted.steps).toEqual([{ kind: 'revoke', grantId: 1 }, { kind: 'put', grantId: 2 }]);
+  });
+
+  it('keeps a revocation pending until the lock confirms it, even when the inventory no longer lists the grant', () => {
+    const p = planSync(inputs({ grants: [revoking(3)] }));
+    expect(p.steps).toEqual([{ kind: 'revoke', grantId: 3 }]);
+    expect(p.pendingRevocations).toEqual([3]);
+    expect(p.converged).toBe(false);
+  });
+
+  it('re-puts a grant the lock holds in another version, and removes grants the relay does not want', () => {
+    const p = planSync(inputs({
+      held: [{ grantId: 1, fingerprint: FP_B }, { grantId: 9, fingerprint: FP_A }, { grantId: 4, fingerprint: FP_A }],
+      grants: [wanted(1), { id: 4, want: 'either', fingerprint: FP_A, revoking: false }]
+    }));
+    expect(p.missing).toEqual([1]);
+    expect(p.extra).toEqual([9]);
+    expect(p.steps).toEqual([{ kind: 'revoke', grantId: 9 }, { kind: 'put', grantId: 1 }]);
+  });
+
+  it('sends nothing twice: a target with a command in flight is left alone', () => {
+    const p = planSync(inputs({ grants: [revoking(1), wanted(2)], inFlight: new Set(['revoke:1', 'put:2']) }));
+    expect(p.steps).toEqual([]);
+    expect(p.converged).toBe(false);
+  });
+
+  it('moves a lock on an old key to the current one before its grants; a lock that lost the signing key gets nothing signed', () => {
+    const old = planSync(inputs({ lockKeyIds: [5], signingKeyId: 5, currentKeyId: 7, grants: [wanted(2)] }));
+    expect(old.steps).toEqual([{ kind: 'rotate' }, { kind: 'put', grantId: 2 }]);
+    expect(old.keyOk).toBe(false);
+    const lost = planSync(inputs({ lockKeyIds: [5], signingKeyId: 7, currentKeyId: 7, grants: [wanted(2)] }));
+    expect(lost.steps).toEqual([]);
+    expect(lost.keyOk).toBe(false);
+    expect(lost.converged).toBe(false);
+  });
+
+  it('backs off 1, 2, 4 … seconds up to a minute', () => {
+    expect([0, 1, 2, 3, 10].map(retryDelayMs)).toEqual([0, 1000, 2000, 4000, SYNC_RETRY_MAX_MS]);
+  });
+});
