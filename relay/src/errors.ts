@@ -42,6 +42,8 @@ export const ERRORS = {
   KW_DELIVERY_CLOSED: e(409, 'The delivery is already completed.', false),
   KW_GRANT_NOT_STAGED: e(409, 'The grant has not reached the lock yet.', false),
   KW_DEVICE_CLAIMED: e(409, 'The device is registered to another site.'),
+  KW_REREGISTER_NEEDS_PROOF: e(409, 'The lock is already registered: put it in install mode (hold the inside button 5 s, lock online) or have the owner approve the re-registration.', false),
+  KW_PARTNER_WITHDRAWN: e(403, 'The site owner withdrew this delivery partner.', false),
   KW_NO_LOCK: e(409, 'The site has no suitable lock registered.'),
   KW_IDEMPOTENCY_CONFLICT: e(409, 'The Idempotency-Key was used with a different request.', false),
   KW_IDEMPOTENCY_IN_PROGRESS: e(409, 'A request with this Idempotency-Key is still running.', false),

@@ -139,6 +139,8 @@ describe('MQTT broker ACLs', () => {
     await l.lock.disconnect();
     const gone = await waitUntil(async () => { const v = await view(); return v.online ? null : v; }, 3000, 'offline after disconnect');
     expect(gone.offlineReason).toBe('disconnected');
+    // Re-registration needs proof from the lock (install mode) or the owner: here, the owner's approval.
+    expect((await h.api('POST', '/v1/devices/' + l.deviceId + '/reregistration', { token: w.owner.token, body: {} })).status).toBe(200);
     const again = await h.api('POST', '/v1/devices', { token: w.installer, body: { deviceId: l.deviceId, siteId: w.site.id, board: 'test-board', firmware: '0.1.1' } });
     expect(again.status).toBe(201);
     expect(again.body.mqtt.password).not.toBe(l.registration.mqtt.password);
@@ -150,9 +152,37 @@ describe('MQTT broker ACLs', () => {
     await l.lock.disconnect();
     // The new password was used: the previous one is retired.
     await expect(l.lock.connect(l.registration.mqtt.password)).rejects.toThrow();
+    expect((await h.api('POST', '/v1/devices/' + l.deviceId + '/reregistration', { token: w.owner.token, body: {} })).status).toBe(200);
     const third = await h.api('POST', '/v1/devices', { token: w.installer, body: { deviceId: l.deviceId, siteId: w.site.id, board: 'test-board', firmware: '0.1.1' } });
     await expect(l.lock.connect(l.registration.mqtt.password)).rejects.toThrow(); // two registrations back: never valid again
     await l.lock.connect(third.body.mqtt.password);
+    await l.lock.close();
+  });
+
+  it('an installer token alone never takes over a registered lock: refused, the lock stays online, the owner is told; install mode on the lock is proof', async () => {
+    const l = await addLock(h, w.installer, w.site.id);
+    const view = async () => (await h.api('GET', '/v1/devices/' + l.deviceId, { token: w.owner.token })).body;
+    const body = { deviceId: l.deviceId, siteId: w.site.id, board: 'test-board', firmware: '0.1.1' };
+    const stolen = await h.api('POST', '/v1/devices', { token: w.installer, body });
+    expect(stolen.status).toBe(409);
+    expect(stolen.body.error.code).toBe('KW_REREGISTER_NEEDS_PROOF');
+    expect(stolen.body.mqtt).toBeUndefined();
+    // Nothing changed for the real lock: still online, and its own password still works.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await view()).online).toBe(true);
+    await l.lock.disconnect();
+    await l.lock.connect();
+    expect((await view()).online).toBe(true);
+    const feed = (await h.api('GET', `/v1/sites/${w.site.id}/activity?kind=device.*`, { token: w.owner.token })).body.items as Array<{ kind: string; deviceId: string }>;
+    expect(feed.some((a) => a.kind === 'device.reregister_refused' && a.deviceId === l.deviceId)).toBe(true);
+    const notes = (await h.api('GET', '/v1/notifications', { token: w.owner.token })).body.items as Array<{ kind: string }>;
+    expect(notes.some((n) => n.kind === 'device.reregister_refused')).toBe(true);
+    // Someone holds the inside button: the lock reports install mode, which is the proof.
+    l.lock.installMode = true;
+    await l.lock.publishStatus();
+    await waitUntil(async () => (await view()).status.flags.installMode, 3000, 'install mode seen');
+    const proven = await h.api('POST', '/v1/devices', { token: w.installer, body });
+    expect(proven.status, JSON.stringify(proven.body)).toBe(201);
     await l.lock.close();
   });
 });

@@ -1,14 +1,17 @@
 /**
- * Locks as the relay knows them. A provisioned lock is registered (by an installer or
- * admin) to a site; registration issues its MQTT password (stored hashed, rotated on every
- * re-registration), and tells it which relay key to trust. The status columns mirror the
+ * Locks as the relay knows them. A provisioned lock is registered (by an installer) to a
+ * site; registration issues its MQTT password (stored hashed, rotated on every
+ * re-registration, which needs the lock's install mode or the owner's approval), and tells it
+ * which relay key to trust. The status columns mirror the
  * lock's last published status (§7).
  */
-import { commandTopic, eventTopic, isDeviceIdHex, stateTopic } from '@keyway/shared';
+import { ST_INSTALL_MODE, commandTopic, eventTopic, isDeviceIdHex, stateTopic } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
 import { randomSecret, sha256Hex } from '../secrets';
+import { recordActivity } from './activity';
 import { boltName, doorName, statusFlagNames } from './names';
+import { notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
 import { getSiteRow } from './sites';
 
@@ -87,6 +90,14 @@ export function registerDevice(ctx: RelayContext, p: Principal, input: RegisterI
   const current = ctx.keys.current();
   const now = ctx.now();
   const existing = getDevice(ctx, input.deviceId);
+  if (existing && existing.site_id !== input.siteId && p.kind !== 'admin') throw relayError('KW_DEVICE_CLAIMED');
+  const proof = existing ? reregistrationProof(ctx, existing, now) : null;
+  if (existing && !proof) {
+    recordActivity(ctx, { siteId: existing.site_id, deviceId: existing.id, kind: 'device.reregister_refused', actorKind: p.kind, actorId: p.subjectId });
+    notifySiteOwner(ctx, existing.site_id, 'device.reregister_refused', { deviceId: existing.id, online: existing.online === 1 });
+    ctx.log.warn({ deviceId: existing.id, by: p.kind, online: existing.online === 1 }, 're-registration refused: no proof from the lock or the owner');
+    throw relayError('KW_REREGISTER_NEEDS_PROOF', { deviceId: existing.id });
+  }
   ctx.db.transaction(() => {
     if (!existing) {
       ctx.db.prepare(`INSERT INTO devices (id, site_id, name, profile, board, firmware, public_key, mqtt_password_hash, registered_at, signing_key_id)
@@ -94,7 +105,6 @@ export function registerDevice(ctx: RelayContext, p: Principal, input: RegisterI
         input.publicKey ?? null, sha256Hex(password), now, current.keyId);
       return;
     }
-    if (existing.site_id !== input.siteId && p.kind !== 'admin') throw relayError('KW_DEVICE_CLAIMED');
     // The previous password stays valid until the lock first connects with the new one: a
     // re-provisioning cut short (cable pulled) leaves the lock on its previous configuration,
     // which must still be able to connect (broker.ts drops the old hash on first use of the new).
@@ -104,6 +114,8 @@ export function registerDevice(ctx: RelayContext, p: Principal, input: RegisterI
       .run(input.siteId, input.name ?? null, input.profile ?? null, input.board, input.firmware, input.publicKey ?? null, sha256Hex(password), now, current.keyId, input.deviceId);
     // A re-provisioned lock trusts exactly the key returned below: older rotations are moot.
     ctx.db.prepare("UPDATE commands SET status = 'superseded' WHERE device_id = ? AND purpose = 'key_rotate' AND status = 'pending'").run(input.deviceId);
+    ctx.db.prepare('UPDATE devices SET reregister_approved_until = NULL WHERE id = ?').run(input.deviceId);
+    recordActivity(ctx, { siteId: input.siteId, deviceId: input.deviceId, kind: 'device.reregistered', reason: proof, actorKind: p.kind, actorId: p.subjectId });
     if (input.resetLog) {
       ctx.db.prepare("UPDATE devices SET log_epoch = log_epoch + 1, log_seq = 0, log_head = NULL, log_state = 'ok' WHERE id = ?").run(input.deviceId);
     }
@@ -123,6 +135,32 @@ export function registerDevice(ctx: RelayContext, p: Principal, input: RegisterI
     relayTime: new Date(now).toISOString(),
     relayTimeS: Math.floor(now / 1000)
   };
+}
+
+/** How fresh an install-mode status must be to prove the installer stands at the lock. */
+export const INSTALL_PROOF_MAX_AGE_MS = 5 * 60_000;
+/** How long an owner's approval of a re-registration lasts (used once). */
+export const REREGISTER_APPROVAL_MS = 15 * 60_000;
+
+/**
+ * A registered lock gets new credentials only with proof that whoever asks is entitled: the lock
+ * itself reported install mode (someone held its inside button) within the last minutes, or
+ * the owner approved. An installer token alone never replaces a lock's identity.
+ */
+function reregistrationProof(ctx: RelayContext, d: DeviceRow, now: number): 'install_mode' | 'owner_approval' | null {
+  const fresh = d.status_at !== null && d.status_at >= now - INSTALL_PROOF_MAX_AGE_MS;
+  if (fresh && ((d.flags ?? 0) & ST_INSTALL_MODE) !== 0) return 'install_mode';
+  if (d.reregister_approved_until !== null && d.reregister_approved_until > now) return 'owner_approval';
+  return null;
+}
+
+/** The owner allows the next re-registration of their lock (e.g. a new Wi-Fi network, the lock offline). */
+export function approveReregistration(ctx: RelayContext, p: Principal, id: string): { deviceId: string; approvedUntil: string } {
+  const d = deviceForOwner(ctx, p, id);
+  const until = ctx.now() + REREGISTER_APPROVAL_MS;
+  ctx.db.prepare('UPDATE devices SET reregister_approved_until = ? WHERE id = ?').run(until, d.id);
+  recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'device.reregister_approved', actorKind: p.kind, actorId: p.subjectId });
+  return { deviceId: d.id, approvedUntil: new Date(until).toISOString() };
 }
 
 export function deviceForOwner(ctx: RelayContext, p: Principal, id: string): DeviceRow {

@@ -1,7 +1,7 @@
 /** Lock registration (installer), lock views, the owner's unlock/lock from anywhere, the lock's event log and outbox. */
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../../context';
-import { deviceForOwner, deviceView, listDevices, registerDevice, type RegisterInput } from '../../domain/devices';
+import { approveReregistration, deviceForOwner, deviceView, listDevices, registerDevice, type RegisterInput } from '../../domain/devices';
 import { ownerClearAlarm, ownerCommand, type OwnerCommandInput } from '../../domain/entry';
 import { withIdempotency } from '../../domain/idempotency';
 import { eventTypeName, reasonName, actorKindName } from '../../domain/names';
@@ -17,7 +17,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
   app.post<{ Body: RegisterInput }>('/v1/devices', {
     onRequest: requireAuth(ctx, { kinds: ['installer'], scope: 'devices:register' }),
     schema: {
-      tags: ['devices'], summary: 'Register a provisioned lock to a site; returns its MQTT credentials (shown once) and the keys it must trust. Re-registering rotates the password.',
+      tags: ['devices'], summary: 'Register a provisioned lock to a site; returns its MQTT credentials (shown once) and the keys it must trust. Re-registering rotates the password and needs the lock in install mode or the owner\'s approval.',
       security: bearer,
       body: {
         type: 'object', additionalProperties: false, required: ['deviceId', 'siteId', 'board', 'firmware'],
@@ -33,6 +33,14 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
     reply.code(201);
     return registerDevice(ctx, principal(req), req.body, deps.mqttUrls());
   });
+
+  app.post<{ Params: { id: string }; Body: Record<string, never> | undefined }>('/v1/devices/:id/reregistration', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: 'Approve the next re-registration of this lock (15 min, used once): needed when the lock cannot show install mode online', security: bearer,
+      params: deviceParams, body: { type: 'object', additionalProperties: false, properties: {} }, response: ok('{ deviceId, approvedUntil }')
+    }
+  }, async (req) => approveReregistration(ctx, principal(req), req.params.id));
 
   app.get<{ Querystring: { siteId?: number } }>('/v1/devices', {
     onRequest: owner,
