@@ -14,7 +14,7 @@ import { siteLock } from './devices';
 import { createGrant, getGrant, revokeGrant } from './grants';
 import { notify, notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
-import { getSiteRow, siteForBackend, siteForOwner } from './sites';
+import { getSiteRow, isPartner, siteForBackend, siteForOwner } from './sites';
 import { enqueueWebhook, type WebhookEvent } from './webhooks';
 
 export const MAX_DELIVERY_WINDOW_MS = 7 * 86400_000;
@@ -141,7 +141,7 @@ export function deliveryFor(ctx: RelayContext, p: Principal, id: number): Delive
   if (!d) throw relayError('KW_NOT_FOUND');
   if (p.kind === 'admin') return d;
   if (p.kind === 'courier' && d.courier_id === p.subjectId) return d;
-  if (p.kind === 'backend' && d.backend_id === p.subjectId) return d;
+  if (p.kind === 'backend' && d.backend_id === p.subjectId && isPartner(ctx, d.site_id, p.subjectId)) return d;
   if (p.kind === 'owner') {
     const s = getSiteRow(ctx, d.site_id);
     if (s && s.owner_id === p.subjectId) return d;
@@ -153,7 +153,7 @@ export function listDeliveries(ctx: RelayContext, p: Principal, q: { siteId?: nu
   let where = '1 = 1';
   const args: unknown[] = [];
   if (p.kind === 'courier') { where = 'courier_id = ?'; args.push(p.subjectId); }
-  else if (p.kind === 'backend') { where = 'backend_id = ?'; args.push(p.subjectId); }
+  else if (p.kind === 'backend') { where = 'backend_id = ? AND site_id IN (SELECT site_id FROM site_partners WHERE backend_id = ?)'; args.push(p.subjectId, p.subjectId); }
   else if (p.kind === 'owner') { where = 'site_id IN (SELECT id FROM sites WHERE owner_id = ?)'; args.push(p.subjectId); }
   if (q.siteId) { where += ' AND site_id = ?'; args.push(q.siteId); }
   if (q.status) { where += ' AND status = ?'; args.push(q.status); }

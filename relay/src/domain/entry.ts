@@ -24,7 +24,7 @@ import { deviceForOwner, getDevice, type DeviceRow } from './devices';
 import { getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
-import { getSiteRow } from './sites';
+import { getSiteRow, isPartner } from './sites';
 
 type Outcome = { result: 'opened'; seq: number; clip: string | null } | { result: 'denied'; code: number } | { result: 'fault'; code: number; seq: number };
 type Method = 'reveal' | 'command';
@@ -118,6 +118,7 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   const site = getSiteRow(ctx, d.site_id)!;
   const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
   const no = (code: ErrorCode, details?: Record<string, unknown>): never => refuse(ctx, 'courier', d.site_id, d.device_id, code, actor, details);
+  if (!isPartner(ctx, d.site_id, d.backend_id)) no('KW_PARTNER_WITHDRAWN');
   if (d.status === 'cancelled') no('KW_DELIVERY_CANCELLED');
   if (d.status === 'blocked') no('KW_DELIVERY_BLOCKED', { reason: d.block_reason });
   if (d.status !== 'booked' && d.status !== 'entering') no('KW_DELIVERY_CLOSED', { status: d.status });

@@ -13,7 +13,7 @@ import { siteLock } from './devices';
 import { createGrant, getGrant, revokeGrant } from './grants';
 import { notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
-import { getSiteRow, siteForBackend, siteForOwner } from './sites';
+import { getSiteRow, isPartner, siteForBackend, siteForOwner } from './sites';
 import { enqueueWebhook } from './webhooks';
 
 interface ParcelRow {
@@ -78,7 +78,7 @@ export function registerParcel(ctx: RelayContext, p: Principal, input: ParcelInp
 export function parcelFor(ctx: RelayContext, p: Principal, id: number): ParcelRow {
   const r = ctx.db.prepare('SELECT * FROM parcels WHERE id = ?').get(id) as ParcelRow | undefined;
   if (!r) throw relayError('KW_NOT_FOUND');
-  if (p.kind === 'admin' || (p.kind === 'backend' && r.backend_id === p.subjectId)) return r;
+  if (p.kind === 'admin' || (p.kind === 'backend' && r.backend_id === p.subjectId && isPartner(ctx, r.site_id, p.subjectId!))) return r;
   if (p.kind === 'owner' && getSiteRow(ctx, r.site_id)?.owner_id === p.subjectId) return r;
   throw relayError('KW_NOT_FOUND');
 }

@@ -95,6 +95,10 @@ export function addPartner(ctx: RelayContext, p: Principal, siteId: number, back
   return siteView(ctx, s);
 }
 
+export function isPartner(ctx: RelayContext, siteId: number, backendId: number): boolean {
+  return !!ctx.db.prepare('SELECT 1 FROM site_partners WHERE site_id = ? AND backend_id = ?').get(siteId, backendId);
+}
+
 export function removePartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): SiteView {
   const s = siteForOwner(ctx, p, siteId);
   ctx.db.prepare('DELETE FROM site_partners WHERE site_id = ? AND backend_id = ?').run(siteId, backendId);

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../../context';
 import { listActivity } from '../../domain/activity';
-import { addPartner, createSite, listSites, removePartner, siteForOwner, siteView, updateSite, type SiteInput } from '../../domain/sites';
+import { withdrawPartner } from '../../domain/partner-withdrawal';
+import { addPartner, createSite, listSites, siteForOwner, siteView, updateSite, type SiteInput } from '../../domain/sites';
 import { listDevices, deviceView } from '../../domain/devices';
 import { relayError } from '../../errors';
 import { principal, requireAuth } from '../auth';
@@ -58,8 +59,8 @@ export function siteRoutes(app: FastifyInstance, ctx: RelayContext): void {
   }, async (req) => addPartner(ctx, principal(req), req.params.id, req.params.backendId));
 
   app.delete<{ Params: { id: number; backendId: number } }>('/v1/sites/:id/partners/:backendId', {
-    onRequest: owner, schema: { tags: ['sites'], summary: 'Withdraw a backend from this site', security: bearer, params: partnerParams, response: ok('Site') }
-  }, async (req) => removePartner(ctx, principal(req), req.params.id, req.params.backendId));
+    onRequest: owner, schema: { tags: ['sites'], summary: 'Withdraw a backend from this site: its open deliveries and parcels here are cancelled and their access revoked', security: bearer, params: partnerParams, response: ok('Site') }
+  }, async (req) => withdrawPartner(ctx, principal(req), req.params.id, req.params.backendId));
 
   app.get<{ Params: { id: number }; Querystring: { limit: number; before?: number; kind?: string } }>('/v1/sites/:id/activity', {
     onRequest: owner,

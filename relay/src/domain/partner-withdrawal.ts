@@ -1,0 +1,56 @@
+/**
+ * An owner withdraws a delivery partner from a site: its access goes with it, at once. Open
+ * deliveries and registered parcels it booked there are cancelled and their staged grants
+ * revoked (the sync keeps each revocation pending until the lock confirms it), new entries
+ * are refused, and the backend no longer sees the site, its deliveries or its parcels.
+ */
+import type { RelayContext } from '../context';
+import { recordActivity } from './activity';
+import { getGrant, revokeGrant } from './grants';
+import { notify } from './notifications';
+import type { Principal } from './principals';
+import { removePartner, siteForOwner, type SiteView } from './sites';
+import { enqueueWebhook } from './webhooks';
+
+export const WITHDRAWN_REASON = 'partner withdrawn';
+
+interface Booked {
+  id: number;
+  device_id: string;
+  courier_id?: number;
+  grant_id: number | null;
+}
+
+export function withdrawPartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): SiteView {
+  siteForOwner(ctx, p, siteId);
+  const by = p.kind + ':' + p.subjectId;
+  return ctx.db.transaction(() => {
+    const view = removePartner(ctx, p, siteId, backendId);
+    const now = ctx.now();
+    const deliveries = ctx.db.prepare("SELECT id, device_id, courier_id, grant_id FROM deliveries WHERE site_id = ? AND backend_id = ? AND status IN ('booked','entering','blocked')")
+      .all(siteId, backendId) as Booked[];
+    for (const d of deliveries) {
+      ctx.db.prepare("UPDATE deliveries SET status = 'cancelled', block_reason = ?, updated_at = ? WHERE id = ?").run(WITHDRAWN_REASON, now, d.id);
+      revokeBooked(ctx, d, by);
+      recordActivity(ctx, { siteId, deviceId: d.device_id, kind: 'delivery.cancelled', reason: WITHDRAWN_REASON, actorKind: p.kind, actorId: p.subjectId, deliveryId: d.id });
+      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id!, deliveryId: d.id, kind: 'delivery.cancelled', body: { deliveryId: d.id, reason: WITHDRAWN_REASON } });
+      enqueueWebhook(ctx, backendId, 'delivery.cancelled', { deliveryId: d.id, reason: WITHDRAWN_REASON });
+    }
+    const parcels = ctx.db.prepare("SELECT id, device_id, grant_id FROM parcels WHERE site_id = ? AND backend_id = ? AND status = 'registered'").all(siteId, backendId) as Booked[];
+    for (const r of parcels) {
+      ctx.db.prepare("UPDATE parcels SET status = 'cancelled' WHERE id = ?").run(r.id);
+      revokeBooked(ctx, r, by);
+    }
+    recordActivity(ctx, {
+      siteId, deviceId: null, kind: 'site.partner_withdrawn', actorKind: p.kind, actorId: p.subjectId,
+      details: { backendId, deliveriesCancelled: deliveries.length, parcelsCancelled: parcels.length }
+    });
+    ctx.log.info({ siteId, backendId, deliveries: deliveries.length, parcels: parcels.length }, 'delivery partner withdrawn');
+    return view;
+  }).immediate();
+}
+
+function revokeBooked(ctx: RelayContext, b: Booked, by: string): void {
+  const g = b.grant_id ? getGrant(ctx, b.grant_id) : undefined;
+  if (g) revokeGrant(ctx, g, by, WITHDRAWN_REASON);
+}
