@@ -14,7 +14,7 @@ import {
   ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK, ACTOR_AUTO, ACTOR_BUTTON,
   AL_CAMERA_FAULT, AL_JAM, BOLT_JAMMED, BOLT_LOCKED, BOLT_UNLOCKED, CRED_BARCODE, CRED_HASH_CHAIN, DOOR_CLOSED, DOOR_OPEN, EV_ACK, EV_ALARM,
   EV_BOOT, EV_CAMERA, EV_DENIAL, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, KIND_COMMAND, KIND_REVEAL, RC_BAD_CREDENTIAL,
-  RC_CAMERA_FAILURE, RC_CLOCK_SKEW, RC_DOOR_OPEN, RC_JAM, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_NO_TRUSTED_TIME, RC_NOT_PERMITTED, RC_OK,
+  RC_BUSY, RC_CAMERA_FAILURE, RC_CLOCK_SKEW, RC_DOOR_OPEN, RC_JAM, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_NO_TRUSTED_TIME, RC_NOT_PERMITTED, RC_OK,
   RC_REVOKED, RC_UNKNOWN_GRANT, RC_USES_EXHAUSTED, RC_WRONG_DEVICE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL, ST_CAMERA_OK,
   ST_INSTALL_MODE, ST_JAMMED, ST_TIME_TRUSTED, admitCommand, asciiBytes, barcodeCommitment, bytesEqual, chainStep, checkGrantTime, commandTopic, decodePayload,
   decodeReveal, encodeEvent, encodeStatus, eventTopic, fromHex, grantFingerprint, hash32, initialReplayState, isAcceptablePublicKey, keyIdOf, messageKind,
@@ -75,6 +75,8 @@ export class ScriptedLock {
   jammed = false;
   /** Someone held the inside button: the status says install mode. */
   installMode = false;
+  /** The next N authentic commands are refused with BUSY (a refusal that passes with time). */
+  busyFor = 0;
   /** The next bolt movement jams. */
   jamNext = false;
   /** When false, commands and reveals are swallowed without any answer (relay times out). */
@@ -433,6 +435,13 @@ export class ScriptedLock {
     if (a.code !== RC_OK) {
       record(a.code);
       this.emit(EV_ACK, a.code, cmd ? cmd.counter : 0, 0, 0, [cmd ? cmd.action : 0]);
+      return;
+    }
+    if (this.busyFor > 0) {
+      // Refused for a passing reason before anything is committed, as the firmware does while busy.
+      this.busyFor--;
+      record(RC_BUSY);
+      this.emit(EV_ACK, RC_BUSY, cmd!.counter, 0, 0, [cmd!.action]);
       return;
     }
     this.replay = a.replayNext!;

@@ -1,0 +1,96 @@
+/**
+ * The lock and the relay converge through faults (docs/sync.md), across processes: the relay
+ * process, the simulated locks running the real firmware, and this test as owner, guest,
+ * backend and courier. Each case is a way the promise used to break.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
+
+let e: E2E;
+let lockId = '';
+
+beforeAll(async () => {
+  e = await startE2E({ lockOptions: { relockAfterCloseMs: 1000, relockDefaultS: 3 } });
+  await allOnline(e);
+  lockId = e.world.locks[0].deviceId;
+}, 90_000);
+afterAll(async () => e?.close());
+
+const hour = 3600_000;
+const window = () => ({ start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 24 * hour).toISOString() });
+const grantStatus = async (id: number) => (await e.api(e.ownerToken, 'GET', '/v1/grants/' + id)).body.status as string;
+const device = async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId)).body;
+
+async function guestGrant() {
+  const g = await e.api(e.ownerToken, 'POST', '/v1/sites/' + e.world.siteId + '/grants', { kind: 'guest', type: 'temporary', label: 'Sam', deviceId: lockId, window: window() });
+  expect(g.status, JSON.stringify(g.body)).toBe(201);
+  return g.body as { grant: { id: number }; accessToken: string };
+}
+
+async function bolt(): Promise<number> {
+  return (await e.fleet.ask(lockId, 'state')).bolt;
+}
+
+describe('convergence under faults', () => {
+  it('a guest revoked while the lock had no power cannot get in after it reboots, and the revocation is confirmed', async () => {
+    const g = await guestGrant();
+    await eventually('grant active', async () => (await grantStatus(g.grant.id)) === 'active');
+    const creds = (await e.api(g.accessToken, 'GET', '/v1/grant-access/credentials?count=2')).body.credentials as string[];
+    await e.fleet.ask(lockId, 'power off');
+    await eventually('relay sees the lock offline', async () => !(await device()).online);
+    const revoked = await e.api(e.ownerToken, 'DELETE', '/v1/grants/' + g.grant.id);
+    expect(revoked.status).toBe(200);
+    expect(await grantStatus(g.grant.id)).toBe('revoking');
+    await e.fleet.ask(lockId, 'power on');
+    await eventually('revocation confirmed by the lock', async () => (await grantStatus(g.grant.id)) === 'revoked', 30_000);
+    await allOnline(e);
+    await e.fleet.ask(lockId, 'scan ' + creds[0]);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(await bolt()).toBe(1);
+    const grants = (await e.fleet.ask(lockId, 'state')) as { timeTrusted: boolean };
+    expect(grants.timeTrusted).toBe(true);
+    await eventually('lock and relay agree', async () => (await device()).sync.state === 'converged');
+    expect((await device()).sync.grantIds).not.toContain(g.grant.id);
+  }, 90_000);
+
+  it('a grant created while the lock is offline reaches it once it is back, instead of failing', async () => {
+    await e.fleet.ask(lockId, 'power off');
+    await eventually('relay sees the lock offline', async () => !(await device()).online);
+    const g = await guestGrant();
+    await e.fleet.ask(lockId, 'power on');
+    await eventually('grant staged after the reboot', async () => (await grantStatus(g.grant.id)) === 'active', 30_000);
+    await eventually('lock and relay agree', async () => {
+      const d = await device();
+      return d.sync.state === 'converged' && d.sync.grantIds.includes(g.grant.id);
+    });
+    const creds = (await e.api(g.accessToken, 'GET', '/v1/grant-access/credentials?count=1')).body.credentials as string[];
+    await e.fleet.ask(lockId, 'scan ' + creds[0]);
+    await eventually('unlocked for the guest', async () => (await bolt()) === 3 || (await bolt()) === 2);
+    await eventually('relocked', async () => (await bolt()) === 1, 20_000);
+  }, 90_000);
+
+  it('withdrawing a delivery partner withdraws its access: booked delivery cancelled, grant revoked on the lock, entry refused, site hidden', async () => {
+    const now = Date.now();
+    const booked = await e.api(e.world.backend.token, 'POST', '/v1/deliveries', {
+      siteId: e.world.siteId, trackingNumber: 'TRK' + randomUUID().slice(0, 8), courierId: e.world.courier.id, inHome: true,
+      window: { start: new Date(now - 60_000).toISOString(), end: new Date(now + hour).toISOString() }
+    });
+    expect(booked.status, JSON.stringify(booked.body)).toBe(201);
+    const id = booked.body.id as number;
+    await eventually('staged', async () => (await e.api(e.world.backend.token, 'GET', '/v1/deliveries/' + id)).body.staged);
+    const grants = (await e.api(e.ownerToken, 'GET', '/v1/sites/' + e.world.siteId + '/grants?all=true')).body.items as Array<{ id: number; deliveryId: number | null }>;
+    const grantId = grants.find((g) => g.deliveryId === id)!.id;
+    const withdrawn = await e.api(e.ownerToken, 'DELETE', '/v1/sites/' + e.world.siteId + '/partners/' + e.world.backend.id);
+    expect(withdrawn.status).toBe(200);
+    const entry = await e.api(e.world.courier.token, 'POST', '/v1/deliveries/' + id + '/entry', undefined, { 'idempotency-key': randomUUID() });
+    expect(entry.status).toBe(403);
+    expect(entry.body.error.code).toBe('KW_PARTNER_WITHDRAWN');
+    expect(await bolt()).toBe(1);
+    expect((await e.api(e.world.backend.token, 'GET', '/v1/deliveries/' + id)).status).toBe(404);
+    expect((await e.api(e.world.backend.token, 'GET', '/v1/deliveries')).body.items).toEqual([]);
+    expect((await e.api(e.ownerToken, 'GET', '/v1/deliveries/' + id)).body.status).toBe('cancelled');
+    await eventually('courier grant revoked on the lock', async () => (await grantStatus(grantId)) === 'revoked');
+    await eventually('lock and relay agree', async () => (await device()).sync.state === 'converged');
+  }, 90_000);
+});

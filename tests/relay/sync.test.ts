@@ -1,0 +1,92 @@
+/**
+ * The relay's side of convergence (docs/sync.md) against a real relay and a scripted lock over
+ * real MQTT: refusals that pass with time are retried, trusted time is given again even when
+ * the lock's challenge repeats, a revocation is pending until the lock confirms it (with an
+ * owner alarm when it takes too long), and the device view says whether the two agree.
+ */
+import { describe, expect, it } from 'vitest';
+import { runMaintenance } from '../../relay/src/locks/maintenance';
+import { useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+
+let h: Harness;
+let w: World;
+useWorld((hh, ww) => {
+  h = hh;
+  w = ww;
+}, { sync: { timeSetRetryMs: 300, revokeAlarmMs: 60_000 }, maintenanceIntervalMs: 3_600_000 });
+
+const hour = 3600_000;
+async function guestGrant() {
+  const start = h.clock.now() - 60_000;
+  const r = await h.api('POST', `/v1/sites/${w.site.id}/grants`, {
+    token: w.owner.token,
+    body: { kind: 'guest', type: 'temporary', label: 'Robin', window: { start: new Date(start).toISOString(), end: new Date(start + 24 * hour).toISOString() } }
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.grant.id as number;
+}
+const grant = async (id: number) => (await h.api('GET', '/v1/grants/' + id, { token: w.owner.token })).body;
+const device = async () => (await h.api('GET', '/v1/devices/' + w.deviceId, { token: w.owner.token })).body;
+
+describe('relay sync', () => {
+  it('retries a grant the lock refused for a passing reason (BUSY) instead of failing it, then reports the lock converged', async () => {
+    w.lock.busyFor = 2;
+    const id = await guestGrant();
+    await waitUntil(async () => (await grant(id)).status === 'active', 10_000, 'grant active after retries');
+    expect(w.lock.grants.has(id)).toBe(true);
+    const refused = w.lock.commands.filter((c) => c.code !== 0).length;
+    expect(refused).toBeGreaterThanOrEqual(2);
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await device()).sync.state === 'converged', 5000, 'converged');
+    expect((await device()).sync.grantIds).toContain(id);
+    const feed = (await h.api('GET', `/v1/sites/${w.site.id}/activity?kind=command.*`, { token: w.owner.token })).body.items as Array<{ kind: string }>;
+    expect(feed.some((a) => a.kind === 'command.retrying')).toBe(true);
+    expect(feed.some((a) => a.kind === 'command.refused')).toBe(false);
+  });
+
+  it('gives trusted time again when the lock comes back with the same challenge (a weak random source)', async () => {
+    const nonce = Uint8Array.from(w.lock.nonce);
+    for (let round = 0; round < 2; round++) {
+      await w.lock.disconnect();
+      w.lock.timeTrusted = false;
+      w.lock.nonce = Uint8Array.from(nonce);
+      await w.lock.connect();
+      await waitUntil(() => w.lock.timeTrusted, 5000, 'trusted time again, round ' + round);
+    }
+  });
+
+  it('keeps a revocation pending while the lock is away, alarms the owner once when it is not confirmed in time, and confirms it when the lock answers', async () => {
+    const id = await guestGrant();
+    await waitUntil(async () => (await grant(id)).status === 'active', 5000, 'grant active');
+    await w.lock.disconnect();
+    expect((await h.api('DELETE', '/v1/grants/' + id, { token: w.owner.token })).status).toBe(200);
+    expect((await grant(id)).status).toBe('revoking');
+    h.clock.advance(2 * 60_000);
+    runMaintenance(h.relay.ctx);
+    runMaintenance(h.relay.ctx);
+    const notes = (await h.api('GET', '/v1/notifications', { token: w.owner.token })).body.items as Array<{ kind: string; body: { grantId: number } }>;
+    expect(notes.filter((n) => n.kind === 'grant.revocation_unconfirmed' && n.body.grantId === id)).toHaveLength(1);
+    // Back, without trusted time: the revocation is accepted all the same, before TIME_SET.
+    w.lock.timeTrusted = false;
+    await w.lock.connect();
+    await waitUntil(async () => (await grant(id)).status === 'revoked', 5000, 'revocation confirmed');
+    expect(w.lock.grants.has(id)).toBe(false);
+    const confirmed = (await h.api('GET', '/v1/notifications', { token: w.owner.token })).body.items as Array<{ kind: string }>;
+    expect(confirmed.some((n) => n.kind === 'grant.revocation_confirmed')).toBe(true);
+    await waitUntil(() => w.lock.timeTrusted, 5000, 'trusted time');
+  });
+
+  it('revokes a grant the lock still holds after the relay had marked it revoked (the lock\'s storage went back in time)', async () => {
+    const id = await guestGrant();
+    await waitUntil(async () => (await grant(id)).status === 'active', 5000, 'grant active');
+    const kept = w.lock.grants.get(id)!;
+    expect((await h.api('DELETE', '/v1/grants/' + id, { token: w.owner.token })).status).toBe(200);
+    await waitUntil(async () => (await grant(id)).status === 'revoked', 5000, 'revoked');
+    // The lock comes back holding the grant again, without its tombstone.
+    w.lock.grants.set(id, kept);
+    w.lock.revoked = w.lock.revoked.filter((r) => r !== id);
+    await w.lock.publishStatus();
+    await waitUntil(() => !w.lock.grants.has(id), 5000, 'grant removed again');
+    await waitUntil(async () => (await grant(id)).status === 'revoked', 5000, 'revoked again');
+  });
+});
