@@ -4,7 +4,7 @@
 import { $, api, el, formatWindow, reloadById, say, showError, utcToZoned, zonedToUtc } from './common.js';
 
 const DAY_LABELS = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
-const STATUS_TEXT = { pending: 'Sending to the lock', active: 'Active on the lock', failed: 'Failed', revoking: 'Revoking…', revoked: 'Revoked' };
+const STATUS_TEXT = { pending: 'Sending to the lock', active: 'Active on the lock', failed: 'Failed', revoking: 'Revocation pending on the lock', revoked: 'Revoked' };
 const DAY_MS = 86400_000;
 
 function scheduleText(schedule) {
