@@ -3,19 +3,16 @@
  * process, the simulated locks running the real firmware, and this test as owner, guest,
  * backend and courier. Each case is a way the promise used to break.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
+import { allOnline, eventually, useE2E, type E2E } from '../support/e2e-world';
 
 let e: E2E;
 let lockId = '';
-
-beforeAll(async () => {
-  e = await startE2E({ lockOptions: { relockAfterCloseMs: 1000, relockDefaultS: 3 } });
-  await allOnline(e);
+useE2E({ lockOptions: { relockAfterCloseMs: 1000, relockDefaultS: 3 } }, (world) => {
+  e = world;
   lockId = e.world.locks[0].deviceId;
-}, 90_000);
-afterAll(async () => e?.close());
+});
 
 const hour = 3600_000;
 const window = () => ({ start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 24 * hour).toISOString() });

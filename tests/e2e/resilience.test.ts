@@ -1,22 +1,19 @@
 /**
- * Faults across processes (SPEC §5): the relay restarts mid-delivery and nothing accepted is
+ * Faults across processes (docs/sync.md, docs/relay.md): the relay restarts mid-delivery and nothing accepted is
  * lost; a lock loses its network during a delivery window and comes back (commands queued in the
  * outbox arrive, a revocation wins); a jam on relock raises alarms to the owner and the courier;
  * a lock loses power and re-reads its bolt from the switches.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
-import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
+import { allOnline, eventually, useE2E, type E2E } from '../support/e2e-world';
 
 let e: E2E;
 let lockId = '';
-
-beforeAll(async () => {
-  e = await startE2E({ lockOptions: { relockAfterCloseMs: 1000, relockDefaultS: 3 } });
-  await allOnline(e);
+useE2E({ lockOptions: { relockAfterCloseMs: 1000, relockDefaultS: 3 } }, (world) => {
+  e = world;
   lockId = e.world.locks[0].deviceId;
-}, 90_000);
-afterAll(async () => e?.close());
+});
 
 async function book() {
   const now = Date.now();

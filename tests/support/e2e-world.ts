@@ -4,6 +4,7 @@
  * test itself acting as backend, courier, owner and guest over HTTP. Relays can be killed and
  * restarted on the same data and ports; locks can lose power or network.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -134,4 +135,15 @@ export async function allOnline(e: E2E): Promise<void> {
       return v && v.online && v.status?.flags?.trustedTime;
     });
   }
+}
+
+/** Registers beforeAll/afterAll that start a world, wait until every lock is online, and close it. */
+export function useE2E(o: Parameters<typeof startE2E>[0], ready: (e: E2E) => void): void {
+  let e: E2E | undefined;
+  beforeAll(async () => {
+    e = await startE2E(o);
+    await allOnline(e);
+    ready(e);
+  }, 90_000);
+  afterAll(async () => e?.close());
 }
