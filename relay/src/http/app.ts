@@ -24,6 +24,7 @@ import { parcelRoutes } from './routes/parcels';
 import { siteRoutes } from './routes/sites';
 import { webhookRoutes } from './routes/webhooks';
 import { errorSchema } from './schemas';
+import { convertCanonicalScalars } from './strict-params';
 
 export interface HttpDeps {
   mqttUrls(): MqttUrls;
@@ -50,7 +51,7 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } }
   });
   app.decorateRequest('principal', null);
   app.addSchema(errorSchema);
@@ -77,6 +78,8 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   // A POST without a body validates as {} (routes with required fields still reject it).
   app.addHook('preValidation', async (req) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && (req.body === undefined || req.body === null)) req.body = {};
+    convertCanonicalScalars(req.routeOptions.schema?.params, req.params);
+    convertCanonicalScalars(req.routeOptions.schema?.querystring, req.query);
   });
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
