@@ -45,7 +45,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
-  e = await startE2E({ lockOptions: { relockAfterCloseMs: 1500 } });
+  e = await startE2E({ lockOptions: { relockAfterCloseMs: 1500 }, allowPrivateWebhooks: true });
   await allOnline(e);
   const h = await e.api(e.world.backend.token, 'POST', '/v1/webhooks', {
     url: 'http://127.0.0.1:' + (hookServer.address() as AddressInfo).port + '/hook', events: ['delivery.entered', 'delivery.secured', 'delivery.alarm']

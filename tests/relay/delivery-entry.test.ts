@@ -31,7 +31,7 @@ function receiver(failFirst: number): Promise<{ server: Server; url: string; hit
 describe('courier in-home delivery (SPEC flow 1)', () => {
   let h: Harness;
   let w: World;
-  useWorld((hh, ww) => { h = hh; w = ww; });
+  useWorld((hh, ww) => { h = hh; w = ww; }, { webhooks: { allowPrivateTargets: true } });
 
   it('reveals the staged grant, opens, and issues a secured receipt with a signed webhook (retried after a failure)', async () => {
     const rx = await receiver(1);

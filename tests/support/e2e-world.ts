@@ -19,10 +19,11 @@ export interface RelayProcess {
   adminToken: string | null;
 }
 
-export async function startRelayProcess(dataDir: string, o: { http?: number; mqtt?: number; redis?: string; relayId?: string; entryTimeoutMs?: number } = {}): Promise<RelayProcess> {
+export async function startRelayProcess(dataDir: string, o: { http?: number; mqtt?: number; redis?: string; relayId?: string; entryTimeoutMs?: number; allowPrivateWebhooks?: boolean } = {}): Promise<RelayProcess> {
   const args = [...TS_NODE.slice(1), path.join(ROOT, 'relay/src/main.ts'), '--data', dataDir, '--http', String(o.http ?? 0), '--mqtt', String(o.mqtt ?? 0), '--mqtts', '0', '--log-level', 'warn'];
   if (o.redis) args.push('--redis', o.redis);
   if (o.relayId) args.push('--relay-id', o.relayId);
+  if (o.allowPrivateWebhooks) args.push('--allow-private-webhooks');
   if (o.entryTimeoutMs) args.push('--entry-timeout', String(o.entryTimeoutMs));
   const child = start(TS_NODE[0], args);
   const end = Date.now() + 30_000;
@@ -86,10 +87,10 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export async function startE2E(o: { doors?: number; parcelBox?: boolean; lockOptions?: Record<string, unknown>; timezone?: string } = {}): Promise<E2E> {
+export async function startE2E(o: { doors?: number; parcelBox?: boolean; lockOptions?: Record<string, unknown>; timezone?: string; allowPrivateWebhooks?: boolean } = {}): Promise<E2E> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-e2e-'));
   const dataDir = path.join(dir, 'relay');
-  let relay = await startRelayProcess(dataDir);
+  let relay = await startRelayProcess(dataDir, { allowPrivateWebhooks: o.allowPrivateWebhooks });
   const adminToken = relay.adminToken!;
   const world = await seedWorld({
     base: relay.base, adminToken, dataDir, doors: o.doors ?? 1, parcelBox: o.parcelBox ?? false, timezone: o.timezone ?? 'UTC',
@@ -110,7 +111,7 @@ export async function startE2E(o: { doors?: number; parcelBox?: boolean; lockOpt
     async restartRelay(hard = true) {
       const ports = relay.ports;
       await relay.child.kill(hard ? 'SIGKILL' : 'SIGTERM');
-      relay = await startRelayProcess(dataDir, { http: ports.http, mqtt: ports.mqtt });
+      relay = await startRelayProcess(dataDir, { http: ports.http, mqtt: ports.mqtt, allowPrivateWebhooks: o.allowPrivateWebhooks });
       e.relay = relay;
     },
     async close() {

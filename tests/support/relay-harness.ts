@@ -61,7 +61,7 @@ export async function startRelay(extra: Partial<RelayOptions> = {}, keepDir?: st
   });
   const options = (): RelayOptions => ({
     dataDir: dir, ports: { http: 0, mqtt: 0, mqtts: 0 }, now: () => clock.now(), logger: { level: 'debug', destination: sink },
-    entryTimeoutMs: 3000, webhooks: { pollMs: 50, baseBackoffMs: 100 }, ...extra
+    entryTimeoutMs: 3000, ...extra, webhooks: { pollMs: 50, baseBackoffMs: 100, ...extra.webhooks }
   });
   let relay = await buildRelay(options());
   await relay.listen();
