@@ -32,7 +32,7 @@ function until<T>(what: string, fn: () => Promise<T | null | undefined | false>,
   return pollUntil(what, fn, timeoutMs) as Promise<T>;
 }
 
-export async function runDemo(_argv: string[], out: (s: string) => void): Promise<number> {
+export async function runDemo(out: (s: string) => void): Promise<number> {
   const t0 = Date.now();
   const say = (who: string, text: string) => out(('+' + ((Date.now() - t0) / 1000).toFixed(1) + 's').padStart(8) + '  ' + who.padEnd(8) + ' ' + text);
   const dir = mkdtempSync(path.join(tmpdir(), 'keyway-demo-'));
