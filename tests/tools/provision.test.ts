@@ -136,6 +136,30 @@ describe('keyway provision over a serial line', () => {
     }
   }, 120_000);
 
+  it('checks the relay URL and the installer token before it opens the port', async () => {
+    const pty = await ptyPair();
+    // Another program holds the port: a run that opened it would fail with KW_PORT_BUSY.
+    const holder = new SerialPort({ path: pty.b, baudRate: 115200, lock: true, autoOpen: false });
+    await new Promise<void>((res, rej) => holder.open((e) => (e ? rej(e) : res())));
+    try {
+      const args = (relayUrl: string, token: string) => ['provision', '--port', pty.b, '--relay', relayUrl, '--site', String(siteId), '--token', token];
+      const wrongToken = await keyway(args(relay.base, 'kw_installer_' + 'x'.repeat(43)));
+      expect(wrongToken.stderr).toContain('KW_RELAY:');
+      expect(wrongToken.code).toBe(7);
+      const ownerInstead = await keyway(args(relay.base, ownerToken));
+      expect(ownerInstead.stderr).toContain('not an installer token');
+      expect(ownerInstead.code).toBe(7);
+      const nowhere = await keyway(args('http://127.0.0.1:9', installer));
+      expect(nowhere.stderr).toContain('KW_RELAY_UNREACHABLE');
+      expect(nowhere.code).toBe(7);
+      const viaEnv = await keyway(['provision', '--port', pty.b, '--relay', 'http://127.0.0.1:9', '--site', String(siteId)], { KEYWAY_INSTALLER_TOKEN: installer });
+      expect(viaEnv.stderr).toContain('KW_RELAY_UNREACHABLE');
+    } finally {
+      await new Promise<void>((res) => holder.close(() => res()));
+      await pty.close();
+    }
+  }, 120_000);
+
   it('fails clearly on a wrong port, a busy port, a board without firmware and a silent board', async () => {
     const missing = await keyway(provisionArgs('/dev/does-not-exist'));
     expect(missing.code).toBe(3);
