@@ -130,8 +130,9 @@ export const COMMANDS: readonly CommandSpec[] = [
       const baudRate = requiredInt(values, 'baud', 300, 4_000_000);
       const { checkPortPath } = await import('../serial/port-path');
       checkPortPath(port);
+      const { flashFirmware, probePort } = await import('../flash/flash');
+      await probePort(port);
       const b = await buildFor(values);
-      const { flashFirmware } = await import('../flash/flash');
       io.out('flashing ' + b.bytes + ' bytes (' + b.board + ', sha256 ' + b.sha256.slice(0, 16) + '…) to ' + port);
       const r = await flashFirmware(b, { port, baudRate, progress: values['no-progress'] !== true, throttle: values['no-throttle'] !== true });
       io.out('verified: the board stores CRC-32 ' + r.crc32.toString(16) + ' and runs ' + r.running.board + ' ' + r.running.version + ' sha256 ' + r.running.sha256 + ' (' + r.seconds.toFixed(1) + ' s)');
