@@ -1,5 +1,5 @@
 /**
- * Moving the bolt on behalf of a request (SPEC flow 1, §4–§5): evidence first (camera
+ * Moving the bolt on behalf of a request (docs/product.md#courier-delivery, #security-properties, #reliability-properties): evidence first (camera
  * trigger, acknowledgement, pre-roll), then the commit hook (spend the credential), then
  * the motor under the bolt state machine, then the OPERATION event and relock scheduling.
  * Fail-secure on evidence: no acknowledgement, no movement, a CAMERA_FAILURE denial.

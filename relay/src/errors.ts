@@ -1,5 +1,5 @@
 /**
- * The relay's one registry of error codes (STYLE rule 6, after Fastify's errors.js): each
+ * The relay's one registry of error codes (docs/conventions.md#errors, after Fastify's errors.js): each
  * stable machine code has an HTTP status and a message. Error bodies are
  * `{ error: { code, message, details?, mayHaveRun? } }`. docs/relay-api.md lists the same
  * table and tests/relay/errors-doc.test.ts keeps the two in step.

@@ -1,5 +1,5 @@
 /**
- * Replayed, expired, misdirected and forged commands reaching a lock (SPEC §4) — as if the
+ * Replayed, expired, misdirected and forged commands reaching a lock (docs/product.md#security-properties) — as if the
  * broker were compromised and could publish anything on the lock's command topic. The lock
  * refuses each with its reason code and nothing moves; a command the relay really sent works
  * exactly once.

@@ -1,5 +1,5 @@
 /**
- * SPEC flow 1, end to end across processes: a backend books an in-home delivery, the courier
+ * docs/product.md#courier-delivery, end to end across processes: a backend books an in-home delivery, the courier
  * asks to enter, the lock (real firmware, simulated hardware) verifies, fires the camera,
  * unlocks; the courier opens and closes the door; the lock relocks; the relay sends the
  * secured receipt to courier and backend and tells the owner. Then every refusal: wrong
@@ -58,7 +58,7 @@ afterAll(async () => {
   hookServer?.close();
 });
 
-describe('courier in-home delivery (SPEC flow 1)', () => {
+describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
   it('opens for the assigned courier in the window, relocks after the door closes, and sends the secured receipt', async () => {
     const lockId = e.world.locks[0].deviceId;
     const d = await book();

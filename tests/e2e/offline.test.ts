@@ -1,5 +1,5 @@
 /**
- * SPEC flows 2 and 3 with the relay down: grants are enforced by the lock itself. The
+ * docs/product.md#guest-and-service-access and docs/product.md#parcel-box with the relay down: grants are enforced by the lock itself. The
  * dog-walker's weekly grant opens with a scanned credential while the relay process is dead
  * (and one outside its schedule does not); a parcel box opens once for a registered tracking
  * number and never twice. When the relay returns, the queued events arrive in order with an

@@ -1,5 +1,5 @@
 /**
- * Faults across processes (SPEC §5): the relay restarts mid-delivery and nothing accepted is
+ * Faults across processes (docs/product.md#reliability-properties): the relay restarts mid-delivery and nothing accepted is
  * lost; a lock loses its network during a delivery window and comes back (commands queued in the
  * outbox arrive, a revocation wins); a jam on relock raises alarms to the owner and the courier;
  * a lock loses power and re-reads its bolt from the switches.

@@ -28,7 +28,7 @@ function receiver(failFirst: number): Promise<{ server: Server; url: string; hit
   }));
 }
 
-describe('courier in-home delivery (SPEC flow 1)', () => {
+describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
   let h: Harness;
   let w: World;
   useWorld((hh, ww) => { h = hh; w = ww; }, { webhooks: { allowPrivateTargets: true } });

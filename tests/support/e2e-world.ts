@@ -1,5 +1,5 @@
 /**
- * End-to-end world as separate processes over loopback (issue 7): the relay process
+ * End-to-end world as separate processes over loopback (docs/product.md#real-parts-not-mocks): the relay process
  * (relay/src/main.ts), the simulated locks process (hardware/src/node/fleet-process.ts), and the
  * test itself acting as backend, courier, owner and guest over HTTP. Relays can be killed and
  * restarted on the same data and ports; locks can lose power or network.

@@ -1,5 +1,5 @@
 /**
- * Grants staged on locks (SPEC flow 2, docs/protocol.md §4–§5): stored here with the
+ * Grants staged on locks (docs/product.md#guest-and-service-access, docs/protocol.md §4–§5): stored here with the
  * secret hash-chain seed, pushed to the lock as a signed GRANT_PUT committing to the chain
  * tip (or, for parcels, a barcode commitment), and enforced by the lock. Revocation sends
  * GRANT_REVOKE, supersedes any unacknowledged put, and always wins.

@@ -1,5 +1,5 @@
 /**
- * `keyway demo`: plays the courier in-home delivery story (SPEC flow 1) end to end on a fresh
+ * `keyway demo`: plays the courier in-home delivery story (docs/product.md#courier-delivery) end to end on a fresh
  * local stack: real relay, real MQTT, the real lock firmware on simulated hardware. Then a
  * refused courier, and a parcel box opened once by a scanned tracking number.
  */

@@ -1,5 +1,5 @@
 /**
- * The whole system on one machine with embedded defaults (SPEC §7): the relay (in-process
+ * The whole system on one machine with embedded defaults (docs/product.md#real-parts-not-mocks): the relay (in-process
  * Aedes, SQLite file, node:crypto signing) and a fleet of simulated locks running the real
  * firmware over real MQTT. Used by `keyway up`, `keyway demo`, end-to-end tests and benchmarks.
  */
