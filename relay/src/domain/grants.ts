@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ACT_GRANT_PUT, ACT_GRANT_REVOKE, CRED_BARCODE, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
+  ACT_GRANT_PUT, ACT_GRANT_REVOKE, CRED_BARCODE, FLAG_CAMERA_REQUIRED, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
   fromHex, type Grant, type ScheduleEntry
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
@@ -211,7 +211,7 @@ export function grantView(row: GrantRow) {
     window: { start: new Date(row.not_before).toISOString(), end: new Date(row.not_after).toISOString() },
     timezone: row.timezone,
     schedule,
-    cameraRequired: (row.flags & 1) !== 0,
+    cameraRequired: (row.flags & FLAG_CAMERA_REQUIRED) !== 0,
     relockOnClose: (row.flags & 2) !== 0,
     maxUses: row.max_uses,
     uses: row.uses,

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { EV_DENIAL, reasonName } from '@keyway/shared';
+import { BOLT_UNLOCKED, EV_DENIAL, reasonName } from '@keyway/shared';
 import { signWebhook } from '@keyway/relay';
 import { startStack, type Stack } from '../stack/stack';
 import { pollUntil } from '../stack/poll';
@@ -108,7 +108,7 @@ export async function runDemo(out: (s: string) => void): Promise<number> {
     await until('parcel grant staged', async () => (await call(s.base, w.backend.token, 'GET', '/v1/parcels/' + parcel.body.id)).body.staged);
     const boxLock = s.locks.get(box.deviceId)!;
     boxLock.sim.device.scan('KW-PARCEL-42');
-    await until('box opened', async () => boxLock.sim.lock.bolt.phase === 3);
+    await until('box opened', async () => boxLock.sim.lock.bolt.phase === BOLT_UNLOCKED);
     say('box', 'scanned KW-PARCEL-42: the box opened (hash of the tracking number matched, no network needed)');
     boxLock.sim.device.scan('KW-PARCEL-42');
     await new Promise((r) => setTimeout(r, 500));
