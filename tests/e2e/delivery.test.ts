@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signWebhook } from '@keyway/relay';
 import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
+import { scaled } from '../support/time-scale';
 
 let e: E2E;
 let hookServer: Server;
@@ -51,7 +52,7 @@ beforeAll(async () => {
     url: 'http://127.0.0.1:' + (hookServer.address() as AddressInfo).port + '/hook', events: ['delivery.entered', 'delivery.secured', 'delivery.alarm']
   });
   hookSecret = h.body.secret;
-}, 90_000);
+}, scaled(90_000));
 
 afterAll(async () => {
   await e?.close();
@@ -96,7 +97,7 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     const key = randomUUID();
     const second = await e.api(e.world.courier.token, 'POST', '/v1/deliveries/' + d.id + '/entry', undefined, { 'idempotency-key': key });
     expect([409, 200]).toContain(second.status);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('refuses the wrong courier, the wrong time, a blocked delivery, and a reveal at the wrong address', async () => {
     const lockId = e.world.locks[0].deviceId;
@@ -125,7 +126,7 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     const after = (await e.fleet.ask(lockId, 'events')).events.slice(before) as Array<{ type: number; code: number }>;
     expect(after.some((x) => x.type === 4 && x.code === 12)).toBe(true); // DENIAL WRONG_DEVICE
     expect((await e.fleet.ask(lockId, 'state')).bolt).toBe(1);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('camera not acknowledging: the lock refuses to move and the attempt is reported', async () => {
     const lockId = e.world.locks[0].deviceId;
@@ -143,5 +144,5 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     const feed = (await e.api(e.ownerToken, 'GET', '/v1/sites/' + e.world.siteId + '/activity?limit=50')).body.items as Array<{ reason: string }>;
     expect(feed.some((a) => a.reason === 'CAMERA_FAILURE')).toBe(true);
     await e.fleet.ask(lockId, 'camera ok');
-  }, 60_000);
+  }, scaled(60_000));
 });

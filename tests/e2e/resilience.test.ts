@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
+import { scaled } from '../support/time-scale';
 
 let e: E2E;
 let lockId = '';
@@ -15,7 +16,7 @@ beforeAll(async () => {
   e = await startE2E({ lockOptions: { relockAfterCloseMs: 1000, relockDefaultS: 3 } });
   await allOnline(e);
   lockId = e.world.locks[0].deviceId;
-}, 90_000);
+}, scaled(90_000));
 afterAll(async () => e?.close());
 
 async function book() {
@@ -41,7 +42,7 @@ describe('resilience', () => {
     await e.fleet.ask(lockId, 'door open');
     await e.fleet.ask(lockId, 'door close');
     await eventually('receipt after restart', async () => (await e.api(e.world.courier.token, 'GET', '/v1/deliveries/' + d.id)).body.receipt);
-  }, 90_000);
+  }, scaled(90_000));
 
   it('lock offline during the window: entry refused as offline; back online, the outbox delivers a revocation that wins', async () => {
     const grant = await e.api(e.ownerToken, 'POST', '/v1/sites/' + e.world.siteId + '/grants', {
@@ -75,7 +76,7 @@ describe('resilience', () => {
     await e.fleet.ask(lockId, 'door open');
     await e.fleet.ask(lockId, 'door close');
     await eventually('locked again', async () => (await e.fleet.ask(lockId, 'state')).bolt === 1);
-  }, 90_000);
+  }, scaled(90_000));
 
   it('a jam on relock stops the motor, retries once and alarms the owner and the courier', async () => {
     const d = await book();
@@ -100,7 +101,7 @@ describe('resilience', () => {
     const locked = await e.api(e.ownerToken, 'POST', '/v1/devices/' + lockId + '/lock');
     expect(locked.status, JSON.stringify(locked.body)).toBe(200);
     expect((await e.fleet.ask(lockId, 'state')).bolt).toBe(1);
-  }, 90_000);
+  }, scaled(90_000));
 
   it('power loss: the lock reboots, re-reads the bolt from its switches, regains trusted time and keeps its log chain', async () => {
     await e.fleet.ask(lockId, 'power off');
@@ -110,5 +111,5 @@ describe('resilience', () => {
     const v = (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId)).body;
     expect(v.status.bolt).toBe('locked');
     await eventually('log chain intact after the reboot', async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId)).body.log?.state === 'ok');
-  }, 60_000);
+  }, scaled(60_000));
 });

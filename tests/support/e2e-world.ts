@@ -11,6 +11,7 @@ import { board } from '@keyway/hardware';
 import { pollUntil } from '../../tools/src/stack/poll';
 import { seedWorld, type DemoWorld } from '../../tools/src/stack/seed';
 import { ROOT, TS_NODE, start, type Child } from './processes';
+import { scaled } from './time-scale';
 
 export interface RelayProcess {
   child: Child;
@@ -26,7 +27,7 @@ export async function startRelayProcess(dataDir: string, o: { http?: number; mqt
   if (o.allowPrivateWebhooks) args.push('--allow-private-webhooks');
   if (o.entryTimeoutMs) args.push('--entry-timeout', String(o.entryTimeoutMs));
   const child = start(TS_NODE[0], args);
-  const end = Date.now() + 30_000;
+  const end = Date.now() + scaled(30_000);
   for (;;) {
     const line = child.stdout().split('\n').find((l) => l.startsWith('{"ready"'));
     if (line) {
@@ -49,7 +50,7 @@ export async function startFleetProcess(world: DemoWorld, dir: string, options: 
   const specFile = path.join(dir, 'fleet.json');
   writeFileSync(specFile, JSON.stringify({ locks: world.locks.map((l) => ({ deviceId: l.deviceId, board: l.board.id, flashFile: l.flashFile })), options }));
   const child = start(TS_NODE[0], [...TS_NODE.slice(1), path.join(ROOT, 'hardware/src/node/fleet-process.ts'), specFile]);
-  const end = Date.now() + 30_000;
+  const end = Date.now() + scaled(30_000);
   while (!child.stdout().includes('{"ready":true')) {
     if (Date.now() > end || child.proc.exitCode !== null) throw new Error('fleet did not start: ' + child.stderr().slice(-2000));
     await new Promise((res) => setTimeout(res, 50));
@@ -60,7 +61,7 @@ export async function startFleetProcess(world: DemoWorld, dir: string, options: 
     const run = async () => {
       const want = ++asked;
       child.send(deviceId + ' ' + command);
-      const t = Date.now() + 10_000;
+      const t = Date.now() + scaled(10_000);
       for (;;) {
         const line = child.stdout().split('\n').find((l) => l.startsWith('{"id":' + want + ','));
         if (line) return JSON.parse(line);

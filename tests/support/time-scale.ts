@@ -18,3 +18,12 @@ export const TIME_SCALE = readScale();
 export function scaled(ms: number): number {
   return Math.round(ms * TIME_SCALE);
 }
+
+/**
+ * How many cases a heavy randomized or property test runs: `full` on a developer machine, a
+ * fifth under CI (a shared, loaded host), all of them again with KEYWAY_TEST_FULL=1.
+ */
+export function heavyRuns(full: number): number {
+  if (process.env.KEYWAY_TEST_FULL === '1' || !process.env.CI) return full;
+  return Math.max(1, Math.round(full / 5));
+}

@@ -15,6 +15,7 @@ import { buildFirmware } from '../../tools/src/firmware/build';
 import { expectOk, startRelay, waitUntil, type Harness } from '../support/relay-harness';
 import { ptyPair, type PtyPair } from '../support/pty';
 import { keyway, simBoard, type Child } from '../support/processes';
+import { scaled } from '../support/time-scale';
 
 let relay: Harness;
 let ownerToken = '';
@@ -60,7 +61,7 @@ beforeAll(async () => {
   siteId = (await expectOk(relay.api('POST', '/v1/sites', { token: ownerToken, body: { name: 'Home', timezone: 'Europe/Berlin', allowInHomeDelivery: true } }), 201)).id;
   installer = (await expectOk(relay.api('POST', '/v1/installers', { token: relay.admin, body: { label: 'van 1' } }), 201)).token;
   firmwareCode = (await buildFirmware(board('espruino-wifi'))).code;
-}, 120_000);
+}, scaled(120_000));
 
 afterAll(async () => {
   await relay?.close();
@@ -100,7 +101,7 @@ describe('keyway provision over a serial line', () => {
     } finally {
       await r.close();
     }
-  }, 180_000);
+  }, scaled(180_000));
 
   it('retries garbled replies and still verifies the result', async () => {
     const r = await rig();
@@ -112,7 +113,7 @@ describe('keyway provision over a serial line', () => {
     } finally {
       await r.close();
     }
-  }, 120_000);
+  }, scaled(120_000));
 
   it('a power cut in the middle leaves the previous state, and provisioning then succeeds', async () => {
     const r = await rig();
@@ -134,7 +135,7 @@ describe('keyway provision over a serial line', () => {
     } finally {
       await r.close();
     }
-  }, 120_000);
+  }, scaled(120_000));
 
   it('checks the relay URL and the installer token before it opens the port', async () => {
     const pty = await ptyPair();
@@ -158,7 +159,7 @@ describe('keyway provision over a serial line', () => {
       await new Promise<void>((res) => holder.close(() => res()));
       await pty.close();
     }
-  }, 120_000);
+  }, scaled(120_000));
 
   it('fails clearly on a wrong port, a busy port, a board without firmware and a silent board', async () => {
     const missing = await keyway(provisionArgs('/dev/does-not-exist'));
@@ -190,5 +191,5 @@ describe('keyway provision over a serial line', () => {
     } finally {
       await blank.close();
     }
-  }, 120_000);
+  }, scaled(120_000));
 });
