@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { scaled } from './tests/support/time-scale';
+import { scaled } from './tests/support/time-scale.js';
 
 export default defineConfig({
   test: {

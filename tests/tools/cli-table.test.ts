@@ -4,7 +4,7 @@
  * loads none of the heavy build or serial modules, `up` exits on a busy port and prints an
  * installer token, and the README's command list is the table's.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -87,8 +87,9 @@ describe('keyway command table', () => {
     }
   }, scaled(90_000));
 
-  it('keyway up prints an installer token (for keyway provision --token)', async () => {
-    const c = start(process.execPath, [path.join(ROOT, 'tools/bin/keyway.mjs'), 'up', '--http', '0', '--mqtt', '0', '--doors', '1', '--data', tmp()]);
+  it('keyway up prints an installer token (for keyway provision --token) and keeps every secret file 0600', async () => {
+    const data = tmp();
+    const c = start(process.execPath, [path.join(ROOT, 'tools/bin/keyway.mjs'), 'up', '--http', '0', '--mqtt', '0', '--doors', '1', '--data', data]);
     try {
       const end = Date.now() + scaled(90_000);
       while (!c.stdout().includes('Ctrl-C to stop')) {
@@ -96,6 +97,9 @@ describe('keyway command table', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(c.stdout()).toMatch(/installer token +kw_installer_[A-Za-z0-9_-]{20,}/);
+      const locks = readdirSync(path.join(data, 'locks')).filter((f) => f.endsWith('.json'));
+      expect(locks.length).toBeGreaterThan(0);
+      for (const f of [...locks.map((l) => path.join('locks', l)), 'admin-token', 'keyway.sqlite']) expect(statSync(path.join(data, f)).mode & 0o777, f).toBe(0o600);
     } finally {
       await c.kill('SIGINT');
     }
