@@ -29,7 +29,7 @@ function findCommand(commands: readonly CommandSpec[], argv: readonly string[]):
 }
 
 export function parseCommand(commands: readonly CommandSpec[], argv: readonly string[]): Parsed {
-  if (argv.length === 0 || argv[0] === 'help' && argv.length === 1 || HELP_FLAGS.includes(argv[0])) return { kind: 'overview' };
+  if (argv.length === 0 || (argv[0] === 'help' && argv.length === 1) || HELP_FLAGS.includes(argv[0])) return { kind: 'overview' };
   if (argv[0] === 'help') return { kind: 'help', command: findCommand(commands, argv.slice(1)).command };
   const { command, rest } = findCommand(commands, argv);
   if (rest.some((a) => HELP_FLAGS.includes(a))) return { kind: 'help', command };
