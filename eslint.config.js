@@ -1,5 +1,5 @@
 // Lint: strict TypeScript everywhere; code that ships to the lock (shared/src, firmware/src)
-// additionally bans what Espruino does not run or runs badly (STYLE rule 8).
+// additionally bans what Espruino does not run or runs badly (docs/conventions.md#strict-typescript-and-lock-code).
 import tseslint from 'typescript-eslint';
 
 const espruinoSyntax = [
@@ -33,7 +33,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' }],
       '@typescript-eslint/no-non-null-assertion': 'off',
-      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE rule 1).' }]
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (docs/conventions.md#exports-and-packages).' }]
     }
   },
   {
@@ -47,7 +47,7 @@ export default tseslint.config(
         { object: 'Math', property: 'imul', message: 'Math.imul is missing on Espruino.' },
         { object: 'Number', property: 'isInteger', message: 'Number.isInteger is missing on Espruino.' }
       ],
-      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (STYLE rule 1).' }, ...espruinoSyntax,
+      'no-restricted-syntax': ['error', { selector: 'ExportDefaultDeclaration', message: 'Named exports only (docs/conventions.md#exports-and-packages).' }, ...espruinoSyntax,
         { selector: "CallExpression[callee.property.name='search']", message: 'String.prototype.search is missing on Espruino; use indexOf.' },
         { selector: "CallExpression[callee.property.name='padStart']", message: 'padStart is missing on Espruino.' },
         { selector: "CallExpression[callee.property.name='repeat']", message: 'String.prototype.repeat: avoid on the lock.' },

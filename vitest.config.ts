@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
+import { scaled } from './tests/support/time-scale.js';
 
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Stretched on slow or loaded hosts (KEYWAY_TEST_TIME_SCALE; 3 under CI): budgets catch hangs.
+    testTimeout: scaled(30_000),
+    hookTimeout: scaled(60_000),
     pool: 'forks',
     // Integration suites bind loopback ports and spawn processes; keep parallelism modest.
     maxWorkers: process.env.CI ? 2 : 3,

@@ -1,5 +1,5 @@
 /**
- * Staged-grant entry at the door (SPEC §6: no signature at the door, under 50 ms of interpreter
+ * Staged-grant entry at the door (docs/product.md#performance-targets: no signature at the door, under 50 ms of interpreter
  * time). The real firmware, bundled to ES5, on every available engine (Duktape always,
  * Espruino from Storage when ESPRUINO points at a Linux build), worst of 3 entries per grant:
  * - camera grant: reveal received → camera triggered (the check: decode, rules, one SHA-512

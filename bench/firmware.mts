@@ -1,5 +1,5 @@
 /**
- * Firmware size and memory (SPEC §6): bundle bytes per board, and — when ESPRUINO points at an
+ * Firmware size and memory (docs/product.md#performance-targets): bundle bytes per board, and — when ESPRUINO points at an
  * Espruino Linux build — the JavaScript variables the firmware uses when it runs from Storage
  * (function bodies stay in flash, as on a board), unprovisioned and provisioned, in steady state.
  * Use a fixed-size build for a board-like total, e.g. ESPRUINO=/path/espruino-8190 (8,190

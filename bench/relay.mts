@@ -1,5 +1,5 @@
 /**
- * Relay benchmark (issue 7, SPEC §6). The relay runs as its own process (relay/src/main.ts),
+ * Relay benchmark (docs/product.md#real-parts-not-mocks, docs/product.md#performance-targets). The relay runs as its own process (relay/src/main.ts),
  * so its CPU time and RSS are its own; so do the plain broker, the simulated locks and the
  * idle crowd. This process is the HTTP client (backend, courier, owner) and the measuring end.
  *
@@ -461,7 +461,7 @@ async function main() {
     rows.push(['crowd connect rate to ' + last.n.toLocaleString('en-US'), fmt(last.connect.perSecond, 0) + ' connects/s', '—', '—']);
   }
   rows.push(['most connected locks reached', reached.toLocaleString('en-US'), '10,000', reached >= 10000 ? 'meets' : 'below (see notes)']);
-  table('Summary (SPEC §6)', ['metric', 'value', 'target (SPEC §6)', 'ratio / verdict'], rows);
+  table('Summary (targets: docs/product.md#performance-targets)', ['metric', 'value', 'target', 'ratio / verdict'], rows);
   const stats = await fleet.ask<{ locks: Record<string, { loopMaxLatenessMs: number; loopErrors: number }> }>('stats');
   const worst = Math.max(0, ...Object.values(stats.locks).map((s) => s.loopMaxLatenessMs));
   const errs = Object.values(stats.locks).reduce((a, s) => a + s.loopErrors, 0);

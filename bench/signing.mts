@@ -1,5 +1,5 @@
 /**
- * Ed25519 signing on the relay (SPEC §6: "signing with node:crypto Ed25519 (OpenSSL), not a JS
+ * Ed25519 signing on the relay (docs/product.md#performance-targets: "signing with node:crypto Ed25519 (OpenSSL), not a JS
  * implementation"): signs/s of node:crypto (the relay's own signer from @keyway/shared/node)
  * against tweetnacl-js (node_modules/tweetnacl, its default nacl-fast build) on 100-byte
  * command bodies, one key, one thread; verification/s of both for reference. Both must give
@@ -76,7 +76,7 @@ table('Signing (relay side)', ['operation', 'node:crypto (OpenSSL) /s', 'tweetna
   ['sign', fmt(best['node:crypto sign'], 0), fmt(best['tweetnacl sign'], 0), fmt(signRatio, 1) + '×', fmt(1e6 / best['node:crypto sign'], 1)],
   ['verify (reference)', fmt(best['node:crypto verify'], 0), fmt(best['tweetnacl verify'], 0), fmt(verifyRatio, 1) + '×', fmt(1e6 / best['node:crypto verify'], 1)]
 ]);
-console.log(`\nSPEC §6: the relay signs with node:crypto. One core signs ${fmt(best['node:crypto sign'], 0)} commands/s, ` +
+console.log(`\nThe relay signs with node:crypto. One core signs ${fmt(best['node:crypto sign'], 0)} commands/s, ` +
   `so signing costs ${fmt((1000 / best['node:crypto sign']) * 100, 1)}% of one core at 1,000 authorizations/s ` +
   `(tweetnacl would need ${fmt((1000 / best['tweetnacl sign']) * 100, 0)}%).`);
 

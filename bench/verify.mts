@@ -1,5 +1,5 @@
 /**
- * Ed25519 verification benchmark (issue 4, SPEC §6): ms/verify of tweetnacl-js (nacl-fast.js
+ * Ed25519 verification benchmark (docs/verifier.md, docs/product.md#performance-targets): ms/verify of tweetnacl-js (nacl-fast.js
  * and nacl.js) against keyway's verifier, on Node, Duktape and Espruino (when ESPRUINO points
  * at a Linux build; with and without the E.convolve / crypto.SHA512 natives). Every engine
  * and implementation runs in its own process, in two alternating passes; times are the best
@@ -114,7 +114,7 @@ function espruinoCpu(code: string): number {
 
 /**
  * Node and Espruino "file" mode run a plain file (Espruino keeps the code in RAM: the way
- * SPEC §6 measured tweetnacl). Duktape and Espruino "Storage" mode go through
+ * as the performance targets in docs/product.md measured tweetnacl). Duktape and Espruino "Storage" mode go through
  * tests/support/engines (Storage: code stays in emulated flash, as on a board).
  */
 function run(engine: string, code: string): Promise<Record<string, unknown>> {

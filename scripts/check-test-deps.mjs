@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Makes sure the Debian programs the tests drive are present (SPEC §7: real parts).
+// Makes sure the Debian programs the tests drive are present (docs/product.md#real-parts-not-mocks).
 // As root (or with password-less sudo) it installs what is missing; otherwise it says how.
 import { execFileSync, spawnSync } from 'node:child_process';
 

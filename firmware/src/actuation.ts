@@ -1,12 +1,12 @@
 /**
- * Moving the bolt on behalf of a request (SPEC flow 1, §4–§5): evidence first (camera
+ * Moving the bolt on behalf of a request (docs/product.md#courier-delivery, #security-properties, #reliability-properties): evidence first (camera
  * trigger, acknowledgement, pre-roll), then the commit hook (spend the credential), then
  * the motor under the bolt state machine, then the OPERATION event and relock scheduling.
  * Fail-secure on evidence: no acknowledgement, no movement, a CAMERA_FAILURE denial.
  */
 import {
-  ACT_LOCK, AL_CAMERA_FAULT, AL_JAM, AL_MOTOR_FAULT, BOLT_UNKNOWN, BOLT_UNLOCKED, EV_CAMERA, EV_OPERATION, RC_BUSY, RC_CAMERA_FAILURE,
-  RC_DOOR_OPEN, RC_JAM, RC_MOTOR_FAULT, RC_OK
+  ACT_LOCK, ACTOR_AUTO, AL_CAMERA_FAULT, AL_JAM, AL_MOTOR_FAULT, BOLT_UNKNOWN, BOLT_UNLOCKED, EV_CAMERA, EV_OPERATION, RC_BUSY, RC_CAMERA_FAILURE,
+  RC_DOOR_OPEN, RC_JAM, RC_MOTOR_FAULT, RC_OK, SRC_AUTO
 } from '@keyway/shared';
 import { isMoving, startMove, stepBolt, stopBolt } from './bolt-machine';
 import type { Lock, MoveRequest } from './lock-state';
@@ -166,7 +166,7 @@ export function autoLock(lock: Lock): void {
   cancelRelock(lock);
   lock.relockOnClose = false;
   actuate(lock, {
-    target: 1, camera: false, actorKind: 7, actorRef: 0, ref: 0, source: 4, action: ACT_LOCK, relockAfter: 0,
+    target: 1, camera: false, actorKind: ACTOR_AUTO, actorRef: 0, ref: 0, source: SRC_AUTO, action: ACT_LOCK, relockAfter: 0,
     relockOnClose: false, commit: null
   }, function () {
     // The OPERATION event records the outcome; a jam raised its alarm.

@@ -1,6 +1,6 @@
 /** KEY_ROTATE, TIME_SET and ALARM_CLEAR (protocol §3.2, §3.4, §3.5). */
 import {
-  AL_CLOCK_SKEW, EV_ALARM_CLEARED, RC_BAD_FORMAT, RC_CLOCK_SKEW, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_OK, RC_STORAGE_FAILURE,
+  AL_CLOCK_SKEW, AL_JAM, EV_ALARM_CLEARED, RC_BAD_FORMAT, RC_CLOCK_SKEW, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_OK, RC_STORAGE_FAILURE,
   decodePointValid, isAcceptablePublicKey, keyIdOf, type KeyRotatePayload
 } from '@keyway/shared';
 import { MAX_TRUSTED_KEYS, type TrustedKey } from './config';
@@ -43,7 +43,7 @@ export function applyTimeSet(lock: Lock, time: number): number {
 
 export function applyAlarmClear(lock: Lock, which: number): number {
   clearLockout(lock.lockout);
-  if (which === 0 || which === 1) lock.jammed = false;
+  if (which === 0 || which === AL_JAM) lock.jammed = false;
   emit(lock, EV_ALARM_CLEARED, which, 0, 0, 0, []);
   publishStatus(lock);
   return RC_OK;

@@ -1,5 +1,5 @@
 /**
- * The bolt and motor state machine (SPEC §5; issue 3). Pure: each call takes the state,
+ * The bolt and motor state machine (docs/product.md#reliability-properties; docs/firmware.md). Pure: each call takes the state,
  * `now` (ms) and the sensor readings, and returns the motor drive to apply. Stall is a
  * motor current above the threshold for `stallMs`, or a run longer than `maxRunMs`; on the
  * first stall the motor reverses briefly, pauses, and retries once; a second stall stops
@@ -42,7 +42,7 @@ export interface BoltStep {
   changed: boolean;
 }
 
-/** Bolt phase from the limit switches alone (boot, SPEC §5). */
+/** Bolt phase from the limit switches alone (boot, docs/product.md#reliability-properties). */
 export function phaseFromSwitches(sw: number): number {
   if ((sw & SW_LOCKED) && (sw & SW_UNLOCKED)) return BOLT_FAULT;
   if (sw & SW_LOCKED) return BOLT_LOCKED;

@@ -1,5 +1,5 @@
 /**
- * Composition root of the lock (issue 3): loads persistent state (config, replay window,
+ * Composition root of the lock (docs/firmware.md): loads persistent state (config, replay window,
  * grants, log), re-reads the bolt from its switches, wires the hardware, starts the
  * watchdog and the relay link. `createLock` builds without side effects on hardware;
  * `startLock` switches it on.

@@ -5,8 +5,8 @@
  */
 import {
   ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
-  AL_CLOCK_SKEW, EV_ACK, RC_BAD_SIGNATURE, RC_BUSY, RC_CLOCK_SKEW, RC_OK, RC_STORAGE_FAILURE, beginVerify, checkReplay,
-  decodePayload, precheckCommand, reasonForDecodeError, runSliced, type SignedCommand
+  AL_CLOCK_SKEW, EV_ACK, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_SIGNATURE, RC_BUSY, RC_CLOCK_SKEW, RC_OK, RC_STORAGE_FAILURE, beginVerify, checkReplay,
+  SRC_COMMAND, decodePayload, precheckCommand, reasonForDecodeError, runSliced, type SignedCommand
 } from '@keyway/shared';
 import { applyGrantPut, applyRevoke, grantUnlockCheck } from './grant-actions';
 import { applyAlarmClear, applyKeyRotate, applyTimeSet } from './admin-actions';
@@ -133,17 +133,17 @@ function execute(lock: Lock, cmd: SignedCommand, done: (code: number) => void): 
       const grant = check.grant;
       actuate(lock, {
         target: -1,
-        camera: (p.flags & 1) !== 0 || (grant !== null && (grant.grant.flags & 1) !== 0),
-        actorKind: p.actorKind, actorRef: p.actorRef, ref: cmd.counter, source: 1, action: cmd.action,
+        camera: (p.flags & FLAG_CAMERA_REQUIRED) !== 0 || (grant !== null && (grant.grant.flags & FLAG_CAMERA_REQUIRED) !== 0),
+        actorKind: p.actorKind, actorRef: p.actorRef, ref: cmd.counter, source: SRC_COMMAND, action: cmd.action,
         relockAfter: cmd.action === ACT_UNLATCH ? Math.max(1, p.relockAfter) : p.relockAfter || (grant ? grant.grant.relockAfter : 0),
-        relockOnClose: (p.flags & 2) !== 0 || (grant !== null && (grant.grant.flags & 2) !== 0),
+        relockOnClose: (p.flags & FLAG_RELOCK_ON_CLOSE) !== 0 || (grant !== null && (grant.grant.flags & FLAG_RELOCK_ON_CLOSE) !== 0),
         commit: check.commit
       }, done);
       return;
     }
     case ACT_LOCK:
       actuate(lock, {
-        target: 1, camera: false, actorKind: p.actorKind, actorRef: p.actorRef, ref: cmd.counter, source: 1, action: ACT_LOCK,
+        target: 1, camera: false, actorKind: p.actorKind, actorRef: p.actorRef, ref: cmd.counter, source: SRC_COMMAND, action: ACT_LOCK,
         relockAfter: 0, relockOnClose: false, commit: null
       }, done);
       return;

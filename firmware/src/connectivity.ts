@@ -1,5 +1,5 @@
 /**
- * The lock's link to the relay (issue 3): Wi-Fi join where the board has it, then the MQTT
+ * The lock's link to the relay (docs/firmware.md): Wi-Fi join where the board has it, then the MQTT
  * session with the lock's own credentials, last will = offline marker, command topic at
  * QoS 1. On every (re)connect it republishes its status and flushes queued events in order.
  */

@@ -1,5 +1,5 @@
 /**
- * The door and the inside button (SPEC flows 1 and 4, §4): relock after the door closes,
+ * The door and the inside button (docs/product.md#courier-delivery, docs/product.md#owner-unlock-and-the-inside-button, docs/product.md#security-properties): relock after the door closes,
  * a DOOR_AJAR alarm when it stays open, FORCED_DOOR when it opens with the bolt thrown,
  * and the inside button toggling the bolt (always allowed: whoever presses it is inside).
  */

@@ -1,5 +1,5 @@
 /**
- * The lock's hash-chained event log and bounded offline queue (SPEC §4–§5; protocol §6).
+ * The lock's hash-chained event log and bounded offline queue (docs/product.md#security-properties, docs/product.md#reliability-properties; protocol §6).
  * Each event is one file `kwe<seq mod capacity>`, framed with its sequence and a CRC, so
  * appending is a single write: a torn write loses only the event being written, and boot
  * recovers the head (last intact seq and its hash) by scanning the ring. Events are

@@ -33,7 +33,7 @@ export function grantUsable(lock: Lock, g: StagedGrant | null, grantId: number):
 /**
  * At commit time, after the camera wait: the grant must still be the one staged when the entry
  * was checked, and still usable. A revocation, a replacement or the end of the window may have
- * arrived meanwhile (SPEC §5: revocation wins; nothing of an erased grant is written back).
+ * arrived meanwhile (docs/product.md#reliability-properties: revocation wins; nothing of an erased grant is written back).
  */
 export function recheckGrant(lock: Lock, g: StagedGrant): number {
   const id = g.grant.grantId;

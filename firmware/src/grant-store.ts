@@ -1,5 +1,5 @@
 /**
- * Grants staged on the lock (SPEC flow 2; protocol §4–§5), each in its own power-safe
+ * Grants staged on the lock (docs/product.md#guest-and-service-access; protocol §4–§5), each in its own power-safe
  * record `kwg<slot>` holding the grant exactly as the relay signed it plus its runtime
  * state (uses so far, current hash-chain value). Revoked ids live in `kwrv` and win
  * over any later put of the same id.

@@ -1,5 +1,5 @@
 /**
- * Failed-attempt lockout (SPEC §4; protocol §8): five failures within ten minutes lock
+ * Failed-attempt lockout (docs/product.md#security-properties; protocol §8): five failures within ten minutes lock
  * out at-door entry for one minute, doubling per further failure up to an hour. Pure.
  */
 export const LOCKOUT_THRESHOLD = 5;

@@ -1,5 +1,5 @@
 /**
- * Loading and saving the lock's persistent state (SPEC §5): config, replay window and
+ * Loading and saving the lock's persistent state (docs/product.md#reliability-properties): config, replay window and
  * grants as power-safe records, the log as a ring. Boot re-reads the bolt from the switches.
  */
 import { NONCE_LENGTH, concatBytes, copyBytes, initialReplayState, sha512, type ReplayState } from '@keyway/shared';

@@ -1,5 +1,5 @@
 /**
- * Everything the lock touches outside its own logic, injected (STYLE rule 5). The Espruino
+ * Everything the lock touches outside its own logic, injected (docs/conventions.md#pure-cores-and-injected-ports). The Espruino
  * platform layer (platform/espruino-ports.ts) implements these over Espruino's API; the
  * hardware simulator implements the same Espruino API, so one code path runs everywhere.
  */

@@ -1,5 +1,5 @@
 /**
- * Writing a lock's identity into flash: used by the provisioning console (issue 6) and by
+ * Writing a lock's identity into flash: used by the provisioning console (docs/provisioning.md) and by
  * tests that start from a provisioned lock. Power-safe like every record: the previous
  * configuration stays intact until the new one is completely written.
  */

@@ -1,5 +1,5 @@
 /**
- * The lock's side of the provisioning console (issue 6; docs/provisioning.md). The new
+ * The lock's side of the provisioning console (docs/provisioning.md). The new
  * configuration is staged in RAM chunk by chunk and written only on COMMIT, as one
  * power-safe record: a pulled cable or a power cut leaves the previous configuration.
  * A provisioned lock accepts a new configuration only in install mode (long press of the

@@ -1,5 +1,5 @@
 /**
- * Power-safe records on non-atomic flash (SPEC §5). Each record has two slots, `<name>0`
+ * Power-safe records on non-atomic flash (docs/product.md#reliability-properties). Each record has two slots, `<name>0`
  * and `<name>1`; a save writes the slot NOT holding the current copy, framed as
  * magic ‖ seq ‖ length ‖ data ‖ CRC-32. A power cut mid-write tears only the slot being
  * written, whose CRC then fails, so boot falls back to the other, intact copy.

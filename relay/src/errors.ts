@@ -1,5 +1,5 @@
 /**
- * The relay's one registry of error codes (STYLE rule 6, after Fastify's errors.js): each
+ * The relay's one registry of error codes (docs/conventions.md#errors, after Fastify's errors.js): each
  * stable machine code has an HTTP status and a message. Error bodies are
  * `{ error: { code, message, details?, mayHaveRun? } }`. docs/relay-api.md lists the same
  * table and tests/relay/errors-doc.test.ts keeps the two in step.
@@ -26,6 +26,7 @@ export const ERRORS = {
   KW_BAD_TIMEZONE: e(400, 'Unknown IANA time zone.'),
   KW_BAD_WINDOW: e(400, 'The time window is empty, reversed or too long.'),
   KW_BAD_SCHEDULE: e(400, 'The weekly schedule is invalid.'),
+  KW_WEBHOOK_TARGET: e(400, 'The webhook URL points at a loopback, link-local, private or unspecified address.'),
   KW_UNAUTHORIZED: e(401, 'Missing, unknown, expired or revoked credentials.'),
   KW_LOGIN_FAILED: e(401, 'Unknown e-mail address or wrong password.'),
   KW_FORBIDDEN: e(403, 'These credentials may not use this route (kind or scope).'),
@@ -50,6 +51,7 @@ export const ERRORS = {
   KW_ENTRY_DENIED: e(409, 'The lock refused the request; details.reason says why.', false),
   KW_PAYLOAD_TOO_LARGE: e(413, 'The request body is too large.'),
   KW_UNSUPPORTED_MEDIA: e(415, 'Unsupported content type; send application/json.'),
+  KW_RATE_LIMITED: e(429, 'Too many failed attempts from this address or for this account; wait Retry-After seconds.'),
   KW_INTERNAL: e(500, 'Internal error.'),
   KW_LOCK_FAULT: e(502, 'The lock reported a fault while acting (jam, motor); the bolt may have moved.', true),
   KW_LOCK_OFFLINE: e(503, 'The lock is offline.', false),

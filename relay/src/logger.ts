@@ -1,5 +1,5 @@
 /**
- * The relay's pino logger (STYLE rule 9). Secrets are redacted by path wherever they could
+ * The relay's pino logger (docs/conventions.md#logging). Secrets are redacted by path wherever they could
  * appear in a structured field: passwords, tokens, chain seeds and values, webhook secrets
  * and Authorization headers. Code never puts a secret in a log message string; the test
  * suite captures every line and checks that no issued secret shows up.

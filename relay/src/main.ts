@@ -1,7 +1,8 @@
 /**
  * The relay as a process: `npx tsx relay/src/main.ts --data <dir> [--host 127.0.0.1]
  * [--http 8080] [--mqtt 1883] [--mqtts 8883 --tls] [--redis redis://…] [--relay-id a]
- * [--admin-token …] [--log-level info]`. Prints one JSON line `{"ready":true,…}` on stdout
+ * [--admin-token …] [--log-level info] [--allow-private-webhooks]`; a Prometheus scraper's
+ * token comes from the KEYWAY_METRICS_TOKEN environment variable. Prints one JSON line `{"ready":true,…}` on stdout
  * once listening; SIGTERM/SIGINT close it cleanly. `keyway up` runs the same relay in-process.
  */
 import { parseArgs } from 'node:util';
@@ -12,7 +13,7 @@ const { values } = parseArgs({
     data: { type: 'string' }, host: { type: 'string', default: '127.0.0.1' }, http: { type: 'string', default: '8080' },
     mqtt: { type: 'string', default: '1883' }, mqtts: { type: 'string', default: '8883' }, tls: { type: 'boolean', default: false },
     redis: { type: 'string' }, 'relay-id': { type: 'string' }, 'admin-token': { type: 'string' }, 'log-level': { type: 'string', default: 'info' },
-    'entry-timeout': { type: 'string' }
+    'entry-timeout': { type: 'string' }, 'allow-private-webhooks': { type: 'boolean', default: false }
   }
 });
 
@@ -30,6 +31,8 @@ const relay = await buildRelay({
   relayId: values['relay-id'],
   adminToken: values['admin-token'],
   entryTimeoutMs: values['entry-timeout'] ? Number(values['entry-timeout']) : undefined,
+  webhooks: { allowPrivateTargets: values['allow-private-webhooks'] },
+  metricsToken: process.env.KEYWAY_METRICS_TOKEN || undefined,
   logger: { level: values['log-level'] ?? 'info', destination: process.stderr }
 });
 const ports = await relay.listen();

@@ -34,13 +34,24 @@ export interface RelayOptions {
   /** Validity of a signed UNLOCK. Default 60 s. */
   unlockWindowS?: number;
   mqtt?: { maxPacketSize?: number; keepaliveLimitS?: number; connectTimeoutMs?: number };
-  webhooks?: { pollMs?: number; baseBackoffMs?: number; maxBackoffMs?: number; maxAttempts?: number; timeoutMs?: number };
+  /**
+   * Webhook delivery. allowPrivateTargets (default false) lets webhooks reach loopback,
+   * link-local and private addresses: only for receivers on the operator's own network.
+   */
+  webhooks?: { pollMs?: number; baseBackoffMs?: number; maxBackoffMs?: number; maxAttempts?: number; timeoutMs?: number; allowPrivateTargets?: boolean };
   /** Period of the maintenance sweep (expired commands, DST grant re-issue, key cleanup). */
   maintenanceIntervalMs?: number;
   /** Lifetime of an owner login token. Default 12 h. */
   sessionTtlMs?: number;
   /** Keeping locks in step (docs/sync.md). */
   sync?: { timeSetRetryMs?: number; revokeAlarmMs?: number };
+  /**
+   * Failed login / token-exchange attempts allowed per window: per client address
+   * (default 30) and per account e-mail (default 10), window default 15 min.
+   */
+  authLimits?: { windowMs?: number; perAddress?: number; perAccount?: number };
+  /** Bearer token a Prometheus scraper sends to GET /metrics (the admin token works too). */
+  metricsToken?: string;
 }
 
 export interface ResolvedOptions {
@@ -59,12 +70,14 @@ export interface ResolvedOptions {
   entryTimeoutMs: number;
   unlockWindowS: number;
   mqtt: { maxPacketSize: number; keepaliveLimitS: number; connectTimeoutMs: number };
-  webhooks: { pollMs: number; baseBackoffMs: number; maxBackoffMs: number; maxAttempts: number; timeoutMs: number };
+  webhooks: { pollMs: number; baseBackoffMs: number; maxBackoffMs: number; maxAttempts: number; timeoutMs: number; allowPrivateTargets: boolean };
   maintenanceIntervalMs: number;
   sessionTtlMs: number;
   /** A TIME_SET is sent again after timeSetRetryMs while the lock still lacks trusted time; the owner
    * is alarmed when a revocation is not confirmed by the lock within revokeAlarmMs. */
   sync: { timeSetRetryMs: number; revokeAlarmMs: number };
+  authLimits: { windowMs: number; perAddress: number; perAccount: number };
+  metricsToken?: string;
 }
 
 export function resolveOptions(o: RelayOptions): ResolvedOptions {
@@ -98,10 +111,17 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
       baseBackoffMs: o.webhooks?.baseBackoffMs ?? 1000,
       maxBackoffMs: o.webhooks?.maxBackoffMs ?? 3_600_000,
       maxAttempts: o.webhooks?.maxAttempts ?? 10,
-      timeoutMs: o.webhooks?.timeoutMs ?? 5000
+      timeoutMs: o.webhooks?.timeoutMs ?? 5000,
+      allowPrivateTargets: o.webhooks?.allowPrivateTargets ?? false
     },
     maintenanceIntervalMs: o.maintenanceIntervalMs ?? 30_000,
     sessionTtlMs: o.sessionTtlMs ?? 12 * 3600_000,
-    sync: { timeSetRetryMs: o.sync?.timeSetRetryMs ?? 5000, revokeAlarmMs: o.sync?.revokeAlarmMs ?? 5 * 60_000 }
+    sync: { timeSetRetryMs: o.sync?.timeSetRetryMs ?? 5000, revokeAlarmMs: o.sync?.revokeAlarmMs ?? 5 * 60_000 },
+    authLimits: {
+      windowMs: o.authLimits?.windowMs ?? 15 * 60_000,
+      perAddress: o.authLimits?.perAddress ?? 30,
+      perAccount: o.authLimits?.perAccount ?? 10
+    },
+    metricsToken: o.metricsToken
   };
 }

@@ -1,5 +1,5 @@
 /**
- * buildRelay(options) wires the relay together without listening (STYLE rule 10):
+ * buildRelay(options) wires the relay together without listening (docs/conventions.md#relay-assembly):
  * database and migrations, signing keys, the Aedes broker with its lock ACLs, the lock
  * intake (events, status, presence, outbox resend), the HTTP API, the webhook worker and
  * the maintenance sweep. listen() binds HTTP (+ MQTT over WebSocket), MQTT and MQTT/TLS;

@@ -1,5 +1,5 @@
 /**
- * The relay's signing keys on disk (SPEC §4: the trust anchor). One JSON file per key,
+ * The relay's signing keys on disk (docs/product.md#security-properties: the trust anchor). One JSON file per key,
  * mode 0600, in a 0700 directory; `current.json` names the key that signs. Rotation adds
  * a new key and keeps the old one until every lock has been told (docs/protocol.md §3.4).
  */

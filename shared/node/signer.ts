@@ -1,5 +1,5 @@
 /**
- * Relay-side Ed25519 signing with node:crypto (OpenSSL), SPEC §6. Keys are 32-byte
+ * Relay-side Ed25519 signing with node:crypto (OpenSSL; docs/product.md#performance-targets). Keys are 32-byte
  * seeds; the key id is derived from the public key (docs/protocol.md §3.1).
  */
 import { createPrivateKey, createPublicKey, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * The lock's admission of a signed command, before any action (SPEC §4; docs/protocol.md
+ * The lock's admission of a signed command, before any action (docs/product.md#security-properties; docs/protocol.md
  * §3.3). Cheap checks run first so junk never costs a signature verification; the replay
  * state is only returned, never committed here: the caller persists it after the
  * signature verifies and before acting. Pure: clock, keys and state are parameters.

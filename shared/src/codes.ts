@@ -12,7 +12,7 @@ export const RC_BAD_FORMAT = 1;
 export const RC_BAD_VERSION = 2;
 export const RC_BAD_LENGTH = 3;
 export const RC_UNKNOWN_ACTION = 4;
-// Authenticity and freshness (SPEC §4)
+// Authenticity and freshness (docs/product.md#security-properties)
 export const RC_BAD_SIGNATURE = 10;
 export const RC_UNKNOWN_KEY = 11;
 export const RC_WRONG_DEVICE = 12;

@@ -1,5 +1,5 @@
 /**
- * Replay window (SPEC §4; docs/protocol.md §3.3), after Tesla's vehicle-command: the lock
+ * Replay window (docs/product.md#security-properties; docs/protocol.md §3.3), after Tesla's vehicle-command: the lock
  * keeps the highest counter it accepted and a 32-bit mask of which of the 32 counters
  * below it were seen, so commands may arrive out of order (relay resends) but never twice.
  * Pure: takes and returns state; the caller persists the new state before acting.

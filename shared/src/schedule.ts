@@ -1,5 +1,5 @@
 /**
- * Grant time rules (SPEC flow 2; docs/protocol.md §4.2): the absolute window, then the
+ * Grant time rules (docs/product.md#guest-and-service-access; docs/protocol.md §4.2): the absolute window, then the
  * weekly schedule in the grant's UTC offset. Pure: `now` is Unix seconds. Entries whose
  * end is before their start run past midnight into the next day.
  */

@@ -1,7 +1,7 @@
 /**
  * Wire schemas: each message layout is defined once as a list of typed fields; the
  * TypeScript type, the encoder, the decoder and the layout table in docs/protocol.md
- * all derive from it (STYLE rule 3). Portable ES5: the lock decodes with the same code.
+ * all derive from it (docs/conventions.md#wire-formats). Portable ES5: the lock decodes with the same code.
  *
  * Memory matters on the lock: an Espruino function object costs ~7 variables and a closure
  * pair per field would cost thousands (measured: bench/firmware.mts). Codecs are therefore

@@ -1,5 +1,5 @@
 /**
- * Validity-window check for signed commands (SPEC §4; docs/protocol.md §3.3). Pure: the
+ * Validity-window check for signed commands (docs/product.md#security-properties; docs/protocol.md §3.3). Pure: the
  * caller passes the lock's trusted `now` (Unix seconds) and the action's policy.
  * A command that starts in the lock's future by more than the allowed skew means the
  * sender's clock is off: reported as CLOCK_SKEW, never silently waited for.

@@ -1,5 +1,5 @@
 /**
- * Conformance (STYLE rule 7) of the lock's Ed25519 verifier: the ES5 bundle runs in Duktape
+ * Conformance (docs/conventions.md#tests-in-three-layers) of the lock's Ed25519 verifier: the ES5 bundle runs in Duktape
  * (always) and Espruino (when ESPRUINO points at a Linux build, from Storage like the
  * firmware). RFC 8032 vectors must verify, adversarial inputs must not, Espruino must take
  * the E.convolve path (and the pure-JS fallback must still work there), and a sliced

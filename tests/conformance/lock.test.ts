@@ -1,5 +1,5 @@
 /**
- * Conformance (STYLE rule 7): the firmware bundled to ES5 runs in Duktape (always) and in
+ * Conformance (docs/conventions.md#tests-in-three-layers): the firmware bundled to ES5 runs in Duktape (always) and in
  * Espruino (when ESPRUINO points at a Linux build), replaying scenarios recorded against the
  * TypeScript firmware in Node. Every event the lock logs must be byte-for-byte the same, so
  * the shipped bundle behaves exactly like the code the other tests exercise.

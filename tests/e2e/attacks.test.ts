@@ -1,5 +1,5 @@
 /**
- * Replayed, expired, misdirected and forged commands reaching a lock (SPEC §4) — as if the
+ * Replayed, expired, misdirected and forged commands reaching a lock (docs/product.md#security-properties) — as if the
  * broker were compromised and could publish anything on the lock's command topic. The lock
  * refuses each with its reason code and nothing moves; a command the relay really sent works
  * exactly once.
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { keyway } from '../support/processes';
 import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
+import { scaled } from '../support/time-scale';
 
 let e: E2E;
 let lockId = '';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   e = await startE2E();
   await allOnline(e);
   lockId = e.world.locks[0].deviceId;
-}, 90_000);
+}, scaled(90_000));
 afterAll(async () => e?.close());
 
 async function injectAndRead(hex: string): Promise<Array<{ type: number; code: number; ref: number }>> {
@@ -38,7 +39,7 @@ describe('attacks on the command path', () => {
     const ack = ev.find((x) => x.type === 6);
     expect(ack?.code).toBe(13); // REPLAY
     expect(ack?.ref).toBe(sent.counter);
-  }, 30_000);
+  }, scaled(30_000));
 
   it('expired, far-future, other-lock, unknown-key and tampered commands are refused and nothing moves', async () => {
     const now = Math.floor(Date.now() / 1000);
@@ -69,5 +70,5 @@ describe('attacks on the command path', () => {
     expect(feed).toContain('UNKNOWN_KEY');
     const notes = (await e.api(e.ownerToken, 'GET', '/v1/notifications')).body.items as Array<{ kind: string }>;
     expect(notes.some((n) => n.kind === 'security.foreign_command_refused')).toBe(true);
-  }, 60_000);
+  }, scaled(60_000));
 });

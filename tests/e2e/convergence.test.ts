@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { allOnline, eventually, useE2E, type E2E } from '../support/e2e-world';
+import { scaled } from '../support/time-scale';
 
 let e: E2E;
 let lockId = '';
@@ -49,7 +50,7 @@ describe('convergence under faults', () => {
     expect(grants.timeTrusted).toBe(true);
     await eventually('lock and relay agree', async () => (await device()).sync.state === 'converged');
     expect((await device()).sync.grantIds).not.toContain(g.grant.id);
-  }, 90_000);
+  }, scaled(90_000));
 
   it('a grant created while the lock is offline reaches it once it is back, instead of failing', async () => {
     await e.fleet.ask(lockId, 'power off');
@@ -65,7 +66,7 @@ describe('convergence under faults', () => {
     await e.fleet.ask(lockId, 'scan ' + creds[0]);
     await eventually('unlocked for the guest', async () => (await bolt()) === 3 || (await bolt()) === 2);
     await eventually('relocked', async () => (await bolt()) === 1, 20_000);
-  }, 90_000);
+  }, scaled(90_000));
 
   it('withdrawing a delivery partner withdraws its access: booked delivery cancelled, grant revoked on the lock, entry refused, site hidden', async () => {
     const now = Date.now();
@@ -89,5 +90,5 @@ describe('convergence under faults', () => {
     expect((await e.api(e.ownerToken, 'GET', '/v1/deliveries/' + id)).body.status).toBe('cancelled');
     await eventually('courier grant revoked on the lock', async () => (await grantStatus(grantId)) === 'revoked');
     await eventually('lock and relay agree', async () => (await device()).sync.state === 'converged');
-  }, 90_000);
+  }, scaled(90_000));
 });

@@ -1,5 +1,5 @@
 /**
- * SPEC flow 1, end to end across processes: a backend books an in-home delivery, the courier
+ * docs/product.md#courier-delivery, end to end across processes: a backend books an in-home delivery, the courier
  * asks to enter, the lock (real firmware, simulated hardware) verifies, fires the camera,
  * unlocks; the courier opens and closes the door; the lock relocks; the relay sends the
  * secured receipt to courier and backend and tells the owner. Then every refusal: wrong
@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signWebhook } from '@keyway/relay';
 import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
+import { scaled } from '../support/time-scale';
 
 let e: E2E;
 let hookServer: Server;
@@ -45,20 +46,20 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', r));
-  e = await startE2E({ lockOptions: { relockAfterCloseMs: 1500 } });
+  e = await startE2E({ lockOptions: { relockAfterCloseMs: 1500 }, allowPrivateWebhooks: true });
   await allOnline(e);
   const h = await e.api(e.world.backend.token, 'POST', '/v1/webhooks', {
     url: 'http://127.0.0.1:' + (hookServer.address() as AddressInfo).port + '/hook', events: ['delivery.entered', 'delivery.secured', 'delivery.alarm']
   });
   hookSecret = h.body.secret;
-}, 90_000);
+}, scaled(90_000));
 
 afterAll(async () => {
   await e?.close();
   hookServer?.close();
 });
 
-describe('courier in-home delivery (SPEC flow 1)', () => {
+describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
   it('opens for the assigned courier in the window, relocks after the door closes, and sends the secured receipt', async () => {
     const lockId = e.world.locks[0].deviceId;
     const d = await book();
@@ -96,7 +97,7 @@ describe('courier in-home delivery (SPEC flow 1)', () => {
     const key = randomUUID();
     const second = await e.api(e.world.courier.token, 'POST', '/v1/deliveries/' + d.id + '/entry', undefined, { 'idempotency-key': key });
     expect([409, 200]).toContain(second.status);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('refuses the wrong courier, the wrong time, a blocked delivery, and a reveal at the wrong address', async () => {
     const lockId = e.world.locks[0].deviceId;
@@ -125,7 +126,7 @@ describe('courier in-home delivery (SPEC flow 1)', () => {
     const after = (await e.fleet.ask(lockId, 'events')).events.slice(before) as Array<{ type: number; code: number }>;
     expect(after.some((x) => x.type === 4 && x.code === 12)).toBe(true); // DENIAL WRONG_DEVICE
     expect((await e.fleet.ask(lockId, 'state')).bolt).toBe(1);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('camera not acknowledging: the lock refuses to move and the attempt is reported', async () => {
     const lockId = e.world.locks[0].deviceId;
@@ -143,5 +144,5 @@ describe('courier in-home delivery (SPEC flow 1)', () => {
     const feed = (await e.api(e.ownerToken, 'GET', '/v1/sites/' + e.world.siteId + '/activity?limit=50')).body.items as Array<{ reason: string }>;
     expect(feed.some((a) => a.reason === 'CAMERA_FAILURE')).toBe(true);
     await e.fleet.ask(lockId, 'camera ok');
-  }, 60_000);
+  }, scaled(60_000));
 });

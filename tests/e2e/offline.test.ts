@@ -1,5 +1,5 @@
 /**
- * SPEC flows 2 and 3 with the relay down: grants are enforced by the lock itself. The
+ * docs/product.md#guest-and-service-access and docs/product.md#parcel-box with the relay down: grants are enforced by the lock itself. The
  * dog-walker's weekly grant opens with a scanned credential while the relay process is dead
  * (and one outside its schedule does not); a parcel box opens once for a registered tracking
  * number and never twice. When the relay returns, the queued events arrive in order with an
@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
+import { scaled } from '../support/time-scale';
 
 let e: E2E;
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -14,7 +15,7 @@ const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 beforeAll(async () => {
   e = await startE2E({ doors: 1, parcelBox: true, timezone: 'UTC' });
   await allOnline(e);
-}, 90_000);
+}, scaled(90_000));
 afterAll(async () => e?.close());
 
 async function grant(days: string[], label: string): Promise<{ id: number; token: string }> {
@@ -86,5 +87,5 @@ describe('grants enforced by the lock while the relay is down', () => {
     expect(feed.some((a) => a.grantId === walker.id && a.kind === 'unlock')).toBe(true);
     expect(feed.some((a) => a.reason === 'OUTSIDE_SCHEDULE')).toBe(true);
     expect(feed.some((a) => a.reason === 'USES_EXHAUSTED')).toBe(true);
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -1,5 +1,5 @@
 /**
- * Faults across processes (docs/sync.md, docs/relay.md): the relay restarts mid-delivery and nothing accepted is
+ * Faults across processes (docs/product.md#reliability-properties, docs/sync.md): the relay restarts mid-delivery and nothing accepted is
  * lost; a lock loses its network during a delivery window and comes back (commands queued in the
  * outbox arrive, a revocation wins); a jam on relock raises alarms to the owner and the courier;
  * a lock loses power and re-reads its bolt from the switches.
@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { allOnline, eventually, useE2E, type E2E } from '../support/e2e-world';
+import { scaled } from '../support/time-scale';
 
 let e: E2E;
 let lockId = '';
@@ -38,7 +39,7 @@ describe('resilience', () => {
     await e.fleet.ask(lockId, 'door open');
     await e.fleet.ask(lockId, 'door close');
     await eventually('receipt after restart', async () => (await e.api(e.world.courier.token, 'GET', '/v1/deliveries/' + d.id)).body.receipt);
-  }, 90_000);
+  }, scaled(90_000));
 
   it('lock offline during the window: entry refused as offline; back online, the outbox delivers a revocation that wins', async () => {
     const grant = await e.api(e.ownerToken, 'POST', '/v1/sites/' + e.world.siteId + '/grants', {
@@ -72,7 +73,7 @@ describe('resilience', () => {
     await e.fleet.ask(lockId, 'door open');
     await e.fleet.ask(lockId, 'door close');
     await eventually('locked again', async () => (await e.fleet.ask(lockId, 'state')).bolt === 1);
-  }, 90_000);
+  }, scaled(90_000));
 
   it('a jam on relock stops the motor, retries once and alarms the owner and the courier', async () => {
     const d = await book();
@@ -97,7 +98,7 @@ describe('resilience', () => {
     const locked = await e.api(e.ownerToken, 'POST', '/v1/devices/' + lockId + '/lock');
     expect(locked.status, JSON.stringify(locked.body)).toBe(200);
     expect((await e.fleet.ask(lockId, 'state')).bolt).toBe(1);
-  }, 90_000);
+  }, scaled(90_000));
 
   it('power loss: the lock reboots, re-reads the bolt from its switches, regains trusted time and keeps its log chain', async () => {
     await e.fleet.ask(lockId, 'power off');
@@ -107,5 +108,5 @@ describe('resilience', () => {
     const v = (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId)).body;
     expect(v.status.bolt).toBe('locked');
     await eventually('log chain intact after the reboot', async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId)).body.log?.state === 'ok');
-  }, 60_000);
+  }, scaled(60_000));
 });

@@ -1,5 +1,5 @@
 /**
- * More locks than one machine holds (SPEC §6): two relay processes share one Redis (Debian's
+ * More locks than one machine holds (docs/product.md#performance-targets): two relay processes share one Redis (Debian's
  * redis-server, started here; mqemitter-redis + aedes-persistence-redis) and one database. A lock
  * connected to relay B receives the command a courier's request through relay A authorized, and
  * its events are processed exactly once.

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACT_ALARM_CLEAR, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLOCK, AL_CLOCK_SKEW, BOLT_LOCKED,
-  BOLT_UNLOCKED, EV_ACK, EV_ALARM, EV_OPERATION, RC_BAD_FORMAT, RC_BAD_LENGTH, RC_BAD_SIGNATURE, RC_BAD_VERSION, RC_BUSY,
+  BOLT_UNLOCKED, EV_ACK, EV_ALARM, EV_CAMERA, EV_OPERATION, FLAG_CAMERA_REQUIRED, RC_CAMERA_FAILURE, ST_TIME_TRUSTED, RC_BAD_FORMAT, RC_BAD_LENGTH, RC_BAD_SIGNATURE, RC_BAD_VERSION, RC_BUSY,
   RC_CLOCK_SKEW, RC_DOOR_OPEN, RC_EXPIRED, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_NO_TRUSTED_TIME, RC_NOT_PERMITTED, RC_OK,
   RC_REPLAY, RC_STALE_NONCE, RC_UNKNOWN_ACTION, RC_UNKNOWN_KEY, RC_WINDOW_TOO_LONG, RC_WRONG_DEVICE, attachSignature,
   encodeCommandBody, fromHex, keyIdOf
@@ -37,7 +37,7 @@ describe('lock: admission of signed commands', () => {
   it('boots locked, publishes a status with a challenge, and has no trusted time', () => {
     const h = harness();
     expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
-    expect(h.status().flags & 1).toBe(0);
+    expect(h.status().flags & ST_TIME_TRUSTED).toBe(0);
     expect(h.status().nonce).toHaveLength(8);
   });
 
@@ -47,7 +47,41 @@ describe('lock: admission of signed commands', () => {
     h.trustTime();
     expect(h.lastAck()!.code).toBe(RC_OK);
     expect(h.sim.lock.timeTrusted).toBe(true);
-    expect(h.status().flags & 1).toBe(1);
+    expect(h.status().flags & ST_TIME_TRUSTED).toBe(ST_TIME_TRUSTED);
+  });
+
+  it('a signed UNLOCK flagged camera-required does not move without the camera, and fires it first when it answers', () => {
+    const h = harness();
+    h.trustTime();
+    h.sim.device.physics.cameraHealthy = false;
+    const starts = h.sim.device.physics.starts;
+    h.deliver(h.command(ACT_UNLOCK, unlockPayload({ flags: FLAG_CAMERA_REQUIRED })));
+    h.run(3000);
+    expect(h.lastAck()!.code).toBe(RC_CAMERA_FAILURE);
+    expect(h.events(EV_CAMERA).pop()!.code).toBe(RC_CAMERA_FAILURE);
+    expect(h.sim.device.physics.starts).toBe(starts);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+
+    // The flag is what decides: the same command without it moves with the camera still down.
+    h.deliver(h.command(ACT_UNLOCK, unlockPayload()));
+    h.run(3000);
+    expect(h.lastAck()!.code).toBe(RC_OK);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    h.deliver(h.command(ACT_LOCK, { actorKind: 1, actorRef: 1 }));
+    h.run(3000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+
+    h.sim.device.physics.cameraHealthy = true;
+    const before = h.events().length;
+    h.deliver(h.command(ACT_UNLOCK, unlockPayload({ flags: FLAG_CAMERA_REQUIRED })));
+    h.run(3000);
+    expect(h.lastAck()!.code).toBe(RC_OK);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    const later = h.events().slice(before);
+    const cam = later.findIndex((e) => e.type === EV_CAMERA && e.code === RC_OK);
+    const op = later.findIndex((e) => e.type === EV_OPERATION);
+    expect(cam).toBeGreaterThanOrEqual(0);
+    expect(cam).toBeLessThan(op);
   });
 
   it('unlocks on a valid signed command and acknowledges with its counter', () => {

@@ -8,7 +8,7 @@ import {
   ACT_GRANT_REVOKE, ACT_UNLOCK, AL_REPEATED_FAILURES, BOLT_LOCKED, BOLT_UNLOCKED, CRED_BARCODE, EV_ALARM,
   EV_CAMERA, EV_DENIAL, EV_OPERATION, FLAG_CAMERA_REQUIRED, GRANT_PARCEL, RC_BAD_CREDENTIAL, RC_CAMERA_FAILURE, RC_GRANT_STORE_FULL,
   RC_LOCKOUT, RC_NO_TRUSTED_TIME, RC_OK, RC_OUTSIDE_SCHEDULE, RC_OUTSIDE_WINDOW, RC_REVOKED, RC_UNKNOWN_GRANT,
-  RC_USES_EXHAUSTED, RC_WRONG_DEVICE, SRC_BARCODE, SRC_REVEAL, barcodeCommitment, encodeReveal, fromHex, toHex
+  RC_USES_EXHAUSTED, RC_WRONG_DEVICE, SRC_BARCODE, SRC_REVEAL, ST_CAMERA_OK, barcodeCommitment, encodeReveal, fromHex, toHex
 } from '@keyway/shared';
 import { BOX_BOARD, DEVICE_ID, T0, chainGrant, harness, plainGrant, putGrant, reveal, unlockPayload, type Harness } from '../support/lock-harness';
 
@@ -166,7 +166,7 @@ describe('lock: staged grants and reveals', () => {
   it('camera required: no acknowledgement, no movement, and the value is not spent', () => {
     const h = harness();
     h.trustTime();
-    const { grant, chain } = chainGrant({ flags: 1 }, 2);
+    const { grant, chain } = chainGrant({ flags: FLAG_CAMERA_REQUIRED }, 2);
     putGrant(h, grant);
     h.sim.device.physics.cameraHealthy = false;
     const starts = h.sim.device.physics.starts;
@@ -175,7 +175,7 @@ describe('lock: staged grants and reveals', () => {
     expect(lastDenial(h)!.code).toBe(RC_CAMERA_FAILURE);
     expect(h.events(EV_CAMERA).pop()!.code).toBe(RC_CAMERA_FAILURE);
     expect(h.sim.device.physics.starts).toBe(starts);
-    expect(h.status().flags & 2).toBe(0); // camera unhealthy in status
+    expect(h.status().flags & ST_CAMERA_OK).toBe(0); // camera unhealthy in status
     h.sim.device.physics.cameraHealthy = true;
     h.deliver(reveal(grant.grantId, chain[1]));
     h.run(3000);

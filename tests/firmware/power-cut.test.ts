@@ -1,5 +1,5 @@
 /**
- * Power loss at ANY write (SPEC §5): a scenario that exercises every persistent record is
+ * Power loss at ANY write (docs/product.md#reliability-properties): a scenario that exercises every persistent record is
  * run once to count its flash writes, then again with the power cut during write k, for
  * every k and every way a write can tear. After each cut the board reboots from its flash:
  * it must boot, hold a consistent config and trusted keys, keep its log chain intact, re-read

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { AL_DOOR_AJAR, AL_JAM } from '@keyway/shared';
+import { AL_DOOR_AJAR, AL_JAM, FLAG_CAMERA_REQUIRED } from '@keyway/shared';
 import { signWebhook } from '@keyway/relay';
 import { bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
 
@@ -28,10 +28,10 @@ function receiver(failFirst: number): Promise<{ server: Server; url: string; hit
   }));
 }
 
-describe('courier in-home delivery (SPEC flow 1)', () => {
+describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
   let h: Harness;
   let w: World;
-  useWorld((hh, ww) => { h = hh; w = ww; });
+  useWorld((hh, ww) => { h = hh; w = ww; }, { webhooks: { allowPrivateTargets: true } });
 
   it('reveals the staged grant, opens, and issues a secured receipt with a signed webhook (retried after a failure)', async () => {
     const rx = await receiver(1);
@@ -103,7 +103,7 @@ describe('courier in-home delivery (SPEC flow 1)', () => {
     expect(res.body.method).toBe('command');
     const unlock = [...w.lock.commands].reverse().find((c) => c.action === 1)!;
     expect(unlock.notAfter - unlock.notBefore).toBe(60);
-    expect(unlock.payload.flags & 1).toBe(1);
+    expect(unlock.payload.flags & FLAG_CAMERA_REQUIRED).toBe(FLAG_CAMERA_REQUIRED);
     w.lock.openDoor();
     w.lock.closeDoor();
     await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status === 'secured', 5000, 'secured');

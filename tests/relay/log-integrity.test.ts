@@ -82,7 +82,7 @@ describe('log integrity at the relay', () => {
     await waitUntil(async () => (await anomalies()).some((x: any) => x.kind === 'rewind' && x.seq === 2), 3000, 'rewind flagged');
     const again = (await expectOk(h.api('GET', `/v1/devices/${w.deviceId}/events?limit=500`, { token: w.owner.token }))).items.find((e: any) => e.seq === 2);
     expect(again.hash).toBe(stored.hash);
-    const text = (await h.api('GET', '/metrics')).body as string;
+    const text = (await h.api('GET', '/metrics', { token: h.admin })).body as string;
     expect(text).toMatch(/keyway_log_anomalies_total\{kind="rewind"\} 1/);
   });
 

@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { bookDelivery, expectOk, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
+const METRICS_TOKEN = 'kw_metrics_scraper_test_token';
+
 describe('observability', () => {
   let h: Harness;
   let w: World;
@@ -10,7 +12,7 @@ describe('observability', () => {
     h = hh;
     w = ww;
     secrets.push(h.admin, w.owner.password, w.owner.token, w.installer, w.backend.token, w.courier.token, w.registration.mqtt.password);
-  });
+  }, { metricsToken: METRICS_TOKEN, webhooks: { allowPrivateTargets: true } });
 
   it('never writes a secret to the log, across a full delivery, a guest grant and a webhook', async () => {
     const hook = await expectOk(h.api('POST', '/v1/webhooks', { token: w.backend.token, body: { url: 'http://127.0.0.1:9/unreachable', events: ['*'] } }), 201);
@@ -53,8 +55,12 @@ describe('observability', () => {
     expect(JSON.parse(line).password).toBe('[redacted]');
   });
 
-  it('serves Prometheus metrics', async () => {
-    const res = await h.api('GET', '/metrics');
+  it('serves Prometheus metrics only to the admin or the metrics token', async () => {
+    expect((await h.api('GET', '/metrics')).status).toBe(401);
+    expect((await h.api('GET', '/metrics', { token: 'kw_wrong_metrics_token' })).status).toBe(401);
+    expect((await h.api('GET', '/metrics', { token: w.owner.token })).status).toBe(403);
+    expect((await h.api('GET', '/metrics', { token: METRICS_TOKEN })).status).toBe(200);
+    const res = await h.api('GET', '/metrics', { token: h.admin });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/plain/);
     const text = res.body as string;

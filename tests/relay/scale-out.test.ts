@@ -1,5 +1,5 @@
 /**
- * Scale-out (SPEC §6): two relay processes' worth of relays (two buildRelay instances with
+ * Scale-out (docs/product.md#performance-targets): two relay processes' worth of relays (two buildRelay instances with
  * their own brokers and HTTP servers) share one Redis (mqemitter-redis,
  * aedes-persistence-redis) and one SQLite file in WAL mode. A lock connected to relay B
  * opens for an entry authorized through relay A's API, and each lock event is processed

@@ -1,5 +1,5 @@
 /**
- * End-to-end world as separate processes over loopback (issue 7): the relay process
+ * End-to-end world as separate processes over loopback (docs/product.md#real-parts-not-mocks): the relay process
  * (relay/src/main.ts), the simulated locks process (hardware/src/node/fleet-process.ts), and the
  * test itself acting as backend, courier, owner and guest over HTTP. Relays can be killed and
  * restarted on the same data and ports; locks can lose power or network.
@@ -12,6 +12,7 @@ import { board } from '@keyway/hardware';
 import { pollUntil } from '../../tools/src/stack/poll';
 import { seedWorld, type DemoWorld } from '../../tools/src/stack/seed';
 import { ROOT, TS_NODE, start, type Child } from './processes';
+import { scaled } from './time-scale';
 
 export interface RelayProcess {
   child: Child;
@@ -20,13 +21,14 @@ export interface RelayProcess {
   adminToken: string | null;
 }
 
-export async function startRelayProcess(dataDir: string, o: { http?: number; mqtt?: number; redis?: string; relayId?: string; entryTimeoutMs?: number } = {}): Promise<RelayProcess> {
+export async function startRelayProcess(dataDir: string, o: { http?: number; mqtt?: number; redis?: string; relayId?: string; entryTimeoutMs?: number; allowPrivateWebhooks?: boolean } = {}): Promise<RelayProcess> {
   const args = [...TS_NODE.slice(1), path.join(ROOT, 'relay/src/main.ts'), '--data', dataDir, '--http', String(o.http ?? 0), '--mqtt', String(o.mqtt ?? 0), '--mqtts', '0', '--log-level', 'warn'];
   if (o.redis) args.push('--redis', o.redis);
   if (o.relayId) args.push('--relay-id', o.relayId);
+  if (o.allowPrivateWebhooks) args.push('--allow-private-webhooks');
   if (o.entryTimeoutMs) args.push('--entry-timeout', String(o.entryTimeoutMs));
   const child = start(TS_NODE[0], args);
-  const end = Date.now() + 30_000;
+  const end = Date.now() + scaled(30_000);
   for (;;) {
     const line = child.stdout().split('\n').find((l) => l.startsWith('{"ready"'));
     if (line) {
@@ -49,7 +51,7 @@ export async function startFleetProcess(world: DemoWorld, dir: string, options: 
   const specFile = path.join(dir, 'fleet.json');
   writeFileSync(specFile, JSON.stringify({ locks: world.locks.map((l) => ({ deviceId: l.deviceId, board: l.board.id, flashFile: l.flashFile })), options }));
   const child = start(TS_NODE[0], [...TS_NODE.slice(1), path.join(ROOT, 'hardware/src/node/fleet-process.ts'), specFile]);
-  const end = Date.now() + 30_000;
+  const end = Date.now() + scaled(30_000);
   while (!child.stdout().includes('{"ready":true')) {
     if (Date.now() > end || child.proc.exitCode !== null) throw new Error('fleet did not start: ' + child.stderr().slice(-2000));
     await new Promise((res) => setTimeout(res, 50));
@@ -60,7 +62,7 @@ export async function startFleetProcess(world: DemoWorld, dir: string, options: 
     const run = async () => {
       const want = ++asked;
       child.send(deviceId + ' ' + command);
-      const t = Date.now() + 10_000;
+      const t = Date.now() + scaled(10_000);
       for (;;) {
         const line = child.stdout().split('\n').find((l) => l.startsWith('{"id":' + want + ','));
         if (line) return JSON.parse(line);
@@ -87,10 +89,10 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export async function startE2E(o: { doors?: number; parcelBox?: boolean; lockOptions?: Record<string, unknown>; timezone?: string } = {}): Promise<E2E> {
+export async function startE2E(o: { doors?: number; parcelBox?: boolean; lockOptions?: Record<string, unknown>; timezone?: string; allowPrivateWebhooks?: boolean } = {}): Promise<E2E> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-e2e-'));
   const dataDir = path.join(dir, 'relay');
-  let relay = await startRelayProcess(dataDir);
+  let relay = await startRelayProcess(dataDir, { allowPrivateWebhooks: o.allowPrivateWebhooks });
   const adminToken = relay.adminToken!;
   const world = await seedWorld({
     base: relay.base, adminToken, dataDir, doors: o.doors ?? 1, parcelBox: o.parcelBox ?? false, timezone: o.timezone ?? 'UTC',
@@ -111,7 +113,7 @@ export async function startE2E(o: { doors?: number; parcelBox?: boolean; lockOpt
     async restartRelay(hard = true) {
       const ports = relay.ports;
       await relay.child.kill(hard ? 'SIGKILL' : 'SIGTERM');
-      relay = await startRelayProcess(dataDir, { http: ports.http, mqtt: ports.mqtt });
+      relay = await startRelayProcess(dataDir, { http: ports.http, mqtt: ports.mqtt, allowPrivateWebhooks: o.allowPrivateWebhooks });
       e.relay = relay;
     },
     async close() {
@@ -124,7 +126,7 @@ export async function startE2E(o: { doors?: number; parcelBox?: boolean; lockOpt
 }
 
 export function eventually<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  return pollUntil(what, fn, timeoutMs) as Promise<T>;
+  return pollUntil(what, fn, scaled(timeoutMs)) as Promise<T>;
 }
 
 /** Waits until every lock of the world is online at the relay with trusted time. */
@@ -144,6 +146,6 @@ export function useE2E(o: Parameters<typeof startE2E>[0], ready: (e: E2E) => voi
     e = await startE2E(o);
     await allOnline(e);
     ready(e);
-  }, 90_000);
+  }, scaled(90_000));
   afterAll(async () => e?.close());
 }

@@ -4,7 +4,7 @@
  * published challenge, grant building. Used by firmware, power-cut and conformance tests.
  */
 import {
-  ACT_GRANT_PUT, ACT_TIME_SET, ACT_UNLOCK, CRED_HASH_CHAIN, CRED_NONE, GRANT_GUEST, decodeStatus, encodeReveal, fromHex,
+  ACTOR_OWNER, ACT_GRANT_PUT, ACT_TIME_SET, ACT_UNLOCK, CRED_HASH_CHAIN, CRED_NONE, GRANT_GUEST, decodeStatus, encodeReveal, fromHex,
   buildHashChain, type Grant, type LockEvent, type LockStatus
 } from '@keyway/shared';
 import { signCommand, signerFromSeed, type CommandRequest, type Signer } from '@keyway/shared/node';
@@ -146,7 +146,7 @@ export function reveal(grantId: number, value: Uint8Array): Uint8Array {
 }
 
 export function unlockPayload(over: Record<string, number> = {}) {
-  return { grantId: 0, actorKind: 1, actorRef: 1, flags: 0, relockAfter: 0, ...over };
+  return { grantId: 0, actorKind: ACTOR_OWNER, actorRef: 1, flags: 0, relockAfter: 0, ...over };
 }
 
 export { ACT_UNLOCK };

@@ -11,6 +11,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { buildRelay, type Relay, type RelayOptions } from '@keyway/relay';
 import { ScriptedLock } from './scripted-lock';
 import { pollUntil } from '../../tools/src/stack/poll';
+import { scaled } from './time-scale';
 
 export interface TestClock {
   now(): number;
@@ -61,7 +62,7 @@ export async function startRelay(extra: Partial<RelayOptions> = {}, keepDir?: st
   });
   const options = (): RelayOptions => ({
     dataDir: dir, ports: { http: 0, mqtt: 0, mqtts: 0 }, now: () => clock.now(), logger: { level: 'debug', destination: sink },
-    entryTimeoutMs: 3000, webhooks: { pollMs: 50, baseBackoffMs: 100 }, ...extra
+    entryTimeoutMs: 3000, ...extra, webhooks: { pollMs: 50, baseBackoffMs: 100, ...extra.webhooks }
   });
   let relay = await buildRelay(options());
   await relay.listen();
@@ -173,7 +174,7 @@ export async function seedWorld(h: Harness, o: WorldOptions = {}): Promise<World
 }
 
 export function waitUntil<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  return pollUntil(what, fn, timeoutMs, 15) as Promise<T>;
+  return pollUntil(what, fn, scaled(timeoutMs), 15) as Promise<T>;
 }
 
 /** Books an in-home delivery whose window is open now and waits until its grant is staged. */

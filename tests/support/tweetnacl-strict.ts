@@ -1,6 +1,6 @@
 /**
  * Baseline lock-side verifier for the shared contract suite: tweetnacl-js (the reference the
- * SPEC measures against) behind the same strictness rules as keyway's own verifier. tweetnacl
+ * performance targets in docs/product.md measure against) behind the same strictness rules as keyway's own verifier. tweetnacl
  * compares the encoding of R' with R itself but checks neither S < L nor canonical or
  * small-order points; passesStrictChecks adds exactly that.
  */

@@ -11,6 +11,7 @@ import { ACT_UNLOCK, decodeCommand, fromHex, toHex } from '@keyway/shared';
 import { loadKeyring, nodeVerifyEd25519 } from '@keyway/shared/node';
 import { readStamp } from '../../tools/src/firmware/build';
 import { keyway } from '../support/processes';
+import { scaled } from '../support/time-scale';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -55,7 +56,7 @@ describe('keyway CLI', () => {
     expect(cmd.notAfter - cmd.notBefore).toBe(60);
     const wrong = await keyway(['sign', '--dir', dir, '--device', 'XYZ', '--action', 'unlock', '--counter', '1']);
     expect(wrong.code).toBe(2);
-  }, 60_000);
+  }, scaled(60_000));
 
   it('builds a stamped ES5 firmware bundle for a board', async () => {
     const out = tmp();
@@ -69,5 +70,5 @@ describe('keyway CLI', () => {
     expect(readStamp(code.slice(0, -3) + (code.slice(-3, -2) === 'a' ? 'b' : 'a') + code.slice(-2))).toBeNull(); // one byte changed
     const unknown = await keyway(['firmware', 'build', '--board', 'nope']);
     expect(unknown.code).not.toBe(0);
-  }, 120_000);
+  }, scaled(120_000));
 });

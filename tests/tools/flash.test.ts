@@ -14,6 +14,7 @@ import { SerialPort } from 'serialport';
 import { espruinoPath } from '../support/engines';
 import { ptyPair } from '../support/pty';
 import { ROOT, keyway, simBoard } from '../support/processes';
+import { scaled } from '../support/time-scale';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -41,7 +42,7 @@ describe('keyway flash', () => {
       await board.kill();
       await pty.close();
     }
-  }, 120_000);
+  }, scaled(120_000));
 
   it('reports a missing port and a busy port with their codes, touching nothing', async () => {
     const missing = await keyway(['flash', '--port', '/dev/no-such-tty', '--no-progress']);
@@ -62,7 +63,7 @@ describe('keyway flash', () => {
     } finally {
       await pty.close();
     }
-  }, 60_000);
+  }, scaled(60_000));
 
   it.runIf(espruinoPath() !== null)('flashes a real Espruino over tcp:// (its --telnet console) and reads the build back', async () => {
     const dir = tmp();
@@ -86,5 +87,5 @@ describe('keyway flash', () => {
     } finally {
       esp.kill('SIGKILL');
     }
-  }, 180_000);
+  }, scaled(180_000));
 });

@@ -15,6 +15,7 @@ import { buildFirmware } from '../../tools/src/firmware/build';
 import { expectOk, startRelay, waitUntil, type Harness } from '../support/relay-harness';
 import { ptyPair, type PtyPair } from '../support/pty';
 import { keyway, simBoard, type Child } from '../support/processes';
+import { scaled } from '../support/time-scale';
 
 let relay: Harness;
 let ownerToken = '';
@@ -60,7 +61,7 @@ beforeAll(async () => {
   siteId = (await expectOk(relay.api('POST', '/v1/sites', { token: ownerToken, body: { name: 'Home', timezone: 'Europe/Berlin', allowInHomeDelivery: true } }), 201)).id;
   installer = (await expectOk(relay.api('POST', '/v1/installers', { token: relay.admin, body: { label: 'van 1' } }), 201)).token;
   firmwareCode = (await buildFirmware(board('espruino-wifi'))).code;
-}, 120_000);
+}, scaled(120_000));
 
 afterAll(async () => {
   await relay?.close();
@@ -100,7 +101,7 @@ describe('keyway provision over a serial line', () => {
     } finally {
       await r.close();
     }
-  }, 180_000);
+  }, scaled(180_000));
 
   it('retries garbled replies and still verifies the result', async () => {
     const r = await rig();
@@ -112,7 +113,7 @@ describe('keyway provision over a serial line', () => {
     } finally {
       await r.close();
     }
-  }, 120_000);
+  }, scaled(120_000));
 
   it('a power cut in the middle leaves the previous state, and provisioning then succeeds', async () => {
     const r = await rig();
@@ -134,7 +135,31 @@ describe('keyway provision over a serial line', () => {
     } finally {
       await r.close();
     }
-  }, 120_000);
+  }, scaled(120_000));
+
+  it('checks the relay URL and the installer token before it opens the port', async () => {
+    const pty = await ptyPair();
+    // Another program holds the port: a run that opened it would fail with KW_PORT_BUSY.
+    const holder = new SerialPort({ path: pty.b, baudRate: 115200, lock: true, autoOpen: false });
+    await new Promise<void>((res, rej) => holder.open((e) => (e ? rej(e) : res())));
+    try {
+      const args = (relayUrl: string, token: string) => ['provision', '--port', pty.b, '--relay', relayUrl, '--site', String(siteId), '--token', token];
+      const wrongToken = await keyway(args(relay.base, 'kw_installer_' + 'x'.repeat(43)));
+      expect(wrongToken.stderr).toContain('KW_RELAY:');
+      expect(wrongToken.code).toBe(7);
+      const ownerInstead = await keyway(args(relay.base, ownerToken));
+      expect(ownerInstead.stderr).toContain('not an installer token');
+      expect(ownerInstead.code).toBe(7);
+      const nowhere = await keyway(args('http://127.0.0.1:9', installer));
+      expect(nowhere.stderr).toContain('KW_RELAY_UNREACHABLE');
+      expect(nowhere.code).toBe(7);
+      const viaEnv = await keyway(['provision', '--port', pty.b, '--relay', 'http://127.0.0.1:9', '--site', String(siteId)], { KEYWAY_INSTALLER_TOKEN: installer });
+      expect(viaEnv.stderr).toContain('KW_RELAY_UNREACHABLE');
+    } finally {
+      await new Promise<void>((res) => holder.close(() => res()));
+      await pty.close();
+    }
+  }, scaled(120_000));
 
   it('fails clearly on a wrong port, a busy port, a board without firmware and a silent board', async () => {
     const missing = await keyway(provisionArgs('/dev/does-not-exist'));
@@ -166,5 +191,5 @@ describe('keyway provision over a serial line', () => {
     } finally {
       await blank.close();
     }
-  }, 120_000);
+  }, scaled(120_000));
 });

@@ -1,8 +1,8 @@
 /**
- * The lock's MQTT session (issue 3): connect with credentials and a last will, subscribe
- * to its command topic at QoS 1, publish QoS 1 one message at a time (order preserved)
- * with retry until PUBACK, keep-alive pings, and reconnect with exponential backoff and
- * jitter. Transport, timers and randomness are ports, so the same code runs on Espruino
+ * The lock's MQTT session (docs/firmware.md): connect with credentials and a last will, subscribe
+ * to its command topic at QoS 1, publish QoS 1 with up to MQTT_WINDOW (4) messages in flight
+ * (order preserved) and retry until PUBACK, keep-alive pings, and reconnect with exponential
+ * backoff and equal jitter. Transport, timers and randomness are ports, so the same code runs on Espruino
  * sockets, in Node against a real broker, and in tests.
  */
 import type { NetPort, SocketPort, TimerPort } from '../ports';
@@ -158,7 +158,7 @@ function scheduleReconnect(c: MqttClient): void {
   const s = c.settings;
   const base = Math.min(s.backoffMaxMs, s.backoffMinMs * Math.pow(2, Math.min(c.attempt, 16)));
   c.attempt++;
-  // Full jitter in [base/2, base): a fleet that lost the relay does not come back in step.
+  // Equal jitter in [base/2, base): a fleet that lost the relay does not come back in step.
   const wait = Math.floor(base / 2 + (base / 2) * c.random());
   c.reconnectTimer = c.timers.setTimeout(function () {
     open(c);

@@ -1,5 +1,5 @@
 /**
- * The lock's ports over Espruino's API and a board profile (issue 3). Strings from Storage,
+ * The lock's ports over Espruino's API and a board profile (docs/firmware.md). Strings from Storage,
  * sockets and serial are Espruino binary strings (one char per byte).
  */
 import type { BoardProfile } from '../board';

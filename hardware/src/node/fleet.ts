@@ -1,5 +1,5 @@
 /**
- * Simulated locks for `keyway up`, the demo and end-to-end tests (issue 7): the real firmware
+ * Simulated locks for `keyway up`, the demo and end-to-end tests (docs/product.md#real-parts-not-mocks): the real firmware
  * on the simulator, on real time, connected to a real broker over TCP, with flash persisted
  * to a file per lock. The handles act on the physical world and the network.
  */

@@ -1,5 +1,5 @@
 /**
- * A simulated Espruino board behind a serial line (issue 6): the REPL protocol EspruinoTools
+ * A simulated Espruino board behind a serial line (docs/provisioning.md): the REPL protocol EspruinoTools
  * and `keyway` speak (echo, `\x10` quiet lines, `>` prompts, `=result`, Ctrl-C), the Storage
  * module (including chunked `write(name, data, offset, size)`), `load()`/`reset()`, and the
  * flashed program running in a vm context whose Espruino globals are backed by the hardware

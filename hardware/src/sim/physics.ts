@@ -1,5 +1,5 @@
 /**
- * The physical lock (issue 3 simulator): a DC motor moving the bolt over time through an
+ * The physical lock in the simulator (hardware/README.md): a DC motor moving the bolt over time through an
  * H-bridge, end stops and an optional obstruction that stall it (current spikes), limit
  * switches, the door and its reed switch, the camera acknowledging its trigger, and the
  * battery. State is integrated lazily from the loop's clock, so no ticking is needed.

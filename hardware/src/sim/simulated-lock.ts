@@ -1,5 +1,5 @@
 /**
- * The real firmware running on a simulated board (issue 3): the Espruino platform layer over
+ * The real firmware running on a simulated board (docs/firmware.md): the Espruino platform layer over
  * the simulated Espruino API, so tests, the demo fleet and the duk conformance run the
  * shipped code path. `reboot()` powers the board down and boots a new lock from whatever
  * the flash holds, which is how power cuts are tested.

@@ -1,5 +1,5 @@
 /**
- * Espruino's Storage on simulated flash, with power cuts (SPEC §5). Like the real thing a
+ * Espruino's Storage on simulated flash, with power cuts (docs/product.md#reliability-properties). Like the real thing a
  * write replaces a file non-atomically: a cut during the n-th write leaves that file
  * missing, half-written (rest erased to 0xFF) or truncated, and nothing after it is
  * written. Files are binary strings, as on a board.

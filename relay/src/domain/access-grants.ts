@@ -1,5 +1,5 @@
 /**
- * Owner-made access (SPEC flow 2): one-time, temporary and weekly grants for guests and
+ * Owner-made access (docs/product.md#guest-and-service-access): one-time, temporary and weekly grants for guests and
  * service providers. The grant is staged on the lock; the visitor gets a guest token that
  * can ask the relay to open (POST /v1/grant-access/entry) or fetch the next chain values
  * as scan strings `KW1:<grantId>:<64 hex>` for the lock's scanner when the network is down.

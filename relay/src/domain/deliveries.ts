@@ -1,5 +1,5 @@
 /**
- * Courier deliveries (SPEC flow 1). A backend books one for a partner site; if in-home
+ * Courier deliveries (docs/product.md#courier-delivery). A backend books one for a partner site; if in-home
  * delivery is allowed the relay stages a courier grant on the lock at once (1-link hash
  * chain, camera required, relock on close) so entry at the door costs the lock one hash.
  * Status: booked → entering → entered → secured, or blocked / cancelled / failed.

@@ -1,12 +1,12 @@
 /**
- * Grants staged on locks (SPEC flow 2, docs/protocol.md §4–§5): stored here with the
+ * Grants staged on locks (docs/product.md#guest-and-service-access, docs/protocol.md §4–§5): stored here with the
  * secret hash-chain seed, pushed to the lock as a signed GRANT_PUT committing to the chain
  * tip (or, for parcels, a barcode commitment), and enforced by the lock. Revocation sends
  * GRANT_REVOKE, supersedes any unacknowledged put, and always wins.
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ACT_GRANT_PUT, ACT_GRANT_REVOKE, CRED_BARCODE, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
+  ACT_GRANT_PUT, ACT_GRANT_REVOKE, CRED_BARCODE, FLAG_CAMERA_REQUIRED, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
   encodePayload, fromHex, grantFingerprint, isTransientReason, toHex, type Grant, type ScheduleEntry
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
@@ -256,7 +256,7 @@ export function grantView(row: GrantRow) {
     window: { start: new Date(row.not_before).toISOString(), end: new Date(row.not_after).toISOString() },
     timezone: row.timezone,
     schedule,
-    cameraRequired: (row.flags & 1) !== 0,
+    cameraRequired: (row.flags & FLAG_CAMERA_REQUIRED) !== 0,
     relockOnClose: (row.flags & 2) !== 0,
     maxUses: row.max_uses,
     uses: row.uses,

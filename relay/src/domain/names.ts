@@ -31,6 +31,11 @@ export function eventTypeName(type: number): string {
   return EVENT_TYPES[type] ?? 'TYPE_' + type;
 }
 
+/** The name of an event's code: an alarm name for ALARM and ALARM_CLEARED, else a reason name. */
+export function eventCodeName(type: number, code: number): string {
+  return type === EV_ALARM || type === EV_ALARM_CLEARED ? alarmName(code) : reasonName(code);
+}
+
 const BOLTS = ['unknown', 'locked', 'unlocking', 'unlocked', 'locking', 'jammed', 'fault'];
 const DOORS = ['unknown', 'closed', 'open'];
 export function boltName(b: number | null): string | null {

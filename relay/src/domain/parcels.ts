@@ -1,5 +1,5 @@
 /**
- * Parcel registrations for parcel boxes (SPEC flow 3). A tracking number registered for a
+ * Parcel registrations for parcel boxes (docs/product.md#parcel-box). A tracking number registered for a
  * box becomes a parcel grant carrying only the barcode commitment
  * H32("KWY-BAR\0" ‖ deviceId ‖ len ‖ barcode): the box opens once, inside the window,
  * when that barcode is scanned, with no network needed at that moment.

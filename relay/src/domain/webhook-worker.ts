@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { RelayContext } from '../context';
+import { literalTargetAllowed, publicOnlyLookup } from './webhook-target';
 
 interface JobRow {
   id: number;
@@ -22,11 +23,15 @@ export function signWebhook(secret: string, timestamp: string, body: string): st
   return 'v1=' + createHmac('sha256', secret).update(timestamp + '.' + body).digest('hex');
 }
 
-function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number, allowPrivate: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
+    if (!literalTargetAllowed(u, allowPrivate)) {
+      reject(new Error('webhook target is a non-public address'));
+      return;
+    }
     const mod = u.protocol === 'https:' ? https : http;
-    const req = mod.request(u, { method: 'POST', agent: false, timeout: timeoutMs, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+    const req = mod.request(u, { method: 'POST', agent: false, timeout: timeoutMs, lookup: publicOnlyLookup(allowPrivate), headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);
@@ -107,7 +112,7 @@ export class WebhookWorker {
     let status = 0;
     let error: string | null = null;
     try {
-      status = await post(hook.url, job.body, headers, ctx.opts.webhooks.timeoutMs);
+      status = await post(hook.url, job.body, headers, ctx.opts.webhooks.timeoutMs, ctx.opts.webhooks.allowPrivateTargets);
       if (status < 200 || status >= 300) error = 'HTTP ' + status;
     } catch (err) {
       error = (err as Error).message;

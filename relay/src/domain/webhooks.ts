@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
 import { randomSecret } from '../secrets';
+import { checkWebhookTarget } from './webhook-target';
 
 export const WEBHOOK_EVENTS = [
   'delivery.booked', 'delivery.staged', 'delivery.entered', 'delivery.denied', 'delivery.secured', 'delivery.alarm',
@@ -36,7 +37,7 @@ function view(r: WebhookRow): WebhookView {
   return { id: r.id, url: r.url, events: JSON.parse(r.events) as string[], createdAt: new Date(r.created_at).toISOString() };
 }
 
-export function createWebhook(ctx: RelayContext, backendId: number, url: string, events: string[]): WebhookView & { secret: string } {
+export async function createWebhook(ctx: RelayContext, backendId: number, url: string, events: string[]): Promise<WebhookView & { secret: string }> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -44,6 +45,7 @@ export function createWebhook(ctx: RelayContext, backendId: number, url: string,
     throw relayError('KW_VALIDATION', { field: 'url' }, 'url must be an absolute http(s) URL');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw relayError('KW_VALIDATION', { field: 'url' }, 'url must be http or https');
+  await checkWebhookTarget(parsed, ctx.opts.webhooks.allowPrivateTargets);
   const secret = randomSecret('whsec_');
   const row = ctx.db.prepare('INSERT INTO webhooks (backend_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *')
     .get(backendId, url, JSON.stringify([...new Set(events)]), secret, ctx.now()) as WebhookRow;

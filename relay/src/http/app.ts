@@ -1,6 +1,8 @@
 /**
- * The Fastify application (STYLE rule 10: features are plugins, nothing listens here):
- * JSON-Schema validation on every route with unknown fields rejected, OpenAPI at
+ * The Fastify application, built without listening (docs/conventions.md#relay-assembly): one
+ * route module per resource, each a function adding its routes; Swagger, WebSocket and the
+ * pages are Fastify plugins. JSON-Schema validation without type coercion on every route, with
+ * unknown fields rejected (path and query numbers see strict-params.ts), OpenAPI at
  * /docs/json with Swagger UI at /docs, MQTT over WebSocket at /mqtt, and one error handler
  * that turns everything into `{ error: { code, message, details? } }` from errors.ts.
  */
@@ -21,9 +23,11 @@ import { deviceRoutes } from './routes/devices';
 import { grantRoutes } from './routes/grants';
 import { healthRoutes } from './routes/health';
 import { parcelRoutes } from './routes/parcels';
+import { partnerSiteRoutes } from './routes/partner-sites';
 import { siteRoutes } from './routes/sites';
 import { webhookRoutes } from './routes/webhooks';
 import { errorSchema } from './schemas';
+import { convertCanonicalScalars } from './strict-params';
 
 export interface HttpDeps {
   mqttUrls(): MqttUrls;
@@ -50,9 +54,21 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
     return503OnClosing: true,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true } }
   });
   app.decorateRequest('principal', null);
+  // An empty body sent as application/json counts as no body (then {} below), like a POST
+  // without content-type; anything else goes through Fastify's own JSON parser.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    parseJson(req, text, done);
+  });
   app.addSchema(errorSchema);
 
   await app.register(swagger, {
@@ -77,6 +93,8 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   // A POST without a body validates as {} (routes with required fields still reject it).
   app.addHook('preValidation', async (req) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && (req.body === undefined || req.body === null)) req.body = {};
+    convertCanonicalScalars(req.routeOptions.schema?.params, req.params);
+    convertCanonicalScalars(req.routeOptions.schema?.querystring, req.query);
   });
   app.addHook('onResponse', async (req, reply) => {
     ctx.metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
@@ -94,6 +112,7 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   deliveryRoutes(app, ctx);
   grantRoutes(app, ctx);
   parcelRoutes(app, ctx);
+  partnerSiteRoutes(app, ctx);
   webhookRoutes(app, ctx);
   await app.register((await import('./pages')).pagesPlugin);
   await app.ready();

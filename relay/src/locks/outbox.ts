@@ -1,5 +1,5 @@
 /**
- * The command outbox (docs/protocol.md §3.3, SPEC §5): every signed command is stored
+ * The command outbox (docs/protocol.md §3.3, docs/product.md#reliability-properties): every signed command is stored
  * before it is published, under a per-device counter allocated atomically in SQLite (so
  * several relay processes never reuse one). A lock answers each command with exactly one
  * ACK event carrying the counter. Unacknowledged commands are resent in counter order

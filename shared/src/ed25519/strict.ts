@@ -1,6 +1,6 @@
 /**
  * Strictness rules every lock-side Ed25519 verifier applies before any curve math
- * (SPEC §4, docs/protocol.md §5): exact lengths, canonical S (S < L), canonical
+ * (docs/product.md#security-properties, docs/protocol.md §5): exact lengths, canonical S (S < L), canonical
  * point encodings (y < p, no "negative zero" x), and no small-order A or R.
  */
 import { fromHex, toHex } from '../bytes';

@@ -1,5 +1,5 @@
 /**
- * One strict Ed25519 verification as a sequence of bounded slices (issue 4): the lock runs
+ * One strict Ed25519 verification as a sequence of bounded slices (docs/verifier.md): the lock runs
  * step() from its event loop and services the door, motor and MQTT between slices.
  *
  *   R' = [S]B - [k]A,  k = SHA-512(R ‖ A ‖ M) mod L,  accept iff encode(R') == R byte for byte

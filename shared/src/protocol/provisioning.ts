@@ -1,5 +1,5 @@
 /**
- * The provisioning console (issue 6; docs/provisioning.md): framed, checksummed messages
+ * The provisioning console (docs/provisioning.md): framed, checksummed messages
  * between the installer's `keyway provision` and a lock over its serial console. A frame is
  * magic ‖ version ‖ type ‖ seq ‖ u16 length ‖ payload ‖ CRC-32, carried base64 in one line:
  * host → lock as `kwProv("<base64>")` evaluated by the Espruino REPL, lock → host as

@@ -1,5 +1,5 @@
 /**
- * Adversarial Ed25519 inputs for the strictness rules (SPEC §4), built with the independent
+ * Adversarial Ed25519 inputs for the strictness rules (docs/product.md#security-properties), built with the independent
  * BigInt reference (tests/support/ed25519-bigint.ts). `loose` says whether the plain
  * cofactorless equation over loosely decoded points accepts the input: those are the cases a
  * verifier without the strict rules would let through.

@@ -1,4 +1,4 @@
-// Cooperative verification (issue 4): bounded steps, same verdicts as one-shot, and other
+// Cooperative verification (docs/verifier.md): bounded steps, same verdicts as one-shot, and other
 // work (door, motor, keep-alive timers) runs between slices.
 import { describe, expect, it } from 'vitest';
 import { beginVerify, runSliced, verifyStrict, type SliceOptions } from '@keyway/shared';

@@ -1,7 +1,7 @@
 /**
  * The contract every lock-side Ed25519 verifier meets (shared/src/ed25519/verifier.ts), run
- * against each implementation (STYLE rule 7): RFC 8032 vectors, the strictness rules of
- * SPEC §4 on adversarial inputs, malformed input, and a property test that a valid signature
+ * against each implementation (docs/conventions.md#tests-in-three-layers): RFC 8032 vectors, the strictness rules of
+ * docs/product.md#security-properties on adversarial inputs, malformed input, and a property test that a valid signature
  * verifies while any single-bit change of message, signature or key is rejected.
  */
 import { createPrivateKey, createPublicKey, sign, type KeyObject } from 'node:crypto';

@@ -8,9 +8,12 @@ import { tweetnaclStrictVerifier } from '../../support/tweetnacl-strict';
 import { adversarialCases, hexToBytes, offCurveKeys } from './adversarial';
 import { RFC8032 } from './rfc8032-vectors';
 import { verifierContract } from './verifier-contract';
+import { heavyRuns } from '../../support/time-scale';
 
-verifierContract(fastVerifier, { propertyRuns: 200 });
-verifierContract(tweetnaclStrictVerifier, { propertyRuns: 60 });
+const TRIPLES = heavyRuns(10_000);
+
+verifierContract(fastVerifier, { propertyRuns: heavyRuns(200) });
+verifierContract(tweetnaclStrictVerifier, { propertyRuns: heavyRuns(60) });
 
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
@@ -45,13 +48,13 @@ describe('verifyStrict', () => {
     expect(smallOrderPoints().map((p) => toHex(p)).sort()).toEqual([...SMALL_ORDER_POINTS].sort());
   });
 
-  it('agrees with node:crypto on 10,000 random triples, half of them tampered', () => {
+  it(`agrees with node:crypto on ${TRIPLES} random triples (10,000 outside CI), half of them tampered`, () => {
     const rnd = xorshift(0x2545f491);
     const keys = Array.from({ length: 40 }, keyPair);
     let tampered = 0;
     let accepted = 0;
     const disagreements: string[] = [];
-    for (let i = 0; i < 10_000; i++) {
+    for (let i = 0; i < TRIPLES; i++) {
       const k = keys[rnd(keys.length)];
       const msg = new Uint8Array(rnd(200)).map(() => rnd(256));
       const sig = new Uint8Array(sign(null, msg, k.priv));
@@ -71,8 +74,8 @@ describe('verifyStrict', () => {
       if (ours !== theirs) disagreements.push(`#${i} mode ${mode}: ours ${ours}, openssl ${theirs}, key ${toHex(pub)}`);
     }
     expect(disagreements).toEqual([]);
-    expect(tampered).toBeGreaterThan(4000);
-    expect(accepted).toBeGreaterThan(3000);
+    expect(tampered).toBeGreaterThan(TRIPLES * 0.4);
+    expect(accepted).toBeGreaterThan(TRIPLES * 0.3);
   });
 
   it('keeps the last key\'s table: 3,000 triples on one relay key (a second key now and then) agree with node:crypto', () => {

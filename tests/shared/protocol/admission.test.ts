@@ -1,3 +1,4 @@
+import { heavyRuns } from '../../support/time-scale';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -121,6 +122,6 @@ describe('command admission (docs/protocol.md §3.3)', () => {
       const m = Uint8Array.from(original);
       for (const [pos, x] of edits) m[pos] ^= x;
       expect(admitCommand(m, ctx(), verify).code).not.toBe(RC_OK);
-    }), { numRuns: 1000 });
+    }), { numRuns: heavyRuns(1000) });
   });
 });

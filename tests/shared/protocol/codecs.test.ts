@@ -1,3 +1,4 @@
+import { heavyRuns } from '../../support/time-scale';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -38,7 +39,7 @@ describe('decoders never crash on junk (property)', () => {
       fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
         const code = coded(() => decode(b));
         expect(code).not.toBe('UNCODED');
-      }), { numRuns: 2000 });
+      }), { numRuns: heavyRuns(2000) });
     });
   }
   it('mutations of valid messages give a value or a coded error', () => {
@@ -48,7 +49,7 @@ describe('decoders never crash on junk (property)', () => {
       for (const [pos, val] of edits) b[pos % b.length] = val;
       const m = b.subarray(0, Math.min(b.length, cut));
       for (const [, decode] of decoders) expect(coded(() => decode(m))).not.toBe('UNCODED');
-    }), { numRuns: 3000 });
+    }), { numRuns: heavyRuns(3000) });
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `keyway demo`: plays the courier in-home delivery story (SPEC flow 1) end to end on a fresh
+ * `keyway demo`: plays the courier in-home delivery story (docs/product.md#courier-delivery) end to end on a fresh
  * local stack: real relay, real MQTT, the real lock firmware on simulated hardware. Then a
  * refused courier, and a parcel box opened once by a scanned tracking number.
  */
@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { EV_DENIAL, reasonName } from '@keyway/shared';
+import { BOLT_UNLOCKED, EV_DENIAL, reasonName } from '@keyway/shared';
 import { signWebhook } from '@keyway/relay';
 import { startStack, type Stack } from '../stack/stack';
 import { pollUntil } from '../stack/poll';
@@ -32,7 +32,7 @@ function until<T>(what: string, fn: () => Promise<T | null | undefined | false>,
   return pollUntil(what, fn, timeoutMs) as Promise<T>;
 }
 
-export async function runDemo(_argv: string[], out: (s: string) => void): Promise<number> {
+export async function runDemo(out: (s: string) => void): Promise<number> {
   const t0 = Date.now();
   const say = (who: string, text: string) => out(('+' + ((Date.now() - t0) / 1000).toFixed(1) + 's').padStart(8) + '  ' + who.padEnd(8) + ' ' + text);
   const dir = mkdtempSync(path.join(tmpdir(), 'keyway-demo-'));
@@ -54,7 +54,7 @@ export async function runDemo(_argv: string[], out: (s: string) => void): Promis
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   try {
     say('demo', 'starting the relay and two simulated locks (front door, parcel box)…');
-    stack = await startStack({ dataDir: dir, ports: { http: 0, mqtt: 0, mqtts: 0 }, doors: 1, parcelBox: true, log: false, lockOptions: { relockAfterCloseMs: 2000 } });
+    stack = await startStack({ dataDir: dir, ports: { http: 0, mqtt: 0, mqtts: 0 }, doors: 1, parcelBox: true, log: false, lockOptions: { relockAfterCloseMs: 2000 }, allowPrivateWebhooks: true });
     const s = stack;
     const w = s.world;
     const owner = (await call(s.base, '', 'POST', '/v1/auth/login', { email: w.owner.email, password: w.owner.password })).body.token as string;
@@ -108,7 +108,7 @@ export async function runDemo(_argv: string[], out: (s: string) => void): Promis
     await until('parcel grant staged', async () => (await call(s.base, w.backend.token, 'GET', '/v1/parcels/' + parcel.body.id)).body.staged);
     const boxLock = s.locks.get(box.deviceId)!;
     boxLock.sim.device.scan('KW-PARCEL-42');
-    await until('box opened', async () => boxLock.sim.lock.bolt.phase === 3);
+    await until('box opened', async () => boxLock.sim.lock.bolt.phase === BOLT_UNLOCKED);
     say('box', 'scanned KW-PARCEL-42: the box opened (hash of the tracking number matched, no network needed)');
     boxLock.sim.device.scan('KW-PARCEL-42');
     await new Promise((r) => setTimeout(r, 500));

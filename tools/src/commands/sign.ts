@@ -3,10 +3,10 @@
  * Prints the command as hex; `--publish mqtt://…` also publishes it to the lock's topic.
  */
 import {
-  ACT_ALARM_CLEAR, ACT_GRANT_REVOKE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK, ACTOR_OWNER, commandTopic, fromHex,
+  ACT_ALARM_CLEAR, ACT_GRANT_REVOKE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK, ACTOR_OWNER, FLAG_CAMERA_REQUIRED, commandTopic, fromHex,
   isDeviceIdHex, toHex
 } from '@keyway/shared';
-import { loadKeyring, signCommand } from '@keyway/shared/node';
+import { keyringExists, loadKeyring, signCommand, type Signer } from '@keyway/shared/node';
 import { CliError } from '../cli-error';
 
 const ACTIONS: Record<string, number> = {
@@ -26,6 +26,15 @@ export interface SignOptions {
   now?: number;
 }
 
+function currentSigner(dir: string): Signer {
+  if (!keyringExists(dir)) throw new CliError('KW_NO_KEYS', dir);
+  try {
+    return loadKeyring(dir).current;
+  } catch (e) {
+    throw new CliError('KW_KEYS', dir + ': ' + String((e as Error).message));
+  }
+}
+
 export function signByHand(o: SignOptions): { hex: string; topic: string } {
   if (!isDeviceIdHex(o.device)) throw new CliError('KW_USAGE', '--device must be 16 lowercase hex characters');
   const action = ACTIONS[o.action];
@@ -33,12 +42,12 @@ export function signByHand(o: SignOptions): { hex: string; topic: string } {
   if (!(o.counter >= 1 && o.counter <= 0xffffffff)) throw new CliError('KW_USAGE', '--counter must be 1..4294967295 (higher than any the lock has seen)');
   const now = o.now ?? Math.floor(Date.now() / 1000);
   let payload: unknown;
-  if (action === ACT_UNLOCK || action === ACT_UNLATCH) payload = { grantId: o.grant ?? 0, actorKind: ACTOR_OWNER, actorRef: 0, flags: o.camera ? 1 : 0, relockAfter: 0 };
+  if (action === ACT_UNLOCK || action === ACT_UNLATCH) payload = { grantId: o.grant ?? 0, actorKind: ACTOR_OWNER, actorRef: 0, flags: o.camera ? FLAG_CAMERA_REQUIRED : 0, relockAfter: 0 };
   else if (action === ACT_LOCK) payload = { actorKind: ACTOR_OWNER, actorRef: 0 };
   else if (action === ACT_GRANT_REVOKE) payload = { grantId: o.grant ?? 0 };
   else if (action === ACT_TIME_SET) payload = { time: o.time ?? now };
   else payload = { alarm: 0 };
-  const signer = loadKeyring(o.keysDir).current;
+  const signer = currentSigner(o.keysDir);
   const bytes = signCommand(signer, {
     deviceId: fromHex(o.device), action, payload, notBefore: now, notAfter: now + o.validFor, counter: o.counter,
     nonce: o.nonce ? fromHex(o.nonce) : undefined

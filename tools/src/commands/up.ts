@@ -4,30 +4,28 @@
  * and demo data seeded on the first start. `keyway demo` plays the courier story against a
  * fresh copy of the same stack.
  */
-import { parseArgs } from 'node:util';
-import path from 'node:path';
 import { CliError } from '../cli-error';
-import { REPO_ROOT } from '../firmware/es5-bundle';
 import { startStack } from '../stack/stack';
 
-export async function runUp(argv: string[], out: (s: string) => void): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      data: { type: 'string', default: path.join(REPO_ROOT, '.keyway', 'data') }, http: { type: 'string', default: '8080' },
-      mqtt: { type: 'string', default: '1883' }, host: { type: 'string', default: '127.0.0.1' }, doors: { type: 'string', default: '2' },
-      'log-level': { type: 'string', default: 'warn' }
-    }
-  });
+export interface UpOptions {
+  dataDir: string;
+  host: string;
+  http: number;
+  mqtt: number;
+  doors: number;
+  logLevel: string;
+}
+
+export async function runUp(o: UpOptions, out: (s: string) => void): Promise<number> {
   let stack;
   try {
     stack = await startStack({
-      dataDir: values.data!, host: values.host, ports: { http: Number(values.http), mqtt: Number(values.mqtt), mqtts: 0 },
-      doors: Number(values.doors), parcelBox: true, log: { level: values['log-level'], destination: process.stderr }
+      dataDir: o.dataDir, host: o.host, ports: { http: o.http, mqtt: o.mqtt, mqtts: 0 },
+      doors: o.doors, parcelBox: true, log: { level: o.logLevel, destination: process.stderr }
     });
   } catch (e) {
     const m = String((e as Error).message ?? e);
-    if (/EADDRINUSE/.test(m)) throw new CliError('KW_USAGE', 'a port is in use (' + m + '); choose others with --http and --mqtt');
+    if (/EADDRINUSE/.test(m)) throw new CliError('KW_PORT_IN_USE', m);
     throw e;
   }
   const w = stack.world;
@@ -36,12 +34,13 @@ export async function runUp(argv: string[], out: (s: string) => void): Promise<n
   out('  owner page      ' + urls.http + '/            (login ' + w.owner.email + ' / ' + w.owner.password + ')');
   out('  courier page    ' + urls.http + '/courier     (courier token ' + w.courier.token + ')');
   out('  API docs        ' + urls.http + '/docs');
-  out('  metrics         ' + urls.http + '/metrics');
+  out('  metrics         ' + urls.http + '/metrics   (bearer: the admin token)');
   out('  MQTT            ' + urls.mqtt.tcp + '   (WebSocket ' + urls.mqtt.ws + ')');
   out('  backend token   ' + w.backend.token + '   (site ' + w.siteId + ', courier ' + w.courier.id + ')');
+  out('  installer token ' + w.installerToken + '   (keyway provision --token …)');
   out('  admin token     ' + stack.adminToken);
   for (const l of w.locks) out('  lock ' + l.deviceId + '  ' + l.label + ' (' + l.board.id + ', simulated)');
-  out('  data            ' + values.data + '   (delete it to start afresh)');
+  out('  data            ' + o.dataDir + '   (delete it to start afresh)');
   out('Ctrl-C to stop.');
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -53,4 +52,3 @@ export async function runUp(argv: string[], out: (s: string) => void): Promise<n
   return 0;
 }
 
-export { runDemo } from './demo';

@@ -6,14 +6,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'acorn';
 import { rollup, type Plugin } from 'rollup';
 import { minify } from 'terser';
 import ts from 'typescript';
+import { REPO_ROOT } from '../repo-root';
 import { assertEspruinoSafe, hoistVars } from './hoist-vars';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export { REPO_ROOT };
 
 /** Globals the lock does not have (or must not rely on). */
 /** Names Espruino's parser treats as keywords although ES5 does not. */

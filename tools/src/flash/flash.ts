@@ -1,5 +1,5 @@
 /**
- * `keyway flash` (issue 6): writes a firmware build into the board's Storage as `.bootcde`
+ * `keyway flash` (docs/provisioning.md): writes a firmware build into the board's Storage as `.bootcde`
  * (what Espruino runs at boot) through EspruinoTools, with a progress bar, then restarts the
  * board and reads back both what is stored (CRC-32 of `.bootcde`) and what is running
  * (`KEYWAY_BUILD`, the build's SHA-256 stamp). Any difference is an error.
@@ -33,8 +33,11 @@ export interface FlashResult {
   seconds: number;
 }
 
-/** Opens and closes the port ourselves first: EspruinoTools reports every failure the same way. */
-async function probePort(port: string): Promise<void> {
+/**
+ * Opens and closes the port ourselves first: EspruinoTools reports every failure the same way.
+ * `keyway flash` also calls it before the (slow) build, so a wrong or busy port fails at once.
+ */
+export async function probePort(port: string): Promise<void> {
   if (port.startsWith('tcp://')) {
     const u = new URL(port);
     await new Promise<void>((resolve, reject) => {

@@ -1,10 +1,11 @@
 /**
- * `keyway provision` (issue 6): gives a flashed lock its identity, the relay keys it must
+ * `keyway provision`: gives a flashed lock its identity, the relay keys it must
  * trust, Wi-Fi and relay address and MQTT credentials; registers it with the relay for a
  * site; verifies by read-back. The device id comes from the operating system's CSPRNG, never
  * from a serial number or MAC. Re-running reuses the lock's device id; a provisioned lock
  * accepts a new configuration only in install mode, and the relay is only contacted after
- * that check, so a refused run changes nothing anywhere.
+ * that check, so a refused run changes nothing anywhere. The relay URL and the installer
+ * token are checked before the serial port is even opened.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -17,7 +18,7 @@ import { CliError } from '../cli-error';
 import { evaluate, getPrompt } from '../serial/repl';
 import { openLink } from '../serial/serial-link';
 import { provClient, type ProvClient } from './prov-client';
-import { registerDevice, type Registration } from './relay-client';
+import { checkInstallerToken, registerDevice, type Registration } from './relay-client';
 
 export interface ProvisionOptions {
   port: string;
@@ -93,6 +94,7 @@ async function sendConfig(p: ProvClient, bytes: Uint8Array): Promise<void> {
 
 export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   const log = o.log ?? (() => undefined);
+  await checkInstallerToken(o.relay, o.token);
   const link = await openLink(o.port);
   try {
     await getPrompt(link);

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { existsSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import { CliError } from '../cli-error';
+import { checkPortPath } from './port-path';
 
 export interface SerialLink {
   readonly name: string;
@@ -102,7 +103,7 @@ class LineBuffer {
 }
 
 async function openSerial(port: string, baudRate: number): Promise<SerialLink> {
-  if (!existsSync(port)) throw new CliError('KW_PORT_NOT_FOUND', port);
+  checkPortPath(port);
   const sp = new SerialPort({ path: port, baudRate, autoOpen: false, lock: true });
   await new Promise<void>((resolve, reject) => sp.open((e) => (e ? reject(mapSerialError(port, e)) : resolve())));
   const lines = new LineBuffer();

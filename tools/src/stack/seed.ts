@@ -62,7 +62,8 @@ export async function seedWorld(o: SeedOptions): Promise<DemoWorld> {
   const courier = await relayRequest<{ id: number; token: string }>(o.base, backend.token, 'POST', '/v1/couriers', { name: 'Casey Courier' });
   const installer = await admin<{ token: string }>('POST', '/v1/installers', { label: 'demo installer' });
   const locksDir = path.join(o.dataDir, 'locks');
-  mkdirSync(locksDir, { recursive: true });
+  mkdirSync(locksDir, { recursive: true, mode: 0o700 });
+  chmodSync(locksDir, 0o700);
   const locks: DemoLock[] = [];
   const add = async (label: string, board: BoardProfile, profile: 'door' | 'box') => {
     const flashFile = path.join(locksDir, 'lock-' + (locks.length + 1) + '.json');

@@ -1,5 +1,5 @@
 /**
- * The whole system on one machine with embedded defaults (SPEC §7): the relay (in-process
+ * The whole system on one machine with embedded defaults (docs/product.md#real-parts-not-mocks): the relay (in-process
  * Aedes, SQLite file, node:crypto signing) and a fleet of simulated locks running the real
  * firmware over real MQTT. Used by `keyway up`, `keyway demo`, end-to-end tests and benchmarks.
  */
@@ -19,6 +19,8 @@ export interface StackOptions {
   log?: false | { level?: string; destination?: Writable };
   /** Lock behaviour overrides (tests use shorter relock times). */
   lockOptions?: Record<string, unknown>;
+  /** Let webhooks reach loopback/private receivers (the demo's own receiver). */
+  allowPrivateWebhooks?: boolean;
 }
 
 export interface Stack {
@@ -35,9 +37,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const relay = await buildRelay({
     dataDir: o.dataDir, host: o.host ?? '127.0.0.1',
     ports: { http: o.ports?.http ?? 8080, mqtt: o.ports?.mqtt ?? 1883, mqtts: o.ports?.mqtts ?? 8883 },
-    logger: o.log === undefined ? { level: 'warn' } : o.log
+    logger: o.log === undefined ? { level: 'warn' } : o.log,
+    webhooks: { allowPrivateTargets: o.allowPrivateWebhooks ?? false }
   });
-  await relay.listen();
+  try {
+    await relay.listen();
+  } catch (e) {
+    // A busy port: release what was built (database, broker, timers) so the process can exit.
+    await relay.close();
+    throw e;
+  }
   const base = relay.urls().http;
   const adminToken = relay.adminToken ?? readFileSync(path.join(o.dataDir, 'admin-token'), 'utf8').trim();
   let world = loadWorld(o.dataDir);

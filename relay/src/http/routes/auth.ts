@@ -5,6 +5,7 @@ import { getCourier, getOwner, login, logout } from '../../domain/accounts';
 import { authenticateToken } from '../../domain/principals';
 import { relayError } from '../../errors';
 import { principal, requireAuth, SESSION_COOKIE } from '../auth';
+import { createCredentialGuard } from '../credential-guard';
 import { bearer, emptyBody, ok } from '../schemas';
 
 function setSession(reply: FastifyReply, token: string, maxAgeS: number): void {
@@ -12,6 +13,7 @@ function setSession(reply: FastifyReply, token: string, maxAgeS: number): void {
 }
 
 export function authRoutes(app: FastifyInstance, ctx: RelayContext): void {
+  const guard = createCredentialGuard(ctx.opts, () => ctx.now());
   app.post<{ Body: { email: string; password: string } }>('/v1/auth/login', {
     schema: {
       tags: ['auth'], summary: 'Owner login: returns a session token and sets the kw_session cookie',
@@ -19,7 +21,7 @@ export function authRoutes(app: FastifyInstance, ctx: RelayContext): void {
       response: ok('Session token (also set as an HttpOnly cookie), expiry and the owner')
     }
   }, async (req, reply) => {
-    const r = await login(ctx, req.body.email, req.body.password);
+    const r = await guard.attempt(reply, { address: req.ip, account: req.body.email }, () => login(ctx, req.body.email, req.body.password));
     setSession(reply, r.token, ctx.opts.sessionTtlMs / 1000);
     return r;
   });
@@ -31,8 +33,11 @@ export function authRoutes(app: FastifyInstance, ctx: RelayContext): void {
       response: ok('The kind of principal the cookie stands for')
     }
   }, async (req, reply) => {
-    const p = authenticateToken(ctx, req.body.token);
-    if (!p) throw relayError('KW_UNAUTHORIZED');
+    const p = await guard.attempt(reply, { address: req.ip }, () => {
+      const found = authenticateToken(ctx, req.body.token);
+      if (!found) throw relayError('KW_UNAUTHORIZED');
+      return found;
+    });
     setSession(reply, req.body.token, ctx.opts.sessionTtlMs / 1000);
     return { kind: p.kind, id: p.subjectId };
   });

@@ -4,7 +4,7 @@ import type { RelayContext } from '../../context';
 import { approveReregistration, deviceForOwner, deviceView, listDevices, registerDevice, type RegisterInput } from '../../domain/devices';
 import { ownerClearAlarm, ownerCommand, type OwnerCommandInput } from '../../domain/entry';
 import { withIdempotency } from '../../domain/idempotency';
-import { eventTypeName, reasonName, actorKindName } from '../../domain/names';
+import { eventCodeName, eventTypeName, reasonName, actorKindName } from '../../domain/names';
 import { principalKey } from '../../domain/principals';
 import { ACTION_NAMES } from '../../locks/outbox';
 import type { HttpDeps } from '../app';
@@ -101,7 +101,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
     return {
       epoch: d.log_epoch,
       items: rows.map((r) => ({
-        seq: r.seq, type: eventTypeName(r.type), code: r.code, reason: reasonName(r.code), ref: r.ref, actor: actorKindName(r.actor_kind), actorRef: r.actor_ref,
+        seq: r.seq, type: eventTypeName(r.type), code: r.code, reason: eventCodeName(r.type, r.code), ref: r.ref, actor: actorKindName(r.actor_kind), actorRef: r.actor_ref,
         lockTime: r.time_s ? new Date(r.time_s * 1000).toISOString() : null, hash: r.hash, prevHash: r.prev_hash, integrity: r.integrity,
         raw: Buffer.from(r.raw).toString('hex'), receivedAt: new Date(r.received_at).toISOString()
       })),

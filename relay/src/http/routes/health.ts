@@ -1,7 +1,29 @@
-/** Liveness and Prometheus metrics. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Liveness and Prometheus metrics. /metrics reveals when doors open, so it needs a bearer
+ * token: options.metricsToken (for a scraper) or the admin token (docs/relay.md "Metrics").
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RelayContext } from '../../context';
 import type { HttpDeps } from '../app';
+import { credentialOf, requireAuth } from '../auth';
+import { bearer } from '../schemas';
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function metricsAuth(ctx: RelayContext) {
+  const adminOnly = requireAuth(ctx, { kinds: [] });
+  return async function auth(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const token = credentialOf(req);
+    const scraper = ctx.opts.metricsToken;
+    if (scraper !== undefined && token && sameSecret(token, scraper)) return;
+    await adminOnly(req, reply);
+  };
+}
 
 export function healthRoutes(app: FastifyInstance, ctx: RelayContext, deps: HttpDeps): void {
   app.get('/healthz', {
@@ -14,7 +36,10 @@ export function healthRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
     return { status: 'ok', relayId: ctx.opts.relayId, connectedLocks: deps.connectedLocks(), time: new Date(ctx.now()).toISOString() };
   });
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format)', produces: ['text/plain'] } }, async (_req, reply) => {
+  app.get('/metrics', {
+    onRequest: metricsAuth(ctx),
+    schema: { tags: ['operations'], summary: 'Prometheus metrics (text exposition format); bearer metricsToken or the admin token', security: bearer, produces: ['text/plain'] }
+  }, async (_req, reply) => {
     reply.header('content-type', ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });

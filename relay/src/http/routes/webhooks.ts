@@ -26,7 +26,7 @@ export function webhookRoutes(app: FastifyInstance, ctx: RelayContext): void {
     }
   }, async (req, reply) => {
     reply.code(201);
-    return createWebhook(ctx, backendId(principal(req)), req.body.url, req.body.events);
+    return await createWebhook(ctx, backendId(principal(req)), req.body.url, req.body.events);
   });
 
   app.get('/v1/webhooks', { onRequest: backend, schema: { tags: ['webhooks'], summary: 'My webhooks', security: bearer, response: ok('{ items }') } },
