@@ -308,6 +308,13 @@ export class ScriptedLock {
     void this.publishStatus();
   }
 
+  /** The lock's relock timer runs out with the door still closed: it relocks on its own. */
+  relockTimeout(): void {
+    if (this.bolt !== BOLT_UNLOCKED || this.door === DOOR_OPEN) return;
+    this.relockOnClose = false;
+    this.move(ACT_LOCK, SRC_AUTO, 0, ACTOR_AUTO, 0);
+  }
+
   pressButton(): void {
     if (this.bolt === BOLT_LOCKED) this.move(ACT_UNLOCK, SRC_BUTTON, 0, ACTOR_BUTTON, 0);
     else this.move(ACT_LOCK, SRC_BUTTON, 0, ACTOR_BUTTON, 0);

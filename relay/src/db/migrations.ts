@@ -310,5 +310,11 @@ CREATE INDEX webhook_jobs_due ON webhook_jobs (status, next_at);
     version: 2,
     name: 'previous MQTT password stays valid until the re-provisioned lock uses the new one',
     sql: `ALTER TABLE devices ADD COLUMN mqtt_prev_password_hash TEXT;`
+  },
+  {
+    version: 3,
+    name: 'a courier delivery records when the door actually opened, apart from the unlock',
+    sql: `ALTER TABLE deliveries ADD COLUMN door_opened_seq INTEGER;
+ALTER TABLE deliveries ADD COLUMN door_opened_at INTEGER;`
   }
 ];

@@ -10,7 +10,7 @@ import { relayError } from '../errors';
 import { randomSecret } from '../secrets';
 
 export const WEBHOOK_EVENTS = [
-  'delivery.booked', 'delivery.staged', 'delivery.entered', 'delivery.denied', 'delivery.secured', 'delivery.alarm',
+  'delivery.booked', 'delivery.staged', 'delivery.unlocked', 'delivery.entered', 'delivery.denied', 'delivery.secured', 'delivery.alarm',
   'delivery.blocked', 'delivery.cancelled', 'delivery.failed', 'parcel.registered', 'parcel.opened'
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
