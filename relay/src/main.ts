@@ -3,8 +3,12 @@
  * [--http 8080] [--mqtt 1883] [--mqtts 8883 --tls] [--redis redis://…] [--relay-id a]
  * [--admin-token …] [--log-level info]`. Prints one JSON line `{"ready":true,…}` on stdout
  * once listening; SIGTERM/SIGINT close it cleanly. `keyway up` runs the same relay in-process.
+ * E-mail notifications use KEYWAY_SMTP_HOST, KEYWAY_SMTP_PORT, KEYWAY_SMTP_FROM,
+ * KEYWAY_SMTP_SECURE (1 for TLS on connect), KEYWAY_SMTP_USER, KEYWAY_SMTP_PASSWORD; links in
+ * notifications point at KEYWAY_PUBLIC_URL.
  */
 import { parseArgs } from 'node:util';
+import { smtpFromEnv } from './notification-env';
 import { buildRelay } from './relay';
 
 const { values } = parseArgs({
@@ -30,7 +34,8 @@ const relay = await buildRelay({
   relayId: values['relay-id'],
   adminToken: values['admin-token'],
   entryTimeoutMs: values['entry-timeout'] ? Number(values['entry-timeout']) : undefined,
-  logger: { level: values['log-level'] ?? 'info', destination: process.stderr }
+  logger: { level: values['log-level'] ?? 'info', destination: process.stderr },
+  notifications: { smtp: smtpFromEnv(process.env), publicUrl: process.env.KEYWAY_PUBLIC_URL ?? null }
 });
 const ports = await relay.listen();
 process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, ports, urls: relay.urls(), adminToken: relay.adminToken ?? null }) + '\n');

@@ -39,6 +39,50 @@ export interface RelayOptions {
   maintenanceIntervalMs?: number;
   /** Lifetime of an owner login token. Default 12 h. */
   sessionTtlMs?: number;
+  /** Owner notifications pushed by e-mail (this SMTP server) and ntfy; publicUrl is linked from them. */
+  notifications?: {
+    smtp?: SmtpOptions | null; publicUrl?: string | null;
+    pollMs?: number; baseBackoffMs?: number; maxBackoffMs?: number; maxAttempts?: number; timeoutMs?: number;
+  };
+}
+
+export interface SmtpOptions {
+  host: string;
+  /** Default 587, or 465 when secure. */
+  port?: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  secure?: boolean;
+  user?: string;
+  password?: string;
+  /** The From address, e.g. "keyway <keyway@example.org>". */
+  from: string;
+}
+
+export interface ResolvedNotifications {
+  smtp: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string } | null;
+  publicUrl: string | null;
+  pollMs: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  maxAttempts: number;
+  timeoutMs: number;
+}
+
+const SMTP_SUBMISSION_PORT = 587;
+const SMTPS_PORT = 465;
+
+function resolveNotifications(n: RelayOptions['notifications']): ResolvedNotifications {
+  const s = n?.smtp;
+  if (s && (!s.host || !s.from)) throw new Error('RELAY_OPTIONS: notifications.smtp needs host and from');
+  return {
+    smtp: s ? { host: s.host, port: s.port ?? (s.secure ? SMTPS_PORT : SMTP_SUBMISSION_PORT), secure: s.secure ?? false, user: s.user, password: s.password, from: s.from } : null,
+    publicUrl: n?.publicUrl ?? null,
+    pollMs: n?.pollMs ?? 500,
+    baseBackoffMs: n?.baseBackoffMs ?? 5000,
+    maxBackoffMs: n?.maxBackoffMs ?? 3_600_000,
+    maxAttempts: n?.maxAttempts ?? 8,
+    timeoutMs: n?.timeoutMs ?? 10_000
+  };
 }
 
 export interface ResolvedOptions {
@@ -60,6 +104,7 @@ export interface ResolvedOptions {
   webhooks: { pollMs: number; baseBackoffMs: number; maxBackoffMs: number; maxAttempts: number; timeoutMs: number };
   maintenanceIntervalMs: number;
   sessionTtlMs: number;
+  notifications: ResolvedNotifications;
 }
 
 export function resolveOptions(o: RelayOptions): ResolvedOptions {
@@ -96,6 +141,7 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
       timeoutMs: o.webhooks?.timeoutMs ?? 5000
     },
     maintenanceIntervalMs: o.maintenanceIntervalMs ?? 30_000,
-    sessionTtlMs: o.sessionTtlMs ?? 12 * 3600_000
+    sessionTtlMs: o.sessionTtlMs ?? 12 * 3600_000,
+    notifications: resolveNotifications(o.notifications)
   };
 }

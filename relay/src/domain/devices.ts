@@ -8,6 +8,7 @@ import { commandTopic, eventTopic, isDeviceIdHex, stateTopic } from '@keyway/sha
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
 import { randomSecret, sha256Hex } from '../secrets';
+import { batteryPercent } from './battery';
 import { boltName, doorName, statusFlagNames } from './names';
 import type { Principal } from './principals';
 import { getSiteRow } from './sites';
@@ -167,6 +168,7 @@ export function deviceView(d: DeviceRow) {
       clockOffsetS: d.clock_offset_s,
       clockFlagged: d.clock_flagged === 1,
       batteryMv: d.battery,
+      batteryPercent: batteryPercent(d.battery),
       grantsStored: d.grants_stored,
       firmware: d.status_firmware
     },

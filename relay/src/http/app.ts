@@ -20,6 +20,7 @@ import { deliveryRoutes } from './routes/deliveries';
 import { deviceRoutes } from './routes/devices';
 import { grantRoutes } from './routes/grants';
 import { healthRoutes } from './routes/health';
+import { notificationSettingsRoutes } from './routes/notification-settings';
 import { parcelRoutes } from './routes/parcels';
 import { siteRoutes } from './routes/sites';
 import { webhookRoutes } from './routes/webhooks';
@@ -95,6 +96,7 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   grantRoutes(app, ctx);
   parcelRoutes(app, ctx);
   webhookRoutes(app, ctx);
+  notificationSettingsRoutes(app, ctx);
   await app.register((await import('./pages')).pagesPlugin);
   await app.ready();
   return app;

@@ -99,6 +99,10 @@ function onOperation(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
     details: { action: ACTION_NAMES[action] ?? action, source: SOURCES[source] ?? source, ...(parcelId ? { parcelId } : {}) }
   });
   if (!ok) notifySiteOwner(ctx, d.site_id, 'lock.fault', { deviceId: d.id, reason: reasonName(ev.code), eventSeq: ev.seq }, deliveryId);
+  const g = grantId !== null ? getGrant(ctx, grantId) : undefined;
+  if (ok && action !== ACT_LOCK && g && (g.kind === 'guest' || g.kind === 'service')) {
+    notifySiteOwner(ctx, d.site_id, 'access.used', { deviceId: d.id, grantId: g.id, label: g.label, grantKind: g.kind, eventSeq: ev.seq, clip });
+  }
   if (deliveryId !== null && action !== ACT_LOCK) {
     if (ok) onDeliveryUnlocked(ctx, deliveryId, SOURCES[source] ?? 'command', ev.seq, clip);
     else onDeliveryFault(ctx, deliveryId, reasonName(ev.code), ev.seq);
