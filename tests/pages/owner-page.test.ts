@@ -44,8 +44,9 @@ describe('owner page', () => {
     await h?.close();
   });
 
+  /** One story in the feed (kind: delivery, entry, access, problem, lock) with that text. */
   const feedEntry = (kind: string, text?: string) => {
-    const l = page.locator(`#feed li[data-kind="${kind}"]`);
+    const l = page.locator(`#feed li.entry[data-kind="${kind}"]`);
     return text ? l.filter({ hasText: text }) : l;
   };
 
@@ -135,15 +136,19 @@ describe('owner page', () => {
     // The lock opens on the grant (a scanned chain value): the entry appears live, no reload.
     await page.evaluate(() => { (window as any).kwSameDocument = true; });
     expect(a.lock.scan(creds.credentials[0])).toBe(0);
-    const entry = feedEntry('unlock', 'Service provider “' + label + '”');
+    const entry = feedEntry('entry', label + ' (service provider) came in');
     await entry.waitFor();
     const text = (await entry.textContent())!;
-    expect(text).toContain('access #' + grantId);
+    expect(text).not.toContain('access #');
     expect(text).toMatch(new RegExp(`clip:${a.deviceId}:\\d+`));
     await page.locator(`[data-lock="${a.deviceId}"] .bolt`).filter({ hasText: 'Unlocked' }).waitFor();
+    a.lock.openDoor();
     a.lock.closeDoor();
     await page.locator(`[data-lock="${a.deviceId}"] .bolt`).filter({ hasText: 'Locked' }).waitFor();
-    await feedEntry('lock', 'Automatic relock').waitFor();
+    // The door and the relock fold into the same row: one row for the whole visit.
+    await entry.filter({ hasText: 'door opened' }).filter({ hasText: 'locked again' }).waitFor();
+    expect(await feedEntry('entry', label).count()).toBe(1);
+    expect(await page.locator('#feed').textContent()).not.toMatch(/Bolt (locked|unlocked)|Camera clip$|via reveal|via barcode/);
     expect(await page.evaluate(() => (window as any).kwSameDocument)).toBe(true);
     await page.locator(`li[data-grant="${grantId}"]`).filter({ hasText: '1 entry so far' }).waitFor();
     await screenshot(page, 'owner-04-live-entry');
@@ -154,12 +159,12 @@ describe('owner page', () => {
     await page.getByRole('button', { name: 'Revoke access for ' + label }).click();
     await page.locator('#grant-status').filter({ hasText: 'being revoked' }).waitFor();
     await page.locator(`li[data-grant="${grantId}"]`).waitFor({ state: 'detached' });
-    await feedEntry('grant.revoked').waitFor();
+    await feedEntry('access', 'Access for “' + label + '” revoked').waitFor();
     await waitUntil(() => !a.lock.grants.has(grantId), 3000, 'revoke reached the lock');
     expect(a.lock.scan(savedCredential)).not.toBe(0);
-    const denial = feedEntry('denial', 'REVOKED');
+    const denial = feedEntry('problem', 'REVOKED');
     await denial.waitFor();
-    expect(await denial.textContent()).toContain('access #' + grantId);
+    expect(await denial.textContent()).toContain(label + ' (service provider): the lock said no');
     await screenshot(page, 'owner-05-revoked-denied');
   });
 
@@ -168,7 +173,7 @@ describe('owner page', () => {
     await lock.getByRole('button', { name: 'Unlock' }).click();
     await lock.locator('.outcome').filter({ hasText: 'Unlocked: the lock confirmed it' }).waitFor();
     await lock.locator('.bolt').filter({ hasText: 'Unlocked' }).waitFor();
-    await feedEntry('unlock', 'You').waitFor();
+    await feedEntry('entry', 'You unlocked').waitFor();
 
     a.lock.answer = false;
     await lock.getByRole('button', { name: 'Lock', exact: true }).click();
@@ -186,26 +191,60 @@ describe('owner page', () => {
     expect(await item.textContent()).toContain(d.trackingNumber);
     await item.getByRole('button', { name: 'Block delivery ' + d.trackingNumber }).click();
     await page.locator(`li[data-delivery="${d.id}"][data-status="blocked"]`).waitFor();
-    await feedEntry('delivery.blocked').waitFor();
+    await feedEntry('delivery', 'blocked by you').waitFor();
     expect((await expectOk(h.api('GET', '/v1/deliveries/' + d.id, { token: a.owner.token }))).status).toBe('blocked');
     await page.getByRole('button', { name: 'Unblock delivery ' + d.trackingNumber }).click();
     await page.locator(`li[data-delivery="${d.id}"][data-status="booked"]`).waitFor();
   });
 
+  it('tells a delivery as one row with the courier and company by name, grouped under Today', async () => {
+    const d = await bookDelivery(h, a);
+    const r = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: a.courier.token, headers: { 'idempotency-key': 'feed-' + d.id } });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    a.lock.openDoor();
+    a.lock.closeDoor();
+    const story = feedEntry('delivery', d.trackingNumber).filter({ hasText: 'door secured' });
+    await story.waitFor();
+    const text = (await story.textContent())!;
+    expect(text).toMatch(new RegExp(`^Courier \\d+ \\(Parcels Inc \\d+\\) delivered ${d.trackingNumber}`));
+    expect(text).toContain('door opened');
+    expect(text).not.toContain('courier #');
+    expect(await feedEntry('delivery', d.trackingNumber).count()).toBe(1);
+    expect(await page.locator('#feed .day-head').first().textContent()).toBe('Today');
+    await screenshot(page, 'owner-07-feed-delivery');
+  });
+
+  it('filters the feed by person and by kind', async () => {
+    await page.getByLabel('Who', { exact: true }).selectOption({ label: label + ' (service provider)' });
+    await feedEntry('problem', 'REVOKED').waitFor();
+    const titles = await page.locator('#feed li.entry .entry-title').allTextContents();
+    expect(titles.length).toBeGreaterThanOrEqual(2);
+    for (const t of titles) expect(t).toContain(label);
+    await page.getByLabel('Who', { exact: true }).selectOption('');
+    await page.getByLabel('What', { exact: true }).selectOption({ label: 'Alarms and denials' });
+    const kinds = await page.locator('#feed li.entry').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.kind));
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(new Set(kinds)).toEqual(new Set(['problem']));
+    await screenshot(page, 'owner-08-feed-filtered');
+    await page.getByLabel('What', { exact: true }).selectOption('');
+  });
+
   it('pages the feed with "Load more"', async () => {
-    for (let i = 0; i < 4; i++) a.lock.pressButton();
+    for (let i = 0; i < 12; i++) a.lock.pressButton();
     await a.lock.drained();
     const all = await expectOk(h.api('GET', `/v1/sites/${a.site.id}/activity?limit=200`, { token: a.owner.token }));
-    expect(all.items.length).toBeGreaterThan(25);
+    expect(all.items.length).toBeGreaterThan(45);
     await page.reload();
-    await page.locator('#feed li').first().waitFor();
-    const first = await page.locator('#feed li').count();
-    // 20 per page (a late live entry may add one); far fewer than there are.
-    expect(first).toBeGreaterThanOrEqual(20);
-    expect(first).toBeLessThan(all.items.length);
+    await page.locator('#feed li.entry').first().waitFor();
+    const oldest = async () => Math.min(...await page.locator('#feed li.entry').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.id))));
+    const before = await oldest();
+    const first = await page.locator('#feed li.entry').count();
+    // 40 rows per page fold into far fewer stories than rows.
+    expect(first).toBeLessThan(40);
     await page.getByRole('button', { name: 'Load more' }).click();
-    await waitUntil(async () => (await page.locator('#feed li').count()) >= first + 5, 3000, 'second page');
-    const ids = await page.locator('#feed li').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.id)));
+    await waitUntil(async () => (await oldest()) < before, 3000, 'second page');
+    expect(await page.locator('#feed li.entry').count()).toBeGreaterThan(first);
+    const ids = await page.locator('#feed li.entry').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.id)));
     expect(ids).toEqual([...ids].sort((x, y) => y - x));
     expect(new Set(ids).size).toBe(ids.length);
   });

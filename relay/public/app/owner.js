@@ -125,7 +125,7 @@ async function openSite(id) {
   const parts = {};
   parts.locks = createLocks(view, $('#lock-list'));
   parts.locks.render(site.devices);
-  parts.feed = createFeed(view, $('#feed'), $('#feed-more'), $('#feed-status'));
+  parts.feed = createFeed(view, $('#activity'), $('#feed-more'), $('#feed-status'));
   parts.grants = createGrants(view);
   parts.deliveries = createDeliveries(view);
   connect(view, parts);
