@@ -8,8 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { tzOffsetMinutes } from '@keyway/relay';
-import { bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
-import { fetchInPage, fitsWidth, launchBrowser, phoneContext, screenshot, watchProblems } from './browser';
+import { addLock, bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { DESKTOP, fetchInPage, fitsWidth, launchBrowser, PHONE, phoneContext, screenshot, watchProblems } from './browser';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const DAY_LABELS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -247,6 +247,68 @@ describe('owner page', () => {
     const ids = await page.locator('#feed li.entry').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.id)));
     expect(ids).toEqual([...ids].sort((x, y) => y - x));
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('shows battery %, clears a jam, and disables Unlock/Lock with the reason while a lock is offline or never connected', async () => {
+    const lock = page.locator(`[data-lock="${a.deviceId}"]`);
+    expect(await lock.locator('.battery').textContent()).toBe('95 %');
+    a.lock.batteryMv = 4500;
+    await a.lock.publishStatus();
+    await lock.locator('.battery[data-low="true"]').filter({ hasText: '5 %' }).waitFor();
+    expect(await lock.locator('.notes').textContent()).toContain('Battery low');
+    a.lock.batteryMv = 5900;
+
+    a.lock.jamNext = true;
+    a.lock.pressButton();
+    const clear = lock.getByRole('button', { name: 'Clear jam' });
+    await clear.click();
+    await lock.locator('.outcome').filter({ hasText: 'Cleared: the lock confirmed it' }).waitFor();
+    await a.lock.publishStatus();
+    await clear.waitFor({ state: 'hidden' });
+    await lock.locator('.battery[data-low="false"]').waitFor();
+
+    await a.lock.disconnect();
+    await lock.locator('.badge').filter({ hasText: 'Offline' }).waitFor();
+    expect(await lock.getByRole('button', { name: 'Unlock' }).isDisabled()).toBe(true);
+    expect(await lock.getByRole('button', { name: 'Lock', exact: true }).isDisabled()).toBe(true);
+    expect(await lock.locator('.why').textContent()).toMatch(/^Not reachable since .+ \(disconnected\), so Unlock and Lock cannot reach it/);
+    expect(((await lock.textContent())!.match(/Offline/g) ?? []).length).toBe(1);
+    await screenshot(page, 'owner-09-lock-offline');
+    await a.lock.connect();
+    await lock.locator('.badge').filter({ hasText: 'Online' }).waitFor();
+    expect(await lock.getByRole('button', { name: 'Unlock' }).isEnabled()).toBe(true);
+    expect(await lock.locator('.why').isHidden()).toBe(true);
+
+    const fresh = await addLock(h, a.installer, cabin.id, 'door', {}, false);
+    await page.getByLabel('Site', { exact: true }).selectOption(String(cabin.id));
+    const never = page.locator(`[data-lock="${fresh.deviceId}"]`);
+    await never.locator('.badge').filter({ hasText: 'Never connected' }).waitFor();
+    expect(await never.getByRole('button', { name: 'Unlock' }).isDisabled()).toBe(true);
+    expect(await never.locator('.why').textContent()).toContain('has not reached the relay yet');
+    await screenshot(page, 'owner-10-lock-never-connected');
+    await page.getByLabel('Site', { exact: true }).selectOption(String(a.site.id));
+    await page.locator('#live[data-state="live"]').waitFor();
+  });
+
+  it('uses the desktop width (locks beside the feed) and keeps section headings clear of the sticky links', async () => {
+    await page.setViewportSize(DESKTOP);
+    const locks = (await page.locator('#locks').boundingBox())!;
+    const activity = (await page.locator('#activity').boundingBox())!;
+    expect(activity.x).toBeGreaterThanOrEqual(locks.x + locks.width);
+    expect(Math.abs(activity.y - locks.y)).toBeLessThan(5);
+    expect(activity.width).toBeGreaterThan(600);
+    const entry = (await page.locator('#feed li.entry').first().boundingBox())!;
+    expect(entry.width).toBeGreaterThan(activity.width - 2);
+    expect(await fitsWidth(page)).toBe(true);
+    await page.setViewportSize(PHONE);
+    for (const [link, heading] of [['Activity', '#activity-h'], ['Access', '#access-h']]) {
+      await page.locator('.tabs').getByRole('link', { name: link }).click();
+      await waitUntil(async () => page.evaluate((id) => window.location.hash === id.replace('-h', ''), heading), 3000, link + ' followed');
+      await waitUntil(async () => (await page.locator(heading).boundingBox())!.y < 150, 3000, link + ' scrolled to the top');
+      const tabs = (await page.locator('.tabs').boundingBox())!;
+      const h2 = (await page.locator(heading).boundingBox())!;
+      expect(h2.y).toBeGreaterThanOrEqual(tabs.y + tabs.height);
+    }
   });
 
   it("shows owner B only B's site; A's site, lock, grant and delivery are 404 by URL and by API", async () => {
