@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { tzOffsetMinutes } from '@keyway/relay';
 import { addLock, bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { seriousViolations } from './axe';
 import { DESKTOP, fetchInPage, fitsWidth, launchBrowser, PHONE, phoneContext, screenshot, watchProblems } from './browser';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -212,6 +213,7 @@ describe('owner page', () => {
     expect(await feedEntry('delivery', d.trackingNumber).count()).toBe(1);
     expect(await page.locator('#feed .day-head').first().textContent()).toBe('Today');
     await screenshot(page, 'owner-07-feed-delivery');
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it('filters the feed by person and by kind', async () => {
@@ -274,6 +276,7 @@ describe('owner page', () => {
     expect(await lock.locator('.why').textContent()).toMatch(/^Not reachable since .+ \(disconnected\), so Unlock and Lock cannot reach it/);
     expect(((await lock.textContent())!.match(/Offline/g) ?? []).length).toBe(1);
     await screenshot(page, 'owner-09-lock-offline');
+    expect(await seriousViolations(page)).toEqual([]);
     await a.lock.connect();
     await lock.locator('.badge').filter({ hasText: 'Online' }).waitFor();
     expect(await lock.getByRole('button', { name: 'Unlock' }).isEnabled()).toBe(true);

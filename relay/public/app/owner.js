@@ -8,6 +8,7 @@ import { createDeliveries } from './owner-deliveries.js';
 import { createFeed } from './owner-feed.js';
 import { createGrants } from './owner-grants.js';
 import { createLocks } from './owner-locks.js';
+import { createNotify } from './owner-notify.js';
 
 reloadWhenRestored();
 
@@ -128,8 +129,9 @@ async function openSite(id) {
   parts.feed = createFeed(view, $('#activity'), $('#feed-more'), $('#feed-status'));
   parts.grants = createGrants(view);
   parts.deliveries = createDeliveries(view);
+  parts.notify = createNotify(view);
   connect(view, parts);
-  await Promise.all([parts.grants.refresh(), parts.deliveries.refresh()]);
+  await Promise.all([parts.grants.refresh(), parts.deliveries.refresh(), parts.notify.refresh()]);
   await parts.feed.refresh();
 }
 
