@@ -117,8 +117,9 @@ describe('owner page', () => {
     await page.getByLabel('Until', { exact: true }).fill('00:00');
     expect(await fitsWidth(page)).toBe(true);
     await page.getByRole('button', { name: 'Create access' }).click();
-    const token = await page.locator('#g-token').inputValue();
-    expect(token).toMatch(/^kw_guest_/);
+    const link = await page.locator('#g-link').inputValue();
+    expect(link).toMatch(new RegExp('^' + h.base + '/guest#kw_guest_'));
+    const token = link.split('#')[1];
     expect(await fitsWidth(page)).toBe(true);
 
     const grants = await expectOk(h.api('GET', `/v1/sites/${a.site.id}/grants`, { token: a.owner.token }));
