@@ -7,7 +7,7 @@ import {
 } from '../../domain/notification-settings';
 import { notify } from '../../domain/notifications';
 import { principal, requireAuth } from '../auth';
-import { bearer, ok } from '../schemas';
+import { bearer, emptyBody, ok } from '../schemas';
 
 export const NOTIFICATION_SETTINGS_PATH = '/v1/me/notification-settings';
 const MAX_NTFY_TOKEN_LENGTH = 200;
@@ -46,7 +46,7 @@ export function notificationSettingsRoutes(app: FastifyInstance, ctx: RelayConte
 
   app.post(NOTIFICATION_SETTINGS_PATH + '/test', {
     onRequest: owner,
-    schema: { tags: ['notifications'], summary: 'Send a test notification on every channel that is on', security: bearer, response: ok('{ queued }') }
+    schema: { tags: ['notifications'], summary: 'Send a test notification on every channel that is on', security: bearer, body: emptyBody, response: ok('{ queued }') }
   }, async (req) => {
     const ownerId = principal(req).subjectId!;
     return ctx.db.transaction(() => {
