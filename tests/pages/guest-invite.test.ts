@@ -101,6 +101,7 @@ describe('guest invites', () => {
 
     await guest.getByText('No internet at the door?').click();
     await guest.getByRole('button', { name: 'Show codes for the scanner' }).click();
+    await guest.locator('#code-list code').nth(4).waitFor();
     const codes = await guest.locator('#code-list code').allTextContents();
     expect(codes).toHaveLength(5);
     for (const c of codes) expect(c).toMatch(new RegExp(`^KW1:${grantId}:[0-9a-f]{64}$`));
