@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AL_DOOR_AJAR } from '@keyway/shared';
 import { tzOffsetMinutes } from '@keyway/relay';
 import { addLock, bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
 import { seriousViolations } from './axe';
@@ -260,6 +261,13 @@ describe('owner page', () => {
     await lock.locator('.battery[data-low="true"]').filter({ hasText: '5 %' }).waitFor();
     expect(await lock.locator('.notes').textContent()).toContain('Battery low');
     a.lock.batteryMv = 5900;
+
+    a.lock.openDoor();
+    a.lock.alarm(AL_DOOR_AJAR);
+    await lock.locator('.ajar').filter({ hasText: 'Door left open since' }).waitFor();
+    await screenshot(page, 'owner-09a-door-left-open');
+    a.lock.closeDoor();
+    await lock.locator('.ajar').waitFor({ state: 'hidden' });
 
     a.lock.jamNext = true;
     a.lock.pressButton();

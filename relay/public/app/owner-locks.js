@@ -49,6 +49,8 @@ export function createLocks(view, container) {
     }
     if (s.online && s.lastSeen) notes.push('Last seen ' + formatTime(s.lastSeen, tz));
     card.notes.textContent = notes.join(' · ');
+    card.ajar.textContent = s.ajarSince && s.door === 'open' ? 'Door left open since ' + formatTime(s.ajarSince, tz) + '. Close it: the lock cannot lock while it is open.' : '';
+    card.ajar.hidden = !card.ajar.textContent;
     const why = unavailable(s, tz);
     card.why.textContent = why || '';
     card.why.hidden = !why;
@@ -102,6 +104,7 @@ export function createLocks(view, container) {
       battery: el('span', { class: 'battery' }),
       notes: el('p', { class: 'hint notes' }),
       why: el('p', { class: 'hint why', id: 'why-' + state.id, hidden: true }),
+      ajar: el('p', { class: 'notice ajar', 'data-tone': 'error', role: 'alert', hidden: true }),
       outcome: el('p', { class: 'notice outcome', role: 'status', hidden: true }),
       clear: el('button', { type: 'button', class: 'danger', hidden: true }),
       buttons: [],
@@ -116,6 +119,7 @@ export function createLocks(view, container) {
       el('h3', { id: headingId }, state.name, ' ', c.badge),
       el('p', { class: 'lock-state', role: 'status', 'aria-live': 'polite' }, 'Bolt: ', c.bolt, ' · Door: ', c.door, ' · Battery: ', c.battery),
       c.notes,
+      c.ajar,
       c.why,
       el('div', { class: 'actions' }, c.buttons, c.clear),
       c.outcome);
@@ -159,6 +163,7 @@ export function createLocks(view, container) {
       const c = cards.get(msg.deviceId);
       if (!c) return;
       for (const k of ['online', 'bolt', 'door', 'flags']) if (msg[k] !== undefined) c.state[k] = msg[k];
+      if (msg.door === 'closed') c.state.ajarSince = null;
       if (msg.online === false) {
         c.state.offlineReason = msg.reason || null;
         c.state.lastSeen = new Date().toISOString();
@@ -170,6 +175,14 @@ export function createLocks(view, container) {
       paint(c);
       // A status carries the battery, which the live message does not: read the lock again.
       if (msg.flags) refetch(c);
+    },
+    /** An alarm from the feed: DOOR_AJAR shows on the card until the door is reported closed. */
+    alarm(a) {
+      const c = cards.get(a.deviceId);
+      if (!c || a.reason !== 'DOOR_AJAR') return;
+      c.state.ajarSince = a.time;
+      c.state.door = 'open';
+      paint(c);
     },
     names() {
       return new Map([...cards].map(([id, c]) => [id, c.state.name]));

@@ -71,6 +71,7 @@ function connect(view, parts) {
     const a = JSON.parse(e.data);
     if (a.siteId !== view.site.id) return;
     parts.feed.add(a);
+    if (a.kind === 'alarm') parts.locks.alarm(a);
     if (a.grantId || a.kind.startsWith('grant.')) refreshGrants();
     if (a.deliveryId || a.kind.startsWith('delivery.')) refreshDeliveries();
   });
