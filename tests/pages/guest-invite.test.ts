@@ -55,7 +55,7 @@ describe('guest invites', () => {
     await owner.getByRole('button', { name: 'Sign in' }).click();
     await owner.locator('#live[data-state="live"]').waitFor();
     await owner.getByText('Give someone access').click();
-    await owner.getByLabel('Name').fill('Dog walker');
+    await owner.getByLabel('Name', { exact: true }).fill('Dog walker');
     await owner.getByLabel('Who is it').selectOption('service');
     await owner.getByLabel('Weekly').check();
     const rules = owner.locator('#g-rules fieldset.rule');

@@ -110,7 +110,7 @@ describe('owner page', () => {
     const local = new Date(Date.now() + tzOffsetMinutes('Europe/Berlin', Date.now()) * 60_000);
     const today = (local.getUTCDay() + 6) % 7;
     await page.getByText('Give someone access').click();
-    await page.getByLabel('Name').fill(label);
+    await page.getByLabel('Name', { exact: true }).fill(label);
     await page.getByLabel('Who is it').selectOption('service');
     await page.getByLabel('Weekly').check();
     await page.getByLabel(DAY_LABELS[today], { exact: true }).check();
@@ -255,6 +255,11 @@ describe('owner page', () => {
 
   it('shows battery %, clears a jam, and disables Unlock/Lock with the reason while a lock is offline or never connected', async () => {
     const lock = page.locator(`[data-lock="${a.deviceId}"]`);
+    page.once('dialog', (d) => void d.accept('Front door'));
+    await lock.getByRole('button', { name: /^Rename / }).click();
+    await lock.locator('h3 .lock-name').filter({ hasText: /^Front door$/ }).waitFor();
+    expect((await expectOk(h.api('GET', '/v1/devices/' + a.deviceId, { token: a.owner.token }))).name).toBe('Front door');
+    await page.locator('#feed li.entry').first().filter({ hasText: 'Front door' }).waitFor();
     expect(await lock.locator('.battery').textContent()).toBe('95 %');
     a.lock.batteryMv = 4500;
     await a.lock.publishStatus();

@@ -36,7 +36,7 @@ export function createFeed(view, root, more, status) {
   }
 
   function render(s) {
-    const lock = (s.rows[0].names && s.rows[0].names.lock) || view.lockNames().get(s.deviceId) || null;
+    const lock = view.lockNames().get(s.deviceId) || (s.rows[0].names && s.rows[0].names.lock) || null;
     const facts = s.facts.map((f) => f.text + (f.time ? ' ' + clock(f.time, tz) : ''));
     const seqs = s.rows.map((r) => r.eventSeq).filter(Boolean);
     const evidence = [lock, seqs.length ? 'lock events #' + seqs.join(', #') : null].filter(Boolean).join(' · ');

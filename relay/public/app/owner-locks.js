@@ -10,7 +10,7 @@ const DOOR_TEXT = { closed: 'Closed', open: 'Open', unknown: 'Unknown' };
 function fromView(d) {
   const s = d.status || {};
   return {
-    id: d.id, name: d.name || 'Lock ' + d.id, profile: d.profile, online: d.online, lastSeen: d.lastSeen, offlineReason: d.offlineReason,
+    id: d.id, name: d.name || 'Lock ' + d.id, named: !!d.name, profile: d.profile, online: d.online, lastSeen: d.lastSeen, offlineReason: d.offlineReason,
     everConnected: !!(d.lastSeen || d.status), bolt: s.bolt || null, door: s.door || null, flags: s.flags || null,
     batteryPercent: s.batteryPercent ?? null
   };
@@ -60,6 +60,21 @@ export function createLocks(view, container) {
     card.clear.textContent = s.flags && s.flags.jammed ? 'Clear jam' : 'End lockout';
   }
 
+  async function rename(card) {
+    const name = window.prompt('Name this lock (for example "Front door")', card.state.named ? card.state.name : '');
+    if (name === null) return;
+    try {
+      const d = await api('PATCH', '/v1/devices/' + encodeURIComponent(card.state.id), { body: { name: name.trim() } });
+      if (!view.alive()) return;
+      Object.assign(card.state, { name: d.name || 'Lock ' + d.id, named: !!d.name });
+      card.title.textContent = card.state.name;
+      card.rename.setAttribute('aria-label', 'Rename ' + card.state.name);
+      view.onRename();
+    } catch (err) {
+      if (view.alive()) showError(card.outcome, err);
+    }
+  }
+
   async function clearAlarm(card) {
     card.clear.disabled = true;
     say(card.outcome, 'Clearing: waiting for the lock…', 'busy');
@@ -107,6 +122,8 @@ export function createLocks(view, container) {
       ajar: el('p', { class: 'notice ajar', 'data-tone': 'error', role: 'alert', hidden: true }),
       outcome: el('p', { class: 'notice outcome', role: 'status', hidden: true }),
       clear: el('button', { type: 'button', class: 'danger', hidden: true }),
+      title: el('span', { class: 'lock-name' }, state.name),
+      rename: el('button', { type: 'button', class: 'quiet-link', 'aria-label': 'Rename ' + state.name }, 'Rename'),
       buttons: [],
       busy: false
     };
@@ -115,8 +132,9 @@ export function createLocks(view, container) {
       el('button', { type: 'button', 'aria-describedby': 'why-' + state.id, on: { click: () => command(c, 'lock') } }, 'Lock')
     ];
     c.clear.addEventListener('click', () => clearAlarm(c));
+    c.rename.addEventListener('click', () => rename(c));
     c.node = el('article', { class: 'card lock', 'data-lock': state.id, 'aria-labelledby': headingId },
-      el('h3', { id: headingId }, state.name, ' ', c.badge),
+      el('h3', { id: headingId }, c.title, ' ', c.badge, ' ', c.rename),
       el('p', { class: 'lock-state', role: 'status', 'aria-live': 'polite' }, 'Bolt: ', c.bolt, ' · Door: ', c.door, ' · Battery: ', c.battery),
       c.notes,
       c.ajar,

@@ -122,7 +122,9 @@ async function openSite(id) {
 
   const view = {
     site, me: owner, codes, devices: site.devices, grants: new Map(), deliveries: new Map(),
-    alive: () => gen === generation, lockNames: () => parts.locks.names()
+    alive: () => gen === generation, lockNames: () => parts.locks.names(),
+    // A renamed lock: rows already loaded carry the old name, so read the feed again.
+    onRename: () => void parts.feed.refresh()
   };
   const parts = {};
   parts.locks = createLocks(view, $('#lock-list'));
