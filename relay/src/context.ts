@@ -29,4 +29,6 @@ export interface RelayContext {
   closing: boolean;
   /** Wakes the webhook worker after jobs were queued. */
   kickWebhooks(): void;
+  /** Wakes the e-mail / ntfy push worker after notifications were queued. */
+  kickPushes(): void;
 }

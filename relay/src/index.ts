@@ -3,12 +3,15 @@
  * sign the commands, track every lock and tell the owner what happened (docs/relay.md).
  */
 export { buildRelay, type Relay, type RelayPorts } from './relay';
-export { resolveOptions, type RelayOptions, type ResolvedOptions } from './options';
+export { resolveOptions, type RelayOptions, type ResolvedOptions, type SmtpOptions } from './options';
 export { ERRORS, RelayError, errorBody, relayError, type ErrorBody, type ErrorCode, type ErrorInfo } from './errors';
 export type { RelayContext } from './context';
 export { REDACT_PATHS } from './logger';
 export { signWebhook } from './domain/webhook-worker';
 export { WEBHOOK_EVENTS, type WebhookEvent } from './domain/webhooks';
+export { NOTIFY_EVENTS, type NotifyEvent } from './domain/notification-events';
+export { REVOCATION_CONFIRM_WAIT_MS } from './options';
+export { smtpFromEnv } from './notification-env';
 export { BACKEND_SCOPES, type PrincipalKind, type Scope } from './domain/principals';
 export type { MqttUrls, DeviceView } from './domain/devices';
 export type { DeliveryView, Receipt } from './domain/deliveries';

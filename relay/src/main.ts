@@ -4,8 +4,12 @@
  * [--admin-token …] [--log-level info] [--allow-private-webhooks]`; a Prometheus scraper's
  * token comes from the KEYWAY_METRICS_TOKEN environment variable. Prints one JSON line `{"ready":true,…}` on stdout
  * once listening; SIGTERM/SIGINT close it cleanly. `keyway up` runs the same relay in-process.
+ * E-mail notifications use KEYWAY_SMTP_HOST, KEYWAY_SMTP_PORT, KEYWAY_SMTP_FROM,
+ * KEYWAY_SMTP_SECURE (1 for TLS on connect), KEYWAY_SMTP_USER, KEYWAY_SMTP_PASSWORD; links in
+ * notifications point at KEYWAY_PUBLIC_URL.
  */
 import { parseArgs } from 'node:util';
+import { smtpFromEnv } from './notification-env';
 import { buildRelay } from './relay';
 
 const { values } = parseArgs({
@@ -33,7 +37,8 @@ const relay = await buildRelay({
   entryTimeoutMs: values['entry-timeout'] ? Number(values['entry-timeout']) : undefined,
   webhooks: { allowPrivateTargets: values['allow-private-webhooks'] },
   metricsToken: process.env.KEYWAY_METRICS_TOKEN || undefined,
-  logger: { level: values['log-level'] ?? 'info', destination: process.stderr }
+  logger: { level: values['log-level'] ?? 'info', destination: process.stderr },
+  notifications: { smtp: smtpFromEnv(process.env), publicUrl: process.env.KEYWAY_PUBLIC_URL ?? null }
 });
 const ports = await relay.listen();
 process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, ports, urls: relay.urls(), adminToken: relay.adminToken ?? null }) + '\n');

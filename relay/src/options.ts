@@ -52,6 +52,50 @@ export interface RelayOptions {
   authLimits?: { windowMs?: number; perAddress?: number; perAccount?: number };
   /** Bearer token a Prometheus scraper sends to GET /metrics (the admin token works too). */
   metricsToken?: string;
+  /** Owner notifications pushed by e-mail (this SMTP server) and ntfy; publicUrl is linked from them. */
+  notifications?: {
+    smtp?: SmtpOptions | null; publicUrl?: string | null;
+    pollMs?: number; baseBackoffMs?: number; maxBackoffMs?: number; maxAttempts?: number; timeoutMs?: number;
+  };
+}
+
+export interface SmtpOptions {
+  host: string;
+  /** Default 587, or 465 when secure. */
+  port?: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  secure?: boolean;
+  user?: string;
+  password?: string;
+  /** The From address, e.g. "keyway <keyway@example.org>". */
+  from: string;
+}
+
+export interface ResolvedNotifications {
+  smtp: { host: string; port: number; secure: boolean; user?: string; password?: string; from: string } | null;
+  publicUrl: string | null;
+  pollMs: number;
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  maxAttempts: number;
+  timeoutMs: number;
+}
+
+const SMTP_SUBMISSION_PORT = 587;
+const SMTPS_PORT = 465;
+
+function resolveNotifications(n: RelayOptions['notifications']): ResolvedNotifications {
+  const s = n?.smtp;
+  if (s && (!s.host || !s.from)) throw new Error('RELAY_OPTIONS: notifications.smtp needs host and from');
+  return {
+    smtp: s ? { host: s.host, port: s.port ?? (s.secure ? SMTPS_PORT : SMTP_SUBMISSION_PORT), secure: s.secure ?? false, user: s.user, password: s.password, from: s.from } : null,
+    publicUrl: n?.publicUrl ?? null,
+    pollMs: n?.pollMs ?? 500,
+    baseBackoffMs: n?.baseBackoffMs ?? 5000,
+    maxBackoffMs: n?.maxBackoffMs ?? 3_600_000,
+    maxAttempts: n?.maxAttempts ?? 8,
+    timeoutMs: n?.timeoutMs ?? 10_000
+  };
 }
 
 export interface ResolvedOptions {
@@ -78,7 +122,13 @@ export interface ResolvedOptions {
   sync: { timeSetRetryMs: number; revokeAlarmMs: number };
   authLimits: { windowMs: number; perAddress: number; perAccount: number };
   metricsToken?: string;
+  notifications: ResolvedNotifications;
 }
+
+/** A lock still without trusted time gets another TIME_SET after this long. */
+export const TIME_SET_RETRY_MS = 5000;
+/** The owner is told once when the lock has not confirmed a revocation after this long. */
+export const REVOCATION_CONFIRM_WAIT_MS = 5 * 60_000;
 
 export function resolveOptions(o: RelayOptions): ResolvedOptions {
   if (!o || typeof o.dataDir !== 'string' || o.dataDir.length === 0) throw new Error('RELAY_OPTIONS: dataDir is required');
@@ -116,12 +166,13 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     },
     maintenanceIntervalMs: o.maintenanceIntervalMs ?? 30_000,
     sessionTtlMs: o.sessionTtlMs ?? 12 * 3600_000,
-    sync: { timeSetRetryMs: o.sync?.timeSetRetryMs ?? 5000, revokeAlarmMs: o.sync?.revokeAlarmMs ?? 5 * 60_000 },
+    sync: { timeSetRetryMs: o.sync?.timeSetRetryMs ?? TIME_SET_RETRY_MS, revokeAlarmMs: o.sync?.revokeAlarmMs ?? REVOCATION_CONFIRM_WAIT_MS },
     authLimits: {
       windowMs: o.authLimits?.windowMs ?? 15 * 60_000,
       perAddress: o.authLimits?.perAddress ?? 30,
       perAccount: o.authLimits?.perAccount ?? 10
     },
-    metricsToken: o.metricsToken
+    metricsToken: o.metricsToken,
+    notifications: resolveNotifications(o.notifications)
   };
 }

@@ -14,6 +14,7 @@ import { createMqttListeners, type MqttListeners } from './broker/listeners';
 import { loadOrCreateTls } from './broker/tls-cert';
 import { bootstrapAdmin } from './domain/admin-bootstrap';
 import type { MqttUrls } from './domain/devices';
+import { PushWorker } from './domain/push-worker';
 import { WebhookWorker } from './domain/webhook-worker';
 import { buildHttp } from './http/app';
 import { LiveHub, LIVE_TOPIC, type LiveMessage } from './live-hub';
@@ -60,6 +61,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   const db = openDatabase(opts.dbPath);
   let broker: BrokerHandle | null = null;
   let webhooks: WebhookWorker | null = null;
+  let pushes: PushWorker | null = null;
   const ctx: RelayContext = {
     opts, db, log,
     now: opts.now,
@@ -77,7 +79,8 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
       return broker.publish('kw/' + deviceId + '/cmd', Buffer.from(bytes), 1);
     },
     closing: false,
-    kickWebhooks: () => webhooks?.kick()
+    kickWebhooks: () => webhooks?.kick(),
+    kickPushes: () => pushes?.kick()
   };
 
   // Locks marked online by a previous run of this process (or any process, without Redis) are not.
@@ -122,6 +125,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
     handleMqttWebSocket: (stream, req) => b.handle(stream, req)
   });
   webhooks = new WebhookWorker(ctx);
+  pushes = new PushWorker(ctx);
   let stopMaintenance: (() => void) | null = null;
   let closed: Promise<void> | null = null;
 
@@ -141,6 +145,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
       const m = await listeners.listen(opts.host, opts.ports.mqtt, opts.ports.mqtts);
       ports = { http: httpPort, mqtt: m.mqtt, mqtts: m.mqtts, ws: httpPort };
       webhooks!.start();
+      pushes!.start();
       stopMaintenance = startMaintenance(ctx);
       runMaintenance(ctx);
       log.info({ ports, tls: !!tlsMaterial, redis: !!opts.redis }, 'relay listening');
@@ -156,6 +161,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
         ctx.waiters.cancelAll();
         ctx.live.closeAll();
         await webhooks!.stop();
+        await pushes!.stop();
         await http.close();
         await b.close();
         await listeners.close();

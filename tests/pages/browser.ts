@@ -16,17 +16,30 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 }
 
+/** The two sizes every flow is checked and photographed at: a current phone and a laptop. */
+export const PHONE = { width: 390, height: 844 } as const;
+export const DESKTOP = { width: 1280, height: 800 } as const;
+
 /** A fresh profile (no cookies, no cache) at phone size. */
 export async function phoneContext(browser: Browser, baseURL: string): Promise<BrowserContext> {
-  const ctx = await browser.newContext({ baseURL, viewport: { width: 375, height: 812 }, locale: 'en-US', timezoneId: 'UTC' });
+  const ctx = await browser.newContext({ baseURL, viewport: PHONE, locale: 'en-US', timezoneId: 'UTC' });
   // Fail at the step that hangs, well inside vitest's per-test timeout.
   ctx.setDefaultTimeout(8000);
   return ctx;
 }
 
+/**
+ * Screenshots of the page at phone and desktop size (`<name>-phone.png`, `<name>-desktop.png`),
+ * failing when either size scrolls sideways; the page is left at phone size.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: ARTIFACTS + name + '.png', fullPage: true });
+  for (const [label, size] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
+    await page.setViewportSize(size);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+    if (!(await fitsWidth(page))) throw new Error(`${name}: the page scrolls sideways at ${size.width} px`);
+    await page.screenshot({ path: ARTIFACTS + name + '-' + label + '.png', fullPage: true });
+  }
 }
 
 /** Console errors, uncaught exceptions and CSP reports seen on the page (expected 404s filtered by the caller). */

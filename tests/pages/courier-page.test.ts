@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
-import { fitsWidth, launchBrowser, phoneContext, screenshot, watchProblems } from './browser';
+import { fitsWidth, launchBrowser, PHONE, phoneContext, screenshot, watchProblems } from './browser';
 
 describe('courier page', () => {
   let h: Harness;
@@ -21,6 +21,7 @@ describe('courier page', () => {
   let now: any;
   let tomorrow: any;
   let blocked: any;
+  let shut: any;
 
   beforeAll(async () => {
     [h, browser] = await Promise.all([startRelay({ entryTimeoutMs: 1500 }), launchBrowser()]);
@@ -28,6 +29,7 @@ describe('courier page', () => {
     now = await bookDelivery(h, w);
     tomorrow = await bookDelivery(h, w, { startInMs: 30 * 3600_000, waitStaged: false });
     blocked = await bookDelivery(h, w, { waitStaged: false });
+    shut = await bookDelivery(h, w, { startInMs: -5 * 60_000 });
     ctx = await phoneContext(browser, h.base);
     page = await ctx.newPage();
     problems = watchProblems(page);
@@ -58,9 +60,16 @@ describe('courier page', () => {
     const cookie = (await ctx.cookies()).find((c) => c.name === 'kw_session')!;
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     const order = await page.locator('li[data-delivery]').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.delivery)));
-    expect(order.slice(0, 2).sort()).toEqual([now.id, blocked.id].sort());
-    expect(order[2]).toBe(tomorrow.id);
+    expect(order.slice(0, 3).sort()).toEqual([now.id, blocked.id, shut.id].sort());
+    expect(order[3]).toBe(tomorrow.id);
     expect(await fitsWidth(page)).toBe(true);
+    // "Log out" stays in the top bar's one row, on one line, even on a narrow phone.
+    await page.setViewportSize({ width: 320, height: 640 });
+    const logout = (await page.getByRole('button', { name: 'Log out' }).boundingBox())!;
+    const brand = (await page.locator('.bar .brand').boundingBox())!;
+    expect(logout.height).toBeLessThan(50);
+    expect(Math.abs((logout.y + logout.height / 2) - (brand.y + brand.height / 2))).toBeLessThan(4);
+    await page.setViewportSize(PHONE);
   });
 
   it('explains refusals (outside the window, blocked by the owner, camera unhealthy) and a timeout that may have run', async () => {
@@ -93,15 +102,20 @@ describe('courier page', () => {
     w.lock.answer = true;
   });
 
-  it('opens the door, then shows the secured receipt once the door is closed and relocked', async () => {
+  it('says "unlocked" until the door opens, "door opened" on the door event, then the secured receipt once closed and relocked', async () => {
     await card(now.id).getByRole('button', { name: 'Request entry' }).click();
     const outcome = card(now.id).locator('.outcome');
     await outcome.filter({ hasText: 'Door unlocked' }).waitFor();
     expect(await outcome.textContent()).toMatch(new RegExp(`clip:${w.deviceId}:\\d+`));
-    await page.locator(`li[data-delivery="${now.id}"][data-status="entered"]`).waitFor();
-    await screenshot(page, 'courier-04-door-open');
+    await page.locator(`li[data-delivery="${now.id}"][data-status="unlocked"]`).waitFor();
+    expect(await card(now.id).locator('.badge').textContent()).toBe('Unlocked');
+    expect(await card(now.id).textContent()).not.toContain('Door opened');
+    await screenshot(page, 'courier-04-unlocked');
 
     w.lock.openDoor();
+    await page.locator(`li[data-delivery="${now.id}"][data-status="entered"]`).waitFor();
+    await outcome.filter({ hasText: 'Door opened' }).waitFor();
+    await screenshot(page, 'courier-05-door-open');
     w.lock.closeDoor();
     const receipt = card(now.id).locator('.receipt');
     await receipt.waitFor();
@@ -111,11 +125,26 @@ describe('courier page', () => {
     expect(await receipt.locator('.receipt-hash').textContent()).toBe(d.receipt.eventHash);
     expect(d.receipt.eventHash).toMatch(/^[0-9a-f]{64}$/);
     expect(await card(now.id).getByRole('button', { name: 'Request entry' }).isVisible()).toBe(false);
-    await screenshot(page, 'courier-05-secured-receipt');
+    expect(await receipt.locator('h3').textContent()).toBe('Secured: door closed and locked');
+    await screenshot(page, 'courier-06-secured-receipt');
 
     expect(keys).toHaveLength(5);
     expect(new Set(keys).size).toBe(5);
     for (const k of keys) expect(k).toMatch(/^kw-[0-9a-f]{32}$/);
+  });
+
+  it('says the door was never opened when the lock relocks on its timer after the unlock', async () => {
+    await card(shut.id).getByRole('button', { name: 'Request entry' }).click();
+    await page.locator(`li[data-delivery="${shut.id}"][data-status="unlocked"]`).waitFor();
+    w.lock.relockTimeout();
+    const receipt = card(shut.id).locator('.receipt[data-door-opened="false"]');
+    await receipt.waitFor();
+    expect(await receipt.locator('h3').textContent()).toBe('Locked again: the door was never opened');
+    expect(await card(shut.id).textContent()).not.toContain('Door opened');
+    const d = await expectOk(h.api('GET', '/v1/deliveries/' + shut.id, { token: w.courier.token }));
+    expect(d.receipt).toMatchObject({ doorOpened: false });
+    expect(await receipt.locator('.receipt-seq').textContent()).toBe('#' + d.receipt.eventSeq);
+    await screenshot(page, 'courier-07-relocked-door-never-opened');
   });
 
   it('logs out back to the token form', async () => {

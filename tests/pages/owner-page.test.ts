@@ -7,9 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { AL_DOOR_AJAR } from '@keyway/shared';
 import { tzOffsetMinutes } from '@keyway/relay';
-import { bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
-import { fetchInPage, fitsWidth, launchBrowser, phoneContext, screenshot, watchProblems } from './browser';
+import { addLock, bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { seriousViolations } from './axe';
+import { DESKTOP, fetchInPage, fitsWidth, launchBrowser, PHONE, phoneContext, screenshot, watchProblems } from './browser';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const DAY_LABELS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -44,8 +46,9 @@ describe('owner page', () => {
     await h?.close();
   });
 
+  /** One story in the feed (kind: delivery, entry, access, problem, lock) with that text. */
   const feedEntry = (kind: string, text?: string) => {
-    const l = page.locator(`#feed li[data-kind="${kind}"]`);
+    const l = page.locator(`#feed li.entry[data-kind="${kind}"]`);
     return text ? l.filter({ hasText: text }) : l;
   };
 
@@ -107,7 +110,7 @@ describe('owner page', () => {
     const local = new Date(Date.now() + tzOffsetMinutes('Europe/Berlin', Date.now()) * 60_000);
     const today = (local.getUTCDay() + 6) % 7;
     await page.getByText('Give someone access').click();
-    await page.getByLabel('Name').fill(label);
+    await page.getByLabel('Name', { exact: true }).fill(label);
     await page.getByLabel('Who is it').selectOption('service');
     await page.getByLabel('Weekly').check();
     await page.getByLabel(DAY_LABELS[today], { exact: true }).check();
@@ -115,8 +118,9 @@ describe('owner page', () => {
     await page.getByLabel('Until', { exact: true }).fill('00:00');
     expect(await fitsWidth(page)).toBe(true);
     await page.getByRole('button', { name: 'Create access' }).click();
-    const token = await page.locator('#g-token').inputValue();
-    expect(token).toMatch(/^kw_guest_/);
+    const link = await page.locator('#g-link').inputValue();
+    expect(link).toMatch(new RegExp('^' + h.base + '/guest#kw_guest_'));
+    const token = link.split('#')[1];
     expect(await fitsWidth(page)).toBe(true);
 
     const grants = await expectOk(h.api('GET', `/v1/sites/${a.site.id}/grants`, { token: a.owner.token }));
@@ -135,15 +139,19 @@ describe('owner page', () => {
     // The lock opens on the grant (a scanned chain value): the entry appears live, no reload.
     await page.evaluate(() => { (window as any).kwSameDocument = true; });
     expect(a.lock.scan(creds.credentials[0])).toBe(0);
-    const entry = feedEntry('unlock', 'Service provider “' + label + '”');
+    const entry = feedEntry('entry', label + ' (service provider) came in');
     await entry.waitFor();
     const text = (await entry.textContent())!;
-    expect(text).toContain('access #' + grantId);
+    expect(text).not.toContain('access #');
     expect(text).toMatch(new RegExp(`clip:${a.deviceId}:\\d+`));
     await page.locator(`[data-lock="${a.deviceId}"] .bolt`).filter({ hasText: 'Unlocked' }).waitFor();
+    a.lock.openDoor();
     a.lock.closeDoor();
     await page.locator(`[data-lock="${a.deviceId}"] .bolt`).filter({ hasText: 'Locked' }).waitFor();
-    await feedEntry('lock', 'Automatic relock').waitFor();
+    // The door and the relock fold into the same row: one row for the whole visit.
+    await entry.filter({ hasText: 'door opened' }).filter({ hasText: 'locked again' }).waitFor();
+    expect(await feedEntry('entry', label).count()).toBe(1);
+    expect(await page.locator('#feed').textContent()).not.toMatch(/Bolt (locked|unlocked)|Camera clip$|via reveal|via barcode/);
     expect(await page.evaluate(() => (window as any).kwSameDocument)).toBe(true);
     await page.locator(`li[data-grant="${grantId}"]`).filter({ hasText: '1 entry so far' }).waitFor();
     await screenshot(page, 'owner-04-live-entry');
@@ -154,12 +162,12 @@ describe('owner page', () => {
     await page.getByRole('button', { name: 'Revoke access for ' + label }).click();
     await page.locator('#grant-status').filter({ hasText: 'being revoked' }).waitFor();
     await page.locator(`li[data-grant="${grantId}"]`).waitFor({ state: 'detached' });
-    await feedEntry('grant.revoked').waitFor();
+    await feedEntry('access', 'Access for “' + label + '” revoked').waitFor();
     await waitUntil(() => !a.lock.grants.has(grantId), 3000, 'revoke reached the lock');
     expect(a.lock.scan(savedCredential)).not.toBe(0);
-    const denial = feedEntry('denial', 'REVOKED');
+    const denial = feedEntry('problem', 'REVOKED');
     await denial.waitFor();
-    expect(await denial.textContent()).toContain('access #' + grantId);
+    expect(await denial.textContent()).toContain(label + ' (service provider): the lock said no');
     await screenshot(page, 'owner-05-revoked-denied');
   });
 
@@ -168,7 +176,7 @@ describe('owner page', () => {
     await lock.getByRole('button', { name: 'Unlock' }).click();
     await lock.locator('.outcome').filter({ hasText: 'Unlocked: the lock confirmed it' }).waitFor();
     await lock.locator('.bolt').filter({ hasText: 'Unlocked' }).waitFor();
-    await feedEntry('unlock', 'You').waitFor();
+    await feedEntry('entry', 'You unlocked').waitFor();
 
     a.lock.answer = false;
     await lock.getByRole('button', { name: 'Lock', exact: true }).click();
@@ -186,28 +194,138 @@ describe('owner page', () => {
     expect(await item.textContent()).toContain(d.trackingNumber);
     await item.getByRole('button', { name: 'Block delivery ' + d.trackingNumber }).click();
     await page.locator(`li[data-delivery="${d.id}"][data-status="blocked"]`).waitFor();
-    await feedEntry('delivery.blocked').waitFor();
+    await feedEntry('delivery', 'blocked by you').waitFor();
     expect((await expectOk(h.api('GET', '/v1/deliveries/' + d.id, { token: a.owner.token }))).status).toBe('blocked');
     await page.getByRole('button', { name: 'Unblock delivery ' + d.trackingNumber }).click();
     await page.locator(`li[data-delivery="${d.id}"][data-status="booked"]`).waitFor();
   });
 
+  it('tells a delivery as one row with the courier and company by name, grouped under Today', async () => {
+    const d = await bookDelivery(h, a);
+    const r = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: a.courier.token, headers: { 'idempotency-key': 'feed-' + d.id } });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    a.lock.openDoor();
+    a.lock.closeDoor();
+    const story = feedEntry('delivery', d.trackingNumber).filter({ hasText: 'door secured' });
+    await story.waitFor();
+    const text = (await story.textContent())!;
+    expect(text).toMatch(new RegExp(`^Courier \\d+ \\(Parcels Inc \\d+\\) delivered ${d.trackingNumber}`));
+    expect(text).toContain('door opened');
+    expect(text).not.toContain('courier #');
+    expect(await feedEntry('delivery', d.trackingNumber).count()).toBe(1);
+    expect(await page.locator('#feed .day-head').first().textContent()).toBe('Today');
+    await screenshot(page, 'owner-07-feed-delivery');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
+  it('filters the feed by person and by kind', async () => {
+    await page.getByLabel('Who', { exact: true }).selectOption({ label: label + ' (service provider)' });
+    await feedEntry('problem', 'REVOKED').waitFor();
+    const titles = await page.locator('#feed li.entry .entry-title').allTextContents();
+    expect(titles.length).toBeGreaterThanOrEqual(2);
+    for (const t of titles) expect(t).toContain(label);
+    await page.getByLabel('Who', { exact: true }).selectOption('');
+    await page.getByLabel('What', { exact: true }).selectOption({ label: 'Alarms and denials' });
+    const kinds = await page.locator('#feed li.entry').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.kind));
+    expect(kinds.length).toBeGreaterThan(0);
+    expect(new Set(kinds)).toEqual(new Set(['problem']));
+    await screenshot(page, 'owner-08-feed-filtered');
+    await page.getByLabel('What', { exact: true }).selectOption('');
+  });
+
   it('pages the feed with "Load more"', async () => {
-    for (let i = 0; i < 4; i++) a.lock.pressButton();
+    for (let i = 0; i < 12; i++) a.lock.pressButton();
     await a.lock.drained();
     const all = await expectOk(h.api('GET', `/v1/sites/${a.site.id}/activity?limit=200`, { token: a.owner.token }));
-    expect(all.items.length).toBeGreaterThan(25);
+    expect(all.items.length).toBeGreaterThan(45);
     await page.reload();
-    await page.locator('#feed li').first().waitFor();
-    const first = await page.locator('#feed li').count();
-    // 20 per page (a late live entry may add one); far fewer than there are.
-    expect(first).toBeGreaterThanOrEqual(20);
-    expect(first).toBeLessThan(all.items.length);
+    await page.locator('#feed li.entry').first().waitFor();
+    const oldest = async () => Math.min(...await page.locator('#feed li.entry').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.id))));
+    const before = await oldest();
+    const first = await page.locator('#feed li.entry').count();
+    // 40 rows per page fold into far fewer stories than rows.
+    expect(first).toBeLessThan(40);
     await page.getByRole('button', { name: 'Load more' }).click();
-    await waitUntil(async () => (await page.locator('#feed li').count()) >= first + 5, 3000, 'second page');
-    const ids = await page.locator('#feed li').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.id)));
+    await waitUntil(async () => (await oldest()) < before, 3000, 'second page');
+    expect(await page.locator('#feed li.entry').count()).toBeGreaterThan(first);
+    const ids = await page.locator('#feed li.entry').evaluateAll((lis) => lis.map((li) => Number((li as HTMLElement).dataset.id)));
     expect(ids).toEqual([...ids].sort((x, y) => y - x));
     expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('shows battery %, clears a jam, and disables Unlock/Lock with the reason while a lock is offline or never connected', async () => {
+    const lock = page.locator(`[data-lock="${a.deviceId}"]`);
+    page.once('dialog', (d) => void d.accept('Front door'));
+    await lock.getByRole('button', { name: /^Rename / }).click();
+    await lock.locator('h3 .lock-name').filter({ hasText: /^Front door$/ }).waitFor();
+    expect((await expectOk(h.api('GET', '/v1/devices/' + a.deviceId, { token: a.owner.token }))).name).toBe('Front door');
+    await page.locator('#feed li.entry').first().filter({ hasText: 'Front door' }).waitFor();
+    expect(await lock.locator('.battery').textContent()).toBe('95 %');
+    a.lock.batteryMv = 4500;
+    await a.lock.publishStatus();
+    await lock.locator('.battery[data-low="true"]').filter({ hasText: '5 %' }).waitFor();
+    expect(await lock.locator('.notes').textContent()).toContain('Battery low');
+    a.lock.batteryMv = 5900;
+
+    a.lock.openDoor();
+    a.lock.alarm(AL_DOOR_AJAR);
+    await lock.locator('.ajar').filter({ hasText: 'Door left open since' }).waitFor();
+    await screenshot(page, 'owner-09a-door-left-open');
+    a.lock.closeDoor();
+    await lock.locator('.ajar').waitFor({ state: 'hidden' });
+
+    a.lock.jamNext = true;
+    a.lock.pressButton();
+    const clear = lock.getByRole('button', { name: 'Clear jam' });
+    await clear.click();
+    await lock.locator('.outcome').filter({ hasText: 'Cleared: the lock confirmed it' }).waitFor();
+    await a.lock.publishStatus();
+    await clear.waitFor({ state: 'hidden' });
+    await lock.locator('.battery[data-low="false"]').waitFor();
+
+    await a.lock.disconnect();
+    await lock.locator('.badge').filter({ hasText: 'Offline' }).waitFor();
+    expect(await lock.getByRole('button', { name: 'Unlock' }).isDisabled()).toBe(true);
+    expect(await lock.getByRole('button', { name: 'Lock', exact: true }).isDisabled()).toBe(true);
+    expect(await lock.locator('.why').textContent()).toMatch(/^Not reachable since .+ \(disconnected\), so Unlock and Lock cannot reach it/);
+    expect(((await lock.textContent())!.match(/Offline/g) ?? []).length).toBe(1);
+    await screenshot(page, 'owner-09-lock-offline');
+    expect(await seriousViolations(page)).toEqual([]);
+    await a.lock.connect();
+    await lock.locator('.badge').filter({ hasText: 'Online' }).waitFor();
+    expect(await lock.getByRole('button', { name: 'Unlock' }).isEnabled()).toBe(true);
+    expect(await lock.locator('.why').isHidden()).toBe(true);
+
+    const fresh = await addLock(h, a.installer, cabin.id, 'door', {}, false);
+    await page.getByLabel('Site', { exact: true }).selectOption(String(cabin.id));
+    const never = page.locator(`[data-lock="${fresh.deviceId}"]`);
+    await never.locator('.badge').filter({ hasText: 'Never connected' }).waitFor();
+    expect(await never.getByRole('button', { name: 'Unlock' }).isDisabled()).toBe(true);
+    expect(await never.locator('.why').textContent()).toContain('has not reached the relay yet');
+    await screenshot(page, 'owner-10-lock-never-connected');
+    await page.getByLabel('Site', { exact: true }).selectOption(String(a.site.id));
+    await page.locator('#live[data-state="live"]').waitFor();
+  });
+
+  it('uses the desktop width (locks beside the feed) and keeps section headings clear of the sticky links', async () => {
+    await page.setViewportSize(DESKTOP);
+    const locks = (await page.locator('#locks').boundingBox())!;
+    const activity = (await page.locator('#activity').boundingBox())!;
+    expect(activity.x).toBeGreaterThanOrEqual(locks.x + locks.width);
+    expect(Math.abs(activity.y - locks.y)).toBeLessThan(5);
+    expect(activity.width).toBeGreaterThan(600);
+    const entry = (await page.locator('#feed li.entry').first().boundingBox())!;
+    expect(entry.width).toBeGreaterThan(activity.width - 2);
+    expect(await fitsWidth(page)).toBe(true);
+    await page.setViewportSize(PHONE);
+    for (const [link, heading] of [['Activity', '#activity-h'], ['Access', '#access-h']]) {
+      await page.locator('.tabs').getByRole('link', { name: link }).click();
+      await waitUntil(async () => page.evaluate((id) => window.location.hash === id.replace('-h', ''), heading), 3000, link + ' followed');
+      await waitUntil(async () => (await page.locator(heading).boundingBox())!.y < 150, 3000, link + ' scrolled to the top');
+      const tabs = (await page.locator('.tabs').boundingBox())!;
+      const h2 = (await page.locator(heading).boundingBox())!;
+      expect(h2.y).toBeGreaterThanOrEqual(tabs.y + tabs.height);
+    }
   });
 
   it("shows owner B only B's site; A's site, lock, grant and delivery are 404 by URL and by API", async () => {

@@ -109,6 +109,46 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status === 'secured', 5000, 'secured');
   });
 
+  it('calls an unlock "unlocked", "entered" only on a door-open event, and a timeout relock a receipt without the door opened', async () => {
+    const rx = await receiver(0);
+    await expectOk(h.api('POST', '/v1/webhooks', { token: w.backend.token, body: { url: rx.url, events: ['delivery.unlocked', 'delivery.entered', 'delivery.secured'] } }), 201);
+    const get = async (id: number) => (await h.api('GET', '/v1/deliveries/' + id, { token: w.courier.token })).body;
+    const hooksFor = (id: number) => rx.hits.map((x) => JSON.parse(x.body)).filter((b) => b.data.delivery.id === id);
+
+    // Door never opened: the lock's relock timer runs out.
+    const shut = await bookDelivery(h, w);
+    const res = await h.api('POST', `/v1/deliveries/${shut.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'shut-' + shut.id } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.delivery.status).toBe('unlocked');
+    expect(res.body.delivery.doorOpened).toBeNull();
+    expect((await get(shut.id)).status).toBe('unlocked');
+    w.lock.relockTimeout();
+    const relocked = await waitUntil(async () => { const d = await get(shut.id); return d.status === 'secured' ? d : null; }, 5000, 'relocked');
+    expect(relocked.receipt).toMatchObject({ deliveryId: shut.id, doorOpened: false });
+    expect(relocked.doorOpened).toBeNull();
+    await waitUntil(() => hooksFor(shut.id).length >= 2, 5000, 'webhooks for the shut door');
+    expect(hooksFor(shut.id).map((b) => b.event)).toEqual(['delivery.unlocked', 'delivery.secured']);
+    const ownerNotes = await expectOk(h.api('GET', '/v1/notifications', { token: w.owner.token }));
+    const shutNotes = ownerNotes.items.filter((n: any) => n.deliveryId === shut.id).map((n: any) => n.kind);
+    expect(shutNotes).toEqual(['delivery.relocked']);
+
+    // Door opened and closed: entered at the door-open event, secured with doorOpened.
+    const open = await bookDelivery(h, w);
+    const res2 = await h.api('POST', `/v1/deliveries/${open.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'open-' + open.id } });
+    expect(res2.status, JSON.stringify(res2.body)).toBe(200);
+    w.lock.openDoor();
+    const inside = await waitUntil(async () => { const d = await get(open.id); return d.status === 'entered' ? d : null; }, 5000, 'entered');
+    const doorEv = [...w.lock.log].reverse().find((l) => l.event.type === 2)!;
+    expect(inside.doorOpened.eventSeq).toBe(doorEv.event.seq);
+    expect(inside.doorOpened.eventSeq).toBeGreaterThan(inside.entry.eventSeq);
+    w.lock.closeDoor();
+    const secured = await waitUntil(async () => { const d = await get(open.id); return d.status === 'secured' ? d : null; }, 5000, 'secured');
+    expect(secured.receipt.doorOpened).toBe(true);
+    await waitUntil(() => hooksFor(open.id).length >= 3, 5000, 'webhooks for the opened door');
+    expect(hooksFor(open.id).map((b) => b.event)).toEqual(['delivery.unlocked', 'delivery.entered', 'delivery.secured']);
+    rx.server.close();
+  });
+
   it('reports a lock that does not answer as a timeout that may have run, never retried', async () => {
     const d = await bookDelivery(h, w);
     w.lock.answer = false;

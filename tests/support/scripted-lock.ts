@@ -16,7 +16,7 @@ import {
   EV_BOOT, EV_CAMERA, EV_DENIAL, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, KIND_COMMAND, KIND_REVEAL, RC_BAD_CREDENTIAL,
   RC_BUSY, RC_CAMERA_FAILURE, RC_CLOCK_SKEW, RC_DOOR_OPEN, RC_JAM, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_NO_TRUSTED_TIME, RC_NOT_PERMITTED, RC_OK,
   RC_REVOKED, RC_UNKNOWN_GRANT, RC_USES_EXHAUSTED, RC_WRONG_DEVICE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL, ST_CAMERA_OK,
-  ST_INSTALL_MODE, ST_JAMMED, ST_TIME_TRUSTED, admitCommand, asciiBytes, barcodeCommitment, bytesEqual, chainStep, checkGrantTime, commandTopic, decodePayload,
+  ST_INSTALL_MODE, ST_JAMMED, ST_LOW_BATTERY, ST_TIME_TRUSTED, admitCommand, asciiBytes, barcodeCommitment, bytesEqual, chainStep, checkGrantTime, commandTopic, decodePayload,
   decodeReveal, encodeEvent, encodeStatus, eventTopic, fromHex, grantFingerprint, hash32, initialReplayState, isAcceptablePublicKey, keyIdOf, messageKind,
   offlineCodec, passesStrictChecks, stateTopic, toHex, type Grant, type LockEvent, type ReplayState, type SignedCommand
 } from '@keyway/shared';
@@ -58,6 +58,9 @@ interface StoredGrant {
 
 const verify = (m: Uint8Array, s: Uint8Array, p: Uint8Array) => passesStrictChecks(s, p) && nodeVerifyEd25519(m, s, p);
 
+/** The firmware's default low-battery threshold (firmware/src/lock-state.ts). */
+export const LOW_BATTERY_MV = 4600;
+
 export class ScriptedLock {
   readonly deviceId: string;
   readonly id: Uint8Array;
@@ -79,6 +82,8 @@ export class ScriptedLock {
   busyFor = 0;
   /** The next bolt movement jams. */
   jamNext = false;
+  /** Battery voltage in the status (millivolts); below LOW_BATTERY_MV the low-battery flag is set. */
+  batteryMv = 5900;
   /** When false, commands and reveals are swallowed without any answer (relay times out). */
   answer = true;
   relockOnClose = false;
@@ -179,13 +184,14 @@ export class ScriptedLock {
     if (this.cameraOk) f |= ST_CAMERA_OK;
     if (this.jammed) f |= ST_JAMMED;
     if (this.installMode) f |= ST_INSTALL_MODE;
+    if (this.batteryMv < LOW_BATTERY_MV) f |= ST_LOW_BATTERY;
     return f;
   }
 
   statusBytes(): Uint8Array {
     return encodeStatus({
       deviceId: this.id, bolt: this.bolt, door: this.door, flags: this.flags(), time: this.timeTrusted ? this.nowS() : 0, nonce: this.nonce,
-      replayHigh: this.replay.high, logSeq: this.seq, logHead: this.head, battery: 5900, grants: this.grants.size, firmware: asciiBytes(this.opts.firmware ?? 'scripted-1'),
+      replayHigh: this.replay.high, logSeq: this.seq, logHead: this.head, battery: this.batteryMv, grants: this.grants.size, firmware: asciiBytes(this.opts.firmware ?? 'scripted-1'),
       keyIds: [...this.keys.keys()], held: [...this.grants].map(([grantId, g]) => ({ grantId, fingerprint: g.fingerprint }))
     });
   }
@@ -313,6 +319,13 @@ export class ScriptedLock {
       this.move(ACT_LOCK, SRC_AUTO, 0, ACTOR_AUTO, 0);
     }
     void this.publishStatus();
+  }
+
+  /** The lock's relock timer runs out with the door still closed: it relocks on its own. */
+  relockTimeout(): void {
+    if (this.bolt !== BOLT_UNLOCKED || this.door === DOOR_OPEN) return;
+    this.relockOnClose = false;
+    this.move(ACT_LOCK, SRC_AUTO, 0, ACTOR_AUTO, 0);
   }
 
   pressButton(): void {

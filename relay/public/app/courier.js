@@ -8,8 +8,10 @@ import { $, api, ApiError, el, formatTime, formatWindow, logout, newIdempotencyK
 reloadWhenRestored();
 
 const STATUS_TEXT = {
-  booked: 'Booked', entering: 'Entry in progress', entered: 'Door opened', secured: 'Secured', blocked: 'Blocked by the owner', cancelled: 'Cancelled', failed: 'Failed'
+  booked: 'Booked', entering: 'Entry in progress', unlocked: 'Unlocked', entered: 'Door opened', secured: 'Secured', blocked: 'Blocked by the owner', cancelled: 'Cancelled', failed: 'Failed'
 };
+/** Statuses the delivery stream is followed in: the lock answered, the door and the relock are still to come. */
+const AT_DOOR = new Set(['entering', 'unlocked', 'entered']);
 const OPEN = new Set(['booked', 'entering']);
 const NOTES = {
   blocked: 'The owner blocked in-home entry for this delivery: use the usual drop-off.',
@@ -47,9 +49,13 @@ function sortDeliveries(items) {
 
 function showReceipt(c, d) {
   const r = d.receipt;
+  const opened = r.doorOpened !== false;
+  c.receipt.dataset.doorOpened = String(opened);
   c.receipt.replaceChildren(
-    el('h3', { tabindex: '-1' }, 'Secured: door closed and locked'),
-    el('p', {}, 'You can leave. The lock confirmed it in its log:'),
+    el('h3', { tabindex: '-1' }, opened ? 'Secured: door closed and locked' : 'Locked again: the door was never opened'),
+    el('p', {}, opened
+      ? 'You can leave. The lock confirmed it in its log:'
+      : 'The lock relocked on its own after the unlock, and the door stayed shut: nothing was put inside. The lock logged it:'),
     el('dl', { class: 'receipt-fields' },
       el('dt', {}, 'Lock event'), el('dd', { class: 'receipt-seq' }, '#' + r.eventSeq),
       el('dt', {}, 'Event hash'), el('dd', {}, el('code', { class: 'receipt-hash' }, r.eventHash)),
@@ -64,7 +70,7 @@ function paint(c) {
   c.node.dataset.status = d.status;
   c.button.hidden = !OPEN.has(d.status);
   if (d.status === 'entered' && c.shown !== 'entered') {
-    say(c.outcome, 'Door opened' + (d.entry ? ' (lock event #' + d.entry.eventSeq + ')' : '') + '. Close the door behind you: it locks itself, and your receipt appears here.', 'ok');
+    say(c.outcome, 'Door opened' + (d.doorOpened ? ' (lock event #' + d.doorOpened.eventSeq + ')' : '') + '. Close the door behind you: it locks itself, and your receipt appears here.', 'ok');
   }
   c.note.textContent = NOTES[d.status] || '';
   c.note.hidden = !NOTES[d.status];
@@ -83,7 +89,7 @@ function update(d) {
   if (!c) return;
   c.d = d;
   paint(c);
-  if (d.status === 'entered' || d.status === 'entering') watch(d.id);
+  if (AT_DOOR.has(d.status)) watch(d.id);
   if (d.status === 'secured' || d.status === 'cancelled' || d.status === 'failed') unwatch(d.id);
 }
 
@@ -96,7 +102,7 @@ function watch(id) {
     const data = JSON.parse(e.data);
     if (data.delivery && data.delivery.id === id) update(data.delivery);
   };
-  for (const ev of ['hello', 'delivery.entered', 'delivery.secured', 'delivery.alarm', 'delivery.denied', 'delivery.blocked', 'delivery.cancelled', 'delivery.failed']) {
+  for (const ev of ['hello', 'delivery.unlocked', 'delivery.entered', 'delivery.secured', 'delivery.alarm', 'delivery.denied', 'delivery.blocked', 'delivery.cancelled', 'delivery.failed']) {
     w.es.addEventListener(ev, onData);
   }
   w.es.addEventListener('error', () => {
@@ -135,7 +141,7 @@ async function requestEntry(c, key) {
     say(c.progress, '');
     update(r.delivery);
     if (!r.delivery.receipt) {
-      say(c.outcome, 'Door unlocked (lock event #' + r.eventSeq + (r.clip ? ', camera clip ' + r.clip : '') + '). Put the parcel inside and close the door: it locks itself, and your receipt appears here.', 'ok');
+      say(c.outcome, 'Door unlocked (lock event #' + r.eventSeq + (r.clip ? ', camera clip ' + r.clip : '') + '). Open the door, put the parcel inside and close the door: it locks itself, and your receipt appears here.', 'ok');
     }
   } catch (err) {
     clearInterval(tick);
@@ -192,7 +198,7 @@ async function loadDeliveries() {
     const items = sortDeliveries(r.items);
     list.replaceChildren(...items.map(card));
     if (items.length === 0) list.append(el('li', { class: 'hint' }, 'No deliveries are assigned to you.'));
-    for (const d of items) if (d.status === 'entered' || d.status === 'entering') watch(d.id);
+    for (const d of items) if (AT_DOOR.has(d.status)) watch(d.id);
   } catch (err) {
     if (err.status === 401) return signedOut();
     showError(pageStatus, err);

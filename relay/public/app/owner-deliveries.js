@@ -3,7 +3,7 @@
 import { $, api, el, formatTime, formatWindow, reloadById, say, showError } from './common.js';
 
 const STATUS_TEXT = {
-  booked: 'Booked', entering: 'Courier at the door', entered: 'Courier inside', secured: 'Secured', blocked: 'Blocked by you', cancelled: 'Cancelled', failed: 'Failed'
+  booked: 'Booked', entering: 'Courier at the door', unlocked: 'Unlocked, door still shut', entered: 'Courier inside', secured: 'Secured', blocked: 'Blocked by you', cancelled: 'Cancelled', failed: 'Failed'
 };
 
 export function createDeliveries(view) {
@@ -42,8 +42,9 @@ export function createDeliveries(view) {
       el('h3', {}, d.trackingNumber, ' ', badge),
       el('p', {}, (d.inHome ? 'In-home delivery' : 'Doorstep delivery') + ' · courier #' + d.courierId),
       el('p', { class: 'hint' }, 'Window ', formatWindow(d.window, tz)),
-      d.entry ? el('p', {}, 'Entered ' + formatTime(d.entry.time, tz) + ' (lock event #' + d.entry.eventSeq + ')', d.entry.clip ? [' · clip ', el('code', { class: 'clip' }, d.entry.clip)] : null) : null,
-      d.receipt ? el('p', {}, 'Secured: lock event #' + d.receipt.eventSeq + ', hash ', el('code', {}, d.receipt.eventHash)) : null,
+      d.entry ? el('p', {}, 'Unlocked ' + formatTime(d.entry.time, tz) + ' (lock event #' + d.entry.eventSeq + ')', d.entry.clip ? [' · clip ', el('code', { class: 'clip' }, d.entry.clip)] : null) : null,
+      d.doorOpened ? el('p', {}, 'Door opened ' + formatTime(d.doorOpened.time, tz) + ' (lock event #' + d.doorOpened.eventSeq + ')') : null,
+      d.receipt ? el('p', {}, (d.receipt.doorOpened === false ? 'Relocked, the door was never opened: lock event #' : 'Secured: lock event #') + d.receipt.eventSeq + ', hash ', el('code', {}, d.receipt.eventHash)) : null,
       d.alarms.length ? el('p', { class: 'notice', 'data-tone': 'error' }, 'Alarms: ' + d.alarms.map((a) => a.alarm).join(', ')) : null,
       d.blockReason ? el('p', { class: 'hint' }, 'Blocked: ' + d.blockReason) : null,
       buttons.length ? el('div', { class: 'actions' }, buttons) : null);

@@ -1,109 +1,95 @@
-// The site's activity feed: who, when, which grant or delivery, camera clip references,
-// denials with their reason names. The first page comes from GET /v1/sites/:id/activity,
-// older pages with "Load more" (?before=nextBefore), new entries live from the stream.
-import { api, codeText, el, formatTime, say, showError } from './common.js';
+// The site's activity as a person reads it: one row per happening (feed-stories.js folds the
+// relay's rows), names instead of ids, grouped by day in the site's time zone, filtered by
+// person, lock and kind. The first page comes from GET /v1/sites/:id/activity, older pages
+// with "Load more" (?before=nextBefore), new rows live from the stream. Each row keeps the
+// lock event numbers and the camera clip reference a careful reader may want.
+import { api, codeText, el, say, showError, utcToZoned } from './common.js';
+import { foldStories, STORY_KINDS } from './feed-stories.js';
 
-const PAGE = 20;
+const PAGE = 40;
 
-const TITLES = {
-  unlock: 'Unlocked', lock: 'Locked', 'operation.failed': 'Lock fault', denial: 'Denied by the lock', 'entry.refused': 'Entry refused by the relay',
-  'entry.requested': 'Entry requested', camera: 'Camera clip', state: 'Door and bolt', alarm: 'Alarm', 'alarm.cleared': 'Alarm cleared',
-  boot: 'Lock restarted', 'lock.online': 'Lock online', 'lock.offline': 'Lock offline', 'clock.skew': 'Lock clock is off',
-  'grant.created': 'Access created', 'grant.staged': 'Access stored on the lock', 'grant.failed': 'Access could not be stored', 'grant.revoked': 'Access revoked',
-  'delivery.booked': 'Delivery booked', 'delivery.blocked': 'Delivery blocked', 'delivery.unblocked': 'Delivery unblocked',
-  'delivery.cancelled': 'Delivery cancelled', 'delivery.secured': 'Delivery secured', 'command.refused': 'Command refused by the lock',
-  'log.gap': 'Lock log: entries missing', 'log.break': 'Lock log: chain broken', 'log.rewind': 'Lock log: entry rewritten', 'parcel.registered': 'Parcel registered'
-};
+function clock(iso, tz) {
+  return new Intl.DateTimeFormat(undefined, { timeZone: tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+}
 
-const ACTORS = { button: 'Inside button', auto: 'Automatic relock', backend: 'Delivery service', parcel: 'Parcel scan', installer: 'Installer' };
+function dayLabel(iso, tz) {
+  const day = utcToZoned(Date.parse(iso), tz).date;
+  const today = utcToZoned(Date.now(), tz).date;
+  const yesterday = utcToZoned(Date.now() - 86400_000, tz).date;
+  if (day === today) return 'Today';
+  if (day === yesterday) return 'Yesterday';
+  return new Intl.DateTimeFormat(undefined, { timeZone: tz, weekday: 'long', month: 'long', day: 'numeric' }).format(new Date(iso));
+}
 
-const BAD = new Set(['denial', 'entry.refused', 'operation.failed', 'alarm', 'command.refused', 'log.gap', 'log.break', 'log.rewind', 'clock.skew', 'grant.failed']);
-
-export function createFeed(view, list, more, status) {
-  const items = new Map();
+export function createFeed(view, root, more, status) {
+  const rows = new Map();
   let nextBefore = null;
+  const tz = view.site.timezone;
+  const filters = { person: root.querySelector('#feed-person'), lock: root.querySelector('#feed-lock'), kind: root.querySelector('#feed-kind') };
+  const days = root.querySelector('#feed');
+  const announce = root.querySelector('#feed-announce');
 
-  function grantName(id) {
-    const g = view.grants.get(id);
-    return 'access #' + id + (g && g.label ? ' “' + g.label + '”' : '');
+  function reasonLine(s) {
+    if (!s.reason) return null;
+    const meaning = view.codes.reasons[s.reason] || view.codes.alarms[s.reason] || codeText(s.reason);
+    return el('p', { class: 'entry-reason' }, meaning ? meaning + ' ' : '', el('code', { class: 'reason' }, s.reason));
   }
 
-  function deliveryName(id) {
-    const d = view.deliveries.get(id);
-    return 'delivery ' + (d ? d.trackingNumber : '#' + id);
+  function render(s) {
+    const lock = view.lockNames().get(s.deviceId) || (s.rows[0].names && s.rows[0].names.lock) || null;
+    const facts = s.facts.map((f) => f.text + (f.time ? ' ' + clock(f.time, tz) : ''));
+    const seqs = s.rows.map((r) => r.eventSeq).filter(Boolean);
+    const evidence = [lock, seqs.length ? 'lock events #' + seqs.join(', #') : null].filter(Boolean).join(' · ');
+    return el('li', { class: 'entry', 'data-id': s.lastId, 'data-kind': s.kind, 'data-story': s.key, 'data-tone': s.tone },
+      el('p', { class: 'entry-head' }, el('strong', { class: 'entry-title' }, s.title), ' ', el('time', { datetime: s.time }, clock(s.time, tz))),
+      facts.length ? el('p', { class: 'entry-facts' }, facts.join(' · ')) : null,
+      reasonLine(s),
+      s.receipt ? el('p', { class: 'hint' }, 'Receipt: lock event #' + s.receipt.eventSeq + ', hash ', el('code', { class: 'hash' }, s.receipt.eventHash.slice(0, 16) + '…')) : null,
+      s.clip ? el('p', { class: 'hint entry-clip' }, 'Camera: clip ', el('code', { class: 'clip' }, s.clip)) : null,
+      evidence ? el('p', { class: 'hint' }, evidence) : null);
   }
 
-  function who(a) {
-    const actor = a.actor;
-    if (!actor) return null;
-    if (actor.kind === 'owner') return actor.id === view.me.id ? 'You' : 'Owner';
-    if (actor.kind === 'guest' || actor.kind === 'service') {
-      const g = a.grantId ? view.grants.get(a.grantId) : null;
-      return (actor.kind === 'guest' ? 'Guest' : 'Service provider') + (g && g.label ? ' “' + g.label + '”' : '');
+  function fillSelect(select, all, options) {
+    const keep = select.value;
+    select.replaceChildren(el('option', { value: '' }, all), ...options.map(([v, t]) => el('option', { value: v }, t)));
+    select.value = options.some(([v]) => v === keep) ? keep : '';
+  }
+
+  function paint() {
+    const stories = foldStories([...rows.values()], view.me);
+    const people = new Map();
+    for (const s of stories) if (s.personKey && s.person) people.set(s.personKey, s.person);
+    fillSelect(filters.person, 'Everyone', [...people].sort((x, y) => x[1].localeCompare(y[1])));
+    fillSelect(filters.lock, 'All locks', [...view.lockNames()]);
+    fillSelect(filters.kind, 'Everything', Object.entries(STORY_KINDS));
+    filters.lock.closest('div').hidden = view.lockNames().size < 2;
+    const shown = stories.filter((s) => (!filters.person.value || s.personKey === filters.person.value)
+      && (!filters.lock.value || s.deviceId === filters.lock.value) && (!filters.kind.value || s.kind === filters.kind.value));
+    const groups = [];
+    for (const s of shown) {
+      const label = dayLabel(s.time, tz);
+      if (!groups.length || groups[groups.length - 1].label !== label) groups.push({ label, items: [] });
+      groups[groups.length - 1].items.push(s);
     }
-    if (actor.kind === 'courier') return 'Courier' + (actor.id ? ' #' + actor.id : '');
-    return ACTORS[actor.kind] || actor.kind;
-  }
-
-  function title(a) {
-    if (a.kind === 'state') return 'Bolt ' + (a.details.bolt || '?') + ', door ' + (a.details.door || '?');
-    if (a.kind === 'camera' && !a.clip) return 'Camera failed';
-    if (a.kind === 'alarm') return 'Alarm: ' + a.reason;
-    return TITLES[a.kind] || a.kind;
-  }
-
-  function reasonLine(a) {
-    if (!a.reason || a.kind === 'alarm') return a.kind === 'alarm' && view.codes.alarms[a.reason] ? view.codes.alarms[a.reason] : null;
-    const meaning = view.codes.reasons[a.reason] || view.codes.alarms[a.reason] || codeText(a.reason);
-    return [el('span', {}, 'Reason: '), el('code', { class: 'reason' }, a.reason), meaning ? ' — ' + meaning : ''];
-  }
-
-  function render(a) {
-    const lock = view.lockNames().get(a.deviceId);
-    const by = who(a);
-    const refs = [];
-    if (a.grantId) refs.push(a.actor && (a.actor.kind === 'guest' || a.actor.kind === 'service') ? 'access #' + a.grantId : grantName(a.grantId));
-    if (a.deliveryId) refs.push(deliveryName(a.deliveryId));
-    const source = a.details && typeof a.details.source === 'string' && (a.kind === 'unlock' || a.kind === 'lock') ? 'via ' + a.details.source : null;
-    const reason = reasonLine(a);
-    return el('li', { class: 'entry', 'data-id': a.id, 'data-kind': a.kind, 'data-tone': BAD.has(a.kind) ? 'bad' : null },
-      el('p', { class: 'entry-head' }, el('strong', {}, title(a)), ' ', el('time', { datetime: a.time }, formatTime(a.time, view.site.timezone, true))),
-      by || refs.length || source ? el('p', { class: 'entry-who' }, [by, refs.join(', '), source].filter(Boolean).join(' · ')) : null,
-      reason ? el('p', { class: 'entry-reason' }, reason) : null,
-      a.clip ? el('p', { class: 'entry-clip' }, 'Camera clip: ', el('code', { class: 'clip' }, a.clip)) : null,
-      a.kind === 'delivery.secured' && a.details.receipt ? el('p', { class: 'hint' }, 'Receipt: event #' + a.details.receipt.eventSeq + ', hash ', el('code', {}, a.details.receipt.eventHash)) : null,
-      lock || a.eventSeq ? el('p', { class: 'hint' }, [lock, a.eventSeq ? 'lock event #' + a.eventSeq : null].filter(Boolean).join(' · ')) : null);
-  }
-
-  /** Keeps the list ordered newest first, whatever order items arrive in. */
-  function put(a) {
-    const node = render(a);
-    const old = items.get(a.id);
-    items.set(a.id, { a, node });
-    if (old) {
-      old.node.replaceWith(node);
-      return;
-    }
-    for (const li of list.children) {
-      if (Number(li.dataset.id) < a.id) {
-        list.insertBefore(node, li);
-        return;
-      }
-    }
-    list.append(node);
+    days.replaceChildren(...groups.map((g, i) => el('li', { class: 'day', 'aria-labelledby': 'feed-day-' + i },
+      el('h3', { id: 'feed-day-' + i, class: 'day-head' }, g.label),
+      el('ol', { class: 'feed' }, g.items.map(render)))));
+    if (rows.size === 0) say(status, 'Nothing has happened here yet.');
+    else if (shown.length === 0) say(status, 'Nothing matches these filters in what is loaded. Load more to look further back.');
+    else status.hidden = true;
   }
 
   async function page(before) {
     const q = '?limit=' + PAGE + (before ? '&before=' + before : '');
     const r = await api('GET', '/v1/sites/' + view.site.id + '/activity' + q);
     if (!view.alive()) return;
-    for (const a of r.items) put(a);
-    if (before || nextBefore === null || items.size <= r.items.length) nextBefore = r.nextBefore;
+    for (const a of r.items) rows.set(a.id, a);
+    if (before || nextBefore === null || rows.size <= r.items.length) nextBefore = r.nextBefore;
     more.hidden = nextBefore === null;
-    if (items.size === 0) say(status, 'Nothing has happened here yet.');
-    else status.hidden = true;
+    paint();
   }
 
+  for (const f of Object.values(filters)) f.addEventListener('change', paint);
   more.addEventListener('click', async () => {
     more.disabled = true;
     try {
@@ -125,12 +111,15 @@ export function createFeed(view, list, more, status) {
       }
     },
     add(a) {
-      put(a);
-      status.hidden = true;
+      rows.set(a.id, a);
+      paint();
+      // The list is rebuilt as stories fold; announce just the story this row belongs to.
+      const li = days.querySelector('li.entry[data-id="' + a.id + '"] .entry-title');
+      if (li) announce.textContent = li.textContent;
     },
-    /** Re-renders every entry (after grants or deliveries were loaded, for their names). */
+    /** Re-renders every story (after locks, grants or deliveries changed names). */
     relabel() {
-      for (const { a } of [...items.values()]) put(a);
+      paint();
     }
   };
 }

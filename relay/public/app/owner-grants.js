@@ -1,11 +1,27 @@
-// Access for guests and service providers: one-time, temporary and weekly grants (days and
-// times in the site's time zone), the guest credential the relay returns once, the list of
-// current grants with their state on the lock, and revocation.
+// Access for guests and service providers: one-time, temporary and weekly grants (one or
+// more day-and-time rules in the site's time zone), an invitation link to the guest page
+// (/guest#<token>: the token travels in the fragment, which browsers never send to a
+// server) shown once, the list of grants with their state on the lock (used up and ended
+// ones said as such), and revocation.
 import { $, api, el, formatWindow, reloadById, say, showError, utcToZoned, zonedToUtc } from './common.js';
 
 const DAY_LABELS = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
 const STATUS_TEXT = { pending: 'Sending to the lock', active: 'Active on the lock', failed: 'Failed', revoking: 'Revocation pending on the lock', revoked: 'Revoked' };
 const DAY_MS = 86400_000;
+const TYPE_TEXT = { 'one-time': 'one time', temporary: 'temporary', weekly: 'weekly' };
+/** The API takes up to seven weekly rules. */
+const MAX_RULES = 7;
+/** Ended or used-up grants stay listed this long, so the owner sees what happened. */
+const SHOW_ENDED_MS = 7 * DAY_MS;
+
+/** What a grant is now, for people: used up and ended beat the lock's state. */
+function grantState(g, now) {
+  if (g.status === 'revoking' || g.status === 'revoked' || g.status === 'failed' || g.status === 'pending') return { text: STATUS_TEXT[g.status], tone: g.status === 'failed' ? 'bad' : 'wait', key: g.status };
+  if (g.maxUses > 0 && g.uses >= g.maxUses) return { text: 'Used up', tone: 'wait', key: 'spent' };
+  if (Date.parse(g.window.end) <= now) return { text: 'Ended', tone: 'wait', key: 'expired' };
+  if (Date.parse(g.window.start) > now) return { text: 'Starts later · on the lock', tone: 'ok', key: 'active' };
+  return { text: STATUS_TEXT.active, tone: 'ok', key: 'active' };
+}
 
 function scheduleText(schedule) {
   return schedule.map((s) => s.days.map((d) => DAY_LABELS[d] || d).join(', ') + ' ' + s.start + '–' + s.end).join('; ');
@@ -21,6 +37,25 @@ export function createGrants(view) {
   let untilTouched = false;
 
   const type = () => form.querySelector('input[name=type]:checked').value;
+  const rules = $('#g-rules');
+  let ruleCount = 0;
+
+  function addRule() {
+    const n = ++ruleCount;
+    const id = (s) => 'g-r' + n + '-' + s;
+    rules.append(el('fieldset', { class: 'rule', 'data-rule': n },
+      el('legend', {}, 'Time ' + (rules.children.length + 1)),
+      el('div', { class: 'days' }, Object.entries(DAY_LABELS).map(([v, t]) => el('label', { class: 'inline' }, el('input', { type: 'checkbox', name: 'day', value: v }), ' ' + t))),
+      el('div', { class: 'row' },
+        el('div', {}, el('label', { for: id('start') }, 'From'), el('input', { id: id('start'), class: 'rule-start', type: 'time', value: '12:00' })),
+        el('div', {}, el('label', { for: id('end') }, 'Until'), el('input', { id: id('end'), class: 'rule-end', type: 'time', value: '13:00', 'aria-describedby': 'g-day-end-hint' })))));
+    $('#g-add-rule').hidden = rules.children.length >= MAX_RULES;
+  }
+
+  function resetRules() {
+    rules.replaceChildren();
+    addRule();
+  }
 
   function setWindowDefaults() {
     const now = Date.now();
@@ -54,14 +89,18 @@ export function createGrants(view) {
     };
     if (!$('#g-lock-row').hidden) b.deviceId = $('#g-lock').value;
     if (b.type === 'weekly') {
-      const days = [...form.querySelectorAll('input[name=day]:checked')].map((i) => i.value);
-      if (days.length === 0) return { problem: 'Pick at least one day of the week.', focus: 'input[name=day]' };
-      const from = $('#g-day-start').value;
-      let until = $('#g-day-end').value;
-      if (!from || !until) return { problem: 'Enter the daily start and end times.', focus: '#g-day-start' };
-      if (until === '00:00') until = '24:00';
-      if (from === until) return { problem: 'The daily start and end times must differ.', focus: '#g-day-end' };
-      b.schedule = [{ days, start: from, end: until }];
+      b.schedule = [];
+      for (const r of rules.querySelectorAll('fieldset.rule')) {
+        const n = r.dataset.rule;
+        const days = [...r.querySelectorAll('input[name=day]:checked')].map((i) => i.value);
+        const from = r.querySelector('.rule-start').value;
+        let until = r.querySelector('.rule-end').value;
+        if (days.length === 0) return { problem: 'Pick at least one day of the week for each time.', focus: '[data-rule="' + n + '"] input[name=day]' };
+        if (!from || !until) return { problem: 'Enter the start and end times.', focus: '#g-r' + n + '-start' };
+        if (until === '00:00') until = '24:00';
+        if (from === until) return { problem: 'The start and end times must differ.', focus: '#g-r' + n + '-end' };
+        b.schedule.push({ days, start: from, end: until });
+      }
     }
     const uses = $('#g-uses').value;
     if (b.type !== 'one-time' && uses !== '') b.maxUses = Number(uses);
@@ -69,11 +108,12 @@ export function createGrants(view) {
   }
 
   function showCredential(r) {
-    const token = el('input', { id: 'g-token', readonly: true, value: r.accessToken, 'aria-describedby': 'g-token-hint', spellcheck: 'false' });
+    const link = new URL('/guest#' + r.accessToken, window.location.origin).href;
+    const input = el('input', { id: 'g-link', readonly: true, value: link, 'aria-describedby': 'g-link-hint', spellcheck: 'false' });
     const copy = el('button', { type: 'button', on: { click: async () => {
-      token.select();
+      input.select();
       try {
-        await navigator.clipboard.writeText(r.accessToken);
+        await navigator.clipboard.writeText(link);
         copy.textContent = 'Copied';
       } catch {
         copy.textContent = 'Selected: copy it now';
@@ -81,10 +121,10 @@ export function createGrants(view) {
     } } }, 'Copy');
     result.replaceChildren(
       el('h3', { tabindex: '-1' }, 'Access for “' + (r.grant.label || r.grant.kind) + '” created'),
-      el('label', { for: 'g-token' }, 'Guest credential'),
-      el('div', { class: 'token-row' }, token, copy),
-      el('p', { id: 'g-token-hint', class: 'hint' }, 'Shown only once. Send it to them privately: it opens this door as ' + r.grant.type + ' access (' +
-        formatWindow(r.grant.window, tz) + (r.grant.schedule.length ? ', ' + scheduleText(r.grant.schedule) : '') + '), and stops working when you revoke it.'));
+      el('label', { for: 'g-link' }, 'Invitation link'),
+      el('div', { class: 'token-row' }, input, copy),
+      el('p', { id: 'g-link-hint', class: 'hint' }, 'Shown only once. Send it to them privately: the link opens their page with an Open button and codes for the door’s scanner. It opens this door as '
+        + r.grant.type + ' access (' + formatWindow(r.grant.window, tz) + (r.grant.schedule.length ? ', every ' + scheduleText(r.grant.schedule) : '') + '), and stops working when you revoke it.'));
     result.hidden = false;
     result.querySelector('h3').focus();
   }
@@ -110,6 +150,7 @@ export function createGrants(view) {
       if (!view.alive()) return;
       view.grants.set(r.grant.id, r.grant);
       form.reset();
+      resetRules();
       untilTouched = false;
       onTypeChange();
       $('#grant-new').open = false;
@@ -139,12 +180,15 @@ export function createGrants(view) {
 
   function item(g) {
     const uses = g.maxUses > 0 ? g.uses + ' of ' + g.maxUses + ' entries used' : g.uses + (g.uses === 1 ? ' entry' : ' entries') + ' so far';
-    const badge = el('span', { class: 'badge', 'data-state': g.status === 'active' ? 'ok' : g.status === 'failed' ? 'bad' : 'wait' }, STATUS_TEXT[g.status] || g.status);
-    const revokeButton = el('button', { type: 'button', class: 'danger', 'aria-label': 'Revoke access for ' + (g.label || g.kind), disabled: g.status === 'revoking' }, 'Revoke');
+    const state = grantState(g, Date.now());
+    const badge = el('span', { class: 'badge', 'data-state': state.tone }, state.text);
+    const over = state.key === 'spent' || state.key === 'expired';
+    // A used-up or ended grant can still be withdrawn from the lock's memory: "Remove", not "Revoke".
+    const revokeButton = el('button', { type: 'button', class: 'danger', 'aria-label': (over ? 'Remove access for ' : 'Revoke access for ') + (g.label || g.kind), disabled: g.status === 'revoking' }, over ? 'Remove' : 'Revoke');
     revokeButton.addEventListener('click', () => revoke(g, revokeButton));
-    return el('li', { class: 'card grant', 'data-grant': g.id, 'data-status': g.status },
+    return el('li', { class: 'card grant', 'data-grant': g.id, 'data-status': g.status, 'data-state': state.key },
       el('h3', {}, g.label || '(no name)', ' ', badge),
-      el('p', {}, (g.kind === 'service' ? 'Service provider' : 'Guest') + ' · ' + g.type + ' · ' + uses),
+      el('p', {}, el('span', { class: 'kind-tag', 'data-kind': g.kind }, g.kind === 'service' ? 'Service provider' : 'Guest'), ' · ' + TYPE_TEXT[g.type] + ' · ' + uses),
       el('p', { class: 'hint' }, formatWindow(g.window, tz), g.schedule.length ? ' · every ' + scheduleText(g.schedule) : ''),
       g.status === 'failed' && g.statusReason ? el('p', { class: 'hint' }, 'Reason: ', el('code', {}, g.statusReason)) : null,
       el('div', { class: 'actions' }, revokeButton));
@@ -153,7 +197,7 @@ export function createGrants(view) {
   function paint() {
     const now = Date.now();
     const shown = [...view.grants.values()]
-      .filter((g) => (g.kind === 'guest' || g.kind === 'service') && g.status !== 'revoked' && Date.parse(g.window.end) > now)
+      .filter((g) => (g.kind === 'guest' || g.kind === 'service') && g.status !== 'revoked' && Date.parse(g.window.end) > now - SHOW_ENDED_MS)
       .sort((a, b) => b.id - a.id);
     list.replaceChildren(...shown.map(item));
     if (shown.length === 0) list.append(el('li', { class: 'hint' }, 'Nobody else has access right now.'));
@@ -166,6 +210,11 @@ export function createGrants(view) {
   $('#g-lock').replaceChildren(...doors.map((d) => el('option', { value: d.id }, d.name || d.id)));
   $('#g-lock-row').hidden = doors.length < 2;
   for (const n of document.querySelectorAll('.tz-note')) n.textContent = '(' + tz + ' time)';
+  $('#g-add-rule').addEventListener('click', () => {
+    addRule();
+    rules.lastElementChild.querySelector('input').focus();
+  });
+  resetRules();
   onTypeChange();
   result.hidden = true;
   return { refresh };

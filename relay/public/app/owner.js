@@ -8,6 +8,7 @@ import { createDeliveries } from './owner-deliveries.js';
 import { createFeed } from './owner-feed.js';
 import { createGrants } from './owner-grants.js';
 import { createLocks } from './owner-locks.js';
+import { createNotify } from './owner-notify.js';
 
 reloadWhenRestored();
 
@@ -70,6 +71,7 @@ function connect(view, parts) {
     const a = JSON.parse(e.data);
     if (a.siteId !== view.site.id) return;
     parts.feed.add(a);
+    if (a.kind === 'alarm') parts.locks.alarm(a);
     if (a.grantId || a.kind.startsWith('grant.')) refreshGrants();
     if (a.deliveryId || a.kind.startsWith('delivery.')) refreshDeliveries();
   });
@@ -120,16 +122,19 @@ async function openSite(id) {
 
   const view = {
     site, me: owner, codes, devices: site.devices, grants: new Map(), deliveries: new Map(),
-    alive: () => gen === generation, lockNames: () => parts.locks.names()
+    alive: () => gen === generation, lockNames: () => parts.locks.names(),
+    // A renamed lock: rows already loaded carry the old name, so read the feed again.
+    onRename: () => void parts.feed.refresh()
   };
   const parts = {};
   parts.locks = createLocks(view, $('#lock-list'));
   parts.locks.render(site.devices);
-  parts.feed = createFeed(view, $('#feed'), $('#feed-more'), $('#feed-status'));
+  parts.feed = createFeed(view, $('#activity'), $('#feed-more'), $('#feed-status'));
   parts.grants = createGrants(view);
   parts.deliveries = createDeliveries(view);
+  parts.notify = createNotify(view);
   connect(view, parts);
-  await Promise.all([parts.grants.refresh(), parts.deliveries.refresh()]);
+  await Promise.all([parts.grants.refresh(), parts.deliveries.refresh(), parts.notify.refresh()]);
   await parts.feed.refresh();
 }
 

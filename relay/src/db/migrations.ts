@@ -327,5 +327,41 @@ ALTER TABLE grants ADD COLUMN put_fingerprint TEXT;
 ALTER TABLE grants ADD COLUMN revoke_alarmed_at INTEGER;
 CREATE INDEX commands_target ON commands (device_id, purpose, grant_id, counter);
 `
+  },
+  {
+    version: 4,
+    name: 'a courier delivery records when the door actually opened, apart from the unlock',
+    sql: `ALTER TABLE deliveries ADD COLUMN door_opened_seq INTEGER;
+ALTER TABLE deliveries ADD COLUMN door_opened_at INTEGER;`
+  },
+  {
+    version: 5,
+    name: 'owner notifications pushed by e-mail and ntfy, per-owner choice of events, a persisted send queue',
+    sql: `
+CREATE TABLE notification_settings (
+  owner_id INTEGER PRIMARY KEY REFERENCES owners(id),
+  email TEXT,
+  email_on INTEGER NOT NULL DEFAULT 0,
+  ntfy_url TEXT,
+  ntfy_token TEXT,
+  ntfy_on INTEGER NOT NULL DEFAULT 0,
+  events TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE notification_sends (
+  id INTEGER PRIMARY KEY,
+  notification_id INTEGER NOT NULL REFERENCES notifications(id),
+  owner_id INTEGER NOT NULL,
+  channel TEXT NOT NULL CHECK (channel IN ('email','ntfy')),
+  status TEXT NOT NULL CHECK (status IN ('pending','sent','failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  locked_until INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER
+);
+CREATE INDEX notification_sends_due ON notification_sends (status, next_at);
+`
   }
 ];

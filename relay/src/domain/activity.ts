@@ -5,6 +5,7 @@
  * written once (by the process that stored the lock event) and pushed live to SSE.
  */
 import type { RelayContext } from '../context';
+import { activityNames, type ActivityNames } from './activity-names';
 
 export interface ActivityInput {
   siteId: number;
@@ -52,10 +53,13 @@ export interface ActivityView {
   eventSeq: number | null;
   clip: string | null;
   details: Record<string, unknown>;
+  /** Names to show instead of ids (activity-names.ts). */
+  names: ActivityNames;
 }
 
-export function activityView(r: ActivityRow): ActivityView {
+export function activityView(ctx: RelayContext, r: ActivityRow): ActivityView {
   return {
+    names: activityNames(ctx, { deviceId: r.device_id, actorKind: r.actor_kind, actorId: r.actor_id, grantId: r.grant_id, deliveryId: r.delivery_id }),
     id: r.id, siteId: r.site_id, deviceId: r.device_id, time: new Date(r.at).toISOString(), kind: r.kind, reason: r.reason, code: r.code,
     actor: r.actor_kind ? { kind: r.actor_kind, id: r.actor_id } : null,
     grantId: r.grant_id, deliveryId: r.delivery_id, eventSeq: r.event_seq, clip: r.clip, details: JSON.parse(r.details) as Record<string, unknown>
@@ -68,7 +72,7 @@ export function recordActivity(ctx: RelayContext, a: ActivityInput): ActivityVie
     a.siteId, a.deviceId ?? null, ctx.now(), a.kind, a.reason ?? null, a.code ?? null, a.actorKind ?? null, a.actorId ?? null,
     a.grantId ?? null, a.deliveryId ?? null, a.eventSeq ?? null, a.clip ?? null, JSON.stringify(a.details ?? {})
   ) as ActivityRow;
-  const view = activityView(row);
+  const view = activityView(ctx, row);
   ctx.live.emit(['site:' + a.siteId], 'activity', view);
   return view;
 }
@@ -77,6 +81,6 @@ export function listActivity(ctx: RelayContext, siteId: number, limit: number, b
   const rows = ctx.db.prepare(`SELECT * FROM activity WHERE site_id = ? AND id < ? ${kind ? 'AND kind LIKE ?' : ''} ORDER BY id DESC LIMIT ?`)
     .all(...[siteId, before ?? Number.MAX_SAFE_INTEGER, ...(kind ? [kind.replace(/\*$/, '%')] : []), limit + 1]) as ActivityRow[];
   const more = rows.length > limit;
-  const items = rows.slice(0, limit).map(activityView);
+  const items = rows.slice(0, limit).map((r) => activityView(ctx, r));
   return { items, nextBefore: more ? items[items.length - 1].id : null };
 }

@@ -2,7 +2,10 @@
  * Courier deliveries (docs/product.md#courier-delivery). A backend books one for a partner site; if in-home
  * delivery is allowed the relay stages a courier grant on the lock at once (1-link hash
  * chain, camera required, relock on close) so entry at the door costs the lock one hash.
- * Status: booked → entering → entered → secured, or blocked / cancelled / failed.
+ * Status: booked → entering → unlocked (the lock unlocked for the courier) → entered (the
+ * door then opened) → secured (door closed and bolt thrown), or blocked / cancelled / failed.
+ * A lock that relocks on its timeout with the door never opened secures the delivery with a
+ * receipt saying so (doorOpened: false); "entered" is only ever set by a door-open event.
  */
 import { CRED_HASH_CHAIN, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE } from '@keyway/shared';
 import type { RelayContext } from '../context';
@@ -19,6 +22,11 @@ import { enqueueWebhook, type WebhookEvent } from './webhooks';
 
 export const MAX_DELIVERY_WINDOW_MS = 7 * 86400_000;
 
+export const DELIVERY_STATUSES = ['booked', 'entering', 'unlocked', 'entered', 'secured', 'blocked', 'cancelled', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+/** The lock unlocked for the courier; a door-open or a relock event settles what happened next. */
+const AT_THE_DOOR = "('unlocked', 'entered')";
+
 export interface DeliveryRow {
   id: number;
   site_id: number;
@@ -29,7 +37,7 @@ export interface DeliveryRow {
   window_start: number;
   window_end: number;
   in_home: number;
-  status: 'booked' | 'entering' | 'entered' | 'secured' | 'blocked' | 'cancelled' | 'failed';
+  status: DeliveryStatus;
   grant_id: number | null;
   entry_method: string | null;
   entry_counter: number | null;
@@ -39,6 +47,8 @@ export interface DeliveryRow {
   receipt: string | null;
   alarms: string;
   block_reason: string | null;
+  door_opened_seq: number | null;
+  door_opened_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -49,6 +59,8 @@ export interface Receipt {
   eventSeq: number;
   eventHash: string;
   time: string;
+  /** False when the lock relocked (its timeout) without the door ever opening after the unlock. */
+  doorOpened: boolean;
 }
 
 export interface BookInput {
@@ -80,6 +92,7 @@ export function deliveryView(ctx: RelayContext, d: DeliveryRow) {
     status: d.status,
     staged: grant ? grant.status === 'active' : false,
     entry: d.entered_at ? { method: d.entry_method, eventSeq: d.entry_seq, time: new Date(d.entered_at).toISOString(), clip: d.clip } : null,
+    doorOpened: d.door_opened_at ? { eventSeq: d.door_opened_seq, time: new Date(d.door_opened_at).toISOString() } : null,
     receipt: d.receipt ? (JSON.parse(d.receipt) as Receipt) : null,
     alarms: JSON.parse(d.alarms) as { alarm: string; eventSeq: number; time: string }[],
     blockReason: d.block_reason,
@@ -215,13 +228,25 @@ export function cancelDelivery(ctx: RelayContext, p: Principal, id: number): Del
 
 // ---- effects of lock events (run once, by the process that stored the event) ----
 
-export function onDeliveryEntered(ctx: RelayContext, id: number, method: string, seq: number, clip: string | null): void {
+/** The lock unlocked for the courier. Nobody is inside yet: that takes a door-open event. */
+export function onDeliveryUnlocked(ctx: RelayContext, id: number, method: string, seq: number, clip: string | null): void {
   const d = getDelivery(ctx, id);
-  if (!d || d.status === 'entered' || d.status === 'secured') return;
-  ctx.db.prepare("UPDATE deliveries SET status = 'entered', entry_method = ?, entry_seq = ?, entered_at = ?, clip = ?, updated_at = ? WHERE id = ?")
+  if (!d || !OPEN.has(d.status)) return;
+  ctx.db.prepare("UPDATE deliveries SET status = 'unlocked', entry_method = ?, entry_seq = ?, entered_at = ?, clip = ?, updated_at = ? WHERE id = ?")
     .run(method, seq, ctx.now(), clip, ctx.now(), id);
-  notifySiteOwner(ctx, d.site_id, 'delivery.entered', { deliveryId: id, trackingNumber: d.tracking, eventSeq: seq, clip }, id);
-  emitDelivery(ctx, d, 'delivery.entered', { eventSeq: seq, clip });
+  emitDelivery(ctx, d, 'delivery.unlocked', { eventSeq: seq, clip });
+}
+
+/** A door-open STATE event after a courier unlock: the courier is inside. */
+export function onDoorOpened(ctx: RelayContext, deviceId: string, seq: number): void {
+  const rows = ctx.db.prepare("SELECT * FROM deliveries WHERE device_id = ? AND status = 'unlocked' AND entry_seq < ?").all(deviceId, seq) as DeliveryRow[];
+  for (const d of rows) {
+    ctx.db.prepare("UPDATE deliveries SET status = 'entered', door_opened_seq = ?, door_opened_at = ?, updated_at = ? WHERE id = ?").run(seq, ctx.now(), ctx.now(), d.id);
+    recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.entered', actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id, eventSeq: seq, clip: d.clip,
+      details: { trackingNumber: d.tracking } });
+    notifySiteOwner(ctx, d.site_id, 'delivery.entered', { deliveryId: d.id, trackingNumber: d.tracking, eventSeq: seq, clip: d.clip }, d.id);
+    emitDelivery(ctx, d, 'delivery.entered', { eventSeq: seq, clip: d.clip });
+  }
 }
 
 export function onDeliveryDenied(ctx: RelayContext, id: number, reason: string, code: number): void {
@@ -240,26 +265,29 @@ export function onDeliveryFault(ctx: RelayContext, id: number, reason: string, s
   emitDelivery(ctx, d, 'delivery.failed', { reason, eventSeq: seq });
 }
 
-/** First STATE event after the entry with the door closed and the bolt thrown: the secured receipt. */
+/**
+ * First STATE event after the entry with the door closed and the bolt thrown: the secured
+ * receipt. It says whether the door was opened at all between the unlock and the relock.
+ */
 export function secureDeliveries(ctx: RelayContext, deviceId: string, seq: number, hashHex: string): void {
-  const rows = ctx.db.prepare("SELECT * FROM deliveries WHERE device_id = ? AND status = 'entered' AND entry_seq < ?").all(deviceId, seq) as DeliveryRow[];
+  const rows = ctx.db.prepare(`SELECT * FROM deliveries WHERE device_id = ? AND status IN ${AT_THE_DOOR} AND entry_seq < ?`).all(deviceId, seq) as DeliveryRow[];
   for (const d of rows) {
-    const receipt: Receipt = { deliveryId: d.id, deviceId, eventSeq: seq, eventHash: hashHex, time: new Date(ctx.now()).toISOString() };
+    const receipt: Receipt = { deliveryId: d.id, deviceId, eventSeq: seq, eventHash: hashHex, time: new Date(ctx.now()).toISOString(), doorOpened: d.status === 'entered' };
     ctx.db.prepare("UPDATE deliveries SET status = 'secured', receipt = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(receipt), ctx.now(), d.id);
     recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.secured', deliveryId: d.id, eventSeq: seq, details: { receipt } });
     notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.secured', body: { receipt } });
-    notifySiteOwner(ctx, d.site_id, 'delivery.secured', { receipt, trackingNumber: d.tracking }, d.id);
+    notifySiteOwner(ctx, d.site_id, receipt.doorOpened ? 'delivery.secured' : 'delivery.relocked', { receipt, trackingNumber: d.tracking }, d.id);
     emitDelivery(ctx, d, 'delivery.secured', { receipt });
     const g = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
     if (g && (g.status === 'active' || g.status === 'pending')) revokeGrant(ctx, g, 'relay', 'delivery completed');
-    ctx.log.info({ deliveryId: d.id, deviceId, eventSeq: seq }, 'delivery secured');
+    ctx.log.info({ deliveryId: d.id, deviceId, eventSeq: seq, doorOpened: receipt.doorOpened }, 'delivery secured');
   }
 }
 
 /** Door left open or bolt jammed while a courier is (or just was) inside: owner and courier hear of it. */
 export function alarmDeliveries(ctx: RelayContext, deviceId: string, alarm: string, seq: number): number {
   const since = ctx.now() - 3600_000;
-  const rows = ctx.db.prepare("SELECT * FROM deliveries WHERE device_id = ? AND (status = 'entered' OR (status = 'secured' AND entered_at > ?) OR status = 'entering')").all(deviceId, since) as DeliveryRow[];
+  const rows = ctx.db.prepare("SELECT * FROM deliveries WHERE device_id = ? AND (status IN ('entering', 'unlocked', 'entered') OR (status = 'secured' AND entered_at > ?))").all(deviceId, since) as DeliveryRow[];
   for (const d of rows) {
     const alarms = JSON.parse(d.alarms) as unknown[];
     alarms.push({ alarm, eventSeq: seq, time: new Date(ctx.now()).toISOString() });

@@ -10,6 +10,7 @@ import type { RelayContext } from '../context';
 import { relayError } from '../errors';
 import { randomSecret, sha256Hex } from '../secrets';
 import { recordActivity } from './activity';
+import { batteryPercent } from './battery';
 import { boltName, doorName, statusFlagNames } from './names';
 import { notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
@@ -213,6 +214,7 @@ export function deviceView(d: DeviceRow) {
       clockOffsetS: d.clock_offset_s,
       clockFlagged: d.clock_flagged === 1,
       batteryMv: d.battery,
+      batteryPercent: batteryPercent(d.battery),
       grantsStored: d.grants_stored,
       firmware: d.status_firmware
     },

@@ -152,7 +152,8 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   }
   const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
   const fresh = deliveryFor(ctx, p, d.id);
-  return { status: res.status, body: { ...res.body, delivery: { ...deliveryView(ctx, fresh), status: fresh.status === 'entering' ? 'entered' : fresh.status } } };
+  // The answer can overtake the OPERATION's effects only across relay processes; the lock did unlock.
+  return { status: res.status, body: { ...res.body, delivery: { ...deliveryView(ctx, fresh), status: fresh.status === 'entering' ? 'unlocked' : fresh.status } } };
 }
 
 export async function guestEntry(ctx: RelayContext, p: Principal) {

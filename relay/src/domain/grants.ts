@@ -212,8 +212,10 @@ export function alarmUnconfirmedRevocations(ctx: RelayContext): number {
   for (const row of rows) {
     const claimed = ctx.db.prepare('UPDATE grants SET revoke_alarmed_at = ? WHERE id = ? AND revoke_alarmed_at IS NULL').run(now, row.id).changes;
     if (claimed === 0) continue;
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_unconfirmed', grantId: row.id, deliveryId: row.delivery_id });
-    notifySiteOwner(ctx, row.site_id, 'grant.revocation_unconfirmed', { grantId: row.id, deviceId: row.device_id, sinceMs: now - (row.revoked_at ?? now) });
+    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_unconfirmed', grantId: row.id, deliveryId: row.delivery_id, details: { label: row.label } });
+    notifySiteOwner(ctx, row.site_id, 'grant.revocation_unconfirmed', {
+      grantId: row.id, deviceId: row.device_id, label: row.label, revokedAt: new Date(row.revoked_at ?? now).toISOString()
+    });
     ctx.log.warn({ grantId: row.id, deviceId: row.device_id }, 'revocation not confirmed by the lock');
   }
   return rows.length;

@@ -1,9 +1,11 @@
 /**
  * Notifications for owners and couriers (secured receipts, alarms, denials). Stored, listed
  * by GET /v1/notifications, and pushed live: owner notifications on the site stream,
- * courier notifications on the delivery stream.
+ * courier notifications on the delivery stream. An owner notification is also queued for
+ * e-mail and ntfy push when the owner chose that event (notification-settings.ts).
  */
 import type { RelayContext } from '../context';
+import { queuePushes } from './notification-settings';
 
 export interface NotificationInput {
   recipientKind: 'owner' | 'courier';
@@ -42,6 +44,7 @@ export function notify(ctx: RelayContext, n: NotificationInput): NotificationVie
   const row = ctx.db.prepare(`INSERT INTO notifications (recipient_kind, recipient_id, site_id, delivery_id, kind, body, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(n.recipientKind, n.recipientId, n.siteId ?? null, n.deliveryId ?? null, n.kind, JSON.stringify(n.body), ctx.now()) as NotificationRow;
   const v = view(row);
+  if (n.recipientKind === 'owner') queuePushes(ctx, n.recipientId, v);
   const topics = [n.recipientKind + ':' + n.recipientId];
   if (n.recipientKind === 'owner' && n.siteId) topics.push('site:' + n.siteId);
   if (n.recipientKind === 'courier' && n.deliveryId) topics.push('delivery:' + n.deliveryId);
@@ -52,6 +55,11 @@ export function notify(ctx: RelayContext, n: NotificationInput): NotificationVie
 export function notifySiteOwner(ctx: RelayContext, siteId: number, kind: string, body: Record<string, unknown>, deliveryId?: number | null): void {
   const s = ctx.db.prepare('SELECT owner_id FROM sites WHERE id = ?').get(siteId) as { owner_id: number } | undefined;
   if (s) notify(ctx, { recipientKind: 'owner', recipientId: s.owner_id, siteId, deliveryId, kind, body });
+}
+
+export function notificationById(ctx: RelayContext, id: number): NotificationView | undefined {
+  const r = ctx.db.prepare('SELECT * FROM notifications WHERE id = ?').get(id) as NotificationRow | undefined;
+  return r ? view(r) : undefined;
 }
 
 export function listNotifications(ctx: RelayContext, kind: 'owner' | 'courier', id: number, limit: number, before?: number): NotificationView[] {

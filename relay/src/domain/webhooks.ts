@@ -11,7 +11,7 @@ import { randomSecret } from '../secrets';
 import { checkWebhookTarget } from './webhook-target';
 
 export const WEBHOOK_EVENTS = [
-  'delivery.booked', 'delivery.staged', 'delivery.entered', 'delivery.denied', 'delivery.secured', 'delivery.alarm',
+  'delivery.booked', 'delivery.staged', 'delivery.unlocked', 'delivery.entered', 'delivery.denied', 'delivery.secured', 'delivery.alarm',
   'delivery.blocked', 'delivery.cancelled', 'delivery.failed', 'parcel.registered', 'parcel.opened'
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];

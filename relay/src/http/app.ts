@@ -22,6 +22,7 @@ import { deliveryRoutes } from './routes/deliveries';
 import { deviceRoutes } from './routes/devices';
 import { grantRoutes } from './routes/grants';
 import { healthRoutes } from './routes/health';
+import { notificationSettingsRoutes } from './routes/notification-settings';
 import { parcelRoutes } from './routes/parcels';
 import { partnerSiteRoutes } from './routes/partner-sites';
 import { siteRoutes } from './routes/sites';
@@ -114,6 +115,7 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   parcelRoutes(app, ctx);
   partnerSiteRoutes(app, ctx);
   webhookRoutes(app, ctx);
+  notificationSettingsRoutes(app, ctx);
   await app.register((await import('./pages')).pagesPlugin);
   await app.ready();
   return app;

@@ -10,11 +10,11 @@ import {
 import type { RelayContext } from '../context';
 import { recordActivity } from '../domain/activity';
 import {
-  alarmDeliveries, onDeliveryDenied, onDeliveryEntered, onDeliveryFault, secureDeliveries
+  alarmDeliveries, onDeliveryDenied, onDeliveryFault, onDeliveryUnlocked, onDoorOpened, secureDeliveries
 } from '../domain/deliveries';
 import type { DeviceRow } from '../domain/devices';
 import { getGrant, onGrantPutAck, onGrantRevokeAck, onGrantUsed } from '../domain/grants';
-import { actorKindName, alarmName, boltName, doorName, reasonName, SECURED } from '../domain/names';
+import { actorKindName, alarmName, boltName, DOOR_OPEN, doorName, reasonName, SECURED } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
 import { onParcelOpened } from '../domain/parcels';
 import { onKeyRotateAck } from './key-rotation';
@@ -62,6 +62,7 @@ function onState(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
   ctx.db.prepare('UPDATE devices SET bolt = ?, door = ? WHERE id = ?').run(bolt, door, d.id);
   recordActivity(ctx, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
+  if (door === DOOR_OPEN) onDoorOpened(ctx, d.id, ev.seq);
   if (bolt === SECURED.bolt && door === SECURED.door) secureDeliveries(ctx, d.id, ev.seq, ev.hashHex);
 }
 
@@ -98,8 +99,12 @@ function onOperation(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
     details: { action: ACTION_NAMES[action] ?? action, source: SOURCES[source] ?? source, ...(parcelId ? { parcelId } : {}) }
   });
   if (!ok) notifySiteOwner(ctx, d.site_id, 'lock.fault', { deviceId: d.id, reason: reasonName(ev.code), eventSeq: ev.seq }, deliveryId);
+  const g = grantId !== null ? getGrant(ctx, grantId) : undefined;
+  if (ok && action !== ACT_LOCK && g && (g.kind === 'guest' || g.kind === 'service')) {
+    notifySiteOwner(ctx, d.site_id, 'access.used', { deviceId: d.id, grantId: g.id, label: g.label, grantKind: g.kind, eventSeq: ev.seq, clip });
+  }
   if (deliveryId !== null && action !== ACT_LOCK) {
-    if (ok) onDeliveryEntered(ctx, deliveryId, SOURCES[source] ?? 'command', ev.seq, clip);
+    if (ok) onDeliveryUnlocked(ctx, deliveryId, SOURCES[source] ?? 'command', ev.seq, clip);
     else onDeliveryFault(ctx, deliveryId, reasonName(ev.code), ev.seq);
   }
   if (parcelId !== null && ok) onParcelOpened(ctx, parcelId, ev.seq);

@@ -6,6 +6,7 @@
  */
 import type { RelayContext } from '../context';
 import { recordActivity } from '../domain/activity';
+import { notifySiteOwner } from '../domain/notifications';
 
 function siteOf(ctx: RelayContext, deviceId: string): number | null {
   const r = ctx.db.prepare('SELECT site_id FROM devices WHERE id = ?').get(deviceId) as { site_id: number } | undefined;
@@ -30,6 +31,7 @@ export function lockDisconnected(ctx: RelayContext, deviceId: string, connId: st
   const siteId = siteOf(ctx, deviceId);
   if (siteId !== null) {
     recordActivity(ctx, { siteId, deviceId, kind: 'lock.offline', reason });
+    notifySiteOwner(ctx, siteId, 'lock.offline', { deviceId, reason });
     ctx.live.emit(['site:' + siteId], 'lock', { deviceId, online: false, reason });
   }
   ctx.log.info({ deviceId, connId, reason }, 'lock offline');

@@ -10,6 +10,7 @@ import { recordActivity } from '../domain/activity';
 import { getDevice } from '../domain/devices';
 import { boltName, doorName, statusFlagNames } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
+import { noticeHealthChange } from './lock-health';
 import { lockWill } from './presence';
 import { reconcileDevice } from './reconcile';
 
@@ -52,12 +53,13 @@ function applyStatus(ctx: RelayContext, deviceId: string, payload: Uint8Array): 
   }
   const inventory = { keys: JSON.stringify(s.keyIds), grants: JSON.stringify(s.held.map((h) => [h.grantId, toHex(h.fingerprint)])) };
   ctx.db.transaction(() => {
-    const before = ctx.db.prepare('SELECT clock_flagged FROM devices WHERE id = ?').get(deviceId) as { clock_flagged: number };
+    const before = ctx.db.prepare('SELECT clock_flagged, flags FROM devices WHERE id = ?').get(deviceId) as { clock_flagged: number; flags: number | null };
     ctx.db.prepare(`UPDATE devices SET status_at = ?, bolt = ?, door = ?, flags = ?, lock_time_s = ?, nonce = ?, replay_high = ?, battery = ?, grants_stored = ?,
         status_firmware = ?, status_log_seq = ?, clock_offset_s = ?, clock_flagged = ?, last_seen = ?, next_counter = MAX(next_counter, ?),
         inv_keys = ?, inv_grants = ?, inv_at = ? WHERE id = ?`).run(
       nowMs, s.bolt, s.door, s.flags, s.time || null, nonceHex, s.replayHigh, s.battery, s.grants, firmware, s.logSeq, offset, flagged, nowMs, s.replayHigh,
       inventory.keys, inventory.grants, nowMs, deviceId);
+    noticeHealthChange(ctx, d, before.flags, s.flags, s.battery);
     if (flagged && !before.clock_flagged) {
       recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
       notifySiteOwner(ctx, d.site_id, 'clock.skew', { deviceId, offsetS: offset });

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { buildRelay, type Relay } from '@keyway/relay';
+import { buildRelay, smtpFromEnv, type Relay } from '@keyway/relay';
 import { board, startFleetLock, type FleetLock } from '@keyway/hardware';
 import { loadWorld, seedWorld, type DemoWorld } from './seed';
 
@@ -38,7 +38,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     dataDir: o.dataDir, host: o.host ?? '127.0.0.1',
     ports: { http: o.ports?.http ?? 8080, mqtt: o.ports?.mqtt ?? 1883, mqtts: o.ports?.mqtts ?? 8883 },
     logger: o.log === undefined ? { level: 'warn' } : o.log,
-    webhooks: { allowPrivateTargets: o.allowPrivateWebhooks ?? false }
+    webhooks: { allowPrivateTargets: o.allowPrivateWebhooks ?? false },
+    // E-mail notifications when KEYWAY_SMTP_HOST/_PORT/_FROM are set (docs/relay.md "Configuration").
+    notifications: { smtp: smtpFromEnv(process.env), publicUrl: process.env.KEYWAY_PUBLIC_URL ?? null }
   });
   try {
     await relay.listen();

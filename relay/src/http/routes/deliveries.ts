@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../../context';
 import { createCourier, listCouriers } from '../../domain/accounts';
 import {
-  blockDelivery, bookDelivery, cancelDelivery, deliveryFor, deliveryView, listDeliveries, unblockDelivery, type BookInput
+  blockDelivery, bookDelivery, cancelDelivery, DELIVERY_STATUSES, deliveryFor, deliveryView, listDeliveries, unblockDelivery, type BookInput
 } from '../../domain/deliveries';
 import { courierEntry } from '../../domain/entry';
 import { withIdempotency } from '../../domain/idempotency';
@@ -57,7 +57,7 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
       tags: ['deliveries'], summary: 'Deliveries I may see: a courier its own, a backend its own, an owner those to its sites', security: bearer,
       querystring: {
         type: 'object', additionalProperties: false,
-        properties: { siteId: id, status: { type: 'string', enum: ['booked', 'entering', 'entered', 'secured', 'blocked', 'cancelled', 'failed'] }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }
+        properties: { siteId: id, status: { type: 'string', enum: [...DELIVERY_STATUSES] }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 } }
       },
       response: ok('{ items: Delivery[] }')
     }

@@ -1,6 +1,7 @@
 /** Lock registration (installer), lock views, the owner's unlock/lock from anywhere, the lock's event log and outbox. */
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../../context';
+import { MAX_LOCK_NAME_LENGTH, renameDevice } from '../../domain/device-names';
 import { approveReregistration, deviceForOwner, deviceView, listDevices, registerDevice, type RegisterInput } from '../../domain/devices';
 import { ownerClearAlarm, ownerCommand, type OwnerCommandInput } from '../../domain/entry';
 import { withIdempotency } from '../../domain/idempotency';
@@ -13,6 +14,15 @@ import { bearer, deviceId, deviceParams, id, idempotencyHeaders, ok } from '../s
 
 export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: HttpDeps): void {
   const owner = requireAuth(ctx, { kinds: ['owner'] });
+
+  app.patch<{ Params: { id: string }; Body: { name: string } }>('/v1/devices/:id', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: 'Rename a lock (an empty name goes back to its id)', security: bearer, params: deviceParams,
+      body: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string', maxLength: MAX_LOCK_NAME_LENGTH } } },
+      response: ok('The lock')
+    }
+  }, async (req) => renameDevice(ctx, principal(req), req.params.id, req.body.name));
 
   app.post<{ Body: RegisterInput }>('/v1/devices', {
     onRequest: requireAuth(ctx, { kinds: ['installer'], scope: 'devices:register' }),

@@ -1,0 +1,124 @@
+/**
+ * What an owner can choose to be told about away from the page (docs/relay.md
+ * "Notifications"), and the words a notification is pushed with. Every owner notification
+ * kind falls into one choice; the text names the lock, the site, the person and the parcel
+ * instead of ids, so an e-mail or a phone banner reads on its own.
+ */
+import type { RelayContext } from '../context';
+import { batteryPercent } from './battery';
+import type { NotificationView } from './notifications';
+
+export const NOTIFY_EVENTS = [
+  'delivery.inside', 'delivery.secured', 'access.used', 'door.left_open', 'lock.offline', 'lock.low_battery', 'revocation.unconfirmed', 'alarm'
+] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+export const NOTIFY_EVENT_LABELS: Record<NotifyEvent, string> = {
+  'delivery.inside': 'A courier is inside (the door opened)',
+  'delivery.secured': 'A delivery is secured (or the lock relocked untouched)',
+  'access.used': 'A guest or service provider used their access',
+  'door.left_open': 'The door was left open',
+  'lock.offline': 'A lock went offline',
+  'lock.low_battery': 'A lock’s battery is low',
+  'revocation.unconfirmed': 'A lock has not confirmed a revocation',
+  alarm: 'Other alarms: jam, forced door, lockout, faults, tampered log'
+};
+
+const AL_DOOR_AJAR_NAME = 'DOOR_AJAR';
+
+/** The choice a notification kind belongs to; null for kinds that are never pushed. */
+export function notifyEventOf(n: Pick<NotificationView, 'kind' | 'body'>): NotifyEvent | null {
+  switch (n.kind) {
+    case 'delivery.entered':
+      return 'delivery.inside';
+    case 'delivery.secured':
+    case 'delivery.relocked':
+      return 'delivery.secured';
+    case 'access.used':
+      return 'access.used';
+    case 'lock.offline':
+      return 'lock.offline';
+    case 'lock.low_battery':
+      return 'lock.low_battery';
+    case 'grant.revocation_unconfirmed':
+      return 'revocation.unconfirmed';
+    case 'alarm':
+      return n.body.alarm === AL_DOOR_AJAR_NAME ? 'door.left_open' : 'alarm';
+    case 'push.test':
+      return null;
+    default:
+      return n.kind.startsWith('security.') || n.kind.startsWith('log.') || n.kind === 'lock.fault' || n.kind === 'delivery.failed' || n.kind === 'clock.skew'
+        ? 'alarm' : null;
+  }
+}
+
+export interface PushText {
+  title: string;
+  body: string;
+  /** ntfy priority 1..5: 4 for things to look at now. */
+  priority: number;
+}
+
+interface Names {
+  lock: string;
+  site: string;
+}
+
+function namesFor(ctx: RelayContext, siteId: number | null, deviceId: unknown): Names {
+  const site = siteId ? (ctx.db.prepare('SELECT name FROM sites WHERE id = ?').get(siteId) as { name: string } | undefined) : undefined;
+  const dev = typeof deviceId === 'string' ? (ctx.db.prepare('SELECT name FROM devices WHERE id = ?').get(deviceId) as { name: string | null } | undefined) : undefined;
+  return { site: site?.name ?? 'your home', lock: dev?.name ?? 'the lock' };
+}
+
+function courierLine(ctx: RelayContext, deliveryId: number | null): string {
+  if (!deliveryId) return 'The courier';
+  const r = ctx.db.prepare(`SELECT c.name AS courier, b.name AS company FROM deliveries d JOIN couriers c ON c.id = d.courier_id
+    JOIN backends b ON b.id = d.backend_id WHERE d.id = ?`).get(deliveryId) as { courier: string; company: string } | undefined;
+  return r ? r.courier + ' (' + r.company + ')' : 'The courier';
+}
+
+const str = (v: unknown, fallback: string): string => (typeof v === 'string' && v.length > 0 ? v : fallback);
+
+const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** Human words for one owner notification. */
+export function pushText(ctx: RelayContext, n: NotificationView): PushText {
+  const t = words(ctx, n);
+  return { ...t, title: capital(t.title), body: capital(t.body) };
+}
+
+function words(ctx: RelayContext, n: NotificationView): PushText {
+  const b = n.body;
+  const receipt = (b.receipt ?? {}) as { deviceId?: string };
+  const names = namesFor(ctx, n.siteId, b.deviceId ?? receipt.deviceId ?? deliveryDevice(ctx, n.deliveryId));
+  const parcel = str(b.trackingNumber, 'a parcel');
+  switch (n.kind) {
+    case 'delivery.entered':
+      return { title: 'Delivery inside · ' + names.site, body: courierLine(ctx, n.deliveryId) + ' opened ' + names.lock + ' to deliver ' + parcel + '.', priority: 4 };
+    case 'delivery.secured':
+      return { title: 'Delivery secured · ' + names.site, body: parcel + ' is inside: the door is closed and ' + names.lock + ' is locked.', priority: 3 };
+    case 'delivery.relocked':
+      return { title: 'Delivery not made · ' + names.site, body: names.lock + ' unlocked for ' + parcel + ' and locked again: the door was never opened.', priority: 3 };
+    case 'access.used':
+      return { title: str(b.label, 'A guest') + ' came in · ' + names.site, body: str(b.label, 'A guest') + (b.grantKind === 'service' ? ' (service provider)' : ' (guest)') + ' opened ' + names.lock + '.', priority: 3 };
+    case 'lock.offline':
+      return { title: names.lock + ' is offline · ' + names.site, body: names.lock + ' lost its connection (' + str(b.reason, 'no reason given') + '). Staged access keeps working on the lock.', priority: 4 };
+    case 'lock.low_battery':
+      return { title: 'Low battery · ' + names.lock, body: names.lock + ' at ' + names.site + ' reports a low battery' + (typeof b.batteryMv === 'number' ? ' (about ' + batteryPercent(b.batteryMv) + ' %)' : '') + '. Replace the batteries soon.', priority: 4 };
+    case 'grant.revocation_unconfirmed':
+      return { title: 'Revocation not confirmed · ' + names.site, body: names.lock + ' has not yet confirmed that access "' + str(b.label, 'access') + '" is revoked. It stays pending until the lock confirms.', priority: 4 };
+    case 'alarm':
+      return b.alarm === AL_DOOR_AJAR_NAME
+        ? { title: 'Door left open · ' + names.site, body: 'The door at ' + names.lock + ' stayed open past the allowed time.', priority: 5 }
+        : { title: 'Alarm ' + str(b.alarm, '') + ' · ' + names.site, body: names.lock + ' raised ' + str(b.alarm, 'an alarm') + '.', priority: 5 };
+    case 'push.test':
+      return { title: 'Test notification from keyway', body: 'Notifications from keyway reach you here.', priority: 3 };
+    default:
+      return { title: n.kind + ' · ' + names.site, body: names.lock + ': ' + n.kind + (b.reason ? ' (' + String(b.reason) + ')' : '') + '.', priority: 4 };
+  }
+}
+
+function deliveryDevice(ctx: RelayContext, deliveryId: number | null): string | undefined {
+  if (!deliveryId) return undefined;
+  return (ctx.db.prepare('SELECT device_id FROM deliveries WHERE id = ?').get(deliveryId) as { device_id: string } | undefined)?.device_id;
+}

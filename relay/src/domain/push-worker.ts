@@ -1,0 +1,162 @@
+/**
+ * Sends queued owner notifications to where the owner reads them with the page closed:
+ * e-mail through the relay's SMTP server (nodemailer) and an ntfy-compatible HTTP publish
+ * (POST to the topic URL, text body, Title/Priority/Tags/Click headers, the owner's token as
+ * a bearer token). Jobs are claimed with an atomic UPDATE … RETURNING lease, like webhooks,
+ * so several relay processes never send one twice at once; failures retry with backoff.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { RelayContext } from '../context';
+import { pushText, type PushText } from './notification-events';
+import { pushTarget, type PushTarget } from './notification-settings';
+import type { NotificationView } from './notifications';
+import { notificationById } from './notifications';
+
+export const MAX_PUSH_BATCH = 20;
+
+interface SendRow {
+  id: number;
+  notification_id: number;
+  owner_id: number;
+  channel: 'email' | 'ntfy';
+  attempts: number;
+}
+
+function publishNtfy(url: string, token: string | null, t: PushText, click: string | null, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const mod = u.protocol === 'https:' ? https : http;
+    const body = Buffer.from(t.body, 'utf8');
+    const headers: Record<string, string> = {
+      'content-type': 'text/plain; charset=utf-8', 'content-length': String(body.length), 'user-agent': 'keyway-relay',
+      // Header values must be Latin-1: ntfy decodes RFC 2047 encoded words in Title.
+      title: '=?UTF-8?B?' + Buffer.from(t.title, 'utf8').toString('base64') + '?=', priority: String(t.priority), tags: 'door'
+    };
+    if (click) headers.click = click;
+    if (token) headers.authorization = 'Bearer ' + token;
+    const req = mod.request(u, { method: 'POST', agent: false, timeout: timeoutMs, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('ntfy timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export class PushWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private again = false;
+  private readonly mailer: Transporter | null;
+
+  constructor(private readonly ctx: RelayContext) {
+    const smtp = ctx.opts.notifications.smtp;
+    this.mailer = smtp
+      ? nodemailer.createTransport({
+        host: smtp.host, port: smtp.port, secure: smtp.secure, auth: smtp.user ? { user: smtp.user, pass: smtp.password ?? '' } : undefined,
+        connectionTimeout: ctx.opts.notifications.timeoutMs, greetingTimeout: ctx.opts.notifications.timeoutMs, socketTimeout: ctx.opts.notifications.timeoutMs
+      })
+      : null;
+  }
+
+  start(): void {
+    this.schedule(this.ctx.opts.notifications.pollMs);
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+    this.mailer?.close();
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.runOnce().then(() => undefined, (err) => this.ctx.log.error({ err }, 'push worker failed')).finally(() => {
+        this.running = null;
+        const soon = this.again;
+        this.again = false;
+        this.schedule(soon ? 0 : this.ctx.opts.notifications.pollMs);
+      });
+    }, ms);
+  }
+
+  /** Claims and sends the notifications that are due now. */
+  async runOnce(): Promise<number> {
+    const ctx = this.ctx;
+    if (ctx.closing) return 0;
+    const now = ctx.now();
+    const lease = now + ctx.opts.notifications.timeoutMs * 2;
+    const jobs = ctx.db.prepare(`UPDATE notification_sends SET locked_until = ? WHERE id IN (
+        SELECT id FROM notification_sends WHERE status = 'pending' AND next_at <= ? AND locked_until <= ? ORDER BY id LIMIT ${MAX_PUSH_BATCH}) RETURNING *`)
+      .all(lease, now, now) as SendRow[];
+    await Promise.all(jobs.map((j) => this.send(j)));
+    return jobs.length;
+  }
+
+  private async deliver(job: SendRow, n: NotificationView, target: PushTarget): Promise<void> {
+    const o = this.ctx.opts.notifications;
+    const t = pushText(this.ctx, n);
+    const link = o.publicUrl ? o.publicUrl.replace(/\/$/, '') + '/' + (n.siteId ? '?site=' + n.siteId : '') : null;
+    if (job.channel === 'email') {
+      if (!this.mailer || !target.email) throw new Error('e-mail not configured');
+      await this.mailer.sendMail({
+        from: o.smtp!.from, to: target.email, subject: t.title,
+        text: t.body + '\n\n' + new Date(n.time).toUTCString() + (link ? '\nOpen keyway: ' + link : '') + '\n\nChange what you are told about on the keyway page, under Notifications.\n',
+        headers: { 'X-Keyway-Notification': n.kind }
+      });
+      return;
+    }
+    if (!target.ntfyUrl) throw new Error('ntfy not configured');
+    const status = await publishNtfy(target.ntfyUrl, target.ntfyToken, t, link, o.timeoutMs);
+    if (status < 200 || status >= 300) throw new Error('HTTP ' + status);
+  }
+
+  private async send(job: SendRow): Promise<void> {
+    const ctx = this.ctx;
+    const n = notificationById(ctx, job.notification_id);
+    const target = pushTarget(ctx, job.owner_id);
+    let error: string | null = null;
+    try {
+      if (!n || !target) throw new Error('notification or settings gone');
+      await this.deliver(job, n, target);
+    } catch (err) {
+      error = (err as Error).message;
+    }
+    if (ctx.closing) return;
+    const attempts = job.attempts + 1;
+    const log = { sendId: job.id, channel: job.channel, notificationId: job.notification_id, ownerId: job.owner_id, attempts };
+    if (!error) {
+      ctx.db.prepare("UPDATE notification_sends SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL WHERE id = ?").run(attempts, ctx.now(), job.id);
+      ctx.log.info(log, 'notification sent');
+      return;
+    }
+    const o = ctx.opts.notifications;
+    if (attempts >= o.maxAttempts) {
+      ctx.db.prepare("UPDATE notification_sends SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?").run(attempts, error, job.id);
+      ctx.log.warn({ ...log, error }, 'notification given up');
+      return;
+    }
+    const delay = Math.min(o.baseBackoffMs * 2 ** (attempts - 1), o.maxBackoffMs);
+    ctx.db.prepare('UPDATE notification_sends SET attempts = ?, last_error = ?, next_at = ?, locked_until = 0 WHERE id = ?').run(attempts, error, ctx.now() + delay, job.id);
+    ctx.log.warn({ ...log, error, retryInMs: delay }, 'notification failed, will retry');
+  }
+}
