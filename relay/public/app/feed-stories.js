@@ -10,9 +10,9 @@ export const STORY_KINDS = {
 };
 
 const PROBLEMS = new Set(['denial', 'entry.refused', 'operation.failed', 'alarm', 'command.refused', 'command.foreign', 'log.gap', 'log.break', 'log.rewind',
-  'clock.skew', 'grant.failed', 'lock.low_battery', 'grant.revocation_unconfirmed']);
+  'clock.skew', 'grant.failed', 'lock.low_battery', 'grant.revocation_unconfirmed', 'grant.revocation_refused', 'device.reregister_refused']);
 /** Rows that only matter as part of another story. */
-const FOLDED = new Set(['state', 'entry.requested', 'grant.staged', 'camera']);
+const FOLDED = new Set(['state', 'entry.requested', 'grant.staged', 'camera', 'command.retrying']);
 
 const ACTOR_WORDS = { button: 'Someone inside (button)', auto: 'The lock (automatic relock)', backend: 'The delivery service', installer: 'The installer', parcel: 'A parcel scan' };
 
@@ -153,7 +153,9 @@ const SIMPLE = {
   'lock.online': 'The lock is back online', 'lock.offline': 'The lock went offline', boot: 'The lock restarted', 'alarm.cleared': 'Alarm cleared',
   'clock.skew': 'The lock’s clock is off', 'log.gap': 'Lock log: entries missing', 'log.break': 'Lock log: chain broken', 'log.rewind': 'Lock log: an entry was rewritten',
   'command.foreign': 'A command this relay never sent reached the lock', 'lock.low_battery': 'The battery is low',
-  'parcel.registered': 'Parcel registered', 'command.refused': 'The lock refused a command'
+  'parcel.registered': 'Parcel registered', 'command.refused': 'The lock refused a command',
+  'device.reregister_refused': 'Someone tried to re-register this lock without proof: refused', 'device.reregistered': 'The lock was re-registered',
+  'device.reregister_approved': 'You allowed the lock to be re-registered', 'site.partner_withdrawn': 'You withdrew a delivery partner'
 };
 
 function describe(s, a) {
@@ -193,6 +195,12 @@ function describe(s, a) {
       break;
     case 'grant.revocation_unconfirmed':
       s.title = 'The lock has not confirmed that ' + access + ' is revoked'; s.tone = 'bad';
+      break;
+    case 'grant.revocation_confirmed':
+      s.title = 'The lock confirmed that ' + access + ' is revoked';
+      break;
+    case 'grant.revocation_refused':
+      s.title = 'The lock refused to revoke ' + access + ' (the relay keeps trying)'; s.reason = a.reason; s.tone = 'bad';
       break;
     default:
       s.title = SIMPLE[a.kind] || a.kind;
