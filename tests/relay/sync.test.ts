@@ -89,4 +89,32 @@ describe('relay sync', () => {
     await waitUntil(() => !w.lock.grants.has(id), 5000, 'grant removed again');
     await waitUntil(async () => (await grant(id)).status === 'revoked', 5000, 'revoked again');
   });
+
+  it('adopts the key the lock trusts when a key rotation ran on the lock but its ACK never reached the relay', async () => {
+    const r = await h.api('POST', '/v1/admin/keys/rotate', { token: h.admin, body: {} });
+    expect(r.status, JSON.stringify(r.body)).toBe(202);
+    const { previousKeyId, keyId } = r.body as { previousKeyId: number; keyId: number };
+    await waitUntil(async () => (await device()).signingKeyId === keyId, 5000, 'rotated');
+    // The relay lost the ACK: it still believes the lock trusts the retired key.
+    h.relay.ctx.db.prepare('UPDATE devices SET signing_key_id = ? WHERE id = ?').run(previousKeyId, w.deviceId);
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await device()).signingKeyId === keyId, 5000, 'key adopted from the inventory');
+    const feed = (await h.api('GET', `/v1/sites/${w.site.id}/activity?kind=lock.*`, { token: w.owner.token })).body.items as Array<{ kind: string }>;
+    expect(feed.some((a) => a.kind === 'lock.key_adopted')).toBe(true);
+    const id = await guestGrant();
+    await waitUntil(async () => (await grant(id)).status === 'active', 5000, 'grant staged with the adopted key');
+  });
+
+  it('marks a grant active when the lock holds it although the ACK of its put was lost', async () => {
+    w.lock.answer = false;
+    const id = await guestGrant();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await grant(id)).status).toBe('pending');
+    // The put reached the lock (its inventory lists the grant in the signed version) but no ACK came.
+    const cmd = h.relay.ctx.db.prepare("SELECT bytes FROM commands WHERE grant_id = ? AND purpose = 'grant_put' ORDER BY counter DESC").get(id) as { bytes: Buffer };
+    w.lock.answer = true;
+    w.lock.applySilently(new Uint8Array(cmd.bytes));
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await grant(id)).status === 'active', 5000, 'active from the inventory');
+  });
 });

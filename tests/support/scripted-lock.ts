@@ -437,6 +437,16 @@ export class ScriptedLock {
     return r;
   }
 
+  /** Admits and runs a command but logs no ACK (as if the ACK were lost with a power cut). */
+  applySilently(bytes: Uint8Array): number {
+    const a = admitCommand(bytes, {
+      deviceId: this.id, keyFor: (id) => this.keys.get(id) ?? null, now: this.nowS(), timeTrusted: this.timeTrusted, nonce: this.nonce, replay: this.replay
+    }, verify);
+    if (a.code !== RC_OK) return a.code;
+    this.replay = a.replayNext!;
+    return this.act(a.command!, decodePayload(a.command!.action, a.command!.payload));
+  }
+
   private admit(bytes: Uint8Array): void {
     const a = admitCommand(bytes, {
       deviceId: this.id, keyFor: (id) => this.keys.get(id) ?? null, now: this.nowS(), timeTrusted: this.timeTrusted, nonce: this.nonce, replay: this.replay

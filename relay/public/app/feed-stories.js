@@ -155,7 +155,8 @@ const SIMPLE = {
   'command.foreign': 'A command this relay never sent reached the lock', 'lock.low_battery': 'The battery is low',
   'parcel.registered': 'Parcel registered', 'command.refused': 'The lock refused a command',
   'device.reregister_refused': 'Someone tried to re-register this lock without proof: refused', 'device.reregistered': 'The lock was re-registered',
-  'device.reregister_approved': 'You allowed the lock to be re-registered', 'site.partner_withdrawn': 'You withdrew a delivery partner'
+  'device.reregister_approved': 'You allowed the lock to be re-registered', 'site.partner_withdrawn': 'You withdrew a delivery partner',
+  'lock.key_adopted': 'The lock is on the relay\u2019s new key'
 };
 
 function describe(s, a) {

@@ -322,6 +322,7 @@ ALTER TABLE devices ADD COLUMN time_set_at INTEGER;
 ALTER TABLE devices ADD COLUMN sync_state TEXT NOT NULL DEFAULT 'unknown' CHECK (sync_state IN ('unknown','syncing','converged'));
 ALTER TABLE devices ADD COLUMN sync_since INTEGER;
 ALTER TABLE devices ADD COLUMN reregister_approved_until INTEGER;
+ALTER TABLE devices ADD COLUMN online_since INTEGER;
 ALTER TABLE commands ADD COLUMN transient INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE grants ADD COLUMN put_fingerprint TEXT;
 ALTER TABLE grants ADD COLUMN revoke_alarmed_at INTEGER;

@@ -60,6 +60,8 @@ export interface DeviceRow {
   sync_state: 'unknown' | 'syncing' | 'converged';
   sync_since: number | null;
   reregister_approved_until: number | null;
+  /** When the current connection started: the sync's retry backoff starts afresh then. */
+  online_since: number | null;
 }
 
 export interface RegisterInput {

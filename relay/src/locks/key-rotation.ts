@@ -40,11 +40,19 @@ export function onKeyRotateAck(ctx: RelayContext, cmd: CommandRow, code: number)
     ctx.log.warn({ deviceId: cmd.device_id, counter: cmd.counter, code }, 'lock refused key rotation');
     return;
   }
-  const moved = ctx.db.prepare('UPDATE devices SET signing_key_id = ? WHERE id = ? AND signing_key_id = ?').run(cmd.new_key_id, cmd.device_id, cmd.key_id).changes;
-  if (moved === 0) return;
-  // Commands signed with the retired key after the rotation would now fail UNKNOWN_KEY: re-sign them.
+  moveDeviceKey(ctx, cmd.device_id, cmd.key_id, cmd.new_key_id, cmd.counter);
+}
+
+/**
+ * From now on the lock's commands are signed with `toKeyId`: pending commands signed with the
+ * old key (after `afterCounter`) would fail UNKNOWN_KEY, so they are re-signed. Returns false
+ * when the device was not on `fromKeyId` (another process moved it first).
+ */
+export function moveDeviceKey(ctx: RelayContext, deviceId: string, fromKeyId: number, toKeyId: number, afterCounter = 0): boolean {
+  const moved = ctx.db.prepare('UPDATE devices SET signing_key_id = ? WHERE id = ? AND signing_key_id = ?').run(toKeyId, deviceId, fromKeyId).changes;
+  if (moved === 0) return false;
   const stale = ctx.db.prepare("SELECT * FROM commands WHERE device_id = ? AND status = 'pending' AND key_id = ? AND counter > ? ORDER BY counter")
-    .all(cmd.device_id, cmd.key_id, cmd.counter) as CommandRow[];
+    .all(deviceId, fromKeyId, afterCounter) as CommandRow[];
   for (const s of stale) {
     supersede(ctx, s.device_id, s.counter);
     if (!s.reissuable) continue;
@@ -54,10 +62,11 @@ export function onKeyRotateAck(ctx: RelayContext, cmd: CommandRow, code: number)
     });
     dispatchLater(ctx, again);
   }
-  ctx.log.info({ deviceId: cmd.device_id, keyId: cmd.new_key_id }, 'lock moved to the new relay key');
+  ctx.log.info({ deviceId, keyId: toKeyId }, 'lock moved to the new relay key');
   setImmediate(() => {
     if (!ctx.closing) retireUnusedKeys(ctx);
   });
+  return true;
 }
 
 /** Deletes key files no lock and no pending command depends on. */

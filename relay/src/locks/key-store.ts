@@ -28,6 +28,14 @@ export class KeyStore {
     return this.ring.current;
   }
 
+  /**
+   * The current key id and every key id held, as last read (no disk access: for the per-status
+   * sync; a rotation made by another process is seen at the next current() or cache miss).
+   */
+  cachedIds(): { current: number; all: number[] } {
+    return { current: this.ring.current.keyId, all: [...this.ring.all.keys()] };
+  }
+
   signer(keyId: number): Signer {
     let s = this.ring.all.get(keyId);
     if (!s) {

@@ -16,7 +16,7 @@ function siteOf(ctx: RelayContext, deviceId: string): number | null {
 export function lockConnected(ctx: RelayContext, deviceId: string, connId: string): void {
   const siteId = siteOf(ctx, deviceId);
   if (siteId === null || ctx.closing) return;
-  ctx.db.prepare('UPDATE devices SET online = 1, conn_id = ?, last_seen = ?, offline_reason = NULL WHERE id = ?').run(connId, ctx.now(), deviceId);
+  ctx.db.prepare('UPDATE devices SET online = 1, conn_id = ?, last_seen = ?, online_since = ?, offline_reason = NULL WHERE id = ?').run(connId, ctx.now(), ctx.now(), deviceId);
   recordActivity(ctx, { siteId, deviceId, kind: 'lock.online' });
   ctx.live.emit(['site:' + siteId], 'lock', { deviceId, online: true });
   ctx.log.info({ deviceId, connId }, 'lock online');

@@ -6,11 +6,12 @@
  * transaction per lock makes the check and the issue atomic, so several relay processes
  * never send the same step twice; refusals that pass with time are retried with backoff.
  */
-import { ACT_GRANT_REVOKE, ACT_TIME_SET, CRED_HASH_CHAIN, ST_TIME_TRUSTED, fromHex } from '@keyway/shared';
+import { ACT_GRANT_REVOKE, ACT_TIME_SET, CRED_HASH_CHAIN, RC_OK, ST_TIME_TRUSTED, fromHex, reasonName } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { getDevice, type DeviceRow } from '../domain/devices';
-import { getGrant, issueGrantPut, type GrantRow } from '../domain/grants';
-import { issueRotation } from './key-rotation';
+import { recordActivity } from '../domain/activity';
+import { getGrant, issueGrantPut, onGrantPutAck, type GrantRow } from '../domain/grants';
+import { issueRotation, moveDeviceKey } from './key-rotation';
 import { dispatchLater, issueCommand, type CommandRow, type Purpose } from './outbox';
 import { planSync, retryDelayMs, targetKey, type DesiredGrant, type HeldGrant, type SyncPlan, type SyncTarget } from './sync-plan';
 
@@ -52,9 +53,11 @@ function inFlightTargets(ctx: RelayContext, deviceId: string): Set<string> {
 }
 
 /** Milliseconds before the next attempt at a target may go out (0: now). */
-function retryWaitMs(ctx: RelayContext, deviceId: string, t: SyncTarget, now: number): number {
-  const r = ctx.db.prepare('SELECT COUNT(*) AS n, MAX(created_at) AS last FROM commands WHERE device_id = ? AND purpose = ? AND grant_id IS ? AND created_at > ?')
-    .get(deviceId, PURPOSE[t.kind], t.kind === 'rotate' ? null : t.grantId, now - SYNC_ATTEMPT_WINDOW_MS) as { n: number; last: number | null };
+function retryWaitMs(ctx: RelayContext, deviceId: string, onlineSince: number | null, t: SyncTarget, now: number): number {
+  // Attempts count from the current connection on: a lock that comes back is tried at once.
+  const since = Math.max(now - SYNC_ATTEMPT_WINDOW_MS, onlineSince ?? 0);
+  const r = ctx.db.prepare('SELECT COUNT(*) AS n, MAX(created_at) AS last FROM commands WHERE device_id = ? AND purpose = ? AND grant_id IS ? AND created_at >= ?')
+    .get(deviceId, PURPOSE[t.kind], t.kind === 'rotate' ? null : t.grantId, since) as { n: number; last: number | null };
   if (!r.last) return 0;
   return Math.max(0, r.last + retryDelayMs(r.n) - now);
 }
@@ -96,6 +99,14 @@ function recordSyncState(ctx: RelayContext, d: DeviceRow, plan: SyncPlan, now: n
   ctx.live.emit(['site:' + d.site_id], 'lock.sync', { deviceId: d.id, state, pendingRevocations: plan.pendingRevocations, missing: plan.missing, extra: plan.extra });
 }
 
+/** Pending grants the lock's inventory shows in the signed version: the put ran (its ACK may be lost). */
+function confirmHeldGrants(ctx: RelayContext, ids: number[]): void {
+  for (const id of ids) {
+    const g = getGrant(ctx, id);
+    if (g && g.status === 'pending') onGrantPutAck(ctx, id, RC_OK, reasonName(RC_OK));
+  }
+}
+
 /** Compares a lock's inventory with the desired state and issues what is missing. */
 export function reconcileDevice(ctx: RelayContext, deviceId: string): SyncPlan | null {
   if (ctx.closing) return null;
@@ -115,12 +126,20 @@ export function reconcileDevice(ctx: RelayContext, deviceId: string): SyncPlan |
       if (t.row) issued.push(t.row);
       if (t.waitMs > 0) later(t.waitMs);
     }
+    const keys = ctx.keys.cachedIds();
     const p = planSync({
-      timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: ctx.keys.current().keyId,
+      timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: keys.current, relayKeyIds: keys.all,
       held: inv.held, grants: desiredGrants(ctx, d.id, inv.held, now), inFlight: inFlightTargets(ctx, d.id)
     });
+    if (p.adoptKeyId !== null && moveDeviceKey(ctx, d.id, d.signing_key_id, p.adoptKeyId)) {
+      // The lock's inventory shows a rotation ran whose ACK never arrived: sign with what it trusts.
+      recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'lock.key_adopted', details: { from: d.signing_key_id, to: p.adoptKeyId } });
+      later(1);
+      return p;
+    }
+    confirmHeldGrants(ctx, p.held);
     for (const step of p.steps) {
-      const wait = retryWaitMs(ctx, d.id, step, now);
+      const wait = retryWaitMs(ctx, d.id, d.online_since, step, now);
       if (wait > 0) {
         later(wait);
         continue;

@@ -32,6 +32,8 @@ export interface SyncInputs {
   signingKeyId: number;
   /** The relay's current key: a lock on an older one is moved with KEY_ROTATE. */
   currentKeyId: number;
+  /** Every key the relay still holds (it can sign with any of them). */
+  relayKeyIds: number[];
   held: HeldGrant[];
   grants: DesiredGrant[];
   /** Targets that have a command in flight (pending in the outbox), by targetKey(). */
@@ -40,6 +42,11 @@ export interface SyncInputs {
 
 export interface SyncPlan {
   steps: SyncTarget[];
+  /**
+   * The lock no longer trusts the key the relay signs with but trusts another key the relay
+   * holds (a KEY_ROTATE ran but its ACK was lost): sign with that one from now on.
+   */
+  adoptKeyId: number | null;
   converged: boolean;
   /** Revocations the lock has not confirmed. */
   pendingRevocations: number[];
@@ -47,6 +54,8 @@ export interface SyncPlan {
   missing: number[];
   /** Grants the lock holds but must not. */
   extra: number[];
+  /** Wanted grants the lock holds in the version the relay last signed (proof the put ran). */
+  held: number[];
   keyOk: boolean;
 }
 
@@ -80,17 +89,23 @@ export function planSync(i: SyncInputs): SyncPlan {
   // Everything is signed with the key the relay believes the lock trusts; if the lock does not
   // list it, nothing signed can help (the owner is told), so nothing is sent.
   const lockTrustsSigner = i.lockKeyIds.indexOf(i.signingKeyId) >= 0;
+  let adoptKeyId: number | null = null;
+  if (!lockTrustsSigner) {
+    const held = i.lockKeyIds.filter((k) => i.relayKeyIds.indexOf(k) >= 0);
+    adoptKeyId = held.indexOf(i.currentKeyId) >= 0 ? i.currentKeyId : held.length > 0 ? held[0] : null;
+  }
   if (i.timeTrusted && lockTrustsSigner) {
     if (i.signingKeyId !== i.currentKeyId) add({ kind: 'rotate' });
     for (const id of missing) add({ kind: 'put', grantId: id });
   }
   const converged = i.timeTrusted && keyOk && pendingRevocations.length === 0 && extra.length === 0 && missing.length === 0;
-  return { steps, converged, pendingRevocations, missing, extra, keyOk };
+  const held = i.grants.filter((g) => g.want === 'wanted' && heldById[g.id] === g.fingerprint).map((g) => g.id);
+  return { steps, adoptKeyId, converged, pendingRevocations, missing, extra, held, keyOk };
 }
 
-/** Seconds to wait before target's next attempt, after `attempts` earlier ones (1, 2, 4 … 60 s). */
+/** Milliseconds to wait before a target's next attempt, after `attempts` earlier ones (1, 2, 4 … 16 s). */
 export const SYNC_RETRY_BASE_MS = 1000;
-export const SYNC_RETRY_MAX_MS = 60_000;
+export const SYNC_RETRY_MAX_MS = 16_000;
 
 export function retryDelayMs(attempts: number): number {
   if (attempts <= 0) return 0;

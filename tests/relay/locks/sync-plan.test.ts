@@ -5,7 +5,7 @@ const FP_A = 'aaaaaaaa';
 const FP_B = 'bbbbbbbb';
 
 function inputs(over: Partial<SyncInputs> = {}): SyncInputs {
-  return { timeTrusted: true, lockKeyIds: [7], signingKeyId: 7, currentKeyId: 7, held: [], grants: [], inFlight: new Set(), ...over };
+  return { timeTrusted: true, lockKeyIds: [7], signingKeyId: 7, currentKeyId: 7, relayKeyIds: [5, 7], held: [], grants: [], inFlight: new Set(), ...over };
 }
 
 const wanted = (id: number, fingerprint = FP_A): DesiredGrant => ({ id, want: 'wanted', fingerprint, revoking: false });
@@ -52,13 +52,27 @@ describe('planSync', () => {
     const old = planSync(inputs({ lockKeyIds: [5], signingKeyId: 5, currentKeyId: 7, grants: [wanted(2)] }));
     expect(old.steps).toEqual([{ kind: 'rotate' }, { kind: 'put', grantId: 2 }]);
     expect(old.keyOk).toBe(false);
-    const lost = planSync(inputs({ lockKeyIds: [5], signingKeyId: 7, currentKeyId: 7, grants: [wanted(2)] }));
+    const lost = planSync(inputs({ lockKeyIds: [9], signingKeyId: 7, currentKeyId: 7, grants: [wanted(2)] }));
     expect(lost.steps).toEqual([]);
+    expect(lost.adoptKeyId).toBeNull();
     expect(lost.keyOk).toBe(false);
     expect(lost.converged).toBe(false);
   });
 
-  it('backs off 1, 2, 4 … seconds up to a minute', () => {
+  it('adopts the key the lock trusts when a rotation ran but its ACK was lost (the relay still signs with the retired key)', () => {
+    const p = planSync(inputs({ lockKeyIds: [7], signingKeyId: 5, currentKeyId: 7 }));
+    expect(p.adoptKeyId).toBe(7);
+    expect(planSync(inputs({ lockKeyIds: [5, 7], signingKeyId: 5, currentKeyId: 7 })).adoptKeyId).toBeNull();
+  });
+
+  it('reports wanted grants the lock holds in the signed version (proof a put ran when its ACK was lost)', () => {
+    const p = planSync(inputs({ held: [{ grantId: 1, fingerprint: FP_A }, { grantId: 2, fingerprint: FP_B }], grants: [wanted(1), wanted(2)] }));
+    expect(p.held).toEqual([1]);
+    expect(p.missing).toEqual([2]);
+  });
+
+  it('backs off 1, 2, 4 … seconds up to 16 s', () => {
     expect([0, 1, 2, 3, 10].map(retryDelayMs)).toEqual([0, 1000, 2000, 4000, SYNC_RETRY_MAX_MS]);
+    expect(SYNC_RETRY_MAX_MS).toBeLessThanOrEqual(16_000);
   });
 });
