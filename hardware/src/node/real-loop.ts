@@ -6,6 +6,9 @@ export function createRealLoop(): SimLoop {
   const t0 = performance.now();
   const handles = new Map<number, NodeJS.Timeout>();
   let nextId = 1;
+  // After dispose (the board lost power) nothing scheduled later may run: a socket closing or a
+  // sensor edge reaching the dead firmware must not start timers that write to flash later.
+  let disposed = false;
   const loop: SimLoop = {
     errors: [],
     maxLateness: 0,
@@ -13,6 +16,7 @@ export function createRealLoop(): SimLoop {
     now: () => performance.now() - t0,
     setTimeout(fn, ms) {
       const id = nextId++;
+      if (disposed) return id;
       const due = loop.now() + ms;
       // A zero delay runs as soon as possible, as on Espruino (Node's setTimeout has a 1 ms floor).
       const schedule = (cb: () => void, delay: number): NodeJS.Timeout =>
@@ -45,6 +49,7 @@ export function createRealLoop(): SimLoop {
     }
   };
   (loop as SimLoop & { dispose(): void }).dispose = () => {
+    disposed = true;
     for (const h of handles.values()) {
       if ((h as unknown as { immediate?: boolean }).immediate) clearImmediate(h as unknown as NodeJS.Immediate);
       else clearTimeout(h);
