@@ -63,10 +63,9 @@ function espruinoEnv(board: BoardProfile): EspruinoEnv {
       return E.hwRand();
     },
     enableWatchdog: function (s: number) {
-      E.enableWatchdog(s, false);
-    },
-    kickWatchdog: function () {
-      E.kickWatchdog();
+      // Automatic: Espruino kicks it whenever it is back in its idle loop (and wakes from sleep in
+      // time to do so), so only a callback that never returns lets it reset the board.
+      E.enableWatchdog(s, true);
     },
     reboot: function () {
       E.reboot();

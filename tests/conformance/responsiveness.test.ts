@@ -1,7 +1,7 @@
 /**
  * Cooperative verification (issue 4; SPEC §5): on real interpreters, signature verification
  * runs in slices, so the bolt motor's 20 ms control tick, the door, MQTT keep-alives and the
- * watchdog kick keep running during it. The simulator's clock is charged with real CPU time,
+ * watchdog keep running during it. The simulator's clock is charged with real CPU time,
  * so a slice that ran too long shows up as a late timer.
  */
 import { describe, expect, it } from 'vitest';
