@@ -12,7 +12,7 @@ import { CONFIG_VERSION, encodeConfig, frame } from '@keyway/firmware';
 import { BOARDS } from '@keyway/hardware';
 import { signerFromSeed } from '@keyway/shared/node';
 import { buildFirmware } from '../tools/src/firmware/build';
-import { espruinoOnce, storeFile } from './lib/espruino-storage.mjs';
+import { espruinoOnce, storeFile } from '../tests/support/espruino-storage';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const rows: string[][] = [['board', 'bundle bytes', 'modules']];

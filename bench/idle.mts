@@ -16,7 +16,7 @@ import { Aedes } from 'aedes';
 import { CONFIG_VERSION, encodeConfig, frame } from '@keyway/firmware';
 import { signerFromSeed } from '@keyway/shared/node';
 import { buildFirmware } from '../tools/src/firmware/build';
-import { storeFile } from './lib/espruino-storage.mjs';
+import { storeFile } from '../tests/support/espruino-storage';
 import { machineLine, numberFlag, parseFlags, sleep, table } from './lib/report.mjs';
 
 const flags = parseFlags(process.argv.slice(2));

@@ -17,10 +17,15 @@ export function espruinoOnce(bin: string, dir: string, code: string, timeoutMs =
   return r.stdout.toString('latin1');
 }
 
-/** Writes `data` as Storage file `name`, in chunks. */
+/**
+ * Writes `data` as Storage file `name`, in chunks. Espruino runs `.boot0`…`.boot3` at every start,
+ * even of these one-shot programs, so a boot file is written in one piece (a part of one would
+ * run as a syntax error); write it last.
+ */
 export function storeFile(bin: string, dir: string, name: string, data: Buffer): void {
-  for (let off = 0; off < data.length; off += CHUNK) {
-    const part = data.subarray(off, off + CHUNK).toString('base64');
+  const chunk = name.indexOf('.boot') === 0 && name !== '.bootcde' ? data.length : CHUNK;
+  for (let off = 0; off < data.length; off += chunk) {
+    const part = data.subarray(off, off + chunk).toString('base64');
     const out = espruinoOnce(bin, dir, 'require("Storage").write(' + JSON.stringify(name) + ',atob("' + part + '"),' + off + ',' + data.length + ');');
     if (/Error|OUT OF MEMORY/.test(out)) throw new Error('storing ' + name + ' failed: ' + out.slice(-300));
   }
