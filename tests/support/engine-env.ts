@@ -32,7 +32,8 @@ export function engineCpuMs(): number {
     cpuFile = null;
     try {
       const fs = typeof getTime === 'function' ? require('fs') : null;
-      if (fs && String(fs.readFileSync(SCHEDSTAT)).length > 0) cpuFile = fs;
+      // A board's fs module has no /proc (readFileSync gives undefined): keep the wall clock there.
+      if (fs && isFinite(parseInt(String(fs.readFileSync(SCHEDSTAT)).split(' ')[0], 10))) cpuFile = fs;
     } catch (_e) {
       cpuFile = null;
     }
