@@ -5,14 +5,14 @@
  * Use a fixed-size build for a board-like total, e.g. ESPRUINO=/path/espruino-8190 (8,190
  * variables, the Espruino WiFi class). Run: npx tsx bench/firmware.mts
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CONFIG_VERSION, encodeConfig, frame } from '@keyway/firmware';
 import { BOARDS } from '@keyway/hardware';
 import { signerFromSeed } from '@keyway/shared/node';
 import { buildFirmware } from '../tools/src/firmware/build';
+import { espruinoOnce, storeFile } from '../tests/support/espruino-storage';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const rows: string[][] = [['board', 'bundle bytes', 'modules']];
@@ -38,27 +38,12 @@ const config = encodeConfig({
   wifiSsid: new Uint8Array(0), wifiPass: new Uint8Array(0), site: enc('1')
 });
 
-/** Runs `code` in the Espruino build from `dir` (Storage persists there between runs). */
-function esp(dir: string, code: string, timeoutMs = 120_000): string {
-  writeFileSync(path.join(dir, 'run.js'), code);
-  const r = spawnSync(bin!, ['run.js'], { cwd: dir, input: '', timeout: timeoutMs });
-  return r.stdout.toString('latin1');
-}
-
-function storeFile(dir: string, name: string, data: Buffer): void {
-  for (let off = 0; off < data.length; off += 1536) {
-    const part = data.subarray(off, off + 1536).toString('base64');
-    const out = esp(dir, 'require("Storage").write(' + JSON.stringify(name) + ',atob("' + part + '"),' + off + ',' + data.length + ');');
-    if (/Error|OUT OF MEMORY/.test(out)) throw new Error('storing ' + name + ' failed: ' + out.slice(-300));
-  }
-}
-
 function measure(provisioned: boolean): { base: number; after: number; total: number; blockSize: number; out: string } {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-fwmem-'));
   try {
-    storeFile(dir, '.bootcde', Buffer.from(fw.code, 'latin1'));
-    if (provisioned) storeFile(dir, 'kwcfg0', Buffer.from(frame(1, config)));
-    const out = esp(dir, [
+    storeFile(bin!, dir, '.bootcde', Buffer.from(fw.code, 'latin1'));
+    if (provisioned) storeFile(bin!, dir, 'kwcfg0', Buffer.from(frame(1, config)));
+    const out = espruinoOnce(bin!, dir, [
       'var m0 = process.memory();',
       'eval(require("Storage").read(".bootcde"));',
       'setTimeout(function () { var m = process.memory(); print("MEM " + JSON.stringify({ base: m0.usage, after: m.usage, total: m.total, blocksize: m.blocksize, provisioned: !!keyway.config })); quit(); }, 8000);'

@@ -69,11 +69,6 @@ export function startLock(lock: Lock, resetCause: number): void {
   const hw = lock.ports.hw;
   hw.motor(0);
   lock.ports.watchdog.enable(lock.opt.watchdogS);
-  const kick = function () {
-    lock.ports.watchdog.kick();
-    lock.ports.timers.setTimeout(kick, 1000);
-  };
-  kick();
   hw.onDoor(function (open: boolean) {
     onDoorChange(lock, open);
   });

@@ -25,6 +25,10 @@ declare function setTimeout(fn: () => void, ms: number): any;
 declare function clearTimeout(id: any): void;
 declare function getTime(): number;
 declare function print(text: string): void;
+declare function load(): void;
+
+/** `process.env.BOARD` of Espruino's Linux build. */
+const LINUX_BUILD = 'LINUX';
 declare const global: any;
 
 function serialNamed(name: string): any {
@@ -63,13 +67,15 @@ function espruinoEnv(board: BoardProfile): EspruinoEnv {
       return E.hwRand();
     },
     enableWatchdog: function (s: number) {
-      E.enableWatchdog(s, false);
-    },
-    kickWatchdog: function () {
-      E.kickWatchdog();
+      // Automatic: Espruino kicks it whenever it is back in its idle loop (and wakes from sleep in
+      // time to do so), so only a callback that never returns lets it reset the board.
+      E.enableWatchdog(s, true);
     },
     reboot: function () {
-      E.reboot();
+      // Espruino's Linux build answers E.reboot() with "Not implemented" and exits. load() resets
+      // the interpreter and runs the boot files from Storage again, as a reset does on a board.
+      if (board.espruinoBoard === LINUX_BUILD) load();
+      else E.reboot();
     },
     print: print,
     convolve: E.convolve ? function (a: any, b: any, o: number) {

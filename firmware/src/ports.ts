@@ -80,7 +80,12 @@ export interface Ports {
   hw: HardwarePort;
   net: NetPort | null;
   random(n: number): Uint8Array;
-  watchdog: { enable(seconds: number): void; kick(): void };
+  /**
+   * The hardware watchdog, kicked by the interpreter each time it returns to its idle loop: it
+   * resets the board only when one callback runs longer than `seconds` (a hung lock), and needs
+   * no timer of the lock's own, so an idle lock wakes for nothing.
+   */
+  watchdog: { enable(seconds: number): void };
   scanner: LinePort | null;
   console: LinePort | null;
   log(message: string): void;

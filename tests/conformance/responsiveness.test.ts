@@ -1,8 +1,10 @@
 /**
  * Cooperative verification (docs/verifier.md; docs/product.md#reliability-properties): on real interpreters, signature verification
  * runs in slices, so the bolt motor's 20 ms control tick, the door, MQTT keep-alives and the
- * watchdog kick keep running during it. The simulator's clock is charged with real CPU time,
- * so a slice that ran too long shows up as a late timer.
+ * watchdog keep running during it. The simulator's clock is charged with the interpreter's time,
+ * so a slice that ran too long shows up as a late timer. The limits are in units of the verifier's
+ * own step, measured on the same engine in the same run, not in host milliseconds: they mean the
+ * same on a fast host, a slow one, or one shared with other work.
  */
 import { describe, expect, it } from 'vitest';
 import { ACT_GRANT_PUT, ACT_TIME_SET, toHex } from '@keyway/shared';
@@ -10,6 +12,13 @@ import { signCommand } from '@keyway/shared/node';
 import { bundleEs5 } from '../../tools/src/firmware/es5-bundle';
 import { availableEngines } from '../support/engines';
 import { BOARD, DEVICE_ID, T0, harness, plainGrant } from '../support/lock-harness';
+
+/**
+ * A slice runs steps until its budget is spent, so it ends at most one step after the budget. A
+ * timer can wait for that slice and then for the lock's other work queued before it (admission, a
+ * flash write, an event hash), each about a step or less: budget + 3 of the longest steps.
+ */
+const SLACK_STEPS = 3;
 
 describe('the lock stays responsive while it verifies a signature', () => {
   for (const engine of availableEngines()) {
@@ -37,9 +46,10 @@ describe('the lock stays responsive while it verifies a signature', () => {
       expect(r.motorNow).toBe(0);
       // The motor was never left running long: its control tick kept coming during verification.
       expect(r.longestMotorRunMs).toBeLessThan(3100);
-      // No timer waited much longer than one verification slice (15 ms budget + the step in progress);
-      // measured: ~21 ms on duk, ~24 ms on Espruino's Linux build running from Storage.
-      expect(r.maxLatenessMs).toBeLessThan(100);
+      expect(r.stepVerified).toBe(true);
+      const limit = r.budgetMs + SLACK_STEPS * r.stepMsMax;
+      expect(r.maxSliceMs, 'longest slice against budget + ' + SLACK_STEPS + ' steps').toBeLessThanOrEqual(limit);
+      expect(r.maxLatenessMs, 'latest timer against budget + ' + SLACK_STEPS + ' steps').toBeLessThanOrEqual(limit);
       expect(r.maxSliceMs).toBeLessThan(r.verifyMsAvg);
       expect(r.ops.filter((o: string) => o === '6:0').length).toBe(3); // TIME_SET and both commands acknowledged OK
     }, 900_000);

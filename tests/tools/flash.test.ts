@@ -13,6 +13,7 @@ import net from 'node:net';
 import { SerialPort } from 'serialport';
 import { espruinoPath } from '../support/engines';
 import { ptyPair } from '../support/pty';
+import { ESPRUINO_TELNET_PORT, withTelnetPort } from '../support/telnet-port';
 import { ROOT, keyway, simBoard } from '../support/processes';
 import { scaled } from '../support/time-scale';
 
@@ -65,7 +66,7 @@ describe('keyway flash', () => {
     }
   }, scaled(60_000));
 
-  it.runIf(espruinoPath() !== null)('flashes a real Espruino over tcp:// (its --telnet console) and reads the build back', async () => {
+  it.runIf(espruinoPath() !== null)('flashes a real Espruino over tcp:// (its --telnet console) and reads the build back', () => withTelnetPort(async () => {
     const dir = tmp();
     const esp = spawn(espruinoPath()!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     try {
@@ -73,19 +74,19 @@ describe('keyway flash', () => {
       const end = Date.now() + 10_000;
       for (;;) {
         const ok = await new Promise<boolean>((res) => {
-          const s = net.connect(2323, '127.0.0.1', () => (s.destroy(), res(true)));
+          const s = net.connect(ESPRUINO_TELNET_PORT, '127.0.0.1', () => (s.destroy(), res(true)));
           s.on('error', () => res(false));
         });
         if (ok) break;
         if (Date.now() > end) throw new Error('espruino --telnet did not listen');
         await new Promise((r) => setTimeout(r, 100));
       }
-      const r = await keyway(['flash', '--port', 'tcp://127.0.0.1:2323', '--board-file', path.join(ROOT, 'tests/fixtures/espruino-linux-board.json'), '--no-throttle', '--no-progress']);
+      const r = await keyway(['flash', '--port', 'tcp://127.0.0.1:' + ESPRUINO_TELNET_PORT, '--board-file', path.join(ROOT, 'tests/fixtures/espruino-linux-board.json'), '--no-throttle', '--no-progress']);
       expect(r.stderr).not.toContain('keyway:');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/runs espruino-linux 0\.1\.0 sha256 [0-9a-f]{64}/);
     } finally {
       esp.kill('SIGKILL');
     }
-  }, scaled(180_000));
+  }), scaled(900_000));
 });

@@ -45,8 +45,8 @@ export interface EspruinoEnv {
   wifiConnect: ((ssid: string, options: { password: string }, cb: (err: any) => void) => void) | null;
   serial: { [name: string]: EspruinoSerial };
   hwRand(): number;
+  /** Hardware watchdog kicked automatically from the idle loop (`E.enableWatchdog(s, true)`). */
   enableWatchdog(seconds: number): void;
-  kickWatchdog(): void;
   reboot(): void;
   print(text: string): void;
   convolve: ((a: any, b: any, offset: number) => number) | null;

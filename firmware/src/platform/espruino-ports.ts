@@ -218,9 +218,6 @@ export function createEspruinoPorts(env: EspruinoEnv, board: BoardProfile): Port
     watchdog: {
       enable: function (s) {
         env.enableWatchdog(s);
-      },
-      kick: function () {
-        env.kickWatchdog();
       }
     },
     scanner: scanner,

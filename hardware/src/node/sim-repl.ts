@@ -181,7 +181,6 @@ export class SimRepl {
       E: {
         hwRand: env.hwRand,
         enableWatchdog: (s: number) => env.enableWatchdog(s),
-        kickWatchdog: env.kickWatchdog,
         reboot: () => setImmediate(() => {
           repl.boot(true);
           repl.opts.onReboot?.();

@@ -23,7 +23,13 @@ export interface SimDevice {
   storage: SimStorage;
   pins: { [pin: string]: number };
   printed: string[];
-  watchdog: { seconds: number; lastKick: number; fired: number };
+  /**
+   * The hardware watchdog as Espruino runs it when kicked from the idle loop: it resets the
+   * board (`fired`) only when one callback keeps the interpreter busy longer than `seconds`.
+   */
+  watchdog: { seconds: number; fired: number };
+  /** Timer callbacks of the lock's own that have run (`setTimeout`), the measure of idle wake-ups. */
+  timersFired: number;
   serials: { [name: string]: SimSerial };
   rebootRequested: boolean;
   openDoor(force?: boolean): boolean;
@@ -81,15 +87,23 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
   const serials: { [name: string]: SimSerial } = { console: simSerial() };
   if (b.barcodeSerial) serials[b.barcodeSerial] = simSerial();
 
+  /** Runs one callback the way the interpreter's loop does, with the watchdog watching it. */
+  const callback = function (fn: () => void) {
+    return function () {
+      const start = loop.now();
+      fn();
+      if (dev.watchdog.seconds > 0 && loop.now() - start > dev.watchdog.seconds * 1000) dev.watchdog.fired++;
+    };
+  };
   const fire = function (pin: string, state: boolean) {
     const list = watchers[pin];
     if (!list) return;
     const ev = { state: state, time: loop.now() / 1000 };
     for (let i = 0; i < list.length; i++) {
       const w = list[i];
-      loop.setTimeout(function () {
+      loop.setTimeout(callback(function () {
         w.fn(ev);
-      }, 0);
+      }), 0);
     }
   };
   const motorDir = function () {
@@ -101,7 +115,7 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
 
   const dev: SimDevice = {
     board: b, loop: loop, physics: phys, storage: o.storage, pins: pins, printed: [], serials: serials,
-    watchdog: { seconds: 0, lastKick: 0, fired: 0 }, rebootRequested: false,
+    watchdog: { seconds: 0, fired: 0 }, timersFired: 0, rebootRequested: false,
     env: {
       digitalWrite: function (pin, value) {
         const was = pins[pin] || 0;
@@ -138,7 +152,10 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
         return id;
       },
       setTimeout: function (fn, ms) {
-        return loop.setTimeout(fn, ms);
+        return loop.setTimeout(callback(function () {
+          dev.timersFired++;
+          fn();
+        }), ms);
       },
       clearTimeout: function (id) {
         loop.clearTimeout(id);
@@ -155,15 +172,6 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
       },
       enableWatchdog: function (seconds) {
         dev.watchdog.seconds = seconds;
-        dev.watchdog.lastKick = loop.now();
-        const check = function () {
-          if (dev.watchdog.seconds > 0 && loop.now() - dev.watchdog.lastKick > dev.watchdog.seconds * 1000) dev.watchdog.fired++;
-          loop.setTimeout(check, 250);
-        };
-        loop.setTimeout(check, 250);
-      },
-      kickWatchdog: function () {
-        dev.watchdog.lastKick = loop.now();
       },
       reboot: function () {
         dev.rebootRequested = true;

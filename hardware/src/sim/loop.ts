@@ -1,7 +1,7 @@
 /**
  * Time for the simulator. The virtual loop runs timers in due order without waiting, and can
  * charge each callback's real CPU time to the virtual clock, so a long computation delays
- * the motor tick and the watchdog kick exactly as it would on a board. Portable ES5.
+ * the motor tick and the watchdog exactly as it would on a board. Portable ES5.
  */
 export interface SimLoop {
   now(): number;

@@ -1,0 +1,162 @@
+/**
+ * The lock at rest (SPEC §6: under 1% of a core connected and idle). Boots the shipped bundle
+ * from Storage in an Espruino Linux build and reads the process's CPU time (utime + stime from
+ * /proc/<pid>/stat) over idle windows: connected to an MQTT broker on loopback, after the broker
+ * went away (reconnecting), and booted offline with events queued in flash. Two controls with no
+ * firmware show the interpreter's own floor: an idle Espruino, and an idle Espruino holding one
+ * open TCP socket. Prints CPU ms per idle minute and the share of one core.
+ * Run: ESPRUINO=/path/to/espruino npx tsx bench/idle.mts [--seconds 60]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Aedes } from 'aedes';
+import { CONFIG_VERSION, encodeConfig, frame } from '@keyway/firmware';
+import { signerFromSeed } from '@keyway/shared/node';
+import { buildFirmware } from '../tools/src/firmware/build';
+import { storeFile } from '../tests/support/espruino-storage';
+import { machineLine, numberFlag, parseFlags, sleep, table } from './lib/report.mjs';
+
+const flags = parseFlags(process.argv.slice(2));
+const seconds = numberFlag(flags, 'seconds', 60);
+/** Time for boot, the first connection and the boot relock to finish before a window opens. */
+const SETTLE_MS = 8000;
+const TICKS_PER_S = 100; // USER_HZ on Linux
+const bin = process.env.ESPRUINO;
+if (!bin) {
+  console.log('Set ESPRUINO=/path/to/espruino (an Espruino Linux build) to measure the lock at rest.');
+  process.exit(0);
+}
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const board = JSON.parse(readFileSync(path.join(root, 'tests/fixtures/espruino-linux-board.json'), 'utf8'));
+const fw = await buildFirmware(board);
+const deviceHex = '0102030405060708';
+
+function cpuTicks(pid: number): number {
+  const f = readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ');
+  return Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+}
+
+/** CPU ms the process spent per minute over `s` seconds of wall time. */
+async function window(pid: number, s: number): Promise<number> {
+  const a = cpuTicks(pid);
+  await sleep(s * 1000);
+  return ((cpuTicks(pid) - a) * 1000 / TICKS_PER_S) * (60 / s);
+}
+
+interface Broker {
+  port: number;
+  subscribed: Promise<void>;
+  close(): Promise<void>;
+}
+
+async function startBroker(port = 0): Promise<Broker> {
+  const aedes = await Aedes.createBroker({});
+  let onSub: () => void = () => undefined;
+  const subscribed = new Promise<void>((r) => (onSub = r));
+  aedes.on('subscribe', (_s, client) => {
+    if (client && client.id === deviceHex) onSub();
+  });
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+    aedes.handle(s);
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    port: (server.address() as net.AddressInfo).port, subscribed,
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => aedes.close(() => r()));
+    })
+  };
+}
+
+function flashLock(mqttPort: number): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kw-idle-'));
+  const enc = (s: string) => new TextEncoder().encode(s);
+  const signer = signerFromSeed(new Uint8Array(32).fill(1));
+  const config = encodeConfig({
+    version: CONFIG_VERSION, deviceId: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), keys: [{ id: signer.keyId, key: signer.publicKey }],
+    mqttHost: enc('127.0.0.1'), mqttPort, mqttTls: 0, mqttUser: enc(deviceHex), mqttPass: enc('x'.repeat(43)),
+    wifiSsid: new Uint8Array(0), wifiPass: new Uint8Array(0), site: enc('1')
+  });
+  storeFile(bin!, dir, '.bootcde', Buffer.from(fw.code, 'latin1'));
+  storeFile(bin!, dir, 'kwcfg0', Buffer.from(frame(1, config)));
+  return dir;
+}
+
+/**
+ * Starts Espruino as a board starts: in its REPL, which first runs `.bootcde` from Storage if
+ * there is one; `typed` is then entered on the console, which stays open.
+ */
+function run(dir: string, typed: string): { proc: ChildProcess; out: () => string } {
+  const proc = spawn(bin!, [], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  if (typed) proc.stdin!.write(typed + '\n');
+  return { proc, out: () => out };
+}
+
+const rows: string[][] = [];
+const row = (what: string, ms: number) => rows.push([what, ms.toFixed(0), (ms / 600).toFixed(2) + '%', ms / 600 < 1 ? 'met' : 'MISSED']);
+
+// Controls: the interpreter with nothing to do, and with one idle TCP socket.
+{
+  const dir = mkdtempSync(path.join(tmpdir(), 'kw-idle-'));
+  const b = await startBroker();
+  const bare = run(dir, '');
+  await sleep(2000);
+  row('control: Espruino, no program', await window(bare.proc.pid!, seconds));
+  bare.proc.kill('SIGKILL');
+  const sock = run(dir, 'var s = require("net").connect({ host: "127.0.0.1", port: ' + b.port + ' }, function () { print("open"); });');
+  await sleep(2000);
+  row('control: Espruino, one idle TCP socket', await window(sock.proc.pid!, seconds));
+  sock.proc.kill('SIGKILL');
+  await b.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// The lock: connected, then the broker goes away.
+{
+  const broker = await startBroker();
+  const dir = flashLock(broker.port);
+  const lock = run(dir, '');
+  try {
+    await Promise.race([broker.subscribed, sleep(60_000).then(() => {
+      throw new Error('the lock never subscribed: ' + lock.out().slice(-600));
+    })]);
+    await sleep(SETTLE_MS);
+    row('lock: connected, idle', await window(lock.proc.pid!, seconds));
+    await broker.close();
+    await sleep(SETTLE_MS);
+    row('lock: broker gone, reconnecting', await window(lock.proc.pid!, seconds));
+  } finally {
+    lock.proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// The lock booted with no broker: its boot events wait in flash.
+{
+  const dir = flashLock(1);
+  const lock = run(dir, 'setTimeout(function () { print("QUEUED " + (keyway.log.seq - keyway.log.acked)); }, ' + SETTLE_MS + ');');
+  try {
+    await sleep(SETTLE_MS + 1000);
+    const queued = /QUEUED (\d+)/.exec(lock.out());
+    row('lock: offline, ' + (queued ? queued[1] : '?') + ' events queued', await window(lock.proc.pid!, seconds));
+  } finally {
+    lock.proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+table('The lock at rest on ' + bin + ' (' + seconds + ' s windows, CPU time from /proc)',
+  ['state', 'CPU ms per idle minute', 'share of one core', 'target < 1% connected'], rows);
+console.log(machineLine());

@@ -1,0 +1,138 @@
+/**
+ * Install day and a courier delivery on a real Espruino (runs when ESPRUINO points at a Linux
+ * build): `keyway flash` over its `--telnet` console (tcp://), `keyway provision` over the same
+ * console, the lock online at a real relay with trusted time, a courier grant staged (verified
+ * in the background on the lock), the courier's entry (camera, bolt), the door opened and closed
+ * on the Espruino-side pin simulator, the relock and the secured receipt; then an owner unlock and
+ * lock by signed command. The shipped bundle runs unmodified; only the pins are simulated
+ * (docs/firmware.md, "Hardware in the loop on Espruino"). Prints the wall time of each stage.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PIN_SIMULATOR_FILE, buildPinSimulator } from '../../tools/src/firmware/pin-simulator';
+import { espruinoPath } from '../support/engines';
+import { storeFile } from '../support/espruino-storage';
+import { ROOT, keyway } from '../support/processes';
+import { expectOk, seedWorld, startRelay, waitUntil, type Harness } from '../support/relay-harness';
+import { ESPRUINO_TELNET_PORT as TELNET_PORT, withTelnetPort } from '../support/telnet-port';
+
+const BOARD_FILE = path.join(ROOT, 'tests/fixtures/espruino-linux-board.json');
+/** Verification takes seconds on this interpreter; an entry waits for the camera, motor and events. */
+const STAGE_MS = 120_000;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterAll(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function listening(port: number, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = net.connect(port, '127.0.0.1', () => (s.destroy(), res(true)));
+      s.on('error', () => res(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error('espruino --telnet did not listen');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Types one line on the Espruino console (the world's handle, `kwSim`), as a person at the REPL. */
+async function typeLine(line: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const s = net.connect(TELNET_PORT, '127.0.0.1', () => {
+      s.write(line + '\n');
+      setTimeout(() => (s.end(), resolve()), 300);
+    });
+    s.on('error', reject);
+  });
+}
+
+describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
+  it('flash, provision, online, staged grant, courier entry, relock, secured receipt, owner unlock', () => withTelnetPort(async () => {
+    const t0 = Date.now();
+    const stages: Array<[string, number]> = [];
+    const stage = (name: string) => stages.push([name, Date.now() - t0]);
+    const h: Harness = await startRelay({ entryTimeoutMs: 60_000 });
+    cleanups.push(() => h.close());
+    const w = await seedWorld(h, { connect: false });
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-espdelivery-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const board = JSON.parse(readFileSync(BOARD_FILE, 'utf8'));
+    storeFile(espruinoPath()!, dir, PIN_SIMULATOR_FILE, Buffer.from(await buildPinSimulator(board), 'latin1'));
+    const esp: ChildProcess = spawn(espruinoPath()!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    esp.stdout!.on('data', (d) => (out += d));
+    try {
+      await listening(TELNET_PORT, 10_000);
+
+      const port = 'tcp://127.0.0.1:' + TELNET_PORT;
+      const flashed = await keyway(['flash', '--port', port, '--board-file', BOARD_FILE, '--no-throttle', '--no-progress'], {}, 300_000);
+      expect(flashed.stderr).not.toContain('keyway:');
+      expect(flashed.code).toBe(0);
+      stage('flashed');
+
+      const prov = await keyway(['provision', '--port', port, '--relay', h.base, '--site', String(w.site.id), '--token', w.installer, '--timeout', '5000'], {}, 300_000);
+      expect(prov.stderr, prov.stdout).toBe('');
+      expect(prov.code).toBe(0);
+      const id = /provisioned lock ([0-9a-f]{16})/.exec(prov.stdout)![1];
+      stage('provisioned');
+
+      const view = async () => (await h.api('GET', '/v1/devices/' + id, { token: w.owner.token })).body;
+      await waitUntil(async () => {
+        const v = await view();
+        return v.online && v.status?.flags?.trustedTime && v.status.bolt === 'locked';
+      }, STAGE_MS, 'the lock online, locked, with trusted time');
+      stage('online with trusted time');
+
+      const now = Date.now();
+      const d = await expectOk(h.api('POST', '/v1/deliveries', {
+        token: w.backend.token,
+        body: {
+          siteId: w.site.id, deviceId: id, trackingNumber: 'TRK' + randomUUID().slice(0, 8), courierId: w.courier.id, inHome: true,
+          window: { start: new Date(now - 60_000).toISOString(), end: new Date(now + 3600_000).toISOString() }
+        }
+      }), 201);
+      await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.backend.token })).body.staged, STAGE_MS, 'the courier grant staged');
+      stage('courier grant staged');
+
+      const entry = await h.api('POST', '/v1/deliveries/' + d.id + '/entry', { token: w.courier.token, headers: { 'idempotency-key': randomUUID() } });
+      expect(entry.status, JSON.stringify(entry.body)).toBe(200);
+      expect(entry.body.outcome).toBe('opened');
+      stage('courier entered');
+
+      await typeLine('kwSim.openDoor()');
+      await waitUntil(async () => (await view()).status?.door === 'open', STAGE_MS, 'the door reported open');
+      await typeLine('kwSim.closeDoor()');
+      const receipt = await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.receipt, STAGE_MS, 'the secured receipt');
+      expect(receipt.eventSeq).toBeGreaterThan(0);
+      expect((await view()).status.bolt).toBe('locked');
+      stage('relocked, secured receipt');
+
+      const unlock = await h.api('POST', '/v1/devices/' + id + '/unlock', { token: w.owner.token, body: { relockAfter: 3600 } });
+      expect(unlock.status, JSON.stringify(unlock.body)).toBe(200);
+      await waitUntil(async () => (await view()).status?.bolt === 'unlocked', STAGE_MS, 'unlocked by the owner');
+      const lock = await h.api('POST', '/v1/devices/' + id + '/lock', { token: w.owner.token, body: {} });
+      expect(lock.status, JSON.stringify(lock.body)).toBe(200);
+      await waitUntil(async () => (await view()).status?.bolt === 'locked', STAGE_MS, 'locked by the owner');
+      stage('owner unlock and lock');
+
+      expect(out).not.toContain('Uncaught');
+      console.log('Espruino delivery, wall time from start (s):\n' + stages.map(([n, ms]) => '  ' + n + ': ' + (ms / 1000).toFixed(1)).join('\n'));
+    } finally {
+      // Stopped before the telnet port is released, so no other test reaches this Espruino.
+      await new Promise<void>((r) => {
+        if (esp.exitCode !== null) return r();
+        esp.once('exit', () => r());
+        esp.kill('SIGKILL');
+      });
+    }
+  }), 1_800_000);
+});
