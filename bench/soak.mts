@@ -8,7 +8,7 @@
 import { FAULT_KINDS } from '../tests/support/soak-faults';
 import { OP_KINDS } from '../tests/support/soak-ops';
 import { runSoak, type SoakResult } from '../tests/support/soak';
-import { fmt, machineLine, numberFlag, parseFlags, table } from './lib/report.mts';
+import { fmt, machineLine, numberFlag, parseFlags, table } from './lib/report.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
 const locks = numberFlag(flags, 'locks', 10);
@@ -25,7 +25,7 @@ for (let seed = first; seed < first + seeds; seed++) {
   results.push(r);
   const byInvariant = new Map<string, number>();
   for (const v of r.violations) byInvariant.set(v.invariant, (byInvariant.get(v.invariant) ?? 0) + 1);
-  console.error(`seed ${seed}: ${r.violations.length} violation(s) ${JSON.stringify(Object.fromEntries(byInvariant))}`);
+  console.error(`seed ${seed}: ${r.violations.length} violation(s) ${JSON.stringify(Object.fromEntries(byInvariant))}; API statuses ${JSON.stringify(r.apiStatus)}`);
 }
 
 const sum = (f: (r: SoakResult) => number) => results.reduce((a, r) => a + f(r), 0);

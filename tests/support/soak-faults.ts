@@ -13,6 +13,8 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 /** How long a lock stays without power or network, and how long incoming bytes are held. */
 export const OUTAGE_MS = { min: 500, max: 4_000 } as const;
 export const RELAY_DOWN_MS = { min: 200, max: 2_000 } as const;
+/** The relay is killed at most this often (a restart takes seconds; more would keep it down). */
+export const RELAY_KILL_MIN_GAP_MS = 20_000;
 export const DELAY_MS = { min: 200, max: 1_500 } as const;
 export const DELAY_HOLD_MS = { min: 1_000, max: 4_000 } as const;
 /** The n-th next flash write is torn: n in this range. */
@@ -30,6 +32,7 @@ export interface FaultContext {
   /** Locks under a lasting fault (one at a time per lock). */
   busy: Set<string>;
   relayBusy: boolean;
+  lastRelayKill: number;
   /** Faults that took effect, per kind. */
   counts: Record<FaultKind, number>;
   /** Faults chosen but not applicable (target busy, nothing to duplicate, cut not reached). */
@@ -63,8 +66,9 @@ export function injectFault(ctx: FaultContext, kind: FaultKind): void {
   const ask = (cmd: string, dev = id) => w.fleet.ask(dev, cmd);
   if (kind === 'relay-kill') {
     const down = rng.int(RELAY_DOWN_MS.min, RELAY_DOWN_MS.max);
-    if (ctx.relayBusy) return void ctx.skipped++;
+    if (ctx.relayBusy || Date.now() - ctx.lastRelayKill < RELAY_KILL_MIN_GAP_MS) return void ctx.skipped++;
     ctx.relayBusy = true;
+    ctx.lastRelayKill = Date.now();
     ctx.counts[kind]++;
     const t = (async () => {
       await w.killRelay();

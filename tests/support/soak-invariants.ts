@@ -5,7 +5,7 @@
  * the revocation path they measure.
  */
 import {
-  ACT_GRANT_REVOKE, AL_QUEUE_OVERFLOW, EV_ACK, EV_ALARM, EV_OPERATION, RC_OK, SRC_BARCODE, SRC_COMMAND
+  ACT_GRANT_REVOKE, ACT_KEY_ROTATE, AL_QUEUE_OVERFLOW, EV_ACK, EV_ALARM, EV_OPERATION, RC_OK, SRC_BARCODE, SRC_COMMAND
 } from '@keyway/shared';
 
 /**
@@ -38,7 +38,7 @@ export interface SoakLock {
   revokedOnLock: number[] | null;
 }
 
-export interface RelayCommandRow { device_id: string; counter: number; action: number; grant_id: number | null; status: string }
+export interface RelayCommandRow { device_id: string; counter: number; action: number; grant_id: number | null; status: string; result_code: number | null }
 export interface RelayGrantRow { id: number; device_id: string; status: string }
 export interface RelayEventRow { device_id: string; epoch: number; seq: number; raw: string; type: number; code: number }
 export interface RelayAnomalyRow { device_id: string; kind: string; seq: number }
@@ -77,6 +77,12 @@ export interface CheckReport {
 
 /** Liveness invariants: allowed to fail until T has passed after quiesce. */
 export const LIVENESS_INVARIANTS = ['liveness-revoked', 'liveness-converged', 'liveness-grants', 'liveness-key', 'event-reached'];
+
+/** The relay's commands of this action for a device (or grant), as `counter status/result` (for details). */
+function commandTrail(cmds: RelayCommandRow[], deviceId: string, action: number, grantId?: number): string {
+  const mine = cmds.filter((c) => c.device_id === deviceId && c.action === action && (grantId === undefined || c.grant_id === grantId));
+  return mine.map((c) => c.counter + ' ' + c.status + (c.result_code === null ? '' : '/' + c.result_code)).join(', ') || 'none';
+}
 
 function onlineMs(intervals: Array<[number, number | null]>, from: number, to: number): number {
   let total = 0;
@@ -130,7 +136,7 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
       if (ev.type === EV_OPERATION && ev.code === RC_OK) {
         const g = entryGrant(ev, cmd);
         if (g !== null) {
-          check('safety-after-ack', !revokedAcked.has(g), dev, () => `entry on grant ${g} (event seq ${ev.seq}) after the lock ACKed its revocation (event seq ${revokedAcked.get(g)})`);
+          check('safety-after-ack', !revokedAcked.has(g), dev, () => `entry on grant ${g} (event seq ${ev.seq}, source ${ev.data[1]}) after the lock ACKed its revocation (event seq ${revokedAcked.get(g)})`);
         }
       }
     }
@@ -150,9 +156,13 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
       const missing = [...wanted].filter((g) => !held.has(g));
       const extra = [...held].filter((g) => !wanted.has(g));
       check('liveness-grants', missing.length === 0 && extra.length === 0, dev,
-        () => `relay active but not on the lock: [${missing}]; on the lock but not active at the relay: [${extra.map((g) => g + ' ' + (grants.get(g)?.status ?? '?'))}]`);
+        () => `relay active but not on the lock: [${missing}]; on the lock but not active at the relay: [${extra.map((g) => g + ' ' + (grants.get(g)?.status ?? '?') +
+          ' (GRANT_REVOKE: ' + commandTrail(snap.commands, dev, ACT_GRANT_REVOKE, g) + ')')}]`);
     }
-    if (facts.keyId !== null) check('liveness-key', view?.signingKeyId === facts.keyId, dev, () => `lock signs with key ${view?.signingKeyId}, relay rotated to ${facts.keyId}`);
+    if (facts.keyId !== null) {
+      check('liveness-key', view?.signingKeyId === facts.keyId, dev,
+        () => `lock signs with key ${view?.signingKeyId}, relay rotated to ${facts.keyId}; KEY_ROTATE commands: ${commandTrail(snap.commands, dev, ACT_KEY_ROTATE)}`);
+    }
   }
 
   const byDevice = new Map(snap.locks.map((l) => [l.deviceId, l]));
@@ -164,11 +174,12 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
       if (entryGrant(ev, (c) => commands.get(r.deviceId + ':' + c)) !== r.grantId) continue;
       const ms = onlineMs(lock.intervals, r.answeredAt, ev.at);
       check('safety-bound', ms <= bounds.revokeOnlineMs, r.deviceId,
-        () => `entry on grant ${r.grantId} (event seq ${ev.seq}) ${ev.at - r.answeredAt} ms after the relay answered its revocation, ${ms} ms of it online with trusted time`);
+        () => `entry on grant ${r.grantId} (event seq ${ev.seq}, source ${ev.data[1]}) ${ev.at - r.answeredAt} ms after the relay answered its revocation, ${ms} ms of it online with trusted time`);
     }
     checks['safety-bound'] = (checks['safety-bound'] ?? 0) + 1;
     const g = grants.get(r.grantId);
-    check('liveness-revoked', g?.status === 'revoked', r.deviceId, () => `grant ${r.grantId} is ${g?.status ?? 'missing'} at the relay`);
+    check('liveness-revoked', g?.status === 'revoked', r.deviceId,
+      () => `grant ${r.grantId} is ${g?.status ?? 'missing'} at the relay; GRANT_REVOKE commands: ${commandTrail(snap.commands, r.deviceId, ACT_GRANT_REVOKE, r.grantId)}`);
   }
   for (const c of facts.created) {
     const g = grants.get(c.grantId);

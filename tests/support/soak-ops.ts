@@ -11,6 +11,22 @@ import type { SoakWorld } from './soak-world';
 
 export const OP_KINDS = ['grant', 'credentials', 'revoke', 'scan', 'unlock', 'book', 'entry', 'rotate'] as const;
 export type OpKind = (typeof OP_KINDS)[number];
+/** How often each operation is chosen, relative to the others (after each kind ran once). */
+export const OP_WEIGHTS: Record<OpKind, number> = { grant: 3, credentials: 2, revoke: 3, scan: 6, unlock: 1, book: 1, entry: 1, rotate: 0.3 };
+/** A scan uses a revoked grant's saved string this often (the attacker's move). */
+const SCAN_REVOKED_SHARE = 0.5;
+/** A revocation targets a grant on a lock that is down or cut off this often (the hard case). */
+const REVOKE_FAULTED_SHARE = 0.5;
+
+export function pickOp(rng: SoakRandom): OpKind {
+  const total = OP_KINDS.reduce((a, k) => a + OP_WEIGHTS[k], 0);
+  let x = rng.next() * total;
+  for (const k of OP_KINDS) {
+    x -= OP_WEIGHTS[k];
+    if (x < 0) return k;
+  }
+  return OP_KINDS[0];
+}
 
 /** Scan strings a guest saves per fetch. */
 const CREDENTIALS_PER_FETCH = 3;
@@ -31,11 +47,13 @@ export interface OpState {
   deliveries: number[];
   lastRotate: number;
   skipped: number;
+  /** Locks under a lasting fault right now (shared with the fault injector). */
+  faulted: ReadonlySet<string>;
 }
 
-export function newOpState(w: SoakWorld, rng: SoakRandom): OpState {
+export function newOpState(w: SoakWorld, rng: SoakRandom, faulted: ReadonlySet<string>): OpState {
   return {
-    w, rng, grants: [], deliveries: [], lastRotate: 0, skipped: 0,
+    w, rng, grants: [], deliveries: [], lastRotate: 0, skipped: 0, faulted,
     facts: { revocations: [], created: [], opened: [], keyId: null },
     counts: Object.fromEntries(OP_KINDS.map((k) => [k, 0])) as Record<OpKind, number>
   };
@@ -57,6 +75,10 @@ async function perform(s: OpState, kind: OpKind): Promise<boolean> {
   const { w, rng, facts } = s;
   const deviceId = rng.pick(w.world.locks).deviceId;
   const grant = s.grants.length > 0 ? rng.pick(s.grants) : null;
+  const revoked = s.grants.filter((g) => g.revoked && g.creds.length > 0);
+  const scanned = rng.chance(SCAN_REVOKED_SHARE) && revoked.length > 0 ? rng.pick(revoked) : grant;
+  const live = s.grants.filter((g) => !g.revoked && s.faulted.has(g.deviceId));
+  const revoking = rng.chance(REVOKE_FAULTED_SHARE) && live.length > 0 ? rng.pick(live) : grant;
   const delivery = s.deliveries.length > 0 ? rng.pick(s.deliveries) : null;
   const now = Date.now();
   switch (kind) {
@@ -66,27 +88,29 @@ async function perform(s: OpState, kind: OpKind): Promise<boolean> {
         window: { start: new Date(now - GRANT_BACKDATE_MS).toISOString(), end: new Date(now + GRANT_LENGTH_MS).toISOString() }
       });
       if (!ok(r.status)) return true;
-      s.grants.push({ id: r.body.grant.id, deviceId, token: r.body.accessToken, creds: [], revoked: false });
-      facts.created.push({ grantId: r.body.grant.id, deviceId });
+      const g: GuestGrant = { id: r.body.grant.id, deviceId, token: r.body.accessToken, creds: [], revoked: false };
+      s.grants.push(g);
+      facts.created.push({ grantId: g.id, deviceId });
+      // The guest saves scan strings at once, so they still hold some after a revocation.
+      await fetchCredentials(s, g);
       return true;
     }
     case 'credentials': {
       if (!grant) return false;
-      const r = await w.call(kind, grant.token, 'GET', '/v1/grant-access/credentials?count=' + CREDENTIALS_PER_FETCH);
-      if (ok(r.status) && Array.isArray(r.body?.credentials)) grant.creds.push(...(r.body.credentials as string[]));
+      await fetchCredentials(s, grant);
       return true;
     }
     case 'revoke': {
-      if (!grant || grant.revoked) return false;
-      const r = await w.call(kind, w.ownerToken, 'DELETE', '/v1/grants/' + grant.id);
+      if (!revoking || revoking.revoked) return false;
+      const r = await w.call(kind, w.ownerToken, 'DELETE', '/v1/grants/' + revoking.id);
       if (!ok(r.status)) return true;
-      grant.revoked = true;
-      facts.revocations.push({ grantId: grant.id, deviceId: grant.deviceId, answeredAt: r.answeredAt });
+      revoking.revoked = true;
+      facts.revocations.push({ grantId: revoking.id, deviceId: revoking.deviceId, answeredAt: r.answeredAt });
       return true;
     }
     case 'scan': {
-      if (!grant || grant.creds.length === 0) return false;
-      await w.fleet.ask(grant.deviceId, 'scan ' + grant.creds.shift());
+      if (!scanned || scanned.creds.length === 0) return false;
+      await w.fleet.ask(scanned.deviceId, 'scan ' + scanned.creds.shift());
       return true;
     }
     case 'unlock': {
@@ -96,7 +120,7 @@ async function perform(s: OpState, kind: OpKind): Promise<boolean> {
     }
     case 'book': {
       const r = await w.call(kind, w.world.backend.token, 'POST', '/v1/deliveries', {
-        siteId: w.world.siteId, trackingNumber: 'SOAK' + randomUUID().slice(0, 8), courierId: w.world.courier.id, inHome: true,
+        siteId: w.world.siteId, trackingNumber: 'SOAK' + randomUUID().slice(0, 8), courierId: w.world.courier.id, inHome: true, deviceId,
         window: { start: new Date(now - GRANT_BACKDATE_MS).toISOString(), end: new Date(now + GRANT_LENGTH_MS).toISOString() }
       });
       if (ok(r.status)) s.deliveries.push(r.body.id);
@@ -116,4 +140,9 @@ async function perform(s: OpState, kind: OpKind): Promise<boolean> {
       return true;
     }
   }
+}
+
+async function fetchCredentials(s: OpState, g: GuestGrant): Promise<void> {
+  const r = await s.w.call('credentials', g.token, 'GET', '/v1/grant-access/credentials?count=' + CREDENTIALS_PER_FETCH);
+  if (ok(r.status) && Array.isArray(r.body?.credentials)) g.creds.push(...(r.body.credentials as string[]));
 }

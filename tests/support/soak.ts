@@ -11,7 +11,7 @@ import { FAULT_KINDS, injectFault, newFaultCounts, type FaultContext, type Fault
 import {
   LIVENESS_BOUND_MS, LIVENESS_INVARIANTS, checkInvariants, type CheckReport, type SoakLock, type SoakSnapshot
 } from './soak-invariants';
-import { OP_KINDS, newOpState, runOp, type OpKind } from './soak-ops';
+import { OP_KINDS, newOpState, pickOp, runOp, type OpKind } from './soak-ops';
 import { seededSoakRandom, type SoakRandom } from './soak-random';
 import { startSoakWorld, type SoakWorld } from './soak-world';
 
@@ -45,6 +45,8 @@ export interface SoakResult {
   operations: Record<OpKind, number>;
   apiCalls: number;
   apiUnanswered: number;
+  /** HTTP statuses per operation, e.g. { revoke: { 200: 5 } } (0 = no answer). */
+  apiStatus: Record<string, Record<number, number>>;
   checks: Record<string, number>;
   violations: CheckReport['violations'];
   convergence: { samples: number; p50: number | null; p99: number | null; timedOut: number };
@@ -77,6 +79,16 @@ async function devices(w: SoakWorld): Promise<Record<string, any>> {
   return out;
 }
 
+function statusTable(w: SoakWorld): SoakResult['apiStatus'] {
+  const out: SoakResult['apiStatus'] = {};
+  for (const a of w.api) {
+    if (a.op === 'poll') continue;
+    const row = (out[a.op] ??= {});
+    row[a.status] = (row[a.status] ?? 0) + 1;
+  }
+  return out;
+}
+
 export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
   const locks: SoakLock[] = [];
   for (const l of w.world.locks) {
@@ -100,7 +112,7 @@ export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
   try {
     return {
       locks, views,
-      commands: db.prepare('SELECT device_id, counter, action, grant_id, status FROM commands').all() as SoakSnapshot['commands'],
+      commands: db.prepare('SELECT device_id, counter, action, grant_id, status, result_code FROM commands ORDER BY device_id, counter').all() as SoakSnapshot['commands'],
       grants: db.prepare('SELECT id, device_id, status FROM grants').all() as SoakSnapshot['grants'],
       events: db.prepare("SELECT device_id, epoch, seq, lower(hex(raw)) AS raw, type, code FROM events").all() as SoakSnapshot['events'],
       anomalies: db.prepare('SELECT device_id, kind, seq FROM log_anomalies').all() as SoakSnapshot['anomalies']
@@ -125,7 +137,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     let timedOut = 0;
     const watching: Array<{ id: string; since: number; fresh: boolean }> = [];
     const fctx: FaultContext = {
-      w, rng, busy: new Set(), relayBusy: false, counts: newFaultCounts(), skipped: 0, tasks: new Set(),
+      w, rng, busy: new Set(), relayBusy: false, lastRelayKill: 0, counts: newFaultCounts(), skipped: 0, tasks: new Set(),
       ended: (_kind, ids, fresh) => {
         const since = Date.now();
         for (const id of ids) watching.push({ id, since, fresh });
@@ -149,7 +161,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         }
       }
     })();
-    const ops = newOpState(w, rng);
+    const ops = newOpState(w, rng, fctx.busy);
     const inflight = new Set<Promise<void>>();
     const faultQueue = cycle(rng, FAULT_KINDS);
     const opQueue = cycle(rng, OP_KINDS);
@@ -165,7 +177,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
         nextFault = now + rng.next() * 2 * faultGap;
       }
       if (now >= nextOp) {
-        const kind = opQueue.shift() ?? rng.pick(OP_KINDS);
+        const kind = opQueue.shift() ?? pickOp(rng);
         nextOp = now + rng.next() * 2 * opGap;
         if (inflight.size < MAX_INFLIGHT_OPS) {
           const p: Promise<void> = runOp(ops, kind).catch((e) => log('op ' + kind + ' failed: ' + String(e))).finally(() => inflight.delete(p));
@@ -192,8 +204,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     await watcher;
     samples.sort((a, b) => a - b);
     return {
-      seed: o.seed, locks: o.locks, durationMs: o.durationMs, faults: fctx.counts, faultsSkipped: fctx.skipped + 0, operations: ops.counts,
+      seed: o.seed, locks: o.locks, durationMs: o.durationMs, faults: fctx.counts, faultsSkipped: fctx.skipped, operations: ops.counts,
       apiCalls: w.api.filter((a) => a.op !== 'poll').length, apiUnanswered: w.api.filter((a) => a.op !== 'poll' && a.status === 0).length,
+      apiStatus: statusTable(w),
       checks: report.checks, violations: report.violations,
       convergence: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), timedOut }, livenessWaitMs
     };
