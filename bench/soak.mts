@@ -25,7 +25,7 @@ for (let seed = first; seed < first + seeds; seed++) {
   results.push(r);
   const byInvariant = new Map<string, number>();
   for (const v of r.violations) byInvariant.set(v.invariant, (byInvariant.get(v.invariant) ?? 0) + 1);
-  console.error(`seed ${seed}: ${r.violations.length} violation(s) ${JSON.stringify(Object.fromEntries(byInvariant))}; API statuses ${JSON.stringify(r.apiStatus)}`);
+  console.error(`seed ${seed}: ${r.violations.length} violation(s) ${JSON.stringify(Object.fromEntries(byInvariant))}; door ${JSON.stringify(r.door)}; API statuses ${JSON.stringify(r.apiStatus)}`);
 }
 
 const sum = (f: (r: SoakResult) => number) => results.reduce((a, r) => a + f(r), 0);

@@ -19,8 +19,11 @@ export const DELAY_MS = { min: 200, max: 1_500 } as const;
 export const DELAY_HOLD_MS = { min: 1_000, max: 4_000 } as const;
 /** The n-th next flash write is torn: n in this range. */
 export const CUT_WRITE_RANGE = { min: 1, max: 3 } as const;
-/** Junk scans that make the lock write (a DENIAL event each) so an armed cut fires. */
-const CUT_PROVOKE_SCANS = 3;
+/**
+ * Presses of the inside button that make the lock write (OPERATION and STATE events) so an armed
+ * cut fires (junk scans would do too, but they trip the lock's failed-attempt lockout).
+ */
+const CUT_PROVOKE_PRESSES = 3;
 const CUT_PROVOKE_GAP_MS = 150;
 /** Fraction of idle locks a partition cuts off. */
 const PARTITION_SHARE = 0.4;
@@ -40,6 +43,7 @@ export interface FaultContext {
   /** Called when a fault on these locks ended (fresh: the lock must report anew). */
   ended(kind: FaultKind, deviceIds: string[], fresh: boolean): void;
   tasks: Set<Promise<unknown>>;
+  log(line: string): void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,7 +77,9 @@ export function injectFault(ctx: FaultContext, kind: FaultKind): void {
     const t = (async () => {
       await w.killRelay();
       await sleep(down);
+      const t0 = Date.now();
       await w.startRelay();
+      ctx.log(`relay killed, down ${down} ms, restarted in ${Date.now() - t0} ms`);
       ctx.ended(kind, ids, true);
     })().finally(() => {
       ctx.relayBusy = false;
@@ -113,8 +119,8 @@ export function injectFault(ctx: FaultContext, kind: FaultKind): void {
     case 'power-cut-in-write':
       return lasting(ctx, [id], async () => {
         await ask('power cut-in-write ' + n + ' ' + tear + ' ' + fraction.toFixed(3));
-        for (let i = 0; i < CUT_PROVOKE_SCANS && (await ask('state')).powered; i++) {
-          await ask('scan KWJUNK' + i);
+        for (let i = 0; i < CUT_PROVOKE_PRESSES && (await ask('state')).powered; i++) {
+          await ask('button');
           await sleep(CUT_PROVOKE_GAP_MS);
         }
         const fired = !(await ask('state')).powered;

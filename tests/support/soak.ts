@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import path from 'node:path';
-import { decodeEvent, fromHex } from '@keyway/shared';
+import { EV_DENIAL, EV_OPERATION, RC_OK, SRC_BARCODE, SRC_COMMAND, decodeEvent, fromHex } from '@keyway/shared';
 import { FAULT_KINDS, injectFault, newFaultCounts, type FaultContext, type FaultKind } from './soak-faults';
 import {
   LIVENESS_BOUND_MS, LIVENESS_INVARIANTS, checkInvariants, type CheckReport, type SoakLock, type SoakSnapshot
@@ -51,6 +51,8 @@ export interface SoakResult {
   violations: CheckReport['violations'];
   convergence: { samples: number; p50: number | null; p99: number | null; timedOut: number };
   livenessWaitMs: number;
+  /** Door openings in the locks' journals: by barcode scan, by relay command; scans refused, per reason code. */
+  door: { scans: number; commands: number; refusedScans: Record<number, number> };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,8 +87,23 @@ function statusTable(w: SoakWorld): SoakResult['apiStatus'] {
     if (a.op === 'poll') continue;
     const row = (out[a.op] ??= {});
     row[a.status] = (row[a.status] ?? 0) + 1;
+    if (a.status === 0) {
+      const why = 'no answer: ' + String(a.body).slice(0, 80);
+      const e = (out[why] ??= {});
+      e[0] = (e[0] ?? 0) + 1;
+    }
   }
   return out;
+}
+
+function doorCounts(snap: SoakSnapshot): SoakResult['door'] {
+  const all = snap.locks.flatMap((l) => l.journal);
+  const opened = all.filter((e) => e.type === EV_OPERATION && e.code === RC_OK);
+  return {
+    scans: opened.filter((e) => e.data[1] === SRC_BARCODE).length,
+    commands: opened.filter((e) => e.data[1] === SRC_COMMAND).length,
+    refusedScans: all.filter((e) => e.type === EV_DENIAL && e.data[1] === SRC_BARCODE).reduce<Record<number, number>>((m, e) => ({ ...m, [e.code]: (m[e.code] ?? 0) + 1 }), {})
+  };
 }
 
 export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
@@ -137,7 +154,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     let timedOut = 0;
     const watching: Array<{ id: string; since: number; fresh: boolean }> = [];
     const fctx: FaultContext = {
-      w, rng, busy: new Set(), relayBusy: false, lastRelayKill: 0, counts: newFaultCounts(), skipped: 0, tasks: new Set(),
+      w, rng, busy: new Set(), relayBusy: false, lastRelayKill: 0, counts: newFaultCounts(), skipped: 0, tasks: new Set(), log,
       ended: (_kind, ids, fresh) => {
         const since = Date.now();
         for (const id of ids) watching.push({ id, since, fresh });
@@ -193,8 +210,10 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     await Promise.all(w.world.locks.map((l) => w.fleet.ask(l.deviceId, 'heal')));
     const quiescedAt = Date.now();
     let report: CheckReport;
+    let snap: SoakSnapshot;
     for (;;) {
-      report = checkInvariants(ops.facts, await snapshot(w));
+      snap = await snapshot(w);
+      report = checkInvariants(ops.facts, snap);
       const waiting = report.violations.some((v) => LIVENESS_INVARIANTS.includes(v.invariant));
       if (!waiting || Date.now() - quiescedAt > LIVENESS_BOUND_MS) break;
       await sleep(RECHECK_MS);
@@ -208,7 +227,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       apiCalls: w.api.filter((a) => a.op !== 'poll').length, apiUnanswered: w.api.filter((a) => a.op !== 'poll' && a.status === 0).length,
       apiStatus: statusTable(w),
       checks: report.checks, violations: report.violations,
-      convergence: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), timedOut }, livenessWaitMs
+      convergence: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), timedOut }, livenessWaitMs,
+      door: doorCounts(snap)
     };
   } finally {
     await w.close();
