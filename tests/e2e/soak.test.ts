@@ -10,8 +10,8 @@ import { FAULT_KINDS } from '../support/soak-faults';
 import { REVOKE_ONLINE_BOUND_MS, checkInvariants, type SoakEvent, type SoakFacts, type SoakSnapshot } from '../support/soak-invariants';
 
 const SEEDS = [1, 2, 3];
-const LOCKS = 5;
-const DURATION_MS = 18_000;
+const LOCKS = 6;
+const DURATION_MS = 25_000;
 const SEED_TIMEOUT_MS = 180_000;
 
 const DEV = '00112233445566aa';

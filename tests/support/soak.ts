@@ -17,7 +17,7 @@ import { startSoakWorld, type SoakWorld } from './soak-world';
 
 /** Mean gap between faults is this divided by the number of locks (and between operations). */
 export const FAULT_GAP_MS_PER_LOCK = 6_000;
-export const OP_GAP_MS_PER_LOCK = 3_000;
+export const OP_GAP_MS_PER_LOCK = 2_000;
 /** Floor for those gaps, and how many operations may wait on the relay at once. */
 const MIN_GAP_MS = 50;
 const MAX_INFLIGHT_OPS = 16;
