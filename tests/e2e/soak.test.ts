@@ -82,8 +82,12 @@ describe('fault-injection soak', () => {
     }, SEED_TIMEOUT_MS);
   }
 
-  it('injected faults of every kind across the seeds', () => {
+  it('injected faults of every kind across the seeds, and checked revocations and entries', () => {
     expect(results.length).toBe(SEEDS.length);
-    for (const k of FAULT_KINDS) expect(results.reduce((a, r) => a + r.faults[k], 0), k).toBeGreaterThan(0);
+    const total = (f: (r: SoakResult) => number) => results.reduce((a, r) => a + f(r), 0);
+    for (const k of FAULT_KINDS) expect(total((r) => r.faults[k]), k).toBeGreaterThan(0);
+    expect(total((r) => r.checks['liveness-revoked'] ?? 0)).toBeGreaterThan(0);
+    expect(total((r) => r.checks['safety-bound'] ?? 0)).toBeGreaterThan(0);
+    expect(total((r) => r.door.scans + r.door.commands)).toBeGreaterThan(0);
   });
 });
