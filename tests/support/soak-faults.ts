@@ -14,7 +14,7 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export const OUTAGE_MS = { min: 500, max: 4_000 } as const;
 export const RELAY_DOWN_MS = { min: 200, max: 2_000 } as const;
 /** The relay is killed at most this often (a restart takes seconds; more would keep it down). */
-export const RELAY_KILL_MIN_GAP_MS = 20_000;
+export const RELAY_KILL_MIN_GAP_MS = 30_000;
 export const DELAY_MS = { min: 200, max: 1_500 } as const;
 export const DELAY_HOLD_MS = { min: 1_000, max: 4_000 } as const;
 /** The n-th next flash write is torn: n in this range. */
