@@ -3,8 +3,9 @@
  * processes, seeded faults and operations, invariants checked after quiesce. One row per seed,
  * then totals; violations are listed with their seed so one can be replayed with --first.
  * Run: npx tsx bench/soak.mts --locks 100 --minutes 10 --seeds 1
- *      npx tsx bench/soak.mts --seeds 20 --locks 10 --minutes 0.5 [--first 1]
+ *      npx tsx bench/soak.mts --seeds 20 --locks 10 --minutes 0.5 [--first 1] [--quiet] [--json results.json]
  */
+import { writeFileSync } from 'node:fs';
 import { FAULT_KINDS } from '../tests/support/soak-faults';
 import { OP_KINDS } from '../tests/support/soak-ops';
 import { runSoak, type SoakResult } from '../tests/support/soak';
@@ -16,6 +17,9 @@ const minutes = numberFlag(flags, 'minutes', 0.5);
 const seeds = numberFlag(flags, 'seeds', 1);
 const first = numberFlag(flags, 'first', 1);
 const quiet = flags.has('quiet');
+/** Every result, with every violation, as JSON (optional). */
+const jsonFile = flags.get('json');
+const SHOWN_VIOLATIONS = 40;
 
 console.log(machineLine());
 console.log(`soak: ${seeds} seed(s) from ${first}, ${locks} locks, ${minutes} min each`);
@@ -46,6 +50,8 @@ table('Checks and violations per invariant (all seeds)', ['invariant', 'checks',
   results.filter((r) => r.violations.some((v) => v.invariant === i)).map((r) => r.seed).join(',') || '—'
 ]));
 const all = results.flatMap((r) => r.violations.map((v) => ({ seed: r.seed, ...v })));
-console.log('\n### Violations (first 40)\n');
-for (const v of all.slice(0, 40)) console.log(`- seed ${v.seed} ${v.invariant} ${v.deviceId ?? ''}: ${v.details}`);
+const safetyFirst = [...all.filter((v) => v.invariant.startsWith('safety')), ...all.filter((v) => !v.invariant.startsWith('safety'))];
+console.log('\n### Violations (safety first, first ' + SHOWN_VIOLATIONS + ')\n');
+for (const v of safetyFirst.slice(0, SHOWN_VIOLATIONS)) console.log(`- seed ${v.seed} ${v.invariant} ${v.deviceId ?? ''}: ${v.details}`);
 if (all.length === 0) console.log('none');
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 1) + '\n');
