@@ -13,7 +13,7 @@ import {
 } from './soak-invariants';
 import { OP_KINDS, newOpState, pickOp, runOp, type OpKind } from './soak-ops';
 import { seededSoakRandom, type SoakRandom } from './soak-random';
-import { startSoakWorld, type SoakWorld } from './soak-world';
+import { startSoakWorld, type ApiRecord, type SoakWorld } from './soak-world';
 
 /** Mean gap between faults is this divided by the number of locks (and between operations). */
 export const FAULT_GAP_MS_PER_LOCK = 6_000;
@@ -51,6 +51,9 @@ export interface SoakResult {
   violations: CheckReport['violations'];
   convergence: { samples: number; p50: number | null; p99: number | null; timedOut: number };
   livenessWaitMs: number;
+  /** Every API call with its answer and times (polls excluded), and every fault's end. */
+  api: ApiRecord[];
+  faultEnds: Array<{ at: number; kind: FaultKind; deviceIds: string[] }>;
   /** Door openings in the locks' journals: by barcode scan, by relay command; scans refused, per reason code. */
   door: { scans: number; commands: number; refusedScans: Record<number, number> };
 }
@@ -153,10 +156,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const samples: number[] = [];
     let timedOut = 0;
     const watching: Array<{ id: string; since: number; fresh: boolean }> = [];
+    const faultEnds: SoakResult['faultEnds'] = [];
     const fctx: FaultContext = {
       w, rng, busy: new Set(), relayBusy: false, lastRelayKill: 0, counts: newFaultCounts(), skipped: 0, tasks: new Set(), log,
-      ended: (_kind, ids, fresh) => {
+      ended: (kind, ids, fresh) => {
         const since = Date.now();
+        faultEnds.push({ at: since, kind, deviceIds: ids });
         for (const id of ids) watching.push({ id, since, fresh });
       }
     };
@@ -228,7 +233,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       apiStatus: statusTable(w),
       checks: report.checks, violations: report.violations,
       convergence: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), timedOut }, livenessWaitMs,
-      door: doorCounts(snap)
+      door: doorCounts(snap), api: w.api.filter((a) => a.op !== 'poll'), faultEnds
     };
   } finally {
     await w.close();
