@@ -8,7 +8,7 @@
 import { writeFileSync } from 'node:fs';
 import { FAULT_KINDS } from '../tests/support/soak-faults';
 import { OP_KINDS } from '../tests/support/soak-ops';
-import { runSoak, type SoakResult } from '../tests/support/soak';
+import { percentile, runSoak, type SoakResult } from '../tests/support/soak';
 import { fmt, machineLine, numberFlag, parseFlags, table } from './lib/report.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
@@ -33,6 +33,7 @@ for (let seed = first; seed < first + seeds; seed++) {
 }
 
 const sum = (f: (r: SoakResult) => number) => results.reduce((a, r) => a + f(r), 0);
+const allMs = results.flatMap((r) => r.convergence.ms).sort((a, b) => a - b);
 const ms = (v: number | null) => (v === null ? '—' : fmt(v, 0));
 table('Faults injected and operations per seed', ['seed', ...FAULT_KINDS, ...OP_KINDS], [
   ...results.map((r) => [String(r.seed), ...FAULT_KINDS.map((k) => String(r.faults[k])), ...OP_KINDS.map((k) => String(r.operations[k]))]),
@@ -42,7 +43,11 @@ table('Invariants per seed', ['seed', 'checks', 'violations', 'API calls', 'unan
   ...results.map((r) => [
     String(r.seed), String(Object.values(r.checks).reduce((a, b) => a + b, 0)), String(r.violations.length), String(r.apiCalls), String(r.apiUnanswered),
     String(r.convergence.samples), ms(r.convergence.p50), ms(r.convergence.p99), String(r.convergence.timedOut), String(r.livenessWaitMs)
-  ])
+  ]),
+  [
+    'total', String(sum((r) => Object.values(r.checks).reduce((a, b) => a + b, 0))), String(sum((r) => r.violations.length)), String(sum((r) => r.apiCalls)),
+    String(sum((r) => r.apiUnanswered)), String(allMs.length), ms(percentile(allMs, 50)), ms(percentile(allMs, 99)), String(sum((r) => r.convergence.timedOut)), '—'
+  ]
 ]);
 const invariants = [...new Set(results.flatMap((r) => Object.keys(r.checks)))].sort();
 table('Checks and violations per invariant (all seeds)', ['invariant', 'checks', 'violations', 'seeds with violations'], invariants.map((i) => [

@@ -49,7 +49,7 @@ export interface SoakResult {
   apiStatus: Record<string, Record<number, number>>;
   checks: Record<string, number>;
   violations: CheckReport['violations'];
-  convergence: { samples: number; p50: number | null; p99: number | null; timedOut: number };
+  convergence: { samples: number; p50: number | null; p99: number | null; timedOut: number; ms: number[] };
   livenessWaitMs: number;
   /** Every API call with its answer and times (polls excluded), and every fault's end. */
   api: ApiRecord[];
@@ -60,7 +60,7 @@ export interface SoakResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function percentile(sorted: number[], p: number): number | null {
+export function percentile(sorted: number[], p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
@@ -232,7 +232,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       apiCalls: w.api.filter((a) => a.op !== 'poll').length, apiUnanswered: w.api.filter((a) => a.op !== 'poll' && a.status === 0).length,
       apiStatus: statusTable(w),
       checks: report.checks, violations: report.violations,
-      convergence: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), timedOut }, livenessWaitMs,
+      convergence: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), timedOut, ms: samples }, livenessWaitMs,
       door: doorCounts(snap), api: w.api.filter((a) => a.op !== 'poll'), faultEnds
     };
   } finally {
