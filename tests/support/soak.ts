@@ -54,6 +54,8 @@ export interface SoakResult {
   /** Every API call with its answer and times (polls excluded), and every fault's end. */
   api: ApiRecord[];
   faultEnds: Array<{ at: number; kind: FaultKind; deviceIds: string[] }>;
+  /** The journals of locks with a safety violation (the evidence), by device id. */
+  evidence: Record<string, SoakLock['journal']>;
   /** Door openings in the locks' journals: by barcode scan, by relay command; scans refused, per reason code. */
   door: { scans: number; commands: number; refusedScans: Record<number, number> };
 }
@@ -233,6 +235,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       apiStatus: statusTable(w),
       checks: report.checks, violations: report.violations,
       convergence: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), timedOut, ms: samples }, livenessWaitMs,
+      evidence: Object.fromEntries(snap.locks.filter((l) => report.violations.some((v) => v.invariant.startsWith('safety') && v.deviceId === l.deviceId)).map((l) => [l.deviceId, l.journal])),
       door: doorCounts(snap), api: w.api.filter((a) => a.op !== 'poll'), faultEnds
     };
   } finally {
