@@ -4,7 +4,7 @@
  * invariant checker itself, fed crafted histories, must flag what it is there to flag.
  */
 import { describe, expect, it } from 'vitest';
-import { ACT_GRANT_REVOKE, ACT_UNLOCK, EV_ACK, EV_OPERATION, RC_OK, SRC_BARCODE } from '@keyway/shared';
+import { ACT_GRANT_REVOKE, ACT_UNLOCK, BOLT_UNLOCKING, EV_ACK, EV_OPERATION, EV_STATE, RC_OK, SRC_BARCODE } from '@keyway/shared';
 import { runSoak, type SoakResult } from '../support/soak';
 import { FAULT_KINDS } from '../support/soak-faults';
 import { REVOKE_ONLINE_BOUND_MS, checkInvariants, type SoakEvent, type SoakFacts, type SoakSnapshot } from '../support/soak-invariants';
@@ -53,6 +53,14 @@ describe('soak invariants on crafted histories', () => {
   it('flags an entry the lock performed after it ACKed the revocation', () => {
     const { facts, snap } = world([revokeAck(1, ANSWERED_AT - 10), scanEntry(2, ANSWERED_AT - 5)]);
     expect(kinds(checkInvariants(facts, snap))).toEqual(['safety-after-ack']);
+  });
+
+  it('an entry whose motor started before the revocation was ACKed is not flagged; one started after is', () => {
+    const unlocking = (seq: number, at: number) => ev(seq, EV_STATE, 0, [BOLT_UNLOCKING, 1], at);
+    const before = world([unlocking(1, ANSWERED_AT - 30), revokeAck(2, ANSWERED_AT - 20), scanEntry(3, ANSWERED_AT - 10)]);
+    expect(checkInvariants(before.facts, before.snap).violations).toEqual([]);
+    const after = world([revokeAck(1, ANSWERED_AT - 30), unlocking(2, ANSWERED_AT - 20), scanEntry(3, ANSWERED_AT - 10)]);
+    expect(kinds(checkInvariants(after.facts, after.snap))).toEqual(['safety-after-ack']);
   });
 
   it('flags an entry after the lock was online with trusted time longer than the bound since the revocation', () => {

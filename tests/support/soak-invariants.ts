@@ -5,7 +5,7 @@
  * the revocation path they measure.
  */
 import {
-  ACT_GRANT_REVOKE, ACT_KEY_ROTATE, AL_QUEUE_OVERFLOW, EV_ACK, EV_ALARM, EV_OPERATION, RC_OK, SRC_BARCODE, SRC_COMMAND
+  ACT_GRANT_REVOKE, ACT_KEY_ROTATE, AL_QUEUE_OVERFLOW, BOLT_UNLOCKING, EV_STATE, EV_ACK, EV_ALARM, EV_OPERATION, RC_OK, SRC_BARCODE, SRC_COMMAND
 } from '@keyway/shared';
 
 /**
@@ -126,7 +126,11 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
     const revokedAcked = new Map<number, number>();
     const okAcks = new Map<number, number>();
     let overflow = false;
+    // An OPERATION is logged when the bolt stops; the entry was decided when the motor started
+    // (the STATE event showing the bolt unlocking), which may precede a revocation's ACK.
+    let moveStartedSeq = 0;
     for (const ev of lock.journal) {
+      if (ev.type === EV_STATE && ev.data[0] === BOLT_UNLOCKING) moveStartedSeq = ev.seq;
       if (ev.type === EV_ALARM && ev.code === AL_QUEUE_OVERFLOW) overflow = true;
       if (ev.type === EV_ACK && ev.code === RC_OK) {
         okAcks.set(ev.ref, (okAcks.get(ev.ref) ?? 0) + 1);
@@ -135,8 +139,11 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
       }
       if (ev.type === EV_OPERATION && ev.code === RC_OK) {
         const g = entryGrant(ev, cmd);
+        const decidedSeq = moveStartedSeq > 0 ? moveStartedSeq : ev.seq;
+        moveStartedSeq = 0;
         if (g !== null) {
-          check('safety-after-ack', !revokedAcked.has(g), dev, () => `entry on grant ${g} (event seq ${ev.seq}, source ${ev.data[1]}) after the lock ACKed its revocation (event seq ${revokedAcked.get(g)})`);
+          const ackSeq = revokedAcked.get(g);
+          check('safety-after-ack', ackSeq === undefined || ackSeq > decidedSeq, dev, () => `entry on grant ${g} (event seq ${ev.seq}, source ${ev.data[1]}) decided at event seq ${decidedSeq}, after the lock ACKed its revocation (event seq ${ackSeq})`);
         }
       }
     }
@@ -169,12 +176,17 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
   for (const r of facts.revocations) {
     const lock = byDevice.get(r.deviceId);
     if (!lock) continue;
+    let moveStartedAt = 0;
     for (const ev of lock.journal) {
-      if (ev.type !== EV_OPERATION || ev.code !== RC_OK || ev.at <= r.answeredAt) continue;
+      if (ev.type === EV_STATE && ev.data[0] === BOLT_UNLOCKING) moveStartedAt = ev.at;
+      if (ev.type !== EV_OPERATION) continue;
+      const decidedAt = moveStartedAt > 0 ? moveStartedAt : ev.at;
+      moveStartedAt = 0;
+      if (ev.code !== RC_OK || decidedAt <= r.answeredAt) continue;
       if (entryGrant(ev, (c) => commands.get(r.deviceId + ':' + c)) !== r.grantId) continue;
-      const ms = onlineMs(lock.intervals, r.answeredAt, ev.at);
+      const ms = onlineMs(lock.intervals, r.answeredAt, decidedAt);
       check('safety-bound', ms <= bounds.revokeOnlineMs, r.deviceId,
-        () => `entry on grant ${r.grantId} (event seq ${ev.seq}, source ${ev.data[1]}) ${ev.at - r.answeredAt} ms after the relay answered its revocation, ${ms} ms of it online with trusted time`);
+        () => `entry on grant ${r.grantId} (event seq ${ev.seq}, source ${ev.data[1]}) decided ${decidedAt - r.answeredAt} ms after the relay answered its revocation, ${ms} ms of it online with trusted time`);
     }
     checks['safety-bound'] = (checks['safety-bound'] ?? 0) + 1;
     const g = grants.get(r.grantId);
