@@ -6,4 +6,5 @@ export { nodeConnect, nodeSha512, type NodeNetOptions } from './node/node-net';
 export { SimRepl, type SimReplOptions } from './node/sim-repl';
 export { openFlashFile } from './node/flash-file';
 export { startSimBoard, control as simBoardControl, type SimBoardOptions } from './node/sim-board';
-export { startFleetLock, type FleetLock, type FleetLockSpec, type FleetOptions } from './node/fleet';
+export { startFleetLock, SYNC_SAMPLE_MS, type FleetLock, type FleetLockSpec, type FleetOptions } from './node/fleet';
+export { DUP_MEMORY, createLinkTap, noteSync, tapSocket, type LinkTap, type JournalEntry, type SyncHistory } from './node/fleet-faults';

@@ -5,11 +5,19 @@
  * is answered with one JSON line `{ "id": n, "ok": true, … }`:
  *   state | door open [force] | door close | button <ms> | camera ok|broken | jam <position>|clear
  *   scan <text> | net on|off | power on|off | inject <hex> | events
+ * Faults and observations for soaks (fleet-faults.ts):
+ *   power cut-in-write <n> [missing|erased-tail|truncated] [fraction]: the n-th next flash write
+ *     is torn (that much of it written) and the power goes off there; `power on` boots again
+ *   clock reset: RTC back to 0, trusted time lost | delay <ms>: hold incoming broker bytes
+ *   (in order; 0 = off) | dup <k>: re-deliver the k-th (modulo) remembered command payload
+ *   heal: power on, network on, no delay, no armed cut | grants: staged and revoked grant ids
+ *   journal [from]: events logged across boots, with wall time | history: online-with-trusted-time intervals
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BOLT_UNLOCKED, fromHex, toHex, encodeEvent } from '@keyway/shared';
 import { board } from '../boards';
+import type { TearMode } from '../sim/storage';
 import { startFleetLock, type FleetLock } from './fleet';
 
 interface Spec {
@@ -37,7 +45,7 @@ function handle(line: string): void {
     case 'state':
       return answer({
         ok: true, bolt: l.bolt.phase, unlocked: l.bolt.phase === BOLT_UNLOCKED, door: dev.physics.door ? 'open' : 'closed', online: lock.online(),
-        timeTrusted: l.timeTrusted, logSeq: l.log ? l.log.seq : 0, motor: dev.physics.motor, longestRunMs: dev.physics.longestRunMs
+        timeTrusted: l.timeTrusted, powered: lock.powered(), logSeq: l.log ? l.log.seq : 0, motor: dev.physics.motor, longestRunMs: dev.physics.longestRunMs
       });
     case 'door':
       return answer({ ok: arg === 'open' ? dev.openDoor(rest[0] === 'force') : dev.closeDoor() });
@@ -58,8 +66,32 @@ function handle(line: string): void {
       return answer({ ok: true });
     case 'power':
       if (arg === 'on') lock.powerOn();
+      else if (arg === 'cut-in-write') lock.cutInWrite(Number(rest[0] ?? 1), (rest[1] ?? 'erased-tail') as TearMode, Number(rest[2] ?? 0.5));
       else lock.powerOff();
+      return answer({ ok: true, powered: lock.powered() });
+    case 'clock':
+      lock.resetClock();
       return answer({ ok: true });
+    case 'delay':
+      lock.tap.delayMs = Math.max(0, Number(arg ?? 0));
+      return answer({ ok: true });
+    case 'dup':
+      return answer({ ok: true, delivered: lock.dup(Number(arg ?? 0)) });
+    case 'heal':
+      lock.tap.delayMs = 0;
+      lock.sim.storage.cutAt = 0;
+      lock.setNetwork(true);
+      lock.powerOn();
+      return answer({ ok: true });
+    case 'grants':
+      return answer({
+        ok: true, staged: lock.powered() ? l.grants.slots.filter((g) => g !== null).map((g) => g!.grant.grantId) : null,
+        revoked: lock.powered() ? l.grants.revoked.slice() : null
+      });
+    case 'journal':
+      return answer({ ok: true, journal: lock.journal.slice(Number(arg ?? 0)) });
+    case 'history':
+      return answer({ ok: true, intervals: lock.history.intervals });
     case 'inject':
       lock.inject(fromHex(arg));
       return answer({ ok: true });
@@ -79,7 +111,10 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   }
 });
 const stop = () => {
-  for (const l of locks.values()) l.powerOff();
+  for (const l of locks.values()) {
+    l.dispose();
+    l.powerOff();
+  }
   process.exit(0);
 };
 process.on('SIGTERM', stop);

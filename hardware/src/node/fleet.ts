@@ -1,13 +1,17 @@
 /**
  * Simulated locks for `keyway up`, the demo and end-to-end tests (docs/product.md#real-parts-not-mocks): the real firmware
  * on the simulator, on real time, connected to a real broker over TCP, with flash persisted
- * to a file per lock. The handles act on the physical world and the network.
+ * to a file per lock. The handles act on the physical world and the network, and inject the
+ * faults a soak needs (power cut inside a flash write, clock reset, delayed and duplicated
+ * deliveries; see fleet-faults.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { onCommandTopic, stopLock, type BoardProfile, type EspruinoEnv, type LockOptions } from '@keyway/firmware';
+import { onCommandTopic, publishStatus, stopLock, type BoardProfile, type EspruinoEnv, type LockOptions } from '@keyway/firmware';
 import { createSimulatedLock, type SimulatedLock } from '../sim/simulated-lock';
 import { createPhysics } from '../sim/physics';
+import type { SimStorage, TearMode } from '../sim/storage';
 import { openFlashFile } from './flash-file';
+import { createLinkTap, journalObserver, noteSync, tapSocket, type JournalEntry, type LinkTap, type SyncHistory } from './fleet-faults';
 import { nodeConnect, nodeSha512, type NodeNetOptions } from './node-net';
 import { createRealLoop, disposeLoop } from './real-loop';
 
@@ -29,7 +33,22 @@ export interface FleetLock {
   /** Delivers raw bytes as if the broker had published them on the lock's command topic. */
   inject(bytes: Uint8Array): void;
   online(): boolean;
+  powered(): boolean;
+  /** Cuts the power during the n-th next flash write (1 = the next), leaving it torn. */
+  cutInWrite(n: number, tear: TearMode, fraction: number): void;
+  /** The RTC falls back to 0 and the lock no longer trusts its time. */
+  resetClock(): void;
+  /** Re-delivers the k-th (modulo) remembered command payload; false when none yet. */
+  dup(k: number): boolean;
+  tap: LinkTap;
+  journal: JournalEntry[];
+  history: SyncHistory;
+  /** Stops the online-with-trusted-time sampler (process exit). */
+  dispose(): void;
 }
+
+/** How often the fleet samples whether a lock is online with trusted time. */
+export const SYNC_SAMPLE_MS = 100;
 
 export interface FleetOptions {
   net?: NodeNetOptions;
@@ -41,20 +60,51 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
   const physics = createPhysics(null, 1, false);
   let networkUp = true;
   const base = nodeConnect(o.net);
+  const tap = createLinkTap();
+  const journal: JournalEntry[] = [];
+  const history: SyncHistory = { intervals: [] };
   const connect: NonNullable<EspruinoEnv['connect']> = (opts, tls, cb) => {
-    const s = base(networkUp ? opts : { host: '127.0.0.1', port: 1 }, tls, cb);
+    const s = tapSocket(base(networkUp ? opts : { host: '127.0.0.1', port: 1 }, tls, cb), tap);
     sockets.push(s);
     return s;
   };
   let sockets: ReturnType<typeof base>[] = [];
   let loop = createRealLoop();
-  const boot = () =>
-    createSimulatedLock({
-      board: spec.board, storage, loop, physics, options: o.options, connect,
+  let powered = true;
+  let generation = 0;
+  const boot = () => {
+    // Each boot sees flash through its own view, dead once the power goes: a late callback into
+    // the firmware of an earlier boot (a socket closing, a sensor edge) can write nothing.
+    const mine = ++generation;
+    const alive = () => powered && generation === mine;
+    const view: SimStorage = Object.create(storage) as SimStorage;
+    view.write = (name, data) => (alive() ? storage.write(name, data) : false);
+    view.erase = (name) => {
+      if (alive()) storage.erase(name);
+    };
+    const s = createSimulatedLock({
+      board: spec.board, storage: view, loop, physics, options: o.options, connect,
       random: () => randomBytes(4).readUInt32BE() / 4294967296, sha512: nodeSha512
     });
+    const simObserver = s.lock.onEvent;
+    const journalize = journalObserver(journal);
+    s.lock.onEvent = (bytes) => {
+      if (!alive()) return;
+      if (simObserver) simObserver(bytes);
+      journalize(bytes);
+    };
+    return s;
+  };
   let sim = boot();
-  let powered = true;
+  const write = storage.write;
+  storage.write = (name, data) => {
+    const ok = write(name, data);
+    // A cut inside this write: nothing after it runs (no publish, no timer).
+    if (!storage.powered && powered) lock.powerOff();
+    return ok;
+  };
+  const sampler = setInterval(() => noteSync(history, lock.online() && sim.lock.timeTrusted, Date.now()), SYNC_SAMPLE_MS);
+  sampler.unref();
   const lock: FleetLock = {
     spec,
     get sim() {
@@ -71,6 +121,8 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
     powerOn() {
       if (powered) return;
       powered = true;
+      storage.powered = true;
+      storage.cutAt = 0;
       loop = createRealLoop();
       sim = boot();
     },
@@ -86,6 +138,28 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
     },
     online() {
       return powered && !!sim.lock.mqtt && sim.lock.mqtt.online;
+    },
+    powered: () => powered,
+    cutInWrite(n, tear, fraction) {
+      if (!powered) return;
+      storage.cutAt = storage.writes + Math.max(1, n);
+      storage.tear = tear;
+      storage.tearFraction = fraction;
+    },
+    resetClock() {
+      if (!powered) return;
+      sim.lock.ports.clock.setRtc(0);
+      sim.lock.timeTrusted = false;
+      if (lock.online()) publishStatus(sim.lock);
+    },
+    dup(k) {
+      if (!powered || tap.received.length === 0) return false;
+      onCommandTopic(sim.lock, tap.received[k % tap.received.length]);
+      return true;
+    },
+    tap, journal, history,
+    dispose() {
+      clearInterval(sampler);
     }
   };
   return lock;

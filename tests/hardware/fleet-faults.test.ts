@@ -1,0 +1,70 @@
+/** The fleet's soak faults: a socket tap that delays broker bytes in order and remembers command payloads; sync intervals. */
+import { describe, expect, it } from 'vitest';
+import { encodePublish, type EspruinoSocket } from '@keyway/firmware';
+import { DUP_MEMORY, createLinkTap, noteSync, tapSocket, type SyncHistory } from '@keyway/hardware';
+
+const DELAY_MS = 120;
+
+function fakeSocket(): EspruinoSocket & { emit(ev: string, d?: string): void; ended: boolean } {
+  const handlers: Record<string, Array<(d?: any) => void>> = {};
+  const s = {
+    ended: false,
+    write: () => undefined,
+    end: () => {
+      s.ended = true;
+    },
+    on: (ev: string, fn: (d?: any) => void) => {
+      (handlers[ev] ??= []).push(fn);
+    },
+    emit: (ev: string, d?: string) => (handlers[ev] ?? []).forEach((fn) => fn(d))
+  };
+  return s;
+}
+
+const publish = (payload: number[], id: number) => Buffer.from(encodePublish('kw/dev/cmd', new Uint8Array(payload), 1, false, id, false)).toString('latin1');
+
+describe('fleet soak faults', () => {
+  it('remembers command payloads across chunk boundaries, at most DUP_MEMORY of them', () => {
+    const raw = fakeSocket();
+    const tap = createLinkTap();
+    const got: string[] = [];
+    tapSocket(raw, tap).on('data', (d) => got.push(d));
+    const bytes = publish([1, 2, 3], 7);
+    raw.emit('data', bytes.slice(0, 4));
+    raw.emit('data', bytes.slice(4));
+    expect(got.join('')).toBe(bytes);
+    expect(tap.received.map((p) => [...p])).toEqual([[1, 2, 3]]);
+    for (let i = 0; i < DUP_MEMORY + 5; i++) raw.emit('data', publish([i], i + 1));
+    expect(tap.received.length).toBe(DUP_MEMORY);
+    expect([...tap.received[DUP_MEMORY - 1]]).toEqual([DUP_MEMORY + 4]);
+  });
+
+  it('holds incoming bytes for the delay, in order, and drops them when the link closes', async () => {
+    const raw = fakeSocket();
+    const tap = createLinkTap();
+    const got: string[] = [];
+    tapSocket(raw, tap).on('data', (d) => got.push(d));
+    tap.delayMs = DELAY_MS;
+    raw.emit('data', 'a');
+    tap.delayMs = 0;
+    raw.emit('data', 'b');
+    expect(got).toEqual([]);
+    await new Promise((r) => setTimeout(r, DELAY_MS * 2));
+    expect(got).toEqual(['a', 'b']);
+    tap.delayMs = DELAY_MS;
+    raw.emit('data', 'c');
+    raw.emit('close');
+    await new Promise((r) => setTimeout(r, DELAY_MS * 2));
+    expect(got).toEqual(['a', 'b']);
+  });
+
+  it('records online-with-trusted-time intervals from samples', () => {
+    const h: SyncHistory = { intervals: [] };
+    noteSync(h, false, 1);
+    noteSync(h, true, 2);
+    noteSync(h, true, 3);
+    noteSync(h, false, 4);
+    noteSync(h, true, 5);
+    expect(h.intervals).toEqual([[2, 4], [5, null]]);
+  });
+});
