@@ -1,5 +1,5 @@
 /**
- * The lock at rest (SPEC §6: under 1% of a core connected and idle). Boots the shipped bundle
+ * The lock at rest (docs/product.md: under 1% of a core connected and idle). Boots the shipped bundle
  * from Storage in an Espruino Linux build and reads the process's CPU time (utime + stime from
  * /proc/<pid>/stat) over idle windows: connected to an MQTT broker on loopback, after the broker
  * went away (reconnecting), and booted offline with events queued in flash. Two controls with no

@@ -1,5 +1,5 @@
 /**
- * The verifier against tweetnacl-js nacl-fast on one Espruino build, measured fairly (SPEC §6:
+ * The verifier against tweetnacl-js nacl-fast on one Espruino build, measured fairly (docs/product.md:
  * at least 30x, "on the same interpreter doing all the work"): the same number of verifications
  * for each, keyway forgetting the key's table before every one (so it decompresses the key and
  * builds its table each time, as tweetnacl does all its work), both with Espruino's natives the
