@@ -80,7 +80,7 @@ describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
       stage('flashed');
 
       const prov = await keyway(['provision', '--port', port, '--relay', h.base, '--site', String(w.site.id), '--token', w.installer, '--timeout', '5000'], {}, 300_000);
-      expect(prov.stderr, prov.stdout).toBe('');
+      expect(prov.stderr, prov.stdout + '\n--- espruino:\n' + out.slice(-3000)).toBe('');
       expect(prov.code).toBe(0);
       const id = /provisioned lock ([0-9a-f]{16})/.exec(prov.stdout)![1];
       stage('provisioned');

@@ -3,6 +3,7 @@
  * seconds long, must end with zero violations and with faults of every kind injected. And the
  * invariant checker itself, fed crafted histories, must flag what it is there to flag.
  */
+import { scaled } from '../support/time-scale';
 import { describe, expect, it } from 'vitest';
 import { ACT_GRANT_REVOKE, ACT_UNLOCK, BOLT_UNLOCKING, EV_ACK, EV_OPERATION, EV_STATE, RC_OK, SRC_BARCODE } from '@keyway/shared';
 import { runSoak, type SoakResult } from '../support/soak';
@@ -12,7 +13,7 @@ import { REVOKE_ONLINE_BOUND_MS, checkInvariants, type SoakEvent, type SoakFacts
 const SEEDS = [1, 2, 3];
 const LOCKS = 6;
 const DURATION_MS = 25_000;
-const SEED_TIMEOUT_MS = 180_000;
+const SEED_TIMEOUT_MS = scaled(240_000);
 
 const DEV = '00112233445566aa';
 const GRANT = 42;

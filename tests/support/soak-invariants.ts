@@ -13,8 +13,12 @@ import {
  * has been online with trusted time this long in total (enough to receive and apply it).
  */
 export const REVOKE_ONLINE_BOUND_MS = 5_000;
-/** T: after quiesce, relay and locks agree within this (the engine waits at most this long). */
-export const LIVENESS_BOUND_MS = 30_000;
+/**
+ * T: after quiesce, relay and locks agree within this (the engine waits at most this long). A
+ * lock's MQTT reconnect back-off reaches 60 s while the relay is away (a battery budget), so a
+ * lock may take that long to come back; the sync then needs at most its 16 s retry back-off.
+ */
+export const LIVENESS_BOUND_MS = 90_000;
 
 export interface SoakEvent {
   /** Wall-clock ms when the lock logged it. */

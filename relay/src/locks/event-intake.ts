@@ -42,7 +42,7 @@ function insertEvent(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent, raw: Ui
   );
 }
 
-function store(ctx: RelayContext, ev: ReceivedEvent, raw: Uint8Array): IntakeResult {
+function store(ctx: RelayContext, ev: ReceivedEvent, raw: Uint8Array, withEffects: boolean): IntakeResult {
   const d = getDevice(ctx, ev.deviceHex);
   if (!d) return 'unknown-device';
   const existing = ctx.db.prepare('SELECT hash FROM events WHERE device_id = ? AND epoch = ? AND seq = ?').get(d.id, d.log_epoch, ev.seq) as { hash: string } | undefined;
@@ -66,7 +66,7 @@ function store(ctx: RelayContext, ev: ReceivedEvent, raw: Uint8Array): IntakeRes
     if (link.verdict === 'gap') recordAnomaly(ctx, d, ev.seq, 'gap', { expectedSeq: link.expectedSeq, receivedSeq: ev.seq, missing: ev.seq - link.expectedSeq });
     if (link.verdict === 'break') recordAnomaly(ctx, d, ev.seq, 'break', { expectedPrevHash: link.expectedPrev, receivedPrevHash: toHex(ev.prevHash) });
   }
-  applyEventEffects(ctx, d, ev);
+  if (withEffects) applyEventEffects(ctx, d, ev);
   return 'stored';
 }
 
@@ -87,11 +87,18 @@ export function handleEventMessage(ctx: RelayContext, topicDeviceId: string, pay
   const ev: ReceivedEvent = { ...decoded, deviceHex, hashHex: hash32(payload) };
   let result: IntakeResult;
   try {
-    result = ctx.db.transaction(() => store(ctx, ev, payload)).immediate();
+    result = ctx.db.transaction(() => store(ctx, ev, payload, true)).immediate();
   } catch (err) {
     if (ctx.closing) return 'rejected';
-    ctx.log.error({ err, deviceId: deviceHex, eventSeq: ev.seq }, 'storing lock event failed');
-    return 'rejected';
+    // The broker acknowledges the event whatever happens here, and the lock never sends it
+    // again: the evidence is kept even when one of its effects fails.
+    ctx.log.error({ err, deviceId: deviceHex, eventSeq: ev.seq }, 'lock event effects failed: event stored without them');
+    try {
+      result = ctx.db.transaction(() => store(ctx, ev, payload, false)).immediate();
+    } catch (again) {
+      ctx.log.error({ err: again, deviceId: deviceHex, eventSeq: ev.seq }, 'storing lock event failed');
+      return 'rejected';
+    }
   }
   if (result === 'stored') {
     ctx.metrics.events.inc({ type: eventTypeName(ev.type) });
