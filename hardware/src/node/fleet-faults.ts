@@ -28,13 +28,25 @@ export function createLinkTap(): LinkTap {
 export function tapSocket(s: EspruinoSocket, tap: LinkTap): EspruinoSocket {
   const parser = createParser(TAP_MAX_PACKET);
   const handlers: Array<(d: string) => void> = [];
-  const pending = new Set<NodeJS.Timeout>();
-  let releaseAt = 0;
+  // Held chunks in arrival order, released by one timer: separate timers could fire out of
+  // order when they fall due in the same millisecond, and MQTT bytes must never be reordered.
+  const held: Array<{ at: number; chunk: string }> = [];
+  let timer: NodeJS.Timeout | null = null;
   let closed = false;
+  const release = () => {
+    timer = null;
+    const now = Date.now();
+    while (!closed && held.length > 0 && held[0].at <= now) {
+      const { chunk } = held.shift()!;
+      for (const fn of handlers) fn(chunk);
+    }
+    if (!closed && held.length > 0) timer = setTimeout(release, held[0].at - now);
+  };
   const drop = () => {
     closed = true;
-    for (const t of pending) clearTimeout(t);
-    pending.clear();
+    if (timer) clearTimeout(timer);
+    timer = null;
+    held.length = 0;
   };
   const observe = (chunk: string) => {
     try {
@@ -51,16 +63,13 @@ export function tapSocket(s: EspruinoSocket, tap: LinkTap): EspruinoSocket {
   s.on('data', (chunk: string) => {
     observe(chunk);
     const now = Date.now();
-    if (tap.delayMs <= 0 && releaseAt <= now) {
+    if (tap.delayMs <= 0 && held.length === 0) {
       for (const fn of handlers) fn(chunk);
       return;
     }
-    releaseAt = Math.max(now + tap.delayMs, releaseAt);
-    const t = setTimeout(() => {
-      pending.delete(t);
-      if (!closed) for (const fn of handlers) fn(chunk);
-    }, releaseAt - now);
-    pending.add(t);
+    const last = held.length > 0 ? held[held.length - 1].at : 0;
+    held.push({ at: Math.max(now + tap.delayMs, last), chunk });
+    if (!timer) timer = setTimeout(release, held[0].at - now);
   });
   return {
     write: (d) => s.write(d),
