@@ -137,7 +137,7 @@ export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
       commands: db.prepare('SELECT device_id, counter, action, grant_id, status, result_code FROM commands ORDER BY device_id, counter').all() as SoakSnapshot['commands'],
       grants: db.prepare('SELECT id, device_id, status FROM grants').all() as SoakSnapshot['grants'],
       events: db.prepare("SELECT device_id, epoch, seq, lower(hex(raw)) AS raw, type, code FROM events").all() as SoakSnapshot['events'],
-      anomalies: db.prepare('SELECT device_id, kind, seq FROM log_anomalies').all() as SoakSnapshot['anomalies']
+      anomalies: db.prepare('SELECT device_id, kind, seq FROM log_anomalies WHERE resolved_at IS NULL').all() as SoakSnapshot['anomalies']
     };
   } finally {
     db.close();

@@ -156,7 +156,7 @@ const SIMPLE = {
   'parcel.registered': 'Parcel registered', 'command.refused': 'The lock refused a command',
   'device.reregister_refused': 'Someone tried to re-register this lock without proof: refused', 'device.reregistered': 'The lock was re-registered',
   'device.reregister_approved': 'You allowed the lock to be re-registered', 'site.partner_withdrawn': 'You withdrew a delivery partner',
-  'lock.key_adopted': 'The lock is on the relay\u2019s new key'
+  'lock.key_adopted': 'The lock is on the relay\u2019s new key', 'log.gap_filled': 'Lock log: the missing entries arrived late (nothing lost)'
 };
 
 function describe(s, a) {

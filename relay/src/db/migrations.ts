@@ -323,6 +323,7 @@ ALTER TABLE devices ADD COLUMN sync_state TEXT NOT NULL DEFAULT 'unknown' CHECK 
 ALTER TABLE devices ADD COLUMN sync_since INTEGER;
 ALTER TABLE devices ADD COLUMN reregister_approved_until INTEGER;
 ALTER TABLE devices ADD COLUMN online_since INTEGER;
+ALTER TABLE log_anomalies ADD COLUMN resolved_at INTEGER;
 ALTER TABLE commands ADD COLUMN transient INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE grants ADD COLUMN put_fingerprint TEXT;
 ALTER TABLE grants ADD COLUMN revoke_alarmed_at INTEGER;

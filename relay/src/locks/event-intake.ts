@@ -34,6 +34,26 @@ function recordAnomaly(ctx: RelayContext, d: DeviceRow, seq: number, kind: 'gap'
   ctx.log.warn({ deviceId: d.id, eventSeq: seq, anomaly: kind, ...details }, 'lock log integrity anomaly');
 }
 
+/**
+ * A gap whose missing events have all arrived since, each linking to its neighbours, was a
+ * delivery out of order, not a loss: it is marked resolved (the owner's feed says so), and the
+ * lock's log state is ok again once nothing else is open.
+ */
+function resolveFilledGaps(ctx: RelayContext, d: DeviceRow): void {
+  const open = ctx.db.prepare(`SELECT id, seq, json_extract(details, '$.expectedSeq') AS fromSeq FROM log_anomalies
+      WHERE device_id = ? AND epoch = ? AND kind = 'gap' AND resolved_at IS NULL`).all(d.id, d.log_epoch) as { id: number; seq: number; fromSeq: number | null }[];
+  for (const g of open) {
+    if (g.fromSeq === null) continue;
+    const have = (ctx.db.prepare("SELECT COUNT(*) AS n FROM events WHERE device_id = ? AND epoch = ? AND seq >= ? AND seq < ? AND integrity != 'break'")
+      .get(d.id, d.log_epoch, g.fromSeq, g.seq) as { n: number }).n;
+    if (have !== g.seq - g.fromSeq) continue;
+    ctx.db.prepare('UPDATE log_anomalies SET resolved_at = ? WHERE id = ?').run(ctx.now(), g.id);
+    recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'log.gap_filled', eventSeq: g.seq, details: { fromSeq: g.fromSeq } });
+  }
+  const left = ctx.db.prepare('SELECT COUNT(*) AS n FROM log_anomalies WHERE device_id = ? AND resolved_at IS NULL').get(d.id) as { n: number };
+  if (left.n === 0) ctx.db.prepare("UPDATE devices SET log_state = 'ok' WHERE id = ?").run(d.id);
+}
+
 function insertEvent(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent, raw: Uint8Array, integrity: string): void {
   ctx.db.prepare(`INSERT INTO events (device_id, epoch, seq, raw, hash, prev_hash, time_s, type, code, ref, actor_kind, actor_ref, data, integrity, received_at, processed_by)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
@@ -59,6 +79,7 @@ function store(ctx: RelayContext, ev: ReceivedEvent, raw: Uint8Array, withEffect
     const broken = (prev && prev.hash !== toHex(ev.prevHash)) || (next && next.prev_hash !== ev.hashHex);
     insertEvent(ctx, d, ev, raw, broken ? 'break' : 'late');
     if (broken) recordAnomaly(ctx, d, ev.seq, 'break', { late: true });
+    else resolveFilledGaps(ctx, d);
   } else {
     const link = verifyLink({ seq: d.log_seq, head: d.log_head }, ev.seq, toHex(ev.prevHash));
     insertEvent(ctx, d, ev, raw, link.verdict);
