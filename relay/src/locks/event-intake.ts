@@ -7,13 +7,14 @@
  * resolves its own waiters (an HTTP request waiting for this lock's answer).
  */
 import { createHash } from 'node:crypto';
-import { decodeEvent, toHex } from '@keyway/shared';
+import { EV_ACK, decodeEvent, toHex } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { recordActivity } from '../domain/activity';
 import { getDevice, type DeviceRow } from '../domain/devices';
 import { eventTypeName } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
 import { applyEventEffects } from './event-effects';
+import { reconcileDevice } from './reconcile';
 import { classifyOld, verifyLink } from './log-chain';
 import type { ReceivedEvent } from './waiters';
 
@@ -126,5 +127,14 @@ export function handleEventMessage(ctx: RelayContext, topicDeviceId: string, pay
     ctx.log.debug({ deviceId: deviceHex, eventSeq: ev.seq, type: eventTypeName(ev.type), code: ev.code, ref: ev.ref }, 'lock event stored');
   }
   if (result === 'stored' || result === 'duplicate') ctx.waiters.notify(ev);
+  // An acknowledgement can settle the lock's sync (a confirmed revocation, a staged grant) or call
+  // for the next step: look again now rather than at the next status or sweep.
+  if (result === 'stored' && ev.type === EV_ACK) {
+    try {
+      reconcileDevice(ctx, deviceHex);
+    } catch (err) {
+      if (!ctx.closing) ctx.log.warn({ err, deviceId: deviceHex }, 'lock sync failed');
+    }
+  }
   return result;
 }
