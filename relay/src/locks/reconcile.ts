@@ -41,9 +41,14 @@ function desiredGrants(ctx: RelayContext, deviceId: string, held: HeldGrant[], n
 
 const PURPOSE: Record<SyncTarget['kind'], Purpose> = { revoke: 'grant_revoke', put: 'grant_put', rotate: 'key_rotate' };
 
-function inFlightTargets(ctx: RelayContext, deviceId: string): Set<string> {
-  const rows = ctx.db.prepare(`SELECT purpose, grant_id FROM commands WHERE device_id = ? AND status = 'pending' AND purpose IN ('grant_put','grant_revoke','key_rotate')`)
-    .all(deviceId) as { purpose: Purpose; grant_id: number | null }[];
+/**
+ * Targets with a command in flight, and targets the lock acknowledged after its last inventory
+ * was taken (that inventory cannot show them yet: wait for the next status).
+ */
+function inFlightTargets(ctx: RelayContext, deviceId: string, inventoryAt: number): Set<string> {
+  const rows = ctx.db.prepare(`SELECT purpose, grant_id FROM commands WHERE device_id = ? AND purpose IN ('grant_put','grant_revoke','key_rotate')
+      AND (status = 'pending' OR (status = 'acked' AND result_code = 0 AND acked_at >= ?))`)
+    .all(deviceId, inventoryAt) as { purpose: Purpose; grant_id: number | null }[];
   const out = new Set<string>();
   for (const r of rows) {
     if (r.purpose === 'key_rotate') out.add('rotate');
@@ -129,7 +134,7 @@ export function reconcileDevice(ctx: RelayContext, deviceId: string): SyncPlan |
     const keys = ctx.keys.cachedIds();
     const p = planSync({
       timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: keys.current, relayKeyIds: keys.all,
-      held: inv.held, grants: desiredGrants(ctx, d.id, inv.held, now), inFlight: inFlightTargets(ctx, d.id)
+      held: inv.held, grants: desiredGrants(ctx, d.id, inv.held, now), inFlight: inFlightTargets(ctx, d.id, d.inv_at ?? 0)
     });
     if (p.adoptKeyId !== null && moveDeviceKey(ctx, d.id, d.signing_key_id, p.adoptKeyId)) {
       // The lock's inventory shows a rotation ran whose ACK never arrived: sign with what it trusts.
