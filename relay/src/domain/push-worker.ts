@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { RelayContext } from '../context';
+import { PolledWorker } from './polled-worker';
 import { pushText, type PushText } from './notification-events';
 import { pushTarget, type PushTarget } from './notification-settings';
 import type { NotificationView } from './notifications';
@@ -47,14 +48,11 @@ function publishNtfy(url: string, token: string | null, t: PushText, click: stri
   });
 }
 
-export class PushWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
-  private again = false;
+export class PushWorker extends PolledWorker {
   private readonly mailer: Transporter | null;
 
-  constructor(private readonly ctx: RelayContext) {
+  constructor(ctx: RelayContext) {
+    super(ctx, 'push worker', () => ctx.opts.notifications.pollMs);
     const smtp = ctx.opts.notifications.smtp;
     this.mailer = smtp
       ? nodemailer.createTransport({
@@ -64,39 +62,9 @@ export class PushWorker {
       : null;
   }
 
-  start(): void {
-    this.schedule(this.ctx.opts.notifications.pollMs);
-  }
-
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+  override async stop(): Promise<void> {
+    await super.stop();
     this.mailer?.close();
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.runOnce().then(() => undefined, (err) => this.ctx.log.error({ err }, 'push worker failed')).finally(() => {
-        this.running = null;
-        const soon = this.again;
-        this.again = false;
-        this.schedule(soon ? 0 : this.ctx.opts.notifications.pollMs);
-      });
-    }, ms);
   }
 
   /** Claims and sends the notifications that are due now. */

@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { RelayContext } from '../context';
+import { PolledWorker } from './polled-worker';
 import { literalTargetAllowed, publicOnlyLookup } from './webhook-target';
 
 interface JobRow {
@@ -42,46 +43,9 @@ function post(url: string, body: string, headers: Record<string, string>, timeou
   });
 }
 
-export class WebhookWorker {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private stopped = false;
-  private again = false;
-
-  constructor(private readonly ctx: RelayContext) {}
-
-  start(): void {
-    this.schedule(this.ctx.opts.webhooks.pollMs);
-  }
-
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.schedule(0);
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.runOnce().then(() => undefined, (err) => this.ctx.log.error({ err }, 'webhook worker failed')).finally(() => {
-        this.running = null;
-        const soon = this.again;
-        this.again = false;
-        this.schedule(soon ? 0 : this.ctx.opts.webhooks.pollMs);
-      });
-    }, ms);
+export class WebhookWorker extends PolledWorker {
+  constructor(ctx: RelayContext) {
+    super(ctx, 'webhook worker', () => ctx.opts.webhooks.pollMs);
   }
 
   /** Claims and delivers the jobs that are due now. */
