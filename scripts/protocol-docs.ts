@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ALARMS, REASONS, commandBody, decodeCommand, eventBody, fromHex, grantCodec, keyRotatePayload, lockPayload, offlineBody, reader,
-  revealBody, revokePayload, scheduleEntry, statusBody, timeSetPayload, toHex, unlockPayload, alarmClearPayload,
+  receiptBody, revealBody, revokePayload, scheduleEntry, statusBody, timeSetPayload, toHex, unlockPayload, alarmClearPayload,
   type StructCodec
 } from '@keyway/shared';
 import { buildVectors } from './protocol-vectors';
@@ -75,6 +75,10 @@ export function generatedSections(): Record<string, string> {
     'layout-reveal': layout(revealBody, true),
     'layout-event': layout(eventBody, true),
     'layout-status': layout(statusBody, true),
+    'layout-receipt': layout(receiptBody, true, ['signature', 64, 'Ed25519 by the lock key over every byte before it']),
+    'example-receipt': 'Lock key (tests only): seed `' + v['lock-key'].seed + '`, public key `' + v['lock-key'].hex + '`.\n\n`event-3`:\n\n' +
+      hexBlock(v['event-3'].hex) + '\n\nhash(event-3) = `' + v['event-3'].hash + '`\n\nReceipt:\n\n' + hexBlock(v['receipt'].hex) + '\n\n' +
+      annotate(receiptBody, cmd('receipt'), true, 'signature'),
     'layout-offline': layout(offlineBody, true),
     'keys': [
       '| key | seed (secret, tests only) | public key | key id |', '|---|---|---|---|',

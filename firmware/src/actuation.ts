@@ -10,6 +10,7 @@ import {
 } from '@keyway/shared';
 import { isMoving, startMove, stepBolt, stopBolt } from './bolt-machine';
 import type { Lock, MoveRequest } from './lock-state';
+import { noteCamera, noteOperation } from './receipts';
 import { alarm, emit, publishStatus, stateEvent } from './reporting';
 
 /** `done(result, moved)`: moved is true when the motor ran and an OPERATION event records it. */
@@ -31,7 +32,7 @@ export function actuate(lock: Lock, req: MoveRequest, done: ActuationDone): void
     return;
   }
   captureEvidence(lock, function (ok: boolean) {
-    emit(lock, EV_CAMERA, ok ? RC_OK : RC_CAMERA_FAILURE, lock.log ? lock.log.seq + 1 : 0, req.actorKind, req.actorRef, []);
+    const cam = emit(lock, EV_CAMERA, ok ? RC_OK : RC_CAMERA_FAILURE, lock.log ? lock.log.seq + 1 : 0, req.actorKind, req.actorRef, []);
     if (!ok) {
       if (lock.cameraOk) alarm(lock, AL_CAMERA_FAULT, req.ref, []);
       lock.cameraOk = false;
@@ -41,6 +42,7 @@ export function actuate(lock: Lock, req: MoveRequest, done: ActuationDone): void
       return;
     }
     lock.cameraOk = true;
+    noteCamera(lock, cam);
     lock.ports.timers.setTimeout(function () {
       commitAndMove(lock, req, done);
     }, lock.opt.prerollMs);
@@ -84,7 +86,7 @@ function commitAndMove(lock: Lock, req: MoveRequest, done: ActuationDone): void 
   }
   moveBolt(lock, req, function (result: number) {
     lock.acting = false;
-    emit(lock, EV_OPERATION, result, req.ref, req.actorKind, req.actorRef, [req.action, req.source]);
+    noteOperation(lock, req, result === RC_OK, emit(lock, EV_OPERATION, result, req.ref, req.actorKind, req.actorRef, [req.action, req.source]));
     if (result === RC_OK && req.target < 0) scheduleRelock(lock, req);
     done(result, true);
   });
@@ -167,7 +169,7 @@ export function autoLock(lock: Lock): void {
   lock.relockOnClose = false;
   actuate(lock, {
     target: 1, camera: false, actorKind: ACTOR_AUTO, actorRef: 0, ref: 0, source: SRC_AUTO, action: ACT_LOCK, relockAfter: 0,
-    relockOnClose: false, commit: null
+    relockOnClose: false, commit: null, grantId: 0
   }, function () {
     // The OPERATION event records the outcome; a jam raised its alarm.
   });

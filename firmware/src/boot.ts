@@ -16,7 +16,9 @@ import { openEventLog } from './event-log';
 import { openGrantStore } from './grant-store';
 import { DEFAULT_OPTIONS, type Lock, type LockOptions } from './lock-state';
 import { initialLockout } from './lockout';
+import { ensureLockKey, loadLockKey } from './lock-key';
 import { countBoot, ensureStateOwner, loadConfig, loadReplay, newNonce } from './persistence';
+import { loadPendingReceipt } from './receipts';
 import type { Ports } from './ports';
 import { emergencyStop, autoLock } from './actuation';
 import { emit, publishStatus, reportStorageRecovery, stateEvent } from './reporting';
@@ -47,6 +49,8 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
   const rp = loadReplay(ports.storage);
   const grants = openGrantStore(ports.storage);
   const config = cfg.config;
+  const lk = loadLockKey(ports.storage);
+  const rc = loadPendingReceipt(ports.storage);
   const lock: Lock = {
     ports: ports, board: board, opt: opt, config: config, configRec: cfg.rec,
     deviceHex: config ? toHex(config.deviceId) : '',
@@ -58,7 +62,9 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     acting: false, moveDone: null, move: null, tickTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
     cameraWaiter: null, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
-    recovered: cfg.recovered || rp.recovered || grants.recovered
+    recovered: cfg.recovered || rp.recovered || grants.recovered,
+    signer: config ? lk.key : null, signerRec: lk.rec, camera: null, entry: null, receipt: config ? rc.receipt : null, receiptRec: rc.rec,
+    receiptQueued: null, onReceipt: null, signing: 0
   };
   newNonce(lock);
   return lock;
@@ -95,6 +101,9 @@ export function startLock(lock: Lock, resetCause: number): void {
   if (!lock.doorOpen) autoLock(lock);
   publishStatus(lock);
   connect(lock);
+  ensureLockKey(lock, function () {
+    // ready for receipts; a failure was logged and is retried at the next boot
+  });
 }
 
 /** Switches the lock off: motor stopped; `graceful` false drops the link like a power cut. */

@@ -137,14 +137,14 @@ function execute(lock: Lock, cmd: SignedCommand, done: (code: number) => void): 
         actorKind: p.actorKind, actorRef: p.actorRef, ref: cmd.counter, source: SRC_COMMAND, action: cmd.action,
         relockAfter: cmd.action === ACT_UNLATCH ? Math.max(1, p.relockAfter) : p.relockAfter || (grant ? grant.grant.relockAfter : 0),
         relockOnClose: (p.flags & FLAG_RELOCK_ON_CLOSE) !== 0 || (grant !== null && (grant.grant.flags & FLAG_RELOCK_ON_CLOSE) !== 0),
-        commit: check.commit
+        commit: check.commit, grantId: p.grantId
       }, done);
       return;
     }
     case ACT_LOCK:
       actuate(lock, {
         target: 1, camera: false, actorKind: p.actorKind, actorRef: p.actorRef, ref: cmd.counter, source: SRC_COMMAND, action: ACT_LOCK,
-        relockAfter: 0, relockOnClose: false, commit: null
+        relockAfter: 0, relockOnClose: false, commit: null, grantId: 0
       }, done);
       return;
     case ACT_GRANT_PUT:

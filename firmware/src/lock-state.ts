@@ -2,7 +2,7 @@
  * The lock's runtime state and tunables, shared by the lock's modules. Defaults are the
  * shipped behaviour; tests and boards may override them.
  */
-import type { ReplayState } from '@keyway/shared';
+import type { ReplayState, SigningKey } from '@keyway/shared';
 import type { BoardProfile } from './board';
 import type { BoltState, MotorTiming } from './bolt-machine';
 import type { LockConfig } from './config';
@@ -69,6 +69,21 @@ export interface MoveRequest {
   relockOnClose: boolean;
   /** Runs after the camera acknowledged and before the motor starts; non-zero aborts. */
   commit: (() => number) | null;
+  /** The grant the entry uses (0: a direct owner or backend request); named in the signed receipt. */
+  grantId: number;
+}
+
+/** An event of the log named by a receipt: its sequence number and hash. */
+export interface LogPoint {
+  seq: number;
+  hash: Uint8Array;
+}
+
+/** An entry waiting for the door to be closed and the bolt thrown, to be signed as a receipt. */
+export interface PendingEntry {
+  grantId: number;
+  entry: LogPoint;
+  camera: LogPoint | null;
 }
 
 export interface Lock {
@@ -113,4 +128,20 @@ export interface Lock {
   stats: { verifies: number; verifyMs: number; maxSliceMs: number; commands: number };
   /** Boot found a torn or corrupt record and used the intact copy. */
   recovered: boolean;
+  /** The lock's own signing key (docs/firmware.md, "Receipts"); null until generated. */
+  signer: SigningKey | null;
+  signerRec: RecordSlot;
+  /** The acknowledged CAMERA event of the entry in progress. */
+  camera: LogPoint | null;
+  /** The last entry, until the door is closed and the bolt thrown. */
+  entry: PendingEntry | null;
+  /** The newest signed receipt the relay has not acknowledged, and its record. */
+  receipt: Uint8Array | null;
+  receiptRec: RecordSlot;
+  /** The receipt handed to the MQTT client and not yet acknowledged. */
+  receiptQueued: Uint8Array | null;
+  /** Observer for the simulator and tests. */
+  onReceipt: ((bytes: Uint8Array) => void) | null;
+  /** Signatures being computed. */
+  signing: number;
 }

@@ -21,6 +21,8 @@ export * from './protocol/grant';
 export * from './protocol/event';
 export * from './protocol/status';
 export * from './protocol/reveal';
+export * from './protocol/receipt';
+export * from './receipt-check';
 export * from './protocol/hashes';
 export * from './protocol/topics';
 export * from './protocol/kind';

@@ -15,6 +15,7 @@ export const TAG_CHAIN = 'KWY-CHN\u0000';
 export const TAG_BARCODE = 'KWY-BAR\u0000';
 export const TAG_KEY_ID = 'KWY-KID\u0000';
 export const TAG_GRANT_FINGERPRINT = 'KWY-GFP\u0000';
+export const TAG_RECEIPT = 'KWY-RCP\u0000';
 export const TAG_LENGTH = 8;
 
 export const DEVICE_ID_LENGTH = 8;
