@@ -10,7 +10,7 @@
  * showing the bolt locked and the door closed; the entry is a successful unlock OPERATION for
  * the receipt's grant; the camera event (when named) is an acknowledged CAMERA event.
  */
-import { bytesEqual, toHex } from './bytes';
+import { bytesEqual, fromHex, toHex } from './bytes';
 import { verifyStrict } from './ed25519/index';
 import {
   ACT_UNLATCH, ACT_UNLOCK, BOLT_LOCKED, DOOR_CLOSED, EV_CAMERA, EV_OPERATION, EV_STATE, SRC_BARCODE, SRC_REVEAL
@@ -97,4 +97,40 @@ export function checkReceipt(receiptBytes: Uint8Array, lockKey: Uint8Array, even
     for (let i = 0; i < 32; i++) if (rc.cameraHash[i] !== 0) return fail('CAMERA_MISMATCH', 'a hash without a camera event');
   }
   return { ok: true, receipt: rc, entry: e, head: head.ev, camera: camera };
+}
+
+/**
+ * A receipt file: the receipt, the lock's public key and the events it names, as hex (what
+ * `GET /v1/deliveries/:id/signed-receipt` returns and `keyway verify-receipt` reads). The key in
+ * a file is only as good as its source: check it against the key recorded at installation.
+ */
+export interface ReceiptBundle {
+  receipt: string;
+  lockKey: string;
+  events: string[];
+}
+
+/** Checks a parsed receipt file; a file that is not one fails as RECEIPT_MALFORMED or EVENT_MALFORMED. */
+export function checkReceiptBundle(b: unknown, lockKeyHex?: string): ReceiptCheck {
+  const o = b as Partial<ReceiptBundle> | null;
+  if (!o || typeof o !== 'object' || typeof o.receipt !== 'string' || typeof o.lockKey !== 'string' || !Array.isArray(o.events)) {
+    return fail('RECEIPT_MALFORMED', 'expected { receipt, lockKey, events[] }');
+  }
+  let receipt: Uint8Array;
+  let key: Uint8Array;
+  try {
+    receipt = fromHex(o.receipt);
+    key = fromHex(lockKeyHex ?? o.lockKey);
+  } catch (e) {
+    return fail('RECEIPT_MALFORMED', String((e as Error).message));
+  }
+  const events: Uint8Array[] = [];
+  for (let i = 0; i < o.events.length; i++) {
+    try {
+      events.push(fromHex(String(o.events[i])));
+    } catch (e) {
+      return fail('EVENT_MALFORMED', 'event #' + i + ': ' + String((e as Error).message));
+    }
+  }
+  return checkReceipt(receipt, key, events);
 }

@@ -365,5 +365,20 @@ CREATE TABLE notification_sends (
 );
 CREATE INDEX notification_sends_due ON notification_sends (status, next_at);
 `
+  },
+  {
+    version: 8,
+    name: 'receipts signed by the lock, kept verbatim and passed on once (docs/protocol.md §6.1)',
+    sql: `
+CREATE TABLE lock_receipts (
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  epoch INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  raw BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  forwarded_at INTEGER,
+  PRIMARY KEY (device_id, epoch, seq)
+);
+`
   }
 ];

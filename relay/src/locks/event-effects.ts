@@ -18,6 +18,7 @@ import { actorKindName, alarmName, boltName, DOOR_OPEN, doorName, reasonName, SE
 import { notifySiteOwner } from '../domain/notifications';
 import { onParcelOpened } from '../domain/parcels';
 import { onKeyRotateAck } from './key-rotation';
+import { forwardReceipt } from './receipt-intake';
 import { ACTION_NAMES, commandByCounter, recordAck } from './outbox';
 import type { ReceivedEvent } from './waiters';
 
@@ -63,7 +64,10 @@ function onState(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
   recordActivity(ctx, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
   if (door === DOOR_OPEN) onDoorOpened(ctx, d.id, ev.seq);
-  if (bolt === SECURED.bolt && door === SECURED.door) secureDeliveries(ctx, d.id, ev.seq, ev.hashHex);
+  if (bolt === SECURED.bolt && door === SECURED.door) {
+    secureDeliveries(ctx, d.id, ev.seq, ev.hashHex);
+    forwardReceipt(ctx, d.id, d.log_epoch, ev.seq);
+  }
 }
 
 function takeClip(ctx: RelayContext, d: DeviceRow): string | null {
