@@ -7,10 +7,12 @@
  * Without KW_SIGN_CASES it only exports the signing functions.
  */
 import { fromHex, toHex } from '../../shared/src/bytes';
-import { beginSign, publicKeyNow, runSliced, setFieldNatives, signingKey, signNow, usingNativeConvolve } from '../../shared/src/ed25519/index';
+import {
+  beginSign, forgetKeyTables, publicKeyNow, runSliced, setFieldNatives, signingKey, signNow, usingNativeConvolve, verifyStrict
+} from '../../shared/src/ed25519/index';
 import { setSha512Native } from '../../shared/src/sha512';
 
-export { beginSign, fromHex, publicKeyNow, setFieldNatives, setSha512Native, signingKey, signNow, toHex, usingNativeConvolve };
+export { beginSign, forgetKeyTables, fromHex, publicKeyNow, setFieldNatives, setSha512Native, signingKey, signNow, toHex, usingNativeConvolve, verifyStrict };
 
 /** seed, message, expected public key, expected signature (hex, from tweetnacl) */
 declare const KW_SIGN_CASES: Array<[string, string, string, string]> | undefined;
