@@ -63,7 +63,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     cameraWaiter: null, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
     recovered: cfg.recovered || rp.recovered || grants.recovered,
-    signer: config ? lk.key : null, signerRec: lk.rec, camera: null, entry: null, receipt: config ? rc.receipt : null, receiptRec: rc.rec,
+    signer: lk.key, signerRec: lk.rec, camera: null, entry: null, receipt: config ? rc.receipt : null, receiptRec: rc.rec,
     receiptQueued: null, onReceipt: null, signing: 0
   };
   newNonce(lock);
@@ -89,8 +89,12 @@ export function startLock(lock: Lock, resetCause: number): void {
       onScan(lock, line);
     });
   }
+  const keyReady = function () {
+    // ready for receipts (and for the provisioning console to report); a failure was logged and is retried at the next boot
+  };
   if (!lock.config) {
     lock.ports.log('not provisioned: waiting on the provisioning console');
+    ensureLockKey(lock, keyReady);
     return;
   }
   emit(lock, EV_BOOT, resetCause, 0, 0, 0, asciiBytes(lock.opt.firmwareVersion));
@@ -101,9 +105,7 @@ export function startLock(lock: Lock, resetCause: number): void {
   if (!lock.doorOpen) autoLock(lock);
   publishStatus(lock);
   connect(lock);
-  ensureLockKey(lock, function () {
-    // ready for receipts; a failure was logged and is retried at the next boot
-  });
+  ensureLockKey(lock, keyReady);
 }
 
 /** Switches the lock off: motor stopped; `graceful` false drops the link like a power cut. */

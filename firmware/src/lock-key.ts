@@ -1,19 +1,21 @@
 /**
- * The lock's own Ed25519 key (docs/firmware.md, "Receipts"): made on the lock the first time it
- * runs provisioned, from its random source mixed by SHA-512 the way challenges are (boot count,
- * counters, timer jitter, an ADC reading, the current challenge, the device id), and kept as one
- * power-safe record (seed ‖ public key). The seed never leaves the lock: nothing reads the record
- * back out, and only the public key is published (in every signed receipt). The public key is
- * computed in slices, like a verification.
+ * The lock's own Ed25519 key (docs/firmware.md, "Receipts"): made on the lock at its first boot,
+ * from its random source mixed by SHA-512 the way challenges are (boot count, counters, timer
+ * jitter, an ADC reading, the current challenge, the device id if any), and kept as one
+ * power-safe record (seed ‖ public key) that belongs to the board: re-provisioning keeps it. The
+ * seed never leaves the lock: nothing reads the record back out; the public key is reported on
+ * the provisioning console (INFO) and in every signed receipt. It is computed in slices, like a
+ * verification.
  */
 import {
   SEED_LENGTH, beginPublicKey, concatBytes, copyBytes, runSliced, sha512, signingKey, type SigningKey, type SignTask
 } from '@keyway/shared';
 import type { Lock } from './lock-state';
+import { LOCK_KEY_RECORD } from './persistence';
 import { loadRecord, saveRecord, type RecordSlot } from './record-store';
 import type { StoragePort } from './ports';
 
-export const LOCK_KEY_RECORD = 'kwlk';
+export { LOCK_KEY_RECORD };
 
 function u32Bytes(v: number): Uint8Array {
   return new Uint8Array([Math.floor(v / 0x1000000) & 0xff, (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff]);
@@ -50,16 +52,16 @@ export function runOnLock(lock: Lock, task: SignTask, done: (out: Uint8Array | n
   });
 }
 
-/** Makes the lock's key if it has none (provisioned locks only); `done(ok)` once it is stored. */
+/** Makes the lock's key if it has none; `done(ok)` once it is stored. */
 export function ensureLockKey(lock: Lock, done: (ok: boolean) => void): void {
-  if (lock.signer || !lock.config) {
+  if (lock.signer || lock.signing > 0) {
     done(lock.signer !== null);
     return;
   }
   const p = lock.ports;
   const mix = concatBytes([
     p.random(2 * SEED_LENGTH), u32Bytes(lock.bootCount), u32Bytes(lock.nonceCount), u32Bytes(Math.floor(p.timers.millis() * 1000) % 0x100000000),
-    u32Bytes(Math.round(p.hw.batteryMv() * 1000) % 0x100000000), lock.nonce, lock.config.deviceId
+    u32Bytes(Math.round(p.hw.batteryMv() * 1000) % 0x100000000), lock.nonce, lock.config ? lock.config.deviceId : new Uint8Array(0)
   ]);
   const seed = copyBytes(sha512(mix), 0, SEED_LENGTH);
   runOnLock(lock, beginPublicKey(seed), function (pub: Uint8Array | null) {

@@ -10,8 +10,13 @@ import {
   ACT_UNLOCK, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_CAMERA, EV_OPERATION, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_OK,
   checkReceipt, decodeReceipt, toHex
 } from '@keyway/shared';
-import { loadRecord, readEvent } from '@keyway/firmware';
-import { chainGrant, harness, putGrant, reveal, unlockPayload, type Harness } from '../support/lock-harness';
+import {
+  PV_HELLO, PV_INFO, base64Decode, base64Encode, decodeProvFrame, decodeStruct, encodeProvFrame, provInfo
+} from '@keyway/shared';
+import { createProvisioningSession, loadRecord, provisionFrame, readEvent, type Lock } from '@keyway/firmware';
+import { createSimulatedLock } from '@keyway/hardware';
+import { seededRandom } from '../support/engine-env';
+import { BOARD, chainGrant, harness, lockConfig, provisionedFiles, putGrant, reveal, unlockPayload, type Harness } from '../support/lock-harness';
 
 function chain(h: Harness, from: number, to: number): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -67,6 +72,42 @@ describe('lock: its own key', () => {
     h.run(1000);
     expect(h.sim.lock.signing).toBe(0);
     expect(toHex(h.sim.lock.signer!.publicKey)).not.toBe(first);
+  });
+});
+
+/** The INFO reply to a HELLO on the provisioning console. */
+function hello(lock: Lock) {
+  const line = provisionFrame(lock, createProvisioningSession(), base64Encode(encodeProvFrame({ type: PV_HELLO, seq: 1, payload: new Uint8Array(0) })));
+  const f = decodeProvFrame(base64Decode(line.slice('KWP:'.length)));
+  expect(f.type).toBe(PV_INFO);
+  return decodeStruct(provInfo, f.payload);
+}
+
+describe('lock: its key before and across provisioning', () => {
+  it('a fresh, unprovisioned lock makes its key and reports it on the provisioning console', () => {
+    const sim = createSimulatedLock({ board: BOARD, files: {}, random: seededRandom() });
+    sim.loop.advance(2000);
+    expect(sim.lock.config).toBeNull();
+    const pub = sim.lock.signer!.publicKey;
+    const info = hello(sim.lock);
+    expect(info.provisioned).toBe(0);
+    expect(toHex(info.lockKey)).toBe(toHex(pub));
+    sim.stop();
+  });
+
+  it('keeps its key when provisioned into a new identity, while the old identity\'s state is wiped', () => {
+    const h = harness();
+    const key = toHex(h.sim.lock.signer!.publicKey);
+    expect(toHex(hello(h.sim.lock).lockKey)).toBe(key);
+    const other = lockConfig([h.signer], new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9]));
+    const files = provisionedFiles(other);
+    // the new configuration replaces the old one in the same flash
+    for (const name of Object.keys(files)) h.sim.storage.files[name] = files[name];
+    h.reboot();
+    h.run(3000);
+    expect(toHex(h.sim.lock.config!.deviceId)).toBe('0909090909090909');
+    expect(toHex(h.sim.lock.signer!.publicKey)).toBe(key);
+    expect(h.sim.lock.log!.seq).toBeLessThan(5); // the old log is gone
   });
 });
 

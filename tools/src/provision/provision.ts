@@ -43,6 +43,8 @@ export interface ProvisionResult {
   mqtt: string;
   reprovisioned: boolean;
   configHash: string;
+  /** The lock's receipt key reported on its console (hex), null if it had not made it yet. */
+  lockKey: string | null;
   garbledReplies: number;
   retries: number;
 }
@@ -109,8 +111,11 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     if (reprovision && info.installMode !== 1) throw new CliError('KW_PROV_NOT_INSTALL_MODE', o.port);
     const deviceId = reprovision && !isAllZero(info.deviceId) ? info.deviceId : new Uint8Array(randomBytes(8));
     log('lock ' + toHex(deviceId) + ' (' + board + ', firmware ' + firmware + (reprovision ? ', re-provisioning' : '') + ')');
+    // The lock's own receipt key, pinned at the relay by the installer who is at the lock.
+    const lockKey = isAllZero(info.lockKey) ? undefined : toHex(info.lockKey);
+    log(lockKey ? 'lock key ' + lockKey : 'the lock has not made its key yet: the relay pins it from its first receipt');
     const reg = await registerDevice(o.relay, o.token, {
-      deviceId: toHex(deviceId), siteId: o.site, board, firmware, name: o.name, profile: o.profile, resetLog: !reprovision
+      deviceId: toHex(deviceId), siteId: o.site, board, firmware, name: o.name, profile: o.profile, resetLog: !reprovision, lockKey
     });
     const keys = checkRelayKeys(reg.trustedKeys);
     const mqtt = mqttEndpoint(reg, o);
@@ -132,7 +137,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     ackCode(await p.request(PV_RESTART, new Uint8Array(0), PV_ACK));
     return {
       deviceId: toHex(deviceId), keyIds: keys.map((k) => k.id), mqtt: mqtt.url, reprovisioned: reprovision,
-      configHash: toHex(want), garbledReplies: p.garbled, retries: p.retries
+      configHash: toHex(want), lockKey: lockKey ?? null, garbledReplies: p.garbled, retries: p.retries
     };
   } finally {
     await link.close();
