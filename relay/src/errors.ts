@@ -27,6 +27,7 @@ export const ERRORS = {
   KW_BAD_WINDOW: e(400, 'The time window is empty, reversed or too long.'),
   KW_BAD_SCHEDULE: e(400, 'The weekly schedule is invalid.'),
   KW_WEBHOOK_TARGET: e(400, 'The webhook URL points at a loopback, link-local, private or unspecified address.'),
+  KW_PUSH_TARGET: e(400, 'The ntfy URL points at a loopback, link-local, private or unspecified address.'),
   KW_UNAUTHORIZED: e(401, 'Missing, unknown, expired or revoked credentials.'),
   KW_LOGIN_FAILED: e(401, 'Unknown e-mail address or wrong password.'),
   KW_FORBIDDEN: e(403, 'These credentials may not use this route (kind or scope).'),

@@ -93,6 +93,8 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   const tlsMaterial = opts.tls ? loadOrCreateTls(opts.tls.keyPath, opts.tls.certPath, opts.tls.generate, opts.host) : null;
 
   broker = await createBroker(ctx, {
+    // The event topic carries events and lock-signed receipts, told apart by their tag.
+    keepEvent: (id, payload) => (isReceipt(payload) ? handleReceiptMessage(ctx, id, payload) : handleEventMessage(ctx, id, payload)) !== 'unavailable',
     onEvent: (id, payload) => (isReceipt(payload) ? handleReceiptMessage(ctx, id, payload) : handleEventMessage(ctx, id, payload)),
     onState: (id, payload) => handleStateMessage(ctx, id, payload),
     onLive: (payload) => {

@@ -18,7 +18,7 @@ import { notifySiteOwner } from '../domain/notifications';
 import type { IntakeResult } from './event-intake';
 
 export function handleReceiptMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): IntakeResult {
-  if (ctx.closing) return 'rejected';
+  if (ctx.closing) return 'unavailable';
   let rc: SignedReceipt;
   try {
     rc = decodeReceipt(payload);
@@ -33,8 +33,9 @@ export function handleReceiptMessage(ctx: RelayContext, topicDeviceId: string, p
   try {
     return ctx.db.transaction(() => store(ctx, topicDeviceId, rc, payload)).immediate();
   } catch (err) {
-    if (!ctx.closing) ctx.log.error({ err, deviceId: topicDeviceId, eventSeq: rc.seq }, 'storing lock receipt failed');
-    return 'rejected';
+    // Not kept: the broker does not acknowledge it, and the lock sends it again after reconnecting.
+    if (!ctx.closing) ctx.log.error({ err, deviceId: topicDeviceId, eventSeq: rc.seq }, 'storing lock receipt failed: not acknowledged');
+    return 'unavailable';
   }
 }
 
