@@ -71,8 +71,9 @@ export interface FleetOptions {
 export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): FleetLock {
   const storage = openFlashFile(spec.flashFile);
   const physics = createPhysics(null, 1, false);
-  physics.cameraWired = o.cameraWired === true;
   const cameraSerial = spec.board.cameraSerial;
+  // Only a board with a camera link can have a camera module wired to it.
+  physics.cameraWired = o.cameraWired === true && !!cameraSerial;
   const camera: CameraWire | null = cameraSerial ? {
     toLock(text) {
       if (powered) sim.device.serials[cameraSerial].inject(text);
