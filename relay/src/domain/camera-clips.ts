@@ -225,13 +225,15 @@ export function clipsForOwner(ctx: RelayContext, p: Principal, refs: string[]): 
   return out;
 }
 
-export function frameForOwner(ctx: RelayContext, p: Principal, deviceId: string, capture: number, n: number): { bytes: Buffer; contentType: string } {
+export function frameForOwner(ctx: RelayContext, p: Principal, deviceId: string, capture: number, n: number): { bytes: Buffer; contentType: string; etag: string } {
   const row = ownedClip(ctx, p, deviceId, capture);
   const types = JSON.parse(row.frame_types) as FrameType[];
   if (row.deleted_at !== null || n < 1 || n > types.length) throw relayError('KW_NOT_FOUND');
   const t = types[n - 1];
   try {
-    return { bytes: readFileSync(path.join(clipDir(ctx, row.device_id, row.capture), frameName(n - 1, t))), contentType: CONTENT_TYPES[t] };
+    const bytes = readFileSync(path.join(clipDir(ctx, row.device_id, row.capture), frameName(n - 1, t)));
+    // A frame never changes once written; the upload's manifest hash and n name it.
+    return { bytes, contentType: CONTENT_TYPES[t], etag: '"' + row.uploaded_hash + '-' + n + '"' };
   } catch {
     throw relayError('KW_NOT_FOUND');
   }

@@ -81,7 +81,10 @@ export function clipRoutes(app: FastifyInstance, ctx: RelayContext): void {
     schema: { tags: ['camera'], summary: 'Owner only: frame n (1-based) as image/png or image/jpeg', security: bearer, params: frameParams }
   }, async (req, reply) => {
     const f = frameForOwner(ctx, principal(req), req.params.id, req.params.capture, req.params.n);
-    reply.header('content-type', f.contentType).header('cache-control', 'private, max-age=3600').header('x-content-type-options', 'nosniff');
+    // Revalidated on every use, so a deleted clip or an ended session stops showing at once.
+    reply.header('cache-control', 'private, no-cache').header('etag', f.etag).header('x-content-type-options', 'nosniff');
+    if (req.headers['if-none-match'] === f.etag) return reply.code(304).send();
+    reply.header('content-type', f.contentType);
     return f.bytes;
   });
 
