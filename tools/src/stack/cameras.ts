@@ -33,7 +33,7 @@ export async function startCameras(o: { base: string; installerToken: string; da
       const port = await openCameraPort(lock.camera);
       const logFile = path.join(o.dataDir, 'camera-' + deviceId + '.log');
       const fd = openSync(logFile, 'a', 0o600);
-      const child = spawn(process.execPath, ['--import', 'tsx', CAMERA_ENTRY, '--device', deviceId, '--link', '127.0.0.1:' + port.port, '--relay', o.base], {
+      const child = spawn(process.execPath, ['--import', 'tsx', CAMERA_ENTRY, '--device', deviceId, '--link', '127.0.0.1:' + port.port, '--relay', o.base, '--exit-with-parent'], {
         cwd: REPO_ROOT, env: { ...process.env, KEYWAY_CAMERA_TOKEN: cred.token }, stdio: ['ignore', fd, fd]
       });
       closeSync(fd);
