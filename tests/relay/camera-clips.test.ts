@@ -71,6 +71,14 @@ describe('upload', () => {
     expect((await upload(cam, c, [])).body.error.code).toBe('KW_VALIDATION');
     expect((await upload(cam, c, shots(c, 17))).body.error.code).toBe('KW_VALIDATION');
     expect((await upload(cam, -1, shots(c))).body.error.code).toBe('KW_VALIDATION');
+    const huge = Buffer.concat([shots(c)[0], Buffer.alloc(512 * 1024)]);
+    expect((await upload(cam, c, [shots(c)[0], huge])).body.error.code).toBe('KW_CLIP_INVALID');
+    // Without a camera credential even a body over the limit is refused for who sent it, not for its size.
+    const big = JSON.stringify({ capture: c, frames: Array.from({ length: 16 }, () => 'A'.repeat(800_000)) });
+    const anon = await fetch(h.base + '/v1/camera/clips', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(anon.status).toBe(401);
+    const tooBig = await fetch(h.base + '/v1/camera/clips', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + cam }, body: big });
+    expect((await tooBig.json()).error.code).toBe('KW_PAYLOAD_TOO_LARGE');
     expect((await h.api('GET', `/v1/devices/${w.deviceId}/clips/${c}`, { token: w.owner.token })).status).toBe(404);
     expect(existsSync(clipDir(c))).toBe(false);
   });

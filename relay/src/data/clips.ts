@@ -72,33 +72,28 @@ export interface UploadFields {
   uploadedHash: string;
 }
 
-/** Records an upload on a new row (status pending) or on the row the lock's event made; returns the row. */
+/**
+ * Records an upload on the capture's row (created if the lock's event has not made it yet),
+ * unless frames were already recorded for it; returns the row as it stands.
+ */
 export function recordUpload(ctx: RelayContext, u: UploadFields, statusFor: (lockHash: string | null, hadEvent: boolean) => ClipStatus): ClipRow {
-  const existing = clipByCapture(ctx, u.deviceId, u.capture);
-  const status = statusFor(existing?.lock_hash ?? null, existing?.event_seq != null);
-  if (existing) {
-    ctx.db.prepare(`UPDATE clips SET camera_id = ?, frames = ?, frame_types = ?, bytes = ?, uploaded_hash = ?, status = ?, uploaded_at = ?
-      WHERE id = ? AND uploaded_hash IS NULL`)
-      .run(u.cameraId, u.frames, JSON.stringify(u.frameTypes), u.bytes, u.uploadedHash, status, ctx.now(), existing.id);
-  } else {
-    ctx.db.prepare(`INSERT INTO clips (device_id, site_id, capture, camera_id, frames, frame_types, bytes, uploaded_hash, status, created_at, uploaded_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(u.deviceId, u.siteId, u.capture, u.cameraId, u.frames, JSON.stringify(u.frameTypes), u.bytes, u.uploadedHash, status, ctx.now(), ctx.now());
-  }
+  ctx.db.prepare("INSERT OR IGNORE INTO clips (device_id, site_id, capture, status, created_at) VALUES (?, ?, ?, 'pending', ?)")
+    .run(u.deviceId, u.siteId, u.capture, ctx.now());
+  const row = clipByCapture(ctx, u.deviceId, u.capture)!;
+  if (row.uploaded_hash !== null) return row;
+  ctx.db.prepare(`UPDATE clips SET camera_id = ?, frames = ?, frame_types = ?, bytes = ?, uploaded_hash = ?, status = ?, uploaded_at = ?
+    WHERE id = ? AND uploaded_hash IS NULL`)
+    .run(u.cameraId, u.frames, JSON.stringify(u.frameTypes), u.bytes, u.uploadedHash, statusFor(row.lock_hash, row.event_seq !== null), ctx.now(), row.id);
   return clipByCapture(ctx, u.deviceId, u.capture)!;
 }
 
-/** Records the lock's CAMERA event on the capture's row (creating it as awaiting the upload); returns the row. */
+/** Records the lock's CAMERA event on the capture's row (created as awaiting the upload); returns the row. */
 export function recordLockEvent(ctx: RelayContext, deviceId: string, siteId: number, capture: number, seq: number, lockHash: string | null,
   statusFor: (uploadedHash: string | null) => ClipStatus): ClipRow {
-  const existing = clipByCapture(ctx, deviceId, capture);
-  const status = statusFor(existing?.uploaded_hash ?? null);
-  if (existing) {
-    ctx.db.prepare('UPDATE clips SET lock_hash = ?, event_seq = ?, status = ? WHERE id = ?').run(lockHash, seq, status, existing.id);
-  } else {
-    ctx.db.prepare('INSERT INTO clips (device_id, site_id, capture, lock_hash, event_seq, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(deviceId, siteId, capture, lockHash, seq, status, ctx.now());
-  }
+  ctx.db.prepare("INSERT OR IGNORE INTO clips (device_id, site_id, capture, status, created_at) VALUES (?, ?, ?, 'awaiting', ?)")
+    .run(deviceId, siteId, capture, ctx.now());
+  const row = clipByCapture(ctx, deviceId, capture)!;
+  ctx.db.prepare('UPDATE clips SET lock_hash = ?, event_seq = ?, status = ? WHERE id = ?').run(lockHash, seq, statusFor(row.uploaded_hash), row.id);
   return clipByCapture(ctx, deviceId, capture)!;
 }
 
