@@ -1,5 +1,5 @@
 /**
- * Receipts the lock signs itself (docs/protocol.md §6.1, docs/firmware.md "Receipts"). An entry
+ * Receipts the lock signs itself (docs/protocol.md §6.2, docs/firmware.md "Receipts"). An entry
  * (a successful unlock on a command, a reveal or a barcode; not the inside button) is remembered
  * with its OPERATION event and the acknowledged CAMERA event before it. At the next STATE event
  * with the door closed and the bolt locked, the lock signs a checkpoint naming that event (the

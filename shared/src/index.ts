@@ -24,6 +24,8 @@ export * from './protocol/reveal';
 export * from './protocol/receipt';
 export * from './receipt-check';
 export * from './protocol/hashes';
+export * from './protocol/clip-manifest';
+export * from './protocol/camera-link';
 export * from './protocol/topics';
 export * from './protocol/kind';
 export * from './policy';

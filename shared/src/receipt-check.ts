@@ -1,5 +1,5 @@
 /**
- * Offline check of a lock-signed receipt (docs/protocol.md §6.1) against the lock's public key
+ * Offline check of a lock-signed receipt (docs/protocol.md §6.2) against the lock's public key
  * and the lock's own event chain, for anyone who needs neither the relay nor its database: an
  * owner, an insurer, a court. Used by `keyway verify-receipt` and the receipt page.
  *
@@ -20,7 +20,7 @@ import { decodeEvent, type LockEvent } from './protocol/event';
 import { eventHash } from './protocol/hashes';
 import { decodeReceipt, type SignedReceipt } from './protocol/receipt';
 
-/** Why a receipt does not hold; stable names, listed in docs/protocol.md §6.1. */
+/** Why a receipt does not hold; stable names, listed in docs/protocol.md §6.2. */
 export const RECEIPT_FAULTS = {
   RECEIPT_MALFORMED: 'The receipt does not follow the wire layout.',
   RECEIPT_WRONG_KEY: 'The receipt names another lock key than the one it is checked against.',

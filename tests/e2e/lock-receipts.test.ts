@@ -1,5 +1,5 @@
 /**
- * Lock-signed receipts end to end across processes (docs/protocol.md §6.1): the real firmware on
+ * Lock-signed receipts end to end across processes (docs/protocol.md §6.2): the real firmware on
  * simulated hardware makes its own key, a courier enters and closes the door, the lock signs the
  * receipt and sends it over MQTT, the relay pins the key and hands the file out, and the file
  * checks offline with the shared checker and with `keyway verify-receipt` in its own process.

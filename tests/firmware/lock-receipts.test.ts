@@ -1,5 +1,5 @@
 /**
- * Receipts the lock signs itself (docs/protocol.md §6.1), on the real firmware in the simulator:
+ * Receipts the lock signs itself (docs/protocol.md §6.2), on the real firmware in the simulator:
  * the lock makes its own key once and keeps it, signs a checkpoint after an entry once the door
  * is closed and the bolt thrown, and the receipt verifies offline against the lock's key and its
  * event chain, under tweetnacl too. Any changed byte of the receipt or of the chain fails.

@@ -1,5 +1,5 @@
 /**
- * Lock-signed receipts at the relay (docs/protocol.md §6.1, docs/relay.md "Receipts signed by the
+ * Lock-signed receipts at the relay (docs/protocol.md §6.2, docs/relay.md "Receipts signed by the
  * lock"): the relay pins the lock's key from the first valid receipt, passes the receipt bytes
  * unchanged to the courier, the owner and the backend once the delivery is secured, serves the
  * file `keyway verify-receipt` checks, and refuses a receipt with a bad signature or another key

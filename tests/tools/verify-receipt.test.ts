@@ -1,5 +1,5 @@
 /**
- * `keyway verify-receipt <file>` (docs/protocol.md §6.1): the published receipt vector holds
+ * `keyway verify-receipt <file>` (docs/protocol.md §6.2): the published receipt vector holds
  * offline; a change to any byte of the receipt or of its events, another key, or a file that is
  * not a receipt is refused with KW_RECEIPT_INVALID (exit 10) or KW_USAGE, never a stack trace.
  */

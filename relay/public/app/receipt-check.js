@@ -1,4 +1,4 @@
-// Offline check of a receipt signed by a lock (docs/protocol.md §6.1), for the receipt page:
+// Offline check of a receipt signed by a lock (docs/protocol.md §6.2), for the receipt page:
 // the same checks, in the same order and with the same fault names, as shared/src/receipt-check.ts
 // (tests/pages/receipt-page.test.ts holds the two to the same verdicts on every changed byte).
 // No network: WebCrypto verifies the Ed25519 signature and hashes the events with SHA-512.

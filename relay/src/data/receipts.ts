@@ -1,5 +1,5 @@
 /**
- * The relay's storage of lock-signed receipts (docs/protocol.md §6.1, docs/relay.md "Receipts
+ * The relay's storage of lock-signed receipts (docs/protocol.md §6.2, docs/relay.md "Receipts
  * signed by the lock"): the pinned lock key (the devices.public_key column, set by the installer
  * at registration or on the first valid receipt), the receipts verbatim, and the lookups that
  * pass a receipt on once its delivery is secured. All of this module's SQL is here.

@@ -285,7 +285,7 @@ export function secureDeliveries(ctx: RelayContext, deviceId: string, seq: numbe
 }
 
 /**
- * A receipt signed by the lock for a secured delivery (docs/protocol.md §6.1): its bytes go to
+ * A receipt signed by the lock for a secured delivery (docs/protocol.md §6.2): its bytes go to
  * the courier, the owner and the backend unchanged (hex), with the pinned lock key to check it.
  */
 export function passSignedReceipt(ctx: RelayContext, id: number, signed: { eventSeq: number; signedReceipt: string; lockKey: string | null }): void {

@@ -1,5 +1,5 @@
 /**
- * Intake of lock-signed receipts (docs/protocol.md §6.1) from kw/<id>/evt, told from events by
+ * Intake of lock-signed receipts (docs/protocol.md §6.2) from kw/<id>/evt, told from events by
  * their tag. The relay checks the signature under the lock key it pinned (the installer's, or
  * the first valid receipt's), stores the bytes verbatim, and once the delivery the receipt
  * closes is secured, passes the bytes unchanged to the courier, the owner and the backend. It

@@ -72,7 +72,7 @@ export const provInfo = struct([
   ['board', varBytes(32)],
   ['firmware', varBytes(24)],
   ['configHash', fixedBytes(HASH_LENGTH)],
-  // The lock's own receipt-signing key (docs/protocol.md §6.1); all zero until the lock has made it.
+  // The lock's own receipt-signing key (docs/protocol.md §6.2); all zero until the lock has made it.
   ['lockKey', fixedBytes(PUBLIC_KEY_LENGTH)]
 ] as const);
 

@@ -1,5 +1,5 @@
 /**
- * Lock-signed receipt (docs/protocol.md §6.1): after an entry, once the door is closed and the
+ * Lock-signed receipt (docs/protocol.md §6.2): after an entry, once the door is closed and the
  * bolt thrown, the lock signs a checkpoint of its own log with its own key. It names the log
  * head (the STATE event that shows the door closed and the bolt locked), the entry's OPERATION
  * event and the CAMERA event before it, each by sequence and hash, so the receipt and the event

@@ -1,4 +1,4 @@
-// The lock-signed receipt (docs/protocol.md §6.1): the published vector decodes, verifies under
+// The lock-signed receipt (docs/protocol.md §6.2): the published vector decodes, verifies under
 // tweetnacl and node's check, and the offline check holds on its chain; malformed receipts are refused.
 import nacl from 'tweetnacl';
 import { readFileSync } from 'node:fs';

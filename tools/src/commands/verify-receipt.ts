@@ -1,5 +1,5 @@
 /**
- * `keyway verify-receipt <file>`: checks a lock-signed receipt offline (docs/protocol.md §6.1)
+ * `keyway verify-receipt <file>`: checks a lock-signed receipt offline (docs/protocol.md §6.2)
  * against the lock's public key and its event chain, with no relay and no database. Prints what
  * the receipt proves; a receipt that does not hold is KW_RECEIPT_INVALID with the fault's name.
  */
