@@ -17,6 +17,7 @@ import { openGrantStore } from './grant-store';
 import { DEFAULT_OPTIONS, type Lock, type LockOptions } from './lock-state';
 import { initialLockout } from './lockout';
 import { countBoot, ensureStateOwner, loadConfig, loadReplay, newNonce } from './persistence';
+import { loadSettings } from './settings-store';
 import type { Ports } from './ports';
 import { emergencyStop, autoLock } from './actuation';
 import { emit, publishStatus, reportStorageRecovery, stateEvent } from './reporting';
@@ -46,11 +47,12 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
   if (cfg.config) ensureStateOwner(ports.storage, cfg.config.deviceId);
   const rp = loadReplay(ports.storage);
   const grants = openGrantStore(ports.storage);
+  const st = loadSettings(ports.storage, opt);
   const config = cfg.config;
   const lock: Lock = {
     ports: ports, board: board, opt: opt, config: config, configRec: cfg.rec,
     deviceHex: config ? toHex(config.deviceId) : '',
-    replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants,
+    replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants, settings: st.settings, settingsRec: st.rec,
     log: config ? openEventLog(ports.storage, config.deviceId, opt.eventCapacity) : null,
     bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, nonce: new Uint8Array(NONCE_LENGTH),
     bootCount: countBoot(ports.storage), nonceCount: 0,
@@ -58,7 +60,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     acting: false, moveDone: null, move: null, tickTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
     cameraWaiter: null, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
-    recovered: cfg.recovered || rp.recovered || grants.recovered
+    recovered: cfg.recovered || rp.recovered || grants.recovered || st.recovered
   };
   newNonce(lock);
   return lock;
