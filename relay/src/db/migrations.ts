@@ -365,5 +365,23 @@ CREATE TABLE notification_sends (
 );
 CREATE INDEX notification_sends_due ON notification_sends (status, next_at);
 `
+  },
+  {
+    // 7, not 6: 6 comes from parallel work. The runner applies every version above the
+    // database's own in list order, so the gap is harmless once both are in the list.
+    version: 7,
+    name: "each lock's settings (auto-lock delay, relock on close, door-left-open alert) under a revision, and the revision the lock holds",
+    sql: `
+CREATE TABLE lock_settings (
+  device_id TEXT PRIMARY KEY REFERENCES devices(id),
+  revision INTEGER NOT NULL CHECK (revision >= 1),
+  auto_lock_s INTEGER NOT NULL,
+  door_ajar_s INTEGER NOT NULL,
+  relock_on_close INTEGER NOT NULL CHECK (relock_on_close IN (0, 1)),
+  held_revision INTEGER NOT NULL DEFAULT 0,
+  held_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+`
   }
 ];
