@@ -36,6 +36,8 @@ describe('relay: lock settings', () => {
     expect(second.body.revision).toBe(2);
     await waitUntil(async () => (await get()).state === 'applied', 5000, 'revision 2 applied');
     expect(w.lock.settings).toEqual({ revision: 2, autoLockS: 10, doorAjarS: 60, flags: 0 });
+    // Both reached the lock signed and admitted (a forged or mis-signed one would be acknowledged with a denial).
+    expect(sent().map((c) => [c.payload.revision, c.code])).toEqual([[1, 0], [2, 0]]);
   });
 
   it('sends the settings again when the lock comes back without them (factory storage) or missed the command', async () => {
