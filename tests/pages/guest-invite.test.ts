@@ -34,6 +34,9 @@ describe('guest invites', () => {
     return (local.getUTCDay() + 6) % 7;
   })();
   const other = (today + 3) % 7;
+  /** A second day in the first rule, like "Tue and Thu". */
+  const also = (today + 5) % 7;
+  const firstDays = [today, also].sort((x, y) => x - y);
 
   beforeAll(async () => {
     [h, browser] = await Promise.all([startRelay({ entryTimeoutMs: 2000 }), launchBrowser()]);
@@ -62,6 +65,7 @@ describe('guest invites', () => {
     await owner.getByLabel('Weekly').check();
     const rules = owner.locator('#g-rules fieldset.rule');
     await rules.nth(0).getByLabel(DAY_LABELS[today], { exact: true }).check();
+    await rules.nth(0).getByLabel(DAY_LABELS[also], { exact: true }).check();
     await rules.nth(0).getByLabel('From', { exact: true }).fill('00:00');
     await rules.nth(0).getByLabel('Until', { exact: true }).fill('00:00');
     await owner.getByRole('button', { name: 'Add another time' }).click();
@@ -81,7 +85,7 @@ describe('guest invites', () => {
     await screenshot(owner, 'guest-01b-link-qr');
     const grants = await expectOk(h.api('GET', `/v1/sites/${w.site.id}/grants`, { token: w.owner.token }));
     const g = grants.items.find((x: any) => x.label === 'Dog walker');
-    expect(g.schedule).toEqual([{ days: [DAYS[today]], start: '00:00', end: '24:00' }, { days: [DAYS[other]], start: '09:00', end: '10:00' }]);
+    expect(g.schedule).toEqual([{ days: firstDays.map((d) => DAYS[d]), start: '00:00', end: '24:00' }, { days: [DAYS[other]], start: '09:00', end: '10:00' }]);
     grantId = g.id;
     const card = owner.locator(`li[data-grant="${grantId}"]`);
     await owner.locator(`li[data-grant="${grantId}"][data-status="active"]`).waitFor();
@@ -95,7 +99,7 @@ describe('guest invites', () => {
     expect(guest.url()).toBe(h.base + '/guest');
     expect(await guest.evaluate(() => document.cookie)).toBe('');
     expect(await guest.locator('#g-as').textContent()).toBe('You have weekly access as a service provider.');
-    expect(await guest.locator('#g-when').textContent()).toBe(`${DAY_NAMES[today]}, 00:00–midnight; ${DAY_NAMES[other]}, 09:00–10:00`);
+    expect(await guest.locator('#g-when').textContent()).toBe(`${firstDays.map((d) => DAY_NAMES[d]).join(' and ')}, 00:00–midnight; ${DAY_NAMES[other]}, 09:00–10:00`);
     expect(await guest.locator('#g-window').textContent()).toContain('Europe/Berlin time');
     await screenshot(guest, 'guest-02-page');
 
