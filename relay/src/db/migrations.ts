@@ -367,9 +367,9 @@ CREATE INDEX notification_sends_due ON notification_sends (status, next_at);
 `
   },
   {
-    // 7, not 6: 6 comes from parallel work. The runner applies every version above the
-    // database's own in list order, so the gap is harmless once both are in the list.
-    version: 7,
+    // Numbered 6 because migrations must be consecutive (tests/relay/db/migrations.test.ts);
+    // when another branch's 6 lands first, this one becomes 7.
+    version: 6,
     name: "each lock's settings (auto-lock delay, relock on close, door-left-open alert) under a revision, and the revision the lock holds",
     sql: `
 CREATE TABLE lock_settings (
