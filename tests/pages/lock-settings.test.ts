@@ -104,7 +104,7 @@ describe('lock settings on the owner page', () => {
     await never.getByText('Lock settings').click();
     const save = never.getByRole('button', { name: 'Save settings' });
     await waitUntil(async () => save.isDisabled(), 3000, 'save disabled');
-    expect(await never.locator('.lock-settings .why').textContent()).toBe('Settings can be saved once this lock has reached the relay.');
+    expect(await never.locator('.lock-settings .settings-why').textContent()).toBe('Settings can be saved once this lock has reached the relay.');
     expect(await never.getByRole('button', { name: 'Unlock' }).isDisabled()).toBe(true);
     await screenshot(page, 'settings-04-never-connected');
     expect(await seriousViolations(page)).toEqual([]);

@@ -23,7 +23,7 @@ export function createLockSettings(deviceId, status, alive) {
   const close = el('input', { id: id('close'), type: 'checkbox' });
   const ajar = el('input', { id: id('ajar'), type: 'number', inputmode: 'numeric', min: AJAR_MIN.min, max: AJAR_MIN.max, step: 1, required: true, 'aria-describedby': id('ajar-hint') });
   const save = el('button', { type: 'submit', 'aria-describedby': id('why') }, 'Save settings');
-  const why = el('p', { class: 'hint why', id: id('why'), hidden: true });
+  const why = el('p', { class: 'hint settings-why', id: id('why'), hidden: true });
   const state = el('p', { class: 'hint settings-state', role: 'status' });
   const outcome = el('p', { class: 'notice', role: 'alert', hidden: true });
   let current = null;
