@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ALARMS, REASONS, commandBody, decodeCommand, eventBody, fromHex, grantCodec, keyRotatePayload, lockPayload, offlineBody, reader,
-  receiptBody, revealBody, revokePayload, scheduleEntry, statusBody, timeSetPayload, toHex, unlockPayload, alarmClearPayload,
+  receiptBody, revealBody, revokePayload, scheduleEntry, statusBody, timeSetPayload, toHex, unlockPayload, alarmClearPayload, settingsPayload,
   type StructCodec
 } from '@keyway/shared';
 import { buildVectors } from './protocol-vectors';
@@ -70,6 +70,7 @@ export function generatedSections(): Record<string, string> {
     'layout-key-rotate': layout(keyRotatePayload, false),
     'layout-time-set': layout(timeSetPayload, false),
     'layout-alarm-clear': layout(alarmClearPayload, false),
+    'layout-settings': layout(settingsPayload, false),
     'layout-grant': layout(grantCodec, false),
     'layout-schedule-entry': layout(scheduleEntry, false),
     'layout-reveal': layout(revealBody, true),
@@ -88,6 +89,7 @@ export function generatedSections(): Record<string, string> {
     'example-grant-put': hexBlock(v['command-grant-put'].hex) + '\n\nPayload (the grant):\n\n' + annotate(grantCodec, grantPayload, false),
     'example-time-set': hexBlock(v['command-time-set'].hex) + '\n\n' + annotate(commandBody, cmd('command-time-set'), true, 'signature'),
     'example-key-rotate': hexBlock(v['command-key-rotate'].hex),
+    'example-settings': hexBlock(v['command-settings-set'].hex) + '\n\n' + annotate(commandBody, cmd('command-settings-set'), true, 'signature'),
     'example-chain': (v['hash-chain'].values as string[]).map((h, i) => '- values[' + i + '] = `' + h + '`').join('\n'),
     'example-reveal': hexBlock(v['reveal'].hex) + '\n\n' + annotate(revealBody, cmd('reveal'), true),
     'example-events': '`event-1`:\n\n' + hexBlock(v['event-1'].hex) + '\n\nhash(event-1) = `' + v['event-1'].hash + '`\n\n`event-2`:\n\n' +

@@ -4,8 +4,8 @@
  * deterministic, so the bytes are stable; tests regenerate and compare.
  */
 import {
-  ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_TIME_SET, ACT_UNLOCK, ACTOR_COURIER, BOLT_LOCKED, BOLT_UNLOCKED, CRED_HASH_CHAIN, DOOR_CLOSED,
-  EV_CAMERA, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, RC_OK, SRC_REVEAL, ST_CAMERA_OK, ST_TIME_TRUSTED,
+  ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLOCK, ACTOR_COURIER, BOLT_LOCKED, BOLT_UNLOCKED, CRED_HASH_CHAIN, DOOR_CLOSED,
+  EV_CAMERA, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, RC_OK, SETTING_RELOCK_ON_CLOSE, SRC_REVEAL, ST_CAMERA_OK, ST_TIME_TRUSTED,
   asciiBytes, attachReceiptSignature, barcodeCommitment, buildHashChain, encodeEvent, encodePayload, encodeReceiptBody, encodeReveal, encodeStatus,
   eventHash, fromHex, grantFingerprint, keyIdOf, publicKeyNow, signingKey, signNow, toHex, type Grant, type LockEvent
 } from '@keyway/shared';
@@ -64,6 +64,10 @@ export function buildVectors(): Vector[] {
     deviceId: TEST_DEVICE_ID, action: ACT_KEY_ROTATE, notBefore: T0, notAfter: T0 + 86400, counter: 4,
     payload: { newKeyId: relay2.keyId, newKey: relay2.publicKey, retireKeyId: relay.keyId }
   });
+  const settings = signCommand(relay, {
+    deviceId: TEST_DEVICE_ID, action: ACT_SETTINGS_SET, notBefore: T0, notAfter: T0 + 86400, counter: 5,
+    payload: { revision: 3, autoLockS: 45, doorAjarS: 300, flags: SETTING_RELOCK_ON_CLOSE }
+  });
   const reveal = encodeReveal({ deviceId: TEST_DEVICE_ID, grantId: 7, value: chain[2] });
   const e1: LockEvent = {
     deviceId: TEST_DEVICE_ID, seq: 1, time: T0 + 10, type: EV_OPERATION, code: RC_OK, ref: 7, actorKind: ACTOR_COURIER,
@@ -89,7 +93,8 @@ export function buildVectors(): Vector[] {
   const status = encodeStatus({
     deviceId: TEST_DEVICE_ID, bolt: BOLT_LOCKED, door: DOOR_CLOSED, flags: ST_TIME_TRUSTED | ST_CAMERA_OK, time: T0,
     nonce: TEST_NONCE, replayHigh: 4, logSeq: 2, logHead: eventHash(encodeEvent(e2)), battery: 5900, grants: 1,
-    firmware: asciiBytes('0.1.0'), keyIds: [relay.keyId], held: [{ grantId: 7, fingerprint: grantFingerprint(encodePayload(ACT_GRANT_PUT, grant)) }]
+    firmware: asciiBytes('0.1.0'), keyIds: [relay.keyId], held: [{ grantId: 7, fingerprint: grantFingerprint(encodePayload(ACT_GRANT_PUT, grant)) }],
+    settingsRev: 3
   });
   const frames = TEST_CLIP_FRAMES.map(asciiBytes);
   const clip = clipHash(TEST_DEVICE_ID, TEST_CLIP_CAPTURE, frames);
@@ -106,6 +111,8 @@ export function buildVectors(): Vector[] {
     { name: 'command-grant-put', description: 'GRANT_PUT of courier grant 7 with a 3-link hash chain, counter 2.', hex: toHex(grantPut) },
     { name: 'command-time-set', description: 'TIME_SET bound to the lock challenge a1a2a3a4a5a6a7a8, counter 3.', hex: toHex(timeSet) },
     { name: 'command-key-rotate', description: 'KEY_ROTATE to relay-key-2 retiring relay-key, counter 4.', hex: toHex(rotate) },
+    { name: 'command-settings-set', description: 'SETTINGS_SET revision 3: auto-lock 45 s, door-left-open alarm at 300 s, relock on close; counter 5.',
+      hex: toHex(settings) },
     { name: 'hash-chain', description: 'Chain for grant 7: values[0] = seed … values[3] = tip committed in the grant.', hex: toHex(chain[3]),
       values: chain.map(toHex) },
     { name: 'reveal', description: 'First at-door reveal for grant 7: discloses values[2], whose step is the tip.', hex: toHex(reveal) },

@@ -9,6 +9,7 @@ import {
   RC_DOOR_OPEN, RC_JAM, RC_MOTOR_FAULT, RC_OK, SRC_AUTO, captureLine, parseClipLine
 } from '@keyway/shared';
 import { isMoving, startMove, stepBolt, stopBolt } from './bolt-machine';
+import { relockOnCloseSetting } from './settings-store';
 import type { Lock, MoveRequest } from './lock-state';
 import { noteCamera, noteOperation } from './receipts';
 import { alarm, emit, publishStatus, stateEvent } from './reporting';
@@ -163,8 +164,8 @@ export function emergencyStop(lock: Lock): void {
 /** After an unlock: relock when the door closes (if asked) or after relockAfter seconds. */
 function scheduleRelock(lock: Lock, req: MoveRequest): void {
   cancelRelock(lock);
-  lock.relockOnClose = req.relockOnClose;
-  const secs = req.relockAfter > 0 ? req.relockAfter : lock.opt.relockDefaultS;
+  lock.relockOnClose = req.relockOnClose || relockOnCloseSetting(lock.settings);
+  const secs = req.relockAfter > 0 ? req.relockAfter : lock.settings.autoLockS;
   lock.relockTimer = lock.ports.timers.setTimeout(function () {
     lock.relockTimer = 0;
     if (lock.doorOpen) return; // the door monitor relocks on close

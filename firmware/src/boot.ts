@@ -19,6 +19,7 @@ import { initialLockout } from './lockout';
 import { ensureLockKey, loadLockKey } from './lock-key';
 import { countBoot, ensureStateOwner, loadConfig, loadReplay, newNonce } from './persistence';
 import { loadPendingReceipt } from './receipts';
+import { loadSettings } from './settings-store';
 import type { Ports } from './ports';
 import { emergencyStop, autoLock, onCameraLine } from './actuation';
 import { emit, publishStatus, reportStorageRecovery, stateEvent } from './reporting';
@@ -48,13 +49,14 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
   if (cfg.config) ensureStateOwner(ports.storage, cfg.config.deviceId);
   const rp = loadReplay(ports.storage);
   const grants = openGrantStore(ports.storage);
+  const st = loadSettings(ports.storage, opt);
   const config = cfg.config;
   const lk = loadLockKey(ports.storage);
   const rc = loadPendingReceipt(ports.storage);
   const lock: Lock = {
     ports: ports, board: board, opt: opt, config: config, configRec: cfg.rec,
     deviceHex: config ? toHex(config.deviceId) : '',
-    replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants,
+    replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants, settings: st.settings, settingsRec: st.rec,
     log: config ? openEventLog(ports.storage, config.deviceId, opt.eventCapacity) : null,
     bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, nonce: new Uint8Array(NONCE_LENGTH),
     bootCount: countBoot(ports.storage), nonceCount: 0,
@@ -62,7 +64,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     acting: false, moveDone: null, move: null, tickTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
     cameraWaiter: null, cameraCapture: 0, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
-    recovered: cfg.recovered || rp.recovered || grants.recovered,
+    recovered: cfg.recovered || rp.recovered || grants.recovered || st.recovered,
     signer: lk.key, signerRec: lk.rec, camera: null, entry: null, receipt: config ? rc.receipt : null, receiptRec: rc.rec,
     receiptQueued: null, onReceipt: null, signing: 0
   };

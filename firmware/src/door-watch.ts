@@ -23,7 +23,7 @@ export function onDoorChange(lock: Lock, open: boolean): void {
     lock.ajarTimer = t.setTimeout(function () {
       lock.ajarTimer = 0;
       if (lock.doorOpen) alarm(lock, AL_DOOR_AJAR, 0, []);
-    }, lock.opt.doorAjarS * 1000);
+    }, lock.settings.doorAjarS * 1000);
     return;
   }
   if (lock.ajarTimer) t.clearTimeout(lock.ajarTimer);

@@ -2,7 +2,7 @@
  * The lock's runtime state and tunables, shared by the lock's modules. Defaults are the
  * shipped behaviour; tests and boards may override them.
  */
-import type { ReplayState, SigningKey } from '@keyway/shared';
+import type { ReplayState, SettingsPayload, SigningKey } from '@keyway/shared';
 import type { BoardProfile } from './board';
 import type { BoltState, MotorTiming } from './bolt-machine';
 import type { LockConfig } from './config';
@@ -96,6 +96,9 @@ export interface Lock {
   replay: ReplayState;
   replayRec: RecordSlot;
   grants: GrantStore;
+  /** The owner's settings (auto-lock, relock on close, door-left-open threshold) and their record. */
+  settings: SettingsPayload;
+  settingsRec: RecordSlot;
   log: EventLog | null;
   bolt: BoltState;
   doorOpen: boolean;

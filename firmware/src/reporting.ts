@@ -110,7 +110,8 @@ export function buildStatus(lock: Lock): Uint8Array | null {
     grants: grantCount(lock.grants),
     firmware: asciiBytes(lock.opt.firmwareVersion),
     keyIds: trustedKeyIds(lock),
-    held: heldGrants(lock.grants)
+    held: heldGrants(lock.grants),
+    settingsRev: lock.settings.revision
   });
 }
 

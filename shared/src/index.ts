@@ -17,6 +17,7 @@ export * from './ed25519/index';
 export * from './protocol/constants';
 export * from './protocol/command';
 export * from './protocol/payloads';
+export * from './protocol/settings';
 export * from './protocol/grant';
 export * from './protocol/event';
 export * from './protocol/status';

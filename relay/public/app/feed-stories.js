@@ -204,6 +204,13 @@ function describe(s, a) {
     case 'grant.revocation_refused':
       s.title = 'The lock refused to revoke ' + access + ' (the relay keeps trying)'; s.reason = a.reason; s.tone = 'bad';
       break;
+    case 'lock.settings': {
+      const d = a.details || {};
+      s.title = 'You changed the lock\u2019s settings';
+      fact(s, 'locks again after ' + d.autoLockS + ' s' + (d.relockOnClose ? ' and when the door closes' : '') + ' · door-left-open alert after '
+        + Math.round(d.doorAjarS / 60) + ' min', null);
+      break;
+    }
     default:
       s.title = SIMPLE[a.kind] || a.kind;
       if (PROBLEMS.has(a.kind)) s.tone = 'bad';

@@ -401,6 +401,22 @@ CREATE INDEX clips_live ON clips (created_at) WHERE deleted_at IS NULL;
 `
   },
   {
+    version: 7,
+    name: "each lock's settings (auto-lock delay, relock on close, door-left-open alert) under a revision, and the revision the lock holds",
+    sql: `
+CREATE TABLE lock_settings (
+  device_id TEXT PRIMARY KEY REFERENCES devices(id),
+  revision INTEGER NOT NULL CHECK (revision >= 1),
+  auto_lock_s INTEGER NOT NULL,
+  door_ajar_s INTEGER NOT NULL,
+  relock_on_close INTEGER NOT NULL CHECK (relock_on_close IN (0, 1)),
+  held_revision INTEGER NOT NULL DEFAULT 0,
+  held_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+`
+  },
+  {
     version: 8,
     name: 'receipts signed by the lock, kept verbatim and passed on once (docs/protocol.md §6.2)',
     sql: `

@@ -47,6 +47,8 @@ export const ACT_GRANT_REVOKE = 0x11;
 export const ACT_KEY_ROTATE = 0x20;
 export const ACT_TIME_SET = 0x30;
 export const ACT_ALARM_CLEAR = 0x40;
+// Far from the others: later protocol work adds actions near the existing ones.
+export const ACT_SETTINGS_SET = 0x70;
 
 // Who acted (events and unlock payloads).
 export const ACTOR_NONE = 0;
