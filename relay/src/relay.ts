@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from './context';
 import { openDatabase } from './db/database';
+import { sqliteStore } from './data/store';
 import { createBroker, type BrokerHandle } from './broker/broker';
 import { createMqttListeners, type MqttListeners } from './broker/listeners';
 import { loadOrCreateTls } from './broker/tls-cert';
@@ -59,11 +60,12 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger(opts);
   const db = openDatabase(opts.dbPath);
+  const store = sqliteStore(db);
   let broker: BrokerHandle | null = null;
   let webhooks: WebhookWorker | null = null;
   let pushes: PushWorker | null = null;
   const ctx: RelayContext = {
-    opts, db, log,
+    opts, db, store, log,
     now: opts.now,
     nowS: () => Math.floor(opts.now() / 1000),
     keys: new KeyStore(opts.keysDir),
@@ -165,7 +167,8 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
         await http.close();
         await b.close();
         await listeners.close();
-        db.close();
+        await store.close();
+        if (db.open) db.close();
         log.info('relay closed');
         log.flush?.();
       })();
