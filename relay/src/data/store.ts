@@ -10,7 +10,7 @@
  * queries. PostgreSQL's are READ COMMITTED; a data function that must serialise work on one
  * row takes the row lock itself (`SELECT … FOR UPDATE`, see devices.lockDevice).
  */
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { CompiledQuery, Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../db/database';
 import { openDatabase } from '../db/database';
@@ -28,6 +28,8 @@ export interface Store {
   readonly sqlite: Db | null;
   /** Runs fn in one write transaction and returns its result; rolls back if fn throws. */
   tx<T>(fn: (q: Q) => Promise<T>): Promise<T>;
+  /** False once close() started (late writers of a closing relay skip their work). */
+  isOpen(): boolean;
   close(): Promise<void>;
 }
 
@@ -58,12 +60,15 @@ class ImmediateSqliteDialect extends SqliteDialect {
 /** An SQLite store over an open better-sqlite3 handle (migrated already by openDatabase). */
 export function sqliteStore(handle: Db): Store {
   const q = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(handle) });
+  let open = true;
   return {
     dialect: 'sqlite',
     q,
     sqlite: handle,
     tx: (fn) => q.transaction().execute(fn),
+    isOpen: () => open && handle.open,
     close: async () => {
+      open = false;
       await q.destroy();
     }
   };
@@ -88,13 +93,26 @@ export async function postgresStore(url: string, poolSize = DEFAULT_PG_POOL_SIZE
     await q.destroy();
     throw err;
   }
+  let open = true;
   return {
     dialect: 'postgres',
     q,
     sqlite: null,
     tx: (fn) => q.transaction().execute(fn),
-    close: () => q.destroy()
+    isOpen: () => open,
+    close: async () => {
+      open = false;
+      await q.destroy();
+    }
   };
+}
+
+/**
+ * True when q runs on PostgreSQL: row locks (FOR UPDATE, SKIP LOCKED) exist there only;
+ * SQLite's single writer makes them unnecessary.
+ */
+export function onPostgres(q: Q): boolean {
+  return q.getExecutor().adapter instanceof PostgresAdapter;
 }
 
 export async function openStore(config: StoreConfig): Promise<Store> {
