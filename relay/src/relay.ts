@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from './context';
 import { openDatabase } from './db/database';
+import { forgetAllConnections, forgetConnectionsOf } from './data/devices';
 import { sqliteStore } from './data/store';
 import { createBroker, type BrokerHandle } from './broker/broker';
 import { createMqttListeners, type MqttListeners } from './broker/listeners';
@@ -86,10 +87,10 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   };
 
   // Locks marked online by a previous run of this process (or any process, without Redis) are not.
-  if (opts.redis) db.prepare("UPDATE devices SET online = 0, conn_id = NULL WHERE conn_id LIKE ? || ':%'").run(opts.relayId);
-  else db.prepare('UPDATE devices SET online = 0, conn_id = NULL WHERE online = 1 OR conn_id IS NOT NULL').run();
+  if (opts.redis) await forgetConnectionsOf(store.q, opts.relayId);
+  else await forgetAllConnections(store.q);
 
-  const adminToken = bootstrapAdmin(ctx, opts.adminToken);
+  const adminToken = await bootstrapAdmin(ctx, opts.adminToken);
   const tlsMaterial = opts.tls ? loadOrCreateTls(opts.tls.keyPath, opts.tls.certPath, opts.tls.generate, opts.host) : null;
 
   broker = await createBroker(ctx, {

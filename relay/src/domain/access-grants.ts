@@ -11,7 +11,7 @@ import { nextChainValues } from '../locks/chain';
 import { recordActivity } from './activity';
 import { siteLock } from './devices';
 import { createGrant, DEFAULT_CHAIN_LINKS, getGrant, grantView, revokeGrant, type GrantRow, type GrantView } from './grants';
-import { issueToken, type Principal } from './principals';
+import { issueTokenSync, type Principal } from './principals';
 import { toScheduleEntries, type ScheduleInput } from './schedule-input';
 import { siteForOwner } from './sites';
 
@@ -58,7 +58,7 @@ export function createAccessGrant(ctx: RelayContext, p: Principal, siteId: numbe
       notBefore: w.start, notAfter: w.end, maxUses, relockAfter: input.relockAfter ?? 0, timezone: site.timezone, schedule,
       credential: { type: CRED_HASH_CHAIN, links: maxUses > 0 ? maxUses : DEFAULT_CHAIN_LINKS }, actorRef: ownerId, createdBy: 'owner:' + ownerId
     });
-    const { token } = issueToken(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + 86400_000);
+    const { token } = issueTokenSync(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + 86400_000);
     recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'grant.created', actorKind: 'owner', actorId: ownerId, grantId: row.id, details: { kind: input.kind, type: input.type, label: input.label ?? null } });
     ctx.log.info({ grantId: row.id, siteId: site.id, deviceId: device.id, kind: input.kind, type: input.type }, 'grant created');
     return { grant: grantView(row), accessToken: token };

@@ -126,10 +126,10 @@ function stageCourierGrant(ctx: RelayContext, d: DeliveryRow): number {
   return g.id;
 }
 
-export function bookDelivery(ctx: RelayContext, p: Principal, input: BookInput): DeliveryView {
+export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookInput): Promise<DeliveryView> {
   const site = siteForBackend(ctx, p, input.siteId);
   const backendId = p.kind === 'backend' ? p.subjectId! : null;
-  const courier = getCourier(ctx, input.courierId);
+  const courier = await getCourier(ctx, input.courierId);
   if (!courier || (backendId !== null && courier.backendId !== backendId)) throw relayError('KW_NOT_FOUND', { field: 'courierId' });
   const device = siteLock(ctx, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_DELIVERY_WINDOW_MS);
