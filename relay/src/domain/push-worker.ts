@@ -92,8 +92,8 @@ export class PushWorker extends PolledWorker {
 
   private async send(job: NotificationSendRow): Promise<void> {
     const ctx = this.ctx;
-    const n = notificationById(ctx, job.notification_id);
-    const target = pushTarget(ctx, job.owner_id);
+    const n = await notificationById(ctx, job.notification_id);
+    const target = await pushTarget(ctx, job.owner_id);
     let error: string | null = null;
     try {
       if (!n || !target) throw new Error('notification or settings gone');

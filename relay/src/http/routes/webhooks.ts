@@ -49,6 +49,6 @@ export function webhookRoutes(app: FastifyInstance, ctx: RelayContext): void {
   }, async (req) => {
     const p = principal(req);
     if (p.kind !== 'owner' && p.kind !== 'courier') return { items: [] };
-    return { items: listNotifications(ctx, p.kind, p.subjectId!, req.query.limit, req.query.before) };
+    return { items: await listNotifications(ctx, p.kind, p.subjectId!, req.query.limit, req.query.before) };
   });
 }
