@@ -712,5 +712,19 @@ CREATE TABLE notification_sends (
 );
 CREATE INDEX notification_sends_due ON notification_sends (status, next_at);
 `
+  },
+  {
+    version: 6,
+    name: 'a delivery status is one of the state machine\'s (domain/delivery-states.ts), enforced by the database',
+    // SQLite cannot add a CHECK to an existing table without rebuilding it: two triggers refuse the same rows.
+    sql: `
+CREATE TRIGGER deliveries_status_insert BEFORE INSERT ON deliveries
+  WHEN NEW.status NOT IN ('booked','entering','unlocked','entered','secured','blocked','cancelled','failed')
+  BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: deliveries_status'); END;
+CREATE TRIGGER deliveries_status_update BEFORE UPDATE OF status ON deliveries
+  WHEN NEW.status NOT IN ('booked','entering','unlocked','entered','secured','blocked','cancelled','failed')
+  BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: deliveries_status'); END;
+`,
+    postgres: `ALTER TABLE deliveries ADD CONSTRAINT deliveries_status CHECK (status IN ('booked','entering','unlocked','entered','secured','blocked','cancelled','failed'));`
   }
 ];

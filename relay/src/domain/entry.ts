@@ -19,7 +19,7 @@ import { dispatch, issueCommand } from '../locks/outbox';
 import type { ReceivedEvent } from '../locks/waiters';
 import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
-import { deliveryFor, deliveryView } from './deliveries';
+import { deliveryFor, deliveryView, onDeliveryUnlocked, transition } from './deliveries';
 import { deviceForOwner, getDevice, type DeviceRow } from './devices';
 import { getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
@@ -136,7 +136,7 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   const grant = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
   const method: Method = hasChainLeft(grant) ? 'reveal' : 'command';
   ctx.db.transaction(() => {
-    ctx.db.prepare("UPDATE deliveries SET status = 'entering', updated_at = ? WHERE id = ?").run(ctx.now(), d.id);
+    if (d.status === 'booked') transition(ctx, d, 'entering');
     recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
   }).immediate();
   let outcome: Outcome | 'timeout';
@@ -150,10 +150,14 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
     ctx.db.prepare('UPDATE deliveries SET entry_counter = ? WHERE id = ?').run(cmd.counter, d.id);
     outcome = await awaitLock(ctx, d.device_id, commandMatcher(d.device_id, cmd.counter), () => dispatch(ctx, cmd, true));
   }
+  // The lock's answer can overtake the OPERATION event's effects (stored by whichever relay
+  // process got the event first): record the unlock now, so the answer shows what the database
+  // holds. The effect, arriving later, finds the delivery moved and changes nothing.
+  if (outcome !== 'timeout' && outcome.result === 'opened') {
+    ctx.db.transaction(() => onDeliveryUnlocked(ctx, d.id, method, outcome.seq, outcome.clip)).immediate();
+  }
   const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
-  const fresh = deliveryFor(ctx, p, d.id);
-  // The answer can overtake the OPERATION's effects only across relay processes; the lock did unlock.
-  return { status: res.status, body: { ...res.body, delivery: { ...deliveryView(ctx, fresh), status: fresh.status === 'entering' ? 'unlocked' : fresh.status } } };
+  return { status: res.status, body: { ...res.body, delivery: deliveryView(ctx, deliveryFor(ctx, p, d.id)) } };
 }
 
 export async function guestEntry(ctx: RelayContext, p: Principal) {
