@@ -1,7 +1,8 @@
 import { expect, it } from 'vitest';
 import type { Store } from '@keyway/relay';
-import { insertOwner } from '../../../relay/src/data/accounts';
+import { insertBackend, insertOwner } from '../../../relay/src/data/accounts';
 import { activityOfSite } from '../../../relay/src/data/activity';
+import { locksOfSite, siteOfPartner, sitesOfPartner } from '../../../relay/src/data/sites';
 import { findNotificationSettings, notificationsFor, saveNotificationSettings } from '../../../relay/src/data/notifications';
 import { describeEachStore } from '../../support/stores';
 
@@ -39,5 +40,19 @@ describeEachStore('data layer: feeds and settings', (stores) => {
     }
     const mine = await notificationsFor(store.q, 'owner', ownerId, Number.MAX_SAFE_INTEGER, 10);
     expect(mine.map((n) => [n.recipient_kind, n.recipient_id])).toEqual([['owner', ownerId]]);
+  });
+
+  it('shows a backend only the sites that made it a partner, with their locks in registration order', async () => {
+    const store = await stores.fresh();
+    const { ownerId, siteId } = await ownerAndSite(store);
+    const other = await store.q.insertInto('sites').values({ owner_id: ownerId, name: 'other', timezone: 'UTC', created_at: T0 }).returning('id').executeTakeFirstOrThrow();
+    const [b1, b2] = [await insertBackend(store.q, { name: 'b1', scopes: [], at: T0 }), await insertBackend(store.q, { name: 'b2', scopes: [], at: T0 })];
+    await store.q.insertInto('site_partners').values([{ site_id: siteId, backend_id: b1.id, created_at: T0 }, { site_id: other.id, backend_id: b2.id, created_at: T0 }]).execute();
+    const dev = (id: string, at: number) => ({ id, site_id: siteId, name: 'n' + id, board: 'b', firmware: 'f', mqtt_password_hash: 'h', registered_at: at, signing_key_id: 1 });
+    await store.q.insertInto('devices').values([dev('bb', T0 + 1), dev('aa', T0 + 2), dev('cc', T0 + 1)]).execute();
+    expect(await sitesOfPartner(store.q, b1.id)).toEqual([{ id: siteId, name: 's', timezone: 'UTC', allow_in_home: 0 }]);
+    expect(await siteOfPartner(store.q, b1.id, other.id)).toBeUndefined();
+    expect((await siteOfPartner(store.q, b2.id, other.id))?.name).toBe('other');
+    expect((await locksOfSite(store.q, siteId)).map((l) => [l.id, l.online])).toEqual([['bb', 0], ['cc', 0], ['aa', 0]]);
   });
 });
