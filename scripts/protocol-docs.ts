@@ -89,6 +89,8 @@ export function generatedSections(): Record<string, string> {
     'example-events': '`event-1`:\n\n' + hexBlock(v['event-1'].hex) + '\n\nhash(event-1) = `' + v['event-1'].hash + '`\n\n`event-2`:\n\n' +
       hexBlock(v['event-2'].hex) + '\n\n' + annotate(eventBody, cmd('event-2'), true) + '\n\nhash(event-2) = `' + v['event-2'].hash + '`',
     'example-status': hexBlock(v['status'].hex) + '\n\n' + annotate(statusBody, cmd('status'), true),
+    'example-clip': 'Manifest (`clip-manifest`):\n\n' + hexBlock(v['clip-manifest'].hex) + '\n\nclip hash = SHA-256(manifest) = `' + v['clip-manifest'].clipHash +
+      '`\n\nThe CAMERA event that carries it (`event-camera`):\n\n' + hexBlock(v['event-camera'].hex),
     'example-barcode': 'barcodeCommitment(0123456789abcdef, "1Z999AA10123456784") = `' + v['barcode'].hex + '`',
     'reasons': ['| code | name | kind | meaning |', '|---:|---|---|---|', ...REASONS.map((r) => '| ' + r.code + ' | `' + r.name + '` | ' + r.kind + ' | ' + r.description + ' |')].join('\n'),
     'alarms': ['| code | name | meaning |', '|---:|---|---|', ...ALARMS.map((a) => '| ' + a.code + ' | `' + a.name + '` | ' + a.description + ' |')].join('\n')

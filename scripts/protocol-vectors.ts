@@ -5,11 +5,11 @@
  */
 import {
   ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_TIME_SET, ACT_UNLOCK, ACTOR_COURIER, BOLT_LOCKED, BOLT_UNLOCKED, CRED_HASH_CHAIN, DOOR_CLOSED,
-  EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, RC_OK, SRC_REVEAL, ST_CAMERA_OK, ST_TIME_TRUSTED,
+  EV_CAMERA, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, RC_OK, SRC_REVEAL, ST_CAMERA_OK, ST_TIME_TRUSTED,
   asciiBytes, barcodeCommitment, buildHashChain, encodeEvent, encodePayload, encodeReveal, encodeStatus, eventHash, fromHex, grantFingerprint, keyIdOf, toHex,
   type Grant, type LockEvent
 } from '@keyway/shared';
-import { signCommand, signerFromSeed } from '@keyway/shared/node';
+import { clipHash, clipManifest, signCommand, signerFromSeed } from '@keyway/shared/node';
 
 /** Published test keys: never use them outside tests. */
 export const TEST_RELAY_SEED = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
@@ -18,6 +18,10 @@ export const TEST_DEVICE_ID = fromHex('0123456789abcdef');
 export const TEST_NONCE = fromHex('a1a2a3a4a5a6a7a8');
 export const TEST_CHAIN_SEED = fromHex('c0ffee00000000000000000000000000000000000000000000000000000000ee');
 export const T0 = 1_800_000_000; // 2027-01-15T08:00:00Z
+
+/** The clip example's three "frames" (any file bytes hash the same way as a PNG). */
+export const TEST_CLIP_FRAMES = ['frame one', 'frame two', 'frame three'];
+export const TEST_CLIP_CAPTURE = 20;
 
 export interface Vector {
   name: string;
@@ -73,6 +77,12 @@ export function buildVectors(): Vector[] {
     nonce: TEST_NONCE, replayHigh: 4, logSeq: 2, logHead: eventHash(encodeEvent(e2)), battery: 5900, grants: 1,
     firmware: asciiBytes('0.1.0'), keyIds: [relay.keyId], held: [{ grantId: 7, fingerprint: grantFingerprint(encodePayload(ACT_GRANT_PUT, grant)) }]
   });
+  const frames = TEST_CLIP_FRAMES.map(asciiBytes);
+  const clip = clipHash(TEST_DEVICE_ID, TEST_CLIP_CAPTURE, frames);
+  const camera: LockEvent = {
+    deviceId: TEST_DEVICE_ID, seq: TEST_CLIP_CAPTURE, time: T0 + 9, type: EV_CAMERA, code: RC_OK, ref: TEST_CLIP_CAPTURE, actorKind: ACTOR_COURIER,
+    actorRef: 4242, prevHash: new Uint8Array(32).fill(0x11), data: clip
+  };
   return [
     { name: 'relay-key', description: 'Test relay key 1: seed (RFC 8032 test 1 secret), public key, key id.', hex: toHex(relay.publicKey),
       seed: toHex(TEST_RELAY_SEED), keyId: relay.keyId },
@@ -90,6 +100,9 @@ export function buildVectors(): Vector[] {
       hash: toHex(eventHash(encodeEvent(e2))) },
     { name: 'status', description: 'Status: locked, door closed, trusted time, camera ok, log head = hash(event-2).', hex: toHex(status) },
     { name: 'barcode', description: 'Parcel commitment for tracking number "1Z999AA10123456784" on the test device.',
-      hex: toHex(barcodeCommitment(TEST_DEVICE_ID, '1Z999AA10123456784')) }
+      hex: toHex(barcodeCommitment(TEST_DEVICE_ID, '1Z999AA10123456784')) },
+    { name: 'clip-manifest', description: 'Clip manifest for capture 20 on the test device, frames "frame one", "frame two", "frame three" (ASCII).',
+      hex: toHex(clipManifest(TEST_DEVICE_ID, TEST_CLIP_CAPTURE, frames)), clipHash: toHex(clip) },
+    { name: 'event-camera', description: 'CAMERA event 20 (prevHash 11…11 for the example) carrying that clip hash as its data.', hex: toHex(encodeEvent(camera)) }
   ];
 }

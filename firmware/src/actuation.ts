@@ -6,7 +6,7 @@
  */
 import {
   ACT_LOCK, ACTOR_AUTO, AL_CAMERA_FAULT, AL_JAM, AL_MOTOR_FAULT, BOLT_UNKNOWN, BOLT_UNLOCKED, EV_CAMERA, EV_OPERATION, RC_BUSY, RC_CAMERA_FAILURE,
-  RC_DOOR_OPEN, RC_JAM, RC_MOTOR_FAULT, RC_OK, SRC_AUTO
+  RC_DOOR_OPEN, RC_JAM, RC_MOTOR_FAULT, RC_OK, SRC_AUTO, captureLine, parseClipLine
 } from '@keyway/shared';
 import { isMoving, startMove, stepBolt, stopBolt } from './bolt-machine';
 import type { Lock, MoveRequest } from './lock-state';
@@ -30,8 +30,10 @@ export function actuate(lock: Lock, req: MoveRequest, done: ActuationDone): void
     commitAndMove(lock, req, done);
     return;
   }
-  captureEvidence(lock, function (ok: boolean) {
-    emit(lock, EV_CAMERA, ok ? RC_OK : RC_CAMERA_FAILURE, lock.log ? lock.log.seq + 1 : 0, req.actorKind, req.actorRef, []);
+  const capture = lock.log ? lock.log.seq + 1 : 0;
+  captureEvidence(lock, capture, function (ok: boolean, clip: Uint8Array | null) {
+    // The clip hash goes into the hash-chained log: the evidence is covered by the chain.
+    emit(lock, EV_CAMERA, ok ? RC_OK : RC_CAMERA_FAILURE, capture, req.actorKind, req.actorRef, clip || []);
     if (!ok) {
       if (lock.cameraOk) alarm(lock, AL_CAMERA_FAULT, req.ref, []);
       lock.cameraOk = false;
@@ -47,19 +49,31 @@ export function actuate(lock: Lock, req: MoveRequest, done: ActuationDone): void
   });
 }
 
-/** Pulses the trigger and waits for the camera's acknowledgement edge. */
-function captureEvidence(lock: Lock, cb: (ok: boolean) => void): void {
+/**
+ * A line from the camera link: a CLIP for the capture in flight completes it with the clip
+ * hash (docs/protocol.md §6.1); any other line (a stale capture, junk) is ignored.
+ */
+export function onCameraLine(lock: Lock, line: string): void {
+  const p = parseClipLine(line);
+  if (p && lock.cameraWaiter && p.capture === lock.cameraCapture) lock.cameraWaiter(p.hash);
+}
+
+/** Names the capture on the camera link, pulses the trigger and waits for the camera's answer. */
+function captureEvidence(lock: Lock, capture: number, cb: (ok: boolean, clip: Uint8Array | null) => void): void {
   const t = lock.ports.timers;
   const hw = lock.ports.hw;
   let finished = false;
   let timer = 0;
-  lock.cameraWaiter = function () {
+  lock.cameraCapture = capture;
+  lock.cameraWaiter = function (clip: Uint8Array | null) {
     if (finished) return;
     finished = true;
     lock.cameraWaiter = null;
+    lock.cameraCapture = 0;
     t.clearTimeout(timer);
-    cb(true);
+    cb(true, clip);
   };
+  if (lock.ports.camera) lock.ports.camera.write(captureLine(capture));
   hw.cameraTrigger(true);
   t.setTimeout(function () {
     hw.cameraTrigger(false);
@@ -68,7 +82,8 @@ function captureEvidence(lock: Lock, cb: (ok: boolean) => void): void {
     if (finished) return;
     finished = true;
     lock.cameraWaiter = null;
-    cb(false);
+    lock.cameraCapture = 0;
+    cb(false, null);
   }, lock.opt.cameraAckTimeoutMs);
 }
 

@@ -18,7 +18,7 @@ import { DEFAULT_OPTIONS, type Lock, type LockOptions } from './lock-state';
 import { initialLockout } from './lockout';
 import { countBoot, ensureStateOwner, loadConfig, loadReplay, newNonce } from './persistence';
 import type { Ports } from './ports';
-import { emergencyStop, autoLock } from './actuation';
+import { emergencyStop, autoLock, onCameraLine } from './actuation';
 import { emit, publishStatus, reportStorageRecovery, stateEvent } from './reporting';
 
 export function mergeOptions(over: Partial<LockOptions> | null): LockOptions {
@@ -56,7 +56,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     bootCount: countBoot(ports.storage), nonceCount: 0,
     lockout: initialLockout(), cameraOk: true, jammed: false, installUntil: 0, buttonAt: -1, verifying: false, commandQueue: [],
     acting: false, moveDone: null, move: null, tickTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
-    cameraWaiter: null, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
+    cameraWaiter: null, cameraCapture: 0, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
     recovered: cfg.recovered || rp.recovered || grants.recovered
   };
@@ -76,8 +76,13 @@ export function startLock(lock: Lock, resetCause: number): void {
     onButton(lock, pressed);
   });
   hw.onCameraAck(function () {
-    if (lock.cameraWaiter) lock.cameraWaiter();
+    if (lock.cameraWaiter) lock.cameraWaiter(null);
   });
+  if (lock.ports.camera) {
+    lock.ports.camera.onLine(function (line: string) {
+      onCameraLine(lock, line);
+    });
+  }
   if (lock.ports.scanner) {
     lock.ports.scanner.onLine(function (line: string) {
       onScan(lock, line);

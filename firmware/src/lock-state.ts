@@ -104,7 +104,10 @@ export interface Lock {
   relockTimer: number;
   ajarTimer: number;
   relockOnClose: boolean;
-  cameraWaiter: (() => void) | null;
+  /** Called with the clip hash from the camera link, or null for a bare acknowledge edge. */
+  cameraWaiter: ((clip: Uint8Array | null) => void) | null;
+  /** The capture number of the trigger in flight (docs/protocol.md §6.1), 0 when none. */
+  cameraCapture: number;
   mqtt: MqttClient | null;
   sendingSeq: number;
   /** Observers for the simulator and tests; never required. */

@@ -94,6 +94,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   const tlsMaterial = opts.tls ? loadOrCreateTls(opts.tls.keyPath, opts.tls.certPath, opts.tls.generate, opts.host) : null;
 
   broker = await createBroker(ctx, {
+    keepEvent: (id, payload) => handleEventMessage(ctx, id, payload) !== 'unavailable',
     onEvent: (id, payload) => handleEventMessage(ctx, id, payload),
     onState: (id, payload) => handleStateMessage(ctx, id, payload),
     onLive: (payload) => {

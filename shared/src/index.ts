@@ -22,6 +22,8 @@ export * from './protocol/event';
 export * from './protocol/status';
 export * from './protocol/reveal';
 export * from './protocol/hashes';
+export * from './protocol/clip-manifest';
+export * from './protocol/camera-link';
 export * from './protocol/topics';
 export * from './protocol/kind';
 export * from './policy';

@@ -75,6 +75,8 @@ export class ScriptedLock {
   grants = new Map<number, StoredGrant>();
   revoked: number[] = [];
   cameraOk: boolean;
+  /** The clip hash a wired camera answers for a capture (docs/protocol.md §6.1); null: the CAMERA event has no hash. */
+  cameraClip: ((capture: number) => Uint8Array | null) | null = null;
   jammed = false;
   /** Someone held the inside button: the status says install mode. */
   installMode = false;
@@ -372,7 +374,8 @@ export class ScriptedLock {
       this.alarm(AL_CAMERA_FAULT, ref);
       return false;
     }
-    this.emit(EV_CAMERA, RC_OK, this.seq + 1, actorKind, actorRef, []);
+    const capture = this.seq + 1;
+    this.emit(EV_CAMERA, RC_OK, capture, actorKind, actorRef, (this.cameraClip && this.cameraClip(capture)) || []);
     return true;
   }
 

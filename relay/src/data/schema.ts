@@ -305,6 +305,33 @@ export interface NotificationSendsTable {
   sent_at: number | null;
 }
 
+export interface CamerasTable {
+  id: Id;
+  device_id: string;
+  token_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface ClipsTable {
+  id: Id;
+  device_id: string;
+  site_id: number;
+  capture: number;
+  camera_id: number | null;
+  frames: Generated<number>;
+  frame_types: Generated<string>;
+  bytes: Generated<number>;
+  uploaded_hash: string | null;
+  lock_hash: string | null;
+  event_seq: number | null;
+  status: 'awaiting' | 'pending' | 'verified' | 'mismatch' | 'unbound';
+  created_at: number;
+  uploaded_at: number | null;
+  deleted_at: number | null;
+  deleted_by: 'owner' | 'retention' | null;
+}
+
 export interface Schema {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -327,4 +354,6 @@ export interface Schema {
   webhook_jobs: WebhookJobsTable;
   notification_settings: NotificationSettingsTable;
   notification_sends: NotificationSendsTable;
+  cameras: CamerasTable;
+  clips: ClipsTable;
 }

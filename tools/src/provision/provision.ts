@@ -48,6 +48,10 @@ export interface ProvisionResult {
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
+/** How long the lock may take to answer one provisioning request (`--timeout` overrides). */
+const PROV_REPLY_MS = 3000;
+/** The firmware probe is the first thing the interpreter runs after the prompt: it gets longer. */
+const PROBE_REPLIES = 2;
 
 function ackCode(reply: Uint8Array): number {
   if (reply[0] !== PV_ACK) throw new CliError('KW_PROV_REFUSED', 'expected an acknowledgement');
@@ -98,9 +102,12 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   const link = await openLink(o.port);
   try {
     await getPrompt(link);
-    const hasConsole = await evaluate<string>(link, 'typeof kwProv', 3000).catch(() => undefined);
+    const replyMs = o.timeoutMs ?? PROV_REPLY_MS;
+    // A board that answers, but not with the console, has no keyway firmware; one that does not
+    // answer in time (a busy interpreter) is a timeout (KW_TIMEOUT), not a missing firmware.
+    const hasConsole = await evaluate<string>(link, 'typeof kwProv', replyMs * PROBE_REPLIES);
     if (hasConsole !== 'function') throw new CliError('KW_PROV_NO_FIRMWARE', o.port);
-    const p = provClient(link, o.timeoutMs ?? 3000);
+    const p = provClient(link, replyMs);
     const infoReply = await p.request(PV_HELLO, new Uint8Array(0), PV_INFO);
     const info = decodeStruct(provInfo, infoReply.subarray(1));
     const board = utf8Decode(info.board);
