@@ -4,7 +4,7 @@
  * test user only, and everything removed on stop(). PostgreSQL refuses to run as root, so
  * under root the server runs as the `postgres` system user (runuser) on a directory it owns.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ const PG_BIN_DIRS = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin',
 const READY_TIMEOUT_MS = 30_000;
 const READY_POLL_MS = 100;
 const SUPERUSER = 'keyway';
+const SMART_STOP_WAIT_S = 15;
+const FAST_STOP_WAIT_S = 30;
 
 export interface PgCluster {
   /** postgres://… URL of a fresh database in the cluster. */
@@ -118,13 +120,16 @@ export async function startPostgres(): Promise<PgCluster> {
     port,
     createDatabase,
     stop: async () => {
-      // "fast" shutdown: disconnect clients, stop. Through pg_ctl because runuser sits between us and postgres.
-      const [stopCmd, stopArgs] = wrap(path.join(bin, 'pg_ctl'), ['-D', data, 'stop', '-m', 'fast', '-w']);
-      try {
-        execFileSync(stopCmd, stopArgs, { stdio: 'pipe' });
-      } catch {
-        proc.kill('SIGKILL');
-      }
+      // "smart" first: wait for the clients that are still saying goodbye (a pool's end()
+      // resolves before its connections have closed), so none sees "terminating connection";
+      // "fast" if some client stays; SIGKILL as the last resort. Through pg_ctl because runuser
+      // sits between us and postgres.
+      // Asynchronous, so this process's own closing connections can finish meanwhile.
+      const stopWith = (mode: string, waitS: number): Promise<boolean> => new Promise((resolve) => {
+        const [stopCmd, stopArgs] = wrap(path.join(bin, 'pg_ctl'), ['-D', data, 'stop', '-m', mode, '-w', '-t', String(waitS)]);
+        execFile(stopCmd, stopArgs, (err) => resolve(!err));
+      });
+      if (!(await stopWith('smart', SMART_STOP_WAIT_S)) && !(await stopWith('fast', FAST_STOP_WAIT_S))) proc.kill('SIGKILL');
       await exited;
       rmSync(dir, { recursive: true, force: true });
     }
