@@ -10,6 +10,7 @@ import type { Logger } from './logger';
 import type { KeyStore } from './locks/key-store';
 import type { Waiters } from './locks/waiters';
 import type { RelayMetrics } from './metrics';
+import type { SecretBox } from './secret-box';
 import type { ResolvedOptions } from './options';
 
 export interface RelayContext {
@@ -24,6 +25,8 @@ export interface RelayContext {
   /** Relay clock, Unix seconds (what goes on the wire). */
   nowS(): number;
   readonly keys: KeyStore;
+  /** Seals and opens secrets the database holds (hash-chain seeds). */
+  readonly box: SecretBox;
   readonly metrics: RelayMetrics;
   readonly live: LiveHub;
   readonly waiters: Waiters;

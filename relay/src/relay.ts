@@ -30,6 +30,7 @@ import { lockConnected, lockDisconnected } from './locks/presence';
 import { handleStateMessage } from './locks/status-intake';
 import { Waiters } from './locks/waiters';
 import { createMetrics } from './metrics';
+import { loadDataKey, SecretBox } from './secret-box';
 import { resolveOptions, type RelayOptions } from './options';
 
 export interface RelayPorts {
@@ -70,6 +71,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
     now: opts.now,
     nowS: () => Math.floor(opts.now() / 1000),
     keys: new KeyStore(opts.keysDir),
+    box: new SecretBox(loadDataKey(opts.dataKey, opts.dataKeyFile)),
     metrics: createMetrics(() => broker?.connectedLocks() ?? 0),
     live: new LiveHub((msg: LiveMessage) => {
       setImmediate(() => {

@@ -10,7 +10,7 @@ import { relayError } from '../errors';
 import { nextChainValues } from '../locks/chain';
 import { recordActivity } from './activity';
 import { siteLock } from './devices';
-import { createGrant, DEFAULT_CHAIN_LINKS, getGrant, grantView, revokeGrant, type GrantRow, type GrantView } from './grants';
+import { chainSeed, createGrant, DEFAULT_CHAIN_LINKS, getGrant, grantView, revokeGrant, type GrantRow, type GrantView } from './grants';
 import { issueTokenSync, type Principal } from './principals';
 import { toScheduleEntries, type ScheduleInput } from './schedule-input';
 import { siteForOwner } from './sites';
@@ -101,7 +101,7 @@ export function scanString(grantId: number, value: Uint8Array): string {
 export function guestCredentials(ctx: RelayContext, p: Principal, count: number): { grantId: number; credentials: string[]; validUntil: string } {
   const g = guestGrant(ctx, p);
   if (g.cred_type !== CRED_HASH_CHAIN) throw relayError('KW_CONFLICT', undefined, 'This grant has no chain credential.');
-  const values = nextChainValues(fromHex(g.chain_seed!), fromHex(g.device_id), g.id, g.chain_links, g.chain_used, count);
+  const values = nextChainValues(chainSeed(ctx, g), fromHex(g.device_id), g.id, g.chain_links, g.chain_used, count);
   ctx.log.info({ grantId: g.id, count: values.length }, 'guest credentials issued');
   return { grantId: g.id, credentials: values.map((v) => scanString(g.id, v)), validUntil: new Date(g.not_after).toISOString() };
 }

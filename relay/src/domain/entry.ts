@@ -21,7 +21,7 @@ import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
 import { deliveryFor, deliveryView, onDeliveryUnlocked, transition } from './deliveries';
 import { deviceForOwner, getDevice, type DeviceRow } from './devices';
-import { getGrant, type GrantRow } from './grants';
+import { chainSeed, getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
 import { getSiteRow, isPartner } from './sites';
@@ -75,9 +75,9 @@ async function awaitLock(ctx: RelayContext, deviceId: string, matcher: (ev: Rece
   return w.promise;
 }
 
-function revealBytes(g: GrantRow): Buffer {
+function revealBytes(ctx: RelayContext, g: GrantRow): Buffer {
   const index = g.chain_links - 1 - g.chain_used;
-  const value = chainValue(fromHex(g.chain_seed!), fromHex(g.device_id), g.id, index);
+  const value = chainValue(chainSeed(ctx, g), fromHex(g.device_id), g.id, index);
   return Buffer.from(encodeReveal({ deviceId: fromHex(g.device_id), grantId: g.id, value }));
 }
 
@@ -141,7 +141,7 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   }).immediate();
   let outcome: Outcome | 'timeout';
   if (method === 'reveal') {
-    outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => ctx.publishToLock(d.device_id, revealBytes(grant!)));
+    outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => ctx.publishToLock(d.device_id, revealBytes(ctx, grant!)));
   } else {
     const cmd = issueCommand(ctx, {
       deviceId: d.device_id, action: ACT_UNLOCK, purpose: 'entry', deliveryId: d.id,
@@ -181,7 +181,7 @@ export async function guestEntry(ctx: RelayContext, p: Principal) {
   }
   ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
   recordActivity(ctx, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
-  const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(g)));
+  const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(ctx, g)));
   return finish(ctx, outcome, { kind: g.kind, method: 'reveal', started, deviceId: g.device_id, extra: { grantId: g.id } });
 }
 
