@@ -33,7 +33,10 @@ describe('receipt page', () => {
     ctx = await phoneContext(browser, h.base);
     page = await ctx.newPage();
     problems = watchProblems(page);
-    await page.goto('/receipt');
+    // Everything the page needs is loaded before the network goes (the browser fetches the
+    // favicon on its own schedule, after load, which would fail offline and say so).
+    await page.goto('/receipt', { waitUntil: 'networkidle' });
+    await page.evaluate(() => fetch('/app/icon.svg').then((r) => r.text()));
     await ctx.setOffline(true);
   });
 
