@@ -10,7 +10,7 @@ import {
 } from '@keyway/shared';
 import { isMoving, startMove, stepBolt, stopBolt } from './bolt-machine';
 import type { Lock, MoveRequest } from './lock-state';
-import { alarm, emit, publishStatus, stateEvent } from './reporting';
+import { alarm, emit, publishStatus, publishStatusSoon, stateEvent } from './reporting';
 
 /** `done(result, moved)`: moved is true when the motor ran and an OPERATION event records it. */
 export type ActuationDone = (result: number, moved: boolean) => void;
@@ -25,7 +25,7 @@ export function actuate(lock: Lock, req: MoveRequest, done: ActuationDone): void
     return;
   }
   lock.acting = true;
-  publishStatus(lock);
+  publishStatusSoon(lock);
   if (!req.camera) {
     commitAndMove(lock, req, done);
     return;

@@ -101,6 +101,8 @@ export interface Lock {
   moveDone: ((result: number) => void) | null;
   move: MoveRequest | null;
   tickTimer: number;
+  /** A status publish waiting for the current slice to end (publishStatusSoon), 0 for none. */
+  statusTimer: number;
   relockTimer: number;
   ajarTimer: number;
   relockOnClose: boolean;
