@@ -6,9 +6,13 @@ import type { BoardProfile } from '../board';
 import type { HardwarePort, LinePort, NetPort, Ports, SocketHandlers, StoragePort } from '../ports';
 import type { EspruinoEnv, EspruinoSerial, EspruinoStorage } from './espruino-env';
 
+/** Bytes per String.fromCharCode call: far below any engine's argument limit. */
+const BINARY_CHUNK = 256;
+
+/** One native call per chunk instead of one interpreted step per byte (records are written at the door). */
 export function bytesToBinary(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  for (let i = 0; i < b.length; i += BINARY_CHUNK) s += String.fromCharCode.apply(null, b.subarray(i, i + BINARY_CHUNK) as unknown as number[]);
   return s;
 }
 
