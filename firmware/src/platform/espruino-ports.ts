@@ -9,10 +9,16 @@ import type { EspruinoEnv, EspruinoSerial, EspruinoStorage } from './espruino-en
 /** Bytes per String.fromCharCode call: far below any engine's argument limit. */
 const BINARY_CHUNK = 256;
 
-/** One native call per chunk instead of one interpreted step per byte (records are written at the door). */
+/**
+ * One native call per chunk instead of one interpreted step per byte (records are written at the
+ * door). The chunk's end is clamped by hand: Espruino's `subarray` does not clamp an end past the
+ * array (it returns a view reaching beyond it).
+ */
 export function bytesToBinary(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i += BINARY_CHUNK) s += String.fromCharCode.apply(null, b.subarray(i, i + BINARY_CHUNK) as unknown as number[]);
+  for (let i = 0; i < b.length; i += BINARY_CHUNK) {
+    s += String.fromCharCode.apply(null, b.subarray(i, Math.min(i + BINARY_CHUNK, b.length)) as unknown as number[]);
+  }
   return s;
 }
 
