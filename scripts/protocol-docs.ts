@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ALARMS, REASONS, commandBody, decodeCommand, eventBody, fromHex, grantCodec, keyRotatePayload, lockPayload, offlineBody, reader,
-  revealBody, revokePayload, scheduleEntry, statusBody, timeSetPayload, toHex, unlockPayload, alarmClearPayload,
+  receiptBody, revealBody, revokePayload, scheduleEntry, statusBody, timeSetPayload, toHex, unlockPayload, alarmClearPayload, settingsPayload,
   type StructCodec
 } from '@keyway/shared';
 import { buildVectors } from './protocol-vectors';
@@ -70,11 +70,16 @@ export function generatedSections(): Record<string, string> {
     'layout-key-rotate': layout(keyRotatePayload, false),
     'layout-time-set': layout(timeSetPayload, false),
     'layout-alarm-clear': layout(alarmClearPayload, false),
+    'layout-settings': layout(settingsPayload, false),
     'layout-grant': layout(grantCodec, false),
     'layout-schedule-entry': layout(scheduleEntry, false),
     'layout-reveal': layout(revealBody, true),
     'layout-event': layout(eventBody, true),
     'layout-status': layout(statusBody, true),
+    'layout-receipt': layout(receiptBody, true, ['signature', 64, 'Ed25519 by the lock key over every byte before it']),
+    'example-receipt': 'Lock key (tests only): seed `' + v['lock-key'].seed + '`, public key `' + v['lock-key'].hex + '`.\n\n`event-3`:\n\n' +
+      hexBlock(v['event-3'].hex) + '\n\nhash(event-3) = `' + v['event-3'].hash + '`\n\nReceipt:\n\n' + hexBlock(v['receipt'].hex) + '\n\n' +
+      annotate(receiptBody, cmd('receipt'), true, 'signature'),
     'layout-offline': layout(offlineBody, true),
     'keys': [
       '| key | seed (secret, tests only) | public key | key id |', '|---|---|---|---|',
@@ -84,11 +89,14 @@ export function generatedSections(): Record<string, string> {
     'example-grant-put': hexBlock(v['command-grant-put'].hex) + '\n\nPayload (the grant):\n\n' + annotate(grantCodec, grantPayload, false),
     'example-time-set': hexBlock(v['command-time-set'].hex) + '\n\n' + annotate(commandBody, cmd('command-time-set'), true, 'signature'),
     'example-key-rotate': hexBlock(v['command-key-rotate'].hex),
+    'example-settings': hexBlock(v['command-settings-set'].hex) + '\n\n' + annotate(commandBody, cmd('command-settings-set'), true, 'signature'),
     'example-chain': (v['hash-chain'].values as string[]).map((h, i) => '- values[' + i + '] = `' + h + '`').join('\n'),
     'example-reveal': hexBlock(v['reveal'].hex) + '\n\n' + annotate(revealBody, cmd('reveal'), true),
     'example-events': '`event-1`:\n\n' + hexBlock(v['event-1'].hex) + '\n\nhash(event-1) = `' + v['event-1'].hash + '`\n\n`event-2`:\n\n' +
       hexBlock(v['event-2'].hex) + '\n\n' + annotate(eventBody, cmd('event-2'), true) + '\n\nhash(event-2) = `' + v['event-2'].hash + '`',
     'example-status': hexBlock(v['status'].hex) + '\n\n' + annotate(statusBody, cmd('status'), true),
+    'example-clip': 'Manifest (`clip-manifest`):\n\n' + hexBlock(v['clip-manifest'].hex) + '\n\nclip hash = SHA-256(manifest) = `' + v['clip-manifest'].clipHash +
+      '`\n\nThe CAMERA event that carries it (`event-camera`):\n\n' + hexBlock(v['event-camera'].hex),
     'example-barcode': 'barcodeCommitment(0123456789abcdef, "1Z999AA10123456784") = `' + v['barcode'].hex + '`',
     'reasons': ['| code | name | kind | meaning |', '|---:|---|---|---|', ...REASONS.map((r) => '| ' + r.code + ' | `' + r.name + '` | ' + r.kind + ' | ' + r.description + ' |')].join('\n'),
     'alarms': ['| code | name | meaning |', '|---:|---|---|', ...ALARMS.map((a) => '| ' + a.code + ' | `' + a.name + '` | ' + a.description + ' |')].join('\n')

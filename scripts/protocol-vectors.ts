@@ -4,20 +4,26 @@
  * deterministic, so the bytes are stable; tests regenerate and compare.
  */
 import {
-  ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_TIME_SET, ACT_UNLOCK, ACTOR_COURIER, BOLT_LOCKED, BOLT_UNLOCKED, CRED_HASH_CHAIN, DOOR_CLOSED,
-  EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, RC_OK, SRC_REVEAL, ST_CAMERA_OK, ST_TIME_TRUSTED,
-  asciiBytes, barcodeCommitment, buildHashChain, encodeEvent, encodePayload, encodeReveal, encodeStatus, eventHash, fromHex, grantFingerprint, keyIdOf, toHex,
-  type Grant, type LockEvent
+  ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLOCK, ACTOR_COURIER, BOLT_LOCKED, BOLT_UNLOCKED, CRED_HASH_CHAIN, DOOR_CLOSED,
+  EV_CAMERA, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, RC_OK, SETTING_RELOCK_ON_CLOSE, SRC_REVEAL, ST_CAMERA_OK, ST_TIME_TRUSTED,
+  asciiBytes, attachReceiptSignature, barcodeCommitment, buildHashChain, encodeEvent, encodePayload, encodeReceiptBody, encodeReveal, encodeStatus,
+  eventHash, fromHex, grantFingerprint, keyIdOf, publicKeyNow, signingKey, signNow, toHex, type Grant, type LockEvent
 } from '@keyway/shared';
-import { signCommand, signerFromSeed } from '@keyway/shared/node';
+import { clipHash, clipManifest, signCommand, signerFromSeed } from '@keyway/shared/node';
 
 /** Published test keys: never use them outside tests. */
 export const TEST_RELAY_SEED = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
 export const TEST_RELAY_SEED_2 = fromHex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb');
+/** The published test lock key (RFC 8032 test 3 secret): signs the receipt example. */
+export const TEST_LOCK_SEED = fromHex('c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7');
 export const TEST_DEVICE_ID = fromHex('0123456789abcdef');
 export const TEST_NONCE = fromHex('a1a2a3a4a5a6a7a8');
 export const TEST_CHAIN_SEED = fromHex('c0ffee00000000000000000000000000000000000000000000000000000000ee');
 export const T0 = 1_800_000_000; // 2027-01-15T08:00:00Z
+
+/** The clip example's three "frames" (any file bytes hash the same way as a PNG). */
+export const TEST_CLIP_FRAMES = ['frame one', 'frame two', 'frame three'];
+export const TEST_CLIP_CAPTURE = 20;
 
 export interface Vector {
   name: string;
@@ -58,6 +64,10 @@ export function buildVectors(): Vector[] {
     deviceId: TEST_DEVICE_ID, action: ACT_KEY_ROTATE, notBefore: T0, notAfter: T0 + 86400, counter: 4,
     payload: { newKeyId: relay2.keyId, newKey: relay2.publicKey, retireKeyId: relay.keyId }
   });
+  const settings = signCommand(relay, {
+    deviceId: TEST_DEVICE_ID, action: ACT_SETTINGS_SET, notBefore: T0, notAfter: T0 + 86400, counter: 5,
+    payload: { revision: 3, autoLockS: 45, doorAjarS: 300, flags: SETTING_RELOCK_ON_CLOSE }
+  });
   const reveal = encodeReveal({ deviceId: TEST_DEVICE_ID, grantId: 7, value: chain[2] });
   const e1: LockEvent = {
     deviceId: TEST_DEVICE_ID, seq: 1, time: T0 + 10, type: EV_OPERATION, code: RC_OK, ref: 7, actorKind: ACTOR_COURIER,
@@ -68,11 +78,30 @@ export function buildVectors(): Vector[] {
     deviceId: TEST_DEVICE_ID, seq: 2, time: T0 + 11, type: EV_STATE, code: 0, ref: 0, actorKind: 0, actorRef: 0,
     prevHash: eventHash(e1bytes), data: new Uint8Array([BOLT_UNLOCKED, DOOR_CLOSED])
   };
+  const e2bytes = encodeEvent(e2);
+  const e3: LockEvent = {
+    deviceId: TEST_DEVICE_ID, seq: 3, time: T0 + 45, type: EV_STATE, code: 0, ref: 0, actorKind: 0, actorRef: 0,
+    prevHash: eventHash(e2bytes), data: new Uint8Array([BOLT_LOCKED, DOOR_CLOSED])
+  };
+  const e3bytes = encodeEvent(e3);
+  const lockPub = publicKeyNow(TEST_LOCK_SEED)!;
+  const receiptBody = encodeReceiptBody({
+    deviceId: TEST_DEVICE_ID, lockKey: lockPub, seq: 3, head: eventHash(e3bytes), time: T0 + 45, bolt: BOLT_LOCKED, door: DOOR_CLOSED,
+    grantId: 7, entrySeq: 1, entryHash: eventHash(e1bytes), cameraSeq: 0, cameraHash: new Uint8Array(32)
+  });
+  const receipt = attachReceiptSignature(receiptBody, signNow(receiptBody, signingKey(TEST_LOCK_SEED, lockPub))!);
   const status = encodeStatus({
     deviceId: TEST_DEVICE_ID, bolt: BOLT_LOCKED, door: DOOR_CLOSED, flags: ST_TIME_TRUSTED | ST_CAMERA_OK, time: T0,
     nonce: TEST_NONCE, replayHigh: 4, logSeq: 2, logHead: eventHash(encodeEvent(e2)), battery: 5900, grants: 1,
-    firmware: asciiBytes('0.1.0'), keyIds: [relay.keyId], held: [{ grantId: 7, fingerprint: grantFingerprint(encodePayload(ACT_GRANT_PUT, grant)) }]
+    firmware: asciiBytes('0.1.0'), keyIds: [relay.keyId], held: [{ grantId: 7, fingerprint: grantFingerprint(encodePayload(ACT_GRANT_PUT, grant)) }],
+    settingsRev: 3
   });
+  const frames = TEST_CLIP_FRAMES.map(asciiBytes);
+  const clip = clipHash(TEST_DEVICE_ID, TEST_CLIP_CAPTURE, frames);
+  const camera: LockEvent = {
+    deviceId: TEST_DEVICE_ID, seq: TEST_CLIP_CAPTURE, time: T0 + 9, type: EV_CAMERA, code: RC_OK, ref: TEST_CLIP_CAPTURE, actorKind: ACTOR_COURIER,
+    actorRef: 4242, prevHash: new Uint8Array(32).fill(0x11), data: clip
+  };
   return [
     { name: 'relay-key', description: 'Test relay key 1: seed (RFC 8032 test 1 secret), public key, key id.', hex: toHex(relay.publicKey),
       seed: toHex(TEST_RELAY_SEED), keyId: relay.keyId },
@@ -82,14 +111,24 @@ export function buildVectors(): Vector[] {
     { name: 'command-grant-put', description: 'GRANT_PUT of courier grant 7 with a 3-link hash chain, counter 2.', hex: toHex(grantPut) },
     { name: 'command-time-set', description: 'TIME_SET bound to the lock challenge a1a2a3a4a5a6a7a8, counter 3.', hex: toHex(timeSet) },
     { name: 'command-key-rotate', description: 'KEY_ROTATE to relay-key-2 retiring relay-key, counter 4.', hex: toHex(rotate) },
+    { name: 'command-settings-set', description: 'SETTINGS_SET revision 3: auto-lock 45 s, door-left-open alarm at 300 s, relock on close; counter 5.',
+      hex: toHex(settings) },
     { name: 'hash-chain', description: 'Chain for grant 7: values[0] = seed … values[3] = tip committed in the grant.', hex: toHex(chain[3]),
       values: chain.map(toHex) },
     { name: 'reveal', description: 'First at-door reveal for grant 7: discloses values[2], whose step is the tip.', hex: toHex(reveal) },
     { name: 'event-1', description: 'First log record: courier unlocked through a reveal on grant 7.', hex: toHex(e1bytes), hash: toHex(eventHash(e1bytes)) },
     { name: 'event-2', description: 'Second record: state after unlocking; prevHash = hash(event-1).', hex: toHex(encodeEvent(e2)),
       hash: toHex(eventHash(encodeEvent(e2))) },
+    { name: 'event-3', description: 'Third record: door closed and bolt locked again; prevHash = hash(event-2).', hex: toHex(e3bytes),
+      hash: toHex(eventHash(e3bytes)) },
+    { name: 'lock-key', description: 'Test lock key (RFC 8032 test 3 secret): the lock\'s own signing key in the receipt example.', hex: toHex(lockPub),
+      seed: toHex(TEST_LOCK_SEED) },
+    { name: 'receipt', description: 'Receipt signed by lock-key: head event-3, entry event-1 (grant 7), no camera event.', hex: toHex(receipt) },
     { name: 'status', description: 'Status: locked, door closed, trusted time, camera ok, log head = hash(event-2).', hex: toHex(status) },
     { name: 'barcode', description: 'Parcel commitment for tracking number "1Z999AA10123456784" on the test device.',
-      hex: toHex(barcodeCommitment(TEST_DEVICE_ID, '1Z999AA10123456784')) }
+      hex: toHex(barcodeCommitment(TEST_DEVICE_ID, '1Z999AA10123456784')) },
+    { name: 'clip-manifest', description: 'Clip manifest for capture 20 on the test device, frames "frame one", "frame two", "frame three" (ASCII).',
+      hex: toHex(clipManifest(TEST_DEVICE_ID, TEST_CLIP_CAPTURE, frames)), clipHash: toHex(clip) },
+    { name: 'event-camera', description: 'CAMERA event 20 (prevHash 11…11 for the example) carrying that clip hash as its data.', hex: toHex(encodeEvent(camera)) }
   ];
 }

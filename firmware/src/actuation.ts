@@ -6,10 +6,12 @@
  */
 import {
   ACT_LOCK, ACTOR_AUTO, AL_CAMERA_FAULT, AL_JAM, AL_MOTOR_FAULT, BOLT_UNKNOWN, BOLT_UNLOCKED, EV_CAMERA, EV_OPERATION, RC_BUSY, RC_CAMERA_FAILURE,
-  RC_DOOR_OPEN, RC_JAM, RC_MOTOR_FAULT, RC_OK, SRC_AUTO
+  RC_DOOR_OPEN, RC_JAM, RC_MOTOR_FAULT, RC_OK, SRC_AUTO, captureLine, parseClipLine
 } from '@keyway/shared';
 import { isMoving, startMove, stepBolt, stopBolt } from './bolt-machine';
+import { relockOnCloseSetting } from './settings-store';
 import type { Lock, MoveRequest } from './lock-state';
+import { noteCamera, noteOperation } from './receipts';
 import { alarm, emit, publishStatus, publishStatusSoon, stateEvent } from './reporting';
 
 /** `done(result, moved)`: moved is true when the motor ran and an OPERATION event records it. */
@@ -30,8 +32,10 @@ export function actuate(lock: Lock, req: MoveRequest, done: ActuationDone): void
     commitAndMove(lock, req, done);
     return;
   }
-  captureEvidence(lock, function (ok: boolean) {
-    emit(lock, EV_CAMERA, ok ? RC_OK : RC_CAMERA_FAILURE, lock.log ? lock.log.seq + 1 : 0, req.actorKind, req.actorRef, []);
+  const capture = lock.log ? lock.log.seq + 1 : 0;
+  captureEvidence(lock, capture, function (ok: boolean, clip: Uint8Array | null) {
+    // The clip hash goes into the hash-chained log: the evidence is covered by the chain (and by the receipt that names this event).
+    const cam = emit(lock, EV_CAMERA, ok ? RC_OK : RC_CAMERA_FAILURE, capture, req.actorKind, req.actorRef, clip || []);
     if (!ok) {
       if (lock.cameraOk) alarm(lock, AL_CAMERA_FAULT, req.ref, []);
       lock.cameraOk = false;
@@ -41,25 +45,38 @@ export function actuate(lock: Lock, req: MoveRequest, done: ActuationDone): void
       return;
     }
     lock.cameraOk = true;
+    noteCamera(lock, cam);
     lock.ports.timers.setTimeout(function () {
       commitAndMove(lock, req, done);
     }, lock.opt.prerollMs);
   });
 }
 
-/** Pulses the trigger and waits for the camera's acknowledgement edge. */
-function captureEvidence(lock: Lock, cb: (ok: boolean) => void): void {
+/**
+ * A line from the camera link: a CLIP for the capture in flight completes it with the clip
+ * hash (docs/protocol.md §6.1); any other line (a stale capture, junk) is ignored.
+ */
+export function onCameraLine(lock: Lock, line: string): void {
+  const p = parseClipLine(line);
+  if (p && lock.cameraWaiter && p.capture === lock.cameraCapture) lock.cameraWaiter(p.hash);
+}
+
+/** Names the capture on the camera link, pulses the trigger and waits for the camera's answer. */
+function captureEvidence(lock: Lock, capture: number, cb: (ok: boolean, clip: Uint8Array | null) => void): void {
   const t = lock.ports.timers;
   const hw = lock.ports.hw;
   let finished = false;
   let timer = 0;
-  lock.cameraWaiter = function () {
+  lock.cameraCapture = capture;
+  lock.cameraWaiter = function (clip: Uint8Array | null) {
     if (finished) return;
     finished = true;
     lock.cameraWaiter = null;
+    lock.cameraCapture = 0;
     t.clearTimeout(timer);
-    cb(true);
+    cb(true, clip);
   };
+  if (lock.ports.camera) lock.ports.camera.write(captureLine(capture));
   hw.cameraTrigger(true);
   t.setTimeout(function () {
     hw.cameraTrigger(false);
@@ -68,7 +85,8 @@ function captureEvidence(lock: Lock, cb: (ok: boolean) => void): void {
     if (finished) return;
     finished = true;
     lock.cameraWaiter = null;
-    cb(false);
+    lock.cameraCapture = 0;
+    cb(false, null);
   }, lock.opt.cameraAckTimeoutMs);
 }
 
@@ -84,7 +102,7 @@ function commitAndMove(lock: Lock, req: MoveRequest, done: ActuationDone): void 
   }
   moveBolt(lock, req, function (result: number) {
     lock.acting = false;
-    emit(lock, EV_OPERATION, result, req.ref, req.actorKind, req.actorRef, [req.action, req.source]);
+    noteOperation(lock, req, result === RC_OK, emit(lock, EV_OPERATION, result, req.ref, req.actorKind, req.actorRef, [req.action, req.source]));
     if (result === RC_OK && req.target < 0) scheduleRelock(lock, req);
     done(result, true);
   });
@@ -146,8 +164,8 @@ export function emergencyStop(lock: Lock): void {
 /** After an unlock: relock when the door closes (if asked) or after relockAfter seconds. */
 function scheduleRelock(lock: Lock, req: MoveRequest): void {
   cancelRelock(lock);
-  lock.relockOnClose = req.relockOnClose;
-  const secs = req.relockAfter > 0 ? req.relockAfter : lock.opt.relockDefaultS;
+  lock.relockOnClose = req.relockOnClose || relockOnCloseSetting(lock.settings);
+  const secs = req.relockAfter > 0 ? req.relockAfter : lock.settings.autoLockS;
   lock.relockTimer = lock.ports.timers.setTimeout(function () {
     lock.relockTimer = 0;
     if (lock.doorOpen) return; // the door monitor relocks on close
@@ -167,7 +185,7 @@ export function autoLock(lock: Lock): void {
   lock.relockOnClose = false;
   actuate(lock, {
     target: 1, camera: false, actorKind: ACTOR_AUTO, actorRef: 0, ref: 0, source: SRC_AUTO, action: ACT_LOCK, relockAfter: 0,
-    relockOnClose: false, commit: null
+    relockOnClose: false, commit: null, grantId: 0
   }, function () {
     // The OPERATION event records the outcome; a jam raised its alarm.
   });

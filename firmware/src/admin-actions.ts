@@ -1,12 +1,13 @@
-/** KEY_ROTATE, TIME_SET and ALARM_CLEAR (protocol §3.2, §3.4, §3.5). */
+/** KEY_ROTATE, TIME_SET, ALARM_CLEAR and SETTINGS_SET (protocol §3.2, §3.4, §3.5, §3.8). */
 import {
   AL_CLOCK_SKEW, AL_JAM, EV_ALARM_CLEARED, RC_BAD_FORMAT, RC_CLOCK_SKEW, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_OK, RC_STORAGE_FAILURE,
-  decodePointValid, isAcceptablePublicKey, keyIdOf, type KeyRotatePayload
+  decodePointValid, isAcceptablePublicKey, keyIdOf, type KeyRotatePayload, type SettingsPayload
 } from '@keyway/shared';
 import { MAX_TRUSTED_KEYS, type TrustedKey } from './config';
 import { clearLockout } from './lockout';
 import type { Lock } from './lock-state';
 import { saveConfig } from './persistence';
+import { storeSettings } from './settings-store';
 import { alarm, emit, publishStatus } from './reporting';
 
 export function applyKeyRotate(lock: Lock, p: KeyRotatePayload): number {
@@ -45,6 +46,20 @@ export function applyAlarmClear(lock: Lock, which: number): number {
   clearLockout(lock.lockout);
   if (which === 0 || which === AL_JAM) lock.jammed = false;
   emit(lock, EV_ALARM_CLEARED, which, 0, 0, 0, []);
+  publishStatus(lock);
+  return RC_OK;
+}
+
+/**
+ * Checks bounds and revision, stores the settings power-safely, and only then applies them:
+ * a refused or unwritten setting leaves the lock exactly as it was. The new values take
+ * effect from the next unlock or door opening; a relock or door timer already running keeps
+ * its delay.
+ */
+export function applySettings(lock: Lock, p: SettingsPayload): number {
+  const code = storeSettings(lock.ports.storage, lock.settingsRec, lock.settings, p);
+  if (code !== RC_OK) return code;
+  lock.settings = { revision: p.revision, autoLockS: p.autoLockS, doorAjarS: p.doorAjarS, flags: p.flags };
   publishStatus(lock);
   return RC_OK;
 }

@@ -18,6 +18,8 @@ export interface BoardPins {
   battery: string;
   barcodeRx?: string;
   barcodeTx?: string;
+  cameraRx?: string;
+  cameraTx?: string;
 }
 
 export interface BoardProfile {
@@ -37,6 +39,9 @@ export interface BoardProfile {
   /** Serial port name of the barcode reader, for the parcel-box profile. */
   barcodeSerial?: string;
   barcodeBaud?: number;
+  /** Serial port of the camera's data link (docs/protocol.md §6.1): the clip hash arrives on it. */
+  cameraSerial?: string;
+  cameraBaud?: number;
   /** Variables the interpreter has on this board. */
   variables: number;
   /**

@@ -16,9 +16,12 @@ import { openEventLog } from './event-log';
 import { openGrantStore } from './grant-store';
 import { DEFAULT_OPTIONS, type Lock, type LockOptions } from './lock-state';
 import { initialLockout } from './lockout';
+import { ensureLockKey, loadLockKey } from './lock-key';
 import { countBoot, ensureStateOwner, loadConfig, loadReplay, newNonce } from './persistence';
+import { loadPendingReceipt } from './receipts';
+import { loadSettings } from './settings-store';
 import type { Ports } from './ports';
-import { emergencyStop, autoLock } from './actuation';
+import { emergencyStop, autoLock, onCameraLine } from './actuation';
 import { emit, publishStatus, reportStorageRecovery, stateEvent } from './reporting';
 
 export function mergeOptions(over: Partial<LockOptions> | null): LockOptions {
@@ -46,19 +49,24 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
   if (cfg.config) ensureStateOwner(ports.storage, cfg.config.deviceId);
   const rp = loadReplay(ports.storage);
   const grants = openGrantStore(ports.storage);
+  const st = loadSettings(ports.storage, opt);
   const config = cfg.config;
+  const lk = loadLockKey(ports.storage);
+  const rc = loadPendingReceipt(ports.storage);
   const lock: Lock = {
     ports: ports, board: board, opt: opt, config: config, configRec: cfg.rec,
     deviceHex: config ? toHex(config.deviceId) : '',
-    replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants,
+    replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants, settings: st.settings, settingsRec: st.rec,
     log: config ? openEventLog(ports.storage, config.deviceId, opt.eventCapacity) : null,
     bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, nonce: new Uint8Array(NONCE_LENGTH),
     bootCount: countBoot(ports.storage), nonceCount: 0,
     lockout: initialLockout(), cameraOk: true, jammed: false, installUntil: 0, buttonAt: -1, verifying: false, commandQueue: [],
     acting: false, moveDone: null, move: null, tickTimer: 0, statusTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
-    cameraWaiter: null, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
+    cameraWaiter: null, cameraCapture: 0, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
-    recovered: cfg.recovered || rp.recovered || grants.recovered
+    recovered: cfg.recovered || rp.recovered || grants.recovered || st.recovered,
+    signer: lk.key, signerRec: lk.rec, camera: null, entry: null, receipt: config ? rc.receipt : null, receiptRec: rc.rec,
+    receiptQueued: null, onReceipt: null, signing: 0
   };
   newNonce(lock);
   return lock;
@@ -76,15 +84,24 @@ export function startLock(lock: Lock, resetCause: number): void {
     onButton(lock, pressed);
   });
   hw.onCameraAck(function () {
-    if (lock.cameraWaiter) lock.cameraWaiter();
+    if (lock.cameraWaiter) lock.cameraWaiter(null);
   });
+  if (lock.ports.camera) {
+    lock.ports.camera.onLine(function (line: string) {
+      onCameraLine(lock, line);
+    });
+  }
   if (lock.ports.scanner) {
     lock.ports.scanner.onLine(function (line: string) {
       onScan(lock, line);
     });
   }
+  const keyReady = function () {
+    // ready for receipts (and for the provisioning console to report); a failure was logged and is retried at the next boot
+  };
   if (!lock.config) {
     lock.ports.log('not provisioned: waiting on the provisioning console');
+    ensureLockKey(lock, keyReady);
     return;
   }
   emit(lock, EV_BOOT, resetCause, 0, 0, 0, asciiBytes(lock.opt.firmwareVersion));
@@ -95,6 +112,7 @@ export function startLock(lock: Lock, resetCause: number): void {
   if (!lock.doorOpen) autoLock(lock);
   publishStatus(lock);
   connect(lock);
+  ensureLockKey(lock, keyReady);
 }
 
 /** Switches the lock off: motor stopped; `graceful` false drops the link like a power cut. */

@@ -4,12 +4,12 @@
  * and challenge, then the action. Every command ends in exactly one ACK event.
  */
 import {
-  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
+  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
   AL_CLOCK_SKEW, EV_ACK, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_SIGNATURE, RC_BUSY, RC_CLOCK_SKEW, RC_OK, RC_STORAGE_FAILURE, beginVerify, checkReplay,
   SRC_COMMAND, decodePayload, precheckCommand, reasonForDecodeError, runSliced, type SignedCommand
 } from '@keyway/shared';
 import { applyGrantPut, applyRevoke, grantUnlockCheck } from './grant-actions';
-import { applyAlarmClear, applyKeyRotate, applyTimeSet } from './admin-actions';
+import { applyAlarmClear, applyKeyRotate, applySettings, applyTimeSet } from './admin-actions';
 import { actuate } from './actuation';
 import { recordAttemptFailure } from './door-entry';
 import type { Lock } from './lock-state';
@@ -137,14 +137,14 @@ function execute(lock: Lock, cmd: SignedCommand, done: (code: number) => void): 
         actorKind: p.actorKind, actorRef: p.actorRef, ref: cmd.counter, source: SRC_COMMAND, action: cmd.action,
         relockAfter: cmd.action === ACT_UNLATCH ? Math.max(1, p.relockAfter) : p.relockAfter || (grant ? grant.grant.relockAfter : 0),
         relockOnClose: (p.flags & FLAG_RELOCK_ON_CLOSE) !== 0 || (grant !== null && (grant.grant.flags & FLAG_RELOCK_ON_CLOSE) !== 0),
-        commit: check.commit
+        commit: check.commit, grantId: p.grantId
       }, done);
       return;
     }
     case ACT_LOCK:
       actuate(lock, {
         target: 1, camera: false, actorKind: p.actorKind, actorRef: p.actorRef, ref: cmd.counter, source: SRC_COMMAND, action: ACT_LOCK,
-        relockAfter: 0, relockOnClose: false, commit: null
+        relockAfter: 0, relockOnClose: false, commit: null, grantId: 0
       }, done);
       return;
     case ACT_GRANT_PUT:
@@ -161,6 +161,9 @@ function execute(lock: Lock, cmd: SignedCommand, done: (code: number) => void): 
       return;
     case ACT_ALARM_CLEAR:
       done(applyAlarmClear(lock, p.alarm));
+      return;
+    case ACT_SETTINGS_SET:
+      done(applySettings(lock, p));
       return;
     default:
       done(reasonForDecodeError({ code: 'UNKNOWN_ACTION' }));

@@ -10,6 +10,7 @@ import { onCommandBytes } from './command-handler';
 import { onReveal } from './door-entry';
 import type { Lock } from './lock-state';
 import { createMqttClient, mqttStart, mqttStop } from './mqtt/mqtt-client';
+import { publishReceipt } from './receipts';
 import { flushEvents, publishStatus } from './reporting';
 
 export function randomUnit(lock: Lock): number {
@@ -36,6 +37,7 @@ export function connect(lock: Lock): void {
       lock.sendingSeq = lock.log ? Math.max(lock.log.acked, lock.sendingSeq) : 0;
       publishStatus(lock);
       flushEvents(lock);
+      publishReceipt(lock);
     }, function () {
       // Offline: events stay queued in flash; grants keep working.
     });

@@ -94,7 +94,7 @@ function unlockOnGrant(lock: Lock, g: StagedGrant, source: number, commit: () =>
   actuate(lock, {
     target: -1, camera: (g.grant.flags & FLAG_CAMERA_REQUIRED) !== 0, actorKind: kind, actorRef: g.grant.actorRef,
     ref: g.grant.grantId, source: source, action: ACT_UNLOCK, relockAfter: g.grant.relockAfter,
-    relockOnClose: (g.grant.flags & FLAG_RELOCK_ON_CLOSE) !== 0, commit: commit
+    relockOnClose: (g.grant.flags & FLAG_RELOCK_ON_CLOSE) !== 0, commit: commit, grantId: g.grant.grantId
   }, function (result: number, moved: boolean) {
     // Movement outcomes are OPERATION events; refusals before the motor are denials.
     if (result !== RC_OK && !moved) deny(lock, result, g.grant.grantId, g, source);

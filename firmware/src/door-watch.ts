@@ -23,7 +23,7 @@ export function onDoorChange(lock: Lock, open: boolean): void {
     lock.ajarTimer = t.setTimeout(function () {
       lock.ajarTimer = 0;
       if (lock.doorOpen) alarm(lock, AL_DOOR_AJAR, 0, []);
-    }, lock.opt.doorAjarS * 1000);
+    }, lock.settings.doorAjarS * 1000);
     return;
   }
   if (lock.ajarTimer) t.clearTimeout(lock.ajarTimer);
@@ -70,7 +70,7 @@ function toggle(lock: Lock): void {
   const unlocking = lock.bolt.phase !== BOLT_UNLOCKED;
   actuate(lock, {
     target: unlocking ? -1 : 1, camera: false, actorKind: ACTOR_BUTTON, actorRef: 0, ref: 0, source: SRC_BUTTON,
-    action: unlocking ? ACT_UNLOCK : ACT_LOCK, relockAfter: 0, relockOnClose: true, commit: null
+    action: unlocking ? ACT_UNLOCK : ACT_LOCK, relockAfter: 0, relockOnClose: true, commit: null, grantId: 0
   }, function () {
     // Outcome is in the OPERATION event.
   });

@@ -2,7 +2,7 @@
  * The lock's runtime state and tunables, shared by the lock's modules. Defaults are the
  * shipped behaviour; tests and boards may override them.
  */
-import type { ReplayState } from '@keyway/shared';
+import type { ReplayState, SettingsPayload, SigningKey } from '@keyway/shared';
 import type { BoardProfile } from './board';
 import type { BoltState, MotorTiming } from './bolt-machine';
 import type { LockConfig } from './config';
@@ -69,6 +69,26 @@ export interface MoveRequest {
   relockOnClose: boolean;
   /** Runs after the camera acknowledged and before the motor starts; non-zero aborts. */
   commit: (() => number) | null;
+  /** The grant the entry uses (0: a direct owner or backend request); named in the signed receipt. */
+  grantId: number;
+}
+
+/**
+ * An event of the log named by a receipt: its sequence number and stored bytes. Its hash is
+ * computed only when a receipt is signed (receipts.ts, pointHash): the log links its newest
+ * event into the chain lazily (logHead), so at the door no hash is known yet, and the at-door
+ * slice keeps its single SHA-512.
+ */
+export interface LogPoint {
+  seq: number;
+  bytes: Uint8Array;
+}
+
+/** An entry waiting for the door to be closed and the bolt thrown, to be signed as a receipt. */
+export interface PendingEntry {
+  grantId: number;
+  entry: LogPoint;
+  camera: LogPoint | null;
 }
 
 export interface Lock {
@@ -81,6 +101,9 @@ export interface Lock {
   replay: ReplayState;
   replayRec: RecordSlot;
   grants: GrantStore;
+  /** The owner's settings (auto-lock, relock on close, door-left-open threshold) and their record. */
+  settings: SettingsPayload;
+  settingsRec: RecordSlot;
   log: EventLog | null;
   bolt: BoltState;
   doorOpen: boolean;
@@ -106,7 +129,10 @@ export interface Lock {
   relockTimer: number;
   ajarTimer: number;
   relockOnClose: boolean;
-  cameraWaiter: (() => void) | null;
+  /** Called with the clip hash from the camera link, or null for a bare acknowledge edge. */
+  cameraWaiter: ((clip: Uint8Array | null) => void) | null;
+  /** The capture number of the trigger in flight (docs/protocol.md §6.1), 0 when none. */
+  cameraCapture: number;
   mqtt: MqttClient | null;
   sendingSeq: number;
   /** Observers for the simulator and tests; never required. */
@@ -115,4 +141,20 @@ export interface Lock {
   stats: { verifies: number; verifyMs: number; maxSliceMs: number; commands: number };
   /** Boot found a torn or corrupt record and used the intact copy. */
   recovered: boolean;
+  /** The lock's own signing key (docs/firmware.md, "Receipts"); null until generated. */
+  signer: SigningKey | null;
+  signerRec: RecordSlot;
+  /** The acknowledged CAMERA event of the entry in progress. */
+  camera: LogPoint | null;
+  /** The last entry, until the door is closed and the bolt thrown. */
+  entry: PendingEntry | null;
+  /** The newest signed receipt the relay has not acknowledged, and its record. */
+  receipt: Uint8Array | null;
+  receiptRec: RecordSlot;
+  /** The receipt handed to the MQTT client and not yet acknowledged. */
+  receiptQueued: Uint8Array | null;
+  /** Observer for the simulator and tests. */
+  onReceipt: ((bytes: Uint8Array) => void) | null;
+  /** Signatures being computed. */
+  signing: number;
 }

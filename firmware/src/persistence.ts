@@ -12,6 +12,8 @@ export const CONFIG_RECORD = 'kwcfg';
 export const REPLAY_RECORD = 'kwrp';
 export const OWNER_RECORD = 'kwown';
 export const BOOT_RECORD = 'kwboot';
+/** The lock's own signing key: it belongs to the board, not to an identity, and survives re-provisioning. */
+export const LOCK_KEY_RECORD = 'kwlk';
 
 /**
  * Replay state, grants and the log belong to one identity. When a lock is re-provisioned
@@ -28,7 +30,7 @@ export function ensureStateOwner(storage: StoragePort, deviceId: Uint8Array): vo
   const names = storage.list('kw');
   for (let i = 0; i < names.length; i++) {
     const n = names[i];
-    if (n.indexOf(CONFIG_RECORD) === 0 || n.indexOf(OWNER_RECORD) === 0 || n.indexOf(BOOT_RECORD) === 0) continue;
+    if (n.indexOf(CONFIG_RECORD) === 0 || n.indexOf(OWNER_RECORD) === 0 || n.indexOf(BOOT_RECORD) === 0 || n.indexOf(LOCK_KEY_RECORD) === 0) continue;
     storage.erase(n);
   }
   saveRecord(storage, r.slot, deviceId);

@@ -87,6 +87,8 @@ export interface Ports {
    */
   watchdog: { enable(seconds: number): void };
   scanner: LinePort | null;
+  /** The camera's serial link (CAPTURE out, CLIP in); absent: the acknowledge edge alone. */
+  camera?: LinePort | null;
   console: LinePort | null;
   log(message: string): void;
   reboot(): void;

@@ -72,7 +72,8 @@ function handle(lock: Lock, s: ProvisioningSession, type: number, seq: number, p
     return reply(PV_INFO, seq, encodeStruct(provInfo, {
       provisioned: lock.config ? 1 : 0, installMode: inInstallMode(lock) ? 1 : 0,
       deviceId: lock.config ? lock.config.deviceId : new Uint8Array(8), board: asciiBytes(lock.board.id),
-      firmware: asciiBytes(lock.opt.firmwareVersion), configHash: configHash(lock)
+      firmware: asciiBytes(lock.opt.firmwareVersion), configHash: configHash(lock),
+      lockKey: lock.signer ? lock.signer.publicKey : new Uint8Array(32)
     }));
   }
   if (type === PV_BEGIN) {

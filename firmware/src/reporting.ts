@@ -10,22 +10,26 @@ import {
 import { appendEvent, ackEvent, logHead, readEvent } from './event-log';
 import { grantCount, heldGrants } from './grant-store';
 import { lockedOut } from './lockout';
-import type { Lock } from './lock-state';
+import { noteState } from './receipts';
+import type { Lock, LogPoint } from './lock-state';
 import { MQTT_WINDOW, mqttPublish, mqttPublishNow } from './mqtt/mqtt-client';
 
 export function lockTime(lock: Lock): number {
   return lock.timeTrusted ? Math.floor(lock.ports.clock.rtc()) : 0;
 }
 
-export function emit(lock: Lock, type: number, code: number, ref: number, actorKind: number, actorRef: number, data: number[] | Uint8Array): void {
+/** Logs and sends an event; returns its place in the log (null when it could not be stored). */
+export function emit(lock: Lock, type: number, code: number, ref: number, actorKind: number, actorRef: number, data: number[] | Uint8Array): LogPoint | null {
   const log = lock.log;
-  if (!log) return;
+  if (!log) return null;
   const before = log.dropped;
   const bytes = appendEvent(log, { type: type, code: code, ref: ref, actorKind: actorKind, actorRef: actorRef, data: data instanceof Uint8Array ? data : new Uint8Array(data) }, lockTime(lock));
   if (!bytes) {
     lock.ports.log('event log write failed');
-    return;
+    return null;
   }
+  // No hash here: the log hashes its newest event lazily (logHead), a receipt when it is signed.
+  const at: LogPoint = { seq: log.seq, bytes: bytes };
   if (lock.onEvent) lock.onEvent(bytes);
   // One QUEUE_OVERFLOW alarm per episode (until the queue drains); its ref counts losses so far.
   if (log.dropped > before && !log.overflowAlarmed) {
@@ -33,6 +37,7 @@ export function emit(lock: Lock, type: number, code: number, ref: number, actorK
     emit(lock, EV_ALARM, AL_QUEUE_OVERFLOW, log.dropped, 0, 0, []);
   }
   flushEvents(lock);
+  return at;
 }
 
 export function alarm(lock: Lock, code: number, ref: number, data: number[]): void {
@@ -42,7 +47,7 @@ export function alarm(lock: Lock, code: number, ref: number, data: number[]): vo
 /** Logs the bolt's phase; its status goes out after the current slice (publishStatusSoon). */
 export function stateEvent(lock: Lock): void {
   lock.ports.hw.led(lock.bolt.phase !== BOLT_LOCKED);
-  emit(lock, EV_STATE, 0, 0, 0, 0, [lock.bolt.phase, lock.doorOpen ? 2 : 1]);
+  noteState(lock, emit(lock, EV_STATE, 0, 0, 0, 0, [lock.bolt.phase, lock.doorOpen ? 2 : 1]), lock.bolt.phase, lock.doorOpen);
   publishStatusSoon(lock);
 }
 
@@ -107,7 +112,8 @@ export function buildStatus(lock: Lock): Uint8Array | null {
     grants: grantCount(lock.grants),
     firmware: asciiBytes(lock.opt.firmwareVersion),
     keyIds: trustedKeyIds(lock),
-    held: heldGrants(lock.grants)
+    held: heldGrants(lock.grants),
+    settingsRev: lock.settings.revision
   });
 }
 

@@ -20,6 +20,7 @@ export function validateBoard(b: BoardProfile): BoardProfile {
     used.set(pin, role);
   }
   if (b.barcodeSerial && (!b.pins.barcodeRx || !b.pins.barcodeTx)) throw new Error('BOARD_INVALID: ' + b.id + ' barcode serial without pins');
+  if (b.cameraSerial && (!b.pins.cameraRx || !b.pins.cameraTx)) throw new Error('BOARD_INVALID: ' + b.id + ' camera serial without pins');
   if (!(b.currentScale > 0) || !(b.batteryScale > 0) || !(b.variables > 0)) throw new Error('BOARD_INVALID: ' + b.id + ' scales');
   return b;
 }

@@ -8,3 +8,7 @@ export { openFlashFile } from './node/flash-file';
 export { startSimBoard, control as simBoardControl, type SimBoardOptions } from './node/sim-board';
 export { startFleetLock, SYNC_SAMPLE_MS, type FleetLock, type FleetLockSpec, type FleetOptions } from './node/fleet';
 export { DUP_MEMORY, createLinkTap, noteSync, tapSocket, type LinkTap, type JournalEntry, type SyncHistory } from './node/fleet-faults';
+export { openCameraPort, type CameraPort } from './node/camera-port';
+export type { CameraWire } from './node/fleet';
+export { startCameraNode, CLIP_FRAMES, type CameraNode, type CameraNodeOptions } from './camera/camera-node';
+export { renderDoorwayFrame, FRAME_HEIGHT, FRAME_WIDTH } from './camera/doorway-frame';

@@ -12,6 +12,8 @@ export interface RelayMetrics {
   commands: Counter<'action' | 'purpose'>;
   commandResends: Counter;
   events: Counter<'type'>;
+  clipsUploaded: Counter;
+  clipMismatches: Counter;
   logAnomalies: Counter<'kind'>;
   webhookDeliveries: Counter<'outcome'>;
   webhookFailures: Counter;
@@ -33,6 +35,8 @@ export function createMetrics(connectedLocks: () => number): RelayMetrics {
     commands: new Counter({ name: 'keyway_commands_total', help: 'Signed commands issued', labelNames: ['action', 'purpose'] as const, registers: r }),
     commandResends: new Counter({ name: 'keyway_command_resends_total', help: 'Outbox commands resent to a reconnected lock', registers: r }),
     events: new Counter({ name: 'keyway_lock_events_total', help: 'Lock events processed (exactly once across relays)', labelNames: ['type'] as const, registers: r }),
+    clipsUploaded: new Counter({ name: 'keyway_clips_uploaded_total', help: 'Camera clips uploaded', registers: r }),
+    clipMismatches: new Counter({ name: 'keyway_clip_mismatches_total', help: 'Camera clips whose frames do not match the lock log', registers: r }),
     logAnomalies: new Counter({ name: 'keyway_log_anomalies_total', help: 'Lock log gaps, breaks and rewinds', labelNames: ['kind'] as const, registers: r }),
     webhookDeliveries: new Counter({ name: 'keyway_webhook_deliveries_total', help: 'Webhook delivery attempts', labelNames: ['outcome'] as const, registers: r }),
     webhookFailures: new Counter({ name: 'keyway_webhook_failures_total', help: 'Webhook attempts that failed', registers: r }),

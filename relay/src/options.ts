@@ -57,6 +57,11 @@ export interface RelayOptions {
     smtp?: SmtpOptions | null; publicUrl?: string | null;
     pollMs?: number; baseBackoffMs?: number; maxBackoffMs?: number; maxAttempts?: number; timeoutMs?: number;
   };
+  /**
+   * Camera evidence (docs/relay.md "Camera evidence"): frames are files under dir (default
+   * dataDir/clips), deleted by the maintenance sweep retentionDays after capture (default 30).
+   */
+  clips?: { dir?: string; retentionDays?: number; maxFrameBytes?: number };
 }
 
 export interface SmtpOptions {
@@ -123,12 +128,23 @@ export interface ResolvedOptions {
   authLimits: { windowMs: number; perAddress: number; perAccount: number };
   metricsToken?: string;
   notifications: ResolvedNotifications;
+  clips: { dir: string; retentionMs: number; maxFrameBytes: number };
 }
+
+export const CLIP_RETENTION_DAYS = 30;
+export const MAX_FRAME_BYTES = 512 * 1024;
+const DAY_MS = 86_400_000;
 
 /** A lock still without trusted time gets another TIME_SET after this long. */
 export const TIME_SET_RETRY_MS = 5000;
 /** The owner is told once when the lock has not confirmed a revocation after this long. */
 export const REVOCATION_CONFIRM_WAIT_MS = 5 * 60_000;
+
+function resolveClips(c: RelayOptions['clips'], dataDir: string): ResolvedOptions['clips'] {
+  const days = c?.retentionDays ?? CLIP_RETENTION_DAYS;
+  if (!(days > 0)) throw new Error('RELAY_OPTIONS: clips.retentionDays must be positive');
+  return { dir: path.resolve(c?.dir ?? path.join(dataDir, 'clips')), retentionMs: days * DAY_MS, maxFrameBytes: c?.maxFrameBytes ?? MAX_FRAME_BYTES };
+}
 
 export function resolveOptions(o: RelayOptions): ResolvedOptions {
   if (!o || typeof o.dataDir !== 'string' || o.dataDir.length === 0) throw new Error('RELAY_OPTIONS: dataDir is required');
@@ -173,6 +189,7 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
       perAccount: o.authLimits?.perAccount ?? 10
     },
     metricsToken: o.metricsToken,
-    notifications: resolveNotifications(o.notifications)
+    notifications: resolveNotifications(o.notifications),
+    clips: resolveClips(o.clips, dataDir)
   };
 }

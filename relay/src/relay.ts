@@ -5,6 +5,7 @@
  * the maintenance sweep. listen() binds HTTP (+ MQTT over WebSocket), MQTT and MQTT/TLS;
  * close() stops everything and leaves no handle behind.
  */
+import { isReceipt } from '@keyway/shared';
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from './context';
@@ -20,6 +21,7 @@ import { buildHttp } from './http/app';
 import { LiveHub, LIVE_TOPIC, type LiveMessage } from './live-hub';
 import { createLogger, type Logger } from './logger';
 import { handleEventMessage } from './locks/event-intake';
+import { handleReceiptMessage } from './locks/receipt-intake';
 import { KeyStore } from './locks/key-store';
 import { runMaintenance, startMaintenance } from './locks/maintenance';
 import { cancelReconcileTimers } from './locks/reconcile';
@@ -91,7 +93,9 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   const tlsMaterial = opts.tls ? loadOrCreateTls(opts.tls.keyPath, opts.tls.certPath, opts.tls.generate, opts.host) : null;
 
   broker = await createBroker(ctx, {
-    onEvent: (id, payload) => handleEventMessage(ctx, id, payload),
+    // The event topic carries events and lock-signed receipts, told apart by their tag.
+    keepEvent: (id, payload) => (isReceipt(payload) ? handleReceiptMessage(ctx, id, payload) : handleEventMessage(ctx, id, payload)) !== 'unavailable',
+    onEvent: (id, payload) => (isReceipt(payload) ? handleReceiptMessage(ctx, id, payload) : handleEventMessage(ctx, id, payload)),
     onState: (id, payload) => handleStateMessage(ctx, id, payload),
     onLive: (payload) => {
       try {

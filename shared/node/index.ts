@@ -2,3 +2,4 @@
 export { type Signer, newSeed, nodeVerifyEd25519, privateKeyFromSeed, publicKeyFromSeed, publicKeyObject, signerFromSeed } from './signer';
 export { type CommandRequest, signCommand } from './sign-command';
 export { type Keyring, type StoredKey, addKey, keyringExists, loadKeyring, openKeyring, rotateKeyring, setCurrentKey } from './keyring';
+export { clipHash, clipManifest, frameHash } from './clip-hash';

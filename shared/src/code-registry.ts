@@ -57,7 +57,9 @@ export const REASONS: readonly CodeInfo[] = [
   r(C.RC_STORAGE_FAILURE, 'STORAGE_FAILURE', 'outcome', 'Persistent storage could not be written.'),
   r(C.RC_KEY_STORE_FULL, 'KEY_STORE_FULL', 'denial', 'The lock holds as many trusted keys as it can.'),
   r(C.RC_LAST_KEY, 'LAST_KEY', 'denial', 'Retiring this key would leave the lock with no trusted key.'),
-  r(C.RC_BAD_KEY, 'BAD_KEY', 'denial', 'A key is not an acceptable Ed25519 public key (non-canonical, off the curve or of small order).')
+  r(C.RC_BAD_KEY, 'BAD_KEY', 'denial', 'A key is not an acceptable Ed25519 public key (non-canonical, off the curve or of small order).'),
+  r(C.RC_BAD_SETTING, 'BAD_SETTING', 'denial', 'A lock setting is outside its allowed range; nothing was changed.'),
+  r(C.RC_STALE_SETTINGS, 'STALE_SETTINGS', 'denial', 'The settings are older than the revision the lock already holds; nothing was changed.')
 ];
 
 export const ALARMS: readonly AlarmInfo[] = [

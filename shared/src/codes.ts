@@ -45,6 +45,9 @@ export const RC_STORAGE_FAILURE = 57;
 export const RC_KEY_STORE_FULL = 58;
 export const RC_LAST_KEY = 59;
 export const RC_BAD_KEY = 60;
+// Lock settings (SETTINGS_SET); numbered apart so other additions after 60 do not collide.
+export const RC_BAD_SETTING = 70;
+export const RC_STALE_SETTINGS = 71;
 
 // Alarm codes (event code of ALARM events).
 export const AL_JAM = 1;

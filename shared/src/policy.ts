@@ -3,7 +3,7 @@
  * (docs/protocol.md §3.3). The relay signs within these limits; the lock enforces them.
  */
 import {
-  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK
+  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_SETTINGS_SET, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK
 } from './protocol/constants';
 import type { ValidityPolicy } from './validity';
 
@@ -44,6 +44,8 @@ export function actionPolicy(action: number): ActionPolicy | null {
       return p(2 * MINUTE, true);
     case ACT_ALARM_CLEAR:
       return p(5 * MINUTE, false);
+    case ACT_SETTINGS_SET:
+      return p(2 * DAY, false);
     default:
       return null;
   }

@@ -91,4 +91,43 @@ describe('convergence under faults', () => {
     await eventually('courier grant revoked on the lock', async () => (await grantStatus(grantId)) === 'revoked');
     await eventually('lock and relay agree', async () => (await device()).sync.state === 'converged');
   }, scaled(90_000));
+
+  it('the owner\'s lock settings reach the real firmware signed, survive a power cut without a resend, and the door-left-open alert follows them', async () => {
+    const put = await e.api(e.ownerToken, 'PUT', '/v1/devices/' + lockId + '/settings', { autoLockS: 5, doorAjarS: 30, relockOnClose: false });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const rev = put.body.revision as number;
+    const held = async () => ((await e.fleet.ask(lockId, 'state')) as { settings: { revision: number; autoLockS: number; doorAjarS: number; flags: number } }).settings;
+    await eventually('the lock holds the settings', async () => (await held()).revision === rev, 30_000);
+    expect(await held()).toEqual({ revision: rev, autoLockS: 5, doorAjarS: 30, flags: 0 });
+    await eventually('the owner sees them applied', async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId + '/settings')).body.state === 'applied');
+    const sent = async () => ((await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId + '/commands')).body.items as Array<{ purpose: string }>)
+      .filter((c) => c.purpose === 'settings_set').length;
+    const before = await sent();
+
+    await e.fleet.ask(lockId, 'power off');
+    await eventually('relay sees the lock offline', async () => !(await device()).online);
+    await e.fleet.ask(lockId, 'power on');
+    await allOnline(e);
+    await eventually('lock and relay agree after the reboot', async () => (await device()).sync.state === 'converged', 30_000);
+    expect((await held()).revision).toBe(rev);
+    expect(await sent()).toBe(before);
+
+    let unlock = await e.api(e.ownerToken, 'POST', '/v1/devices/' + lockId + '/unlock');
+    if (unlock.status === 502 && unlock.body.error.details?.reason === 'JAM') {
+      // The simulated motor can stall when the machine is loaded (seen in 1 of 3 full-file runs);
+      // this case is about the settings, so clear the jam as an owner would and unlock again.
+      expect((await e.api(e.ownerToken, 'POST', '/v1/devices/' + lockId + '/alarms/clear', { alarm: 0 })).status).toBe(200);
+      unlock = await e.api(e.ownerToken, 'POST', '/v1/devices/' + lockId + '/unlock');
+    }
+    expect(unlock.status, JSON.stringify(unlock.body)).toBe(200);
+    await e.fleet.ask(lockId, 'door open');
+    const opened = Date.now();
+    const leftOpen = async () => ((await e.api(e.ownerToken, 'GET', '/v1/notifications')).body.items as Array<{ kind: string; body: { alarm?: string } }>)
+      .some((n) => n.kind === 'alarm' && n.body.alarm === 'DOOR_AJAR');
+    await eventually('the owner is told the door was left open', leftOpen, 60_000);
+    // The configured 30 s, not the firmware's 120 s default.
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(29_000);
+    expect(Date.now() - opened).toBeLessThan(100_000);
+    await e.fleet.ask(lockId, 'door close');
+  }, scaled(180_000));
 });

@@ -6,8 +6,11 @@
  * spent value nor the event, and the chain continues across the reboot.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BOLT_UNLOCKING, EV_STATE, RC_BAD_CREDENTIAL, EV_DENIAL, bytesEqual, encodeEvent, eventHash, setSha512Native, sha512Js, decodeStatus } from '@keyway/shared';
-import { logHead, onCommandTopic } from '@keyway/firmware';
+import {
+  BOLT_LOCKED, BOLT_UNLOCKED, BOLT_UNLOCKING, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_CREDENTIAL, EV_DENIAL, bytesEqual,
+  checkReceipt, decodeReceipt, encodeEvent, eventHash, setSha512Native, sha512Js, decodeStatus
+} from '@keyway/shared';
+import { logHead, onCommandTopic, readEvent } from '@keyway/firmware';
 import { chainGrant, harness, putGrant, reveal } from '../support/lock-harness';
 
 let hashes = 0;
@@ -70,5 +73,46 @@ describe('the at-door slice', () => {
     h.deliver(reveal(grant.grantId, chain[2]));
     h.run(500);
     expect(h.events(EV_DENIAL).pop()!.code).toBe(RC_BAD_CREDENTIAL);
+  });
+
+  it('with a camera and a receipt to come: each slice that starts the motor runs at most one SHA-512; the receipt names the chain\'s hashes', () => {
+    const h = harness();
+    h.trustTime();
+    const { grant, chain } = chainGrant({ flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE }, 2);
+    putGrant(h, grant);
+    h.run(2000);
+    const receipts: Uint8Array[] = [];
+    h.sim.lock.onReceipt = (b) => receipts.push(b);
+    // Every timer callback is a slice: count its hashes and whether it started the motor.
+    const slices: { hashes: number; started: boolean }[] = [];
+    const timers = h.sim.lock.ports.timers;
+    const set = timers.setTimeout;
+    timers.setTimeout = (fn: () => void, ms: number) => set.call(timers, () => {
+      const before = hashes;
+      const idle = h.sim.device.physics.motor === 0;
+      fn();
+      slices.push({ hashes: hashes - before, started: idle && h.sim.device.physics.motor !== 0 });
+    }, ms);
+    countHashes();
+    h.deliver(reveal(grant.grantId, chain[1]));
+    h.run(3000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    h.sim.device.openDoor();
+    h.run(4000);
+    h.sim.device.closeDoor();
+    h.run(8000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+    const starts = slices.filter((s) => s.started);
+    expect(starts.length).toBe(2); // the entry (after the camera's preroll) and the relock on close
+    expect(starts[0].hashes).toBe(1); // links the CAMERA event into the chain for the STATE event
+    expect(starts[1].hashes).toBeLessThanOrEqual(1);
+    expect(receipts.length).toBe(1);
+    const rc = decodeReceipt(receipts[0]);
+    const events: Uint8Array[] = [];
+    for (let s = rc.cameraSeq; s <= rc.seq; s++) events.push(readEvent(h.sim.lock.log!, s)!);
+    expect(bytesEqual(rc.head, eventHash(events[events.length - 1]))).toBe(true);
+    expect(bytesEqual(rc.entryHash, eventHash(events[rc.entrySeq - rc.cameraSeq]))).toBe(true);
+    expect(bytesEqual(rc.cameraHash, eventHash(events[0]))).toBe(true);
+    expect(checkReceipt(receipts[0], h.sim.lock.signer!.publicKey, events).ok).toBe(true);
   });
 });

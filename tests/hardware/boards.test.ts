@@ -27,8 +27,8 @@ const BOARDS_DIR = path.join(ROOT, 'hardware', 'boards');
 type Role = keyof BoardPins;
 const REQUIRED_ROLES: Role[] = ['motorA', 'motorB', 'motorPwm', 'motorCurrent', 'boltLocked', 'boltUnlocked', 'door', 'button',
   'cameraTrigger', 'cameraAck', 'buzzer', 'led', 'battery'];
-const ALL_ROLES: Role[] = [...REQUIRED_ROLES, 'barcodeRx', 'barcodeTx'];
-const OUTPUT_ROLES: Role[] = ['motorA', 'motorB', 'motorPwm', 'cameraTrigger', 'buzzer', 'led', 'barcodeTx'];
+const ALL_ROLES: Role[] = [...REQUIRED_ROLES, 'barcodeRx', 'barcodeTx', 'cameraRx', 'cameraTx'];
+const OUTPUT_ROLES: Role[] = ['motorA', 'motorB', 'motorPwm', 'cameraTrigger', 'buzzer', 'led', 'barcodeTx', 'cameraTx'];
 const ADC_ROLES: Role[] = ['motorCurrent', 'battery'];
 const WATCHED_ROLES: Role[] = ['door', 'button', 'cameraAck'];
 const BARCODE_ROLES: Role[] = ['barcodeRx', 'barcodeTx'];
@@ -182,6 +182,18 @@ function audit(p: BoardProfile): Violation[] {
     }
     // The firmware moves the console to the profile's `console` at boot (firmware/src/main.ts).
     if (p.barcodeSerial === c.console.uart && (!p.console || p.console === c.console.uart)) add('barcodeSerial', 'console-uart', p.barcodeSerial + ' is the default REPL console');
+  }
+  if (p.cameraSerial) {
+    const u = c.uarts[p.cameraSerial];
+    if (!u) add('cameraSerial', 'uart-unknown', p.cameraSerial + ' is not a usable UART on ' + p.espruinoBoard);
+    else if (p.cameraSerial === p.barcodeSerial) add('cameraSerial', 'uart-shared', p.cameraSerial + ' is also the barcode reader\'s UART');
+    else {
+      const rx = p.pins.cameraRx ? resolve(c, p.pins.cameraRx) : '';
+      const tx = p.pins.cameraTx ? resolve(c, p.pins.cameraTx) : '';
+      if (u.rx !== 'any' && !u.rx.includes(rx)) add('cameraRx', 'uart-pin', rx + ' is not ' + p.cameraSerial + ' RX');
+      if (u.tx === 'any-output' ? c.inputOnly.includes(tx) : !u.tx.includes(tx)) add('cameraTx', 'uart-pin', tx + ' is not ' + p.cameraSerial + ' TX');
+    }
+    if (p.cameraSerial === c.console.uart) add('cameraSerial', 'console-uart', p.cameraSerial + ' is the default REPL console');
   }
   if (c.oneWatchPerPinNumber) {
     const lines = new Map<string, Role>();

@@ -61,3 +61,26 @@ export function fitsWidth(page: Page): Promise<boolean> {
 export function fetchInPage(page: Page, method: string, url: string): Promise<number> {
   return page.evaluate(async ([m, u]) => (await fetch(u, { method: m, headers: m === 'GET' ? {} : { 'content-type': 'application/json' }, body: m === 'GET' ? undefined : '{}' })).status, [method, url] as const);
 }
+
+/**
+ * The pixels of an image on the page as a scanner would see them: drawn onto a canvas at
+ * `size`×`size` on white, returned as RGBA for a decoder (tests/support/qr-decode.ts).
+ */
+export async function imagePixels(page: Page, selector: string, size = 320): Promise<{ rgba: Uint8ClampedArray; width: number; height: number }> {
+  const data = await page.locator(selector).evaluate(async (img: HTMLImageElement, s: number) => {
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = s;
+    c.height = s;
+    const g = c.getContext('2d')!;
+    g.fillStyle = '#fff';
+    g.fillRect(0, 0, s, s);
+    g.drawImage(img, 0, 0, s, s);
+    // As base64: a few hundred kB of pixels cross the DevTools protocol much faster than a JSON array.
+    const px = g.getImageData(0, 0, s, s).data;
+    let bin = '';
+    for (let i = 0; i < px.length; i += 0x8000) bin += String.fromCharCode.apply(null, Array.from(px.subarray(i, i + 0x8000)));
+    return btoa(bin);
+  }, size);
+  return { rgba: new Uint8ClampedArray(Buffer.from(data, 'base64')), width: size, height: size };
+}

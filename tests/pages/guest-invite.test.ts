@@ -3,14 +3,16 @@
  * with a two-rule weekly schedule, the link opens the guest page on another phone (the token
  * leaves the address bar at once), the guest opens the door and fetches offline scan codes
  * the lock accepts, and the owner sees the provider labelled as such and a one-time access
- * "Used up" once spent.
+ * "Used up" once spent and an ended one as "Ended". The invitation link and the scan codes are
+ * also QR codes; each is decoded from the pixels Chromium drew, with jsQR.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { tzOffsetMinutes } from '@keyway/relay';
 import { expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
 import { seriousViolations } from './axe';
-import { launchBrowser, phoneContext, screenshot, watchProblems } from './browser';
+import { imagePixels, launchBrowser, phoneContext, screenshot, watchProblems } from './browser';
+import { decodePixels } from '../support/qr-decode';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const DAY_LABELS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -32,6 +34,9 @@ describe('guest invites', () => {
     return (local.getUTCDay() + 6) % 7;
   })();
   const other = (today + 3) % 7;
+  /** A second day in the first rule, like "Tue and Thu". */
+  const also = (today + 5) % 7;
+  const firstDays = [today, also].sort((x, y) => x - y);
 
   beforeAll(async () => {
     [h, browser] = await Promise.all([startRelay({ entryTimeoutMs: 2000 }), launchBrowser()]);
@@ -60,6 +65,7 @@ describe('guest invites', () => {
     await owner.getByLabel('Weekly').check();
     const rules = owner.locator('#g-rules fieldset.rule');
     await rules.nth(0).getByLabel(DAY_LABELS[today], { exact: true }).check();
+    await rules.nth(0).getByLabel(DAY_LABELS[also], { exact: true }).check();
     await rules.nth(0).getByLabel('From', { exact: true }).fill('00:00');
     await rules.nth(0).getByLabel('Until', { exact: true }).fill('00:00');
     await owner.getByRole('button', { name: 'Add another time' }).click();
@@ -72,9 +78,14 @@ describe('guest invites', () => {
     link = await owner.locator('#g-link').inputValue();
     expect(link).toMatch(new RegExp('^' + h.base + '/guest#kw_guest_[A-Za-z0-9_-]+$'));
     expect(await owner.locator('#grant-result').textContent()).not.toMatch(/Guest credential/);
+    await owner.locator('#g-link-qr').waitFor();
+    const qr = await imagePixels(owner, '#g-link-qr');
+    expect(decodePixels(qr.rgba, qr.width, qr.height)).toBe(link);
+    expect(await owner.locator('#g-link-qr').getAttribute('alt')).toBe('QR code of the invitation link');
+    await screenshot(owner, 'guest-01b-link-qr');
     const grants = await expectOk(h.api('GET', `/v1/sites/${w.site.id}/grants`, { token: w.owner.token }));
     const g = grants.items.find((x: any) => x.label === 'Dog walker');
-    expect(g.schedule).toEqual([{ days: [DAYS[today]], start: '00:00', end: '24:00' }, { days: [DAYS[other]], start: '09:00', end: '10:00' }]);
+    expect(g.schedule).toEqual([{ days: firstDays.map((d) => DAYS[d]), start: '00:00', end: '24:00' }, { days: [DAYS[other]], start: '09:00', end: '10:00' }]);
     grantId = g.id;
     const card = owner.locator(`li[data-grant="${grantId}"]`);
     await owner.locator(`li[data-grant="${grantId}"][data-status="active"]`).waitFor();
@@ -88,7 +99,7 @@ describe('guest invites', () => {
     expect(guest.url()).toBe(h.base + '/guest');
     expect(await guest.evaluate(() => document.cookie)).toBe('');
     expect(await guest.locator('#g-as').textContent()).toBe('You have weekly access as a service provider.');
-    expect(await guest.locator('#g-when').textContent()).toBe(`${DAY_NAMES[today]}, 00:00–midnight; ${DAY_NAMES[other]}, 09:00–10:00`);
+    expect(await guest.locator('#g-when').textContent()).toBe(`${firstDays.map((d) => DAY_NAMES[d]).join(' and ')}, 00:00–midnight; ${DAY_NAMES[other]}, 09:00–10:00`);
     expect(await guest.locator('#g-window').textContent()).toContain('Europe/Berlin time');
     await screenshot(guest, 'guest-02-page');
 
@@ -105,6 +116,11 @@ describe('guest invites', () => {
     const codes = await guest.locator('#code-list code').allTextContents();
     expect(codes).toHaveLength(5);
     for (const c of codes) expect(c).toMatch(new RegExp(`^KW1:${grantId}:[0-9a-f]{64}$`));
+    // Each QR code holds exactly the code printed under it (what the door's scanner reads).
+    for (let i = 0; i < codes.length; i++) {
+      const px = await imagePixels(guest, `#code-list li:nth-child(${i + 1}) img.qr-image`);
+      expect(decodePixels(px.rgba, px.width, px.height), 'QR code ' + (i + 1)).toBe(codes[i]);
+    }
     expect(w.lock.scan(codes[0])).toBe(0);
     w.lock.openDoor();
     w.lock.closeDoor();
@@ -132,6 +148,18 @@ describe('guest invites', () => {
     expect(await card.getByRole('button', { name: 'Remove access for Plumber visit' }).isVisible()).toBe(true);
     expect(await card.getByRole('button', { name: /^Revoke/ }).count()).toBe(0);
     await screenshot(owner, 'guest-04-used-up');
+
+    // An access whose window has passed: "Ended", and it can only be removed.
+    const soon = Date.now() - 60_000;
+    const ended = await expectOk(h.api('POST', `/v1/sites/${w.site.id}/grants`, {
+      token: w.owner.token, body: { kind: 'service', type: 'temporary', label: 'Window cleaner', window: { start: new Date(soon).toISOString(), end: new Date(soon + 63_000).toISOString() } }
+    }), 201);
+    await new Promise((r) => setTimeout(r, Math.max(0, soon + 63_000 - Date.now() + 500)));
+    await owner.reload();
+    const endedCard = owner.locator(`li[data-grant="${ended.grant.id}"][data-state="expired"]`);
+    await endedCard.waitFor();
+    expect(await endedCard.locator('.badge').textContent()).toBe('Ended');
+    expect(await endedCard.getByRole('button', { name: /^Revoke/ }).count()).toBe(0);
     expect(problems.filter((p) => !p.includes('Failed to load resource: the server responded'))).toEqual([]);
   });
 });

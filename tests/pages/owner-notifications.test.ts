@@ -39,7 +39,7 @@ describe('owner page: notifications', () => {
     await new Promise<void>((r) => ntfy.listen(0, '127.0.0.1', r));
     ntfyUrl = 'http://127.0.0.1:' + (ntfy.address() as { port: number }).port + '/front-door-7f3k';
     [h, browser] = await Promise.all([
-      startRelay({ notifications: { smtp: { host: '127.0.0.1', port: sink.port, from: 'keyway@home.test' }, pollMs: 50, baseBackoffMs: 100 } }),
+      startRelay({ notifications: { smtp: { host: '127.0.0.1', port: sink.port, from: 'keyway@home.test' }, pollMs: 50, baseBackoffMs: 100 }, webhooks: { allowPrivateTargets: true } }),
       launchBrowser()
     ]);
     w = await seedWorld(h);

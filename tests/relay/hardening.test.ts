@@ -1,7 +1,7 @@
 /**
  * The relay's outside surface under hostile input: credential guessing is rate limited per
  * account and per address (429 KW_RATE_LIMITED), a malformed session cookie is a 401, webhooks
- * cannot target loopback / link-local / private / unspecified addresses, /metrics needs a token
+ * and ntfy push cannot target loopback / link-local / private / unspecified addresses, /metrics needs a token
  * (tests/relay/observability.test.ts), API types are never coerced, ALARM events carry alarm
  * names, and the relay's secret files are owner-only.
  */
@@ -97,6 +97,19 @@ describe('relay surface', () => {
     }
     const ok = await h.api('POST', '/v1/webhooks', { token: w.backend.token, body: { url: 'https://93.184.216.34/hook', events: ['*'] } });
     expect(ok.status).toBe(201);
+  });
+
+  it('refuses ntfy push addresses the same way (the relay POSTs to them) and keeps the settings as they were', async () => {
+    const path = '/v1/me/notification-settings';
+    const before = await expectOk(h.api('GET', path, { token: w.owner.token }));
+    for (const url of ['http://127.0.0.1:8080/topic', 'http://169.254.169.254/latest', 'http://192.168.1.10/door', 'http://[::1]/t', 'http://localhost:9/t']) {
+      const r = await h.api('PUT', path, { token: w.owner.token, body: { ntfy: { enabled: true, url } } });
+      expect(r.status, url).toBe(400);
+      expect(code(r), url).toBe('KW_PUSH_TARGET');
+    }
+    expect(await expectOk(h.api('GET', path, { token: w.owner.token }))).toEqual(before);
+    const ok = await h.api('PUT', path, { token: w.owner.token, body: { ntfy: { enabled: true, url: 'https://93.184.216.34/front-door' } } });
+    expect(ok.status).toBe(200);
   });
 
   it('does not coerce types: a number for a string, a hex or padded id, a non-integer query are 400', async () => {

@@ -60,7 +60,9 @@ describe('owner notifications by e-mail (SMTP) and ntfy push', () => {
   beforeAll(async () => {
     [sink, ntfy] = await Promise.all([startSmtpSink(), ntfyEndpoint(1)]);
     h = await startRelay({
-      notifications: { smtp: { host: '127.0.0.1', port: sink.port, from: 'keyway <keyway@home.test>' }, publicUrl: 'http://keyway.home.test', pollMs: 50, baseBackoffMs: 100 }
+      notifications: { smtp: { host: '127.0.0.1', port: sink.port, from: 'keyway <keyway@home.test>' }, publicUrl: 'http://keyway.home.test', pollMs: 50, baseBackoffMs: 100 },
+      // The ntfy endpoint is on loopback.
+      webhooks: { allowPrivateTargets: true }
     });
     w = await seedWorld(h);
   });

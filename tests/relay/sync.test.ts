@@ -2,7 +2,8 @@
  * The relay's side of convergence (docs/sync.md) against a real relay and a scripted lock over
  * real MQTT: refusals that pass with time are retried, trusted time is given again even when
  * the lock's challenge repeats, a revocation is pending until the lock confirms it (with an
- * owner alarm when it takes too long), and the device view says whether the two agree.
+ * owner alarm when it takes too long), a key a lock may trust is never deleted, and the device
+ * view says whether the two agree.
  */
 import { describe, expect, it } from 'vitest';
 import { runMaintenance } from '../../relay/src/locks/maintenance';
@@ -103,6 +104,32 @@ describe('relay sync', () => {
     expect(feed.some((a) => a.kind === 'lock.key_adopted')).toBe(true);
     const id = await guestGrant();
     await waitUntil(async () => (await grant(id)).status === 'active', 5000, 'grant staged with the adopted key');
+  });
+
+  it('keeps the key of a superseded rotation the lock applied silently, adopts it, and moves the lock on to the current key', async () => {
+    const keysOnLock = () => [...w.lock.keys.keys()].sort();
+    const before = (await device()).signingKeyId as number;
+    w.lock.answer = false;
+    const first = await h.api('POST', '/v1/admin/keys/rotate', { token: h.admin, body: {} });
+    expect(first.status).toBe(202);
+    const middle = first.body.keyId as number;
+    const rotation = await waitUntil(() => h.relay.ctx.db.prepare("SELECT bytes FROM commands WHERE device_id = ? AND purpose = 'key_rotate' AND new_key_id = ? AND send_count > 0")
+      .get(w.deviceId, middle) as { bytes: Buffer } | undefined, 5000, 'first rotation sent');
+    // The lock applies the first rotation but its ACK never arrives; the owner rotates again.
+    expect(w.lock.applySilently(new Uint8Array(rotation!.bytes))).toBe(0);
+    expect(keysOnLock()).toEqual([middle]);
+    const second = await h.api('POST', '/v1/admin/keys/rotate', { token: h.admin, body: {} });
+    const last = second.body.keyId as number;
+    // A sweep runs before the lock reports: the key the lock now trusts must survive it.
+    runMaintenance(h.relay.ctx);
+    expect(h.relay.ctx.keys.list().map((k) => k.keyId)).toContain(middle);
+    w.lock.answer = true;
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await device()).signingKeyId === last, 8000, 'lock moved to the current key');
+    await waitUntil(() => keysOnLock().join() === String(last), 8000, 'the lock trusts only the current key');
+    expect(before).not.toBe(last);
+    const id = await guestGrant();
+    await waitUntil(async () => (await grant(id)).status === 'active', 5000, 'grant staged with the current key');
   });
 
   it('marks a grant active when the lock holds it although the ACK of its put was lost', async () => {

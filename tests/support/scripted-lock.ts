@@ -11,14 +11,14 @@
  */
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import {
-  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK, ACTOR_AUTO, ACTOR_BUTTON,
+  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK, ACTOR_AUTO, ACTOR_BUTTON,
   AL_CAMERA_FAULT, AL_JAM, BOLT_JAMMED, BOLT_LOCKED, BOLT_UNLOCKED, CRED_BARCODE, CRED_HASH_CHAIN, DOOR_CLOSED, DOOR_OPEN, EV_ACK, EV_ALARM,
   EV_BOOT, EV_CAMERA, EV_DENIAL, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, KIND_COMMAND, KIND_REVEAL, RC_BAD_CREDENTIAL,
   RC_BUSY, RC_CAMERA_FAILURE, RC_CLOCK_SKEW, RC_DOOR_OPEN, RC_JAM, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_NO_TRUSTED_TIME, RC_NOT_PERMITTED, RC_OK,
   RC_REVOKED, RC_UNKNOWN_GRANT, RC_USES_EXHAUSTED, RC_WRONG_DEVICE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL, ST_CAMERA_OK,
-  ST_INSTALL_MODE, ST_JAMMED, ST_LOW_BATTERY, ST_TIME_TRUSTED, admitCommand, asciiBytes, barcodeCommitment, bytesEqual, chainStep, checkGrantTime, commandTopic, decodePayload,
+  ST_INSTALL_MODE, ST_JAMMED, ST_LOW_BATTERY, ST_TIME_TRUSTED, admitCommand, asciiBytes, checkSettings, barcodeCommitment, bytesEqual, chainStep, checkGrantTime, commandTopic, decodePayload,
   decodeReveal, encodeEvent, encodeStatus, eventTopic, fromHex, grantFingerprint, hash32, initialReplayState, isAcceptablePublicKey, keyIdOf, messageKind,
-  offlineCodec, passesStrictChecks, stateTopic, toHex, type Grant, type LockEvent, type ReplayState, type SignedCommand
+  offlineCodec, passesStrictChecks, stateTopic, toHex, type Grant, type LockEvent, type ReplayState, type SettingsPayload, type SignedCommand
 } from '@keyway/shared';
 import { nodeVerifyEd25519 } from '@keyway/shared/node';
 import { randomBytes } from 'node:crypto';
@@ -75,7 +75,14 @@ export class ScriptedLock {
   grants = new Map<number, StoredGrant>();
   revoked: number[] = [];
   cameraOk: boolean;
+  /** The clip hash a wired camera answers for a capture (docs/protocol.md §6.1); null: the CAMERA event has no hash. */
+  cameraClip: ((capture: number) => Uint8Array | null) | null = null;
   jammed = false;
+  /** The settings it holds (SETTINGS_SET); revision 0 = never configured. */
+  settings: SettingsPayload = { revision: 0, autoLockS: 30, doorAjarS: 120, flags: 0 };
+  get settingsRev(): number {
+    return this.settings.revision;
+  }
   /** Someone held the inside button: the status says install mode. */
   installMode = false;
   /** The next N authentic commands are refused with BUSY (a refusal that passes with time). */
@@ -192,7 +199,8 @@ export class ScriptedLock {
     return encodeStatus({
       deviceId: this.id, bolt: this.bolt, door: this.door, flags: this.flags(), time: this.timeTrusted ? this.nowS() : 0, nonce: this.nonce,
       replayHigh: this.replay.high, logSeq: this.seq, logHead: this.head, battery: this.batteryMv, grants: this.grants.size, firmware: asciiBytes(this.opts.firmware ?? 'scripted-1'),
-      keyIds: [...this.keys.keys()], held: [...this.grants].map(([grantId, g]) => ({ grantId, fingerprint: g.fingerprint }))
+      keyIds: [...this.keys.keys()], held: [...this.grants].map(([grantId, g]) => ({ grantId, fingerprint: g.fingerprint })),
+      settingsRev: this.settingsRev
     });
   }
 
@@ -372,7 +380,8 @@ export class ScriptedLock {
       this.alarm(AL_CAMERA_FAULT, ref);
       return false;
     }
-    this.emit(EV_CAMERA, RC_OK, this.seq + 1, actorKind, actorRef, []);
+    const capture = this.seq + 1;
+    this.emit(EV_CAMERA, RC_OK, capture, actorKind, actorRef, (this.cameraClip && this.cameraClip(capture)) || []);
     return true;
   }
 
@@ -523,6 +532,11 @@ export class ScriptedLock {
         this.jammed = false;
         if (this.bolt === BOLT_JAMMED) this.bolt = BOLT_LOCKED;
         return RC_OK;
+      case ACT_SETTINGS_SET: {
+        const code = checkSettings(p as SettingsPayload, this.settings.revision);
+        if (code === RC_OK) this.settings = { ...(p as SettingsPayload) };
+        return code;
+      }
       default:
         return RC_NOT_PERMITTED;
     }

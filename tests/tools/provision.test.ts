@@ -82,6 +82,9 @@ describe('keyway provision over a serial line', () => {
       }, 30_000, 'lock online with trusted time');
       expect(online.siteId).toBe(siteId);
       expect(online.board).toBe('espruino-wifi');
+      // The lock reported its own receipt key on the console; the installer's run pinned it at the relay.
+      const lockKey = /lock key ([0-9a-f]{64})/.exec(first.stdout)![1];
+      expect(online.lockKey).toBe(lockKey);
 
       // Not in install mode: refused before the relay is contacted, the lock stays online.
       const again = await keyway(provisionArgs(r.pty.b));
@@ -97,6 +100,7 @@ describe('keyway provision over a serial line', () => {
       expect(third.code).toBe(0);
       expect(third.stdout).toContain('provisioned lock ' + id);
       expect(third.stdout).toContain('re-provisioning');
+      expect(third.stdout).toContain('lock key ' + lockKey); // the key belongs to the board: re-provisioning keeps it
       await waitUntil(async () => (await deviceView(id)).online, 30_000, 'online after re-provisioning');
     } finally {
       await r.close();

@@ -28,6 +28,7 @@ export const CLI_ERRORS = {
   KW_BAD_KEY: { exit: 8, message: 'A key is not an acceptable Ed25519 public key', hint: 'the relay\'s keys are damaged; check its data/keys directory' },
   KW_KEYS: { exit: 8, message: 'Key store problem', hint: 'keyway keys list --dir <dir> shows what the directory holds' },
   KW_BUILD: { exit: 9, message: 'Building the firmware failed', hint: 'run npm ci, then try again' },
+  KW_RECEIPT_INVALID: { exit: 10, message: 'The receipt does not hold', hint: 'the receipt, the lock key or the events were changed, or do not belong together; see docs/protocol.md §6.2' },
   KW_INTERNAL: { exit: 1, message: 'Internal error (a bug in keyway)', hint: 'set KEYWAY_DEBUG=1 to see the stack trace, and report it' }
 } as const;
 

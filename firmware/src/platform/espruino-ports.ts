@@ -6,6 +6,9 @@ import type { BoardProfile } from '../board';
 import type { HardwarePort, LinePort, NetPort, Ports, SocketHandlers, StoragePort } from '../ports';
 import type { EspruinoEnv, EspruinoSerial, EspruinoStorage } from './espruino-env';
 
+/** The camera link's default speed (docs/protocol.md §6.1). */
+export const CAMERA_BAUD = 115200;
+
 /** Bytes per String.fromCharCode call: far below any engine's argument limit. */
 const BINARY_CHUNK = 256;
 
@@ -194,6 +197,12 @@ export function createEspruinoPorts(env: EspruinoEnv, board: BoardProfile): Port
     s.setup(board.barcodeBaud || 9600, { rx: board.pins.barcodeRx, tx: board.pins.barcodeTx });
     scanner = linePort(s);
   }
+  let camera: LinePort | null = null;
+  if (board.cameraSerial && env.serial[board.cameraSerial]) {
+    const c = env.serial[board.cameraSerial];
+    c.setup(board.cameraBaud || CAMERA_BAUD, { rx: board.pins.cameraRx, tx: board.pins.cameraTx });
+    camera = linePort(c);
+  }
   return {
     timers: {
       millis: function () {
@@ -231,6 +240,7 @@ export function createEspruinoPorts(env: EspruinoEnv, board: BoardProfile): Port
       }
     },
     scanner: scanner,
+    camera: camera,
     console: env.serial.console ? linePort(env.serial.console) : null,
     log: function (m) {
       env.print('[keyway] ' + m);

@@ -45,7 +45,8 @@ function handle(line: string): void {
     case 'state':
       return answer({
         ok: true, bolt: l.bolt.phase, unlocked: l.bolt.phase === BOLT_UNLOCKED, door: dev.physics.door ? 'open' : 'closed', online: lock.online(),
-        timeTrusted: l.timeTrusted, powered: lock.powered(), logSeq: l.log ? l.log.seq : 0, motor: dev.physics.motor, longestRunMs: dev.physics.longestRunMs
+        timeTrusted: l.timeTrusted, powered: lock.powered(), logSeq: l.log ? l.log.seq : 0, motor: dev.physics.motor, longestRunMs: dev.physics.longestRunMs,
+        settings: l.settings
       });
     case 'door':
       return answer({ ok: arg === 'open' ? dev.openDoor(rest[0] === 'force') : dev.closeDoor() });

@@ -40,6 +40,12 @@ export interface FleetLock {
   resetClock(): void;
   /** Re-delivers the k-th (modulo) remembered command payload; false when none yet. */
   dup(k: number): boolean;
+  /**
+   * The camera link's wire (docs/protocol.md §6.1), for a camera module wired to the lock:
+   * `toLock` writes camera→lock bytes, `fromLock` receives lock→camera bytes. Null when the
+   * board has no camera serial.
+   */
+  camera: CameraWire | null;
   tap: LinkTap;
   journal: JournalEntry[];
   history: SyncHistory;
@@ -50,14 +56,30 @@ export interface FleetLock {
 /** How often the fleet samples whether a lock is online with trusted time. */
 export const SYNC_SAMPLE_MS = 100;
 
+export interface CameraWire {
+  toLock(text: string): void;
+  fromLock: ((text: string) => void) | null;
+}
+
 export interface FleetOptions {
   net?: NodeNetOptions;
   options?: Partial<LockOptions>;
+  /** A camera module answers on the camera link (camera-port.ts) instead of the simulated acknowledge. */
+  cameraWired?: boolean;
 }
 
 export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): FleetLock {
   const storage = openFlashFile(spec.flashFile);
   const physics = createPhysics(null, 1, false);
+  const cameraSerial = spec.board.cameraSerial;
+  // Only a board with a camera link can have a camera module wired to it.
+  physics.cameraWired = o.cameraWired === true && !!cameraSerial;
+  const camera: CameraWire | null = cameraSerial ? {
+    toLock(text) {
+      if (powered) sim.device.serials[cameraSerial].inject(text);
+    },
+    fromLock: null
+  } : null;
   let networkUp = true;
   const base = nodeConnect(o.net);
   const tap = createLinkTap();
@@ -86,6 +108,11 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
       board: spec.board, storage: view, loop, physics, options: o.options, connect,
       random: () => randomBytes(4).readUInt32BE() / 4294967296, sha512: nodeSha512
     });
+    if (cameraSerial && camera) {
+      s.device.serials[cameraSerial].onWrite = (data) => {
+        if (alive() && camera.fromLock) camera.fromLock(data);
+      };
+    }
     const simObserver = s.lock.onEvent;
     const journalize = journalObserver(journal);
     s.lock.onEvent = (bytes) => {
@@ -157,7 +184,7 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
       onCommandTopic(sim.lock, tap.received[k % tap.received.length]);
       return true;
     },
-    tap, journal, history,
+    camera, tap, journal, history,
     dispose() {
       clearInterval(sampler);
     }

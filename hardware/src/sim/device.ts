@@ -13,6 +13,8 @@ import type { SimStorage } from './storage';
 export interface SimSerial extends EspruinoSerial {
   output: string;
   inject(text: string): void;
+  /** Where the lock's writes go instead of `output` (the camera link's wire). */
+  onWrite: ((data: string) => void) | null;
 }
 
 export interface SimDevice {
@@ -57,6 +59,7 @@ function simSerial(): SimSerial {
   const handlers: Array<(d: string) => void> = [];
   const s: SimSerial = {
     output: '',
+    onWrite: null,
     setup: function () {
       // Baud rate and pins do not matter in simulation.
     },
@@ -64,7 +67,8 @@ function simSerial(): SimSerial {
       if (event === 'data') handlers.push(fn);
     },
     write: function (data) {
-      s.output += data;
+      if (s.onWrite) s.onWrite(data);
+      else s.output += data;
     },
     inject: function (text) {
       for (let i = 0; i < handlers.length; i++) handlers[i](text);
@@ -88,6 +92,7 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
   };
   const serials: { [name: string]: SimSerial } = { console: simSerial() };
   if (b.barcodeSerial) serials[b.barcodeSerial] = simSerial();
+  if (b.cameraSerial) serials[b.cameraSerial] = simSerial();
 
   /** Runs one callback the way the interpreter's loop does, with the watchdog watching it. */
   const callback = function (fn: () => void) {
@@ -123,7 +128,7 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
         const was = pins[pin] || 0;
         pins[pin] = value ? 1 : 0;
         if (pin === p.motorA || pin === p.motorB || pin === p.motorPwm) setMotor(phys, loop.now(), motorDir());
-        if (pin === p.cameraTrigger && value && !was && phys.cameraHealthy) {
+        if (pin === p.cameraTrigger && value && !was && phys.cameraHealthy && !phys.cameraWired) {
           loop.setTimeout(function () {
             fire(p.cameraAck, true);
           }, phys.opt.cameraAckDelayMs);

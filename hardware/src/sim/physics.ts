@@ -25,6 +25,11 @@ export interface Physics {
   obstruction: number;
   door: boolean;
   cameraHealthy: boolean;
+  /**
+   * A camera module is wired to the camera link (hardware/src/node/camera-port.ts) and answers
+   * the trigger itself; the simulated acknowledge edge stays silent.
+   */
+  cameraWired: boolean;
   batteryMv: number;
   /** Milliseconds the motor has been driven in total, and the longest single run. */
   motorMs: number;
@@ -37,7 +42,7 @@ export interface Physics {
 export function createPhysics(opt: PhysicsOptions | null, boltAt: number, doorOpen: boolean): Physics {
   return {
     opt: opt || DEFAULT_PHYSICS, t: 0, bolt: boltAt, motor: 0, stalled: false, obstruction: -1, door: doorOpen,
-    cameraHealthy: true, batteryMv: 5900, motorMs: 0, longestRunMs: 0, runStart: 0, starts: 0
+    cameraHealthy: true, cameraWired: false, batteryMv: 5900, motorMs: 0, longestRunMs: 0, runStart: 0, starts: 0
   };
 }
 

@@ -10,7 +10,7 @@ export const STORY_KINDS = {
 };
 
 const PROBLEMS = new Set(['denial', 'entry.refused', 'operation.failed', 'alarm', 'command.refused', 'command.foreign', 'log.gap', 'log.break', 'log.rewind',
-  'clock.skew', 'grant.failed', 'lock.low_battery', 'grant.revocation_unconfirmed', 'grant.revocation_refused', 'device.reregister_refused']);
+  'clock.skew', 'evidence.mismatch', 'grant.failed', 'lock.low_battery', 'grant.revocation_unconfirmed', 'grant.revocation_refused', 'device.reregister_refused']);
 /** Rows that only matter as part of another story. */
 const FOLDED = new Set(['state', 'entry.requested', 'grant.staged', 'camera', 'command.retrying']);
 
@@ -156,7 +156,8 @@ const SIMPLE = {
   'parcel.registered': 'Parcel registered', 'command.refused': 'The lock refused a command',
   'device.reregister_refused': 'Someone tried to re-register this lock without proof: refused', 'device.reregistered': 'The lock was re-registered',
   'device.reregister_approved': 'You allowed the lock to be re-registered', 'site.partner_withdrawn': 'You withdrew a delivery partner',
-  'lock.key_adopted': 'The lock is on the relay\u2019s new key', 'log.gap_filled': 'Lock log: the missing entries arrived late (nothing lost)'
+  'lock.key_adopted': 'The lock is on the relay\u2019s new key',
+  'evidence.mismatch': 'Photos do not match what the lock recorded', 'camera.provisioned': 'A camera was set up for this lock', 'clip.deleted': 'You deleted photos', 'log.gap_filled': 'Lock log: the missing entries arrived late (nothing lost)'
 };
 
 function describe(s, a) {
@@ -203,6 +204,13 @@ function describe(s, a) {
     case 'grant.revocation_refused':
       s.title = 'The lock refused to revoke ' + access + ' (the relay keeps trying)'; s.reason = a.reason; s.tone = 'bad';
       break;
+    case 'lock.settings': {
+      const d = a.details || {};
+      s.title = 'You changed the lock\u2019s settings';
+      fact(s, 'locks again after ' + d.autoLockS + ' s' + (d.relockOnClose ? ' and when the door closes' : '') + ' · door-left-open alert after '
+        + Math.round(d.doorAjarS / 60) + ' min', null);
+      break;
+    }
     default:
       s.title = SIMPLE[a.kind] || a.kind;
       if (PROBLEMS.has(a.kind)) s.tone = 'bad';

@@ -3,7 +3,8 @@
 // cookie (POST /v1/auth/session) and removes it from the address bar. It shows the access
 // (place, times in the site's time zone, entries left), an Open button
 // (POST /v1/grant-access/entry, a fresh Idempotency-Key per press) and, for a door without
-// internet, the next scan codes (GET /v1/grant-access/credentials).
+// internet, the next scan codes (GET /v1/grant-access/credentials), each as a QR code to hold up
+// to the door's scanner.
 import { $, api, el, formatTime, formatWindow, logout, newIdempotencyKey, reloadWhenRestored, say, showError } from './common.js';
 
 reloadWhenRestored();
@@ -85,11 +86,19 @@ $('#open').addEventListener('click', async () => {
 $('#codes').addEventListener('click', async () => {
   try {
     const r = await api('GET', '/v1/grant-access/credentials?count=' + CODES);
-    $('#code-list').replaceChildren(...r.credentials.map((c) => el('li', {}, el('code', { class: 'scan-code' }, c))));
+    $('#code-list').replaceChildren(...r.credentials.map((c, i) => el('li', {},
+      el('figure', { class: 'qr' },
+        el('img', { class: 'qr-image', src: svgDataUrl(r.qr[i]), width: 240, height: 240, alt: 'QR code ' + (i + 1) + ' of ' + r.credentials.length + ' for the door scanner' }),
+        el('figcaption', {}, el('code', { class: 'scan-code' }, c))))));
   } catch (err) {
     showError(pageStatus, err);
   }
 });
+
+/** An SVG from the relay as an image source (the page's CSP allows data: images, nothing inline). */
+function svgDataUrl(svg) {
+  return 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg);
+}
 
 $('#forget').addEventListener('click', async () => {
   await logout();

@@ -5,6 +5,7 @@
 // lock event numbers and the camera clip reference a careful reader may want.
 import { api, codeText, el, say, showError, utcToZoned } from './common.js';
 import { foldStories, STORY_KINDS } from './feed-stories.js';
+import { createClips } from './owner-clips.js';
 
 const PAGE = 40;
 
@@ -28,6 +29,8 @@ export function createFeed(view, root, more, status) {
   const filters = { person: root.querySelector('#feed-person'), lock: root.querySelector('#feed-lock'), kind: root.querySelector('#feed-kind') };
   const days = root.querySelector('#feed');
   const announce = root.querySelector('#feed-announce');
+  // Photos load after the rows that name them; their arrival repaints the feed.
+  const clips = createClips(view, () => paint());
 
   function reasonLine(s) {
     if (!s.reason) return null;
@@ -45,7 +48,7 @@ export function createFeed(view, root, more, status) {
       facts.length ? el('p', { class: 'entry-facts' }, facts.join(' · ')) : null,
       reasonLine(s),
       s.receipt ? el('p', { class: 'hint' }, 'Receipt: lock event #' + s.receipt.eventSeq + ', hash ', el('code', { class: 'hash' }, s.receipt.eventHash.slice(0, 16) + '…')) : null,
-      s.clip ? el('p', { class: 'hint entry-clip' }, 'Camera: clip ', el('code', { class: 'clip' }, s.clip)) : null,
+      s.clip ? clips.render(s.clip) : null,
       evidence ? el('p', { class: 'hint' }, evidence) : null);
   }
 
@@ -74,6 +77,7 @@ export function createFeed(view, root, more, status) {
     days.replaceChildren(...groups.map((g, i) => el('li', { class: 'day', 'aria-labelledby': 'feed-day-' + i },
       el('h3', { id: 'feed-day-' + i, class: 'day-head' }, g.label),
       el('ol', { class: 'feed' }, g.items.map(render)))));
+    clips.want(shown.map((s) => s.clip).filter(Boolean));
     if (rows.size === 0) say(status, 'Nothing has happened here yet.');
     else if (shown.length === 0) say(status, 'Nothing matches these filters in what is loaded. Load more to look further back.');
     else status.hidden = true;
@@ -116,6 +120,10 @@ export function createFeed(view, root, more, status) {
       // The list is rebuilt as stories fold; announce just the story this row belongs to.
       const li = days.querySelector('li.entry[data-id="' + a.id + '"] .entry-title');
       if (li) announce.textContent = li.textContent;
+    },
+    /** A clip changed (photos uploaded, checked against the lock's log, deleted). */
+    clip(c) {
+      clips.update(c);
     },
     /** Re-renders every story (after locks, grants or deliveries changed names). */
     relabel() {

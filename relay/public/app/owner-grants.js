@@ -127,6 +127,20 @@ export function createGrants(view) {
         + r.grant.type + ' access (' + formatWindow(r.grant.window, tz) + (r.grant.schedule.length ? ', every ' + scheduleText(r.grant.schedule) : '') + '), and stops working when you revoke it.'));
     result.hidden = false;
     result.querySelector('h3').focus();
+    void showQr(link);
+  }
+
+  /** The same link as a QR code, for a guest standing next to the owner. */
+  async function showQr(link) {
+    try {
+      const r = await api('POST', '/v1/invitations/qr', { body: { text: link } });
+      if (!view.alive()) return;
+      result.append(el('figure', { class: 'qr' },
+        el('img', { class: 'qr-image', id: 'g-link-qr', src: 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(r.svg), width: 240, height: 240, alt: 'QR code of the invitation link' }),
+        el('figcaption', { class: 'hint' }, 'Or let them scan this with their phone camera.')));
+    } catch {
+      // The link above is enough; the QR code is a convenience.
+    }
   }
 
   form.addEventListener('change', (e) => {

@@ -1,8 +1,10 @@
 // The owner's locks: online status, bolt and door, battery, camera health, updated live from
 // the site stream's `lock` messages; unlock and lock from anywhere with the lock's answer
 // (including "may have run" when the lock does not answer in time), disabled with the
-// reason while the lock cannot be reached; clearing a jam or a lockout with a signed command.
+// reason while the lock cannot be reached; clearing a jam or a lockout with a signed command;
+// the lock's settings (lock-settings.js).
 import { api, el, formatTime, newIdempotencyKey, say, showError } from './common.js';
+import { createLockSettings } from './lock-settings.js';
 
 const BOLT_TEXT = { locked: 'Locked', unlocked: 'Unlocked', unlocking: 'Unlocking', locking: 'Locking', jammed: 'Jammed', fault: 'Fault', unknown: 'Unknown' };
 const DOOR_TEXT = { closed: 'Closed', open: 'Open', unknown: 'Unknown' };
@@ -58,6 +60,7 @@ export function createLocks(view, container) {
     const latched = s.online && s.flags && (s.flags.jammed || s.flags.lockout);
     card.clear.hidden = !latched;
     card.clear.textContent = s.flags && s.flags.jammed ? 'Clear jam' : 'End lockout';
+    if (card.settings) card.settings.paint();
   }
 
   async function rename(card) {
@@ -131,6 +134,7 @@ export function createLocks(view, container) {
       el('button', { type: 'button', class: 'primary', 'aria-describedby': 'why-' + state.id, on: { click: () => command(c, 'unlock') } }, 'Unlock'),
       el('button', { type: 'button', 'aria-describedby': 'why-' + state.id, on: { click: () => command(c, 'lock') } }, 'Lock')
     ];
+    c.settings = createLockSettings(state.id, () => c.state, view.alive);
     c.clear.addEventListener('click', () => clearAlarm(c));
     c.rename.addEventListener('click', () => rename(c));
     c.node = el('article', { class: 'card lock', 'data-lock': state.id, 'aria-labelledby': headingId },
@@ -140,7 +144,8 @@ export function createLocks(view, container) {
       c.ajar,
       c.why,
       el('div', { class: 'actions' }, c.buttons, c.clear),
-      c.outcome);
+      c.outcome,
+      c.settings.node);
     paint(c);
     return c;
   }
@@ -154,6 +159,7 @@ export function createLocks(view, container) {
         if (!view.alive()) return;
         c.state.batteryPercent = d.status ? d.status.batteryPercent ?? null : null;
         paint(c);
+        c.settings.refresh();
       } catch {
         // The next status tries again; the card keeps what it showed.
       }

@@ -63,6 +63,9 @@ function connect(view, parts) {
       refreshDeliveries();
     }
   });
+  es.addEventListener('clip', (e) => {
+    if (view.alive()) parts.feed.clip(JSON.parse(e.data));
+  });
   es.addEventListener('lock', (e) => {
     if (view.alive()) parts.locks.update(JSON.parse(e.data));
   });

@@ -11,13 +11,23 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { isDeviceIdHex, parseDeviceTopic } from '@keyway/shared';
+import { TOPIC_EVENT, isDeviceIdHex, parseDeviceTopic } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { secretMatches } from '../secrets';
 import { checkIdentity, checkPublish, checkSubscribe, checkWill, mayForward } from './acl';
 import { guardConnection } from './packet-size-guard';
 
 export interface BrokerHooks {
+  /**
+   * A lock's own event, before the broker acknowledges it: Aedes writes the PUBACK of a QoS 1
+   * publish first and hands the message to subscribers only after that write completes, so a
+   * relay killed in between would have acknowledged an event it never stored, and the lock
+   * never sends an acknowledged event again. Returns false when the event could not be kept
+   * (the relay is closing, storage failed): the connection is closed without a PUBACK and the
+   * lock sends the event again after reconnecting.
+   */
+  keepEvent(deviceId: string, payload: Uint8Array): boolean;
+  /** An event another relay process kept, seen on the shared message bus. */
   onEvent(deviceId: string, payload: Uint8Array): void;
   onState(deviceId: string, payload: Uint8Array): void;
   onLive(payload: Buffer): void;
@@ -122,6 +132,11 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
         log.warn({ deviceId: dev?.deviceId, topic: packet.topic.slice(0, 100), retain: !!packet.retain, reason: denied }, 'mqtt publish refused');
         return done(new Error(denied));
       }
+      const t = dev && parseDeviceTopic(packet.topic);
+      if (t && t.kind === TOPIC_EVENT && !hooks.keepEvent(dev.deviceId, new Uint8Array(packet.payload as Buffer))) {
+        reject('event_not_kept');
+        return done(new Error('event not kept'));
+      }
       done(null);
     },
     authorizeSubscribe(client, sub: Subscription, done) {
@@ -173,7 +188,10 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
     const t = parseDeviceTopic(packet.topic);
     if (t) fn(t.deviceId, new Uint8Array(packet.payload as Buffer));
   };
-  await sub('kw/+/evt', deviceMessage(hooks.onEvent));
+  // Events this process's own clients published were kept before their PUBACK (keepEvent).
+  await sub('kw/+/evt', (packet) => {
+    if ((packet as { brokerId?: string }).brokerId !== aedes.id) deviceMessage(hooks.onEvent)(packet);
+  });
   await sub('kw/+/state', deviceMessage(hooks.onState));
   await sub('$kw/live', (packet) => hooks.onLive(packet.payload as Buffer));
 

@@ -365,5 +365,70 @@ CREATE TABLE notification_sends (
 );
 CREATE INDEX notification_sends_due ON notification_sends (status, next_at);
 `
+  },
+  {
+    version: 6,
+    name: 'camera evidence: camera credentials bound to a lock, and clips checked against the lock log',
+    sql: `
+CREATE TABLE cameras (
+  id INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX cameras_device ON cameras (device_id);
+CREATE TABLE clips (
+  id INTEGER PRIMARY KEY,
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  site_id INTEGER NOT NULL,
+  capture INTEGER NOT NULL,
+  camera_id INTEGER,
+  frames INTEGER NOT NULL DEFAULT 0,
+  frame_types TEXT NOT NULL DEFAULT '[]',
+  bytes INTEGER NOT NULL DEFAULT 0,
+  uploaded_hash TEXT,
+  lock_hash TEXT,
+  event_seq INTEGER,
+  status TEXT NOT NULL CHECK (status IN ('awaiting','pending','verified','mismatch','unbound')),
+  created_at INTEGER NOT NULL,
+  uploaded_at INTEGER,
+  deleted_at INTEGER,
+  deleted_by TEXT CHECK (deleted_by IN ('owner','retention')),
+  UNIQUE (device_id, capture)
+);
+CREATE INDEX clips_live ON clips (created_at) WHERE deleted_at IS NULL;
+`
+  },
+  {
+    version: 7,
+    name: "each lock's settings (auto-lock delay, relock on close, door-left-open alert) under a revision, and the revision the lock holds",
+    sql: `
+CREATE TABLE lock_settings (
+  device_id TEXT PRIMARY KEY REFERENCES devices(id),
+  revision INTEGER NOT NULL CHECK (revision >= 1),
+  auto_lock_s INTEGER NOT NULL,
+  door_ajar_s INTEGER NOT NULL,
+  relock_on_close INTEGER NOT NULL CHECK (relock_on_close IN (0, 1)),
+  held_revision INTEGER NOT NULL DEFAULT 0,
+  held_at INTEGER,
+  updated_at INTEGER NOT NULL
+);
+`
+  },
+  {
+    version: 8,
+    name: 'receipts signed by the lock, kept verbatim and passed on once (docs/protocol.md §6.2)',
+    sql: `
+CREATE TABLE lock_receipts (
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  epoch INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  raw BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  forwarded_at INTEGER,
+  PRIMARY KEY (device_id, epoch, seq)
+);
+`
   }
 ];

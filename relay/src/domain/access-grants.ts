@@ -6,6 +6,7 @@
  */
 import { CRED_HASH_CHAIN, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, fromHex, toHex } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { qrSvg } from './qr-code';
 import { relayError } from '../errors';
 import { nextChainValues } from '../locks/chain';
 import { recordActivity } from './activity';
@@ -98,6 +99,12 @@ export function scanString(grantId: number, value: Uint8Array): string {
 }
 
 /** The next `count` unspent chain values as scan strings, for entry without network. */
+/** The next scan codes, each also as a QR code (SVG) for the door's scanner. */
+export async function guestCredentialsWithQr(ctx: RelayContext, p: Principal, count: number) {
+  const r = guestCredentials(ctx, p, count);
+  return { ...r, qr: await Promise.all(r.credentials.map(qrSvg)) };
+}
+
 export function guestCredentials(ctx: RelayContext, p: Principal, count: number): { grantId: number; credentials: string[]; validUntil: string } {
   const g = guestGrant(ctx, p);
   if (g.cred_type !== CRED_HASH_CHAIN) throw relayError('KW_CONFLICT', undefined, 'This grant has no chain credential.');

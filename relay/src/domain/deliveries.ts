@@ -284,6 +284,20 @@ export function secureDeliveries(ctx: RelayContext, deviceId: string, seq: numbe
   }
 }
 
+/**
+ * A receipt signed by the lock for a secured delivery (docs/protocol.md §6.2): its bytes go to
+ * the courier, the owner and the backend unchanged (hex), with the pinned lock key to check it.
+ */
+export function passSignedReceipt(ctx: RelayContext, id: number, signed: { eventSeq: number; signedReceipt: string; lockKey: string | null }): void {
+  const d = getDelivery(ctx, id);
+  if (!d) return;
+  const body = { deliveryId: d.id, deviceId: d.device_id, ...signed };
+  recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.receipt_signed', deliveryId: d.id, eventSeq: signed.eventSeq, details: body });
+  notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.receipt_signed', body });
+  notifySiteOwner(ctx, d.site_id, 'delivery.receipt_signed', { ...body, trackingNumber: d.tracking }, d.id);
+  emitDelivery(ctx, d, 'delivery.receipt_signed', { signedReceipt: signed.signedReceipt, lockKey: signed.lockKey, eventSeq: signed.eventSeq });
+}
+
 /** Door left open or bolt jammed while a courier is (or just was) inside: owner and courier hear of it. */
 export function alarmDeliveries(ctx: RelayContext, deviceId: string, alarm: string, seq: number): number {
   const since = ctx.now() - 3600_000;

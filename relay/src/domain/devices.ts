@@ -228,6 +228,8 @@ export function deviceView(d: DeviceRow) {
       grantIds: d.inv_grants ? (JSON.parse(d.inv_grants) as Array<[number, string]>).map((g) => g[0]) : null
     },
     signingKeyId: d.signing_key_id,
+    /** The lock's own receipt key the relay pinned (docs/protocol.md §6.2), hex; null until known. */
+    lockKey: d.public_key,
     registeredAt: new Date(d.registered_at).toISOString()
   };
 }

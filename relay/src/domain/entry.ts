@@ -14,7 +14,7 @@ import {
 import type { RelayContext } from '../context';
 import { relayError, RelayError, type ErrorCode } from '../errors';
 import { chainValue } from '../locks/chain';
-import { clipRef } from '../locks/event-effects';
+import { captureOf, clipRef } from '../locks/event-effects';
 import { dispatch, issueCommand } from '../locks/outbox';
 import type { ReceivedEvent } from '../locks/waiters';
 import { recordActivity } from './activity';
@@ -32,7 +32,7 @@ type Method = 'reveal' | 'command';
 function commandMatcher(deviceId: string, counter: number) {
   let clip: string | null = null;
   return (ev: ReceivedEvent): Outcome | undefined => {
-    if (ev.type === EV_CAMERA && ev.code === 0) clip = clipRef(deviceId, ev.seq);
+    if (ev.type === EV_CAMERA && ev.code === 0) clip = clipRef(deviceId, captureOf(ev));
     if (ev.ref !== counter) return undefined;
     if (ev.type === EV_ACK && ev.code !== 0) return { result: 'denied', code: ev.code };
     if (ev.type === EV_OPERATION && (ev.data.length < 2 || ev.data[1] === SRC_COMMAND)) {
@@ -45,7 +45,7 @@ function commandMatcher(deviceId: string, counter: number) {
 function revealMatcher(deviceId: string, grantId: number) {
   let clip: string | null = null;
   return (ev: ReceivedEvent): Outcome | undefined => {
-    if (ev.type === EV_CAMERA && ev.code === 0) clip = clipRef(deviceId, ev.seq);
+    if (ev.type === EV_CAMERA && ev.code === 0) clip = clipRef(deviceId, captureOf(ev));
     if (ev.ref !== grantId || (ev.data.length >= 2 && ev.data[1] !== SRC_REVEAL && ev.data[1] !== SRC_BARCODE)) return undefined;
     if (ev.type === EV_DENIAL) return { result: 'denied', code: ev.code };
     if (ev.type === EV_OPERATION) return ev.code === 0 ? { result: 'opened', seq: ev.seq, clip } : { result: 'fault', code: ev.code, seq: ev.seq };

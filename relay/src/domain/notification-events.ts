@@ -47,7 +47,7 @@ export function notifyEventOf(n: Pick<NotificationView, 'kind' | 'body'>): Notif
     case 'push.test':
       return null;
     default:
-      return n.kind.startsWith('security.') || n.kind.startsWith('log.') || n.kind === 'lock.fault' || n.kind === 'delivery.failed' || n.kind === 'clock.skew'
+      return n.kind.startsWith('security.') || n.kind.startsWith('log.') || n.kind.startsWith('evidence.') || n.kind === 'lock.fault' || n.kind === 'delivery.failed' || n.kind === 'clock.skew'
         ? 'alarm' : null;
   }
 }

@@ -56,7 +56,8 @@ export function getNotificationSettings(ctx: RelayContext, ownerId: number): Not
   };
 }
 
-function checkNtfyUrl(url: string): string {
+/** The ntfy topic URL, or KW_VALIDATION: http(s)://server/topic without credentials. */
+export function parseNtfyUrl(url: string): URL {
   let u: URL;
   try {
     u = new URL(url);
@@ -66,7 +67,11 @@ function checkNtfyUrl(url: string): string {
   if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.username || u.password || u.pathname.length < 2) {
     throw relayError('KW_VALIDATION', { field: 'ntfy.url' }, 'The ntfy address must be http(s)://server/topic without credentials in it.');
   }
-  return u.toString();
+  return u;
+}
+
+function checkNtfyUrl(url: string): string {
+  return parseNtfyUrl(url).toString();
 }
 
 export function putNotificationSettings(ctx: RelayContext, ownerId: number, input: NotificationSettingsInput): NotificationSettingsView {

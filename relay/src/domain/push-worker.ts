@@ -14,6 +14,7 @@ import { pushText, type PushText } from './notification-events';
 import { pushTarget, type PushTarget } from './notification-settings';
 import type { NotificationView } from './notifications';
 import { notificationById } from './notifications';
+import { literalTargetAllowed, publicOnlyLookup } from './webhook-target';
 
 export const MAX_PUSH_BATCH = 20;
 
@@ -25,9 +26,14 @@ interface SendRow {
   attempts: number;
 }
 
-function publishNtfy(url: string, token: string | null, t: PushText, click: string | null, timeoutMs: number): Promise<number> {
+function publishNtfy(url: string, token: string | null, t: PushText, click: string | null, timeoutMs: number, allowPrivate: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
+    // Checked when saved, and again here: a host name may resolve elsewhere by now.
+    if (!literalTargetAllowed(u, allowPrivate)) {
+      reject(new Error('ntfy target is a non-public address'));
+      return;
+    }
     const mod = u.protocol === 'https:' ? https : http;
     const body = Buffer.from(t.body, 'utf8');
     const headers: Record<string, string> = {
@@ -37,7 +43,7 @@ function publishNtfy(url: string, token: string | null, t: PushText, click: stri
     };
     if (click) headers.click = click;
     if (token) headers.authorization = 'Bearer ' + token;
-    const req = mod.request(u, { method: 'POST', agent: false, timeout: timeoutMs, headers }, (res) => {
+    const req = mod.request(u, { method: 'POST', agent: false, timeout: timeoutMs, lookup: publicOnlyLookup(allowPrivate), headers }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
       res.on('error', reject);
@@ -94,7 +100,7 @@ export class PushWorker extends PolledWorker {
       return;
     }
     if (!target.ntfyUrl) throw new Error('ntfy not configured');
-    const status = await publishNtfy(target.ntfyUrl, target.ntfyToken, t, link, o.timeoutMs);
+    const status = await publishNtfy(target.ntfyUrl, target.ntfyToken, t, link, o.timeoutMs, this.ctx.opts.webhooks.allowPrivateTargets);
     if (status < 200 || status >= 300) throw new Error('HTTP ' + status);
   }
 

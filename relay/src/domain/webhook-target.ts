@@ -38,8 +38,11 @@ export function isPublicAddress(address: string): boolean {
   return false;
 }
 
-function refuse(reason: string, address?: string): never {
-  throw relayError('KW_WEBHOOK_TARGET', address === undefined ? { reason } : { reason, address });
+/** The error a refused target raises: a webhook's or a push channel's. */
+export type TargetErrorCode = 'KW_WEBHOOK_TARGET' | 'KW_PUSH_TARGET';
+
+function refuse(code: TargetErrorCode, reason: string, address?: string): never {
+  throw relayError(code, address === undefined ? { reason } : { reason, address });
 }
 
 /** The URL's host without IPv6 brackets. */
@@ -47,21 +50,21 @@ function hostOf(url: URL): string {
   return url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
 }
 
-/** Throws KW_WEBHOOK_TARGET unless every address the URL's host stands for is public. */
-export async function checkWebhookTarget(url: URL, allowPrivate: boolean): Promise<void> {
+/** Throws `code` unless every address the URL's host stands for is public. */
+export async function checkWebhookTarget(url: URL, allowPrivate: boolean, code: TargetErrorCode = 'KW_WEBHOOK_TARGET'): Promise<void> {
   if (allowPrivate) return;
   const host = hostOf(url);
   if (net.isIP(host)) {
-    if (!isPublicAddress(host)) refuse('non-public address', host);
+    if (!isPublicAddress(host)) refuse(code, 'non-public address', host);
     return;
   }
   let addresses: { address: string }[];
   try {
     addresses = await lookup(host, { all: true, verbatim: true });
   } catch {
-    refuse('host name does not resolve');
+    refuse(code, 'host name does not resolve');
   }
-  for (const a of addresses) if (!isPublicAddress(a.address)) refuse('host name resolves to a non-public address', a.address);
+  for (const a of addresses) if (!isPublicAddress(a.address)) refuse(code, 'host name resolves to a non-public address', a.address);
 }
 
 /**

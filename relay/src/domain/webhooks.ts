@@ -12,7 +12,7 @@ import { checkWebhookTarget } from './webhook-target';
 
 export const WEBHOOK_EVENTS = [
   'delivery.booked', 'delivery.staged', 'delivery.unlocked', 'delivery.entered', 'delivery.denied', 'delivery.secured', 'delivery.alarm',
-  'delivery.blocked', 'delivery.cancelled', 'delivery.failed', 'parcel.registered', 'parcel.opened'
+  'delivery.blocked', 'delivery.cancelled', 'delivery.failed', 'delivery.receipt_signed', 'parcel.registered', 'parcel.opened'
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 

@@ -18,6 +18,7 @@ import type { MqttUrls } from '../domain/devices';
 import { errorBody, relayError, RelayError } from '../errors';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
+import { clipRoutes } from './routes/clips';
 import { deliveryRoutes } from './routes/deliveries';
 import { deviceRoutes } from './routes/devices';
 import { grantRoutes } from './routes/grants';
@@ -116,6 +117,7 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   partnerSiteRoutes(app, ctx);
   webhookRoutes(app, ctx);
   notificationSettingsRoutes(app, ctx);
+  clipRoutes(app, ctx);
   await app.register((await import('./pages')).pagesPlugin);
   await app.ready();
   return app;

@@ -1,7 +1,8 @@
 /**
  * The owner and courier web pages (docs/pages.md): plain HTML, CSS and JavaScript modules
  * from relay/public, no build step. GET / is the owner page, /login the owner login,
- * /courier the courier page, /guest the page an invitation link opens; assets live under
+ * /courier the courier page, /guest the page an invitation link opens, /receipt the offline
+ * check of a lock-signed receipt; assets live under
  * /app/. The pages hold no secrets and do no authorization of their own: they call the relay API with the HttpOnly SameSite=Strict
  * session cookie, so everything they show is what the API lets that session see.
  *
@@ -25,7 +26,9 @@ export const PAGES_CSP = [
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
 /** URL path → file under relay/public. */
-export const PAGE_ROUTES: Readonly<Record<string, string>> = { '/': 'owner.html', '/login': 'login.html', '/courier': 'courier.html', '/guest': 'guest.html' };
+export const PAGE_ROUTES: Readonly<Record<string, string>> = {
+  '/': 'owner.html', '/login': 'login.html', '/courier': 'courier.html', '/guest': 'guest.html', '/receipt': 'receipt.html'
+};
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',

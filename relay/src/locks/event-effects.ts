@@ -9,6 +9,7 @@ import {
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { recordActivity } from '../domain/activity';
+import { clipRefOf, onLockCameraEvent } from '../domain/camera-clips';
 import {
   alarmDeliveries, onDeliveryDenied, onDeliveryFault, onDeliveryUnlocked, onDoorOpened, secureDeliveries
 } from '../domain/deliveries';
@@ -18,14 +19,21 @@ import { actorKindName, alarmName, boltName, DOOR_OPEN, doorName, reasonName, SE
 import { notifySiteOwner } from '../domain/notifications';
 import { onParcelOpened } from '../domain/parcels';
 import { onKeyRotateAck } from './key-rotation';
+import { forwardReceipt } from './receipt-intake';
 import { ACTION_NAMES, commandByCounter, recordAck } from './outbox';
 import type { ReceivedEvent } from './waiters';
 
 const BOOT_CAUSES = ['power-on', 'watchdog', 'software'];
 const SOURCES: Record<number, string> = { [SRC_COMMAND]: 'command', [SRC_REVEAL]: 'reveal', [SRC_BUTTON]: 'button', [SRC_AUTO]: 'auto', [SRC_BARCODE]: 'barcode' };
 
-export function clipRef(deviceId: string, seq: number): string {
-  return 'clip:' + deviceId + ':' + seq;
+/** A clip is named by the lock and the capture number its CAMERA event carries (docs/protocol.md §6.1). */
+export function clipRef(deviceId: string, capture: number): string {
+  return clipRefOf(deviceId, capture);
+}
+
+/** The capture number of a CAMERA event: its ref (older firmware put its own seq there, or 0). */
+export function captureOf(ev: Pick<ReceivedEvent, 'ref' | 'seq'>): number {
+  return ev.ref || ev.seq;
 }
 
 function base(d: DeviceRow, ev: ReceivedEvent) {
@@ -63,7 +71,10 @@ function onState(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
   recordActivity(ctx, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
   if (door === DOOR_OPEN) onDoorOpened(ctx, d.id, ev.seq);
-  if (bolt === SECURED.bolt && door === SECURED.door) secureDeliveries(ctx, d.id, ev.seq, ev.hashHex);
+  if (bolt === SECURED.bolt && door === SECURED.door) {
+    secureDeliveries(ctx, d.id, ev.seq, ev.hashHex);
+    forwardReceipt(ctx, d.id, d.log_epoch, ev.seq);
+  }
 }
 
 function takeClip(ctx: RelayContext, d: DeviceRow): string | null {
@@ -170,6 +181,8 @@ function onAck(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
 
 function onCamera(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
   const ok = ev.code === 0;
-  if (ok) ctx.db.prepare('UPDATE devices SET last_camera_seq = ? WHERE id = ?').run(ev.seq, d.id);
-  recordActivity(ctx, { ...base(d, ev), kind: 'camera', reason: ok ? null : reasonName(ev.code), code: ev.code, clip: ok ? clipRef(d.id, ev.seq) : null });
+  const capture = captureOf(ev);
+  if (ok) ctx.db.prepare('UPDATE devices SET last_camera_seq = ? WHERE id = ?').run(capture, d.id);
+  recordActivity(ctx, { ...base(d, ev), kind: 'camera', reason: ok ? null : reasonName(ev.code), code: ev.code, clip: ok ? clipRef(d.id, capture) : null });
+  if (ok) onLockCameraEvent(ctx, d, capture, ev.seq, ev.data);
 }

@@ -1,8 +1,9 @@
 /**
- * Intake of lock events from kw/<id>/evt (docs/protocol.md §6). Every relay process
- * receives every event through the message bus; storing it is an IMMEDIATE transaction
- * keyed by (device, log epoch, seq), so exactly one process stores it and runs its effects
- * — the others see a duplicate. The hash chain is verified as events are stored: gaps,
+ * Intake of lock events from kw/<id>/evt (docs/protocol.md §6). The relay process the lock is
+ * connected to stores an event before its broker acknowledges it (broker.ts keepEvent); the
+ * other processes see it on the message bus. Storing is an IMMEDIATE transaction keyed by
+ * (device, log epoch, seq), so exactly one process stores it and runs its effects — the others
+ * see a duplicate. The hash chain is verified as events are stored: gaps,
  * breaks and rewinds are recorded once and raise an owner alarm. Every process then
  * resolves its own waiters (an HTTP request waiting for this lock's answer).
  */
@@ -18,7 +19,11 @@ import { reconcileDevice } from './reconcile';
 import { classifyOld, verifyLink } from './log-chain';
 import type { ReceivedEvent } from './waiters';
 
-export type IntakeResult = 'stored' | 'duplicate' | 'rewind' | 'rejected' | 'unknown-device';
+/**
+ * `unavailable`: not kept (the relay is closing or storage failed); the broker must not
+ * acknowledge it, so the lock sends it again. `rejected`: malformed, acknowledged and dropped.
+ */
+export type IntakeResult = 'stored' | 'duplicate' | 'rewind' | 'rejected' | 'unknown-device' | 'unavailable';
 
 function hash32(bytes: Uint8Array): string {
   return createHash('sha512').update(bytes).digest().subarray(0, 32).toString('hex');
@@ -93,7 +98,7 @@ function store(ctx: RelayContext, ev: ReceivedEvent, raw: Uint8Array, withEffect
 }
 
 export function handleEventMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): IntakeResult {
-  if (ctx.closing) return 'rejected';
+  if (ctx.closing) return 'unavailable';
   let decoded;
   try {
     decoded = decodeEvent(payload);
@@ -111,15 +116,15 @@ export function handleEventMessage(ctx: RelayContext, topicDeviceId: string, pay
   try {
     result = ctx.db.transaction(() => store(ctx, ev, payload, true)).immediate();
   } catch (err) {
-    if (ctx.closing) return 'rejected';
-    // The broker acknowledges the event whatever happens here, and the lock never sends it
-    // again: the evidence is kept even when one of its effects fails.
+    if (ctx.closing) return 'unavailable';
+    // An effect failed: the evidence is kept without its effects (sending it again would fail
+    // the same way, and the lock's log must not stall behind it).
     ctx.log.error({ err, deviceId: deviceHex, eventSeq: ev.seq }, 'lock event effects failed: event stored without them');
     try {
       result = ctx.db.transaction(() => store(ctx, ev, payload, false)).immediate();
     } catch (again) {
-      ctx.log.error({ err: again, deviceId: deviceHex, eventSeq: ev.seq }, 'storing lock event failed');
-      return 'rejected';
+      ctx.log.error({ err: again, deviceId: deviceHex, eventSeq: ev.seq }, 'storing lock event failed: not acknowledged, the lock sends it again');
+      return 'unavailable';
     }
   }
   if (result === 'stored') {

@@ -2,7 +2,7 @@
  * Relay key rotation (docs/protocol.md §3.4). A new key becomes current; every lock gets a
  * KEY_ROTATE signed by the key it trusts today, adding the new key and retiring that one.
  * Until a lock acknowledges, its commands stay signed with its old key; a key file is
- * deleted once no lock depends on it.
+ * deleted once no lock may trust it (keysInUse).
  */
 import { ACT_KEY_ROTATE, decodeCommand } from '@keyway/shared';
 import type { RelayContext } from '../context';
@@ -55,7 +55,9 @@ export function moveDeviceKey(ctx: RelayContext, deviceId: string, fromKeyId: nu
     .all(deviceId, fromKeyId, afterCounter) as CommandRow[];
   for (const s of stale) {
     supersede(ctx, s.device_id, s.counter);
-    if (!s.reissuable) continue;
+    // A rotation is not copied: it would retire the old key, not the one the lock trusts now.
+    // Reconciliation issues a fresh one from the new key if the lock still needs it.
+    if (!s.reissuable || s.purpose === 'key_rotate') continue;
     const again = issueCommand(ctx, {
       deviceId: s.device_id, action: s.action, payload: null, payloadBytes: decodeCommand(new Uint8Array(s.bytes)).payload, purpose: s.purpose,
       grantId: s.grant_id, deliveryId: s.delivery_id, newKeyId: s.new_key_id, reissueOf: s.counter
@@ -69,10 +71,33 @@ export function moveDeviceKey(ctx: RelayContext, deviceId: string, fromKeyId: nu
   return true;
 }
 
-/** Deletes key files no lock and no pending command depends on. */
+/**
+ * Keys some lock may trust: the key each lock's commands are signed with, keys pending commands
+ * are signed with, the keys each lock last reported trusting, and the new key of every
+ * KEY_ROTATE the lock may have applied without the relay knowing: one still valid (it can
+ * arrive late), or one sent since the lock's last inventory. A rotation superseded by a newer
+ * one may still have run on the lock (its ACK lost); deleting its key would leave that lock
+ * trusting only a key nobody holds, locked out of every command for good.
+ */
+export function keysInUse(ctx: RelayContext): Set<number> {
+  const keep = new Set<number>();
+  const devices = ctx.db.prepare('SELECT signing_key_id, inv_keys FROM devices').all() as { signing_key_id: number; inv_keys: string | null }[];
+  for (const d of devices) {
+    keep.add(d.signing_key_id);
+    if (d.inv_keys) for (const k of JSON.parse(d.inv_keys) as number[]) keep.add(k);
+  }
+  const pending = ctx.db.prepare("SELECT DISTINCT key_id AS k FROM commands WHERE status = 'pending'").all() as { k: number }[];
+  for (const r of pending) keep.add(r.k);
+  const rotations = ctx.db.prepare(`SELECT DISTINCT c.new_key_id AS k FROM commands c JOIN devices d ON d.id = c.device_id
+      WHERE c.purpose = 'key_rotate' AND c.new_key_id IS NOT NULL AND (c.not_after_s > ? OR d.inv_at IS NULL OR d.inv_at <= COALESCE(c.sent_at, c.created_at))`)
+    .all(ctx.nowS()) as { k: number }[];
+  for (const r of rotations) keep.add(r.k);
+  return keep;
+}
+
+/** Deletes key files no lock may still trust (keysInUse). */
 export function retireUnusedKeys(ctx: RelayContext): number[] {
-  const rows = ctx.db.prepare("SELECT signing_key_id AS k FROM devices UNION SELECT key_id AS k FROM commands WHERE status = 'pending'").all() as { k: number }[];
-  const gone = ctx.keys.retireExcept(new Set(rows.map((r) => r.k)));
+  const gone = ctx.keys.retireExcept(keysInUse(ctx));
   if (gone.length > 0) ctx.log.warn({ keyIds: gone }, 'retired relay keys deleted');
   return gone;
 }

@@ -1,9 +1,10 @@
 /**
  * The periodic sweep: expire overdue outbox commands (re-issuing wanted staging commands),
  * re-stage schedule grants after a daylight-saving change, delete retired keys and old
- * idempotency records, bring online locks in step, and alarm owners of unconfirmed revocations. Every step is safe to run concurrently in several processes.
+ * idempotency records, delete camera frames past retention, bring online locks in step, and alarm owners of unconfirmed revocations. Every step is safe to run concurrently in several processes.
  */
 import type { RelayContext } from '../context';
+import { sweepClipRetention } from '../domain/camera-clips';
 import { alarmUnconfirmedRevocations, restageForOffsetChanges } from '../domain/grants';
 import { retireUnusedKeys } from './key-rotation';
 import { sweepExpired } from './outbox';
@@ -19,6 +20,8 @@ export function runMaintenance(ctx: RelayContext): void {
     retireUnusedKeys(ctx);
     const syncing = reconcileOnline(ctx);
     alarmUnconfirmedRevocations(ctx);
+    const clipsExpired = sweepClipRetention(ctx);
+    if (clipsExpired > 0) ctx.log.info({ clipsExpired }, 'camera clips past retention deleted');
     ctx.db.prepare("DELETE FROM idempotency WHERE created_at < ? AND state = 'done'").run(ctx.now() - IDEMPOTENCY_TTL_MS);
     if (reissued.length + restaged + syncing > 0) ctx.log.info({ reissued: reissued.length, restaged, syncing }, 'maintenance');
   } catch (err) {

@@ -9,12 +9,12 @@
  * "may have run", never retried).
  */
 import {
-  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
+  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
   actionPolicy, attachSignature, decodeCommand, encodeCommandBody, encodePayload, fromHex, isTransientReason
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 
-export type Purpose = 'entry' | 'owner_unlock' | 'owner_lock' | 'grant_put' | 'grant_revoke' | 'key_rotate' | 'time_set' | 'alarm_clear';
+export type Purpose = 'entry' | 'owner_unlock' | 'owner_lock' | 'grant_put' | 'grant_revoke' | 'key_rotate' | 'time_set' | 'alarm_clear' | 'settings_set';
 
 export interface CommandRow {
   device_id: string;
@@ -58,7 +58,8 @@ export interface IssueRequest {
 
 export const ACTION_NAMES: Record<number, string> = {
   [ACT_UNLOCK]: 'UNLOCK', [ACT_LOCK]: 'LOCK', [ACT_UNLATCH]: 'UNLATCH', [ACT_GRANT_PUT]: 'GRANT_PUT',
-  [ACT_GRANT_REVOKE]: 'GRANT_REVOKE', [ACT_KEY_ROTATE]: 'KEY_ROTATE', [ACT_TIME_SET]: 'TIME_SET', [ACT_ALARM_CLEAR]: 'ALARM_CLEAR'
+  [ACT_GRANT_REVOKE]: 'GRANT_REVOKE', [ACT_KEY_ROTATE]: 'KEY_ROTATE', [ACT_TIME_SET]: 'TIME_SET', [ACT_ALARM_CLEAR]: 'ALARM_CLEAR',
+  [ACT_SETTINGS_SET]: 'SETTINGS_SET'
 };
 
 const REISSUABLE: ReadonlySet<Purpose> = new Set(['grant_put', 'grant_revoke', 'key_rotate']);

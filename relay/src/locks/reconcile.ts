@@ -6,8 +6,9 @@
  * transaction per lock makes the check and the issue atomic, so several relay processes
  * never send the same step twice; refusals that pass with time are retried with backoff.
  */
-import { ACT_GRANT_REVOKE, ACT_TIME_SET, CRED_HASH_CHAIN, RC_OK, ST_TIME_TRUSTED, fromHex, reasonName } from '@keyway/shared';
+import { ACT_GRANT_REVOKE, ACT_SETTINGS_SET, ACT_TIME_SET, CRED_HASH_CHAIN, RC_OK, ST_TIME_TRUSTED, fromHex, reasonName } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { getLockSettings, raiseRevisionAbove, settingsPayloadOf } from '../data/lock-settings';
 import { getDevice, type DeviceRow } from '../domain/devices';
 import { recordActivity } from '../domain/activity';
 import { getGrant, issueGrantPut, onGrantPutAck, type GrantRow } from '../domain/grants';
@@ -39,19 +40,22 @@ function desiredGrants(ctx: RelayContext, deviceId: string, held: HeldGrant[], n
   return rows.map((g) => ({ id: g.id, want: wantOf(g, now), fingerprint: g.put_fingerprint, revoking: g.status === 'revoking' }));
 }
 
-const PURPOSE: Record<SyncTarget['kind'], Purpose> = { revoke: 'grant_revoke', put: 'grant_put', rotate: 'key_rotate' };
+const PURPOSE: Record<SyncTarget['kind'], Purpose> = { revoke: 'grant_revoke', put: 'grant_put', rotate: 'key_rotate', settings: 'settings_set' };
 
 /**
  * Targets with a command in flight, and targets the lock acknowledged after its last inventory
  * was taken (that inventory cannot show them yet: wait for the next status).
  */
 function inFlightTargets(ctx: RelayContext, deviceId: string, inventoryAt: number): Set<string> {
-  const rows = ctx.db.prepare(`SELECT purpose, grant_id FROM commands WHERE device_id = ? AND purpose IN ('grant_put','grant_revoke','key_rotate')
-      AND (status = 'pending' OR (status = 'acked' AND result_code = 0 AND acked_at >= ?))`)
+  // Settings count only while pending: the status the lock publishes after applying them carries
+  // the new revision, and resending the same revision is harmless (the lock accepts it again).
+  const rows = ctx.db.prepare(`SELECT purpose, grant_id FROM commands WHERE device_id = ? AND purpose IN ('grant_put','grant_revoke','key_rotate','settings_set')
+      AND (status = 'pending' OR (status = 'acked' AND result_code = 0 AND acked_at >= ? AND purpose != 'settings_set'))`)
     .all(deviceId, inventoryAt) as { purpose: Purpose; grant_id: number | null }[];
   const out = new Set<string>();
   for (const r of rows) {
     if (r.purpose === 'key_rotate') out.add('rotate');
+    else if (r.purpose === 'settings_set') out.add('settings');
     else out.add(targetKey({ kind: r.purpose === 'grant_put' ? 'put' : 'revoke', grantId: r.grant_id ?? 0 }));
   }
   return out;
@@ -62,13 +66,14 @@ function retryWaitMs(ctx: RelayContext, deviceId: string, onlineSince: number | 
   // Attempts count from the current connection on: a lock that comes back is tried at once.
   const since = Math.max(now - SYNC_ATTEMPT_WINDOW_MS, onlineSince ?? 0);
   const r = ctx.db.prepare('SELECT COUNT(*) AS n, MAX(created_at) AS last FROM commands WHERE device_id = ? AND purpose = ? AND grant_id IS ? AND created_at >= ?')
-    .get(deviceId, PURPOSE[t.kind], t.kind === 'rotate' ? null : t.grantId, since) as { n: number; last: number | null };
+    .get(deviceId, PURPOSE[t.kind], t.kind === 'rotate' || t.kind === 'settings' ? null : t.grantId, since) as { n: number; last: number | null };
   if (!r.last) return 0;
   return Math.max(0, r.last + retryDelayMs(r.n) - now);
 }
 
 function issueStep(ctx: RelayContext, d: DeviceRow, t: SyncTarget): CommandRow | null {
   if (t.kind === 'rotate') return issueRotation(ctx, d.id, d.signing_key_id);
+  if (t.kind === 'settings') return issueSettings(ctx, d);
   const g = getGrant(ctx, t.grantId);
   const own = g && g.device_id === d.id ? g : undefined;
   if (t.kind === 'put') return own ? issueGrantPut(ctx, own) : null;
@@ -80,6 +85,14 @@ function issueStep(ctx: RelayContext, d: DeviceRow, t: SyncTarget): CommandRow |
   return issueCommand(ctx, {
     deviceId: d.id, action: ACT_GRANT_REVOKE, payload: { grantId: t.grantId }, purpose: 'grant_revoke', grantId: own ? own.id : null, deliveryId: own?.delivery_id ?? null
   });
+}
+
+/** SETTINGS_SET with the owner's current values; a revision the lock already passed is lifted first. */
+function issueSettings(ctx: RelayContext, d: DeviceRow): CommandRow | null {
+  let s = getLockSettings(ctx.db, d.id);
+  if (!s) return null;
+  if (s.held_revision > s.revision) s = raiseRevisionAbove(ctx.db, d.id, s.held_revision) ?? s;
+  return issueCommand(ctx, { deviceId: d.id, action: ACT_SETTINGS_SET, payload: settingsPayloadOf(s), purpose: 'settings_set' });
 }
 
 /**
@@ -132,9 +145,11 @@ export function reconcileDevice(ctx: RelayContext, deviceId: string): SyncPlan |
       if (t.waitMs > 0) later(t.waitMs);
     }
     const keys = ctx.keys.cachedIds();
+    const settings = getLockSettings(ctx.db, d.id);
     const p = planSync({
       timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: keys.current, relayKeyIds: keys.all,
-      held: inv.held, grants: desiredGrants(ctx, d.id, inv.held, now), inFlight: inFlightTargets(ctx, d.id, d.inv_at ?? 0)
+      held: inv.held, grants: desiredGrants(ctx, d.id, inv.held, now),
+      settingsRevision: settings ? settings.revision : null, heldSettingsRevision: settings ? settings.held_revision : 0, inFlight: inFlightTargets(ctx, d.id, d.inv_at ?? 0)
     });
     if (p.adoptKeyId !== null && moveDeviceKey(ctx, d.id, d.signing_key_id, p.adoptKeyId)) {
       // The lock's inventory shows a rotation ran whose ACK never arrived: sign with what it trusts.

@@ -6,6 +6,7 @@
  */
 import { decodeStatus, KIND_OFFLINE, KIND_STATUS, MAX_CLOCK_SKEW, messageKind, offlineCodec, ST_TIME_TRUSTED, toHex, utf8Decode } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { recordHeldSettings } from '../data/lock-settings';
 import { recordActivity } from '../domain/activity';
 import { getDevice } from '../domain/devices';
 import { boltName, doorName, statusFlagNames } from '../domain/names';
@@ -59,6 +60,7 @@ function applyStatus(ctx: RelayContext, deviceId: string, payload: Uint8Array): 
         inv_keys = ?, inv_grants = ?, inv_at = ? WHERE id = ?`).run(
       nowMs, s.bolt, s.door, s.flags, s.time || null, nonceHex, s.replayHigh, s.battery, s.grants, firmware, s.logSeq, offset, flagged, nowMs, s.replayHigh,
       inventory.keys, inventory.grants, nowMs, deviceId);
+    recordHeldSettings(ctx.db, deviceId, s.settingsRev, nowMs);
     noticeHealthChange(ctx, d, before.flags, s.flags, s.battery);
     if (flagged && !before.clock_flagged) {
       recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });

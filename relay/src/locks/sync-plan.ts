@@ -4,7 +4,8 @@
  * flight and the clock are parameters; the result is the ordered list of steps and whether
  * the two sides already agree. Order: revocations first (the lock accepts them without
  * trusted time), then the key, then grants; trusted time itself is settled by the status
- * intake with a nonce-bound TIME_SET.
+ * intake with a nonce-bound TIME_SET. The owner's lock settings come last: they matter less
+ * than who may enter.
  */
 
 /** One grant as the relay wants it on the lock. */
@@ -23,7 +24,7 @@ export interface HeldGrant {
   fingerprint: string;
 }
 
-export type SyncTarget = { kind: 'revoke'; grantId: number } | { kind: 'rotate' } | { kind: 'put'; grantId: number };
+export type SyncTarget = { kind: 'revoke'; grantId: number } | { kind: 'rotate' } | { kind: 'put'; grantId: number } | { kind: 'settings' };
 
 export interface SyncInputs {
   timeTrusted: boolean;
@@ -36,6 +37,9 @@ export interface SyncInputs {
   relayKeyIds: number[];
   held: HeldGrant[];
   grants: DesiredGrant[];
+  /** The settings revision the owner chose (null: never chose any), and the one the lock reports holding. */
+  settingsRevision: number | null;
+  heldSettingsRevision: number;
   /** Targets that have a command in flight (pending in the outbox), by targetKey(). */
   inFlight: ReadonlySet<string>;
 }
@@ -57,10 +61,12 @@ export interface SyncPlan {
   /** Wanted grants the lock holds in the version the relay last signed (proof the put ran). */
   held: number[];
   keyOk: boolean;
+  /** The lock holds the owner's current settings (or the owner never chose any). */
+  settingsOk: boolean;
 }
 
 export function targetKey(t: SyncTarget): string {
-  return t.kind === 'rotate' ? 'rotate' : t.kind + ':' + t.grantId;
+  return t.kind === 'rotate' || t.kind === 'settings' ? t.kind : t.kind + ':' + t.grantId;
 }
 
 export function planSync(i: SyncInputs): SyncPlan {
@@ -98,9 +104,13 @@ export function planSync(i: SyncInputs): SyncPlan {
     if (i.signingKeyId !== i.currentKeyId) add({ kind: 'rotate' });
     for (const id of missing) add({ kind: 'put', grantId: id });
   }
-  const converged = i.timeTrusted && keyOk && pendingRevocations.length === 0 && extra.length === 0 && missing.length === 0;
+  // Any other revision on the lock (older, or newer after the relay's database went back in
+  // time) means it does not hold what the owner chose; the issuer lifts a stale revision.
+  const settingsOk = i.settingsRevision === null || i.heldSettingsRevision === i.settingsRevision;
+  if (!settingsOk && i.timeTrusted && lockTrustsSigner) add({ kind: 'settings' });
+  const converged = i.timeTrusted && keyOk && pendingRevocations.length === 0 && extra.length === 0 && missing.length === 0 && settingsOk;
   const held = i.grants.filter((g) => g.want === 'wanted' && heldById[g.id] === g.fingerprint).map((g) => g.id);
-  return { steps, adoptKeyId, converged, pendingRevocations, missing, extra, held, keyOk };
+  return { steps, adoptKeyId, converged, pendingRevocations, missing, extra, held, keyOk, settingsOk };
 }
 
 /** Milliseconds to wait before a target's next attempt, after `attempts` earlier ones (1, 2, 4 … 16 s). */

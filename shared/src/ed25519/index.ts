@@ -5,5 +5,8 @@ export {
 } from './strict';
 export { setFieldNatives, usingNativeConvolve, type Convolve, type FieldNatives } from './field-natives';
 export { forgetKeyTables } from './key-table';
-export { beginVerify, MIN_STEP_PRODUCTS, STEP_PRODUCTS, STEP_PRODUCTS_JS, setVerifyStepProducts, type VerifyTask } from './verify-task';
+export { beginVerify, currentStepProducts, MIN_STEP_PRODUCTS, STEP_PRODUCTS, STEP_PRODUCTS_JS, setVerifyStepProducts, type VerifyTask } from './verify-task';
 export { decodePointValid, fastVerifier, runSliced, verifyStrict, type SliceOptions } from './verify';
+export {
+  beginPublicKey, beginSign, expandSeed, publicKeyNow, SEED_LENGTH, signingKey, signNow, type SignTask, type SigningKey
+} from './sign-task';

@@ -43,12 +43,54 @@ export function reduceModL(h: Uint8Array): Uint8Array {
       16777216 * (j + 3 < n ? h[j + 3] : 0);
     x[i] = Math.floor(w / (1 << (bit & 7))) % B21;
   }
+  return reduceLimbs(x);
+}
+
+/** 25 limbs of 21 bits, each in [0, 2^21) (value below 2^512), reduced mod L to 32 bytes. */
+function reduceLimbs(x: Float64Array): Uint8Array {
   // |x| < 2^512 -> (-2^385, 2^252) -> [0, 2^257) -> (-2^130, 2^252) -> [0, 2^252 + c) = [0, L)
   let len = fold(x, 25);
   for (let r = 0; r < 3; r++) len = fold(x, len);
   const out = new Uint8Array(32);
   packLimbs(x.subarray(0, 13), 21, out);
   return out;
+}
+
+/** 32 little-endian bytes as 13 limbs of 21 bits (the top limb holds bits 252..255). */
+function limbs21(b: Uint8Array): Float64Array {
+  const x = new Float64Array(13);
+  for (let i = 0; i < 13; i++) {
+    const bit = 21 * i;
+    const j = bit >> 3;
+    const w = b[j] + 256 * (j + 1 < 32 ? b[j + 1] : 0) + 65536 * (j + 2 < 32 ? b[j + 2] : 0) + 16777216 * (j + 3 < 32 ? b[j + 3] : 0);
+    x[i] = Math.floor(w / (1 << (bit & 7))) % B21;
+  }
+  return x;
+}
+
+/**
+ * (k·a + r) mod L for 32-byte little-endian scalars below 2^253 (the S half of a signature,
+ * S = r + k·a). Schoolbook product in 21-bit limbs: every column is a sum of at most 13
+ * products below 2^42, so below 2^46 and exact; carried into [0, 2^21), the value is below
+ * 2^507 and goes through the same folds as a hash.
+ */
+export function mulAddModL(k: Uint8Array, a: Uint8Array, r: Uint8Array): Uint8Array {
+  const kk = limbs21(k);
+  const aa = limbs21(a);
+  const rr = limbs21(r);
+  const x = new Float64Array(26);
+  for (let i = 0; i < 13; i++) {
+    x[i] += rr[i];
+    for (let j = 0; j < 13; j++) x[i + j] += kk[i] * aa[j];
+  }
+  let carry = 0;
+  for (let i = 0; i < 25; i++) {
+    const v = x[i] + carry;
+    carry = Math.floor(v / B21);
+    x[i] = v - carry * B21;
+  }
+  x[25] = carry; // zero: the value is below 2^(21·25)
+  return reduceLimbs(x);
 }
 
 /**

@@ -49,6 +49,11 @@ export function setVerifyStepProducts(native: number, js: number): void {
   stepSize.js = Math.max(MIN_STEP_PRODUCTS, js);
 }
 
+/** Product chains one step() may do now (signing slices its work by the same measure). */
+export function currentStepProducts(): number {
+  return usingNativeConvolve() ? stepSize.native : stepSize.js;
+}
+
 const PH_CHECK = 0;
 const PH_POW_A = 1;
 const PH_DECODED = 2;

@@ -15,6 +15,8 @@ export const TAG_CHAIN = 'KWY-CHN\u0000';
 export const TAG_BARCODE = 'KWY-BAR\u0000';
 export const TAG_KEY_ID = 'KWY-KID\u0000';
 export const TAG_GRANT_FINGERPRINT = 'KWY-GFP\u0000';
+export const TAG_RECEIPT = 'KWY-RCP\u0000';
+export const TAG_CLIP = 'KWY-CLP\u0000';
 export const TAG_LENGTH = 8;
 
 export const DEVICE_ID_LENGTH = 8;
@@ -32,6 +34,9 @@ export const MAX_BARCODE_LENGTH = 64;
 export const MAX_STATUS_KEYS = 4;
 export const MAX_STATUS_GRANTS = 16;
 export const GRANT_FINGERPRINT_LENGTH = 4;
+// A camera clip's manifest (§6.3): at most this many frames, each named by its SHA-256.
+export const MAX_CLIP_FRAMES = 16;
+export const CLIP_HASH_LENGTH = 32;
 
 // Actions (§3). The lock refuses unknown ones with RC_UNKNOWN_ACTION.
 export const ACT_UNLOCK = 0x01;
@@ -42,6 +47,8 @@ export const ACT_GRANT_REVOKE = 0x11;
 export const ACT_KEY_ROTATE = 0x20;
 export const ACT_TIME_SET = 0x30;
 export const ACT_ALARM_CLEAR = 0x40;
+// Far from the others: later protocol work adds actions near the existing ones.
+export const ACT_SETTINGS_SET = 0x70;
 
 // Who acted (events and unlock payloads).
 export const ACTOR_NONE = 0;

@@ -6,10 +6,11 @@ import { codedError } from '../bytes';
 import { expectEnd, reader, writer, written } from '../codec';
 import { fixedBytes, type Infer, ranged, type StructCodec, struct, u16, u32, u8 } from '../schema';
 import {
-  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
+  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_SETTINGS_SET, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
   GRANT_FLAGS_MASK, PUBLIC_KEY_LENGTH
 } from './constants';
 import { grantCodec } from './grant';
+import { settingsPayload } from './settings';
 
 export const unlockPayload = struct([
   ['grantId', u32],
@@ -69,6 +70,8 @@ export function payloadCodec(action: number): StructCodec<any> | null {
       return timeSetPayload;
     case ACT_ALARM_CLEAR:
       return alarmClearPayload;
+    case ACT_SETTINGS_SET:
+      return settingsPayload;
     default:
       return null;
   }

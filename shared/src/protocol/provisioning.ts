@@ -13,7 +13,8 @@ import { DEVICE_ID_LENGTH, HASH_LENGTH, PUBLIC_KEY_LENGTH } from './constants';
 
 export const PROV_MAGIC0 = 0x4b; // 'K'
 export const PROV_MAGIC1 = 0x50; // 'P'
-export const PROV_VERSION = 1;
+/** 2: INFO carries the lock's own public key. A lock and a host of different versions refuse each other's frames. */
+export const PROV_VERSION = 2;
 export const PROV_MAX_PAYLOAD = 512;
 export const PROV_CHUNK = 160;
 export const PROV_LINE_PREFIX = 'KWP:';
@@ -70,7 +71,9 @@ export const provInfo = struct([
   ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
   ['board', varBytes(32)],
   ['firmware', varBytes(24)],
-  ['configHash', fixedBytes(HASH_LENGTH)]
+  ['configHash', fixedBytes(HASH_LENGTH)],
+  // The lock's own receipt-signing key (docs/protocol.md §6.2); all zero until the lock has made it.
+  ['lockKey', fixedBytes(PUBLIC_KEY_LENGTH)]
 ] as const);
 
 export const provBegin = struct([

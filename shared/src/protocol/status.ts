@@ -33,7 +33,9 @@ export const statusBody = struct([
   ['firmware', varBytes(MAX_FIRMWARE_VERSION)],
   // The inventory: what the lock actually holds, so the relay can converge on it (docs/sync.md).
   ['keyIds', listOf(u32, MAX_STATUS_KEYS)],
-  ['held', listOf(heldGrant, MAX_STATUS_GRANTS)]
+  ['held', listOf(heldGrant, MAX_STATUS_GRANTS)],
+  // The settings revision the lock holds (0: never configured, shipped defaults).
+  ['settingsRev', u32]
 ] as const);
 
 export type LockStatus = Infer<typeof statusBody.fields>;

@@ -5,7 +5,7 @@ const FP_A = 'aaaaaaaa';
 const FP_B = 'bbbbbbbb';
 
 function inputs(over: Partial<SyncInputs> = {}): SyncInputs {
-  return { timeTrusted: true, lockKeyIds: [7], signingKeyId: 7, currentKeyId: 7, relayKeyIds: [5, 7], held: [], grants: [], inFlight: new Set(), ...over };
+  return { timeTrusted: true, lockKeyIds: [7], signingKeyId: 7, currentKeyId: 7, relayKeyIds: [5, 7], held: [], grants: [], settingsRevision: null, heldSettingsRevision: 0, inFlight: new Set(), ...over };
 }
 
 const wanted = (id: number, fingerprint = FP_A): DesiredGrant => ({ id, want: 'wanted', fingerprint, revoking: false });
@@ -69,6 +69,20 @@ describe('planSync', () => {
     const p = planSync(inputs({ held: [{ grantId: 1, fingerprint: FP_A }, { grantId: 2, fingerprint: FP_B }], grants: [wanted(1), wanted(2)] }));
     expect(p.held).toEqual([1]);
     expect(p.missing).toEqual([2]);
+  });
+
+  it('sends the owner\'s settings when the lock holds another revision, after grants, and only with trusted time and a trusted signer', () => {
+    expect(planSync(inputs({ settingsRevision: null, heldSettingsRevision: 4 })).converged).toBe(true);
+    expect(planSync(inputs({ settingsRevision: 3, heldSettingsRevision: 3 }))).toMatchObject({ converged: true, steps: [], settingsOk: true });
+    const older = planSync(inputs({ settingsRevision: 3, heldSettingsRevision: 2, grants: [wanted(1)] }));
+    expect(older.steps).toEqual([{ kind: 'put', grantId: 1 }, { kind: 'settings' }]);
+    expect(older).toMatchObject({ converged: false, settingsOk: false });
+    // A lock that rebooted into factory storage (revision 0), or ahead of a restored relay database.
+    expect(planSync(inputs({ settingsRevision: 3, heldSettingsRevision: 0 })).steps).toEqual([{ kind: 'settings' }]);
+    expect(planSync(inputs({ settingsRevision: 3, heldSettingsRevision: 9 })).steps).toEqual([{ kind: 'settings' }]);
+    expect(planSync(inputs({ settingsRevision: 3, heldSettingsRevision: 2, inFlight: new Set(['settings']) })).steps).toEqual([]);
+    expect(planSync(inputs({ settingsRevision: 3, heldSettingsRevision: 2, timeTrusted: false })).steps).toEqual([]);
+    expect(planSync(inputs({ settingsRevision: 3, heldSettingsRevision: 2, lockKeyIds: [5] })).steps).toEqual([]);
   });
 
   it('backs off 1, 2, 4 … seconds up to 16 s', () => {

@@ -10,12 +10,14 @@ function optionUsage(name: string, o: OptionSpec): string {
 export function usageLine(c: CommandSpec): string {
   const parts = ['keyway', c.name];
   if (c.actions) parts.push(c.actions.join('|'));
+  if (c.operand) parts.push(c.operand.value);
   for (const [name, o] of Object.entries(c.options)) parts.push(optionUsage(name, o));
   return parts.join(' ');
 }
 
 export function commandHelp(c: CommandSpec): string {
   const lines = [usageLine(c), '', c.summary, ''];
+  if (c.operand) lines.push('Argument:', '  ' + c.operand.value + '  ' + c.operand.help, '');
   const names = Object.keys(c.options);
   if (names.length > 0) {
     lines.push('Options:');

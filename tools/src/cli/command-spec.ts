@@ -23,6 +23,8 @@ export interface CommandSpec {
   readonly summary: string;
   /** Allowed values of the one positional argument (e.g. keys generate|rotate|list); none when absent. */
   readonly actions?: readonly string[];
+  /** One free positional argument (e.g. a file), passed to run() as `action`; required when present. */
+  readonly operand?: { readonly value: string; readonly help: string };
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** Loads what the command needs (lazily) and runs it; returns the exit status. */
   run(values: OptionValues, action: string | undefined, io: CliIo): Promise<number>;

@@ -188,6 +188,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     }
   },
   {
+    name: 'verify-receipt',
+    summary: 'checks a receipt signed by a lock, offline, against the lock\'s key and its event chain',
+    operand: { value: '<file>', help: 'a receipt file: { receipt, lockKey, events } as GET /v1/deliveries/:id/signed-receipt returns it' },
+    options: {
+      key: { type: 'string', value: '<hex>', help: 'the lock\'s public key from a source you trust (its installation record); default the file\'s' }
+    },
+    async run(values, file, io) {
+      const { verifyReceiptFile } = await import('../commands/verify-receipt');
+      verifyReceiptFile(file!, str(values, 'key')).forEach((l) => io.out(l));
+      return 0;
+    }
+  },
+  {
     name: 'sign',
     summary: 'signs one command by hand with the current relay key (emergencies, tests); prints hex',
     options: {

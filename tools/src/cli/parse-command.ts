@@ -49,6 +49,9 @@ export function parseCommand(commands: readonly CommandSpec[], argv: readonly st
       throw new CliError('KW_USAGE', 'keyway ' + command.name + ' needs one of: ' + command.actions.join(', '), false, hint);
     }
     action = positionals[0];
+  } else if (command.operand) {
+    if (positionals.length !== 1) throw new CliError('KW_USAGE', 'keyway ' + command.name + ' needs one argument: ' + command.operand.value, false, hint);
+    action = positionals[0];
   } else if (positionals.length > 0) {
     throw new CliError('KW_USAGE', 'unexpected argument "' + positionals[0] + '"', false, hint);
   }

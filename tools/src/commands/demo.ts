@@ -84,6 +84,15 @@ export async function runDemo(out: (s: string) => void): Promise<number> {
     const entry = await call(s.base, w.courier.token, 'POST', '/v1/deliveries/' + delivery.id + '/entry', undefined, { 'idempotency-key': randomUUID() });
     if (entry.status !== 200) throw new Error('entry refused: ' + JSON.stringify(entry.body));
     say('courier', 'asked to enter: ' + entry.body.outcome + ' by ' + entry.body.method + ' in ' + entry.body.latencyMs + ' ms; camera clip ' + entry.body.clip);
+    const ref = /^clip:([0-9a-f]{16}):(\d+)$/.exec(String(entry.body.clip));
+    if (ref) {
+      const clip = await until('camera photos', async () => {
+        const c = (await call(s.base, owner, 'GET', '/v1/devices/' + ref[1] + '/clips/' + ref[2])).body;
+        return c && c.status !== 'awaiting' ? c : null;
+      });
+      say('camera', clip.frames + ' photos of the doorway taken before the bolt moved and uploaded by the camera node (its own process and credential)');
+      say('relay', 'photos ' + clip.status + ' against the lock\'s CAMERA event: SHA-256 ' + String(clip.lockHash).slice(0, 16) + '… is inside the lock\'s hash chain; the owner page shows them');
+    }
     const lock = s.locks.get(door.deviceId)!;
     lock.sim.device.openDoor();
     say('courier', 'opened the door, put the parcel inside…');

@@ -40,6 +40,7 @@ export async function runUp(o: UpOptions, out: (s: string) => void): Promise<num
   out('  installer token ' + w.installerToken + '   (keyway provision --token …)');
   out('  admin token     ' + stack.adminToken);
   for (const l of w.locks) out('  lock ' + l.deviceId + '  ' + l.label + ' (' + l.board.id + ', simulated)');
+  for (const c of stack.cameras) out('  camera ' + c.deviceId + '  photos each entry (own process, pid ' + c.child.pid + ', log ' + c.logFile + ')');
   out('  data            ' + o.dataDir + '   (delete it to start afresh)');
   out('Ctrl-C to stop.');
   await new Promise<void>((resolve) => {

@@ -43,11 +43,17 @@ export interface ProvisionResult {
   mqtt: string;
   reprovisioned: boolean;
   configHash: string;
+  /** The lock's receipt key reported on its console (hex), null if it had not made it yet. */
+  lockKey: string | null;
   garbledReplies: number;
   retries: number;
 }
 
 const enc = (s: string) => new TextEncoder().encode(s);
+/** How long the lock may take to answer one provisioning request (`--timeout` overrides). */
+const PROV_REPLY_MS = 3000;
+/** The firmware probe is the first thing the interpreter runs after the prompt: it gets longer. */
+const PROBE_REPLIES = 2;
 
 function ackCode(reply: Uint8Array): number {
   if (reply[0] !== PV_ACK) throw new CliError('KW_PROV_REFUSED', 'expected an acknowledgement');
@@ -98,9 +104,12 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   const link = await openLink(o.port);
   try {
     await getPrompt(link);
-    const hasConsole = await evaluate<string>(link, 'typeof kwProv', 3000).catch(() => undefined);
+    const replyMs = o.timeoutMs ?? PROV_REPLY_MS;
+    // A board that answers, but not with the console, has no keyway firmware; one that does not
+    // answer in time (a busy interpreter) is a timeout (KW_TIMEOUT), not a missing firmware.
+    const hasConsole = await evaluate<string>(link, 'typeof kwProv', replyMs * PROBE_REPLIES);
     if (hasConsole !== 'function') throw new CliError('KW_PROV_NO_FIRMWARE', o.port);
-    const p = provClient(link, o.timeoutMs ?? 3000);
+    const p = provClient(link, replyMs);
     const infoReply = await p.request(PV_HELLO, new Uint8Array(0), PV_INFO);
     const info = decodeStruct(provInfo, infoReply.subarray(1));
     const board = utf8Decode(info.board);
@@ -109,8 +118,11 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     if (reprovision && info.installMode !== 1) throw new CliError('KW_PROV_NOT_INSTALL_MODE', o.port);
     const deviceId = reprovision && !isAllZero(info.deviceId) ? info.deviceId : new Uint8Array(randomBytes(8));
     log('lock ' + toHex(deviceId) + ' (' + board + ', firmware ' + firmware + (reprovision ? ', re-provisioning' : '') + ')');
+    // The lock's own receipt key, pinned at the relay by the installer who is at the lock.
+    const lockKey = isAllZero(info.lockKey) ? undefined : toHex(info.lockKey);
+    log(lockKey ? 'lock key ' + lockKey : 'the lock has not made its key yet: the relay pins it from its first receipt');
     const reg = await registerDevice(o.relay, o.token, {
-      deviceId: toHex(deviceId), siteId: o.site, board, firmware, name: o.name, profile: o.profile, resetLog: !reprovision
+      deviceId: toHex(deviceId), siteId: o.site, board, firmware, name: o.name, profile: o.profile, resetLog: !reprovision, lockKey
     });
     const keys = checkRelayKeys(reg.trustedKeys);
     const mqtt = mqttEndpoint(reg, o);
@@ -132,7 +144,7 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     ackCode(await p.request(PV_RESTART, new Uint8Array(0), PV_ACK));
     return {
       deviceId: toHex(deviceId), keyIds: keys.map((k) => k.id), mqtt: mqtt.url, reprovisioned: reprovision,
-      configHash: toHex(want), garbledReplies: p.garbled, retries: p.retries
+      configHash: toHex(want), lockKey: lockKey ?? null, garbledReplies: p.garbled, retries: p.retries
     };
   } finally {
     await link.close();

@@ -17,6 +17,8 @@ export interface RegisterRequest {
   name?: string;
   profile?: 'door' | 'box';
   resetLog?: boolean;
+  /** The lock's own receipt key (hex), read from its console: the relay pins it. */
+  lockKey?: string;
 }
 
 export async function relayRequest<T>(base: string, token: string, method: string, path: string, body?: unknown): Promise<T> {
@@ -66,5 +68,6 @@ export function registerDevice(base: string, token: string, req: RegisterRequest
   if (req.name) body.name = req.name;
   if (req.profile) body.profile = req.profile;
   if (req.resetLog) body.resetLog = true;
+  if (req.lockKey) body.publicKey = req.lockKey;
   return relayRequest<Registration>(base, token, 'POST', '/v1/devices', body);
 }

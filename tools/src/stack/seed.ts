@@ -1,7 +1,7 @@
 /**
  * The demo world `keyway up` creates on its first start (and `keyway demo` every time): an
- * owner with a login, a site, a delivery backend, a courier, an installer, and simulated
- * locks provisioned through the relay. Saved (0600) so later starts reuse it.
+ * owner with a login, a site, a delivery backend, a courier, an installer, simulated locks
+ * provisioned through the relay, and an in-home delivery booked for the front door. Saved (0600) so later starts reuse it.
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,6 +35,11 @@ export interface SeedOptions {
   boards: { door: BoardProfile; box: BoardProfile };
   timezone?: string;
 }
+
+/** The delivery booked on the first start: open from a few minutes ago until the end of a working day. */
+export const DEMO_TRACKING = '1ZKEYWAY0000000001';
+const DEMO_WINDOW_BEFORE_MS = 5 * 60_000;
+const DEMO_WINDOW_MS = 10 * 3600_000;
 
 export function worldFile(dataDir: string): string {
   return path.join(dataDir, 'demo-world.json');
@@ -72,6 +77,14 @@ export async function seedWorld(o: SeedOptions): Promise<DemoWorld> {
   };
   for (let i = 0; i < o.doors; i++) await add(i === 0 ? 'Front door' : 'Door ' + (i + 1), o.boards.door, 'door');
   if (o.parcelBox) await add('Parcel box', o.boards.box, 'box');
+  if (o.doors > 0) {
+    // A delivery for today, so the courier page has something to open and the owner something to watch.
+    const now = Date.now();
+    await relayRequest(o.base, backend.token, 'POST', '/v1/deliveries', {
+      siteId: site.id, trackingNumber: DEMO_TRACKING, courierId: courier.id, inHome: true, deviceId: locks[0].deviceId,
+      window: { start: new Date(now - DEMO_WINDOW_BEFORE_MS).toISOString(), end: new Date(now + DEMO_WINDOW_MS).toISOString() }
+    });
+  }
   const world: DemoWorld = {
     owner: { email, password, id: owner.id }, siteId: site.id, backend: { id: backend.id, token: backend.token },
     courier: { id: courier.id, token: courier.token, name: 'Casey Courier' }, installerToken: installer.token, locks

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { buildRelay, smtpFromEnv, type Relay } from '@keyway/relay';
 import { board, startFleetLock, type FleetLock } from '@keyway/hardware';
+import { startCameras, stopCameras, type RunningCamera } from './cameras';
 import { loadWorld, seedWorld, type DemoWorld } from './seed';
 
 export interface StackOptions {
@@ -21,6 +22,8 @@ export interface StackOptions {
   lockOptions?: Record<string, unknown>;
   /** Let webhooks reach loopback/private receivers (the demo's own receiver). */
   allowPrivateWebhooks?: boolean;
+  /** A camera process per door (default true): entries then carry photos. */
+  cameras?: boolean;
 }
 
 export interface Stack {
@@ -28,6 +31,7 @@ export interface Stack {
   base: string;
   world: DemoWorld;
   locks: Map<string, FleetLock>;
+  cameras: RunningCamera[];
   adminToken: string;
   close(): Promise<void>;
 }
@@ -59,11 +63,23 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       boards: { door: board('esp32'), box: board('espruino-wifi-parcelbox') }
     });
   }
+  const withCameras = o.cameras ?? true;
   const locks = new Map<string, FleetLock>();
-  for (const l of world.locks) locks.set(l.deviceId, startFleetLock({ deviceId: l.deviceId, board: l.board, flashFile: l.flashFile, label: l.label }, { options: o.lockOptions }));
+  for (const l of world.locks) {
+    locks.set(l.deviceId, startFleetLock({ deviceId: l.deviceId, board: l.board, flashFile: l.flashFile, label: l.label }, { options: o.lockOptions, cameraWired: withCameras }));
+  }
+  let cameras: RunningCamera[] = [];
+  try {
+    if (withCameras) cameras = await startCameras({ base, installerToken: world.installerToken, dataDir: o.dataDir, locks: [...locks.values()] });
+  } catch (e) {
+    for (const l of locks.values()) l.powerOff();
+    await relay.close();
+    throw e;
+  }
   return {
-    relay, base, world, locks, adminToken,
+    relay, base, world, locks, cameras, adminToken,
     async close() {
+      await stopCameras(cameras);
       for (const l of locks.values()) l.powerOff();
       await relay.close();
     }

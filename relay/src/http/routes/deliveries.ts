@@ -6,6 +6,7 @@ import {
   blockDelivery, bookDelivery, cancelDelivery, DELIVERY_STATUSES, deliveryFor, deliveryView, listDeliveries, unblockDelivery, type BookInput
 } from '../../domain/deliveries';
 import { courierEntry } from '../../domain/entry';
+import { receiptBundle } from '../../locks/receipt-intake';
 import { withIdempotency } from '../../domain/idempotency';
 import { principalKey } from '../../domain/principals';
 import { relayError } from '../../errors';
@@ -67,6 +68,19 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
     onRequest: requireAuth(ctx, { kinds: ['courier', 'owner', 'backend'], scope: ['deliveries:read', 'deliveries:write', 'entry:request'] }),
     schema: { tags: ['deliveries'], summary: 'One delivery, with entry, secured receipt and alarms', security: bearer, params: idParams, response: ok('Delivery') }
   }, async (req) => deliveryView(ctx, deliveryFor(ctx, principal(req), req.params.id)));
+
+  app.get<{ Params: { id: number } }>('/v1/deliveries/:id/signed-receipt', {
+    onRequest: requireAuth(ctx, { kinds: ['courier', 'owner', 'backend'], scope: ['deliveries:read', 'deliveries:write', 'entry:request'] }),
+    schema: {
+      tags: ['deliveries'], summary: 'The receipt the lock signed for this delivery, with the lock key and the events it names (the file keyway verify-receipt checks)',
+      security: bearer, params: idParams, response: ok('{ receipt, lockKey, events }')
+    }
+  }, async (req) => {
+    const d = deliveryFor(ctx, principal(req), req.params.id);
+    const bundle = receiptBundle(ctx, d.id);
+    if (!bundle) throw relayError('KW_NOT_FOUND', undefined, 'The lock has not sent a signed receipt for this delivery (yet).');
+    return bundle;
+  });
 
   app.post<{ Params: { id: number } }>('/v1/deliveries/:id/cancel', {
     onRequest: requireAuth(ctx, { kinds: ['owner', 'backend'], scope: 'deliveries:write' }),

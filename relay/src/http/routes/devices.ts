@@ -4,6 +4,8 @@ import type { RelayContext } from '../../context';
 import { MAX_LOCK_NAME_LENGTH, renameDevice } from '../../domain/device-names';
 import { approveReregistration, deviceForOwner, deviceView, listDevices, registerDevice, type RegisterInput } from '../../domain/devices';
 import { ownerClearAlarm, ownerCommand, type OwnerCommandInput } from '../../domain/entry';
+import { getOwnerLockSettings, setOwnerLockSettings, SETTING_BOUNDS } from '../../domain/lock-configuration';
+import type { LockSettingsValues } from '../../data/lock-settings';
 import { withIdempotency } from '../../domain/idempotency';
 import { eventCodeName, eventTypeName, reasonName, actorKindName } from '../../domain/names';
 import { principalKey } from '../../domain/principals';
@@ -23,6 +25,31 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
       response: ok('The lock')
     }
   }, async (req) => renameDevice(ctx, principal(req), req.params.id, req.body.name));
+
+  app.get<{ Params: { id: string } }>('/v1/devices/:id/settings', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: 'The lock\'s settings: auto-lock delay, relock on close, door-left-open alert; state says whether the lock holds them',
+      security: bearer, params: deviceParams, response: ok('{ autoLockS, doorAjarS, relockOnClose, revision, state, updatedAt }')
+    }
+  }, async (req) => getOwnerLockSettings(ctx, principal(req), req.params.id));
+
+  app.put<{ Params: { id: string }; Body: LockSettingsValues }>('/v1/devices/:id/settings', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: 'Change the lock\'s settings; they are sent to the lock as a signed SETTINGS_SET and re-sent until the lock reports them',
+      security: bearer, params: deviceParams,
+      body: {
+        type: 'object', additionalProperties: false, required: ['autoLockS', 'doorAjarS', 'relockOnClose'],
+        properties: {
+          autoLockS: { type: 'integer', minimum: SETTING_BOUNDS.autoLockS.min, maximum: SETTING_BOUNDS.autoLockS.max },
+          doorAjarS: { type: 'integer', minimum: SETTING_BOUNDS.doorAjarS.min, maximum: SETTING_BOUNDS.doorAjarS.max },
+          relockOnClose: { type: 'boolean' }
+        }
+      },
+      response: ok('{ autoLockS, doorAjarS, relockOnClose, revision, state, updatedAt }')
+    }
+  }, async (req) => setOwnerLockSettings(ctx, principal(req), req.params.id, req.body));
 
   app.post<{ Body: RegisterInput }>('/v1/devices', {
     onRequest: requireAuth(ctx, { kinds: ['installer'], scope: 'devices:register' }),

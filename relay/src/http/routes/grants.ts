@@ -2,12 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../../context';
 import {
-  createAccessGrant, grantForOwner, guestCredentials, guestGrant, listSiteGrants, revokeOwnerGrant, type AccessGrantInput
+  createAccessGrant, grantForOwner, guestCredentialsWithQr, guestGrant, listSiteGrants, revokeOwnerGrant, type AccessGrantInput
 } from '../../domain/access-grants';
 import { guestEntry } from '../../domain/entry';
 import { grantView } from '../../domain/grants';
 import { withIdempotency } from '../../domain/idempotency';
 import { principalKey } from '../../domain/principals';
+import { MAX_QR_TEXT, qrSvg } from '../../domain/qr-code';
 import { DAY_NAMES } from '../../domain/schedule-input';
 import { getSiteRow } from '../../domain/sites';
 import { principal, requireAuth } from '../auth';
@@ -86,15 +87,28 @@ export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
     return res.body;
   });
 
+  app.post<{ Body: { text: string } }>('/v1/invitations/qr', {
+    onRequest: owner,
+    schema: {
+      tags: ['grants'], summary: 'The invitation link the page shows, as a QR code (SVG) for the guest to scan; nothing is stored or logged',
+      security: bearer,
+      body: { type: 'object', additionalProperties: false, required: ['text'], properties: { text: { type: 'string', minLength: 1, maxLength: MAX_QR_TEXT } } },
+      response: ok('{ svg }')
+    }
+  }, async (req, reply) => {
+    reply.header('cache-control', 'no-store');
+    return { svg: await qrSvg(req.body.text) };
+  });
+
   app.get<{ Querystring: { count: number } }>('/v1/grant-access/credentials', {
     onRequest: guest,
     schema: {
       tags: ['grant access'], summary: 'The next N unspent chain values as scan strings KW1:<grantId>:<64 hex>, for the lock scanner when the network is down', security: bearer,
       querystring: { type: 'object', additionalProperties: false, properties: { count: { type: 'integer', minimum: 1, maximum: 20, default: 5 } } },
-      response: ok('{ grantId, credentials: string[], validUntil }')
+      response: ok('{ grantId, credentials: string[], qr: string[] (each code as an SVG QR code), validUntil }')
     }
   }, async (req, reply) => {
     reply.header('cache-control', 'no-store');
-    return guestCredentials(ctx, principal(req), req.query.count);
+    return guestCredentialsWithQr(ctx, principal(req), req.query.count);
   });
 }

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../../context';
 import { NOTIFY_EVENTS } from '../../domain/notification-events';
 import {
-  getNotificationSettings, MAX_EMAIL_LENGTH, MAX_NTFY_URL_LENGTH, putNotificationSettings, queuePushes, type NotificationSettingsInput
+  getNotificationSettings, MAX_EMAIL_LENGTH, MAX_NTFY_URL_LENGTH, parseNtfyUrl, putNotificationSettings, queuePushes, type NotificationSettingsInput
 } from '../../domain/notification-settings';
 import { notify } from '../../domain/notifications';
+import { checkWebhookTarget } from '../../domain/webhook-target';
 import { principal, requireAuth } from '../auth';
 import { bearer, emptyBody, ok } from '../schemas';
 
@@ -42,7 +43,12 @@ export function notificationSettingsRoutes(app: FastifyInstance, ctx: RelayConte
   app.put<{ Body: NotificationSettingsInput }>(NOTIFICATION_SETTINGS_PATH, {
     onRequest: owner,
     schema: { tags: ['notifications'], summary: 'Change channels and events (the ntfy token is write-only)', security: bearer, body: settingsBody, response: ok('{ email, ntfy, events, choices }') }
-  }, async (req) => putNotificationSettings(ctx, principal(req).subjectId!, req.body));
+  }, async (req) => {
+    // The relay will POST to this address: only a public one, like a webhook (request forgery).
+    const url = req.body.ntfy?.url;
+    if (url) await checkWebhookTarget(parseNtfyUrl(url), ctx.opts.webhooks.allowPrivateTargets, 'KW_PUSH_TARGET');
+    return putNotificationSettings(ctx, principal(req).subjectId!, req.body);
+  });
 
   app.post(NOTIFICATION_SETTINGS_PATH + '/test', {
     onRequest: owner,

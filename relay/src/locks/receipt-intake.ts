@@ -1,0 +1,98 @@
+/**
+ * Intake of lock-signed receipts (docs/protocol.md §6.2) from kw/<id>/evt, told from events by
+ * their tag. The relay checks the signature under the lock key it pinned (the installer's, or
+ * the first valid receipt's), stores the bytes verbatim, and once the delivery the receipt
+ * closes is secured, passes the bytes unchanged to the courier, the owner and the backend. It
+ * never signs, edits or re-encodes a receipt: its word adds nothing to the lock's signature.
+ */
+import { decodeReceipt, toHex, verifyStrict, type SignedReceipt } from '@keyway/shared';
+import type { ReceiptBundle } from '@keyway/shared';
+import type { RelayContext } from '../context';
+import {
+  deliveriesSecuredAt, insertReceipt, markReceiptForwarded, pinLockKey, pinnedLockKey, rawEvents, receiptAt, receiptForDelivery
+} from '../data/receipts';
+import { recordActivity } from '../domain/activity';
+import { passSignedReceipt } from '../domain/deliveries';
+import { getDevice } from '../domain/devices';
+import { notifySiteOwner } from '../domain/notifications';
+import type { IntakeResult } from './event-intake';
+
+export function handleReceiptMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): IntakeResult {
+  if (ctx.closing) return 'unavailable';
+  let rc: SignedReceipt;
+  try {
+    rc = decodeReceipt(payload);
+  } catch (err) {
+    ctx.log.warn({ deviceId: topicDeviceId, error: (err as Error).message, bytes: payload.length }, 'malformed lock receipt dropped');
+    return 'rejected';
+  }
+  if (toHex(rc.deviceId) !== topicDeviceId) {
+    ctx.log.warn({ deviceId: topicDeviceId, claimed: toHex(rc.deviceId) }, 'lock receipt for another device dropped');
+    return 'rejected';
+  }
+  try {
+    return ctx.db.transaction(() => store(ctx, topicDeviceId, rc, payload)).immediate();
+  } catch (err) {
+    // Not kept: the broker does not acknowledge it, and the lock sends it again after reconnecting.
+    if (!ctx.closing) ctx.log.error({ err, deviceId: topicDeviceId, eventSeq: rc.seq }, 'storing lock receipt failed: not acknowledged');
+    return 'unavailable';
+  }
+}
+
+function store(ctx: RelayContext, deviceId: string, rc: SignedReceipt, raw: Uint8Array): IntakeResult {
+  const d = getDevice(ctx, deviceId);
+  if (!d) return 'unknown-device';
+  const keyHex = toHex(rc.lockKey);
+  const pinned = pinnedLockKey(ctx, deviceId);
+  if (pinned !== null && pinned !== keyHex) {
+    refuse(ctx, d.site_id, deviceId, rc.seq, 'the receipt names another lock key than the one pinned', { pinnedKey: pinned, receivedKey: keyHex });
+    return 'rejected';
+  }
+  if (!verifyStrict(rc.signed, rc.signature, rc.lockKey)) {
+    refuse(ctx, d.site_id, deviceId, rc.seq, 'the receipt signature does not verify', {});
+    return 'rejected';
+  }
+  if (pinned === null && pinLockKey(ctx, deviceId, keyHex)) {
+    recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'lock.key_pinned', eventSeq: rc.seq, details: { lockKey: keyHex } });
+    ctx.log.info({ deviceId, lockKey: keyHex }, 'lock key pinned from its first receipt');
+  }
+  if (!insertReceipt(ctx, deviceId, d.log_epoch, rc.seq, raw)) return 'duplicate';
+  ctx.log.info({ deviceId, eventSeq: rc.seq, entrySeq: rc.entrySeq, grantId: rc.grantId }, 'lock receipt stored');
+  forwardReceipt(ctx, deviceId, d.log_epoch, rc.seq);
+  return 'stored';
+}
+
+function refuse(ctx: RelayContext, siteId: number, deviceId: string, seq: number, reason: string, details: Record<string, unknown>): void {
+  recordActivity(ctx, { siteId, deviceId, kind: 'security.receipt_refused', eventSeq: seq, reason, details });
+  notifySiteOwner(ctx, siteId, 'security.receipt_refused', { deviceId, eventSeq: seq, reason, ...details });
+  ctx.log.warn({ deviceId, eventSeq: seq, reason, ...details }, 'lock receipt refused');
+}
+
+/**
+ * Passes a stored receipt on, once, to every delivery secured at its log position. Runs when the
+ * receipt arrives and again when the STATE event it names secures a delivery, whichever is later
+ * (a receipt can overtake the lock's queued events after a reconnect).
+ */
+export function forwardReceipt(ctx: RelayContext, deviceId: string, epoch: number, seq: number): void {
+  const r = receiptAt(ctx, deviceId, epoch, seq);
+  if (!r || r.forwarded) return;
+  const deliveries = deliveriesSecuredAt(ctx, deviceId, seq);
+  if (deliveries.length === 0) return;
+  const key = pinnedLockKey(ctx, deviceId);
+  for (const id of deliveries) passSignedReceipt(ctx, id, { eventSeq: seq, signedReceipt: toHex(r.raw), lockKey: key });
+  markReceiptForwarded(ctx, deviceId, epoch, seq);
+}
+
+/**
+ * What `keyway verify-receipt` checks for a delivery: the receipt bytes, the pinned lock key and
+ * the lock's events from the named camera event (or the entry) to the head, all hex, as stored.
+ */
+export function receiptBundle(ctx: RelayContext, deliveryId: number): ReceiptBundle | null {
+  const r = receiptForDelivery(ctx, deliveryId);
+  if (!r) return null;
+  const rc = decodeReceipt(r.raw);
+  const from = rc.cameraSeq > 0 ? rc.cameraSeq : rc.entrySeq;
+  return {
+    receipt: toHex(r.raw), lockKey: pinnedLockKey(ctx, r.deviceId) ?? '', events: rawEvents(ctx, r.deviceId, r.epoch, from, rc.seq).map(toHex)
+  };
+}

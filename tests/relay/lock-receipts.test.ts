@@ -1,0 +1,120 @@
+/**
+ * Lock-signed receipts at the relay (docs/protocol.md §6.2, docs/relay.md "Receipts signed by the
+ * lock"): the relay pins the lock's key from the first valid receipt, passes the receipt bytes
+ * unchanged to the courier, the owner and the backend once the delivery is secured, serves the
+ * file `keyway verify-receipt` checks, and refuses a receipt with a bad signature or another key
+ * without passing anything on.
+ */
+import { createServer, type Server } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  ACT_UNLOCK, BOLT_LOCKED, DOOR_CLOSED, EV_CAMERA, EV_OPERATION, EV_STATE, attachReceiptSignature, checkReceiptBundle, encodeReceiptBody, eventHash,
+  eventTopic, fromHex, publicKeyNow, signingKey, signNow, toHex
+} from '@keyway/shared';
+import { bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+
+const LOCK_SEED = new Uint8Array(32).fill(0x5a);
+const LOCK_PUB = publicKeyNow(LOCK_SEED)!;
+
+/** Signs, as the lock would, a receipt for the last entry in the scripted lock's log. */
+function receiptFor(w: World, seed = LOCK_SEED): Uint8Array {
+  const log = w.lock.log;
+  const head = [...log].reverse().find((l) => l.event.type === EV_STATE && l.event.data[0] === BOLT_LOCKED && l.event.data[1] === DOOR_CLOSED)!;
+  const entry = [...log].reverse().find((l) => l.event.type === EV_OPERATION && l.event.code === 0 && l.event.data[0] === ACT_UNLOCK)!;
+  const cam = [...log].reverse().find((l) => l.event.type === EV_CAMERA && l.event.code === 0 && l.event.seq < entry.event.seq);
+  const pub = publicKeyNow(seed)!;
+  const body = encodeReceiptBody({
+    deviceId: fromHex(w.deviceId), lockKey: pub, seq: head.event.seq, head: eventHash(head.bytes), time: head.event.time, bolt: BOLT_LOCKED,
+    door: DOOR_CLOSED, grantId: entry.event.ref, entrySeq: entry.event.seq, entryHash: eventHash(entry.bytes), cameraSeq: cam ? cam.event.seq : 0,
+    cameraHash: cam ? eventHash(cam.bytes) : new Uint8Array(32)
+  });
+  return attachReceiptSignature(body, signNow(body, signingKey(seed, pub))!);
+}
+
+async function publish(w: World, bytes: Uint8Array): Promise<void> {
+  await w.lock.client!.publishAsync(eventTopic(w.deviceId), Buffer.from(bytes), { qos: 1 });
+}
+
+async function securedDelivery(h: Harness, w: World) {
+  const d = await bookDelivery(h, w);
+  const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'entry-' + d.id } });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  w.lock.openDoor();
+  w.lock.closeDoor();
+  await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status === 'secured', 5000, 'secured');
+  return d;
+}
+
+const servers: Server[] = [];
+afterAll(() => servers.forEach((s) => s.close()));
+
+function hookReceiver(): Promise<{ url: string; bodies: any[] }> {
+  const bodies: any[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      bodies.push(JSON.parse(body));
+      res.writeHead(204).end();
+    });
+  });
+  servers.push(server);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: 'http://127.0.0.1:' + (server.address() as { port: number }).port + '/h', bodies })));
+}
+
+describe('lock-signed receipts at the relay', () => {
+  let h: Harness;
+  let w: World;
+  useWorld((hh, ww) => { h = hh; w = ww; }, { webhooks: { allowPrivateTargets: true } });
+
+  it('refuses a receipt with a bad signature before any key is pinned, and passes nothing on', async () => {
+    const d = await securedDelivery(h, w);
+    const bad = receiptFor(w);
+    bad[bad.length - 3] ^= 0x10;
+    await publish(w, bad);
+    await waitUntil(() => h.logs.some((l) => l.includes('lock receipt refused')), 5000, 'refusal logged');
+    const got = await h.api('GET', `/v1/deliveries/${d.id}/signed-receipt`, { token: w.courier.token });
+    expect(got.status).toBe(404);
+    const notes = await expectOk(h.api('GET', '/v1/notifications', { token: w.owner.token }));
+    expect(notes.items.map((n: any) => n.kind)).toContain('security.receipt_refused');
+    expect(notes.items.map((n: any) => n.kind)).not.toContain('delivery.receipt_signed');
+  });
+
+  it('pins the key of the first valid receipt and passes the bytes unchanged to courier, owner and backend', async () => {
+    const rx = await hookReceiver();
+    await expectOk(h.api('POST', '/v1/webhooks', { token: w.backend.token, body: { url: rx.url, events: ['delivery.receipt_signed'] } }), 201);
+    const d = await securedDelivery(h, w);
+    const receipt = receiptFor(w);
+    await publish(w, receipt);
+    const file = await waitUntil(async () => {
+      const r = await h.api('GET', `/v1/deliveries/${d.id}/signed-receipt`, { token: w.backend.token });
+      return r.status === 200 ? r.body : null;
+    }, 5000, 'signed receipt');
+    expect(file.receipt).toBe(toHex(receipt));
+    expect(file.lockKey).toBe(toHex(LOCK_PUB));
+    const check = checkReceiptBundle(file);
+    expect(check.ok, JSON.stringify(check)).toBe(true);
+    await waitUntil(() => rx.bodies.length >= 1, 8000, 'webhook');
+    expect(rx.bodies[0]).toMatchObject({ event: 'delivery.receipt_signed', data: { signedReceipt: toHex(receipt), lockKey: toHex(LOCK_PUB) } });
+    const owner = await expectOk(h.api('GET', '/v1/notifications', { token: w.owner.token }));
+    expect(owner.items.find((n: any) => n.kind === 'delivery.receipt_signed' && n.deliveryId === d.id).body.signedReceipt).toBe(toHex(receipt));
+    const courier = await expectOk(h.api('GET', '/v1/notifications', { token: w.courier.token }));
+    expect(courier.items.find((n: any) => n.kind === 'delivery.receipt_signed').body.signedReceipt).toBe(toHex(receipt));
+    // the same receipt again is a duplicate: nothing is passed on twice
+    await publish(w, receipt);
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await expectOk(h.api('GET', '/v1/notifications', { token: w.owner.token }));
+    expect(again.items.filter((n: any) => n.kind === 'delivery.receipt_signed').length).toBe(1);
+  });
+
+  it('refuses a valid receipt under another key once a key is pinned', async () => {
+    const d = await securedDelivery(h, w);
+    const before = h.logs.filter((l) => l.includes('lock receipt refused')).length;
+    await publish(w, receiptFor(w, new Uint8Array(32).fill(0x11)));
+    await waitUntil(() => h.logs.filter((l) => l.includes('lock receipt refused')).length > before, 5000, 'refusal logged');
+    expect((await h.api('GET', `/v1/deliveries/${d.id}/signed-receipt`, { token: w.courier.token })).status).toBe(404);
+    // the pinned key still works for the same delivery
+    await publish(w, receiptFor(w));
+    await waitUntil(async () => (await h.api('GET', `/v1/deliveries/${d.id}/signed-receipt`, { token: w.courier.token })).status === 200, 5000, 'receipt');
+  });
+});
