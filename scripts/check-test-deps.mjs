@@ -9,11 +9,13 @@ const NEEDED = [
   { bin: 'mosquitto_sub', pkg: 'mosquitto-clients' },
   { bin: 'redis-server', pkg: 'redis-server' },
   { bin: 'socat', pkg: 'socat' },
-  { bin: 'chromium', pkg: 'chromium' }
+  { bin: 'chromium', pkg: 'chromium' },
+  // The relay suite also runs on a throwaway PostgreSQL cluster (tests/support/postgres.ts).
+  { probe: 'ls /usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql' }
 ];
 
-const has = (bin) => spawnSync('sh', ['-c', 'command -v ' + bin], { stdio: 'ignore' }).status === 0;
-const missing = [...new Set(NEEDED.filter((n) => !has(n.bin)).map((n) => n.pkg))];
+const has = (n) => spawnSync('sh', ['-c', n.probe ?? 'command -v ' + n.bin], { stdio: 'ignore' }).status === 0;
+const missing = [...new Set(NEEDED.filter((n) => !has(n)).map((n) => n.pkg))];
 if (missing.length === 0) process.exit(0);
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -13,6 +13,11 @@ import { createMqttClient, mqttStart, mqttStop } from './mqtt/mqtt-client';
 import { publishReceipt } from './receipts';
 import { flushEvents, publishStatus } from './reporting';
 
+/** The longest wait between connection attempts while the relay is away (a battery budget). */
+export const MQTT_BACKOFF_MAX_MS = 60000;
+/** One attempt's limit from socket open to CONNACK (TCP, TLS and CONNECT take well under this). */
+export const MQTT_CONNECT_TIMEOUT_MS = 10000;
+
 export function randomUnit(lock: Lock): number {
   const b = lock.ports.random(2);
   return ((b[0] << 8) | b[1]) / 65536;
@@ -29,7 +34,8 @@ export function connect(lock: Lock): void {
       host: utf8Decode(cfg.mqttHost), port: cfg.mqttPort, tls: cfg.mqttTls === 1,
       clientId: lock.deviceHex, username: utf8Decode(cfg.mqttUser), password: utf8Decode(cfg.mqttPass),
       keepAlive: lock.opt.keepAliveS, willTopic: stateTopic(lock.deviceHex), willPayload: offlineCodec.encode({ deviceId: cfg.deviceId }),
-      subscribe: commandTopic(lock.deviceHex), maxPacket: 1024, retryMs: 5000, backoffMinMs: 1000, backoffMaxMs: 60000
+      subscribe: commandTopic(lock.deviceHex), maxPacket: 1024, retryMs: 5000, backoffMinMs: 1000, backoffMaxMs: MQTT_BACKOFF_MAX_MS,
+      connectTimeoutMs: MQTT_CONNECT_TIMEOUT_MS
     }, function (_topic: string, payload: Uint8Array) {
       onCommandTopic(lock, payload);
     }, function () {

@@ -10,6 +10,13 @@ import { frame, unframe } from './record-store';
 import type { StoragePort } from './ports';
 
 export const EVENT_FILE = 'kwe';
+/**
+ * The delivery watermark: every event up to this sequence was acknowledged by the relay. Saved
+ * every ACK_SAVE_EVERY acknowledgements (not each one: flash wear), so after a reboot the lock
+ * knows which stored events were delivered and which it must still send or, when it has to
+ * overwrite them offline, report as lost.
+ */
+export const ACK_FILE = 'kwack';
 
 export interface EventLog {
   storage: StoragePort;
@@ -30,18 +37,20 @@ export interface EventLog {
   unhashed: Uint8Array | null;
   /** Highest sequence the relay has acknowledged (RAM only; after a reboot all are resent). */
   acked: number;
-  /** Events created since boot that were overwritten before the relay acknowledged them. */
+  /** Events overwritten before the relay acknowledged them (not known delivered). */
   dropped: number;
-  /** Newest sequence found at boot: older events were probably delivered already. */
-  bootSeq: number;
+  /** Highest sequence known acknowledged, as saved in ACK_FILE (it trails `acked`). */
+  savedAck: number;
+  /** Acknowledgements between two saves of the watermark. */
+  ackSaveEvery: number;
   /** A QUEUE_OVERFLOW alarm was raised and the queue has not drained since. */
   overflowAlarmed: boolean;
 }
 
 export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacity: number): EventLog {
   const log: EventLog = {
-    storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), unhashed: null, acked: 0, dropped: 0, bootSeq: 0,
-    overflowAlarmed: false
+    storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), unhashed: null, acked: 0, dropped: 0,
+    savedAck: 0, ackSaveEvery: Math.max(1, Math.floor(capacity / 2)), overflowAlarmed: false
   };
   let best: Uint8Array | null = null;
   let oldest = 0;
@@ -55,8 +64,11 @@ export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacit
     if (oldest === 0 || f.seq < oldest) oldest = f.seq;
   }
   if (best) log.head = eventHash(best);
-  log.acked = oldest > 0 ? oldest - 1 : log.seq;
-  log.bootSeq = log.seq;
+  // A torn or missing watermark counts nothing as delivered: events are sent again (the relay
+  // drops duplicates) and an overwrite offline is reported, never hidden.
+  const w = unframe(storage.read(ACK_FILE));
+  log.savedAck = w && w.seq <= log.seq ? w.seq : 0;
+  log.acked = oldest > 0 ? Math.max(oldest - 1, log.savedAck) : log.seq;
   return log;
 }
 
@@ -78,10 +90,10 @@ export function appendEvent(log: EventLog, e: NewEvent, time: number): Uint8Arra
   };
   const bytes = encodeEvent(ev);
   if (seq - log.acked > log.capacity) {
-    // The oldest unacknowledged event is about to be overwritten. Events from before the
-    // boot were probably delivered (acknowledgements are not persisted): not counted as lost.
+    // The oldest unacknowledged event is about to be overwritten: it is lost unless it was
+    // acknowledged before a reboot (the saved watermark).
     log.acked = seq - log.capacity;
-    if (log.acked > log.bootSeq) log.dropped++;
+    if (log.acked > log.savedAck) log.dropped++;
   }
   if (!log.storage.write(EVENT_FILE + (seq % log.capacity), frame(seq, bytes))) return null;
   log.seq = seq;
@@ -107,6 +119,7 @@ export function readEvent(log: EventLog, seq: number): Uint8Array | null {
 export function ackEvent(log: EventLog, seq: number): void {
   if (seq > log.acked) log.acked = seq;
   if (log.acked >= log.seq) log.overflowAlarmed = false;
+  if (log.acked - log.savedAck >= log.ackSaveEvery && log.storage.write(ACK_FILE, frame(log.acked, new Uint8Array(0)))) log.savedAck = log.acked;
 }
 
 /** Decodes an event from the ring (diagnostics and tests). */

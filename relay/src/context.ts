@@ -4,22 +4,29 @@
  * services are plain functions taking it, so tests can drive them directly.
  */
 import type { Db } from './db/database';
+import type { Store } from './data/store';
 import type { LiveHub } from './live-hub';
 import type { Logger } from './logger';
 import type { KeyStore } from './locks/key-store';
 import type { Waiters } from './locks/waiters';
 import type { RelayMetrics } from './metrics';
+import type { SecretBox } from './secret-box';
 import type { ResolvedOptions } from './options';
 
 export interface RelayContext {
   readonly opts: ResolvedOptions;
+  /** The better-sqlite3 handle, for the SQL not yet moved into the data layer (data/). */
   readonly db: Db;
+  /** The data layer's store: all new SQL goes through data/ modules on it. */
+  readonly store: Store;
   readonly log: Logger;
   /** Relay clock, Unix milliseconds. */
   now(): number;
   /** Relay clock, Unix seconds (what goes on the wire). */
   nowS(): number;
   readonly keys: KeyStore;
+  /** Seals and opens secrets the database holds (hash-chain seeds). */
+  readonly box: SecretBox;
   readonly metrics: RelayMetrics;
   readonly live: LiveHub;
   readonly waiters: Waiters;

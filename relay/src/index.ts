@@ -24,3 +24,5 @@ export { MIGRATIONS } from './db/migrations';
 export { openDatabase, migrate, schemaVersion } from './db/database';
 export { tzOffsetMinutes, isValidTimeZone } from './domain/timezones';
 export { scanString } from './domain/access-grants';
+export { openStore, sqliteStore, postgresStore, migratePostgres, postgresSchemaVersion, type Store, type StoreConfig, type StoreDialect, type Q } from './data/store';
+export type { Schema } from './data/schema';

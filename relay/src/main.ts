@@ -37,6 +37,7 @@ const relay = await buildRelay({
   entryTimeoutMs: values['entry-timeout'] ? Number(values['entry-timeout']) : undefined,
   webhooks: { allowPrivateTargets: values['allow-private-webhooks'] },
   metricsToken: process.env.KEYWAY_METRICS_TOKEN || undefined,
+  dataKey: process.env.KEYWAY_DATA_KEY || undefined,
   logger: { level: values['log-level'] ?? 'info', destination: process.stderr },
   notifications: { smtp: smtpFromEnv(process.env), publicUrl: process.env.KEYWAY_PUBLIC_URL ?? null }
 });

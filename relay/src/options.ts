@@ -11,6 +11,8 @@ export interface RelayOptions {
   dataDir: string;
   /** SQLite file; ':memory:' for a throw-away database. Default dataDir/keyway.sqlite. */
   dbPath?: string;
+  /** Key sealing secrets stored in the database (32 bytes, base64; secret-box.ts). Default: dataDir/data.key, created on first start. */
+  dataKey?: string;
   /** Interface to bind. Default 127.0.0.1. */
   host?: string;
   /** Ports; 0 picks a free one (listen() reports the actual ports). */
@@ -106,6 +108,8 @@ function resolveNotifications(n: RelayOptions['notifications']): ResolvedNotific
 export interface ResolvedOptions {
   dataDir: string;
   dbPath: string;
+  dataKey: string | undefined;
+  dataKeyFile: string;
   keysDir: string;
   host: string;
   ports: { http: number; mqtt: number; mqtts: number };
@@ -155,6 +159,8 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
   return {
     dataDir,
     dbPath: o.dbPath === ':memory:' ? ':memory:' : path.resolve(o.dbPath ?? path.join(dataDir, 'keyway.sqlite')),
+    dataKey: o.dataKey,
+    dataKeyFile: path.join(dataDir, 'data.key'),
     keysDir: path.join(dataDir, 'keys'),
     host: o.host ?? '127.0.0.1',
     ports: { http: o.ports?.http ?? 8080, mqtt: o.ports?.mqtt ?? 1883, mqtts: o.ports?.mqtts ?? 8883 },

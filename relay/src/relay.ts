@@ -10,6 +10,8 @@ import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from './context';
 import { openDatabase } from './db/database';
+import { forgetAllConnections, forgetConnectionsOf } from './data/devices';
+import { sqliteStore } from './data/store';
 import { createBroker, type BrokerHandle } from './broker/broker';
 import { createMqttListeners, type MqttListeners } from './broker/listeners';
 import { loadOrCreateTls } from './broker/tls-cert';
@@ -30,6 +32,7 @@ import { lockConnected, lockDisconnected } from './locks/presence';
 import { handleStateMessage } from './locks/status-intake';
 import { Waiters } from './locks/waiters';
 import { createMetrics } from './metrics';
+import { loadDataKey, SecretBox } from './secret-box';
 import { resolveOptions, type RelayOptions } from './options';
 
 export interface RelayPorts {
@@ -61,14 +64,16 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger(opts);
   const db = openDatabase(opts.dbPath);
+  const store = sqliteStore(db);
   let broker: BrokerHandle | null = null;
   let webhooks: WebhookWorker | null = null;
   let pushes: PushWorker | null = null;
   const ctx: RelayContext = {
-    opts, db, log,
+    opts, db, store, log,
     now: opts.now,
     nowS: () => Math.floor(opts.now() / 1000),
     keys: new KeyStore(opts.keysDir),
+    box: new SecretBox(loadDataKey(opts.dataKey, opts.dataKeyFile)),
     metrics: createMetrics(() => broker?.connectedLocks() ?? 0),
     live: new LiveHub((msg: LiveMessage) => {
       setImmediate(() => {
@@ -86,10 +91,10 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   };
 
   // Locks marked online by a previous run of this process (or any process, without Redis) are not.
-  if (opts.redis) db.prepare("UPDATE devices SET online = 0, conn_id = NULL WHERE conn_id LIKE ? || ':%'").run(opts.relayId);
-  else db.prepare('UPDATE devices SET online = 0, conn_id = NULL WHERE online = 1 OR conn_id IS NOT NULL').run();
+  if (opts.redis) await forgetConnectionsOf(store.q, opts.relayId);
+  else await forgetAllConnections(store.q);
 
-  const adminToken = bootstrapAdmin(ctx, opts.adminToken);
+  const adminToken = await bootstrapAdmin(ctx, opts.adminToken);
   const tlsMaterial = opts.tls ? loadOrCreateTls(opts.tls.keyPath, opts.tls.certPath, opts.tls.generate, opts.host) : null;
 
   broker = await createBroker(ctx, {
@@ -169,7 +174,8 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
         await http.close();
         await b.close();
         await listeners.close();
-        db.close();
+        await store.close();
+        if (db.open) db.close();
         log.info('relay closed');
         log.flush?.();
       })();

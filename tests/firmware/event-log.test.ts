@@ -1,11 +1,12 @@
 /**
  * The hash-chained log and its bounded offline queue: events chain by hash, survive a
- * reboot, overflow drops the oldest with exactly one QUEUE_OVERFLOW alarm per episode, and a
- * reboot with a full ring is not mistaken for an overflow.
+ * reboot, overflow drops the oldest with exactly one QUEUE_OVERFLOW alarm per episode, a
+ * reboot with a full ring of delivered events is not mistaken for an overflow, and events
+ * never delivered before a reboot are reported when overwritten (the saved watermark).
  */
 import { describe, expect, it } from 'vitest';
 import { AL_QUEUE_OVERFLOW, EV_ALARM, bytesEqual, encodeEvent, eventHash } from '@keyway/shared';
-import { openEventLog, readEvent, storagePort } from '@keyway/firmware';
+import { ackEvent, openEventLog, readEvent, storagePort } from '@keyway/firmware';
 import { DEVICE_ID, harness } from '../support/lock-harness';
 
 describe('event log', () => {
@@ -40,13 +41,16 @@ describe('event log', () => {
     expect(readEvent(log, newest.seq - 32)).toBeNull(); // overwritten
   });
 
-  it('a reboot with a full ring continues the chain without a false overflow alarm', () => {
+  it('a reboot with a full ring of delivered events continues the chain without a false overflow alarm', () => {
     const h = harness();
     for (let i = 0; i < 20; i++) {
       h.sim.device.pressButton();
       h.run(2000);
     }
     const last = h.events()[h.events().length - 1];
+    // The relay acknowledged everything before the power went (the watermark is saved).
+    const log = h.sim.lock.log!;
+    for (let s = log.acked + 1; s <= log.seq; s++) ackEvent(log, s);
     h.reboot();
     h.run(3000);
     for (let i = 0; i < 4; i++) {
@@ -57,5 +61,38 @@ describe('event log', () => {
     expect(after[0].seq).toBe(last.seq + 1);
     expect(bytesEqual(after[0].prevHash, eventHash(encodeEvent(last)))).toBe(true);
     expect(after.filter((e) => e.type === EV_ALARM && e.code === AL_QUEUE_OVERFLOW)).toHaveLength(0);
+  });
+
+  it('reports events from before a reboot that were never delivered when it has to overwrite them offline', () => {
+    const h = harness(); // no network: nothing was ever acknowledged
+    for (let i = 0; i < 20; i++) {
+      h.sim.device.pressButton();
+      h.run(2000);
+    }
+    const before = h.events()[h.events().length - 1].seq;
+    expect(before).toBeGreaterThanOrEqual(32);
+    h.reboot();
+    h.run(3000);
+    h.sim.device.pressButton();
+    h.run(2000);
+    const alarms = h.sim.events.filter((e) => e.type === EV_ALARM && e.code === AL_QUEUE_OVERFLOW);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0].ref).toBeGreaterThan(0);
+  });
+
+  it('does not send again after a reboot what the relay acknowledged before it', () => {
+    const h = harness();
+    for (let i = 0; i < 6; i++) {
+      h.sim.device.pressButton();
+      h.run(2000);
+    }
+    const log = h.sim.lock.log!;
+    for (let s = log.acked + 1; s <= log.seq; s++) ackEvent(log, s);
+    const delivered = log.seq;
+    h.reboot();
+    const again = openEventLog(storagePort(h.sim.storage), DEVICE_ID, 32);
+    // Saved every 16 acknowledgements: the watermark may trail by fewer than that, never lead.
+    expect(again.acked).toBeLessThanOrEqual(delivered);
+    expect(again.acked).toBeGreaterThan(delivered - 16);
   });
 });

@@ -32,7 +32,14 @@ describe('observability', () => {
     await h.api('POST', '/v1/auth/session', { body: { token: w.courier.token } });
     await h.api('GET', '/v1/sites', { token: 'kw_owner_' + 'x'.repeat(43) });
     const seeds = h.relay.ctx.db.prepare('SELECT chain_seed FROM grants WHERE chain_seed IS NOT NULL').all() as { chain_seed: string }[];
-    for (const s of seeds) secrets.push(s.chain_seed);
+    expect(seeds.length).toBeGreaterThan(0);
+    for (const s of seeds) {
+      // Sealed at rest: the database holds no seed in the clear.
+      expect(s.chain_seed.startsWith('kwenc1:')).toBe(true);
+      const plain = h.relay.ctx.box.open(s.chain_seed, 'grants.chain_seed');
+      expect(plain).toMatch(/^[0-9a-f]{64}$/);
+      secrets.push(plain, s.chain_seed);
+    }
     await waitUntil(() => h.logs.some((l) => l.includes('webhook failed, will retry')), 3000, 'webhook attempt');
 
     expect(secrets.length).toBeGreaterThan(10);

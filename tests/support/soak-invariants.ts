@@ -15,10 +15,12 @@ import {
 export const REVOKE_ONLINE_BOUND_MS = 5_000;
 /**
  * T: after quiesce, relay and locks agree within this (the engine waits at most this long). A
- * lock's MQTT reconnect back-off reaches 60 s while the relay is away (a battery budget), so a
- * lock may take that long to come back; the sync then needs at most its 16 s retry back-off.
+ * lock may be inside a connection attempt into a dead network when the faults heal (it gives up
+ * after MQTT_CONNECT_TIMEOUT_MS, 10 s), then wait out its reconnect back-off (at most 60 s, a
+ * battery budget), and the sync then needs at most its 16 s retry back-off: 86 s, plus margin
+ * for a loaded host.
  */
-export const LIVENESS_BOUND_MS = 90_000;
+export const LIVENESS_BOUND_MS = 100_000;
 
 export interface SoakEvent {
   /** Wall-clock ms when the lock logged it. */

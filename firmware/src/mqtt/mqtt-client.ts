@@ -20,6 +20,11 @@ export interface MqttSettings extends ConnectOptions {
   retryMs: number;
   backoffMinMs: number;
   backoffMaxMs: number;
+  /**
+   * How long one attempt may take from opening the socket to CONNACK. A connection attempt into
+   * a network that drops packets hangs until this runs out, and the back-off only starts then.
+   */
+  connectTimeoutMs: number;
 }
 
 interface Outgoing {
@@ -125,11 +130,11 @@ function open(c: MqttClient): void {
     scheduleReconnect(c);
     return;
   }
-  // No CONNACK within the keep-alive period: give up on this attempt.
+  // No CONNACK in time: give up on this attempt.
   c.connectTimer = c.timers.setTimeout(function () {
     c.connectTimer = 0;
     if (!c.online) abort(c);
-  }, s.keepAlive * 1000);
+  }, s.connectTimeoutMs);
 }
 
 function abort(c: MqttClient): void {

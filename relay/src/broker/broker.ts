@@ -13,6 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
 import { TOPIC_EVENT, isDeviceIdHex, parseDeviceTopic } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { mqttCredentials, retirePreviousPassword } from '../data/devices';
 import { secretMatches } from '../secrets';
 import { checkIdentity, checkPublish, checkSubscribe, checkWill, mayForward } from './acl';
 import { guardConnection } from './packet-size-guard';
@@ -83,6 +84,37 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
   }
   const locks = new Set<Client>();
 
+  async function authenticateLock(client: Client, username: string | undefined, password: Readonly<Buffer> | undefined): Promise<true | AuthError> {
+    if (ctx.closing) return authError(3, 'server unavailable');
+    const will = (client as unknown as { _will?: { topic: string; retain?: boolean } })._will;
+    const deviceId = username ?? '';
+    const row = isDeviceIdHex(deviceId) ? await mqttCredentials(ctx.store.q, deviceId) : undefined;
+    const given = password ? password.toString('utf8') : '';
+    const current = !!row && given.length > 0 && secretMatches(given, row.mqtt_password_hash);
+    const previous = !current && !!row && given.length > 0 && row.mqtt_prev_password_hash !== null && secretMatches(given, row.mqtt_prev_password_hash);
+    // The lock uses its new password: the one from before the re-provisioning is retired.
+    if (current && row!.mqtt_prev_password_hash !== null) await retirePreviousPassword(ctx.store.q, deviceId);
+    if (!row || (!current && !previous)) {
+      reject('bad_credentials');
+      log.warn({ clientId: client.id, username: deviceId.slice(0, 32) }, 'mqtt connect refused: bad credentials');
+      return authError(4, 'bad user name or password');
+    }
+    const identity = checkIdentity({ clientId: client.id, username, will });
+    if (identity) {
+      reject('identity');
+      log.warn({ clientId: client.id, deviceId, reason: identity }, 'mqtt connect refused');
+      return authError(2, identity);
+    }
+    const willDenied = checkWill(deviceId, will);
+    if (willDenied) {
+      reject('will');
+      log.warn({ deviceId, topic: will?.topic, reason: willDenied }, 'mqtt connect refused');
+      return authError(5, willDenied);
+    }
+    deviceOf.set(client, { deviceId, connId: ctx.opts.relayId + ':' + randomUUID() });
+    return true;
+  }
+
   const aedes = new Aedes({
     id: ctx.opts.relayId + '-' + randomUUID().slice(0, 8),
     mq,
@@ -92,36 +124,10 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
     maxTopicLevels: 8,
     maxClientsIdLength: 23,
     authenticate(client, username, password, done) {
-      if (ctx.closing) return done(authError(3, 'server unavailable'), false);
-      const will = (client as unknown as { _will?: { topic: string; retain?: boolean } })._will;
-      const deviceId = username ?? '';
-      const row = isDeviceIdHex(deviceId)
-        ? ctx.db.prepare('SELECT mqtt_password_hash, mqtt_prev_password_hash FROM devices WHERE id = ?').get(deviceId) as { mqtt_password_hash: string; mqtt_prev_password_hash: string | null } | undefined
-        : undefined;
-      const given = password ? password.toString('utf8') : '';
-      const current = !!row && given.length > 0 && secretMatches(given, row.mqtt_password_hash);
-      const previous = !current && !!row && given.length > 0 && row.mqtt_prev_password_hash !== null && secretMatches(given, row.mqtt_prev_password_hash);
-      // The lock uses its new password: the one from before the re-provisioning is retired.
-      if (current && row!.mqtt_prev_password_hash !== null) ctx.db.prepare('UPDATE devices SET mqtt_prev_password_hash = NULL WHERE id = ?').run(deviceId);
-      if (!row || (!current && !previous)) {
-        reject('bad_credentials');
-        log.warn({ clientId: client.id, username: deviceId.slice(0, 32) }, 'mqtt connect refused: bad credentials');
-        return done(authError(4, 'bad user name or password'), false);
-      }
-      const identity = checkIdentity({ clientId: client.id, username, will });
-      if (identity) {
-        reject('identity');
-        log.warn({ clientId: client.id, deviceId, reason: identity }, 'mqtt connect refused');
-        return done(authError(2, identity), false);
-      }
-      const willDenied = checkWill(deviceId, will);
-      if (willDenied) {
-        reject('will');
-        log.warn({ deviceId, topic: will?.topic, reason: willDenied }, 'mqtt connect refused');
-        return done(authError(5, willDenied), false);
-      }
-      deviceOf.set(client, { deviceId, connId: ctx.opts.relayId + ':' + randomUUID() });
-      done(null, true);
+      authenticateLock(client, username, password).then((ok) => done(ok === true ? null : ok, ok === true), (err: unknown) => {
+        log.error({ err, clientId: client.id }, 'mqtt authentication failed');
+        done(authError(3, 'server unavailable'), false);
+      });
     },
     authorizePublish(client, packet, done) {
       if (!client) return done(null);

@@ -11,8 +11,8 @@ import { relayError } from '../errors';
 import { nextChainValues } from '../locks/chain';
 import { recordActivity } from './activity';
 import { siteLock } from './devices';
-import { createGrant, DEFAULT_CHAIN_LINKS, getGrant, grantView, revokeGrant, type GrantRow, type GrantView } from './grants';
-import { issueToken, type Principal } from './principals';
+import { chainSeed, createGrant, DEFAULT_CHAIN_LINKS, getGrant, grantView, revokeGrant, type GrantRow, type GrantView } from './grants';
+import { issueTokenSync, type Principal } from './principals';
 import { toScheduleEntries, type ScheduleInput } from './schedule-input';
 import { siteForOwner } from './sites';
 
@@ -59,7 +59,7 @@ export function createAccessGrant(ctx: RelayContext, p: Principal, siteId: numbe
       notBefore: w.start, notAfter: w.end, maxUses, relockAfter: input.relockAfter ?? 0, timezone: site.timezone, schedule,
       credential: { type: CRED_HASH_CHAIN, links: maxUses > 0 ? maxUses : DEFAULT_CHAIN_LINKS }, actorRef: ownerId, createdBy: 'owner:' + ownerId
     });
-    const { token } = issueToken(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + 86400_000);
+    const { token } = issueTokenSync(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + 86400_000);
     recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'grant.created', actorKind: 'owner', actorId: ownerId, grantId: row.id, details: { kind: input.kind, type: input.type, label: input.label ?? null } });
     ctx.log.info({ grantId: row.id, siteId: site.id, deviceId: device.id, kind: input.kind, type: input.type }, 'grant created');
     return { grant: grantView(row), accessToken: token };
@@ -108,7 +108,7 @@ export async function guestCredentialsWithQr(ctx: RelayContext, p: Principal, co
 export function guestCredentials(ctx: RelayContext, p: Principal, count: number): { grantId: number; credentials: string[]; validUntil: string } {
   const g = guestGrant(ctx, p);
   if (g.cred_type !== CRED_HASH_CHAIN) throw relayError('KW_CONFLICT', undefined, 'This grant has no chain credential.');
-  const values = nextChainValues(fromHex(g.chain_seed!), fromHex(g.device_id), g.id, g.chain_links, g.chain_used, count);
+  const values = nextChainValues(chainSeed(ctx, g), fromHex(g.device_id), g.id, g.chain_links, g.chain_used, count);
   ctx.log.info({ grantId: g.id, count: values.length }, 'guest credentials issued');
   return { grantId: g.id, credentials: values.map((v) => scanString(g.id, v)), validUntil: new Date(g.not_after).toISOString() };
 }

@@ -5,22 +5,17 @@
  */
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
+import { backendExists as backendRowExists, couriersOf, findCourier, findOwner, findOwnerByEmail, insertBackend, insertCourier, insertOwner, type CourierRow, type OwnerRow } from '../data/accounts';
+import { isUniqueViolation } from '../data/errors';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../secrets';
-import { issueToken, revokeToken, type Principal } from './principals';
+import { insertToken } from '../data/tokens';
+import { issueToken, newTokenRow, revokeToken, type Principal } from './principals';
 
 export interface OwnerView {
   id: number;
   email: string;
   name: string;
   createdAt: string;
-}
-
-interface OwnerRow {
-  id: number;
-  email: string;
-  name: string;
-  password_hash: string;
-  created_at: number;
 }
 
 function ownerView(r: OwnerRow): OwnerView {
@@ -30,34 +25,34 @@ function ownerView(r: OwnerRow): OwnerView {
 export async function createOwner(ctx: RelayContext, email: string, name: string, password: string): Promise<OwnerView> {
   const hash = await hashPassword(password);
   try {
-    const row = ctx.db.prepare('INSERT INTO owners (email, name, password_hash, created_at) VALUES (?, ?, ?, ?) RETURNING *').get(email, name, hash, ctx.now()) as OwnerRow;
+    const row = await insertOwner(ctx.store.q, { email, name, passwordHash: hash, at: ctx.now() });
     ctx.log.info({ ownerId: row.id }, 'owner created');
     return ownerView(row);
   } catch (err) {
-    if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw relayError('KW_CONFLICT', { field: 'email' }, 'An owner with this e-mail address exists.');
+    if (isUniqueViolation(err)) throw relayError('KW_CONFLICT', { field: 'email' }, 'An owner with this e-mail address exists.');
     throw err;
   }
 }
 
-export function getOwner(ctx: RelayContext, id: number): OwnerView | null {
-  const r = ctx.db.prepare('SELECT * FROM owners WHERE id = ?').get(id) as OwnerRow | undefined;
+export async function getOwner(ctx: RelayContext, id: number): Promise<OwnerView | null> {
+  const r = await findOwner(ctx.store.q, id);
   return r ? ownerView(r) : null;
 }
 
 export async function login(ctx: RelayContext, email: string, password: string): Promise<{ token: string; expiresAt: string; owner: OwnerView }> {
-  const row = ctx.db.prepare('SELECT * FROM owners WHERE email = ?').get(email) as OwnerRow | undefined;
+  const row = await findOwnerByEmail(ctx.store.q, email);
   const ok = await verifyPassword(password, row ? row.password_hash : DUMMY_PASSWORD_HASH);
   if (!row || !ok) {
     ctx.log.info({ outcome: 'failed' }, 'owner login');
     throw relayError('KW_LOGIN_FAILED');
   }
-  const t = issueToken(ctx, 'owner', row.id, [], 'session', ctx.opts.sessionTtlMs);
+  const t = await issueToken(ctx, 'owner', row.id, [], 'session', ctx.opts.sessionTtlMs);
   ctx.log.info({ ownerId: row.id, outcome: 'ok' }, 'owner login');
   return { token: t.token, expiresAt: new Date(t.expiresAt!).toISOString(), owner: ownerView(row) };
 }
 
-export function logout(ctx: RelayContext, p: Principal): void {
-  revokeToken(ctx, p.tokenId);
+export async function logout(ctx: RelayContext, p: Principal): Promise<void> {
+  await revokeToken(ctx, p.tokenId);
 }
 
 export interface BackendView {
@@ -67,16 +62,20 @@ export interface BackendView {
   createdAt: string;
 }
 
-export function createBackend(ctx: RelayContext, name: string, scopes: string[]): BackendView & { token: string } {
+export async function createBackend(ctx: RelayContext, name: string, scopes: string[]): Promise<BackendView & { token: string }> {
   const uniq = [...new Set(scopes)];
-  const r = ctx.db.prepare('INSERT INTO backends (name, scopes, created_at) VALUES (?, ?, ?) RETURNING id, created_at').get(name, JSON.stringify(uniq), ctx.now()) as { id: number; created_at: number };
-  const { token } = issueToken(ctx, 'backend', r.id, uniq, name);
+  const { r, token } = await ctx.store.tx(async (q) => {
+    const r = await insertBackend(q, { name, scopes: uniq, at: ctx.now() });
+    const t = newTokenRow(ctx, 'backend', r.id, uniq, name);
+    await insertToken(q, t.row);
+    return { r, token: t.token };
+  });
   ctx.log.info({ backendId: r.id, scopes: uniq }, 'backend created');
   return { id: r.id, name, scopes: uniq, createdAt: new Date(r.created_at).toISOString(), token };
 }
 
-export function backendExists(ctx: RelayContext, id: number): boolean {
-  return !!ctx.db.prepare('SELECT 1 FROM backends WHERE id = ?').get(id);
+export function backendExists(ctx: RelayContext, id: number): Promise<boolean> {
+  return backendRowExists(ctx.store.q, id);
 }
 
 export interface CourierView {
@@ -86,35 +85,32 @@ export interface CourierView {
   createdAt: string;
 }
 
-interface CourierRow {
-  id: number;
-  name: string;
-  backend_id: number;
-  created_at: number;
-}
-
 function courierView(r: CourierRow): CourierView {
   return { id: r.id, name: r.name, backendId: r.backend_id, createdAt: new Date(r.created_at).toISOString() };
 }
 
-export function createCourier(ctx: RelayContext, backendId: number, name: string): CourierView & { token: string } {
-  const row = ctx.db.prepare('INSERT INTO couriers (backend_id, name, created_at) VALUES (?, ?, ?) RETURNING *').get(backendId, name, ctx.now()) as CourierRow;
-  const { token } = issueToken(ctx, 'courier', row.id, [], name);
+export async function createCourier(ctx: RelayContext, backendId: number, name: string): Promise<CourierView & { token: string }> {
+  const { row, token } = await ctx.store.tx(async (q) => {
+    const row = await insertCourier(q, { backendId, name, at: ctx.now() });
+    const t = newTokenRow(ctx, 'courier', row.id, [], name);
+    await insertToken(q, t.row);
+    return { row, token: t.token };
+  });
   ctx.log.info({ courierId: row.id, backendId }, 'courier created');
   return { ...courierView(row), token };
 }
 
-export function listCouriers(ctx: RelayContext, backendId: number): CourierView[] {
-  return (ctx.db.prepare('SELECT * FROM couriers WHERE backend_id = ? ORDER BY id').all(backendId) as CourierRow[]).map(courierView);
+export async function listCouriers(ctx: RelayContext, backendId: number): Promise<CourierView[]> {
+  return (await couriersOf(ctx.store.q, backendId)).map(courierView);
 }
 
-export function getCourier(ctx: RelayContext, id: number): CourierView | null {
-  const r = ctx.db.prepare('SELECT * FROM couriers WHERE id = ?').get(id) as CourierRow | undefined;
+export async function getCourier(ctx: RelayContext, id: number): Promise<CourierView | null> {
+  const r = await findCourier(ctx.store.q, id);
   return r ? courierView(r) : null;
 }
 
-export function createInstaller(ctx: RelayContext, label: string): { token: string; id: number } {
-  const t = issueToken(ctx, 'installer', null, ['devices:register'], label);
+export async function createInstaller(ctx: RelayContext, label: string): Promise<{ token: string; id: number }> {
+  const t = await issueToken(ctx, 'installer', null, ['devices:register'], label);
   ctx.log.info({ tokenId: t.tokenId }, 'installer token created');
   return { token: t.token, id: t.tokenId };
 }

@@ -5,6 +5,7 @@
  * written once (by the process that stored the lock event) and pushed live to SSE.
  */
 import type { RelayContext } from '../context';
+import { activityOfSite, type ActivityRow } from '../data/activity';
 import { activityNames, type ActivityNames } from './activity-names';
 
 export interface ActivityInput {
@@ -20,23 +21,6 @@ export interface ActivityInput {
   eventSeq?: number | null;
   clip?: string | null;
   details?: Record<string, unknown>;
-}
-
-interface ActivityRow {
-  id: number;
-  site_id: number;
-  device_id: string | null;
-  at: number;
-  kind: string;
-  reason: string | null;
-  code: number | null;
-  actor_kind: string | null;
-  actor_id: number | null;
-  grant_id: number | null;
-  delivery_id: number | null;
-  event_seq: number | null;
-  clip: string | null;
-  details: string;
 }
 
 export interface ActivityView {
@@ -77,9 +61,10 @@ export function recordActivity(ctx: RelayContext, a: ActivityInput): ActivityVie
   return view;
 }
 
-export function listActivity(ctx: RelayContext, siteId: number, limit: number, before?: number, kind?: string): { items: ActivityView[]; nextBefore: number | null } {
-  const rows = ctx.db.prepare(`SELECT * FROM activity WHERE site_id = ? AND id < ? ${kind ? 'AND kind LIKE ?' : ''} ORDER BY id DESC LIMIT ?`)
-    .all(...[siteId, before ?? Number.MAX_SAFE_INTEGER, ...(kind ? [kind.replace(/\*$/, '%')] : []), limit + 1]) as ActivityRow[];
+/** `kind` is a kind name, or a prefix ending in `*` (the route allows only [a-z.]). */
+export async function listActivity(ctx: RelayContext, siteId: number, limit: number, before?: number, kind?: string): Promise<{ items: ActivityView[]; nextBefore: number | null }> {
+  const filter = kind === undefined ? undefined : kind.endsWith('*') ? { prefix: kind.slice(0, -1) } : { exact: kind };
+  const rows = await activityOfSite(ctx.store.q, siteId, before ?? Number.MAX_SAFE_INTEGER, limit + 1, filter);
   const more = rows.length > limit;
   const items = rows.slice(0, limit).map((r) => activityView(ctx, r));
   return { items, nextBefore: more ? items[items.length - 1].id : null };

@@ -7,18 +7,22 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RelayContext } from '../context';
 import { sha256Hex } from '../secrets';
-import { issueToken } from './principals';
+import { insertToken, liveAdminTokenExists } from '../data/tokens';
+import { newTokenRow } from './principals';
 
-export function bootstrapAdmin(ctx: RelayContext, presetToken?: string): string | null {
-  return ctx.db.transaction(() => {
-    const existing = ctx.db.prepare("SELECT 1 FROM tokens WHERE kind = 'admin' AND revoked_at IS NULL LIMIT 1").get();
-    if (existing) return null;
+export async function bootstrapAdmin(ctx: RelayContext, presetToken?: string): Promise<string | null> {
+  return ctx.store.tx(async (q) => {
+    if (await liveAdminTokenExists(q)) return null;
     let token: string;
     if (presetToken) {
       if (!/^kw_admin_[A-Za-z0-9_-]{20,}$/.test(presetToken)) throw new Error('RELAY_OPTIONS: adminToken must look like kw_admin_<at least 20 url-safe chars>');
-      ctx.db.prepare("INSERT INTO tokens (hash, kind, scopes, label, created_at) VALUES (?, 'admin', '[\"*\"]', 'bootstrap', ?)").run(sha256Hex(presetToken), ctx.now());
+      await insertToken(q, { hash: sha256Hex(presetToken), kind: 'admin', subjectId: null, scopes: ['*'], label: 'bootstrap', at: ctx.now(), expiresAt: null });
       token = presetToken;
-    } else token = issueToken(ctx, 'admin', null, ['*'], 'bootstrap').token;
+    } else {
+      const t = newTokenRow(ctx, 'admin', null, ['*'], 'bootstrap');
+      await insertToken(q, t.row);
+      token = t.token;
+    }
     if (ctx.opts.dbPath !== ':memory:' || ctx.opts.dataDir) {
       mkdirSync(ctx.opts.dataDir, { recursive: true, mode: 0o700 });
       const file = path.join(ctx.opts.dataDir, 'admin-token');
@@ -27,5 +31,5 @@ export function bootstrapAdmin(ctx: RelayContext, presetToken?: string): string 
       ctx.log.warn({ file }, 'bootstrap admin token created; it is shown only in this file');
     }
     return token;
-  }).immediate();
+  });
 }

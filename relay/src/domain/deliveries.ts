@@ -9,6 +9,8 @@
  */
 import { CRED_HASH_CHAIN, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { transitionQuery, type DeliveryChange } from '../data/deliveries';
+import { runSync } from '../data/run-sync';
 import { relayError } from '../errors';
 import { recordActivity } from './activity';
 import { getCourier } from './accounts';
@@ -17,15 +19,13 @@ import { siteLock } from './devices';
 import { createGrant, getGrant, revokeGrant } from './grants';
 import { notify, notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
+import { canTransition, statusesLeadingTo, type DeliveryStatus } from './delivery-states';
 import { getSiteRow, isPartner, siteForBackend, siteForOwner } from './sites';
 import { enqueueWebhook, type WebhookEvent } from './webhooks';
 
 export const MAX_DELIVERY_WINDOW_MS = 7 * 86400_000;
 
-export const DELIVERY_STATUSES = ['booked', 'entering', 'unlocked', 'entered', 'secured', 'blocked', 'cancelled', 'failed'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
-/** The lock unlocked for the courier; a door-open or a relock event settles what happened next. */
-const AT_THE_DOOR = "('unlocked', 'entered')";
+export { DELIVERY_STATUSES, type DeliveryStatus } from './delivery-states';
 
 export interface DeliveryRow {
   id: number;
@@ -103,8 +103,26 @@ export function deliveryView(ctx: RelayContext, d: DeliveryRow) {
 
 export type DeliveryView = ReturnType<typeof deliveryView>;
 
-function setStatus(ctx: RelayContext, id: number, status: DeliveryRow['status'], extra = ''): void {
-  ctx.db.prepare(`UPDATE deliveries SET status = ?, updated_at = ?${extra} WHERE id = ?`).run(status, ctx.now(), id);
+interface EdgeEvent {
+  event: WebhookEvent;
+  data?: Record<string, unknown>;
+  /** What else the edge does (revocations, activity, notifications), before the event is emitted. */
+  effects?: () => void;
+}
+
+/**
+ * The one way a delivery's status changes: checks the edge against the state machine, writes
+ * it only if the row is still in `d.status` (another relay process may have moved it), and
+ * then runs the edge's effects and emits its webhook and live event (so the event shows the
+ * delivery after the effects, e.g. its grant revoked). Returns false, changing nothing, when the
+ * edge is not allowed or the delivery moved meanwhile.
+ */
+export function transition(ctx: RelayContext, d: DeliveryRow, to: DeliveryStatus, change: DeliveryChange = {}, edge?: EdgeEvent): boolean {
+  if (!canTransition(d.status, to)) return false;
+  if (runSync(ctx.db, transitionQuery(ctx.store.q, d.id, d.status, to, change, ctx.now())) !== 1) return false;
+  edge?.effects?.();
+  if (edge) emitDelivery(ctx, d, edge.event, edge.data);
+  return true;
 }
 
 function emitDelivery(ctx: RelayContext, d: DeliveryRow, event: WebhookEvent, data: Record<string, unknown> = {}): void {
@@ -126,10 +144,10 @@ function stageCourierGrant(ctx: RelayContext, d: DeliveryRow): number {
   return g.id;
 }
 
-export function bookDelivery(ctx: RelayContext, p: Principal, input: BookInput): DeliveryView {
+export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookInput): Promise<DeliveryView> {
   const site = siteForBackend(ctx, p, input.siteId);
   const backendId = p.kind === 'backend' ? p.subjectId! : null;
-  const courier = getCourier(ctx, input.courierId);
+  const courier = await getCourier(ctx, input.courierId);
   if (!courier || (backendId !== null && courier.backendId !== backendId)) throw relayError('KW_NOT_FOUND', { field: 'courierId' });
   const device = siteLock(ctx, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_DELIVERY_WINDOW_MS);
@@ -179,20 +197,21 @@ function revokeDeliveryGrant(ctx: RelayContext, d: DeliveryRow, by: string, reas
   if (g) revokeGrant(ctx, g, by, reason);
 }
 
-const OPEN: ReadonlySet<string> = new Set(['booked', 'entering']);
-
 export function blockDelivery(ctx: RelayContext, p: Principal, id: number, reason: string | undefined): DeliveryView {
   const d = deliveryFor(ctx, p, id);
   if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
   siteForOwner(ctx, p, d.site_id);
   if (d.status === 'blocked') return deliveryView(ctx, d);
-  if (!OPEN.has(d.status)) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
+  if (!canTransition(d.status, 'blocked')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
   ctx.db.transaction(() => {
-    ctx.db.prepare("UPDATE deliveries SET status = 'blocked', block_reason = ?, updated_at = ? WHERE id = ?").run(reason ?? 'blocked by owner', ctx.now(), id);
-    revokeDeliveryGrant(ctx, d, 'owner:' + p.subjectId, 'delivery blocked');
-    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
-    notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.blocked', body: { deliveryId: id } });
-    emitDelivery(ctx, d, 'delivery.blocked', { reason: reason ?? null });
+    const effects = () => {
+      revokeDeliveryGrant(ctx, d, 'owner:' + p.subjectId, 'delivery blocked');
+      recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
+      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.blocked', body: { deliveryId: id } });
+    };
+    if (!transition(ctx, d, 'blocked', { block_reason: reason ?? 'blocked by owner' }, { event: 'delivery.blocked', data: { reason: reason ?? null }, effects })) {
+      throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
+    }
   }).immediate();
   return deliveryView(ctx, getDelivery(ctx, id)!);
 }
@@ -203,7 +222,9 @@ export function unblockDelivery(ctx: RelayContext, p: Principal, id: number): De
   if (d.status !== 'blocked') throw relayError('KW_CONFLICT', { status: d.status }, 'Only a blocked delivery can be unblocked.');
   if (d.window_end <= ctx.now()) throw relayError('KW_OUTSIDE_WINDOW');
   ctx.db.transaction(() => {
-    setStatus(ctx, id, 'booked', ', block_reason = NULL, grant_id = NULL');
+    if (!transition(ctx, d, 'booked', { block_reason: null, grant_id: null })) {
+      throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
+    }
     const site = getSiteRow(ctx, d.site_id)!;
     if (d.in_home === 1 && site.allow_in_home === 1) stageCourierGrant(ctx, getDelivery(ctx, id)!);
     recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
@@ -215,54 +236,63 @@ export function cancelDelivery(ctx: RelayContext, p: Principal, id: number): Del
   const d = deliveryFor(ctx, p, id);
   if (p.kind === 'courier') throw relayError('KW_FORBIDDEN');
   if (d.status === 'cancelled') return deliveryView(ctx, d);
-  if (!OPEN.has(d.status) && d.status !== 'blocked') throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
+  if (!canTransition(d.status, 'cancelled')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
   ctx.db.transaction(() => {
-    setStatus(ctx, id, 'cancelled');
-    revokeDeliveryGrant(ctx, d, p.kind + ':' + p.subjectId, 'delivery cancelled');
-    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
-    notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
-    emitDelivery(ctx, d, 'delivery.cancelled');
+    const effects = () => {
+      revokeDeliveryGrant(ctx, d, p.kind + ':' + p.subjectId, 'delivery cancelled');
+      recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
+      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
+    };
+    if (!transition(ctx, d, 'cancelled', {}, { event: 'delivery.cancelled', effects })) {
+      throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
+    }
   }).immediate();
   return deliveryView(ctx, getDelivery(ctx, id)!);
 }
 
 // ---- effects of lock events (run once, by the process that stored the event) ----
 
-/** The lock unlocked for the courier. Nobody is inside yet: that takes a door-open event. */
+/**
+ * The lock unlocked for the courier. Nobody is inside yet: that takes a door-open event. Both
+ * the OPERATION event's effect and the relay answering the entry request call this; the
+ * first one moves the delivery, the other finds it moved and does nothing.
+ */
 export function onDeliveryUnlocked(ctx: RelayContext, id: number, method: string, seq: number, clip: string | null): void {
   const d = getDelivery(ctx, id);
-  if (!d || !OPEN.has(d.status)) return;
-  ctx.db.prepare("UPDATE deliveries SET status = 'unlocked', entry_method = ?, entry_seq = ?, entered_at = ?, clip = ?, updated_at = ? WHERE id = ?")
-    .run(method, seq, ctx.now(), clip, ctx.now(), id);
-  emitDelivery(ctx, d, 'delivery.unlocked', { eventSeq: seq, clip });
+  if (!d) return;
+  transition(ctx, d, 'unlocked', { entry_method: method, entry_seq: seq, entered_at: ctx.now(), clip }, { event: 'delivery.unlocked', data: { eventSeq: seq, clip } });
 }
 
 /** A door-open STATE event after a courier unlock: the courier is inside. */
 export function onDoorOpened(ctx: RelayContext, deviceId: string, seq: number): void {
   const rows = ctx.db.prepare("SELECT * FROM deliveries WHERE device_id = ? AND status = 'unlocked' AND entry_seq < ?").all(deviceId, seq) as DeliveryRow[];
   for (const d of rows) {
-    ctx.db.prepare("UPDATE deliveries SET status = 'entered', door_opened_seq = ?, door_opened_at = ?, updated_at = ? WHERE id = ?").run(seq, ctx.now(), ctx.now(), d.id);
-    recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.entered', actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id, eventSeq: seq, clip: d.clip,
-      details: { trackingNumber: d.tracking } });
-    notifySiteOwner(ctx, d.site_id, 'delivery.entered', { deliveryId: d.id, trackingNumber: d.tracking, eventSeq: seq, clip: d.clip }, d.id);
-    emitDelivery(ctx, d, 'delivery.entered', { eventSeq: seq, clip: d.clip });
+    const effects = () => {
+      recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.entered', actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id, eventSeq: seq, clip: d.clip,
+        details: { trackingNumber: d.tracking } });
+      notifySiteOwner(ctx, d.site_id, 'delivery.entered', { deliveryId: d.id, trackingNumber: d.tracking, eventSeq: seq, clip: d.clip }, d.id);
+    };
+    transition(ctx, d, 'entered', { door_opened_seq: seq, door_opened_at: ctx.now() }, { event: 'delivery.entered', data: { eventSeq: seq, clip: d.clip }, effects });
   }
 }
 
 export function onDeliveryDenied(ctx: RelayContext, id: number, reason: string, code: number): void {
   const d = getDelivery(ctx, id);
   if (!d) return;
-  if (d.status === 'entering') setStatus(ctx, id, 'booked');
+  if (d.status === 'entering') transition(ctx, d, 'booked');
   emitDelivery(ctx, d, 'delivery.denied', { reason, code });
 }
 
 export function onDeliveryFault(ctx: RelayContext, id: number, reason: string, seq: number): void {
   const d = getDelivery(ctx, id);
-  if (!d || !OPEN.has(d.status)) return;
-  setStatus(ctx, id, 'failed');
-  notifySiteOwner(ctx, d.site_id, 'delivery.failed', { deliveryId: id, reason, eventSeq: seq }, id);
-  notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.failed', body: { deliveryId: id, reason } });
-  emitDelivery(ctx, d, 'delivery.failed', { reason, eventSeq: seq });
+  if (!d) return;
+  transition(ctx, d, 'failed', {}, {
+    event: 'delivery.failed', data: { reason, eventSeq: seq },
+    effects: () => {
+      notifySiteOwner(ctx, d.site_id, 'delivery.failed', { deliveryId: id, reason, eventSeq: seq }, id);
+      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.failed', body: { deliveryId: id, reason } });
+    }
+  });
 }
 
 /**
@@ -270,14 +300,17 @@ export function onDeliveryFault(ctx: RelayContext, id: number, reason: string, s
  * receipt. It says whether the door was opened at all between the unlock and the relock.
  */
 export function secureDeliveries(ctx: RelayContext, deviceId: string, seq: number, hashHex: string): void {
-  const rows = ctx.db.prepare(`SELECT * FROM deliveries WHERE device_id = ? AND status IN ${AT_THE_DOOR} AND entry_seq < ?`).all(deviceId, seq) as DeliveryRow[];
+  const atTheDoor = statusesLeadingTo('secured');
+  const rows = ctx.db.prepare(`SELECT * FROM deliveries WHERE device_id = ? AND status IN (${atTheDoor.map(() => '?').join(', ')}) AND entry_seq < ?`)
+    .all(deviceId, ...atTheDoor, seq) as DeliveryRow[];
   for (const d of rows) {
     const receipt: Receipt = { deliveryId: d.id, deviceId, eventSeq: seq, eventHash: hashHex, time: new Date(ctx.now()).toISOString(), doorOpened: d.status === 'entered' };
-    ctx.db.prepare("UPDATE deliveries SET status = 'secured', receipt = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(receipt), ctx.now(), d.id);
-    recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.secured', deliveryId: d.id, eventSeq: seq, details: { receipt } });
-    notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.secured', body: { receipt } });
-    notifySiteOwner(ctx, d.site_id, receipt.doorOpened ? 'delivery.secured' : 'delivery.relocked', { receipt, trackingNumber: d.tracking }, d.id);
-    emitDelivery(ctx, d, 'delivery.secured', { receipt });
+    const effects = () => {
+      recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.secured', deliveryId: d.id, eventSeq: seq, details: { receipt } });
+      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.secured', body: { receipt } });
+      notifySiteOwner(ctx, d.site_id, receipt.doorOpened ? 'delivery.secured' : 'delivery.relocked', { receipt, trackingNumber: d.tracking }, d.id);
+    };
+    if (!transition(ctx, d, 'secured', { receipt: JSON.stringify(receipt) }, { event: 'delivery.secured', data: { receipt }, effects })) continue;
     const g = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
     if (g && (g.status === 'active' || g.status === 'pending')) revokeGrant(ctx, g, 'relay', 'delivery completed');
     ctx.log.info({ deliveryId: d.id, deviceId, eventSeq: seq, doorOpened: receipt.doorOpened }, 'delivery secured');

@@ -19,9 +19,9 @@ import { dispatch, issueCommand } from '../locks/outbox';
 import type { ReceivedEvent } from '../locks/waiters';
 import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
-import { deliveryFor, deliveryView } from './deliveries';
+import { deliveryFor, deliveryView, onDeliveryUnlocked, transition } from './deliveries';
 import { deviceForOwner, getDevice, type DeviceRow } from './devices';
-import { getGrant, type GrantRow } from './grants';
+import { chainSeed, getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
 import { getSiteRow, isPartner } from './sites';
@@ -75,9 +75,9 @@ async function awaitLock(ctx: RelayContext, deviceId: string, matcher: (ev: Rece
   return w.promise;
 }
 
-function revealBytes(g: GrantRow): Buffer {
+function revealBytes(ctx: RelayContext, g: GrantRow): Buffer {
   const index = g.chain_links - 1 - g.chain_used;
-  const value = chainValue(fromHex(g.chain_seed!), fromHex(g.device_id), g.id, index);
+  const value = chainValue(chainSeed(ctx, g), fromHex(g.device_id), g.id, index);
   return Buffer.from(encodeReveal({ deviceId: fromHex(g.device_id), grantId: g.id, value }));
 }
 
@@ -136,12 +136,12 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   const grant = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
   const method: Method = hasChainLeft(grant) ? 'reveal' : 'command';
   ctx.db.transaction(() => {
-    ctx.db.prepare("UPDATE deliveries SET status = 'entering', updated_at = ? WHERE id = ?").run(ctx.now(), d.id);
+    if (d.status === 'booked') transition(ctx, d, 'entering');
     recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
   }).immediate();
   let outcome: Outcome | 'timeout';
   if (method === 'reveal') {
-    outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => ctx.publishToLock(d.device_id, revealBytes(grant!)));
+    outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => ctx.publishToLock(d.device_id, revealBytes(ctx, grant!)));
   } else {
     const cmd = issueCommand(ctx, {
       deviceId: d.device_id, action: ACT_UNLOCK, purpose: 'entry', deliveryId: d.id,
@@ -150,10 +150,14 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
     ctx.db.prepare('UPDATE deliveries SET entry_counter = ? WHERE id = ?').run(cmd.counter, d.id);
     outcome = await awaitLock(ctx, d.device_id, commandMatcher(d.device_id, cmd.counter), () => dispatch(ctx, cmd, true));
   }
+  // The lock's answer can overtake the OPERATION event's effects (stored by whichever relay
+  // process got the event first): record the unlock now, so the answer shows what the database
+  // holds. The effect, arriving later, finds the delivery moved and changes nothing.
+  if (outcome !== 'timeout' && outcome.result === 'opened') {
+    ctx.db.transaction(() => onDeliveryUnlocked(ctx, d.id, method, outcome.seq, outcome.clip)).immediate();
+  }
   const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
-  const fresh = deliveryFor(ctx, p, d.id);
-  // The answer can overtake the OPERATION's effects only across relay processes; the lock did unlock.
-  return { status: res.status, body: { ...res.body, delivery: { ...deliveryView(ctx, fresh), status: fresh.status === 'entering' ? 'unlocked' : fresh.status } } };
+  return { status: res.status, body: { ...res.body, delivery: deliveryView(ctx, deliveryFor(ctx, p, d.id)) } };
 }
 
 export async function guestEntry(ctx: RelayContext, p: Principal) {
@@ -177,7 +181,7 @@ export async function guestEntry(ctx: RelayContext, p: Principal) {
   }
   ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
   recordActivity(ctx, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
-  const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(g)));
+  const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(ctx, g)));
   return finish(ctx, outcome, { kind: g.kind, method: 'reveal', started, deviceId: g.device_id, extra: { grantId: g.id } });
 }
 

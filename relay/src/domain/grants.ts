@@ -20,6 +20,10 @@ import { fromScheduleEntries } from './schedule-input';
 import { tzOffsetMinutes } from './timezones';
 import { enqueueWebhook } from './webhooks';
 
+
+/** Sealed in the database under this column name (secret-box.ts). */
+const CHAIN_SEED_COLUMN = 'grants.chain_seed';
+const CHAIN_SEED_BYTES = 32;
 export type GrantKind = 'courier' | 'guest' | 'service' | 'parcel';
 const KIND_CODES: Record<GrantKind, number> = { courier: GRANT_COURIER, guest: GRANT_GUEST, service: GRANT_SERVICE, parcel: GRANT_PARCEL };
 
@@ -90,7 +94,7 @@ export function getGrant(ctx: RelayContext, id: number): GrantRow | undefined {
 export function createGrant(ctx: RelayContext, g: NewGrant): GrantRow {
   if (g.notAfter <= g.notBefore) throw relayError('KW_BAD_WINDOW');
   const now = ctx.now();
-  const seed = g.credential.type === CRED_HASH_CHAIN ? randomBytes(32).toString('hex') : null;
+  const seed = g.credential.type === CRED_HASH_CHAIN ? ctx.box.seal(randomBytes(CHAIN_SEED_BYTES).toString('hex'), CHAIN_SEED_COLUMN) : null;
   const links = g.credential.type === CRED_HASH_CHAIN ? g.credential.links : 0;
   const commitment = g.credential.type === CRED_BARCODE ? Buffer.from(g.credential.commitment).toString('hex') : null;
   const row = ctx.db.prepare(`INSERT INTO grants (device_id, site_id, kind, type, label, flags, not_before, not_after, max_uses, relock_after, timezone, tz_offset,
@@ -105,14 +109,19 @@ export function createGrant(ctx: RelayContext, g: NewGrant): GrantRow {
   return row;
 }
 
+/** The grant's hash-chain seed, unsealed (secret-box.ts). */
+export function chainSeed(ctx: RelayContext, row: GrantRow): Uint8Array {
+  return fromHex(ctx.box.open(row.chain_seed!, CHAIN_SEED_COLUMN));
+}
+
 /** The GRANT_PUT payload for the grant as it stands (a re-put commits to the unspent part of the chain). */
-export function grantPayload(row: GrantRow): Grant {
+export function grantPayload(ctx: RelayContext, row: GrantRow): Grant {
   const deviceId = fromHex(row.device_id);
   let credential: Grant['credential'];
   if (row.cred_type === CRED_HASH_CHAIN) {
     const remaining = row.chain_links - row.chain_used;
     if (remaining < 1) throw relayError('KW_USES_EXHAUSTED');
-    credential = { type: CRED_HASH_CHAIN, commitment: chainValue(fromHex(row.chain_seed!), deviceId, row.id, remaining), length: remaining };
+    credential = { type: CRED_HASH_CHAIN, commitment: chainValue(chainSeed(ctx, row), deviceId, row.id, remaining), length: remaining };
   } else credential = { type: CRED_BARCODE, commitment: fromHex(row.commitment!), length: 0 };
   return {
     grantId: row.id,
@@ -131,7 +140,7 @@ export function grantPayload(row: GrantRow): Grant {
 
 /** Signs a GRANT_PUT for the grant as it stands and remembers its fingerprint; publish with dispatchLater. */
 export function issueGrantPut(ctx: RelayContext, row: GrantRow): CommandRow {
-  const payload = encodePayload(ACT_GRANT_PUT, grantPayload(row));
+  const payload = encodePayload(ACT_GRANT_PUT, grantPayload(ctx, row));
   ctx.db.prepare('UPDATE grants SET put_fingerprint = ? WHERE id = ?').run(toHex(grantFingerprint(payload)), row.id);
   return issueCommand(ctx, {
     deviceId: row.device_id, action: ACT_GRANT_PUT, payload: null, payloadBytes: payload, purpose: 'grant_put', grantId: row.id, deliveryId: row.delivery_id

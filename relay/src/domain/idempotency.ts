@@ -6,6 +6,7 @@
  * answered as "timed out, may have run" rather than run a second time.
  */
 import type { RelayContext } from '../context';
+import { claimKey, completeKey, findKey, releaseKey } from '../data/idempotency';
 import { errorBody, relayError, RelayError } from '../errors';
 import { sha256Hex } from '../secrets';
 
@@ -13,15 +14,6 @@ export interface StoredResponse {
   status: number;
   body: unknown;
   replayed: boolean;
-}
-
-interface Row {
-  route: string;
-  body_hash: string;
-  state: 'pending' | 'done';
-  status_code: number | null;
-  response: string | null;
-  created_at: number;
 }
 
 function canonical(v: unknown): string {
@@ -35,33 +27,32 @@ export async function withIdempotency(
   ctx: RelayContext, principal: string, key: string, route: string, body: unknown, run: () => Promise<{ status: number; body: unknown }>
 ): Promise<StoredResponse> {
   const hash = sha256Hex(route + '\n' + canonical(body));
-  const claimed = ctx.db.prepare("INSERT OR IGNORE INTO idempotency (principal, key, route, body_hash, state, created_at) VALUES (?, ?, ?, ?, 'pending', ?)")
-    .run(principal, key, route, hash, ctx.now()).changes === 1;
-  if (!claimed) {
-    const row = ctx.db.prepare('SELECT * FROM idempotency WHERE principal = ? AND key = ?').get(principal, key) as Row;
+  const q = ctx.store.q;
+  if (!(await claimKey(q, { principal, key, route, bodyHash: hash, at: ctx.now() }))) {
+    const row = (await findKey(q, principal, key))!;
     if (row.body_hash !== hash) throw relayError('KW_IDEMPOTENCY_CONFLICT');
     if (row.state === 'done') return { status: row.status_code!, body: JSON.parse(row.response!), replayed: true };
     if (ctx.now() - row.created_at < ctx.opts.entryTimeoutMs * 3) throw relayError('KW_IDEMPOTENCY_IN_PROGRESS');
     // Abandoned by a relay that stopped mid-request: the command may have run.
     const err = relayError('KW_ENTRY_TIMEOUT', { abandoned: true });
-    finish(ctx, principal, key, err.status, errorBody(err));
+    await finish(ctx, principal, key, err.status, errorBody(err));
     return { status: err.status, body: errorBody(err), replayed: true };
   }
   try {
     const res = await run();
-    finish(ctx, principal, key, res.status, res.body);
+    await finish(ctx, principal, key, res.status, res.body);
     return { ...res, replayed: false };
   } catch (err) {
     if (err instanceof RelayError) {
-      finish(ctx, principal, key, err.status, errorBody(err));
+      await finish(ctx, principal, key, err.status, errorBody(err));
       return { status: err.status, body: errorBody(err), replayed: false };
     }
-    if (!ctx.closing) ctx.db.prepare('DELETE FROM idempotency WHERE principal = ? AND key = ?').run(principal, key);
+    if (!ctx.closing) await releaseKey(q, principal, key);
     throw err;
   }
 }
 
-function finish(ctx: RelayContext, principal: string, key: string, status: number, body: unknown): void {
-  if (ctx.closing && !ctx.db.open) return;
-  ctx.db.prepare("UPDATE idempotency SET state = 'done', status_code = ?, response = ? WHERE principal = ? AND key = ?").run(status, JSON.stringify(body), principal, key);
+async function finish(ctx: RelayContext, principal: string, key: string, status: number, body: unknown): Promise<void> {
+  if (ctx.closing && !ctx.store.isOpen()) return;
+  await completeKey(ctx.store.q, principal, key, status, JSON.stringify(body));
 }

@@ -6,6 +6,8 @@
  * transaction, so a notification is queued exactly once with the change it reports.
  */
 import type { RelayContext } from '../context';
+import { findOwner } from '../data/accounts';
+import { findNotificationSettings, saveNotificationSettings } from '../data/notifications';
 import { relayError } from '../errors';
 import { NOTIFY_EVENT_LABELS, NOTIFY_EVENTS, notifyEventOf, type NotifyEvent } from './notification-events';
 import type { NotificationView } from './notifications';
@@ -38,18 +40,15 @@ export interface NotificationSettingsInput {
   events?: string[];
 }
 
-function row(ctx: RelayContext, ownerId: number): SettingsRow | undefined {
+/** The settings row read inside the lock intake's synchronous transaction (queuePushes), until notify moves to the data layer. */
+function rowSync(ctx: RelayContext, ownerId: number): SettingsRow | undefined {
   return ctx.db.prepare('SELECT * FROM notification_settings WHERE owner_id = ?').get(ownerId) as SettingsRow | undefined;
 }
 
-function ownerEmail(ctx: RelayContext, ownerId: number): string {
-  return (ctx.db.prepare('SELECT email FROM owners WHERE id = ?').get(ownerId) as { email: string }).email;
-}
-
-export function getNotificationSettings(ctx: RelayContext, ownerId: number): NotificationSettingsView {
-  const r = row(ctx, ownerId);
+export async function getNotificationSettings(ctx: RelayContext, ownerId: number): Promise<NotificationSettingsView> {
+  const r = await findNotificationSettings(ctx.store.q, ownerId);
   return {
-    email: { enabled: r?.email_on === 1, address: r?.email ?? ownerEmail(ctx, ownerId), available: ctx.opts.notifications.smtp !== null },
+    email: { enabled: r?.email_on === 1, address: r?.email ?? (await findOwner(ctx.store.q, ownerId))!.email, available: ctx.opts.notifications.smtp !== null },
     ntfy: { enabled: r?.ntfy_on === 1, url: r?.ntfy_url ?? null, tokenSet: !!r?.ntfy_token },
     events: r ? (JSON.parse(r.events) as NotifyEvent[]) : [...NOTIFY_EVENTS],
     choices: NOTIFY_EVENTS.map((event) => ({ event, label: NOTIFY_EVENT_LABELS[event] }))
@@ -74,9 +73,9 @@ function checkNtfyUrl(url: string): string {
   return parseNtfyUrl(url).toString();
 }
 
-export function putNotificationSettings(ctx: RelayContext, ownerId: number, input: NotificationSettingsInput): NotificationSettingsView {
-  const cur = getNotificationSettings(ctx, ownerId);
-  const old = row(ctx, ownerId);
+export async function putNotificationSettings(ctx: RelayContext, ownerId: number, input: NotificationSettingsInput): Promise<NotificationSettingsView> {
+  const cur = await getNotificationSettings(ctx, ownerId);
+  const old = await findNotificationSettings(ctx.store.q, ownerId);
   const address = (input.email?.address ?? cur.email.address).trim();
   if (!EMAIL_SHAPE.test(address) || address.length > MAX_EMAIL_LENGTH) throw relayError('KW_VALIDATION', { field: 'email.address' }, 'Not an e-mail address.');
   const emailOn = input.email ? input.email.enabled : cur.email.enabled;
@@ -87,17 +86,16 @@ export function putNotificationSettings(ctx: RelayContext, ownerId: number, inpu
   if (ntfyOn && !url) throw relayError('KW_VALIDATION', { field: 'ntfy.url' }, 'Give the ntfy topic address to turn push on.');
   const events = input.events ? [...new Set(input.events)] : cur.events;
   for (const e of events) if (!(NOTIFY_EVENTS as readonly string[]).includes(e)) throw relayError('KW_VALIDATION', { field: 'events', event: e });
-  ctx.db.prepare(`INSERT INTO notification_settings (owner_id, email, email_on, ntfy_url, ntfy_token, ntfy_on, events, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (owner_id) DO UPDATE SET email = excluded.email, email_on = excluded.email_on, ntfy_url = excluded.ntfy_url, ntfy_token = excluded.ntfy_token,
-    ntfy_on = excluded.ntfy_on, events = excluded.events, updated_at = excluded.updated_at`)
-    .run(ownerId, address, emailOn ? 1 : 0, url, token, ntfyOn ? 1 : 0, JSON.stringify(events), ctx.now());
+  await saveNotificationSettings(ctx.store.q, {
+    owner_id: ownerId, email: address, email_on: emailOn ? 1 : 0, ntfy_url: url, ntfy_token: token, ntfy_on: ntfyOn ? 1 : 0, events: JSON.stringify(events), updated_at: ctx.now()
+  });
   ctx.log.info({ ownerId, email: emailOn, ntfy: ntfyOn, events: events.length }, 'notification settings changed');
   return getNotificationSettings(ctx, ownerId);
 }
 
 /** The channels a notification goes out on for its owner (none unless the owner turned one on and chose the event). */
 export function queuePushes(ctx: RelayContext, ownerId: number, n: NotificationView, force = false): number {
-  const r = row(ctx, ownerId);
+  const r = rowSync(ctx, ownerId);
   if (!r) return 0;
   const event = notifyEventOf(n);
   if (!force && (event === null || !(JSON.parse(r.events) as string[]).includes(event))) return 0;
@@ -116,7 +114,7 @@ export interface PushTarget {
   ntfyToken: string | null;
 }
 
-export function pushTarget(ctx: RelayContext, ownerId: number): PushTarget | null {
-  const r = row(ctx, ownerId);
+export async function pushTarget(ctx: RelayContext, ownerId: number): Promise<PushTarget | null> {
+  const r = await findNotificationSettings(ctx.store.q, ownerId);
   return r ? { email: r.email, ntfyUrl: r.ntfy_url, ntfyToken: r.ntfy_token } : null;
 }

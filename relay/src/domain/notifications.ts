@@ -5,6 +5,7 @@
  * e-mail and ntfy push when the owner chose that event (notification-settings.ts).
  */
 import type { RelayContext } from '../context';
+import { findNotification, notificationsFor, type NotificationRow } from '../data/notifications';
 import { queuePushes } from './notification-settings';
 
 export interface NotificationInput {
@@ -14,17 +15,6 @@ export interface NotificationInput {
   deliveryId?: number | null;
   kind: string;
   body: Record<string, unknown>;
-}
-
-interface NotificationRow {
-  id: number;
-  recipient_kind: string;
-  recipient_id: number;
-  site_id: number | null;
-  delivery_id: number | null;
-  kind: string;
-  body: string;
-  created_at: number;
 }
 
 export interface NotificationView {
@@ -57,12 +47,11 @@ export function notifySiteOwner(ctx: RelayContext, siteId: number, kind: string,
   if (s) notify(ctx, { recipientKind: 'owner', recipientId: s.owner_id, siteId, deliveryId, kind, body });
 }
 
-export function notificationById(ctx: RelayContext, id: number): NotificationView | undefined {
-  const r = ctx.db.prepare('SELECT * FROM notifications WHERE id = ?').get(id) as NotificationRow | undefined;
+export async function notificationById(ctx: RelayContext, id: number): Promise<NotificationView | undefined> {
+  const r = await findNotification(ctx.store.q, id);
   return r ? view(r) : undefined;
 }
 
-export function listNotifications(ctx: RelayContext, kind: 'owner' | 'courier', id: number, limit: number, before?: number): NotificationView[] {
-  return (ctx.db.prepare('SELECT * FROM notifications WHERE recipient_kind = ? AND recipient_id = ? AND id < ? ORDER BY id DESC LIMIT ?')
-    .all(kind, id, before ?? Number.MAX_SAFE_INTEGER, limit) as NotificationRow[]).map(view);
+export async function listNotifications(ctx: RelayContext, kind: 'owner' | 'courier', id: number, limit: number, before?: number): Promise<NotificationView[]> {
+  return (await notificationsFor(ctx.store.q, kind, id, before ?? Number.MAX_SAFE_INTEGER, limit)).map(view);
 }

@@ -5,6 +5,7 @@
  * it. Nothing about other sites, and no lock state beyond "online".
  */
 import type { RelayContext } from '../context';
+import { locksOfSite, siteOfPartner, sitesOfPartner, type PartnerSiteRow } from '../data/sites';
 import { relayError } from '../errors';
 import type { Principal } from './principals';
 
@@ -23,43 +24,27 @@ export interface PartnerSiteView {
   locks: PartnerLockView[];
 }
 
-interface SiteRow {
-  id: number;
-  name: string;
-  timezone: string;
-  allow_in_home: number;
-}
-
-interface LockRow {
-  id: string;
-  name: string | null;
-  profile: string;
-  online: number;
-}
-
 function backendId(p: Principal): number {
   if (p.kind !== 'backend' || p.subjectId === null) throw relayError('KW_FORBIDDEN', { kind: p.kind });
   return p.subjectId;
 }
 
-function view(ctx: RelayContext, s: SiteRow): PartnerSiteView {
-  const locks = ctx.db.prepare('SELECT id, name, profile, online FROM devices WHERE site_id = ? ORDER BY registered_at, id').all(s.id) as LockRow[];
+async function view(ctx: RelayContext, s: PartnerSiteRow): Promise<PartnerSiteView> {
+  const locks = await locksOfSite(ctx.store.q, s.id);
   return {
     id: s.id, name: s.name, timezone: s.timezone, allowInHomeDelivery: s.allow_in_home === 1,
     locks: locks.map((l) => ({ deviceId: l.id, name: l.name, profile: l.profile, online: l.online === 1 }))
   };
 }
 
-export function listPartnerSites(ctx: RelayContext, p: Principal): PartnerSiteView[] {
-  const rows = ctx.db.prepare(`SELECT s.id, s.name, s.timezone, s.allow_in_home FROM sites s
-      JOIN site_partners sp ON sp.site_id = s.id WHERE sp.backend_id = ? ORDER BY s.id`).all(backendId(p)) as SiteRow[];
-  return rows.map((s) => view(ctx, s));
+export async function listPartnerSites(ctx: RelayContext, p: Principal): Promise<PartnerSiteView[]> {
+  const rows = await sitesOfPartner(ctx.store.q, backendId(p));
+  return Promise.all(rows.map((s) => view(ctx, s)));
 }
 
 /** One partner site; 404 when the backend is not its partner. */
-export function getPartnerSite(ctx: RelayContext, p: Principal, siteId: number): PartnerSiteView {
-  const s = ctx.db.prepare(`SELECT s.id, s.name, s.timezone, s.allow_in_home FROM sites s
-      JOIN site_partners sp ON sp.site_id = s.id WHERE sp.backend_id = ? AND s.id = ?`).get(backendId(p), siteId) as SiteRow | undefined;
+export async function getPartnerSite(ctx: RelayContext, p: Principal, siteId: number): Promise<PartnerSiteView> {
+  const s = await siteOfPartner(ctx.store.q, backendId(p), siteId);
   if (!s) throw relayError('KW_NOT_FOUND');
   return view(ctx, s);
 }

@@ -6,6 +6,8 @@
  */
 import type { RelayContext } from '../context';
 import { recordActivity } from './activity';
+import { transition, type DeliveryRow } from './deliveries';
+import { statusesLeadingTo } from './delivery-states';
 import { getGrant, revokeGrant } from './grants';
 import { notify } from './notifications';
 import type { Principal } from './principals';
@@ -26,11 +28,10 @@ export function withdrawPartner(ctx: RelayContext, p: Principal, siteId: number,
   const by = p.kind + ':' + p.subjectId;
   return ctx.db.transaction(() => {
     const view = removePartner(ctx, p, siteId, backendId);
-    const now = ctx.now();
-    const deliveries = ctx.db.prepare("SELECT id, device_id, courier_id, grant_id FROM deliveries WHERE site_id = ? AND backend_id = ? AND status IN ('booked','entering','blocked')")
-      .all(siteId, backendId) as Booked[];
+    const cancellable = statusesLeadingTo('cancelled');
+    const deliveries = (ctx.db.prepare(`SELECT * FROM deliveries WHERE site_id = ? AND backend_id = ? AND status IN (${cancellable.map(() => '?').join(', ')})`)
+      .all(siteId, backendId, ...cancellable) as DeliveryRow[]).filter((d) => transition(ctx, d, 'cancelled', { block_reason: WITHDRAWN_REASON }));
     for (const d of deliveries) {
-      ctx.db.prepare("UPDATE deliveries SET status = 'cancelled', block_reason = ?, updated_at = ? WHERE id = ?").run(WITHDRAWN_REASON, now, d.id);
       revokeBooked(ctx, d, by);
       recordActivity(ctx, { siteId, deviceId: d.device_id, kind: 'delivery.cancelled', reason: WITHDRAWN_REASON, actorKind: p.kind, actorId: p.subjectId, deliveryId: d.id });
       notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id!, deliveryId: d.id, kind: 'delivery.cancelled', body: { deliveryId: d.id, reason: WITHDRAWN_REASON } });

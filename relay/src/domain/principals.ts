@@ -5,6 +5,7 @@
  * (devices:register) and guest (one grant).
  */
 import type { RelayContext } from '../context';
+import { findTokenByHash, insertToken, revokeTokenById, type NewToken } from '../data/tokens';
 import { randomSecret, sha256Hex } from '../secrets';
 
 export type PrincipalKind = 'admin' | 'owner' | 'courier' | 'backend' | 'installer' | 'guest';
@@ -19,33 +20,45 @@ export interface Principal {
   scopes: string[];
 }
 
-interface TokenRow {
-  id: number;
-  kind: PrincipalKind;
-  subject_id: number | null;
-  scopes: string;
-  expires_at: number | null;
-  revoked_at: number | null;
+export interface IssuedToken {
+  token: string;
+  tokenId: number;
+  expiresAt: number | null;
 }
 
-export function issueToken(ctx: RelayContext, kind: PrincipalKind, subjectId: number | null, scopes: string[], label: string | null, ttlMs?: number): { token: string; tokenId: number; expiresAt: number | null } {
+/** A fresh token and the row that stores its hash, for issuing inside a caller's transaction. */
+export function newTokenRow(ctx: RelayContext, kind: PrincipalKind, subjectId: number | null, scopes: string[], label: string | null, ttlMs?: number): { token: string; row: NewToken } {
   const token = randomSecret('kw_' + kind + '_');
-  const expiresAt = ttlMs ? ctx.now() + ttlMs : null;
-  const r = ctx.db.prepare('INSERT INTO tokens (hash, kind, subject_id, scopes, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(sha256Hex(token), kind, subjectId, JSON.stringify(scopes), label, ctx.now(), expiresAt);
-  return { token, tokenId: Number(r.lastInsertRowid), expiresAt };
+  const row = { hash: sha256Hex(token), kind, subjectId, scopes, label, at: ctx.now(), expiresAt: ttlMs ? ctx.now() + ttlMs : null };
+  return { token, row };
 }
 
-export function authenticateToken(ctx: RelayContext, token: string): Principal | null {
+export async function issueToken(ctx: RelayContext, kind: PrincipalKind, subjectId: number | null, scopes: string[], label: string | null, ttlMs?: number): Promise<IssuedToken> {
+  const { token, row } = newTokenRow(ctx, kind, subjectId, scopes, label, ttlMs);
+  return { token, tokenId: await insertToken(ctx.store.q, row), expiresAt: row.expiresAt };
+}
+
+/**
+ * issueToken for a step of a synchronous better-sqlite3 transaction (guest access grants),
+ * until that transaction moves to the data layer.
+ */
+export function issueTokenSync(ctx: RelayContext, kind: PrincipalKind, subjectId: number | null, scopes: string[], label: string | null, ttlMs?: number): IssuedToken {
+  const { token, row } = newTokenRow(ctx, kind, subjectId, scopes, label, ttlMs);
+  const r = ctx.db.prepare('INSERT INTO tokens (hash, kind, subject_id, scopes, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    .run(row.hash, kind, subjectId, JSON.stringify(scopes), label, row.at, row.expiresAt);
+  return { token, tokenId: Number(r.lastInsertRowid), expiresAt: row.expiresAt };
+}
+
+export async function authenticateToken(ctx: RelayContext, token: string): Promise<Principal | null> {
   if (typeof token !== 'string' || !token.startsWith('kw_') || token.length > 200) return null;
-  const row = ctx.db.prepare('SELECT id, kind, subject_id, scopes, expires_at, revoked_at FROM tokens WHERE hash = ?').get(sha256Hex(token)) as TokenRow | undefined;
+  const row = await findTokenByHash(ctx.store.q, sha256Hex(token));
   if (!row || row.revoked_at !== null) return null;
   if (row.expires_at !== null && row.expires_at <= ctx.now()) return null;
   return { tokenId: row.id, kind: row.kind, subjectId: row.subject_id, scopes: JSON.parse(row.scopes) as string[] };
 }
 
-export function revokeToken(ctx: RelayContext, tokenId: number): void {
-  ctx.db.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(ctx.now(), tokenId);
+export async function revokeToken(ctx: RelayContext, tokenId: number): Promise<void> {
+  await revokeTokenById(ctx.store.q, tokenId, ctx.now());
 }
 
 export function revokeTokensOf(ctx: RelayContext, kind: PrincipalKind, subjectId: number): number {

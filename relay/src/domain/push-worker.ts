@@ -9,6 +9,8 @@ import http from 'node:http';
 import https from 'node:https';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { RelayContext } from '../context';
+import { claimDueJobs } from '../data/job-queue';
+import { sendFailed, sendRetry, sendsById, sendSucceeded, type NotificationSendRow } from '../data/notification-sends';
 import { PolledWorker } from './polled-worker';
 import { pushText, type PushText } from './notification-events';
 import { pushTarget, type PushTarget } from './notification-settings';
@@ -17,14 +19,6 @@ import { notificationById } from './notifications';
 import { literalTargetAllowed, publicOnlyLookup } from './webhook-target';
 
 export const MAX_PUSH_BATCH = 20;
-
-interface SendRow {
-  id: number;
-  notification_id: number;
-  owner_id: number;
-  channel: 'email' | 'ntfy';
-  attempts: number;
-}
 
 function publishNtfy(url: string, token: string | null, t: PushText, click: string | null, timeoutMs: number, allowPrivate: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -79,14 +73,12 @@ export class PushWorker extends PolledWorker {
     if (ctx.closing) return 0;
     const now = ctx.now();
     const lease = now + ctx.opts.notifications.timeoutMs * 2;
-    const jobs = ctx.db.prepare(`UPDATE notification_sends SET locked_until = ? WHERE id IN (
-        SELECT id FROM notification_sends WHERE status = 'pending' AND next_at <= ? AND locked_until <= ? ORDER BY id LIMIT ${MAX_PUSH_BATCH}) RETURNING *`)
-      .all(lease, now, now) as SendRow[];
+    const jobs = await sendsById(ctx.store.q, await claimDueJobs(ctx.store.q, 'notification_sends', now, lease, MAX_PUSH_BATCH));
     await Promise.all(jobs.map((j) => this.send(j)));
     return jobs.length;
   }
 
-  private async deliver(job: SendRow, n: NotificationView, target: PushTarget): Promise<void> {
+  private async deliver(job: NotificationSendRow, n: NotificationView, target: PushTarget): Promise<void> {
     const o = this.ctx.opts.notifications;
     const t = pushText(this.ctx, n);
     const link = o.publicUrl ? o.publicUrl.replace(/\/$/, '') + '/' + (n.siteId ? '?site=' + n.siteId : '') : null;
@@ -104,10 +96,10 @@ export class PushWorker extends PolledWorker {
     if (status < 200 || status >= 300) throw new Error('HTTP ' + status);
   }
 
-  private async send(job: SendRow): Promise<void> {
+  private async send(job: NotificationSendRow): Promise<void> {
     const ctx = this.ctx;
-    const n = notificationById(ctx, job.notification_id);
-    const target = pushTarget(ctx, job.owner_id);
+    const n = await notificationById(ctx, job.notification_id);
+    const target = await pushTarget(ctx, job.owner_id);
     let error: string | null = null;
     try {
       if (!n || !target) throw new Error('notification or settings gone');
@@ -119,18 +111,18 @@ export class PushWorker extends PolledWorker {
     const attempts = job.attempts + 1;
     const log = { sendId: job.id, channel: job.channel, notificationId: job.notification_id, ownerId: job.owner_id, attempts };
     if (!error) {
-      ctx.db.prepare("UPDATE notification_sends SET status = 'sent', attempts = ?, sent_at = ?, last_error = NULL WHERE id = ?").run(attempts, ctx.now(), job.id);
+      await sendSucceeded(ctx.store.q, job.id, attempts, ctx.now());
       ctx.log.info(log, 'notification sent');
       return;
     }
     const o = ctx.opts.notifications;
     if (attempts >= o.maxAttempts) {
-      ctx.db.prepare("UPDATE notification_sends SET status = 'failed', attempts = ?, last_error = ? WHERE id = ?").run(attempts, error, job.id);
+      await sendFailed(ctx.store.q, job.id, attempts, error);
       ctx.log.warn({ ...log, error }, 'notification given up');
       return;
     }
     const delay = Math.min(o.baseBackoffMs * 2 ** (attempts - 1), o.maxBackoffMs);
-    ctx.db.prepare('UPDATE notification_sends SET attempts = ?, last_error = ?, next_at = ?, locked_until = 0 WHERE id = ?').run(attempts, error, ctx.now() + delay, job.id);
+    await sendRetry(ctx.store.q, job.id, attempts, error, ctx.now() + delay);
     ctx.log.warn({ ...log, error, retryInMs: delay }, 'notification failed, will retry');
   }
 }

@@ -88,9 +88,9 @@ export function updateSite(ctx: RelayContext, p: Principal, id: number, patch: P
   return siteView(ctx, row);
 }
 
-export function addPartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): SiteView {
+export async function addPartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
   const s = siteForOwner(ctx, p, siteId);
-  if (!backendExists(ctx, backendId)) throw relayError('KW_NOT_FOUND', { field: 'backendId' });
+  if (!(await backendExists(ctx, backendId))) throw relayError('KW_NOT_FOUND', { field: 'backendId' });
   ctx.db.prepare('INSERT OR IGNORE INTO site_partners (site_id, backend_id, created_at) VALUES (?, ?, ?)').run(siteId, backendId, ctx.now());
   return siteView(ctx, s);
 }

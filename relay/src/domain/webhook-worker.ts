@@ -9,16 +9,13 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { RelayContext } from '../context';
+import { claimDueJobs } from '../data/job-queue';
+import { findWebhook, webhookJobDelivered, webhookJobFailed, webhookJobRetry, webhookJobsById, type WebhookJobRow } from '../data/webhooks';
 import { PolledWorker } from './polled-worker';
 import { literalTargetAllowed, publicOnlyLookup } from './webhook-target';
 
-interface JobRow {
-  id: number;
-  webhook_id: number;
-  event: string;
-  body: string;
-  attempts: number;
-}
+/** Jobs one worker run claims at most. */
+export const MAX_WEBHOOK_BATCH = 20;
 
 export function signWebhook(secret: string, timestamp: string, body: string): string {
   return 'v1=' + createHmac('sha256', secret).update(timestamp + '.' + body).digest('hex');
@@ -54,18 +51,16 @@ export class WebhookWorker extends PolledWorker {
     if (ctx.closing) return 0;
     const now = ctx.now();
     const lease = now + ctx.opts.webhooks.timeoutMs * 2;
-    const jobs = ctx.db.prepare(`UPDATE webhook_jobs SET locked_until = ? WHERE id IN (
-        SELECT id FROM webhook_jobs WHERE status = 'pending' AND next_at <= ? AND locked_until <= ? ORDER BY id LIMIT 20) RETURNING *`)
-      .all(lease, now, now) as JobRow[];
+    const jobs = await webhookJobsById(ctx.store.q, await claimDueJobs(ctx.store.q, 'webhook_jobs', now, lease, MAX_WEBHOOK_BATCH));
     await Promise.all(jobs.map((j) => this.deliver(j)));
     return jobs.length;
   }
 
-  private async deliver(job: JobRow): Promise<void> {
+  private async deliver(job: WebhookJobRow): Promise<void> {
     const ctx = this.ctx;
-    const hook = ctx.db.prepare('SELECT url, secret, deleted_at FROM webhooks WHERE id = ?').get(job.webhook_id) as { url: string; secret: string; deleted_at: number | null } | undefined;
+    const hook = await findWebhook(ctx.store.q, job.webhook_id);
     if (!hook || hook.deleted_at) {
-      ctx.db.prepare("UPDATE webhook_jobs SET status = 'failed', last_error = 'webhook deleted' WHERE id = ?").run(job.id);
+      await webhookJobFailed(ctx.store.q, job.id, job.attempts, job.last_status, 'webhook deleted');
       return;
     }
     const ts = String(Math.floor(ctx.now() / 1000));
@@ -84,7 +79,7 @@ export class WebhookWorker extends PolledWorker {
     if (ctx.closing) return;
     const attempts = job.attempts + 1;
     if (!error) {
-      ctx.db.prepare("UPDATE webhook_jobs SET status = 'delivered', attempts = ?, last_status = ?, delivered_at = ?, last_error = NULL WHERE id = ?").run(attempts, status, ctx.now(), job.id);
+      await webhookJobDelivered(ctx.store.q, job.id, attempts, status, ctx.now());
       ctx.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
       ctx.log.info({ webhookId: job.webhook_id, jobId: job.id, event: job.event, attempts, status }, 'webhook delivered');
       return;
@@ -92,14 +87,13 @@ export class WebhookWorker extends PolledWorker {
     ctx.metrics.webhookFailures.inc();
     const w = ctx.opts.webhooks;
     if (attempts >= w.maxAttempts) {
-      ctx.db.prepare("UPDATE webhook_jobs SET status = 'failed', attempts = ?, last_status = ?, last_error = ? WHERE id = ?").run(attempts, status || null, error, job.id);
+      await webhookJobFailed(ctx.store.q, job.id, attempts, status || null, error);
       ctx.metrics.webhookDeliveries.inc({ outcome: 'failed' });
       ctx.log.warn({ webhookId: job.webhook_id, jobId: job.id, event: job.event, attempts, error }, 'webhook given up');
       return;
     }
     const delay = Math.min(w.baseBackoffMs * 2 ** (attempts - 1), w.maxBackoffMs);
-    ctx.db.prepare('UPDATE webhook_jobs SET attempts = ?, last_status = ?, last_error = ?, next_at = ?, locked_until = 0 WHERE id = ?')
-      .run(attempts, status || null, error, ctx.now() + delay, job.id);
+    await webhookJobRetry(ctx.store.q, job.id, attempts, status || null, error, ctx.now() + delay);
     ctx.metrics.webhookDeliveries.inc({ outcome: 'retry' });
     ctx.log.warn({ webhookId: job.webhook_id, jobId: job.id, event: job.event, attempts, error, retryInMs: delay }, 'webhook failed, will retry');
   }

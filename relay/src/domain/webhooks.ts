@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
+import { insertWebhook, liveWebhooks, markWebhookDeleted, type WebhookRow } from '../data/webhooks';
 import { randomSecret } from '../secrets';
 import { checkWebhookTarget } from './webhook-target';
 
@@ -15,16 +16,6 @@ export const WEBHOOK_EVENTS = [
   'delivery.blocked', 'delivery.cancelled', 'delivery.failed', 'delivery.receipt_signed', 'parcel.registered', 'parcel.opened'
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-
-interface WebhookRow {
-  id: number;
-  backend_id: number;
-  url: string;
-  events: string;
-  secret: string;
-  created_at: number;
-  deleted_at: number | null;
-}
 
 export interface WebhookView {
   id: number;
@@ -47,19 +38,17 @@ export async function createWebhook(ctx: RelayContext, backendId: number, url: s
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw relayError('KW_VALIDATION', { field: 'url' }, 'url must be http or https');
   await checkWebhookTarget(parsed, ctx.opts.webhooks.allowPrivateTargets);
   const secret = randomSecret('whsec_');
-  const row = ctx.db.prepare('INSERT INTO webhooks (backend_id, url, events, secret, created_at) VALUES (?, ?, ?, ?, ?) RETURNING *')
-    .get(backendId, url, JSON.stringify([...new Set(events)]), secret, ctx.now()) as WebhookRow;
+  const row = await insertWebhook(ctx.store.q, { backend_id: backendId, url, events: JSON.stringify([...new Set(events)]), secret, created_at: ctx.now() });
   ctx.log.info({ webhookId: row.id, backendId, events }, 'webhook registered');
   return { ...view(row), secret };
 }
 
-export function listWebhooks(ctx: RelayContext, backendId: number): WebhookView[] {
-  return (ctx.db.prepare('SELECT * FROM webhooks WHERE backend_id = ? AND deleted_at IS NULL ORDER BY id').all(backendId) as WebhookRow[]).map(view);
+export async function listWebhooks(ctx: RelayContext, backendId: number): Promise<WebhookView[]> {
+  return (await liveWebhooks(ctx.store.q, backendId)).map(view);
 }
 
-export function deleteWebhook(ctx: RelayContext, backendId: number, id: number): void {
-  const n = ctx.db.prepare('UPDATE webhooks SET deleted_at = ? WHERE id = ? AND backend_id = ? AND deleted_at IS NULL').run(ctx.now(), id, backendId).changes;
-  if (n === 0) throw relayError('KW_NOT_FOUND');
+export async function deleteWebhook(ctx: RelayContext, backendId: number, id: number): Promise<void> {
+  if (!(await markWebhookDeleted(ctx.store.q, backendId, id, ctx.now()))) throw relayError('KW_NOT_FOUND');
 }
 
 /** Queues `event` for every webhook of the backend that asked for it. */

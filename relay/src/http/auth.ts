@@ -51,7 +51,7 @@ export interface AuthRule {
 export function requireAuth(ctx: RelayContext, rule: AuthRule) {
   return async function auth(req: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const token = credentialOf(req);
-    const p = token ? authenticateToken(ctx, token) : null;
+    const p = token ? await authenticateToken(ctx, token) : null;
     if (!p) throw relayError('KW_UNAUTHORIZED');
     req.principal = p;
     if (p.kind === 'admin') return;

@@ -23,7 +23,7 @@ describe('database migrations', () => {
 
   it('applies only migrations above the stored version', () => {
     const db = openDatabase(':memory:', MIGRATIONS.slice(0, 1));
-    expect(migrate(db, [...MIGRATIONS.slice(0, 1), { version: 2, name: 'x', sql: 'CREATE TABLE x (a INTEGER)' }])).toEqual([2]);
+    expect(migrate(db, [...MIGRATIONS.slice(0, 1), { version: 2, name: 'x', sql: 'CREATE TABLE x (a INTEGER)', postgres: 'CREATE TABLE x (a BIGINT)' }])).toEqual([2]);
     expect(schemaVersion(db)).toBe(2);
     db.close();
   });

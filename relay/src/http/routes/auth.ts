@@ -33,8 +33,8 @@ export function authRoutes(app: FastifyInstance, ctx: RelayContext): void {
       response: ok('The kind of principal the cookie stands for')
     }
   }, async (req, reply) => {
-    const p = await guard.attempt(reply, { address: req.ip }, () => {
-      const found = authenticateToken(ctx, req.body.token);
+    const p = await guard.attempt(reply, { address: req.ip }, async () => {
+      const found = await authenticateToken(ctx, req.body.token);
       if (!found) throw relayError('KW_UNAUTHORIZED');
       return found;
     });
@@ -47,7 +47,7 @@ export function authRoutes(app: FastifyInstance, ctx: RelayContext): void {
     schema: { tags: ['auth'], summary: 'Ends an owner session (revokes the session token) and clears the cookie', security: bearer, body: emptyBody, response: ok('Logged out') }
   }, async (req, reply) => {
     const p = principal(req);
-    if (p.kind === 'owner') logout(ctx, p);
+    if (p.kind === 'owner') await logout(ctx, p);
     setSession(reply, '', 0);
     return { loggedOut: true };
   });
@@ -59,8 +59,8 @@ export function authRoutes(app: FastifyInstance, ctx: RelayContext): void {
     const p = principal(req);
     return {
       kind: p.kind, id: p.subjectId, scopes: p.scopes,
-      owner: p.kind === 'owner' ? getOwner(ctx, p.subjectId!) : undefined,
-      courier: p.kind === 'courier' ? getCourier(ctx, p.subjectId!) : undefined
+      owner: p.kind === 'owner' ? await getOwner(ctx, p.subjectId!) : undefined,
+      courier: p.kind === 'courier' ? await getCourier(ctx, p.subjectId!) : undefined
     };
   });
 }

@@ -34,7 +34,7 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
     schema: { tags: ['deliveries'], summary: "This backend's couriers", security: bearer, response: ok('{ items }') }
   }, async (req) => {
     const p = principal(req);
-    return { items: p.kind === 'backend' ? listCouriers(ctx, p.subjectId!) : [] };
+    return { items: p.kind === 'backend' ? await listCouriers(ctx, p.subjectId!) : [] };
   });
 
   app.post<{ Body: BookInput }>('/v1/deliveries', {
@@ -49,7 +49,7 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
     }
   }, async (req, reply) => {
     reply.code(201);
-    return bookDelivery(ctx, principal(req), req.body);
+    return await bookDelivery(ctx, principal(req), req.body);
   });
 
   app.get<{ Querystring: { siteId?: number; status?: string; limit: number } }>('/v1/deliveries', {

@@ -9,10 +9,17 @@ import type { LockSettingsValues } from '../../data/lock-settings';
 import { withIdempotency } from '../../domain/idempotency';
 import { eventCodeName, eventTypeName, reasonName, actorKindName } from '../../domain/names';
 import { principalKey } from '../../domain/principals';
+import { recentCommands, type CommandStatus } from '../../data/commands';
+import { eventsBefore, recentAnomalies } from '../../data/events';
 import { ACTION_NAMES } from '../../locks/outbox';
 import type { HttpDeps } from '../app';
 import { principal, requireAuth } from '../auth';
 import { bearer, deviceId, deviceParams, id, idempotencyHeaders, ok } from '../schemas';
+
+/** Log sequence numbers are u32 on the wire (docs/protocol.md). */
+const MAX_LOG_SEQ = 0xffffffff;
+const MAX_ANOMALIES_SHOWN = 100;
+const MAX_COMMANDS_SHOWN = 200;
 
 export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: HttpDeps): void {
   const owner = requireAuth(ctx, { kinds: ['owner'] });
@@ -132,9 +139,8 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
     }
   }, async (req) => {
     const d = deviceForOwner(ctx, principal(req), req.params.id);
-    const rows = ctx.db.prepare('SELECT * FROM events WHERE device_id = ? AND epoch = ? AND seq < ? ORDER BY seq DESC LIMIT ?')
-      .all(d.id, d.log_epoch, req.query.before ?? 0xffffffff + 1, req.query.limit) as Record<string, any>[];
-    const anomalies = ctx.db.prepare('SELECT epoch, seq, kind, details, at FROM log_anomalies WHERE device_id = ? ORDER BY id DESC LIMIT 100').all(d.id) as Record<string, any>[];
+    const rows = await eventsBefore(ctx.store.q, d.id, d.log_epoch, req.query.before ?? MAX_LOG_SEQ + 1, req.query.limit);
+    const anomalies = await recentAnomalies(ctx.store.q, d.id, MAX_ANOMALIES_SHOWN);
     return {
       epoch: d.log_epoch,
       items: rows.map((r) => ({
@@ -146,7 +152,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
     };
   });
 
-  app.get<{ Params: { id: string }; Querystring: { status?: string } }>('/v1/devices/:id/commands', {
+  app.get<{ Params: { id: string }; Querystring: { status?: CommandStatus } }>('/v1/devices/:id/commands', {
     onRequest: owner,
     schema: {
       tags: ['devices'], summary: "The lock's command outbox (pending, acked, denied, expired, superseded)", security: bearer, params: deviceParams,
@@ -155,15 +161,14 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
     }
   }, async (req) => {
     const d = deviceForOwner(ctx, principal(req), req.params.id);
-    const rows = ctx.db.prepare(`SELECT * FROM commands WHERE device_id = ? ${req.query.status ? 'AND status = ?' : ''} ORDER BY counter DESC LIMIT 200`)
-      .all(...(req.query.status ? [d.id, req.query.status] : [d.id])) as Record<string, any>[];
+    const rows = await recentCommands(ctx.store.q, d.id, req.query.status, MAX_COMMANDS_SHOWN);
     return {
       items: rows.map((r) => ({
         counter: r.counter, action: ACTION_NAMES[r.action], purpose: r.purpose, status: r.status, result: r.result_code === null ? null : reasonName(r.result_code),
         keyId: r.key_id, notBefore: new Date(r.not_before_s * 1000).toISOString(), notAfter: new Date(r.not_after_s * 1000).toISOString(),
         grantId: r.grant_id, deliveryId: r.delivery_id, reissueOf: r.reissue_of, sendCount: r.send_count, ackSeq: r.ack_seq,
         // The exact signed bytes (they travel over MQTT anyway): for audits and `keyway` checks.
-        hex: Buffer.from(r.bytes as Uint8Array).toString('hex')
+        hex: Buffer.from(r.bytes).toString('hex')
       }))
     };
   });

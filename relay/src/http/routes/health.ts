@@ -5,6 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RelayContext } from '../../context';
+import { pingDatabase } from '../../data/devices';
 import type { HttpDeps } from '../app';
 import { credentialOf, requireAuth } from '../auth';
 import { bearer } from '../schemas';
@@ -32,7 +33,7 @@ export function healthRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
       response: { 200: { type: 'object', properties: { status: { type: 'string' }, relayId: { type: 'string' }, connectedLocks: { type: 'integer' }, time: { type: 'string' } } } }
     }
   }, async () => {
-    ctx.db.prepare('SELECT 1').get();
+    await pingDatabase(ctx.store.q);
     return { status: 'ok', relayId: ctx.opts.relayId, connectedLocks: deps.connectedLocks(), time: new Date(ctx.now()).toISOString() };
   });
 

@@ -11,7 +11,7 @@ export function partnerSiteRoutes(app: FastifyInstance, ctx: RelayContext): void
   app.get('/v1/partner-sites', {
     onRequest: backend,
     schema: { tags: ['deliveries'], summary: 'Sites whose owners made this backend a partner, with their locks (deviceId, name, profile, online)', security: bearer, response: ok('{ items: PartnerSite[] }') }
-  }, async (req) => ({ items: listPartnerSites(ctx, principal(req)) }));
+  }, async (req) => ({ items: await listPartnerSites(ctx, principal(req)) }));
 
   app.get<{ Params: { id: number } }>('/v1/partner-sites/:id', {
     onRequest: backend,

@@ -74,7 +74,7 @@ export function siteRoutes(app: FastifyInstance, ctx: RelayContext): void {
     }
   }, async (req) => {
     const s = siteForOwner(ctx, principal(req), req.params.id);
-    return listActivity(ctx, s.id, req.query.limit, req.query.before, req.query.kind);
+    return await listActivity(ctx, s.id, req.query.limit, req.query.before, req.query.kind);
   });
 
   app.get<{ Params: { id: number } }>('/v1/sites/:id/stream', {

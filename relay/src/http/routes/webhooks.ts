@@ -30,12 +30,12 @@ export function webhookRoutes(app: FastifyInstance, ctx: RelayContext): void {
   });
 
   app.get('/v1/webhooks', { onRequest: backend, schema: { tags: ['webhooks'], summary: 'My webhooks', security: bearer, response: ok('{ items }') } },
-    async (req) => ({ items: listWebhooks(ctx, backendId(principal(req))) }));
+    async (req) => ({ items: await listWebhooks(ctx, backendId(principal(req))) }));
 
   app.delete<{ Params: { id: number } }>('/v1/webhooks/:id', {
     onRequest: backend, schema: { tags: ['webhooks'], summary: 'Delete a webhook (queued deliveries are dropped)', security: bearer, params: idParams, response: ok('Deleted') }
   }, async (req) => {
-    deleteWebhook(ctx, backendId(principal(req)), req.params.id);
+    await deleteWebhook(ctx, backendId(principal(req)), req.params.id);
     return { deleted: true };
   });
 
@@ -49,6 +49,6 @@ export function webhookRoutes(app: FastifyInstance, ctx: RelayContext): void {
   }, async (req) => {
     const p = principal(req);
     if (p.kind !== 'owner' && p.kind !== 'courier') return { items: [] };
-    return { items: listNotifications(ctx, p.kind, p.subjectId!, req.query.limit, req.query.before) };
+    return { items: await listNotifications(ctx, p.kind, p.subjectId!, req.query.limit, req.query.before) };
   });
 }

@@ -1,0 +1,16 @@
+/**
+ * Courier deliveries. The status change is the one statement that moves a delivery along its
+ * state machine (domain/delivery-states.ts): a compare-and-set on the status it was read in.
+ */
+import type { Updateable } from 'kysely';
+import type { DeliveriesTable } from './schema';
+import type { Q } from './store';
+
+/** Columns a status change may set along with the status. */
+export type DeliveryChange = Pick<Updateable<DeliveriesTable>,
+  'block_reason' | 'grant_id' | 'entry_method' | 'entry_seq' | 'entered_at' | 'clip' | 'door_opened_seq' | 'door_opened_at' | 'receipt'>;
+
+/** UPDATE … WHERE id = ? AND status = from: affects one row only if nobody moved the delivery meanwhile. */
+export function transitionQuery(q: Q, id: number, from: string, to: string, change: DeliveryChange, at: number) {
+  return q.updateTable('deliveries').set({ ...change, status: to, updated_at: at }).where('id', '=', id).where('status', '=', from);
+}

@@ -1,0 +1,150 @@
+/**
+ * The relay's store: one Kysely instance over SQLite (better-sqlite3, the embedded default)
+ * or PostgreSQL (pg, for several relays on several machines), the schema migrated on open.
+ * Data modules (data/*.ts) take a `Q` — the store's Kysely or a transaction — so one
+ * function serves both a plain call and a step inside `tx`.
+ *
+ * Transactions: SQLite's are BEGIN IMMEDIATE (the write lock up front, so two processes on
+ * one file never deadlock upgrading a read lock); Kysely's SQLite driver runs one query at a
+ * time on its single connection, so a transaction also serialises this process's other
+ * queries. PostgreSQL's are READ COMMITTED; a data function that must serialise work on one
+ * row takes the row lock itself (`SELECT … FOR UPDATE`, see devices.lockDevice).
+ */
+import { CompiledQuery, Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import pg from 'pg';
+import type { Db } from '../db/database';
+import { openDatabase } from '../db/database';
+import { MIGRATIONS, type Migration } from '../db/migrations';
+import type { Schema } from './schema';
+
+export type StoreDialect = 'sqlite' | 'postgres';
+/** What data functions run on: the store's Kysely instance or a transaction of it. */
+export type Q = Kysely<Schema>;
+
+export interface Store {
+  readonly dialect: StoreDialect;
+  readonly q: Q;
+  /** The better-sqlite3 handle under an SQLite store (migrations, backups); null on PostgreSQL. */
+  readonly sqlite: Db | null;
+  /** Runs fn in one write transaction and returns its result; rolls back if fn throws. */
+  tx<T>(fn: (q: Q) => Promise<T>): Promise<T>;
+  /** False once close() started (late writers of a closing relay skip their work). */
+  isOpen(): boolean;
+  close(): Promise<void>;
+}
+
+export type StoreConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize?: number };
+
+/** PostgreSQL pool size per relay process unless configured. */
+export const DEFAULT_PG_POOL_SIZE = 10;
+const PG_INT8_OID = 20;
+const PG_NUMERIC_OID = 1700;
+const PG_MIGRATION_LOCK = 0x6b657977; // "keyw": one advisory lock id for schema changes
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly handle: Db) {
+    super({ database: handle });
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver({ database: this.handle });
+  }
+}
+
+/** An SQLite store over an open better-sqlite3 handle (migrated already by openDatabase). */
+export function sqliteStore(handle: Db): Store {
+  const q = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(handle) });
+  let open = true;
+  return {
+    dialect: 'sqlite',
+    q,
+    sqlite: handle,
+    tx: (fn) => q.transaction().execute(fn),
+    isOpen: () => open && handle.open,
+    close: async () => {
+      open = false;
+      await q.destroy();
+    }
+  };
+}
+
+function parseIntColumn(v: string): number {
+  return Number(v);
+}
+
+/** The pg type parsers: BIGINT and NUMERIC as JS numbers (every value the relay stores fits 2^53). */
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === PG_INT8_OID || oid === PG_NUMERIC_OID ? parseIntColumn : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser
+};
+
+export async function postgresStore(url: string, poolSize = DEFAULT_PG_POOL_SIZE, migrations: readonly Migration[] = MIGRATIONS): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  const q = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migratePostgres(q, migrations);
+  } catch (err) {
+    await q.destroy();
+    throw err;
+  }
+  let open = true;
+  return {
+    dialect: 'postgres',
+    q,
+    sqlite: null,
+    tx: (fn) => q.transaction().execute(fn),
+    isOpen: () => open,
+    close: async () => {
+      open = false;
+      await q.destroy();
+    }
+  };
+}
+
+/**
+ * True when q runs on PostgreSQL: row locks (FOR UPDATE, SKIP LOCKED) exist there only;
+ * SQLite's single writer makes them unnecessary.
+ */
+export function onPostgres(q: Q): boolean {
+  return q.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+export async function openStore(config: StoreConfig): Promise<Store> {
+  if (config.kind === 'postgres') return postgresStore(config.url, config.poolSize);
+  return sqliteStore(openDatabase(config.file));
+}
+
+/**
+ * Applies every migration above the version in keyway_schema, all in one transaction under
+ * an advisory lock, so relays starting together apply each exactly once. Returns the versions applied.
+ */
+export async function migratePostgres(q: Q, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  return q.transaction().execute(async (t) => {
+    await t.executeQuery(CompiledQuery.raw(`SELECT pg_advisory_xact_lock(${PG_MIGRATION_LOCK})`));
+    await t.executeQuery(CompiledQuery.raw('CREATE TABLE IF NOT EXISTS keyway_schema (version BIGINT NOT NULL)'));
+    const rows = (await t.executeQuery<{ version: number }>(CompiledQuery.raw('SELECT version FROM keyway_schema'))).rows;
+    let current = rows[0]?.version ?? 0;
+    if (rows.length === 0) await t.executeQuery(CompiledQuery.raw('INSERT INTO keyway_schema (version) VALUES (0)'));
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      await t.executeQuery(CompiledQuery.raw(m.postgres));
+      current = m.version;
+      applied.push(m.version);
+    }
+    await t.executeQuery(CompiledQuery.raw('UPDATE keyway_schema SET version = $1', [current]));
+    return applied;
+  });
+}
+
+/** The schema version a PostgreSQL database is at (0 before the first migration). */
+export async function postgresSchemaVersion(q: Q): Promise<number> {
+  const rows = (await q.executeQuery<{ version: number }>(CompiledQuery.raw("SELECT version FROM keyway_schema"))).rows;
+  return rows[0]?.version ?? 0;
+}

@@ -1,0 +1,82 @@
+/**
+ * Secrets the relay must read back (hash-chain seeds) are sealed before they reach the
+ * database: AES-256-GCM under the relay's data key, with the column's name as associated
+ * data, so a value copied into another column does not open. Stored form:
+ * `kwenc1:` + base64url(12-byte IV ‖ 16-byte tag ‖ ciphertext). A value without the prefix
+ * was written before sealing existed and is returned as it is.
+ *
+ * The data key is 32 bytes: the `dataKey` option (base64; `KEYWAY_DATA_KEY` for `keyway`),
+ * else the file `dataDir/data.key`, created 0600 on first start. Relays sharing one database
+ * must share the key.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const SEALED_PREFIX = 'kwenc1:';
+export const DATA_KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const CIPHER = 'aes-256-gcm';
+const PRIVATE_FILE_MODE = 0o600;
+const GROUP_OTHER_BITS = 0o077;
+
+export class SecretBox {
+  private readonly key: Buffer;
+
+  constructor(key: Uint8Array) {
+    if (key.length !== DATA_KEY_BYTES) throw new Error('DATA_KEY: the data key must be ' + DATA_KEY_BYTES + ' bytes');
+    this.key = Buffer.from(key);
+  }
+
+  seal(plain: string, column: string): string {
+    const iv = randomBytes(IV_BYTES);
+    const c = createCipheriv(CIPHER, this.key, iv);
+    c.setAAD(Buffer.from(column, 'utf8'));
+    const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
+    return SEALED_PREFIX + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
+  }
+
+  /** Throws DATA_KEY_MISMATCH when the value was sealed under another key, for another column, or altered. */
+  open(stored: string, column: string): string {
+    if (!stored.startsWith(SEALED_PREFIX)) return stored;
+    const raw = Buffer.from(stored.slice(SEALED_PREFIX.length), 'base64url');
+    if (raw.length < IV_BYTES + TAG_BYTES) throw new Error('DATA_KEY_MISMATCH: sealed value too short in ' + column);
+    const d = createDecipheriv(CIPHER, this.key, raw.subarray(0, IV_BYTES));
+    d.setAAD(Buffer.from(column, 'utf8'));
+    d.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+    try {
+      return Buffer.concat([d.update(raw.subarray(IV_BYTES + TAG_BYTES)), d.final()]).toString('utf8');
+    } catch {
+      throw new Error('DATA_KEY_MISMATCH: cannot open a sealed value in ' + column + ' (another data key, or altered)');
+    }
+  }
+}
+
+/** The data key from the option (base64), else from `file`, creating it (0600) when absent. */
+export function loadDataKey(option: string | undefined, file: string): Buffer {
+  if (option !== undefined) {
+    const key = Buffer.from(option, 'base64');
+    if (key.length !== DATA_KEY_BYTES) throw new Error('RELAY_OPTIONS: dataKey must be ' + DATA_KEY_BYTES + ' bytes in base64');
+    return key;
+  }
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    // Written whole under a temporary name, then linked into place (fails if present): of two
+    // processes starting on one data directory, one key wins and nobody reads a half-written file.
+    const tmp = file + '.' + process.pid + '.' + randomBytes(4).toString('hex');
+    writeFileSync(tmp, randomBytes(DATA_KEY_BYTES).toString('base64') + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    chmodSync(tmp, PRIVATE_FILE_MODE);
+    try {
+      linkSync(tmp, file);
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'EEXIST') throw err;
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
+  if ((statSync(file).mode & GROUP_OTHER_BITS) !== 0) throw new Error('DATA_KEY: ' + file + ' is readable by others; chmod 600 it');
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== DATA_KEY_BYTES) throw new Error('DATA_KEY: ' + file + ' does not hold ' + DATA_KEY_BYTES + ' bytes in base64');
+  return key;
+}

@@ -1,0 +1,55 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DATA_KEY_BYTES, loadDataKey, SEALED_PREFIX, SecretBox } from '../../relay/src/secret-box';
+
+const KEY = Buffer.alloc(DATA_KEY_BYTES, 7);
+const SEED = 'a'.repeat(64);
+const COLUMN = 'grants.chain_seed';
+
+describe('secret box (secrets sealed in the database)', () => {
+  it('seals to a fresh opaque value each time and opens it again', () => {
+    const box = new SecretBox(KEY);
+    const a = box.seal(SEED, COLUMN);
+    const b = box.seal(SEED, COLUMN);
+    expect(a.startsWith(SEALED_PREFIX)).toBe(true);
+    expect(a).not.toBe(b);
+    expect(a.includes(SEED)).toBe(false);
+    expect(box.open(a, COLUMN)).toBe(SEED);
+    expect(box.open(b, COLUMN)).toBe(SEED);
+  });
+
+  it('refuses a value sealed under another key, for another column, altered, or cut short', () => {
+    const sealed = new SecretBox(KEY).seal(SEED, COLUMN);
+    expect(() => new SecretBox(Buffer.alloc(DATA_KEY_BYTES, 8)).open(sealed, COLUMN)).toThrow(/DATA_KEY_MISMATCH/);
+    expect(() => new SecretBox(KEY).open(sealed, 'webhooks.secret')).toThrow(/DATA_KEY_MISMATCH/);
+    const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64url');
+    raw[raw.length - 1] ^= 1;
+    expect(() => new SecretBox(KEY).open(SEALED_PREFIX + raw.toString('base64url'), COLUMN)).toThrow(/DATA_KEY_MISMATCH/);
+    expect(() => new SecretBox(KEY).open(SEALED_PREFIX + 'AAAA', COLUMN)).toThrow(/too short/);
+  });
+
+  it('reads a value stored before sealing existed as it is', () => {
+    expect(new SecretBox(KEY).open(SEED, COLUMN)).toBe(SEED);
+  });
+
+  it('takes the key from the option, else creates a private key file once and reuses it, and refuses bad keys', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-key-'));
+    try {
+      const file = path.join(dir, 'sub', 'data.key');
+      const first = loadDataKey(undefined, file);
+      expect(first.length).toBe(DATA_KEY_BYTES);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(loadDataKey(undefined, file).equals(first)).toBe(true);
+      expect(loadDataKey(KEY.toString('base64'), file).equals(KEY)).toBe(true);
+      expect(readFileSync(file, 'utf8').trim()).toBe(first.toString('base64'));
+      expect(() => loadDataKey(Buffer.alloc(16).toString('base64'), file)).toThrow(/dataKey must be 32 bytes/);
+      chmodSync(file, 0o644);
+      expect(() => loadDataKey(undefined, file)).toThrow(/readable by others/);
+      expect(() => new SecretBox(Buffer.alloc(16))).toThrow(/32 bytes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
