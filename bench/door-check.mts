@@ -6,15 +6,17 @@
  * - camera grant: reveal received → camera triggered (the check: decode, rules, one SHA-512
  *   chain step, compare);
  * - grant without camera: the whole synchronous slice (check, commit write, motor start, STATE
- *   event with its SHA-512);
+ *   event stored; its chain hash and the status follow in later slices);
  * - and all interpreter time each entry costs (incl. camera wait handling, motor ticks, events,
  *   status, relock).
+ * With ESPRUINO set, Espruino runs twice: from Storage as on a board, and with the code in RAM
+ * (the Linux build's emulated flash makes code read from Storage cost several times more).
  * Run: npx tsx bench/door-check.mts [--entries 20]
  */
 import { ACT_GRANT_PUT, ACT_TIME_SET, FLAG_CAMERA_REQUIRED, toHex } from '@keyway/shared';
 import { signCommand } from '@keyway/shared/node';
 import { bundleEs5 } from '../tools/src/firmware/es5-bundle';
-import { availableEngines } from '../tests/support/engines';
+import { availableEngines, espruinoInRam, espruinoPath } from '../tests/support/engines';
 import { numberFlag, parseFlags } from './lib/report.mjs';
 import { BOARD, DEVICE_ID, T0, chainGrant, harness, reveal } from '../tests/support/lock-harness';
 
@@ -40,7 +42,7 @@ const rows: string[][] = [[
 ]];
 const vs = (ms: number) => (ms / 50).toFixed(2) + 'x ' + (ms < 50 ? 'met' : 'MISSED');
 const bundle = await bundleEs5({ entry: 'bench/lib/door-check.entry.ts' });
-for (const e of availableEngines()) {
+for (const e of espruinoPath() ? [...availableEngines(), espruinoInRam] : availableEngines()) {
   const r = await e.run('var KW_DOOR = ' + JSON.stringify(input) + ';\n' + bundle.code, 600_000);
   for (const l of r.lines.filter((x) => x.startsWith('DOOR '))) {
     const m = JSON.parse(l.slice(5));

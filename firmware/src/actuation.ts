@@ -12,7 +12,7 @@ import { isMoving, startMove, stepBolt, stopBolt } from './bolt-machine';
 import { relockOnCloseSetting } from './settings-store';
 import type { Lock, MoveRequest } from './lock-state';
 import { noteCamera, noteOperation } from './receipts';
-import { alarm, emit, publishStatus, stateEvent } from './reporting';
+import { alarm, emit, publishStatus, publishStatusSoon, stateEvent } from './reporting';
 
 /** `done(result, moved)`: moved is true when the motor ran and an OPERATION event records it. */
 export type ActuationDone = (result: number, moved: boolean) => void;
@@ -27,7 +27,7 @@ export function actuate(lock: Lock, req: MoveRequest, done: ActuationDone): void
     return;
   }
   lock.acting = true;
-  publishStatus(lock);
+  publishStatusSoon(lock);
   if (!req.camera) {
     commitAndMove(lock, req, done);
     return;

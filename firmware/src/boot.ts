@@ -61,7 +61,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, nonce: new Uint8Array(NONCE_LENGTH),
     bootCount: countBoot(ports.storage), nonceCount: 0,
     lockout: initialLockout(), cameraOk: true, jammed: false, installUntil: 0, buttonAt: -1, verifying: false, commandQueue: [],
-    acting: false, moveDone: null, move: null, tickTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
+    acting: false, moveDone: null, move: null, tickTimer: 0, statusTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
     cameraWaiter: null, cameraCapture: 0, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
     recovered: cfg.recovered || rp.recovered || grants.recovered || st.recovered,
@@ -118,5 +118,7 @@ export function startLock(lock: Lock, resetCause: number): void {
 /** Switches the lock off: motor stopped; `graceful` false drops the link like a power cut. */
 export function stopLock(lock: Lock, graceful?: boolean): void {
   emergencyStop(lock);
+  if (lock.statusTimer) lock.ports.timers.clearTimeout(lock.statusTimer);
+  lock.statusTimer = 0;
   disconnect(lock, graceful);
 }

@@ -24,8 +24,17 @@ export interface EventLog {
   capacity: number;
   /** Sequence of the newest event (0 = none). */
   seq: number;
-  /** Hash of the newest event's bytes (zeros before the first). */
+  /**
+   * Hash of the newest hashed event's bytes (zeros before the first). Read it with logHead:
+   * while `unhashed` holds the newest event, this is the hash of the one before.
+   */
   head: Uint8Array;
+  /**
+   * The newest event's bytes when its hash is not computed yet. Appending stores the event
+   * (durable) and leaves the SHA-512 that links it into the chain to whoever needs the head
+   * next (the next append or the status), so an entry's motor start does not wait for it.
+   */
+  unhashed: Uint8Array | null;
   /** Highest sequence the relay has acknowledged (RAM only; after a reboot all are resent). */
   acked: number;
   /** Events overwritten before the relay acknowledged them (not known delivered). */
@@ -40,8 +49,8 @@ export interface EventLog {
 
 export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacity: number): EventLog {
   const log: EventLog = {
-    storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), acked: 0, dropped: 0, savedAck: 0,
-    ackSaveEvery: Math.max(1, Math.floor(capacity / 2)), overflowAlarmed: false
+    storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), unhashed: null, acked: 0, dropped: 0,
+    savedAck: 0, ackSaveEvery: Math.max(1, Math.floor(capacity / 2)), overflowAlarmed: false
   };
   let best: Uint8Array | null = null;
   let oldest = 0;
@@ -77,7 +86,7 @@ export function appendEvent(log: EventLog, e: NewEvent, time: number): Uint8Arra
   const seq = log.seq + 1;
   const ev: LockEvent = {
     deviceId: log.deviceId, seq: seq, time: time, type: e.type, code: e.code, ref: e.ref,
-    actorKind: e.actorKind, actorRef: e.actorRef, prevHash: log.head, data: e.data
+    actorKind: e.actorKind, actorRef: e.actorRef, prevHash: logHead(log), data: e.data
   };
   const bytes = encodeEvent(ev);
   if (seq - log.acked > log.capacity) {
@@ -88,8 +97,17 @@ export function appendEvent(log: EventLog, e: NewEvent, time: number): Uint8Arra
   }
   if (!log.storage.write(EVENT_FILE + (seq % log.capacity), frame(seq, bytes))) return null;
   log.seq = seq;
-  log.head = eventHash(bytes);
+  log.unhashed = bytes;
   return bytes;
+}
+
+/** Hash of the newest event, the link the next event carries; hashes a pending event once. */
+export function logHead(log: EventLog): Uint8Array {
+  if (log.unhashed) {
+    log.head = eventHash(log.unhashed);
+    log.unhashed = null;
+  }
+  return log.head;
 }
 
 /** The stored bytes of event `seq`, or null when it is gone or torn. */

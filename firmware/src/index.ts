@@ -14,7 +14,7 @@ export { buildStatus, publishStatus } from './reporting';
 export { type LockConfig, type TrustedKey, configCodec, encodeConfig, decodeConfig, CONFIG_VERSION, MAX_TRUSTED_KEYS } from './config';
 export { CONFIG_RECORD, REPLAY_RECORD, loadConfig } from './persistence';
 export { loadRecord, saveRecord, frame, unframe, type RecordSlot } from './record-store';
-export { ACK_FILE, EVENT_FILE, ackEvent, openEventLog, readEvent, loadEvent, type EventLog } from './event-log';
+export { ACK_FILE, EVENT_FILE, ackEvent, openEventLog, readEvent, loadEvent, logHead, type EventLog } from './event-log';
 export { MAX_GRANTS, openGrantStore, type GrantStore, type StagedGrant } from './grant-store';
 
 export * from './bolt-machine';

@@ -73,10 +73,15 @@ export interface MoveRequest {
   grantId: number;
 }
 
-/** An event of the log named by a receipt: its sequence number and hash. */
+/**
+ * An event of the log named by a receipt: its sequence number and stored bytes. Its hash is
+ * computed only when a receipt is signed (receipts.ts, pointHash): the log links its newest
+ * event into the chain lazily (logHead), so at the door no hash is known yet, and the at-door
+ * slice keeps its single SHA-512.
+ */
 export interface LogPoint {
   seq: number;
-  hash: Uint8Array;
+  bytes: Uint8Array;
 }
 
 /** An entry waiting for the door to be closed and the bolt thrown, to be signed as a receipt. */
@@ -119,6 +124,8 @@ export interface Lock {
   moveDone: ((result: number) => void) | null;
   move: MoveRequest | null;
   tickTimer: number;
+  /** A status publish waiting for the current slice to end (publishStatusSoon), 0 for none. */
+  statusTimer: number;
   relockTimer: number;
   ajarTimer: number;
   relockOnClose: boolean;

@@ -7,7 +7,7 @@ import {
   AL_QUEUE_OVERFLOW, AL_STORAGE_RECOVERED, BOLT_LOCKED, EV_ALARM, EV_STATE, ST_BUSY, ST_CAMERA_OK, ST_INSTALL_MODE, ST_JAMMED,
   ST_LOCKOUT, ST_LOW_BATTERY, ST_TIME_TRUSTED, asciiBytes, encodeStatus, eventTopic, stateTopic
 } from '@keyway/shared';
-import { appendEvent, ackEvent, readEvent } from './event-log';
+import { appendEvent, ackEvent, logHead, readEvent } from './event-log';
 import { grantCount, heldGrants } from './grant-store';
 import { lockedOut } from './lockout';
 import { noteState } from './receipts';
@@ -28,7 +28,8 @@ export function emit(lock: Lock, type: number, code: number, ref: number, actorK
     lock.ports.log('event log write failed');
     return null;
   }
-  const at: LogPoint = { seq: log.seq, hash: log.head };
+  // No hash here: the log hashes its newest event lazily (logHead), a receipt when it is signed.
+  const at: LogPoint = { seq: log.seq, bytes: bytes };
   if (lock.onEvent) lock.onEvent(bytes);
   // One QUEUE_OVERFLOW alarm per episode (until the queue drains); its ref counts losses so far.
   if (log.dropped > before && !log.overflowAlarmed) {
@@ -43,10 +44,11 @@ export function alarm(lock: Lock, code: number, ref: number, data: number[]): vo
   emit(lock, EV_ALARM, code, ref, 0, 0, data);
 }
 
+/** Logs the bolt's phase; its status goes out after the current slice (publishStatusSoon). */
 export function stateEvent(lock: Lock): void {
   lock.ports.hw.led(lock.bolt.phase !== BOLT_LOCKED);
   noteState(lock, emit(lock, EV_STATE, 0, 0, 0, 0, [lock.bolt.phase, lock.doorOpen ? 2 : 1]), lock.bolt.phase, lock.doorOpen);
-  publishStatus(lock);
+  publishStatusSoon(lock);
 }
 
 /**
@@ -105,7 +107,7 @@ export function buildStatus(lock: Lock): Uint8Array | null {
     nonce: lock.nonce,
     replayHigh: lock.replay.high,
     logSeq: lock.log.seq,
-    logHead: lock.log.head,
+    logHead: logHead(lock.log),
     battery: Math.max(0, Math.min(65535, Math.round(lock.ports.hw.batteryMv()))),
     grants: grantCount(lock.grants),
     firmware: asciiBytes(lock.opt.firmwareVersion),
@@ -120,6 +122,19 @@ export function publishStatus(lock: Lock): void {
   if (!s) return;
   if (lock.onStatus) lock.onStatus(s);
   if (lock.mqtt && lock.mqtt.online) mqttPublishNow(lock.mqtt, stateTopic(lock.deviceHex), s, true);
+}
+
+/**
+ * Publishes the status from a 0 ms timer, once for any number of changes in the current slice.
+ * For an entry at the door the status (encoding it hashes the newest event into the log's
+ * chain) then follows the motor start instead of delaying it.
+ */
+export function publishStatusSoon(lock: Lock): void {
+  if (lock.statusTimer) return;
+  lock.statusTimer = lock.ports.timers.setTimeout(function () {
+    lock.statusTimer = 0;
+    publishStatus(lock);
+  }, 0);
 }
 
 export function reportStorageRecovery(lock: Lock, recovered: boolean): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { frame, loadRecord, saveRecord, storagePort, unframe } from '@keyway/firmware';
+import { binaryToBytes, bytesToBinary, frame, loadRecord, saveRecord, storagePort, unframe } from '@keyway/firmware';
 import { crc32 } from '@keyway/shared';
 import { createSimStorage } from '@keyway/hardware';
 
@@ -8,6 +8,18 @@ describe('crc32', () => {
   it('matches the IEEE check value', () => {
     expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
     expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+});
+
+describe('binary strings (Storage and sockets)', () => {
+  it('round-trip every byte value, across the 256-byte chunks and at their edges', () => {
+    for (const n of [0, 1, 255, 256, 257, 511, 512, 1000]) {
+      const b = new Uint8Array(n).map((_, i) => (i * 37 + n) & 0xff);
+      const s = bytesToBinary(b);
+      expect(s.length).toBe(n);
+      for (let i = 0; i < n; i++) expect(s.charCodeAt(i)).toBe(b[i]);
+      expect(Array.from(binaryToBytes(s))).toEqual(Array.from(b));
+    }
   });
 });
 

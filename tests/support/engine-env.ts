@@ -51,13 +51,16 @@ export interface EngineNatives {
   convolve: ((a: any, b: any, o: number) => number) | null;
   /** crypto.SHA512 returns an ArrayBuffer, as the firmware's natives port expects. */
   sha512: ((m: Uint8Array) => ArrayBuffer) | null;
+  /** E.CRC32, which every Espruino build has (the firmware's main.ts installs it). */
+  crc32: ((m: Uint8Array) => number) | null;
 }
 
-/** On Espruino: E.convolve and crypto.SHA512 (when the build has them); elsewhere none. */
+/** On Espruino: E.convolve, E.CRC32 and crypto.SHA512 (when the build has them); elsewhere none. */
 export function espruinoNatives(): EngineNatives {
-  const n: EngineNatives = { convolve: null, sha512: null };
+  const n: EngineNatives = { convolve: null, sha512: null, crc32: null };
   if (typeof E === 'undefined' || typeof require !== 'function') return n;
   if (E.convolve) n.convolve = function (a: any, b: any, o: number) { return E.convolve(a, b, o); };
+  if (E.CRC32) n.crc32 = function (m: Uint8Array) { return E.CRC32(m); };
   const c = require('crypto');
   if (c && c.SHA512) n.sha512 = function (m: Uint8Array) { return c.SHA512(m); };
   return n;

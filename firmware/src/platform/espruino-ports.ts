@@ -9,9 +9,19 @@ import type { EspruinoEnv, EspruinoSerial, EspruinoStorage } from './espruino-en
 /** The camera link's default speed (docs/protocol.md §6.1). */
 export const CAMERA_BAUD = 115200;
 
+/** Bytes per String.fromCharCode call: far below any engine's argument limit. */
+const BINARY_CHUNK = 256;
+
+/**
+ * One native call per chunk instead of one interpreted step per byte (records are written at the
+ * door). The chunk's end is clamped by hand: Espruino's `subarray` does not clamp an end past the
+ * array (it returns a view reaching beyond it).
+ */
 export function bytesToBinary(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  for (let i = 0; i < b.length; i += BINARY_CHUNK) {
+    s += String.fromCharCode.apply(null, b.subarray(i, Math.min(i + BINARY_CHUNK, b.length)) as unknown as number[]);
+  }
   return s;
 }
 

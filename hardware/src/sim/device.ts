@@ -51,6 +51,8 @@ export interface SimDeviceOptions {
   wifiConnect?: EspruinoEnv['wifiConnect'];
   sha512?: EspruinoEnv['sha512'];
   convolve?: EspruinoEnv['convolve'];
+  /** Espruino's E.CRC32, which every build has (the firmware's main.ts installs it). */
+  crc32?: EspruinoEnv['crc32'];
 }
 
 function simSerial(): SimSerial {
@@ -186,7 +188,7 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
       },
       convolve: o.convolve || null,
       sha512: o.sha512 || null,
-      crc32: null,
+      crc32: o.crc32 || null,
       memory: null
     },
     openDoor: function (force) {

@@ -27,6 +27,7 @@ export interface SimulatedLockOptions {
   wifiConnect?: EspruinoEnv['wifiConnect'];
   sha512?: EspruinoEnv['sha512'];
   convolve?: EspruinoEnv['convolve'];
+  crc32?: EspruinoEnv['crc32'];
   /** Start locked with the door closed (default) or as given. */
   boltAt?: number;
   doorOpen?: boolean;
@@ -51,7 +52,7 @@ export function createSimulatedLock(o: SimulatedLockOptions): SimulatedLock {
   const physics = o.physics || createPhysics(o.physicsOptions || null, o.boltAt === undefined ? 1 : o.boltAt, o.doorOpen === true);
   const device = createSimDevice({
     board: o.board, loop: loop, physics: physics, storage: storage, random: o.random, connect: o.connect,
-    wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve
+    wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve, crc32: o.crc32
   });
   const ports = createEspruinoPorts(device.env, o.board);
   const lock = createLock(ports, o.board, o.options || null);
@@ -66,7 +67,7 @@ export function createSimulatedLock(o: SimulatedLockOptions): SimulatedLock {
       storage.cutAt = 0;
       const next = createSimulatedLock({
         board: o.board, files: o.storage ? undefined : snapshotFiles(storage), storage: o.storage, loop: loop, physics: physics, options: o.options, random: o.random,
-        connect: o.connect, wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve
+        connect: o.connect, wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve, crc32: o.crc32
       });
       return next;
     }

@@ -1,0 +1,118 @@
+/**
+ * The at-door slice (docs/firmware.md, "The at-door slice"): a reveal without camera spends
+ * the value in flash and starts the motor with exactly one SHA-512 (the chain step); the STATE
+ * event is stored in the same slice, but hashing it into the log's chain and the status
+ * publish follow in later slices. A power cut right after the motor start loses neither the
+ * spent value nor the event, and the chain continues across the reboot.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  BOLT_LOCKED, BOLT_UNLOCKED, BOLT_UNLOCKING, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_CREDENTIAL, EV_DENIAL, bytesEqual,
+  checkReceipt, decodeReceipt, encodeEvent, eventHash, setSha512Native, sha512Js, decodeStatus
+} from '@keyway/shared';
+import { logHead, onCommandTopic, readEvent } from '@keyway/firmware';
+import { chainGrant, harness, putGrant, reveal } from '../support/lock-harness';
+
+let hashes = 0;
+afterEach(() => setSha512Native(null));
+
+function countHashes(): void {
+  hashes = 0;
+  setSha512Native((m) => {
+    hashes++;
+    return sha512Js(m);
+  });
+}
+
+function stagedLock() {
+  const h = harness();
+  h.trustTime();
+  const { grant, chain } = chainGrant({}, 3);
+  putGrant(h, grant);
+  h.run(2000);
+  return { h, grant, chain };
+}
+
+describe('the at-door slice', () => {
+  it('spends the value, starts the motor and stores the STATE event with one SHA-512; status and chain hash follow', () => {
+    const { h, grant, chain } = stagedLock();
+    const statuses = h.sim.statuses.length;
+    const stored = h.sim.events.length;
+    countHashes();
+    onCommandTopic(h.sim.lock, reveal(grant.grantId, chain[2]));
+    expect(hashes).toBe(1);
+    expect(h.sim.device.physics.motor).not.toBe(0);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKING);
+    const state = h.sim.events[h.sim.events.length - 1];
+    expect(h.sim.events.length).toBe(stored + 1);
+    expect(state.type).toBe(EV_STATE);
+    expect(h.sim.lock.log!.unhashed).not.toBeNull();
+    expect(h.sim.statuses.length).toBe(statuses);
+    h.run(0);
+    // The next slice publishes one status, whose head is the STATE event's hash.
+    expect(h.sim.statuses.length).toBe(statuses + 1);
+    expect(hashes).toBe(2);
+    const head = decodeStatus(h.sim.statuses[h.sim.statuses.length - 1]).logHead;
+    expect(bytesEqual(head, eventHash(encodeEvent(state)))).toBe(true);
+    expect(bytesEqual(logHead(h.sim.lock.log!), head)).toBe(true);
+  });
+
+  it('a power cut right after the motor start keeps the spent value and the event; the chain continues', () => {
+    const { h, grant, chain } = stagedLock();
+    onCommandTopic(h.sim.lock, reveal(grant.grantId, chain[2]));
+    const state = h.sim.events[h.sim.events.length - 1];
+    expect(h.sim.lock.log!.unhashed).not.toBeNull();
+    h.sim.storage.powered = false; // nothing more reaches flash
+    h.reboot();
+    h.run(3000);
+    const first = h.sim.events[0];
+    expect(first.seq).toBe(state.seq + 1);
+    expect(bytesEqual(first.prevHash, eventHash(encodeEvent(state)))).toBe(true);
+    // The spent value stays spent: presenting it again is a bad credential.
+    h.trustTime();
+    h.deliver(reveal(grant.grantId, chain[2]));
+    h.run(500);
+    expect(h.events(EV_DENIAL).pop()!.code).toBe(RC_BAD_CREDENTIAL);
+  });
+
+  it('with a camera and a receipt to come: each slice that starts the motor runs at most one SHA-512; the receipt names the chain\'s hashes', () => {
+    const h = harness();
+    h.trustTime();
+    const { grant, chain } = chainGrant({ flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE }, 2);
+    putGrant(h, grant);
+    h.run(2000);
+    const receipts: Uint8Array[] = [];
+    h.sim.lock.onReceipt = (b) => receipts.push(b);
+    // Every timer callback is a slice: count its hashes and whether it started the motor.
+    const slices: { hashes: number; started: boolean }[] = [];
+    const timers = h.sim.lock.ports.timers;
+    const set = timers.setTimeout;
+    timers.setTimeout = (fn: () => void, ms: number) => set.call(timers, () => {
+      const before = hashes;
+      const idle = h.sim.device.physics.motor === 0;
+      fn();
+      slices.push({ hashes: hashes - before, started: idle && h.sim.device.physics.motor !== 0 });
+    }, ms);
+    countHashes();
+    h.deliver(reveal(grant.grantId, chain[1]));
+    h.run(3000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    h.sim.device.openDoor();
+    h.run(4000);
+    h.sim.device.closeDoor();
+    h.run(8000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+    const starts = slices.filter((s) => s.started);
+    expect(starts.length).toBe(2); // the entry (after the camera's preroll) and the relock on close
+    expect(starts[0].hashes).toBe(1); // links the CAMERA event into the chain for the STATE event
+    expect(starts[1].hashes).toBeLessThanOrEqual(1);
+    expect(receipts.length).toBe(1);
+    const rc = decodeReceipt(receipts[0]);
+    const events: Uint8Array[] = [];
+    for (let s = rc.cameraSeq; s <= rc.seq; s++) events.push(readEvent(h.sim.lock.log!, s)!);
+    expect(bytesEqual(rc.head, eventHash(events[events.length - 1]))).toBe(true);
+    expect(bytesEqual(rc.entryHash, eventHash(events[rc.entrySeq - rc.cameraSeq]))).toBe(true);
+    expect(bytesEqual(rc.cameraHash, eventHash(events[0]))).toBe(true);
+    expect(checkReceipt(receipts[0], h.sim.lock.signer!.publicKey, events).ok).toBe(true);
+  });
+});
