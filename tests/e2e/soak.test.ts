@@ -24,11 +24,11 @@ function ev(seq: number, type: number, ref: number, data: number[], at: number):
   return { at, seq, type, code: RC_OK, ref, data, raw: 'ev' + seq };
 }
 
-function world(journal: SoakEvent[], relayRaw = journal.map((e) => e.raw)): { facts: SoakFacts; snap: SoakSnapshot } {
+function world(journal: SoakEvent[], relayRaw = journal.map((e) => e.raw), errors: string[] = []): { facts: SoakFacts; snap: SoakSnapshot } {
   return {
     facts: { revocations: [{ grantId: GRANT, deviceId: DEV, answeredAt: ANSWERED_AT }], created: [{ grantId: GRANT, deviceId: DEV }], opened: [], keyId: null },
     snap: {
-      locks: [{ deviceId: DEV, journal, intervals: [[0, null]], staged: [], revokedOnLock: [GRANT] }],
+      locks: [{ deviceId: DEV, journal, intervals: [[0, null]], staged: [], revokedOnLock: [GRANT], errors }],
       commands: [{ device_id: DEV, counter: REVOKE_COUNTER, action: ACT_GRANT_REVOKE, grant_id: GRANT, status: 'acked', result_code: RC_OK }],
       grants: [{ id: GRANT, device_id: DEV, status: 'revoked' }],
       events: relayRaw.map((raw, i) => ({ device_id: DEV, epoch: 1, seq: i + 1, raw, type: 0, code: 0 })),
@@ -49,6 +49,12 @@ describe('soak invariants on crafted histories', () => {
     expect(r.violations).toEqual([]);
     expect(r.checks['safety-after-ack']).toBe(1);
     expect(r.checks['liveness-revoked']).toBe(1);
+  });
+
+  it('flags a lock whose firmware threw', () => {
+    const journal = [scanEntry(1, ANSWERED_AT - 10), revokeAck(2, ANSWERED_AT + 10)];
+    const { facts, snap } = world(journal, undefined, ['TypeError: x is undefined\n    at flushEvents']);
+    expect(kinds(checkInvariants(facts, snap))).toEqual(['no-firmware-error']);
   });
 
   it('flags an entry the lock performed after it ACKed the revocation', () => {

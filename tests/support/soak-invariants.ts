@@ -42,6 +42,8 @@ export interface SoakLock {
   /** Grant ids staged on the lock and ids on its revocation list (null: unknown). */
   staged: number[] | null;
   revokedOnLock: number[] | null;
+  /** Exceptions the firmware threw, across boots. */
+  errors: string[];
 }
 
 export interface RelayCommandRow { device_id: string; counter: number; action: number; grant_id: number | null; status: string; result_code: number | null }
@@ -127,6 +129,7 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
   }
 
   for (const lock of snap.locks) {
+    check('no-firmware-error', lock.errors.length === 0, lock.deviceId, () => `the firmware threw ${lock.errors.length} time(s): ${lock.errors[0].split('\n').slice(0, 3).join(' | ')}`);
     const dev = lock.deviceId;
     const cmd = (counter: number) => commands.get(dev + ':' + counter);
     const revokedAcked = new Map<number, number>();

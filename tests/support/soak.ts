@@ -117,8 +117,9 @@ export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
     const j = await w.fleet.ask(l.deviceId, 'journal');
     const h = await w.fleet.ask(l.deviceId, 'history');
     const g = await w.fleet.ask(l.deviceId, 'grants');
+    const e = await w.fleet.ask(l.deviceId, 'errors');
     locks.push({
-      deviceId: l.deviceId, intervals: h.intervals, staged: g.staged, revokedOnLock: g.revoked,
+      deviceId: l.deviceId, intervals: h.intervals, staged: g.staged, revokedOnLock: g.revoked, errors: e.errors,
       journal: (j.journal as Array<{ at: number; hex: string }>).map((e) => {
         const ev = decodeEvent(fromHex(e.hex));
         return { at: e.at, seq: ev.seq, type: ev.type, code: ev.code, ref: ev.ref, data: [...ev.data], raw: e.hex };

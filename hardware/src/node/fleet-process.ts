@@ -93,6 +93,8 @@ function handle(line: string): void {
       return answer({ ok: true, journal: lock.journal.slice(Number(arg ?? 0)) });
     case 'history':
       return answer({ ok: true, intervals: lock.history.intervals });
+    case 'errors':
+      return answer({ ok: true, errors: lock.errors() });
     case 'inject':
       lock.inject(fromHex(arg));
       return answer({ ok: true });

@@ -49,6 +49,8 @@ export interface FleetLock {
   tap: LinkTap;
   journal: JournalEntry[];
   history: SyncHistory;
+  /** Exceptions the firmware threw from timers, across boots (a healthy lock has none). */
+  errors(): string[];
   /** Stops the online-with-trusted-time sampler (process exit). */
   dispose(): void;
 }
@@ -92,6 +94,7 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
   };
   let sockets: ReturnType<typeof base>[] = [];
   let loop = createRealLoop();
+  const pastErrors: string[] = [];
   let powered = true;
   let generation = 0;
   const boot = () => {
@@ -143,6 +146,7 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
       stopLock(sim.lock, false);
       for (const s of sockets) s.end();
       sockets = [];
+      pastErrors.push(...loop.errors);
       disposeLoop(loop);
     },
     powerOn() {
@@ -185,6 +189,7 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
       return true;
     },
     camera, tap, journal, history,
+    errors: () => [...pastErrors, ...loop.errors],
     dispose() {
       clearInterval(sampler);
     }
