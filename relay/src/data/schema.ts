@@ -53,6 +53,7 @@ export interface DevicesTable {
   signing_key_id: number;
   next_counter: Generated<number>;
   online: Generated<number>;
+  /** When the current connection started: the sync's retry backoff starts afresh then. */
   online_since: number | null;
   conn_id: string | null;
   last_seen: number | null;
@@ -77,6 +78,7 @@ export interface DevicesTable {
   log_head: string | null;
   log_state: Generated<string>;
   last_camera_seq: number | null;
+  /** The inventory of the last status: key ids, and [grantId, fingerprint] pairs (JSON). */
   inv_keys: string | null;
   inv_grants: string | null;
   inv_at: number | null;
@@ -111,6 +113,7 @@ export interface GrantsTable {
   parcel_id: number | null;
   status: 'pending' | 'active' | 'failed' | 'revoking' | 'revoked';
   status_reason: string | null;
+  /** Fingerprint of the payload of the latest GRANT_PUT issued (what the lock should report). */
   put_fingerprint: string | null;
   revoke_alarmed_at: number | null;
   created_by: string;
@@ -172,6 +175,7 @@ export interface CommandsTable {
   not_after_s: number;
   status: 'pending' | 'acked' | 'denied' | 'expired' | 'superseded';
   result_code: number | null;
+  /** Denied for a reason that passes with time (docs/sync.md): the sync issues it again. */
   transient: Generated<number>;
   resendable: number;
   reissuable: number;

@@ -22,36 +22,14 @@ import type { Principal } from './principals';
 import { canTransition, statusesLeadingTo, type DeliveryStatus } from './delivery-states';
 import { getSiteRow, isPartner, siteForBackend, siteForOwner } from './sites';
 import { enqueueWebhook, type WebhookEvent } from './webhooks';
+import type { Selectable } from 'kysely';
+import type { DeliveriesTable } from '../data/schema';
 
 export const MAX_DELIVERY_WINDOW_MS = 7 * 86400_000;
 
 export { DELIVERY_STATUSES, type DeliveryStatus } from './delivery-states';
 
-export interface DeliveryRow {
-  id: number;
-  site_id: number;
-  device_id: string;
-  backend_id: number;
-  courier_id: number;
-  tracking: string;
-  window_start: number;
-  window_end: number;
-  in_home: number;
-  status: DeliveryStatus;
-  grant_id: number | null;
-  entry_method: string | null;
-  entry_counter: number | null;
-  entry_seq: number | null;
-  entered_at: number | null;
-  clip: string | null;
-  receipt: string | null;
-  alarms: string;
-  block_reason: string | null;
-  door_opened_seq: number | null;
-  door_opened_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
+export type DeliveryRow = Omit<Selectable<DeliveriesTable>, 'status'> & { status: DeliveryStatus };
 
 export interface Receipt {
   deliveryId: number;

@@ -15,54 +15,10 @@ import { boltName, doorName, statusFlagNames } from './names';
 import { notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
 import { getSiteRow } from './sites';
+import type { Selectable } from 'kysely';
+import type { DevicesTable } from '../data/schema';
 
-export interface DeviceRow {
-  id: string;
-  site_id: number;
-  name: string | null;
-  profile: 'door' | 'box';
-  board: string;
-  firmware: string;
-  public_key: string | null;
-  mqtt_password_hash: string;
-  mqtt_prev_password_hash: string | null;
-  registered_at: number;
-  signing_key_id: number;
-  next_counter: number;
-  online: number;
-  conn_id: string | null;
-  last_seen: number | null;
-  offline_reason: string | null;
-  status_at: number | null;
-  bolt: number | null;
-  door: number | null;
-  flags: number | null;
-  lock_time_s: number | null;
-  nonce: string | null;
-  replay_high: number | null;
-  battery: number | null;
-  grants_stored: number | null;
-  status_firmware: string | null;
-  status_log_seq: number | null;
-  clock_offset_s: number | null;
-  clock_flagged: number;
-  time_set_nonce: string | null;
-  log_epoch: number;
-  log_seq: number;
-  log_head: string | null;
-  log_state: string;
-  last_camera_seq: number | null;
-  /** The inventory of the last status: key ids, and [grantId, fingerprint] pairs (JSON). */
-  inv_keys: string | null;
-  inv_grants: string | null;
-  inv_at: number | null;
-  time_set_at: number | null;
-  sync_state: 'unknown' | 'syncing' | 'converged';
-  sync_since: number | null;
-  reregister_approved_until: number | null;
-  /** When the current connection started: the sync's retry backoff starts afresh then. */
-  online_since: number | null;
-}
+export type DeviceRow = Selectable<DevicesTable>;
 
 export interface RegisterInput {
   deviceId: string;

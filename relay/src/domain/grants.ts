@@ -19,6 +19,8 @@ import { revokeTokensOf } from './principals';
 import { fromScheduleEntries } from './schedule-input';
 import { tzOffsetMinutes } from './timezones';
 import { enqueueWebhook } from './webhooks';
+import type { Selectable } from 'kysely';
+import type { GrantsTable } from '../data/schema';
 
 
 /** Sealed in the database under this column name (secret-box.ts). */
@@ -30,40 +32,7 @@ const KIND_CODES: Record<GrantKind, number> = { courier: GRANT_COURIER, guest: G
 /** Hash-chain length for grants with unlimited uses. */
 export const DEFAULT_CHAIN_LINKS = 1000;
 
-export interface GrantRow {
-  id: number;
-  device_id: string;
-  site_id: number;
-  kind: GrantKind;
-  type: string;
-  label: string | null;
-  flags: number;
-  not_before: number;
-  not_after: number;
-  max_uses: number;
-  relock_after: number;
-  timezone: string;
-  tz_offset: number;
-  schedule: string;
-  cred_type: number;
-  chain_seed: string | null;
-  chain_links: number;
-  chain_used: number;
-  commitment: string | null;
-  uses: number;
-  actor_ref: number;
-  delivery_id: number | null;
-  parcel_id: number | null;
-  status: 'pending' | 'active' | 'failed' | 'revoking' | 'revoked';
-  status_reason: string | null;
-  created_by: string;
-  created_at: number;
-  updated_at: number;
-  revoked_at: number | null;
-  /** Fingerprint of the payload of the latest GRANT_PUT issued (what the lock should report). */
-  put_fingerprint: string | null;
-  revoke_alarmed_at: number | null;
-}
+export type GrantRow = Selectable<GrantsTable>;
 
 export interface NewGrant {
   deviceId: string;

@@ -15,22 +15,10 @@ import { notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
 import { getSiteRow, isPartner, siteForBackend, siteForOwner } from './sites';
 import { enqueueWebhook } from './webhooks';
+import type { Selectable } from 'kysely';
+import type { ParcelsTable } from '../data/schema';
 
-interface ParcelRow {
-  id: number;
-  site_id: number;
-  device_id: string;
-  backend_id: number | null;
-  tracking: string;
-  window_start: number;
-  window_end: number;
-  status: 'registered' | 'opened' | 'cancelled';
-  grant_id: number | null;
-  opened_seq: number | null;
-  opened_at: number | null;
-  created_by: string;
-  created_at: number;
-}
+type ParcelRow = Selectable<ParcelsTable>;
 
 export interface ParcelInput {
   siteId: number;

@@ -13,34 +13,12 @@ import {
   actionPolicy, attachSignature, decodeCommand, encodeCommandBody, encodePayload, fromHex, isTransientReason
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import type { Selectable } from 'kysely';
+import type { CommandsTable } from '../data/schema';
 
 export type Purpose = 'entry' | 'owner_unlock' | 'owner_lock' | 'grant_put' | 'grant_revoke' | 'key_rotate' | 'time_set' | 'alarm_clear' | 'settings_set';
 
-export interface CommandRow {
-  device_id: string;
-  counter: number;
-  action: number;
-  purpose: Purpose;
-  key_id: number;
-  bytes: Buffer;
-  not_before_s: number;
-  not_after_s: number;
-  status: 'pending' | 'acked' | 'denied' | 'expired' | 'superseded';
-  result_code: number | null;
-  resendable: number;
-  reissuable: number;
-  grant_id: number | null;
-  delivery_id: number | null;
-  new_key_id: number | null;
-  reissue_of: number | null;
-  created_at: number;
-  sent_at: number | null;
-  send_count: number;
-  acked_at: number | null;
-  ack_seq: number | null;
-  /** Denied for a reason that passes with time (docs/sync.md): the sync issues it again. */
-  transient: number;
-}
+export type CommandRow = Omit<Selectable<CommandsTable>, 'purpose' | 'status'> & { purpose: Purpose; status: 'pending' | 'acked' | 'denied' | 'expired' | 'superseded' };
 
 export interface IssueRequest {
   deviceId: string;
