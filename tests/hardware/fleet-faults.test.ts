@@ -1,7 +1,11 @@
 /** The fleet's soak faults: a socket tap that delays broker bytes in order and remembers command payloads; sync intervals. */
 import { describe, expect, it } from 'vitest';
 import { encodePublish, type EspruinoSocket } from '@keyway/firmware';
-import { DUP_MEMORY, createLinkTap, noteSync, tapSocket, type SyncHistory } from '@keyway/hardware';
+import { EV_BOOT, EV_STATE, decodeEvent } from '@keyway/shared';
+import { DUP_MEMORY, createLinkTap, createSimulatedLock, noteSync, tapSocket, type SyncHistory } from '@keyway/hardware';
+import { BOARD, lockConfig, provisionedFiles } from '../support/lock-harness';
+import { signerFromSeed } from '@keyway/shared/node';
+import { TEST_RELAY_SEED } from '../../scripts/protocol-vectors';
 
 const DELAY_MS = 120;
 
@@ -66,5 +70,15 @@ describe('fleet soak faults', () => {
     noteSync(h, false, 4);
     noteSync(h, true, 5);
     expect(h.intervals).toEqual([[2, 4], [5, null]]);
+  });
+
+  it("an event observer given at creation sees the lock's boot event, on every boot", () => {
+    const seen: number[] = [];
+    const files = provisionedFiles(lockConfig([signerFromSeed(TEST_RELAY_SEED)]));
+    const sim = createSimulatedLock({ board: BOARD, files, onEvent: (bytes) => seen.push(decodeEvent(bytes).type) });
+    expect(seen.slice(0, 2)).toEqual([EV_BOOT, EV_STATE]);
+    seen.length = 0;
+    sim.reboot();
+    expect(seen[0]).toBe(EV_BOOT);
   });
 });

@@ -107,22 +107,20 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
     view.erase = (name) => {
       if (alive()) storage.erase(name);
     };
+    const journalize = journalObserver(journal);
+    // The journal is attached before the lock starts, so it has the boot event too.
     const s = createSimulatedLock({
       board: spec.board, storage: view, loop, physics, options: o.options, connect,
-      random: () => randomBytes(4).readUInt32BE() / 4294967296, sha512: nodeSha512
+      random: () => randomBytes(4).readUInt32BE() / 4294967296, sha512: nodeSha512,
+      onEvent: (bytes) => {
+        if (alive()) journalize(bytes);
+      }
     });
     if (cameraSerial && camera) {
       s.device.serials[cameraSerial].onWrite = (data) => {
         if (alive() && camera.fromLock) camera.fromLock(data);
       };
     }
-    const simObserver = s.lock.onEvent;
-    const journalize = journalObserver(journal);
-    s.lock.onEvent = (bytes) => {
-      if (!alive()) return;
-      if (simObserver) simObserver(bytes);
-      journalize(bytes);
-    };
     return s;
   };
   let sim = boot();

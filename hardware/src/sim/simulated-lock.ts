@@ -28,6 +28,8 @@ export interface SimulatedLockOptions {
   sha512?: EspruinoEnv['sha512'];
   convolve?: EspruinoEnv['convolve'];
   crc32?: EspruinoEnv['crc32'];
+  /** Sees every event the lock logs from its first (the boot event included), after `events`. */
+  onEvent?: (bytes: Uint8Array) => void;
   /** Start locked with the door closed (default) or as given. */
   boltAt?: number;
   doorOpen?: boolean;
@@ -67,13 +69,14 @@ export function createSimulatedLock(o: SimulatedLockOptions): SimulatedLock {
       storage.cutAt = 0;
       const next = createSimulatedLock({
         board: o.board, files: o.storage ? undefined : snapshotFiles(storage), storage: o.storage, loop: loop, physics: physics, options: o.options, random: o.random,
-        connect: o.connect, wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve, crc32: o.crc32
+        connect: o.connect, wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve, crc32: o.crc32, onEvent: o.onEvent
       });
       return next;
     }
   };
   lock.onEvent = function (bytes: Uint8Array) {
     sim.events.push(decodeEvent(bytes));
+    if (o.onEvent) o.onEvent(bytes);
   };
   lock.onStatus = function (bytes: Uint8Array) {
     sim.statuses.push(bytes);
