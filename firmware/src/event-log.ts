@@ -45,12 +45,14 @@ export interface EventLog {
   ackSaveEvery: number;
   /** A QUEUE_OVERFLOW alarm was raised and the queue has not drained since. */
   overflowAlarmed: boolean;
+  /** Sequence of that alarm: if it is overwritten before delivery, the next loss raises another. */
+  overflowAlarmSeq: number;
 }
 
 export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacity: number): EventLog {
   const log: EventLog = {
     storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), unhashed: null, acked: 0, dropped: 0,
-    savedAck: 0, ackSaveEvery: Math.max(1, Math.floor(capacity / 2)), overflowAlarmed: false
+    savedAck: 0, ackSaveEvery: Math.max(1, Math.floor(capacity / 2)), overflowAlarmed: false, overflowAlarmSeq: 0
   };
   let best: Uint8Array | null = null;
   let oldest = 0;
@@ -94,6 +96,9 @@ export function appendEvent(log: EventLog, e: NewEvent, time: number): Uint8Arra
     // acknowledged before a reboot (the saved watermark).
     log.acked = seq - log.capacity;
     if (log.acked > log.savedAck) log.dropped++;
+    // The alarm that reported this episode is overwritten undelivered: a long enough outage
+    // would otherwise leave the relay a gap and no alarm. The next loss raises a new one.
+    if (log.overflowAlarmed && log.overflowAlarmSeq <= log.acked) log.overflowAlarmed = false;
   }
   if (!log.storage.write(EVENT_FILE + (seq % log.capacity), frame(seq, bytes))) return null;
   log.seq = seq;

@@ -31,9 +31,11 @@ export function emit(lock: Lock, type: number, code: number, ref: number, actorK
   // No hash here: the log hashes its newest event lazily (logHead), a receipt when it is signed.
   const at: LogPoint = { seq: log.seq, bytes: bytes };
   if (lock.onEvent) lock.onEvent(bytes);
-  // One QUEUE_OVERFLOW alarm per episode (until the queue drains); its ref counts losses so far.
+  // One QUEUE_OVERFLOW alarm per episode (until the queue drains) while it is in the ring (the
+  // log raises another when it overwrites it undelivered); its ref counts losses so far.
   if (log.dropped > before && !log.overflowAlarmed) {
     log.overflowAlarmed = true;
+    log.overflowAlarmSeq = log.seq + 1;
     emit(lock, EV_ALARM, AL_QUEUE_OVERFLOW, log.dropped, 0, 0, []);
   }
   flushEvents(lock);

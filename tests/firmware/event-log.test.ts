@@ -28,7 +28,7 @@ describe('event log', () => {
 
   it('offline overflow keeps the newest events and raises one alarm per episode', () => {
     const h = harness(); // no network: nothing is ever acknowledged
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 12; i++) {
       h.sim.device.pressButton();
       h.run(2000);
     }
@@ -36,9 +36,29 @@ describe('event log', () => {
     expect(alarms).toHaveLength(1);
     const log = openEventLog(storagePort(h.sim.storage), DEVICE_ID, 32);
     const newest = h.events()[h.events().length - 1];
+    expect(newest.seq - alarms[0].seq).toBeLessThan(32); // still in the ring
     expect(log.seq).toBe(newest.seq);
     expect(readEvent(log, newest.seq)).not.toBeNull();
     expect(readEvent(log, newest.seq - 32)).toBeNull(); // overwritten
+  });
+
+  it('an outage long enough to overwrite the overflow alarm raises it again, so an undelivered alarm is always in the ring', () => {
+    const h = harness(); // no network: nothing is ever acknowledged
+    for (let i = 0; i < 40; i++) {
+      h.sim.device.pressButton();
+      h.run(2000);
+    }
+    const alarms = h.events(EV_ALARM).filter((e) => e.code === AL_QUEUE_OVERFLOW);
+    expect(alarms.length).toBeGreaterThanOrEqual(2);
+    for (let i = 1; i < alarms.length; i++) {
+      // A new alarm only once the previous one was overwritten, counting every loss so far.
+      expect(alarms[i].seq - alarms[i - 1].seq).toBeGreaterThanOrEqual(32);
+      expect(alarms[i].ref).toBeGreaterThan(alarms[i - 1].ref);
+    }
+    const log = h.sim.lock.log!;
+    const last = alarms[alarms.length - 1];
+    expect(readEvent(log, last.seq)).not.toBeNull();
+    expect(last.ref).toBeLessThanOrEqual(log.dropped);
   });
 
   it('a reboot with a full ring of delivered events continues the chain without a false overflow alarm', () => {
