@@ -25,8 +25,15 @@ export const CUT_WRITE_RANGE = { min: 1, max: 3 } as const;
  */
 const CUT_PROVOKE_PRESSES = 3;
 const CUT_PROVOKE_GAP_MS = 150;
-/** Fraction of idle locks a partition cuts off. */
-const PARTITION_SHARE = 0.4;
+/**
+ * Locks a partition cuts off, on average (each idle lock with chance PARTITION_LOCKS / fleet
+ * size). Faults come more often the more locks there are (soak.ts: the gap is per lock), so a
+ * fixed share of the fleet per partition cuts each lock off more often in a larger fleet: at 100
+ * locks, 40% per partition cut 10-38 locks every few seconds, and locks whose reconnects kept
+ * failing backed off to 60 s and stayed offline for minutes. A fixed count keeps
+ * each lock's partition rate the same at any fleet size (the 10-lock runs are unchanged).
+ */
+const PARTITION_LOCKS = 4;
 const TEAR_MODES = ['missing', 'erased-tail', 'truncated'] as const;
 
 export interface FaultContext {
@@ -89,7 +96,8 @@ export function injectFault(ctx: FaultContext, kind: FaultKind): void {
     return;
   }
   if (kind === 'partition') {
-    const cut = ids.filter(() => rng.chance(PARTITION_SHARE)).filter((d) => !ctx.busy.has(d));
+    const share = Math.min(1, PARTITION_LOCKS / ids.length);
+    const cut = ids.filter(() => rng.chance(share)).filter((d) => !ctx.busy.has(d));
     if (cut.length === 0) return void ctx.skipped++;
     ctx.counts[kind]++;
     return lasting(ctx, cut, async () => {
