@@ -5,7 +5,7 @@
  */
 import { scaled } from '../support/time-scale';
 import { describe, expect, it } from 'vitest';
-import { ACT_GRANT_REVOKE, ACT_UNLOCK, BOLT_UNLOCKING, EV_ACK, EV_OPERATION, EV_STATE, RC_OK, SRC_BARCODE } from '@keyway/shared';
+import { ACT_GRANT_REVOKE, ACT_UNLOCK, AL_QUEUE_OVERFLOW, BOLT_UNLOCKING, EV_ACK, EV_ALARM, EV_OPERATION, EV_STATE, RC_OK, SRC_BARCODE } from '@keyway/shared';
 import { runSoak, type SoakResult } from '../support/soak';
 import { FAULT_KINDS } from '../support/soak-faults';
 import { REVOKE_ONLINE_BOUND_MS, checkInvariants, type SoakEvent, type SoakFacts, type SoakSnapshot } from '../support/soak-invariants';
@@ -28,7 +28,7 @@ function world(journal: SoakEvent[], relayRaw = journal.map((e) => e.raw), error
   return {
     facts: { revocations: [{ grantId: GRANT, deviceId: DEV, answeredAt: ANSWERED_AT }], created: [{ grantId: GRANT, deviceId: DEV }], opened: [], keyId: null },
     snap: {
-      locks: [{ deviceId: DEV, journal, intervals: [[0, null]], staged: [], revokedOnLock: [GRANT], errors }],
+      locks: [{ deviceId: DEV, journal, overwritten: [], intervals: [[0, null]], staged: [], revokedOnLock: [GRANT], errors }],
       commands: [{ device_id: DEV, counter: REVOKE_COUNTER, action: ACT_GRANT_REVOKE, grant_id: GRANT, status: 'acked', result_code: RC_OK }],
       grants: [{ id: GRANT, device_id: DEV, status: 'revoked' }],
       events: relayRaw.map((raw, i) => ({ device_id: DEV, epoch: 1, seq: i + 1, raw, type: 0, code: 0 })),
@@ -83,6 +83,21 @@ describe('soak invariants on crafted histories', () => {
     snap.grants[0].status = 'revoking';
     snap.anomalies.push({ device_id: DEV, kind: 'gap', seq: 3 });
     expect(kinds(checkInvariants(facts, snap))).toEqual(['ack-once', 'chain-gaps', 'event-once', 'event-reached', 'liveness-revoked']);
+  });
+
+  it('excuses only the events the lock overwrote undelivered, and only with its overflow alarm', () => {
+    const overflowAlarm = (seq: number) => ({ ...ev(seq, EV_ALARM, 1, [], seq), code: AL_QUEUE_OVERFLOW });
+    const journal = [ev(1, EV_ACK, 9, [ACT_UNLOCK], 1), ev(2, EV_ACK, 10, [ACT_UNLOCK], 2), overflowAlarm(3), ev(4, EV_ACK, 11, [ACT_UNLOCK], 4)];
+    // Event 1 was overwritten offline; 2 was not, yet it is missing too.
+    const lossy = world(journal, ['ev3', 'ev4']);
+    lossy.snap.locks[0].overwritten = [1];
+    expect(kinds(checkInvariants(lossy.facts, lossy.snap))).toEqual(['event-reached']);
+    const explained = world(journal, ['ev2', 'ev3', 'ev4']);
+    explained.snap.locks[0].overwritten = [1];
+    expect(checkInvariants(explained.facts, explained.snap).violations).toEqual([]);
+    const silent = world(journal.filter((e) => e.type !== EV_ALARM), ['ev2', 'ev4']);
+    silent.snap.locks[0].overwritten = [1];
+    expect(kinds(checkInvariants(silent.facts, silent.snap))).toEqual(['overflow-alarmed']);
   });
 });
 

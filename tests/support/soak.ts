@@ -119,7 +119,7 @@ export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
     const g = await w.fleet.ask(l.deviceId, 'grants');
     const e = await w.fleet.ask(l.deviceId, 'errors');
     locks.push({
-      deviceId: l.deviceId, intervals: h.intervals, staged: g.staged, revokedOnLock: g.revoked, errors: e.errors,
+      deviceId: l.deviceId, intervals: h.intervals, overwritten: j.overwritten, staged: g.staged, revokedOnLock: g.revoked, errors: e.errors,
       journal: (j.journal as Array<{ at: number; hex: string }>).map((e) => {
         const ev = decodeEvent(fromHex(e.hex));
         return { at: e.at, seq: ev.seq, type: ev.type, code: ev.code, ref: ev.ref, data: [...ev.data], raw: e.hex };

@@ -11,7 +11,7 @@
  *   clock reset: RTC back to 0, trusted time lost | delay <ms>: hold incoming broker bytes
  *   (in order; 0 = off) | dup <k>: re-deliver the k-th (modulo) remembered command payload
  *   heal: power on, network on, no delay, no armed cut | grants: staged and revoked grant ids
- *   journal [from]: events logged across boots, with wall time | history: online-with-trusted-time intervals
+ *   journal [from]: events logged across boots, with wall time, and the sequences the lock overwrote undelivered | history: online-with-trusted-time intervals
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -90,7 +90,7 @@ function handle(line: string): void {
         revoked: lock.powered() ? l.grants.revoked.slice() : null
       });
     case 'journal':
-      return answer({ ok: true, journal: lock.journal.slice(Number(arg ?? 0)) });
+      return answer({ ok: true, journal: lock.journal.slice(Number(arg ?? 0)), overwritten: lock.overwritten });
     case 'history':
       return answer({ ok: true, intervals: lock.history.intervals });
     case 'errors':

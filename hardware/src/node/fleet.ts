@@ -6,7 +6,9 @@
  * deliveries; see fleet-faults.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { onCommandTopic, publishStatus, stopLock, type BoardProfile, type EspruinoEnv, type LockOptions } from '@keyway/firmware';
+import {
+  EVENT_FILE, onCommandTopic, publishStatus, stopLock, storagePort, unframe, type BoardProfile, type EspruinoEnv, type EventLog, type LockOptions
+} from '@keyway/firmware';
 import { createSimulatedLock, type SimulatedLock } from '../sim/simulated-lock';
 import { createPhysics } from '../sim/physics';
 import type { SimStorage, TearMode } from '../sim/storage';
@@ -48,6 +50,11 @@ export interface FleetLock {
   camera: CameraWire | null;
   tap: LinkTap;
   journal: JournalEntry[];
+  /**
+   * Sequences of events the lock overwrote in its ring before the relay acknowledged them (its
+   * offline queue overflowed), across boots: the only events allowed not to reach the relay.
+   */
+  overwritten: number[];
   history: SyncHistory;
   /** Exceptions the firmware threw from timers, across boots (a healthy lock has none). */
   errors(): string[];
@@ -125,7 +132,23 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
   };
   let sim = boot();
   const write = storage.write;
+  const overwritten: number[] = [];
+  const flash = storagePort(storage);
+  let watchedLog: EventLog | null = null;
+  let seenDropped = 0;
   storage.write = (name, data) => {
+    // The log counts an undelivered event it gives up just before it writes over that event's
+    // file: what the file still holds is the lost event.
+    const log = sim.lock.log;
+    if (log !== watchedLog) {
+      watchedLog = log;
+      seenDropped = 0;
+    }
+    if (log && log.dropped > seenDropped && name.indexOf(EVENT_FILE) === 0) {
+      seenDropped = log.dropped;
+      const old = unframe(flash.read(name));
+      if (old) overwritten.push(old.seq);
+    }
     const ok = write(name, data);
     // A cut inside this write: nothing after it runs (no publish, no timer).
     if (!storage.powered && powered) lock.powerOff();
@@ -186,7 +209,7 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
       onCommandTopic(sim.lock, tap.received[k % tap.received.length]);
       return true;
     },
-    camera, tap, journal, history,
+    camera, tap, journal, overwritten, history,
     errors: () => [...pastErrors, ...loop.errors],
     dispose() {
       clearInterval(sampler);
