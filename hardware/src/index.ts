@@ -7,7 +7,7 @@ export { SimRepl, type SimReplOptions } from './node/sim-repl';
 export { openFlashFile } from './node/flash-file';
 export { startSimBoard, control as simBoardControl, type SimBoardOptions } from './node/sim-board';
 export { startFleetLock, SYNC_SAMPLE_MS, type FleetLock, type FleetLockSpec, type FleetOptions } from './node/fleet';
-export { DUP_MEMORY, createLinkTap, noteSync, tapSocket, type LinkTap, type JournalEntry, type SyncHistory } from './node/fleet-faults';
+export { DUP_MEMORY, createLinkTap, noteSync, overwriteObserver, tapSocket, type LinkTap, type JournalEntry, type SyncHistory } from './node/fleet-faults';
 export { openCameraPort, type CameraPort } from './node/camera-port';
 export type { CameraWire } from './node/fleet';
 export { startCameraNode, CLIP_FRAMES, type CameraNode, type CameraNodeOptions } from './camera/camera-node';

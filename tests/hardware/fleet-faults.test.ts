@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodePublish, type EspruinoSocket } from '@keyway/firmware';
 import { EV_BOOT, EV_STATE, decodeEvent } from '@keyway/shared';
-import { DUP_MEMORY, createLinkTap, createSimulatedLock, noteSync, tapSocket, type SyncHistory } from '@keyway/hardware';
+import { DUP_MEMORY, createLinkTap, createSimulatedLock, noteSync, overwriteObserver, tapSocket, type SyncHistory } from '@keyway/hardware';
 import { BOARD, lockConfig, provisionedFiles } from '../support/lock-harness';
 import { signerFromSeed } from '@keyway/shared/node';
 import { TEST_RELAY_SEED } from '../../scripts/protocol-vectors';
@@ -80,5 +80,20 @@ describe('fleet soak faults', () => {
     seen.length = 0;
     sim.reboot();
     expect(seen[0]).toBe(EV_BOOT);
+  });
+
+  it('records every undelivered event an offline lock overwrites, those given up while it boots included', () => {
+    const lost: number[] = [];
+    const note = overwriteObserver(lost);
+    const files = provisionedFiles(lockConfig([signerFromSeed(TEST_RELAY_SEED)]));
+    let sim = createSimulatedLock({ board: BOARD, files, onEvent: (_bytes, lock) => note(lock) });
+    // Offline (no network): nothing is acknowledged; reboots refill the ring with BOOT events.
+    for (let i = 0; i < 20; i++) sim = sim.reboot();
+    const log = sim.lock.log!;
+    expect(log.seq).toBeGreaterThan(log.capacity);
+    // Exactly the events no longer in the ring were given up, each once.
+    const gone = [];
+    for (let s = 1; s <= log.seq - log.capacity; s++) gone.push(s);
+    expect(lost).toEqual(gone);
   });
 });

@@ -5,7 +5,7 @@
  * journal of every event the lock logged across boots, with the wall time it was logged;
  * and the intervals during which the lock was online with trusted time.
  */
-import { PUBLISH, createParser, decodePublish, feed, type EspruinoSocket } from '@keyway/firmware';
+import { PUBLISH, createParser, decodePublish, feed, type EspruinoSocket, type EventLog, type Lock } from '@keyway/firmware';
 import { toHex } from '@keyway/shared';
 
 /** How many received command payloads a lock remembers for re-delivery. */
@@ -93,6 +93,29 @@ export interface JournalEntry {
 /** Every event a lock logged, across boots, in order. */
 export function journalObserver(journal: JournalEntry[]): (bytes: Uint8Array) => void {
   return (bytes) => journal.push({ at: Date.now(), hex: toHex(bytes) });
+}
+
+/**
+ * Records, across boots, the sequences of events a lock gave up undelivered (its offline queue
+ * overflowed). Call it after each event the lock logs, the boot's own included: the log counts
+ * an undelivered event as it appends over it, so a new count means the event `capacity`
+ * places back was lost.
+ */
+export function overwriteObserver(overwritten: number[]): (lock: Lock) => void {
+  let watched: EventLog | null = null;
+  let seen = 0;
+  return (lock) => {
+    const log = lock.log;
+    if (!log) return;
+    if (log !== watched) {
+      watched = log;
+      seen = 0;
+    }
+    if (log.dropped > seen) {
+      seen = log.dropped;
+      overwritten.push(log.seq - log.capacity);
+    }
+  };
 }
 
 /** Wall-clock intervals [from, to] (to = null while it lasts) of "online with trusted time". */

@@ -7,13 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  EVENT_FILE, onCommandTopic, publishStatus, stopLock, storagePort, unframe, type BoardProfile, type EspruinoEnv, type EventLog, type LockOptions
+  onCommandTopic, publishStatus, stopLock, type BoardProfile, type EspruinoEnv, type LockOptions
 } from '@keyway/firmware';
 import { createSimulatedLock, type SimulatedLock } from '../sim/simulated-lock';
 import { createPhysics } from '../sim/physics';
 import type { SimStorage, TearMode } from '../sim/storage';
 import { openFlashFile } from './flash-file';
-import { createLinkTap, journalObserver, noteSync, tapSocket, type JournalEntry, type LinkTap, type SyncHistory } from './fleet-faults';
+import { createLinkTap, journalObserver, noteSync, overwriteObserver, tapSocket, type JournalEntry, type LinkTap, type SyncHistory } from './fleet-faults';
 import { nodeConnect, nodeSha512, type NodeNetOptions } from './node-net';
 import { createRealLoop, disposeLoop } from './real-loop';
 
@@ -93,6 +93,8 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
   const base = nodeConnect(o.net);
   const tap = createLinkTap();
   const journal: JournalEntry[] = [];
+  const overwritten: number[] = [];
+  const noteOverwrite = overwriteObserver(overwritten);
   const history: SyncHistory = { intervals: [] };
   const connect: NonNullable<EspruinoEnv['connect']> = (opts, tls, cb) => {
     const s = tapSocket(base(networkUp ? opts : { host: '127.0.0.1', port: 1 }, tls, cb), tap);
@@ -119,8 +121,10 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
     const s = createSimulatedLock({
       board: spec.board, storage: view, loop, physics, options: o.options, connect,
       random: () => randomBytes(4).readUInt32BE() / 4294967296, sha512: nodeSha512,
-      onEvent: (bytes) => {
-        if (alive()) journalize(bytes);
+      onEvent: (bytes, l) => {
+        if (!alive()) return;
+        journalize(bytes);
+        noteOverwrite(l);
       }
     });
     if (cameraSerial && camera) {
@@ -132,23 +136,7 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
   };
   let sim = boot();
   const write = storage.write;
-  const overwritten: number[] = [];
-  const flash = storagePort(storage);
-  let watchedLog: EventLog | null = null;
-  let seenDropped = 0;
   storage.write = (name, data) => {
-    // The log counts an undelivered event it gives up just before it writes over that event's
-    // file: what the file still holds is the lost event.
-    const log = sim.lock.log;
-    if (log !== watchedLog) {
-      watchedLog = log;
-      seenDropped = 0;
-    }
-    if (log && log.dropped > seenDropped && name.indexOf(EVENT_FILE) === 0) {
-      seenDropped = log.dropped;
-      const old = unframe(flash.read(name));
-      if (old) overwritten.push(old.seq);
-    }
     const ok = write(name, data);
     // A cut inside this write: nothing after it runs (no publish, no timer).
     if (!storage.powered && powered) lock.powerOff();

@@ -29,7 +29,7 @@ export interface SimulatedLockOptions {
   convolve?: EspruinoEnv['convolve'];
   crc32?: EspruinoEnv['crc32'];
   /** Sees every event the lock logs from its first (the boot event included), after `events`. */
-  onEvent?: (bytes: Uint8Array) => void;
+  onEvent?: (bytes: Uint8Array, lock: Lock) => void;
   /** Start locked with the door closed (default) or as given. */
   boltAt?: number;
   doorOpen?: boolean;
@@ -76,7 +76,7 @@ export function createSimulatedLock(o: SimulatedLockOptions): SimulatedLock {
   };
   lock.onEvent = function (bytes: Uint8Array) {
     sim.events.push(decodeEvent(bytes));
-    if (o.onEvent) o.onEvent(bytes);
+    if (o.onEvent) o.onEvent(bytes, lock);
   };
   lock.onStatus = function (bytes: Uint8Array) {
     sim.statuses.push(bytes);
