@@ -46,7 +46,7 @@ function lockClient(port: number, received: Uint8Array[], state: { online: numbe
   const loop = createRealLoop();
   cleanups.push(() => disposeLoop(loop));
   const c = createMqttClient(netPort(nodeConnect(), null)!, { millis: loop.now, setTimeout: loop.setTimeout, clearTimeout: loop.clearTimeout }, Math.random, {
-    host: '127.0.0.1', port, tls: false, clientId: 'lock-1', username: 'lock-1', password: 'pw', keepAlive: 2,
+    brokers: [{ host: '127.0.0.1', port }], tls: false, clientId: 'lock-1', username: 'lock-1', password: 'pw', keepAlive: 2,
     willTopic: 'kw/lock-1/state', willPayload: new Uint8Array([0x4f, 0x46, 0x46]), subscribe: 'kw/lock-1/cmd',
     maxPacket: 1024, retryMs: 500, backoffMinMs: 100, backoffMaxMs: 400, connectTimeoutMs: 2000, ...over
   }, (_t, p) => received.push(Uint8Array.from(p)), () => state.online++, () => state.offline++);
