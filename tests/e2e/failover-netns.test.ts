@@ -18,6 +18,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { board } from '@keyway/hardware';
+import { relayRequest } from '../../tools/src/provision/relay-client';
 import { seedWorld, type DemoWorld } from '../../tools/src/stack/seed';
 import { start, type Child } from '../support/processes';
 import { eventually, startFleetProcess, type FleetProcess, type RelayProcess } from '../support/e2e-world';
@@ -192,8 +193,13 @@ describe.skipIf(unavailable !== null)('three relays in three network namespaces 
     expect(receipt.eventSeq).toBeGreaterThan(0);
     expect((await api(base('relay-c'), world.backend.token, 'GET', '/v1/deliveries/' + d)).body.status).toBe('secured');
     await expectLogExactlyOnce('relay-a', LOCK_ON_B);
-    const v = (await api(base('relay-c'), owner, 'GET', '/v1/devices/' + lockId)).body;
+    // A client holding the set's list (B first): B's address refuses connections now, so the
+    // client (tools/src/provision/relay-client.ts) moves on to C.
+    const list = [base('relay-b'), base('relay-c'), base('relay-a')];
+    const v = await relayRequest<{ online: boolean }>(list, owner, 'GET', '/v1/devices/' + lockId);
     expect(v.online).toBe(true);
+    const seen = await relayRequest<{ status: string }>(list, world.backend.token, 'GET', '/v1/deliveries/' + d);
+    expect(seen.status).toBe('secured');
   }, scaled(150_000));
 
   it('every webhook reached the receiver once, across the three relays and the kill', async () => {
