@@ -34,7 +34,7 @@ const signer = signerFromSeed(new Uint8Array(32).fill(1));
 const enc = (s: string) => new TextEncoder().encode(s);
 const config = encodeConfig({
   version: CONFIG_VERSION, deviceId: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), keys: [{ id: signer.keyId, key: signer.publicKey }],
-  mqttHost: enc('127.0.0.1'), mqttPort: 1, mqttTls: 0, mqttUser: enc('0102030405060708'), mqttPass: enc('x'.repeat(43)),
+  brokers: [{ host: enc('127.0.0.1'), port: 1 }], mqttTls: 0, mqttUser: enc('0102030405060708'), mqttPass: enc('x'.repeat(43)),
   wifiSsid: new Uint8Array(0), wifiPass: new Uint8Array(0), site: enc('1')
 });
 

@@ -83,7 +83,7 @@ function flashLock(mqttPort: number): string {
   const signer = signerFromSeed(new Uint8Array(32).fill(1));
   const config = encodeConfig({
     version: CONFIG_VERSION, deviceId: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8]), keys: [{ id: signer.keyId, key: signer.publicKey }],
-    mqttHost: enc('127.0.0.1'), mqttPort, mqttTls: 0, mqttUser: enc(deviceHex), mqttPass: enc('x'.repeat(43)),
+    brokers: [{ host: enc('127.0.0.1'), port: mqttPort }], mqttTls: 0, mqttUser: enc(deviceHex), mqttPass: enc('x'.repeat(43)),
     wifiSsid: new Uint8Array(0), wifiPass: new Uint8Array(0), site: enc('1')
   });
   storeFile(bin!, dir, '.bootcde', Buffer.from(fw.code, 'latin1'));

@@ -1,7 +1,7 @@
 /**
  * Runs every benchmark in bench/ (each `*.mts` file but this one), one after another, each in
  * its own process so none inherits another's warm JIT or memory. Arguments after `--` are
- * passed to every benchmark; `--quick` is passed to those that take it (signing, relay).
+ * passed to every benchmark; `--quick` is passed to those that take it (signing, relay, scaleout).
  *
  * Run: npx tsx bench/run-all.mts [--quick] [--only signing,relay] [-- extra flags]
  * Exit code: the first non-zero one, after all have run. Benchmarks print; they never assert.
@@ -16,7 +16,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dash = process.argv.indexOf('--');
 const own = parseFlags(process.argv.slice(2, dash < 0 ? undefined : dash));
 const passThrough = dash < 0 ? [] : process.argv.slice(dash + 1);
-const TAKES_QUICK = new Set(['signing', 'relay']);
+const TAKES_QUICK = new Set(['signing', 'relay', 'scaleout']);
 const only = own.get('only')?.split(',').map((s) => s.trim());
 
 const benches = readdirSync(here)

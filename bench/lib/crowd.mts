@@ -82,7 +82,7 @@ function startMember(i: number): void {
   m.onlineAt = 0;
   connecting++;
   const client: MqttClient = createMqttClient(countingNet(() => client.online), timers, Math.random, {
-    host: creds.host, port: creds.port, tls: false, clientId: d.id, username: d.id, password: d.password, keepAlive: creds.keepAliveS,
+    brokers: [{ host: creds.host, port: creds.port }], tls: false, clientId: d.id, username: d.id, password: d.password, keepAlive: creds.keepAliveS,
     willTopic: stateTopic(d.id), willPayload: offlineCodec.encode({ deviceId: fromHex(d.id) }), subscribe: commandTopic(d.id),
     maxPacket: 1024, retryMs: 5000, backoffMinMs: 1000, backoffMaxMs: 60000,
     // A crowd of thousands connecting at once may wait long for CONNACK: one keep-alive period.

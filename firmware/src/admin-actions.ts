@@ -24,7 +24,7 @@ export function applyKeyRotate(lock: Lock, p: KeyRotatePayload): number {
   if (keys.length > MAX_TRUSTED_KEYS) return RC_KEY_STORE_FULL;
   if (keys.length === 0) return RC_LAST_KEY;
   const next = {
-    version: cfg.version, deviceId: cfg.deviceId, keys: keys, mqttHost: cfg.mqttHost, mqttPort: cfg.mqttPort, mqttTls: cfg.mqttTls,
+    version: cfg.version, deviceId: cfg.deviceId, keys: keys, brokers: cfg.brokers, mqttTls: cfg.mqttTls,
     mqttUser: cfg.mqttUser, mqttPass: cfg.mqttPass, wifiSsid: cfg.wifiSsid, wifiPass: cfg.wifiPass, site: cfg.site
   };
   return saveConfig(lock, next) ? RC_OK : RC_STORAGE_FAILURE;

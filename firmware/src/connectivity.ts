@@ -1,7 +1,7 @@
 /**
  * The lock's link to the relay (docs/firmware.md): Wi-Fi join where the board has it, then the MQTT
  * session with the lock's own credentials, last will = offline marker, command topic at
- * QoS 1. On every (re)connect it republishes its status and flushes queued events in order.
+ * QoS 1, dialling the provisioned relay addresses in order (the next one after a failure). On every (re)connect it republishes its status and flushes queued events in order.
  */
 import {
   KIND_COMMAND, KIND_REVEAL, SRC_REVEAL, commandTopic, messageKind, offlineCodec, stateTopic, utf8Decode
@@ -9,7 +9,8 @@ import {
 import { onCommandBytes } from './command-handler';
 import { onReveal } from './door-entry';
 import type { Lock } from './lock-state';
-import { createMqttClient, mqttStart, mqttStop } from './mqtt/mqtt-client';
+import type { LockConfig } from './config';
+import { createMqttClient, mqttStart, mqttStop, type MqttBroker } from './mqtt/mqtt-client';
 import { publishReceipt } from './receipts';
 import { flushEvents, publishStatus } from './reporting';
 
@@ -23,6 +24,13 @@ export function randomUnit(lock: Lock): number {
   return ((b[0] << 8) | b[1]) / 65536;
 }
 
+/** The configuration's relay addresses as the MQTT client dials them. */
+export function brokersOf(cfg: LockConfig): MqttBroker[] {
+  const out: MqttBroker[] = [];
+  for (let i = 0; i < cfg.brokers.length; i++) out.push({ host: utf8Decode(cfg.brokers[i].host), port: cfg.brokers[i].port });
+  return out;
+}
+
 export function connect(lock: Lock): void {
   const cfg = lock.config;
   const net = lock.ports.net;
@@ -31,7 +39,7 @@ export function connect(lock: Lock): void {
     const m = createMqttClient(net, lock.ports.timers, function () {
       return randomUnit(lock);
     }, {
-      host: utf8Decode(cfg.mqttHost), port: cfg.mqttPort, tls: cfg.mqttTls === 1,
+      brokers: brokersOf(cfg), tls: cfg.mqttTls === 1,
       clientId: lock.deviceHex, username: utf8Decode(cfg.mqttUser), password: utf8Decode(cfg.mqttPass),
       keepAlive: lock.opt.keepAliveS, willTopic: stateTopic(lock.deviceHex), willPayload: offlineCodec.encode({ deviceId: cfg.deviceId }),
       subscribe: commandTopic(lock.deviceHex), maxPacket: 1024, retryMs: 5000, backoffMinMs: 1000, backoffMaxMs: MQTT_BACKOFF_MAX_MS,

@@ -43,7 +43,10 @@ function configHash(lock: Lock): Uint8Array {
 
 /** Checks a staged configuration before it may replace the current one. */
 export function validateConfig(c: LockConfig): number {
-  if (c.version !== CONFIG_VERSION || isAllZero(c.deviceId) || c.mqttPort === 0 || c.mqttHost.length === 0) return RC_BAD_FORMAT;
+  if (c.version !== CONFIG_VERSION || isAllZero(c.deviceId) || c.brokers.length === 0) return RC_BAD_FORMAT;
+  for (let i = 0; i < c.brokers.length; i++) {
+    if (c.brokers[i].port === 0 || c.brokers[i].host.length === 0) return RC_BAD_FORMAT;
+  }
   if (c.keys.length === 0) return RC_BAD_KEY;
   for (let i = 0; i < c.keys.length; i++) {
     const k = c.keys[i];
@@ -120,7 +123,8 @@ function handle(lock: Lock, s: ProvisioningSession, type: number, seq: number, p
     const c = lock.config;
     if (!c) return ack(seq, RC_NOT_PERMITTED);
     return reply(PV_CONFIG, seq, encodeStruct(provConfig, {
-      deviceId: c.deviceId, keys: c.keys, mqttHost: c.mqttHost, mqttPort: c.mqttPort, mqttTls: c.mqttTls,
+      // The summary names the first address; the hash covers the whole list.
+      deviceId: c.deviceId, keys: c.keys, mqttHost: c.brokers[0].host, mqttPort: c.brokers[0].port, mqttTls: c.mqttTls,
       mqttUser: c.mqttUser, wifiSsid: c.wifiSsid, site: c.site, configHash: configHash(lock)
     }));
   }

@@ -39,7 +39,7 @@ async function flashed(): Promise<string> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-hil-'));
   dirs.push(dir);
   const cfg = lockConfig([signerFromSeed(TEST_RELAY_SEED)]);
-  cfg.mqttPort = 1; // no relay: this test is about the pins
+  cfg.brokers[0].port = 1; // no relay: this test is about the pins
   storeFile(bin, dir, '.bootcde', Buffer.from((await buildFirmware(BOARD)).code, 'latin1'));
   storeFile(bin, dir, 'kwcfg0', Buffer.from(frame(1, encodeConfig(cfg))));
   storeFile(bin, dir, PIN_SIMULATOR_FILE, Buffer.from(await buildPinSimulator(BOARD), 'latin1'));

@@ -2,7 +2,8 @@
  * The lock's own MQTT 3.1.1 client against a real broker (Aedes on a loopback socket), with
  * MQTT.js as the other party: credentials and client id, QoS 1 both ways with PUBACK,
  * ordered delivery, keep-alive, last will on an abrupt drop, reconnect with backoff after
- * the broker goes away, and oversized packets refused.
+ * the broker goes away, moving along an address list to the next broker, and oversized packets
+ * refused.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import net from 'node:net';
@@ -46,7 +47,7 @@ function lockClient(port: number, received: Uint8Array[], state: { online: numbe
   const loop = createRealLoop();
   cleanups.push(() => disposeLoop(loop));
   const c = createMqttClient(netPort(nodeConnect(), null)!, { millis: loop.now, setTimeout: loop.setTimeout, clearTimeout: loop.clearTimeout }, Math.random, {
-    host: '127.0.0.1', port, tls: false, clientId: 'lock-1', username: 'lock-1', password: 'pw', keepAlive: 2,
+    brokers: [{ host: '127.0.0.1', port }], tls: false, clientId: 'lock-1', username: 'lock-1', password: 'pw', keepAlive: 2,
     willTopic: 'kw/lock-1/state', willPayload: new Uint8Array([0x4f, 0x46, 0x46]), subscribe: 'kw/lock-1/cmd',
     maxPacket: 1024, retryMs: 500, backoffMinMs: 100, backoffMaxMs: 400, connectTimeoutMs: 2000, ...over
   }, (_t, p) => received.push(Uint8Array.from(p)), () => state.online++, () => state.offline++);
@@ -126,6 +127,32 @@ describe('lock MQTT client against Aedes', () => {
     cleanups.push(() => b2.close());
     await waitFor(() => acked.length === 1, 8000);
     expect(st.online).toBe(3);
+  });
+
+  it('with an address list: skips a refusing address, and after its broker dies moves on to the next', async () => {
+    const b1 = await startBroker();
+    const b2 = await startBroker();
+    cleanups.push(() => b2.close());
+    // A port nobody listens on: the first address refuses.
+    const dead = await startBroker();
+    const deadPort = dead.port;
+    await dead.close();
+    const st = { online: 0, offline: 0 };
+    const brokers = [{ host: '127.0.0.1', port: deadPort }, { host: '127.0.0.1', port: b1.port }, { host: '127.0.0.1', port: b2.port }];
+    const c = lockClient(b1.port, [], st, { brokers });
+    mqttStart(c);
+    await waitFor(() => st.online === 1);
+    expect(c.broker).toBe(1);
+    expect(Object.keys((b1.aedes as unknown as { clients: Record<string, unknown> }).clients)).toContain('lock-1');
+    // Broker 1 goes away: the client drops, and its next attempt dials broker 2.
+    const acked: number[] = [];
+    await b1.close();
+    await waitFor(() => st.offline === 1);
+    mqttPublish(c, 'kw/lock-1/evt', new Uint8Array([7]), false, () => acked.push(7));
+    await waitFor(() => st.online === 2, 8000);
+    expect(c.broker).toBe(2);
+    expect(Object.keys((b2.aedes as unknown as { clients: Record<string, unknown> }).clients)).toContain('lock-1');
+    await waitFor(() => acked.length === 1, 8000);
   });
 
   it('keeps the session alive with pings beyond the keep-alive period', async () => {

@@ -22,7 +22,7 @@ export function lockConfig(signers: Signer[], deviceId = DEVICE_ID): LockConfig 
   const ascii = (s: string) => new TextEncoder().encode(s);
   return {
     version: CONFIG_VERSION, deviceId, keys: signers.map((s) => ({ id: s.keyId, key: s.publicKey })),
-    mqttHost: ascii('127.0.0.1'), mqttPort: 1883, mqttTls: 0, mqttUser: ascii('0123456789abcdef'), mqttPass: ascii('secret'),
+    brokers: [{ host: ascii('127.0.0.1'), port: 1883 }], mqttTls: 0, mqttUser: ascii('0123456789abcdef'), mqttPass: ascii('secret'),
     wifiSsid: new Uint8Array(0), wifiPass: new Uint8Array(0), site: ascii('test-site')
   };
 }

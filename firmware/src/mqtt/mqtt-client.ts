@@ -2,7 +2,8 @@
  * The lock's MQTT session (docs/firmware.md): connect with credentials and a last will, subscribe
  * to its command topic at QoS 1, publish QoS 1 with up to MQTT_WINDOW (4) messages in flight
  * (order preserved) and retry until PUBACK, keep-alive pings, and reconnect with exponential
- * backoff and equal jitter. Transport, timers and randomness are ports, so the same code runs on Espruino
+ * backoff and equal jitter, moving on to the next broker address of its list after a failed attempt
+ * or a dropped connection. Transport, timers and randomness are ports, so the same code runs on Espruino
  * sockets, in Node against a real broker, and in tests.
  */
 import type { NetPort, SocketPort, TimerPort } from '../ports';
@@ -11,9 +12,15 @@ import {
   encodePuback, encodePublish, encodeSubscribe, feed, packetId, type ConnectOptions, type Parser
 } from './mqtt-codec';
 
-export interface MqttSettings extends ConnectOptions {
+/** One broker address; the client tries its list in order, wrapping around. */
+export interface MqttBroker {
   host: string;
   port: number;
+}
+
+export interface MqttSettings extends ConnectOptions {
+  /** At least one; a relay set's addresses, all sharing the lock's session state. */
+  brokers: MqttBroker[];
   tls: boolean;
   subscribe: string;
   maxPacket: number;
@@ -51,6 +58,8 @@ export interface MqttClient {
   queue: Outgoing[];
   nextId: number;
   attempt: number;
+  /** Index in `settings.brokers` of the address the current (or next) attempt dials. */
+  broker: number;
   reconnectTimer: number;
   pingTimer: number;
   pongTimer: number;
@@ -71,7 +80,7 @@ export function createMqttClient(
 ): MqttClient {
   return {
     settings: settings, online: false, stopped: false, socket: null, parser: createParser(settings.maxPacket), queue: [],
-    nextId: 1, attempt: 0, reconnectTimer: 0, pingTimer: 0, pongTimer: 0, connectTimer: 0,
+    nextId: 1, attempt: 0, broker: 0, reconnectTimer: 0, pingTimer: 0, pongTimer: 0, connectTimer: 0,
     lastSent: 0, connects: 0, onMessage: onMessage, onOnline: onOnline, onOffline: onOffline, net: net, timers: timers, random: random
   };
 }
@@ -106,9 +115,10 @@ function open(c: MqttClient): void {
   c.reconnectTimer = 0;
   c.parser = createParser(c.settings.maxPacket);
   const s = c.settings;
+  const b = s.brokers[c.broker];
   let sock: SocketPort | null = null;
   try {
-    sock = c.net.connect(s.host, s.port, s.tls, {
+    sock = c.net.connect(b.host, b.port, s.tls, {
       onConnect: function () {
         if (c.socket !== sock) return;
         send(c, encodeConnect(s));
@@ -127,6 +137,7 @@ function open(c: MqttClient): void {
   }
   c.socket = sock;
   if (!sock) {
+    nextBroker(c);
     scheduleReconnect(c);
     return;
   }
@@ -155,7 +166,19 @@ function dropped(c: MqttClient): void {
   c.socket = null;
   c.online = false;
   if (wasOnline) c.onOffline();
-  if (!c.stopped) scheduleReconnect(c);
+  if (!c.stopped) {
+    nextBroker(c);
+    scheduleReconnect(c);
+  }
+}
+
+/**
+ * A failed attempt (no socket, no CONNACK in time, refused) or a lost connection: the next attempt,
+ * after the usual back-off, dials the next address. Every address shares the lock's state (one
+ * database and one Redis behind the relay set), so any of them serves it.
+ */
+function nextBroker(c: MqttClient): void {
+  c.broker = (c.broker + 1) % c.settings.brokers.length;
 }
 
 function scheduleReconnect(c: MqttClient): void {

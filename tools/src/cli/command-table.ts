@@ -144,14 +144,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'gives a flashed lock its identity, keys, Wi-Fi and relay address, and registers it for a site',
     options: {
       port: portOption,
-      relay: { type: 'string', value: '<url>', help: 'the relay\'s HTTP base URL', required: true },
+      relay: { type: 'string', value: '<url[,url…]>', help: 'the relay\'s HTTP base URL, or a relay set\'s URLs (tried in order when one cannot be reached)', required: true },
       site: { type: 'string', value: '<id>', help: 'the site the lock belongs to', required: true },
       token: { type: 'string', value: '<installer token>', help: 'an installer token (keyway up prints one)', required: true, env: 'KEYWAY_INSTALLER_TOKEN' },
       name: { type: 'string', value: '<name>', help: 'the lock\'s name at the relay' },
       profile: { type: 'string', value: 'door|box', help: 'what the lock guards', default: 'door' },
       'wifi-ssid': { type: 'string', value: '<ssid>', help: 'Wi-Fi network' },
       'wifi-password': { type: 'string', value: '<password>', help: 'Wi-Fi password', env: 'KEYWAY_WIFI_PASSWORD' },
-      'mqtt-url': { type: 'string', value: '<url>', help: 'MQTT endpoint for the lock, when the relay\'s advertised one is not reachable from it' },
+      'mqtt-url': { type: 'string', value: '<url[,url…]>', help: 'the MQTT addresses the lock dials in order (up to 4, a relay set\'s), default the relay\'s advertised one' },
       tls: { type: 'boolean', help: 'use the relay\'s MQTT over TLS' },
       timeout: { type: 'string', value: '<ms>', help: 'per-request timeout on the serial link', default: '3000' }
     },
@@ -159,15 +159,17 @@ export const COMMANDS: readonly CommandSpec[] = [
       const profile = str(values, 'profile');
       if (profile !== 'door' && profile !== 'box') throw new CliError('KW_USAGE', '--profile must be door or box');
       const site = requiredInt(values, 'site', 1, 4294967295);
-      const relay = str(values, 'relay')!;
-      if (!/^https?:\/\/[^/]/.test(relay)) throw new CliError('KW_USAGE', '--relay must be an http(s) URL, got "' + relay + '"');
+      const { parseRelayBases } = await import('../provision/relay-client');
+      const relay = parseRelayBases(str(values, 'relay')!);
       const port = str(values, 'port')!;
       const { checkPortPath } = await import('../serial/port-path');
       checkPortPath(port);
       const { provision } = await import('../provision/provision');
+      const { splitUrls } = await import('../provision/broker-list');
+      const mqttUrl = str(values, 'mqtt-url');
       const r = await provision({
         port, relay, token: str(values, 'token')!, site, name: str(values, 'name'), profile, wifiSsid: str(values, 'wifi-ssid'),
-        wifiPassword: str(values, 'wifi-password'), mqttUrl: str(values, 'mqtt-url'), tls: values.tls === true,
+        wifiPassword: str(values, 'wifi-password'), mqttUrls: mqttUrl === undefined ? undefined : splitUrls(mqttUrl), tls: values.tls === true,
         timeoutMs: intOption(values, 'timeout', 100, 600_000), log: io.out
       });
       io.out('provisioned lock ' + r.deviceId + ' for site ' + site + ' (trusts key ' + r.keyIds.join(', ') + '; mqtt ' + r.mqtt + ')' +

@@ -1,6 +1,6 @@
 /**
  * `keyway provision`: gives a flashed lock its identity, the relay keys it must
- * trust, Wi-Fi and relay address and MQTT credentials; registers it with the relay for a
+ * trust, Wi-Fi, its list of relay addresses and MQTT credentials; registers it with the relay for a
  * site; verifies by read-back. The device id comes from the operating system's CSPRNG, never
  * from a serial number or MAC. Re-running reuses the lock's device id; a provisioned lock
  * accepts a new configuration only in install mode, and the relay is only contacted after
@@ -18,19 +18,24 @@ import { CliError } from '../cli-error';
 import { evaluate, getPrompt } from '../serial/repl';
 import { openLink } from '../serial/serial-link';
 import { provClient, type ProvClient } from './prov-client';
-import { checkInstallerToken, registerDevice, type Registration } from './relay-client';
+import { brokerList, type BrokerList } from './broker-list';
+import { checkInstallerToken, registerDevice, type Registration, type RelayBases } from './relay-client';
 
 export interface ProvisionOptions {
   port: string;
-  relay: string;
+  /** The relay's HTTP base URL, or a relay set's list (tried in order, relay-client.ts). */
+  relay: RelayBases;
   token: string;
   site: number;
   name?: string;
   profile?: 'door' | 'box';
   wifiSsid?: string;
   wifiPassword?: string;
-  /** MQTT endpoint the lock should use, when the relay's advertised one is not reachable from it. */
-  mqttUrl?: string;
+  /**
+   * The MQTT addresses the lock dials in order (a relay set's, or when the relay's advertised one
+   * is not reachable from the lock); default: the relay's advertised endpoint.
+   */
+  mqttUrls?: string[];
   /** Use the relay's TLS listener (mqtts). */
   tls?: boolean;
   log?: (line: string) => void;
@@ -40,6 +45,7 @@ export interface ProvisionOptions {
 export interface ProvisionResult {
   deviceId: string;
   keyIds: number[];
+  /** The lock's MQTT addresses, comma-separated. */
   mqtt: string;
   reprovisioned: boolean;
   configHash: string;
@@ -77,12 +83,11 @@ export function checkRelayKeys(keys: Registration['trustedKeys']): Array<{ id: n
   });
 }
 
-function mqttEndpoint(reg: Registration, o: ProvisionOptions): { host: string; port: number; tls: boolean; url: string } {
-  const url = o.mqttUrl ?? (o.tls ? reg.mqtt.urls.tls : reg.mqtt.urls.tcp);
+function mqttEndpoints(reg: Registration, o: ProvisionOptions): BrokerList {
+  if (o.mqttUrls && o.mqttUrls.length > 0) return brokerList(o.mqttUrls);
+  const url = o.tls ? reg.mqtt.urls.tls : reg.mqtt.urls.tcp;
   if (!url) throw new CliError('KW_RELAY', 'the relay advertises no ' + (o.tls ? 'TLS ' : '') + 'MQTT endpoint');
-  const u = new URL(url);
-  const tls = u.protocol === 'mqtts:' || u.protocol === 'tls:';
-  return { host: u.hostname, port: Number(u.port || (tls ? 8883 : 1883)), tls, url };
+  return brokerList([url]);
 }
 
 async function sendConfig(p: ProvClient, bytes: Uint8Array): Promise<void> {
@@ -100,6 +105,8 @@ async function sendConfig(p: ProvClient, bytes: Uint8Array): Promise<void> {
 
 export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   const log = o.log ?? (() => undefined);
+  // A mistyped address list fails before the relay or the board is touched.
+  if (o.mqttUrls && o.mqttUrls.length > 0) brokerList(o.mqttUrls);
   await checkInstallerToken(o.relay, o.token);
   const link = await openLink(o.port);
   try {
@@ -125,9 +132,9 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
       deviceId: toHex(deviceId), siteId: o.site, board, firmware, name: o.name, profile: o.profile, resetLog: !reprovision, lockKey
     });
     const keys = checkRelayKeys(reg.trustedKeys);
-    const mqtt = mqttEndpoint(reg, o);
+    const mqtt = mqttEndpoints(reg, o);
     const config: LockConfig = {
-      version: CONFIG_VERSION, deviceId, keys, mqttHost: enc(mqtt.host), mqttPort: mqtt.port, mqttTls: mqtt.tls ? 1 : 0,
+      version: CONFIG_VERSION, deviceId, keys, brokers: mqtt.brokers, mqttTls: mqtt.tls ? 1 : 0,
       mqttUser: enc(reg.mqtt.username), mqttPass: enc(reg.mqtt.password), wifiSsid: enc(o.wifiSsid ?? ''),
       wifiPass: enc(o.wifiPassword ?? ''), site: enc(String(o.site))
     };
@@ -140,10 +147,10 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     if (!bytesEqual(summary.configHash, want) || !bytesEqual(summary.deviceId, deviceId)) {
       throw new CliError('KW_PROV_VERIFY', 'lock holds ' + toHex(summary.configHash) + ', sent ' + toHex(want), true);
     }
-    log('configuration verified (' + bytes.length + ' bytes, ' + keys.length + ' trusted key(s), mqtt ' + mqtt.url + ')');
+    log('configuration verified (' + bytes.length + ' bytes, ' + keys.length + ' trusted key(s), mqtt ' + mqtt.urls.join(', ') + ')');
     ackCode(await p.request(PV_RESTART, new Uint8Array(0), PV_ACK));
     return {
-      deviceId: toHex(deviceId), keyIds: keys.map((k) => k.id), mqtt: mqtt.url, reprovisioned: reprovision,
+      deviceId: toHex(deviceId), keyIds: keys.map((k) => k.id), mqtt: mqtt.urls.join(','), reprovisioned: reprovision,
       configHash: toHex(want), lockKey: lockKey ?? null, garbledReplies: p.garbled, retries: p.retries
     };
   } finally {

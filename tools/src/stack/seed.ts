@@ -34,6 +34,8 @@ export interface SeedOptions {
   parcelBox: boolean;
   boards: { door: BoardProfile; box: BoardProfile };
   timezone?: string;
+  /** The MQTT addresses lock `index` (0-based, doors first) dials in order; default the relay's advertised one. */
+  lockMqttUrls?: (index: number) => string[];
 }
 
 /** The delivery booked on the first start: open from a few minutes ago until the end of a working day. */
@@ -72,7 +74,9 @@ export async function seedWorld(o: SeedOptions): Promise<DemoWorld> {
   const locks: DemoLock[] = [];
   const add = async (label: string, board: BoardProfile, profile: 'door' | 'box') => {
     const flashFile = path.join(locksDir, 'lock-' + (locks.length + 1) + '.json');
-    const deviceId = await provisionSimulatedLock({ relay: o.base, installerToken: installer.token, siteId: site.id, board, flashFile, name: label, profile });
+    const deviceId = await provisionSimulatedLock({ relay: o.base, installerToken: installer.token, siteId: site.id, board, flashFile, name: label, profile,
+      mqttUrls: o.lockMqttUrls?.(locks.length)
+    });
     locks.push({ deviceId, label, board, flashFile });
   };
   for (let i = 0; i < o.doors; i++) await add(i === 0 ? 'Front door' : 'Door ' + (i + 1), o.boards.door, 'door');

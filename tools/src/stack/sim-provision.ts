@@ -7,19 +7,20 @@ import { randomBytes } from 'node:crypto';
 import { toHex } from '@keyway/shared';
 import { CONFIG_VERSION, storagePort, writeInitialConfig, type BoardProfile, type LockConfig } from '@keyway/firmware';
 import { openFlashFile } from '@keyway/hardware';
+import { brokerList } from '../provision/broker-list';
 import { checkRelayKeys } from '../provision/provision';
-import { registerDevice } from '../provision/relay-client';
+import { registerDevice, type RelayBases } from '../provision/relay-client';
 
 export interface SimProvisionOptions {
-  relay: string;
+  relay: RelayBases;
   installerToken: string;
   siteId: number;
   board: BoardProfile;
   flashFile: string;
   name?: string;
   profile?: 'door' | 'box';
-  /** MQTT URL the lock should dial (default: the relay's advertised TCP one). */
-  mqttUrl?: string;
+  /** MQTT URLs the lock dials in order (default: the relay's advertised TCP one). */
+  mqttUrls?: string[];
 }
 
 export async function provisionSimulatedLock(o: SimProvisionOptions): Promise<string> {
@@ -28,10 +29,10 @@ export async function provisionSimulatedLock(o: SimProvisionOptions): Promise<st
     deviceId: toHex(deviceId), siteId: o.siteId, board: o.board.id, firmware: '0.1.0', name: o.name, profile: o.profile, resetLog: true
   });
   const keys = checkRelayKeys(reg.trustedKeys);
-  const u = new URL(o.mqttUrl ?? reg.mqtt.urls.tcp);
+  const mqtt = brokerList(o.mqttUrls && o.mqttUrls.length > 0 ? o.mqttUrls : [reg.mqtt.urls.tcp]);
   const enc = (s: string) => new TextEncoder().encode(s);
   const config: LockConfig = {
-    version: CONFIG_VERSION, deviceId, keys, mqttHost: enc(u.hostname), mqttPort: Number(u.port || 1883), mqttTls: u.protocol === 'mqtts:' ? 1 : 0,
+    version: CONFIG_VERSION, deviceId, keys, brokers: mqtt.brokers, mqttTls: mqtt.tls ? 1 : 0,
     mqttUser: enc(reg.mqtt.username), mqttPass: enc(reg.mqtt.password), wifiSsid: new Uint8Array(0), wifiPass: new Uint8Array(0),
     site: enc(String(o.siteId))
   };
