@@ -9,7 +9,8 @@
  *   start <id,id,…>   boot these locks (they connect, publish their status, get TIME_SET)
  *   stop <id,id,…>    power them off (no DISCONNECT: the broker publishes the will)
  *   stats             per-lock firmware counters (verifications, commands, loop lateness)
- *   timeline          lock-side time from command-topic message to OPERATION logged (and resets it)
+ *   timeline          lock-side time from command-topic message to OPERATION logged, summarized and
+ *                     each sample in order (and resets it)
  */
 import { readFileSync } from 'node:fs';
 import type { LockOptions } from '@keyway/firmware';
@@ -96,7 +97,7 @@ serveCommands((command, args) => {
   if (command === 'timeline') {
     const out: Record<string, unknown> = {};
     for (const k of ['reveal', 'command'] as const) {
-      out[k] = { ms: summarize(timeline[k].ms), events: summarize(timeline[k].events) };
+      out[k] = { ms: summarize(timeline[k].ms), events: summarize(timeline[k].events), samples: timeline[k].ms };
       timeline[k] = { ms: [], events: [] };
     }
     return out;

@@ -20,6 +20,8 @@ export interface BenchChild {
   stdout(): string;
   /** Resolves with the first stdout line that parses as JSON with `ready: true`. */
   ready<T = Record<string, unknown>>(timeoutMs?: number): Promise<T>;
+  /** Resolves with the first stdout JSON line `pick` accepts (earlier lines count too). */
+  line<T = Record<string, unknown>>(pick: (o: any) => boolean, what: string, timeoutMs?: number): Promise<T>;
   /** Sends one line on stdin and resolves with the next JSON line whose `id` matches. */
   ask<T = Record<string, unknown>>(command: string, timeoutMs?: number): Promise<T>;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -28,13 +30,15 @@ export interface BenchChild {
 let logSeq = 0;
 
 /**
- * Runs `node --import tsx <script> …args` from the repository root, stdin/stdout as pipes and
+ * Runs `node --import tsx [--import <module> …] <script> …args` from the repository root
+ * (`imports`: preloads such as loop-delay.mts, after tsx so they may be TypeScript), stdin/stdout as pipes and
  * stderr to `logFile` (a pipe the parent forgets to drain could slow a child down). `nofile`
  * raises RLIMIT_NOFILE through the shell before exec, so the pid is Node's own.
  */
-export function startChild(name: string, script: string, args: string[], o: { logFile: string; nofile?: number; env?: NodeJS.ProcessEnv; nodeArgs?: string[] }): BenchChild {
+export function startChild(name: string, script: string, args: string[], o: { logFile: string; nofile?: number; env?: NodeJS.ProcessEnv; nodeArgs?: string[]; imports?: string[] }): BenchChild {
   const err = openSync(o.logFile, 'a');
-  const node = [process.execPath, ...(o.nodeArgs ?? []), '--import', 'tsx', path.join(ROOT, script), ...args];
+  const preload = (o.imports ?? []).flatMap((m) => ['--import', path.join(ROOT, m)]);
+  const node = [process.execPath, ...(o.nodeArgs ?? []), '--import', 'tsx', ...preload, path.join(ROOT, script), ...args];
   const quoted = node.map((a) => "'" + a.replace(/'/g, "'\\''") + "'").join(' ');
   const cmd = o.nofile ? `ulimit -n ${o.nofile} 2>/dev/null || ulimit -n $(ulimit -Hn); exec ${quoted}` : 'exec ' + quoted;
   const proc = spawn('/bin/sh', ['-c', cmd], { cwd: ROOT, env: { ...process.env, ...o.env }, stdio: ['pipe', 'pipe', err] });
@@ -85,6 +89,7 @@ export function startChild(name: string, script: string, args: string[], o: { lo
     name, proc, pid: proc.pid!,
     stdout: () => out,
     ready: (timeoutMs = 60_000) => waitLine((v) => v.ready === true, timeoutMs, 'its ready line'),
+    line: (pick, what, timeoutMs = 30_000) => waitLine(pick, timeoutMs, what),
     ask: (command, timeoutMs = 600_000) => {
       const id = ++logSeq;
       proc.stdin!.write(id + ' ' + command + '\n');
@@ -184,4 +189,25 @@ export function fdLimits(): { soft: string; hard: string } {
     }
   };
   return { soft: sh('ulimit -Sn'), hard: sh('ulimit -Hn') };
+}
+
+export interface LoopDelay {
+  seq: number;
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+const loopDelaySeq = new WeakMap<BenchChild, number>();
+
+/**
+ * The child's event-loop delay since the previous call (or since it started), in ms; the
+ * child must have been started with `imports: ['bench/lib/loop-delay.mts']`.
+ */
+export async function readLoopDelay(child: BenchChild): Promise<LoopDelay> {
+  const seq = (loopDelaySeq.get(child) ?? 0) + 1;
+  loopDelaySeq.set(child, seq);
+  child.proc.kill('SIGUSR2');
+  return (await child.line<{ loopDelay: LoopDelay }>((v) => v.loopDelay?.seq === seq, child.name + "'s event-loop delay")).loopDelay;
 }

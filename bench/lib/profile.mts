@@ -12,6 +12,7 @@ interface ProfileNode {
 }
 
 interface Profile {
+  startTime: number;
   nodes: ProfileNode[];
   samples: number[];
   timeDeltas: number[];
@@ -36,7 +37,21 @@ function area(url: string, fn: string): string {
   return path.basename(url);
 }
 
-export function summarizeProfiles(dir: string): ProfileSummary | null {
+/** Now on the clock V8 stamps profile samples with (CLOCK_MONOTONIC, µs), the same in every process. */
+export function profileClockUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
+export interface ProfileWindow {
+  fromUs: number;
+  toUs: number;
+}
+
+/**
+ * `windows` (from profileClockUs() in any process) keep only the samples taken inside them, so
+ * a summary can cover the measured sections of a run instead of start-up and seeding too.
+ */
+export function summarizeProfiles(dir: string, windows?: ProfileWindow[]): ProfileSummary | null {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (files.length === 0) return null;
   const areaMs = new Map<string, number>();
@@ -45,7 +60,10 @@ export function summarizeProfiles(dir: string): ProfileSummary | null {
   for (const f of files) {
     const p = JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Profile;
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    let at = p.startTime;
     for (let i = 0; i < p.samples.length; i++) {
+      at += p.timeDeltas[i] ?? 0;
+      if (windows && !windows.some((w) => at >= w.fromUs && at <= w.toUs)) continue;
       const n = byId.get(p.samples[i]);
       const dt = (p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0) / 1000;
       if (!n || n.callFrame.functionName === '(idle)') continue;

@@ -19,7 +19,7 @@ export type { GrantView } from './domain/grants';
 export { chainStepNode, chainValue, nextChainValues } from './locks/chain';
 export { verifyLink, classifyOld, ZERO_HASH, type ChainHead, type LinkVerdict } from './locks/log-chain';
 export { checkIdentity, checkPublish, checkSubscribe, checkWill } from './broker/acl';
-export { MqttFrameScanner } from './broker/packet-size-guard';
+export { guardConnection, MqttFrameScanner } from './broker/packet-size-guard';
 export { MIGRATIONS } from './db/migrations';
 export { openDatabase, migrate, schemaVersion } from './db/database';
 export { tzOffsetMinutes, isValidTimeZone } from './domain/timezones';

@@ -1,7 +1,9 @@
 /**
- * Live updates for SSE streams (owner site streams, courier delivery streams). A message
- * goes out on the internal bus topic `$kw/live` so every relay process fans it out to
- * the SSE clients it holds; lock clients can never subscribe to `$` topics.
+ * Live updates for SSE streams (owner site streams, courier delivery streams). With several
+ * relay processes (Redis), a message goes out on the internal bus topic `$kw/live` so every
+ * process fans it out to the SSE clients it holds; lock clients can never subscribe to `$`
+ * topics. A single process has no one else to tell: it hands the message to its own streams,
+ * and only when one of them listens (see liveBus).
  */
 export const LIVE_TOPIC = '$kw/live';
 
@@ -22,6 +24,11 @@ export class LiveHub {
 
   emit(topics: string[], event: string, data: unknown): void {
     if (topics.length > 0) this.bus({ topics, event, data });
+  }
+
+  /** Whether a stream in this process listens to any of these topics. */
+  listening(topics: string[]): boolean {
+    return topics.some((t) => this.listeners.has(t));
   }
 
   /** Called for every message that arrives on the bus (from any relay process). */
@@ -59,4 +66,24 @@ export class LiveHub {
     this.closers = new Set();
     for (const c of closers) c();
   }
+}
+
+/**
+ * The bus a LiveHub emits on: `publish` (the broker's `$kw/live`) when other relay processes
+ * share the broker, else straight back to this process's own `hub`. Both run after the
+ * current step (the emitting transaction has committed), and a local message goes through
+ * JSON as a published one does, so a stream sees the same data either way; with no stream
+ * listening to its topics, a local message costs nothing more.
+ */
+export function liveBus(shared: boolean, hub: () => LiveHub | null, publish: (payload: Buffer) => void): (msg: LiveMessage) => void {
+  return (msg) => {
+    setImmediate(() => {
+      if (shared) {
+        publish(Buffer.from(JSON.stringify(msg)));
+        return;
+      }
+      const h = hub();
+      if (h && h.listening(msg.topics)) h.deliver(JSON.parse(JSON.stringify(msg)) as LiveMessage);
+    });
+  };
 }

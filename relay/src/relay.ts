@@ -20,7 +20,7 @@ import type { MqttUrls } from './domain/devices';
 import { PushWorker } from './domain/push-worker';
 import { WebhookWorker } from './domain/webhook-worker';
 import { buildHttp } from './http/app';
-import { LiveHub, LIVE_TOPIC, type LiveMessage } from './live-hub';
+import { LiveHub, LIVE_TOPIC, liveBus, type LiveMessage } from './live-hub';
 import { createLogger, type Logger } from './logger';
 import { handleEventMessage } from './locks/event-intake';
 import { handleReceiptMessage } from './locks/receipt-intake';
@@ -75,11 +75,9 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
     keys: new KeyStore(opts.keysDir),
     box: new SecretBox(loadDataKey(opts.dataKey, opts.dataKeyFile)),
     metrics: createMetrics(() => broker?.connectedLocks() ?? 0),
-    live: new LiveHub((msg: LiveMessage) => {
-      setImmediate(() => {
-        if (!ctx.closing && broker) broker.publish(LIVE_TOPIC, Buffer.from(JSON.stringify(msg)), 0).catch(() => undefined);
-      });
-    }),
+    live: new LiveHub(liveBus(!!opts.redis, () => (ctx.closing ? null : ctx.live), (payload) => {
+      if (!ctx.closing && broker) broker.publish(LIVE_TOPIC, payload, 0).catch(() => undefined);
+    })),
     waiters: new Waiters(),
     publishToLock: (deviceId, bytes) => {
       if (!broker) return Promise.reject(new Error('broker not ready'));

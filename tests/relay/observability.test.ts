@@ -62,6 +62,34 @@ describe('observability', () => {
     expect(JSON.parse(line).password).toBe('[redacted]');
   });
 
+  it('logs each request once: a refusal at info with its route and status, a success only at debug', async () => {
+    const lines = (from: number) => h.logs.slice(from).map((l) => JSON.parse(l)).filter((l) => l.component === 'http');
+    const wrongToken = 'kw_owner_' + 'y'.repeat(43);
+    const atDebug = h.logs.length;
+    expect((await h.api('GET', '/v1/sites', { token: w.owner.token })).status).toBe(200);
+    expect((await h.api('GET', '/v1/sites', { token: wrongToken })).status).toBe(401);
+    await waitUntil(() => lines(atDebug).length === 2, 3000, 'two request lines');
+    expect(lines(atDebug)).toMatchObject([
+      { level: 20, msg: 'request', method: 'GET', route: '/v1/sites', status: 200 },
+      { level: 30, msg: 'request refused or failed', method: 'GET', route: '/v1/sites', status: 401 }
+    ]);
+    expect(typeof lines(atDebug)[0].ms).toBe('number');
+    // At info a successful request builds no log line at all; the refusal still gets one.
+    const level = h.relay.log.level;
+    h.relay.log.level = 'info';
+    try {
+      const atInfo = h.logs.length;
+      expect((await h.api('GET', '/v1/sites', { token: w.owner.token })).status).toBe(200);
+      expect((await h.api('GET', '/v1/nowhere?token=' + wrongToken, { token: w.owner.token })).status).toBe(404);
+      await waitUntil(() => lines(atInfo).length >= 1, 3000, 'the refusal line');
+      expect(lines(atInfo)).toHaveLength(1);
+      expect(lines(atInfo)[0]).toMatchObject({ level: 30, route: 'unknown', status: 404, url: '/v1/nowhere?token=[redacted]' });
+    } finally {
+      h.relay.log.level = level;
+    }
+    expect(h.logs.join('\n')).not.toContain('y'.repeat(43));
+  });
+
   it('serves Prometheus metrics only to the admin or the metrics token', async () => {
     expect((await h.api('GET', '/metrics')).status).toBe(401);
     expect((await h.api('GET', '/metrics', { token: 'kw_wrong_metrics_token' })).status).toBe(401);

@@ -2,7 +2,7 @@
  * Caps the size of incoming MQTT packets before Aedes buffers them (Aedes has no such
  * option). A scanner follows the MQTT framing (one fixed-header byte, a 1–4 byte
  * "remaining length", then the body) across chunk boundaries; a frame announcing more
- * than the limit closes the connection.
+ * than the limit closes the connection. Written data passes through unchanged.
  */
 import { Duplex } from 'node:stream';
 
@@ -71,6 +71,20 @@ class GuardedConnection extends Duplex {
   override _write(chunk: Buffer, encoding: BufferEncoding, cb: (err?: Error | null) => void): void {
     if (this.inner.destroyed) return cb();
     this.inner.write(chunk, encoding, cb);
+  }
+
+  /**
+   * Aedes writes a packet in pieces (header, length, topic, payload) with this stream corked
+   * until the next tick; the pieces, and any other packet written in the same tick, leave in
+   * one write to the socket instead of one system call (and one TCP segment) each.
+   */
+  override _writev(chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>, cb: (err?: Error | null) => void): void {
+    if (this.inner.destroyed) return cb();
+    this.inner.cork();
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) this.inner.write(chunks[i].chunk, chunks[i].encoding);
+    this.inner.write(chunks[last].chunk, chunks[last].encoding, cb);
+    this.inner.uncork();
   }
 
   override _final(cb: (err?: Error | null) => void): void {

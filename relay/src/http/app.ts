@@ -11,11 +11,12 @@ import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createWebSocketStream } from 'ws';
 import type { RelayContext } from '../context';
 import type { MqttUrls } from '../domain/devices';
 import { errorBody, relayError, RelayError } from '../errors';
+import { redactUrl, type Logger } from '../logger';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { clipRoutes } from './routes/clips';
@@ -50,9 +51,45 @@ function toRelayError(err: FastifyError): RelayError | null {
   return null;
 }
 
+/**
+ * Fastify's own request lines ("incoming request", "request completed", each with the request
+ * or reply serialized) are replaced by logRequest's one line; a response that failed to be
+ * written is still logged at error by Fastify.
+ */
+class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) super.requestCompleted(error, request, reply);
+  }
+}
+
+/** Below this status a request is logged at debug, from it on at info (refusals and failures). */
+const LOGGED_AT_INFO_FROM = 400;
+const MS_DECIMALS = 10;
+
+/**
+ * The request's one log line: failed requests (4xx, 5xx) at info, the rest at debug, where the
+ * domain's own lines (command signed, lock answered entry) already tell what happened. The
+ * fields are built only when the level is enabled, so at info a successful request costs the
+ * log nothing. The URL appears only for a request that matched no route, with credential query
+ * parameters redacted.
+ */
+function logRequest(log: Logger, req: FastifyRequest, status: number, route: string, elapsedMs: number): void {
+  const failed = status >= LOGGED_AT_INFO_FROM;
+  if (!log.isLevelEnabled(failed ? 'info' : 'debug')) return;
+  const fields = {
+    method: req.method, route, status, ms: Math.round(elapsedMs * MS_DECIMALS) / MS_DECIMALS,
+    ...(req.routeOptions.url === undefined ? { url: redactUrl(req.url) } : {})
+  };
+  if (failed) req.log.info(fields, 'request refused or failed');
+  else req.log.debug(fields, 'request');
+}
+
 export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
+    logController: new RequestLogController(),
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
     return503OnClosing: true,
@@ -99,7 +136,9 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
     convertCanonicalScalars(req.routeOptions.schema?.querystring, req.query);
   });
   app.addHook('onResponse', async (req, reply) => {
-    ctx.metrics.httpRequests.inc({ route: req.routeOptions.url ?? 'unknown', status: String(reply.statusCode) });
+    const route = req.routeOptions.url ?? 'unknown';
+    ctx.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
+    logRequest(ctx.log, req, reply.statusCode, route, reply.elapsedTime);
   });
 
   app.get('/mqtt', { websocket: true, schema: { hide: true } }, (socket, req) => {

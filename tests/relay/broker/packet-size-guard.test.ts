@@ -1,6 +1,22 @@
+import { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MqttFrameScanner } from '@keyway/relay';
+import mqttPacket from 'mqtt-packet';
+import { guardConnection, MqttFrameScanner } from '@keyway/relay';
+
+/** A socket stand-in that records each write batch it is handed (one batch = one system call on a socket). */
+class RecordingSocket extends Duplex {
+  readonly batches: Buffer[][] = [];
+  override _read(): void {}
+  override _write(chunk: Buffer, _e: BufferEncoding, cb: () => void): void {
+    this.batches.push([chunk]);
+    cb();
+  }
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: () => void): void {
+    this.batches.push(chunks.map((c) => c.chunk));
+    cb();
+  }
+}
 
 function frame(bodyLength: number): Uint8Array {
   const len: number[] = [];
@@ -32,5 +48,17 @@ describe('MQTT packet size guard', () => {
 
   it('refuses a malformed five-byte remaining length', () => {
     expect(new MqttFrameScanner(1 << 30).scan(new Uint8Array([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]))).toBe(false);
+  });
+
+  it('sends a packet written in pieces, and others of the same tick, to the socket in one write, bytes unchanged', async () => {
+    const socket = new RecordingSocket();
+    const guarded = guardConnection(socket, 1024, () => undefined);
+    const publish = { cmd: 'publish', topic: 'kw/0011223344556677/cmd', payload: Buffer.alloc(120, 7), qos: 1, messageId: 9, retain: false, dup: false } as const;
+    const puback = { cmd: 'puback', messageId: 4 } as const;
+    mqttPacket.writeToStream(publish, guarded);
+    mqttPacket.writeToStream(puback, guarded);
+    await new Promise((r) => setImmediate(r));
+    expect(socket.batches).toHaveLength(1);
+    expect(Buffer.concat(socket.batches[0])).toEqual(Buffer.concat([mqttPacket.generate(publish), mqttPacket.generate(puback)]));
   });
 });
