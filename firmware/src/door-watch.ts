@@ -8,6 +8,7 @@ import {
 } from '@keyway/shared';
 import { actuate, autoLock, cancelRelock } from './actuation';
 import type { Lock } from './lock-state';
+import { ownerReset } from './owner-consent';
 import { alarm, publishStatus, stateEvent } from './reporting';
 
 export function onDoorChange(lock: Lock, open: boolean): void {
@@ -42,7 +43,9 @@ export const TOGGLE_MAX_MS = 2000;
 
 /**
  * A short press (under 2 s) toggles the bolt; holding 5 s or more enters install mode for
- * `installModeS` (the physical action re-provisioning requires, docs/provisioning.md).
+ * `installModeS` (the physical action re-provisioning requires, docs/provisioning.md). Holding
+ * 5 s again while in install mode is the owner recovery: it forgets every owner key, standing
+ * consent and the owner-consent mode (docs/firmware.md, "Owner consent").
  */
 export function onButton(lock: Lock, pressed: boolean): void {
   const now = lock.ports.timers.millis();
@@ -54,6 +57,10 @@ export function onButton(lock: Lock, pressed: boolean): void {
   const held = now - lock.buttonAt;
   lock.buttonAt = -1;
   if (held >= INSTALL_HOLD_MS) {
+    if (lock.installUntil > now - held) {
+      ownerReset(lock);
+      return;
+    }
     lock.installUntil = now + lock.opt.installModeS * 1000;
     lock.ports.hw.buzzer(true);
     lock.ports.timers.setTimeout(function () {
