@@ -11,7 +11,7 @@ import {
   RC_OWNER_EXPIRED, RC_OWNER_KEY_STORE_FULL, RC_OWNER_REPLAY, RC_OWNER_SIGNATURE_REQUIRED, RC_REVOKED, RC_STORAGE_FAILURE,
   RC_UNKNOWN_CONSENT, RC_UNKNOWN_OWNER_KEY, RC_WRONG_DEVICE, bytesEqual, checkReplay, consentWeek, countConsentEntry, decodeOwnerStatement,
   decodePayload, decodePointValid, grantWithinConsent, isAcceptablePublicKey, keyIdOf, reasonForDecodeError, type Consent,
-  type ConsentedGrantPayload, type OwnerKeyAddPayload, type ReplayState, type SignedOwnerStatement
+  type ConsentedGrantPayload, type OwnerKeyAddPayload, type SignedOwnerStatement
 } from '@keyway/shared';
 import { clearGrants, findGrant, grantSlotFor, isRevoked, putGrant } from './grant-store';
 import type { Lock } from './lock-state';
@@ -114,7 +114,7 @@ export function commitOwnerSeq(lock: Lock, seq: number): number {
   const r = checkReplay(lock.owner.seq, seq);
   if (r.code !== RC_OK) return RC_OWNER_REPLAY;
   const next = currentOwner(lock.owner);
-  next.seq = r.next as ReplayState;
+  next.seq = r.next;
   return saveOwnerState(lock.ports.storage, lock.owner, next) ? RC_OK : RC_STORAGE_FAILURE;
 }
 
