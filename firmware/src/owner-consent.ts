@@ -208,8 +208,8 @@ export function applyConsentedGrantPut(lock: Lock, p: ConsentedGrantPayload, raw
 }
 
 /**
- * The physical recovery (docs/firmware.md, "Owner consent"): holding the inside button again
- * while the lock is in install mode forgets every owner key, consent and the mode. Staged
+ * The physical recovery (docs/firmware.md, "Owner consent"): holding the inside button for 15 s,
+ * starting while the lock is in install mode, forgets every owner key, consent and the mode. Staged
  * grants stay; the next owner key enrolled in install mode switches the mode on again.
  */
 export function ownerReset(lock: Lock): void {

@@ -15,8 +15,8 @@ import { signerFromSeed } from '@keyway/shared/node';
 import { TEST_RELAY_SEED_2 } from '../../scripts/protocol-vectors';
 import { T0, plainGrant, unlockPayload } from '../support/lock-harness';
 import {
-  OWNER, OWNER_2, PARTNER, consentLock, consentedPut, courierGrant, enterInstallMode, expectRefused, lockSnapshot, ownerHarness, putConsent,
-  weekdayConsent
+  OWNER, OWNER_2, PARTNER, consentLock, consentedPut, courierGrant, enterInstallMode, expectRefused, holdForOwnerReset, lockSnapshot, ownerHarness,
+  putConsent, weekdayConsent
 } from '../support/owner-harness';
 
 const addPayload = (s: { keyId: number; publicKey: Uint8Array }) => ({ ownerKeyId: s.keyId, ownerKey: s.publicKey });
@@ -175,13 +175,18 @@ describe('lock: standing consents', () => {
 });
 
 describe('lock: physical recovery', () => {
-  it('a second long hold in install mode forgets owner keys, consents and the mode; a new owner device enrols after it', () => {
+  it('a 15 s hold in install mode forgets owner keys, consents and the mode; a new owner device enrols after it', () => {
     const h = consentLock();
     putConsent(h);
+    // Without install mode a 15 s hold only enters install mode; a second 5 s hold only extends it.
+    holdForOwnerReset(h);
+    expect(h.sim.lock.installUntil).toBeGreaterThan(h.sim.lock.ports.timers.millis());
     enterInstallMode(h);
-    expect(h.sim.lock.owner.mode).toBe(1); // entering install mode alone changes nothing
+    expect(h.sim.lock.owner.mode).toBe(1);
+    expect(h.sim.lock.owner.keys).toHaveLength(1);
+    expect(h.events(EV_ALARM).map((e) => e.code)).not.toContain(AL_OWNER_RESET);
     const before = lockSnapshot(h);
-    enterInstallMode(h); // the second hold, while in install mode
+    holdForOwnerReset(h); // the recovery, while in install mode
     expect(h.events(EV_ALARM).map((e) => e.code)).toContain(AL_OWNER_RESET);
     expect(h.sim.lock.owner.mode).toBe(0);
     expect(h.sim.lock.owner.keys).toEqual([]);

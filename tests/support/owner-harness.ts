@@ -8,7 +8,7 @@ import {
   FLAG_CAMERA_REQUIRED, GRANT_COURIER, RC_OK, buildHashChain, type Consent, type Grant, type LockEvent, type SignedOwnerStatement
 } from '@keyway/shared';
 import { signOwnerStatement, signerFromSeed, type Signer } from '@keyway/shared/node';
-import { INSTALL_HOLD_MS } from '@keyway/firmware';
+import { INSTALL_HOLD_MS, OWNER_RESET_HOLD_MS } from '@keyway/firmware';
 import { snapshotFiles } from '@keyway/hardware';
 import { expect } from 'vitest';
 import { TEST_OWNER_SEED, TEST_OWNER_SEED_2 } from '../../scripts/protocol-vectors';
@@ -53,6 +53,12 @@ export function ownerHarness(o: HarnessOptions = {}): OwnerHarness {
 export function enterInstallMode(h: Harness): void {
   h.sim.device.pressButton(INSTALL_HOLD_MS + 200);
   h.run(INSTALL_HOLD_MS + 1000);
+}
+
+/** The owner recovery: a 15 s hold of the inside button (the lock must already be in install mode). */
+export function holdForOwnerReset(h: Harness): void {
+  h.sim.device.pressButton(OWNER_RESET_HOLD_MS + 200);
+  h.run(OWNER_RESET_HOLD_MS + 1000);
 }
 
 /** A lock with trusted time and OWNER enrolled in install mode: owner-consent mode is on. */
