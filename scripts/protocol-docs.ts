@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import {
   ALARMS, REASONS, commandBody, decodeCommand, eventBody, fromHex, grantCodec, keyRotatePayload, lockPayload, offlineBody, reader,
   receiptBody, revealBody, revokePayload, scheduleEntry, statusBody, timeSetPayload, toHex, unlockPayload, alarmClearPayload, settingsPayload,
-  type StructCodec
+  consentModePayload, consentPayload, consentRemovePayload, consentedGrantPayload, decodeOwnerStatement, ownerKeyAddPayload, ownerKeyRemovePayload,
+  ownerStatementBody, type StructCodec
 } from '@keyway/shared';
 import { buildVectors } from './protocol-vectors';
 
@@ -18,7 +19,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DOC_PATH = path.join(ROOT, 'docs', 'protocol.md');
 export const VECTORS_PATH = path.join(ROOT, 'shared', 'vectors', 'v1.json');
 
-function layout(codec: StructCodec<any>, header: boolean, trailer?: [string, number, string]): string {
+function layout(codec: StructCodec<any>, header: boolean, trailer?: [string, number, string], version = 1): string {
   const rows: string[] = ['| offset | size | field | type |', '|---:|---:|---|---|'];
   let off = 0;
   const add = (name: string, size: number, label: string) => {
@@ -27,7 +28,7 @@ function layout(codec: StructCodec<any>, header: boolean, trailer?: [string, num
   };
   if (header) {
     add('tag', 8, 'ASCII, see §2');
-    add('version', 1, 'u8 = 1');
+    add('version', 1, 'u8 = ' + version);
   }
   for (const [name, c] of codec.fields) add(name, c.size, c.label());
   if (trailer) add(trailer[0], trailer[1], trailer[2]);
@@ -98,6 +99,29 @@ export function generatedSections(): Record<string, string> {
     'example-clip': 'Manifest (`clip-manifest`):\n\n' + hexBlock(v['clip-manifest'].hex) + '\n\nclip hash = SHA-256(manifest) = `' + v['clip-manifest'].clipHash +
       '`\n\nThe CAMERA event that carries it (`event-camera`):\n\n' + hexBlock(v['event-camera'].hex),
     'example-barcode': 'barcodeCommitment(0123456789abcdef, "1Z999AA10123456784") = `' + v['barcode'].hex + '`',
+    'layout-owner-statement': layout(ownerStatementBody, true, ['signature', 64, 'Ed25519 by the owner key over every byte before it'], 2),
+    'layout-owner-key-add': layout(ownerKeyAddPayload, false),
+    'layout-owner-key-remove': layout(ownerKeyRemovePayload, false),
+    'layout-consent-mode': layout(consentModePayload, false),
+    'layout-consent': layout(consentPayload, false),
+    'layout-consent-remove': layout(consentRemovePayload, false),
+    'layout-consented-grant': layout(consentedGrantPayload, false),
+    'owner-keys': [
+      '| key | seed (secret, tests only) | public key | key id |', '|---|---|---|---|',
+      ...['owner-key', 'owner-key-2'].map((k) => '| ' + k + ' | `' + v[k].seed + '` | `' + v[k].hex + '` | `' + v[k].keyId + '` (0x' + (v[k].keyId as number).toString(16).padStart(8, '0') + ') |')
+    ].join('\n'),
+    'example-owner-key-add-install': hexBlock(v['command-owner-key-add'].hex),
+    'example-owner-consent': 'Owner statement (`owner-consent-put`):\n\n' + hexBlock(v['owner-consent-put'].hex) + '\n\n' +
+      annotate(ownerStatementBody, cmd('owner-consent-put'), true, 'signature') + '\n\nIts payload (the standing consent):\n\n' +
+      annotate(consentPayload, decodeOwnerStatement(cmd('owner-consent-put')).payload, false) +
+      '\n\nThe OWNER_SIGNED command that carries it (`command-owner-consent-put`): the statement is the payload, byte for byte.\n\n' +
+      hexBlock(v['command-owner-consent-put'].hex),
+    'example-owner-grant': 'Owner statement (`owner-grant-put`):\n\n' + hexBlock(v['owner-grant-put'].hex) +
+      '\n\nOWNER_SIGNED command (`command-owner-grant-put`):\n\n' + hexBlock(v['command-owner-grant-put'].hex),
+    'example-owner-admin': ['owner-key-add', 'owner-key-remove', 'owner-consent-mode', 'owner-consent-remove']
+      .map((n) => '`' + n + '`: ' + v[n].description + '\n\n' + hexBlock(v[n].hex)).join('\n\n'),
+    'example-consented-grant': hexBlock(v['command-consented-grant-put'].hex) + '\n\nPayload:\n\n' +
+      annotate(consentedGrantPayload, decodeCommand(cmd('command-consented-grant-put')).payload, false),
     'reasons': ['| code | name | kind | meaning |', '|---:|---|---|---|', ...REASONS.map((r) => '| ' + r.code + ' | `' + r.name + '` | ' + r.kind + ' | ' + r.description + ' |')].join('\n'),
     'alarms': ['| code | name | meaning |', '|---:|---|---|', ...ALARMS.map((a) => '| ' + a.code + ' | `' + a.name + '` | ' + a.description + ' |')].join('\n')
   };

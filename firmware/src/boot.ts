@@ -20,6 +20,7 @@ import { ensureLockKey, loadLockKey } from './lock-key';
 import { countBoot, ensureStateOwner, loadConfig, loadReplay, newNonce } from './persistence';
 import { loadPendingReceipt } from './receipts';
 import { loadSettings } from './settings-store';
+import { loadOwnerState } from './owner-store';
 import type { Ports } from './ports';
 import { emergencyStop, autoLock, onCameraLine } from './actuation';
 import { emit, publishStatus, reportStorageRecovery, stateEvent } from './reporting';
@@ -50,6 +51,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
   const rp = loadReplay(ports.storage);
   const grants = openGrantStore(ports.storage);
   const st = loadSettings(ports.storage, opt);
+  const ow = loadOwnerState(ports.storage);
   const config = cfg.config;
   const lk = loadLockKey(ports.storage);
   const rc = loadPendingReceipt(ports.storage);
@@ -57,6 +59,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     ports: ports, board: board, opt: opt, config: config, configRec: cfg.rec,
     deviceHex: config ? toHex(config.deviceId) : '',
     replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants, settings: st.settings, settingsRec: st.rec,
+    owner: ow.state,
     log: config ? openEventLog(ports.storage, config.deviceId, opt.eventCapacity) : null,
     bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, nonce: new Uint8Array(NONCE_LENGTH),
     bootCount: countBoot(ports.storage), nonceCount: 0,
@@ -64,7 +67,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     acting: false, moveDone: null, move: null, tickTimer: 0, statusTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
     cameraWaiter: null, cameraCapture: 0, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
-    recovered: cfg.recovered || rp.recovered || grants.recovered || st.recovered,
+    recovered: cfg.recovered || rp.recovered || grants.recovered || st.recovered || ow.recovered,
     signer: lk.key, signerRec: lk.rec, camera: null, entry: null, receipt: config ? rc.receipt : null, receiptRec: rc.rec,
     receiptQueued: null, onReceipt: null, signing: 0
   };

@@ -8,6 +8,7 @@ import {
 } from '@keyway/shared';
 import { actuate, autoLock, cancelRelock } from './actuation';
 import type { Lock } from './lock-state';
+import { ownerReset } from './owner-consent';
 import { alarm, publishStatus, stateEvent } from './reporting';
 
 export function onDoorChange(lock: Lock, open: boolean): void {
@@ -38,11 +39,16 @@ export function onDoorChange(lock: Lock, open: boolean): void {
 }
 
 export const INSTALL_HOLD_MS = 5000;
+/** The owner recovery: a hold this long that starts while the lock is already in install mode. */
+export const OWNER_RESET_HOLD_MS = 15000;
 export const TOGGLE_MAX_MS = 2000;
 
 /**
  * A short press (under 2 s) toggles the bolt; holding 5 s or more enters install mode for
- * `installModeS` (the physical action re-provisioning requires, docs/provisioning.md).
+ * `installModeS` (the physical action re-provisioning requires, docs/provisioning.md); holding
+ * it again extends install mode. Holding 15 s or more, starting while the lock is in install
+ * mode, is the owner recovery: it forgets every owner key, standing consent and the
+ * owner-consent mode (docs/firmware.md, "Owner consent").
  */
 export function onButton(lock: Lock, pressed: boolean): void {
   const now = lock.ports.timers.millis();
@@ -53,6 +59,10 @@ export function onButton(lock: Lock, pressed: boolean): void {
   if (lock.buttonAt < 0) return;
   const held = now - lock.buttonAt;
   lock.buttonAt = -1;
+  if (held >= OWNER_RESET_HOLD_MS && lock.installUntil > now - held) {
+    ownerReset(lock);
+    return;
+  }
   if (held >= INSTALL_HOLD_MS) {
     lock.installUntil = now + lock.opt.installModeS * 1000;
     lock.ports.hw.buzzer(true);

@@ -106,12 +106,12 @@ export function isRevoked(store: GrantStore, grantId: number): boolean {
   return false;
 }
 
-/** Stores or replaces a grant; false when full or storage failed. Replacing resets uses. */
-export function putGrant(store: GrantStore, grant: Grant, raw: Uint8Array, now: number): boolean {
+/** The slot a put of `grantId` would use (its own, a free one, or one of an ended grant), -1 when full. */
+export function grantSlotFor(store: GrantStore, grantId: number, now: number): number {
   let idx = -1;
   for (let i = 0; i < store.slots.length; i++) {
     const s = store.slots[i];
-    if (s && s.grant.grantId === grant.grantId) idx = i;
+    if (s && s.grant.grantId === grantId) idx = i;
   }
   if (idx < 0) {
     for (let i = 0; i < store.slots.length && idx < 0; i++) if (!store.slots[i]) idx = i;
@@ -123,6 +123,12 @@ export function putGrant(store: GrantStore, grant: Grant, raw: Uint8Array, now: 
       if (s && now > 0 && s.grant.notAfter <= now) idx = i;
     }
   }
+  return idx;
+}
+
+/** Stores or replaces a grant; false when full or storage failed. Replacing resets uses. */
+export function putGrant(store: GrantStore, grant: Grant, raw: Uint8Array, now: number): boolean {
+  const idx = grantSlotFor(store, grant.grantId, now);
   if (idx < 0) return false;
   const prev = store.slots[idx];
   const g: StagedGrant = {
@@ -142,6 +148,19 @@ export function putGrant(store: GrantStore, grant: Grant, raw: Uint8Array, now: 
 /** Persists a grant's runtime state (uses and chain value) before the bolt moves. */
 export function saveGrantState(store: GrantStore, g: StagedGrant): boolean {
   return saveRecord(store.storage, g.record, encodeState(g));
+}
+
+/**
+ * Drops every staged grant (entering owner-consent mode, docs/protocol.md §11.3) without marking
+ * them revoked: the relay may stage them again, with the owner's consent.
+ */
+export function clearGrants(store: GrantStore): void {
+  for (let i = 0; i < store.slots.length; i++) {
+    const s = store.slots[i];
+    if (!s) continue;
+    eraseRecord(store.storage, s.record);
+    store.slots[i] = null;
+  }
 }
 
 /** Revokes: remembers the id first, then erases the grant. */

@@ -10,6 +10,7 @@ import type { EventLog } from './event-log';
 import type { GrantStore } from './grant-store';
 import type { LockoutState } from './lockout';
 import type { MqttClient } from './mqtt/mqtt-client';
+import type { OwnerState } from './owner-store';
 import type { Ports } from './ports';
 import type { RecordSlot } from './record-store';
 
@@ -104,6 +105,8 @@ export interface Lock {
   /** The owner's settings (auto-lock, relock on close, door-left-open threshold) and their record. */
   settings: SettingsPayload;
   settingsRec: RecordSlot;
+  /** Owner keys, standing consents and the owner-consent mode (docs/protocol.md §11). */
+  owner: OwnerState;
   log: EventLog | null;
   bolt: BoltState;
   doorOpen: boolean;

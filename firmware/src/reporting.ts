@@ -4,7 +4,7 @@
  * stay queued in flash while offline. The status is republished on every change.
  */
 import {
-  AL_QUEUE_OVERFLOW, AL_STORAGE_RECOVERED, BOLT_LOCKED, EV_ALARM, EV_STATE, ST_BUSY, ST_CAMERA_OK, ST_INSTALL_MODE, ST_JAMMED,
+  AL_QUEUE_OVERFLOW, AL_STORAGE_RECOVERED, BOLT_LOCKED, EV_ALARM, EV_STATE, ST_BUSY, ST_CAMERA_OK, ST_OWNER_CONSENT, ST_INSTALL_MODE, ST_JAMMED,
   ST_LOCKOUT, ST_LOW_BATTERY, ST_TIME_TRUSTED, asciiBytes, encodeStatus, eventTopic, stateTopic
 } from '@keyway/shared';
 import { appendEvent, ackEvent, logHead, readEvent } from './event-log';
@@ -88,6 +88,7 @@ export function statusFlags(lock: Lock): number {
   if (lock.installUntil > now) f |= ST_INSTALL_MODE;
   if (lock.ports.hw.batteryMv() < lock.opt.lowBatteryMv) f |= ST_LOW_BATTERY;
   if (lock.acting || lock.verifying) f |= ST_BUSY;
+  if (lock.owner.mode === 1) f |= ST_OWNER_CONSENT;
   return f;
 }
 

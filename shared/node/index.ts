@@ -3,3 +3,4 @@ export { type Signer, newSeed, nodeVerifyEd25519, privateKeyFromSeed, publicKeyF
 export { type CommandRequest, signCommand } from './sign-command';
 export { type Keyring, type StoredKey, addKey, keyringExists, loadKeyring, openKeyring, rotateKeyring, setCurrentKey } from './keyring';
 export { clipHash, clipManifest, frameHash } from './clip-hash';
+export { type OwnerStatementRequest, signOwnerStatement } from './sign-owner-statement';

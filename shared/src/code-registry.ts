@@ -59,7 +59,20 @@ export const REASONS: readonly CodeInfo[] = [
   r(C.RC_LAST_KEY, 'LAST_KEY', 'denial', 'Retiring this key would leave the lock with no trusted key.'),
   r(C.RC_BAD_KEY, 'BAD_KEY', 'denial', 'A key is not an acceptable Ed25519 public key (non-canonical, off the curve or of small order).'),
   r(C.RC_BAD_SETTING, 'BAD_SETTING', 'denial', 'A lock setting is outside its allowed range; nothing was changed.'),
-  r(C.RC_STALE_SETTINGS, 'STALE_SETTINGS', 'denial', 'The settings are older than the revision the lock already holds; nothing was changed.')
+  r(C.RC_STALE_SETTINGS, 'STALE_SETTINGS', 'denial', 'The settings are older than the revision the lock already holds; nothing was changed.'),
+  r(C.RC_OWNER_SIGNATURE_REQUIRED, 'OWNER_SIGNATURE_REQUIRED', 'denial', 'The lock is in owner-consent mode: this request needs an owner signature (or a standing consent).'),
+  r(C.RC_BAD_OWNER_SIGNATURE, 'BAD_OWNER_SIGNATURE', 'denial', 'The owner signature does not verify under the named owner key.'),
+  r(C.RC_UNKNOWN_OWNER_KEY, 'UNKNOWN_OWNER_KEY', 'denial', 'The owner key id is not enrolled on this lock.'),
+  r(C.RC_OWNER_REPLAY, 'OWNER_REPLAY', 'denial', 'The owner statement sequence number was already used or is too old.'),
+  r(C.RC_OWNER_EXPIRED, 'OWNER_EXPIRED', 'denial', 'The owner statement is past the time its signer allowed.'),
+  r(C.RC_CONFIRMATION_REQUIRED, 'CONFIRMATION_REQUIRED', 'denial', 'Enrolling an owner key needs install mode or an enrolled owner key signature.'),
+  r(C.RC_OWNER_KEY_STORE_FULL, 'OWNER_KEY_STORE_FULL', 'denial', 'The lock holds as many owner keys as it can.'),
+  r(C.RC_LAST_OWNER_KEY, 'LAST_OWNER_KEY', 'denial', 'Removing this owner key would leave a lock in owner-consent mode with no owner key.'),
+  r(C.RC_UNKNOWN_CONSENT, 'UNKNOWN_CONSENT', 'denial', 'No standing consent with that id on this lock.'),
+  r(C.RC_OUTSIDE_CONSENT, 'OUTSIDE_CONSENT', 'denial', 'The grant is outside the bounds of the standing consent it names.'),
+  r(C.RC_CONSENT_EXHAUSTED, 'CONSENT_EXHAUSTED', 'denial', 'The standing consent allows no more entries in that week.'),
+  r(C.RC_CONSENT_STORE_FULL, 'CONSENT_STORE_FULL', 'denial', 'The lock holds as many standing consents as it can.'),
+  r(C.RC_NOT_OWNER_ACTION, 'NOT_OWNER_ACTION', 'denial', 'An owner statement cannot carry this action.')
 ];
 
 export const ALARMS: readonly AlarmInfo[] = [
@@ -73,7 +86,8 @@ export const ALARMS: readonly AlarmInfo[] = [
   { code: C.AL_STORAGE_RECOVERED, name: 'STORAGE_RECOVERED', description: 'A torn write was found at boot; the previous copy was used.' },
   { code: C.AL_WATCHDOG_RESET, name: 'WATCHDOG_RESET', description: 'The watchdog restarted a hung lock.' },
   { code: C.AL_MOTOR_FAULT, name: 'MOTOR_FAULT', description: 'The motor or bolt switches report an impossible state.' },
-  { code: C.AL_QUEUE_OVERFLOW, name: 'QUEUE_OVERFLOW', description: 'The offline event queue overflowed; oldest events were dropped.' }
+  { code: C.AL_QUEUE_OVERFLOW, name: 'QUEUE_OVERFLOW', description: 'The offline event queue overflowed; oldest events were dropped.' },
+  { code: C.AL_OWNER_RESET, name: 'OWNER_RESET', description: 'Owner keys, standing consents and owner-consent mode were cleared at the lock (physical recovery).' }
 ];
 
 const byCode: { [code: number]: CodeInfo } = {};

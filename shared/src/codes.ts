@@ -48,6 +48,20 @@ export const RC_BAD_KEY = 60;
 // Lock settings (SETTINGS_SET); numbered apart so other additions after 60 do not collide.
 export const RC_BAD_SETTING = 70;
 export const RC_STALE_SETTINGS = 71;
+// Owner consent (docs/protocol.md §11); numbered apart like the settings codes.
+export const RC_OWNER_SIGNATURE_REQUIRED = 80;
+export const RC_BAD_OWNER_SIGNATURE = 81;
+export const RC_UNKNOWN_OWNER_KEY = 82;
+export const RC_OWNER_REPLAY = 83;
+export const RC_OWNER_EXPIRED = 84;
+export const RC_CONFIRMATION_REQUIRED = 85;
+export const RC_OWNER_KEY_STORE_FULL = 86;
+export const RC_LAST_OWNER_KEY = 87;
+export const RC_UNKNOWN_CONSENT = 88;
+export const RC_OUTSIDE_CONSENT = 89;
+export const RC_CONSENT_EXHAUSTED = 90;
+export const RC_CONSENT_STORE_FULL = 91;
+export const RC_NOT_OWNER_ACTION = 92;
 
 // Alarm codes (event code of ALARM events).
 export const AL_JAM = 1;
@@ -61,3 +75,4 @@ export const AL_STORAGE_RECOVERED = 8;
 export const AL_WATCHDOG_RESET = 9;
 export const AL_MOTOR_FAULT = 10;
 export const AL_QUEUE_OVERFLOW = 11;
+export const AL_OWNER_RESET = 12;

@@ -23,6 +23,8 @@ export * from './protocol/event';
 export * from './protocol/status';
 export * from './protocol/reveal';
 export * from './protocol/receipt';
+export * from './protocol/owner';
+export * from './consent';
 export * from './receipt-check';
 export * from './protocol/hashes';
 export * from './protocol/clip-manifest';

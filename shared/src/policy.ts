@@ -3,7 +3,8 @@
  * (docs/protocol.md §3.3). The relay signs within these limits; the lock enforces them.
  */
 import {
-  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_SETTINGS_SET, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK
+  ACT_ALARM_CLEAR, ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE,
+  ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK
 } from './protocol/constants';
 import type { ValidityPolicy } from './validity';
 
@@ -21,6 +22,7 @@ export interface ActionPolicy extends ValidityPolicy {
 }
 
 const MINUTE = 60;
+const HOUR = 3600;
 const DAY = 86400;
 
 function p(maxSpan: number, nonceRequired: boolean, admitWithoutTime?: boolean): ActionPolicy {
@@ -45,6 +47,19 @@ export function actionPolicy(action: number): ActionPolicy | null {
     case ACT_ALARM_CLEAR:
       return p(5 * MINUTE, false);
     case ACT_SETTINGS_SET:
+      return p(2 * DAY, false);
+    // Owner consent (docs/protocol.md §11): the relay's envelope; the owner statement inside bounds itself.
+    case ACT_OWNER_SIGNED:
+    case ACT_CONSENTED_GRANT_PUT:
+      return p(2 * DAY, false);
+    // Enrolment confirmed by install mode, which lasts minutes.
+    case ACT_OWNER_KEY_ADD:
+      return p(HOUR, false);
+    // Only valid inside an owner statement; admitted as far as the owner-signature gate.
+    case ACT_OWNER_KEY_REMOVE:
+    case ACT_CONSENT_MODE_SET:
+    case ACT_CONSENT_PUT:
+    case ACT_CONSENT_REMOVE:
       return p(2 * DAY, false);
     default:
       return null;

@@ -6,9 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ACT_GRANT_PUT, ACT_LOCK, ACT_TIME_SET, ACT_UNLOCK, CRED_BARCODE, GRANT_PARCEL, barcodeCommitment, toHex
+  ACT_CONSENT_PUT, ACT_GRANT_PUT, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_SIGNED, ACT_TIME_SET, ACT_UNLOCK, CRED_BARCODE, GRANT_PARCEL,
+  EV_ACK, barcodeCommitment, reasonName, toHex
 } from '@keyway/shared';
-import { signCommand } from '@keyway/shared/node';
+import { signCommand, signOwnerStatement } from '@keyway/shared/node';
+import { OWNER, consentedPut, courierGrant, weekdayConsent } from '../support/owner-harness';
 import { availableEngines } from '../support/engines';
 import { BOX_BOARD, DEVICE_ID, T0, chainGrant, plainGrant, reveal, unlockPayload } from '../support/lock-harness';
 import { finish, recorder, replayProgram, type Recorder } from '../support/script-recorder';
@@ -75,15 +77,58 @@ function parcelScenario(): { rec: Recorder; files: Record<string, string>; board
   return { rec, files, board: BOX_BOARD };
 }
 
+/** Owner consent (docs/protocol.md §11): enrolment in install mode, owner-signed requests, a consent and its counters across a reboot. */
+function ownerScenario(): { rec: Recorder; files: Record<string, string>; board?: typeof BOX_BOARD } {
+  const { rec, files } = recorder();
+  trust(rec);
+  let seq = 0;
+  const owned = (action: number, payload: unknown) =>
+    rec.h.command(ACT_OWNER_SIGNED, signOwnerStatement(OWNER, { deviceId: DEVICE_ID, seq: ++seq, notAfter: T0 + 3600, action, payload }));
+  rec.msg(rec.h.command(ACT_OWNER_KEY_ADD, { ownerKeyId: OWNER.keyId, ownerKey: OWNER.publicKey })); // not in install mode: refused
+  rec.run(2000);
+  rec.button(5200);
+  rec.run(6000);
+  rec.msg(rec.h.command(ACT_OWNER_KEY_ADD, { ownerKeyId: OWNER.keyId, ownerKey: OWNER.publicKey }));
+  rec.run(2000);
+  rec.msg(rec.h.command(ACT_GRANT_PUT, plainGrant())); // relay alone: refused
+  rec.run(2000);
+  rec.msg(rec.h.command(ACT_UNLOCK, unlockPayload())); // relay alone: refused
+  rec.run(2000);
+  rec.msg(owned(ACT_CONSENT_PUT, weekdayConsent({ maxPerWeek: 1 })));
+  rec.run(4000);
+  rec.msg(consentedPut(rec.h, courierGrant({ grantId: 41 })));
+  rec.run(2000);
+  rec.msg(consentedPut(rec.h, courierGrant({ grantId: 42, notBefore: T0 + 86400, notAfter: T0 + 90000 }))); // Saturday: outside
+  rec.run(2000);
+  rec.msg(rec.h.command(ACT_UNLOCK, unlockPayload({ grantId: 41 })));
+  rec.run(3000);
+  rec.msg(rec.h.command(ACT_LOCK, { actorKind: 1, actorRef: 1 }));
+  rec.run(3000);
+  rec.msg(owned(ACT_UNLOCK, unlockPayload()));
+  rec.run(5000);
+  const acks = () => rec.h.events(EV_ACK).map((e) => reasonName(e.code));
+  // What the Node run answered (the engines must log the same bytes): TIME_SET, refusals, the owner's requests.
+  expect(acks()).toEqual([
+    'OK', 'CONFIRMATION_REQUIRED', 'OK', 'OWNER_SIGNATURE_REQUIRED', 'OWNER_SIGNATURE_REQUIRED', 'OK', 'OK', 'OUTSIDE_CONSENT', 'OK', 'OK', 'OK'
+  ]);
+  rec.reboot();
+  trust(rec, T0 + 120);
+  rec.msg(consentedPut(rec.h, courierGrant({ grantId: 43 }))); // the week's one entry is spent, across the reboot
+  rec.run(2000);
+  expect(acks()).toEqual(['OK', 'CONSENT_EXHAUSTED']);
+  return { rec, files };
+}
+
 describe('firmware conformance on real ES5 engines', () => {
   for (const engine of availableEngines()) {
-    for (const [name, make] of [['courier, camera, jam, button, reboot', courierScenario], ['parcel box and scanned guest code', parcelScenario]] as const) {
+    for (const [name, make] of [['courier, camera, jam, button, reboot', courierScenario], ['parcel box and scanned guest code', parcelScenario],
+      ['owner consent: enrolment, owner-signed requests, a standing consent across a reboot', ownerScenario]] as const) {
       it(engine.name + ': ' + name, async () => {
         const s = make();
         const expected = finish(s.rec);
         expect(expected.length).toBeGreaterThan(15);
         const program = await replayProgram({ board: s.board }, s.files, s.rec);
-        const run = await engine.run(program, 600_000);
+        const run = await engine.run(program, 850_000);
         const lines = run.lines.filter((l) => /^(EV|ERRORS|BOLT|DONE)/.test(l));
         expect(run.stderr).toBe('');
         expect(lines).toEqual(expected);

@@ -5,6 +5,7 @@
 // the lock's settings (lock-settings.js).
 import { api, el, formatTime, newIdempotencyKey, say, showError } from './common.js';
 import { createLockSettings } from './lock-settings.js';
+import { createOwnerConsent } from './owner-consent.js';
 
 const BOLT_TEXT = { locked: 'Locked', unlocked: 'Unlocked', unlocking: 'Unlocking', locking: 'Locking', jammed: 'Jammed', fault: 'Fault', unknown: 'Unknown' };
 const DOOR_TEXT = { closed: 'Closed', open: 'Open', unknown: 'Unknown' };
@@ -61,6 +62,7 @@ export function createLocks(view, container) {
     card.clear.hidden = !latched;
     card.clear.textContent = s.flags && s.flags.jammed ? 'Clear jam' : 'End lockout';
     if (card.settings) card.settings.paint();
+    if (card.consent) void card.consent.paint();
   }
 
   async function rename(card) {
@@ -135,6 +137,7 @@ export function createLocks(view, container) {
       el('button', { type: 'button', 'aria-describedby': 'why-' + state.id, on: { click: () => command(c, 'lock') } }, 'Lock')
     ];
     c.settings = createLockSettings(state.id, () => c.state, view.alive);
+    c.consent = createOwnerConsent(state.id, () => c.state, view.alive, tz);
     c.clear.addEventListener('click', () => clearAlarm(c));
     c.rename.addEventListener('click', () => rename(c));
     c.node = el('article', { class: 'card lock', 'data-lock': state.id, 'aria-labelledby': headingId },
@@ -145,7 +148,8 @@ export function createLocks(view, container) {
       c.why,
       el('div', { class: 'actions' }, c.buttons, c.clear),
       c.outcome,
-      c.settings.node);
+      c.settings.node,
+      c.consent.node);
     paint(c);
     return c;
   }

@@ -1,7 +1,7 @@
 /** Human names for wire numbers (shared's code registry), used in the API and activity feed. */
 import {
   ALARMS, BOLT_JAMMED, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, DOOR_OPEN, EV_ACK, EV_ALARM, EV_ALARM_CLEARED, EV_BOOT, EV_CAMERA,
-  EV_DENIAL, EV_OPERATION, EV_STATE, REASONS, ST_BUSY, ST_CAMERA_OK, ST_INSTALL_MODE, ST_JAMMED, ST_LOCKOUT, ST_LOW_BATTERY, ST_TIME_TRUSTED
+  EV_DENIAL, EV_OPERATION, EV_STATE, REASONS, ST_BUSY, ST_CAMERA_OK, ST_INSTALL_MODE, ST_JAMMED, ST_LOCKOUT, ST_LOW_BATTERY, ST_OWNER_CONSENT, ST_TIME_TRUSTED
 } from '@keyway/shared';
 
 const reasonNames = new Map(REASONS.map((r) => [r.code, r.name]));
@@ -56,6 +56,7 @@ export function statusFlagNames(flags: number | null): Record<string, boolean> |
     jammed: (flags & ST_JAMMED) !== 0,
     installMode: (flags & ST_INSTALL_MODE) !== 0,
     lowBattery: (flags & ST_LOW_BATTERY) !== 0,
-    busy: (flags & ST_BUSY) !== 0
+    busy: (flags & ST_BUSY) !== 0,
+    ownerConsent: (flags & ST_OWNER_CONSENT) !== 0
   };
 }

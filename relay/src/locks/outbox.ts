@@ -16,7 +16,8 @@ import type { RelayContext } from '../context';
 import type { Selectable } from 'kysely';
 import type { CommandsTable } from '../data/schema';
 
-export type Purpose = 'entry' | 'owner_unlock' | 'owner_lock' | 'grant_put' | 'grant_revoke' | 'key_rotate' | 'time_set' | 'alarm_clear' | 'settings_set';
+export type Purpose = 'entry' | 'owner_unlock' | 'owner_lock' | 'grant_put' | 'grant_revoke' | 'key_rotate' | 'time_set' | 'alarm_clear' | 'settings_set'
+  | 'owner_statement' | 'owner_key_add';
 
 export type CommandRow = Omit<Selectable<CommandsTable>, 'purpose' | 'status'> & { purpose: Purpose; status: 'pending' | 'acked' | 'denied' | 'expired' | 'superseded' };
 

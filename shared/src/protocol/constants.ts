@@ -4,6 +4,8 @@
  */
 
 export const PROTOCOL_VERSION = 1;
+// Owner consent (§11) is protocol version 2: its own messages carry this version byte.
+export const PROTOCOL_VERSION_OWNER = 2;
 
 // Domain-separation tags: 8 ASCII bytes, first in every signed or hashed structure (§2).
 export const TAG_COMMAND = 'KWY-CMD\u0000';
@@ -17,6 +19,7 @@ export const TAG_KEY_ID = 'KWY-KID\u0000';
 export const TAG_GRANT_FINGERPRINT = 'KWY-GFP\u0000';
 export const TAG_RECEIPT = 'KWY-RCP\u0000';
 export const TAG_CLIP = 'KWY-CLP\u0000';
+export const TAG_OWNER = 'KWY-OWN\u0000';
 export const TAG_LENGTH = 8;
 
 export const DEVICE_ID_LENGTH = 8;
@@ -25,7 +28,13 @@ export const SIGNATURE_LENGTH = 64;
 export const NONCE_LENGTH = 8;
 export const HASH_LENGTH = 32;
 export const COMMAND_HEADER_LENGTH = 45;
-export const MAX_COMMAND_PAYLOAD = 160;
+// A command's payload holds at most 255 bytes (one length byte): an owner statement (§11.1)
+// wrapping a grant is the largest; every payload an owner statement itself wraps stays within 160.
+export const MAX_COMMAND_PAYLOAD = 255;
+export const MAX_OWNER_PAYLOAD = 160;
+// Owner consent (§11): owner keys and standing consents a lock holds.
+export const MAX_OWNER_KEYS = 4;
+export const MAX_CONSENTS = 4;
 export const MAX_EVENT_DATA = 64;
 export const MAX_SCHEDULE_ENTRIES = 7;
 export const MAX_FIRMWARE_VERSION = 24;
@@ -49,6 +58,18 @@ export const ACT_TIME_SET = 0x30;
 export const ACT_ALARM_CLEAR = 0x40;
 // Far from the others: later protocol work adds actions near the existing ones.
 export const ACT_SETTINGS_SET = 0x70;
+// Owner consent (§11, protocol version 2).
+export const ACT_OWNER_SIGNED = 0x50;
+export const ACT_OWNER_KEY_ADD = 0x51;
+export const ACT_OWNER_KEY_REMOVE = 0x52;
+export const ACT_CONSENT_MODE_SET = 0x53;
+export const ACT_CONSENT_PUT = 0x54;
+export const ACT_CONSENT_REMOVE = 0x55;
+export const ACT_CONSENTED_GRANT_PUT = 0x56;
+
+// Standing consent flags (§11.4).
+export const CONSENT_CAMERA_REQUIRED = 0x01;
+export const CONSENT_FLAGS_MASK = 0x01;
 
 // Who acted (events and unlock payloads).
 export const ACTOR_NONE = 0;
@@ -116,3 +137,4 @@ export const ST_JAMMED = 0x08;
 export const ST_INSTALL_MODE = 0x10;
 export const ST_LOW_BATTERY = 0x20;
 export const ST_BUSY = 0x40;
+export const ST_OWNER_CONSENT = 0x80;

@@ -4,12 +4,16 @@
  */
 import { codedError } from '../bytes';
 import { expectEnd, reader, writer, written } from '../codec';
-import { fixedBytes, type Infer, ranged, type StructCodec, struct, u16, u32, u8 } from '../schema';
+import { type Codec, fixedBytes, type Infer, ranged, struct, u16, u32, u8 } from '../schema';
 import {
-  ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_SETTINGS_SET, ACT_GRANT_REVOKE, ACT_KEY_ROTATE, ACT_LOCK, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK,
-  GRANT_FLAGS_MASK, PUBLIC_KEY_LENGTH
+  ACT_ALARM_CLEAR, ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE,
+  ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH,
+  ACT_UNLOCK, GRANT_FLAGS_MASK, PUBLIC_KEY_LENGTH
 } from './constants';
 import { grantCodec } from './grant';
+import {
+  consentedGrantPayload, consentModePayload, consentPayload, consentRemovePayload, ownerKeyAddPayload, ownerKeyRemovePayload, signedOwnerStatement
+} from './owner';
 import { settingsPayload } from './settings';
 
 export const unlockPayload = struct([
@@ -53,7 +57,7 @@ export type TimeSetPayload = Infer<typeof timeSetPayload.fields>;
 export type AlarmClearPayload = Infer<typeof alarmClearPayload.fields>;
 
 /** The payload codec for an action, or null for an unknown action. */
-export function payloadCodec(action: number): StructCodec<any> | null {
+export function payloadCodec(action: number): Codec<any> | null {
   switch (action) {
     case ACT_UNLOCK:
     case ACT_UNLATCH:
@@ -72,6 +76,20 @@ export function payloadCodec(action: number): StructCodec<any> | null {
       return alarmClearPayload;
     case ACT_SETTINGS_SET:
       return settingsPayload;
+    case ACT_OWNER_SIGNED:
+      return signedOwnerStatement;
+    case ACT_OWNER_KEY_ADD:
+      return ownerKeyAddPayload;
+    case ACT_OWNER_KEY_REMOVE:
+      return ownerKeyRemovePayload;
+    case ACT_CONSENT_MODE_SET:
+      return consentModePayload;
+    case ACT_CONSENT_PUT:
+      return consentPayload;
+    case ACT_CONSENT_REMOVE:
+      return consentRemovePayload;
+    case ACT_CONSENTED_GRANT_PUT:
+      return consentedGrantPayload;
     default:
       return null;
   }

@@ -4,6 +4,7 @@ import type { RelayContext } from '../../context';
 import { MAX_LOCK_NAME_LENGTH, renameDevice } from '../../domain/device-names';
 import { approveReregistration, deviceForOwner, deviceView, listDevices, registerDevice, type RegisterInput } from '../../domain/devices';
 import { ownerClearAlarm, ownerCommand, type OwnerCommandInput } from '../../domain/entry';
+import { ownerConsentRoutes } from './owner-consent';
 import { getOwnerLockSettings, setOwnerLockSettings, SETTING_BOUNDS } from '../../domain/lock-configuration';
 import type { LockSettingsValues } from '../../data/lock-settings';
 import { withIdempotency } from '../../domain/idempotency';
@@ -129,6 +130,8 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
     reply.code(res.status);
     return res.body;
   });
+
+  ownerConsentRoutes(app, ctx, owner);
 
   app.get<{ Params: { id: string }; Querystring: { limit: number; before?: number } }>('/v1/devices/:id/events', {
     onRequest: owner,

@@ -1,0 +1,39 @@
+/** Owner consent (docs/protocol.md §11): enrol an owner device, and relay owner statements to the lock unchanged. */
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import { fromHex } from '@keyway/shared';
+import type { RelayContext } from '../../context';
+import { enrolOwnerKey, sendOwnerStatement } from '../../domain/owner-consent';
+import { principal } from '../auth';
+import { bearer, deviceParams, ok } from '../schemas';
+
+/** An owner statement is at most 95 + 160 bytes (docs/protocol.md §11.1). */
+const MAX_STATEMENT_HEX = 2 * (95 + 160);
+const KEY_HEX = 64;
+
+export function ownerConsentRoutes(app: FastifyInstance, ctx: RelayContext, owner: onRequestHookHandler): void {
+  app.post<{ Params: { id: string }; Body: { publicKey: string } }>('/v1/devices/:id/owner-keys', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: 'Enrol an owner device key on the lock (relay-signed OWNER_KEY_ADD; the lock must be in install mode)',
+      security: bearer, params: deviceParams,
+      body: {
+        type: 'object', additionalProperties: false, required: ['publicKey'],
+        properties: { publicKey: { type: 'string', pattern: '^[0-9a-f]{' + KEY_HEX + '}$' } }
+      },
+      response: ok('{ outcome, deviceId, counter, ownerKeyId, action }')
+    }
+  }, async (req) => enrolOwnerKey(ctx, principal(req), req.params.id, req.body.publicKey));
+
+  app.post<{ Params: { id: string }; Body: { statement: string } }>('/v1/devices/:id/owner-statements', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: 'Send an owner-signed statement to the lock, byte for byte, as the payload of an OWNER_SIGNED command',
+      security: bearer, params: deviceParams,
+      body: {
+        type: 'object', additionalProperties: false, required: ['statement'],
+        properties: { statement: { type: 'string', pattern: '^([0-9a-f]{2})+$', maxLength: MAX_STATEMENT_HEX } }
+      },
+      response: ok('{ outcome, deviceId, counter, ownerKeyId, action }')
+    }
+  }, async (req) => sendOwnerStatement(ctx, principal(req), req.params.id, fromHex(req.body.statement)));
+}
