@@ -1,9 +1,36 @@
 /**
- * Registered locks (devices). This module holds the statements that have moved to the data
- * layer so far: MQTT credentials and presence bookkeeping at relay start.
+ * Registered locks (devices): MQTT credentials, presence bookkeeping, and the per-lock row
+ * lock the lock intake serialises on.
  */
-import { sql } from 'kysely';
-import type { Q } from './store';
+import { sql, type Selectable } from 'kysely';
+import type { DevicesTable } from './schema';
+import { onPostgres, type Q } from './store';
+
+export type DeviceRow = Selectable<DevicesTable>;
+
+export function findDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
+  return q.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The device row, locked for the rest of the transaction q: relay processes working on one
+ * lock (storing its events, reconciling it) take turns. PostgreSQL locks the row
+ * (FOR UPDATE); SQLite's transactions already hold the database's single write lock.
+ */
+export function lockDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
+  return q.selectFrom('devices').selectAll().where('id', '=', id).$if(onPostgres(q), (s) => s.forUpdate()).executeTakeFirst();
+}
+
+export type LogState = 'ok' | 'gap' | 'break' | 'rewind';
+
+export async function setLogState(q: Q, id: string, state: LogState): Promise<void> {
+  await q.updateTable('devices').set({ log_state: state }).where('id', '=', id).execute();
+}
+
+/** A new head of the lock's log was stored. */
+export async function advanceLogHead(q: Q, id: string, seq: number, head: string, at: number): Promise<void> {
+  await q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at }).where('id', '=', id).execute();
+}
 
 export interface MqttCredentials {
   mqtt_password_hash: string;
@@ -34,4 +61,25 @@ export async function forgetAllConnections(q: Q): Promise<void> {
 /** Throws when the database cannot answer (health checks). */
 export async function pingDatabase(q: Q): Promise<void> {
   await sql`SELECT 1`.execute(q);
+}
+
+/**
+ * Claims the TIME_SET for the lock's latest nonce: true once per nonce, and again once
+ * `retryMs` passed since the last claim. One statement, so two relays never both claim.
+ */
+export async function claimTimeSet(q: Q, id: string, nonce: string, now: number, retryMs: number): Promise<boolean> {
+  const r = await q.updateTable('devices').set({ time_set_nonce: nonce, time_set_at: now }).where('id', '=', id)
+    .where((eb) => eb.or([eb('time_set_nonce', 'is', null), eb('time_set_nonce', '!=', nonce), eb('time_set_at', 'is', null), eb('time_set_at', '<=', now - retryMs)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function setSyncState(q: Q, id: string, state: 'converged' | 'syncing', since: number): Promise<void> {
+  await q.updateTable('devices').set({ sync_state: state, sync_since: since }).where('id', '=', id).execute();
+}
+
+/** Online locks that reported an inventory: the ones the sync can bring in step. */
+export async function devicesToReconcile(q: Q): Promise<string[]> {
+  const rows = await q.selectFrom('devices').select('id').where('online', '=', 1).where('inv_at', 'is not', null).execute();
+  return rows.map((r) => r.id);
 }
