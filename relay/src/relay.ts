@@ -55,7 +55,7 @@ export interface Relay {
   urls(): { http: string; mqtt: MqttUrls };
   listen(): Promise<RelayPorts>;
   /** Runs the periodic maintenance sweep now (tests; it also runs on a timer). */
-  maintain(): void;
+  maintain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -159,7 +159,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
       webhooks!.start();
       pushes!.start();
       stopMaintenance = startMaintenance(ctx);
-      runMaintenance(ctx);
+      void runMaintenance(ctx);
       log.info({ ports, tls: !!tlsMaterial, redis: !!opts.redis }, 'relay listening');
       return ports;
     },

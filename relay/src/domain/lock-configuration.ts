@@ -45,7 +45,7 @@ export function getOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: 
 }
 
 /** Stores the owner's settings under a new revision and starts sending them to the lock. */
-export function setOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: string, v: LockSettingsValues): LockSettingsView {
+export async function setOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: string, v: LockSettingsValues): Promise<LockSettingsView> {
   const d = deviceForOwner(ctx, p, deviceId);
   const probe: SettingsPayload = { revision: 1, autoLockS: v.autoLockS, doorAjarS: v.doorAjarS, flags: v.relockOnClose ? SETTING_RELOCK_ON_CLOSE : 0 };
   if (checkSettingBounds(probe) !== RC_OK) throw relayError('KW_VALIDATION', { bounds: SETTING_BOUNDS });
@@ -59,7 +59,7 @@ export function setOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: 
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, settings: view });
   ctx.log.info({ deviceId: d.id, revision: row.revision }, 'lock settings changed');
   try {
-    reconcileDevice(ctx, d.id);
+    await reconcileDevice(ctx, d.id);
   } catch (err) {
     if (!ctx.closing) ctx.log.warn({ err, deviceId: d.id }, 'lock sync failed');
   }

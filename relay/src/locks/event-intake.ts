@@ -149,7 +149,7 @@ async function intake(ctx: RelayContext, topicDeviceId: string, payload: Uint8Ar
   // for the next step: look again now rather than at the next status or sweep.
   if (result === 'stored' && ev.type === EV_ACK) {
     try {
-      reconcileDevice(ctx, deviceHex);
+      await reconcileDevice(ctx, deviceHex);
     } catch (err) {
       if (!ctx.closing) ctx.log.warn({ err, deviceId: deviceHex }, 'lock sync failed');
     }

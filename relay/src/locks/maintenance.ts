@@ -12,13 +12,13 @@ import { reconcileOnline } from './reconcile';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
-export function runMaintenance(ctx: RelayContext): void {
+export async function runMaintenance(ctx: RelayContext): Promise<void> {
   if (ctx.closing) return;
   try {
     const reissued = sweepExpired(ctx);
     const restaged = restageForOffsetChanges(ctx);
     retireUnusedKeys(ctx);
-    const syncing = reconcileOnline(ctx);
+    const syncing = await reconcileOnline(ctx);
     alarmUnconfirmedRevocations(ctx);
     const clipsExpired = sweepClipRetention(ctx);
     if (clipsExpired > 0) ctx.log.info({ clipsExpired }, 'camera clips past retention deleted');
@@ -30,7 +30,7 @@ export function runMaintenance(ctx: RelayContext): void {
 }
 
 export function startMaintenance(ctx: RelayContext): () => void {
-  const timer = setInterval(() => runMaintenance(ctx), ctx.opts.maintenanceIntervalMs);
+  const timer = setInterval(() => void runMaintenance(ctx), ctx.opts.maintenanceIntervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

@@ -72,10 +72,8 @@ function applyStatus(ctx: RelayContext, deviceId: string, payload: Uint8Array): 
     deviceId, bolt: boltName(s.bolt), door: doorName(s.door), flags: statusFlagNames(s.flags), online: true, clockOffsetS: offset
   });
   // Time, revocations, keys and grants: whatever the lock lacks is issued now (docs/sync.md).
-  try {
-    reconcileDevice(ctx, deviceId);
-  } catch (err) {
+  reconcileDevice(ctx, deviceId).catch((err: unknown) => {
     if (!ctx.closing) ctx.log.warn({ err, deviceId }, 'lock sync failed');
-  }
+  });
   return 'status';
 }

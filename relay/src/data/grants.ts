@@ -1,0 +1,19 @@
+/**
+ * Access grants staged on locks. Issuing, acknowledging and revoking (domain/grants.ts) still
+ * run on the synchronous handle; what the lock sync reads is here.
+ */
+import type { Selectable } from 'kysely';
+import type { GrantsTable } from './schema';
+import type { Q } from './store';
+
+export type GrantRow = Selectable<GrantsTable>;
+
+/** Grants the sync must look at for one lock: those still in play, and those the lock says it holds. */
+export function grantsToReconcile(q: Q, deviceId: string, heldIds: readonly number[]): Promise<GrantRow[]> {
+  return q.selectFrom('grants').selectAll().where('device_id', '=', deviceId)
+    .where((eb) => {
+      const live = eb('status', 'in', ['pending', 'active', 'revoking']);
+      return heldIds.length > 0 ? eb.or([live, eb('id', 'in', [...heldIds])]) : live;
+    })
+    .execute();
+}
