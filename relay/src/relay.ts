@@ -104,7 +104,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
       if (isReceipt(payload)) handleReceiptMessage(ctx, id, payload);
       else handleEventMessage(ctx, id, payload).catch((err) => log.warn({ err, deviceId: id }, 'lock event from the bus not stored'));
     },
-    onState: (id, payload) => handleStateMessage(ctx, id, payload),
+    onState: (id, payload) => void handleStateMessage(ctx, id, payload),
     onLive: (payload) => {
       try {
         ctx.live.deliver(JSON.parse(payload.toString('utf8')) as LiveMessage);
@@ -112,8 +112,12 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
         log.warn('malformed live message dropped');
       }
     },
-    onLockReady: (id, connId) => lockConnected(ctx, id, connId),
-    onLockGone: (id, connId, graceful) => lockDisconnected(ctx, id, connId, graceful),
+    onLockReady: (id, connId) => {
+      lockConnected(ctx, id, connId).catch((err) => log.error({ err, deviceId: id }, 'recording lock connection failed'));
+    },
+    onLockGone: (id, connId, graceful) => {
+      lockDisconnected(ctx, id, connId, graceful).catch((err) => log.error({ err, deviceId: id }, 'recording lock disconnection failed'));
+    },
     onCommandSubscription: (id) => {
       resendPending(ctx, id).catch((err) => log.warn({ err, deviceId: id }, 'outbox resend failed'));
     }

@@ -2,9 +2,9 @@
  * Registered locks (devices): MQTT credentials, presence bookkeeping, and the per-lock row
  * lock the lock intake serialises on.
  */
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type Updateable } from 'kysely';
 import type { DevicesTable } from './schema';
-import { onPostgres, type Q } from './store';
+import { greatest, onPostgres, type Q } from './store';
 
 export type DeviceRow = Selectable<DevicesTable>;
 
@@ -82,4 +82,35 @@ export async function setSyncState(q: Q, id: string, state: 'converged' | 'synci
 export async function devicesToReconcile(q: Q): Promise<string[]> {
   const rows = await q.selectFrom('devices').select('id').where('online', '=', 1).where('inv_at', 'is not', null).execute();
   return rows.map((r) => r.id);
+}
+
+/** What a lock's status sets on its row. */
+export type StatusColumns = Pick<Updateable<DevicesTable>, 'status_at' | 'bolt' | 'door' | 'flags' | 'lock_time_s' | 'nonce' | 'replay_high' | 'battery'
+  | 'grants_stored' | 'status_firmware' | 'status_log_seq' | 'clock_offset_s' | 'clock_flagged' | 'last_seen' | 'inv_keys' | 'inv_grants' | 'inv_at'>;
+
+/** Stores a lock's status; the next command counter moves above the highest the lock has seen. */
+export async function recordStatus(q: Q, id: string, cols: StatusColumns, replayHigh: number): Promise<void> {
+  await q.updateTable('devices').set({ ...cols, next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) }).where('id', '=', id).execute();
+}
+
+/** The lock connected on `connId` (this process); returns its site, or undefined for an unknown lock. */
+export async function markOnline(q: Q, id: string, connId: string, now: number): Promise<number | undefined> {
+  const r = await q.updateTable('devices').set({ online: 1, conn_id: connId, last_seen: now, online_since: now, offline_reason: null })
+    .where('id', '=', id).returning('site_id').executeTakeFirst();
+  return r?.site_id;
+}
+
+/**
+ * The connection `connId` closed: the lock is offline unless it has reconnected on another
+ * connection since. Returns its site when this call changed the row.
+ */
+export async function markOffline(q: Q, id: string, connId: string, reason: string, now: number): Promise<number | undefined> {
+  const r = await q.updateTable('devices').set({ online: 0, conn_id: null, last_seen: now, offline_reason: reason })
+    .where('id', '=', id).where('conn_id', '=', connId).returning('site_id').executeTakeFirst();
+  return r?.site_id;
+}
+
+/** The lock's last will arrived: an offline lock lost its connection rather than closing it. */
+export async function markConnectionLost(q: Q, id: string): Promise<void> {
+  await q.updateTable('devices').set({ offline_reason: 'connection lost' }).where('id', '=', id).where('online', '=', 0).execute();
 }

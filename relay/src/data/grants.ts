@@ -17,3 +17,8 @@ export function grantsToReconcile(q: Q, deviceId: string, heldIds: readonly numb
     })
     .execute();
 }
+
+/** A revoked grant is on the lock again: its revocation is pending until the lock confirms it once more. */
+export async function reopenRevocation(q: Q, id: number, now: number): Promise<void> {
+  await q.updateTable('grants').set({ status: 'revoking', updated_at: now }).where('id', '=', id).where('status', '=', 'revoked').execute();
+}

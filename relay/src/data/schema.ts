@@ -336,6 +336,19 @@ export interface ClipsTable {
   deleted_by: 'owner' | 'retention' | null;
 }
 
+/** The owner's settings for one lock (migration 7). */
+export interface LockSettingsTable {
+  device_id: string;
+  revision: number;
+  auto_lock_s: number;
+  door_ajar_s: number;
+  relock_on_close: number;
+  /** The revision in the lock's last status (0: never configured). */
+  held_revision: Generated<number>;
+  held_at: number | null;
+  updated_at: number;
+}
+
 export interface Schema {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -360,4 +373,5 @@ export interface Schema {
   notification_sends: NotificationSendsTable;
   cameras: CamerasTable;
   clips: ClipsTable;
+  lock_settings: LockSettingsTable;
 }

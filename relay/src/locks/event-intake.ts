@@ -19,10 +19,8 @@ import { notifySiteOwner } from '../domain/notifications';
 import { applyEventEffects } from './event-effects';
 import { reconcileDevice } from './reconcile';
 import { classifyOld, verifyLink } from './log-chain';
-import { PerLockQueue } from './per-lock-queue';
+import { lockIntakeQueue } from './per-lock-queue';
 import type { ReceivedEvent } from './waiters';
-
-const queues = new WeakMap<RelayContext, PerLockQueue>();
 
 /**
  * `unavailable`: not kept (the relay is closing or storage failed); the broker must not
@@ -102,12 +100,7 @@ async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array
  * committed; a lock's events are taken one at a time in arrival order.
  */
 export function handleEventMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<IntakeResult> {
-  let q = queues.get(ctx);
-  if (!q) {
-    q = new PerLockQueue();
-    queues.set(ctx, q);
-  }
-  return q.run(topicDeviceId, () => intake(ctx, topicDeviceId, payload));
+  return lockIntakeQueue(ctx).run(topicDeviceId, () => intake(ctx, topicDeviceId, payload));
 }
 
 async function intake(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<IntakeResult> {

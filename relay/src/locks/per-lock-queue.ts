@@ -5,6 +5,8 @@
  * a connection pool two transactions started in order may otherwise commit out of order,
  * which reads as a gap followed by a late event.
  */
+import type { RelayContext } from '../context';
+
 export class PerLockQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
 
@@ -23,4 +25,19 @@ export class PerLockQueue {
   get size(): number {
     return this.tails.size;
   }
+}
+
+const queues = new WeakMap<RelayContext, PerLockQueue>();
+
+/**
+ * The relay's one queue for what a lock sends (events, status, presence): a status is taken
+ * after the connection it arrived on is recorded, an event after the status before it.
+ */
+export function lockIntakeQueue(ctx: RelayContext): PerLockQueue {
+  let q = queues.get(ctx);
+  if (!q) {
+    q = new PerLockQueue();
+    queues.set(ctx, q);
+  }
+  return q;
 }

@@ -12,7 +12,7 @@ import type { RelayContext } from '../context';
 import { getLockSettings, raiseRevisionAbove, settingsPayloadOf } from '../data/lock-settings';
 import { attemptsSince, inFlightSyncCommands, type SyncPurpose } from '../data/commands';
 import { claimTimeSet as claimTimeSetRow, devicesToReconcile, lockDevice, setSyncState, type DeviceRow } from '../data/devices';
-import { grantsToReconcile } from '../data/grants';
+import { grantsToReconcile, reopenRevocation } from '../data/grants';
 import type { Q } from '../data/store';
 import { recordActivity } from '../domain/activity';
 import { getGrant, issueGrantPut, onGrantPutAck, type GrantRow } from '../domain/grants';
@@ -71,16 +71,16 @@ async function retryWaitMs(q: Q, deviceId: string, onlineSince: number | null, t
   return Math.max(0, r.last + retryDelayMs(r.n) - now);
 }
 
-function issueStep(ctx: RelayContext, d: DeviceRow, t: SyncTarget): CommandRow | null {
+async function issueStep(ctx: RelayContext, q: Q, d: DeviceRow, t: SyncTarget): Promise<CommandRow | null> {
   if (t.kind === 'rotate') return issueRotation(ctx, d.id, d.signing_key_id);
-  if (t.kind === 'settings') return issueSettings(ctx, d);
+  if (t.kind === 'settings') return issueSettings(ctx, q, d);
   const g = getGrant(ctx, t.grantId);
   const own = g && g.device_id === d.id ? g : undefined;
   if (t.kind === 'put') return own ? issueGrantPut(ctx, own) : null;
   // A grant the relay had marked revoked is on the lock again (its storage went back in time):
   // the owner sees the revocation as pending until the lock confirms it once more.
   if (own && own.status === 'revoked') {
-    ctx.db.prepare("UPDATE grants SET status = 'revoking', updated_at = ? WHERE id = ? AND status = 'revoked'").run(ctx.now(), own.id);
+    await reopenRevocation(q, own.id, ctx.now());
   }
   return issueCommand(ctx, {
     deviceId: d.id, action: ACT_GRANT_REVOKE, payload: { grantId: t.grantId }, purpose: 'grant_revoke', grantId: own ? own.id : null, deliveryId: own?.delivery_id ?? null
@@ -88,10 +88,10 @@ function issueStep(ctx: RelayContext, d: DeviceRow, t: SyncTarget): CommandRow |
 }
 
 /** SETTINGS_SET with the owner's current values; a revision the lock already passed is lifted first. */
-function issueSettings(ctx: RelayContext, d: DeviceRow): CommandRow | null {
-  let s = getLockSettings(ctx.db, d.id);
+async function issueSettings(ctx: RelayContext, q: Q, d: DeviceRow): Promise<CommandRow | null> {
+  let s = await getLockSettings(q, d.id);
   if (!s) return null;
-  if (s.held_revision > s.revision) s = raiseRevisionAbove(ctx.db, d.id, s.held_revision) ?? s;
+  if (s.held_revision > s.revision) s = (await raiseRevisionAbove(q, d.id, s.held_revision)) ?? s;
   return issueCommand(ctx, { deviceId: d.id, action: ACT_SETTINGS_SET, payload: settingsPayloadOf(s), purpose: 'settings_set' });
 }
 
@@ -143,7 +143,7 @@ export async function reconcileDevice(ctx: RelayContext, deviceId: string): Prom
       if (t.waitMs > 0) later(t.waitMs);
     }
     const keys = ctx.keys.cachedIds();
-    const settings = getLockSettings(ctx.db, d.id);
+    const settings = await getLockSettings(q, d.id);
     const p = planSync({
       timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: keys.current, relayKeyIds: keys.all,
       held: inv.held, grants: await desiredGrants(q, d.id, inv.held, now),
@@ -162,7 +162,7 @@ export async function reconcileDevice(ctx: RelayContext, deviceId: string): Prom
         later(wait);
         continue;
       }
-      const row = issueStep(ctx, d, step);
+      const row = await issueStep(ctx, q, d, step);
       if (row) issued.push(row);
     }
     await recordSyncState(ctx, q, d, p, now);
