@@ -114,3 +114,19 @@ export async function markOffline(q: Q, id: string, connId: string, reason: stri
 export async function markConnectionLost(q: Q, id: string): Promise<void> {
   await q.updateTable('devices').set({ offline_reason: 'connection lost' }).where('id', '=', id).where('online', '=', 0).execute();
 }
+
+export async function isOnline(q: Q, id: string): Promise<boolean> {
+  const r = await q.selectFrom('devices').select('online').where('id', '=', id).executeTakeFirst();
+  return !!r && r.online === 1;
+}
+
+/** Every lock's signing key and the key ids its last inventory showed (JSON), in id order. */
+export function deviceKeys(q: Q): Promise<{ id: string; signing_key_id: number; inv_keys: string | null }[]> {
+  return q.selectFrom('devices').select(['id', 'signing_key_id', 'inv_keys']).orderBy('id').execute();
+}
+
+/** How many locks sign with each key. */
+export async function devicesPerKey(q: Q): Promise<{ keyId: number; devices: number }[]> {
+  const rows = await q.selectFrom('devices').select((eb) => ['signing_key_id', eb.fn.countAll<number>().as('n')]).groupBy('signing_key_id').execute();
+  return rows.map((r) => ({ keyId: r.signing_key_id, devices: Number(r.n) }));
+}

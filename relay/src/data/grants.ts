@@ -22,3 +22,7 @@ export function grantsToReconcile(q: Q, deviceId: string, heldIds: readonly numb
 export async function reopenRevocation(q: Q, id: number, now: number): Promise<void> {
   await q.updateTable('grants').set({ status: 'revoking', updated_at: now }).where('id', '=', id).where('status', '=', 'revoked').execute();
 }
+
+export function grantStatus(q: Q, id: number): Promise<Pick<GrantRow, 'status' | 'not_after'> | undefined> {
+  return q.selectFrom('grants').select(['status', 'not_after']).where('id', '=', id).executeTakeFirst();
+}
