@@ -99,10 +99,10 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
 
   broker = await createBroker(ctx, {
     // The event topic carries events and lock-signed receipts, told apart by their tag.
-    keepEvent: async (id, payload) => (isReceipt(payload) ? handleReceiptMessage(ctx, id, payload) : await handleEventMessage(ctx, id, payload)) !== 'unavailable',
+    keepEvent: async (id, payload) => (await (isReceipt(payload) ? handleReceiptMessage : handleEventMessage)(ctx, id, payload)) !== 'unavailable',
     onEvent: (id, payload) => {
-      if (isReceipt(payload)) handleReceiptMessage(ctx, id, payload);
-      else handleEventMessage(ctx, id, payload).catch((err) => log.warn({ err, deviceId: id }, 'lock event from the bus not stored'));
+      (isReceipt(payload) ? handleReceiptMessage : handleEventMessage)(ctx, id, payload)
+        .catch((err) => log.warn({ err, deviceId: id }, 'lock event from the bus not stored'));
     },
     onState: (id, payload) => void handleStateMessage(ctx, id, payload),
     onLive: (payload) => {

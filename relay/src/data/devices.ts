@@ -130,3 +130,21 @@ export async function devicesPerKey(q: Q): Promise<{ keyId: number; devices: num
   const rows = await q.selectFrom('devices').select((eb) => ['signing_key_id', eb.fn.countAll<number>().as('n')]).groupBy('signing_key_id').execute();
   return rows.map((r) => ({ keyId: r.signing_key_id, devices: Number(r.n) }));
 }
+
+/** The bolt and door a STATE event reported. */
+export async function setBoltDoor(q: Q, id: string, bolt: number, door: number): Promise<void> {
+  await q.updateTable('devices').set({ bolt, door }).where('id', '=', id).execute();
+}
+
+/** Remembers the capture number of the lock's last CAMERA event, for the operation that follows it. */
+export async function setCameraCapture(q: Q, id: string, capture: number): Promise<void> {
+  await q.updateTable('devices').set({ last_camera_seq: capture }).where('id', '=', id).execute();
+}
+
+/** The capture number remembered for the lock, cleared (each capture belongs to one operation); null if none. */
+export async function takeCameraCapture(q: Q, id: string): Promise<number | null> {
+  const r = await q.selectFrom('devices').select('last_camera_seq').where('id', '=', id).executeTakeFirst();
+  if (!r || r.last_camera_seq === null) return null;
+  await q.updateTable('devices').set({ last_camera_seq: null }).where('id', '=', id).execute();
+  return r.last_camera_seq;
+}

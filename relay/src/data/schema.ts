@@ -349,6 +349,16 @@ export interface LockSettingsTable {
   updated_at: number;
 }
 
+/** Receipts the locks signed, stored verbatim (migration 8). */
+export interface LockReceiptsTable {
+  device_id: string;
+  epoch: number;
+  seq: number;
+  raw: Buffer;
+  received_at: number;
+  forwarded_at: number | null;
+}
+
 export interface Schema {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -374,4 +384,5 @@ export interface Schema {
   cameras: CamerasTable;
   clips: ClipsTable;
   lock_settings: LockSettingsTable;
+  lock_receipts: LockReceiptsTable;
 }

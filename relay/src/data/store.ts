@@ -120,6 +120,15 @@ export function greatest(q: Q, values: RawBuilder<unknown>[]): RawBuilder<number
   return sql<number>`${sql.raw(onPostgres(q) ? 'greatest' : 'max')}(${sql.join(values)})`;
 }
 
+/**
+ * A number stored under `key` in a JSON text column: json_extract on SQLite, ->> with a cast
+ * on PostgreSQL. `key` is a plain name (letters only).
+ */
+export function jsonNumber(q: Q, column: string, key: string): RawBuilder<number> {
+  if (!/^[A-Za-z]+$/.test(key)) throw new Error('jsonNumber: key must be letters only: ' + key);
+  return onPostgres(q) ? sql<number>`((${sql.ref(column)})::jsonb ->> ${key})::bigint` : sql<number>`json_extract(${sql.ref(column)}, ${'$.' + key})`;
+}
+
 export async function openStore(config: StoreConfig): Promise<Store> {
   if (config.kind === 'postgres') return postgresStore(config.url, config.poolSize);
   return sqliteStore(openDatabase(config.file));

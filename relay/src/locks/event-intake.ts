@@ -91,7 +91,7 @@ async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array
     if (link.verdict === 'gap') await recordAnomaly(ctx, q, d, ev.seq, 'gap', { expectedSeq: link.expectedSeq, receivedSeq: ev.seq, missing: ev.seq - link.expectedSeq });
     if (link.verdict === 'break') await recordAnomaly(ctx, q, d, ev.seq, 'break', { expectedPrevHash: link.expectedPrev, receivedPrevHash: toHex(ev.prevHash) });
   }
-  if (withEffects) applyEventEffects(ctx, d, ev);
+  if (withEffects) await applyEventEffects(ctx, q, d, ev);
   return 'stored';
 }
 
