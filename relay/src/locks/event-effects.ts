@@ -185,5 +185,5 @@ async function onCamera(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent
   const capture = captureOf(ev);
   if (ok) await setCameraCapture(q, d.id, capture);
   recordActivity(ctx, { ...base(d, ev), kind: 'camera', reason: ok ? null : reasonName(ev.code), code: ev.code, clip: ok ? clipRef(d.id, capture) : null });
-  if (ok) onLockCameraEvent(ctx, d, capture, ev.seq, ev.data);
+  if (ok) await onLockCameraEvent(ctx, q, d, capture, ev.seq, ev.data);
 }

@@ -21,7 +21,7 @@ export async function runMaintenance(ctx: RelayContext): Promise<void> {
     await retireUnusedKeys(ctx);
     const syncing = await reconcileOnline(ctx);
     alarmUnconfirmedRevocations(ctx);
-    const clipsExpired = sweepClipRetention(ctx);
+    const clipsExpired = await sweepClipRetention(ctx);
     if (clipsExpired > 0) ctx.log.info({ clipsExpired }, 'camera clips past retention deleted');
     await deleteDoneKeysBefore(ctx.store.q, ctx.now() - IDEMPOTENCY_TTL_MS);
     if (reissued.length + restaged + syncing > 0) ctx.log.info({ reissued: reissued.length, restaged, syncing }, 'maintenance');
