@@ -119,7 +119,7 @@ async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEv
     if (ok) onDeliveryUnlocked(ctx, deliveryId, SOURCES[source] ?? 'command', ev.seq, clip);
     else onDeliveryFault(ctx, deliveryId, reasonName(ev.code), ev.seq);
   }
-  if (parcelId !== null && ok) onParcelOpened(ctx, parcelId, ev.seq);
+  if (parcelId !== null && ok) await onParcelOpened(ctx, q, parcelId, ev.seq);
 }
 
 function onDenial(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
