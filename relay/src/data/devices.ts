@@ -148,3 +148,8 @@ export async function takeCameraCapture(q: Q, id: string): Promise<number | null
   await q.updateTable('devices').set({ last_camera_seq: null }).where('id', '=', id).execute();
   return r.last_camera_seq;
 }
+
+/** The owner's name for the lock (null: none). */
+export async function setDeviceName(q: Q, id: string, name: string | null): Promise<void> {
+  await q.updateTable('devices').set({ name }).where('id', '=', id).execute();
+}

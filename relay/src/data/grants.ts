@@ -26,3 +26,10 @@ export async function reopenRevocation(q: Q, id: number, now: number): Promise<v
 export function grantStatus(q: Q, id: number): Promise<Pick<GrantRow, 'status' | 'not_after'> | undefined> {
   return q.selectFrom('grants').select(['status', 'not_after']).where('id', '=', id).executeTakeFirst();
 }
+
+/** A site's grants, newest first; unless `endedToo`, only those neither revoked nor past `now`. */
+export function grantsOfSite(q: Q, siteId: number, endedToo: boolean, now: number): Promise<GrantRow[]> {
+  return q.selectFrom('grants').selectAll().where('site_id', '=', siteId)
+    .$if(!endedToo, (s) => s.where('status', '!=', 'revoked').where('not_after', '>', now))
+    .orderBy('id', 'desc').execute();
+}
