@@ -30,3 +30,8 @@ export function markParcelOpened(q: Q, id: number, seq: number, at: number): Pro
   return q.updateTable('parcels').set({ status: 'opened', opened_seq: seq, opened_at: at }).where('id', '=', id).where('status', '=', 'registered')
     .returningAll().executeTakeFirst();
 }
+
+/** A partner's parcels at a site still waiting to be opened. */
+export function registeredPartnerParcels(q: Q, siteId: number, backendId: number): Promise<ParcelRow[]> {
+  return q.selectFrom('parcels').selectAll().where('site_id', '=', siteId).where('backend_id', '=', backendId).where('status', '=', 'registered').execute();
+}
