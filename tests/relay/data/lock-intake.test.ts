@@ -5,7 +5,7 @@ import {
   advanceLogHead, claimTimeSet, devicesToReconcile, lockDevice, markConnectionLost, markOffline, markOnline, recordStatus
 } from '../../../relay/src/data/devices';
 import { countLinkedEvents, eventLinkAt, insertAnomaly, insertEvent, openAnomalyCount, openGaps, resolveAnomaly } from '../../../relay/src/data/events';
-import { grantsToReconcile, reopenRevocation } from '../../../relay/src/data/grants';
+import { grantsOfSite, grantsToReconcile, reopenRevocation } from '../../../relay/src/data/grants';
 import { getLockSettings, putLockSettings, raiseRevisionAbove, recordHeldSettings } from '../../../relay/src/data/lock-settings';
 import type { Store } from '@keyway/relay';
 import { describeEachStore } from '../../support/stores';
@@ -159,6 +159,10 @@ describeEachStore('data layer: the lock intake', (stores) => {
     const ofIds = async (held: number[]) => (await grantsToReconcile(store.q, DEV, held)).map((g) => g.id).sort((a, b) => a - b);
     expect(await ofIds([])).toEqual([ids.pending, ids.active, ids.revoking].sort((a, b) => a - b));
     expect(await ofIds([ids.revoked, 9999])).toEqual([ids.pending, ids.active, ids.revoking, ids.revoked].sort((a, b) => a - b));
+    // The owner's list: everything, or only grants neither revoked nor ended (all end at T0 + 1 here).
+    expect((await grantsOfSite(store.q, siteId, true, T0)).map((g) => g.id)).toEqual(Object.values(ids).sort((a, b) => b - a));
+    expect((await grantsOfSite(store.q, siteId, false, T0)).map((g) => g.id)).toEqual([ids.revoking, ids.failed, ids.active, ids.pending]);
+    expect(await grantsOfSite(store.q, siteId, false, T0 + 1)).toEqual([]);
     await reopenRevocation(store.q, ids.revoked, T0 + 1);
     await reopenRevocation(store.q, ids.active, T0 + 1);
     const statuses = await store.q.selectFrom('grants').select(['id', 'status']).where('id', 'in', [ids.revoked, ids.active]).orderBy('id').execute();

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { insertOwner } from '../../../relay/src/data/accounts';
-import { cancelRegisteredParcel, findParcel, insertParcel, markParcelOpened, setParcelGrant } from '../../../relay/src/data/parcels';
+import { insertBackend } from '../../../relay/src/data/accounts';
+import { cancelRegisteredParcel, findParcel, insertParcel, markParcelOpened, registeredPartnerParcels, setParcelGrant } from '../../../relay/src/data/parcels';
 import { describeEachStore } from '../../support/stores';
 
 const T0 = 1_800_000_000_000;
@@ -30,5 +31,18 @@ describeEachStore('data layer: parcels', (stores) => {
     expect(racing.filter(Boolean)).toHaveLength(1);
     expect(['cancelled', 'opened']).toContain((await findParcel(q, b.id))!.status);
     expect(await findParcel(q, 9999)).toBeUndefined();
+
+    // What a withdrawn partner still has waiting at the site: its registered parcels only.
+    const partner = await insertBackend(q, { name: 'p', scopes: [], at: T0 });
+    const other = await insertBackend(q, { name: 'x', scopes: [], at: T0 });
+    const mine = (tracking: string, backendId: number) => insertParcel(q, {
+      site_id: site.id, device_id: DEV, backend_id: backendId, tracking, window_start: T0, window_end: T0 + 1, created_by: 'backend:' + backendId, created_at: T0
+    });
+    const waiting = await mine('P1', partner.id);
+    const opened2 = await mine('P2', partner.id);
+    await markParcelOpened(q, opened2.id, 9, T0 + 8);
+    await mine('X1', other.id);
+    expect((await registeredPartnerParcels(q, site.id, partner.id)).map((r) => r.id)).toEqual([waiting.id]);
+    expect(await registeredPartnerParcels(q, site.id + 1, partner.id)).toEqual([]);
   });
 });
