@@ -19,3 +19,8 @@ export function transitionQuery(q: Q, id: number, from: string, to: string, chan
 export function partnerDeliveriesIn(q: Q, siteId: number, backendId: number, statuses: readonly string[]): Promise<Selectable<DeliveriesTable>[]> {
   return q.selectFrom('deliveries').selectAll().where('site_id', '=', siteId).where('backend_id', '=', backendId).where('status', 'in', [...statuses]).execute();
 }
+
+/** The counter of the UNLOCK command sent for the delivery's entry. */
+export async function setEntryCounter(q: Q, id: number, counter: number): Promise<void> {
+  await q.updateTable('deliveries').set({ entry_counter: counter }).where('id', '=', id).execute();
+}
