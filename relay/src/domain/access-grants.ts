@@ -13,7 +13,8 @@ import { nextChainValues } from '../locks/chain';
 import { recordActivity } from './activity';
 import { siteLock } from './devices';
 import { chainSeed, createGrant, DEFAULT_CHAIN_LINKS, getGrant, grantView, revokeGrant, type GrantRow, type GrantView } from './grants';
-import { issueTokenSync, type Principal } from './principals';
+import { insertToken } from '../data/tokens';
+import { newTokenRow, type Principal } from './principals';
 import { toScheduleEntries, type ScheduleInput } from './schedule-input';
 import { siteForOwner } from './sites';
 
@@ -42,6 +43,9 @@ export function parseWindow(ctx: RelayContext, w: { start: string; end: string }
   return { start, end };
 }
 
+/** How long a guest's token outlives the grant it opens. */
+export const GUEST_TOKEN_GRACE_MS = 86400_000;
+
 export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId: number, input: AccessGrantInput): Promise<{ grant: GrantView; accessToken: string }> {
   const site = siteForOwner(ctx, p, siteId);
   const device = siteLock(ctx, site.id, 'door', input.deviceId);
@@ -54,13 +58,14 @@ export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId:
   if (input.cameraRequired !== false) flags |= FLAG_CAMERA_REQUIRED;
   if (input.relockOnClose !== false) flags |= FLAG_RELOCK_ON_CLOSE;
   const ownerId = p.kind === 'owner' ? p.subjectId! : site.owner_id;
-  return ctx.store.tx(async () => {
+  return ctx.store.tx(async (q) => {
     const row = createGrant(ctx, {
       deviceId: device.id, siteId: site.id, kind: input.kind, type: input.type, label: input.label ?? null, flags,
       notBefore: w.start, notAfter: w.end, maxUses, relockAfter: input.relockAfter ?? 0, timezone: site.timezone, schedule,
       credential: { type: CRED_HASH_CHAIN, links: maxUses > 0 ? maxUses : DEFAULT_CHAIN_LINKS }, actorRef: ownerId, createdBy: 'owner:' + ownerId
     });
-    const { token } = issueTokenSync(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + 86400_000);
+    const { token, row: tokenRow } = newTokenRow(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + GUEST_TOKEN_GRACE_MS);
+    await insertToken(q, tokenRow);
     recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'grant.created', actorKind: 'owner', actorId: ownerId, grantId: row.id, details: { kind: input.kind, type: input.type, label: input.label ?? null } });
     ctx.log.info({ grantId: row.id, siteId: site.id, deviceId: device.id, kind: input.kind, type: input.type }, 'grant created');
     return { grant: grantView(row), accessToken: token };
