@@ -2,7 +2,7 @@
  * Courier deliveries. The status change is the one statement that moves a delivery along its
  * state machine (domain/delivery-states.ts): a compare-and-set on the status it was read in.
  */
-import type { Selectable, Updateable } from 'kysely';
+import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { DeliveriesTable } from './schema';
 import type { Q } from './store';
 
@@ -23,4 +23,9 @@ export function partnerDeliveriesIn(q: Q, siteId: number, backendId: number, sta
 /** The counter of the UNLOCK command sent for the delivery's entry. */
 export async function setEntryCounter(q: Q, id: number, counter: number): Promise<void> {
   await q.updateTable('deliveries').set({ entry_counter: counter }).where('id', '=', id).execute();
+}
+
+/** A new delivery, booked. */
+export function insertDelivery(q: Q, row: Omit<Insertable<DeliveriesTable>, 'status'>): Promise<Selectable<DeliveriesTable>> {
+  return q.insertInto('deliveries').values({ ...row, status: 'booked' }).returningAll().executeTakeFirstOrThrow();
 }

@@ -33,3 +33,8 @@ export function grantsOfSite(q: Q, siteId: number, endedToo: boolean, now: numbe
     .$if(!endedToo, (s) => s.where('status', '!=', 'revoked').where('not_after', '>', now))
     .orderBy('id', 'desc').execute();
 }
+
+/** The grant's schedule is now evaluated at a new UTC offset (minutes). */
+export async function setGrantOffset(q: Q, id: number, tzOffset: number, now: number): Promise<void> {
+  await q.updateTable('grants').set({ tz_offset: tzOffset, updated_at: now }).where('id', '=', id).execute();
+}

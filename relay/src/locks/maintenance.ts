@@ -17,7 +17,7 @@ export async function runMaintenance(ctx: RelayContext): Promise<void> {
   if (ctx.closing) return;
   try {
     const reissued = await sweepExpired(ctx);
-    const restaged = restageForOffsetChanges(ctx);
+    const restaged = await restageForOffsetChanges(ctx);
     await retireUnusedKeys(ctx);
     const syncing = await reconcileOnline(ctx);
     alarmUnconfirmedRevocations(ctx);
