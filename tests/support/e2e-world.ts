@@ -35,7 +35,11 @@ export async function startRelayProcess(dataDir: string, o: { http?: number; mqt
       const r = JSON.parse(line) as { ports: RelayProcess['ports']; adminToken: string | null };
       return { child, ports: r.ports, base: 'http://127.0.0.1:' + r.ports.http, adminToken: r.adminToken };
     }
-    if (Date.now() > end || child.proc.exitCode !== null) throw new Error('relay did not start: ' + child.stderr().slice(-2000));
+    if (Date.now() > end || child.proc.exitCode !== null) {
+      const exited = child.proc.exitCode !== null;
+      if (!exited) await child.kill('SIGKILL');
+      throw new Error('relay did not start' + (exited ? ' (exit code ' + child.proc.exitCode + ')' : ' in time') + ': ' + child.stderr().slice(-2000) + child.stdout().slice(-2000));
+    }
     await new Promise((res) => setTimeout(res, 50));
   }
 }

@@ -15,6 +15,8 @@ import { ROOT, TS_NODE, start, type Child } from './processes';
 
 /** Locks per fleet process (each process is one Node event loop). */
 export const LOCKS_PER_FLEET = 25;
+/** Starts of a killed relay tried before the soak gives up. */
+const RELAY_START_ATTEMPTS = 3;
 /** A fleet command not answered within this is an error. */
 const FLEET_ANSWER_MS = 20_000;
 /** An API call not answered within this is recorded as unanswered (status 0). */
@@ -139,7 +141,17 @@ export async function startSoakWorld(o: { locks: number; lockOptions?: Record<st
     },
     async startRelay() {
       const ports = relay.ports;
-      relay = await startRelayProcess(dataDir, { http: ports.http, mqtt: ports.mqtt });
+      // A restart is a fault the soak injects, not the thing under test: on a host loaded enough
+      // that the relay misses its start-up time it is tried again (the error says why).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          relay = await startRelayProcess(dataDir, { http: ports.http, mqtt: ports.mqtt });
+          break;
+        } catch (err) {
+          if (attempt >= RELAY_START_ATTEMPTS) throw err;
+          process.stderr.write(`soak: relay restart attempt ${attempt} failed, trying again: ${String(err).slice(0, 500)}\n`);
+        }
+      }
       s.relay = relay;
       up = true;
     },
