@@ -47,9 +47,9 @@ describe('getPrompt', () => {
     expect(c.writes.every((w) => w.startsWith(ERASE_LINE + '\x10print('))).toBe(true);
   });
 
-  it('interrupts a silent board once, then asks again', async () => {
+  it('interrupts a board silent for the whole timeout once, then asks again', async () => {
     const c = fakeConsole((w) => w.some((x) => x === '\x03'));
-    await getPrompt(c, 400);
+    await getPrompt(c, 200);
     expect(c.writes.filter((w) => w === '\x03')).toHaveLength(1);
     expect(c.writes.indexOf('\x03')).toBe(1);
   });

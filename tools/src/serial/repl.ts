@@ -28,14 +28,14 @@ export interface PromptOptions {
 
 /**
  * Waits for the REPL to answer: erases any half-typed line and prints a unique marker. Only a
- * board that does not answer within half the time (code stuck in a loop) gets a Ctrl-C.
+ * board that does not answer within `timeoutMs` (code stuck in a loop) gets a Ctrl-C, and then
+ * as long again to answer.
  */
 export async function getPrompt(link: LineIO, timeoutMs = 3000, o: PromptOptions = {}): Promise<void> {
-  const interrupt = o.interrupt !== false;
-  if (await probe(link, interrupt ? Math.ceil(timeoutMs / 2) : timeoutMs)) return;
-  if (interrupt) {
+  if (await probe(link, timeoutMs)) return;
+  if (o.interrupt !== false) {
     await link.write(CTRL_C);
-    if (await probe(link, Math.floor(timeoutMs / 2))) return;
+    if (await probe(link, timeoutMs)) return;
   }
   throw new CliError('KW_NO_PROMPT', link.name);
 }
