@@ -22,6 +22,7 @@ import { storeFile } from '../support/espruino-storage';
 import { ROOT, keyway } from '../support/processes';
 import { expectOk, seedWorld, startRelay, waitUntil, type Harness } from '../support/relay-harness';
 import { ESPRUINO_TELNET_PORT as TELNET_PORT, withTelnetPort } from '../support/telnet-port';
+import { scaled } from '../support/time-scale';
 
 const BOARD_FILE = path.join(ROOT, 'tests/fixtures/espruino-linux-board.json');
 /** Verification takes seconds on this interpreter; an entry waits for the camera, motor and events. */
@@ -70,7 +71,8 @@ describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
     const t0 = Date.now();
     const stages: Array<[string, number]> = [];
     const stage = (name: string) => stages.push([name, Date.now() - t0]);
-    const h: Harness = await startRelay({ entryTimeoutMs: 60_000 });
+    // The owner's commands wait for the lock's verification, seconds of interpreter time each.
+    const h: Harness = await startRelay({ entryTimeoutMs: scaled(60_000) });
     cleanups.push(() => h.close());
     const w = await seedWorld(h, { connect: false });
 
