@@ -135,10 +135,10 @@ describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
       stage('relocked, secured receipt');
 
       const unlock = await h.api('POST', '/v1/devices/' + id + '/unlock', { token: w.owner.token, body: { relockAfter: 3600 } });
-      expect(unlock.status, JSON.stringify(unlock.body)).toBe(200);
+      expect(unlock.status, JSON.stringify(unlock.body) + '\n--- espruino:\n' + out.slice(-3000)).toBe(200);
       await waitUntil(async () => (await view()).status?.bolt === 'unlocked', STAGE_MS, 'unlocked by the owner');
       const lock = await h.api('POST', '/v1/devices/' + id + '/lock', { token: w.owner.token, body: {} });
-      expect(lock.status, JSON.stringify(lock.body)).toBe(200);
+      expect(lock.status, JSON.stringify(lock.body) + '\n--- espruino:\n' + out.slice(-3000)).toBe(200);
       await waitUntil(async () => (await view()).status?.bolt === 'locked', STAGE_MS, 'locked by the owner');
       stage('owner unlock and lock');
 
