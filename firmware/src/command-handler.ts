@@ -55,11 +55,15 @@ function ack(lock: Lock, counter: number, code: number, action: number): void {
   emit(lock, EV_ACK, code, counter, 0, 0, [action]);
 }
 
+/**
+ * Takes the queued commands in order. One refused at admission (a resent duplicate, a stale
+ * window) is answered at once and starts no verification, so the one behind it is admitted
+ * next; without this loop a refused command left the rest of the queue waiting forever.
+ */
 function next(lock: Lock): void {
   lock.verifying = false;
   publishStatus(lock);
-  const b = lock.commandQueue.shift();
-  if (b) admit(lock, b);
+  while (!lock.verifying && lock.commandQueue.length > 0) admit(lock, lock.commandQueue.shift()!);
 }
 
 /** Verifies one Ed25519 signature in slices on the lock's timers (the motor, door, MQTT and watchdog run in between). */

@@ -79,9 +79,15 @@ export function sha512Js(msg: Uint8Array): Uint8Array {
  * - low words are kept unsigned (Uint32Array loads, `>>> 0` after a sum), so adding them needs no
  *   conversion, and typed-array stores wrap sums to 32 bits by themselves;
  * - each 64-bit sum takes one carry division by Z = 2^32;
- * - Ch and Maj use their three-operation forms.
+ * - Ch and Maj use their three-operation forms;
+ * - the "ram" directive makes Espruino copy this one function into RAM, pretokenised, when the
+ *   bundle runs from Storage, so the block is not read back from flash for each of its 10 loop
+ *   passes (on the Linux build every 16 bytes read from Storage are a file open, seek, read and
+ *   close). It costs about 190 variables and takes the at-door hash from ~47 to ~13 ms of CPU
+ *   there (docs/benchmarks.md). Other engines ignore the directive.
  */
 function compress(h: Uint32Array, w: Uint32Array, p: Uint8Array, off: number): void {
+  'ram';
   const Z = 4294967296;
   let i: number, j: number, l: number, xh: number, xl: number, yh: number, yl: number;
   for (i = 0, j = off; i < 32; i++, j += 4) w[i] = (p[j] << 24) | (p[j + 1] << 16) | (p[j + 2] << 8) | p[j + 3];

@@ -4,8 +4,10 @@
  * console, the lock online at a real relay with trusted time, a courier grant staged (verified
  * in the background on the lock), the courier's entry (camera, bolt), the door opened and closed
  * on the Espruino-side pin simulator, the relock and the secured receipt; then an owner unlock and
- * lock by signed command. The shipped bundle runs unmodified; only the pins are simulated
- * (docs/firmware.md, "Hardware in the loop on Espruino"). Prints the wall time of each stage.
+ * lock by signed command; last a guest's grant revoked while the lock is off, confirmed by the lock
+ * after its restart, and the guest's scanned code refused. The shipped bundle runs unmodified;
+ * only the pins (and the barcode reader's UART) are simulated (docs/firmware.md, "Hardware in the
+ * loop on Espruino"). Prints the wall time of each stage.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +22,7 @@ import { storeFile } from '../support/espruino-storage';
 import { ROOT, keyway } from '../support/processes';
 import { expectOk, seedWorld, startRelay, waitUntil, type Harness } from '../support/relay-harness';
 import { ESPRUINO_TELNET_PORT as TELNET_PORT, withTelnetPort } from '../support/telnet-port';
+import { scaled } from '../support/time-scale';
 
 const BOARD_FILE = path.join(ROOT, 'tests/fixtures/espruino-linux-board.json');
 /** Verification takes seconds on this interpreter; an entry waits for the camera, motor and events. */
@@ -54,12 +57,22 @@ async function typeLine(line: string): Promise<void> {
   });
 }
 
+/** Cuts the power: the process is killed, what is in its Storage file stays. */
+async function stop(p: ChildProcess): Promise<void> {
+  await new Promise<void>((r) => {
+    if (p.exitCode !== null || p.signalCode !== null) return r();
+    p.once('exit', () => r());
+    p.kill('SIGKILL');
+  });
+}
+
 describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
-  it('flash, provision, online, staged grant, courier entry, relock, secured receipt, owner unlock', () => withTelnetPort(async () => {
+  it('flash, provision, online, staged grant, courier entry, relock, secured receipt, owner unlock, revocation across a restart', () => withTelnetPort(async () => {
     const t0 = Date.now();
     const stages: Array<[string, number]> = [];
     const stage = (name: string) => stages.push([name, Date.now() - t0]);
-    const h: Harness = await startRelay({ entryTimeoutMs: 60_000 });
+    // The owner's commands wait for the lock's verification, seconds of interpreter time each.
+    const h: Harness = await startRelay({ entryTimeoutMs: scaled(60_000) });
     cleanups.push(() => h.close());
     const w = await seedWorld(h, { connect: false });
 
@@ -67,11 +80,16 @@ describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const board = JSON.parse(readFileSync(BOARD_FILE, 'utf8'));
     storeFile(espruinoPath()!, dir, PIN_SIMULATOR_FILE, Buffer.from(await buildPinSimulator(board), 'latin1'));
-    const esp: ChildProcess = spawn(espruinoPath()!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    esp.stdout!.on('data', (d) => (out += d));
-    try {
+    const power = async () => {
+      const p = spawn(espruinoPath()!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+      p.stdout!.on('data', (d) => (out += d));
       await listening(TELNET_PORT, 10_000);
+      return p;
+    };
+    let esp: ChildProcess | null = null;
+    try {
+      esp = await power();
 
       const port = 'tcp://127.0.0.1:' + TELNET_PORT;
       const flashed = await keyway(['flash', '--port', port, '--board-file', BOARD_FILE, '--no-throttle', '--no-progress'], {}, 300_000);
@@ -117,22 +135,39 @@ describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
       stage('relocked, secured receipt');
 
       const unlock = await h.api('POST', '/v1/devices/' + id + '/unlock', { token: w.owner.token, body: { relockAfter: 3600 } });
-      expect(unlock.status, JSON.stringify(unlock.body)).toBe(200);
+      expect(unlock.status, JSON.stringify(unlock.body) + '\n--- espruino:\n' + out.slice(-3000)).toBe(200);
       await waitUntil(async () => (await view()).status?.bolt === 'unlocked', STAGE_MS, 'unlocked by the owner');
       const lock = await h.api('POST', '/v1/devices/' + id + '/lock', { token: w.owner.token, body: {} });
-      expect(lock.status, JSON.stringify(lock.body)).toBe(200);
+      expect(lock.status, JSON.stringify(lock.body) + '\n--- espruino:\n' + out.slice(-3000)).toBe(200);
       await waitUntil(async () => (await view()).status?.bolt === 'locked', STAGE_MS, 'locked by the owner');
       stage('owner unlock and lock');
+
+      // A guest's grant, revoked while the lock is off: after its restart the lock confirms it and refuses the code.
+      const g = await expectOk(h.api('POST', '/v1/sites/' + w.site.id + '/grants', {
+        token: w.owner.token, body: { kind: 'guest', type: 'temporary', label: 'Sam', deviceId: id, window: { start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 3600_000).toISOString() } }
+      }), 201);
+      const grantStatus = async () => (await h.api('GET', '/v1/grants/' + g.grant.id, { token: w.owner.token })).body.status;
+      await waitUntil(async () => (await grantStatus()) === 'active', STAGE_MS, 'the guest grant staged');
+      const codes = (await expectOk(h.api('GET', '/v1/grant-access/credentials?count=1', { token: g.accessToken }), 200)).credentials as string[];
+      await stop(esp);
+      await waitUntil(async () => !(await view()).online, STAGE_MS, 'the relay sees the lock offline');
+      await expectOk(h.api('DELETE', '/v1/grants/' + g.grant.id, { token: w.owner.token }), 200);
+      expect(await grantStatus()).toBe('revoking');
+      esp = await power();
+      await waitUntil(async () => (await grantStatus()) === 'revoked', STAGE_MS, 'the revocation confirmed by the restarted lock');
+      const events = async () => (await h.api('GET', '/v1/devices/' + id + '/events?limit=20', { token: w.owner.token })).body.items as Array<{ seq: number; type: string; reason: string }>;
+      const before = Math.max(...(await events()).map((e) => e.seq));
+      await typeLine('kwSim.scan(' + JSON.stringify(codes[0]) + ')');
+      const denial = await waitUntil(async () => (await events()).find((e) => e.seq > before && e.type === 'DENIAL'), STAGE_MS, "the revoked guest's code refused");
+      expect((await events()).filter((e) => e.seq > before && e.type === 'OPERATION')).toEqual([]);
+      expect((await view()).status.bolt).toBe('locked');
+      stage('revoked across a restart, code refused (' + denial!.reason + ')');
 
       expect(out).not.toContain('Uncaught');
       console.log('Espruino delivery, wall time from start (s):\n' + stages.map(([n, ms]) => '  ' + n + ': ' + (ms / 1000).toFixed(1)).join('\n'));
     } finally {
       // Stopped before the telnet port is released, so no other test reaches this Espruino.
-      await new Promise<void>((r) => {
-        if (esp.exitCode !== null) return r();
-        esp.once('exit', () => r());
-        esp.kill('SIGKILL');
-      });
+      if (esp) await stop(esp);
     }
   }), 1_800_000);
 });

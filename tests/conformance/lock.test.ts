@@ -14,6 +14,7 @@ import { OWNER, consentedPut, courierGrant, weekdayConsent } from '../support/ow
 import { availableEngines } from '../support/engines';
 import { BOX_BOARD, DEVICE_ID, T0, chainGrant, plainGrant, reveal, unlockPayload } from '../support/lock-harness';
 import { finish, recorder, replayProgram, type Recorder } from '../support/script-recorder';
+import { scaled } from '../support/time-scale';
 
 function trust(rec: Recorder, now = T0): void {
   const nonce = rec.h.status().nonce;
@@ -128,11 +129,11 @@ describe('firmware conformance on real ES5 engines', () => {
         const expected = finish(s.rec);
         expect(expected.length).toBeGreaterThan(15);
         const program = await replayProgram({ board: s.board }, s.files, s.rec);
-        const run = await engine.run(program, 850_000);
+        const run = await engine.run(program, scaled(850_000));
         const lines = run.lines.filter((l) => /^(EV|ERRORS|BOLT|DONE)/.test(l));
         expect(run.stderr).toBe('');
         expect(lines).toEqual(expected);
-      }, 900_000);
+      }, scaled(900_000));
     }
   }
 });

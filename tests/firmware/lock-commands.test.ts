@@ -164,6 +164,30 @@ describe('lock: admission of signed commands', () => {
     expect(codes.filter((c) => c === RC_OK).length).toBe(2);
   });
 
+  it('keeps draining its queue when a queued command is refused at admission (a resent duplicate before a new command)', () => {
+    // The relay resent a command while the lock was still verifying it, then sent the owner's
+    // unlock: the duplicate is refused without a verification, and the unlock behind it must
+    // still be verified and acted on, not left in the queue.
+    const h = harness({ options: { maxQueuedCommands: 4, verifyBudgetMs: 0 } });
+    h.trustTime();
+    const first = h.command(ACT_LOCK, { actorKind: 1, actorRef: 1 });
+    const unlock = h.command(ACT_UNLOCK, unlockPayload());
+    const before = h.events(EV_ACK).length;
+    h.deliver(first);
+    h.deliver(first);
+    h.deliver(unlock);
+    h.run(5000);
+    const acks = h.events(EV_ACK).slice(before).map((e) => e.code);
+    expect(acks).toHaveLength(3);
+    expect(acks[0]).toBe(RC_OK);
+    expect(acks[1]).not.toBe(RC_OK);
+    expect(acks[2]).toBe(RC_OK);
+    expect(h.sim.lock.commandQueue).toHaveLength(0);
+    expect(h.sim.lock.verifying).toBe(false);
+    h.run(3000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+  });
+
   it('rotates keys with a command signed by a trusted key, and refuses to retire the last one', () => {
     const h = harness();
     h.trustTime();

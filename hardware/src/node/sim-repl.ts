@@ -1,7 +1,7 @@
 /**
  * A simulated Espruino board behind a serial line (docs/provisioning.md): the REPL protocol EspruinoTools
- * and `keyway` speak (echo, `\x10` quiet lines, `>` prompts, `=result`, Ctrl-C), the Storage
- * module (including chunked `write(name, data, offset, size)`), `load()`/`reset()`, and the
+ * and `keyway` speak (echo, `\x10` quiet lines, `>` prompts, `=result`, Ctrl-C, ESC [ 2 H to erase
+ * the line), the Storage module (including chunked `write(name, data, offset, size)`), `load()`/`reset()`, and the
  * flashed program running in a vm context whose Espruino globals are backed by the hardware
  * simulator. Whatever `keyway flash` stores in `.bootcde` is exactly what runs.
  */
@@ -36,6 +36,8 @@ export class SimRepl {
   private context!: vm.Context;
   private line = '';
   private quiet = false;
+  /** The part of an escape sequence (ESC [ …) received so far, '' outside one. */
+  private escape = '';
   private loop = createRealLoop();
   private out: (s: string) => void;
   private printed = false;
@@ -59,7 +61,9 @@ export class SimRepl {
   /** Bytes arriving on the serial line. */
   input(data: string): void {
     for (const ch of data) {
-      if (ch === '\x03') {
+      if (this.escape.length > 0 || ch === '\x1b') {
+        this.escapeChar(ch);
+      } else if (ch === '\x03') {
         this.line = '';
         this.quiet = false;
         this.out('\r\n>');
@@ -79,6 +83,14 @@ export class SimRepl {
         if (this.line.length > 64 * 1024) this.line = '';
       }
     }
+  }
+
+  /** Cursor keys are ignored; ESC [ 2 H erases the line typed so far, as Espruino does. */
+  private escapeChar(ch: string): void {
+    this.escape += ch;
+    if (this.escape === '\x1b' || this.escape === '\x1b[' || (this.escape.length > 2 && ch >= '0' && ch <= '9')) return;
+    if (this.escape === '\x1b[2H') this.line = '';
+    this.escape = '';
   }
 
   private execute(line: string, quiet: boolean): void {

@@ -6,8 +6,10 @@
  * board profile's pins with the simulator's physics (physics.ts): the bolt motor moving over
  * time, stalling at its end stops or an obstruction, the limit switches, the door reed, the
  * camera acknowledging its trigger, motor current and battery on the ADC. The bundle itself is
- * unmodified. `kwSim` on the console drives the world: open and close the door, press the
- * button, jam the bolt, break the camera, drain the battery, read the state as JSON.
+ * unmodified. When the board names a barcode UART that the build lacks, the simulator provides it
+ * (a serial object by that name), so a scan arrives as on a board. `kwSim` on the console drives
+ * the world: open and close the door, press the button, jam the bolt, break the camera, drain
+ * the battery, scan a code, read the state as JSON.
  * Built by `buildPinSimulator` (tools) for the Linux test board only. Portable ES5.
  */
 import type { BoardProfile } from '@keyway/firmware';
@@ -155,6 +157,22 @@ global.clearWatch = function (id: any) {
   real.clearWatch(id);
 };
 
+/** The barcode reader's UART, for a board that names one the build lacks: what a scan sends. */
+let scannerData: ((d: string) => void) | null = null;
+if (board.barcodeSerial && !global[board.barcodeSerial]) {
+  global[board.barcodeSerial] = {
+    setup: function () {
+      // Baud rate and pins are part of the simulated wiring.
+    },
+    on: function (event: string, fn: (d: string) => void) {
+      if (event === 'data') scannerData = fn;
+    },
+    write: function () {
+      // The reader takes no commands.
+    }
+  };
+}
+
 /** The world, driven from the console; `state()` prints one `KWSIM {json}` line. */
 global.kwSim = {
   openDoor: function (force: boolean) {
@@ -190,6 +208,12 @@ global.kwSim = {
   },
   battery: function (mv: number) {
     phys.batteryMv = mv;
+  },
+  /** The reader scans `code`: its line arrives on the barcode UART one loop turn later. */
+  scan: function (code: string) {
+    setTimeout(function () {
+      if (scannerData) scannerData(code + '\r\n');
+    }, 0);
   },
   state: function () {
     switches(phys, now());

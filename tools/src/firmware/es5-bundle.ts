@@ -123,7 +123,8 @@ export async function bundleEs5(options: Es5BundleOptions): Promise<Es5Bundle> {
     const min = await minify(code, {
       ecma: 5,
       toplevel: options.globalName === undefined,
-      compress: { passes: 2, ecma: 5, keep_fargs: false, pure_getters: true, unsafe_arrows: false },
+      // `directives: false` keeps Espruino's "ram" directive (shared/src/sha512.ts), which Terser would drop as non-standard.
+      compress: { passes: 2, ecma: 5, keep_fargs: false, pure_getters: true, unsafe_arrows: false, directives: false },
       // `of` and `static` are keywords to Espruino's lexer ("Got of expected ID"): never use them as names.
       mangle: { toplevel: options.globalName === undefined, reserved: ESPRUINO_RESERVED.concat(options.globalName ? [options.globalName] : []) },
       // Short lines: Espruino copies the source line of every stack frame into RAM when an

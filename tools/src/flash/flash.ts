@@ -94,7 +94,8 @@ async function waitForBuild(io: LineIO, timeoutMs: number): Promise<{ version: s
   for (;;) {
     try {
       await new Promise((r) => setTimeout(r, 300));
-      await getPrompt(io, 1500);
+      // No Ctrl-C while the new firmware boots: it would break into the boot.
+      await getPrompt(io, 1500, { interrupt: false });
       const b = await evaluate<{ version: string; board: string; sha256: string } | undefined>(io, 'typeof KEYWAY_BUILD==="undefined"?undefined:KEYWAY_BUILD', 2000);
       if (b) return b;
     } catch (e) {

@@ -58,7 +58,7 @@ export interface ProvisionResult {
 const enc = (s: string) => new TextEncoder().encode(s);
 /** How long the lock may take to answer one provisioning request (`--timeout` overrides). */
 const PROV_REPLY_MS = 3000;
-/** The firmware probe is the first thing the interpreter runs after the prompt: it gets longer. */
+/** The prompt and the firmware probe are the first things the lock's interpreter answers: they get longer. */
 const PROBE_REPLIES = 2;
 
 function ackCode(reply: Uint8Array): number {
@@ -110,8 +110,8 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
   await checkInstallerToken(o.relay, o.token);
   const link = await openLink(o.port);
   try {
-    await getPrompt(link);
     const replyMs = o.timeoutMs ?? PROV_REPLY_MS;
+    await getPrompt(link, replyMs * PROBE_REPLIES);
     // A board that answers, but not with the console, has no keyway firmware; one that does not
     // answer in time (a busy interpreter) is a timeout (KW_TIMEOUT), not a missing firmware.
     const hasConsole = await evaluate<string>(link, 'typeof kwProv', replyMs * PROBE_REPLIES);

@@ -12,15 +12,42 @@ export interface LineIO {
 
 let marker = 0;
 
-/** Breaks out of anything running and waits for the REPL to answer. */
-export async function getPrompt(link: LineIO, timeoutMs = 3000): Promise<void> {
-  await link.write('\x03');
+/**
+ * Espruino's "erase the current line" key (ESC [ 2 H): drops anything half-typed on the REPL
+ * without interrupting code. A Ctrl-C does more: it breaks into the lock's running code, and
+ * Espruino's desktop (Linux) build exits when a Ctrl-C on an empty line follows another within
+ * 5 s, which is what a flash followed by a provision does.
+ */
+export const ERASE_LINE = '\x1b[2H';
+const CTRL_C = '\x03';
+
+export interface PromptOptions {
+  /** When the REPL does not answer the first probe, send Ctrl-C and probe once more (default on). */
+  interrupt?: boolean;
+}
+
+/**
+ * Waits for the REPL to answer: erases any half-typed line and prints a unique marker. Only a
+ * board that does not answer within `timeoutMs` (code stuck in a loop) gets a Ctrl-C, and then
+ * as long again to answer.
+ */
+export async function getPrompt(link: LineIO, timeoutMs = 3000, o: PromptOptions = {}): Promise<void> {
+  if (await probe(link, timeoutMs)) return;
+  if (o.interrupt !== false) {
+    await link.write(CTRL_C);
+    if (await probe(link, timeoutMs)) return;
+  }
+  throw new CliError('KW_NO_PROMPT', link.name);
+}
+
+async function probe(link: LineIO, timeoutMs: number): Promise<boolean> {
   const id = 'KWRDY' + ++marker + '_' + Date.now().toString(36);
-  await link.write('\x10print("' + id + '")\n');
+  await link.write(ERASE_LINE + '\x10print("' + id + '")\n');
   try {
     await link.readLine((l) => l.includes(id), timeoutMs);
+    return true;
   } catch (e) {
-    if (e instanceof CliError && e.code === 'KW_TIMEOUT') throw new CliError('KW_NO_PROMPT', link.name);
+    if (e instanceof CliError && e.code === 'KW_TIMEOUT') return false;
     throw e;
   }
 }
