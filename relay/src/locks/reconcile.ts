@@ -11,6 +11,7 @@ import type { RelayContext } from '../context';
 import { getLockSettings, raiseRevisionAbove, settingsPayloadOf } from '../data/lock-settings';
 import { getDevice, type DeviceRow } from '../domain/devices';
 import { recordActivity } from '../domain/activity';
+import { inConsentMode } from '../domain/owner-record';
 import { getGrant, issueGrantPut, onGrantPutAck, type GrantRow } from '../domain/grants';
 import { issueRotation, moveDeviceKey } from './key-rotation';
 import { dispatchLater, issueCommand, type CommandRow, type Purpose } from './outbox';
@@ -34,10 +35,12 @@ function wantOf(g: GrantRow, now: number): DesiredGrant['want'] {
   return g.not_after <= now || spent ? 'either' : 'wanted';
 }
 
-function desiredGrants(ctx: RelayContext, deviceId: string, held: HeldGrant[], now: number): DesiredGrant[] {
+function desiredGrants(ctx: RelayContext, deviceId: string, held: HeldGrant[], now: number, consentMode: boolean): DesiredGrant[] {
   const rows = ctx.db.prepare(`SELECT * FROM grants WHERE device_id = ? AND (status IN ('pending','active','revoking') OR id IN (SELECT value FROM json_each(?)))`)
     .all(deviceId, JSON.stringify(held.map((h) => h.grantId))) as GrantRow[];
-  return rows.map((g) => ({ id: g.id, want: wantOf(g, now), fingerprint: g.put_fingerprint, revoking: g.status === 'revoking' }));
+  return rows.map((g) => ({
+    id: g.id, want: wantOf(g, now), fingerprint: g.put_fingerprint, revoking: g.status === 'revoking', needsOwner: consentMode && g.consent_id === null
+  }));
 }
 
 const PURPOSE: Record<SyncTarget['kind'], Purpose> = { revoke: 'grant_revoke', put: 'grant_put', rotate: 'key_rotate', settings: 'settings_set' };
@@ -114,7 +117,9 @@ function recordSyncState(ctx: RelayContext, d: DeviceRow, plan: SyncPlan, now: n
   const state = plan.converged ? 'converged' : 'syncing';
   if (d.sync_state === state) return;
   ctx.db.prepare('UPDATE devices SET sync_state = ?, sync_since = ? WHERE id = ?').run(state, now, d.id);
-  ctx.live.emit(['site:' + d.site_id], 'lock.sync', { deviceId: d.id, state, pendingRevocations: plan.pendingRevocations, missing: plan.missing, extra: plan.extra });
+  ctx.live.emit(['site:' + d.site_id], 'lock.sync', {
+    deviceId: d.id, state, pendingRevocations: plan.pendingRevocations, missing: plan.missing, extra: plan.extra, needsOwner: plan.needsOwner
+  });
 }
 
 /** Pending grants the lock's inventory shows in the signed version: the put ran (its ACK may be lost). */
@@ -148,7 +153,7 @@ export function reconcileDevice(ctx: RelayContext, deviceId: string): SyncPlan |
     const settings = getLockSettings(ctx.db, d.id);
     const p = planSync({
       timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: keys.current, relayKeyIds: keys.all,
-      held: inv.held, grants: desiredGrants(ctx, d.id, inv.held, now),
+      held: inv.held, grants: desiredGrants(ctx, d.id, inv.held, now, inConsentMode(d.flags)),
       settingsRevision: settings ? settings.revision : null, heldSettingsRevision: settings ? settings.held_revision : 0, inFlight: inFlightTargets(ctx, d.id, d.inv_at ?? 0)
     });
     if (p.adoptKeyId !== null && moveDeviceKey(ctx, d.id, d.signing_key_id, p.adoptKeyId)) {
