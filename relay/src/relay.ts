@@ -55,7 +55,7 @@ export interface Relay {
   urls(): { http: string; mqtt: MqttUrls };
   listen(): Promise<RelayPorts>;
   /** Runs the periodic maintenance sweep now (tests; it also runs on a timer). */
-  maintain(): void;
+  maintain(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -97,9 +97,12 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
 
   broker = await createBroker(ctx, {
     // The event topic carries events and lock-signed receipts, told apart by their tag.
-    keepEvent: (id, payload) => (isReceipt(payload) ? handleReceiptMessage(ctx, id, payload) : handleEventMessage(ctx, id, payload)) !== 'unavailable',
-    onEvent: (id, payload) => (isReceipt(payload) ? handleReceiptMessage(ctx, id, payload) : handleEventMessage(ctx, id, payload)),
-    onState: (id, payload) => handleStateMessage(ctx, id, payload),
+    keepEvent: async (id, payload) => (await (isReceipt(payload) ? handleReceiptMessage : handleEventMessage)(ctx, id, payload)) !== 'unavailable',
+    onEvent: (id, payload) => {
+      (isReceipt(payload) ? handleReceiptMessage : handleEventMessage)(ctx, id, payload)
+        .catch((err) => log.warn({ err, deviceId: id }, 'lock event from the bus not stored'));
+    },
+    onState: (id, payload) => void handleStateMessage(ctx, id, payload),
     onLive: (payload) => {
       try {
         ctx.live.deliver(JSON.parse(payload.toString('utf8')) as LiveMessage);
@@ -107,8 +110,12 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
         log.warn('malformed live message dropped');
       }
     },
-    onLockReady: (id, connId) => lockConnected(ctx, id, connId),
-    onLockGone: (id, connId, graceful) => lockDisconnected(ctx, id, connId, graceful),
+    onLockReady: (id, connId) => {
+      lockConnected(ctx, id, connId).catch((err) => log.error({ err, deviceId: id }, 'recording lock connection failed'));
+    },
+    onLockGone: (id, connId, graceful) => {
+      lockDisconnected(ctx, id, connId, graceful).catch((err) => log.error({ err, deviceId: id }, 'recording lock disconnection failed'));
+    },
     onCommandSubscription: (id) => {
       resendPending(ctx, id).catch((err) => log.warn({ err, deviceId: id }, 'outbox resend failed'));
     }
@@ -154,7 +161,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
       webhooks!.start();
       pushes!.start();
       stopMaintenance = startMaintenance(ctx);
-      runMaintenance(ctx);
+      void runMaintenance(ctx);
       log.info({ ports, tls: !!tlsMaterial, redis: !!opts.redis }, 'relay listening');
       return ports;
     },

@@ -171,7 +171,7 @@ describe('deletion and retention', () => {
     const recent = nextCapture++;
     await expectOk(upload(cam, recent, shots(recent)), 201);
     h.clock.advance(86_400_000 + 60_000);
-    runMaintenance(h.relay.ctx);
+    await runMaintenance(h.relay.ctx);
     // Days later the owner's session has expired: log in again.
     w.owner.token = (await expectOk(h.api('POST', '/v1/auth/login', { body: { email: w.owner.email, password: w.owner.password } }))).token;
     expect((await clip(old)).deleted?.by).toBe('retention');

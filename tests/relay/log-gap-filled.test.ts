@@ -31,11 +31,11 @@ describe('log gaps filled late', () => {
     const open = () => db.prepare('SELECT kind, resolved_at FROM log_anomalies WHERE device_id = ?').all(w.deviceId) as { kind: string; resolved_at: number | null }[];
     const state = () => (db.prepare('SELECT log_state FROM devices WHERE id = ?').get(w.deviceId) as { log_state: string }).log_state;
 
-    expect(handleEventMessage(h.relay.ctx, w.deviceId, second)).toBe('stored');
+    expect(await handleEventMessage(h.relay.ctx, w.deviceId, second)).toBe('stored');
     expect(open()).toEqual([{ kind: 'gap', resolved_at: null }]);
     expect(state()).toBe('gap');
 
-    expect(handleEventMessage(h.relay.ctx, w.deviceId, first)).toBe('stored');
+    expect(await handleEventMessage(h.relay.ctx, w.deviceId, first)).toBe('stored');
     await waitUntil(() => open()[0].resolved_at !== null, 2000, 'gap resolved');
     expect(state()).toBe('ok');
     const feed = (await h.api('GET', `/v1/sites/${w.site.id}/activity?kind=log.*`, { token: w.owner.token })).body.items as Array<{ kind: string }>;

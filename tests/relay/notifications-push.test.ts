@@ -150,11 +150,11 @@ describe('owner notifications by e-mail (SMTP) and ntfy push', () => {
 
     w.lock.answer = false;
     expect((await h.api('DELETE', '/v1/grants/' + g.grant.id, { token: w.owner.token })).status).toBe(200);
-    h.relay.maintain();
+    await h.relay.maintain();
     expect(sink.messages.some((m) => m.headers.subject?.startsWith('Revocation not confirmed'))).toBe(false);
     h.clock.advance(REVOCATION_CONFIRM_WAIT_MS + 1000);
-    h.relay.maintain();
-    h.relay.maintain();
+    await h.relay.maintain();
+    await h.relay.maintain();
     expect(text(await mailWith('Revocation not confirmed'))).toContain('"Dog walker"');
     const unconfirmed = h.relay.ctx.db.prepare("SELECT COUNT(*) AS n FROM notifications WHERE kind = 'grant.revocation_unconfirmed'").get() as { n: number };
     expect(unconfirmed.n).toBe(1);

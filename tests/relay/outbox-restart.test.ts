@@ -57,7 +57,7 @@ describe('command outbox and relay restart', () => {
     const g = await expectOk(h.api('POST', `/v1/sites/${w.site.id}/grants`, { token: w.owner.token, body: grantBody(10) }), 201);
     const firstPut = (await commands('pending')).find((c: any) => c.grantId === g.grant.id);
     h.clock.advance(3 * 86400_000);
-    h.relay.maintain();
+    await h.relay.maintain();
     const after = await commands();
     expect(after.find((c: any) => c.counter === unlock.counter).status).toBe('expired');
     expect(after.find((c: any) => c.counter === firstPut.counter).status).toBe('expired');

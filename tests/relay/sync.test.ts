@@ -63,8 +63,8 @@ describe('relay sync', () => {
     expect((await h.api('DELETE', '/v1/grants/' + id, { token: w.owner.token })).status).toBe(200);
     expect((await grant(id)).status).toBe('revoking');
     h.clock.advance(2 * 60_000);
-    runMaintenance(h.relay.ctx);
-    runMaintenance(h.relay.ctx);
+    await runMaintenance(h.relay.ctx);
+    await runMaintenance(h.relay.ctx);
     const notes = (await h.api('GET', '/v1/notifications', { token: w.owner.token })).body.items as Array<{ kind: string; body: { grantId: number } }>;
     expect(notes.filter((n) => n.kind === 'grant.revocation_unconfirmed' && n.body.grantId === id)).toHaveLength(1);
     // Back, without trusted time: the revocation is accepted all the same, before TIME_SET.
@@ -121,7 +121,7 @@ describe('relay sync', () => {
     const second = await h.api('POST', '/v1/admin/keys/rotate', { token: h.admin, body: {} });
     const last = second.body.keyId as number;
     // A sweep runs before the lock reports: the key the lock now trusts must survive it.
-    runMaintenance(h.relay.ctx);
+    await runMaintenance(h.relay.ctx);
     expect(h.relay.ctx.keys.list().map((k) => k.keyId)).toContain(middle);
     w.lock.answer = true;
     await w.lock.publishStatus();

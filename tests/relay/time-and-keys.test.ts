@@ -64,7 +64,7 @@ describe('relay key rotation', () => {
     expect(readdirSync(keysDir).some((f) => f.includes(oldKeyId.toString(16).padStart(8, '0')))).toBe(true);
     await off.lock.connect();
     await waitUntil(async () => (await h.api('GET', '/v1/devices/' + off.deviceId, { token: w.owner.token })).body.signingKeyId === r.keyId, 3000, 'offline lock moved');
-    h.relay.maintain();
+    await h.relay.maintain();
     await waitUntil(() => !readdirSync(keysDir).some((f) => f.includes(oldKeyId.toString(16).padStart(8, '0'))), 3000, 'old key deleted');
     for (const f of readdirSync(keysDir)) expect(statSync(path.join(keysDir, f)).mode & 0o777).toBe(0o600);
     const fresh = await addLock(h, w.installer, w.site.id);

@@ -27,7 +27,7 @@ export interface BrokerHooks {
    * (the relay is closing, storage failed): the connection is closed without a PUBACK and the
    * lock sends the event again after reconnecting.
    */
-  keepEvent(deviceId: string, payload: Uint8Array): boolean;
+  keepEvent(deviceId: string, payload: Uint8Array): Promise<boolean>;
   /** An event another relay process kept, seen on the shared message bus. */
   onEvent(deviceId: string, payload: Uint8Array): void;
   onState(deviceId: string, payload: Uint8Array): void;
@@ -139,11 +139,17 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
         return done(new Error(denied));
       }
       const t = dev && parseDeviceTopic(packet.topic);
-      if (t && t.kind === TOPIC_EVENT && !hooks.keepEvent(dev.deviceId, new Uint8Array(packet.payload as Buffer))) {
+      if (!t || t.kind !== TOPIC_EVENT) return done(null);
+      // The event is stored before Aedes sends the PUBACK; one not stored is not acknowledged.
+      hooks.keepEvent(dev.deviceId, new Uint8Array(packet.payload as Buffer)).then((kept) => {
+        if (kept) return done(null);
         reject('event_not_kept');
-        return done(new Error('event not kept'));
-      }
-      done(null);
+        done(new Error('event not kept'));
+      }, (err: unknown) => {
+        log.error({ err, deviceId: dev.deviceId }, 'keeping lock event failed');
+        reject('event_not_kept');
+        done(new Error('event not kept'));
+      });
     },
     authorizeSubscribe(client, sub: Subscription, done) {
       const dev = deviceOf.get(client);

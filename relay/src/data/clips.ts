@@ -3,62 +3,43 @@
  * and clips, and nothing else. The rules (verification, file store, who may see what) are in
  * domain/camera-clips.ts.
  */
-import type { RelayContext } from '../context';
+import type { Selectable } from 'kysely';
+import type { CamerasTable, ClipsTable } from './schema';
+import type { Q } from './store';
 
-export type ClipStatus = 'awaiting' | 'pending' | 'verified' | 'mismatch' | 'unbound';
+export type ClipStatus = ClipsTable['status'];
+export type ClipRow = Selectable<ClipsTable>;
+export type CameraRow = Omit<Selectable<CamerasTable>, 'token_hash'>;
 
-export interface ClipRow {
-  id: number;
-  device_id: string;
-  site_id: number;
-  capture: number;
-  camera_id: number | null;
-  frames: number;
-  frame_types: string;
-  bytes: number;
-  uploaded_hash: string | null;
-  lock_hash: string | null;
-  event_seq: number | null;
-  status: ClipStatus;
-  created_at: number;
-  uploaded_at: number | null;
-  deleted_at: number | null;
-  deleted_by: 'owner' | 'retention' | null;
-}
+const CAMERA_COLUMNS = ['id', 'device_id', 'created_at', 'revoked_at'] as const;
 
-export interface CameraRow {
-  id: number;
-  device_id: string;
-  created_at: number;
-  revoked_at: number | null;
-}
-
-export function insertCamera(ctx: RelayContext, deviceId: string, tokenHash: string): number {
-  return Number(ctx.db.prepare('INSERT INTO cameras (device_id, token_hash, created_at) VALUES (?, ?, ?)').run(deviceId, tokenHash, ctx.now()).lastInsertRowid);
+export async function insertCamera(q: Q, deviceId: string, tokenHash: string, at: number): Promise<number> {
+  const r = await q.insertInto('cameras').values({ device_id: deviceId, token_hash: tokenHash, created_at: at }).returning('id').executeTakeFirstOrThrow();
+  return r.id;
 }
 
 /** Revokes the lock's cameras; returns how many were active. */
-export function revokeCameras(ctx: RelayContext, deviceId: string): number {
-  return ctx.db.prepare('UPDATE cameras SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL').run(ctx.now(), deviceId).changes;
+export async function revokeCameras(q: Q, deviceId: string, at: number): Promise<number> {
+  const r = await q.updateTable('cameras').set({ revoked_at: at }).where('device_id', '=', deviceId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
 }
 
-export function activeCameraByToken(ctx: RelayContext, tokenHash: string): CameraRow | undefined {
-  return ctx.db.prepare('SELECT id, device_id, created_at, revoked_at FROM cameras WHERE token_hash = ? AND revoked_at IS NULL').get(tokenHash) as CameraRow | undefined;
+export function activeCameraByToken(q: Q, tokenHash: string): Promise<CameraRow | undefined> {
+  return q.selectFrom('cameras').select(CAMERA_COLUMNS).where('token_hash', '=', tokenHash).where('revoked_at', 'is', null).executeTakeFirst();
 }
 
-export function activeCameraOf(ctx: RelayContext, deviceId: string): CameraRow | undefined {
-  return ctx.db.prepare('SELECT id, device_id, created_at, revoked_at FROM cameras WHERE device_id = ? AND revoked_at IS NULL ORDER BY id DESC LIMIT 1')
-    .get(deviceId) as CameraRow | undefined;
+export function activeCameraOf(q: Q, deviceId: string): Promise<CameraRow | undefined> {
+  return q.selectFrom('cameras').select(CAMERA_COLUMNS).where('device_id', '=', deviceId).where('revoked_at', 'is', null).orderBy('id', 'desc').limit(1)
+    .executeTakeFirst();
 }
 
-export function clipByCapture(ctx: RelayContext, deviceId: string, capture: number): ClipRow | undefined {
-  return ctx.db.prepare('SELECT * FROM clips WHERE device_id = ? AND capture = ?').get(deviceId, capture) as ClipRow | undefined;
+export function clipByCapture(q: Q, deviceId: string, capture: number): Promise<ClipRow | undefined> {
+  return q.selectFrom('clips').selectAll().where('device_id', '=', deviceId).where('capture', '=', capture).executeTakeFirst();
 }
 
-export function clipsByCaptures(ctx: RelayContext, deviceId: string, captures: number[]): ClipRow[] {
+export async function clipsByCaptures(q: Q, deviceId: string, captures: number[]): Promise<ClipRow[]> {
   if (captures.length === 0) return [];
-  return ctx.db.prepare('SELECT * FROM clips WHERE device_id = ? AND capture IN (' + captures.map(() => '?').join(',') + ')')
-    .all(deviceId, ...captures) as ClipRow[];
+  return q.selectFrom('clips').selectAll().where('device_id', '=', deviceId).where('capture', 'in', captures).execute();
 }
 
 export interface UploadFields {
@@ -72,36 +53,41 @@ export interface UploadFields {
   uploadedHash: string;
 }
 
+/** The capture's row, created with `status` if neither the upload nor the lock's event has made it yet. */
+async function ensureClip(q: Q, deviceId: string, siteId: number, capture: number, status: ClipStatus, at: number): Promise<ClipRow> {
+  await q.insertInto('clips').values({ device_id: deviceId, site_id: siteId, capture, status, created_at: at })
+    .onConflict((oc) => oc.columns(['device_id', 'capture']).doNothing()).execute();
+  return (await clipByCapture(q, deviceId, capture))!;
+}
+
 /**
  * Records an upload on the capture's row (created if the lock's event has not made it yet),
  * unless frames were already recorded for it; returns the row as it stands.
  */
-export function recordUpload(ctx: RelayContext, u: UploadFields, statusFor: (lockHash: string | null, hadEvent: boolean) => ClipStatus): ClipRow {
-  ctx.db.prepare("INSERT OR IGNORE INTO clips (device_id, site_id, capture, status, created_at) VALUES (?, ?, ?, 'pending', ?)")
-    .run(u.deviceId, u.siteId, u.capture, ctx.now());
-  const row = clipByCapture(ctx, u.deviceId, u.capture)!;
+export async function recordUpload(q: Q, u: UploadFields, at: number, statusFor: (lockHash: string | null, hadEvent: boolean) => ClipStatus): Promise<ClipRow> {
+  const row = await ensureClip(q, u.deviceId, u.siteId, u.capture, 'pending', at);
   if (row.uploaded_hash !== null) return row;
-  ctx.db.prepare(`UPDATE clips SET camera_id = ?, frames = ?, frame_types = ?, bytes = ?, uploaded_hash = ?, status = ?, uploaded_at = ?
-    WHERE id = ? AND uploaded_hash IS NULL`)
-    .run(u.cameraId, u.frames, JSON.stringify(u.frameTypes), u.bytes, u.uploadedHash, statusFor(row.lock_hash, row.event_seq !== null), ctx.now(), row.id);
-  return clipByCapture(ctx, u.deviceId, u.capture)!;
+  await q.updateTable('clips').set({
+    camera_id: u.cameraId, frames: u.frames, frame_types: JSON.stringify(u.frameTypes), bytes: u.bytes, uploaded_hash: u.uploadedHash,
+    status: statusFor(row.lock_hash, row.event_seq !== null), uploaded_at: at
+  }).where('id', '=', row.id).where('uploaded_hash', 'is', null).execute();
+  return (await clipByCapture(q, u.deviceId, u.capture))!;
 }
 
 /** Records the lock's CAMERA event on the capture's row (created as awaiting the upload); returns the row. */
-export function recordLockEvent(ctx: RelayContext, deviceId: string, siteId: number, capture: number, seq: number, lockHash: string | null,
-  statusFor: (uploadedHash: string | null) => ClipStatus): ClipRow {
-  ctx.db.prepare("INSERT OR IGNORE INTO clips (device_id, site_id, capture, status, created_at) VALUES (?, ?, ?, 'awaiting', ?)")
-    .run(deviceId, siteId, capture, ctx.now());
-  const row = clipByCapture(ctx, deviceId, capture)!;
-  ctx.db.prepare('UPDATE clips SET lock_hash = ?, event_seq = ?, status = ? WHERE id = ?').run(lockHash, seq, statusFor(row.uploaded_hash), row.id);
-  return clipByCapture(ctx, deviceId, capture)!;
+export async function recordLockEvent(q: Q, deviceId: string, siteId: number, capture: number, seq: number, lockHash: string | null, at: number,
+  statusFor: (uploadedHash: string | null) => ClipStatus): Promise<ClipRow> {
+  const row = await ensureClip(q, deviceId, siteId, capture, 'awaiting', at);
+  await q.updateTable('clips').set({ lock_hash: lockHash, event_seq: seq, status: statusFor(row.uploaded_hash) }).where('id', '=', row.id).execute();
+  return (await clipByCapture(q, deviceId, capture))!;
 }
 
-export function markClipDeleted(ctx: RelayContext, id: number, by: 'owner' | 'retention'): boolean {
-  return ctx.db.prepare('UPDATE clips SET deleted_at = ?, deleted_by = ? WHERE id = ? AND deleted_at IS NULL').run(ctx.now(), by, id).changes === 1;
+export async function markClipDeleted(q: Q, id: number, by: 'owner' | 'retention', at: number): Promise<boolean> {
+  const r = await q.updateTable('clips').set({ deleted_at: at, deleted_by: by }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 /** Clips with frames still stored, created before `before` (the retention horizon). */
-export function clipsOlderThan(ctx: RelayContext, before: number, limit: number): ClipRow[] {
-  return ctx.db.prepare('SELECT * FROM clips WHERE deleted_at IS NULL AND created_at < ? ORDER BY created_at LIMIT ?').all(before, limit) as ClipRow[];
+export function clipsOlderThan(q: Q, before: number, limit: number): Promise<ClipRow[]> {
+  return q.selectFrom('clips').selectAll().where('deleted_at', 'is', null).where('created_at', '<', before).orderBy('created_at').limit(limit).execute();
 }

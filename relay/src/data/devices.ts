@@ -1,9 +1,36 @@
 /**
- * Registered locks (devices). This module holds the statements that have moved to the data
- * layer so far: MQTT credentials and presence bookkeeping at relay start.
+ * Registered locks (devices): MQTT credentials, presence bookkeeping, and the per-lock row
+ * lock the lock intake serialises on.
  */
-import { sql } from 'kysely';
-import type { Q } from './store';
+import { sql, type Selectable, type Updateable } from 'kysely';
+import type { DevicesTable } from './schema';
+import { greatest, onPostgres, type Q } from './store';
+
+export type DeviceRow = Selectable<DevicesTable>;
+
+export function findDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
+  return q.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The device row, locked for the rest of the transaction q: relay processes working on one
+ * lock (storing its events, reconciling it) take turns. PostgreSQL locks the row
+ * (FOR UPDATE); SQLite's transactions already hold the database's single write lock.
+ */
+export function lockDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
+  return q.selectFrom('devices').selectAll().where('id', '=', id).$if(onPostgres(q), (s) => s.forUpdate()).executeTakeFirst();
+}
+
+export type LogState = 'ok' | 'gap' | 'break' | 'rewind';
+
+export async function setLogState(q: Q, id: string, state: LogState): Promise<void> {
+  await q.updateTable('devices').set({ log_state: state }).where('id', '=', id).execute();
+}
+
+/** A new head of the lock's log was stored. */
+export async function advanceLogHead(q: Q, id: string, seq: number, head: string, at: number): Promise<void> {
+  await q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at }).where('id', '=', id).execute();
+}
 
 export interface MqttCredentials {
   mqtt_password_hash: string;
@@ -34,4 +61,95 @@ export async function forgetAllConnections(q: Q): Promise<void> {
 /** Throws when the database cannot answer (health checks). */
 export async function pingDatabase(q: Q): Promise<void> {
   await sql`SELECT 1`.execute(q);
+}
+
+/**
+ * Claims the TIME_SET for the lock's latest nonce: true once per nonce, and again once
+ * `retryMs` passed since the last claim. One statement, so two relays never both claim.
+ */
+export async function claimTimeSet(q: Q, id: string, nonce: string, now: number, retryMs: number): Promise<boolean> {
+  const r = await q.updateTable('devices').set({ time_set_nonce: nonce, time_set_at: now }).where('id', '=', id)
+    .where((eb) => eb.or([eb('time_set_nonce', 'is', null), eb('time_set_nonce', '!=', nonce), eb('time_set_at', 'is', null), eb('time_set_at', '<=', now - retryMs)]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+export async function setSyncState(q: Q, id: string, state: 'converged' | 'syncing', since: number): Promise<void> {
+  await q.updateTable('devices').set({ sync_state: state, sync_since: since }).where('id', '=', id).execute();
+}
+
+/** Online locks that reported an inventory: the ones the sync can bring in step. */
+export async function devicesToReconcile(q: Q): Promise<string[]> {
+  const rows = await q.selectFrom('devices').select('id').where('online', '=', 1).where('inv_at', 'is not', null).execute();
+  return rows.map((r) => r.id);
+}
+
+/** What a lock's status sets on its row. */
+export type StatusColumns = Pick<Updateable<DevicesTable>, 'status_at' | 'bolt' | 'door' | 'flags' | 'lock_time_s' | 'nonce' | 'replay_high' | 'battery'
+  | 'grants_stored' | 'status_firmware' | 'status_log_seq' | 'clock_offset_s' | 'clock_flagged' | 'last_seen' | 'inv_keys' | 'inv_grants' | 'inv_at'>;
+
+/** Stores a lock's status; the next command counter moves above the highest the lock has seen. */
+export async function recordStatus(q: Q, id: string, cols: StatusColumns, replayHigh: number): Promise<void> {
+  await q.updateTable('devices').set({ ...cols, next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) }).where('id', '=', id).execute();
+}
+
+/** The lock connected on `connId` (this process); returns its site, or undefined for an unknown lock. */
+export async function markOnline(q: Q, id: string, connId: string, now: number): Promise<number | undefined> {
+  const r = await q.updateTable('devices').set({ online: 1, conn_id: connId, last_seen: now, online_since: now, offline_reason: null })
+    .where('id', '=', id).returning('site_id').executeTakeFirst();
+  return r?.site_id;
+}
+
+/**
+ * The connection `connId` closed: the lock is offline unless it has reconnected on another
+ * connection since. Returns its site when this call changed the row.
+ */
+export async function markOffline(q: Q, id: string, connId: string, reason: string, now: number): Promise<number | undefined> {
+  const r = await q.updateTable('devices').set({ online: 0, conn_id: null, last_seen: now, offline_reason: reason })
+    .where('id', '=', id).where('conn_id', '=', connId).returning('site_id').executeTakeFirst();
+  return r?.site_id;
+}
+
+/** The lock's last will arrived: an offline lock lost its connection rather than closing it. */
+export async function markConnectionLost(q: Q, id: string): Promise<void> {
+  await q.updateTable('devices').set({ offline_reason: 'connection lost' }).where('id', '=', id).where('online', '=', 0).execute();
+}
+
+export async function isOnline(q: Q, id: string): Promise<boolean> {
+  const r = await q.selectFrom('devices').select('online').where('id', '=', id).executeTakeFirst();
+  return !!r && r.online === 1;
+}
+
+/** Every lock's signing key and the key ids its last inventory showed (JSON), in id order. */
+export function deviceKeys(q: Q): Promise<{ id: string; signing_key_id: number; inv_keys: string | null }[]> {
+  return q.selectFrom('devices').select(['id', 'signing_key_id', 'inv_keys']).orderBy('id').execute();
+}
+
+/** How many locks sign with each key. */
+export async function devicesPerKey(q: Q): Promise<{ keyId: number; devices: number }[]> {
+  const rows = await q.selectFrom('devices').select((eb) => ['signing_key_id', eb.fn.countAll<number>().as('n')]).groupBy('signing_key_id').execute();
+  return rows.map((r) => ({ keyId: r.signing_key_id, devices: Number(r.n) }));
+}
+
+/** The bolt and door a STATE event reported. */
+export async function setBoltDoor(q: Q, id: string, bolt: number, door: number): Promise<void> {
+  await q.updateTable('devices').set({ bolt, door }).where('id', '=', id).execute();
+}
+
+/** Remembers the capture number of the lock's last CAMERA event, for the operation that follows it. */
+export async function setCameraCapture(q: Q, id: string, capture: number): Promise<void> {
+  await q.updateTable('devices').set({ last_camera_seq: capture }).where('id', '=', id).execute();
+}
+
+/** The capture number remembered for the lock, cleared (each capture belongs to one operation); null if none. */
+export async function takeCameraCapture(q: Q, id: string): Promise<number | null> {
+  const r = await q.selectFrom('devices').select('last_camera_seq').where('id', '=', id).executeTakeFirst();
+  if (!r || r.last_camera_seq === null) return null;
+  await q.updateTable('devices').set({ last_camera_seq: null }).where('id', '=', id).execute();
+  return r.last_camera_seq;
+}
+
+/** The owner's name for the lock (null: none). */
+export async function setDeviceName(q: Q, id: string, name: string | null): Promise<void> {
+  await q.updateTable('devices').set({ name }).where('id', '=', id).execute();
 }

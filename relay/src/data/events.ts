@@ -1,8 +1,8 @@
 /**
- * Lock events as received and the log anomalies found in them. The intake's writes
- * (locks/event-intake.ts) still run on the synchronous handle; the owner's reads are here.
+ * Lock events as received and the log anomalies found in them: what the intake stores
+ * (locks/event-intake.ts) and what the owner reads.
  */
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { EventsTable, LogAnomaliesTable } from './schema';
 import type { Q } from './store';
 
@@ -18,4 +18,46 @@ export function eventsBefore(q: Q, deviceId: string, epoch: number, beforeSeq: n
 /** Newest first. */
 export function recentAnomalies(q: Q, deviceId: string, limit: number): Promise<LogAnomalyRow[]> {
   return q.selectFrom('log_anomalies').selectAll().where('device_id', '=', deviceId).orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** The stored event at (device, epoch, seq): its hash and the hash it links to. */
+export function eventLinkAt(q: Q, deviceId: string, epoch: number, seq: number): Promise<{ hash: string; prev_hash: string } | undefined> {
+  return q.selectFrom('events').select(['hash', 'prev_hash']).where('device_id', '=', deviceId).where('epoch', '=', epoch).where('seq', '=', seq).executeTakeFirst();
+}
+
+export async function insertEvent(q: Q, row: Insertable<EventsTable>): Promise<void> {
+  await q.insertInto('events').values(row).execute();
+}
+
+/** Events of [fromSeq, toSeq) that are stored and not a break. */
+export async function countLinkedEvents(q: Q, deviceId: string, epoch: number, fromSeq: number, toSeq: number): Promise<number> {
+  const r = await q.selectFrom('events').select((eb) => eb.fn.countAll<number>().as('n')).where('device_id', '=', deviceId).where('epoch', '=', epoch)
+    .where('seq', '>=', fromSeq).where('seq', '<', toSeq).where('integrity', '!=', 'break').executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Records an anomaly once per (device, epoch, seq, kind); true when this call recorded it. */
+export async function insertAnomaly(q: Q, row: Insertable<LogAnomaliesTable>): Promise<boolean> {
+  const r = await q.insertInto('log_anomalies').values(row).onConflict((oc) => oc.columns(['device_id', 'epoch', 'seq', 'kind']).doNothing()).executeTakeFirst();
+  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/** Gaps of one log epoch not yet filled, with the sequence number each gap starts at (from its details). */
+export async function openGaps(q: Q, deviceId: string, epoch: number): Promise<{ id: number; seq: number; fromSeq: number | null }[]> {
+  const rows = await q.selectFrom('log_anomalies').select(['id', 'seq', 'details']).where('device_id', '=', deviceId).where('epoch', '=', epoch)
+    .where('kind', '=', 'gap').where('resolved_at', 'is', null).execute();
+  return rows.map((r) => {
+    const expected = (JSON.parse(r.details) as { expectedSeq?: unknown }).expectedSeq;
+    return { id: r.id, seq: r.seq, fromSeq: typeof expected === 'number' ? expected : null };
+  });
+}
+
+export async function resolveAnomaly(q: Q, id: number, at: number): Promise<void> {
+  await q.updateTable('log_anomalies').set({ resolved_at: at }).where('id', '=', id).execute();
+}
+
+export async function openAnomalyCount(q: Q, deviceId: string): Promise<number> {
+  const r = await q.selectFrom('log_anomalies').select((eb) => eb.fn.countAll<number>().as('n')).where('device_id', '=', deviceId)
+    .where('resolved_at', 'is', null).executeTakeFirstOrThrow();
+  return Number(r.n);
 }

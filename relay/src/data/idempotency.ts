@@ -39,3 +39,9 @@ export async function completeKey(q: Q, principal: string, key: string, status: 
 export async function releaseKey(q: Q, principal: string, key: string): Promise<void> {
   await q.deleteFrom('idempotency').where('principal', '=', principal).where('key', '=', key).execute();
 }
+
+/** Deletes completed records created before `before`; returns how many. */
+export async function deleteDoneKeysBefore(q: Q, before: number): Promise<number> {
+  const r = await q.deleteFrom('idempotency').where('created_at', '<', before).where('state', '=', 'done').executeTakeFirst();
+  return Number(r.numDeletedRows);
+}

@@ -4,19 +4,11 @@
  * SQL for lock settings is here and nowhere else.
  */
 import { SETTING_RELOCK_ON_CLOSE, type SettingsPayload } from '@keyway/shared';
-import type { Db } from '../db/database';
+import { sql, type Selectable } from 'kysely';
+import type { LockSettingsTable } from './schema';
+import { greatest, type Q } from './store';
 
-export interface LockSettingsRow {
-  device_id: string;
-  revision: number;
-  auto_lock_s: number;
-  door_ajar_s: number;
-  relock_on_close: number;
-  /** The revision in the lock's last status (0: never configured). */
-  held_revision: number;
-  held_at: number | null;
-  updated_at: number;
-}
+export type LockSettingsRow = Selectable<LockSettingsTable>;
 
 export interface LockSettingsValues {
   autoLockS: number;
@@ -24,34 +16,36 @@ export interface LockSettingsValues {
   relockOnClose: boolean;
 }
 
-export function getLockSettings(db: Db, deviceId: string): LockSettingsRow | undefined {
-  return db.prepare('SELECT * FROM lock_settings WHERE device_id = ?').get(deviceId) as LockSettingsRow | undefined;
+export function getLockSettings(q: Q, deviceId: string): Promise<LockSettingsRow | undefined> {
+  return q.selectFrom('lock_settings').selectAll().where('device_id', '=', deviceId).executeTakeFirst();
 }
 
 /**
  * Stores new values under a revision above both the previous one and whatever the lock reports
  * holding, so the lock never takes the new settings for stale ones.
  */
-export function putLockSettings(db: Db, deviceId: string, v: LockSettingsValues, heldByLock: number, now: number): LockSettingsRow {
-  return db.prepare(`INSERT INTO lock_settings (device_id, revision, auto_lock_s, door_ajar_s, relock_on_close, held_revision, updated_at)
-      VALUES (@id, @held + 1, @auto, @ajar, @close, @held, @now)
-    ON CONFLICT (device_id) DO UPDATE SET revision = MAX(revision, held_revision, @held) + 1, auto_lock_s = @auto, door_ajar_s = @ajar,
-      relock_on_close = @close, updated_at = @now
-    RETURNING *`).get({ id: deviceId, held: heldByLock, auto: v.autoLockS, ajar: v.doorAjarS, close: v.relockOnClose ? 1 : 0, now }) as LockSettingsRow;
+export function putLockSettings(q: Q, deviceId: string, v: LockSettingsValues, heldByLock: number, now: number): Promise<LockSettingsRow> {
+  const values = { auto_lock_s: v.autoLockS, door_ajar_s: v.doorAjarS, relock_on_close: v.relockOnClose ? 1 : 0, updated_at: now };
+  return q.insertInto('lock_settings').values({ device_id: deviceId, revision: heldByLock + 1, held_revision: heldByLock, ...values })
+    .onConflict((oc) => oc.column('device_id').doUpdateSet({
+      ...values,
+      revision: sql<number>`${greatest(q, [sql.ref('lock_settings.revision'), sql.ref('lock_settings.held_revision'), sql.val(heldByLock)])} + 1`
+    }))
+    .returningAll().executeTakeFirstOrThrow();
 }
 
 /** Records the revision a lock's status reported (no-op for a lock without chosen settings). */
-export function recordHeldSettings(db: Db, deviceId: string, revision: number, now: number): void {
-  db.prepare('UPDATE lock_settings SET held_revision = ?, held_at = ? WHERE device_id = ?').run(revision, now, deviceId);
+export async function recordHeldSettings(q: Q, deviceId: string, revision: number, now: number): Promise<void> {
+  await q.updateTable('lock_settings').set({ held_revision: revision, held_at: now }).where('device_id', '=', deviceId).execute();
 }
 
 /**
  * The lock holds a revision above the relay's (the relay's database went back in time): lift
  * the relay's revision past it so the owner's values can be sent and are not refused as stale.
  */
-export function raiseRevisionAbove(db: Db, deviceId: string, held: number): LockSettingsRow | undefined {
-  return db.prepare('UPDATE lock_settings SET revision = ? + 1 WHERE device_id = ? AND revision <= ? RETURNING *').get(held, deviceId, held) as
-    LockSettingsRow | undefined;
+export function raiseRevisionAbove(q: Q, deviceId: string, held: number): Promise<LockSettingsRow | undefined> {
+  return q.updateTable('lock_settings').set({ revision: held + 1 }).where('device_id', '=', deviceId).where('revision', '<=', held)
+    .returningAll().executeTakeFirst();
 }
 
 /** The signed payload for a stored row. */

@@ -363,6 +363,29 @@ export interface OwnerConsentsTable {
   confirmed_at: number;
 }
 
+/** The owner's settings for one lock (migration 7). */
+export interface LockSettingsTable {
+  device_id: string;
+  revision: number;
+  auto_lock_s: number;
+  door_ajar_s: number;
+  relock_on_close: number;
+  /** The revision in the lock's last status (0: never configured). */
+  held_revision: Generated<number>;
+  held_at: number | null;
+  updated_at: number;
+}
+
+/** Receipts the locks signed, stored verbatim (migration 8). */
+export interface LockReceiptsTable {
+  device_id: string;
+  epoch: number;
+  seq: number;
+  raw: Buffer;
+  received_at: number;
+  forwarded_at: number | null;
+}
+
 export interface Schema {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -387,6 +410,8 @@ export interface Schema {
   notification_sends: NotificationSendsTable;
   cameras: CamerasTable;
   clips: ClipsTable;
+  lock_settings: LockSettingsTable;
+  lock_receipts: LockReceiptsTable;
   owner_keys: OwnerKeysTable;
   owner_consents: OwnerConsentsTable;
 }

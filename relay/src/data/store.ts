@@ -10,7 +10,7 @@
  * queries. PostgreSQL's are READ COMMITTED; a data function that must serialise work on one
  * row takes the row lock itself (`SELECT … FOR UPDATE`, see devices.lockDevice).
  */
-import { CompiledQuery, Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { CompiledQuery, Kysely, sql, type RawBuilder, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../db/database';
 import { openDatabase } from '../db/database';
@@ -113,6 +113,20 @@ export async function postgresStore(url: string, poolSize = DEFAULT_PG_POOL_SIZE
  */
 export function onPostgres(q: Q): boolean {
   return q.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** The largest of the values: GREATEST on PostgreSQL, the many-argument MAX on SQLite. */
+export function greatest(q: Q, values: RawBuilder<unknown>[]): RawBuilder<number> {
+  return sql<number>`${sql.raw(onPostgres(q) ? 'greatest' : 'max')}(${sql.join(values)})`;
+}
+
+/**
+ * A number stored under `key` in a JSON text column: json_extract on SQLite, ->> with a cast
+ * on PostgreSQL. `key` is a plain name (letters only).
+ */
+export function jsonNumber(q: Q, column: string, key: string): RawBuilder<number> {
+  if (!/^[A-Za-z]+$/.test(key)) throw new Error('jsonNumber: key must be letters only: ' + key);
+  return onPostgres(q) ? sql<number>`((${sql.ref(column)})::jsonb ->> ${key})::bigint` : sql<number>`json_extract(${sql.ref(column)}, ${'$.' + key})`;
 }
 
 export async function openStore(config: StoreConfig): Promise<Store> {

@@ -6,13 +6,15 @@
  */
 import { CRED_HASH_CHAIN, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, fromHex, toHex } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { grantsOfSite } from '../data/grants';
 import { qrSvg } from './qr-code';
 import { relayError } from '../errors';
 import { nextChainValues } from '../locks/chain';
 import { recordActivity } from './activity';
 import { siteLock } from './devices';
 import { chainSeed, createGrant, DEFAULT_CHAIN_LINKS, getGrant, grantView, revokeGrant, type GrantRow, type GrantView } from './grants';
-import { issueTokenSync, type Principal } from './principals';
+import { insertToken } from '../data/tokens';
+import { newTokenRow, type Principal } from './principals';
 import { toScheduleEntries, type ScheduleInput } from './schedule-input';
 import { siteForOwner } from './sites';
 
@@ -41,7 +43,10 @@ export function parseWindow(ctx: RelayContext, w: { start: string; end: string }
   return { start, end };
 }
 
-export function createAccessGrant(ctx: RelayContext, p: Principal, siteId: number, input: AccessGrantInput): { grant: GrantView; accessToken: string } {
+/** How long a guest's token outlives the grant it opens. */
+export const GUEST_TOKEN_GRACE_MS = 86400_000;
+
+export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId: number, input: AccessGrantInput): Promise<{ grant: GrantView; accessToken: string }> {
   const site = siteForOwner(ctx, p, siteId);
   const device = siteLock(ctx, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_GRANT_WINDOW_MS);
@@ -53,17 +58,18 @@ export function createAccessGrant(ctx: RelayContext, p: Principal, siteId: numbe
   if (input.cameraRequired !== false) flags |= FLAG_CAMERA_REQUIRED;
   if (input.relockOnClose !== false) flags |= FLAG_RELOCK_ON_CLOSE;
   const ownerId = p.kind === 'owner' ? p.subjectId! : site.owner_id;
-  return ctx.db.transaction(() => {
+  return ctx.store.tx(async (q) => {
     const row = createGrant(ctx, {
       deviceId: device.id, siteId: site.id, kind: input.kind, type: input.type, label: input.label ?? null, flags,
       notBefore: w.start, notAfter: w.end, maxUses, relockAfter: input.relockAfter ?? 0, timezone: site.timezone, schedule,
       credential: { type: CRED_HASH_CHAIN, links: maxUses > 0 ? maxUses : DEFAULT_CHAIN_LINKS }, actorRef: ownerId, createdBy: 'owner:' + ownerId
     });
-    const { token } = issueTokenSync(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + 86400_000);
+    const { token, row: tokenRow } = newTokenRow(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + GUEST_TOKEN_GRACE_MS);
+    await insertToken(q, tokenRow);
     recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'grant.created', actorKind: 'owner', actorId: ownerId, grantId: row.id, details: { kind: input.kind, type: input.type, label: input.label ?? null } });
     ctx.log.info({ grantId: row.id, siteId: site.id, deviceId: device.id, kind: input.kind, type: input.type }, 'grant created');
     return { grant: grantView(row), accessToken: token };
-  }).immediate();
+  });
 }
 
 export function grantForOwner(ctx: RelayContext, p: Principal, id: number): GrantRow {
@@ -73,16 +79,15 @@ export function grantForOwner(ctx: RelayContext, p: Principal, id: number): Gran
   return g;
 }
 
-export function listSiteGrants(ctx: RelayContext, p: Principal, siteId: number, includeEnded: boolean): GrantView[] {
+export async function listSiteGrants(ctx: RelayContext, p: Principal, siteId: number, includeEnded: boolean): Promise<GrantView[]> {
   siteForOwner(ctx, p, siteId);
-  const rows = ctx.db.prepare(`SELECT * FROM grants WHERE site_id = ? ${includeEnded ? '' : "AND status NOT IN ('revoked') AND not_after > ?"} ORDER BY id DESC`)
-    .all(...(includeEnded ? [siteId] : [siteId, ctx.now()])) as GrantRow[];
-  return rows.map(grantView);
+  return (await grantsOfSite(ctx.store.q, siteId, includeEnded, ctx.now())).map(grantView);
 }
 
-export function revokeOwnerGrant(ctx: RelayContext, p: Principal, id: number): GrantView {
+export async function revokeOwnerGrant(ctx: RelayContext, p: Principal, id: number): Promise<GrantView> {
   const g = grantForOwner(ctx, p, id);
-  ctx.db.transaction(() => revokeGrant(ctx, g, p.kind + ':' + (p.subjectId ?? 'admin'), 'revoked by owner')).immediate();
+  // The synchronous revocation runs inside the store's transaction (one connection on SQLite).
+  await ctx.store.tx(async () => revokeGrant(ctx, g, p.kind + ':' + (p.subjectId ?? 'admin'), 'revoked by owner'));
   return grantView(getGrant(ctx, id)!);
 }
 

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fromHex, MAX_CLIP_FRAMES, toHex } from '@keyway/shared';
 import { clipHash } from '@keyway/shared/node';
 import type { RelayContext } from '../context';
+import type { Q } from '../data/store';
 import {
   activeCameraByToken, activeCameraOf, clipByCapture, clipsByCaptures, clipsOlderThan, insertCamera, markClipDeleted, recordLockEvent, recordUpload,
   revokeCameras, type CameraRow, type ClipRow, type ClipStatus
@@ -66,27 +67,27 @@ export interface CameraCredential {
  * Provisions the camera of a lock: a new credential (shown once), the previous one revoked.
  * The owner of the lock's site or an installer may do it.
  */
-export function provisionCamera(ctx: RelayContext, p: Principal, deviceId: string): CameraCredential {
+export async function provisionCamera(ctx: RelayContext, p: Principal, deviceId: string): Promise<CameraCredential> {
   const d = p.kind === 'installer' ? getDevice(ctx, deviceId) : deviceForOwner(ctx, p, deviceId);
   if (!d) throw relayError('KW_NOT_FOUND');
   const token = randomSecret(CAMERA_TOKEN_PREFIX);
-  const cameraId = ctx.db.transaction(() => {
-    const replaced = revokeCameras(ctx, d.id);
-    const id = insertCamera(ctx, d.id, sha256Hex(token));
+  const cameraId = await ctx.store.tx(async (q) => {
+    const replaced = await revokeCameras(q, d.id, ctx.now());
+    const id = await insertCamera(q, d.id, sha256Hex(token), ctx.now());
     recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'camera.provisioned', actorKind: p.kind, actorId: p.subjectId, details: { cameraId: id, replaced } });
     return id;
-  })();
+  });
   return { cameraId, deviceId: d.id, token, uploadPath: '/v1/camera/clips' };
 }
 
-export function cameraStatus(ctx: RelayContext, d: DeviceRow): { provisioned: boolean; cameraId: number | null; since: string | null } {
-  const c = activeCameraOf(ctx, d.id);
+export async function cameraStatus(ctx: RelayContext, d: DeviceRow): Promise<{ provisioned: boolean; cameraId: number | null; since: string | null }> {
+  const c = await activeCameraOf(ctx.store.q, d.id);
   return { provisioned: !!c, cameraId: c?.id ?? null, since: c ? new Date(c.created_at).toISOString() : null };
 }
 
-export function authenticateCamera(ctx: RelayContext, token: string | null): CameraRow {
+export async function authenticateCamera(ctx: RelayContext, token: string | null): Promise<CameraRow> {
   if (!token || !token.startsWith(CAMERA_TOKEN_PREFIX) || token.length > 200) throw relayError('KW_UNAUTHORIZED');
-  const c = activeCameraByToken(ctx, sha256Hex(token));
+  const c = await activeCameraByToken(ctx.store.q, sha256Hex(token));
   if (!c) throw relayError('KW_UNAUTHORIZED');
   return c;
 }
@@ -109,11 +110,12 @@ function afterChange(ctx: RelayContext, before: ClipStatus | undefined, row: Cli
   ctx.live.emit(['site:' + row.site_id], 'clip', clipView(row));
 }
 
-/** The lock's CAMERA event (acknowledged): its hash, if any, is what the frames must match. */
-export function onLockCameraEvent(ctx: RelayContext, d: DeviceRow, capture: number, seq: number, data: Uint8Array): void {
+/** The lock's CAMERA event (acknowledged), inside the transaction q that stores it: its hash, if any, is what the frames must match. */
+export async function onLockCameraEvent(ctx: RelayContext, q: Q, d: DeviceRow, capture: number, seq: number, data: Uint8Array): Promise<void> {
   const lockHash = data.length === CLIP_HASH_HEX / 2 ? toHex(data) : null;
-  const before = clipByCapture(ctx, d.id, capture)?.status;
-  const row = recordLockEvent(ctx, d.id, d.site_id, capture, seq, lockHash, (uploaded) => (uploaded === null ? 'awaiting' : compare(lockHash, uploaded)));
+  const before = (await clipByCapture(q, d.id, capture))?.status;
+  const row = await recordLockEvent(q, d.id, d.site_id, capture, seq, lockHash, ctx.now(),
+    (uploaded) => (uploaded === null ? 'awaiting' : compare(lockHash, uploaded)));
   afterChange(ctx, before, row);
 }
 
@@ -123,7 +125,7 @@ export interface UploadInput {
 }
 
 /** A camera's upload: frames checked, hashed as the manifest says, stored, compared with the lock's event. */
-export function acceptUpload(ctx: RelayContext, camera: CameraRow, input: UploadInput): ReturnType<typeof clipView> {
+export async function acceptUpload(ctx: RelayContext, camera: CameraRow, input: UploadInput): Promise<ReturnType<typeof clipView>> {
   const d = getDevice(ctx, camera.device_id);
   if (!d) throw relayError('KW_NOT_FOUND');
   if (input.frames.length < 1 || input.frames.length > MAX_CLIP_FRAMES) throw relayError('KW_CLIP_INVALID', { frames: input.frames.length });
@@ -138,7 +140,7 @@ export function acceptUpload(ctx: RelayContext, camera: CameraRow, input: Upload
     frames.push(bytes);
     types.push(t);
   });
-  const existing = clipByCapture(ctx, d.id, input.capture);
+  const existing = await clipByCapture(ctx.store.q, d.id, input.capture);
   if (existing?.uploaded_hash) throw relayError('KW_CLIP_EXISTS', { capture: input.capture });
   const uploadedHash = toHex(clipHash(fromHex(d.id), input.capture, frames));
   const dir = clipDir(ctx, d.id, input.capture);
@@ -147,10 +149,10 @@ export function acceptUpload(ctx: RelayContext, camera: CameraRow, input: Upload
   frames.forEach((f, i) => writeFileSync(path.join(tmp, frameName(i, types[i])), f, { mode: 0o600 }));
   let row: ClipRow;
   try {
-    row = ctx.db.transaction(() => recordUpload(ctx, {
+    row = await ctx.store.tx((q) => recordUpload(q, {
       deviceId: d.id, siteId: d.site_id, capture: input.capture, cameraId: camera.id, frames: frames.length, frameTypes: types,
       bytes: frames.reduce((n, f) => n + f.length, 0), uploadedHash
-    }, (lockHash, hadEvent) => (hadEvent ? compare(lockHash, uploadedHash) : 'pending')))();
+    }, ctx.now(), (lockHash, hadEvent) => (hadEvent ? compare(lockHash, uploadedHash) : 'pending')));
     if (row.uploaded_hash !== uploadedHash) throw relayError('KW_CLIP_EXISTS', { capture: input.capture });
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
@@ -193,20 +195,20 @@ export function clipView(r: ClipRow) {
 }
 
 /** Only the owner of the lock's site: not couriers, backends or guests, and not the relay's admin either. */
-function ownedClip(ctx: RelayContext, p: Principal, deviceId: string, capture: number): ClipRow {
+async function ownedClip(ctx: RelayContext, p: Principal, deviceId: string, capture: number): Promise<ClipRow> {
   if (p.kind !== 'owner') throw relayError('KW_FORBIDDEN', { kind: p.kind });
   const d = deviceForOwner(ctx, p, deviceId);
-  const row = clipByCapture(ctx, d.id, capture);
+  const row = await clipByCapture(ctx.store.q, d.id, capture);
   if (!row) throw relayError('KW_NOT_FOUND');
   return row;
 }
 
-export function clipForOwner(ctx: RelayContext, p: Principal, deviceId: string, capture: number): ReturnType<typeof clipView> {
-  return clipView(ownedClip(ctx, p, deviceId, capture));
+export async function clipForOwner(ctx: RelayContext, p: Principal, deviceId: string, capture: number): Promise<ReturnType<typeof clipView>> {
+  return clipView(await ownedClip(ctx, p, deviceId, capture));
 }
 
 /** The clips behind the given refs (the feed asks for the clips it shows), skipping others' and unknown ones. */
-export function clipsForOwner(ctx: RelayContext, p: Principal, refs: string[]): Array<ReturnType<typeof clipView>> {
+export async function clipsForOwner(ctx: RelayContext, p: Principal, refs: string[]): Promise<Array<ReturnType<typeof clipView>>> {
   if (p.kind !== 'owner') throw relayError('KW_FORBIDDEN', { kind: p.kind });
   const byDevice = new Map<string, number[]>();
   for (const ref of refs) {
@@ -220,13 +222,13 @@ export function clipsForOwner(ctx: RelayContext, p: Principal, refs: string[]): 
     } catch {
       continue;
     }
-    for (const r of clipsByCaptures(ctx, deviceId, captures)) out.push(clipView(r));
+    for (const r of await clipsByCaptures(ctx.store.q, deviceId, captures)) out.push(clipView(r));
   }
   return out;
 }
 
-export function frameForOwner(ctx: RelayContext, p: Principal, deviceId: string, capture: number, n: number): { bytes: Buffer; contentType: string; etag: string } {
-  const row = ownedClip(ctx, p, deviceId, capture);
+export async function frameForOwner(ctx: RelayContext, p: Principal, deviceId: string, capture: number, n: number): Promise<{ bytes: Buffer; contentType: string; etag: string }> {
+  const row = await ownedClip(ctx, p, deviceId, capture);
   const types = JSON.parse(row.frame_types) as FrameType[];
   if (row.deleted_at !== null || n < 1 || n > types.length) throw relayError('KW_NOT_FOUND');
   const t = types[n - 1];
@@ -240,23 +242,23 @@ export function frameForOwner(ctx: RelayContext, p: Principal, deviceId: string,
 }
 
 /** The owner deletes a clip's frames; the record (hashes, verification) stays, marked deleted. */
-export function deleteClip(ctx: RelayContext, p: Principal, deviceId: string, capture: number): ReturnType<typeof clipView> {
-  const row = ownedClip(ctx, p, deviceId, capture);
-  if (markClipDeleted(ctx, row.id, 'owner')) {
+export async function deleteClip(ctx: RelayContext, p: Principal, deviceId: string, capture: number): Promise<ReturnType<typeof clipView>> {
+  const row = await ownedClip(ctx, p, deviceId, capture);
+  if (await markClipDeleted(ctx.store.q, row.id, 'owner', ctx.now())) {
     removeFrames(ctx, row);
     recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'clip.deleted', actorKind: 'owner', actorId: p.subjectId, clip: clipRefOf(row.device_id, row.capture) });
   }
-  const after = clipByCapture(ctx, row.device_id, row.capture)!;
+  const after = (await clipByCapture(ctx.store.q, row.device_id, row.capture))!;
   ctx.live.emit(['site:' + row.site_id], 'clip', clipView(after));
   return clipView(after);
 }
 
 /** Maintenance: frames older than the retention period are deleted; returns how many clips. */
-export function sweepClipRetention(ctx: RelayContext): number {
-  const old = clipsOlderThan(ctx, ctx.now() - ctx.opts.clips.retentionMs, RETENTION_BATCH);
+export async function sweepClipRetention(ctx: RelayContext): Promise<number> {
+  const old = await clipsOlderThan(ctx.store.q, ctx.now() - ctx.opts.clips.retentionMs, RETENTION_BATCH);
   let n = 0;
   for (const row of old) {
-    if (markClipDeleted(ctx, row.id, 'retention')) {
+    if (await markClipDeleted(ctx.store.q, row.id, 'retention', ctx.now())) {
       removeFrames(ctx, row);
       n++;
     }

@@ -9,7 +9,7 @@
  */
 import { CRED_HASH_CHAIN, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { transitionQuery, type DeliveryChange } from '../data/deliveries';
+import { insertDelivery, transitionQuery, type DeliveryChange } from '../data/deliveries';
 import { runSync } from '../data/run-sync';
 import { relayError } from '../errors';
 import { recordActivity } from './activity';
@@ -135,17 +135,18 @@ export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookI
   const inHome = input.inHome && site.allow_in_home === 1;
   // A lock in owner-consent mode takes the courier grant only under a standing consent covering it.
   const consent = inHome ? await coverForCourierGrant(ctx, device, courier.backendId, courierBounds(COURIER_GRANT_FLAGS, w.start, w.end)) : null;
-  const view = ctx.db.transaction(() => {
+  const view = await ctx.store.tx(async (q) => {
     const now = ctx.now();
-    const d = ctx.db.prepare(`INSERT INTO deliveries (site_id, device_id, backend_id, courier_id, tracking, window_start, window_end, in_home, status, created_at, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'booked', ?, ?) RETURNING *`).get(site.id, device.id, courier.backendId, courier.id, input.trackingNumber.trim(),
-      w.start, w.end, input.inHome ? 1 : 0, now, now) as DeliveryRow;
+    const d = (await insertDelivery(q, {
+      site_id: site.id, device_id: device.id, backend_id: courier.backendId, courier_id: courier.id, tracking: input.trackingNumber.trim(),
+      window_start: w.start, window_end: w.end, in_home: input.inHome ? 1 : 0, created_at: now, updated_at: now
+    })) as DeliveryRow;
     if (inHome) stageCourierGrant(ctx, d, consent);
     recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'delivery.booked', actorKind: 'backend', actorId: courier.backendId, deliveryId: d.id,
       details: { trackingNumber: d.tracking, inHome: input.inHome, window: { start: input.window.start, end: input.window.end } } });
     emitDelivery(ctx, d, 'delivery.booked');
     return deliveryView(ctx, getDelivery(ctx, d.id)!);
-  }).immediate();
+  });
   ctx.log.info({ deliveryId: view.id, siteId: site.id, courierId: courier.id, inHome: input.inHome }, 'delivery booked');
   return view;
 }
@@ -181,13 +182,13 @@ function revokeDeliveryGrant(ctx: RelayContext, d: DeliveryRow, by: string, reas
   if (g) revokeGrant(ctx, g, by, reason);
 }
 
-export function blockDelivery(ctx: RelayContext, p: Principal, id: number, reason: string | undefined): DeliveryView {
+export async function blockDelivery(ctx: RelayContext, p: Principal, id: number, reason: string | undefined): Promise<DeliveryView> {
   const d = deliveryFor(ctx, p, id);
   if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
   siteForOwner(ctx, p, d.site_id);
   if (d.status === 'blocked') return deliveryView(ctx, d);
   if (!canTransition(d.status, 'blocked')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
-  ctx.db.transaction(() => {
+  await ctx.store.tx(async () => {
     const effects = () => {
       revokeDeliveryGrant(ctx, d, 'owner:' + p.subjectId, 'delivery blocked');
       recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
@@ -196,7 +197,7 @@ export function blockDelivery(ctx: RelayContext, p: Principal, id: number, reaso
     if (!transition(ctx, d, 'blocked', { block_reason: reason ?? 'blocked by owner' }, { event: 'delivery.blocked', data: { reason: reason ?? null }, effects })) {
       throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
     }
-  }).immediate();
+  });
   return deliveryView(ctx, getDelivery(ctx, id)!);
 }
 
@@ -207,23 +208,23 @@ export async function unblockDelivery(ctx: RelayContext, p: Principal, id: numbe
   if (d.window_end <= ctx.now()) throw relayError('KW_OUTSIDE_WINDOW');
   const device = getDevice(ctx, d.device_id)!;
   const consent = d.in_home === 1 ? await coverForCourierGrant(ctx, device, d.backend_id, courierBounds(COURIER_GRANT_FLAGS, d.window_start, d.window_end)) : null;
-  ctx.db.transaction(() => {
+  await ctx.store.tx(async () => {
     if (!transition(ctx, d, 'booked', { block_reason: null, grant_id: null })) {
       throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
     }
     const site = getSiteRow(ctx, d.site_id)!;
     if (d.in_home === 1 && site.allow_in_home === 1) stageCourierGrant(ctx, getDelivery(ctx, id)!, consent);
     recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
-  }).immediate();
+  });
   return deliveryView(ctx, getDelivery(ctx, id)!);
 }
 
-export function cancelDelivery(ctx: RelayContext, p: Principal, id: number): DeliveryView {
+export async function cancelDelivery(ctx: RelayContext, p: Principal, id: number): Promise<DeliveryView> {
   const d = deliveryFor(ctx, p, id);
   if (p.kind === 'courier') throw relayError('KW_FORBIDDEN');
   if (d.status === 'cancelled') return deliveryView(ctx, d);
   if (!canTransition(d.status, 'cancelled')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
-  ctx.db.transaction(() => {
+  await ctx.store.tx(async () => {
     const effects = () => {
       revokeDeliveryGrant(ctx, d, p.kind + ':' + p.subjectId, 'delivery cancelled');
       recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
@@ -232,7 +233,7 @@ export function cancelDelivery(ctx: RelayContext, p: Principal, id: number): Del
     if (!transition(ctx, d, 'cancelled', {}, { event: 'delivery.cancelled', effects })) {
       throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
     }
-  }).immediate();
+  });
   return deliveryView(ctx, getDelivery(ctx, id)!);
 }
 

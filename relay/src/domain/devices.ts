@@ -42,7 +42,7 @@ export function getDevice(ctx: RelayContext, id: string): DeviceRow | undefined 
   return ctx.db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
 }
 
-export function registerDevice(ctx: RelayContext, p: Principal, input: RegisterInput, urls: MqttUrls) {
+export async function registerDevice(ctx: RelayContext, p: Principal, input: RegisterInput, urls: MqttUrls) {
   if (!isDeviceIdHex(input.deviceId)) throw relayError('KW_VALIDATION', { field: 'deviceId' }, 'deviceId must be 16 lowercase hex characters');
   if (!getSiteRow(ctx, input.siteId)) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
   const password = randomSecret('');
@@ -57,7 +57,8 @@ export function registerDevice(ctx: RelayContext, p: Principal, input: RegisterI
     ctx.log.warn({ deviceId: existing.id, by: p.kind, online: existing.online === 1 }, 're-registration refused: no proof from the lock or the owner');
     throw relayError('KW_REREGISTER_NEEDS_PROOF', { deviceId: existing.id });
   }
-  ctx.db.transaction(() => {
+  // The statements are still synchronous; the store's transaction holds them together.
+  await ctx.store.tx(async () => {
     if (!existing) {
       ctx.db.prepare(`INSERT INTO devices (id, site_id, name, profile, board, firmware, public_key, mqtt_password_hash, registered_at, signing_key_id)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(input.deviceId, input.siteId, input.name ?? null, input.profile ?? 'door', input.board, input.firmware,
@@ -78,7 +79,7 @@ export function registerDevice(ctx: RelayContext, p: Principal, input: RegisterI
     if (input.resetLog) {
       ctx.db.prepare("UPDATE devices SET log_epoch = log_epoch + 1, log_seq = 0, log_head = NULL, log_state = 'ok' WHERE id = ?").run(input.deviceId);
     }
-  }).immediate();
+  });
   ctx.log.info({ deviceId: input.deviceId, siteId: input.siteId, reRegistered: !!existing, by: p.kind }, 'device registered');
   return {
     deviceId: input.deviceId,

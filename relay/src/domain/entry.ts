@@ -12,6 +12,7 @@ import {
   type ScheduleEntry
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { setEntryCounter } from '../data/deliveries';
 import { relayError, RelayError, type ErrorCode } from '../errors';
 import { chainValue } from '../locks/chain';
 import { captureOf, clipRef } from '../locks/event-effects';
@@ -135,26 +136,31 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   ctx.metrics.authorizations.inc({ kind: 'courier', outcome: 'granted' });
   const grant = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
   const method: Method = hasChainLeft(grant) ? 'reveal' : 'command';
-  ctx.db.transaction(() => {
+  await ctx.store.tx(async () => {
     if (d.status === 'booked') transition(ctx, d, 'entering');
     recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
-  }).immediate();
+  });
   let outcome: Outcome | 'timeout';
   if (method === 'reveal') {
     outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => ctx.publishToLock(d.device_id, revealBytes(ctx, grant!)));
   } else {
-    const cmd = issueCommand(ctx, {
-      deviceId: d.device_id, action: ACT_UNLOCK, purpose: 'entry', deliveryId: d.id,
-      payload: { grantId: 0, actorKind: ACTOR_COURIER, actorRef: d.courier_id, flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE, relockAfter: 0 }
+    // The command and the delivery's note of its counter are stored together.
+    const cmd = await ctx.store.tx(async (q) => {
+      const c = issueCommand(ctx, {
+        deviceId: d.device_id, action: ACT_UNLOCK, purpose: 'entry', deliveryId: d.id,
+        payload: { grantId: 0, actorKind: ACTOR_COURIER, actorRef: d.courier_id, flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE, relockAfter: 0 }
+      });
+      await setEntryCounter(q, d.id, c.counter);
+      return c;
     });
-    ctx.db.prepare('UPDATE deliveries SET entry_counter = ? WHERE id = ?').run(cmd.counter, d.id);
     outcome = await awaitLock(ctx, d.device_id, commandMatcher(d.device_id, cmd.counter), () => dispatch(ctx, cmd, true));
   }
   // The lock's answer can overtake the OPERATION event's effects (stored by whichever relay
   // process got the event first): record the unlock now, so the answer shows what the database
   // holds. The effect, arriving later, finds the delivery moved and changes nothing.
   if (outcome !== 'timeout' && outcome.result === 'opened') {
-    ctx.db.transaction(() => onDeliveryUnlocked(ctx, d.id, method, outcome.seq, outcome.clip)).immediate();
+    const opened = outcome;
+    await ctx.store.tx(async () => onDeliveryUnlocked(ctx, d.id, method, opened.seq, opened.clip));
   }
   const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
   return { status: res.status, body: { ...res.body, delivery: deliveryView(ctx, deliveryFor(ctx, p, d.id)) } };

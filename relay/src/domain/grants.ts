@@ -21,6 +21,7 @@ import { fromScheduleEntries } from './schedule-input';
 import { tzOffsetMinutes } from './timezones';
 import { enqueueWebhook } from './webhooks';
 import type { Selectable } from 'kysely';
+import { setGrantOffset } from '../data/grants';
 import type { GrantsTable } from '../data/schema';
 
 
@@ -219,16 +220,16 @@ export function onGrantUsed(ctx: RelayContext, grantId: number): GrantRow | unde
 }
 
 /** Maintenance: re-stage schedule grants whose site offset changed (daylight saving). */
-export function restageForOffsetChanges(ctx: RelayContext): number {
+export async function restageForOffsetChanges(ctx: RelayContext): Promise<number> {
   const rows = ctx.db.prepare("SELECT * FROM grants WHERE status IN ('pending','active') AND schedule != '[]' AND not_after > ?").all(ctx.now()) as GrantRow[];
   let n = 0;
   for (const row of rows) {
     const offset = tzOffsetMinutes(row.timezone, ctx.now());
     if (offset === row.tz_offset || (row.cred_type === CRED_HASH_CHAIN && row.chain_links - row.chain_used < 1)) continue;
-    ctx.db.transaction(() => {
-      ctx.db.prepare('UPDATE grants SET tz_offset = ?, updated_at = ? WHERE id = ?').run(offset, ctx.now(), row.id);
+    await ctx.store.tx(async (q) => {
+      await setGrantOffset(q, row.id, offset, ctx.now());
       stageGrant(ctx, { ...row, tz_offset: offset });
-    }).immediate();
+    });
     ctx.log.info({ grantId: row.id, from: row.tz_offset, to: offset }, 'grant re-staged for a new UTC offset');
     n++;
   }

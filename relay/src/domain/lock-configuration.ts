@@ -39,27 +39,27 @@ export function lockSettingsView(s: LockSettingsRow | undefined): LockSettingsVi
   };
 }
 
-export function getOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: string): LockSettingsView {
+export async function getOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: string): Promise<LockSettingsView> {
   const d = deviceForOwner(ctx, p, deviceId);
-  return lockSettingsView(getLockSettings(ctx.db, d.id));
+  return lockSettingsView(await getLockSettings(ctx.store.q, d.id));
 }
 
 /** Stores the owner's settings under a new revision and starts sending them to the lock. */
-export function setOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: string, v: LockSettingsValues): LockSettingsView {
+export async function setOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: string, v: LockSettingsValues): Promise<LockSettingsView> {
   const d = deviceForOwner(ctx, p, deviceId);
   const probe: SettingsPayload = { revision: 1, autoLockS: v.autoLockS, doorAjarS: v.doorAjarS, flags: v.relockOnClose ? SETTING_RELOCK_ON_CLOSE : 0 };
   if (checkSettingBounds(probe) !== RC_OK) throw relayError('KW_VALIDATION', { bounds: SETTING_BOUNDS });
-  const row = ctx.db.transaction(() => {
-    const before = getLockSettings(ctx.db, d.id);
-    const r = putLockSettings(ctx.db, d.id, v, before ? before.held_revision : 0, ctx.now());
+  const row = await ctx.store.tx(async (q) => {
+    const before = await getLockSettings(q, d.id);
+    const r = await putLockSettings(q, d.id, v, before ? before.held_revision : 0, ctx.now());
     recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'lock.settings', details: { revision: r.revision, ...v } });
     return r;
-  }).immediate();
+  });
   const view = lockSettingsView(row);
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, settings: view });
   ctx.log.info({ deviceId: d.id, revision: row.revision }, 'lock settings changed');
   try {
-    reconcileDevice(ctx, d.id);
+    await reconcileDevice(ctx, d.id);
   } catch (err) {
     if (!ctx.closing) ctx.log.warn({ err, deviceId: d.id }, 'lock sync failed');
   }

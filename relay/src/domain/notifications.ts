@@ -55,3 +55,12 @@ export async function notificationById(ctx: RelayContext, id: number): Promise<N
 export async function listNotifications(ctx: RelayContext, kind: 'owner' | 'courier', id: number, limit: number, before?: number): Promise<NotificationView[]> {
   return (await notificationsFor(ctx.store.q, kind, id, before ?? Number.MAX_SAFE_INTEGER, limit)).map(view);
 }
+
+/** The owner's test notification, queued on every channel that is on (even for events not chosen); returns how many sends. */
+export async function sendTestNotification(ctx: RelayContext, ownerId: number): Promise<{ queued: number }> {
+  // The notification and its sends are still written on the synchronous handle, inside the store's transaction.
+  return ctx.store.tx(async () => {
+    const n = notify(ctx, { recipientKind: 'owner', recipientId: ownerId, kind: 'push.test', body: {} });
+    return { queued: queuePushes(ctx, ownerId, n, true) };
+  });
+}

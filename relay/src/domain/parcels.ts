@@ -15,10 +15,8 @@ import { notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
 import { getSiteRow, isPartner, siteForBackend, siteForOwner } from './sites';
 import { enqueueWebhook } from './webhooks';
-import type { Selectable } from 'kysely';
-import type { ParcelsTable } from '../data/schema';
-
-type ParcelRow = Selectable<ParcelsTable>;
+import { cancelRegisteredParcel, findParcel, insertParcel, markParcelOpened, setParcelGrant, type ParcelRow } from '../data/parcels';
+import type { Q } from '../data/store';
 
 export interface ParcelInput {
   siteId: number;
@@ -38,7 +36,7 @@ function view(ctx: RelayContext, r: ParcelRow) {
 
 export type ParcelView = ReturnType<typeof view>;
 
-export function registerParcel(ctx: RelayContext, p: Principal, input: ParcelInput): ParcelView {
+export async function registerParcel(ctx: RelayContext, p: Principal, input: ParcelInput): Promise<ParcelView> {
   const site = p.kind === 'owner' ? siteForOwner(ctx, p, input.siteId) : siteForBackend(ctx, p, input.siteId);
   const device = siteLock(ctx, site.id, 'box', input.deviceId);
   const tracking = normalizeBarcode(input.trackingNumber);
@@ -47,49 +45,53 @@ export function registerParcel(ctx: RelayContext, p: Principal, input: ParcelInp
   const w = parseWindow(ctx, input.window, 30 * 86400_000);
   const backendId = p.kind === 'backend' ? p.subjectId : null;
   const by = p.kind + ':' + (p.subjectId ?? 'admin');
-  return ctx.db.transaction(() => {
-    const row = ctx.db.prepare(`INSERT INTO parcels (site_id, device_id, backend_id, tracking, window_start, window_end, status, created_by, created_at)
-      VALUES (?, ?, ?, ?, ?, ?, 'registered', ?, ?) RETURNING *`).get(site.id, device.id, backendId, tracking, w.start, w.end, by, ctx.now()) as ParcelRow;
+  return ctx.store.tx(async (q) => {
+    const row = await insertParcel(q, {
+      site_id: site.id, device_id: device.id, backend_id: backendId, tracking, window_start: w.start, window_end: w.end, created_by: by, created_at: ctx.now()
+    });
     const g = createGrant(ctx, {
       deviceId: device.id, siteId: site.id, kind: 'parcel', type: 'one-time', label: 'parcel ' + tracking, flags: FLAG_RELOCK_ON_CLOSE,
       notBefore: w.start, notAfter: w.end, maxUses: 1, relockAfter: 0, timezone: site.timezone, schedule: [],
       credential: { type: CRED_BARCODE, commitment: barcodeCommitment(fromHex(device.id), tracking) }, actorRef: row.id, parcelId: row.id, createdBy: by
     });
-    ctx.db.prepare('UPDATE parcels SET grant_id = ? WHERE id = ?').run(g.id, row.id);
+    await setParcelGrant(q, row.id, g.id);
     recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'parcel.registered', grantId: g.id, actorKind: p.kind, actorId: p.subjectId, details: { parcelId: row.id, trackingNumber: tracking } });
     const v = view(ctx, { ...row, grant_id: g.id });
     enqueueWebhook(ctx, backendId, 'parcel.registered', { parcel: v });
     return v;
-  }).immediate();
+  });
 }
 
-export function parcelFor(ctx: RelayContext, p: Principal, id: number): ParcelRow {
-  const r = ctx.db.prepare('SELECT * FROM parcels WHERE id = ?').get(id) as ParcelRow | undefined;
+export async function parcelFor(ctx: RelayContext, p: Principal, id: number): Promise<ParcelRow> {
+  const r = await findParcel(ctx.store.q, id);
   if (!r) throw relayError('KW_NOT_FOUND');
   if (p.kind === 'admin' || (p.kind === 'backend' && r.backend_id === p.subjectId && isPartner(ctx, r.site_id, p.subjectId!))) return r;
   if (p.kind === 'owner' && getSiteRow(ctx, r.site_id)?.owner_id === p.subjectId) return r;
   throw relayError('KW_NOT_FOUND');
 }
 
-export function getParcelView(ctx: RelayContext, p: Principal, id: number): ParcelView {
-  return view(ctx, parcelFor(ctx, p, id));
+export async function getParcelView(ctx: RelayContext, p: Principal, id: number): Promise<ParcelView> {
+  return view(ctx, await parcelFor(ctx, p, id));
 }
 
-export function cancelParcel(ctx: RelayContext, p: Principal, id: number): ParcelView {
-  const r = parcelFor(ctx, p, id);
+export async function cancelParcel(ctx: RelayContext, p: Principal, id: number): Promise<ParcelView> {
+  const r = await parcelFor(ctx, p, id);
   if (r.status !== 'registered') throw relayError('KW_CONFLICT', { status: r.status });
-  ctx.db.transaction(() => {
-    ctx.db.prepare("UPDATE parcels SET status = 'cancelled' WHERE id = ?").run(id);
+  const cancelled = await ctx.store.tx(async (q) => {
+    // Only from registered: the box may have opened since the read above.
+    if (!(await cancelRegisteredParcel(q, id))) return false;
     const g = r.grant_id ? getGrant(ctx, r.grant_id) : undefined;
     if (g) revokeGrant(ctx, g, p.kind + ':' + (p.subjectId ?? 'admin'), 'parcel cancelled');
-  }).immediate();
-  return view(ctx, parcelFor(ctx, p, id));
+    return true;
+  });
+  const now = await parcelFor(ctx, p, id);
+  if (!cancelled) throw relayError('KW_CONFLICT', { status: now.status });
+  return view(ctx, now);
 }
 
-/** The box opened for this parcel's barcode (effect of the lock's OPERATION event). */
-export function onParcelOpened(ctx: RelayContext, parcelId: number, seq: number): void {
-  const r = ctx.db.prepare("UPDATE parcels SET status = 'opened', opened_seq = ?, opened_at = ? WHERE id = ? AND status = 'registered' RETURNING *")
-    .get(seq, ctx.now(), parcelId) as ParcelRow | undefined;
+/** The box opened for this parcel's barcode (effect of the lock's OPERATION event, inside its transaction q). */
+export async function onParcelOpened(ctx: RelayContext, q: Q, parcelId: number, seq: number): Promise<void> {
+  const r = await markParcelOpened(q, parcelId, seq, ctx.now());
   if (!r) return;
   notifySiteOwner(ctx, r.site_id, 'parcel.opened', { parcelId, trackingNumber: r.tracking, eventSeq: seq });
   enqueueWebhook(ctx, r.backend_id, 'parcel.opened', { parcel: view(ctx, r) });

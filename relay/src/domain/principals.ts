@@ -38,17 +38,6 @@ export async function issueToken(ctx: RelayContext, kind: PrincipalKind, subject
   return { token, tokenId: await insertToken(ctx.store.q, row), expiresAt: row.expiresAt };
 }
 
-/**
- * issueToken for a step of a synchronous better-sqlite3 transaction (guest access grants),
- * until that transaction moves to the data layer.
- */
-export function issueTokenSync(ctx: RelayContext, kind: PrincipalKind, subjectId: number | null, scopes: string[], label: string | null, ttlMs?: number): IssuedToken {
-  const { token, row } = newTokenRow(ctx, kind, subjectId, scopes, label, ttlMs);
-  const r = ctx.db.prepare('INSERT INTO tokens (hash, kind, subject_id, scopes, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-    .run(row.hash, kind, subjectId, JSON.stringify(scopes), label, row.at, row.expiresAt);
-  return { token, tokenId: Number(r.lastInsertRowid), expiresAt: row.expiresAt };
-}
-
 export async function authenticateToken(ctx: RelayContext, token: string): Promise<Principal | null> {
   if (typeof token !== 'string' || !token.startsWith('kw_') || token.length > 200) return null;
   const row = await findTokenByHash(ctx.store.q, sha256Hex(token));

@@ -8,6 +8,8 @@ import {
   EV_STATE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { setBoltDoor, setCameraCapture, takeCameraCapture } from '../data/devices';
+import type { Q } from '../data/store';
 import { recordActivity } from '../domain/activity';
 import { clipRefOf, onLockCameraEvent } from '../domain/camera-clips';
 import {
@@ -41,15 +43,16 @@ function base(d: DeviceRow, ev: ReceivedEvent) {
   return { siteId: d.site_id, deviceId: d.id, eventSeq: ev.seq, actorKind: actorKindName(ev.actorKind), actorId: ev.actorRef || null };
 }
 
-export function applyEventEffects(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+/** Runs inside the transaction q that stored the event. */
+export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   switch (ev.type) {
     case EV_BOOT:
       recordActivity(ctx, { ...base(d, ev), kind: 'boot', reason: BOOT_CAUSES[ev.code] ?? 'unknown', code: ev.code, actorKind: null, actorId: null });
       return;
     case EV_STATE:
-      return onState(ctx, d, ev);
+      return onState(ctx, q, d, ev);
     case EV_OPERATION:
-      return onOperation(ctx, d, ev);
+      return onOperation(ctx, q, d, ev);
     case EV_DENIAL:
       return onDenial(ctx, d, ev);
     case EV_ALARM:
@@ -57,7 +60,7 @@ export function applyEventEffects(ctx: RelayContext, d: DeviceRow, ev: ReceivedE
     case EV_ACK:
       return onAck(ctx, d, ev);
     case EV_CAMERA:
-      return onCamera(ctx, d, ev);
+      return onCamera(ctx, q, d, ev);
     case EV_ALARM_CLEARED:
       recordActivity(ctx, { ...base(d, ev), kind: 'alarm.cleared', reason: alarmName(ev.code), code: ev.code });
       return;
@@ -65,31 +68,29 @@ export function applyEventEffects(ctx: RelayContext, d: DeviceRow, ev: ReceivedE
   }
 }
 
-function onState(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   const bolt = ev.data.length > 0 ? ev.data[0] : 0;
   const door = ev.data.length > 1 ? ev.data[1] : 0;
-  ctx.db.prepare('UPDATE devices SET bolt = ?, door = ? WHERE id = ?').run(bolt, door, d.id);
+  await setBoltDoor(q, d.id, bolt, door);
   recordActivity(ctx, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
   if (door === DOOR_OPEN) onDoorOpened(ctx, d.id, ev.seq);
   if (bolt === SECURED.bolt && door === SECURED.door) {
     secureDeliveries(ctx, d.id, ev.seq, ev.hashHex);
-    forwardReceipt(ctx, d.id, d.log_epoch, ev.seq);
+    await forwardReceipt(ctx, q, d.id, d.log_epoch, ev.seq);
   }
 }
 
-function takeClip(ctx: RelayContext, d: DeviceRow): string | null {
-  const row = ctx.db.prepare('SELECT last_camera_seq FROM devices WHERE id = ?').get(d.id) as { last_camera_seq: number | null };
-  if (row.last_camera_seq === null) return null;
-  ctx.db.prepare('UPDATE devices SET last_camera_seq = NULL WHERE id = ?').run(d.id);
-  return clipRef(d.id, row.last_camera_seq);
+async function takeClip(q: Q, d: DeviceRow): Promise<string | null> {
+  const capture = await takeCameraCapture(q, d.id);
+  return capture === null ? null : clipRef(d.id, capture);
 }
 
-function onOperation(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   const action = ev.data.length > 0 ? ev.data[0] : 0;
   const source = ev.data.length > 1 ? ev.data[1] : 0;
   const ok = ev.code === 0;
-  const clip = takeClip(ctx, d);
+  const clip = await takeClip(q, d);
   let deliveryId: number | null = null;
   let grantId: number | null = null;
   let parcelId: number | null = null;
@@ -119,7 +120,7 @@ function onOperation(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
     if (ok) onDeliveryUnlocked(ctx, deliveryId, SOURCES[source] ?? 'command', ev.seq, clip);
     else onDeliveryFault(ctx, deliveryId, reasonName(ev.code), ev.seq);
   }
-  if (parcelId !== null && ok) onParcelOpened(ctx, parcelId, ev.seq);
+  if (parcelId !== null && ok) await onParcelOpened(ctx, q, parcelId, ev.seq);
 }
 
 function onDenial(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
@@ -181,10 +182,10 @@ function onAck(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
   }
 }
 
-function onCamera(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
+async function onCamera(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   const ok = ev.code === 0;
   const capture = captureOf(ev);
-  if (ok) ctx.db.prepare('UPDATE devices SET last_camera_seq = ? WHERE id = ?').run(capture, d.id);
+  if (ok) await setCameraCapture(q, d.id, capture);
   recordActivity(ctx, { ...base(d, ev), kind: 'camera', reason: ok ? null : reasonName(ev.code), code: ev.code, clip: ok ? clipRef(d.id, capture) : null });
-  if (ok) onLockCameraEvent(ctx, d, capture, ev.seq, ev.data);
+  if (ok) await onLockCameraEvent(ctx, q, d, capture, ev.seq, ev.data);
 }

@@ -6,20 +6,20 @@
  */
 import { ACT_KEY_ROTATE, decodeCommand } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { closePending, pendingCommandsOf, pendingKeyIds, pendingRotationCount, rotationKeysMaybeApplied } from '../data/commands';
+import { deviceKeys, devicesPerKey } from '../data/devices';
 import { dispatchLater, issueCommand, supersede, type CommandRow } from './outbox';
 
-export function rotateKeys(ctx: RelayContext): { previousKeyId: number; keyId: number; devices: number } {
+export async function rotateKeys(ctx: RelayContext): Promise<{ previousKeyId: number; keyId: number; devices: number }> {
   const { previous, next } = ctx.keys.rotate();
   const issued: CommandRow[] = [];
-  ctx.db.transaction(() => {
-    const devices = ctx.db.prepare('SELECT id, signing_key_id FROM devices ORDER BY id').all() as { id: string; signing_key_id: number }[];
-    for (const d of devices) {
+  await ctx.store.tx(async (q) => {
+    for (const d of await deviceKeys(q)) {
       if (d.signing_key_id === next.keyId) continue;
-      const pending = ctx.db.prepare("SELECT counter FROM commands WHERE device_id = ? AND purpose = 'key_rotate' AND status = 'pending'").all(d.id) as { counter: number }[];
-      for (const p of pending) supersede(ctx, d.id, p.counter);
+      for (const p of await pendingCommandsOf(q, d.id, 'key_rotate')) await closePending(q, d.id, p.counter, 'superseded');
       issued.push(issueRotation(ctx, d.id, d.signing_key_id));
     }
-  }).immediate();
+  });
   for (const c of issued) dispatchLater(ctx, c);
   ctx.log.warn({ previousKeyId: previous.keyId, keyId: next.keyId, devices: issued.length }, 'relay signing key rotated');
   return { previousKeyId: previous.keyId, keyId: next.keyId, devices: issued.length };
@@ -66,7 +66,10 @@ export function moveDeviceKey(ctx: RelayContext, deviceId: string, fromKeyId: nu
   }
   ctx.log.info({ deviceId, keyId: toKeyId }, 'lock moved to the new relay key');
   setImmediate(() => {
-    if (!ctx.closing) retireUnusedKeys(ctx);
+    if (ctx.closing) return;
+    retireUnusedKeys(ctx).catch((err: unknown) => {
+      if (!ctx.closing) ctx.log.warn({ err }, 'retiring unused relay keys failed');
+    });
   });
   return true;
 }
@@ -79,32 +82,30 @@ export function moveDeviceKey(ctx: RelayContext, deviceId: string, fromKeyId: nu
  * one may still have run on the lock (its ACK lost); deleting its key would leave that lock
  * trusting only a key nobody holds, locked out of every command for good.
  */
-export function keysInUse(ctx: RelayContext): Set<number> {
+export async function keysInUse(ctx: RelayContext): Promise<Set<number>> {
   const keep = new Set<number>();
-  const devices = ctx.db.prepare('SELECT signing_key_id, inv_keys FROM devices').all() as { signing_key_id: number; inv_keys: string | null }[];
-  for (const d of devices) {
-    keep.add(d.signing_key_id);
-    if (d.inv_keys) for (const k of JSON.parse(d.inv_keys) as number[]) keep.add(k);
-  }
-  const pending = ctx.db.prepare("SELECT DISTINCT key_id AS k FROM commands WHERE status = 'pending'").all() as { k: number }[];
-  for (const r of pending) keep.add(r.k);
-  const rotations = ctx.db.prepare(`SELECT DISTINCT c.new_key_id AS k FROM commands c JOIN devices d ON d.id = c.device_id
-      WHERE c.purpose = 'key_rotate' AND c.new_key_id IS NOT NULL AND (c.not_after_s > ? OR d.inv_at IS NULL OR d.inv_at <= COALESCE(c.sent_at, c.created_at))`)
-    .all(ctx.nowS()) as { k: number }[];
-  for (const r of rotations) keep.add(r.k);
-  return keep;
+  // One snapshot: a rotation committing between two of these reads cannot drop a key from all.
+  return ctx.store.tx(async (q) => {
+    for (const d of await deviceKeys(q)) {
+      keep.add(d.signing_key_id);
+      if (d.inv_keys) for (const k of JSON.parse(d.inv_keys) as number[]) keep.add(k);
+    }
+    for (const k of await pendingKeyIds(q)) keep.add(k);
+    for (const k of await rotationKeysMaybeApplied(q, ctx.nowS())) keep.add(k);
+    return keep;
+  });
 }
 
 /** Deletes key files no lock may still trust (keysInUse). */
-export function retireUnusedKeys(ctx: RelayContext): number[] {
-  const gone = ctx.keys.retireExcept(keysInUse(ctx));
+export async function retireUnusedKeys(ctx: RelayContext): Promise<number[]> {
+  const gone = ctx.keys.retireExcept(await keysInUse(ctx));
   if (gone.length > 0) ctx.log.warn({ keyIds: gone }, 'retired relay keys deleted');
   return gone;
 }
 
-export function keyStatus(ctx: RelayContext) {
-  const counts = ctx.db.prepare('SELECT signing_key_id AS keyId, COUNT(*) AS devices FROM devices GROUP BY signing_key_id').all() as { keyId: number; devices: number }[];
-  const pending = (ctx.db.prepare("SELECT COUNT(*) AS n FROM commands WHERE purpose = 'key_rotate' AND status = 'pending'").get() as { n: number }).n;
+export async function keyStatus(ctx: RelayContext) {
+  const counts = await devicesPerKey(ctx.store.q);
+  const pending = await pendingRotationCount(ctx.store.q);
   const byKey = new Map(counts.map((c) => [c.keyId, c.devices]));
   return { keys: ctx.keys.list().map((k) => ({ ...k, devices: byKey.get(k.keyId) ?? 0 })), pendingRotations: pending };
 }

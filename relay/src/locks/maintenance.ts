@@ -4,6 +4,7 @@
  * idempotency records, delete camera frames past retention, bring online locks in step, and alarm owners of unconfirmed revocations. Every step is safe to run concurrently in several processes.
  */
 import type { RelayContext } from '../context';
+import { deleteDoneKeysBefore } from '../data/idempotency';
 import { sweepClipRetention } from '../domain/camera-clips';
 import { alarmUnconfirmedRevocations, restageForOffsetChanges } from '../domain/grants';
 import { retireUnusedKeys } from './key-rotation';
@@ -12,17 +13,17 @@ import { reconcileOnline } from './reconcile';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
-export function runMaintenance(ctx: RelayContext): void {
+export async function runMaintenance(ctx: RelayContext): Promise<void> {
   if (ctx.closing) return;
   try {
-    const reissued = sweepExpired(ctx);
-    const restaged = restageForOffsetChanges(ctx);
-    retireUnusedKeys(ctx);
-    const syncing = reconcileOnline(ctx);
+    const reissued = await sweepExpired(ctx);
+    const restaged = await restageForOffsetChanges(ctx);
+    await retireUnusedKeys(ctx);
+    const syncing = await reconcileOnline(ctx);
     alarmUnconfirmedRevocations(ctx);
-    const clipsExpired = sweepClipRetention(ctx);
+    const clipsExpired = await sweepClipRetention(ctx);
     if (clipsExpired > 0) ctx.log.info({ clipsExpired }, 'camera clips past retention deleted');
-    ctx.db.prepare("DELETE FROM idempotency WHERE created_at < ? AND state = 'done'").run(ctx.now() - IDEMPOTENCY_TTL_MS);
+    await deleteDoneKeysBefore(ctx.store.q, ctx.now() - IDEMPOTENCY_TTL_MS);
     if (reissued.length + restaged + syncing > 0) ctx.log.info({ reissued: reissued.length, restaged, syncing }, 'maintenance');
   } catch (err) {
     if (!ctx.closing) ctx.log.error({ err }, 'maintenance failed');
@@ -30,7 +31,7 @@ export function runMaintenance(ctx: RelayContext): void {
 }
 
 export function startMaintenance(ctx: RelayContext): () => void {
-  const timer = setInterval(() => runMaintenance(ctx), ctx.opts.maintenanceIntervalMs);
+  const timer = setInterval(() => void runMaintenance(ctx), ctx.opts.maintenanceIntervalMs);
   timer.unref();
   return () => clearInterval(timer);
 }

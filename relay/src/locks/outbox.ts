@@ -13,6 +13,10 @@ import {
   actionPolicy, attachSignature, decodeCommand, encodeCommandBody, encodePayload, fromHex, isTransientReason
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { closePending, markSent, overdueCommands, pendingCommand, pendingCommandsOf } from '../data/commands';
+import { isOnline, lockDevice } from '../data/devices';
+import { grantStatus } from '../data/grants';
+import type { Q } from '../data/store';
 import type { Selectable } from 'kysely';
 import type { CommandsTable } from '../data/schema';
 
@@ -85,42 +89,37 @@ export function issueCommand(ctx: RelayContext, req: IssueRequest): CommandRow {
   return row;
 }
 
-function isOnline(ctx: RelayContext, deviceId: string): boolean {
-  const r = ctx.db.prepare('SELECT online FROM devices WHERE id = ?').get(deviceId) as { online: number } | undefined;
-  return !!r && r.online === 1;
-}
-
 /** Publishes a stored pending command if its lock is online. */
 export async function dispatch(ctx: RelayContext, row: CommandRow, force = false): Promise<boolean> {
   if (ctx.closing) return false;
-  if (!force && !isOnline(ctx, row.device_id)) return false;
+  if (!force && !(await isOnline(ctx.store.q, row.device_id))) return false;
   await ctx.publishToLock(row.device_id, row.bytes);
   if (ctx.closing) return true;
-  ctx.db.prepare('UPDATE commands SET sent_at = ?, send_count = send_count + 1 WHERE device_id = ? AND counter = ?').run(ctx.now(), row.device_id, row.counter);
+  await markSent(ctx.store.q, row.device_id, row.counter, ctx.now());
   return true;
 }
 
-/** dispatch() after the current synchronous transaction has committed. */
+/** dispatch() after the current transaction has committed, if the command is still pending then. */
 export function dispatchLater(ctx: RelayContext, row: CommandRow): void {
   setImmediate(() => {
     if (ctx.closing) return;
-    const still = ctx.db.prepare("SELECT * FROM commands WHERE device_id = ? AND counter = ? AND status = 'pending'").get(row.device_id, row.counter) as CommandRow | undefined;
-    if (still) dispatch(ctx, still).catch((err) => ctx.log.warn({ err, deviceId: row.device_id, counter: row.counter }, 'command publish failed'));
+    pendingCommand(ctx.store.q, row.device_id, row.counter)
+      .then((still) => (still ? dispatch(ctx, still as CommandRow) : false))
+      .catch((err: unknown) => {
+        if (!ctx.closing) ctx.log.warn({ err, deviceId: row.device_id, counter: row.counter }, 'command publish failed');
+      });
   });
 }
 
 /** Whether an expired re-issuable command is still wanted. */
-function stillWanted(ctx: RelayContext, row: CommandRow): boolean {
-  if (row.purpose === 'grant_put') {
-    const g = ctx.db.prepare('SELECT status, not_after FROM grants WHERE id = ?').get(row.grant_id) as { status: string; not_after: number } | undefined;
+async function stillWanted(ctx: RelayContext, q: Q, row: CommandRow): Promise<boolean> {
+  if ((row.purpose === 'grant_put' || row.purpose === 'grant_revoke') && row.grant_id !== null) {
+    const g = await grantStatus(q, row.grant_id);
+    if (row.purpose === 'grant_revoke') return !!g && g.status === 'revoking';
     return !!g && g.status === 'pending' && g.not_after > ctx.now();
   }
-  if (row.purpose === 'grant_revoke') {
-    const g = ctx.db.prepare('SELECT status FROM grants WHERE id = ?').get(row.grant_id) as { status: string } | undefined;
-    return !!g && g.status === 'revoking';
-  }
   if (row.purpose === 'key_rotate') {
-    const d = ctx.db.prepare('SELECT signing_key_id FROM devices WHERE id = ?').get(row.device_id) as { signing_key_id: number } | undefined;
+    const d = await lockDevice(q, row.device_id);
     return !!d && d.signing_key_id === row.key_id;
   }
   return false;
@@ -130,11 +129,10 @@ function stillWanted(ctx: RelayContext, row: CommandRow): boolean {
  * Marks a pending command whose window has ended as expired and, for staging commands
  * still wanted, issues a replacement (same payload, new counter and window). Returns it.
  */
-export function expireCommand(ctx: RelayContext, row: CommandRow): CommandRow | null {
-  const changed = ctx.db.prepare("UPDATE commands SET status = 'expired' WHERE device_id = ? AND counter = ? AND status = 'pending'").run(row.device_id, row.counter).changes;
-  if (changed === 0) return null;
+export async function expireCommand(ctx: RelayContext, q: Q, row: CommandRow): Promise<CommandRow | null> {
+  if (!(await closePending(q, row.device_id, row.counter, 'expired'))) return null;
   ctx.log.info({ deviceId: row.device_id, counter: row.counter, purpose: row.purpose }, 'command expired unacknowledged');
-  if (!row.reissuable || !stillWanted(ctx, row)) return null;
+  if (!row.reissuable || !(await stillWanted(ctx, q, row))) return null;
   const decoded = decodeCommand(new Uint8Array(row.bytes));
   return issueCommand(ctx, {
     deviceId: row.device_id, action: row.action, payload: null, payloadBytes: decoded.payload, purpose: row.purpose,
@@ -150,17 +148,18 @@ export function supersede(ctx: RelayContext, deviceId: string, counter: number):
 /** On (re)subscription: expire what is overdue, then resend what is valid, in counter order. */
 export async function resendPending(ctx: RelayContext, deviceId: string): Promise<number> {
   const nowS = ctx.nowS();
-  const rows = ctx.db.prepare("SELECT * FROM commands WHERE device_id = ? AND status = 'pending' ORDER BY counter").all(deviceId) as CommandRow[];
   const toSend: CommandRow[] = [];
-  ctx.db.transaction(() => {
-    for (const row of rows) {
+  await ctx.store.tx(async (q) => {
+    // The device row first: relays resending to one lock take turns, as the sync does.
+    await lockDevice(q, deviceId);
+    for (const row of (await pendingCommandsOf(q, deviceId)) as CommandRow[]) {
       if (nowS >= row.not_after_s) {
-        const again = expireCommand(ctx, row);
+        const again = await expireCommand(ctx, q, row);
         if (again) toSend.push(again);
       } else if (row.resendable) toSend.push(row);
-      else ctx.db.prepare("UPDATE commands SET status = 'expired' WHERE device_id = ? AND counter = ? AND status = 'pending'").run(deviceId, row.counter);
+      else await closePending(q, deviceId, row.counter, 'expired');
     }
-  }).immediate();
+  });
   toSend.sort((a, b) => a.counter - b.counter);
   let sent = 0;
   for (const row of toSend) {
@@ -174,15 +173,14 @@ export async function resendPending(ctx: RelayContext, deviceId: string): Promis
 }
 
 /** Maintenance: expire overdue commands of every lock; re-issue wanted ones (sent if online). */
-export function sweepExpired(ctx: RelayContext): CommandRow[] {
-  const rows = ctx.db.prepare("SELECT * FROM commands WHERE status = 'pending' AND not_after_s <= ? ORDER BY device_id, counter").all(ctx.nowS()) as CommandRow[];
+export async function sweepExpired(ctx: RelayContext): Promise<CommandRow[]> {
   const fresh: CommandRow[] = [];
-  ctx.db.transaction(() => {
-    for (const row of rows) {
-      const again = expireCommand(ctx, row);
+  await ctx.store.tx(async (q) => {
+    for (const row of (await overdueCommands(q, ctx.nowS())) as CommandRow[]) {
+      const again = await expireCommand(ctx, q, row);
       if (again) fresh.push(again);
     }
-  }).immediate();
+  });
   for (const row of fresh) dispatchLater(ctx, row);
   return fresh;
 }

@@ -2,44 +2,50 @@
  * Which locks are online. The broker process that holds a lock's connection records it
  * (connection id, so a late disconnect of an old connection never marks a reconnected lock
  * offline). The last will (offline marker, §7) tells the relay the connection was lost
- * rather than closed.
+ * rather than closed. Each change is one transaction taken in the lock's intake queue, so a
+ * status is never applied before the connection it came on is recorded.
  */
 import type { RelayContext } from '../context';
+import { markConnectionLost, markOffline, markOnline } from '../data/devices';
 import { recordActivity } from '../domain/activity';
 import { notifySiteOwner } from '../domain/notifications';
+import { lockIntakeQueue } from './per-lock-queue';
 
-function siteOf(ctx: RelayContext, deviceId: string): number | null {
-  const r = ctx.db.prepare('SELECT site_id FROM devices WHERE id = ?').get(deviceId) as { site_id: number } | undefined;
-  return r ? r.site_id : null;
+export function lockConnected(ctx: RelayContext, deviceId: string, connId: string): Promise<void> {
+  return lockIntakeQueue(ctx).run(deviceId, async () => {
+    if (ctx.closing) return;
+    const siteId = await ctx.store.tx(async (q) => {
+      const site = await markOnline(q, deviceId, connId, ctx.now());
+      if (site !== undefined) recordActivity(ctx, { siteId: site, deviceId, kind: 'lock.online' });
+      return site;
+    });
+    if (siteId === undefined) return;
+    ctx.live.emit(['site:' + siteId], 'lock', { deviceId, online: true });
+    ctx.log.info({ deviceId, connId }, 'lock online');
+  });
 }
 
-export function lockConnected(ctx: RelayContext, deviceId: string, connId: string): void {
-  const siteId = siteOf(ctx, deviceId);
-  if (siteId === null || ctx.closing) return;
-  ctx.db.prepare('UPDATE devices SET online = 1, conn_id = ?, last_seen = ?, online_since = ?, offline_reason = NULL WHERE id = ?').run(connId, ctx.now(), ctx.now(), deviceId);
-  recordActivity(ctx, { siteId, deviceId, kind: 'lock.online' });
-  ctx.live.emit(['site:' + siteId], 'lock', { deviceId, online: true });
-  ctx.log.info({ deviceId, connId }, 'lock online');
-}
-
-export function lockDisconnected(ctx: RelayContext, deviceId: string, connId: string, graceful: boolean): void {
-  if (ctx.closing) return;
-  const reason = graceful ? 'disconnected' : 'connection lost';
-  const changed = ctx.db.prepare('UPDATE devices SET online = 0, conn_id = NULL, last_seen = ?, offline_reason = ? WHERE id = ? AND conn_id = ?')
-    .run(ctx.now(), reason, deviceId, connId).changes;
-  if (changed === 0) return;
-  const siteId = siteOf(ctx, deviceId);
-  if (siteId !== null) {
-    recordActivity(ctx, { siteId, deviceId, kind: 'lock.offline', reason });
-    notifySiteOwner(ctx, siteId, 'lock.offline', { deviceId, reason });
+export function lockDisconnected(ctx: RelayContext, deviceId: string, connId: string, graceful: boolean): Promise<void> {
+  return lockIntakeQueue(ctx).run(deviceId, async () => {
+    if (ctx.closing) return;
+    const reason = graceful ? 'disconnected' : 'connection lost';
+    const siteId = await ctx.store.tx(async (q) => {
+      const site = await markOffline(q, deviceId, connId, reason, ctx.now());
+      if (site !== undefined) {
+        recordActivity(ctx, { siteId: site, deviceId, kind: 'lock.offline', reason });
+        notifySiteOwner(ctx, site, 'lock.offline', { deviceId, reason });
+      }
+      return site;
+    });
+    if (siteId === undefined) return;
     ctx.live.emit(['site:' + siteId], 'lock', { deviceId, online: false, reason });
-  }
-  ctx.log.info({ deviceId, connId, reason }, 'lock offline');
+    ctx.log.info({ deviceId, connId, reason }, 'lock offline');
+  });
 }
 
 /** The offline marker arrived (the lock's last will). */
-export function lockWill(ctx: RelayContext, deviceId: string): void {
+export async function lockWill(ctx: RelayContext, deviceId: string): Promise<void> {
   if (ctx.closing) return;
-  ctx.db.prepare("UPDATE devices SET offline_reason = 'connection lost' WHERE id = ? AND online = 0").run(deviceId);
+  await markConnectionLost(ctx.store.q, deviceId);
   ctx.log.info({ deviceId }, 'lock last will received');
 }

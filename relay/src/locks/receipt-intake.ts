@@ -13,11 +13,18 @@ import {
 } from '../data/receipts';
 import { recordActivity } from '../domain/activity';
 import { passSignedReceipt } from '../domain/deliveries';
-import { getDevice } from '../domain/devices';
+import { lockDevice } from '../data/devices';
+import type { Q } from '../data/store';
 import { notifySiteOwner } from '../domain/notifications';
 import type { IntakeResult } from './event-intake';
+import { lockIntakeQueue } from './per-lock-queue';
 
-export function handleReceiptMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): IntakeResult {
+/** Stores (or refuses) one receipt in the lock's intake queue; resolves once the outcome is committed. */
+export function handleReceiptMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<IntakeResult> {
+  return lockIntakeQueue(ctx).run(topicDeviceId, () => intake(ctx, topicDeviceId, payload));
+}
+
+async function intake(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<IntakeResult> {
   if (ctx.closing) return 'unavailable';
   let rc: SignedReceipt;
   try {
@@ -31,7 +38,7 @@ export function handleReceiptMessage(ctx: RelayContext, topicDeviceId: string, p
     return 'rejected';
   }
   try {
-    return ctx.db.transaction(() => store(ctx, topicDeviceId, rc, payload)).immediate();
+    return await ctx.store.tx((q) => store(ctx, q, topicDeviceId, rc, payload));
   } catch (err) {
     // Not kept: the broker does not acknowledge it, and the lock sends it again after reconnecting.
     if (!ctx.closing) ctx.log.error({ err, deviceId: topicDeviceId, eventSeq: rc.seq }, 'storing lock receipt failed: not acknowledged');
@@ -39,11 +46,11 @@ export function handleReceiptMessage(ctx: RelayContext, topicDeviceId: string, p
   }
 }
 
-function store(ctx: RelayContext, deviceId: string, rc: SignedReceipt, raw: Uint8Array): IntakeResult {
-  const d = getDevice(ctx, deviceId);
+async function store(ctx: RelayContext, q: Q, deviceId: string, rc: SignedReceipt, raw: Uint8Array): Promise<IntakeResult> {
+  const d = await lockDevice(q, deviceId);
   if (!d) return 'unknown-device';
   const keyHex = toHex(rc.lockKey);
-  const pinned = pinnedLockKey(ctx, deviceId);
+  const pinned = d.public_key;
   if (pinned !== null && pinned !== keyHex) {
     refuse(ctx, d.site_id, deviceId, rc.seq, 'the receipt names another lock key than the one pinned', { pinnedKey: pinned, receivedKey: keyHex });
     return 'rejected';
@@ -52,13 +59,13 @@ function store(ctx: RelayContext, deviceId: string, rc: SignedReceipt, raw: Uint
     refuse(ctx, d.site_id, deviceId, rc.seq, 'the receipt signature does not verify', {});
     return 'rejected';
   }
-  if (pinned === null && pinLockKey(ctx, deviceId, keyHex)) {
+  if (pinned === null && (await pinLockKey(q, deviceId, keyHex))) {
     recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'lock.key_pinned', eventSeq: rc.seq, details: { lockKey: keyHex } });
     ctx.log.info({ deviceId, lockKey: keyHex }, 'lock key pinned from its first receipt');
   }
-  if (!insertReceipt(ctx, deviceId, d.log_epoch, rc.seq, raw)) return 'duplicate';
+  if (!(await insertReceipt(q, deviceId, d.log_epoch, rc.seq, raw, ctx.now()))) return 'duplicate';
   ctx.log.info({ deviceId, eventSeq: rc.seq, entrySeq: rc.entrySeq, grantId: rc.grantId }, 'lock receipt stored');
-  forwardReceipt(ctx, deviceId, d.log_epoch, rc.seq);
+  await forwardReceipt(ctx, q, deviceId, d.log_epoch, rc.seq);
   return 'stored';
 }
 
@@ -73,26 +80,27 @@ function refuse(ctx: RelayContext, siteId: number, deviceId: string, seq: number
  * receipt arrives and again when the STATE event it names secures a delivery, whichever is later
  * (a receipt can overtake the lock's queued events after a reconnect).
  */
-export function forwardReceipt(ctx: RelayContext, deviceId: string, epoch: number, seq: number): void {
-  const r = receiptAt(ctx, deviceId, epoch, seq);
+export async function forwardReceipt(ctx: RelayContext, q: Q, deviceId: string, epoch: number, seq: number): Promise<void> {
+  const r = await receiptAt(q, deviceId, epoch, seq);
   if (!r || r.forwarded) return;
-  const deliveries = deliveriesSecuredAt(ctx, deviceId, seq);
+  const deliveries = await deliveriesSecuredAt(q, deviceId, seq);
   if (deliveries.length === 0) return;
-  const key = pinnedLockKey(ctx, deviceId);
+  const key = await pinnedLockKey(q, deviceId);
   for (const id of deliveries) passSignedReceipt(ctx, id, { eventSeq: seq, signedReceipt: toHex(r.raw), lockKey: key });
-  markReceiptForwarded(ctx, deviceId, epoch, seq);
+  await markReceiptForwarded(q, deviceId, epoch, seq, ctx.now());
 }
 
 /**
  * What `keyway verify-receipt` checks for a delivery: the receipt bytes, the pinned lock key and
  * the lock's events from the named camera event (or the entry) to the head, all hex, as stored.
  */
-export function receiptBundle(ctx: RelayContext, deliveryId: number): ReceiptBundle | null {
-  const r = receiptForDelivery(ctx, deliveryId);
+export async function receiptBundle(ctx: RelayContext, deliveryId: number): Promise<ReceiptBundle | null> {
+  const q = ctx.store.q;
+  const r = await receiptForDelivery(q, deliveryId);
   if (!r) return null;
   const rc = decodeReceipt(r.raw);
   const from = rc.cameraSeq > 0 ? rc.cameraSeq : rc.entrySeq;
   return {
-    receipt: toHex(r.raw), lockKey: pinnedLockKey(ctx, r.deviceId) ?? '', events: rawEvents(ctx, r.deviceId, r.epoch, from, rc.seq).map(toHex)
+    receipt: toHex(r.raw), lockKey: (await pinnedLockKey(q, r.deviceId)) ?? '', events: (await rawEvents(q, r.deviceId, r.epoch, from, rc.seq)).map(toHex)
   };
 }

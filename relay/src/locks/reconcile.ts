@@ -2,19 +2,23 @@
  * Keeps each lock in step with what the owner decided (docs/sync.md). Whenever a lock's
  * status (with its inventory of keys and grants) arrives, after a retry delay, and on the
  * maintenance sweep, the relay compares the lock's inventory with its desired state and
- * issues what is missing: trusted time, revocations, the key, grants. One IMMEDIATE
- * transaction per lock makes the check and the issue atomic, so several relay processes
- * never send the same step twice; refusals that pass with time are retried with backoff.
+ * issues what is missing: trusted time, revocations, the key, grants. One transaction per
+ * lock, with the device row locked first (data/devices lockDevice), makes the check and the
+ * issue atomic, so several relay processes never send the same step twice; refusals that
+ * pass with time are retried with backoff.
  */
 import { ACT_GRANT_REVOKE, ACT_SETTINGS_SET, ACT_TIME_SET, CRED_HASH_CHAIN, RC_OK, ST_TIME_TRUSTED, fromHex, reasonName } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { getLockSettings, raiseRevisionAbove, settingsPayloadOf } from '../data/lock-settings';
-import { getDevice, type DeviceRow } from '../domain/devices';
+import { attemptsSince, inFlightSyncCommands, type SyncPurpose } from '../data/commands';
+import { claimTimeSet as claimTimeSetRow, devicesToReconcile, lockDevice, setSyncState, type DeviceRow } from '../data/devices';
+import { grantsToReconcile, reopenRevocation } from '../data/grants';
+import type { Q } from '../data/store';
 import { recordActivity } from '../domain/activity';
 import { inConsentMode } from '../domain/owner-record';
 import { getGrant, issueGrantPut, onGrantPutAck, type GrantRow } from '../domain/grants';
 import { issueRotation, moveDeviceKey } from './key-rotation';
-import { dispatchLater, issueCommand, type CommandRow, type Purpose } from './outbox';
+import { dispatchLater, issueCommand, type CommandRow } from './outbox';
 import { planSync, retryDelayMs, targetKey, type DesiredGrant, type HeldGrant, type SyncPlan, type SyncTarget } from './sync-plan';
 
 /** Attempts older than this no longer lengthen the backoff. */
@@ -35,26 +39,23 @@ function wantOf(g: GrantRow, now: number): DesiredGrant['want'] {
   return g.not_after <= now || spent ? 'either' : 'wanted';
 }
 
-function desiredGrants(ctx: RelayContext, deviceId: string, held: HeldGrant[], now: number, consentMode: boolean): DesiredGrant[] {
-  const rows = ctx.db.prepare(`SELECT * FROM grants WHERE device_id = ? AND (status IN ('pending','active','revoking') OR id IN (SELECT value FROM json_each(?)))`)
-    .all(deviceId, JSON.stringify(held.map((h) => h.grantId))) as GrantRow[];
+async function desiredGrants(q: Q, deviceId: string, held: HeldGrant[], now: number, consentMode: boolean): Promise<DesiredGrant[]> {
+  const rows = await grantsToReconcile(q, deviceId, held.map((h) => h.grantId));
   return rows.map((g) => ({
     id: g.id, want: wantOf(g, now), fingerprint: g.put_fingerprint, revoking: g.status === 'revoking', needsOwner: consentMode && g.consent_id === null
   }));
 }
 
-const PURPOSE: Record<SyncTarget['kind'], Purpose> = { revoke: 'grant_revoke', put: 'grant_put', rotate: 'key_rotate', settings: 'settings_set' };
+const PURPOSE: Record<SyncTarget['kind'], SyncPurpose> = { revoke: 'grant_revoke', put: 'grant_put', rotate: 'key_rotate', settings: 'settings_set' };
 
 /**
  * Targets with a command in flight, and targets the lock acknowledged after its last inventory
  * was taken (that inventory cannot show them yet: wait for the next status).
  */
-function inFlightTargets(ctx: RelayContext, deviceId: string, inventoryAt: number): Set<string> {
+async function inFlightTargets(q: Q, deviceId: string, inventoryAt: number): Promise<Set<string>> {
   // Settings count only while pending: the status the lock publishes after applying them carries
   // the new revision, and resending the same revision is harmless (the lock accepts it again).
-  const rows = ctx.db.prepare(`SELECT purpose, grant_id FROM commands WHERE device_id = ? AND purpose IN ('grant_put','grant_revoke','key_rotate','settings_set')
-      AND (status = 'pending' OR (status = 'acked' AND result_code = 0 AND acked_at >= ? AND purpose != 'settings_set'))`)
-    .all(deviceId, inventoryAt) as { purpose: Purpose; grant_id: number | null }[];
+  const rows = await inFlightSyncCommands(q, deviceId, inventoryAt);
   const out = new Set<string>();
   for (const r of rows) {
     if (r.purpose === 'key_rotate') out.add('rotate');
@@ -65,25 +66,24 @@ function inFlightTargets(ctx: RelayContext, deviceId: string, inventoryAt: numbe
 }
 
 /** Milliseconds before the next attempt at a target may go out (0: now). */
-function retryWaitMs(ctx: RelayContext, deviceId: string, onlineSince: number | null, t: SyncTarget, now: number): number {
+async function retryWaitMs(q: Q, deviceId: string, onlineSince: number | null, t: SyncTarget, now: number): Promise<number> {
   // Attempts count from the current connection on: a lock that comes back is tried at once.
   const since = Math.max(now - SYNC_ATTEMPT_WINDOW_MS, onlineSince ?? 0);
-  const r = ctx.db.prepare('SELECT COUNT(*) AS n, MAX(created_at) AS last FROM commands WHERE device_id = ? AND purpose = ? AND grant_id IS ? AND created_at >= ?')
-    .get(deviceId, PURPOSE[t.kind], t.kind === 'rotate' || t.kind === 'settings' ? null : t.grantId, since) as { n: number; last: number | null };
+  const r = await attemptsSince(q, deviceId, PURPOSE[t.kind], t.kind === 'rotate' || t.kind === 'settings' ? null : t.grantId, since);
   if (!r.last) return 0;
   return Math.max(0, r.last + retryDelayMs(r.n) - now);
 }
 
-function issueStep(ctx: RelayContext, d: DeviceRow, t: SyncTarget): CommandRow | null {
+async function issueStep(ctx: RelayContext, q: Q, d: DeviceRow, t: SyncTarget): Promise<CommandRow | null> {
   if (t.kind === 'rotate') return issueRotation(ctx, d.id, d.signing_key_id);
-  if (t.kind === 'settings') return issueSettings(ctx, d);
+  if (t.kind === 'settings') return issueSettings(ctx, q, d);
   const g = getGrant(ctx, t.grantId);
   const own = g && g.device_id === d.id ? g : undefined;
   if (t.kind === 'put') return own ? issueGrantPut(ctx, own) : null;
   // A grant the relay had marked revoked is on the lock again (its storage went back in time):
   // the owner sees the revocation as pending until the lock confirms it once more.
   if (own && own.status === 'revoked') {
-    ctx.db.prepare("UPDATE grants SET status = 'revoking', updated_at = ? WHERE id = ? AND status = 'revoked'").run(ctx.now(), own.id);
+    await reopenRevocation(q, own.id, ctx.now());
   }
   return issueCommand(ctx, {
     deviceId: d.id, action: ACT_GRANT_REVOKE, payload: { grantId: t.grantId }, purpose: 'grant_revoke', grantId: own ? own.id : null, deliveryId: own?.delivery_id ?? null
@@ -91,10 +91,10 @@ function issueStep(ctx: RelayContext, d: DeviceRow, t: SyncTarget): CommandRow |
 }
 
 /** SETTINGS_SET with the owner's current values; a revision the lock already passed is lifted first. */
-function issueSettings(ctx: RelayContext, d: DeviceRow): CommandRow | null {
-  let s = getLockSettings(ctx.db, d.id);
+async function issueSettings(ctx: RelayContext, q: Q, d: DeviceRow): Promise<CommandRow | null> {
+  let s = await getLockSettings(q, d.id);
   if (!s) return null;
-  if (s.held_revision > s.revision) s = raiseRevisionAbove(ctx.db, d.id, s.held_revision) ?? s;
+  if (s.held_revision > s.revision) s = (await raiseRevisionAbove(q, d.id, s.held_revision)) ?? s;
   return issueCommand(ctx, { deviceId: d.id, action: ACT_SETTINGS_SET, payload: settingsPayloadOf(s), purpose: 'settings_set' });
 }
 
@@ -102,21 +102,19 @@ function issueSettings(ctx: RelayContext, d: DeviceRow): CommandRow | null {
  * TIME_SET bound to the lock's latest nonce: once per nonce, and again every timeSetRetryMs
  * while the lock still reports no trusted time (a lost command, or a nonce that repeats).
  */
-function claimTimeSet(ctx: RelayContext, d: DeviceRow, now: number): { row: CommandRow | null; waitMs: number } {
+async function claimTimeSet(ctx: RelayContext, q: Q, d: DeviceRow, now: number): Promise<{ row: CommandRow | null; waitMs: number }> {
   if (!d.nonce) return { row: null, waitMs: 0 };
   const retryMs = ctx.opts.sync.timeSetRetryMs;
-  const claimed = ctx.db.prepare(`UPDATE devices SET time_set_nonce = ?, time_set_at = ? WHERE id = ?
-      AND (time_set_nonce IS NULL OR time_set_nonce != ? OR time_set_at IS NULL OR time_set_at <= ?)`).run(d.nonce, now, d.id, d.nonce, now - retryMs).changes;
-  if (claimed === 0) return { row: null, waitMs: Math.max(1, (d.time_set_at ?? now) + retryMs - now) };
+  if (!(await claimTimeSetRow(q, d.id, d.nonce, now, retryMs))) return { row: null, waitMs: Math.max(1, (d.time_set_at ?? now) + retryMs - now) };
   const row = issueCommand(ctx, { deviceId: d.id, action: ACT_TIME_SET, payload: { time: Math.floor(now / 1000) }, purpose: 'time_set', nonce: fromHex(d.nonce) });
   ctx.log.info({ deviceId: d.id, counter: row.counter }, 'lock has no trusted time: TIME_SET sent');
   return { row, waitMs: retryMs };
 }
 
-function recordSyncState(ctx: RelayContext, d: DeviceRow, plan: SyncPlan, now: number): void {
+async function recordSyncState(ctx: RelayContext, q: Q, d: DeviceRow, plan: SyncPlan, now: number): Promise<void> {
   const state = plan.converged ? 'converged' : 'syncing';
   if (d.sync_state === state) return;
-  ctx.db.prepare('UPDATE devices SET sync_state = ?, sync_since = ? WHERE id = ?').run(state, now, d.id);
+  await setSyncState(q, d.id, state, now);
   ctx.live.emit(['site:' + d.site_id], 'lock.sync', {
     deviceId: d.id, state, pendingRevocations: plan.pendingRevocations, missing: plan.missing, extra: plan.extra, needsOwner: plan.needsOwner
   });
@@ -131,30 +129,30 @@ function confirmHeldGrants(ctx: RelayContext, ids: number[]): void {
 }
 
 /** Compares a lock's inventory with the desired state and issues what is missing. */
-export function reconcileDevice(ctx: RelayContext, deviceId: string): SyncPlan | null {
+export async function reconcileDevice(ctx: RelayContext, deviceId: string): Promise<SyncPlan | null> {
   if (ctx.closing) return null;
   const issued: CommandRow[] = [];
   let retryInMs = 0;
   const later = (ms: number) => {
     retryInMs = retryInMs === 0 ? ms : Math.min(retryInMs, ms);
   };
-  const plan = ctx.db.transaction((): SyncPlan | null => {
-    const d = getDevice(ctx, deviceId);
+  const plan = await ctx.store.tx(async (q): Promise<SyncPlan | null> => {
+    const d = await lockDevice(q, deviceId);
     const inv = d ? storedInventory(d) : null;
     if (!d || !inv || d.online !== 1) return null;
     const now = ctx.now();
     const trusted = ((d.flags ?? 0) & ST_TIME_TRUSTED) !== 0;
     if (!trusted) {
-      const t = claimTimeSet(ctx, d, now);
+      const t = await claimTimeSet(ctx, q, d, now);
       if (t.row) issued.push(t.row);
       if (t.waitMs > 0) later(t.waitMs);
     }
     const keys = ctx.keys.cachedIds();
-    const settings = getLockSettings(ctx.db, d.id);
+    const settings = await getLockSettings(q, d.id);
     const p = planSync({
       timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: keys.current, relayKeyIds: keys.all,
-      held: inv.held, grants: desiredGrants(ctx, d.id, inv.held, now, inConsentMode(d.flags)),
-      settingsRevision: settings ? settings.revision : null, heldSettingsRevision: settings ? settings.held_revision : 0, inFlight: inFlightTargets(ctx, d.id, d.inv_at ?? 0)
+      held: inv.held, grants: await desiredGrants(q, d.id, inv.held, now, inConsentMode(d.flags)),
+      settingsRevision: settings ? settings.revision : null, heldSettingsRevision: settings ? settings.held_revision : 0, inFlight: await inFlightTargets(q, d.id, d.inv_at ?? 0)
     });
     if (p.adoptKeyId !== null && moveDeviceKey(ctx, d.id, d.signing_key_id, p.adoptKeyId)) {
       // The lock's inventory shows a rotation ran whose ACK never arrived: sign with what it trusts.
@@ -164,17 +162,17 @@ export function reconcileDevice(ctx: RelayContext, deviceId: string): SyncPlan |
     }
     confirmHeldGrants(ctx, p.held);
     for (const step of p.steps) {
-      const wait = retryWaitMs(ctx, d.id, d.online_since, step, now);
+      const wait = await retryWaitMs(q, d.id, d.online_since, step, now);
       if (wait > 0) {
         later(wait);
         continue;
       }
-      const row = issueStep(ctx, d, step);
+      const row = await issueStep(ctx, q, d, step);
       if (row) issued.push(row);
     }
-    recordSyncState(ctx, d, p, now);
+    await recordSyncState(ctx, q, d, p, now);
     return p;
-  }).immediate();
+  });
   for (const c of issued) dispatchLater(ctx, c);
   if (issued.length > 0) ctx.log.info({ deviceId, commands: issued.map((c) => c.purpose) }, 'lock sync: commands issued');
   if (retryInMs > 0) scheduleReconcile(ctx, deviceId, retryInMs);
@@ -193,11 +191,9 @@ export function scheduleReconcile(ctx: RelayContext, deviceId: string, ms: numbe
   const t = setTimeout(() => {
     map.delete(deviceId);
     if (ctx.closing) return;
-    try {
-      reconcileDevice(ctx, deviceId);
-    } catch (err) {
+    reconcileDevice(ctx, deviceId).catch((err: unknown) => {
       if (!ctx.closing) ctx.log.warn({ err, deviceId }, 'lock sync failed');
-    }
+    });
   }, ms);
   t.unref();
   m.set(deviceId, t);
@@ -211,11 +207,10 @@ export function cancelReconcileTimers(ctx: RelayContext): void {
 }
 
 /** Maintenance: every online lock, in case a status or a timer was missed (e.g. a relay restart). */
-export function reconcileOnline(ctx: RelayContext): number {
-  const ids = ctx.db.prepare('SELECT id FROM devices WHERE online = 1 AND inv_at IS NOT NULL').all() as { id: string }[];
+export async function reconcileOnline(ctx: RelayContext): Promise<number> {
   let n = 0;
-  for (const { id } of ids) {
-    const p = reconcileDevice(ctx, id);
+  for (const id of await devicesToReconcile(ctx.store.q)) {
+    const p = await reconcileDevice(ctx, id);
     if (p && !p.converged) n++;
   }
   return n;

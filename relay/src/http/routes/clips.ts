@@ -45,7 +45,7 @@ export function clipRoutes(app: FastifyInstance, ctx: RelayContext): void {
   const cameras = new WeakMap<FastifyRequest, CameraRow>();
   app.post<{ Body: { capture: number; frames: string[] } }>('/v1/camera/clips', {
     onRequest: async (req) => {
-      cameras.set(req, authenticateCamera(ctx, credentialOf(req)));
+      cameras.set(req, await authenticateCamera(ctx, credentialOf(req)));
     },
     bodyLimit: Math.ceil(ctx.opts.clips.maxFrameBytes / 3) * 4 * MAX_CLIP_FRAMES + UPLOAD_SLACK_BYTES,
     schema: {
@@ -69,7 +69,7 @@ export function clipRoutes(app: FastifyInstance, ctx: RelayContext): void {
       querystring: { type: 'object', additionalProperties: false, required: ['refs'], properties: { refs: { type: 'string', maxLength: MAX_REFS * 40 } } },
       response: ok('{ items: Clip[] }')
     }
-  }, async (req) => ({ items: clipsForOwner(ctx, principal(req), req.query.refs.split(',').slice(0, MAX_REFS)) }));
+  }, async (req) => ({ items: await clipsForOwner(ctx, principal(req), req.query.refs.split(',').slice(0, MAX_REFS)) }));
 
   app.get<{ Params: { id: string; capture: number } }>('/v1/devices/:id/clips/:capture', {
     onRequest: owner,
@@ -80,7 +80,7 @@ export function clipRoutes(app: FastifyInstance, ctx: RelayContext): void {
     onRequest: owner,
     schema: { tags: ['camera'], summary: 'Owner only: frame n (1-based) as image/png or image/jpeg', security: bearer, params: frameParams }
   }, async (req, reply) => {
-    const f = frameForOwner(ctx, principal(req), req.params.id, req.params.capture, req.params.n);
+    const f = await frameForOwner(ctx, principal(req), req.params.id, req.params.capture, req.params.n);
     // Revalidated on every use, so a deleted clip or an ended session stops showing at once.
     reply.header('cache-control', 'private, no-cache').header('etag', f.etag).header('x-content-type-options', 'nosniff');
     if (req.headers['if-none-match'] === f.etag) return reply.code(304).send();

@@ -77,7 +77,7 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
     }
   }, async (req) => {
     const d = deliveryFor(ctx, principal(req), req.params.id);
-    const bundle = receiptBundle(ctx, d.id);
+    const bundle = await receiptBundle(ctx, d.id);
     if (!bundle) throw relayError('KW_NOT_FOUND', undefined, 'The lock has not sent a signed receipt for this delivery (yet).');
     return bundle;
   });

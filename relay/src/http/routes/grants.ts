@@ -53,7 +53,7 @@ export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
       tags: ['grants'], summary: 'Grants of a site (current ones; ?all=true includes revoked and ended)', security: bearer, params: idParams,
       querystring: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean', default: false } } }, response: ok('{ items: Grant[] }')
     }
-  }, async (req) => ({ items: listSiteGrants(ctx, principal(req), req.params.id, !!req.query.all) }));
+  }, async (req) => ({ items: await listSiteGrants(ctx, principal(req), req.params.id, !!req.query.all) }));
 
   app.get<{ Params: { id: number } }>('/v1/grants/:id', {
     onRequest: owner, schema: { tags: ['grants'], summary: 'One grant', security: bearer, params: idParams, response: ok('Grant') }

@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from '../../context';
 import { NOTIFY_EVENTS } from '../../domain/notification-events';
 import {
-  getNotificationSettings, MAX_EMAIL_LENGTH, MAX_NTFY_URL_LENGTH, parseNtfyUrl, putNotificationSettings, queuePushes, type NotificationSettingsInput
+  getNotificationSettings, MAX_EMAIL_LENGTH, MAX_NTFY_URL_LENGTH, parseNtfyUrl, putNotificationSettings, type NotificationSettingsInput
 } from '../../domain/notification-settings';
-import { notify } from '../../domain/notifications';
+import { sendTestNotification } from '../../domain/notifications';
 import { checkWebhookTarget } from '../../domain/webhook-target';
 import { principal, requireAuth } from '../auth';
 import { bearer, emptyBody, ok } from '../schemas';
@@ -54,10 +54,6 @@ export function notificationSettingsRoutes(app: FastifyInstance, ctx: RelayConte
     onRequest: owner,
     schema: { tags: ['notifications'], summary: 'Send a test notification on every channel that is on', security: bearer, body: emptyBody, response: ok('{ queued }') }
   }, async (req) => {
-    const ownerId = principal(req).subjectId!;
-    return ctx.db.transaction(() => {
-      const n = notify(ctx, { recipientKind: 'owner', recipientId: ownerId, kind: 'push.test', body: {} });
-      return { queued: queuePushes(ctx, ownerId, n, true) };
-    }).immediate();
+    return sendTestNotification(ctx, principal(req).subjectId!);
   });
 }
