@@ -5,7 +5,8 @@
  * standing consent covers is refused with nothing booked; one inside the owner's consent is staged
  * as CONSENTED_GRANT_PUT naming the consent, and the courier gets in. A relay whose database
  * and signing key are in an attacker's hands (its consent record widened by hand) still cannot
- * get a grant past the lock: the lock answers from the consent the owner signed.
+ * get a grant past the lock: the lock answers from the consent the owner signed. After the
+ * physical recovery the relay forgets its owner record and books plain grants again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -25,6 +26,10 @@ const DAY_MS = 86_400_000;
 const MINUTES_PER_DAY = 1440;
 const WINDOW_MS = 20 * 60_000;
 const CONSENT_ID = 7;
+/** Button holds: install mode (5 s) and, within it, the owner reset (15 s), each a little longer. */
+const INSTALL_HOLD_MS = 5300;
+const RESET_HOLD_MS = 15_300;
+const RELEASE_MARGIN_MS = 300;
 
 let e: E2E;
 let lockId = '';
@@ -152,4 +157,25 @@ describe('booking under owner consent (real relay, real firmware)', () => {
       .get(lockId, ACT_GRANT_PUT) as { n: number };
     expect(plain.n).toBe(0);
   }, scaled(90_000));
+
+  it('after the physical recovery the relay forgets the owner record and books plain grants again', async () => {
+    // Install mode (5 s), then a 15 s hold while it lasts: the lock forgets its owner keys, consents and mode.
+    // Each hold is released before the next press (the simulated button is pressed for holdMs of wall time).
+    const hold = async (ms: number) => {
+      await e.fleet.ask(lockId, 'button ' + ms);
+      await new Promise((r) => setTimeout(r, ms + RELEASE_MARGIN_MS));
+    };
+    await hold(INSTALL_HOLD_MS);
+    await eventually('install mode', async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId)).body.status?.flags?.installMode, 30_000);
+    await hold(RESET_HOLD_MS);
+    const v = await eventually('owner record cleared', async () => {
+      const r = (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId + '/owner-consent')).body;
+      return !r.consentMode && r.ownerKeys.length === 0 && r.consents.length === 0 ? r : null;
+    }, 40_000);
+    expect(v).toEqual({ deviceId: lockId, consentMode: false, ownerKeys: [], consents: [] });
+    const d = await book(todayWindow());
+    expect(d.status, JSON.stringify(d.body)).toBe(201);
+    await eventually('staged', async () => (await e.api(e.world.backend.token, 'GET', '/v1/deliveries/' + d.body.id)).body.staged);
+    expect(grantCommands(grantIdOf(d.body.id)).map((c) => c.action)).toEqual([ACT_GRANT_PUT]);
+  }, scaled(120_000));
 });
