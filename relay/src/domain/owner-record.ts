@@ -5,7 +5,7 @@
  * mode, its owner devices (enrolled from any browser) and its consents.
  */
 import {
-  ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, decodePayload, toHex, type Consent, type ConsentRemovePayload,
+  ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, decodeCommand, decodeOwnerStatement, decodePayload, toHex, type Consent, type ConsentRemovePayload,
   type OwnerKeyAddPayload, type OwnerKeyRemovePayload, type SignedOwnerStatement, ST_OWNER_CONSENT
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
@@ -44,6 +44,22 @@ export async function recordConfirmedStatement(ctx: RelayContext, deviceId: stri
 /** Records a key the lock acknowledged enrolling with a relay-signed OWNER_KEY_ADD (install mode). */
 export async function recordEnrolledKey(ctx: RelayContext, deviceId: string, keyId: number, publicKey: Uint8Array): Promise<void> {
   await recordOwnerKey(ctx.store.q, deviceId, keyId, toHex(publicKey), ctx.now());
+}
+
+/**
+ * The lock acknowledged an owner command with OK: record its effect from the exact bytes the
+ * relay signed, even when the request that sent it had already given up waiting. Idempotent,
+ * so the request's own recording and this one may both run.
+ */
+export function recordOwnerAck(ctx: RelayContext, cmd: { device_id: string; bytes: Uint8Array | Buffer }): void {
+  const c = decodeCommand(new Uint8Array(cmd.bytes));
+  let work: Promise<void> | null = null;
+  if (c.action === ACT_OWNER_SIGNED) work = recordConfirmedStatement(ctx, cmd.device_id, decodeOwnerStatement(c.payload));
+  else if (c.action === ACT_OWNER_KEY_ADD) {
+    const p = decodePayload(ACT_OWNER_KEY_ADD, c.payload) as OwnerKeyAddPayload;
+    work = recordEnrolledKey(ctx, cmd.device_id, p.ownerKeyId, p.ownerKey);
+  }
+  work?.catch((err: unknown) => ctx.log.warn({ err, deviceId: cmd.device_id }, 'owner record not written'));
 }
 
 /** The lock reported the physical recovery: it holds no owner key and no consent any more. */

@@ -19,7 +19,7 @@ import type { DeviceRow } from '../domain/devices';
 import { getGrant, onGrantPutAck, onGrantRevokeAck, onGrantUsed } from '../domain/grants';
 import { actorKindName, alarmName, boltName, DOOR_OPEN, doorName, reasonName, SECURED } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
-import { forgetOwnerConsent } from '../domain/owner-record';
+import { forgetOwnerConsent, recordOwnerAck } from '../domain/owner-record';
 import { onParcelOpened } from '../domain/parcels';
 import { onKeyRotateAck } from './key-rotation';
 import { forwardReceipt } from './receipt-intake';
@@ -177,6 +177,10 @@ function onAck(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
       break;
     case 'entry':
       if (ev.code !== 0 && cmd.delivery_id) onDeliveryDenied(ctx, cmd.delivery_id, reason, ev.code);
+      break;
+    case 'owner_statement':
+    case 'owner_key_add':
+      if (ev.code === 0) recordOwnerAck(ctx, cmd);
       break;
     default:
   }
