@@ -36,6 +36,7 @@ export const ERRORS = {
   KW_OUTSIDE_WINDOW: e(403, 'Now is outside the allowed time window.', false),
   KW_OUTSIDE_SCHEDULE: e(403, 'Now is outside the weekly schedule.', false),
   KW_IN_HOME_NOT_ALLOWED: e(403, 'The site or the delivery does not allow in-home delivery.', false),
+  KW_CONSENT_REQUIRED: e(403, 'The lock is in owner-consent mode and no standing consent of the owner covers this partner and window; nothing was booked and the owner was told.', false),
   KW_DELIVERY_BLOCKED: e(403, 'The owner blocked this delivery.', false),
   KW_GRANT_REVOKED: e(403, 'The grant was revoked.', false),
   KW_USES_EXHAUSTED: e(403, 'The grant has no uses left.', false),

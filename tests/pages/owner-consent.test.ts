@@ -4,13 +4,30 @@
  * with WebCrypto (private half not extractable, kept in IndexedDB), enrols it on the lock, which
  * needs install mode; the lock then shows owner-consent mode. The relay's own unlock is refused by
  * the lock itself, an unlock signed in the browser opens it, and a standing consent signed in the
- * browser is accepted by the lock.
+ * browser is accepted by the lock and listed from the relay's record. A courier booked inside the
+ * consent gets in; a booking on another weekday is refused, and one over the week's limit is
+ * refused by the lock itself (its CONSENT_EXHAUSTED answer to the relay's CONSENTED_GRANT_PUT).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ACT_CONSENTED_GRANT_PUT, EV_ACK, RC_CONSENT_EXHAUSTED, RC_OK } from '@keyway/shared';
 import type { Browser, Page } from 'playwright-core';
 import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
 import { scaled } from '../support/time-scale';
 import { launchBrowser, phoneContext, screenshot, watchProblems } from './browser';
+
+const DAY_MS = 86_400_000;
+const WINDOW_MS = 20 * 60_000;
+const DAYS = ['Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays', 'Sundays'];
+/** Monday = 0 (the site is on UTC). */
+const weekday = (ms: number) => (new Date(ms).getUTCDay() + 6) % 7;
+/** From a minute ago to at most 20 minutes on, never past this UTC day's end (a consent window ends by midnight). */
+function todayWindow() {
+  const now = Date.now();
+  return { start: new Date(now - 60_000).toISOString(), end: new Date(Math.min(now + WINDOW_MS, Math.ceil(now / DAY_MS) * DAY_MS)).toISOString() };
+}
 
 describe('owner consent on the owner page', () => {
   let e: E2E;
@@ -81,10 +98,63 @@ describe('owner consent on the owner page', () => {
 
     // A standing consent for in-home deliveries, signed here and accepted by the lock.
     await consent().getByLabel('Delivery partner number').fill(String(e.world.backend.id));
-    await consent().getByLabel('At most this many entries a week').fill('2');
+    // Today only (whichever weekday the test runs on), all day, at most one entry a week.
+    for (let i = 0; i < DAYS.length; i++) await consent().getByLabel(DAYS[i], { exact: true }).setChecked(i === weekday(Date.now()));
+    await consent().getByLabel('Deliveries from').fill('00:00');
+    await consent().getByLabel('Deliveries until').fill('23:59');
+    await consent().getByLabel('At most this many entries a week').fill('1');
     await consent().getByRole('button', { name: 'Sign and send consent' }).click();
     await outcome().filter({ hasText: 'Consent on the lock' }).waitFor();
+    // The page lists, from the relay's record of what the lock acknowledged, this browser's key and the consent.
+    await consent().locator('ul.owner-keys li', { hasText: '(this browser)' }).waitFor();
+    await consent().locator('ul.owner-consents li', { hasText: 'Partner ' + e.world.backend.id + ': ' + DAYS[weekday(Date.now())] + ', 00:00\u201324:00, at most 1 a week' })
+      .waitFor();
     await screenshot(page, 'owner-consent');
+  }, scaled(120_000));
+
+  it('lets a courier in within the consent; outside it the relay refuses, and past the week\'s limit the lock itself refuses', async () => {
+    const book = (window: { start: string; end: string }) => e.api(e.world.backend.token, 'POST', '/v1/deliveries', {
+      siteId: e.world.siteId, trackingNumber: 'TRK' + randomUUID().slice(0, 8), courierId: e.world.courier.id, inHome: true, deviceId: lockId, window
+    });
+    const db = new Database(path.join(e.dir, 'relay', 'keyway.sqlite'), { readonly: true });
+    try {
+      /** The relay's put for a delivery's grant, and the lock's own answer to it (the ACK in the lock's log). */
+      const lockAnswer = (deliveryId: number) => eventually('the lock answers the grant put', async () => {
+        const c = db.prepare(`SELECT c.counter, c.action FROM commands c JOIN deliveries d ON d.grant_id = c.grant_id
+          WHERE d.id = ? AND c.purpose = 'grant_put' ORDER BY c.counter DESC LIMIT 1`).get(deliveryId) as { counter: number; action: number } | undefined;
+        if (!c) return null;
+        const ev = (await e.fleet.ask(lockId, 'events')).events as Array<{ type: number; code: number; ref: number }>;
+        const ack = ev.find((x) => x.type === EV_ACK && x.ref === c.counter);
+        return ack ? { action: c.action, code: ack.code } : null;
+      });
+
+      // Inside the consent: staged as a consented grant, and the courier opens the door.
+      await e.api(e.ownerToken, 'POST', '/v1/devices/' + lockId + '/lock', {}, { 'idempotency-key': randomUUID() });
+      await eventually('locked', async () => !(await e.fleet.ask(lockId, 'state')).unlocked);
+      const inside = await book(todayWindow());
+      expect(inside.status, JSON.stringify(inside.body)).toBe(201);
+      expect(await lockAnswer(inside.body.id)).toEqual({ action: ACT_CONSENTED_GRANT_PUT, code: RC_OK });
+      await eventually('staged', async () => (await e.api(e.world.backend.token, 'GET', '/v1/deliveries/' + inside.body.id)).body.staged);
+      const entry = await e.api(e.world.courier.token, 'POST', '/v1/deliveries/' + inside.body.id + '/entry', undefined, { 'idempotency-key': randomUUID() });
+      expect(entry.status, JSON.stringify(entry.body)).toBe(200);
+      expect(entry.body.outcome).toBe('opened');
+      expect((await e.fleet.ask(lockId, 'state')).unlocked).toBe(true);
+
+      // Another weekday: no consent covers it, nothing is booked, the owner is told.
+      const tomorrow = Date.now() + DAY_MS;
+      const otherDay = await book({ start: new Date(tomorrow).toISOString(), end: new Date(tomorrow + WINDOW_MS).toISOString() });
+      expect([otherDay.status, otherDay.body.error?.code]).toEqual([403, 'KW_CONSENT_REQUIRED']);
+
+      // A second entry this week: the relay signs it under the consent, the lock's own count refuses it.
+      const over = await book(todayWindow());
+      expect(over.status, JSON.stringify(over.body)).toBe(201);
+      expect(await lockAnswer(over.body.id)).toEqual({ action: ACT_CONSENTED_GRANT_PUT, code: RC_CONSENT_EXHAUSTED });
+      expect((await e.api(e.world.backend.token, 'GET', '/v1/deliveries/' + over.body.id)).body.staged).toBe(false);
+      const refused = await e.api(e.world.courier.token, 'POST', '/v1/deliveries/' + over.body.id + '/entry', undefined, { 'idempotency-key': randomUUID() });
+      expect(refused.status).not.toBe(200);
+    } finally {
+      db.close();
+    }
     // Refused requests (401 before signing in, 409 from the lock's refusals) are logged by the browser; nothing else may be.
     expect(problems.filter((p) => !p.includes('Failed to load resource: the server responded'))).toEqual([]);
   }, scaled(120_000));

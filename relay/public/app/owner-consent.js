@@ -41,6 +41,9 @@ export function createOwnerConsent(deviceId, status, alive, tz) {
   const mode = el('p', { class: 'consent-mode', role: 'status' });
   const me = el('p', { class: 'hint consent-device' });
   const outcome = el('p', { class: 'notice', role: 'alert', hidden: true });
+  // What the lock confirmed holding, as the relay recorded it from the lock's answers.
+  const keysList = el('ul', { class: 'owner-keys', 'aria-label': 'Owner devices of this lock' });
+  const consentsList = el('ul', { class: 'owner-consents', 'aria-label': 'Standing consents on this lock' });
   const enrol = el('button', { type: 'button' }, 'Make this browser an owner key');
   const unlock = el('button', { type: 'button', class: 'primary' }, 'Open the door with this browser\u2019s key');
   const partner = el('input', { id: id('partner'), type: 'number', inputmode: 'numeric', min: 1, step: 1, required: true });
@@ -58,8 +61,10 @@ export function createOwnerConsent(deviceId, status, alive, tz) {
       ? 'Owner consent is on: the lock obeys only what one of your devices signed.'
       : 'Owner consent is off: the relay\u2019s signature alone is enough for this lock.';
     mode.dataset.on = String(on);
+    let mine = null;
     try {
       const k = await deviceKey();
+      mine = k.keyId;
       if (!alive()) return;
       const enrolled = k.enrolled.includes(deviceId);
       me.textContent = 'This browser\u2019s key: ' + k.keyId.toString(16).padStart(8, '0') + (enrolled ? ' (an owner key of this lock).' : ' (not enrolled on this lock).');
@@ -68,6 +73,30 @@ export function createOwnerConsent(deviceId, status, alive, tz) {
       me.textContent = 'This browser cannot make an Ed25519 key (WebCrypto): ' + String(err && err.message ? err.message : err);
       enrol.hidden = true;
     }
+    await paintRecord(mine);
+  }
+
+  function describeConsent(c) {
+    const days = DAYS.filter((_, i) => c.schedule.some((w) => (w.days & (1 << i)) !== 0)).join(', ');
+    const hhmm = (m) => String(Math.floor(m / 60)).padStart(2, '0') + ':' + String(m % 60).padStart(2, '0');
+    const windows = c.schedule.map((w) => hhmm(w.start) + '\u2013' + hhmm(w.end)).join(', ');
+    return 'Partner ' + c.partner + ': ' + days + ', ' + windows + ', at most ' + c.maxPerWeek + ' a week'
+      + ((c.flags & CONSENT_CAMERA_REQUIRED) !== 0 ? ', camera must record' : '') + ' (consent ' + c.consentId + ')';
+  }
+
+  async function paintRecord(mine) {
+    let rec;
+    try {
+      rec = await api('GET', '/v1/devices/' + encodeURIComponent(deviceId) + '/owner-consent');
+    } catch {
+      return;
+    }
+    if (!alive()) return;
+    keysList.replaceChildren(...(rec.ownerKeys.length === 0 ? [el('li', { class: 'hint' }, 'No owner device enrolled yet.')] : rec.ownerKeys.map((k) =>
+      el('li', { 'data-key-id': String(k.keyId) }, 'Owner device ' + k.keyId.toString(16).padStart(8, '0') + (k.keyId === mine ? ' (this browser)' : '')
+        + ', enrolled ' + new Date(k.enrolledAt).toLocaleString()))));
+    consentsList.replaceChildren(...(rec.consents.length === 0 ? [el('li', { class: 'hint' }, 'No standing consent.')] : rec.consents.map((c) =>
+      el('li', { 'data-consent-id': String(c.consentId) }, describeConsent(c)))));
   }
 
   async function run(button, busyText, fn, okText) {
@@ -129,7 +158,8 @@ export function createOwnerConsent(deviceId, status, alive, tz) {
 
   const node = el('details', { class: 'owner-consent' }, el('summary', {}, 'Owner consent'), mode, me,
     el('p', { class: 'hint' }, 'To enrol this browser, hold the lock\u2019s inside button for 5 seconds first (install mode).'),
-    el('div', { class: 'actions' }, enrol, unlock), outcome, form);
+    el('div', { class: 'actions' }, enrol, unlock), outcome,
+    el('h4', {}, 'Owner devices'), keysList, el('h4', {}, 'Standing consents'), consentsList, form);
   void paint();
   return { node, paint };
 }

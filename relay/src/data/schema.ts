@@ -116,6 +116,9 @@ export interface GrantsTable {
   /** Fingerprint of the payload of the latest GRANT_PUT issued (what the lock should report). */
   put_fingerprint: string | null;
   revoke_alarmed_at: number | null;
+  /** The standing consent the grant is staged under (CONSENTED_GRANT_PUT) and the partner it names; null: a plain GRANT_PUT. */
+  consent_id: number | null;
+  consent_partner: number | null;
   created_by: string;
   created_at: number;
   updated_at: number;
@@ -336,6 +339,30 @@ export interface ClipsTable {
   deleted_by: 'owner' | 'retention' | null;
 }
 
+/** An owner device key the lock confirmed holding (docs/protocol.md §11.2). */
+export interface OwnerKeysTable {
+  device_id: string;
+  key_id: number;
+  public_key: string;
+  label: string | null;
+  enrolled_at: number;
+}
+
+/** A standing consent the lock confirmed holding (docs/protocol.md §11.4); schedule is JSON. */
+export interface OwnerConsentsTable {
+  device_id: string;
+  consent_id: number;
+  kind: number;
+  partner: number;
+  flags: number;
+  max_per_week: number;
+  not_after_s: number;
+  tz_offset: number;
+  schedule: string;
+  owner_key_id: number;
+  confirmed_at: number;
+}
+
 /** The owner's settings for one lock (migration 7). */
 export interface LockSettingsTable {
   device_id: string;
@@ -385,4 +412,6 @@ export interface Schema {
   clips: ClipsTable;
   lock_settings: LockSettingsTable;
   lock_receipts: LockReceiptsTable;
+  owner_keys: OwnerKeysTable;
+  owner_consents: OwnerConsentsTable;
 }

@@ -844,5 +844,61 @@ CREATE TRIGGER deliveries_status_update BEFORE UPDATE OF status ON deliveries
   BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: deliveries_status'); END;
 `,
     postgres: `ALTER TABLE deliveries ADD CONSTRAINT deliveries_status CHECK (status IN ('booked','entering','unlocked','entered','secured','blocked','cancelled','failed'));`
+  },
+  {
+    version: 20,
+    name: 'owner keys and standing consents each lock confirmed (docs/protocol.md §11), and the consent a grant is staged under',
+    sql: `
+CREATE TABLE owner_keys (
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  key_id INTEGER NOT NULL,
+  public_key TEXT NOT NULL,
+  label TEXT,
+  enrolled_at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, key_id)
+);
+CREATE TABLE owner_consents (
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  consent_id INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  partner INTEGER NOT NULL,
+  flags INTEGER NOT NULL,
+  max_per_week INTEGER NOT NULL CHECK (max_per_week >= 1),
+  not_after_s INTEGER NOT NULL,
+  tz_offset INTEGER NOT NULL,
+  schedule TEXT NOT NULL,
+  owner_key_id INTEGER NOT NULL,
+  confirmed_at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, consent_id)
+);
+ALTER TABLE grants ADD COLUMN consent_id INTEGER;
+ALTER TABLE grants ADD COLUMN consent_partner INTEGER;
+`,
+    postgres: `
+CREATE TABLE owner_keys (
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  key_id BIGINT NOT NULL,
+  public_key TEXT NOT NULL,
+  label TEXT,
+  enrolled_at BIGINT NOT NULL,
+  PRIMARY KEY (device_id, key_id)
+);
+CREATE TABLE owner_consents (
+  device_id TEXT NOT NULL REFERENCES devices(id),
+  consent_id BIGINT NOT NULL,
+  kind BIGINT NOT NULL,
+  partner BIGINT NOT NULL,
+  flags BIGINT NOT NULL,
+  max_per_week BIGINT NOT NULL CHECK (max_per_week >= 1),
+  not_after_s BIGINT NOT NULL,
+  tz_offset BIGINT NOT NULL,
+  schedule TEXT NOT NULL,
+  owner_key_id BIGINT NOT NULL,
+  confirmed_at BIGINT NOT NULL,
+  PRIMARY KEY (device_id, consent_id)
+);
+ALTER TABLE grants ADD COLUMN consent_id BIGINT;
+ALTER TABLE grants ADD COLUMN consent_partner BIGINT;
+`
   }
 ];

@@ -15,7 +15,8 @@ import { relayError } from '../errors';
 import { recordActivity } from './activity';
 import { getCourier } from './accounts';
 import { parseWindow } from './access-grants';
-import { siteLock } from './devices';
+import { getDevice, siteLock } from './devices';
+import { coverForCourierGrant, courierBounds, type ConsentCover } from './consent-booking';
 import { createGrant, getGrant, revokeGrant } from './grants';
 import { notify, notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
@@ -110,11 +111,13 @@ function emitDelivery(ctx: RelayContext, d: DeliveryRow, event: WebhookEvent, da
   ctx.live.emit(['delivery:' + d.id], event, { delivery: view, ...data });
 }
 
-function stageCourierGrant(ctx: RelayContext, d: DeliveryRow): number {
+const COURIER_GRANT_FLAGS = FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE;
+
+function stageCourierGrant(ctx: RelayContext, d: DeliveryRow, consent: ConsentCover | null): number {
   const site = getSiteRow(ctx, d.site_id)!;
   const g = createGrant(ctx, {
-    deviceId: d.device_id, siteId: d.site_id, kind: 'courier', type: 'one-time', label: 'delivery ' + d.tracking,
-    flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE, notBefore: d.window_start, notAfter: d.window_end, maxUses: 1, relockAfter: 0,
+    deviceId: d.device_id, siteId: d.site_id, kind: 'courier', type: 'one-time', label: 'delivery ' + d.tracking, consent,
+    flags: COURIER_GRANT_FLAGS, notBefore: d.window_start, notAfter: d.window_end, maxUses: 1, relockAfter: 0,
     timezone: site.timezone, schedule: [], credential: { type: CRED_HASH_CHAIN, links: 1 }, actorRef: d.courier_id, deliveryId: d.id,
     createdBy: 'backend:' + d.backend_id
   });
@@ -129,13 +132,16 @@ export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookI
   if (!courier || (backendId !== null && courier.backendId !== backendId)) throw relayError('KW_NOT_FOUND', { field: 'courierId' });
   const device = siteLock(ctx, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_DELIVERY_WINDOW_MS);
+  const inHome = input.inHome && site.allow_in_home === 1;
+  // A lock in owner-consent mode takes the courier grant only under a standing consent covering it.
+  const consent = inHome ? await coverForCourierGrant(ctx, device, courier.backendId, courierBounds(COURIER_GRANT_FLAGS, w.start, w.end)) : null;
   const view = await ctx.store.tx(async (q) => {
     const now = ctx.now();
     const d = (await insertDelivery(q, {
       site_id: site.id, device_id: device.id, backend_id: courier.backendId, courier_id: courier.id, tracking: input.trackingNumber.trim(),
       window_start: w.start, window_end: w.end, in_home: input.inHome ? 1 : 0, created_at: now, updated_at: now
     })) as DeliveryRow;
-    if (input.inHome && site.allow_in_home === 1) stageCourierGrant(ctx, d);
+    if (inHome) stageCourierGrant(ctx, d, consent);
     recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'delivery.booked', actorKind: 'backend', actorId: courier.backendId, deliveryId: d.id,
       details: { trackingNumber: d.tracking, inHome: input.inHome, window: { start: input.window.start, end: input.window.end } } });
     emitDelivery(ctx, d, 'delivery.booked');
@@ -200,12 +206,14 @@ export async function unblockDelivery(ctx: RelayContext, p: Principal, id: numbe
   if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
   if (d.status !== 'blocked') throw relayError('KW_CONFLICT', { status: d.status }, 'Only a blocked delivery can be unblocked.');
   if (d.window_end <= ctx.now()) throw relayError('KW_OUTSIDE_WINDOW');
+  const device = getDevice(ctx, d.device_id)!;
+  const consent = d.in_home === 1 ? await coverForCourierGrant(ctx, device, d.backend_id, courierBounds(COURIER_GRANT_FLAGS, d.window_start, d.window_end)) : null;
   await ctx.store.tx(async () => {
     if (!transition(ctx, d, 'booked', { block_reason: null, grant_id: null })) {
       throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
     }
     const site = getSiteRow(ctx, d.site_id)!;
-    if (d.in_home === 1 && site.allow_in_home === 1) stageCourierGrant(ctx, getDelivery(ctx, id)!);
+    if (d.in_home === 1 && site.allow_in_home === 1) stageCourierGrant(ctx, getDelivery(ctx, id)!, consent);
     recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
   });
   return deliveryView(ctx, getDelivery(ctx, id)!);

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ACT_GRANT_PUT, ACT_GRANT_REVOKE, CRED_BARCODE, FLAG_CAMERA_REQUIRED, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
+  ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE, CONSENTED_GRANT_PREFIX, CRED_BARCODE, FLAG_CAMERA_REQUIRED, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
   encodePayload, fromHex, grantFingerprint, isTransientReason, toHex, type Grant, type ScheduleEntry
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
@@ -14,6 +14,7 @@ import { relayError } from '../errors';
 import { chainValue } from '../locks/chain';
 import { dispatchLater, issueCommand, supersede, type CommandRow } from '../locks/outbox';
 import { recordActivity } from './activity';
+import type { ConsentCover } from './consent-booking';
 import { notifySiteOwner } from './notifications';
 import { revokeTokensOf } from './principals';
 import { fromScheduleEntries } from './schedule-input';
@@ -53,6 +54,8 @@ export interface NewGrant {
   actorRef: number;
   deliveryId?: number | null;
   parcelId?: number | null;
+  /** Staged under this standing consent (CONSENTED_GRANT_PUT, domain/consent-booking.ts); absent: plain GRANT_PUT. */
+  consent?: ConsentCover | null;
   createdBy: string;
 }
 
@@ -68,11 +71,11 @@ export function createGrant(ctx: RelayContext, g: NewGrant): GrantRow {
   const links = g.credential.type === CRED_HASH_CHAIN ? g.credential.links : 0;
   const commitment = g.credential.type === CRED_BARCODE ? Buffer.from(g.credential.commitment).toString('hex') : null;
   const row = ctx.db.prepare(`INSERT INTO grants (device_id, site_id, kind, type, label, flags, not_before, not_after, max_uses, relock_after, timezone, tz_offset,
-      schedule, cred_type, chain_seed, chain_links, commitment, actor_ref, delivery_id, parcel_id, status, created_by, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING *`).get(
+      schedule, cred_type, chain_seed, chain_links, commitment, actor_ref, delivery_id, parcel_id, consent_id, consent_partner, status, created_by, created_at, updated_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING *`).get(
     g.deviceId, g.siteId, g.kind, g.type, g.label ?? null, g.flags, g.notBefore, g.notAfter, g.maxUses, g.relockAfter, g.timezone,
     tzOffsetMinutes(g.timezone, Math.max(now, g.notBefore)), JSON.stringify(g.schedule), g.credential.type, seed, links, commitment, g.actorRef,
-    g.deliveryId ?? null, g.parcelId ?? null, g.createdBy, now, now
+    g.deliveryId ?? null, g.parcelId ?? null, g.consent?.consentId ?? null, g.consent?.partner ?? null, g.createdBy, now, now
   ) as GrantRow;
   if (row.id > 0xffffffff) throw new Error('GRANT_ID_EXHAUSTED');
   stageGrant(ctx, row);
@@ -108,12 +111,22 @@ export function grantPayload(ctx: RelayContext, row: GrantRow): Grant {
   };
 }
 
-/** Signs a GRANT_PUT for the grant as it stands and remembers its fingerprint; publish with dispatchLater. */
+/**
+ * Signs a GRANT_PUT for the grant as it stands (a CONSENTED_GRANT_PUT naming its standing consent
+ * when it has one) and remembers the fingerprint of the grant bytes; publish with dispatchLater.
+ */
 export function issueGrantPut(ctx: RelayContext, row: GrantRow): CommandRow {
-  const payload = encodePayload(ACT_GRANT_PUT, grantPayload(ctx, row));
-  ctx.db.prepare('UPDATE grants SET put_fingerprint = ? WHERE id = ?').run(toHex(grantFingerprint(payload)), row.id);
+  const grant = grantPayload(ctx, row);
+  const consented = row.consent_id !== null && row.consent_partner !== null;
+  const payload = consented
+    ? encodePayload(ACT_CONSENTED_GRANT_PUT, { consentId: row.consent_id, partner: row.consent_partner, grant })
+    : encodePayload(ACT_GRANT_PUT, grant);
+  // The lock's inventory fingerprints the grant bytes alone (after the consent id and partner).
+  const grantBytes = consented ? payload.subarray(CONSENTED_GRANT_PREFIX) : payload;
+  ctx.db.prepare('UPDATE grants SET put_fingerprint = ? WHERE id = ?').run(toHex(grantFingerprint(grantBytes)), row.id);
   return issueCommand(ctx, {
-    deviceId: row.device_id, action: ACT_GRANT_PUT, payload: null, payloadBytes: payload, purpose: 'grant_put', grantId: row.id, deliveryId: row.delivery_id
+    deviceId: row.device_id, action: consented ? ACT_CONSENTED_GRANT_PUT : ACT_GRANT_PUT, payload: null, payloadBytes: payload, purpose: 'grant_put',
+    grantId: row.id, deliveryId: row.delivery_id
   });
 }
 

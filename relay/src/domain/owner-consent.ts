@@ -16,6 +16,7 @@ import { dispatch, issueCommand, type CommandRow } from '../locks/outbox';
 import { recordActivity } from './activity';
 import { deviceForOwner } from './devices';
 import { reasonName } from './names';
+import { recordConfirmedStatement, recordEnrolledKey } from './owner-record';
 import type { Principal } from './principals';
 
 export interface OwnerRequestResult {
@@ -63,6 +64,7 @@ export async function sendOwnerStatement(ctx: RelayContext, p: Principal, device
   const cmd = issueCommand(ctx, { deviceId: d.id, action: ACT_OWNER_SIGNED, payload: null, payloadBytes: statement, purpose: 'owner_statement' });
   ctx.log.info({ deviceId: d.id, counter: cmd.counter, ownerKeyId: st.ownerKeyId, ownerSeq: st.seq, action: st.action }, 'owner statement relayed');
   await untilAcked(ctx, cmd);
+  await recordConfirmedStatement(ctx, d.id, st);
   recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'owner.statement', details: { ownerKeyId: st.ownerKeyId, action: st.action, seq: st.seq } });
   return { outcome: 'done', deviceId: d.id, counter: cmd.counter, ownerKeyId: st.ownerKeyId, action: st.action };
 }
@@ -80,6 +82,7 @@ export async function enrolOwnerKey(ctx: RelayContext, p: Principal, deviceId: s
   const ownerKeyId = keyIdOf(key);
   const cmd = issueCommand(ctx, { deviceId: d.id, action: ACT_OWNER_KEY_ADD, payload: { ownerKeyId, ownerKey: key }, purpose: 'owner_key_add' });
   await untilAcked(ctx, cmd);
+  await recordEnrolledKey(ctx, d.id, ownerKeyId, key);
   recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'owner.key_enrolled', details: { ownerKeyId } });
   return { outcome: 'done', deviceId: d.id, counter: cmd.counter, ownerKeyId, action: ACT_OWNER_KEY_ADD };
 }

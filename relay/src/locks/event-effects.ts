@@ -4,7 +4,7 @@
  * transitions, secured receipts, alarms to owner and courier, and the activity feed.
  */
 import {
-  ACT_LOCK, AL_DOOR_AJAR, AL_JAM, AL_MOTOR_FAULT, EV_ACK, EV_ALARM, EV_ALARM_CLEARED, EV_BOOT, EV_CAMERA, EV_DENIAL, EV_OPERATION,
+  ACT_LOCK, AL_DOOR_AJAR, AL_JAM, AL_MOTOR_FAULT, AL_OWNER_RESET, EV_ACK, EV_ALARM, EV_ALARM_CLEARED, EV_BOOT, EV_CAMERA, EV_DENIAL, EV_OPERATION,
   EV_STATE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
@@ -19,6 +19,7 @@ import type { DeviceRow } from '../domain/devices';
 import { getGrant, onGrantPutAck, onGrantRevokeAck, onGrantUsed } from '../domain/grants';
 import { actorKindName, alarmName, boltName, DOOR_OPEN, doorName, reasonName, SECURED } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
+import { forgetOwnerConsent, recordOwnerAck } from '../domain/owner-record';
 import { onParcelOpened } from '../domain/parcels';
 import { onKeyRotateAck } from './key-rotation';
 import { forwardReceipt } from './receipt-intake';
@@ -138,6 +139,7 @@ function onAlarm(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
   recordActivity(ctx, { ...base(d, ev), kind: 'alarm', reason: name, code: ev.code, actorKind: null, actorId: null });
   notifySiteOwner(ctx, d.site_id, 'alarm', { deviceId: d.id, alarm: name, eventSeq: ev.seq });
   if (ev.code === AL_DOOR_AJAR || ev.code === AL_JAM || ev.code === AL_MOTOR_FAULT) alarmDeliveries(ctx, d.id, name, ev.seq);
+  if (ev.code === AL_OWNER_RESET) forgetOwnerConsent(ctx, d.id);
   ctx.log.warn({ deviceId: d.id, alarm: name, eventSeq: ev.seq }, 'lock alarm');
 }
 
@@ -175,6 +177,10 @@ function onAck(ctx: RelayContext, d: DeviceRow, ev: ReceivedEvent): void {
       break;
     case 'entry':
       if (ev.code !== 0 && cmd.delivery_id) onDeliveryDenied(ctx, cmd.delivery_id, reason, ev.code);
+      break;
+    case 'owner_statement':
+    case 'owner_key_add':
+      if (ev.code === 0) recordOwnerAck(ctx, cmd);
       break;
     default:
   }

@@ -15,6 +15,7 @@ import { claimTimeSet as claimTimeSetRow, devicesToReconcile, lockDevice, setSyn
 import { grantsToReconcile, reopenRevocation } from '../data/grants';
 import type { Q } from '../data/store';
 import { recordActivity } from '../domain/activity';
+import { inConsentMode } from '../domain/owner-record';
 import { getGrant, issueGrantPut, onGrantPutAck, type GrantRow } from '../domain/grants';
 import { issueRotation, moveDeviceKey } from './key-rotation';
 import { dispatchLater, issueCommand, type CommandRow } from './outbox';
@@ -38,9 +39,11 @@ function wantOf(g: GrantRow, now: number): DesiredGrant['want'] {
   return g.not_after <= now || spent ? 'either' : 'wanted';
 }
 
-async function desiredGrants(q: Q, deviceId: string, held: HeldGrant[], now: number): Promise<DesiredGrant[]> {
+async function desiredGrants(q: Q, deviceId: string, held: HeldGrant[], now: number, consentMode: boolean): Promise<DesiredGrant[]> {
   const rows = await grantsToReconcile(q, deviceId, held.map((h) => h.grantId));
-  return rows.map((g) => ({ id: g.id, want: wantOf(g, now), fingerprint: g.put_fingerprint, revoking: g.status === 'revoking' }));
+  return rows.map((g) => ({
+    id: g.id, want: wantOf(g, now), fingerprint: g.put_fingerprint, revoking: g.status === 'revoking', needsOwner: consentMode && g.consent_id === null
+  }));
 }
 
 const PURPOSE: Record<SyncTarget['kind'], SyncPurpose> = { revoke: 'grant_revoke', put: 'grant_put', rotate: 'key_rotate', settings: 'settings_set' };
@@ -112,7 +115,9 @@ async function recordSyncState(ctx: RelayContext, q: Q, d: DeviceRow, plan: Sync
   const state = plan.converged ? 'converged' : 'syncing';
   if (d.sync_state === state) return;
   await setSyncState(q, d.id, state, now);
-  ctx.live.emit(['site:' + d.site_id], 'lock.sync', { deviceId: d.id, state, pendingRevocations: plan.pendingRevocations, missing: plan.missing, extra: plan.extra });
+  ctx.live.emit(['site:' + d.site_id], 'lock.sync', {
+    deviceId: d.id, state, pendingRevocations: plan.pendingRevocations, missing: plan.missing, extra: plan.extra, needsOwner: plan.needsOwner
+  });
 }
 
 /** Pending grants the lock's inventory shows in the signed version: the put ran (its ACK may be lost). */
@@ -146,7 +151,7 @@ export async function reconcileDevice(ctx: RelayContext, deviceId: string): Prom
     const settings = await getLockSettings(q, d.id);
     const p = planSync({
       timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: keys.current, relayKeyIds: keys.all,
-      held: inv.held, grants: await desiredGrants(q, d.id, inv.held, now),
+      held: inv.held, grants: await desiredGrants(q, d.id, inv.held, now, inConsentMode(d.flags)),
       settingsRevision: settings ? settings.revision : null, heldSettingsRevision: settings ? settings.held_revision : 0, inFlight: await inFlightTargets(q, d.id, d.inv_at ?? 0)
     });
     if (p.adoptKeyId !== null && moveDeviceKey(ctx, d.id, d.signing_key_id, p.adoptKeyId)) {

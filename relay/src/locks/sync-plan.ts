@@ -17,6 +17,12 @@ export interface DesiredGrant {
   fingerprint: string | null;
   /** A revocation the lock has not confirmed yet. */
   revoking: boolean;
+  /**
+   * The lock is in owner-consent mode and the grant has no form it would take from the relay
+   * alone (it is not staged under a standing consent): only the owner can stage it, so the relay
+   * never sends it (the lock would refuse with OWNER_SIGNATURE_REQUIRED).
+   */
+  needsOwner?: boolean;
 }
 
 export interface HeldGrant {
@@ -58,6 +64,8 @@ export interface SyncPlan {
   missing: number[];
   /** Grants the lock holds but must not. */
   extra: number[];
+  /** Wanted grants the lock lacks that only an owner signature can stage (never sent by the relay). */
+  needsOwner: number[];
   /** Wanted grants the lock holds in the version the relay last signed (proof the put ran). */
   held: number[];
   keyOk: boolean;
@@ -81,7 +89,9 @@ export function planSync(i: SyncInputs): SyncPlan {
     if (!g || g.want === 'remove') extra.push(h.grantId);
   }
   const pendingRevocations = i.grants.filter((g) => g.revoking).map((g) => g.id);
-  const missing = i.grants.filter((g) => g.want === 'wanted' && heldById[g.id] !== g.fingerprint).map((g) => g.id);
+  const lacking = i.grants.filter((g) => g.want === 'wanted' && heldById[g.id] !== g.fingerprint);
+  const missing = lacking.filter((g) => !g.needsOwner).map((g) => g.id);
+  const needsOwner = lacking.filter((g) => g.needsOwner).map((g) => g.id);
   const keyOk = i.lockKeyIds.indexOf(i.signingKeyId) >= 0 && i.signingKeyId === i.currentKeyId;
 
   const steps: SyncTarget[] = [];
@@ -108,9 +118,10 @@ export function planSync(i: SyncInputs): SyncPlan {
   // time) means it does not hold what the owner chose; the issuer lifts a stale revision.
   const settingsOk = i.settingsRevision === null || i.heldSettingsRevision === i.settingsRevision;
   if (!settingsOk && i.timeTrusted && lockTrustsSigner) add({ kind: 'settings' });
-  const converged = i.timeTrusted && keyOk && pendingRevocations.length === 0 && extra.length === 0 && missing.length === 0 && settingsOk;
+  const converged = i.timeTrusted && keyOk && pendingRevocations.length === 0 && extra.length === 0 && missing.length === 0 && needsOwner.length === 0 &&
+    settingsOk;
   const held = i.grants.filter((g) => g.want === 'wanted' && heldById[g.id] === g.fingerprint).map((g) => g.id);
-  return { steps, adoptKeyId, converged, pendingRevocations, missing, extra, held, keyOk, settingsOk };
+  return { steps, adoptKeyId, converged, pendingRevocations, missing, extra, needsOwner, held, keyOk, settingsOk };
 }
 
 /** Milliseconds to wait before a target's next attempt, after `attempts` earlier ones (1, 2, 4 … 16 s). */

@@ -30,7 +30,7 @@ describe('migrations on PostgreSQL', () => {
     const store = await postgresStore(pg.createDatabase('same_schema'));
     const lite = sqliteStore(openDatabase(':memory:'));
     try {
-      expect(await postgresSchemaVersion(store.q)).toBe(MIGRATIONS.length);
+      expect(await postgresSchemaVersion(store.q)).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
       expect(await migratePostgres(store.q)).toEqual([]);
       expect(await columns(store)).toEqual(await columns(lite));
     } finally {
@@ -43,7 +43,7 @@ describe('migrations on PostgreSQL', () => {
     const url = pg.createDatabase('racing_starts');
     const stores = await Promise.all([1, 2, 3].map(() => postgresStore(url, 2)));
     try {
-      for (const s of stores) expect(await postgresSchemaVersion(s.q)).toBe(MIGRATIONS.length);
+      for (const s of stores) expect(await postgresSchemaVersion(s.q)).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }

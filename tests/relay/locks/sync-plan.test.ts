@@ -12,6 +12,18 @@ const wanted = (id: number, fingerprint = FP_A): DesiredGrant => ({ id, want: 'w
 const revoking = (id: number): DesiredGrant => ({ id, want: 'remove', fingerprint: FP_A, revoking: true });
 
 describe('planSync', () => {
+  it('in owner-consent mode never sends a grant only the owner can stage, yet still revokes and stages consented ones', () => {
+    const ownerOnly: DesiredGrant = { ...wanted(5), needsOwner: true };
+    const p = planSync(inputs({ held: [{ grantId: 9, fingerprint: FP_A }], grants: [ownerOnly, wanted(6), revoking(9)] }));
+    expect(p.steps).toEqual([{ kind: 'revoke', grantId: 9 }, { kind: 'put', grantId: 6 }]);
+    expect(p.needsOwner).toEqual([5]);
+    expect(p.missing).toEqual([6]);
+    expect(p.converged).toBe(false);
+    // Held in the signed version (the owner staged it): nothing to do, and the lock agrees.
+    const held = planSync(inputs({ held: [{ grantId: 5, fingerprint: FP_A }], grants: [ownerOnly] }));
+    expect(held).toMatchObject({ steps: [], needsOwner: [], converged: true, held: [5] });
+  });
+
   it('agrees when the lock holds exactly the wanted grants and trusts the current key', () => {
     const p = planSync(inputs({ held: [{ grantId: 1, fingerprint: FP_A }], grants: [wanted(1)] }));
     expect(p).toMatchObject({ converged: true, steps: [], missing: [], extra: [], pendingRevocations: [], keyOk: true });

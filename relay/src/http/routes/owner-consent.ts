@@ -3,6 +3,7 @@ import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import { fromHex } from '@keyway/shared';
 import type { RelayContext } from '../../context';
 import { enrolOwnerKey, sendOwnerStatement } from '../../domain/owner-consent';
+import { ownerConsentView } from '../../domain/owner-record';
 import { principal } from '../auth';
 import { bearer, deviceParams, ok } from '../schemas';
 
@@ -11,6 +12,15 @@ const MAX_STATEMENT_HEX = 2 * (95 + 160);
 const KEY_HEX = 64;
 
 export function ownerConsentRoutes(app: FastifyInstance, ctx: RelayContext, owner: onRequestHookHandler): void {
+  app.get<{ Params: { id: string } }>('/v1/devices/:id/owner-consent', {
+    onRequest: owner,
+    schema: {
+      tags: ['devices'], summary: 'The lock\'s owner-consent mode (from its last status), and the owner devices and standing consents it confirmed',
+      security: bearer, params: deviceParams,
+      response: ok('{ deviceId, consentMode, ownerKeys: [{ keyId, publicKey, enrolledAt }], consents: [{ consentId, kind, partner, flags, maxPerWeek, notAfter, tzOffset, schedule, ownerKeyId, confirmedAt }] }')
+    }
+  }, async (req) => ownerConsentView(ctx, principal(req), req.params.id));
+
   app.post<{ Params: { id: string }; Body: { publicKey: string } }>('/v1/devices/:id/owner-keys', {
     onRequest: owner,
     schema: {
