@@ -846,7 +846,7 @@ CREATE TRIGGER deliveries_status_update BEFORE UPDATE OF status ON deliveries
     postgres: `ALTER TABLE deliveries ADD CONSTRAINT deliveries_status CHECK (status IN ('booked','entering','unlocked','entered','secured','blocked','cancelled','failed'));`
   },
   {
-    version: 20,
+    version: 10,
     name: 'owner keys and standing consents each lock confirmed (docs/protocol.md §11), and the consent a grant is staged under',
     sql: `
 CREATE TABLE owner_keys (
