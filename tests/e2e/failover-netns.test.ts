@@ -23,7 +23,7 @@ import { board } from '@keyway/hardware';
 import { relayRequest } from '../../tools/src/provision/relay-client';
 import { seedWorld, type DemoWorld } from '../../tools/src/stack/seed';
 import { start, type Child } from '../support/processes';
-import { eventually, startFleetProcess, type FleetProcess, type RelayProcess } from '../support/e2e-world';
+import { api, eventually, startFleetProcess, type FleetProcess, type RelayProcess } from '../support/e2e-world';
 import { createNetnsLab, netnsUnavailable, startRelayInNetns, type NetnsLab } from '../support/netns';
 import { startPostgres, type PgCluster } from '../support/postgres';
 import { scaled } from '../support/time-scale';
@@ -60,15 +60,6 @@ let killedAt = 0;
 /** The lock on C (address list C, A, B) and the lock on B (B, C, A). */
 const LOCK_ON_C = 0;
 const LOCK_ON_B = 1;
-
-async function api(base: string, token: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + url, {
-    method, headers: { authorization: 'Bearer ' + token, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  });
-  const t = await res.text();
-  return { status: res.status, body: t ? JSON.parse(t) : null };
-}
 
 function freePortOn(host: string): Promise<number> {
   return new Promise((resolve) => {

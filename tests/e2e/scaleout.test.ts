@@ -13,7 +13,7 @@ import path from 'node:path';
 import { board } from '@keyway/hardware';
 import { seedWorld, type DemoWorld } from '../../tools/src/stack/seed';
 import { start, type Child } from '../support/processes';
-import { eventually, startFleetProcess, startRelayProcess, type FleetProcess, type RelayProcess } from '../support/e2e-world';
+import { api, eventually, startFleetProcess, startRelayProcess, type FleetProcess, type RelayProcess } from '../support/e2e-world';
 
 let dir = '';
 let redis: Child;
@@ -29,15 +29,6 @@ async function freePort(): Promise<number> {
       s.close(() => resolve(p));
     });
   });
-}
-
-async function api(base: string, token: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(base + url, {
-    method, headers: { authorization: 'Bearer ' + token, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  });
-  const t = await res.text();
-  return { status: res.status, body: t ? JSON.parse(t) : null };
 }
 
 beforeAll(async () => {

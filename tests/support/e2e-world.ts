@@ -153,3 +153,13 @@ export function useE2E(o: Parameters<typeof startE2E>[0], ready: (e: E2E) => voi
   }, scaled(90_000));
   afterAll(async () => e?.close());
 }
+
+/** One HTTP call to a relay with a bearer token; the body is parsed JSON (null when empty). */
+export async function api(base: string, token: string, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(base + url, {
+    method, headers: { authorization: 'Bearer ' + token, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  });
+  const t = await res.text();
+  return { status: res.status, body: t ? JSON.parse(t) : null };
+}
