@@ -14,14 +14,12 @@
  * Run: ESPRUINO=/path/to/espruino [ESPRUINO_8190=/path/to/espruino-8190] npx tsx bench/lock-sign.mts [--rounds 3]
  * A benchmark, never a timed test.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import nacl from 'tweetnacl';
 import { bundleEs5, REPO_ROOT } from '../tools/src/firmware/es5-bundle';
 import { avoidEspruinoKeywords } from '../tests/shared/ed25519/espruino-keywords';
-import { cleanLines } from '../tests/support/engines';
+import { runEspruinoLines } from './lib/espruino-run.mjs';
 import { machineLine, numberFlag, parseFlags, percentile, table } from './lib/report.mjs';
 
 const rounds = numberFlag(parseFlags(process.argv.slice(2)), 'rounds', 3);
@@ -76,19 +74,7 @@ naclSign();
 interface Line { impl?: string; cpu?: number; wall?: number; ok?: boolean; what?: string; vars?: number; steps?: number; longestStepCpu?: number }
 
 function runEspruino(bin: string, code: string): Line[] {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kw-lsign-'));
-  try {
-    writeFileSync(path.join(dir, 'main.js'), code);
-    let stdout = '';
-    try {
-      stdout = execFileSync(bin, ['main.js'], { cwd: dir, encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24, timeout: 1_800_000 });
-    } catch (e) {
-      stdout = String((e as { stdout?: string }).stdout ?? '');
-    }
-    return cleanLines(stdout, true).filter((l) => /^[TM] /.test(l)).map((l) => JSON.parse(l.slice(2)) as Line);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return runEspruinoLines<Line>(bin, code, 'kw-lsign-');
 }
 
 for (const bin of bins) {

@@ -19,14 +19,10 @@
  * Run: ESPRUINO=/path/to/espruino [ESPRUINO_8190=/path/to/espruino-8190] npx tsx bench/owner-check.mts [--rounds 5]
  * A benchmark, never a timed test.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { DEFAULT_OPTIONS } from '@keyway/firmware';
 import { bundleEs5 } from '../tools/src/firmware/es5-bundle';
 import { avoidEspruinoKeywords } from '../tests/shared/ed25519/espruino-keywords';
-import { cleanLines } from '../tests/support/engines';
+import { runEspruinoLines } from './lib/espruino-run.mjs';
 import { buildVectors } from '../scripts/protocol-vectors';
 import { machineLine, numberFlag, parseFlags, percentile, table } from './lib/report.mjs';
 
@@ -77,19 +73,7 @@ for (var r = 0; r < ${rounds}; r++) {
 interface Line { impl?: string; cpu?: number; wall?: number; ok?: boolean; what?: string; vars?: number; steps?: number; longestStepCpu?: number }
 
 function runEspruino(bin: string, code: string): Line[] {
-  const dir = mkdtempSync(path.join(tmpdir(), 'kw-owner-'));
-  try {
-    writeFileSync(path.join(dir, 'main.js'), code);
-    let stdout = '';
-    try {
-      stdout = execFileSync(bin, ['main.js'], { cwd: dir, encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24, timeout: 1_800_000 });
-    } catch (e) {
-      stdout = String((e as { stdout?: string }).stdout ?? '');
-    }
-    return cleanLines(stdout, true).filter((l) => /^[TM] /.test(l)).map((l) => JSON.parse(l.slice(2)) as Line);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return runEspruinoLines<Line>(bin, code, 'kw-owner-');
 }
 
 const IMPLS = ['v1 command: relay signature (key table kept)', 'owner signature alone (after a relay check)', 'v2 OWNER_SIGNED: relay + owner signatures'];
