@@ -17,11 +17,6 @@ export async function moveDelivery(q: Q, id: number, from: string, to: string, c
   return Number(r.numUpdatedRows) === 1;
 }
 
-/** The status change as one statement (for the synchronous handle until domain/deliveries.ts moves). */
-export function transitionQuery(q: Q, id: number, from: string, to: string, change: DeliveryChange, at: number) {
-  return q.updateTable('deliveries').set({ ...change, status: to, updated_at: at }).where('id', '=', id).where('status', '=', from);
-}
-
 export type DeliveryRow = Selectable<DeliveriesTable>;
 
 export function findDelivery(q: Q, id: number): Promise<DeliveryRow | undefined> {
