@@ -153,3 +153,12 @@ export async function takeCameraCapture(q: Q, id: string): Promise<number | null
 export async function setDeviceName(q: Q, id: string, name: string | null): Promise<void> {
   await q.updateTable('devices').set({ name }).where('id', '=', id).execute();
 }
+
+/**
+ * The lock's commands are signed with `toKeyId` from now on, if it was on `fromKeyId`; false
+ * when it was not (another relay process moved it first).
+ */
+export async function moveSigningKey(q: Q, id: string, fromKeyId: number, toKeyId: number): Promise<boolean> {
+  const r = await q.updateTable('devices').set({ signing_key_id: toKeyId }).where('id', '=', id).where('signing_key_id', '=', fromKeyId).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
