@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodePublish, type EspruinoSocket } from '@keyway/firmware';
 import { EV_BOOT, EV_STATE, decodeEvent } from '@keyway/shared';
-import { DUP_MEMORY, createLinkTap, createSimulatedLock, noteSync, overwriteObserver, tapSocket, type SyncHistory } from '@keyway/hardware';
+import { DUP_MEMORY, createLinkTap, createSimStorage, createSimulatedLock, noteSync, overwriteObserver, tapSocket, type SyncHistory } from '@keyway/hardware';
 import { BOARD, lockConfig, provisionedFiles } from '../support/lock-harness';
 import { signerFromSeed } from '@keyway/shared/node';
 import { TEST_RELAY_SEED } from '../../scripts/protocol-vectors';
@@ -92,6 +92,32 @@ describe('fleet soak faults', () => {
     const log = sim.lock.log!;
     expect(log.seq).toBeGreaterThan(log.capacity);
     // Exactly the events no longer in the ring were given up, each once.
+    const gone = [];
+    for (let s = 1; s <= log.seq - log.capacity; s++) gone.push(s);
+    expect(lost).toEqual(gone);
+  });
+  it('records an undelivered event a power cut destroyed while a write replaced it', () => {
+    const lost: number[] = [];
+    const note = overwriteObserver(lost);
+    const files = provisionedFiles(lockConfig([signerFromSeed(TEST_RELAY_SEED)]));
+    // Offline, each boot logs events; the power goes inside the first write that replaces a
+    // stored (never delivered) event.
+    const storage = createSimStorage(files);
+    const write = storage.write;
+    let armed = true;
+    storage.write = (name, data) => {
+      if (armed && /^kwe\d+$/.test(name) && storage.files[name] !== undefined) {
+        armed = false;
+        storage.cutAt = storage.writes + 1;
+      }
+      return write(name, data);
+    };
+    let sim = createSimulatedLock({ board: BOARD, storage, onEvent: (_bytes, lock) => note(lock) });
+    for (let i = 0; i < 40 && armed; i++) sim = sim.reboot();
+    expect(armed).toBe(false);
+    sim = sim.reboot();
+    const log = sim.lock.log!;
+    expect(lost[0]).toBe(1);
     const gone = [];
     for (let s = 1; s <= log.seq - log.capacity; s++) gone.push(s);
     expect(lost).toEqual(gone);
