@@ -46,6 +46,8 @@ export interface SoakLock {
   revokedOnLock: number[] | null;
   /** Exceptions the firmware threw, across boots. */
   errors: string[];
+  /** The lock's own view at the end (for diagnosis: MQTT connected, powered, trusted time). */
+  own?: { online: boolean; powered: boolean; timeTrusted: boolean };
 }
 
 export interface RelayCommandRow { device_id: string; counter: number; action: number; grant_id: number | null; status: string; result_code: number | null }
@@ -177,7 +179,7 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
     const view = snap.views[dev];
     const sync = view?.sync as { state?: string } | undefined;
     check('liveness-converged', !!view?.online && !!view?.status?.flags?.trustedTime && (!sync || sync.state === 'converged'), dev,
-      () => `relay view: online ${view?.online}, trusted time ${view?.status?.flags?.trustedTime}, sync ${JSON.stringify(sync ?? null)}`);
+      () => `relay view: online ${view?.online}, trusted time ${view?.status?.flags?.trustedTime}, sync ${JSON.stringify(sync ?? null)}; the lock's own: ${JSON.stringify(lock.own ?? null)}`);
     if (lock.staged && lock.revokedOnLock) {
       const held = new Set(lock.staged.filter((g) => !lock.revokedOnLock!.includes(g)));
       const wanted = new Set(snap.grants.filter((g) => g.device_id === dev && g.status === 'active').map((g) => g.id));

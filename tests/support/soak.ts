@@ -118,8 +118,10 @@ export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
     const h = await w.fleet.ask(l.deviceId, 'history');
     const g = await w.fleet.ask(l.deviceId, 'grants');
     const e = await w.fleet.ask(l.deviceId, 'errors');
+    const st = await w.fleet.ask(l.deviceId, 'state');
     locks.push({
       deviceId: l.deviceId, intervals: h.intervals, overwritten: j.overwritten, staged: g.staged, revokedOnLock: g.revoked, errors: e.errors,
+      own: { online: !!st.online, powered: !!st.powered, timeTrusted: !!st.timeTrusted },
       journal: (j.journal as Array<{ at: number; hex: string }>).map((e) => {
         const ev = decodeEvent(fromHex(e.hex));
         return { at: e.at, seq: ev.seq, type: ev.type, code: ev.code, ref: ev.ref, data: [...ev.data], raw: e.hex };
