@@ -47,7 +47,7 @@ export interface SoakLock {
   /** Exceptions the firmware threw, across boots. */
   errors: string[];
   /** The lock's own view at the end (for diagnosis: MQTT connected, powered, trusted time). */
-  own?: { online: boolean; powered: boolean; timeTrusted: boolean };
+  own?: { online: boolean; powered: boolean; timeTrusted: boolean; logSeq?: number; sendingSeq?: number; acked?: number; mqtt?: unknown };
 }
 
 export interface RelayCommandRow { device_id: string; counter: number; action: number; grant_id: number | null; status: string; result_code: number | null }
@@ -174,7 +174,7 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
     for (const ev of lock.journal) {
       const n = relayRaw.get(ev.raw) ?? 0;
       check('event-once', n <= 1, dev, () => `event seq ${ev.seq} stored ${n} times at the relay`);
-      if (!lost.has(ev.seq)) check('event-reached', n >= 1, dev, () => `event seq ${ev.seq} (type ${ev.type}) never reached the relay`);
+      if (!lost.has(ev.seq)) check('event-reached', n >= 1, dev, () => `event seq ${ev.seq} (type ${ev.type}) never reached the relay; the lock's own: ${JSON.stringify(lock.own ?? null)}`);
     }
     const view = snap.views[dev];
     const sync = view?.sync as { state?: string } | undefined;

@@ -99,6 +99,13 @@ export async function startSoakWorld(o: { locks: number; lockOptions?: Record<st
     for (const l of part) owner.set(l.deviceId, f);
   }
   await Promise.all(fleets.map((f) => f.ready));
+  // KEYWAY_SOAK_LOGS=1 keeps the run's directory with each relay run's log (warn and above).
+  const logDir = process.env.KEYWAY_SOAK_LOGS ? dir : null;
+  if (logDir) process.stderr.write('soak: relay logs kept in ' + logDir + '\n');
+  let relayRuns = 0;
+  const keepRelayLog = () => {
+    if (logDir) writeFileSync(path.join(logDir, 'relay-' + ++relayRuns + '.log'), s.relay.child.stdout() + s.relay.child.stderr());
+  };
   const api: ApiRecord[] = [];
   const call: SoakWorld['call'] = async (op, token, method, url, body, headers = {}) => {
     const at = Date.now();
@@ -138,6 +145,7 @@ export async function startSoakWorld(o: { locks: number; lockOptions?: Record<st
     async killRelay() {
       up = false;
       await s.relay.child.kill('SIGKILL');
+      keepRelayLog();
     },
     async startRelay() {
       const ports = relay.ports;
@@ -159,7 +167,8 @@ export async function startSoakWorld(o: { locks: number; lockOptions?: Record<st
     async close() {
       await fleet.close();
       await s.relay.child.kill();
-      rmSync(dir, { recursive: true, force: true });
+      keepRelayLog();
+      if (!logDir) rmSync(dir, { recursive: true, force: true });
     }
   };
   return s;

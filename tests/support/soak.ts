@@ -121,7 +121,7 @@ export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
     const st = await w.fleet.ask(l.deviceId, 'state');
     locks.push({
       deviceId: l.deviceId, intervals: h.intervals, overwritten: j.overwritten, staged: g.staged, revokedOnLock: g.revoked, errors: e.errors,
-      own: { online: !!st.online, powered: !!st.powered, timeTrusted: !!st.timeTrusted },
+      own: { online: !!st.online, powered: !!st.powered, timeTrusted: !!st.timeTrusted, logSeq: st.logSeq, sendingSeq: st.sendingSeq, acked: st.acked, mqtt: st.mqtt },
       journal: (j.journal as Array<{ at: number; hex: string }>).map((e) => {
         const ev = decodeEvent(fromHex(e.hex));
         return { at: e.at, seq: ev.seq, type: ev.type, code: ev.code, ref: ev.ref, data: [...ev.data], raw: e.hex };
