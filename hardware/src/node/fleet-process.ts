@@ -82,10 +82,7 @@ function handle(line: string): void {
     case 'dup':
       return answer({ ok: true, delivered: lock.dup(Number(arg ?? 0)) });
     case 'heal':
-      lock.tap.delayMs = 0;
-      lock.sim.storage.cutAt = 0;
-      lock.setNetwork(true);
-      lock.powerOn();
+      lock.heal();
       return answer({ ok: true });
     case 'grants':
       return answer({
