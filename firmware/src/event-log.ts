@@ -47,12 +47,17 @@ export interface EventLog {
   overflowAlarmed: boolean;
   /** Sequence of that alarm: if it is overwritten before delivery, the next loss raises another. */
   overflowAlarmSeq: number;
+  /** A loss no QUEUE_OVERFLOW alarm covers yet (the next event raises it unless one is pending). */
+  unreported: boolean;
+  /** Sequence of the newest event given up undelivered (0 = none since boot). */
+  lastLost: number;
 }
 
 export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacity: number): EventLog {
   const log: EventLog = {
     storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), unhashed: null, acked: 0, dropped: 0,
-    savedAck: 0, ackSaveEvery: Math.max(1, Math.floor(capacity / 2)), overflowAlarmed: false, overflowAlarmSeq: 0
+    savedAck: 0, ackSaveEvery: Math.max(1, Math.floor(capacity / 2)), overflowAlarmed: false, overflowAlarmSeq: 0,
+    unreported: false, lastLost: 0
   };
   let best: Uint8Array | null = null;
   let oldest = 0;
@@ -71,6 +76,11 @@ export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacit
   const w = unframe(storage.read(ACK_FILE));
   log.savedAck = w && w.seq <= log.seq ? w.seq : 0;
   log.acked = oldest > 0 ? Math.max(oldest - 1, log.savedAck) : log.seq;
+  // A power cut while a write replaced the oldest undelivered event tears that slot: the event
+  // it held is gone, the new one never existed. Its place is the oldest of the ring's window;
+  // unless the saved watermark says it was delivered, it is a loss the relay must be told of.
+  const first = log.seq - capacity + 1;
+  if (first > log.savedAck && first >= 1 && first <= log.acked && readEvent(log, first) === null) noteLoss(log, first);
   return log;
 }
 
@@ -95,7 +105,7 @@ export function appendEvent(log: EventLog, e: NewEvent, time: number): Uint8Arra
     // The oldest unacknowledged event is about to be overwritten: it is lost unless it was
     // acknowledged before a reboot (the saved watermark).
     log.acked = seq - log.capacity;
-    if (log.acked > log.savedAck) log.dropped++;
+    if (log.acked > log.savedAck) noteLoss(log, log.acked);
     // The alarm that reported this episode is overwritten undelivered: a long enough outage
     // would otherwise leave the relay a gap and no alarm. The next loss raises a new one.
     if (log.overflowAlarmed && log.overflowAlarmSeq <= log.acked) log.overflowAlarmed = false;
@@ -104,6 +114,13 @@ export function appendEvent(log: EventLog, e: NewEvent, time: number): Uint8Arra
   log.seq = seq;
   log.unhashed = bytes;
   return bytes;
+}
+
+/** Counts an event given up undelivered; the next event logged raises the alarm (reporting.ts). */
+function noteLoss(log: EventLog, seq: number): void {
+  log.dropped++;
+  log.lastLost = seq;
+  log.unreported = true;
 }
 
 /** Hash of the newest event, the link the next event carries; hashes a pending event once. */

@@ -22,7 +22,6 @@ export function lockTime(lock: Lock): number {
 export function emit(lock: Lock, type: number, code: number, ref: number, actorKind: number, actorRef: number, data: number[] | Uint8Array): LogPoint | null {
   const log = lock.log;
   if (!log) return null;
-  const before = log.dropped;
   const bytes = appendEvent(log, { type: type, code: code, ref: ref, actorKind: actorKind, actorRef: actorRef, data: data instanceof Uint8Array ? data : new Uint8Array(data) }, lockTime(lock));
   if (!bytes) {
     lock.ports.log('event log write failed');
@@ -32,12 +31,14 @@ export function emit(lock: Lock, type: number, code: number, ref: number, actorK
   const at: LogPoint = { seq: log.seq, bytes: bytes };
   if (lock.onEvent) lock.onEvent(bytes);
   // One QUEUE_OVERFLOW alarm per episode (until the queue drains) while it is in the ring (the
-  // log raises another when it overwrites it undelivered); its ref counts losses so far.
-  if (log.dropped > before && !log.overflowAlarmed) {
+  // log raises another when it overwrites it undelivered); its ref counts losses so far. A loss
+  // found at boot (a torn overwrite) is reported with the first event after it.
+  if (log.unreported && !log.overflowAlarmed) {
     log.overflowAlarmed = true;
     log.overflowAlarmSeq = log.seq + 1;
     emit(lock, EV_ALARM, AL_QUEUE_OVERFLOW, log.dropped, 0, 0, []);
   }
+  log.unreported = false;
   flushEvents(lock);
   return at;
 }

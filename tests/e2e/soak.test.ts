@@ -26,14 +26,15 @@ function ev(seq: number, type: number, ref: number, data: number[], at: number):
 
 function world(journal: SoakEvent[], relayRaw = journal.map((e) => e.raw), errors: string[] = []): { facts: SoakFacts; snap: SoakSnapshot } {
   return {
-    facts: { revocations: [{ grantId: GRANT, deviceId: DEV, answeredAt: ANSWERED_AT }], created: [{ grantId: GRANT, deviceId: DEV }], opened: [], keyId: null },
+    facts: { revocations: [{ grantId: GRANT, deviceId: DEV, answeredAt: ANSWERED_AT }], created: [{ grantId: GRANT, deviceId: DEV }], opened: [], keyId: null, keyUnsure: false },
     snap: {
       locks: [{ deviceId: DEV, journal, overwritten: [], intervals: [[0, null]], staged: [], revokedOnLock: [GRANT], errors }],
       commands: [{ device_id: DEV, counter: REVOKE_COUNTER, action: ACT_GRANT_REVOKE, grant_id: GRANT, status: 'acked', result_code: RC_OK }],
       grants: [{ id: GRANT, device_id: DEV, status: 'revoked' }],
       events: relayRaw.map((raw, i) => ({ device_id: DEV, epoch: 1, seq: i + 1, raw, type: 0, code: 0 })),
       anomalies: [],
-      views: { [DEV]: { online: true, status: { flags: { trustedTime: true } } } }
+      views: { [DEV]: { online: true, status: { flags: { trustedTime: true } } } },
+      relayKeyId: null
     }
   };
 }
@@ -98,6 +99,31 @@ describe('soak invariants on crafted histories', () => {
     const silent = world(journal.filter((e) => e.type !== EV_ALARM), ['ev2', 'ev4']);
     silent.snap.locks[0].overwritten = [1];
     expect(kinds(checkInvariants(silent.facts, silent.snap))).toEqual(['overflow-alarmed']);
+  });
+
+  it("judges locks against the relay's current key, and an answered rotation as never undone", () => {
+    const history = () => world([scanEntry(1, ANSWERED_AT - 10), revokeAck(2, ANSWERED_AT + 10)]);
+    const onKey = (keyId: number) => ({ online: true, status: { flags: { trustedTime: true } }, signingKeyId: keyId });
+    // Rotated to 7 (answered); the lock moved to 7.
+    const done = history();
+    Object.assign(done.facts, { keyId: 7 });
+    Object.assign(done.snap, { relayKeyId: 7, views: { [DEV]: onKey(7) } });
+    expect(checkInvariants(done.facts, done.snap).violations).toEqual([]);
+    // The lock never left the old key.
+    const stuck = history();
+    Object.assign(stuck.facts, { keyId: 7 });
+    Object.assign(stuck.snap, { relayKeyId: 7, views: { [DEV]: onKey(6) } });
+    expect(kinds(checkInvariants(stuck.facts, stuck.snap))).toEqual(['liveness-key']);
+    // A later rotation went unanswered (relay killed) but ran: key 8 is current and the lock on it.
+    const later = history();
+    Object.assign(later.facts, { keyId: 7, keyUnsure: true });
+    Object.assign(later.snap, { relayKeyId: 8, views: { [DEV]: onKey(8) } });
+    expect(checkInvariants(later.facts, later.snap).violations).toEqual([]);
+    // Without such an attempt, a current key other than the answered one is flagged.
+    const undone = history();
+    Object.assign(undone.facts, { keyId: 7 });
+    Object.assign(undone.snap, { relayKeyId: 8, views: { [DEV]: onKey(8) } });
+    expect(kinds(checkInvariants(undone.facts, undone.snap))).toEqual(['key-as-answered']);
   });
 });
 

@@ -5,8 +5,8 @@
  * never delivered before a reboot are reported when overwritten (the saved watermark).
  */
 import { describe, expect, it } from 'vitest';
-import { AL_QUEUE_OVERFLOW, EV_ALARM, bytesEqual, encodeEvent, eventHash } from '@keyway/shared';
-import { ackEvent, openEventLog, readEvent, storagePort } from '@keyway/firmware';
+import { AL_QUEUE_OVERFLOW, EV_ALARM, EV_BOOT, bytesEqual, encodeEvent, eventHash } from '@keyway/shared';
+import { EVENT_FILE, ackEvent, openEventLog, readEvent, storagePort } from '@keyway/firmware';
 import { DEVICE_ID, harness } from '../support/lock-harness';
 
 describe('event log', () => {
@@ -98,6 +98,55 @@ describe('event log', () => {
     const alarms = h.sim.events.filter((e) => e.type === EV_ALARM && e.code === AL_QUEUE_OVERFLOW);
     expect(alarms).toHaveLength(1);
     expect(alarms[0].ref).toBeGreaterThan(0);
+  });
+
+  it('a power cut that tears the write replacing the oldest undelivered event reports that event as lost at the next boot', () => {
+    const h = harness(); // no network: nothing is acknowledged
+    const storage = h.sim.storage;
+    const write = storage.write;
+    // Cut the power inside the first write that replaces a stored event (the ring's first wrap).
+    storage.write = (name, data) => {
+      if (name === EVENT_FILE + '1' && storage.files[name] !== undefined && storage.cutAt === 0) storage.cutAt = storage.writes + 1;
+      return write(name, data);
+    };
+    for (let i = 0; i < 40 && storage.powered; i++) {
+      h.sim.device.pressButton();
+      h.run(2000);
+    }
+    expect(storage.powered).toBe(false);
+    storage.write = write;
+    const lostSeq = 1; // the event the torn write destroyed; event 33 never existed
+    expect(h.sim.events.some((e) => e.type === EV_ALARM && e.code === AL_QUEUE_OVERFLOW)).toBe(false);
+    const opened = openEventLog(storagePort(storage), DEVICE_ID, 32);
+    expect(opened.seq).toBe(32);
+    expect(readEvent(opened, lostSeq)).toBeNull();
+    expect(opened.dropped).toBe(1);
+    expect(opened.lastLost).toBe(lostSeq);
+    h.reboot();
+    // The alarm follows the boot event at once, before anything else can overwrite more.
+    const boot = h.sim.events;
+    expect(boot[0].type).toBe(EV_BOOT);
+    expect(boot[1].type).toBe(EV_ALARM);
+    expect(boot[1].code).toBe(AL_QUEUE_OVERFLOW);
+    expect(boot[1].ref).toBe(1);
+  });
+
+  it('a torn write over an event the saved watermark says was delivered is no loss', () => {
+    const h = harness();
+    for (let i = 0; i < 20; i++) {
+      h.sim.device.pressButton();
+      h.run(2000);
+    }
+    const log = h.sim.lock.log!;
+    for (let s = log.acked + 1; s <= log.seq; s++) ackEvent(log, s);
+    h.sim.storage.cutAt = h.sim.storage.writes + 1;
+    h.sim.device.pressButton();
+    h.run(2000);
+    expect(h.sim.storage.powered).toBe(false);
+    h.reboot();
+    h.run(3000);
+    expect(h.sim.lock.log!.dropped).toBe(0);
+    expect(h.sim.events.filter((e) => e.type === EV_ALARM && e.code === AL_QUEUE_OVERFLOW)).toHaveLength(0);
   });
 
   it('does not send again after a reboot what the relay acknowledged before it', () => {

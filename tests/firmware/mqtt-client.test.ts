@@ -11,6 +11,7 @@ import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { createMqttClient, mqttPublish, mqttStart, mqttStop, netPort, type MqttClient } from '@keyway/firmware';
 import { createRealLoop, disposeLoop, nodeConnect } from '@keyway/hardware';
+import { scaled } from '../support/time-scale';
 
 interface Broker {
   aedes: Aedes;
@@ -49,13 +50,13 @@ function lockClient(port: number, received: Uint8Array[], state: { online: numbe
   const c = createMqttClient(netPort(nodeConnect(), null)!, { millis: loop.now, setTimeout: loop.setTimeout, clearTimeout: loop.clearTimeout }, Math.random, {
     brokers: [{ host: '127.0.0.1', port }], tls: false, clientId: 'lock-1', username: 'lock-1', password: 'pw', keepAlive: 2,
     willTopic: 'kw/lock-1/state', willPayload: new Uint8Array([0x4f, 0x46, 0x46]), subscribe: 'kw/lock-1/cmd',
-    maxPacket: 1024, retryMs: 500, backoffMinMs: 100, backoffMaxMs: 400, connectTimeoutMs: 2000, ...over
+    maxPacket: 1024, retryMs: 500, backoffMinMs: 100, backoffMaxMs: 400, connectTimeoutMs: scaled(2000), ...over
   }, (_t, p) => received.push(Uint8Array.from(p)), () => state.online++, () => state.offline++);
   cleanups.push(() => mqttStop(c));
   return c;
 }
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = scaled(5000)): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out');
@@ -85,6 +86,27 @@ describe('lock MQTT client against Aedes', () => {
     await waitFor(() => acked.length === 20 && events.length === 20);
     expect(events).toEqual(Array.from({ length: 20 }, (_, i) => 'e' + i));
     expect(acked).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
+  it('a session whose SUBACK never comes is given up at the connect timeout and tried again', async () => {
+    let withheld = 0;
+    const aedes = await Aedes.createBroker({
+      authorizeSubscribe: (_client, sub, done) => {
+        // The first subscription is never answered (a broker stalled between CONNACK and SUBACK).
+        if (withheld++ === 0) return;
+        done(null, sub);
+      }
+    });
+    const server = net.createServer(aedes.handle);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => aedes.close(() => r()))));
+    const st = { online: 0, offline: 0 };
+    const c = lockClient((server.address() as net.AddressInfo).port, [], st, { connectTimeoutMs: 300 });
+    mqttStart(c);
+    // Well before the broker's keep-alive expiry (1.5 x 2 s) would have dropped the stalled session.
+    await waitFor(() => st.online === 1, 1500);
+    expect(withheld).toBe(2);
+    expect(c.connects).toBe(1);
   });
 
   it('wrong credentials never come online', async () => {

@@ -1,9 +1,12 @@
 /** The fleet's soak faults: a socket tap that delays broker bytes in order and remembers command payloads; sync intervals. */
 import { describe, expect, it } from 'vitest';
 import { encodePublish, type EspruinoSocket } from '@keyway/firmware';
-import { EV_BOOT, EV_STATE, decodeEvent } from '@keyway/shared';
-import { DUP_MEMORY, createLinkTap, createSimulatedLock, noteSync, overwriteObserver, tapSocket, type SyncHistory } from '@keyway/hardware';
-import { BOARD, lockConfig, provisionedFiles } from '../support/lock-harness';
+import { EV_BOOT, EV_STATE, decodeEvent, toHex } from '@keyway/shared';
+import { DUP_MEMORY, createLinkTap, createSimStorage, createSimulatedLock, startFleetLock, noteSync, overwriteObserver, tapSocket, type SyncHistory } from '@keyway/hardware';
+import { BOARD, DEVICE_ID, lockConfig, provisionedFiles } from '../support/lock-harness';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { signerFromSeed } from '@keyway/shared/node';
 import { TEST_RELAY_SEED } from '../../scripts/protocol-vectors';
 
@@ -95,5 +98,61 @@ describe('fleet soak faults', () => {
     const gone = [];
     for (let s = 1; s <= log.seq - log.capacity; s++) gone.push(s);
     expect(lost).toEqual(gone);
+  });
+  it('records an undelivered event a power cut destroyed while a write replaced it', () => {
+    const lost: number[] = [];
+    const note = overwriteObserver(lost);
+    const files = provisionedFiles(lockConfig([signerFromSeed(TEST_RELAY_SEED)]));
+    // Offline, each boot logs events; the power goes inside the first write that replaces a
+    // stored (never delivered) event.
+    const storage = createSimStorage(files);
+    const write = storage.write;
+    let armed = true;
+    storage.write = (name, data) => {
+      if (armed && /^kwe\d+$/.test(name) && storage.files[name] !== undefined) {
+        armed = false;
+        storage.cutAt = storage.writes + 1;
+      }
+      return write(name, data);
+    };
+    let sim = createSimulatedLock({ board: BOARD, storage, onEvent: (_bytes, lock) => note(lock) });
+    for (let i = 0; i < 40 && armed; i++) sim = sim.reboot();
+    expect(armed).toBe(false);
+    sim = sim.reboot();
+    const log = sim.lock.log!;
+    expect(lost[0]).toBe(1);
+    const gone = [];
+    for (let s = 1; s <= log.seq - log.capacity; s++) gone.push(s);
+    expect(lost).toEqual(gone);
+  });
+  it('heal disarms a cut inside a flash write that has not fired yet, so no fault outlives the soak', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-fleet-'));
+    const flashFile = path.join(dir, 'flash.json');
+    const files = provisionedFiles(lockConfig([signerFromSeed(TEST_RELAY_SEED)]));
+    writeFileSync(flashFile, JSON.stringify(Object.fromEntries(Object.entries(files).map(([n, d]) => [n, Buffer.from(d, 'latin1').toString('base64')]))));
+    const lock = startFleetLock({ deviceId: toHex(DEVICE_ID), board: BOARD, flashFile });
+    try {
+      const logged = () => lock.sim.lock.log!.seq;
+      lock.cutInWrite(2, 'erased-tail', 0.5);
+      lock.heal();
+      const before = logged();
+      for (let i = 0; i < 3; i++) {
+        lock.sim.device.pressButton();
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      expect(logged()).toBeGreaterThan(before + 2);
+      expect(lock.powered()).toBe(true);
+      // Armed and not healed, the same cut does go off.
+      lock.cutInWrite(2, 'erased-tail', 0.5);
+      for (let i = 0; i < 3 && lock.powered(); i++) {
+        lock.sim.device.pressButton();
+        await new Promise((r) => setTimeout(r, 400));
+      }
+      expect(lock.powered()).toBe(false);
+    } finally {
+      lock.powerOff();
+      lock.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

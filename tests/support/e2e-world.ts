@@ -21,8 +21,8 @@ export interface RelayProcess {
   adminToken: string | null;
 }
 
-export async function startRelayProcess(dataDir: string, o: { http?: number; mqtt?: number; redis?: string; relayId?: string; entryTimeoutMs?: number; allowPrivateWebhooks?: boolean } = {}): Promise<RelayProcess> {
-  const args = [...TS_NODE.slice(1), path.join(ROOT, 'relay/src/main.ts'), '--data', dataDir, '--http', String(o.http ?? 0), '--mqtt', String(o.mqtt ?? 0), '--mqtts', '0', '--log-level', 'warn'];
+export async function startRelayProcess(dataDir: string, o: { http?: number; mqtt?: number; redis?: string; relayId?: string; entryTimeoutMs?: number; allowPrivateWebhooks?: boolean; logLevel?: string } = {}): Promise<RelayProcess> {
+  const args = [...TS_NODE.slice(1), path.join(ROOT, 'relay/src/main.ts'), '--data', dataDir, '--http', String(o.http ?? 0), '--mqtt', String(o.mqtt ?? 0), '--mqtts', '0', '--log-level', o.logLevel ?? 'warn'];
   if (o.redis) args.push('--redis', o.redis);
   if (o.relayId) args.push('--relay-id', o.relayId);
   if (o.allowPrivateWebhooks) args.push('--allow-private-webhooks');

@@ -46,6 +46,8 @@ export interface SoakLock {
   revokedOnLock: number[] | null;
   /** Exceptions the firmware threw, across boots. */
   errors: string[];
+  /** The lock's own view at the end (for diagnosis: MQTT connected, powered, trusted time). */
+  own?: { online: boolean; powered: boolean; timeTrusted: boolean; logSeq?: number; sendingSeq?: number; acked?: number; mqtt?: unknown };
 }
 
 export interface RelayCommandRow { device_id: string; counter: number; action: number; grant_id: number | null; status: string; result_code: number | null }
@@ -61,6 +63,8 @@ export interface SoakSnapshot {
   anomalies: RelayAnomalyRow[];
   /** GET /v1/devices/:id answers, by device id. */
   views: Record<string, any>;
+  /** The relay's current signing key at the end (GET /v1/admin/keys; null: not known). */
+  relayKeyId: number | null;
 }
 
 export interface SoakFacts {
@@ -72,6 +76,11 @@ export interface SoakFacts {
   opened: Array<{ deviceId: string; eventSeq: number; op: string }>;
   /** The relay's signing key after the last rotation answered (null: none rotated). */
   keyId: number | null;
+  /**
+   * A rotation was asked for after that one and not answered (the relay was killed or busy):
+   * it may have made a newer key current, so the answered key need not be the last.
+   */
+  keyUnsure: boolean;
 }
 
 export interface Violation {
@@ -165,12 +174,12 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
     for (const ev of lock.journal) {
       const n = relayRaw.get(ev.raw) ?? 0;
       check('event-once', n <= 1, dev, () => `event seq ${ev.seq} stored ${n} times at the relay`);
-      if (!lost.has(ev.seq)) check('event-reached', n >= 1, dev, () => `event seq ${ev.seq} (type ${ev.type}) never reached the relay`);
+      if (!lost.has(ev.seq)) check('event-reached', n >= 1, dev, () => `event seq ${ev.seq} (type ${ev.type}) never reached the relay; the lock's own: ${JSON.stringify(lock.own ?? null)}`);
     }
     const view = snap.views[dev];
     const sync = view?.sync as { state?: string } | undefined;
     check('liveness-converged', !!view?.online && !!view?.status?.flags?.trustedTime && (!sync || sync.state === 'converged'), dev,
-      () => `relay view: online ${view?.online}, trusted time ${view?.status?.flags?.trustedTime}, sync ${JSON.stringify(sync ?? null)}`);
+      () => `relay view: online ${view?.online}, trusted time ${view?.status?.flags?.trustedTime}, sync ${JSON.stringify(sync ?? null)}; the lock's own: ${JSON.stringify(lock.own ?? null)}`);
     if (lock.staged && lock.revokedOnLock) {
       const held = new Set(lock.staged.filter((g) => !lock.revokedOnLock!.includes(g)));
       const wanted = new Set(snap.grants.filter((g) => g.device_id === dev && g.status === 'active').map((g) => g.id));
@@ -180,9 +189,11 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
         () => `relay active but not on the lock: [${missing}]; on the lock but not active at the relay: [${extra.map((g) => g + ' ' + (grants.get(g)?.status ?? '?') +
           ' (GRANT_REVOKE: ' + commandTrail(snap.commands, dev, ACT_GRANT_REVOKE, g) + ')')}]`);
     }
-    if (facts.keyId !== null) {
-      check('liveness-key', view?.signingKeyId === facts.keyId, dev,
-        () => `lock signs with key ${view?.signingKeyId}, relay rotated to ${facts.keyId}; KEY_ROTATE commands: ${commandTrail(snap.commands, dev, ACT_KEY_ROTATE)}`);
+    // Every lock ends on the relay's current key, whichever rotation made it current (one the
+    // relay was killed while answering still runs to the end).
+    if (facts.keyId !== null || facts.keyUnsure) {
+      check('liveness-key', snap.relayKeyId !== null && view?.signingKeyId === snap.relayKeyId, dev,
+        () => `lock signs with key ${view?.signingKeyId}, relay's current key ${snap.relayKeyId} (last rotation answered: ${facts.keyId}); KEY_ROTATE commands: ${commandTrail(snap.commands, dev, ACT_KEY_ROTATE)}`);
     }
   }
 
@@ -215,6 +226,10 @@ export function checkInvariants(facts: SoakFacts, snap: SoakSnapshot, bounds = {
     const lock = byDevice.get(o.deviceId);
     const n = lock ? lock.journal.filter((e) => e.type === EV_OPERATION && e.seq === o.eventSeq).length : 0;
     check('outcome-once', n === 1, o.deviceId, () => `${o.op} answered opened (event seq ${o.eventSeq}) but the lock logged ${n} such OPERATION`);
+  }
+  // An answered rotation is never undone: its key stays current unless a later one may have run.
+  if (facts.keyId !== null && !facts.keyUnsure) {
+    check('key-as-answered', snap.relayKeyId === facts.keyId, undefined, () => `the relay's current key is ${snap.relayKeyId}, the last rotation answered ${facts.keyId}`);
   }
   for (const a of snap.anomalies) {
     check('chain-gaps', a.kind === 'gap' && overflowAtRelay.has(a.device_id), a.device_id, () => `log ${a.kind} at seq ${a.seq} without a QUEUE_OVERFLOW alarm`);

@@ -54,7 +54,7 @@ export interface OpState {
 export function newOpState(w: SoakWorld, rng: SoakRandom, faulted: ReadonlySet<string>): OpState {
   return {
     w, rng, grants: [], deliveries: [], lastRotate: 0, skipped: 0, faulted,
-    facts: { revocations: [], created: [], opened: [], keyId: null },
+    facts: { revocations: [], created: [], opened: [], keyId: null, keyUnsure: false },
     counts: Object.fromEntries(OP_KINDS.map((k) => [k, 0])) as Record<OpKind, number>
   };
 }
@@ -136,7 +136,10 @@ async function perform(s: OpState, kind: OpKind): Promise<boolean> {
       if (now - s.lastRotate < ROTATE_MIN_GAP_MS) return false;
       s.lastRotate = now;
       const r = await w.call(kind, w.adminToken, 'POST', '/v1/admin/keys/rotate', {});
-      if (ok(r.status)) facts.keyId = r.body.keyId;
+      if (ok(r.status)) {
+        facts.keyId = r.body.keyId;
+        facts.keyUnsure = false;
+      } else if (r.status === 0 || r.status >= 500) facts.keyUnsure = true;
       return true;
     }
   }

@@ -83,7 +83,9 @@ function fleetProcess(dir: string, locks: DemoWorld['locks'], options: Record<st
 export async function startSoakWorld(o: { locks: number; lockOptions?: Record<string, unknown> }): Promise<SoakWorld> {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-soak-'));
   const dataDir = path.join(dir, 'relay');
-  let relay = await startRelayProcess(dataDir);
+  // KEYWAY_SOAK_LOGS=1 keeps each relay run's log (warn and above; =info for more).
+  const logLevel = process.env.KEYWAY_SOAK_LOGS === 'info' ? 'info' : undefined;
+  let relay = await startRelayProcess(dataDir, { logLevel });
   let up = true;
   const adminToken = relay.adminToken!;
   const world = await seedWorld({
@@ -99,6 +101,13 @@ export async function startSoakWorld(o: { locks: number; lockOptions?: Record<st
     for (const l of part) owner.set(l.deviceId, f);
   }
   await Promise.all(fleets.map((f) => f.ready));
+  // KEYWAY_SOAK_LOGS keeps the run's directory with each relay run's log.
+  const logDir = process.env.KEYWAY_SOAK_LOGS ? dir : null;
+  if (logDir) process.stderr.write('soak: relay logs kept in ' + logDir + '\n');
+  let relayRuns = 0;
+  const keepRelayLog = () => {
+    if (logDir) writeFileSync(path.join(logDir, 'relay-' + ++relayRuns + '.log'), s.relay.child.stdout() + s.relay.child.stderr());
+  };
   const api: ApiRecord[] = [];
   const call: SoakWorld['call'] = async (op, token, method, url, body, headers = {}) => {
     const at = Date.now();
@@ -138,6 +147,7 @@ export async function startSoakWorld(o: { locks: number; lockOptions?: Record<st
     async killRelay() {
       up = false;
       await s.relay.child.kill('SIGKILL');
+      keepRelayLog();
     },
     async startRelay() {
       const ports = relay.ports;
@@ -145,7 +155,7 @@ export async function startSoakWorld(o: { locks: number; lockOptions?: Record<st
       // that the relay misses its start-up time it is tried again (the error says why).
       for (let attempt = 1; ; attempt++) {
         try {
-          relay = await startRelayProcess(dataDir, { http: ports.http, mqtt: ports.mqtt });
+          relay = await startRelayProcess(dataDir, { http: ports.http, mqtt: ports.mqtt, logLevel });
           break;
         } catch (err) {
           if (attempt >= RELAY_START_ATTEMPTS) throw err;
@@ -159,7 +169,8 @@ export async function startSoakWorld(o: { locks: number; lockOptions?: Record<st
     async close() {
       await fleet.close();
       await s.relay.child.kill();
-      rmSync(dir, { recursive: true, force: true });
+      keepRelayLog();
+      if (!logDir) rmSync(dir, { recursive: true, force: true });
     }
   };
   return s;

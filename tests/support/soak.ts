@@ -118,8 +118,10 @@ export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
     const h = await w.fleet.ask(l.deviceId, 'history');
     const g = await w.fleet.ask(l.deviceId, 'grants');
     const e = await w.fleet.ask(l.deviceId, 'errors');
+    const st = await w.fleet.ask(l.deviceId, 'state');
     locks.push({
       deviceId: l.deviceId, intervals: h.intervals, overwritten: j.overwritten, staged: g.staged, revokedOnLock: g.revoked, errors: e.errors,
+      own: { online: !!st.online, powered: !!st.powered, timeTrusted: !!st.timeTrusted, logSeq: st.logSeq, sendingSeq: st.sendingSeq, acked: st.acked, mqtt: st.mqtt },
       journal: (j.journal as Array<{ at: number; hex: string }>).map((e) => {
         const ev = decodeEvent(fromHex(e.hex));
         return { at: e.at, seq: ev.seq, type: ev.type, code: ev.code, ref: ev.ref, data: [...ev.data], raw: e.hex };
@@ -131,10 +133,13 @@ export async function snapshot(w: SoakWorld): Promise<SoakSnapshot> {
     const r = await w.call('poll', w.ownerToken, 'GET', '/v1/devices/' + l.deviceId);
     views[l.deviceId] = r.status === 200 ? r.body : null;
   }
+  const keys = await w.call('poll', w.adminToken, 'GET', '/v1/admin/keys');
+  const current = keys.status === 200 ? (keys.body.keys as Array<{ keyId: number; current: boolean }>).find((k) => k.current) : undefined;
+  const relayKeyId = current ? current.keyId : null;
   const db = new Database(path.join(w.dataDir, 'keyway.sqlite'), { readonly: true, fileMustExist: true });
   try {
     return {
-      locks, views,
+      locks, views, relayKeyId,
       commands: db.prepare('SELECT device_id, counter, action, grant_id, status, result_code FROM commands ORDER BY device_id, counter').all() as SoakSnapshot['commands'],
       grants: db.prepare('SELECT id, device_id, status FROM grants').all() as SoakSnapshot['grants'],
       events: db.prepare("SELECT device_id, epoch, seq, lower(hex(raw)) AS raw, type, code FROM events").all() as SoakSnapshot['events'],

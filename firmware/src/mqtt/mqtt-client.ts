@@ -141,7 +141,7 @@ function open(c: MqttClient): void {
     scheduleReconnect(c);
     return;
   }
-  // No CONNACK in time: give up on this attempt.
+  // No session (CONNACK, then SUBACK) in time: give up on this attempt.
   c.connectTimer = c.timers.setTimeout(function () {
     c.connectTimer = 0;
     if (!c.online) abort(c);
@@ -173,7 +173,7 @@ function dropped(c: MqttClient): void {
 }
 
 /**
- * A failed attempt (no socket, no CONNACK in time, refused) or a lost connection: the next attempt,
+ * A failed attempt (no socket, no session in time, refused) or a lost connection: the next attempt,
  * after the usual back-off, dials the next address. Every address shares the lock's state (one
  * database and one Redis behind the relay set), so any of them serves it.
  */
@@ -218,14 +218,16 @@ function handle(c: MqttClient, type: number, pk: { type: number; flags: number; 
       abort(c);
       return;
     }
-    if (c.connectTimer) c.timers.clearTimeout(c.connectTimer);
-    c.connectTimer = 0;
+    // The connect timer runs on until the SUBACK: a session whose subscription never completes
+    // is not online (no pings) and must be retried, not left waiting for the broker's keep-alive.
     send(c, encodeSubscribe(nextId(c), c.settings.subscribe, 1));
   } else if (type === SUBACK) {
     if (pk.body.length < 3 || pk.body[2] === 0x80) {
       abort(c);
       return;
     }
+    if (c.connectTimer) c.timers.clearTimeout(c.connectTimer);
+    c.connectTimer = 0;
     c.online = true;
     c.attempt = 0;
     c.connects++;

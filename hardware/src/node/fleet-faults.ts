@@ -98,8 +98,8 @@ export function journalObserver(journal: JournalEntry[]): (bytes: Uint8Array) =>
 /**
  * Records, across boots, the sequences of events a lock gave up undelivered (its offline queue
  * overflowed). Call it after each event the lock logs, the boot's own included: the log counts
- * an undelivered event as it appends over it, so a new count means the event `capacity`
- * places back was lost.
+ * an undelivered event as it appends over it (or finds at boot one a torn write destroyed) and
+ * keeps the newest one's sequence.
  */
 export function overwriteObserver(overwritten: number[]): (lock: Lock) => void {
   let watched: EventLog | null = null;
@@ -111,10 +111,9 @@ export function overwriteObserver(overwritten: number[]): (lock: Lock) => void {
       watched = log;
       seen = 0;
     }
-    if (log.dropped > seen) {
-      seen = log.dropped;
-      overwritten.push(log.seq - log.capacity);
-    }
+    // Losses come one per append (consecutive sequences) or one at boot (a torn overwrite).
+    for (let k = log.dropped - seen - 1; k >= 0; k--) overwritten.push(log.lastLost - k);
+    seen = log.dropped;
   };
 }
 

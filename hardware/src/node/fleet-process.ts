@@ -46,7 +46,10 @@ function handle(line: string): void {
       return answer({
         ok: true, bolt: l.bolt.phase, unlocked: l.bolt.phase === BOLT_UNLOCKED, door: dev.physics.door ? 'open' : 'closed', online: lock.online(),
         timeTrusted: l.timeTrusted, powered: lock.powered(), logSeq: l.log ? l.log.seq : 0, motor: dev.physics.motor, longestRunMs: dev.physics.longestRunMs,
-        settings: l.settings
+        settings: l.settings,
+        // Diagnosis of a lock the relay sees stuck: its MQTT session and event queue.
+        mqtt: l.mqtt ? { online: l.mqtt.online, queued: l.mqtt.queue.length, unacked: l.mqtt.queue.filter((m) => !m.acked).length, connects: l.mqtt.connects, attempt: l.mqtt.attempt } : null,
+        sendingSeq: l.sendingSeq, acked: l.log ? l.log.acked : 0
       });
     case 'door':
       return answer({ ok: arg === 'open' ? dev.openDoor(rest[0] === 'force') : dev.closeDoor() });
@@ -79,10 +82,7 @@ function handle(line: string): void {
     case 'dup':
       return answer({ ok: true, delivered: lock.dup(Number(arg ?? 0)) });
     case 'heal':
-      lock.tap.delayMs = 0;
-      lock.sim.storage.cutAt = 0;
-      lock.setNetwork(true);
-      lock.powerOn();
+      lock.heal();
       return answer({ ok: true });
     case 'grants':
       return answer({

@@ -38,6 +38,8 @@ export interface FleetLock {
   powered(): boolean;
   /** Cuts the power during the n-th next flash write (1 = the next), leaving it torn. */
   cutInWrite(n: number, tear: TearMode, fraction: number): void;
+  /** Ends every fault: no armed cut (fired or not), no delay, network and power on. */
+  heal(): void;
   /** The RTC falls back to 0 and the lock no longer trusts its time. */
   resetClock(): void;
   /** Re-delivers the k-th (modulo) remembered command payload; false when none yet. */
@@ -185,6 +187,14 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
       storage.cutAt = storage.writes + Math.max(1, n);
       storage.tear = tear;
       storage.tearFraction = fraction;
+    },
+    heal() {
+      // The cut is armed on the flash itself, not on a boot's view of it: a cut that never fired
+      // would otherwise go off later, after the faults stopped.
+      storage.cutAt = 0;
+      tap.delayMs = 0;
+      lock.setNetwork(true);
+      lock.powerOn();
     },
     resetClock() {
       if (!powered) return;
