@@ -29,6 +29,12 @@ export interface Store {
   readonly sqlite: Db | null;
   /** Runs fn in one write transaction and returns its result; rolls back if fn throws. */
   tx<T>(fn: (q: Q) => Promise<T>): Promise<T>;
+  /**
+   * Runs one write statement, committed when this resolves: on SQLite inside the group commit
+   * (one COMMIT for the writes queued together, where a statement alone commits by itself), on
+   * PostgreSQL as a plain statement on the pool (a transaction would only add round trips).
+   */
+  write<T>(fn: (q: Q) => Promise<T>): Promise<T>;
   /** False once close() started (late writers of a closing relay skip their work). */
   isOpen(): boolean;
   close(): Promise<void>;
@@ -107,6 +113,7 @@ export function sqliteStore(handle: Db): Store {
     q,
     sqlite: handle,
     tx: (fn) => group.tx(fn),
+    write: (fn) => group.tx(fn),
     isOpen: () => open && handle.open,
     close: async () => {
       open = false;
@@ -140,6 +147,7 @@ export async function postgresStore(url: string, poolSize = DEFAULT_PG_POOL_SIZE
     q,
     sqlite: null,
     tx: (fn) => runTx(q, fn),
+    write: (fn) => fn(q),
     isOpen: () => open,
     close: async () => {
       open = false;

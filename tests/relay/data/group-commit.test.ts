@@ -152,10 +152,11 @@ describe('group commit over a failing commit', () => {
       await q.executeQuery(CompiledQuery.raw("INSERT INTO couriers (backend_id, name, created_at) VALUES (999999, 'nobody', 0)"));
     });
     const other = store.tx((q) => claim(q, 'b'));
+    const single = store.write((q) => claim(q, 'w')); // a single write joins the batch too
     release();
     await first;
-    const results = await Promise.allSettled([breaker, other]);
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    const results = await Promise.allSettled([breaker, other, single]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
     expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/FOREIGN KEY/);
     expect(committedKeys(file)).toEqual(['a']);
     expect(await store.tx((q) => claim(q, 'c'))).toBe(true);
