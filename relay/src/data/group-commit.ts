@@ -10,10 +10,10 @@
  * queued before it and sees it; if its function throws, its savepoint is rolled back and only
  * it gets the error; its promise settles only once the batch is committed, so nothing is
  * acknowledged before it is durable. If the commit itself fails, every caller of the batch
- * gets that error and nothing of the batch is kept. A transaction started when none is queued
- * runs at once, alone: batching adds no wait on an idle relay.
+ * gets that error and nothing of the batch is kept. A batch starts once the event loop has
+ * finished its current phase (setImmediate): an idle relay waits for nothing else.
  */
-import { sql } from 'kysely';
+import { CompiledQuery } from 'kysely';
 import type { Q } from './store';
 
 /** Transactions at most in one batch: bounds the time the write lock is held at once. */
@@ -35,7 +35,9 @@ const plainItem: ItemRunner = async (q, fn) => ({ value: await fn(q), committed:
 
 type Outcome = { ok: true; value: unknown; committed: () => void } | { ok: false; error: unknown };
 
-const SAVEPOINT = sql.raw('kw_group_item');
+const SAVEPOINT = CompiledQuery.raw('savepoint kw_group_item');
+const RELEASE = CompiledQuery.raw('release savepoint kw_group_item');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint kw_group_item');
 
 export interface GroupCommit {
   tx<T>(fn: (q: Q) => Promise<T>): Promise<T>;
@@ -59,15 +61,15 @@ export function groupCommit(begin: <T>(fn: (q: Q) => Promise<T>) => Promise<T>, 
             outcomes.push({ ok: true, ...(await runItem(q, item.fn)) });
             continue;
           }
-          await sql`savepoint ${SAVEPOINT}`.execute(q);
+          await q.executeQuery(SAVEPOINT);
           try {
             const done = await runItem(q, item.fn);
-            await sql`release savepoint ${SAVEPOINT}`.execute(q);
+            await q.executeQuery(RELEASE);
             outcomes.push({ ok: true, ...done });
           } catch (error) {
             // Undo only this caller's work; the others' stays for the commit.
-            await sql`rollback to savepoint ${SAVEPOINT}`.execute(q);
-            await sql`release savepoint ${SAVEPOINT}`.execute(q);
+            await q.executeQuery(ROLLBACK_TO);
+            await q.executeQuery(RELEASE);
             outcomes.push({ ok: false, error });
           }
         }
@@ -94,7 +96,6 @@ export function groupCommit(begin: <T>(fn: (q: Q) => Promise<T>) => Promise<T>, 
   }
 
   async function drain(): Promise<void> {
-    running = true;
     try {
       while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
     } finally {
@@ -107,7 +108,13 @@ export function groupCommit(begin: <T>(fn: (q: Q) => Promise<T>) => Promise<T>, 
     tx<T>(fn: (q: Q) => Promise<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
-        if (!running) void drain();
+        if (!running) {
+          running = true;
+          // better-sqlite3 answers synchronously, so a whole transaction runs in microtasks
+          // and nothing else would ever queue behind it: start after the event loop's current
+          // phase instead, so the transactions the messages of one network read start commit together.
+          setImmediate(() => void drain());
+        }
       });
     }
   };

@@ -125,6 +125,23 @@ describe('group commit (SQLite)', () => {
     expect(ran).toEqual(['a:a', 'b:abc', 'c:abc']);
   });
 
+  it('transactions started in one turn of the event loop share one BEGIN … COMMIT', async () => {
+    const { store, file } = await fresh();
+    let begins = 0;
+    const g = groupCommit((fn) => {
+      begins++;
+      return store.q.transaction().execute(fn);
+    });
+    const keys = ['a', 'b', 'c', 'd', 'e'];
+    expect(await Promise.all(keys.map((k) => g.tx((q) => claim(q, k))))).toEqual([true, true, true, true, true]);
+    expect(begins).toBe(1);
+    expect(g.stats).toEqual({ transactions: 5, batches: 1 });
+    expect(committedKeys(file)).toEqual(keys);
+    // The next turn's transaction is a batch of its own.
+    expect(await g.tx((q) => claim(q, 'f'))).toBe(true);
+    expect(begins).toBe(2);
+  });
+
   it('a lone transaction that throws keeps nothing', async () => {
     const { store, file } = await fresh();
     await expect(store.tx(async (q) => {
@@ -146,6 +163,7 @@ describe('group commit over a failing commit', () => {
       await claim(q, 'a');
       await gate;
     });
+    await new Promise((r) => setTimeout(r, 10)); // the first batch is running: the next ones queue behind it
     // A deferred foreign-key violation fails the COMMIT, not the statement.
     const breaker = store.tx(async (q) => {
       await q.executeQuery(CompiledQuery.raw('PRAGMA defer_foreign_keys = ON'));
