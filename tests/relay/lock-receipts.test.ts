@@ -18,17 +18,36 @@ const LOCK_PUB = publicKeyNow(LOCK_SEED)!;
 
 /** Signs, as the lock would, a receipt for the last entry in the scripted lock's log. */
 function receiptFor(w: World, seed = LOCK_SEED): Uint8Array {
+  const pub = publicKeyNow(seed)!;
+  const body = receiptBodyFor(w, pub);
+  return attachReceiptSignature(body, signNow(body, signingKey(seed, pub))!);
+}
+
+/** The receipt body the lock would sign for the last entry, naming `pub` as its key. */
+function receiptBodyFor(w: World, pub: Uint8Array): Uint8Array {
   const log = w.lock.log;
   const head = [...log].reverse().find((l) => l.event.type === EV_STATE && l.event.data[0] === BOLT_LOCKED && l.event.data[1] === DOOR_CLOSED)!;
   const entry = [...log].reverse().find((l) => l.event.type === EV_OPERATION && l.event.code === 0 && l.event.data[0] === ACT_UNLOCK)!;
   const cam = [...log].reverse().find((l) => l.event.type === EV_CAMERA && l.event.code === 0 && l.event.seq < entry.event.seq);
-  const pub = publicKeyNow(seed)!;
-  const body = encodeReceiptBody({
+  return encodeReceiptBody({
     deviceId: fromHex(w.deviceId), lockKey: pub, seq: head.event.seq, head: eventHash(head.bytes), time: head.event.time, bolt: BOLT_LOCKED,
     door: DOOR_CLOSED, grantId: entry.event.ref, entrySeq: entry.event.seq, entryHash: eventHash(entry.bytes), cameraSeq: cam ? cam.event.seq : 0,
     cameraHash: cam ? eventHash(cam.bytes) : new Uint8Array(32)
   });
-  return attachReceiptSignature(body, signNow(body, signingKey(seed, pub))!);
+}
+
+/** The group order L, little-endian: a scalar S >= L is not canonical. */
+const ORDER_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const IDENTITY_POINT = fromHex('01' + '00'.repeat(31));
+
+function withScalarPlusL(receipt: Uint8Array): Uint8Array {
+  const out = new Uint8Array(receipt);
+  const at = out.length - 32;
+  let s = 0n;
+  for (let i = 31; i >= 0; i--) s = (s << 8n) | BigInt(out[at + i]);
+  s += ORDER_L;
+  for (let i = 0; i < 32; i++, s >>= 8n) out[at + i] = Number(s & 0xffn);
+  return out;
 }
 
 async function publish(w: World, bytes: Uint8Array): Promise<void> {
@@ -116,5 +135,31 @@ describe('lock-signed receipts at the relay', () => {
     // the pinned key still works for the same delivery
     await publish(w, receiptFor(w));
     await waitUntil(async () => (await h.api('GET', `/v1/deliveries/${d.id}/signed-receipt`, { token: w.courier.token })).status === 200, 5000, 'receipt');
+  });
+});
+
+describe('lock-signed receipts: strict verification before the first key is pinned', () => {
+  let h: Harness;
+  let w: World;
+  useWorld((hh, ww) => { h = hh; w = ww; });
+
+  it('refuses receipts only a loose verifier would take (identity key, S + L) before any key is pinned, and pins nothing', async () => {
+    const d = await securedDelivery(h, w);
+    // Under the identity key, R = identity and S = 0 satisfy the plain equation for every message
+    // (OpenSSL accepts it): pinned, it would let anyone with the lock's MQTT login sign its receipts.
+    const forged = attachReceiptSignature(receiptBodyFor(w, IDENTITY_POINT), new Uint8Array([...IDENTITY_POINT, ...new Uint8Array(32)]));
+    await publish(w, forged);
+    await waitUntil(() => h.logs.filter((l) => l.includes('lock receipt refused')).length >= 1, 5000, 'identity key refused');
+    await publish(w, withScalarPlusL(receiptFor(w)));
+    await waitUntil(() => h.logs.filter((l) => l.includes('lock receipt refused')).length >= 2, 5000, 'S + L refused');
+    expect(h.logs.filter((l) => l.includes('lock receipt refused')).every((l) => l.includes('does not verify'))).toBe(true);
+    expect((await h.api('GET', `/v1/deliveries/${d.id}/signed-receipt`, { token: w.courier.token })).status).toBe(404);
+    // Nothing was pinned: the lock's own key is still taken.
+    await publish(w, receiptFor(w));
+    const file = await waitUntil(async () => {
+      const r = await h.api('GET', `/v1/deliveries/${d.id}/signed-receipt`, { token: w.courier.token });
+      return r.status === 200 ? r.body : null;
+    }, 5000, 'signed receipt');
+    expect(file.lockKey).toBe(toHex(LOCK_PUB));
   });
 });

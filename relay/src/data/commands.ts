@@ -5,6 +5,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { CommandsTable } from './schema';
+import { prepared } from './prepared';
 import type { Q } from './store';
 
 export type CommandRow = Selectable<CommandsTable>;
@@ -24,15 +25,16 @@ export type SyncPurpose = 'grant_put' | 'grant_revoke' | 'key_rotate' | 'setting
  * Sync commands still in flight: pending, or acknowledged OK at or after `inventoryAt` (the
  * lock's last inventory cannot show them yet). Settings count only while pending.
  */
-export function inFlightSyncCommands(q: Q, deviceId: string, inventoryAt: number): Promise<{ purpose: SyncPurpose; grant_id: number | null }[]> {
-  return q.selectFrom('commands').select(['purpose', 'grant_id']).where('device_id', '=', deviceId)
+export async function inFlightSyncCommands(q: Q, deviceId: string, inventoryAt: number): Promise<{ purpose: SyncPurpose; grant_id: number | null }[]> {
+  return (await inFlightQuery(q, deviceId, inventoryAt)).rows as { purpose: SyncPurpose; grant_id: number | null }[];
+}
+
+const inFlightQuery = prepared((q: Q, deviceId: string, inventoryAt: number) => q.selectFrom('commands').select(['purpose', 'grant_id']).where('device_id', '=', deviceId)
     .where('purpose', 'in', ['grant_put', 'grant_revoke', 'key_rotate', 'settings_set'])
     .where((eb) => eb.or([
       eb('status', '=', 'pending'),
       eb.and([eb('status', '=', 'acked'), eb('result_code', '=', 0), eb('acked_at', '>=', inventoryAt), eb('purpose', '!=', 'settings_set')])
-    ]))
-    .execute() as Promise<{ purpose: SyncPurpose; grant_id: number | null }[]>;
-}
+    ])));
 
 /** How many commands for one target were issued since `since`, and when the last one was. */
 export async function attemptsSince(q: Q, deviceId: string, purpose: SyncPurpose, grantId: number | null, since: number): Promise<{ n: number; last: number | null }> {
@@ -59,8 +61,11 @@ export function overdueCommands(q: Q, nowS: number): Promise<CommandRow[]> {
 }
 
 export async function markSent(q: Q, deviceId: string, counter: number, at: number): Promise<void> {
-  await q.updateTable('commands').set((eb) => ({ sent_at: at, send_count: eb('send_count', '+', 1) })).where('device_id', '=', deviceId).where('counter', '=', counter).execute();
+  await markSentQuery(q, deviceId, counter, at);
 }
+
+const markSentQuery = prepared((q: Q, deviceId: string, counter: number, at: number) =>
+  q.updateTable('commands').set((eb) => ({ sent_at: at, send_count: eb('send_count', '+', 1) })).where('device_id', '=', deviceId).where('counter', '=', counter));
 
 /** Moves a pending command to `status`; true when this call moved it (another process may have first). */
 export async function closePending(q: Q, deviceId: string, counter: number, status: 'expired' | 'superseded'): Promise<boolean> {

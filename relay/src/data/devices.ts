@@ -4,13 +4,18 @@
  */
 import { sql, type Selectable, type Updateable } from 'kysely';
 import type { DevicesTable } from './schema';
+import { firstRow, prepared, rowOf, valuesOf } from './prepared';
 import { greatest, onPostgres, type Q } from './store';
 
 export type DeviceRow = Selectable<DevicesTable>;
 
+const findDeviceQuery = prepared((q: Q, id: string) => q.selectFrom('devices').selectAll().where('id', '=', id));
+
 export function findDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
-  return q.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+  return firstRow(findDeviceQuery(q, id));
 }
+
+const lockDeviceQuery = prepared((q: Q, id: string) => q.selectFrom('devices').selectAll().where('id', '=', id).$if(onPostgres(q), (s) => s.forUpdate()));
 
 /**
  * The device row, locked for the rest of the transaction q: relay processes working on one
@@ -18,7 +23,7 @@ export function findDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
  * (FOR UPDATE); SQLite's transactions already hold the database's single write lock.
  */
 export function lockDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
-  return q.selectFrom('devices').selectAll().where('id', '=', id).$if(onPostgres(q), (s) => s.forUpdate()).executeTakeFirst();
+  return firstRow(lockDeviceQuery(q, id));
 }
 
 export type LogState = 'ok' | 'gap' | 'break' | 'rewind';
@@ -29,8 +34,11 @@ export async function setLogState(q: Q, id: string, state: LogState): Promise<vo
 
 /** A new head of the lock's log was stored. */
 export async function advanceLogHead(q: Q, id: string, seq: number, head: string, at: number): Promise<void> {
-  await q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at }).where('id', '=', id).execute();
+  await advanceLogHeadQuery(q, id, seq, head, at);
 }
+
+const advanceLogHeadQuery = prepared((q: Q, id: string, seq: number, head: string, at: number) =>
+  q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at }).where('id', '=', id));
 
 export interface MqttCredentials {
   mqtt_password_hash: string;
@@ -90,8 +98,20 @@ export type StatusColumns = Pick<Updateable<DevicesTable>, 'status_at' | 'bolt' 
 
 /** Stores a lock's status; the next command counter moves above the highest the lock has seen. */
 export async function recordStatus(q: Q, id: string, cols: StatusColumns, replayHigh: number): Promise<void> {
-  await q.updateTable('devices').set({ ...cols, next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) }).where('id', '=', id).execute();
+  const values = valuesOf(STATUS_COLUMNS, cols);
+  // A whole status (the intake's case) takes the compiled query; a partial one is built as it is.
+  if (values.every((v) => v !== undefined)) await recordStatusQuery(q, id, replayHigh, ...values);
+  else await q.updateTable('devices').set({ ...cols, next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) }).where('id', '=', id).execute();
 }
+
+const STATUS_COLUMNS = [
+  'status_at', 'bolt', 'door', 'flags', 'lock_time_s', 'nonce', 'replay_high', 'battery', 'grants_stored', 'status_firmware', 'status_log_seq',
+  'clock_offset_s', 'clock_flagged', 'last_seen', 'inv_keys', 'inv_grants', 'inv_at'
+] as const satisfies readonly (keyof StatusColumns)[];
+
+const recordStatusQuery = prepared((q: Q, id: string, replayHigh: number, ...cols: unknown[]) => q.updateTable('devices')
+  .set({ ...(rowOf(STATUS_COLUMNS, cols) as StatusColumns), next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) })
+  .where('id', '=', id), 2 + STATUS_COLUMNS.length);
 
 /** The lock connected on `connId` (this process); returns its site, or undefined for an unknown lock. */
 export async function markOnline(q: Q, id: string, connId: string, now: number): Promise<number | undefined> {
@@ -115,8 +135,10 @@ export async function markConnectionLost(q: Q, id: string): Promise<void> {
   await q.updateTable('devices').set({ offline_reason: 'connection lost' }).where('id', '=', id).where('online', '=', 0).execute();
 }
 
+const onlineQuery = prepared((q: Q, id: string) => q.selectFrom('devices').select('online').where('id', '=', id));
+
 export async function isOnline(q: Q, id: string): Promise<boolean> {
-  const r = await q.selectFrom('devices').select('online').where('id', '=', id).executeTakeFirst();
+  const r = await firstRow(onlineQuery(q, id));
   return !!r && r.online === 1;
 }
 
@@ -133,17 +155,21 @@ export async function devicesPerKey(q: Q): Promise<{ keyId: number; devices: num
 
 /** The bolt and door a STATE event reported. */
 export async function setBoltDoor(q: Q, id: string, bolt: number, door: number): Promise<void> {
-  await q.updateTable('devices').set({ bolt, door }).where('id', '=', id).execute();
+  await setBoltDoorQuery(q, id, bolt, door);
 }
+
+const setBoltDoorQuery = prepared((q: Q, id: string, bolt: number, door: number) => q.updateTable('devices').set({ bolt, door }).where('id', '=', id));
 
 /** Remembers the capture number of the lock's last CAMERA event, for the operation that follows it. */
 export async function setCameraCapture(q: Q, id: string, capture: number): Promise<void> {
   await q.updateTable('devices').set({ last_camera_seq: capture }).where('id', '=', id).execute();
 }
 
+const cameraCaptureQuery = prepared((q: Q, id: string) => q.selectFrom('devices').select('last_camera_seq').where('id', '=', id));
+
 /** The capture number remembered for the lock, cleared (each capture belongs to one operation); null if none. */
 export async function takeCameraCapture(q: Q, id: string): Promise<number | null> {
-  const r = await q.selectFrom('devices').select('last_camera_seq').where('id', '=', id).executeTakeFirst();
+  const r = await firstRow(cameraCaptureQuery(q, id));
   if (!r || r.last_camera_seq === null) return null;
   await q.updateTable('devices').set({ last_camera_seq: null }).where('id', '=', id).execute();
   return r.last_camera_seq;

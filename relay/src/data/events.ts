@@ -4,6 +4,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { EventsTable, LogAnomaliesTable } from './schema';
+import { firstRow, prepared, rowOf, valuesOf } from './prepared';
 import type { Q } from './store';
 
 export type EventRow = Selectable<EventsTable>;
@@ -22,12 +23,25 @@ export function recentAnomalies(q: Q, deviceId: string, limit: number): Promise<
 
 /** The stored event at (device, epoch, seq): its hash and the hash it links to. */
 export function eventLinkAt(q: Q, deviceId: string, epoch: number, seq: number): Promise<{ hash: string; prev_hash: string } | undefined> {
-  return q.selectFrom('events').select(['hash', 'prev_hash']).where('device_id', '=', deviceId).where('epoch', '=', epoch).where('seq', '=', seq).executeTakeFirst();
+  return firstRow(eventLinkQuery(q, deviceId, epoch, seq));
 }
 
+const eventLinkQuery = prepared((q: Q, deviceId: string, epoch: number, seq: number) =>
+  q.selectFrom('events').select(['hash', 'prev_hash']).where('device_id', '=', deviceId).where('epoch', '=', epoch).where('seq', '=', seq));
+
 export async function insertEvent(q: Q, row: Insertable<EventsTable>): Promise<void> {
-  await q.insertInto('events').values(row).execute();
+  const values = valuesOf(EVENT_COLUMNS, row);
+  // A whole row (the intake's case) takes the compiled query; a partial one is built as it is.
+  if (values.every((v) => v !== undefined)) await insertEventQuery(q, ...values);
+  else await q.insertInto('events').values(row).execute();
 }
+
+const EVENT_COLUMNS = [
+  'device_id', 'epoch', 'seq', 'raw', 'hash', 'prev_hash', 'time_s', 'type', 'code', 'ref', 'actor_kind', 'actor_ref', 'data', 'integrity', 'received_at', 'processed_by'
+] as const satisfies readonly (keyof EventsTable)[];
+
+const insertEventQuery = prepared((q: Q, ...values: unknown[]) =>
+  q.insertInto('events').values(rowOf(EVENT_COLUMNS, values) as Insertable<EventsTable>), EVENT_COLUMNS.length);
 
 /** Events of [fromSeq, toSeq) that are stored and not a break. */
 export async function countLinkedEvents(q: Q, deviceId: string, epoch: number, fromSeq: number, toSeq: number): Promise<number> {

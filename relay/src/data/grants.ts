@@ -6,6 +6,7 @@
  */
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { GrantsTable } from './schema';
+import { prepared } from './prepared';
 import { least, type Q } from './store';
 
 export type GrantRow = Selectable<GrantsTable>;
@@ -73,7 +74,8 @@ export function liveScheduledGrants(q: Q, now: number): Promise<GrantRow[]> {
 }
 
 /** Grants the sync must look at for one lock: those still in play, and those the lock says it holds. */
-export function grantsToReconcile(q: Q, deviceId: string, heldIds: readonly number[]): Promise<GrantRow[]> {
+export async function grantsToReconcile(q: Q, deviceId: string, heldIds: readonly number[]): Promise<GrantRow[]> {
+  if (heldIds.length === 0) return (await liveGrantsQuery(q, deviceId)).rows;
   return q.selectFrom('grants').selectAll().where('device_id', '=', deviceId)
     .where((eb) => {
       const live = eb('status', 'in', ['pending', 'active', 'revoking']);
@@ -81,6 +83,9 @@ export function grantsToReconcile(q: Q, deviceId: string, heldIds: readonly numb
     })
     .execute();
 }
+
+const liveGrantsQuery = prepared((q: Q, deviceId: string) =>
+  q.selectFrom('grants').selectAll().where('device_id', '=', deviceId).where('status', 'in', ['pending', 'active', 'revoking']));
 
 /** A revoked grant is on the lock again: its revocation is pending until the lock confirms it once more. */
 export async function reopenRevocation(q: Q, id: number, now: number): Promise<void> {

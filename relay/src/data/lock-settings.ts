@@ -6,6 +6,7 @@
 import { SETTING_RELOCK_ON_CLOSE, type SettingsPayload } from '@keyway/shared';
 import { sql, type Selectable } from 'kysely';
 import type { LockSettingsTable } from './schema';
+import { firstRow, prepared } from './prepared';
 import { greatest, type Q } from './store';
 
 export type LockSettingsRow = Selectable<LockSettingsTable>;
@@ -16,8 +17,10 @@ export interface LockSettingsValues {
   relockOnClose: boolean;
 }
 
+const lockSettingsQuery = prepared((q: Q, deviceId: string) => q.selectFrom('lock_settings').selectAll().where('device_id', '=', deviceId));
+
 export function getLockSettings(q: Q, deviceId: string): Promise<LockSettingsRow | undefined> {
-  return q.selectFrom('lock_settings').selectAll().where('device_id', '=', deviceId).executeTakeFirst();
+  return firstRow(lockSettingsQuery(q, deviceId));
 }
 
 /**
@@ -36,8 +39,11 @@ export function putLockSettings(q: Q, deviceId: string, v: LockSettingsValues, h
 
 /** Records the revision a lock's status reported (no-op for a lock without chosen settings). */
 export async function recordHeldSettings(q: Q, deviceId: string, revision: number, now: number): Promise<void> {
-  await q.updateTable('lock_settings').set({ held_revision: revision, held_at: now }).where('device_id', '=', deviceId).execute();
+  await recordHeldQuery(q, deviceId, revision, now);
 }
+
+const recordHeldQuery = prepared((q: Q, deviceId: string, revision: number, now: number) =>
+  q.updateTable('lock_settings').set({ held_revision: revision, held_at: now }).where('device_id', '=', deviceId));
 
 /**
  * The lock holds a revision above the relay's (the relay's database went back in time): lift

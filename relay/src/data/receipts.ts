@@ -4,6 +4,7 @@
  * at registration or on the first valid receipt), the receipts verbatim, and the lookups that
  * pass a receipt on once its delivery is secured. All of this module's SQL is here.
  */
+import { changedRows, firstRow, prepared } from './prepared';
 import { jsonNumber, type Q } from './store';
 
 export interface StoredReceipt {
@@ -28,14 +29,18 @@ export async function pinLockKey(q: Q, deviceId: string, keyHex: string): Promis
 
 /** Stores a receipt once; false when the same (lock, log epoch, seq) is already stored. */
 export async function insertReceipt(q: Q, deviceId: string, epoch: number, seq: number, raw: Uint8Array, at: number): Promise<boolean> {
-  const r = await q.insertInto('lock_receipts').values({ device_id: deviceId, epoch, seq, raw: Buffer.from(raw), received_at: at, forwarded_at: null })
-    .onConflict((oc) => oc.columns(['device_id', 'epoch', 'seq']).doNothing()).executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+  return (await changedRows(insertReceiptQuery(q, deviceId, epoch, seq, Buffer.from(raw), at))) === 1;
 }
 
+const insertReceiptQuery = prepared((q: Q, deviceId: string, epoch: number, seq: number, raw: Buffer, at: number) => q.insertInto('lock_receipts')
+  .values({ device_id: deviceId, epoch, seq, raw, received_at: at, forwarded_at: null })
+  .onConflict((oc) => oc.columns(['device_id', 'epoch', 'seq']).doNothing()));
+
+const receiptAtQuery = prepared((q: Q, deviceId: string, epoch: number, seq: number) =>
+  q.selectFrom('lock_receipts').select(['raw', 'forwarded_at']).where('device_id', '=', deviceId).where('epoch', '=', epoch).where('seq', '=', seq));
+
 export async function receiptAt(q: Q, deviceId: string, epoch: number, seq: number): Promise<StoredReceipt | null> {
-  const r = await q.selectFrom('lock_receipts').select(['raw', 'forwarded_at']).where('device_id', '=', deviceId).where('epoch', '=', epoch).where('seq', '=', seq)
-    .executeTakeFirst();
+  const r = await firstRow(receiptAtQuery(q, deviceId, epoch, seq));
   return r ? { deviceId, epoch, seq, raw: new Uint8Array(r.raw), forwarded: r.forwarded_at !== null } : null;
 }
 

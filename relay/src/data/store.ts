@@ -7,7 +7,7 @@
  * Transactions: SQLite's are BEGIN IMMEDIATE (the write lock up front, so two processes on
  * one file never deadlock upgrading a read lock); Kysely's SQLite driver runs one query at a
  * time on its single connection, so a transaction also serialises this process's other
- * queries. PostgreSQL's are READ COMMITTED; a data function that must serialise work on one
+ * queries, and those queued behind one are committed together (group-commit.ts). PostgreSQL's are READ COMMITTED; a data function that must serialise work on one
  * row takes the row lock itself (`SELECT … FOR UPDATE`, see devices.lockDevice).
  */
 import { CompiledQuery, Kysely, sql, type RawBuilder, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
@@ -15,6 +15,7 @@ import pg from 'pg';
 import type { Db } from '../db/database';
 import { openDatabase } from '../db/database';
 import { MIGRATIONS, type Migration } from '../db/migrations';
+import { groupCommit } from './group-commit';
 import type { Schema } from './schema';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -28,6 +29,12 @@ export interface Store {
   readonly sqlite: Db | null;
   /** Runs fn in one write transaction and returns its result; rolls back if fn throws. */
   tx<T>(fn: (q: Q) => Promise<T>): Promise<T>;
+  /**
+   * Runs one write statement, committed when this resolves: on SQLite inside the group commit
+   * (one COMMIT for the writes queued together, where a statement alone commits by itself), on
+   * PostgreSQL as a plain statement on the pool (a transaction would only add round trips).
+   */
+  write<T>(fn: (q: Q) => Promise<T>): Promise<T>;
   /** False once close() started (late writers of a closing relay skip their work). */
   isOpen(): boolean;
   close(): Promise<void>;
@@ -59,6 +66,18 @@ async function runTx<T>(q: Q, fn: (t: Q) => Promise<T>): Promise<T> {
   return result;
 }
 
+/**
+ * One caller's part of a group-committed batch (group-commit.ts): its afterCommit hooks are
+ * collected while its function runs (the batch runs one caller at a time), and run only if its
+ * savepoint was kept and the batch committed.
+ */
+async function runWithHooks<T>(t: Q, fn: (t: Q) => Promise<T>): Promise<{ value: T; committed: () => void }> {
+  const hooks: (() => void)[] = [];
+  commitHooks.set(t, hooks);
+  const value = await fn(t);
+  return { value, committed: () => hooks.forEach((h) => h()) };
+}
+
 export type StoreConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize?: number };
 
 /** PostgreSQL pool size per relay process unless configured. */
@@ -86,12 +105,15 @@ class ImmediateSqliteDialect extends SqliteDialect {
 /** An SQLite store over an open better-sqlite3 handle (migrated already by openDatabase). */
 export function sqliteStore(handle: Db): Store {
   const q = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(handle) });
+  // One connection runs one transaction at a time: those that queue meanwhile commit together.
+  const group = groupCommit((fn) => q.transaction().execute(fn), runWithHooks);
   let open = true;
   return {
     dialect: 'sqlite',
     q,
     sqlite: handle,
-    tx: (fn) => runTx(q, fn),
+    tx: (fn) => group.tx(fn),
+    write: (fn) => group.tx(fn),
     isOpen: () => open && handle.open,
     close: async () => {
       open = false;
@@ -125,6 +147,7 @@ export async function postgresStore(url: string, poolSize = DEFAULT_PG_POOL_SIZE
     q,
     sqlite: null,
     tx: (fn) => runTx(q, fn),
+    write: (fn) => fn(q),
     isOpen: () => open,
     close: async () => {
       open = false;

@@ -1,6 +1,7 @@
 /** Bearer tokens (only their SHA-256 is stored); domain/principals.ts says what they mean. */
 import { sql, type Selectable } from 'kysely';
 import type { TokensTable } from './schema';
+import { firstRow, prepared } from './prepared';
 import { onPostgres, type Q } from './store';
 
 export type TokenRow = Selectable<TokensTable>;
@@ -26,8 +27,10 @@ export async function insertToken(q: Q, t: NewToken): Promise<number> {
   return r.id;
 }
 
+const tokenByHashQuery = prepared((q: Q, hash: string) => q.selectFrom('tokens').selectAll().where('hash', '=', hash));
+
 export function findTokenByHash(q: Q, hash: string): Promise<TokenRow | undefined> {
-  return q.selectFrom('tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+  return firstRow(tokenByHashQuery(q, hash));
 }
 
 export async function revokeTokenById(q: Q, id: number, at: number): Promise<void> {

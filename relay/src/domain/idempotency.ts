@@ -27,9 +27,9 @@ export async function withIdempotency(
   ctx: RelayContext, principal: string, key: string, route: string, body: unknown, run: () => Promise<{ status: number; body: unknown }>
 ): Promise<StoredResponse> {
   const hash = sha256Hex(route + '\n' + canonical(body));
-  const q = ctx.store.q;
-  if (!(await claimKey(q, { principal, key, route, bodyHash: hash, at: ctx.now() }))) {
-    const row = (await findKey(q, principal, key))!;
+  const claim = { principal, key, route, bodyHash: hash, at: ctx.now() };
+  if (!(await ctx.store.write((q) => claimKey(q, claim)))) {
+    const row = (await findKey(ctx.store.q, principal, key))!;
     if (row.body_hash !== hash) throw relayError('KW_IDEMPOTENCY_CONFLICT');
     if (row.state === 'done') return { status: row.status_code!, body: JSON.parse(row.response!), replayed: true };
     if (ctx.now() - row.created_at < ctx.opts.entryTimeoutMs * 3) throw relayError('KW_IDEMPOTENCY_IN_PROGRESS');
@@ -47,12 +47,13 @@ export async function withIdempotency(
       await finish(ctx, principal, key, err.status, errorBody(err));
       return { status: err.status, body: errorBody(err), replayed: false };
     }
-    if (!ctx.closing) await releaseKey(q, principal, key);
+    if (!ctx.closing) await ctx.store.write((q) => releaseKey(q, principal, key));
     throw err;
   }
 }
 
 async function finish(ctx: RelayContext, principal: string, key: string, status: number, body: unknown): Promise<void> {
   if (ctx.closing && !ctx.store.isOpen()) return;
-  await completeKey(ctx.store.q, principal, key, status, JSON.stringify(body));
+  const response = JSON.stringify(body);
+  await ctx.store.write((q) => completeKey(q, principal, key, status, response));
 }
