@@ -198,7 +198,7 @@ export interface OwnerCommandInput {
 
 export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: string, what: 'unlock' | 'lock', input: OwnerCommandInput) {
   const started = ctx.now();
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const ownerId = p.kind === 'owner' ? p.subjectId! : 0;
   const camera = what === 'unlock' && input.cameraRequired === true;
   assertLockReady(ctx, d.id, camera);
@@ -217,7 +217,7 @@ export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: st
 /** Owner clears a latched alarm on the lock (0 = all: lockout, jam) with a signed ALARM_CLEAR. */
 export async function ownerClearAlarm(ctx: RelayContext, p: Principal, deviceId: string, alarm: number) {
   const started = ctx.now();
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId });
   const cmd = issueCommand(ctx, { deviceId: d.id, action: ACT_ALARM_CLEAR, purpose: 'alarm_clear', payload: { alarm } });
   const acked = (ev: ReceivedEvent): Outcome | undefined =>
