@@ -8,7 +8,13 @@
  */
 import { Kysely } from 'kysely';
 import type { Q } from '../data/store';
+import { relayError, type RelayError } from '../errors';
 
 export function isQ(x: unknown): x is Q {
   return x instanceof Kysely;
+}
+
+/** What reading ctx.db gives on a relay without an SQLite handle (on PostgreSQL). */
+export function noSqliteHandle(): RelayError {
+  return relayError('KW_STORE_UNSUPPORTED', { store: 'postgres' });
 }

@@ -1,0 +1,133 @@
+/**
+ * The relay started on PostgreSQL (databaseUrl, as KEYWAY_DATABASE_URL or --database-url set
+ * it): no SQLite file is opened, the signing keys are in the database sealed under the data
+ * key, and what already runs on the store works end to end — admin bootstrap, owners and
+ * sign-in, sites and partners, lock registration, a lock connecting over MQTT, the activity
+ * feed and the live state. What still needs the SQLite handle answers KW_STORE_UNSUPPORTED
+ * and changes nothing.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRelay } from '@keyway/relay';
+import { SEALED_PREFIX } from '../../relay/src/secret-box';
+import { startPostgres, type PgCluster } from '../support/postgres';
+import { expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
+
+const DATA_KEY = randomBytes(32).toString('base64');
+
+describe('relay on PostgreSQL', () => {
+  let pg: PgCluster;
+  let url: string;
+  let h: Harness;
+  let w: World;
+
+  beforeAll(async () => {
+    pg = await startPostgres();
+    url = pg.createDatabase('relay_a');
+    h = await startRelay({ databaseUrl: url, dataKey: DATA_KEY });
+    // Connected by hand: the lock's TIME_SET is issued by the outbox, still on the SQLite handle.
+    w = await seedWorld(h, { connect: false });
+    await w.lock.connect();
+  });
+
+  afterAll(async () => {
+    await w?.lock.close();
+    await h?.close();
+    await pg?.stop();
+  });
+
+  it('opens no SQLite file and keeps no signing key in the data directory', () => {
+    expect(h.relay.ctx.store.dialect).toBe('postgres');
+    expect(readdirSync(h.dir).filter((f) => f.includes('sqlite'))).toEqual([]);
+    expect(existsSync(path.join(h.dir, 'keys'))).toBe(false);
+    expect(() => h.relay.ctx.db).toThrow(expect.objectContaining({ code: 'KW_STORE_UNSUPPORTED' }));
+  });
+
+  it('has the lock online with its status stored, and shows its connection in the activity feed', async () => {
+    const dev = await waitUntil(async () => {
+      const d = await expectOk(h.api('GET', '/v1/devices/' + w.deviceId, { token: w.owner.token }));
+      return d.online && d.status ? d : null;
+    }, 5000, 'lock online with a status');
+    expect(dev.status.firmware).toBeTruthy();
+    expect(dev.sync.keyIds).toEqual([h.relay.ctx.keys.current().keyId]);
+    const feed = await waitUntil(async () => {
+      const r = await expectOk(h.api('GET', `/v1/sites/${w.site.id}/activity?kind=lock.*`, { token: w.owner.token }));
+      return r.items.some((a: { kind: string }) => a.kind === 'lock.online') ? r : null;
+    }, 5000, 'lock.online in the feed');
+    const online = feed.items.find((a: { kind: string }) => a.kind === 'lock.online');
+    expect(online.deviceId).toBe(w.deviceId);
+  });
+
+  // Runs after the lock tests: a relay started without a shared bus (no Redis) takes every lock as disconnected.
+  it('keeps the signing key in the database with its seed sealed, and a relay sharing the database signs with the same key', async () => {
+    const rows = await h.relay.ctx.store.q.selectFrom('relay_keys').selectAll().execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.is_current).toBe(1);
+    expect(rows[0]!.seed.startsWith(SEALED_PREFIX)).toBe(true);
+    expect(rows[0]!.key_id).toBe(h.relay.ctx.keys.current().keyId);
+    expect(w.registration.trustedKeys).toEqual([{ keyId: rows[0]!.key_id, publicKey: rows[0]!.public_key }]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-relay-b-'));
+    const b = await buildRelay({ dataDir: dir, databaseUrl: url, dataKey: DATA_KEY, logger: false, ports: { http: 0, mqtt: 0, mqtts: 0 } });
+    try {
+      expect(b.ctx.keys.current().keyId).toBe(rows[0]!.key_id);
+      expect(b.adminToken).toBeNull();
+    } finally {
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(await h.relay.ctx.store.q.selectFrom('relay_keys').select('key_id').execute()).toHaveLength(1);
+  });
+
+  it('refuses to start with another data key, creating nothing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-relay-c-'));
+    try {
+      await expect(buildRelay({ dataDir: dir, databaseUrl: url, dataKey: randomBytes(32).toString('base64'), logger: false })).rejects.toThrow(/DATA_KEY_MISMATCH/);
+      expect(await h.relay.ctx.store.q.selectFrom('relay_keys').select('key_id').execute()).toHaveLength(1);
+      expect(readdirSync(dir).filter((f) => f.includes('sqlite') || f === 'admin-token')).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves sites, partners and locks to their owner only', async () => {
+    const site = await expectOk(h.api('GET', '/v1/sites/' + w.site.id, { token: w.owner.token }));
+    expect(site.partners).toEqual([w.backend.id]);
+    expect(site.devices.map((d: { id: string }) => d.id)).toEqual([w.deviceId]);
+    const renamed = await expectOk(h.api('PATCH', '/v1/sites/' + w.site.id, { token: w.owner.token, body: { name: 'Cottage' } }));
+    expect(renamed.name).toBe('Cottage');
+    const other = await seedWorld(h, { connect: false });
+    try {
+      expect((await h.api('GET', '/v1/sites/' + w.site.id, { token: other.owner.token })).status).toBe(404);
+      expect((await h.api('GET', '/v1/devices/' + w.deviceId, { token: other.owner.token })).status).toBe(404);
+      const mine = await expectOk(h.api('GET', '/v1/sites', { token: other.owner.token }));
+      expect(mine.items.map((s: { id: number }) => s.id)).toEqual([other.site.id]);
+    } finally {
+      await other.lock.close();
+    }
+  });
+
+  it('records a refused re-registration, and the owner\'s approval, on the store', async () => {
+    const body = { deviceId: w.deviceId, siteId: w.site.id, board: 'test-board', firmware: '0.1.0' };
+    const refused = await h.api('POST', '/v1/devices', { token: w.installer, body });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('KW_REREGISTER_NEEDS_PROOF');
+    await expectOk(h.api('POST', `/v1/devices/${w.deviceId}/reregistration`, { token: w.owner.token }));
+    const feed = await expectOk(h.api('GET', `/v1/sites/${w.site.id}/activity?kind=device.*`, { token: w.owner.token }));
+    expect(feed.items.map((a: { kind: string }) => a.kind)).toEqual(['device.reregister_approved', 'device.reregister_refused']);
+    expect(feed.items[0].names.person).toBe('Owner ' + w.owner.email.match(/owner(\d+)/)![1]);
+  });
+
+  it('answers KW_STORE_UNSUPPORTED for a delivery booking (still on the SQLite handle) and stores nothing', async () => {
+    const start = h.clock.now();
+    const r = await h.api('POST', '/v1/deliveries', {
+      token: w.backend.token,
+      body: { siteId: w.site.id, trackingNumber: '1ZPG', courierId: w.courier.id, window: { start: new Date(start).toISOString(), end: new Date(start + 3600_000).toISOString() }, inHome: true }
+    });
+    expect(r.status).toBe(501);
+    expect(r.body.error.code).toBe('KW_STORE_UNSUPPORTED');
+    expect(await h.relay.ctx.store.q.selectFrom('deliveries').select('id').execute()).toEqual([]);
+  });
+});
