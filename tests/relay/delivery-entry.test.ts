@@ -37,6 +37,9 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     const rx = await receiver(1);
     const hook = await expectOk(h.api('POST', '/v1/webhooks', { token: w.backend.token, body: { url: rx.url, events: ['delivery.entered', 'delivery.secured'] } }), 201);
     expect(hook.secret).toMatch(/^whsec_/);
+    // Stored sealed under the data key; the worker opens it to sign (checked below against the secret handed out).
+    const stored = await h.relay.ctx.store.q.selectFrom('webhooks').select('secret').where('id', '=', hook.id).executeTakeFirstOrThrow();
+    expect(stored.secret.startsWith('kwenc1:') && !stored.secret.includes(hook.secret)).toBe(true);
     const d = await bookDelivery(h, w);
     const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'entry-' + d.id } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);

@@ -120,6 +120,15 @@ describe('relay on PostgreSQL', () => {
     expect(feed.items[0].names.person).toBe('Owner ' + w.owner.email.match(/owner(\d+)/)![1]);
   });
 
+  it('stores a webhook\'s signing secret sealed under the data key', async () => {
+    const hook = await expectOk(h.api('POST', '/v1/webhooks', { token: w.backend.token, body: { url: 'https://93.184.216.34/hook', events: ['delivery.secured'] } }), 201);
+    expect(hook.secret).toMatch(/^whsec_/);
+    const row = await h.relay.ctx.store.q.selectFrom('webhooks').select('secret').where('id', '=', hook.id).executeTakeFirstOrThrow();
+    expect(row.secret.startsWith(SEALED_PREFIX)).toBe(true);
+    expect(row.secret.includes(hook.secret)).toBe(false);
+    expect(h.relay.ctx.box.open(row.secret, 'webhooks.secret')).toBe(hook.secret);
+  });
+
   it('answers KW_STORE_UNSUPPORTED for a delivery booking (still on the SQLite handle) and stores nothing', async () => {
     const start = h.clock.now();
     const r = await h.api('POST', '/v1/deliveries', {

@@ -2,7 +2,8 @@
  * Webhooks for delivery backends: a backend registers a URL and the events it wants; every
  * matching event becomes a row in a persisted queue (webhook_jobs) in the same transaction
  * as the change it reports, so nothing is lost across restarts. The worker
- * (webhook-worker.ts) delivers with an HMAC-SHA256 signature and retries with backoff.
+ * (webhook-worker.ts) delivers with an HMAC-SHA256 signature and retries with backoff. The
+ * signing secret is stored sealed under the data key (secret-box.ts, column WEBHOOK_SECRET_COLUMN).
  */
 import { randomUUID } from 'node:crypto';
 import type { RelayContext } from '../context';
@@ -18,6 +19,9 @@ export const WEBHOOK_EVENTS = [
   'delivery.blocked', 'delivery.cancelled', 'delivery.failed', 'delivery.receipt_signed', 'parcel.registered', 'parcel.opened'
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** The associated data the webhook secret is sealed with. */
+export const WEBHOOK_SECRET_COLUMN = 'webhooks.secret';
 
 export interface WebhookView {
   id: number;
@@ -40,7 +44,7 @@ export async function createWebhook(ctx: RelayContext, backendId: number, url: s
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw relayError('KW_VALIDATION', { field: 'url' }, 'url must be http or https');
   await checkWebhookTarget(parsed, ctx.opts.webhooks.allowPrivateTargets);
   const secret = randomSecret('whsec_');
-  const row = await insertWebhook(ctx.store.q, { backend_id: backendId, url, events: JSON.stringify([...new Set(events)]), secret, created_at: ctx.now() });
+  const row = await insertWebhook(ctx.store.q, { backend_id: backendId, url, events: JSON.stringify([...new Set(events)]), secret: ctx.box.seal(secret, WEBHOOK_SECRET_COLUMN), created_at: ctx.now() });
   ctx.log.info({ webhookId: row.id, backendId, events }, 'webhook registered');
   return { ...view(row), secret };
 }
