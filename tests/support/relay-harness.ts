@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import { ST_TIME_TRUSTED } from '@keyway/shared';
 import { buildRelay, type Relay, type RelayOptions } from '@keyway/relay';
+import type { Schema } from '../../relay/src/data/schema';
 import { ScriptedLock } from './scripted-lock';
 import { pollUntil } from '../../tools/src/stack/poll';
 import { scaled } from './time-scale';
@@ -109,6 +110,24 @@ export async function startRelay(extra: Partial<RelayOptions> = {}, keepDir?: st
   return h;
 }
 
+type RowFilter = Record<string, string | number | null | readonly (string | number)[]>;
+
+/**
+ * Rows of `table` matching column = value pairs (an array matches any of its values, null
+ * matches NULL), counted on the relay's store: tests read through the store, so they run on
+ * SQLite and PostgreSQL alike.
+ */
+export async function countRows(h: Harness, table: keyof Schema, where: RowFilter): Promise<number> {
+  let qb: any = h.relay.ctx.store.q.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
+  for (const [column, v] of Object.entries(where)) qb = Array.isArray(v) ? qb.where(column, 'in', v) : v === null ? qb.where(column, 'is', null) : qb.where(column, '=', v);
+  return Number((await qb.executeTakeFirstOrThrow()).n);
+}
+
+/** The status flags the relay last stored for the lock (0 before any status). */
+export async function deviceFlags(h: Harness, deviceId: string): Promise<number> {
+  return (await h.relay.ctx.store.q.selectFrom('devices').select('flags').where('id', '=', deviceId).executeTakeFirst())?.flags ?? 0;
+}
+
 let deviceCounter = 0;
 export function newDeviceId(): string {
   deviceCounter++;
@@ -152,8 +171,7 @@ export async function addLock(h: Harness, installer: string, siteId: number, pro
   if (connect) {
     await lock.connect();
     await waitUntil(() => lock.timeTrusted, 5000, 'lock never got trusted time');
-    const flags = async () => (await h.relay.ctx.store.q.selectFrom('devices').select('flags').where('id', '=', deviceId).executeTakeFirst())?.flags ?? null;
-    await waitUntil(async () => ((await flags()) ?? 0) & ST_TIME_TRUSTED, 5000, 'relay never saw trusted time');
+    await waitUntil(async () => (await deviceFlags(h, deviceId)) & ST_TIME_TRUSTED, 5000, 'relay never saw trusted time');
   }
   return { deviceId, registration, lock };
 }
