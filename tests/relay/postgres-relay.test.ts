@@ -2,9 +2,8 @@
  * The relay started on PostgreSQL (databaseUrl, as KEYWAY_DATABASE_URL or --database-url set
  * it): no SQLite file is opened, the signing keys are in the database sealed under the data
  * key, and what already runs on the store works end to end — admin bootstrap, owners and
- * sign-in, sites and partners, lock registration, a lock connecting over MQTT, the activity
- * feed and the live state. What still needs the SQLite handle answers KW_STORE_UNSUPPORTED
- * and changes nothing.
+ * sign-in, sites and partners, lock registration, a lock connecting over MQTT and getting
+ * trusted time, a courier delivery from booking to the secured receipt, and the activity feed.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRelay } from '@keyway/relay';
 import { SEALED_PREFIX } from '../../relay/src/secret-box';
 import { startPostgres, type PgCluster } from '../support/postgres';
-import { expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 const DATA_KEY = randomBytes(32).toString('base64');
 
@@ -28,9 +27,7 @@ describe('relay on PostgreSQL', () => {
     pg = await startPostgres();
     url = pg.createDatabase('relay_a');
     h = await startRelay({ databaseUrl: url, dataKey: DATA_KEY });
-    // Connected by hand: the lock's TIME_SET is issued by the outbox, still on the SQLite handle.
-    w = await seedWorld(h, { connect: false });
-    await w.lock.connect();
+    w = await seedWorld(h);
   });
 
   afterAll(async () => {
@@ -59,6 +56,22 @@ describe('relay on PostgreSQL', () => {
     }, 5000, 'lock.online in the feed');
     const online = feed.items.find((a: { kind: string }) => a.kind === 'lock.online');
     expect(online.deviceId).toBe(w.deviceId);
+  });
+
+  it('books a delivery whose grant reaches the lock, lets the courier in and secures it', async () => {
+    const d = await bookDelivery(h, w);
+    const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'pg-' + d.id } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    w.lock.openDoor();
+    w.lock.closeDoor();
+    const done = await waitUntil(async () => {
+      const v = (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.backend.token })).body;
+      return v.status === 'secured' ? v : null;
+    }, 5000, 'delivery secured');
+    expect(done.receipt.doorOpened).toBe(true);
+    const feed = await expectOk(h.api('GET', `/v1/sites/${w.site.id}/activity?kind=delivery.*`, { token: w.owner.token }));
+    expect(feed.items.map((a: { kind: string }) => a.kind)).toEqual(expect.arrayContaining(['delivery.booked', 'delivery.entered', 'delivery.secured']));
+    expect(feed.items.find((a: { kind: string }) => a.kind === 'delivery.entered').names.trackingNumber).toBe(d.trackingNumber);
   });
 
   // Runs after the lock tests: a relay started without a shared bus (no Redis) takes every lock as disconnected.
@@ -129,14 +142,4 @@ describe('relay on PostgreSQL', () => {
     expect(h.relay.ctx.box.open(row.secret, 'webhooks.secret')).toBe(hook.secret);
   });
 
-  it('answers KW_STORE_UNSUPPORTED for a delivery booking (still on the SQLite handle) and stores nothing', async () => {
-    const start = h.clock.now();
-    const r = await h.api('POST', '/v1/deliveries', {
-      token: w.backend.token,
-      body: { siteId: w.site.id, trackingNumber: '1ZPG', courierId: w.courier.id, window: { start: new Date(start).toISOString(), end: new Date(start + 3600_000).toISOString() }, inHome: true }
-    });
-    expect(r.status).toBe(501);
-    expect(r.body.error.code).toBe('KW_STORE_UNSUPPORTED');
-    expect(await h.relay.ctx.store.q.selectFrom('deliveries').select('id').execute()).toEqual([]);
-  });
 });

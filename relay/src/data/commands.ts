@@ -1,8 +1,9 @@
 /**
- * The command outbox (commands). Issuing, acknowledging and resending (locks/outbox.ts) still
- * run on the synchronous handle; what the lock sync reads and the owner's view are here.
+ * The command outbox (commands): the per-lock counter a command is signed under, storing it,
+ * the lock's acknowledgement, resends and expiry (locks/outbox.ts signs and publishes), what
+ * the lock sync reads and the owner's view.
  */
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import type { CommandsTable } from './schema';
 import type { Q } from './store';
 
@@ -93,4 +94,56 @@ export async function pendingRotationCount(q: Q): Promise<number> {
 /** A re-provisioned lock trusts exactly the key it was just given: its pending rotations are moot. */
 export async function supersedePendingRotations(q: Q, deviceId: string): Promise<void> {
   await q.updateTable('commands').set({ status: 'superseded' }).where('device_id', '=', deviceId).where('purpose', '=', 'key_rotate').where('status', '=', 'pending').execute();
+}
+
+/**
+ * The lock's next command counter and the key its commands are signed with, taken atomically
+ * (UPDATE … RETURNING): two relay processes never sign two commands under one counter.
+ */
+export function allocateCounter(q: Q, deviceId: string): Promise<{ counter: number; keyId: number } | undefined> {
+  return q.updateTable('devices').set((eb) => ({ next_counter: eb('next_counter', '+', 1) })).where('id', '=', deviceId)
+    .returning(['next_counter as counter', 'signing_key_id as keyId']).executeTakeFirst();
+}
+
+/** Stores a signed command, pending. */
+export function insertCommand(q: Q, row: Omit<Insertable<CommandsTable>, 'status'>): Promise<CommandRow> {
+  return q.insertInto('commands').values({ ...row, status: 'pending' }).returningAll().executeTakeFirstOrThrow();
+}
+
+export function commandAt(q: Q, deviceId: string, counter: number): Promise<CommandRow | undefined> {
+  return q.selectFrom('commands').selectAll().where('device_id', '=', deviceId).where('counter', '=', counter).executeTakeFirst();
+}
+
+export interface Ack {
+  /** The lock's result code: 0 acknowledged, otherwise a refusal. */
+  code: number;
+  /** A refusal for a reason that passes with time. */
+  transient: boolean;
+  /** The seq of the lock's ACK event. */
+  seq: number;
+  at: number;
+}
+
+/**
+ * Records the lock's answer to a command it has not answered yet (pending, or closed by the
+ * relay meanwhile: expired or superseded); returns the command when this call recorded it.
+ */
+export function recordAck(q: Q, deviceId: string, counter: number, ack: Ack): Promise<CommandRow | undefined> {
+  return q.updateTable('commands')
+    .set({ status: ack.code === 0 ? 'acked' : 'denied', result_code: ack.code, acked_at: ack.at, ack_seq: ack.seq, transient: ack.code !== 0 && ack.transient ? 1 : 0 })
+    .where('device_id', '=', deviceId).where('counter', '=', counter).where('status', 'in', ['pending', 'expired', 'superseded'])
+    .returningAll().executeTakeFirst();
+}
+
+/** Counters of the grant's GRANT_PUTs still pending on its lock. */
+export async function pendingGrantPuts(q: Q, deviceId: string, grantId: number): Promise<number[]> {
+  const rows = await q.selectFrom('commands').select('counter').where('device_id', '=', deviceId).where('grant_id', '=', grantId)
+    .where('purpose', '=', 'grant_put').where('status', '=', 'pending').orderBy('counter').execute();
+  return rows.map((r) => r.counter);
+}
+
+/** A lock's pending commands signed with `keyId` after `afterCounter`, in counter order. */
+export function pendingSignedWith(q: Q, deviceId: string, keyId: number, afterCounter: number): Promise<CommandRow[]> {
+  return q.selectFrom('commands').selectAll().where('device_id', '=', deviceId).where('status', '=', 'pending').where('key_id', '=', keyId)
+    .where('counter', '>', afterCounter).orderBy('counter').execute();
 }

@@ -1,6 +1,7 @@
 /**
- * Courier deliveries. The status change is the one statement that moves a delivery along its
- * state machine (domain/delivery-states.ts): a compare-and-set on the status it was read in.
+ * Courier deliveries: booking, the status change, and what lock events and the API read. The
+ * status change is the one statement that moves a delivery along its state machine
+ * (domain/delivery-states.ts): a compare-and-set on the status it was read in.
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { DeliveriesTable } from './schema';
@@ -10,13 +11,58 @@ import type { Q } from './store';
 export type DeliveryChange = Pick<Updateable<DeliveriesTable>,
   'block_reason' | 'grant_id' | 'entry_method' | 'entry_seq' | 'entered_at' | 'clip' | 'door_opened_seq' | 'door_opened_at' | 'receipt'>;
 
-/** UPDATE … WHERE id = ? AND status = from: affects one row only if nobody moved the delivery meanwhile. */
-export function transitionQuery(q: Q, id: number, from: string, to: string, change: DeliveryChange, at: number) {
-  return q.updateTable('deliveries').set({ ...change, status: to, updated_at: at }).where('id', '=', id).where('status', '=', from);
+/** UPDATE … WHERE id = ? AND status = from: true only if nobody moved the delivery meanwhile (and this call did). */
+export async function moveDelivery(q: Q, id: number, from: string, to: string, change: DeliveryChange, at: number): Promise<boolean> {
+  const r = await q.updateTable('deliveries').set({ ...change, status: to, updated_at: at }).where('id', '=', id).where('status', '=', from).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+export type DeliveryRow = Selectable<DeliveriesTable>;
+
+export function findDelivery(q: Q, id: number): Promise<DeliveryRow | undefined> {
+  return q.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The courier grant staged for the delivery (null: none). */
+export async function setDeliveryGrant(q: Q, id: number, grantId: number | null): Promise<void> {
+  await q.updateTable('deliveries').set({ grant_id: grantId }).where('id', '=', id).execute();
+}
+
+/** Who lists deliveries: a courier sees theirs, a backend its own at partner sites, an owner those at their sites, admin all. */
+export type DeliveryViewer = { kind: 'courier' | 'backend' | 'owner'; id: number } | { kind: 'admin' };
+
+/** Deliveries the viewer may see, newest first, optionally at one site and in one status. */
+export function deliveriesVisibleTo(q: Q, viewer: DeliveryViewer, filter: { siteId?: number; status?: string; limit: number }): Promise<DeliveryRow[]> {
+  let s = q.selectFrom('deliveries').selectAll();
+  if (viewer.kind === 'courier') s = s.where('courier_id', '=', viewer.id);
+  else if (viewer.kind === 'backend') {
+    s = s.where('backend_id', '=', viewer.id).where('site_id', 'in', q.selectFrom('site_partners').select('site_id').where('backend_id', '=', viewer.id));
+  } else if (viewer.kind === 'owner') s = s.where('site_id', 'in', q.selectFrom('sites').select('id').where('owner_id', '=', viewer.id));
+  if (filter.siteId) s = s.where('site_id', '=', filter.siteId);
+  if (filter.status) s = s.where('status', '=', filter.status);
+  return s.orderBy('id', 'desc').limit(filter.limit).execute();
+}
+
+/** A lock's deliveries in one of `statuses` whose entry came before the lock event `seq`. */
+export function deliveriesEnteredBefore(q: Q, deviceId: string, statuses: readonly string[], seq: number): Promise<DeliveryRow[]> {
+  return q.selectFrom('deliveries').selectAll().where('device_id', '=', deviceId).where('status', 'in', [...statuses]).where('entry_seq', '<', seq)
+    .orderBy('id').execute();
+}
+
+/** A lock's deliveries with a courier at the door or inside (`atTheDoor`), or secured after `securedSince`. */
+export function deliveriesAtTheDoor(q: Q, deviceId: string, atTheDoor: readonly string[], securedSince: number): Promise<DeliveryRow[]> {
+  return q.selectFrom('deliveries').selectAll().where('device_id', '=', deviceId)
+    .where((eb) => eb.or([eb('status', 'in', [...atTheDoor]), eb.and([eb('status', '=', 'secured'), eb('entered_at', '>', securedSince)])]))
+    .orderBy('id').execute();
+}
+
+/** The delivery's alarms (a JSON list) as they now stand. */
+export async function setDeliveryAlarms(q: Q, id: number, alarms: string, now: number): Promise<void> {
+  await q.updateTable('deliveries').set({ alarms, updated_at: now }).where('id', '=', id).execute();
 }
 
 /** A partner's deliveries at a site in one of `statuses`. */
-export function partnerDeliveriesIn(q: Q, siteId: number, backendId: number, statuses: readonly string[]): Promise<Selectable<DeliveriesTable>[]> {
+export function partnerDeliveriesIn(q: Q, siteId: number, backendId: number, statuses: readonly string[]): Promise<DeliveryRow[]> {
   return q.selectFrom('deliveries').selectAll().where('site_id', '=', siteId).where('backend_id', '=', backendId).where('status', 'in', [...statuses]).execute();
 }
 
@@ -26,6 +72,6 @@ export async function setEntryCounter(q: Q, id: number, counter: number): Promis
 }
 
 /** A new delivery, booked. */
-export function insertDelivery(q: Q, row: Omit<Insertable<DeliveriesTable>, 'status'>): Promise<Selectable<DeliveriesTable>> {
+export function insertDelivery(q: Q, row: Omit<Insertable<DeliveriesTable>, 'status'>): Promise<DeliveryRow> {
   return q.insertInto('deliveries').values({ ...row, status: 'booked' }).returningAll().executeTakeFirstOrThrow();
 }

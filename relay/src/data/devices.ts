@@ -214,3 +214,12 @@ export async function reregisterDevice(q: Q, d: Omit<NewDevice, 'profile'> & { p
 export async function approveReregistrationUntil(q: Q, id: string, until: number): Promise<void> {
   await q.updateTable('devices').set({ reregister_approved_until: until }).where('id', '=', id).execute();
 }
+
+/**
+ * The lock's commands are signed with `toKeyId` from now on, if it was on `fromKeyId`; false
+ * when it was not (another relay process moved it first).
+ */
+export async function moveSigningKey(q: Q, id: string, fromKeyId: number, toKeyId: number): Promise<boolean> {
+  const r = await q.updateTable('devices').set({ signing_key_id: toKeyId }).where('id', '=', id).where('signing_key_id', '=', fromKeyId).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

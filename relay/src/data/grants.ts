@@ -1,12 +1,76 @@
 /**
- * Access grants staged on locks. Issuing, acknowledging and revoking (domain/grants.ts) still
- * run on the synchronous handle; what the lock sync reads is here.
+ * Access grants staged on locks (domain/grants.ts decides; this stores): creating one, the
+ * lock's answers moving its status (pending → active or failed; revoking → revoked), uses spent
+ * at the door, and what the lock sync and the maintenance sweep read. Every status change is a
+ * compare-and-set on the status it leaves, so two relay processes never both apply one.
  */
-import type { Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { GrantsTable } from './schema';
-import type { Q } from './store';
+import { least, type Q } from './store';
 
 export type GrantRow = Selectable<GrantsTable>;
+export type GrantStatus = GrantsTable['status'];
+
+export function findGrant(q: Q, id: number): Promise<GrantRow | undefined> {
+  return q.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** A new grant, pending until its lock acknowledges the GRANT_PUT. */
+export function insertGrant(q: Q, row: Omit<Insertable<GrantsTable>, 'status'>): Promise<GrantRow> {
+  return q.insertInto('grants').values({ ...row, status: 'pending' }).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The fingerprint of the grant bytes of the latest GRANT_PUT (what the lock's inventory should show). */
+export async function setPutFingerprint(q: Q, id: number, fingerprint: string): Promise<void> {
+  await q.updateTable('grants').set({ put_fingerprint: fingerprint }).where('id', '=', id).execute();
+}
+
+/** Starts the revocation unless one is under way or done; true when this call started it. */
+export async function markRevoking(q: Q, id: number, reason: string, now: number): Promise<boolean> {
+  const r = await q.updateTable('grants').set({ status: 'revoking', status_reason: reason, revoked_at: now, updated_at: now })
+    .where('id', '=', id).where('status', 'not in', ['revoking', 'revoked']).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Moves the grant from `from` to `to` (clearing its reason, or setting it); true when this call moved it. */
+export async function moveGrant(q: Q, id: number, from: GrantStatus, to: GrantStatus, reason: string | null, now: number): Promise<boolean> {
+  const r = await q.updateTable('grants').set({ status: to, status_reason: reason, updated_at: now }).where('id', '=', id).where('status', '=', from).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** Why the grant waits (a refusal that passes with time), its status unchanged. */
+export async function setGrantReason(q: Q, id: number, reason: string, now: number): Promise<void> {
+  await q.updateTable('grants').set({ status_reason: reason, updated_at: now }).where('id', '=', id).execute();
+}
+
+/** Revocations revoked at or before `before` that the lock has not confirmed and nobody was alarmed about. */
+export function unconfirmedRevocations(q: Q, before: number): Promise<GrantRow[]> {
+  return q.selectFrom('grants').selectAll().where('status', '=', 'revoking').where('revoke_alarmed_at', 'is', null).where('revoked_at', '<=', before)
+    .orderBy('id').execute();
+}
+
+/** Claims the one alarm about an unconfirmed revocation; true for the process that claimed it. */
+export async function claimRevokeAlarm(q: Q, id: number, now: number): Promise<boolean> {
+  const r = await q.updateTable('grants').set({ revoke_alarmed_at: now }).where('id', '=', id).where('revoke_alarmed_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** One entry on the grant at the lock: a use, and for a hash chain one link spent (never past its end). */
+export function spendGrantUse(q: Q, id: number, chainCredential: number, now: number): Promise<GrantRow | undefined> {
+  return q.updateTable('grants')
+    .set((eb) => ({
+      uses: eb('uses', '+', 1),
+      chain_used: eb.case().when('cred_type', '=', chainCredential).then(least(q, [sql.ref('chain_links'), sql`chain_used + 1`])).else(eb.ref('chain_used')).end(),
+      updated_at: now
+    }))
+    .where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** Grants still to be enforced whose weekly schedule depends on the site's UTC offset. */
+export function liveScheduledGrants(q: Q, now: number): Promise<GrantRow[]> {
+  return q.selectFrom('grants').selectAll().where('status', 'in', ['pending', 'active']).where('schedule', '!=', '[]').where('not_after', '>', now)
+    .orderBy('id').execute();
+}
 
 /** Grants the sync must look at for one lock: those still in play, and those the lock says it holds. */
 export function grantsToReconcile(q: Q, deviceId: string, heldIds: readonly number[]): Promise<GrantRow[]> {

@@ -33,6 +33,32 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Work to run once the transaction `q` belongs to has committed (publishing the commands it
+ * issued, for instance): nothing of a rolled-back transaction leaves the process. Outside a
+ * transaction (q is the store itself, every statement already committed) it runs at once.
+ * Hooks run in the order they were added and must not throw (catch their own errors).
+ */
+export function afterCommit(q: Q, hook: () => void): void {
+  const hooks = commitHooks.get(q);
+  if (hooks) hooks.push(hook);
+  else if (q.isTransaction) throw new Error('afterCommit: the transaction was not opened by store.tx');
+  else hook();
+}
+
+const commitHooks = new WeakMap<Q, (() => void)[]>();
+
+/** A store transaction: fn runs in it, then the hooks fn added with afterCommit, once it has committed. */
+async function runTx<T>(q: Q, fn: (t: Q) => Promise<T>): Promise<T> {
+  const hooks: (() => void)[] = [];
+  const result = await q.transaction().execute((t) => {
+    commitHooks.set(t, hooks);
+    return fn(t);
+  });
+  for (const h of hooks) h();
+  return result;
+}
+
 export type StoreConfig = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize?: number };
 
 /** PostgreSQL pool size per relay process unless configured. */
@@ -65,7 +91,7 @@ export function sqliteStore(handle: Db): Store {
     dialect: 'sqlite',
     q,
     sqlite: handle,
-    tx: (fn) => q.transaction().execute(fn),
+    tx: (fn) => runTx(q, fn),
     isOpen: () => open && handle.open,
     close: async () => {
       open = false;
@@ -102,7 +128,7 @@ export async function postgresStore(url: string, poolSize = DEFAULT_PG_POOL_SIZE
     dialect: 'postgres',
     q,
     sqlite: null,
-    tx: (fn) => q.transaction().execute(fn),
+    tx: (fn) => runTx(q, fn),
     isOpen: () => open,
     close: async () => {
       open = false;
@@ -122,6 +148,11 @@ export function onPostgres(q: Q): boolean {
 /** The largest of the values: GREATEST on PostgreSQL, the many-argument MAX on SQLite. */
 export function greatest(q: Q, values: RawBuilder<unknown>[]): RawBuilder<number> {
   return sql<number>`${sql.raw(onPostgres(q) ? 'greatest' : 'max')}(${sql.join(values)})`;
+}
+
+/** The smallest of the values: LEAST on PostgreSQL, the many-argument MIN on SQLite. */
+export function least(q: Q, values: RawBuilder<unknown>[]): RawBuilder<number> {
+  return sql<number>`${sql.raw(onPostgres(q) ? 'least' : 'min')}(${sql.join(values)})`;
 }
 
 /**

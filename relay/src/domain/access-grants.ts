@@ -59,7 +59,7 @@ export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId:
   if (input.relockOnClose !== false) flags |= FLAG_RELOCK_ON_CLOSE;
   const ownerId = p.kind === 'owner' ? p.subjectId! : site.owner_id;
   return ctx.store.tx(async (q) => {
-    const row = createGrant(ctx, {
+    const row = await createGrant(ctx, q, {
       deviceId: device.id, siteId: site.id, kind: input.kind, type: input.type, label: input.label ?? null, flags,
       notBefore: w.start, notAfter: w.end, maxUses, relockAfter: input.relockAfter ?? 0, timezone: site.timezone, schedule,
       credential: { type: CRED_HASH_CHAIN, links: maxUses > 0 ? maxUses : DEFAULT_CHAIN_LINKS }, actorRef: ownerId, createdBy: 'owner:' + ownerId
@@ -72,10 +72,10 @@ export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId:
   });
 }
 
-export function grantForOwner(ctx: RelayContext, p: Principal, id: number): GrantRow {
-  const g = getGrant(ctx, id);
+export async function grantForOwner(ctx: RelayContext, p: Principal, id: number): Promise<GrantRow> {
+  const g = await getGrant(ctx.store.q, id);
   if (!g) throw relayError('KW_NOT_FOUND');
-  siteForOwner(ctx, p, g.site_id);
+  await siteForOwner(ctx, ctx.store.q, p, g.site_id);
   return g;
 }
 
@@ -85,15 +85,16 @@ export async function listSiteGrants(ctx: RelayContext, p: Principal, siteId: nu
 }
 
 export async function revokeOwnerGrant(ctx: RelayContext, p: Principal, id: number): Promise<GrantView> {
-  const g = grantForOwner(ctx, p, id);
-  // The synchronous revocation runs inside the store's transaction (one connection on SQLite).
-  await ctx.store.tx(async () => revokeGrant(ctx, g, p.kind + ':' + (p.subjectId ?? 'admin'), 'revoked by owner'));
-  return grantView(getGrant(ctx, id)!);
+  const g = await grantForOwner(ctx, p, id);
+  return ctx.store.tx(async (q) => {
+    await revokeGrant(ctx, q, g, p.kind + ':' + (p.subjectId ?? 'admin'), 'revoked by owner');
+    return grantView((await getGrant(q, id))!);
+  });
 }
 
 /** The grant behind a guest token. */
-export function guestGrant(ctx: RelayContext, p: Principal): GrantRow {
-  const g = p.kind === 'guest' && p.subjectId ? getGrant(ctx, p.subjectId) : undefined;
+export async function guestGrant(ctx: RelayContext, p: Principal): Promise<GrantRow> {
+  const g = p.kind === 'guest' && p.subjectId ? await getGrant(ctx.store.q, p.subjectId) : undefined;
   if (!g) throw relayError('KW_NOT_FOUND');
   if (g.status === 'revoking' || g.status === 'revoked') throw relayError('KW_GRANT_REVOKED');
   return g;
@@ -106,12 +107,12 @@ export function scanString(grantId: number, value: Uint8Array): string {
 /** The next `count` unspent chain values as scan strings, for entry without network. */
 /** The next scan codes, each also as a QR code (SVG) for the door's scanner. */
 export async function guestCredentialsWithQr(ctx: RelayContext, p: Principal, count: number) {
-  const r = guestCredentials(ctx, p, count);
+  const r = await guestCredentials(ctx, p, count);
   return { ...r, qr: await Promise.all(r.credentials.map(qrSvg)) };
 }
 
-export function guestCredentials(ctx: RelayContext, p: Principal, count: number): { grantId: number; credentials: string[]; validUntil: string } {
-  const g = guestGrant(ctx, p);
+export async function guestCredentials(ctx: RelayContext, p: Principal, count: number): Promise<{ grantId: number; credentials: string[]; validUntil: string }> {
+  const g = await guestGrant(ctx, p);
   if (g.cred_type !== CRED_HASH_CHAIN) throw relayError('KW_CONFLICT', undefined, 'This grant has no chain credential.');
   const values = nextChainValues(chainSeed(ctx, g), fromHex(g.device_id), g.id, g.chain_links, g.chain_used, count);
   ctx.log.info({ grantId: g.id, count: values.length }, 'guest credentials issued');

@@ -9,8 +9,11 @@
  */
 import { CRED_HASH_CHAIN, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { insertDelivery, transitionQuery, type DeliveryChange } from '../data/deliveries';
-import { runSync } from '../data/run-sync';
+import {
+  deliveriesAtTheDoor, deliveriesEnteredBefore, deliveriesVisibleTo, findDelivery, insertDelivery, moveDelivery, setDeliveryAlarms, setDeliveryGrant,
+  type DeliveryChange, type DeliveryViewer
+} from '../data/deliveries';
+import { afterCommit, type Q } from '../data/store';
 import { relayError } from '../errors';
 import { recordActivity } from './activity';
 import { getCourier } from './accounts';
@@ -27,6 +30,8 @@ import type { Selectable } from 'kysely';
 import type { DeliveriesTable } from '../data/schema';
 
 export const MAX_DELIVERY_WINDOW_MS = 7 * 86400_000;
+/** A secured delivery still hears of a door-ajar or jam alarm this long after the entry. */
+export const ALARM_AFTER_SECURED_MS = 3600_000;
 
 export { DELIVERY_STATUSES, type DeliveryStatus } from './delivery-states';
 
@@ -51,13 +56,13 @@ export interface BookInput {
   deviceId?: string;
 }
 
-export function getDelivery(ctx: RelayContext, id: number): DeliveryRow | undefined {
-  return ctx.db.prepare('SELECT * FROM deliveries WHERE id = ?').get(id) as DeliveryRow | undefined;
+export async function getDelivery(q: Q, id: number): Promise<DeliveryRow | undefined> {
+  return (await findDelivery(q, id)) as DeliveryRow | undefined;
 }
 
-export function deliveryView(ctx: RelayContext, d: DeliveryRow) {
-  const site = getSiteRow(ctx, d.site_id);
-  const grant = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
+export async function deliveryView(ctx: RelayContext, q: Q, d: DeliveryRow) {
+  const site = (await getSiteRow(ctx, q, d.site_id));
+  const grant = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
   return {
     id: d.id,
     siteId: d.site_id,
@@ -80,57 +85,59 @@ export function deliveryView(ctx: RelayContext, d: DeliveryRow) {
   };
 }
 
-export type DeliveryView = ReturnType<typeof deliveryView>;
+export type DeliveryView = Awaited<ReturnType<typeof deliveryView>>;
 
 interface EdgeEvent {
   event: WebhookEvent;
   data?: Record<string, unknown>;
-  /** What else the edge does (revocations, activity, notifications), before the event is emitted. */
-  effects?: () => void;
+  /** What else the edge does (revocations, activity, notifications), in q, before the event is emitted. */
+  effects?: () => Promise<void> | void;
 }
 
 /**
- * The one way a delivery's status changes: checks the edge against the state machine, writes
- * it only if the row is still in `d.status` (another relay process may have moved it), and
- * then runs the edge's effects and emits its webhook and live event (so the event shows the
- * delivery after the effects, e.g. its grant revoked). Returns false, changing nothing, when the
- * edge is not allowed or the delivery moved meanwhile.
+ * The one way a delivery's status changes, in q: checks the edge against the state machine,
+ * writes it only if the row is still in `d.status` (another relay process may have moved it),
+ * and then runs the edge's effects and emits its webhook and live event (so the event shows the
+ * delivery after the effects, e.g. its grant revoked; the live event goes out once q has
+ * committed). Returns false, changing nothing, when the edge is not allowed or the delivery
+ * moved meanwhile.
  */
-export function transition(ctx: RelayContext, d: DeliveryRow, to: DeliveryStatus, change: DeliveryChange = {}, edge?: EdgeEvent): boolean {
+export async function transition(ctx: RelayContext, q: Q, d: DeliveryRow, to: DeliveryStatus, change: DeliveryChange = {}, edge?: EdgeEvent): Promise<boolean> {
   if (!canTransition(d.status, to)) return false;
-  if (runSync(ctx.db, transitionQuery(ctx.store.q, d.id, d.status, to, change, ctx.now())) !== 1) return false;
-  edge?.effects?.();
-  if (edge) emitDelivery(ctx, d, edge.event, edge.data);
+  if (!(await moveDelivery(q, d.id, d.status, to, change, ctx.now()))) return false;
+  await edge?.effects?.();
+  if (edge) await emitDelivery(ctx, q, d, edge.event, edge.data);
   return true;
 }
 
-function emitDelivery(ctx: RelayContext, d: DeliveryRow, event: WebhookEvent, data: Record<string, unknown> = {}): void {
-  const fresh = getDelivery(ctx, d.id)!;
-  const view = deliveryView(ctx, fresh);
-  enqueueWebhook(ctx, d.backend_id, event, { delivery: view, ...data });
-  ctx.live.emit(['delivery:' + d.id], event, { delivery: view, ...data });
+/** The delivery's webhook (stored in q) and its live event (once q has committed). */
+async function emitDelivery(ctx: RelayContext, q: Q, d: DeliveryRow, event: WebhookEvent, data: Record<string, unknown> = {}): Promise<void> {
+  const fresh = (await getDelivery(q, d.id))!;
+  const view = await deliveryView(ctx, q, fresh);
+  await enqueueWebhook(ctx, q, d.backend_id, event, { delivery: view, ...data });
+  afterCommit(q, () => ctx.live.emit(['delivery:' + d.id], event, { delivery: view, ...data }));
 }
 
 const COURIER_GRANT_FLAGS = FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE;
 
-function stageCourierGrant(ctx: RelayContext, d: DeliveryRow, consent: ConsentCover | null): number {
-  const site = getSiteRow(ctx, d.site_id)!;
-  const g = createGrant(ctx, {
+async function stageCourierGrant(ctx: RelayContext, q: Q, d: DeliveryRow, consent: ConsentCover | null): Promise<number> {
+  const site = (await getSiteRow(ctx, q, d.site_id))!;
+  const g = await createGrant(ctx, q, {
     deviceId: d.device_id, siteId: d.site_id, kind: 'courier', type: 'one-time', label: 'delivery ' + d.tracking, consent,
     flags: COURIER_GRANT_FLAGS, notBefore: d.window_start, notAfter: d.window_end, maxUses: 1, relockAfter: 0,
     timezone: site.timezone, schedule: [], credential: { type: CRED_HASH_CHAIN, links: 1 }, actorRef: d.courier_id, deliveryId: d.id,
     createdBy: 'backend:' + d.backend_id
   });
-  ctx.db.prepare('UPDATE deliveries SET grant_id = ? WHERE id = ?').run(g.id, d.id);
+  await setDeliveryGrant(q, d.id, g.id);
   return g.id;
 }
 
 export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookInput): Promise<DeliveryView> {
-  const site = siteForBackend(ctx, p, input.siteId);
+  const site = await siteForBackend(ctx, ctx.store.q, p, input.siteId);
   const backendId = p.kind === 'backend' ? p.subjectId! : null;
   const courier = await getCourier(ctx, input.courierId);
   if (!courier || (backendId !== null && courier.backendId !== backendId)) throw relayError('KW_NOT_FOUND', { field: 'courierId' });
-  const device = siteLock(ctx, site.id, 'door', input.deviceId);
+  const device = await siteLock(ctx, ctx.store.q, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_DELIVERY_WINDOW_MS);
   const inHome = input.inHome && site.allow_in_home === 1;
   // A lock in owner-consent mode takes the courier grant only under a standing consent covering it.
@@ -141,143 +148,146 @@ export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookI
       site_id: site.id, device_id: device.id, backend_id: courier.backendId, courier_id: courier.id, tracking: input.trackingNumber.trim(),
       window_start: w.start, window_end: w.end, in_home: input.inHome ? 1 : 0, created_at: now, updated_at: now
     })) as DeliveryRow;
-    if (inHome) stageCourierGrant(ctx, d, consent);
-    recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'delivery.booked', actorKind: 'backend', actorId: courier.backendId, deliveryId: d.id,
+    if (inHome) await stageCourierGrant(ctx, q, d, consent);
+    await recordActivity(ctx, q, { siteId: site.id, deviceId: device.id, kind: 'delivery.booked', actorKind: 'backend', actorId: courier.backendId, deliveryId: d.id,
       details: { trackingNumber: d.tracking, inHome: input.inHome, window: { start: input.window.start, end: input.window.end } } });
-    emitDelivery(ctx, d, 'delivery.booked');
-    return deliveryView(ctx, getDelivery(ctx, d.id)!);
+    await emitDelivery(ctx, q, d, 'delivery.booked');
+    return deliveryView(ctx, q, (await getDelivery(q, d.id))!);
   });
   ctx.log.info({ deliveryId: view.id, siteId: site.id, courierId: courier.id, inHome: input.inHome }, 'delivery booked');
   return view;
 }
 
 /** The delivery if the caller may see it: its courier, its backend, the site owner, admin. 404 otherwise. */
-export function deliveryFor(ctx: RelayContext, p: Principal, id: number): DeliveryRow {
-  const d = getDelivery(ctx, id);
+export async function deliveryFor(ctx: RelayContext, q: Q, p: Principal, id: number): Promise<DeliveryRow> {
+  const d = await getDelivery(q, id);
   if (!d) throw relayError('KW_NOT_FOUND');
   if (p.kind === 'admin') return d;
   if (p.kind === 'courier' && d.courier_id === p.subjectId) return d;
-  if (p.kind === 'backend' && d.backend_id === p.subjectId && isPartner(ctx, d.site_id, p.subjectId)) return d;
+  if (p.kind === 'backend' && d.backend_id === p.subjectId && (await isPartner(ctx, q, d.site_id, p.subjectId))) return d;
   if (p.kind === 'owner') {
-    const s = getSiteRow(ctx, d.site_id);
+    const s = (await getSiteRow(ctx, q, d.site_id));
     if (s && s.owner_id === p.subjectId) return d;
   }
   throw relayError('KW_NOT_FOUND');
 }
 
-export function listDeliveries(ctx: RelayContext, p: Principal, q: { siteId?: number; status?: string; limit: number }): DeliveryView[] {
-  let where = '1 = 1';
-  const args: unknown[] = [];
-  if (p.kind === 'courier') { where = 'courier_id = ?'; args.push(p.subjectId); }
-  else if (p.kind === 'backend') { where = 'backend_id = ? AND site_id IN (SELECT site_id FROM site_partners WHERE backend_id = ?)'; args.push(p.subjectId, p.subjectId); }
-  else if (p.kind === 'owner') { where = 'site_id IN (SELECT id FROM sites WHERE owner_id = ?)'; args.push(p.subjectId); }
-  if (q.siteId) { where += ' AND site_id = ?'; args.push(q.siteId); }
-  if (q.status) { where += ' AND status = ?'; args.push(q.status); }
-  const rows = ctx.db.prepare(`SELECT * FROM deliveries WHERE ${where} ORDER BY id DESC LIMIT ?`).all(...args, q.limit) as DeliveryRow[];
-  return rows.map((d) => deliveryView(ctx, d));
+function viewerOf(p: Principal): DeliveryViewer | null {
+  if (p.kind === 'admin') return { kind: 'admin' };
+  if ((p.kind === 'courier' || p.kind === 'backend' || p.kind === 'owner') && p.subjectId !== null) return { kind: p.kind, id: p.subjectId };
+  return null;
 }
 
-function revokeDeliveryGrant(ctx: RelayContext, d: DeliveryRow, by: string, reason: string): void {
-  const g = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
-  if (g) revokeGrant(ctx, g, by, reason);
+export async function listDeliveries(ctx: RelayContext, p: Principal, f: { siteId?: number; status?: string; limit: number }): Promise<DeliveryView[]> {
+  const viewer = viewerOf(p);
+  if (!viewer) return [];
+  const q = ctx.store.q;
+  const rows = (await deliveriesVisibleTo(q, viewer, f)) as DeliveryRow[];
+  const views: DeliveryView[] = [];
+  for (const d of rows) views.push(await deliveryView(ctx, q, d));
+  return views;
+}
+
+async function revokeDeliveryGrant(ctx: RelayContext, q: Q, d: DeliveryRow, by: string, reason: string): Promise<void> {
+  const g = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
+  if (g) await revokeGrant(ctx, q, g, by, reason);
+}
+
+function changedMeanwhile(status: string | undefined) {
+  return relayError('KW_CONFLICT', { status }, 'The delivery changed meanwhile.');
 }
 
 export async function blockDelivery(ctx: RelayContext, p: Principal, id: number, reason: string | undefined): Promise<DeliveryView> {
-  const d = deliveryFor(ctx, p, id);
+  const d = await deliveryFor(ctx, ctx.store.q, p, id);
   if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
-  siteForOwner(ctx, p, d.site_id);
-  if (d.status === 'blocked') return deliveryView(ctx, d);
+  await siteForOwner(ctx, ctx.store.q, p, d.site_id);
+  if (d.status === 'blocked') return deliveryView(ctx, ctx.store.q, d);
   if (!canTransition(d.status, 'blocked')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
-  await ctx.store.tx(async () => {
-    const effects = () => {
-      revokeDeliveryGrant(ctx, d, 'owner:' + p.subjectId, 'delivery blocked');
-      recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
-      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.blocked', body: { deliveryId: id } });
+  return ctx.store.tx(async (q) => {
+    const effects = async () => {
+      await revokeDeliveryGrant(ctx, q, d, 'owner:' + p.subjectId, 'delivery blocked');
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.blocked', body: { deliveryId: id } });
     };
-    if (!transition(ctx, d, 'blocked', { block_reason: reason ?? 'blocked by owner' }, { event: 'delivery.blocked', data: { reason: reason ?? null }, effects })) {
-      throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
+    if (!(await transition(ctx, q, d, 'blocked', { block_reason: reason ?? 'blocked by owner' }, { event: 'delivery.blocked', data: { reason: reason ?? null }, effects }))) {
+      throw changedMeanwhile((await getDelivery(q, id))?.status);
     }
+    return deliveryView(ctx, q, (await getDelivery(q, id))!);
   });
-  return deliveryView(ctx, getDelivery(ctx, id)!);
 }
 
 export async function unblockDelivery(ctx: RelayContext, p: Principal, id: number): Promise<DeliveryView> {
-  const d = deliveryFor(ctx, p, id);
+  const d = await deliveryFor(ctx, ctx.store.q, p, id);
   if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
   if (d.status !== 'blocked') throw relayError('KW_CONFLICT', { status: d.status }, 'Only a blocked delivery can be unblocked.');
   if (d.window_end <= ctx.now()) throw relayError('KW_OUTSIDE_WINDOW');
-  const device = getDevice(ctx, d.device_id)!;
+  const device = (await getDevice(ctx, ctx.store.q, d.device_id))!;
   const consent = d.in_home === 1 ? await coverForCourierGrant(ctx, device, d.backend_id, courierBounds(COURIER_GRANT_FLAGS, d.window_start, d.window_end)) : null;
-  await ctx.store.tx(async () => {
-    if (!transition(ctx, d, 'booked', { block_reason: null, grant_id: null })) {
-      throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
-    }
-    const site = getSiteRow(ctx, d.site_id)!;
-    if (d.in_home === 1 && site.allow_in_home === 1) stageCourierGrant(ctx, getDelivery(ctx, id)!, consent);
-    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
+  return ctx.store.tx(async (q) => {
+    if (!(await transition(ctx, q, d, 'booked', { block_reason: null, grant_id: null }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
+    const site = (await getSiteRow(ctx, q, d.site_id))!;
+    if (d.in_home === 1 && site.allow_in_home === 1) await stageCourierGrant(ctx, q, (await getDelivery(q, id))!, consent);
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
+    return deliveryView(ctx, q, (await getDelivery(q, id))!);
   });
-  return deliveryView(ctx, getDelivery(ctx, id)!);
 }
 
 export async function cancelDelivery(ctx: RelayContext, p: Principal, id: number): Promise<DeliveryView> {
-  const d = deliveryFor(ctx, p, id);
+  const d = await deliveryFor(ctx, ctx.store.q, p, id);
   if (p.kind === 'courier') throw relayError('KW_FORBIDDEN');
-  if (d.status === 'cancelled') return deliveryView(ctx, d);
+  if (d.status === 'cancelled') return deliveryView(ctx, ctx.store.q, d);
   if (!canTransition(d.status, 'cancelled')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
-  await ctx.store.tx(async () => {
-    const effects = () => {
-      revokeDeliveryGrant(ctx, d, p.kind + ':' + p.subjectId, 'delivery cancelled');
-      recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
-      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
+  return ctx.store.tx(async (q) => {
+    const effects = async () => {
+      await revokeDeliveryGrant(ctx, q, d, p.kind + ':' + p.subjectId, 'delivery cancelled');
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
     };
-    if (!transition(ctx, d, 'cancelled', {}, { event: 'delivery.cancelled', effects })) {
-      throw relayError('KW_CONFLICT', { status: getDelivery(ctx, id)?.status }, 'The delivery changed meanwhile.');
-    }
+    if (!(await transition(ctx, q, d, 'cancelled', {}, { event: 'delivery.cancelled', effects }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
+    return deliveryView(ctx, q, (await getDelivery(q, id))!);
   });
-  return deliveryView(ctx, getDelivery(ctx, id)!);
 }
 
-// ---- effects of lock events (run once, by the process that stored the event) ----
+// ---- effects of lock events (run once, by the process that stored the event, in its transaction q) ----
 
 /**
  * The lock unlocked for the courier. Nobody is inside yet: that takes a door-open event. Both
  * the OPERATION event's effect and the relay answering the entry request call this; the
  * first one moves the delivery, the other finds it moved and does nothing.
  */
-export function onDeliveryUnlocked(ctx: RelayContext, id: number, method: string, seq: number, clip: string | null): void {
-  const d = getDelivery(ctx, id);
+export async function onDeliveryUnlocked(ctx: RelayContext, q: Q, id: number, method: string, seq: number, clip: string | null): Promise<void> {
+  const d = await getDelivery(q, id);
   if (!d) return;
-  transition(ctx, d, 'unlocked', { entry_method: method, entry_seq: seq, entered_at: ctx.now(), clip }, { event: 'delivery.unlocked', data: { eventSeq: seq, clip } });
+  await transition(ctx, q, d, 'unlocked', { entry_method: method, entry_seq: seq, entered_at: ctx.now(), clip }, { event: 'delivery.unlocked', data: { eventSeq: seq, clip } });
 }
 
 /** A door-open STATE event after a courier unlock: the courier is inside. */
-export function onDoorOpened(ctx: RelayContext, deviceId: string, seq: number): void {
-  const rows = ctx.db.prepare("SELECT * FROM deliveries WHERE device_id = ? AND status = 'unlocked' AND entry_seq < ?").all(deviceId, seq) as DeliveryRow[];
-  for (const d of rows) {
-    const effects = () => {
-      recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.entered', actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id, eventSeq: seq, clip: d.clip,
+export async function onDoorOpened(ctx: RelayContext, q: Q, deviceId: string, seq: number): Promise<void> {
+  for (const d of (await deliveriesEnteredBefore(q, deviceId, ['unlocked'], seq)) as DeliveryRow[]) {
+    const effects = async () => {
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId, kind: 'delivery.entered', actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id, eventSeq: seq, clip: d.clip,
         details: { trackingNumber: d.tracking } });
-      notifySiteOwner(ctx, d.site_id, 'delivery.entered', { deliveryId: d.id, trackingNumber: d.tracking, eventSeq: seq, clip: d.clip }, d.id);
+      await notifySiteOwner(ctx, q, d.site_id, 'delivery.entered', { deliveryId: d.id, trackingNumber: d.tracking, eventSeq: seq, clip: d.clip }, d.id);
     };
-    transition(ctx, d, 'entered', { door_opened_seq: seq, door_opened_at: ctx.now() }, { event: 'delivery.entered', data: { eventSeq: seq, clip: d.clip }, effects });
+    await transition(ctx, q, d, 'entered', { door_opened_seq: seq, door_opened_at: ctx.now() }, { event: 'delivery.entered', data: { eventSeq: seq, clip: d.clip }, effects });
   }
 }
 
-export function onDeliveryDenied(ctx: RelayContext, id: number, reason: string, code: number): void {
-  const d = getDelivery(ctx, id);
+export async function onDeliveryDenied(ctx: RelayContext, q: Q, id: number, reason: string, code: number): Promise<void> {
+  const d = await getDelivery(q, id);
   if (!d) return;
-  if (d.status === 'entering') transition(ctx, d, 'booked');
-  emitDelivery(ctx, d, 'delivery.denied', { reason, code });
+  if (d.status === 'entering') await transition(ctx, q, d, 'booked');
+  await emitDelivery(ctx, q, d, 'delivery.denied', { reason, code });
 }
 
-export function onDeliveryFault(ctx: RelayContext, id: number, reason: string, seq: number): void {
-  const d = getDelivery(ctx, id);
+export async function onDeliveryFault(ctx: RelayContext, q: Q, id: number, reason: string, seq: number): Promise<void> {
+  const d = await getDelivery(q, id);
   if (!d) return;
-  transition(ctx, d, 'failed', {}, {
+  await transition(ctx, q, d, 'failed', {}, {
     event: 'delivery.failed', data: { reason, eventSeq: seq },
-    effects: () => {
-      notifySiteOwner(ctx, d.site_id, 'delivery.failed', { deliveryId: id, reason, eventSeq: seq }, id);
-      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.failed', body: { deliveryId: id, reason } });
+    effects: async () => {
+      await notifySiteOwner(ctx, q, d.site_id, 'delivery.failed', { deliveryId: id, reason, eventSeq: seq }, id);
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.failed', body: { deliveryId: id, reason } });
     }
   });
 }
@@ -286,20 +296,17 @@ export function onDeliveryFault(ctx: RelayContext, id: number, reason: string, s
  * First STATE event after the entry with the door closed and the bolt thrown: the secured
  * receipt. It says whether the door was opened at all between the unlock and the relock.
  */
-export function secureDeliveries(ctx: RelayContext, deviceId: string, seq: number, hashHex: string): void {
-  const atTheDoor = statusesLeadingTo('secured');
-  const rows = ctx.db.prepare(`SELECT * FROM deliveries WHERE device_id = ? AND status IN (${atTheDoor.map(() => '?').join(', ')}) AND entry_seq < ?`)
-    .all(deviceId, ...atTheDoor, seq) as DeliveryRow[];
-  for (const d of rows) {
+export async function secureDeliveries(ctx: RelayContext, q: Q, deviceId: string, seq: number, hashHex: string): Promise<void> {
+  for (const d of (await deliveriesEnteredBefore(q, deviceId, statusesLeadingTo('secured'), seq)) as DeliveryRow[]) {
     const receipt: Receipt = { deliveryId: d.id, deviceId, eventSeq: seq, eventHash: hashHex, time: new Date(ctx.now()).toISOString(), doorOpened: d.status === 'entered' };
-    const effects = () => {
-      recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.secured', deliveryId: d.id, eventSeq: seq, details: { receipt } });
-      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.secured', body: { receipt } });
-      notifySiteOwner(ctx, d.site_id, receipt.doorOpened ? 'delivery.secured' : 'delivery.relocked', { receipt, trackingNumber: d.tracking }, d.id);
+    const effects = async () => {
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId, kind: 'delivery.secured', deliveryId: d.id, eventSeq: seq, details: { receipt } });
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.secured', body: { receipt } });
+      await notifySiteOwner(ctx, q, d.site_id, receipt.doorOpened ? 'delivery.secured' : 'delivery.relocked', { receipt, trackingNumber: d.tracking }, d.id);
     };
-    if (!transition(ctx, d, 'secured', { receipt: JSON.stringify(receipt) }, { event: 'delivery.secured', data: { receipt }, effects })) continue;
-    const g = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
-    if (g && (g.status === 'active' || g.status === 'pending')) revokeGrant(ctx, g, 'relay', 'delivery completed');
+    if (!(await transition(ctx, q, d, 'secured', { receipt: JSON.stringify(receipt) }, { event: 'delivery.secured', data: { receipt }, effects }))) continue;
+    const g = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
+    if (g && (g.status === 'active' || g.status === 'pending')) await revokeGrant(ctx, q, g, 'relay', 'delivery completed');
     ctx.log.info({ deliveryId: d.id, deviceId, eventSeq: seq, doorOpened: receipt.doorOpened }, 'delivery secured');
   }
 }
@@ -308,26 +315,25 @@ export function secureDeliveries(ctx: RelayContext, deviceId: string, seq: numbe
  * A receipt signed by the lock for a secured delivery (docs/protocol.md §6.2): its bytes go to
  * the courier, the owner and the backend unchanged (hex), with the pinned lock key to check it.
  */
-export function passSignedReceipt(ctx: RelayContext, id: number, signed: { eventSeq: number; signedReceipt: string; lockKey: string | null }): void {
-  const d = getDelivery(ctx, id);
+export async function passSignedReceipt(ctx: RelayContext, q: Q, id: number, signed: { eventSeq: number; signedReceipt: string; lockKey: string | null }): Promise<void> {
+  const d = await getDelivery(q, id);
   if (!d) return;
   const body = { deliveryId: d.id, deviceId: d.device_id, ...signed };
-  recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.receipt_signed', deliveryId: d.id, eventSeq: signed.eventSeq, details: body });
-  notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.receipt_signed', body });
-  notifySiteOwner(ctx, d.site_id, 'delivery.receipt_signed', { ...body, trackingNumber: d.tracking }, d.id);
-  emitDelivery(ctx, d, 'delivery.receipt_signed', { signedReceipt: signed.signedReceipt, lockKey: signed.lockKey, eventSeq: signed.eventSeq });
+  await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.receipt_signed', deliveryId: d.id, eventSeq: signed.eventSeq, details: body });
+  await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.receipt_signed', body });
+  await notifySiteOwner(ctx, q, d.site_id, 'delivery.receipt_signed', { ...body, trackingNumber: d.tracking }, d.id);
+  await emitDelivery(ctx, q, d, 'delivery.receipt_signed', { signedReceipt: signed.signedReceipt, lockKey: signed.lockKey, eventSeq: signed.eventSeq });
 }
 
 /** Door left open or bolt jammed while a courier is (or just was) inside: owner and courier hear of it. */
-export function alarmDeliveries(ctx: RelayContext, deviceId: string, alarm: string, seq: number): number {
-  const since = ctx.now() - 3600_000;
-  const rows = ctx.db.prepare("SELECT * FROM deliveries WHERE device_id = ? AND (status IN ('entering', 'unlocked', 'entered') OR (status = 'secured' AND entered_at > ?))").all(deviceId, since) as DeliveryRow[];
+export async function alarmDeliveries(ctx: RelayContext, q: Q, deviceId: string, alarm: string, seq: number): Promise<number> {
+  const rows = (await deliveriesAtTheDoor(q, deviceId, ['entering', 'unlocked', 'entered'], ctx.now() - ALARM_AFTER_SECURED_MS)) as DeliveryRow[];
   for (const d of rows) {
     const alarms = JSON.parse(d.alarms) as unknown[];
     alarms.push({ alarm, eventSeq: seq, time: new Date(ctx.now()).toISOString() });
-    ctx.db.prepare('UPDATE deliveries SET alarms = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(alarms), ctx.now(), d.id);
-    notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.alarm', body: { deliveryId: d.id, alarm, eventSeq: seq } });
-    emitDelivery(ctx, d, 'delivery.alarm', { alarm, eventSeq: seq });
+    await setDeliveryAlarms(q, d.id, JSON.stringify(alarms), ctx.now());
+    await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.alarm', body: { deliveryId: d.id, alarm, eventSeq: seq } });
+    await emitDelivery(ctx, q, d, 'delivery.alarm', { alarm, eventSeq: seq });
   }
   return rows.length;
 }

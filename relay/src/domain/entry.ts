@@ -55,8 +55,8 @@ function revealMatcher(deviceId: string, grantId: number) {
 }
 
 /** Online, status known, camera healthy when evidence is required, not jammed or locked out. */
-export function assertLockReady(ctx: RelayContext, deviceId: string, cameraRequired: boolean): DeviceRow {
-  const d = getDevice(ctx, deviceId)!;
+export async function assertLockReady(ctx: RelayContext, deviceId: string, cameraRequired: boolean): Promise<DeviceRow> {
+  const d = (await getDevice(ctx, ctx.store.q, deviceId))!;
   if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId, lastSeen: d.last_seen ? new Date(d.last_seen).toISOString() : null });
   if (d.flags === null) throw relayError('KW_LOCK_UNAVAILABLE', { deviceId, status: 'no status yet' });
   if (cameraRequired && (d.flags & ST_CAMERA_OK) === 0) throw relayError('KW_CAMERA_UNHEALTHY', { deviceId });
@@ -106,39 +106,41 @@ function finish(ctx: RelayContext, outcome: Outcome | 'timeout', f: Finish): { s
 }
 
 /** Relay-side refusals are logged, counted and put in the owner's activity feed. */
-function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId: string, code: ErrorCode, a: { actorKind: string; actorId: number | null; deliveryId?: number; grantId?: number }, details?: Record<string, unknown>): never {
+async function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId: string, code: ErrorCode, a: { actorKind: string; actorId: number | null; deliveryId?: number; grantId?: number }, details?: Record<string, unknown>): Promise<never> {
   ctx.metrics.authorizations.inc({ kind, outcome: code });
-  recordActivity(ctx, { siteId, deviceId, kind: 'entry.refused', reason: code, actorKind: a.actorKind, actorId: a.actorId, deliveryId: a.deliveryId ?? null, grantId: a.grantId ?? null, details });
+  await ctx.store.tx(async (q) => {
+    await recordActivity(ctx, q, { siteId, deviceId, kind: 'entry.refused', reason: code, actorKind: a.actorKind, actorId: a.actorId, deliveryId: a.deliveryId ?? null, grantId: a.grantId ?? null, details });
+  });
   ctx.log.info({ kind, deviceId, code, ...a }, 'entry refused by relay');
   throw relayError(code, details);
 }
 
 export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: number) {
   const started = ctx.now();
-  const d = deliveryFor(ctx, p, deliveryId);
-  const site = getSiteRow(ctx, d.site_id)!;
+  const d = await deliveryFor(ctx, ctx.store.q, p, deliveryId);
+  const site = (await getSiteRow(ctx, ctx.store.q, d.site_id))!;
   const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
-  const no = (code: ErrorCode, details?: Record<string, unknown>): never => refuse(ctx, 'courier', d.site_id, d.device_id, code, actor, details);
-  if (!isPartner(ctx, d.site_id, d.backend_id)) no('KW_PARTNER_WITHDRAWN');
-  if (d.status === 'cancelled') no('KW_DELIVERY_CANCELLED');
-  if (d.status === 'blocked') no('KW_DELIVERY_BLOCKED', { reason: d.block_reason });
-  if (d.status !== 'booked' && d.status !== 'entering') no('KW_DELIVERY_CLOSED', { status: d.status });
+  const no = (code: ErrorCode, details?: Record<string, unknown>): Promise<never> => refuse(ctx, 'courier', d.site_id, d.device_id, code, actor, details);
+  if (!(await isPartner(ctx, ctx.store.q, d.site_id, d.backend_id))) await no('KW_PARTNER_WITHDRAWN');
+  if (d.status === 'cancelled') await no('KW_DELIVERY_CANCELLED');
+  if (d.status === 'blocked') await no('KW_DELIVERY_BLOCKED', { reason: d.block_reason });
+  if (d.status !== 'booked' && d.status !== 'entering') await no('KW_DELIVERY_CLOSED', { status: d.status });
   if (started < d.window_start || started >= d.window_end) {
-    no('KW_OUTSIDE_WINDOW', { window: { start: new Date(d.window_start).toISOString(), end: new Date(d.window_end).toISOString() } });
+    await no('KW_OUTSIDE_WINDOW', { window: { start: new Date(d.window_start).toISOString(), end: new Date(d.window_end).toISOString() } });
   }
-  if (d.in_home !== 1 || site.allow_in_home !== 1) no('KW_IN_HOME_NOT_ALLOWED', { site: site.allow_in_home === 1, delivery: d.in_home === 1 });
+  if (d.in_home !== 1 || site.allow_in_home !== 1) await no('KW_IN_HOME_NOT_ALLOWED', { site: site.allow_in_home === 1, delivery: d.in_home === 1 });
   try {
-    assertLockReady(ctx, d.device_id, true);
+    await assertLockReady(ctx, d.device_id, true);
   } catch (err) {
-    if (err instanceof RelayError) no(err.code, err.details);
+    if (err instanceof RelayError) await no(err.code, err.details);
     throw err;
   }
   ctx.metrics.authorizations.inc({ kind: 'courier', outcome: 'granted' });
-  const grant = d.grant_id ? getGrant(ctx, d.grant_id) : undefined;
+  const grant = d.grant_id ? await getGrant(ctx.store.q, d.grant_id) : undefined;
   const method: Method = hasChainLeft(grant) ? 'reveal' : 'command';
-  await ctx.store.tx(async () => {
-    if (d.status === 'booked') transition(ctx, d, 'entering');
-    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
+  await ctx.store.tx(async (q) => {
+    if (d.status === 'booked') await transition(ctx, q, d, 'entering');
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
   });
   let outcome: Outcome | 'timeout';
   if (method === 'reveal') {
@@ -146,7 +148,7 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   } else {
     // The command and the delivery's note of its counter are stored together.
     const cmd = await ctx.store.tx(async (q) => {
-      const c = issueCommand(ctx, {
+      const c = await issueCommand(ctx, q, {
         deviceId: d.device_id, action: ACT_UNLOCK, purpose: 'entry', deliveryId: d.id,
         payload: { grantId: 0, actorKind: ACTOR_COURIER, actorRef: d.courier_id, flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE, relockAfter: 0 }
       });
@@ -160,33 +162,35 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   // holds. The effect, arriving later, finds the delivery moved and changes nothing.
   if (outcome !== 'timeout' && outcome.result === 'opened') {
     const opened = outcome;
-    await ctx.store.tx(async () => onDeliveryUnlocked(ctx, d.id, method, opened.seq, opened.clip));
+    await ctx.store.tx((q) => onDeliveryUnlocked(ctx, q, d.id, method, opened.seq, opened.clip));
   }
   const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
-  return { status: res.status, body: { ...res.body, delivery: deliveryView(ctx, deliveryFor(ctx, p, d.id)) } };
+  return { status: res.status, body: { ...res.body, delivery: await deliveryView(ctx, ctx.store.q, await deliveryFor(ctx, ctx.store.q, p, d.id)) } };
 }
 
 export async function guestEntry(ctx: RelayContext, p: Principal) {
   const started = ctx.now();
-  const g = guestGrant(ctx, p);
+  const g = await guestGrant(ctx, p);
   const actor = { actorKind: g.kind, actorId: null, grantId: g.id };
-  const no = (code: ErrorCode, details?: Record<string, unknown>): never => refuse(ctx, g.kind, g.site_id, g.device_id, code, actor, details);
-  if (g.status === 'pending') no('KW_GRANT_NOT_STAGED');
-  if (g.status === 'failed') no('KW_CONFLICT', { status: 'failed', reason: g.status_reason });
+  const no = (code: ErrorCode, details?: Record<string, unknown>): Promise<never> => refuse(ctx, g.kind, g.site_id, g.device_id, code, actor, details);
+  if (g.status === 'pending') await no('KW_GRANT_NOT_STAGED');
+  if (g.status === 'failed') await no('KW_CONFLICT', { status: 'failed', reason: g.status_reason });
   const time = checkGrantTime({
     notBefore: Math.floor(g.not_before / 1000), notAfter: Math.ceil(g.not_after / 1000), tzOffset: g.tz_offset, schedule: JSON.parse(g.schedule) as ScheduleEntry[]
   }, Math.floor(started / 1000));
-  if (time === RC_OUTSIDE_WINDOW) no('KW_OUTSIDE_WINDOW');
-  if (time === RC_OUTSIDE_SCHEDULE) no('KW_OUTSIDE_SCHEDULE');
-  if (!hasChainLeft(g)) no('KW_USES_EXHAUSTED');
+  if (time === RC_OUTSIDE_WINDOW) await no('KW_OUTSIDE_WINDOW');
+  if (time === RC_OUTSIDE_SCHEDULE) await no('KW_OUTSIDE_SCHEDULE');
+  if (!hasChainLeft(g)) await no('KW_USES_EXHAUSTED');
   try {
-    assertLockReady(ctx, g.device_id, (g.flags & FLAG_CAMERA_REQUIRED) !== 0);
+    await assertLockReady(ctx, g.device_id, (g.flags & FLAG_CAMERA_REQUIRED) !== 0);
   } catch (err) {
-    if (err instanceof RelayError) no(err.code, err.details);
+    if (err instanceof RelayError) await no(err.code, err.details);
     throw err;
   }
   ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
-  recordActivity(ctx, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
+  await ctx.store.tx(async (q) => {
+    await recordActivity(ctx, q, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
+  });
   const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(ctx, g)));
   return finish(ctx, outcome, { kind: g.kind, method: 'reveal', started, deviceId: g.device_id, extra: { grantId: g.id } });
 }
@@ -201,14 +205,14 @@ export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: st
   const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const ownerId = p.kind === 'owner' ? p.subjectId! : 0;
   const camera = what === 'unlock' && input.cameraRequired === true;
-  assertLockReady(ctx, d.id, camera);
+  await assertLockReady(ctx, d.id, camera);
   ctx.metrics.authorizations.inc({ kind: 'owner', outcome: 'granted' });
-  const cmd = what === 'unlock'
-    ? issueCommand(ctx, {
+  const cmd = await ctx.store.tx((q) => what === 'unlock'
+    ? issueCommand(ctx, q, {
       deviceId: d.id, action: ACT_UNLOCK, purpose: 'owner_unlock',
       payload: { grantId: 0, actorKind: ACTOR_OWNER, actorRef: ownerId, flags: (camera ? FLAG_CAMERA_REQUIRED : 0) | FLAG_RELOCK_ON_CLOSE, relockAfter: input.relockAfter ?? 0 }
     })
-    : issueCommand(ctx, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } });
+    : issueCommand(ctx, q, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } }));
   const outcome = await awaitLock(ctx, d.id, commandMatcher(d.id, cmd.counter), () => dispatch(ctx, cmd, true));
   const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: d.id, extra: { counter: cmd.counter } });
   return { status: res.status, body: { ...res.body, outcome: what === 'lock' ? 'locked' : 'opened' } };
@@ -219,7 +223,7 @@ export async function ownerClearAlarm(ctx: RelayContext, p: Principal, deviceId:
   const started = ctx.now();
   const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId });
-  const cmd = issueCommand(ctx, { deviceId: d.id, action: ACT_ALARM_CLEAR, purpose: 'alarm_clear', payload: { alarm } });
+  const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, { deviceId: d.id, action: ACT_ALARM_CLEAR, purpose: 'alarm_clear', payload: { alarm } }));
   const acked = (ev: ReceivedEvent): Outcome | undefined =>
     ev.type === EV_ACK && ev.ref === cmd.counter ? (ev.code === 0 ? { result: 'opened', seq: ev.seq, clip: null } : { result: 'denied', code: ev.code }) : undefined;
   const outcome = await awaitLock(ctx, d.id, acked, () => dispatch(ctx, cmd, true));

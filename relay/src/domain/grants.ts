@@ -6,13 +6,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE, CONSENTED_GRANT_PREFIX, CRED_BARCODE, FLAG_CAMERA_REQUIRED, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
+  ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE, CONSENTED_GRANT_PREFIX, CRED_BARCODE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, CRED_HASH_CHAIN, GRANT_COURIER, GRANT_GUEST, GRANT_PARCEL, GRANT_SERVICE,
   encodePayload, fromHex, grantFingerprint, isTransientReason, toHex, type Grant, type ScheduleEntry
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
 import { chainValue } from '../locks/chain';
-import { dispatchLater, issueCommand, supersede, type CommandRow } from '../locks/outbox';
+import { issueCommand, publishAfterCommit, type CommandRow } from '../locks/outbox';
 import { recordActivity } from './activity';
 import type { ConsentCover } from './consent-booking';
 import { notifySiteOwner } from './notifications';
@@ -20,10 +20,13 @@ import { revokeTokensOf } from './principals';
 import { fromScheduleEntries } from './schedule-input';
 import { tzOffsetMinutes } from './timezones';
 import { enqueueWebhook } from './webhooks';
-import type { Selectable } from 'kysely';
-import { setGrantOffset } from '../data/grants';
-import type { GrantsTable } from '../data/schema';
-
+import { closePending, pendingGrantPuts } from '../data/commands';
+import { findDelivery } from '../data/deliveries';
+import {
+  claimRevokeAlarm, findGrant, insertGrant, liveScheduledGrants, markRevoking, moveGrant, setGrantOffset, setGrantReason, setPutFingerprint, spendGrantUse,
+  unconfirmedRevocations, type GrantRow
+} from '../data/grants';
+import type { Q } from '../data/store';
 
 /** Sealed in the database under this column name (secret-box.ts). */
 const CHAIN_SEED_COLUMN = 'grants.chain_seed';
@@ -34,7 +37,9 @@ const KIND_CODES: Record<GrantKind, number> = { courier: GRANT_COURIER, guest: G
 /** Hash-chain length for grants with unlimited uses. */
 export const DEFAULT_CHAIN_LINKS = 1000;
 
-export type GrantRow = Selectable<GrantsTable>;
+export type { GrantRow };
+/** Grant ids are u32 on the wire. */
+const MAX_GRANT_ID = 0xffffffff;
 
 export interface NewGrant {
   deviceId: string;
@@ -59,26 +64,26 @@ export interface NewGrant {
   createdBy: string;
 }
 
-export function getGrant(ctx: RelayContext, id: number): GrantRow | undefined {
-  return ctx.db.prepare('SELECT * FROM grants WHERE id = ?').get(id) as GrantRow | undefined;
+export function getGrant(q: Q, id: number): Promise<GrantRow | undefined> {
+  return findGrant(q, id);
 }
 
-/** Inserts the grant and queues its GRANT_PUT (call inside a transaction with related writes). */
-export function createGrant(ctx: RelayContext, g: NewGrant): GrantRow {
+/** Inserts the grant and stages its GRANT_PUT, in q with the caller's related writes; published once q commits. */
+export async function createGrant(ctx: RelayContext, q: Q, g: NewGrant): Promise<GrantRow> {
   if (g.notAfter <= g.notBefore) throw relayError('KW_BAD_WINDOW');
   const now = ctx.now();
   const seed = g.credential.type === CRED_HASH_CHAIN ? ctx.box.seal(randomBytes(CHAIN_SEED_BYTES).toString('hex'), CHAIN_SEED_COLUMN) : null;
   const links = g.credential.type === CRED_HASH_CHAIN ? g.credential.links : 0;
   const commitment = g.credential.type === CRED_BARCODE ? Buffer.from(g.credential.commitment).toString('hex') : null;
-  const row = ctx.db.prepare(`INSERT INTO grants (device_id, site_id, kind, type, label, flags, not_before, not_after, max_uses, relock_after, timezone, tz_offset,
-      schedule, cred_type, chain_seed, chain_links, commitment, actor_ref, delivery_id, parcel_id, consent_id, consent_partner, status, created_by, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING *`).get(
-    g.deviceId, g.siteId, g.kind, g.type, g.label ?? null, g.flags, g.notBefore, g.notAfter, g.maxUses, g.relockAfter, g.timezone,
-    tzOffsetMinutes(g.timezone, Math.max(now, g.notBefore)), JSON.stringify(g.schedule), g.credential.type, seed, links, commitment, g.actorRef,
-    g.deliveryId ?? null, g.parcelId ?? null, g.consent?.consentId ?? null, g.consent?.partner ?? null, g.createdBy, now, now
-  ) as GrantRow;
-  if (row.id > 0xffffffff) throw new Error('GRANT_ID_EXHAUSTED');
-  stageGrant(ctx, row);
+  const row = await insertGrant(q, {
+    device_id: g.deviceId, site_id: g.siteId, kind: g.kind, type: g.type, label: g.label ?? null, flags: g.flags, not_before: g.notBefore, not_after: g.notAfter,
+    max_uses: g.maxUses, relock_after: g.relockAfter, timezone: g.timezone, tz_offset: tzOffsetMinutes(g.timezone, Math.max(now, g.notBefore)),
+    schedule: JSON.stringify(g.schedule), cred_type: g.credential.type, chain_seed: seed, chain_links: links, commitment, actor_ref: g.actorRef,
+    delivery_id: g.deliveryId ?? null, parcel_id: g.parcelId ?? null, consent_id: g.consent?.consentId ?? null, consent_partner: g.consent?.partner ?? null,
+    status_reason: null, put_fingerprint: null, revoke_alarmed_at: null, revoked_at: null, created_by: g.createdBy, created_at: now, updated_at: now
+  });
+  if (row.id > MAX_GRANT_ID) throw new Error('GRANT_ID_EXHAUSTED');
+  await stageGrant(ctx, q, row);
   return row;
 }
 
@@ -113,9 +118,9 @@ export function grantPayload(ctx: RelayContext, row: GrantRow): Grant {
 
 /**
  * Signs a GRANT_PUT for the grant as it stands (a CONSENTED_GRANT_PUT naming its standing consent
- * when it has one) and remembers the fingerprint of the grant bytes; publish with dispatchLater.
+ * when it has one) and remembers the fingerprint of the grant bytes; publish with publishAfterCommit.
  */
-export function issueGrantPut(ctx: RelayContext, row: GrantRow): CommandRow {
+export async function issueGrantPut(ctx: RelayContext, q: Q, row: GrantRow): Promise<CommandRow> {
   const grant = grantPayload(ctx, row);
   const consented = row.consent_id !== null && row.consent_partner !== null;
   const payload = consented
@@ -123,112 +128,113 @@ export function issueGrantPut(ctx: RelayContext, row: GrantRow): CommandRow {
     : encodePayload(ACT_GRANT_PUT, grant);
   // The lock's inventory fingerprints the grant bytes alone (after the consent id and partner).
   const grantBytes = consented ? payload.subarray(CONSENTED_GRANT_PREFIX) : payload;
-  ctx.db.prepare('UPDATE grants SET put_fingerprint = ? WHERE id = ?').run(toHex(grantFingerprint(grantBytes)), row.id);
-  return issueCommand(ctx, {
+  await setPutFingerprint(q, row.id, toHex(grantFingerprint(grantBytes)));
+  return issueCommand(ctx, q, {
     deviceId: row.device_id, action: consented ? ACT_CONSENTED_GRANT_PUT : ACT_GRANT_PUT, payload: null, payloadBytes: payload, purpose: 'grant_put',
     grantId: row.id, deliveryId: row.delivery_id
   });
 }
 
-/** Queues a GRANT_PUT for the grant, replacing any unacknowledged earlier put. */
-export function stageGrant(ctx: RelayContext, row: GrantRow): void {
-  const old = ctx.db.prepare("SELECT counter FROM commands WHERE device_id = ? AND grant_id = ? AND purpose = 'grant_put' AND status = 'pending'").all(row.device_id, row.id) as { counter: number }[];
-  for (const o of old) supersede(ctx, row.device_id, o.counter);
-  dispatchLater(ctx, issueGrantPut(ctx, row));
+/** Queues a GRANT_PUT for the grant in q, replacing any unacknowledged earlier put; published once q commits. */
+export async function stageGrant(ctx: RelayContext, q: Q, row: GrantRow): Promise<void> {
+  for (const counter of await pendingGrantPuts(q, row.device_id, row.id)) await closePending(q, row.device_id, counter, 'superseded');
+  publishAfterCommit(ctx, q, await issueGrantPut(ctx, q, row));
 }
 
-/** Revokes a grant: the lock is told with GRANT_REVOKE (re-issued until acknowledged). */
-export function revokeGrant(ctx: RelayContext, row: GrantRow, by: string, reason: string): boolean {
-  if (row.status === 'revoking' || row.status === 'revoked') return false;
-  const now = ctx.now();
-  ctx.db.prepare("UPDATE grants SET status = 'revoking', status_reason = ?, revoked_at = ?, updated_at = ? WHERE id = ?").run(reason, now, now, row.id);
-  const pending = ctx.db.prepare("SELECT counter FROM commands WHERE device_id = ? AND grant_id = ? AND purpose = 'grant_put' AND status = 'pending'").all(row.device_id, row.id) as { counter: number }[];
-  for (const p of pending) supersede(ctx, row.device_id, p.counter);
-  revokeTokensOf(ctx, 'guest', row.id);
-  const cmd = issueCommand(ctx, { deviceId: row.device_id, action: ACT_GRANT_REVOKE, payload: { grantId: row.id }, purpose: 'grant_revoke', grantId: row.id, deliveryId: row.delivery_id });
-  dispatchLater(ctx, cmd);
-  recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revoked', reason, grantId: row.id, deliveryId: row.delivery_id, details: { by } });
+/**
+ * Revokes a grant in q: the lock is told with GRANT_REVOKE (published once q commits, re-issued
+ * until acknowledged). False, changing nothing, when it is being revoked or revoked already.
+ */
+export async function revokeGrant(ctx: RelayContext, q: Q, row: GrantRow, by: string, reason: string): Promise<boolean> {
+  if (!(await markRevoking(q, row.id, reason, ctx.now()))) return false;
+  for (const counter of await pendingGrantPuts(q, row.device_id, row.id)) await closePending(q, row.device_id, counter, 'superseded');
+  await revokeTokensOf(ctx, q, 'guest', row.id);
+  const cmd = await issueCommand(ctx, q, { deviceId: row.device_id, action: ACT_GRANT_REVOKE, payload: { grantId: row.id }, purpose: 'grant_revoke', grantId: row.id, deliveryId: row.delivery_id });
+  publishAfterCommit(ctx, q, cmd);
+  await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revoked', reason, grantId: row.id, deliveryId: row.delivery_id, details: { by } });
   ctx.log.info({ grantId: row.id, deviceId: row.device_id, by, reason }, 'grant revoked');
   return true;
 }
 
-/** The lock's ACK of a GRANT_PUT. A refusal that passes with time leaves the grant pending: the sync retries it. */
-export function onGrantPutAck(ctx: RelayContext, grantId: number, code: number, reason: string): void {
-  const row = getGrant(ctx, grantId);
+/** The lock's ACK of a GRANT_PUT (in q). A refusal that passes with time leaves the grant pending: the sync retries it. */
+export async function onGrantPutAck(ctx: RelayContext, q: Q, grantId: number, code: number, reason: string): Promise<void> {
+  const row = await findGrant(q, grantId);
   if (!row || row.status !== 'pending') return;
   const now = ctx.now();
   if (code === 0) {
-    ctx.db.prepare("UPDATE grants SET status = 'active', status_reason = NULL, updated_at = ? WHERE id = ?").run(now, grantId);
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.staged', grantId, deliveryId: row.delivery_id });
+    if (!(await moveGrant(q, grantId, 'pending', 'active', null, now))) return;
+    await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.staged', grantId, deliveryId: row.delivery_id });
     if (row.delivery_id) {
-      const d = ctx.db.prepare('SELECT backend_id FROM deliveries WHERE id = ?').get(row.delivery_id) as { backend_id: number } | undefined;
-      if (d) enqueueWebhook(ctx, d.backend_id, 'delivery.staged', { deliveryId: row.delivery_id, deviceId: row.device_id });
+      const d = await findDelivery(q, row.delivery_id);
+      if (d) await enqueueWebhook(ctx, q, d.backend_id, 'delivery.staged', { deliveryId: row.delivery_id, deviceId: row.device_id });
     }
     return;
   }
   if (isTransientReason(code)) {
-    ctx.db.prepare('UPDATE grants SET status_reason = ?, updated_at = ? WHERE id = ?').run('waiting: ' + reason, now, grantId);
+    await setGrantReason(q, grantId, 'waiting: ' + reason, now);
     return;
   }
-  ctx.db.prepare("UPDATE grants SET status = 'failed', status_reason = ?, updated_at = ? WHERE id = ?").run(reason, now, grantId);
-  recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.failed', reason, code, grantId, deliveryId: row.delivery_id });
-  notifySiteOwner(ctx, row.site_id, 'grant.failed', { grantId, reason }, row.delivery_id);
+  if (!(await moveGrant(q, grantId, 'pending', 'failed', reason, now))) return;
+  await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.failed', reason, code, grantId, deliveryId: row.delivery_id });
+  await notifySiteOwner(ctx, q, row.site_id, 'grant.failed', { grantId, reason }, row.delivery_id);
 }
 
 /**
- * The lock's ACK of a GRANT_REVOKE: only this confirms a revocation. A refusal keeps the grant
- * revoking (the sync retries); a final one, or a late confirmation after the alarm, is told to the owner.
+ * The lock's ACK of a GRANT_REVOKE (in q): only this confirms a revocation. A refusal keeps the
+ * grant revoking (the sync retries); a final one, or a late confirmation after the alarm, is told to the owner.
  */
-export function onGrantRevokeAck(ctx: RelayContext, grantId: number, code: number, reason: string): void {
-  const row = getGrant(ctx, grantId);
+export async function onGrantRevokeAck(ctx: RelayContext, q: Q, grantId: number, code: number, reason: string): Promise<void> {
+  const row = await findGrant(q, grantId);
   if (!row || row.status !== 'revoking') return;
   const now = ctx.now();
   if (code === 0) {
-    ctx.db.prepare("UPDATE grants SET status = 'revoked', status_reason = NULL, updated_at = ? WHERE id = ? AND status = 'revoking'").run(now, grantId);
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_confirmed', grantId, deliveryId: row.delivery_id });
-    if (row.revoke_alarmed_at !== null) notifySiteOwner(ctx, row.site_id, 'grant.revocation_confirmed', { grantId, deviceId: row.device_id });
+    if (!(await moveGrant(q, grantId, 'revoking', 'revoked', null, now))) return;
+    await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_confirmed', grantId, deliveryId: row.delivery_id });
+    if (row.revoke_alarmed_at !== null) await notifySiteOwner(ctx, q, row.site_id, 'grant.revocation_confirmed', { grantId, deviceId: row.device_id });
     return;
   }
-  ctx.db.prepare('UPDATE grants SET status_reason = ?, updated_at = ? WHERE id = ?').run('revocation refused: ' + reason, now, grantId);
+  await setGrantReason(q, grantId, 'revocation refused: ' + reason, now);
   if (!isTransientReason(code)) {
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_refused', reason, code, grantId, deliveryId: row.delivery_id });
-    notifySiteOwner(ctx, row.site_id, 'grant.revocation_refused', { grantId, deviceId: row.device_id, reason });
+    await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_refused', reason, code, grantId, deliveryId: row.delivery_id });
+    await notifySiteOwner(ctx, q, row.site_id, 'grant.revocation_refused', { grantId, deviceId: row.device_id, reason });
   }
 }
 
-/** Maintenance: owners of revocations the lock has not confirmed within revokeAlarmMs are alarmed once. */
-export function alarmUnconfirmedRevocations(ctx: RelayContext): number {
+/**
+ * Maintenance: owners of revocations the lock has not confirmed within revokeAlarmMs are alarmed
+ * once (one transaction per grant; of several relay processes, one claims each alarm).
+ */
+export async function alarmUnconfirmedRevocations(ctx: RelayContext): Promise<number> {
   const now = ctx.now();
-  const rows = ctx.db.prepare("SELECT * FROM grants WHERE status = 'revoking' AND revoke_alarmed_at IS NULL AND revoked_at <= ?")
-    .all(now - ctx.opts.sync.revokeAlarmMs) as GrantRow[];
+  const rows = await unconfirmedRevocations(ctx.store.q, now - ctx.opts.sync.revokeAlarmMs);
   for (const row of rows) {
-    const claimed = ctx.db.prepare('UPDATE grants SET revoke_alarmed_at = ? WHERE id = ? AND revoke_alarmed_at IS NULL').run(now, row.id).changes;
-    if (claimed === 0) continue;
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_unconfirmed', grantId: row.id, deliveryId: row.delivery_id, details: { label: row.label } });
-    notifySiteOwner(ctx, row.site_id, 'grant.revocation_unconfirmed', {
-      grantId: row.id, deviceId: row.device_id, label: row.label, revokedAt: new Date(row.revoked_at ?? now).toISOString()
+    await ctx.store.tx(async (q) => {
+      if (!(await claimRevokeAlarm(q, row.id, now))) return;
+      await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_unconfirmed', grantId: row.id, deliveryId: row.delivery_id, details: { label: row.label } });
+      await notifySiteOwner(ctx, q, row.site_id, 'grant.revocation_unconfirmed', {
+        grantId: row.id, deviceId: row.device_id, label: row.label, revokedAt: new Date(row.revoked_at ?? now).toISOString()
+      });
+      ctx.log.warn({ grantId: row.id, deviceId: row.device_id }, 'revocation not confirmed by the lock');
     });
-    ctx.log.warn({ grantId: row.id, deviceId: row.device_id }, 'revocation not confirmed by the lock');
   }
   return rows.length;
 }
 
-/** An entry on the grant happened at the lock (one chain value or one barcode spent). */
-export function onGrantUsed(ctx: RelayContext, grantId: number): GrantRow | undefined {
-  return ctx.db.prepare(`UPDATE grants SET uses = uses + 1, chain_used = CASE WHEN cred_type = ? THEN MIN(chain_links, chain_used + 1) ELSE chain_used END,
-      updated_at = ? WHERE id = ? RETURNING *`).get(CRED_HASH_CHAIN, ctx.now(), grantId) as GrantRow | undefined;
+/** An entry on the grant happened at the lock (one chain value or one barcode spent), in q. */
+export function onGrantUsed(ctx: RelayContext, q: Q, grantId: number): Promise<GrantRow | undefined> {
+  return spendGrantUse(q, grantId, CRED_HASH_CHAIN, ctx.now());
 }
 
 /** Maintenance: re-stage schedule grants whose site offset changed (daylight saving). */
 export async function restageForOffsetChanges(ctx: RelayContext): Promise<number> {
-  const rows = ctx.db.prepare("SELECT * FROM grants WHERE status IN ('pending','active') AND schedule != '[]' AND not_after > ?").all(ctx.now()) as GrantRow[];
+  const rows = await liveScheduledGrants(ctx.store.q, ctx.now());
   let n = 0;
   for (const row of rows) {
     const offset = tzOffsetMinutes(row.timezone, ctx.now());
     if (offset === row.tz_offset || (row.cred_type === CRED_HASH_CHAIN && row.chain_links - row.chain_used < 1)) continue;
     await ctx.store.tx(async (q) => {
       await setGrantOffset(q, row.id, offset, ctx.now());
-      stageGrant(ctx, { ...row, tz_offset: offset });
+      await stageGrant(ctx, q, { ...row, tz_offset: offset });
     });
     ctx.log.info({ grantId: row.id, from: row.tz_offset, to: offset }, 'grant re-staged for a new UTC offset');
     n++;
@@ -251,7 +257,7 @@ export function grantView(row: GrantRow) {
     timezone: row.timezone,
     schedule,
     cameraRequired: (row.flags & FLAG_CAMERA_REQUIRED) !== 0,
-    relockOnClose: (row.flags & 2) !== 0,
+    relockOnClose: (row.flags & FLAG_RELOCK_ON_CLOSE) !== 0,
     maxUses: row.max_uses,
     uses: row.uses,
     deliveryId: row.delivery_id,

@@ -61,7 +61,7 @@ export async function sendOwnerStatement(ctx: RelayContext, p: Principal, device
   }
   if (toHex(st.deviceId) !== d.id) throw relayError('KW_OWNER_STATEMENT_INVALID', { reason: 'WRONG_DEVICE' });
   assertOnline(d);
-  const cmd = issueCommand(ctx, { deviceId: d.id, action: ACT_OWNER_SIGNED, payload: null, payloadBytes: statement, purpose: 'owner_statement' });
+  const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, { deviceId: d.id, action: ACT_OWNER_SIGNED, payload: null, payloadBytes: statement, purpose: 'owner_statement' }));
   ctx.log.info({ deviceId: d.id, counter: cmd.counter, ownerKeyId: st.ownerKeyId, ownerSeq: st.seq, action: st.action }, 'owner statement relayed');
   await untilAcked(ctx, cmd);
   await recordConfirmedStatement(ctx, d.id, st);
@@ -80,7 +80,7 @@ export async function enrolOwnerKey(ctx: RelayContext, p: Principal, deviceId: s
   if (!isAcceptablePublicKey(key) || !decodePointValid(key)) throw relayError('KW_OWNER_STATEMENT_INVALID', { reason: 'BAD_KEY' });
   assertOnline(d);
   const ownerKeyId = keyIdOf(key);
-  const cmd = issueCommand(ctx, { deviceId: d.id, action: ACT_OWNER_KEY_ADD, payload: { ownerKeyId, ownerKey: key }, purpose: 'owner_key_add' });
+  const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, { deviceId: d.id, action: ACT_OWNER_KEY_ADD, payload: { ownerKeyId, ownerKey: key }, purpose: 'owner_key_add' }));
   await untilAcked(ctx, cmd);
   await recordEnrolledKey(ctx, d.id, ownerKeyId, key);
   await recordActivity(ctx, ctx.store.q, { siteId: d.site_id, deviceId: d.id, kind: 'owner.key_enrolled', details: { ownerKeyId } });

@@ -25,8 +25,8 @@ export interface ParcelInput {
   window: { start: string; end: string };
 }
 
-function view(ctx: RelayContext, r: ParcelRow) {
-  const g = r.grant_id ? getGrant(ctx, r.grant_id) : undefined;
+async function view(q: Q, r: ParcelRow) {
+  const g = r.grant_id ? await getGrant(q, r.grant_id) : undefined;
   return {
     id: r.id, siteId: r.site_id, deviceId: r.device_id, trackingNumber: r.tracking, status: r.status, staged: g ? g.status === 'active' : false,
     grantId: r.grant_id, window: { start: new Date(r.window_start).toISOString(), end: new Date(r.window_end).toISOString() },
@@ -34,7 +34,7 @@ function view(ctx: RelayContext, r: ParcelRow) {
   };
 }
 
-export type ParcelView = ReturnType<typeof view>;
+export type ParcelView = Awaited<ReturnType<typeof view>>;
 
 export async function registerParcel(ctx: RelayContext, p: Principal, input: ParcelInput): Promise<ParcelView> {
   const site = p.kind === 'owner' ? await siteForOwner(ctx, ctx.store.q, p, input.siteId) : await siteForBackend(ctx, ctx.store.q, p, input.siteId);
@@ -49,14 +49,14 @@ export async function registerParcel(ctx: RelayContext, p: Principal, input: Par
     const row = await insertParcel(q, {
       site_id: site.id, device_id: device.id, backend_id: backendId, tracking, window_start: w.start, window_end: w.end, created_by: by, created_at: ctx.now()
     });
-    const g = createGrant(ctx, {
+    const g = await createGrant(ctx, q, {
       deviceId: device.id, siteId: site.id, kind: 'parcel', type: 'one-time', label: 'parcel ' + tracking, flags: FLAG_RELOCK_ON_CLOSE,
       notBefore: w.start, notAfter: w.end, maxUses: 1, relockAfter: 0, timezone: site.timezone, schedule: [],
       credential: { type: CRED_BARCODE, commitment: barcodeCommitment(fromHex(device.id), tracking) }, actorRef: row.id, parcelId: row.id, createdBy: by
     });
     await setParcelGrant(q, row.id, g.id);
     await recordActivity(ctx, q, { siteId: site.id, deviceId: device.id, kind: 'parcel.registered', grantId: g.id, actorKind: p.kind, actorId: p.subjectId, details: { parcelId: row.id, trackingNumber: tracking } });
-    const v = view(ctx, { ...row, grant_id: g.id });
+    const v = await view(q, { ...row, grant_id: g.id });
     await enqueueWebhook(ctx, q, backendId, 'parcel.registered', { parcel: v });
     return v;
   });
@@ -71,7 +71,7 @@ export async function parcelFor(ctx: RelayContext, p: Principal, id: number): Pr
 }
 
 export async function getParcelView(ctx: RelayContext, p: Principal, id: number): Promise<ParcelView> {
-  return view(ctx, await parcelFor(ctx, p, id));
+  return view(ctx.store.q, await parcelFor(ctx, p, id));
 }
 
 export async function cancelParcel(ctx: RelayContext, p: Principal, id: number): Promise<ParcelView> {
@@ -80,13 +80,13 @@ export async function cancelParcel(ctx: RelayContext, p: Principal, id: number):
   const cancelled = await ctx.store.tx(async (q) => {
     // Only from registered: the box may have opened since the read above.
     if (!(await cancelRegisteredParcel(q, id))) return false;
-    const g = r.grant_id ? getGrant(ctx, r.grant_id) : undefined;
-    if (g) revokeGrant(ctx, g, p.kind + ':' + (p.subjectId ?? 'admin'), 'parcel cancelled');
+    const g = r.grant_id ? await getGrant(q, r.grant_id) : undefined;
+    if (g) await revokeGrant(ctx, q, g, p.kind + ':' + (p.subjectId ?? 'admin'), 'parcel cancelled');
     return true;
   });
   const now = await parcelFor(ctx, p, id);
   if (!cancelled) throw relayError('KW_CONFLICT', { status: now.status });
-  return view(ctx, now);
+  return view(ctx.store.q, now);
 }
 
 /** The box opened for this parcel's barcode (effect of the lock's OPERATION event, inside its transaction q). */
@@ -94,5 +94,5 @@ export async function onParcelOpened(ctx: RelayContext, q: Q, parcelId: number, 
   const r = await markParcelOpened(q, parcelId, seq, ctx.now());
   if (!r) return;
   await notifySiteOwner(ctx, q, r.site_id, 'parcel.opened', { parcelId, trackingNumber: r.tracking, eventSeq: seq });
-  await enqueueWebhook(ctx, q, r.backend_id, 'parcel.opened', { parcel: view(ctx, r) });
+  await enqueueWebhook(ctx, q, r.backend_id, 'parcel.opened', { parcel: await view(q, r) });
 }

@@ -7,6 +7,7 @@
 import type { RelayContext } from '../context';
 import { partnerDeliveriesIn } from '../data/deliveries';
 import { cancelRegisteredParcel, registeredPartnerParcels } from '../data/parcels';
+import type { Q } from '../data/store';
 import { recordActivity } from './activity';
 import { transition, type DeliveryRow } from './deliveries';
 import { statusesLeadingTo } from './delivery-states';
@@ -31,9 +32,10 @@ export async function withdrawPartner(ctx: RelayContext, p: Principal, siteId: n
   return ctx.store.tx(async (q) => {
     const booked = await partnerDeliveriesIn(q, siteId, backendId, statusesLeadingTo('cancelled'));
     const view = await removePartner(ctx, q, p, siteId, backendId);
-    const deliveries = (booked as DeliveryRow[]).filter((d) => transition(ctx, d, 'cancelled', { block_reason: WITHDRAWN_REASON }));
+    const deliveries: DeliveryRow[] = [];
+    for (const d of booked as DeliveryRow[]) if (await transition(ctx, q, d, 'cancelled', { block_reason: WITHDRAWN_REASON })) deliveries.push(d);
     for (const d of deliveries) {
-      revokeBooked(ctx, d, by);
+      await revokeBooked(ctx, q, d, by);
       await recordActivity(ctx, q, { siteId, deviceId: d.device_id, kind: 'delivery.cancelled', reason: WITHDRAWN_REASON, actorKind: p.kind, actorId: p.subjectId, deliveryId: d.id });
       await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id!, deliveryId: d.id, kind: 'delivery.cancelled', body: { deliveryId: d.id, reason: WITHDRAWN_REASON } });
       await enqueueWebhook(ctx, q, backendId, 'delivery.cancelled', { deliveryId: d.id, reason: WITHDRAWN_REASON });
@@ -43,7 +45,7 @@ export async function withdrawPartner(ctx: RelayContext, p: Principal, siteId: n
       if (!(await cancelRegisteredParcel(q, r.id))) continue;
       parcels.push(r);
     }
-    for (const r of parcels) revokeBooked(ctx, r, by);
+    for (const r of parcels) await revokeBooked(ctx, q, r, by);
     await recordActivity(ctx, q, {
       siteId, deviceId: null, kind: 'site.partner_withdrawn', actorKind: p.kind, actorId: p.subjectId,
       details: { backendId, deliveriesCancelled: deliveries.length, parcelsCancelled: parcels.length }
@@ -53,7 +55,7 @@ export async function withdrawPartner(ctx: RelayContext, p: Principal, siteId: n
   });
 }
 
-function revokeBooked(ctx: RelayContext, b: Booked, by: string): void {
-  const g = b.grant_id ? getGrant(ctx, b.grant_id) : undefined;
-  if (g) revokeGrant(ctx, g, by, WITHDRAWN_REASON);
+async function revokeBooked(ctx: RelayContext, q: Q, b: Booked, by: string): Promise<void> {
+  const g = b.grant_id ? await getGrant(q, b.grant_id) : undefined;
+  if (g) await revokeGrant(ctx, q, g, by, WITHDRAWN_REASON);
 }

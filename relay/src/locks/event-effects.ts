@@ -74,9 +74,9 @@ async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent)
   await setBoltDoor(q, d.id, bolt, door);
   await recordActivity(ctx, q, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
-  if (door === DOOR_OPEN) onDoorOpened(ctx, d.id, ev.seq);
+  if (door === DOOR_OPEN) await onDoorOpened(ctx, q, d.id, ev.seq);
   if (bolt === SECURED.bolt && door === SECURED.door) {
-    secureDeliveries(ctx, d.id, ev.seq, ev.hashHex);
+    await secureDeliveries(ctx, q, d.id, ev.seq, ev.hashHex);
     await forwardReceipt(ctx, q, d.id, d.log_epoch, ev.seq);
   }
 }
@@ -95,15 +95,15 @@ async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEv
   let grantId: number | null = null;
   let parcelId: number | null = null;
   if (source === SRC_COMMAND) {
-    const cmd = commandByCounter(ctx, d.id, ev.ref);
+    const cmd = await commandByCounter(q, d.id, ev.ref);
     deliveryId = cmd?.delivery_id ?? null;
   } else if (source === SRC_REVEAL || source === SRC_BARCODE) {
-    const g = getGrant(ctx, ev.ref);
+    const g = await getGrant(q, ev.ref);
     if (g && g.device_id === d.id) {
       grantId = g.id;
       deliveryId = g.delivery_id;
       parcelId = g.parcel_id;
-      onGrantUsed(ctx, g.id);
+      await onGrantUsed(ctx, q, g.id);
     }
   }
   const kind = !ok ? 'operation.failed' : action === ACT_LOCK ? 'lock' : 'unlock';
@@ -112,39 +112,39 @@ async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEv
     details: { action: ACTION_NAMES[action] ?? action, source: SOURCES[source] ?? source, ...(parcelId ? { parcelId } : {}) }
   });
   if (!ok) await notifySiteOwner(ctx, q, d.site_id, 'lock.fault', { deviceId: d.id, reason: reasonName(ev.code), eventSeq: ev.seq }, deliveryId);
-  const g = grantId !== null ? getGrant(ctx, grantId) : undefined;
+  const g = grantId !== null ? await getGrant(q, grantId) : undefined;
   if (ok && action !== ACT_LOCK && g && (g.kind === 'guest' || g.kind === 'service')) {
     await notifySiteOwner(ctx, q, d.site_id, 'access.used', { deviceId: d.id, grantId: g.id, label: g.label, grantKind: g.kind, eventSeq: ev.seq, clip });
   }
   if (deliveryId !== null && action !== ACT_LOCK) {
-    if (ok) onDeliveryUnlocked(ctx, deliveryId, SOURCES[source] ?? 'command', ev.seq, clip);
-    else onDeliveryFault(ctx, deliveryId, reasonName(ev.code), ev.seq);
+    if (ok) await onDeliveryUnlocked(ctx, q, deliveryId, SOURCES[source] ?? 'command', ev.seq, clip);
+    else await onDeliveryFault(ctx, q, deliveryId, reasonName(ev.code), ev.seq);
   }
   if (parcelId !== null && ok) await onParcelOpened(ctx, q, parcelId, ev.seq);
 }
 
 async function onDenial(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
-  const g = ev.ref ? getGrant(ctx, ev.ref) : undefined;
+  const g = ev.ref ? await getGrant(q, ev.ref) : undefined;
   const grant = g && g.device_id === d.id ? g : undefined;
   const source = ev.data.length > 1 ? ev.data[1] : 0;
   await recordActivity(ctx, q, {
     ...base(d, ev), kind: 'denial', reason: reasonName(ev.code), code: ev.code, grantId: grant?.id ?? null, deliveryId: grant?.delivery_id ?? null,
     details: { source: SOURCES[source] ?? source }
   });
-  if (grant?.delivery_id) onDeliveryDenied(ctx, grant.delivery_id, reasonName(ev.code), ev.code);
+  if (grant?.delivery_id) await onDeliveryDenied(ctx, q, grant.delivery_id, reasonName(ev.code), ev.code);
 }
 
 async function onAlarm(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   const name = alarmName(ev.code);
   await recordActivity(ctx, q, { ...base(d, ev), kind: 'alarm', reason: name, code: ev.code, actorKind: null, actorId: null });
   await notifySiteOwner(ctx, q, d.site_id, 'alarm', { deviceId: d.id, alarm: name, eventSeq: ev.seq });
-  if (ev.code === AL_DOOR_AJAR || ev.code === AL_JAM || ev.code === AL_MOTOR_FAULT) alarmDeliveries(ctx, d.id, name, ev.seq);
+  if (ev.code === AL_DOOR_AJAR || ev.code === AL_JAM || ev.code === AL_MOTOR_FAULT) await alarmDeliveries(ctx, q, d.id, name, ev.seq);
   if (ev.code === AL_OWNER_RESET) forgetOwnerConsent(ctx, d.id);
   ctx.log.warn({ deviceId: d.id, alarm: name, eventSeq: ev.seq }, 'lock alarm');
 }
 
 async function onAck(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
-  const cmd = recordAck(ctx, d.id, ev.ref, ev.code, ev.seq);
+  const cmd = await recordAck(ctx, q, d.id, ev.ref, ev.code, ev.seq);
   const reason = reasonName(ev.code);
   if (!cmd) {
     // A command this relay never sent reached the lock: something published on the lock's
@@ -167,16 +167,16 @@ async function onAck(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): 
   }
   switch (cmd.purpose) {
     case 'grant_put':
-      if (cmd.grant_id) onGrantPutAck(ctx, cmd.grant_id, ev.code, reason);
+      if (cmd.grant_id) await onGrantPutAck(ctx, q, cmd.grant_id, ev.code, reason);
       break;
     case 'grant_revoke':
-      if (cmd.grant_id) onGrantRevokeAck(ctx, cmd.grant_id, ev.code, reason);
+      if (cmd.grant_id) await onGrantRevokeAck(ctx, q, cmd.grant_id, ev.code, reason);
       break;
     case 'key_rotate':
-      onKeyRotateAck(ctx, cmd, ev.code);
+      await onKeyRotateAck(ctx, q, cmd, ev.code);
       break;
     case 'entry':
-      if (ev.code !== 0 && cmd.delivery_id) onDeliveryDenied(ctx, cmd.delivery_id, reason, ev.code);
+      if (ev.code !== 0 && cmd.delivery_id) await onDeliveryDenied(ctx, q, cmd.delivery_id, reason, ev.code);
       break;
     case 'owner_statement':
     case 'owner_key_add':

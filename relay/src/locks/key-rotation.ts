@@ -6,41 +6,43 @@
  */
 import { ACT_KEY_ROTATE, decodeCommand } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { closePending, pendingCommandsOf, pendingKeyIds, pendingRotationCount, rotationKeysMaybeApplied } from '../data/commands';
-import { deviceKeys, devicesPerKey } from '../data/devices';
-import { dispatchLater, issueCommand, supersede, type CommandRow } from './outbox';
+import { closePending, pendingCommandsOf, pendingKeyIds, pendingRotationCount, pendingSignedWith, rotationKeysMaybeApplied } from '../data/commands';
+import { deviceKeys, devicesPerKey, moveSigningKey } from '../data/devices';
+import { afterCommit, type Q } from '../data/store';
+import { issueCommand, publishAfterCommit, type CommandRow } from './outbox';
 
 export async function rotateKeys(ctx: RelayContext): Promise<{ previousKeyId: number; keyId: number; devices: number }> {
   const { previous, next } = ctx.keys.rotate();
-  const issued: CommandRow[] = [];
-  await ctx.store.tx(async (q) => {
+  const issued = await ctx.store.tx(async (q) => {
+    let n = 0;
     for (const d of await deviceKeys(q)) {
       if (d.signing_key_id === next.keyId) continue;
       for (const p of await pendingCommandsOf(q, d.id, 'key_rotate')) await closePending(q, d.id, p.counter, 'superseded');
-      issued.push(issueRotation(ctx, d.id, d.signing_key_id));
+      publishAfterCommit(ctx, q, await issueRotation(ctx, q, d.id, d.signing_key_id));
+      n++;
     }
+    return n;
   });
-  for (const c of issued) dispatchLater(ctx, c);
-  ctx.log.warn({ previousKeyId: previous.keyId, keyId: next.keyId, devices: issued.length }, 'relay signing key rotated');
-  return { previousKeyId: previous.keyId, keyId: next.keyId, devices: issued.length };
+  ctx.log.warn({ previousKeyId: previous.keyId, keyId: next.keyId, devices: issued }, 'relay signing key rotated');
+  return { previousKeyId: previous.keyId, keyId: next.keyId, devices: issued };
 }
 
 /** A KEY_ROTATE to the relay's current key, signed with (and retiring) the key the lock trusts today. */
-export function issueRotation(ctx: RelayContext, deviceId: string, trustedKeyId: number): CommandRow {
+export function issueRotation(ctx: RelayContext, q: Q, deviceId: string, trustedKeyId: number): Promise<CommandRow> {
   const next = ctx.keys.current();
-  return issueCommand(ctx, {
+  return issueCommand(ctx, q, {
     deviceId, action: ACT_KEY_ROTATE, purpose: 'key_rotate', newKeyId: next.keyId,
     payload: { newKeyId: next.keyId, newKey: next.publicKey, retireKeyId: trustedKeyId }
   });
 }
 
-/** The lock's ACK of a KEY_ROTATE: from now on its commands are signed with the new key. */
-export function onKeyRotateAck(ctx: RelayContext, cmd: CommandRow, code: number): void {
+/** The lock's ACK of a KEY_ROTATE (in the event's transaction q): from now on its commands are signed with the new key. */
+export async function onKeyRotateAck(ctx: RelayContext, q: Q, cmd: CommandRow, code: number): Promise<void> {
   if (code !== 0 || cmd.new_key_id === null) {
     ctx.log.warn({ deviceId: cmd.device_id, counter: cmd.counter, code }, 'lock refused key rotation');
     return;
   }
-  moveDeviceKey(ctx, cmd.device_id, cmd.key_id, cmd.new_key_id, cmd.counter);
+  await moveDeviceKey(ctx, q, cmd.device_id, cmd.key_id, cmd.new_key_id, cmd.counter);
 }
 
 /**
@@ -48,24 +50,22 @@ export function onKeyRotateAck(ctx: RelayContext, cmd: CommandRow, code: number)
  * old key (after `afterCounter`) would fail UNKNOWN_KEY, so they are re-signed. Returns false
  * when the device was not on `fromKeyId` (another process moved it first).
  */
-export function moveDeviceKey(ctx: RelayContext, deviceId: string, fromKeyId: number, toKeyId: number, afterCounter = 0): boolean {
-  const moved = ctx.db.prepare('UPDATE devices SET signing_key_id = ? WHERE id = ? AND signing_key_id = ?').run(toKeyId, deviceId, fromKeyId).changes;
-  if (moved === 0) return false;
-  const stale = ctx.db.prepare("SELECT * FROM commands WHERE device_id = ? AND status = 'pending' AND key_id = ? AND counter > ? ORDER BY counter")
-    .all(deviceId, fromKeyId, afterCounter) as CommandRow[];
-  for (const s of stale) {
-    supersede(ctx, s.device_id, s.counter);
+export async function moveDeviceKey(ctx: RelayContext, q: Q, deviceId: string, fromKeyId: number, toKeyId: number, afterCounter = 0): Promise<boolean> {
+  if (!(await moveSigningKey(q, deviceId, fromKeyId, toKeyId))) return false;
+  for (const s of (await pendingSignedWith(q, deviceId, fromKeyId, afterCounter)) as CommandRow[]) {
+    await closePending(q, s.device_id, s.counter, 'superseded');
     // A rotation is not copied: it would retire the old key, not the one the lock trusts now.
     // Reconciliation issues a fresh one from the new key if the lock still needs it.
     if (!s.reissuable || s.purpose === 'key_rotate') continue;
-    const again = issueCommand(ctx, {
+    const again = await issueCommand(ctx, q, {
       deviceId: s.device_id, action: s.action, payload: null, payloadBytes: decodeCommand(new Uint8Array(s.bytes)).payload, purpose: s.purpose,
       grantId: s.grant_id, deliveryId: s.delivery_id, newKeyId: s.new_key_id, reissueOf: s.counter
     });
-    dispatchLater(ctx, again);
+    publishAfterCommit(ctx, q, again);
   }
   ctx.log.info({ deviceId, keyId: toKeyId }, 'lock moved to the new relay key');
-  setImmediate(() => {
+  // Once the move has committed, the old key may be unused: keysInUse reads committed rows.
+  afterCommit(q, () => {
     if (ctx.closing) return;
     retireUnusedKeys(ctx).catch((err: unknown) => {
       if (!ctx.closing) ctx.log.warn({ err }, 'retiring unused relay keys failed');

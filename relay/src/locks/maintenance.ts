@@ -20,7 +20,7 @@ export async function runMaintenance(ctx: RelayContext): Promise<void> {
     const restaged = await restageForOffsetChanges(ctx);
     await retireUnusedKeys(ctx);
     const syncing = await reconcileOnline(ctx);
-    alarmUnconfirmedRevocations(ctx);
+    await alarmUnconfirmedRevocations(ctx);
     const clipsExpired = await sweepClipRetention(ctx);
     if (clipsExpired > 0) ctx.log.info({ clipsExpired }, 'camera clips past retention deleted');
     await deleteDoneKeysBefore(ctx.store.q, ctx.now() - IDEMPOTENCY_TTL_MS);

@@ -1,6 +1,6 @@
 /**
  * The command outbox (docs/protocol.md §3.3, docs/product.md#reliability-properties): every signed command is stored
- * before it is published, under a per-device counter allocated atomically in SQLite (so
+ * before it is published, under a per-device counter allocated atomically in the database (so
  * several relay processes never reuse one). A lock answers each command with exactly one
  * ACK event carrying the counter. Unacknowledged commands are resent in counter order
  * when the lock (re)subscribes, but never once `notAfter` has passed: they are marked
@@ -13,10 +13,12 @@ import {
   actionPolicy, attachSignature, decodeCommand, encodeCommandBody, encodePayload, fromHex, isTransientReason
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { closePending, markSent, overdueCommands, pendingCommand, pendingCommandsOf } from '../data/commands';
+import {
+  allocateCounter, closePending, commandAt, insertCommand, markSent, overdueCommands, pendingCommand, pendingCommandsOf, recordAck as recordAckRow
+} from '../data/commands';
 import { isOnline, lockDevice } from '../data/devices';
 import { grantStatus } from '../data/grants';
-import type { Q } from '../data/store';
+import { afterCommit, type Q } from '../data/store';
 import type { Selectable } from 'kysely';
 import type { CommandsTable } from '../data/schema';
 
@@ -46,6 +48,10 @@ export const ACTION_NAMES: Record<number, string> = {
 };
 
 const REISSUABLE: ReadonlySet<Purpose> = new Set(['grant_put', 'grant_revoke', 'key_rotate']);
+/** Counters are u32 on the wire (docs/protocol.md §3.1). */
+const MAX_COUNTER = 0xffffffff;
+/** A command not bound to a lock challenge carries an all-zero nonce of this size. */
+const COMMAND_NONCE_BYTES = 8;
 
 /** The validity window the relay signs: short for door actions, the policy maximum for staging. */
 export function commandWindow(action: number, nowS: number, unlockWindowS: number): { notBefore: number; notAfter: number } {
@@ -58,32 +64,28 @@ export function commandWindow(action: number, nowS: number, unlockWindowS: numbe
   return { notBefore: nowS - 60, notAfter: nowS - 60 + policy.maxSpan };
 }
 
-function allocateCounter(ctx: RelayContext, deviceId: string): { counter: number; keyId: number } {
-  const row = ctx.db.prepare('UPDATE devices SET next_counter = next_counter + 1 WHERE id = ? RETURNING next_counter AS counter, signing_key_id AS keyId')
-    .get(deviceId) as { counter: number; keyId: number } | undefined;
-  if (!row) throw new Error('DEVICE_UNKNOWN: ' + deviceId);
-  if (row.counter > 0xffffffff) throw new Error('COUNTER_EXHAUSTED: ' + deviceId);
-  return row;
-}
-
-/** Signs and stores a command (inside the caller's transaction if any). Publish with dispatch(). */
-export function issueCommand(ctx: RelayContext, req: IssueRequest): CommandRow {
-  const { counter, keyId } = allocateCounter(ctx, req.deviceId);
+/**
+ * Signs and stores a command in q (the caller's transaction, or on its own). Publish it with
+ * publishAfterCommit, or with dispatch once q has committed.
+ */
+export async function issueCommand(ctx: RelayContext, q: Q, req: IssueRequest): Promise<CommandRow> {
+  const slot = await allocateCounter(q, req.deviceId);
+  if (!slot) throw new Error('DEVICE_UNKNOWN: ' + req.deviceId);
+  const { counter, keyId } = slot;
+  if (counter > MAX_COUNTER) throw new Error('COUNTER_EXHAUSTED: ' + req.deviceId);
   const signer = ctx.keys.signer(keyId);
   const w = commandWindow(req.action, ctx.nowS(), ctx.opts.unlockWindowS);
   const payload = req.payloadBytes ?? encodePayload(req.action, req.payload);
   const body = encodeCommandBody({
     deviceId: fromHex(req.deviceId), keyId: signer.keyId, action: req.action, notBefore: w.notBefore, notAfter: w.notAfter,
-    counter, nonce: req.nonce ?? new Uint8Array(8), payload
+    counter, nonce: req.nonce ?? new Uint8Array(COMMAND_NONCE_BYTES), payload
   });
   const bytes = Buffer.from(attachSignature(body, signer.sign(body)));
-  const row = ctx.db.prepare(`INSERT INTO commands (device_id, counter, action, purpose, key_id, bytes, not_before_s, not_after_s, status,
-      resendable, reissuable, grant_id, delivery_id, new_key_id, reissue_of, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(
-    req.deviceId, counter, req.action, req.purpose, signer.keyId, bytes, w.notBefore, w.notAfter,
-    req.purpose === 'time_set' ? 0 : 1, REISSUABLE.has(req.purpose) ? 1 : 0,
-    req.grantId ?? null, req.deliveryId ?? null, req.newKeyId ?? null, req.reissueOf ?? null, ctx.now()
-  ) as CommandRow;
+  const row = (await insertCommand(q, {
+    device_id: req.deviceId, counter, action: req.action, purpose: req.purpose, key_id: signer.keyId, bytes, not_before_s: w.notBefore, not_after_s: w.notAfter,
+    resendable: req.purpose === 'time_set' ? 0 : 1, reissuable: REISSUABLE.has(req.purpose) ? 1 : 0,
+    grant_id: req.grantId ?? null, delivery_id: req.deliveryId ?? null, new_key_id: req.newKeyId ?? null, reissue_of: req.reissueOf ?? null, created_at: ctx.now()
+  })) as CommandRow;
   ctx.metrics.commands.inc({ action: ACTION_NAMES[req.action] ?? String(req.action), purpose: req.purpose });
   ctx.log.info({ deviceId: req.deviceId, counter, action: ACTION_NAMES[req.action], purpose: req.purpose, keyId: signer.keyId, notAfter: w.notAfter }, 'command signed');
   return row;
@@ -99,9 +101,13 @@ export async function dispatch(ctx: RelayContext, row: CommandRow, force = false
   return true;
 }
 
-/** dispatch() after the current transaction has committed, if the command is still pending then. */
-export function dispatchLater(ctx: RelayContext, row: CommandRow): void {
-  setImmediate(() => {
+/**
+ * dispatch() once the transaction q belongs to has committed (at once when q is the store
+ * itself), if the command is still pending then. A command of a transaction that rolls back is
+ * never published: the lock must never act on what the relay has no record of.
+ */
+export function publishAfterCommit(ctx: RelayContext, q: Q, row: CommandRow): void {
+  afterCommit(q, () => {
     if (ctx.closing) return;
     pendingCommand(ctx.store.q, row.device_id, row.counter)
       .then((still) => (still ? dispatch(ctx, still as CommandRow) : false))
@@ -134,15 +140,10 @@ export async function expireCommand(ctx: RelayContext, q: Q, row: CommandRow): P
   ctx.log.info({ deviceId: row.device_id, counter: row.counter, purpose: row.purpose }, 'command expired unacknowledged');
   if (!row.reissuable || !(await stillWanted(ctx, q, row))) return null;
   const decoded = decodeCommand(new Uint8Array(row.bytes));
-  return issueCommand(ctx, {
+  return issueCommand(ctx, q, {
     deviceId: row.device_id, action: row.action, payload: null, payloadBytes: decoded.payload, purpose: row.purpose,
     grantId: row.grant_id, deliveryId: row.delivery_id, newKeyId: row.new_key_id, reissueOf: row.counter
   });
-}
-
-/** Supersedes a pending command (e.g. a grant re-put or a newer rotation replaces it). */
-export function supersede(ctx: RelayContext, deviceId: string, counter: number): void {
-  ctx.db.prepare("UPDATE commands SET status = 'superseded' WHERE device_id = ? AND counter = ? AND status = 'pending'").run(deviceId, counter);
 }
 
 /** On (re)subscription: expire what is overdue, then resend what is valid, in counter order. */
@@ -174,24 +175,23 @@ export async function resendPending(ctx: RelayContext, deviceId: string): Promis
 
 /** Maintenance: expire overdue commands of every lock; re-issue wanted ones (sent if online). */
 export async function sweepExpired(ctx: RelayContext): Promise<CommandRow[]> {
-  const fresh: CommandRow[] = [];
-  await ctx.store.tx(async (q) => {
+  return ctx.store.tx(async (q) => {
+    const fresh: CommandRow[] = [];
     for (const row of (await overdueCommands(q, ctx.nowS())) as CommandRow[]) {
       const again = await expireCommand(ctx, q, row);
-      if (again) fresh.push(again);
+      if (!again) continue;
+      fresh.push(again);
+      publishAfterCommit(ctx, q, again);
     }
+    return fresh;
   });
-  for (const row of fresh) dispatchLater(ctx, row);
-  return fresh;
 }
 
-/** Records the lock's ACK for a counter; returns the command when this call changed it. */
-export function recordAck(ctx: RelayContext, deviceId: string, counter: number, code: number, seq: number): CommandRow | undefined {
-  return ctx.db.prepare(`UPDATE commands SET status = CASE WHEN ? = 0 THEN 'acked' ELSE 'denied' END, result_code = ?, acked_at = ?, ack_seq = ?,
-      transient = ? WHERE device_id = ? AND counter = ? AND status IN ('pending','expired','superseded') RETURNING *`)
-    .get(code, code, ctx.now(), seq, code !== 0 && isTransientReason(code) ? 1 : 0, deviceId, counter) as CommandRow | undefined;
+/** Records the lock's ACK for a counter (in the event's transaction q); returns the command when this call changed it. */
+export async function recordAck(ctx: RelayContext, q: Q, deviceId: string, counter: number, code: number, seq: number): Promise<CommandRow | undefined> {
+  return (await recordAckRow(q, deviceId, counter, { code, transient: isTransientReason(code), seq, at: ctx.now() })) as CommandRow | undefined;
 }
 
-export function commandByCounter(ctx: RelayContext, deviceId: string, counter: number): CommandRow | undefined {
-  return ctx.db.prepare('SELECT * FROM commands WHERE device_id = ? AND counter = ?').get(deviceId, counter) as CommandRow | undefined;
+export async function commandByCounter(q: Q, deviceId: string, counter: number): Promise<CommandRow | undefined> {
+  return (await commandAt(q, deviceId, counter)) as CommandRow | undefined;
 }

@@ -86,7 +86,7 @@ export async function forwardReceipt(ctx: RelayContext, q: Q, deviceId: string, 
   const deliveries = await deliveriesSecuredAt(q, deviceId, seq);
   if (deliveries.length === 0) return;
   const key = await pinnedLockKey(q, deviceId);
-  for (const id of deliveries) passSignedReceipt(ctx, id, { eventSeq: seq, signedReceipt: toHex(r.raw), lockKey: key });
+  for (const id of deliveries) await passSignedReceipt(ctx, q, id, { eventSeq: seq, signedReceipt: toHex(r.raw), lockKey: key });
   await markReceiptForwarded(q, deviceId, epoch, seq, ctx.now());
 }
 

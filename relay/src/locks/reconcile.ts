@@ -18,7 +18,7 @@ import { recordActivity } from '../domain/activity';
 import { inConsentMode } from '../domain/owner-record';
 import { getGrant, issueGrantPut, onGrantPutAck, type GrantRow } from '../domain/grants';
 import { issueRotation, moveDeviceKey } from './key-rotation';
-import { dispatchLater, issueCommand, type CommandRow } from './outbox';
+import { issueCommand, publishAfterCommit, type CommandRow } from './outbox';
 import { planSync, retryDelayMs, targetKey, type DesiredGrant, type HeldGrant, type SyncPlan, type SyncTarget } from './sync-plan';
 
 /** Attempts older than this no longer lengthen the backoff. */
@@ -75,17 +75,17 @@ async function retryWaitMs(q: Q, deviceId: string, onlineSince: number | null, t
 }
 
 async function issueStep(ctx: RelayContext, q: Q, d: DeviceRow, t: SyncTarget): Promise<CommandRow | null> {
-  if (t.kind === 'rotate') return issueRotation(ctx, d.id, d.signing_key_id);
+  if (t.kind === 'rotate') return issueRotation(ctx, q, d.id, d.signing_key_id);
   if (t.kind === 'settings') return issueSettings(ctx, q, d);
-  const g = getGrant(ctx, t.grantId);
+  const g = await getGrant(q, t.grantId);
   const own = g && g.device_id === d.id ? g : undefined;
-  if (t.kind === 'put') return own ? issueGrantPut(ctx, own) : null;
+  if (t.kind === 'put') return own ? issueGrantPut(ctx, q, own) : null;
   // A grant the relay had marked revoked is on the lock again (its storage went back in time):
   // the owner sees the revocation as pending until the lock confirms it once more.
   if (own && own.status === 'revoked') {
     await reopenRevocation(q, own.id, ctx.now());
   }
-  return issueCommand(ctx, {
+  return issueCommand(ctx, q, {
     deviceId: d.id, action: ACT_GRANT_REVOKE, payload: { grantId: t.grantId }, purpose: 'grant_revoke', grantId: own ? own.id : null, deliveryId: own?.delivery_id ?? null
   });
 }
@@ -95,7 +95,7 @@ async function issueSettings(ctx: RelayContext, q: Q, d: DeviceRow): Promise<Com
   let s = await getLockSettings(q, d.id);
   if (!s) return null;
   if (s.held_revision > s.revision) s = (await raiseRevisionAbove(q, d.id, s.held_revision)) ?? s;
-  return issueCommand(ctx, { deviceId: d.id, action: ACT_SETTINGS_SET, payload: settingsPayloadOf(s), purpose: 'settings_set' });
+  return issueCommand(ctx, q, { deviceId: d.id, action: ACT_SETTINGS_SET, payload: settingsPayloadOf(s), purpose: 'settings_set' });
 }
 
 /**
@@ -106,7 +106,7 @@ async function claimTimeSet(ctx: RelayContext, q: Q, d: DeviceRow, now: number):
   if (!d.nonce) return { row: null, waitMs: 0 };
   const retryMs = ctx.opts.sync.timeSetRetryMs;
   if (!(await claimTimeSetRow(q, d.id, d.nonce, now, retryMs))) return { row: null, waitMs: Math.max(1, (d.time_set_at ?? now) + retryMs - now) };
-  const row = issueCommand(ctx, { deviceId: d.id, action: ACT_TIME_SET, payload: { time: Math.floor(now / 1000) }, purpose: 'time_set', nonce: fromHex(d.nonce) });
+  const row = await issueCommand(ctx, q, { deviceId: d.id, action: ACT_TIME_SET, payload: { time: Math.floor(now / 1000) }, purpose: 'time_set', nonce: fromHex(d.nonce) });
   ctx.log.info({ deviceId: d.id, counter: row.counter }, 'lock has no trusted time: TIME_SET sent');
   return { row, waitMs: retryMs };
 }
@@ -121,10 +121,10 @@ async function recordSyncState(ctx: RelayContext, q: Q, d: DeviceRow, plan: Sync
 }
 
 /** Pending grants the lock's inventory shows in the signed version: the put ran (its ACK may be lost). */
-function confirmHeldGrants(ctx: RelayContext, ids: number[]): void {
+async function confirmHeldGrants(ctx: RelayContext, q: Q, ids: number[]): Promise<void> {
   for (const id of ids) {
-    const g = getGrant(ctx, id);
-    if (g && g.status === 'pending') onGrantPutAck(ctx, id, RC_OK, reasonName(RC_OK));
+    const g = await getGrant(q, id);
+    if (g && g.status === 'pending') await onGrantPutAck(ctx, q, id, RC_OK, reasonName(RC_OK));
   }
 }
 
@@ -144,7 +144,10 @@ export async function reconcileDevice(ctx: RelayContext, deviceId: string): Prom
     const trusted = ((d.flags ?? 0) & ST_TIME_TRUSTED) !== 0;
     if (!trusted) {
       const t = await claimTimeSet(ctx, q, d, now);
-      if (t.row) issued.push(t.row);
+      if (t.row) {
+        issued.push(t.row);
+        publishAfterCommit(ctx, q, t.row);
+      }
       if (t.waitMs > 0) later(t.waitMs);
     }
     const keys = ctx.keys.cachedIds();
@@ -154,13 +157,13 @@ export async function reconcileDevice(ctx: RelayContext, deviceId: string): Prom
       held: inv.held, grants: await desiredGrants(q, d.id, inv.held, now, inConsentMode(d.flags)),
       settingsRevision: settings ? settings.revision : null, heldSettingsRevision: settings ? settings.held_revision : 0, inFlight: await inFlightTargets(q, d.id, d.inv_at ?? 0)
     });
-    if (p.adoptKeyId !== null && moveDeviceKey(ctx, d.id, d.signing_key_id, p.adoptKeyId)) {
+    if (p.adoptKeyId !== null && (await moveDeviceKey(ctx, q, d.id, d.signing_key_id, p.adoptKeyId))) {
       // The lock's inventory shows a rotation ran whose ACK never arrived: sign with what it trusts.
       await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.id, kind: 'lock.key_adopted', details: { from: d.signing_key_id, to: p.adoptKeyId } });
       later(1);
       return p;
     }
-    confirmHeldGrants(ctx, p.held);
+    await confirmHeldGrants(ctx, q, p.held);
     for (const step of p.steps) {
       const wait = await retryWaitMs(q, d.id, d.online_since, step, now);
       if (wait > 0) {
@@ -168,12 +171,13 @@ export async function reconcileDevice(ctx: RelayContext, deviceId: string): Prom
         continue;
       }
       const row = await issueStep(ctx, q, d, step);
-      if (row) issued.push(row);
+      if (!row) continue;
+      issued.push(row);
+      publishAfterCommit(ctx, q, row);
     }
     await recordSyncState(ctx, q, d, p, now);
     return p;
   });
-  for (const c of issued) dispatchLater(ctx, c);
   if (issued.length > 0) ctx.log.info({ deviceId, commands: issued.map((c) => c.purpose) }, 'lock sync: commands issued');
   if (retryInMs > 0) scheduleReconcile(ctx, deviceId, retryInMs);
   return plan;

@@ -1,10 +1,11 @@
 import { expect, it } from 'vitest';
 import { insertBackend, insertCourier, insertOwner } from '../../../relay/src/data/accounts';
 import {
-  closePending, markSent, overdueCommands, pendingCommand, pendingCommandsOf, pendingKeyIds, pendingRotationCount, rotationKeysMaybeApplied
+  allocateCounter, closePending, markSent, overdueCommands, pendingCommand, pendingCommandsOf, pendingGrantPuts, pendingKeyIds, pendingRotationCount, pendingSignedWith,
+  rotationKeysMaybeApplied
 } from '../../../relay/src/data/commands';
 import { insertDelivery, partnerDeliveriesIn, setEntryCounter } from '../../../relay/src/data/deliveries';
-import { deviceKeys, devicesPerKey, isOnline, markOnline, setBoltDoor, setCameraCapture, setDeviceName, takeCameraCapture } from '../../../relay/src/data/devices';
+import { deviceKeys, devicesPerKey, findDevice, isOnline, markOnline, moveSigningKey, setBoltDoor, setCameraCapture, setDeviceName, takeCameraCapture } from '../../../relay/src/data/devices';
 import { grantsToReconcile, setGrantOffset } from '../../../relay/src/data/grants';
 import { claimKey, completeKey, deleteDoneKeysBefore, findKey } from '../../../relay/src/data/idempotency';
 import type { Store } from '@keyway/relay';
@@ -24,10 +25,12 @@ async function twoLocks(store: Store): Promise<number> {
   return site.id;
 }
 
-async function command(store: Store, device: string, counter: number, purpose: string, o: { keyId?: number; newKeyId?: number | null; notAfterS?: number; sentAt?: number | null; status?: 'pending' | 'acked' }) {
+async function command(store: Store, device: string, counter: number, purpose: string, o: {
+  keyId?: number; newKeyId?: number | null; notAfterS?: number; sentAt?: number | null; status?: 'pending' | 'acked'; grantId?: number | null;
+}) {
   await store.q.insertInto('commands').values({
     device_id: device, counter, action: 1, purpose, key_id: o.keyId ?? 1, bytes: Buffer.from([counter]), not_before_s: 0, not_after_s: o.notAfterS ?? T0_S + 60,
-    status: o.status ?? 'pending', result_code: null, resendable: 1, reissuable: 1, grant_id: null, delivery_id: null, new_key_id: o.newKeyId ?? null, reissue_of: null,
+    status: o.status ?? 'pending', result_code: null, resendable: 1, reissuable: 1, grant_id: o.grantId ?? null, delivery_id: null, new_key_id: o.newKeyId ?? null, reissue_of: null,
     created_at: T0, sent_at: o.sentAt ?? null, acked_at: null, ack_seq: null
   }).execute();
 }
@@ -72,6 +75,30 @@ describeEachStore('data layer: the outbox and the keys it signs with', (stores) 
     // B: sent after the inventory.
     await command(store, B, 3, 'key_rotate', { newKeyId: 14, notAfterS: T0_S - 100, sentAt: T0 + 60, status: 'acked' });
     expect((await rotationKeysMaybeApplied(store.q, T0_S)).sort((x, y) => x - y)).toEqual([11, 13, 14]);
+  });
+
+  it('a grant\'s pending puts, a lock\'s commands signed with a key, the key moved once and counters taken under it', async () => {
+    const store = await stores.fresh();
+    await twoLocks(store);
+    const G = 7;
+    await command(store, A, 1, 'grant_put', { grantId: G, status: 'acked' });
+    await command(store, A, 2, 'grant_revoke', { grantId: G });
+    await command(store, A, 3, 'grant_put', { grantId: G, keyId: 2 });
+    await command(store, A, 4, 'grant_put', { grantId: G + 1 });
+    await command(store, B, 1, 'grant_put', { grantId: G });
+    expect(await pendingGrantPuts(store.q, A, G)).toEqual([3]);
+    expect((await pendingSignedWith(store.q, A, 1, 0)).map((c) => c.counter)).toEqual([2, 4]);
+    expect((await pendingSignedWith(store.q, A, 1, 2)).map((c) => c.counter)).toEqual([4]);
+    expect((await pendingSignedWith(store.q, A, 2, 0)).map((c) => c.counter)).toEqual([3]);
+    // Two processes moving A off key 1: one does.
+    expect((await Promise.all([store.tx((q) => moveSigningKey(q, A, 1, 2)), store.tx((q) => moveSigningKey(q, A, 1, 3))])).sort()).toEqual([false, true]);
+    const moved = (await findDevice(store.q, A))!.signing_key_id;
+    expect([2, 3]).toContain(moved);
+    expect((await findDevice(store.q, B))!.signing_key_id).toBe(2);
+    expect(await moveSigningKey(store.q, A, 1, 4)).toBe(false);
+    expect(await allocateCounter(store.q, A)).toEqual({ counter: 1, keyId: moved });
+    expect(await allocateCounter(store.q, A)).toEqual({ counter: 2, keyId: moved });
+    expect(await allocateCounter(store.q, 'ffffffffffffffff')).toBeUndefined();
   });
 
   it('device odds and ends: online, bolt and door, camera capture taken once, name', async () => {

@@ -62,12 +62,12 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
       },
       response: ok('{ items: Delivery[] }')
     }
-  }, async (req) => ({ items: listDeliveries(ctx, principal(req), req.query) }));
+  }, async (req) => ({ items: await listDeliveries(ctx, principal(req), req.query) }));
 
   app.get<{ Params: { id: number } }>('/v1/deliveries/:id', {
     onRequest: requireAuth(ctx, { kinds: ['courier', 'owner', 'backend'], scope: ['deliveries:read', 'deliveries:write', 'entry:request'] }),
     schema: { tags: ['deliveries'], summary: 'One delivery, with entry, secured receipt and alarms', security: bearer, params: idParams, response: ok('Delivery') }
-  }, async (req) => deliveryView(ctx, deliveryFor(ctx, principal(req), req.params.id)));
+  }, async (req) => deliveryView(ctx, ctx.store.q, await deliveryFor(ctx, ctx.store.q, principal(req), req.params.id)));
 
   app.get<{ Params: { id: number } }>('/v1/deliveries/:id/signed-receipt', {
     onRequest: requireAuth(ctx, { kinds: ['courier', 'owner', 'backend'], scope: ['deliveries:read', 'deliveries:write', 'entry:request'] }),
@@ -76,7 +76,7 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
       security: bearer, params: idParams, response: ok('{ receipt, lockKey, events }')
     }
   }, async (req) => {
-    const d = deliveryFor(ctx, principal(req), req.params.id);
+    const d = await deliveryFor(ctx, ctx.store.q, principal(req), req.params.id);
     const bundle = await receiptBundle(ctx, d.id);
     if (!bundle) throw relayError('KW_NOT_FOUND', undefined, 'The lock has not sent a signed receipt for this delivery (yet).');
     return bundle;
@@ -121,7 +121,7 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
     onRequest: requireAuth(ctx, { kinds: ['courier', 'owner', 'backend'], scope: ['deliveries:read', 'deliveries:write'] }),
     schema: { tags: ['deliveries'], summary: 'Live SSE stream of one delivery (entered, secured receipt, alarms, notifications)', security: bearer, params: idParams, produces: ['text/event-stream'] }
   }, async (req, reply) => {
-    const d = deliveryFor(ctx, principal(req), req.params.id);
-    openSse(ctx, req, reply, ['delivery:' + d.id], { delivery: deliveryView(ctx, d) });
+    const d = await deliveryFor(ctx, ctx.store.q, principal(req), req.params.id);
+    openSse(ctx, req, reply, ['delivery:' + d.id], { delivery: await deliveryView(ctx, ctx.store.q, d) });
   });
 }

@@ -57,7 +57,7 @@ export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
 
   app.get<{ Params: { id: number } }>('/v1/grants/:id', {
     onRequest: owner, schema: { tags: ['grants'], summary: 'One grant', security: bearer, params: idParams, response: ok('Grant') }
-  }, async (req) => grantView(grantForOwner(ctx, principal(req), req.params.id)));
+  }, async (req) => grantView(await grantForOwner(ctx, principal(req), req.params.id)));
 
   app.delete<{ Params: { id: number } }>('/v1/grants/:id', {
     onRequest: owner, schema: { tags: ['grants'], summary: 'Revoke: GRANT_REVOKE to the lock (revocation wins); the guest token stops working', security: bearer, params: idParams, response: ok('Grant') }
@@ -66,7 +66,7 @@ export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
   app.get('/v1/grant-access', {
     onRequest: guest, schema: { tags: ['grant access'], summary: 'The grant behind this guest token', security: bearer, response: ok('{ grant, site }') }
   }, async (req) => {
-    const g = guestGrant(ctx, principal(req));
+    const g = await guestGrant(ctx, principal(req));
     const s = (await getSiteRow(ctx, ctx.store.q, g.site_id))!;
     return { grant: grantView(g), site: { name: s.name, address: s.address, timezone: s.timezone } };
   });
