@@ -74,14 +74,23 @@ describe('relay on PostgreSQL', () => {
     expect(feed.items.find((a: { kind: string }) => a.kind === 'delivery.entered').names.trackingNumber).toBe(d.trackingNumber);
   });
 
+  it('rotates the relay key through the database and moves the lock on to it', async () => {
+    const r = await expectOk(h.api('POST', '/v1/admin/keys/rotate', { token: h.admin }), 202);
+    expect(r.previousKeyId).toBe(w.registration.trustedKeys[0].keyId);
+    const rows = await h.relay.ctx.store.q.selectFrom('relay_keys').select(['key_id', 'is_current', 'seed']).orderBy('created_at').execute();
+    expect(rows.map((k) => [k.key_id, k.is_current])).toEqual([[r.previousKeyId, 0], [r.keyId, 1]]);
+    expect(rows.every((k) => k.seed.startsWith(SEALED_PREFIX))).toBe(true);
+    await waitUntil(async () => (await expectOk(h.api('GET', '/v1/devices/' + w.deviceId, { token: w.owner.token }))).signingKeyId === r.keyId, 8000, 'lock on the new key');
+    expect([...w.lock.keys.keys()]).toEqual([r.keyId]);
+  });
+
   // Runs after the lock tests: a relay started without a shared bus (no Redis) takes every lock as disconnected.
   it('keeps the signing key in the database with its seed sealed, and a relay sharing the database signs with the same key', async () => {
-    const rows = await h.relay.ctx.store.q.selectFrom('relay_keys').selectAll().execute();
+    const all = await h.relay.ctx.store.q.selectFrom('relay_keys').selectAll().execute();
+    const rows = all.filter((k) => k.is_current === 1);
     expect(rows).toHaveLength(1);
-    expect(rows[0]!.is_current).toBe(1);
     expect(rows[0]!.seed.startsWith(SEALED_PREFIX)).toBe(true);
     expect(rows[0]!.key_id).toBe(h.relay.ctx.keys.current().keyId);
-    expect(w.registration.trustedKeys).toEqual([{ keyId: rows[0]!.key_id, publicKey: rows[0]!.public_key }]);
     const dir = mkdtempSync(path.join(tmpdir(), 'kw-relay-b-'));
     const b = await buildRelay({ dataDir: dir, databaseUrl: url, dataKey: DATA_KEY, logger: false, ports: { http: 0, mqtt: 0, mqtts: 0 } });
     try {
@@ -91,14 +100,19 @@ describe('relay on PostgreSQL', () => {
       await b.close();
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(await h.relay.ctx.store.q.selectFrom('relay_keys').select('key_id').execute()).toHaveLength(1);
+    // Relay B added no key of its own (an unused old one may have been retired meanwhile).
+    const after = (await h.relay.ctx.store.q.selectFrom('relay_keys').select('key_id').execute()).map((k) => k.key_id);
+    expect(after).toContain(rows[0]!.key_id);
+    expect(after.every((id) => all.some((k) => k.key_id === id))).toBe(true);
   });
 
   it('refuses to start with another data key, creating nothing', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'kw-relay-c-'));
+    const keyIds = async () => (await h.relay.ctx.store.q.selectFrom('relay_keys').select('key_id').execute()).map((k) => k.key_id);
+    const before = await keyIds();
     try {
       await expect(buildRelay({ dataDir: dir, databaseUrl: url, dataKey: randomBytes(32).toString('base64'), logger: false })).rejects.toThrow(/DATA_KEY_MISMATCH/);
-      expect(await h.relay.ctx.store.q.selectFrom('relay_keys').select('key_id').execute()).toHaveLength(1);
+      expect((await keyIds()).every((id) => before.includes(id))).toBe(true);
       expect(readdirSync(dir).filter((f) => f.includes('sqlite') || f === 'admin-token')).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

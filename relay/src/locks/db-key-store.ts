@@ -7,9 +7,9 @@
  * Reads come from the ring as last loaded (signing stays synchronous and does no I/O). The
  * ring is reloaded by refresh(): at start, on the maintenance sweep, and on a short timer, so
  * a rotation made by another relay is seen within KEY_REFRESH_MS. A rotation itself needs the
- * database write to finish before its key may sign: rotateNow() does that; the synchronous
- * rotate() of the file keyring is refused here (KW_STORE_UNSUPPORTED) rather than sign with a
- * key the other relays cannot load.
+ * database write to finish before its key may sign: rotateNow() does that (the relay's key
+ * rotation uses it); the synchronous rotate() of the file keyring is refused here
+ * (KW_STORE_UNSUPPORTED) rather than sign with a key the other relays cannot load.
  */
 import { toHex, fromHex } from '@keyway/shared';
 import { newSeed, signerFromSeed, type Signer } from '@keyway/shared/node';

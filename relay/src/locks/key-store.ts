@@ -25,6 +25,8 @@ export interface SigningKeys {
   cachedIds(): { current: number; all: number[] };
   signer(keyId: number): Signer;
   rotate(): { previous: Signer; next: Signer };
+  /** rotate() once the new key is stored where every relay of the set finds it. */
+  rotateNow(now: number): Promise<{ previous: Signer; next: Signer }>;
   list(): PublicKeyInfo[];
   retireExcept(keep: Set<number>): number[];
 }
@@ -64,6 +66,11 @@ export class KeyStore implements SigningKeys {
     const r = rotateKeyring(this.dir);
     this.ring = loadKeyring(this.dir);
     return r;
+  }
+
+  /** The key files are written before rotate() returns. */
+  async rotateNow(): Promise<{ previous: Signer; next: Signer }> {
+    return this.rotate();
   }
 
   list(): PublicKeyInfo[] {
