@@ -172,7 +172,8 @@ describe('MQTT broker ACLs', () => {
     expect((await view()).online).toBe(true);
     await l.lock.disconnect();
     await l.lock.connect();
-    expect((await view()).online).toBe(true);
+    // The broker accepted the old password; the relay records the connection just after the CONNACK.
+    await waitUntil(async () => (await view()).online, 3000, 'lock back online with its own password');
     const feed = (await h.api('GET', `/v1/sites/${w.site.id}/activity?kind=device.*`, { token: w.owner.token })).body.items as Array<{ kind: string; deviceId: string }>;
     expect(feed.some((a) => a.kind === 'device.reregister_refused' && a.deviceId === l.deviceId)).toBe(true);
     const notes = (await h.api('GET', '/v1/notifications', { token: w.owner.token })).body.items as Array<{ kind: string }>;
