@@ -7,7 +7,7 @@ import type { Db } from './db/database';
 import type { Store } from './data/store';
 import type { LiveHub } from './live-hub';
 import type { Logger } from './logger';
-import type { KeyStore } from './locks/key-store';
+import type { SigningKeys } from './locks/key-store';
 import type { Waiters } from './locks/waiters';
 import type { RelayMetrics } from './metrics';
 import type { SecretBox } from './secret-box';
@@ -15,7 +15,10 @@ import type { ResolvedOptions } from './options';
 
 export interface RelayContext {
   readonly opts: ResolvedOptions;
-  /** The better-sqlite3 handle, for the SQL not yet moved into the data layer (data/). */
+  /**
+   * The better-sqlite3 handle, for the SQL not yet moved into the data layer (data/). A relay
+   * on PostgreSQL has none: reading it throws KW_STORE_UNSUPPORTED (sqlite-only.ts).
+   */
   readonly db: Db;
   /** The data layer's store: all new SQL goes through data/ modules on it. */
   readonly store: Store;
@@ -24,7 +27,7 @@ export interface RelayContext {
   now(): number;
   /** Relay clock, Unix seconds (what goes on the wire). */
   nowS(): number;
-  readonly keys: KeyStore;
+  readonly keys: SigningKeys;
   /** Seals and opens secrets the database holds (hash-chain seeds). */
   readonly box: SecretBox;
   readonly metrics: RelayMetrics;

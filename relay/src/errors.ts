@@ -58,6 +58,7 @@ export const ERRORS = {
   KW_UNSUPPORTED_MEDIA: e(415, 'Unsupported content type; send application/json.'),
   KW_RATE_LIMITED: e(429, 'Too many failed attempts from this address or for this account; wait Retry-After seconds.'),
   KW_INTERNAL: e(500, 'Internal error.'),
+  KW_STORE_UNSUPPORTED: e(501, 'This operation still runs on the embedded SQLite store only; nothing was changed.'),
   KW_LOCK_FAULT: e(502, 'The lock reported a fault while acting (jam, motor); the bolt may have moved.', true),
   KW_LOCK_OFFLINE: e(503, 'The lock is offline.', false),
   KW_CAMERA_UNHEALTHY: e(503, 'The lock reports its camera unhealthy; entry needs evidence.', false),

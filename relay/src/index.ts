@@ -12,6 +12,7 @@ export { WEBHOOK_EVENTS, type WebhookEvent } from './domain/webhooks';
 export { NOTIFY_EVENTS, type NotifyEvent } from './domain/notification-events';
 export { REVOCATION_CONFIRM_WAIT_MS } from './options';
 export { smtpFromEnv } from './notification-env';
+export { storeFromEnv } from './store-env';
 export { BACKEND_SCOPES, type PrincipalKind, type Scope } from './domain/principals';
 export type { MqttUrls, DeviceView } from './domain/devices';
 export type { DeliveryView, Receipt } from './domain/deliveries';

@@ -11,8 +11,15 @@ export interface RelayOptions {
   dataDir: string;
   /** SQLite file; ':memory:' for a throw-away database. Default dataDir/keyway.sqlite. */
   dbPath?: string;
-  /** Key sealing secrets stored in the database (32 bytes, base64; secret-box.ts). Default: dataDir/data.key, created on first start. */
+  /**
+   * postgres://… : keep everything in PostgreSQL instead of SQLite (several relays on several
+   * machines share it; no SQLite file is opened, and the signing keys live in the database).
+   */
+  databaseUrl?: string;
+  /** Key sealing secrets stored in the database (32 bytes, base64; secret-box.ts). Default: dataKeyFile, else dataDir/data.key, created on first start. */
   dataKey?: string;
+  /** File holding the data key (base64), e.g. one mounted into every relay of a PostgreSQL deployment. */
+  dataKeyFile?: string;
   /** Interface to bind. Default 127.0.0.1. */
   host?: string;
   /** Ports; 0 picks a free one (listen() reports the actual ports). */
@@ -105,9 +112,13 @@ function resolveNotifications(n: RelayOptions['notifications']): ResolvedNotific
   };
 }
 
+/** Where the relay keeps its data: an SQLite file (the default) or a PostgreSQL database. */
+export type ResolvedDatabase = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
 export interface ResolvedOptions {
   dataDir: string;
   dbPath: string;
+  database: ResolvedDatabase;
   dataKey: string | undefined;
   dataKeyFile: string;
   keysDir: string;
@@ -153,14 +164,17 @@ function resolveClips(c: RelayOptions['clips'], dataDir: string): ResolvedOption
 export function resolveOptions(o: RelayOptions): ResolvedOptions {
   if (!o || typeof o.dataDir !== 'string' || o.dataDir.length === 0) throw new Error('RELAY_OPTIONS: dataDir is required');
   const dataDir = path.resolve(o.dataDir);
+  if (o.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(o.databaseUrl)) throw new Error('RELAY_OPTIONS: databaseUrl must be a postgres:// URL');
+  const dbPath = o.dbPath === ':memory:' ? ':memory:' : path.resolve(o.dbPath ?? path.join(dataDir, 'keyway.sqlite'));
   let tls: ResolvedOptions['tls'] = false;
   if (o.tls === true) tls = { keyPath: path.join(dataDir, 'tls', 'key.pem'), certPath: path.join(dataDir, 'tls', 'cert.pem'), generate: true };
   else if (o.tls && typeof o.tls === 'object') tls = { keyPath: o.tls.keyPath, certPath: o.tls.certPath, generate: false };
   return {
     dataDir,
-    dbPath: o.dbPath === ':memory:' ? ':memory:' : path.resolve(o.dbPath ?? path.join(dataDir, 'keyway.sqlite')),
+    dbPath,
+    database: o.databaseUrl ? { kind: 'postgres', url: o.databaseUrl } : { kind: 'sqlite', file: dbPath },
     dataKey: o.dataKey,
-    dataKeyFile: path.join(dataDir, 'data.key'),
+    dataKeyFile: path.resolve(o.dataKeyFile ?? path.join(dataDir, 'data.key')),
     keysDir: path.join(dataDir, 'keys'),
     host: o.host ?? '127.0.0.1',
     ports: { http: o.ports?.http ?? 8080, mqtt: o.ports?.mqtt ?? 1883, mqtts: o.ports?.mqtts ?? 8883 },

@@ -9,9 +9,9 @@ import { isReceipt } from '@keyway/shared';
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { RelayContext } from './context';
-import { openDatabase } from './db/database';
+import { openDatabase, type Db } from './db/database';
 import { forgetAllConnections, forgetConnectionsOf } from './data/devices';
-import { sqliteStore } from './data/store';
+import { postgresStore, sqliteStore, type Store } from './data/store';
 import { createBroker, type BrokerHandle } from './broker/broker';
 import { createMqttListeners, type MqttListeners } from './broker/listeners';
 import { loadOrCreateTls } from './broker/tls-cert';
@@ -24,7 +24,8 @@ import { LiveHub, LIVE_TOPIC, liveBus, type LiveMessage } from './live-hub';
 import { createLogger, type Logger } from './logger';
 import { handleEventMessage } from './locks/event-intake';
 import { handleReceiptMessage } from './locks/receipt-intake';
-import { KeyStore } from './locks/key-store';
+import { DbKeyStore } from './locks/db-key-store';
+import { KeyStore, type SigningKeys } from './locks/key-store';
 import { runMaintenance, startMaintenance } from './locks/maintenance';
 import { cancelReconcileTimers } from './locks/reconcile';
 import { resendPending } from './locks/outbox';
@@ -34,6 +35,7 @@ import { Waiters } from './locks/waiters';
 import { createMetrics } from './metrics';
 import { loadDataKey, SecretBox } from './secret-box';
 import { resolveOptions, type RelayOptions } from './options';
+import { noSqliteHandle } from './domain/sqlite-only';
 
 export interface RelayPorts {
   http: number;
@@ -63,17 +65,33 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   const opts = resolveOptions(options);
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger(opts);
-  const db = openDatabase(opts.dbPath);
-  const store = sqliteStore(db);
+  // On PostgreSQL no SQLite file is opened: the store is the only way to the data.
+  const where = opts.database;
+  const db: Db | null = where.kind === 'sqlite' ? openDatabase(where.file) : null;
+  const store: Store = where.kind === 'postgres' ? await postgresStore(where.url) : sqliteStore(db!);
+  const box = new SecretBox(loadDataKey(opts.dataKey, opts.dataKeyFile));
+  let keys: SigningKeys;
+  let dbKeys: DbKeyStore | null = null;
+  try {
+    keys = db ? new KeyStore(opts.keysDir) : (dbKeys = await DbKeyStore.open(store, box, log, opts.now));
+  } catch (err) {
+    await store.close();
+    db?.close();
+    throw err;
+  }
   let broker: BrokerHandle | null = null;
   let webhooks: WebhookWorker | null = null;
   let pushes: PushWorker | null = null;
   const ctx: RelayContext = {
-    opts, db, store, log,
+    opts, store, log,
+    get db(): Db {
+      if (!db) throw noSqliteHandle();
+      return db;
+    },
     now: opts.now,
     nowS: () => Math.floor(opts.now() / 1000),
-    keys: new KeyStore(opts.keysDir),
-    box: new SecretBox(loadDataKey(opts.dataKey, opts.dataKeyFile)),
+    keys,
+    box,
     metrics: createMetrics(() => broker?.connectedLocks() ?? 0),
     live: new LiveHub(liveBus(!!opts.redis, () => (ctx.closing ? null : ctx.live), (payload) => {
       if (!ctx.closing && broker) broker.publish(LIVE_TOPIC, payload, 0).catch(() => undefined);
@@ -161,8 +179,9 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
       webhooks!.start();
       pushes!.start();
       stopMaintenance = startMaintenance(ctx);
+      dbKeys?.startRefreshing();
       void runMaintenance(ctx);
-      log.info({ ports, tls: !!tlsMaterial, redis: !!opts.redis }, 'relay listening');
+      log.info({ ports, tls: !!tlsMaterial, redis: !!opts.redis, store: store.dialect }, 'relay listening');
       return ports;
     },
     maintain: () => runMaintenance(ctx),
@@ -171,6 +190,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
       closed = (async () => {
         ctx.closing = true;
         stopMaintenance?.();
+        dbKeys?.stop();
         cancelReconcileTimers(ctx);
         ctx.waiters.cancelAll();
         ctx.live.closeAll();
@@ -180,7 +200,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
         await b.close();
         await listeners.close();
         await store.close();
-        if (db.open) db.close();
+        if (db?.open) db.close();
         log.info('relay closed');
         log.flush?.();
       })();

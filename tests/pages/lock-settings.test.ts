@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { SETTING_RELOCK_ON_CLOSE } from '@keyway/shared';
-import { addLock, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { countRows, addLock, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
 import { seriousViolations } from './axe';
 import { launchBrowser, phoneContext, screenshot, watchProblems } from './browser';
 
@@ -22,7 +22,7 @@ describe('lock settings on the owner page', () => {
   let neverId = '';
   const card = () => page.locator(`[data-lock="${w.deviceId}"]`);
   const settings = async () => expectOk(h.api('GET', '/v1/devices/' + w.deviceId + '/settings', { token: w.owner.token }));
-  const signedCount = () => (h.relay.ctx.db.prepare("SELECT COUNT(*) AS n FROM commands WHERE device_id = ? AND purpose = 'settings_set'").get(w.deviceId) as { n: number }).n;
+  const signedCount = () => countRows(h, 'commands', { device_id: w.deviceId, purpose: 'settings_set' });
 
   beforeAll(async () => {
     [h, browser] = await Promise.all([startRelay({ entryTimeoutMs: 1500 }), launchBrowser()]);
@@ -64,7 +64,7 @@ describe('lock settings on the owner page', () => {
 
   it('refuses a bad value in the page, sending nothing', async () => {
     const c = card();
-    const before = signedCount();
+    const before = await signedCount();
     for (const [label, value, text] of [
       ['Lock again after (seconds)', '2', 'whole seconds from 5 to 3600'],
       ['Lock again after (seconds)', '12.5', 'whole seconds from 5 to 3600'],
@@ -78,7 +78,7 @@ describe('lock settings on the owner page', () => {
       await c.locator('.lock-settings .notice[data-tone="error"]').filter({ hasText: text }).waitFor();
     }
     await screenshot(page, 'settings-02-bad-value');
-    expect(signedCount()).toBe(before);
+    expect(await signedCount()).toBe(before);
     expect((await settings()).revision).toBe(1);
   });
 

@@ -6,7 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { countRows, bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
 import { seriousViolations } from './axe';
 import { launchBrowser, phoneContext, screenshot, watchProblems } from './browser';
@@ -101,8 +101,8 @@ describe('owner page: notifications', () => {
     w.lock.closeDoor();
     await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status === 'secured', 5000, 'secured');
     // The secured notification exists for the page, but nothing was queued to send for it.
-    const n = h.relay.ctx.db.prepare("SELECT id FROM notifications WHERE delivery_id = ? AND kind = 'delivery.secured'").get(d.id) as { id: number };
-    expect((h.relay.ctx.db.prepare('SELECT COUNT(*) AS c FROM notification_sends WHERE notification_id = ?').get(n.id) as { c: number }).c).toBe(0);
+    const n = await h.relay.ctx.store.q.selectFrom('notifications').select('id').where('delivery_id', '=', d.id).where('kind', '=', 'delivery.secured').executeTakeFirstOrThrow();
+    expect(await countRows(h, 'notification_sends', { notification_id: n.id })).toBe(0);
     expect(subjects().some((s) => s.startsWith('Delivery secured'))).toBe(false);
     expect(problems.filter((p) => !p.includes('Failed to load resource: the server responded'))).toEqual([]);
   });

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { AL_DOOR_AJAR, AL_JAM, FLAG_CAMERA_REQUIRED } from '@keyway/shared';
+import { AL_DOOR_AJAR, AL_JAM, FLAG_CAMERA_REQUIRED, ST_CAMERA_OK } from '@keyway/shared';
 import { signWebhook } from '@keyway/relay';
-import { bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+import { deviceFlags, bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
 
 interface Hook { headers: IncomingMessage['headers']; body: string }
 
@@ -37,6 +37,9 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     const rx = await receiver(1);
     const hook = await expectOk(h.api('POST', '/v1/webhooks', { token: w.backend.token, body: { url: rx.url, events: ['delivery.entered', 'delivery.secured'] } }), 201);
     expect(hook.secret).toMatch(/^whsec_/);
+    // Stored sealed under the data key; the worker opens it to sign (checked below against the secret handed out).
+    const stored = await h.relay.ctx.store.q.selectFrom('webhooks').select('secret').where('id', '=', hook.id).executeTakeFirstOrThrow();
+    expect(stored.secret.startsWith('kwenc1:') && !stored.secret.includes(hook.secret)).toBe(true);
     const d = await bookDelivery(h, w);
     const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'entry-' + d.id } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -165,12 +168,12 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
   it('refuses entry when the camera is unhealthy, and the lock itself fails secure on camera loss', async () => {
     const d = await bookDelivery(h, w);
     w.lock.failCamera(true);
-    await waitUntil(() => ((h.relay.ctx.db.prepare('SELECT flags FROM devices WHERE id = ?').get(w.deviceId) as any).flags & 2) === 0, 3000);
+    await waitUntil(async () => ((await deviceFlags(h, w.deviceId)) & ST_CAMERA_OK) === 0, 3000);
     const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'cam-' + d.id } });
     expect(res.status).toBe(503);
     expect(res.body.error.code).toBe('KW_CAMERA_UNHEALTHY');
     w.lock.failCamera(false);
-    await waitUntil(() => ((h.relay.ctx.db.prepare('SELECT flags FROM devices WHERE id = ?').get(w.deviceId) as any).flags & 2) === 2, 3000);
+    await waitUntil(async () => ((await deviceFlags(h, w.deviceId)) & ST_CAMERA_OK) !== 0, 3000);
     // The relay believes the camera is fine, the lock finds out at the door: no movement, a denial.
     w.lock.cameraOk = false;
     const res2 = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'cam2-' + d.id } });
@@ -182,7 +185,7 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
 
   it('sends door-ajar and jam alarms to the owner and the courier', async () => {
     const d = await bookDelivery(h, w);
-    await waitUntil(() => ((h.relay.ctx.db.prepare('SELECT flags FROM devices WHERE id = ?').get(w.deviceId) as any).flags & 2) === 2, 3000);
+    await waitUntil(async () => ((await deviceFlags(h, w.deviceId)) & ST_CAMERA_OK) !== 0, 3000);
     const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'ajar-' + d.id } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     w.lock.openDoor();

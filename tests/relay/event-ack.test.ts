@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { AL_LOW_BATTERY, EV_ALARM, encodeEvent, eventHash, eventTopic, fromHex } from '@keyway/shared';
-import { useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { countRows, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 let h: Harness;
 let w: World;
@@ -29,7 +29,7 @@ describe('lock events are acknowledged only once kept', () => {
       deviceId: fromHex(w.deviceId), seq: last.event.seq + 1, time: 0, type: EV_ALARM, code: AL_LOW_BATTERY, ref: 0, actorKind: 0, actorRef: 0,
       prevHash: eventHash(last.bytes), data: new Uint8Array(0)
     });
-    const stored = () => (h.relay.ctx.db.prepare('SELECT COUNT(*) AS n FROM events WHERE device_id = ? AND seq = ?').get(w.deviceId, last.event.seq + 1) as { n: number }).n;
+    const stored = () => countRows(h, 'events', { device_id: w.deviceId, seq: last.event.seq + 1 });
     await w.lock.disconnect();
 
     const first = await connectAsLock();
@@ -40,7 +40,7 @@ describe('lock events are acknowledged only once kept', () => {
       const closed = new Promise<string>((resolve) => first.once('close', () => resolve('closed')));
       const acked = first.publishAsync(eventTopic(w.deviceId), Buffer.from(event), { qos: 1 }).then(() => 'acked', () => 'failed');
       expect(await Promise.race([closed, acked])).toBe('closed');
-      expect(stored()).toBe(0);
+      expect(await stored()).toBe(0);
     } finally {
       h.relay.ctx.closing = false;
       await first.endAsync(true).catch(() => undefined);
@@ -50,10 +50,10 @@ describe('lock events are acknowledged only once kept', () => {
     try {
       await second.publishAsync(eventTopic(w.deviceId), Buffer.from(event), { qos: 1 });
       // Kept before the PUBACK: no wait needed.
-      expect(stored()).toBe(1);
+      expect(await stored()).toBe(1);
       await second.publishAsync(eventTopic(w.deviceId), Buffer.from(event), { qos: 1, dup: true });
-      await waitUntil(() => stored() === 1, 1000, 'still stored once');
-      expect(stored()).toBe(1);
+      await waitUntil(async () => (await stored()) === 1, 1000, 'still stored once');
+      expect(await stored()).toBe(1);
     } finally {
       await second.endAsync();
     }

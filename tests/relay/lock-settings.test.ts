@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ACT_SETTINGS_SET, SETTING_RELOCK_ON_CLOSE } from '@keyway/shared';
-import { seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { countRows, seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 let h: Harness;
 let w: World;
@@ -20,7 +20,7 @@ const get = async () => (await h.api('GET', settingsUrl(), { token: w.owner.toke
 const put = (body: unknown, token = w.owner.token) => h.api('PUT', settingsUrl(), { token, body });
 const sent = () => w.lock.commands.filter((c) => c.action === ACT_SETTINGS_SET);
 /** SETTINGS_SET commands the relay signed for this lock (whether or not the lock answered). */
-const signed = () => (h.relay.ctx.db.prepare("SELECT COUNT(*) AS n FROM commands WHERE device_id = ? AND purpose = 'settings_set'").get(w.deviceId) as { n: number }).n;
+const signed = () => countRows(h, 'commands', { device_id: w.deviceId, purpose: 'settings_set' });
 
 describe('relay: lock settings', () => {
   it('starts at the shipped defaults, sends the owner\'s choice signed, and shows it applied once the lock reports it', async () => {
@@ -52,9 +52,9 @@ describe('relay: lock settings', () => {
 
     // A command the lock swallows: the relay does not give up while the lock reports an older revision.
     w.lock.answer = false;
-    const before = signed();
+    const before = await signed();
     await put({ autoLockS: 25, doorAjarS: 90, relockOnClose: true });
-    await waitUntil(() => signed() > before, 5000, 'signed');
+    await waitUntil(async () => (await signed()) > before, 5000, 'signed');
     await new Promise((res) => setTimeout(res, 300));
     expect((await get()).state).toBe('pending');
     expect(w.lock.settings.revision).toBe(rev);
@@ -91,7 +91,7 @@ describe('relay: lock settings', () => {
     await put({ autoLockS: 20, doorAjarS: 90, relockOnClose: true });
     await waitUntil(async () => (await get()).state === 'applied', 5000, 'applied');
     const before = await get();
-    const n = signed();
+    const n = await signed();
     for (const [name, body] of bad) {
       const r = await put(body);
       expect(r.status, name).toBe(400);
@@ -104,6 +104,6 @@ describe('relay: lock settings', () => {
     expect((await h.api('GET', settingsUrl(), { token: other.token })).status).toBe(404);
     await new Promise((res) => setTimeout(res, 300));
     expect(await get()).toEqual(before);
-    expect(signed()).toBe(n);
+    expect(await signed()).toBe(n);
   });
 });

@@ -27,17 +27,17 @@ describe('log gaps filled late', () => {
     const last = w.lock.log.at(-1)!;
     const first = alarmEvent(last.event.seq + 1, eventHash(last.bytes));
     const second = alarmEvent(last.event.seq + 2, eventHash(first));
-    const db = h.relay.ctx.db;
-    const open = () => db.prepare('SELECT kind, resolved_at FROM log_anomalies WHERE device_id = ?').all(w.deviceId) as { kind: string; resolved_at: number | null }[];
-    const state = () => (db.prepare('SELECT log_state FROM devices WHERE id = ?').get(w.deviceId) as { log_state: string }).log_state;
+    const db = h.relay.ctx.store.q;
+    const open = () => db.selectFrom('log_anomalies').select(['kind', 'resolved_at']).where('device_id', '=', w.deviceId).execute();
+    const state = async () => (await db.selectFrom('devices').select('log_state').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).log_state;
 
     expect(await handleEventMessage(h.relay.ctx, w.deviceId, second)).toBe('stored');
-    expect(open()).toEqual([{ kind: 'gap', resolved_at: null }]);
-    expect(state()).toBe('gap');
+    expect(await open()).toEqual([{ kind: 'gap', resolved_at: null }]);
+    expect(await state()).toBe('gap');
 
     expect(await handleEventMessage(h.relay.ctx, w.deviceId, first)).toBe('stored');
-    await waitUntil(() => open()[0].resolved_at !== null, 2000, 'gap resolved');
-    expect(state()).toBe('ok');
+    await waitUntil(async () => (await open())[0]!.resolved_at !== null, 2000, 'gap resolved');
+    expect(await state()).toBe('ok');
     const feed = (await h.api('GET', `/v1/sites/${w.site.id}/activity?kind=log.*`, { token: w.owner.token })).body.items as Array<{ kind: string }>;
     expect(feed.map((a) => a.kind)).toEqual(expect.arrayContaining(['log.gap', 'log.gap_filled']));
   });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { AL_LOW_BATTERY, eventTopic } from '@keyway/shared';
 import { classifyOld, verifyLink, ZERO_HASH } from '@keyway/relay';
-import { expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+import { countRows, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
 
 const H1 = 'a'.repeat(64);
 const H2 = 'b'.repeat(64);
@@ -30,7 +30,7 @@ describe('log integrity at the relay', () => {
   useWorld((hh, ww) => { h = hh; w = ww; });
 
   const anomalies = async () => (await expectOk(h.api('GET', `/v1/devices/${w.deviceId}/events?limit=500`, { token: w.owner.token }))).anomalies;
-  const activityCount = () => (h.relay.ctx.db.prepare('SELECT COUNT(*) AS n FROM activity WHERE device_id = ?').get(w.deviceId) as { n: number }).n;
+  const activityCount = () => countRows(h, 'activity', { device_id: w.deviceId });
 
   it('stores a clean log with every link verified', async () => {
     await w.lock.drained();
@@ -44,11 +44,11 @@ describe('log integrity at the relay', () => {
   });
 
   it('ignores a duplicate delivery of the same event (no second effect)', async () => {
-    const n = activityCount();
+    const n = await activityCount();
     const last = w.lock.log.at(-1)!;
     await w.lock.client!.publishAsync(eventTopic(w.deviceId), Buffer.from(last.bytes), { qos: 1 });
     await new Promise((r) => setTimeout(r, 100));
-    expect(activityCount()).toBe(n);
+    expect(await activityCount()).toBe(n);
     expect(await anomalies()).toEqual([]);
   });
 
@@ -87,13 +87,13 @@ describe('log integrity at the relay', () => {
   });
 
   it('drops malformed events and events naming another device', async () => {
-    const n = activityCount();
+    const n = await activityCount();
     await w.lock.client!.publishAsync(eventTopic(w.deviceId), Buffer.from('KWY-EVT\u0000garbage'), { qos: 1 });
     const other = { ...w.lock.log[0].event, deviceId: new Uint8Array(8).fill(7) };
     const { encodeEvent } = await import('@keyway/shared');
     await w.lock.client!.publishAsync(eventTopic(w.deviceId), Buffer.from(encodeEvent(other)), { qos: 1 });
     await new Promise((r) => setTimeout(r, 100));
-    expect(activityCount()).toBe(n);
+    expect(await activityCount()).toBe(n);
     expect(h.logs.some((l) => l.includes('lock event for another device dropped'))).toBe(true);
     expect(w.lock.online).toBe(true);
   });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AL_DOOR_AJAR } from '@keyway/shared';
 import { NOTIFY_EVENTS, REVOCATION_CONFIRM_WAIT_MS, smtpFromEnv } from '@keyway/relay';
-import { bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { countRows, bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
 import { decodeQuotedPrintable, startSmtpSink, type SinkMessage, type SmtpSink } from '../support/smtp-sink';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/notifications/', import.meta.url));
@@ -102,8 +102,9 @@ describe('owner notifications by e-mail (SMTP) and ntfy push', () => {
     const d = await bookDelivery(h, w);
     const entry = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'n-' + d.id } });
     expect(entry.status, JSON.stringify(entry.body)).toBe(200);
-    const queuedAfterUnlock = h.relay.ctx.db.prepare('SELECT COUNT(*) AS n FROM notification_sends s JOIN notifications n ON n.id = s.notification_id WHERE n.delivery_id = ?').get(d.id) as { n: number };
-    expect(queuedAfterUnlock.n).toBe(0);
+    const queuedAfterUnlock = await h.relay.ctx.store.q.selectFrom('notification_sends as s').innerJoin('notifications as n', 'n.id', 's.notification_id')
+      .select((eb) => eb.fn.countAll<number>().as('n')).where('n.delivery_id', '=', d.id).executeTakeFirstOrThrow();
+    expect(Number(queuedAfterUnlock.n)).toBe(0);
 
     w.lock.openDoor();
     const mail = await mailWith('Delivery inside');
@@ -120,9 +121,9 @@ describe('owner notifications by e-mail (SMTP) and ntfy push', () => {
     expect(push.body).toContain(d.trackingNumber);
 
     w.lock.closeDoor();
-    const secured = await waitUntil(() => h.relay.ctx.db.prepare("SELECT id FROM notifications WHERE delivery_id = ? AND kind = 'delivery.secured'").get(d.id) as { id: number } | undefined, 5000, 'secured notification');
-    const sends = h.relay.ctx.db.prepare('SELECT COUNT(*) AS n FROM notification_sends WHERE notification_id = ?').get(secured!.id) as { n: number };
-    expect(sends.n).toBe(0);
+    const secured = (await waitUntil(() => h.relay.ctx.store.q.selectFrom('notifications').select('id').where('delivery_id', '=', d.id).where('kind', '=', 'delivery.secured').executeTakeFirst(),
+      5000, 'secured notification'))!;
+    expect(await countRows(h, 'notification_sends', { notification_id: secured.id })).toBe(0);
   });
 
   it('pushes door left open, a guest using their access, low battery once, and a revocation the lock has not confirmed', async () => {
@@ -144,9 +145,8 @@ describe('owner notifications by e-mail (SMTP) and ntfy push', () => {
     await w.lock.publishStatus();
     expect(text(await mailWith('Low battery'))).toContain('reports a low battery (about 5 %)');
     await w.lock.publishStatus();
-    await waitUntil(() => h.relay.ctx.db.prepare("SELECT COUNT(*) AS n FROM devices WHERE id = ? AND status_at IS NOT NULL").get(w.deviceId), 2000);
-    const lowNotes = h.relay.ctx.db.prepare("SELECT COUNT(*) AS n FROM notifications WHERE kind = 'lock.low_battery'").get() as { n: number };
-    expect(lowNotes.n).toBe(1);
+    await waitUntil(async () => (await h.relay.ctx.store.q.selectFrom('devices').select('status_at').where('id', '=', w.deviceId).executeTakeFirst())?.status_at, 2000);
+    expect(await countRows(h, 'notifications', { kind: 'lock.low_battery' })).toBe(1);
 
     w.lock.answer = false;
     expect((await h.api('DELETE', '/v1/grants/' + g.grant.id, { token: w.owner.token })).status).toBe(200);
@@ -156,8 +156,7 @@ describe('owner notifications by e-mail (SMTP) and ntfy push', () => {
     await h.relay.maintain();
     await h.relay.maintain();
     expect(text(await mailWith('Revocation not confirmed'))).toContain('"Dog walker"');
-    const unconfirmed = h.relay.ctx.db.prepare("SELECT COUNT(*) AS n FROM notifications WHERE kind = 'grant.revocation_unconfirmed'").get() as { n: number };
-    expect(unconfirmed.n).toBe(1);
+    expect(await countRows(h, 'notifications', { kind: 'grant.revocation_unconfirmed' })).toBe(1);
     w.lock.answer = true;
     h.clock.advance(-(REVOCATION_CONFIRM_WAIT_MS + 1000));
   });

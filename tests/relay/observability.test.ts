@@ -31,7 +31,7 @@ describe('observability', () => {
     expect((await h.api('POST', '/v1/grant-access/entry', { token: g.accessToken })).status).toBe(200);
     await h.api('POST', '/v1/auth/session', { body: { token: w.courier.token } });
     await h.api('GET', '/v1/sites', { token: 'kw_owner_' + 'x'.repeat(43) });
-    const seeds = h.relay.ctx.db.prepare('SELECT chain_seed FROM grants WHERE chain_seed IS NOT NULL').all() as { chain_seed: string }[];
+    const seeds = (await h.relay.ctx.store.q.selectFrom('grants').select('chain_seed').where('chain_seed', 'is not', null).execute()) as { chain_seed: string }[];
     expect(seeds.length).toBeGreaterThan(0);
     for (const s of seeds) {
       // Sealed at rest: the database holds no seed in the clear.

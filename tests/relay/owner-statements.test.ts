@@ -13,7 +13,7 @@ import {
 } from '@keyway/shared';
 import { signOwnerStatement, signerFromSeed } from '@keyway/shared/node';
 import { TEST_OWNER_SEED } from '../../scripts/protocol-vectors';
-import { seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { countRows, seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 const OWNER = signerFromSeed(TEST_OWNER_SEED);
 let h: Harness;
@@ -36,8 +36,7 @@ function grantStatement(deviceHex: string, seq: number) {
 }
 const post = (path: string, body: unknown, token = w.owner.token, device = w.deviceId) =>
   h.api('POST', '/v1/devices/' + device + path, { token, body });
-const signedCount = () => (h.relay.ctx.db.prepare("SELECT COUNT(*) AS n FROM commands WHERE device_id = ? AND purpose IN ('owner_statement','owner_key_add')")
-  .get(w.deviceId) as { n: number }).n;
+const signedCount = () => countRows(h, 'commands', { device_id: w.deviceId, purpose: ['owner_statement', 'owner_key_add'] });
 
 describe('relay: owner statements', () => {
   it('carries a statement to the lock byte for byte, signs only the envelope, and reports the lock\'s answer', async () => {
@@ -69,7 +68,7 @@ describe('relay: owner statements', () => {
   });
 
   it('refuses malformed statements, statements for another lock, bad keys and other owners\' locks, sending nothing', async () => {
-    const before = { signed: signedCount(), received: w.lock.commands.length };
+    const before = { signed: await signedCount(), received: w.lock.commands.length };
     const good = grantStatement(w.deviceId, 2);
     const v1 = new Uint8Array(good);
     v1[8] = 1;
@@ -96,6 +95,6 @@ describe('relay: owner statements', () => {
       await other.lock.close();
     }
     await new Promise((res) => setTimeout(res, 300));
-    expect({ signed: signedCount(), received: w.lock.commands.length }).toEqual(before);
+    expect({ signed: await signedCount(), received: w.lock.commands.length }).toEqual(before);
   });
 });

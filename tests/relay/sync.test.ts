@@ -97,7 +97,7 @@ describe('relay sync', () => {
     const { previousKeyId, keyId } = r.body as { previousKeyId: number; keyId: number };
     await waitUntil(async () => (await device()).signingKeyId === keyId, 5000, 'rotated');
     // The relay lost the ACK: it still believes the lock trusts the retired key.
-    h.relay.ctx.db.prepare('UPDATE devices SET signing_key_id = ? WHERE id = ?').run(previousKeyId, w.deviceId);
+    await h.relay.ctx.store.q.updateTable('devices').set({ signing_key_id: previousKeyId }).where('id', '=', w.deviceId).execute();
     await w.lock.publishStatus();
     await waitUntil(async () => (await device()).signingKeyId === keyId, 5000, 'key adopted from the inventory');
     const feed = (await h.api('GET', `/v1/sites/${w.site.id}/activity?kind=lock.*`, { token: w.owner.token })).body.items as Array<{ kind: string }>;
@@ -113,8 +113,8 @@ describe('relay sync', () => {
     const first = await h.api('POST', '/v1/admin/keys/rotate', { token: h.admin, body: {} });
     expect(first.status).toBe(202);
     const middle = first.body.keyId as number;
-    const rotation = await waitUntil(() => h.relay.ctx.db.prepare("SELECT bytes FROM commands WHERE device_id = ? AND purpose = 'key_rotate' AND new_key_id = ? AND send_count > 0")
-      .get(w.deviceId, middle) as { bytes: Buffer } | undefined, 5000, 'first rotation sent');
+    const rotation = await waitUntil(() => h.relay.ctx.store.q.selectFrom('commands').select('bytes').where('device_id', '=', w.deviceId).where('purpose', '=', 'key_rotate')
+      .where('new_key_id', '=', middle).where('send_count', '>', 0).executeTakeFirst(), 5000, 'first rotation sent');
     // The lock applies the first rotation but its ACK never arrives; the owner rotates again.
     expect(w.lock.applySilently(new Uint8Array(rotation!.bytes))).toBe(0);
     expect(keysOnLock()).toEqual([middle]);
@@ -138,7 +138,7 @@ describe('relay sync', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect((await grant(id)).status).toBe('pending');
     // The put reached the lock (its inventory lists the grant in the signed version) but no ACK came.
-    const cmd = h.relay.ctx.db.prepare("SELECT bytes FROM commands WHERE grant_id = ? AND purpose = 'grant_put' ORDER BY counter DESC").get(id) as { bytes: Buffer };
+    const cmd = await h.relay.ctx.store.q.selectFrom('commands').select('bytes').where('grant_id', '=', id).where('purpose', '=', 'grant_put').orderBy('counter', 'desc').executeTakeFirstOrThrow();
     w.lock.answer = true;
     w.lock.applySilently(new Uint8Array(cmd.bytes));
     await w.lock.publishStatus();

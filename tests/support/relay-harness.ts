@@ -1,17 +1,21 @@
 /**
  * Starts a real relay on loopback (ports 0, temp data dir, captured pino lines) and gives
  * tests a small HTTP client, a movable clock, and a one-call "world": owner, site,
- * installer, backend, courier and a registered lock connected as a ScriptedLock.
+ * installer, backend, courier and a registered lock connected as a ScriptedLock. The relay
+ * runs on the store KEYWAY_TEST_STORE names (test-store.ts): SQLite unless it says postgres.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
+import { ST_TIME_TRUSTED } from '@keyway/shared';
 import { buildRelay, type Relay, type RelayOptions } from '@keyway/relay';
+import type { Schema } from '../../relay/src/data/schema';
 import { ScriptedLock } from './scripted-lock';
 import { pollUntil } from '../../tools/src/stack/poll';
 import { scaled } from './time-scale';
+import { testDatabaseUrl } from './test-store';
 
 export interface TestClock {
   now(): number;
@@ -60,7 +64,9 @@ export async function startRelay(extra: Partial<RelayOptions> = {}, keepDir?: st
       cb();
     }
   });
+  const databaseUrl = extra.databaseUrl ?? (await testDatabaseUrl());
   const options = (): RelayOptions => ({
+    ...(databaseUrl ? { databaseUrl } : {}),
     dataDir: dir, ports: { http: 0, mqtt: 0, mqtts: 0 }, now: () => clock.now(), logger: { level: 'debug', destination: sink },
     entryTimeoutMs: 3000, ...extra, webhooks: { pollMs: 50, baseBackoffMs: 100, ...extra.webhooks }
   });
@@ -102,6 +108,24 @@ export async function startRelay(extra: Partial<RelayOptions> = {}, keepDir?: st
     }
   };
   return h;
+}
+
+type RowFilter = Record<string, string | number | null | readonly (string | number)[]>;
+
+/**
+ * Rows of `table` matching column = value pairs (an array matches any of its values, null
+ * matches NULL), counted on the relay's store: tests read through the store, so they run on
+ * SQLite and PostgreSQL alike.
+ */
+export async function countRows(h: Harness, table: keyof Schema, where: RowFilter): Promise<number> {
+  let qb: any = h.relay.ctx.store.q.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n'));
+  for (const [column, v] of Object.entries(where)) qb = Array.isArray(v) ? qb.where(column, 'in', v) : v === null ? qb.where(column, 'is', null) : qb.where(column, '=', v);
+  return Number((await qb.executeTakeFirstOrThrow()).n);
+}
+
+/** The status flags the relay last stored for the lock (0 before any status). */
+export async function deviceFlags(h: Harness, deviceId: string): Promise<number> {
+  return (await h.relay.ctx.store.q.selectFrom('devices').select('flags').where('id', '=', deviceId).executeTakeFirst())?.flags ?? 0;
 }
 
 let deviceCounter = 0;
@@ -147,8 +171,7 @@ export async function addLock(h: Harness, installer: string, siteId: number, pro
   if (connect) {
     await lock.connect();
     await waitUntil(() => lock.timeTrusted, 5000, 'lock never got trusted time');
-    await waitUntil(() => h.relay.ctx.db.prepare('SELECT flags FROM devices WHERE id = ?').get(deviceId) as any, 5000);
-    await waitUntil(() => ((h.relay.ctx.db.prepare('SELECT flags FROM devices WHERE id = ?').get(deviceId) as any).flags & 1) === 1, 5000, 'relay never saw trusted time');
+    await waitUntil(async () => (await deviceFlags(h, deviceId)) & ST_TIME_TRUSTED, 5000, 'relay never saw trusted time');
   }
   return { deviceId, registration, lock };
 }

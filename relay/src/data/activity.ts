@@ -1,8 +1,5 @@
-/**
- * The per-site activity feed. Recording an entry (domain/activity.ts recordActivity) still
- * runs inside the lock intake's synchronous transactions; the feed's reads are here.
- */
-import type { Selectable } from 'kysely';
+/** The per-site activity feed: rows are written once and read newest first. */
+import type { Insertable, Selectable } from 'kysely';
 import type { ActivityTable } from './schema';
 import type { Q } from './store';
 
@@ -17,4 +14,8 @@ export function activityOfSite(q: Q, siteId: number, beforeId: number, limit: nu
     .$if(kind !== undefined && 'exact' in kind, (s) => s.where('kind', '=', (kind as { exact: string }).exact))
     .$if(kind !== undefined && 'prefix' in kind, (s) => s.where('kind', 'like', (kind as { prefix: string }).prefix + '%'))
     .orderBy('id', 'desc').limit(limit).execute();
+}
+
+export function insertActivity(q: Q, row: Insertable<ActivityTable>): Promise<ActivityRow> {
+  return q.insertInto('activity').values(row).returningAll().executeTakeFirstOrThrow();
 }

@@ -96,6 +96,11 @@ export async function pendingRotationCount(q: Q): Promise<number> {
   return Number(r.n);
 }
 
+/** A re-provisioned lock trusts exactly the key it was just given: its pending rotations are moot. */
+export async function supersedePendingRotations(q: Q, deviceId: string): Promise<void> {
+  await q.updateTable('commands').set({ status: 'superseded' }).where('device_id', '=', deviceId).where('purpose', '=', 'key_rotate').where('status', '=', 'pending').execute();
+}
+
 /**
  * The lock's next command counter and the key its commands are signed with, taken atomically
  * (UPDATE … RETURNING): two relay processes never sign two commands under one counter.

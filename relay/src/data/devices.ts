@@ -180,6 +180,67 @@ export async function setDeviceName(q: Q, id: string, name: string | null): Prom
   await q.updateTable('devices').set({ name }).where('id', '=', id).execute();
 }
 
+/** Every lock, or a site's, or those on an owner's sites, by id. */
+export function listDeviceRows(q: Q, filter: { siteId?: number; ownerId?: number }): Promise<DeviceRow[]> {
+  return q.selectFrom('devices as d').selectAll('d')
+    .$if(filter.ownerId !== undefined, (s) => s.innerJoin('sites as s', 's.id', 'd.site_id').where('s.owner_id', '=', filter.ownerId!))
+    .$if(filter.siteId !== undefined, (s) => s.where('d.site_id', '=', filter.siteId!))
+    .orderBy('d.id').execute();
+}
+
+/** The site's locks of one profile, oldest registration first. */
+export function siteDevicesOfProfile(q: Q, siteId: number, profile: string): Promise<DeviceRow[]> {
+  return q.selectFrom('devices').selectAll().where('site_id', '=', siteId).where('profile', '=', profile).orderBy('registered_at').orderBy('id').execute();
+}
+
+export interface NewDevice {
+  id: string;
+  siteId: number;
+  name: string | null;
+  profile: string;
+  board: string;
+  firmware: string;
+  publicKey: string | null;
+  passwordHash: string;
+  at: number;
+  signingKeyId: number;
+}
+
+export async function insertDevice(q: Q, d: NewDevice): Promise<void> {
+  await q.insertInto('devices').values({
+    id: d.id, site_id: d.siteId, name: d.name, profile: d.profile, board: d.board, firmware: d.firmware, public_key: d.publicKey,
+    mqtt_password_hash: d.passwordHash, registered_at: d.at, signing_key_id: d.signingKeyId
+  }).execute();
+}
+
+/**
+ * A registered lock re-provisioned: new site, board, firmware, password and key; a name,
+ * profile or lock key left null keeps the stored one. The previous password stays valid until
+ * the lock first connects with the new one (retirePreviousPassword), and the owner's approval
+ * of the re-registration is used up. `resetLog`: the lock's log restarted at sequence 1.
+ */
+export async function reregisterDevice(q: Q, d: Omit<NewDevice, 'profile'> & { profile: string | null; resetLog: boolean }): Promise<void> {
+  await q.updateTable('devices').set((eb) => ({
+    site_id: d.siteId,
+    name: eb.fn.coalesce(sql.val(d.name), eb.ref('name')),
+    profile: eb.fn.coalesce(sql.val(d.profile), eb.ref('profile')),
+    board: d.board,
+    firmware: d.firmware,
+    public_key: eb.fn.coalesce(sql.val(d.publicKey), eb.ref('public_key')),
+    mqtt_prev_password_hash: eb.fn.coalesce(eb.ref('mqtt_prev_password_hash'), eb.ref('mqtt_password_hash')),
+    mqtt_password_hash: d.passwordHash,
+    registered_at: d.at,
+    signing_key_id: d.signingKeyId,
+    reregister_approved_until: null,
+    ...(d.resetLog ? { log_epoch: sql<number>`log_epoch + 1`, log_seq: 0, log_head: null, log_state: 'ok' } : {})
+  })).where('id', '=', d.id).execute();
+}
+
+/** The owner allows the next re-registration until `until`. */
+export async function approveReregistrationUntil(q: Q, id: string, until: number): Promise<void> {
+  await q.updateTable('devices').set({ reregister_approved_until: until }).where('id', '=', id).execute();
+}
+
 /**
  * The lock's commands are signed with `toKeyId` from now on, if it was on `fromKeyId`; false
  * when it was not (another relay process moved it first).

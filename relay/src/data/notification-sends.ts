@@ -21,3 +21,10 @@ export async function sendFailed(q: Q, id: number, attempts: number, error: stri
 export async function sendRetry(q: Q, id: number, attempts: number, error: string, nextAt: number): Promise<void> {
   await q.updateTable('notification_sends').set({ attempts, last_error: error, next_at: nextAt, locked_until: 0 }).where('id', '=', id).execute();
 }
+
+/** Queues one pending send per channel, due now. */
+export async function queueSends(q: Q, notificationId: number, ownerId: number, channels: NotificationSendsTable['channel'][], at: number): Promise<void> {
+  if (channels.length === 0) return;
+  await q.insertInto('notification_sends')
+    .values(channels.map((channel) => ({ notification_id: notificationId, owner_id: ownerId, channel, status: 'pending' as const, next_at: at, created_at: at }))).execute();
+}

@@ -1,8 +1,4 @@
-/**
- * Owner and courier notifications and each owner's push settings. Writing a notification and
- * queueing its pushes (domain/notifications.ts notify, queuePushes) still runs inside the
- * synchronous transactions of the lock intake; reads and the owner's settings are here.
- */
+/** Owner and courier notifications and each owner's push settings. */
 import type { Insertable, Selectable } from 'kysely';
 import type { NotificationSettingsTable, NotificationsTable } from './schema';
 import type { Q } from './store';
@@ -28,4 +24,13 @@ export function findNotificationSettings(q: Q, ownerId: number): Promise<Notific
 export async function saveNotificationSettings(q: Q, row: Insertable<NotificationSettingsTable>): Promise<void> {
   const { owner_id: _ownerId, ...rest } = row;
   await q.insertInto('notification_settings').values(row).onConflict((oc) => oc.column('owner_id').doUpdateSet(rest)).execute();
+}
+
+export function insertNotification(q: Q, row: Insertable<NotificationsTable>): Promise<NotificationRow> {
+  return q.insertInto('notifications').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The site's owner (notifications about a site go to them). */
+export async function siteOwnerId(q: Q, siteId: number): Promise<number | undefined> {
+  return (await q.selectFrom('sites').select('owner_id').where('id', '=', siteId).executeTakeFirst())?.owner_id;
 }

@@ -386,6 +386,15 @@ export interface LockReceiptsTable {
   forwarded_at: number | null;
 }
 
+/** The relay's signing keys when they live in the database; `seed` is sealed (secret-box.ts). */
+export interface RelayKeysTable {
+  key_id: number;
+  public_key: string;
+  seed: string;
+  is_current: Generated<number>;
+  created_at: number;
+}
+
 export interface Schema {
   settings: SettingsTable;
   tokens: TokensTable;
@@ -414,4 +423,5 @@ export interface Schema {
   lock_receipts: LockReceiptsTable;
   owner_keys: OwnerKeysTable;
   owner_consents: OwnerConsentsTable;
+  relay_keys: RelayKeysTable;
 }

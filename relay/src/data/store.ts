@@ -134,6 +134,10 @@ const pgTypes = {
 
 export async function postgresStore(url: string, poolSize = DEFAULT_PG_POOL_SIZE, migrations: readonly Migration[] = MIGRATIONS): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // An idle connection the server closed (a restart, a failover, an administrator) is reported
+  // here; unhandled, it would end the process. The pool drops that connection and the next
+  // query opens a fresh one, so the relay rides out a database restart.
+  pool.on('error', () => undefined);
   const q = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   try {
     await migratePostgres(q, migrations);

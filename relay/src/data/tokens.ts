@@ -46,3 +46,9 @@ export async function liveAdminTokenExists(q: Q): Promise<boolean> {
   const r = await q.selectFrom('tokens').select('id').where('kind', '=', 'admin').where('revoked_at', 'is', null).limit(1).executeTakeFirst();
   return r !== undefined;
 }
+
+/** Revokes every live token of the subject; returns how many. */
+export async function revokeTokensOfSubject(q: Q, kind: TokenKind, subjectId: number, at: number): Promise<number> {
+  const r = await q.updateTable('tokens').set({ revoked_at: at }).where('kind', '=', kind).where('subject_id', '=', subjectId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}

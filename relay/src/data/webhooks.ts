@@ -10,7 +10,7 @@ export function insertWebhook(q: Q, w: Insertable<WebhooksTable>): Promise<Webho
   return q.insertInto('webhooks').values(w).returningAll().executeTakeFirstOrThrow();
 }
 
-/** The backend's webhooks that are not deleted, oldest first. */
+/** The backend's webhooks that are not deleted, oldest first (also what an event is queued for). */
 export function liveWebhooks(q: Q, backendId: number): Promise<WebhookRow[]> {
   return q.selectFrom('webhooks').selectAll().where('backend_id', '=', backendId).where('deleted_at', 'is', null).orderBy('id').execute();
 }

@@ -900,5 +900,29 @@ CREATE TABLE owner_consents (
 ALTER TABLE grants ADD COLUMN consent_id BIGINT;
 ALTER TABLE grants ADD COLUMN consent_partner BIGINT;
 `
+  },
+  {
+    version: 11,
+    name: 'relay signing keys in the database (relays on PostgreSQL share them; seeds sealed under the data key)',
+    sql: `
+CREATE TABLE relay_keys (
+  key_id INTEGER PRIMARY KEY,
+  public_key TEXT NOT NULL,
+  seed TEXT NOT NULL,
+  is_current INTEGER NOT NULL DEFAULT 0 CHECK (is_current IN (0, 1)),
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX relay_keys_one_current ON relay_keys (is_current) WHERE is_current = 1;
+`,
+    postgres: `
+CREATE TABLE relay_keys (
+  key_id BIGINT PRIMARY KEY,
+  public_key TEXT NOT NULL,
+  seed TEXT NOT NULL,
+  is_current BIGINT NOT NULL DEFAULT 0 CHECK (is_current IN (0, 1)),
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX relay_keys_one_current ON relay_keys (is_current) WHERE is_current = 1;
+`
   }
 ];

@@ -47,8 +47,8 @@ export function parseWindow(ctx: RelayContext, w: { start: string; end: string }
 export const GUEST_TOKEN_GRACE_MS = 86400_000;
 
 export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId: number, input: AccessGrantInput): Promise<{ grant: GrantView; accessToken: string }> {
-  const site = siteForOwner(ctx, p, siteId);
-  const device = siteLock(ctx, site.id, 'door', input.deviceId);
+  const site = await siteForOwner(ctx, ctx.store.q, p, siteId);
+  const device = await siteLock(ctx, ctx.store.q, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_GRANT_WINDOW_MS);
   const schedule = toScheduleEntries(input.schedule ?? []);
   if (input.type === 'weekly' && schedule.length === 0) throw relayError('KW_BAD_SCHEDULE', undefined, 'A weekly grant needs a schedule.');
@@ -66,7 +66,7 @@ export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId:
     });
     const { token, row: tokenRow } = newTokenRow(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + GUEST_TOKEN_GRACE_MS);
     await insertToken(q, tokenRow);
-    recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'grant.created', actorKind: 'owner', actorId: ownerId, grantId: row.id, details: { kind: input.kind, type: input.type, label: input.label ?? null } });
+    await recordActivity(ctx, q, { siteId: site.id, deviceId: device.id, kind: 'grant.created', actorKind: 'owner', actorId: ownerId, grantId: row.id, details: { kind: input.kind, type: input.type, label: input.label ?? null } });
     ctx.log.info({ grantId: row.id, siteId: site.id, deviceId: device.id, kind: input.kind, type: input.type }, 'grant created');
     return { grant: grantView(row), accessToken: token };
   });
@@ -75,12 +75,12 @@ export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId:
 export async function grantForOwner(ctx: RelayContext, p: Principal, id: number): Promise<GrantRow> {
   const g = await getGrant(ctx.store.q, id);
   if (!g) throw relayError('KW_NOT_FOUND');
-  siteForOwner(ctx, p, g.site_id);
+  await siteForOwner(ctx, ctx.store.q, p, g.site_id);
   return g;
 }
 
 export async function listSiteGrants(ctx: RelayContext, p: Principal, siteId: number, includeEnded: boolean): Promise<GrantView[]> {
-  siteForOwner(ctx, p, siteId);
+  await siteForOwner(ctx, ctx.store.q, p, siteId);
   return (await grantsOfSite(ctx.store.q, siteId, includeEnded, ctx.now())).map(grantView);
 }
 

@@ -5,6 +5,8 @@
  * or grant reads with its current name.
  */
 import type { RelayContext } from '../context';
+import { courierAndCompany, deliveryPeople, deviceName, grantLabel, ownerName } from '../data/names';
+import type { Q } from '../data/store';
 
 export interface ActivityNames {
   lock: string | null;
@@ -25,29 +27,56 @@ interface Refs {
   deliveryId: number | null;
 }
 
-export function activityNames(ctx: RelayContext, r: Refs): ActivityNames {
-  const n: ActivityNames = { lock: null, person: null, company: null, personKind: null, trackingNumber: null, grantLabel: null, grantKind: null };
-  if (r.deviceId) n.lock = (ctx.db.prepare('SELECT name FROM devices WHERE id = ?').get(r.deviceId) as { name: string | null } | undefined)?.name ?? null;
-  if (r.deliveryId) {
-    const d = ctx.db.prepare(`SELECT d.tracking, c.name AS courier, b.name AS company FROM deliveries d JOIN couriers c ON c.id = d.courier_id
-      JOIN backends b ON b.id = d.backend_id WHERE d.id = ?`).get(r.deliveryId) as { tracking: string; courier: string; company: string } | undefined;
-    if (d) Object.assign(n, { trackingNumber: d.tracking, person: d.courier, company: d.company, personKind: 'courier' });
+function empty(): ActivityNames {
+  return { lock: null, person: null, company: null, personKind: null, trackingNumber: null, grantLabel: null, grantKind: null };
+}
+
+interface Found {
+  lock?: { name: string | null };
+  delivery?: { tracking: string; courier: string; company: string };
+  grant?: { label: string | null; kind: string };
+  owner?: string;
+  courier?: { name: string; company: string };
+}
+
+/** Who the row is about, by precedence: the delivery's courier, a guest's or provider's label, the acting owner or courier. */
+function compose(f: Found): ActivityNames {
+  const n = empty();
+  n.lock = f.lock?.name ?? null;
+  if (f.delivery) Object.assign(n, { trackingNumber: f.delivery.tracking, person: f.delivery.courier, company: f.delivery.company, personKind: 'courier' });
+  if (f.grant) {
+    n.grantLabel = f.grant.label;
+    n.grantKind = f.grant.kind;
+    if (!n.person && (f.grant.kind === 'guest' || f.grant.kind === 'service')) Object.assign(n, { person: f.grant.label, personKind: f.grant.kind });
   }
-  if (r.grantId) {
-    const g = ctx.db.prepare('SELECT label, kind FROM grants WHERE id = ?').get(r.grantId) as { label: string | null; kind: string } | undefined;
-    if (g) {
-      n.grantLabel = g.label;
-      n.grantKind = g.kind;
-      if (!n.person && (g.kind === 'guest' || g.kind === 'service')) Object.assign(n, { person: g.label, personKind: g.kind });
-    }
-  }
-  if (!n.person && r.actorKind === 'owner' && r.actorId) {
-    const o = ctx.db.prepare('SELECT name FROM owners WHERE id = ?').get(r.actorId) as { name: string } | undefined;
-    if (o) Object.assign(n, { person: o.name, personKind: 'owner' });
-  }
-  if (!n.person && r.actorKind === 'courier' && r.actorId) {
-    const c = ctx.db.prepare('SELECT c.name, b.name AS company FROM couriers c JOIN backends b ON b.id = c.backend_id WHERE c.id = ?').get(r.actorId) as { name: string; company: string } | undefined;
-    if (c) Object.assign(n, { person: c.name, company: c.company, personKind: 'courier' });
-  }
+  if (!n.person && f.owner !== undefined) Object.assign(n, { person: f.owner, personKind: 'owner' });
+  if (!n.person && f.courier) Object.assign(n, { person: f.courier.name, company: f.courier.company, personKind: 'courier' });
   return n;
+}
+
+export async function activityNames(q: Q, r: Refs): Promise<ActivityNames> {
+  const f: Found = {};
+  if (r.deviceId) f.lock = await deviceName(q, r.deviceId);
+  if (r.deliveryId) f.delivery = await deliveryPeople(q, r.deliveryId);
+  if (r.grantId) f.grant = await grantLabel(q, r.grantId);
+  if (r.actorKind === 'owner' && r.actorId) f.owner = await ownerName(q, r.actorId);
+  if (r.actorKind === 'courier' && r.actorId) f.courier = await courierAndCompany(q, r.actorId);
+  return compose(f);
+}
+
+/** The synchronous form for the callers still on the SQLite handle (sqlite-only.ts). */
+export function activityNamesSync(ctx: RelayContext, r: Refs): ActivityNames {
+  const f: Found = {};
+  const db = ctx.db;
+  if (r.deviceId) f.lock = db.prepare('SELECT name FROM devices WHERE id = ?').get(r.deviceId) as { name: string | null } | undefined;
+  if (r.deliveryId) {
+    f.delivery = db.prepare(`SELECT d.tracking, c.name AS courier, b.name AS company FROM deliveries d JOIN couriers c ON c.id = d.courier_id
+      JOIN backends b ON b.id = d.backend_id WHERE d.id = ?`).get(r.deliveryId) as Found['delivery'];
+  }
+  if (r.grantId) f.grant = db.prepare('SELECT label, kind FROM grants WHERE id = ?').get(r.grantId) as Found['grant'];
+  if (r.actorKind === 'owner' && r.actorId) f.owner = (db.prepare('SELECT name FROM owners WHERE id = ?').get(r.actorId) as { name: string } | undefined)?.name;
+  if (r.actorKind === 'courier' && r.actorId) {
+    f.courier = db.prepare('SELECT c.name, b.name AS company FROM couriers c JOIN backends b ON b.id = c.backend_id WHERE c.id = ?').get(r.actorId) as Found['courier'];
+  }
+  return compose(f);
 }

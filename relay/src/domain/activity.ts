@@ -5,8 +5,10 @@
  * written once (by the process that stored the lock event) and pushed live to SSE.
  */
 import type { RelayContext } from '../context';
-import { activityOfSite, type ActivityRow } from '../data/activity';
-import { activityNames, type ActivityNames } from './activity-names';
+import { activityOfSite, insertActivity, type ActivityRow } from '../data/activity';
+import type { Q } from '../data/store';
+import { activityNames, activityNamesSync, type ActivityNames } from './activity-names';
+import { isQ } from './sqlite-only';
 
 export interface ActivityInput {
   siteId: number;
@@ -41,24 +43,55 @@ export interface ActivityView {
   names: ActivityNames;
 }
 
-export function activityView(ctx: RelayContext, r: ActivityRow): ActivityView {
+export async function activityView(q: Q, r: ActivityRow): Promise<ActivityView> {
+  return viewWith(r, await activityNames(q, refsOf(r)));
+}
+
+function refsOf(r: ActivityRow) {
+  return { deviceId: r.device_id, actorKind: r.actor_kind, actorId: r.actor_id, grantId: r.grant_id, deliveryId: r.delivery_id };
+}
+
+function viewWith(r: ActivityRow, names: ActivityNames): ActivityView {
   return {
-    names: activityNames(ctx, { deviceId: r.device_id, actorKind: r.actor_kind, actorId: r.actor_id, grantId: r.grant_id, deliveryId: r.delivery_id }),
+    names,
     id: r.id, siteId: r.site_id, deviceId: r.device_id, time: new Date(r.at).toISOString(), kind: r.kind, reason: r.reason, code: r.code,
     actor: r.actor_kind ? { kind: r.actor_kind, id: r.actor_id } : null,
     grantId: r.grant_id, deliveryId: r.delivery_id, eventSeq: r.event_seq, clip: r.clip, details: JSON.parse(r.details) as Record<string, unknown>
   };
 }
 
-export function recordActivity(ctx: RelayContext, a: ActivityInput): ActivityView {
+function rowValues(ctx: RelayContext, a: ActivityInput) {
+  return {
+    site_id: a.siteId, device_id: a.deviceId ?? null, at: ctx.now(), kind: a.kind, reason: a.reason ?? null, code: a.code ?? null, actor_kind: a.actorKind ?? null,
+    actor_id: a.actorId ?? null, grant_id: a.grantId ?? null, delivery_id: a.deliveryId ?? null, event_seq: a.eventSeq ?? null, clip: a.clip ?? null,
+    details: JSON.stringify(a.details ?? {})
+  };
+}
+
+/** The synchronous form for the callers still on the SQLite handle (sqlite-only.ts). */
+function recordActivitySync(ctx: RelayContext, a: ActivityInput): ActivityView {
+  const v = rowValues(ctx, a);
   const row = ctx.db.prepare(`INSERT INTO activity (site_id, device_id, at, kind, reason, code, actor_kind, actor_id, grant_id, delivery_id, event_seq, clip, details)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(
-    a.siteId, a.deviceId ?? null, ctx.now(), a.kind, a.reason ?? null, a.code ?? null, a.actorKind ?? null, a.actorId ?? null,
-    a.grantId ?? null, a.deliveryId ?? null, a.eventSeq ?? null, a.clip ?? null, JSON.stringify(a.details ?? {})
+    v.site_id, v.device_id, v.at, v.kind, v.reason, v.code, v.actor_kind, v.actor_id, v.grant_id, v.delivery_id, v.event_seq, v.clip, v.details
   ) as ActivityRow;
-  const view = activityView(ctx, row);
+  const view = viewWith(row, activityNamesSync(ctx, refsOf(row)));
   ctx.live.emit(['site:' + a.siteId], 'activity', view);
   return view;
+}
+
+/** Stores the row in q (the caller's transaction, or the store) and pushes it to the site's live stream. */
+export function recordActivity(ctx: RelayContext, a: ActivityInput): ActivityView;
+export function recordActivity(ctx: RelayContext, q: Q, a: ActivityInput): Promise<ActivityView>;
+export function recordActivity(ctx: RelayContext, qa: Q | ActivityInput, b?: ActivityInput): ActivityView | Promise<ActivityView> {
+  if (!isQ(qa)) return recordActivitySync(ctx, qa);
+  const a = b!;
+  return (async () => {
+    const row = await insertActivity(qa, rowValues(ctx, a));
+    const view = await activityView(qa, row);
+    ctx.live.emit(['site:' + a.siteId], 'activity', view);
+    return view;
+  })();
 }
 
 /** `kind` is a kind name, or a prefix ending in `*` (the route allows only [a-z.]). */
@@ -66,6 +99,6 @@ export async function listActivity(ctx: RelayContext, siteId: number, limit: num
   const filter = kind === undefined ? undefined : kind.endsWith('*') ? { prefix: kind.slice(0, -1) } : { exact: kind };
   const rows = await activityOfSite(ctx.store.q, siteId, before ?? Number.MAX_SAFE_INTEGER, limit + 1, filter);
   const more = rows.length > limit;
-  const items = rows.slice(0, limit).map((r) => activityView(ctx, r));
+  const items = await Promise.all(rows.slice(0, limit).map((r) => activityView(ctx.store.q, r)));
   return { items, nextBefore: more ? items[items.length - 1].id : null };
 }

@@ -68,13 +68,13 @@ export interface CameraCredential {
  * The owner of the lock's site or an installer may do it.
  */
 export async function provisionCamera(ctx: RelayContext, p: Principal, deviceId: string): Promise<CameraCredential> {
-  const d = p.kind === 'installer' ? getDevice(ctx, deviceId) : deviceForOwner(ctx, p, deviceId);
+  const d = p.kind === 'installer' ? await getDevice(ctx, ctx.store.q, deviceId) : await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   if (!d) throw relayError('KW_NOT_FOUND');
   const token = randomSecret(CAMERA_TOKEN_PREFIX);
   const cameraId = await ctx.store.tx(async (q) => {
     const replaced = await revokeCameras(q, d.id, ctx.now());
     const id = await insertCamera(q, d.id, sha256Hex(token), ctx.now());
-    recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'camera.provisioned', actorKind: p.kind, actorId: p.subjectId, details: { cameraId: id, replaced } });
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.id, kind: 'camera.provisioned', actorKind: p.kind, actorId: p.subjectId, details: { cameraId: id, replaced } });
     return id;
   });
   return { cameraId, deviceId: d.id, token, uploadPath: '/v1/camera/clips' };
@@ -99,11 +99,11 @@ function compare(lockHash: string | null, uploadedHash: string): ClipStatus {
   return lockHash === uploadedHash ? 'verified' : 'mismatch';
 }
 
-function afterChange(ctx: RelayContext, before: ClipStatus | undefined, row: ClipRow): void {
+async function afterChange(ctx: RelayContext, q: Q, before: ClipStatus | undefined, row: ClipRow): Promise<void> {
   if (row.status === 'mismatch' && before !== 'mismatch') {
     const details = { capture: row.capture, eventSeq: row.event_seq, lockHash: row.lock_hash, uploadedHash: row.uploaded_hash };
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'evidence.mismatch', eventSeq: row.event_seq, clip: clipRefOf(row.device_id, row.capture), details });
-    notifySiteOwner(ctx, row.site_id, 'evidence.mismatch', { deviceId: row.device_id, ...details });
+    await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'evidence.mismatch', eventSeq: row.event_seq, clip: clipRefOf(row.device_id, row.capture), details });
+    await notifySiteOwner(ctx, q, row.site_id, 'evidence.mismatch', { deviceId: row.device_id, ...details });
     ctx.metrics.clipMismatches.inc();
     ctx.log.warn({ deviceId: row.device_id, ...details }, 'camera clip does not match the lock log');
   }
@@ -116,7 +116,7 @@ export async function onLockCameraEvent(ctx: RelayContext, q: Q, d: DeviceRow, c
   const before = (await clipByCapture(q, d.id, capture))?.status;
   const row = await recordLockEvent(q, d.id, d.site_id, capture, seq, lockHash, ctx.now(),
     (uploaded) => (uploaded === null ? 'awaiting' : compare(lockHash, uploaded)));
-  afterChange(ctx, before, row);
+  await afterChange(ctx, q, before, row);
 }
 
 export interface UploadInput {
@@ -126,7 +126,7 @@ export interface UploadInput {
 
 /** A camera's upload: frames checked, hashed as the manifest says, stored, compared with the lock's event. */
 export async function acceptUpload(ctx: RelayContext, camera: CameraRow, input: UploadInput): Promise<ReturnType<typeof clipView>> {
-  const d = getDevice(ctx, camera.device_id);
+  const d = await getDevice(ctx, ctx.store.q, camera.device_id);
   if (!d) throw relayError('KW_NOT_FOUND');
   if (input.frames.length < 1 || input.frames.length > MAX_CLIP_FRAMES) throw relayError('KW_CLIP_INVALID', { frames: input.frames.length });
   const max = ctx.opts.clips.maxFrameBytes;
@@ -161,7 +161,7 @@ export async function acceptUpload(ctx: RelayContext, camera: CameraRow, input: 
     throw e;
   }
   ctx.metrics.clipsUploaded.inc();
-  afterChange(ctx, existing?.status, row);
+  await afterChange(ctx, ctx.store.q, existing?.status, row);
   return clipView(row);
 }
 
@@ -197,7 +197,7 @@ export function clipView(r: ClipRow) {
 /** Only the owner of the lock's site: not couriers, backends or guests, and not the relay's admin either. */
 async function ownedClip(ctx: RelayContext, p: Principal, deviceId: string, capture: number): Promise<ClipRow> {
   if (p.kind !== 'owner') throw relayError('KW_FORBIDDEN', { kind: p.kind });
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const row = await clipByCapture(ctx.store.q, d.id, capture);
   if (!row) throw relayError('KW_NOT_FOUND');
   return row;
@@ -218,7 +218,7 @@ export async function clipsForOwner(ctx: RelayContext, p: Principal, refs: strin
   const out: Array<ReturnType<typeof clipView>> = [];
   for (const [deviceId, captures] of byDevice) {
     try {
-      deviceForOwner(ctx, p, deviceId);
+      await deviceForOwner(ctx, ctx.store.q, p, deviceId);
     } catch {
       continue;
     }
@@ -246,7 +246,7 @@ export async function deleteClip(ctx: RelayContext, p: Principal, deviceId: stri
   const row = await ownedClip(ctx, p, deviceId, capture);
   if (await markClipDeleted(ctx.store.q, row.id, 'owner', ctx.now())) {
     removeFrames(ctx, row);
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'clip.deleted', actorKind: 'owner', actorId: p.subjectId, clip: clipRefOf(row.device_id, row.capture) });
+    await recordActivity(ctx, ctx.store.q, { siteId: row.site_id, deviceId: row.device_id, kind: 'clip.deleted', actorKind: 'owner', actorId: p.subjectId, clip: clipRefOf(row.device_id, row.capture) });
   }
   const after = (await clipByCapture(ctx.store.q, row.device_id, row.capture))!;
   ctx.live.emit(['site:' + row.site_id], 'clip', clipView(after));

@@ -45,7 +45,7 @@ export async function coverForCourierGrant(
     if (grantWithinConsent(consentOf(row), partner, grant) === RC_OK) return { consentId: row.consent_id, partner };
   }
   const window = { start: new Date(b.notBefore * MS_PER_S).toISOString(), end: new Date(b.notAfter * MS_PER_S).toISOString() };
-  notifySiteOwner(ctx, device.site_id, 'consent.required', { deviceId: device.id, partner, window });
+  await notifySiteOwner(ctx, ctx.store.q, device.site_id, 'consent.required', { deviceId: device.id, partner, window });
   ctx.log.info({ deviceId: device.id, partner, window }, 'booking refused: no standing consent covers it');
   throw relayError('KW_CONSENT_REQUIRED', { deviceId: device.id, partner, window });
 }

@@ -61,7 +61,7 @@ export async function getDelivery(q: Q, id: number): Promise<DeliveryRow | undef
 }
 
 export async function deliveryView(ctx: RelayContext, q: Q, d: DeliveryRow) {
-  const site = getSiteRow(ctx, d.site_id);
+  const site = (await getSiteRow(ctx, q, d.site_id));
   const grant = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
   return {
     id: d.id,
@@ -114,14 +114,14 @@ export async function transition(ctx: RelayContext, q: Q, d: DeliveryRow, to: De
 async function emitDelivery(ctx: RelayContext, q: Q, d: DeliveryRow, event: WebhookEvent, data: Record<string, unknown> = {}): Promise<void> {
   const fresh = (await getDelivery(q, d.id))!;
   const view = await deliveryView(ctx, q, fresh);
-  enqueueWebhook(ctx, d.backend_id, event, { delivery: view, ...data });
+  await enqueueWebhook(ctx, q, d.backend_id, event, { delivery: view, ...data });
   afterCommit(q, () => ctx.live.emit(['delivery:' + d.id], event, { delivery: view, ...data }));
 }
 
 const COURIER_GRANT_FLAGS = FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE;
 
 async function stageCourierGrant(ctx: RelayContext, q: Q, d: DeliveryRow, consent: ConsentCover | null): Promise<number> {
-  const site = getSiteRow(ctx, d.site_id)!;
+  const site = (await getSiteRow(ctx, q, d.site_id))!;
   const g = await createGrant(ctx, q, {
     deviceId: d.device_id, siteId: d.site_id, kind: 'courier', type: 'one-time', label: 'delivery ' + d.tracking, consent,
     flags: COURIER_GRANT_FLAGS, notBefore: d.window_start, notAfter: d.window_end, maxUses: 1, relockAfter: 0,
@@ -133,11 +133,11 @@ async function stageCourierGrant(ctx: RelayContext, q: Q, d: DeliveryRow, consen
 }
 
 export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookInput): Promise<DeliveryView> {
-  const site = siteForBackend(ctx, p, input.siteId);
+  const site = await siteForBackend(ctx, ctx.store.q, p, input.siteId);
   const backendId = p.kind === 'backend' ? p.subjectId! : null;
   const courier = await getCourier(ctx, input.courierId);
   if (!courier || (backendId !== null && courier.backendId !== backendId)) throw relayError('KW_NOT_FOUND', { field: 'courierId' });
-  const device = siteLock(ctx, site.id, 'door', input.deviceId);
+  const device = await siteLock(ctx, ctx.store.q, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_DELIVERY_WINDOW_MS);
   const inHome = input.inHome && site.allow_in_home === 1;
   // A lock in owner-consent mode takes the courier grant only under a standing consent covering it.
@@ -149,7 +149,7 @@ export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookI
       window_start: w.start, window_end: w.end, in_home: input.inHome ? 1 : 0, created_at: now, updated_at: now
     })) as DeliveryRow;
     if (inHome) await stageCourierGrant(ctx, q, d, consent);
-    recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'delivery.booked', actorKind: 'backend', actorId: courier.backendId, deliveryId: d.id,
+    await recordActivity(ctx, q, { siteId: site.id, deviceId: device.id, kind: 'delivery.booked', actorKind: 'backend', actorId: courier.backendId, deliveryId: d.id,
       details: { trackingNumber: d.tracking, inHome: input.inHome, window: { start: input.window.start, end: input.window.end } } });
     await emitDelivery(ctx, q, d, 'delivery.booked');
     return deliveryView(ctx, q, (await getDelivery(q, d.id))!);
@@ -164,9 +164,9 @@ export async function deliveryFor(ctx: RelayContext, q: Q, p: Principal, id: num
   if (!d) throw relayError('KW_NOT_FOUND');
   if (p.kind === 'admin') return d;
   if (p.kind === 'courier' && d.courier_id === p.subjectId) return d;
-  if (p.kind === 'backend' && d.backend_id === p.subjectId && isPartner(ctx, d.site_id, p.subjectId)) return d;
+  if (p.kind === 'backend' && d.backend_id === p.subjectId && (await isPartner(ctx, q, d.site_id, p.subjectId))) return d;
   if (p.kind === 'owner') {
-    const s = getSiteRow(ctx, d.site_id);
+    const s = (await getSiteRow(ctx, q, d.site_id));
     if (s && s.owner_id === p.subjectId) return d;
   }
   throw relayError('KW_NOT_FOUND');
@@ -200,14 +200,14 @@ function changedMeanwhile(status: string | undefined) {
 export async function blockDelivery(ctx: RelayContext, p: Principal, id: number, reason: string | undefined): Promise<DeliveryView> {
   const d = await deliveryFor(ctx, ctx.store.q, p, id);
   if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
-  siteForOwner(ctx, p, d.site_id);
+  await siteForOwner(ctx, ctx.store.q, p, d.site_id);
   if (d.status === 'blocked') return deliveryView(ctx, ctx.store.q, d);
   if (!canTransition(d.status, 'blocked')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
   return ctx.store.tx(async (q) => {
     const effects = async () => {
       await revokeDeliveryGrant(ctx, q, d, 'owner:' + p.subjectId, 'delivery blocked');
-      recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
-      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.blocked', body: { deliveryId: id } });
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.blocked', body: { deliveryId: id } });
     };
     if (!(await transition(ctx, q, d, 'blocked', { block_reason: reason ?? 'blocked by owner' }, { event: 'delivery.blocked', data: { reason: reason ?? null }, effects }))) {
       throw changedMeanwhile((await getDelivery(q, id))?.status);
@@ -221,13 +221,13 @@ export async function unblockDelivery(ctx: RelayContext, p: Principal, id: numbe
   if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
   if (d.status !== 'blocked') throw relayError('KW_CONFLICT', { status: d.status }, 'Only a blocked delivery can be unblocked.');
   if (d.window_end <= ctx.now()) throw relayError('KW_OUTSIDE_WINDOW');
-  const device = getDevice(ctx, d.device_id)!;
+  const device = (await getDevice(ctx, ctx.store.q, d.device_id))!;
   const consent = d.in_home === 1 ? await coverForCourierGrant(ctx, device, d.backend_id, courierBounds(COURIER_GRANT_FLAGS, d.window_start, d.window_end)) : null;
   return ctx.store.tx(async (q) => {
     if (!(await transition(ctx, q, d, 'booked', { block_reason: null, grant_id: null }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
-    const site = getSiteRow(ctx, d.site_id)!;
+    const site = (await getSiteRow(ctx, q, d.site_id))!;
     if (d.in_home === 1 && site.allow_in_home === 1) await stageCourierGrant(ctx, q, (await getDelivery(q, id))!, consent);
-    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
     return deliveryView(ctx, q, (await getDelivery(q, id))!);
   });
 }
@@ -240,8 +240,8 @@ export async function cancelDelivery(ctx: RelayContext, p: Principal, id: number
   return ctx.store.tx(async (q) => {
     const effects = async () => {
       await revokeDeliveryGrant(ctx, q, d, p.kind + ':' + p.subjectId, 'delivery cancelled');
-      recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
-      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
     };
     if (!(await transition(ctx, q, d, 'cancelled', {}, { event: 'delivery.cancelled', effects }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
     return deliveryView(ctx, q, (await getDelivery(q, id))!);
@@ -264,10 +264,10 @@ export async function onDeliveryUnlocked(ctx: RelayContext, q: Q, id: number, me
 /** A door-open STATE event after a courier unlock: the courier is inside. */
 export async function onDoorOpened(ctx: RelayContext, q: Q, deviceId: string, seq: number): Promise<void> {
   for (const d of (await deliveriesEnteredBefore(q, deviceId, ['unlocked'], seq)) as DeliveryRow[]) {
-    const effects = () => {
-      recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.entered', actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id, eventSeq: seq, clip: d.clip,
+    const effects = async () => {
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId, kind: 'delivery.entered', actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id, eventSeq: seq, clip: d.clip,
         details: { trackingNumber: d.tracking } });
-      notifySiteOwner(ctx, d.site_id, 'delivery.entered', { deliveryId: d.id, trackingNumber: d.tracking, eventSeq: seq, clip: d.clip }, d.id);
+      await notifySiteOwner(ctx, q, d.site_id, 'delivery.entered', { deliveryId: d.id, trackingNumber: d.tracking, eventSeq: seq, clip: d.clip }, d.id);
     };
     await transition(ctx, q, d, 'entered', { door_opened_seq: seq, door_opened_at: ctx.now() }, { event: 'delivery.entered', data: { eventSeq: seq, clip: d.clip }, effects });
   }
@@ -285,9 +285,9 @@ export async function onDeliveryFault(ctx: RelayContext, q: Q, id: number, reaso
   if (!d) return;
   await transition(ctx, q, d, 'failed', {}, {
     event: 'delivery.failed', data: { reason, eventSeq: seq },
-    effects: () => {
-      notifySiteOwner(ctx, d.site_id, 'delivery.failed', { deliveryId: id, reason, eventSeq: seq }, id);
-      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.failed', body: { deliveryId: id, reason } });
+    effects: async () => {
+      await notifySiteOwner(ctx, q, d.site_id, 'delivery.failed', { deliveryId: id, reason, eventSeq: seq }, id);
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.failed', body: { deliveryId: id, reason } });
     }
   });
 }
@@ -299,10 +299,10 @@ export async function onDeliveryFault(ctx: RelayContext, q: Q, id: number, reaso
 export async function secureDeliveries(ctx: RelayContext, q: Q, deviceId: string, seq: number, hashHex: string): Promise<void> {
   for (const d of (await deliveriesEnteredBefore(q, deviceId, statusesLeadingTo('secured'), seq)) as DeliveryRow[]) {
     const receipt: Receipt = { deliveryId: d.id, deviceId, eventSeq: seq, eventHash: hashHex, time: new Date(ctx.now()).toISOString(), doorOpened: d.status === 'entered' };
-    const effects = () => {
-      recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'delivery.secured', deliveryId: d.id, eventSeq: seq, details: { receipt } });
-      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.secured', body: { receipt } });
-      notifySiteOwner(ctx, d.site_id, receipt.doorOpened ? 'delivery.secured' : 'delivery.relocked', { receipt, trackingNumber: d.tracking }, d.id);
+    const effects = async () => {
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId, kind: 'delivery.secured', deliveryId: d.id, eventSeq: seq, details: { receipt } });
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.secured', body: { receipt } });
+      await notifySiteOwner(ctx, q, d.site_id, receipt.doorOpened ? 'delivery.secured' : 'delivery.relocked', { receipt, trackingNumber: d.tracking }, d.id);
     };
     if (!(await transition(ctx, q, d, 'secured', { receipt: JSON.stringify(receipt) }, { event: 'delivery.secured', data: { receipt }, effects }))) continue;
     const g = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
@@ -319,9 +319,9 @@ export async function passSignedReceipt(ctx: RelayContext, q: Q, id: number, sig
   const d = await getDelivery(q, id);
   if (!d) return;
   const body = { deliveryId: d.id, deviceId: d.device_id, ...signed };
-  recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.receipt_signed', deliveryId: d.id, eventSeq: signed.eventSeq, details: body });
-  notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.receipt_signed', body });
-  notifySiteOwner(ctx, d.site_id, 'delivery.receipt_signed', { ...body, trackingNumber: d.tracking }, d.id);
+  await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.receipt_signed', deliveryId: d.id, eventSeq: signed.eventSeq, details: body });
+  await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.receipt_signed', body });
+  await notifySiteOwner(ctx, q, d.site_id, 'delivery.receipt_signed', { ...body, trackingNumber: d.tracking }, d.id);
   await emitDelivery(ctx, q, d, 'delivery.receipt_signed', { signedReceipt: signed.signedReceipt, lockKey: signed.lockKey, eventSeq: signed.eventSeq });
 }
 
@@ -332,7 +332,7 @@ export async function alarmDeliveries(ctx: RelayContext, q: Q, deviceId: string,
     const alarms = JSON.parse(d.alarms) as unknown[];
     alarms.push({ alarm, eventSeq: seq, time: new Date(ctx.now()).toISOString() });
     await setDeliveryAlarms(q, d.id, JSON.stringify(alarms), ctx.now());
-    notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.alarm', body: { deliveryId: d.id, alarm, eventSeq: seq } });
+    await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: d.id, kind: 'delivery.alarm', body: { deliveryId: d.id, alarm, eventSeq: seq } });
     await emitDelivery(ctx, q, d, 'delivery.alarm', { alarm, eventSeq: seq });
   }
   return rows.length;

@@ -7,6 +7,9 @@
  */
 import { ST_INSTALL_MODE, commandTopic, eventTopic, isDeviceIdHex, stateTopic } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { supersedePendingRotations } from '../data/commands';
+import { approveReregistrationUntil, findDevice, insertDevice, listDeviceRows, reregisterDevice, siteDevicesOfProfile, type DeviceRow } from '../data/devices';
+import type { Q } from '../data/store';
 import { relayError } from '../errors';
 import { randomSecret, sha256Hex } from '../secrets';
 import { recordActivity } from './activity';
@@ -15,10 +18,9 @@ import { boltName, doorName, statusFlagNames } from './names';
 import { notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
 import { getSiteRow } from './sites';
-import type { Selectable } from 'kysely';
-import type { DevicesTable } from '../data/schema';
+import { isQ } from './sqlite-only';
 
-export type DeviceRow = Selectable<DevicesTable>;
+export type { DeviceRow } from '../data/devices';
 
 export interface RegisterInput {
   deviceId: string;
@@ -38,48 +40,50 @@ export interface MqttUrls {
   ws: string;
 }
 
-export function getDevice(ctx: RelayContext, id: string): DeviceRow | undefined {
-  return ctx.db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as DeviceRow | undefined;
+/** The lock's row; the synchronous form serves the callers still on the SQLite handle (sqlite-only.ts). */
+export function getDevice(ctx: RelayContext, id: string): DeviceRow | undefined;
+export function getDevice(ctx: RelayContext, q: Q, id: string): Promise<DeviceRow | undefined>;
+export function getDevice(ctx: RelayContext, a: Q | string, b?: string): DeviceRow | undefined | Promise<DeviceRow | undefined> {
+  return isQ(a) ? findDevice(a, b!) : (ctx.db.prepare('SELECT * FROM devices WHERE id = ?').get(a) as DeviceRow | undefined);
 }
 
 export async function registerDevice(ctx: RelayContext, p: Principal, input: RegisterInput, urls: MqttUrls) {
   if (!isDeviceIdHex(input.deviceId)) throw relayError('KW_VALIDATION', { field: 'deviceId' }, 'deviceId must be 16 lowercase hex characters');
-  if (!getSiteRow(ctx, input.siteId)) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
   const password = randomSecret('');
   const current = ctx.keys.current();
   const now = ctx.now();
-  const existing = getDevice(ctx, input.deviceId);
-  if (existing && existing.site_id !== input.siteId && p.kind !== 'admin') throw relayError('KW_DEVICE_CLAIMED');
-  const proof = existing ? reregistrationProof(ctx, existing, now) : null;
-  if (existing && !proof) {
-    recordActivity(ctx, { siteId: existing.site_id, deviceId: existing.id, kind: 'device.reregister_refused', actorKind: p.kind, actorId: p.subjectId });
-    notifySiteOwner(ctx, existing.site_id, 'device.reregister_refused', { deviceId: existing.id, online: existing.online === 1 });
-    ctx.log.warn({ deviceId: existing.id, by: p.kind, online: existing.online === 1 }, 're-registration refused: no proof from the lock or the owner');
-    throw relayError('KW_REREGISTER_NEEDS_PROOF', { deviceId: existing.id });
-  }
-  // The statements are still synchronous; the store's transaction holds them together.
-  await ctx.store.tx(async () => {
-    if (!existing) {
-      ctx.db.prepare(`INSERT INTO devices (id, site_id, name, profile, board, firmware, public_key, mqtt_password_hash, registered_at, signing_key_id)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(input.deviceId, input.siteId, input.name ?? null, input.profile ?? 'door', input.board, input.firmware,
-        input.publicKey ?? null, sha256Hex(password), now, current.keyId);
-      return;
+  const existing = await ctx.store.tx(async (q) => {
+    if (!(await getSiteRow(ctx, q, input.siteId))) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
+    const found = await getDevice(ctx, q, input.deviceId);
+    if (found && found.site_id !== input.siteId && p.kind !== 'admin') throw relayError('KW_DEVICE_CLAIMED');
+    const proof = found ? reregistrationProof(found, now) : null;
+    if (found && !proof) return { row: found, refused: true };
+    const fields = {
+      id: input.deviceId, siteId: input.siteId, name: input.name ?? null, board: input.board, firmware: input.firmware,
+      publicKey: input.publicKey ?? null, passwordHash: sha256Hex(password), at: now, signingKeyId: current.keyId
+    };
+    if (!found) {
+      await insertDevice(q, { ...fields, profile: input.profile ?? 'door' });
+      return null;
     }
     // The previous password stays valid until the lock first connects with the new one: a
     // re-provisioning cut short (cable pulled) leaves the lock on its previous configuration,
     // which must still be able to connect (broker.ts drops the old hash on first use of the new).
-    ctx.db.prepare(`UPDATE devices SET site_id = ?, name = COALESCE(?, name), profile = COALESCE(?, profile), board = ?, firmware = ?,
-        public_key = COALESCE(?, public_key), mqtt_prev_password_hash = COALESCE(mqtt_prev_password_hash, mqtt_password_hash),
-        mqtt_password_hash = ?, registered_at = ?, signing_key_id = ? WHERE id = ?`)
-      .run(input.siteId, input.name ?? null, input.profile ?? null, input.board, input.firmware, input.publicKey ?? null, sha256Hex(password), now, current.keyId, input.deviceId);
+    await reregisterDevice(q, { ...fields, profile: input.profile ?? null, resetLog: !!input.resetLog });
     // A re-provisioned lock trusts exactly the key returned below: older rotations are moot.
-    ctx.db.prepare("UPDATE commands SET status = 'superseded' WHERE device_id = ? AND purpose = 'key_rotate' AND status = 'pending'").run(input.deviceId);
-    ctx.db.prepare('UPDATE devices SET reregister_approved_until = NULL WHERE id = ?').run(input.deviceId);
-    recordActivity(ctx, { siteId: input.siteId, deviceId: input.deviceId, kind: 'device.reregistered', reason: proof, actorKind: p.kind, actorId: p.subjectId });
-    if (input.resetLog) {
-      ctx.db.prepare("UPDATE devices SET log_epoch = log_epoch + 1, log_seq = 0, log_head = NULL, log_state = 'ok' WHERE id = ?").run(input.deviceId);
-    }
+    await supersedePendingRotations(q, input.deviceId);
+    await recordActivity(ctx, q, { siteId: input.siteId, deviceId: input.deviceId, kind: 'device.reregistered', reason: proof, actorKind: p.kind, actorId: p.subjectId });
+    return { row: found, refused: false };
   });
+  if (existing?.refused) {
+    const d = existing.row;
+    await ctx.store.tx(async (q) => {
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.id, kind: 'device.reregister_refused', actorKind: p.kind, actorId: p.subjectId });
+      await notifySiteOwner(ctx, q, d.site_id, 'device.reregister_refused', { deviceId: d.id, online: d.online === 1 });
+    });
+    ctx.log.warn({ deviceId: d.id, by: p.kind, online: d.online === 1 }, 're-registration refused: no proof from the lock or the owner');
+    throw relayError('KW_REREGISTER_NEEDS_PROOF', { deviceId: d.id });
+  }
   ctx.log.info({ deviceId: input.deviceId, siteId: input.siteId, reRegistered: !!existing, by: p.kind }, 'device registered');
   return {
     deviceId: input.deviceId,
@@ -107,7 +111,7 @@ export const REREGISTER_APPROVAL_MS = 15 * 60_000;
  * itself reported install mode (someone held its inside button) within the last minutes, or
  * the owner approved. An installer token alone never replaces a lock's identity.
  */
-function reregistrationProof(ctx: RelayContext, d: DeviceRow, now: number): 'install_mode' | 'owner_approval' | null {
+function reregistrationProof(d: DeviceRow, now: number): 'install_mode' | 'owner_approval' | null {
   const fresh = d.status_at !== null && d.status_at >= now - INSTALL_PROOF_MAX_AGE_MS;
   if (fresh && ((d.flags ?? 0) & ST_INSTALL_MODE) !== 0) return 'install_mode';
   if (d.reregister_approved_until !== null && d.reregister_approved_until > now) return 'owner_approval';
@@ -115,42 +119,54 @@ function reregistrationProof(ctx: RelayContext, d: DeviceRow, now: number): 'ins
 }
 
 /** The owner allows the next re-registration of their lock (e.g. a new Wi-Fi network, the lock offline). */
-export function approveReregistration(ctx: RelayContext, p: Principal, id: string): { deviceId: string; approvedUntil: string } {
-  const d = deviceForOwner(ctx, p, id);
-  const until = ctx.now() + REREGISTER_APPROVAL_MS;
-  ctx.db.prepare('UPDATE devices SET reregister_approved_until = ? WHERE id = ?').run(until, d.id);
-  recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'device.reregister_approved', actorKind: p.kind, actorId: p.subjectId });
-  return { deviceId: d.id, approvedUntil: new Date(until).toISOString() };
+export async function approveReregistration(ctx: RelayContext, p: Principal, id: string): Promise<{ deviceId: string; approvedUntil: string }> {
+  return ctx.store.tx(async (q) => {
+    const d = await deviceForOwner(ctx, q, p, id);
+    const until = ctx.now() + REREGISTER_APPROVAL_MS;
+    await approveReregistrationUntil(q, d.id, until);
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.id, kind: 'device.reregister_approved', actorKind: p.kind, actorId: p.subjectId });
+    return { deviceId: d.id, approvedUntil: new Date(until).toISOString() };
+  });
 }
 
-export function deviceForOwner(ctx: RelayContext, p: Principal, id: string): DeviceRow {
-  const d = isDeviceIdHex(id) ? getDevice(ctx, id) : undefined;
+/** The lock if the caller may see it (the owner of its site, or admin); 404 otherwise. */
+export async function deviceForOwner(ctx: RelayContext, q: Q, p: Principal, id: string): Promise<DeviceRow> {
+  const d = isDeviceIdHex(id) ? await findDevice(q, id) : undefined;
   if (!d) throw relayError('KW_NOT_FOUND');
   if (p.kind === 'admin') return d;
-  const site = getSiteRow(ctx, d.site_id);
+  const site = await getSiteRow(ctx, q, d.site_id);
   if (p.kind !== 'owner' || !site || site.owner_id !== p.subjectId) throw relayError('KW_NOT_FOUND');
   return d;
 }
 
-export function listDevices(ctx: RelayContext, p: Principal, siteId?: number): DeviceRow[] {
-  if (p.kind === 'admin') {
-    return (siteId ? ctx.db.prepare('SELECT * FROM devices WHERE site_id = ? ORDER BY id').all(siteId) : ctx.db.prepare('SELECT * FROM devices ORDER BY id').all()) as DeviceRow[];
-  }
-  return ctx.db.prepare(`SELECT d.* FROM devices d JOIN sites s ON s.id = d.site_id WHERE s.owner_id = ? ${siteId ? 'AND d.site_id = ?' : ''} ORDER BY d.id`)
-    .all(...(siteId ? [p.subjectId, siteId] : [p.subjectId])) as DeviceRow[];
+export function listDevices(ctx: RelayContext, p: Principal, siteId?: number): Promise<DeviceRow[]> {
+  return listDeviceRows(ctx.store.q, { siteId: siteId || undefined, ownerId: p.kind === 'admin' ? undefined : (p.subjectId ?? -1) });
 }
 
-/** The lock of a site for a purpose: the given one (must be on the site) or the only one of that profile. */
-export function siteLock(ctx: RelayContext, siteId: number, profile: 'door' | 'box', deviceId?: string): DeviceRow {
-  if (deviceId) {
-    const d = getDevice(ctx, deviceId);
+function pickSiteLock(d: DeviceRow | undefined, rows: DeviceRow[] | null, siteId: number, profile: string): DeviceRow {
+  if (rows === null) {
     if (!d || d.site_id !== siteId) throw relayError('KW_NOT_FOUND', { field: 'deviceId' });
     return d;
   }
-  const rows = ctx.db.prepare('SELECT * FROM devices WHERE site_id = ? AND profile = ? ORDER BY registered_at').all(siteId, profile) as DeviceRow[];
   if (rows.length === 0) throw relayError('KW_NO_LOCK', { profile });
   if (rows.length > 1) throw relayError('KW_VALIDATION', { field: 'deviceId' }, 'The site has several locks of this kind; name one with deviceId.');
   return rows[0];
+}
+
+/**
+ * The lock of a site for a purpose: the given one (must be on the site) or the only one of
+ * that profile. The synchronous form serves the callers still on the SQLite handle.
+ */
+export function siteLock(ctx: RelayContext, siteId: number, profile: 'door' | 'box', deviceId?: string): DeviceRow;
+export function siteLock(ctx: RelayContext, q: Q, siteId: number, profile: 'door' | 'box', deviceId?: string): Promise<DeviceRow>;
+export function siteLock(ctx: RelayContext, a: Q | number, b: number | 'door' | 'box', c?: 'door' | 'box' | string, e?: string): DeviceRow | Promise<DeviceRow> {
+  if (isQ(a)) {
+    const [siteId, profile, deviceId] = [b as number, c as 'door' | 'box', e];
+    return (async () => pickSiteLock(deviceId ? await findDevice(a, deviceId) : undefined, deviceId ? null : await siteDevicesOfProfile(a, siteId, profile), siteId, profile))();
+  }
+  const [siteId, profile, deviceId] = [a, b as 'door' | 'box', c];
+  if (deviceId) return pickSiteLock(getDevice(ctx, deviceId), null, siteId, profile);
+  return pickSiteLock(undefined, ctx.db.prepare('SELECT * FROM devices WHERE site_id = ? AND profile = ? ORDER BY registered_at, id').all(siteId, profile) as DeviceRow[], siteId, profile);
 }
 
 export function deviceView(d: DeviceRow) {

@@ -55,8 +55,8 @@ function revealMatcher(deviceId: string, grantId: number) {
 }
 
 /** Online, status known, camera healthy when evidence is required, not jammed or locked out. */
-export function assertLockReady(ctx: RelayContext, deviceId: string, cameraRequired: boolean): DeviceRow {
-  const d = getDevice(ctx, deviceId)!;
+export async function assertLockReady(ctx: RelayContext, deviceId: string, cameraRequired: boolean): Promise<DeviceRow> {
+  const d = (await getDevice(ctx, ctx.store.q, deviceId))!;
   if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId, lastSeen: d.last_seen ? new Date(d.last_seen).toISOString() : null });
   if (d.flags === null) throw relayError('KW_LOCK_UNAVAILABLE', { deviceId, status: 'no status yet' });
   if (cameraRequired && (d.flags & ST_CAMERA_OK) === 0) throw relayError('KW_CAMERA_UNHEALTHY', { deviceId });
@@ -108,8 +108,8 @@ function finish(ctx: RelayContext, outcome: Outcome | 'timeout', f: Finish): { s
 /** Relay-side refusals are logged, counted and put in the owner's activity feed. */
 async function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId: string, code: ErrorCode, a: { actorKind: string; actorId: number | null; deliveryId?: number; grantId?: number }, details?: Record<string, unknown>): Promise<never> {
   ctx.metrics.authorizations.inc({ kind, outcome: code });
-  await ctx.store.tx(async () => {
-    recordActivity(ctx, { siteId, deviceId, kind: 'entry.refused', reason: code, actorKind: a.actorKind, actorId: a.actorId, deliveryId: a.deliveryId ?? null, grantId: a.grantId ?? null, details });
+  await ctx.store.tx(async (q) => {
+    await recordActivity(ctx, q, { siteId, deviceId, kind: 'entry.refused', reason: code, actorKind: a.actorKind, actorId: a.actorId, deliveryId: a.deliveryId ?? null, grantId: a.grantId ?? null, details });
   });
   ctx.log.info({ kind, deviceId, code, ...a }, 'entry refused by relay');
   throw relayError(code, details);
@@ -118,10 +118,10 @@ async function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId:
 export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: number) {
   const started = ctx.now();
   const d = await deliveryFor(ctx, ctx.store.q, p, deliveryId);
-  const site = getSiteRow(ctx, d.site_id)!;
+  const site = (await getSiteRow(ctx, ctx.store.q, d.site_id))!;
   const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
   const no = (code: ErrorCode, details?: Record<string, unknown>): Promise<never> => refuse(ctx, 'courier', d.site_id, d.device_id, code, actor, details);
-  if (!isPartner(ctx, d.site_id, d.backend_id)) await no('KW_PARTNER_WITHDRAWN');
+  if (!(await isPartner(ctx, ctx.store.q, d.site_id, d.backend_id))) await no('KW_PARTNER_WITHDRAWN');
   if (d.status === 'cancelled') await no('KW_DELIVERY_CANCELLED');
   if (d.status === 'blocked') await no('KW_DELIVERY_BLOCKED', { reason: d.block_reason });
   if (d.status !== 'booked' && d.status !== 'entering') await no('KW_DELIVERY_CLOSED', { status: d.status });
@@ -130,7 +130,7 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   }
   if (d.in_home !== 1 || site.allow_in_home !== 1) await no('KW_IN_HOME_NOT_ALLOWED', { site: site.allow_in_home === 1, delivery: d.in_home === 1 });
   try {
-    assertLockReady(ctx, d.device_id, true);
+    await assertLockReady(ctx, d.device_id, true);
   } catch (err) {
     if (err instanceof RelayError) await no(err.code, err.details);
     throw err;
@@ -140,7 +140,7 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   const method: Method = hasChainLeft(grant) ? 'reveal' : 'command';
   await ctx.store.tx(async (q) => {
     if (d.status === 'booked') await transition(ctx, q, d, 'entering');
-    recordActivity(ctx, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
   });
   let outcome: Outcome | 'timeout';
   if (method === 'reveal') {
@@ -182,14 +182,14 @@ export async function guestEntry(ctx: RelayContext, p: Principal) {
   if (time === RC_OUTSIDE_SCHEDULE) await no('KW_OUTSIDE_SCHEDULE');
   if (!hasChainLeft(g)) await no('KW_USES_EXHAUSTED');
   try {
-    assertLockReady(ctx, g.device_id, (g.flags & FLAG_CAMERA_REQUIRED) !== 0);
+    await assertLockReady(ctx, g.device_id, (g.flags & FLAG_CAMERA_REQUIRED) !== 0);
   } catch (err) {
     if (err instanceof RelayError) await no(err.code, err.details);
     throw err;
   }
   ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
-  await ctx.store.tx(async () => {
-    recordActivity(ctx, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
+  await ctx.store.tx(async (q) => {
+    await recordActivity(ctx, q, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
   });
   const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(ctx, g)));
   return finish(ctx, outcome, { kind: g.kind, method: 'reveal', started, deviceId: g.device_id, extra: { grantId: g.id } });
@@ -202,10 +202,10 @@ export interface OwnerCommandInput {
 
 export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: string, what: 'unlock' | 'lock', input: OwnerCommandInput) {
   const started = ctx.now();
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const ownerId = p.kind === 'owner' ? p.subjectId! : 0;
   const camera = what === 'unlock' && input.cameraRequired === true;
-  assertLockReady(ctx, d.id, camera);
+  await assertLockReady(ctx, d.id, camera);
   ctx.metrics.authorizations.inc({ kind: 'owner', outcome: 'granted' });
   const cmd = await ctx.store.tx((q) => what === 'unlock'
     ? issueCommand(ctx, q, {
@@ -221,7 +221,7 @@ export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: st
 /** Owner clears a latched alarm on the lock (0 = all: lockout, jam) with a signed ALARM_CLEAR. */
 export async function ownerClearAlarm(ctx: RelayContext, p: Principal, deviceId: string, alarm: number) {
   const started = ctx.now();
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId });
   const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, { deviceId: d.id, action: ACT_ALARM_CLEAR, purpose: 'alarm_clear', payload: { alarm } }));
   const acked = (ev: ReceivedEvent): Outcome | undefined =>

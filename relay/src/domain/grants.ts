@@ -148,10 +148,10 @@ export async function stageGrant(ctx: RelayContext, q: Q, row: GrantRow): Promis
 export async function revokeGrant(ctx: RelayContext, q: Q, row: GrantRow, by: string, reason: string): Promise<boolean> {
   if (!(await markRevoking(q, row.id, reason, ctx.now()))) return false;
   for (const counter of await pendingGrantPuts(q, row.device_id, row.id)) await closePending(q, row.device_id, counter, 'superseded');
-  revokeTokensOf(ctx, 'guest', row.id);
+  await revokeTokensOf(ctx, q, 'guest', row.id);
   const cmd = await issueCommand(ctx, q, { deviceId: row.device_id, action: ACT_GRANT_REVOKE, payload: { grantId: row.id }, purpose: 'grant_revoke', grantId: row.id, deliveryId: row.delivery_id });
   publishAfterCommit(ctx, q, cmd);
-  recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revoked', reason, grantId: row.id, deliveryId: row.delivery_id, details: { by } });
+  await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revoked', reason, grantId: row.id, deliveryId: row.delivery_id, details: { by } });
   ctx.log.info({ grantId: row.id, deviceId: row.device_id, by, reason }, 'grant revoked');
   return true;
 }
@@ -163,10 +163,10 @@ export async function onGrantPutAck(ctx: RelayContext, q: Q, grantId: number, co
   const now = ctx.now();
   if (code === 0) {
     if (!(await moveGrant(q, grantId, 'pending', 'active', null, now))) return;
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.staged', grantId, deliveryId: row.delivery_id });
+    await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.staged', grantId, deliveryId: row.delivery_id });
     if (row.delivery_id) {
       const d = await findDelivery(q, row.delivery_id);
-      if (d) enqueueWebhook(ctx, d.backend_id, 'delivery.staged', { deliveryId: row.delivery_id, deviceId: row.device_id });
+      if (d) await enqueueWebhook(ctx, q, d.backend_id, 'delivery.staged', { deliveryId: row.delivery_id, deviceId: row.device_id });
     }
     return;
   }
@@ -175,8 +175,8 @@ export async function onGrantPutAck(ctx: RelayContext, q: Q, grantId: number, co
     return;
   }
   if (!(await moveGrant(q, grantId, 'pending', 'failed', reason, now))) return;
-  recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.failed', reason, code, grantId, deliveryId: row.delivery_id });
-  notifySiteOwner(ctx, row.site_id, 'grant.failed', { grantId, reason }, row.delivery_id);
+  await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.failed', reason, code, grantId, deliveryId: row.delivery_id });
+  await notifySiteOwner(ctx, q, row.site_id, 'grant.failed', { grantId, reason }, row.delivery_id);
 }
 
 /**
@@ -189,14 +189,14 @@ export async function onGrantRevokeAck(ctx: RelayContext, q: Q, grantId: number,
   const now = ctx.now();
   if (code === 0) {
     if (!(await moveGrant(q, grantId, 'revoking', 'revoked', null, now))) return;
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_confirmed', grantId, deliveryId: row.delivery_id });
-    if (row.revoke_alarmed_at !== null) notifySiteOwner(ctx, row.site_id, 'grant.revocation_confirmed', { grantId, deviceId: row.device_id });
+    await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_confirmed', grantId, deliveryId: row.delivery_id });
+    if (row.revoke_alarmed_at !== null) await notifySiteOwner(ctx, q, row.site_id, 'grant.revocation_confirmed', { grantId, deviceId: row.device_id });
     return;
   }
   await setGrantReason(q, grantId, 'revocation refused: ' + reason, now);
   if (!isTransientReason(code)) {
-    recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_refused', reason, code, grantId, deliveryId: row.delivery_id });
-    notifySiteOwner(ctx, row.site_id, 'grant.revocation_refused', { grantId, deviceId: row.device_id, reason });
+    await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_refused', reason, code, grantId, deliveryId: row.delivery_id });
+    await notifySiteOwner(ctx, q, row.site_id, 'grant.revocation_refused', { grantId, deviceId: row.device_id, reason });
   }
 }
 
@@ -210,8 +210,8 @@ export async function alarmUnconfirmedRevocations(ctx: RelayContext): Promise<nu
   for (const row of rows) {
     await ctx.store.tx(async (q) => {
       if (!(await claimRevokeAlarm(q, row.id, now))) return;
-      recordActivity(ctx, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_unconfirmed', grantId: row.id, deliveryId: row.delivery_id, details: { label: row.label } });
-      notifySiteOwner(ctx, row.site_id, 'grant.revocation_unconfirmed', {
+      await recordActivity(ctx, q, { siteId: row.site_id, deviceId: row.device_id, kind: 'grant.revocation_unconfirmed', grantId: row.id, deliveryId: row.delivery_id, details: { label: row.label } });
+      await notifySiteOwner(ctx, q, row.site_id, 'grant.revocation_unconfirmed', {
         grantId: row.id, deviceId: row.device_id, label: row.label, revokedAt: new Date(row.revoked_at ?? now).toISOString()
       });
       ctx.log.warn({ grantId: row.id, deviceId: row.device_id }, 'revocation not confirmed by the lock');

@@ -40,19 +40,19 @@ export function lockSettingsView(s: LockSettingsRow | undefined): LockSettingsVi
 }
 
 export async function getOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: string): Promise<LockSettingsView> {
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   return lockSettingsView(await getLockSettings(ctx.store.q, d.id));
 }
 
 /** Stores the owner's settings under a new revision and starts sending them to the lock. */
 export async function setOwnerLockSettings(ctx: RelayContext, p: Principal, deviceId: string, v: LockSettingsValues): Promise<LockSettingsView> {
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const probe: SettingsPayload = { revision: 1, autoLockS: v.autoLockS, doorAjarS: v.doorAjarS, flags: v.relockOnClose ? SETTING_RELOCK_ON_CLOSE : 0 };
   if (checkSettingBounds(probe) !== RC_OK) throw relayError('KW_VALIDATION', { bounds: SETTING_BOUNDS });
   const row = await ctx.store.tx(async (q) => {
     const before = await getLockSettings(q, d.id);
     const r = await putLockSettings(q, d.id, v, before ? before.held_revision : 0, ctx.now());
-    recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'lock.settings', details: { revision: r.revision, ...v } });
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.id, kind: 'lock.settings', details: { revision: r.revision, ...v } });
     return r;
   });
   const view = lockSettingsView(row);

@@ -4,7 +4,8 @@
  * kind falls into one choice; the text names the lock, the site, the person and the parcel
  * instead of ids, so an e-mail or a phone banner reads on its own.
  */
-import type { RelayContext } from '../context';
+import { deliveryPeople, deviceName, siteName } from '../data/names';
+import type { Q } from '../data/store';
 import { batteryPercent } from './battery';
 import type { NotificationView } from './notifications';
 
@@ -64,17 +65,14 @@ interface Names {
   site: string;
 }
 
-function namesFor(ctx: RelayContext, siteId: number | null, deviceId: unknown): Names {
-  const site = siteId ? (ctx.db.prepare('SELECT name FROM sites WHERE id = ?').get(siteId) as { name: string } | undefined) : undefined;
-  const dev = typeof deviceId === 'string' ? (ctx.db.prepare('SELECT name FROM devices WHERE id = ?').get(deviceId) as { name: string | null } | undefined) : undefined;
-  return { site: site?.name ?? 'your home', lock: dev?.name ?? 'the lock' };
+async function namesFor(q: Q, siteId: number | null, deviceId: unknown): Promise<Names> {
+  const site = siteId ? await siteName(q, siteId) : undefined;
+  const dev = typeof deviceId === 'string' ? await deviceName(q, deviceId) : undefined;
+  return { site: site ?? 'your home', lock: dev?.name ?? 'the lock' };
 }
 
-function courierLine(ctx: RelayContext, deliveryId: number | null): string {
-  if (!deliveryId) return 'The courier';
-  const r = ctx.db.prepare(`SELECT c.name AS courier, b.name AS company FROM deliveries d JOIN couriers c ON c.id = d.courier_id
-    JOIN backends b ON b.id = d.backend_id WHERE d.id = ?`).get(deliveryId) as { courier: string; company: string } | undefined;
-  return r ? r.courier + ' (' + r.company + ')' : 'The courier';
+function courierLine(people: { courier: string; company: string } | undefined): string {
+  return people ? people.courier + ' (' + people.company + ')' : 'The courier';
 }
 
 const str = (v: unknown, fallback: string): string => (typeof v === 'string' && v.length > 0 ? v : fallback);
@@ -82,19 +80,21 @@ const str = (v: unknown, fallback: string): string => (typeof v === 'string' && 
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** Human words for one owner notification. */
-export function pushText(ctx: RelayContext, n: NotificationView): PushText {
-  const t = words(ctx, n);
+export async function pushText(q: Q, n: NotificationView): Promise<PushText> {
+  const people = n.deliveryId ? await deliveryPeople(q, n.deliveryId) : undefined;
+  const b = n.body;
+  const receipt = (b.receipt ?? {}) as { deviceId?: string };
+  const names = await namesFor(q, n.siteId, b.deviceId ?? receipt.deviceId ?? people?.deviceId);
+  const t = words(n, names, people);
   return { ...t, title: capital(t.title), body: capital(t.body) };
 }
 
-function words(ctx: RelayContext, n: NotificationView): PushText {
+function words(n: NotificationView, names: Names, people: { courier: string; company: string } | undefined): PushText {
   const b = n.body;
-  const receipt = (b.receipt ?? {}) as { deviceId?: string };
-  const names = namesFor(ctx, n.siteId, b.deviceId ?? receipt.deviceId ?? deliveryDevice(ctx, n.deliveryId));
   const parcel = str(b.trackingNumber, 'a parcel');
   switch (n.kind) {
     case 'delivery.entered':
-      return { title: 'Delivery inside · ' + names.site, body: courierLine(ctx, n.deliveryId) + ' opened ' + names.lock + ' to deliver ' + parcel + '.', priority: 4 };
+      return { title: 'Delivery inside · ' + names.site, body: courierLine(people) + ' opened ' + names.lock + ' to deliver ' + parcel + '.', priority: 4 };
     case 'delivery.secured':
       return { title: 'Delivery secured · ' + names.site, body: parcel + ' is inside: the door is closed and ' + names.lock + ' is locked.', priority: 3 };
     case 'delivery.relocked':
@@ -116,9 +116,4 @@ function words(ctx: RelayContext, n: NotificationView): PushText {
     default:
       return { title: n.kind + ' · ' + names.site, body: names.lock + ': ' + n.kind + (b.reason ? ' (' + String(b.reason) + ')' : '') + '.', priority: 4 };
   }
-}
-
-function deliveryDevice(ctx: RelayContext, deliveryId: number | null): string | undefined {
-  if (!deliveryId) return undefined;
-  return (ctx.db.prepare('SELECT device_id FROM deliveries WHERE id = ?').get(deliveryId) as { device_id: string } | undefined)?.device_id;
 }

@@ -7,7 +7,9 @@
  */
 import type { RelayContext } from '../context';
 import { findOwner } from '../data/accounts';
+import { queueSends } from '../data/notification-sends';
 import { findNotificationSettings, saveNotificationSettings } from '../data/notifications';
+import type { Q } from '../data/store';
 import { relayError } from '../errors';
 import { NOTIFY_EVENT_LABELS, NOTIFY_EVENTS, notifyEventOf, type NotifyEvent } from './notification-events';
 import type { NotificationView } from './notifications';
@@ -40,10 +42,6 @@ export interface NotificationSettingsInput {
   events?: string[];
 }
 
-/** The settings row read inside the lock intake's synchronous transaction (queuePushes), until notify moves to the data layer. */
-function rowSync(ctx: RelayContext, ownerId: number): SettingsRow | undefined {
-  return ctx.db.prepare('SELECT * FROM notification_settings WHERE owner_id = ?').get(ownerId) as SettingsRow | undefined;
-}
 
 export async function getNotificationSettings(ctx: RelayContext, ownerId: number): Promise<NotificationSettingsView> {
   const r = await findNotificationSettings(ctx.store.q, ownerId);
@@ -94,14 +92,27 @@ export async function putNotificationSettings(ctx: RelayContext, ownerId: number
 }
 
 /** The channels a notification goes out on for its owner (none unless the owner turned one on and chose the event). */
-export function queuePushes(ctx: RelayContext, ownerId: number, n: NotificationView, force = false): number {
-  const r = rowSync(ctx, ownerId);
-  if (!r) return 0;
+function channelsFor(ctx: RelayContext, r: SettingsRow | undefined, n: NotificationView, force: boolean): ('email' | 'ntfy')[] {
+  if (!r) return [];
   const event = notifyEventOf(n);
-  if (!force && (event === null || !(JSON.parse(r.events) as string[]).includes(event))) return 0;
-  const channels: string[] = [];
+  if (!force && (event === null || !(JSON.parse(r.events) as string[]).includes(event))) return [];
+  const channels: ('email' | 'ntfy')[] = [];
   if (r.email_on === 1 && ctx.opts.notifications.smtp) channels.push('email');
   if (r.ntfy_on === 1 && r.ntfy_url) channels.push('ntfy');
+  return channels;
+}
+
+/** Queues the notification's sends in q, the transaction that stored it; returns how many. */
+export async function queuePushes(ctx: RelayContext, q: Q, ownerId: number, n: NotificationView, force = false): Promise<number> {
+  const channels = channelsFor(ctx, await findNotificationSettings(q, ownerId), n, force);
+  await queueSends(q, n.id, ownerId, channels, ctx.now());
+  if (channels.length) ctx.kickPushes();
+  return channels.length;
+}
+
+/** queuePushes for the callers still on the SQLite handle (sqlite-only.ts). */
+export function queuePushesSync(ctx: RelayContext, ownerId: number, n: NotificationView): number {
+  const channels = channelsFor(ctx, ctx.db.prepare('SELECT * FROM notification_settings WHERE owner_id = ?').get(ownerId) as SettingsRow | undefined, n, false);
   const insert = ctx.db.prepare("INSERT INTO notification_sends (notification_id, owner_id, channel, status, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)");
   for (const c of channels) insert.run(n.id, ownerId, c, ctx.now(), ctx.now());
   if (channels.length) ctx.kickPushes();

@@ -52,7 +52,7 @@ function assertOnline(d: { id: string; online: number }): void {
  * checks only what it can without the owner's key: the bytes are a statement, for this lock.
  */
 export async function sendOwnerStatement(ctx: RelayContext, p: Principal, deviceId: string, statement: Uint8Array): Promise<OwnerRequestResult> {
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   let st;
   try {
     st = decodeOwnerStatement(statement);
@@ -65,7 +65,7 @@ export async function sendOwnerStatement(ctx: RelayContext, p: Principal, device
   ctx.log.info({ deviceId: d.id, counter: cmd.counter, ownerKeyId: st.ownerKeyId, ownerSeq: st.seq, action: st.action }, 'owner statement relayed');
   await untilAcked(ctx, cmd);
   await recordConfirmedStatement(ctx, d.id, st);
-  recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'owner.statement', details: { ownerKeyId: st.ownerKeyId, action: st.action, seq: st.seq } });
+  await recordActivity(ctx, ctx.store.q, { siteId: d.site_id, deviceId: d.id, kind: 'owner.statement', details: { ownerKeyId: st.ownerKeyId, action: st.action, seq: st.seq } });
   return { outcome: 'done', deviceId: d.id, counter: cmd.counter, ownerKeyId: st.ownerKeyId, action: st.action };
 }
 
@@ -75,7 +75,7 @@ export async function sendOwnerStatement(ctx: RelayContext, p: Principal, device
  * statement signed by an enrolled one instead (sendOwnerStatement).
  */
 export async function enrolOwnerKey(ctx: RelayContext, p: Principal, deviceId: string, publicKeyHex: string): Promise<OwnerRequestResult> {
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const key = fromHex(publicKeyHex);
   if (!isAcceptablePublicKey(key) || !decodePointValid(key)) throw relayError('KW_OWNER_STATEMENT_INVALID', { reason: 'BAD_KEY' });
   assertOnline(d);
@@ -83,6 +83,6 @@ export async function enrolOwnerKey(ctx: RelayContext, p: Principal, deviceId: s
   const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, { deviceId: d.id, action: ACT_OWNER_KEY_ADD, payload: { ownerKeyId, ownerKey: key }, purpose: 'owner_key_add' }));
   await untilAcked(ctx, cmd);
   await recordEnrolledKey(ctx, d.id, ownerKeyId, key);
-  recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'owner.key_enrolled', details: { ownerKeyId } });
+  await recordActivity(ctx, ctx.store.q, { siteId: d.site_id, deviceId: d.id, kind: 'owner.key_enrolled', details: { ownerKeyId } });
   return { outcome: 'done', deviceId: d.id, counter: cmd.counter, ownerKeyId, action: ACT_OWNER_KEY_ADD };
 }

@@ -69,7 +69,7 @@ export function forgetOwnerConsent(ctx: RelayContext, deviceId: string): void {
 
 /** GET /v1/devices/:id/owner-consent: the mode the lock last reported, its owner devices and consents. */
 export async function ownerConsentView(ctx: RelayContext, p: Principal, deviceId: string) {
-  const d = deviceForOwner(ctx, p, deviceId);
+  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const [keys, consents] = await Promise.all([ownerKeysOf(ctx.store.q, d.id), consentsOf(ctx.store.q, d.id)]);
   return {
     deviceId: d.id,

@@ -37,8 +37,8 @@ async function view(q: Q, r: ParcelRow) {
 export type ParcelView = Awaited<ReturnType<typeof view>>;
 
 export async function registerParcel(ctx: RelayContext, p: Principal, input: ParcelInput): Promise<ParcelView> {
-  const site = p.kind === 'owner' ? siteForOwner(ctx, p, input.siteId) : siteForBackend(ctx, p, input.siteId);
-  const device = siteLock(ctx, site.id, 'box', input.deviceId);
+  const site = p.kind === 'owner' ? await siteForOwner(ctx, ctx.store.q, p, input.siteId) : await siteForBackend(ctx, ctx.store.q, p, input.siteId);
+  const device = await siteLock(ctx, ctx.store.q, site.id, 'box', input.deviceId);
   const tracking = normalizeBarcode(input.trackingNumber);
   const len = utf8Encode(tracking).length;
   if (len === 0 || len > MAX_BARCODE_LENGTH) throw relayError('KW_VALIDATION', { field: 'trackingNumber' }, 'The tracking number must be 1..64 bytes.');
@@ -55,9 +55,9 @@ export async function registerParcel(ctx: RelayContext, p: Principal, input: Par
       credential: { type: CRED_BARCODE, commitment: barcodeCommitment(fromHex(device.id), tracking) }, actorRef: row.id, parcelId: row.id, createdBy: by
     });
     await setParcelGrant(q, row.id, g.id);
-    recordActivity(ctx, { siteId: site.id, deviceId: device.id, kind: 'parcel.registered', grantId: g.id, actorKind: p.kind, actorId: p.subjectId, details: { parcelId: row.id, trackingNumber: tracking } });
+    await recordActivity(ctx, q, { siteId: site.id, deviceId: device.id, kind: 'parcel.registered', grantId: g.id, actorKind: p.kind, actorId: p.subjectId, details: { parcelId: row.id, trackingNumber: tracking } });
     const v = await view(q, { ...row, grant_id: g.id });
-    enqueueWebhook(ctx, backendId, 'parcel.registered', { parcel: v });
+    await enqueueWebhook(ctx, q, backendId, 'parcel.registered', { parcel: v });
     return v;
   });
 }
@@ -65,8 +65,8 @@ export async function registerParcel(ctx: RelayContext, p: Principal, input: Par
 export async function parcelFor(ctx: RelayContext, p: Principal, id: number): Promise<ParcelRow> {
   const r = await findParcel(ctx.store.q, id);
   if (!r) throw relayError('KW_NOT_FOUND');
-  if (p.kind === 'admin' || (p.kind === 'backend' && r.backend_id === p.subjectId && isPartner(ctx, r.site_id, p.subjectId!))) return r;
-  if (p.kind === 'owner' && getSiteRow(ctx, r.site_id)?.owner_id === p.subjectId) return r;
+  if (p.kind === 'admin' || (p.kind === 'backend' && r.backend_id === p.subjectId && (await isPartner(ctx, ctx.store.q, r.site_id, p.subjectId!)))) return r;
+  if (p.kind === 'owner' && (await getSiteRow(ctx, ctx.store.q, r.site_id))?.owner_id === p.subjectId) return r;
   throw relayError('KW_NOT_FOUND');
 }
 
@@ -93,6 +93,6 @@ export async function cancelParcel(ctx: RelayContext, p: Principal, id: number):
 export async function onParcelOpened(ctx: RelayContext, q: Q, parcelId: number, seq: number): Promise<void> {
   const r = await markParcelOpened(q, parcelId, seq, ctx.now());
   if (!r) return;
-  notifySiteOwner(ctx, r.site_id, 'parcel.opened', { parcelId, trackingNumber: r.tracking, eventSeq: seq });
-  enqueueWebhook(ctx, r.backend_id, 'parcel.opened', { parcel: await view(q, r) });
+  await notifySiteOwner(ctx, q, r.site_id, 'parcel.opened', { parcelId, trackingNumber: r.tracking, eventSeq: seq });
+  await enqueueWebhook(ctx, q, r.backend_id, 'parcel.opened', { parcel: await view(q, r) });
 }

@@ -27,18 +27,18 @@ interface Booked {
 }
 
 export async function withdrawPartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
-  siteForOwner(ctx, p, siteId);
+  await siteForOwner(ctx, ctx.store.q, p, siteId);
   const by = p.kind + ':' + p.subjectId;
   return ctx.store.tx(async (q) => {
     const booked = await partnerDeliveriesIn(q, siteId, backendId, statusesLeadingTo('cancelled'));
-    const view = removePartner(ctx, p, siteId, backendId);
+    const view = await removePartner(ctx, q, p, siteId, backendId);
     const deliveries: DeliveryRow[] = [];
     for (const d of booked as DeliveryRow[]) if (await transition(ctx, q, d, 'cancelled', { block_reason: WITHDRAWN_REASON })) deliveries.push(d);
     for (const d of deliveries) {
       await revokeBooked(ctx, q, d, by);
-      recordActivity(ctx, { siteId, deviceId: d.device_id, kind: 'delivery.cancelled', reason: WITHDRAWN_REASON, actorKind: p.kind, actorId: p.subjectId, deliveryId: d.id });
-      notify(ctx, { recipientKind: 'courier', recipientId: d.courier_id!, deliveryId: d.id, kind: 'delivery.cancelled', body: { deliveryId: d.id, reason: WITHDRAWN_REASON } });
-      enqueueWebhook(ctx, backendId, 'delivery.cancelled', { deliveryId: d.id, reason: WITHDRAWN_REASON });
+      await recordActivity(ctx, q, { siteId, deviceId: d.device_id, kind: 'delivery.cancelled', reason: WITHDRAWN_REASON, actorKind: p.kind, actorId: p.subjectId, deliveryId: d.id });
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id!, deliveryId: d.id, kind: 'delivery.cancelled', body: { deliveryId: d.id, reason: WITHDRAWN_REASON } });
+      await enqueueWebhook(ctx, q, backendId, 'delivery.cancelled', { deliveryId: d.id, reason: WITHDRAWN_REASON });
     }
     const parcels: Booked[] = [];
     for (const r of await registeredPartnerParcels(q, siteId, backendId)) {
@@ -46,7 +46,7 @@ export async function withdrawPartner(ctx: RelayContext, p: Principal, siteId: n
       parcels.push(r);
     }
     for (const r of parcels) await revokeBooked(ctx, q, r, by);
-    recordActivity(ctx, {
+    await recordActivity(ctx, q, {
       siteId, deviceId: null, kind: 'site.partner_withdrawn', actorKind: p.kind, actorId: p.subjectId,
       details: { backendId, deliveriesCancelled: deliveries.length, parcelsCancelled: parcels.length }
     });

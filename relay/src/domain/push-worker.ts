@@ -80,7 +80,7 @@ export class PushWorker extends PolledWorker {
 
   private async deliver(job: NotificationSendRow, n: NotificationView, target: PushTarget): Promise<void> {
     const o = this.ctx.opts.notifications;
-    const t = pushText(this.ctx, n);
+    const t = await pushText(this.ctx.store.q, n);
     const link = o.publicUrl ? o.publicUrl.replace(/\/$/, '') + '/' + (n.siteId ? '?site=' + n.siteId : '') : null;
     if (job.channel === 'email') {
       if (!this.mailer || !target.email) throw new Error('e-mail not configured');

@@ -2,22 +2,22 @@
  * Sites: an owner's address with its locks, IANA time zone and in-home delivery consent.
  * Every lookup takes the caller and answers 404 for anything that is not theirs, so an
  * owner can never learn whether another owner's object exists.
+ *
+ * getSiteRow, siteForOwner, siteForBackend and isPartner keep a synchronous form for the
+ * callers still on the SQLite handle (sqlite-only.ts); the others take a store or transaction.
  */
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
-import { backendExists } from './accounts';
+import { backendExists } from '../data/accounts';
+import {
+  addSitePartner, findSite, insertSite, isSitePartner, partnersOfSite, removeSitePartner, sitesOf, updateSiteRow, type SiteRow
+} from '../data/sites';
+import type { Q } from '../data/store';
 import type { Principal } from './principals';
+import { isQ } from './sqlite-only';
 import { isValidTimeZone } from './timezones';
 
-export interface SiteRow {
-  id: number;
-  owner_id: number;
-  name: string;
-  address: string | null;
-  timezone: string;
-  allow_in_home: number;
-  created_at: number;
-}
+export type { SiteRow } from '../data/sites';
 
 export interface SiteView {
   id: number;
@@ -30,8 +30,8 @@ export interface SiteView {
   createdAt: string;
 }
 
-export function siteView(ctx: RelayContext, r: SiteRow): SiteView {
-  const partners = (ctx.db.prepare('SELECT backend_id FROM site_partners WHERE site_id = ? ORDER BY backend_id').all(r.id) as { backend_id: number }[]).map((p) => p.backend_id);
+export async function siteView(q: Q, r: SiteRow): Promise<SiteView> {
+  const partners = await partnersOfSite(q, r.id);
   return { id: r.id, ownerId: r.owner_id, name: r.name, address: r.address, timezone: r.timezone, allowInHomeDelivery: r.allow_in_home === 1, partners, createdAt: new Date(r.created_at).toISOString() };
 }
 
@@ -42,65 +42,100 @@ export interface SiteInput {
   allowInHomeDelivery?: boolean;
 }
 
-export function createSite(ctx: RelayContext, ownerId: number, s: SiteInput): SiteView {
+export async function createSite(ctx: RelayContext, ownerId: number, s: SiteInput): Promise<SiteView> {
   if (!isValidTimeZone(s.timezone)) throw relayError('KW_BAD_TIMEZONE', { timezone: s.timezone });
-  if (!ctx.db.prepare('SELECT 1 FROM owners WHERE id = ?').get(ownerId)) throw relayError('KW_NOT_FOUND', { field: 'ownerId' });
-  const row = ctx.db.prepare('INSERT INTO sites (owner_id, name, address, timezone, allow_in_home, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *')
-    .get(ownerId, s.name, s.address ?? null, s.timezone, s.allowInHomeDelivery ? 1 : 0, ctx.now()) as SiteRow;
+  const q = ctx.store.q;
+  if (!(await q.selectFrom('owners').select('id').where('id', '=', ownerId).executeTakeFirst())) throw relayError('KW_NOT_FOUND', { field: 'ownerId' });
+  const row = await insertSite(q, { owner_id: ownerId, name: s.name, address: s.address ?? null, timezone: s.timezone, allow_in_home: s.allowInHomeDelivery ? 1 : 0, created_at: ctx.now() });
   ctx.log.info({ siteId: row.id, ownerId }, 'site created');
-  return siteView(ctx, row);
+  return siteView(q, row);
 }
 
-export function getSiteRow(ctx: RelayContext, id: number): SiteRow | undefined {
+function siteRowSync(ctx: RelayContext, id: number): SiteRow | undefined {
   return ctx.db.prepare('SELECT * FROM sites WHERE id = ?').get(id) as SiteRow | undefined;
 }
 
-/** The site if the caller may see it (its owner, or admin); 404 otherwise. */
-export function siteForOwner(ctx: RelayContext, p: Principal, id: number): SiteRow {
-  const s = getSiteRow(ctx, id);
-  if (!s || (p.kind !== 'admin' && !(p.kind === 'owner' && s.owner_id === p.subjectId))) throw relayError('KW_NOT_FOUND');
-  return s;
-}
-
-/** The site if this backend is a partner of it (or admin); 404 otherwise. */
-export function siteForBackend(ctx: RelayContext, p: Principal, id: number): SiteRow {
-  const s = getSiteRow(ctx, id);
-  if (!s) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
-  if (p.kind === 'admin') return s;
-  if (p.kind !== 'backend' || !ctx.db.prepare('SELECT 1 FROM site_partners WHERE site_id = ? AND backend_id = ?').get(id, p.subjectId)) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
-  return s;
-}
-
-export function listSites(ctx: RelayContext, p: Principal): SiteView[] {
-  const rows = p.kind === 'admin'
-    ? ctx.db.prepare('SELECT * FROM sites ORDER BY id').all() as SiteRow[]
-    : ctx.db.prepare('SELECT * FROM sites WHERE owner_id = ? ORDER BY id').all(p.subjectId) as SiteRow[];
-  return rows.map((r) => siteView(ctx, r));
-}
-
-export function updateSite(ctx: RelayContext, p: Principal, id: number, patch: Partial<SiteInput>): SiteView {
-  const s = siteForOwner(ctx, p, id);
-  if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone)) throw relayError('KW_BAD_TIMEZONE', { timezone: patch.timezone });
-  const row = ctx.db.prepare('UPDATE sites SET name = ?, address = ?, timezone = ?, allow_in_home = ? WHERE id = ? RETURNING *').get(
-    patch.name ?? s.name, patch.address ?? s.address, patch.timezone ?? s.timezone,
-    patch.allowInHomeDelivery === undefined ? s.allow_in_home : patch.allowInHomeDelivery ? 1 : 0, id
-  ) as SiteRow;
-  return siteView(ctx, row);
-}
-
-export async function addPartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
-  const s = siteForOwner(ctx, p, siteId);
-  if (!(await backendExists(ctx, backendId))) throw relayError('KW_NOT_FOUND', { field: 'backendId' });
-  ctx.db.prepare('INSERT OR IGNORE INTO site_partners (site_id, backend_id, created_at) VALUES (?, ?, ?)').run(siteId, backendId, ctx.now());
-  return siteView(ctx, s);
-}
-
-export function isPartner(ctx: RelayContext, siteId: number, backendId: number): boolean {
+function partnerSync(ctx: RelayContext, siteId: number, backendId: number): boolean {
   return !!ctx.db.prepare('SELECT 1 FROM site_partners WHERE site_id = ? AND backend_id = ?').get(siteId, backendId);
 }
 
-export function removePartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): SiteView {
-  const s = siteForOwner(ctx, p, siteId);
-  ctx.db.prepare('DELETE FROM site_partners WHERE site_id = ? AND backend_id = ?').run(siteId, backendId);
-  return siteView(ctx, s);
+export function getSiteRow(ctx: RelayContext, id: number): SiteRow | undefined;
+export function getSiteRow(ctx: RelayContext, q: Q, id: number): Promise<SiteRow | undefined>;
+export function getSiteRow(ctx: RelayContext, a: Q | number, b?: number): SiteRow | undefined | Promise<SiteRow | undefined> {
+  return isQ(a) ? findSite(a, b!) : siteRowSync(ctx, a);
+}
+
+function ownerMaySee(p: Principal, s: SiteRow | undefined): s is SiteRow {
+  return !!s && (p.kind === 'admin' || (p.kind === 'owner' && s.owner_id === p.subjectId));
+}
+
+/** The site if the caller may see it (its owner, or admin); 404 otherwise. */
+export function siteForOwner(ctx: RelayContext, p: Principal, id: number): SiteRow;
+export function siteForOwner(ctx: RelayContext, q: Q, p: Principal, id: number): Promise<SiteRow>;
+export function siteForOwner(ctx: RelayContext, a: Q | Principal, b: Principal | number, c?: number): SiteRow | Promise<SiteRow> {
+  const check = (p: Principal, s: SiteRow | undefined): SiteRow => {
+    if (!ownerMaySee(p, s)) throw relayError('KW_NOT_FOUND');
+    return s;
+  };
+  if (isQ(a)) return findSite(a, c!).then((s) => check(b as Principal, s));
+  return check(a, siteRowSync(ctx, b as number));
+}
+
+/** The site if this backend is a partner of it (or admin); 404 otherwise. */
+export function siteForBackend(ctx: RelayContext, p: Principal, id: number): SiteRow;
+export function siteForBackend(ctx: RelayContext, q: Q, p: Principal, id: number): Promise<SiteRow>;
+export function siteForBackend(ctx: RelayContext, a: Q | Principal, b: Principal | number, c?: number): SiteRow | Promise<SiteRow> {
+  const check = (p: Principal, s: SiteRow | undefined, partner: (siteId: number, backendId: number) => boolean): SiteRow => {
+    if (!s) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
+    if (p.kind === 'admin') return s;
+    if (p.kind !== 'backend' || p.subjectId === null || !partner(s.id, p.subjectId)) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
+    return s;
+  };
+  if (!isQ(a)) return check(a, siteRowSync(ctx, b as number), (siteId, backendId) => partnerSync(ctx, siteId, backendId));
+  const p = b as Principal;
+  return (async () => {
+    const s = await findSite(a, c!);
+    const partner = s && p.kind === 'backend' && p.subjectId !== null && (await isSitePartner(a, s.id, p.subjectId));
+    return check(p, s, () => !!partner);
+  })();
+}
+
+export async function listSites(ctx: RelayContext, p: Principal): Promise<SiteView[]> {
+  const q = ctx.store.q;
+  const rows = await sitesOf(q, p.kind === 'admin' ? undefined : (p.subjectId ?? -1));
+  return Promise.all(rows.map((r) => siteView(q, r)));
+}
+
+export async function updateSite(ctx: RelayContext, p: Principal, id: number, patch: Partial<SiteInput>): Promise<SiteView> {
+  if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone)) throw relayError('KW_BAD_TIMEZONE', { timezone: patch.timezone });
+  return ctx.store.tx(async (q) => {
+    const s = await siteForOwner(ctx, q, p, id);
+    const row = await updateSiteRow(q, id, {
+      name: patch.name ?? s.name, address: patch.address ?? s.address, timezone: patch.timezone ?? s.timezone,
+      allow_in_home: patch.allowInHomeDelivery === undefined ? s.allow_in_home : patch.allowInHomeDelivery ? 1 : 0
+    });
+    return siteView(q, row);
+  });
+}
+
+export async function addPartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
+  return ctx.store.tx(async (q) => {
+    const s = await siteForOwner(ctx, q, p, siteId);
+    if (!(await backendExists(q, backendId))) throw relayError('KW_NOT_FOUND', { field: 'backendId' });
+    await addSitePartner(q, siteId, backendId, ctx.now());
+    return siteView(q, s);
+  });
+}
+
+export function isPartner(ctx: RelayContext, siteId: number, backendId: number): boolean;
+export function isPartner(ctx: RelayContext, q: Q, siteId: number, backendId: number): Promise<boolean>;
+export function isPartner(ctx: RelayContext, a: Q | number, b: number, c?: number): boolean | Promise<boolean> {
+  return isQ(a) ? isSitePartner(a, b, c!) : partnerSync(ctx, a, b);
+}
+
+/** Withdraws the backend as the site's partner (partner-withdrawal.ts cancels what it booked). */
+export async function removePartner(ctx: RelayContext, q: Q, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
+  const s = await siteForOwner(ctx, q, p, siteId);
+  await removeSitePartner(q, siteId, backendId);
+  return siteView(q, s);
 }

@@ -12,6 +12,7 @@ import type { RelayContext } from '../context';
 import { claimDueJobs } from '../data/job-queue';
 import { findWebhook, webhookJobDelivered, webhookJobFailed, webhookJobRetry, webhookJobsById, type WebhookJobRow } from '../data/webhooks';
 import { PolledWorker } from './polled-worker';
+import { WEBHOOK_SECRET_COLUMN } from './webhooks';
 import { literalTargetAllowed, publicOnlyLookup } from './webhook-target';
 
 /** Jobs one worker run claims at most. */
@@ -63,10 +64,18 @@ export class WebhookWorker extends PolledWorker {
       await webhookJobFailed(ctx.store.q, job.id, job.attempts, job.last_status, 'webhook deleted');
       return;
     }
+    let secret: string;
+    try {
+      secret = ctx.box.open(hook.secret, WEBHOOK_SECRET_COLUMN);
+    } catch (err) {
+      // Sealed under another data key: no relay of this set can sign it, so retrying cannot help.
+      await webhookJobFailed(ctx.store.q, job.id, job.attempts, job.last_status, (err as Error).message);
+      return;
+    }
     const ts = String(Math.floor(ctx.now() / 1000));
     const headers = {
       'content-type': 'application/json', 'user-agent': 'keyway-relay', 'x-keyway-event': job.event, 'x-keyway-delivery': String(job.id),
-      'x-keyway-timestamp': ts, 'x-keyway-signature': signWebhook(hook.secret, ts, job.body)
+      'x-keyway-timestamp': ts, 'x-keyway-signature': signWebhook(secret, ts, job.body)
     };
     let status = 0;
     let error: string | null = null;

@@ -2,13 +2,16 @@
  * Webhooks for delivery backends: a backend registers a URL and the events it wants; every
  * matching event becomes a row in a persisted queue (webhook_jobs) in the same transaction
  * as the change it reports, so nothing is lost across restarts. The worker
- * (webhook-worker.ts) delivers with an HMAC-SHA256 signature and retries with backoff.
+ * (webhook-worker.ts) delivers with an HMAC-SHA256 signature and retries with backoff. The
+ * signing secret is stored sealed under the data key (secret-box.ts, column WEBHOOK_SECRET_COLUMN).
  */
 import { randomUUID } from 'node:crypto';
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
-import { insertWebhook, liveWebhooks, markWebhookDeleted, type WebhookRow } from '../data/webhooks';
+import type { Q } from '../data/store';
+import { insertWebhook, insertWebhookJob, liveWebhooks, markWebhookDeleted, type WebhookRow } from '../data/webhooks';
 import { randomSecret } from '../secrets';
+import { isQ } from './sqlite-only';
 import { checkWebhookTarget } from './webhook-target';
 
 export const WEBHOOK_EVENTS = [
@@ -16,6 +19,9 @@ export const WEBHOOK_EVENTS = [
   'delivery.blocked', 'delivery.cancelled', 'delivery.failed', 'delivery.receipt_signed', 'parcel.registered', 'parcel.opened'
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** The associated data the webhook secret is sealed with. */
+export const WEBHOOK_SECRET_COLUMN = 'webhooks.secret';
 
 export interface WebhookView {
   id: number;
@@ -38,7 +44,7 @@ export async function createWebhook(ctx: RelayContext, backendId: number, url: s
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw relayError('KW_VALIDATION', { field: 'url' }, 'url must be http or https');
   await checkWebhookTarget(parsed, ctx.opts.webhooks.allowPrivateTargets);
   const secret = randomSecret('whsec_');
-  const row = await insertWebhook(ctx.store.q, { backend_id: backendId, url, events: JSON.stringify([...new Set(events)]), secret, created_at: ctx.now() });
+  const row = await insertWebhook(ctx.store.q, { backend_id: backendId, url, events: JSON.stringify([...new Set(events)]), secret: ctx.box.seal(secret, WEBHOOK_SECRET_COLUMN), created_at: ctx.now() });
   ctx.log.info({ webhookId: row.id, backendId, events }, 'webhook registered');
   return { ...view(row), secret };
 }
@@ -51,18 +57,45 @@ export async function deleteWebhook(ctx: RelayContext, backendId: number, id: nu
   if (!(await markWebhookDeleted(ctx.store.q, backendId, id, ctx.now()))) throw relayError('KW_NOT_FOUND');
 }
 
-/** Queues `event` for every webhook of the backend that asked for it. */
-export function enqueueWebhook(ctx: RelayContext, backendId: number | null, event: WebhookEvent, data: Record<string, unknown>): number {
-  if (backendId === null) return 0;
-  const hooks = ctx.db.prepare('SELECT * FROM webhooks WHERE backend_id = ? AND deleted_at IS NULL').all(backendId) as WebhookRow[];
-  let n = 0;
+function jobsFor(ctx: RelayContext, hooks: WebhookRow[], event: WebhookEvent, data: Record<string, unknown>): { webhookId: number; event: string; body: string; at: number }[] {
+  const jobs = [];
   for (const h of hooks) {
     const wanted = JSON.parse(h.events) as string[];
     if (!wanted.includes(event) && !wanted.includes('*')) continue;
     const body = JSON.stringify({ id: 'evt_' + randomUUID(), event, time: new Date(ctx.now()).toISOString(), data });
-    ctx.db.prepare("INSERT INTO webhook_jobs (webhook_id, event, body, status, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)").run(h.id, event, body, ctx.now(), ctx.now());
-    n++;
+    jobs.push({ webhookId: h.id, event, body, at: ctx.now() });
   }
-  if (n > 0) setImmediate(() => ctx.kickWebhooks());
-  return n;
+  return jobs;
+}
+
+/** The synchronous form for the callers still on the SQLite handle (sqlite-only.ts). */
+function enqueueWebhookSync(ctx: RelayContext, backendId: number, event: WebhookEvent, data: Record<string, unknown>): number {
+  const hooks = ctx.db.prepare('SELECT * FROM webhooks WHERE backend_id = ? AND deleted_at IS NULL ORDER BY id').all(backendId) as WebhookRow[];
+  const jobs = jobsFor(ctx, hooks, event, data);
+  for (const j of jobs) {
+    ctx.db.prepare("INSERT INTO webhook_jobs (webhook_id, event, body, status, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)").run(j.webhookId, j.event, j.body, j.at, j.at);
+  }
+  if (jobs.length > 0) setImmediate(() => ctx.kickWebhooks());
+  return jobs.length;
+}
+
+/**
+ * Queues `event` for every webhook of the backend that asked for it, in q: the transaction of
+ * the change it reports. Returns how many jobs were queued.
+ */
+export function enqueueWebhook(ctx: RelayContext, backendId: number | null, event: WebhookEvent, data: Record<string, unknown>): number;
+export function enqueueWebhook(ctx: RelayContext, q: Q, backendId: number | null, event: WebhookEvent, data: Record<string, unknown>): Promise<number>;
+export function enqueueWebhook(ctx: RelayContext, ...args: [number | null, WebhookEvent, Record<string, unknown>] | [Q, number | null, WebhookEvent, Record<string, unknown>]): number | Promise<number> {
+  if (!isQ(args[0])) {
+    const [backendId, event, data] = args as [number | null, WebhookEvent, Record<string, unknown>];
+    return backendId === null ? 0 : enqueueWebhookSync(ctx, backendId, event, data);
+  }
+  const [q, backendId, event, data] = args as [Q, number | null, WebhookEvent, Record<string, unknown>];
+  if (backendId === null) return Promise.resolve(0);
+  return (async () => {
+    const jobs = jobsFor(ctx, await liveWebhooks(q, backendId), event, data);
+    for (const j of jobs) await insertWebhookJob(q, j);
+    if (jobs.length > 0) setImmediate(() => ctx.kickWebhooks());
+    return jobs.length;
+  })();
 }

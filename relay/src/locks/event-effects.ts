@@ -47,7 +47,7 @@ function base(d: DeviceRow, ev: ReceivedEvent) {
 export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   switch (ev.type) {
     case EV_BOOT:
-      recordActivity(ctx, { ...base(d, ev), kind: 'boot', reason: BOOT_CAUSES[ev.code] ?? 'unknown', code: ev.code, actorKind: null, actorId: null });
+      await recordActivity(ctx, q, { ...base(d, ev), kind: 'boot', reason: BOOT_CAUSES[ev.code] ?? 'unknown', code: ev.code, actorKind: null, actorId: null });
       return;
     case EV_STATE:
       return onState(ctx, q, d, ev);
@@ -62,7 +62,7 @@ export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, e
     case EV_CAMERA:
       return onCamera(ctx, q, d, ev);
     case EV_ALARM_CLEARED:
-      recordActivity(ctx, { ...base(d, ev), kind: 'alarm.cleared', reason: alarmName(ev.code), code: ev.code });
+      await recordActivity(ctx, q, { ...base(d, ev), kind: 'alarm.cleared', reason: alarmName(ev.code), code: ev.code });
       return;
     default:
   }
@@ -72,7 +72,7 @@ async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent)
   const bolt = ev.data.length > 0 ? ev.data[0] : 0;
   const door = ev.data.length > 1 ? ev.data[1] : 0;
   await setBoltDoor(q, d.id, bolt, door);
-  recordActivity(ctx, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
+  await recordActivity(ctx, q, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
   if (door === DOOR_OPEN) await onDoorOpened(ctx, q, d.id, ev.seq);
   if (bolt === SECURED.bolt && door === SECURED.door) {
@@ -107,14 +107,14 @@ async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEv
     }
   }
   const kind = !ok ? 'operation.failed' : action === ACT_LOCK ? 'lock' : 'unlock';
-  recordActivity(ctx, {
+  await recordActivity(ctx, q, {
     ...base(d, ev), kind, reason: ok ? null : reasonName(ev.code), code: ev.code, grantId, deliveryId, clip,
     details: { action: ACTION_NAMES[action] ?? action, source: SOURCES[source] ?? source, ...(parcelId ? { parcelId } : {}) }
   });
-  if (!ok) notifySiteOwner(ctx, d.site_id, 'lock.fault', { deviceId: d.id, reason: reasonName(ev.code), eventSeq: ev.seq }, deliveryId);
+  if (!ok) await notifySiteOwner(ctx, q, d.site_id, 'lock.fault', { deviceId: d.id, reason: reasonName(ev.code), eventSeq: ev.seq }, deliveryId);
   const g = grantId !== null ? await getGrant(q, grantId) : undefined;
   if (ok && action !== ACT_LOCK && g && (g.kind === 'guest' || g.kind === 'service')) {
-    notifySiteOwner(ctx, d.site_id, 'access.used', { deviceId: d.id, grantId: g.id, label: g.label, grantKind: g.kind, eventSeq: ev.seq, clip });
+    await notifySiteOwner(ctx, q, d.site_id, 'access.used', { deviceId: d.id, grantId: g.id, label: g.label, grantKind: g.kind, eventSeq: ev.seq, clip });
   }
   if (deliveryId !== null && action !== ACT_LOCK) {
     if (ok) await onDeliveryUnlocked(ctx, q, deliveryId, SOURCES[source] ?? 'command', ev.seq, clip);
@@ -127,7 +127,7 @@ async function onDenial(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent
   const g = ev.ref ? await getGrant(q, ev.ref) : undefined;
   const grant = g && g.device_id === d.id ? g : undefined;
   const source = ev.data.length > 1 ? ev.data[1] : 0;
-  recordActivity(ctx, {
+  await recordActivity(ctx, q, {
     ...base(d, ev), kind: 'denial', reason: reasonName(ev.code), code: ev.code, grantId: grant?.id ?? null, deliveryId: grant?.delivery_id ?? null,
     details: { source: SOURCES[source] ?? source }
   });
@@ -136,8 +136,8 @@ async function onDenial(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent
 
 async function onAlarm(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   const name = alarmName(ev.code);
-  recordActivity(ctx, { ...base(d, ev), kind: 'alarm', reason: name, code: ev.code, actorKind: null, actorId: null });
-  notifySiteOwner(ctx, d.site_id, 'alarm', { deviceId: d.id, alarm: name, eventSeq: ev.seq });
+  await recordActivity(ctx, q, { ...base(d, ev), kind: 'alarm', reason: name, code: ev.code, actorKind: null, actorId: null });
+  await notifySiteOwner(ctx, q, d.site_id, 'alarm', { deviceId: d.id, alarm: name, eventSeq: ev.seq });
   if (ev.code === AL_DOOR_AJAR || ev.code === AL_JAM || ev.code === AL_MOTOR_FAULT) await alarmDeliveries(ctx, q, d.id, name, ev.seq);
   if (ev.code === AL_OWNER_RESET) forgetOwnerConsent(ctx, d.id);
   ctx.log.warn({ deviceId: d.id, alarm: name, eventSeq: ev.seq }, 'lock alarm');
@@ -150,17 +150,17 @@ async function onAck(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): 
     // A command this relay never sent reached the lock: something published on the lock's
     // command topic (a broker compromise, a replay, a stolen key). Always worth the owner's eyes.
     const action = ev.data.length > 0 ? ev.data[0] : 0;
-    recordActivity(ctx, {
+    await recordActivity(ctx, q, {
       ...base(d, ev), kind: 'command.foreign', reason, code: ev.code,
       details: { action: ACTION_NAMES[action] ?? action, counter: ev.ref, acceptedByLock: ev.code === 0 }
     });
-    notifySiteOwner(ctx, d.site_id, ev.code === 0 ? 'security.foreign_command_accepted' : 'security.foreign_command_refused',
+    await notifySiteOwner(ctx, q, d.site_id, ev.code === 0 ? 'security.foreign_command_accepted' : 'security.foreign_command_refused',
       { deviceId: d.id, reason, counter: ev.ref, eventSeq: ev.seq });
     return;
   }
   if (ev.code !== 0) {
     // A refusal that passes with time (no trusted time yet, busy, storage) is retried by the sync.
-    recordActivity(ctx, {
+    await recordActivity(ctx, q, {
       ...base(d, ev), kind: cmd.transient ? 'command.retrying' : 'command.refused', reason, code: ev.code, grantId: cmd.grant_id, deliveryId: cmd.delivery_id,
       details: { action: ACTION_NAMES[cmd.action], counter: cmd.counter, purpose: cmd.purpose }
     });
@@ -190,6 +190,6 @@ async function onCamera(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent
   const ok = ev.code === 0;
   const capture = captureOf(ev);
   if (ok) await setCameraCapture(q, d.id, capture);
-  recordActivity(ctx, { ...base(d, ev), kind: 'camera', reason: ok ? null : reasonName(ev.code), code: ev.code, clip: ok ? clipRef(d.id, capture) : null });
+  await recordActivity(ctx, q, { ...base(d, ev), kind: 'camera', reason: ok ? null : reasonName(ev.code), code: ev.code, clip: ok ? clipRef(d.id, capture) : null });
   if (ok) await onLockCameraEvent(ctx, q, d, capture, ev.seq, ev.data);
 }

@@ -36,8 +36,8 @@ async function recordAnomaly(ctx: RelayContext, q: Q, d: DeviceRow, seq: number,
   const inserted = await insertAnomaly(q, { device_id: d.id, epoch: d.log_epoch, seq, kind, details: JSON.stringify(details), at: ctx.now() });
   if (!inserted) return;
   await setLogState(q, d.id, kind);
-  recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'log.' + kind, eventSeq: seq, details });
-  notifySiteOwner(ctx, d.site_id, 'log.integrity', { deviceId: d.id, anomaly: kind, eventSeq: seq, ...details });
+  await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.id, kind: 'log.' + kind, eventSeq: seq, details });
+  await notifySiteOwner(ctx, q, d.site_id, 'log.integrity', { deviceId: d.id, anomaly: kind, eventSeq: seq, ...details });
   ctx.metrics.logAnomalies.inc({ kind });
   ctx.log.warn({ deviceId: d.id, eventSeq: seq, anomaly: kind, ...details }, 'lock log integrity anomaly');
 }
@@ -52,7 +52,7 @@ async function resolveFilledGaps(ctx: RelayContext, q: Q, d: DeviceRow): Promise
     if (g.fromSeq === null) continue;
     if ((await countLinkedEvents(q, d.id, d.log_epoch, g.fromSeq, g.seq)) !== g.seq - g.fromSeq) continue;
     await resolveAnomaly(q, g.id, ctx.now());
-    recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'log.gap_filled', eventSeq: g.seq, details: { fromSeq: g.fromSeq } });
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.id, kind: 'log.gap_filled', eventSeq: g.seq, details: { fromSeq: g.fromSeq } });
   }
   if ((await openAnomalyCount(q, d.id)) === 0) await setLogState(q, d.id, 'ok');
 }

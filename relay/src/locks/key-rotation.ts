@@ -12,7 +12,7 @@ import { afterCommit, type Q } from '../data/store';
 import { issueCommand, publishAfterCommit, type CommandRow } from './outbox';
 
 export async function rotateKeys(ctx: RelayContext): Promise<{ previousKeyId: number; keyId: number; devices: number }> {
-  const { previous, next } = ctx.keys.rotate();
+  const { previous, next } = await ctx.keys.rotateNow(ctx.now());
   const issued = await ctx.store.tx(async (q) => {
     let n = 0;
     for (const d of await deviceKeys(q)) {

@@ -15,7 +15,23 @@ export interface PublicKeyInfo {
   current: boolean;
 }
 
-export class KeyStore {
+/**
+ * What the relay signs with: the keyring in dataDir/keys (KeyStore, the embedded SQLite
+ * deployment) or the keys in the database (DbKeyStore, relays sharing PostgreSQL). Reads
+ * are synchronous, from the ring as last loaded.
+ */
+export interface SigningKeys {
+  current(): Signer;
+  cachedIds(): { current: number; all: number[] };
+  signer(keyId: number): Signer;
+  rotate(): { previous: Signer; next: Signer };
+  /** rotate() once the new key is stored where every relay of the set finds it. */
+  rotateNow(now: number): Promise<{ previous: Signer; next: Signer }>;
+  list(): PublicKeyInfo[];
+  retireExcept(keep: Set<number>): number[];
+}
+
+export class KeyStore implements SigningKeys {
   private ring: Keyring;
 
   constructor(readonly dir: string) {
@@ -50,6 +66,11 @@ export class KeyStore {
     const r = rotateKeyring(this.dir);
     this.ring = loadKeyring(this.dir);
     return r;
+  }
+
+  /** The key files are written before rotate() returns. */
+  async rotateNow(): Promise<{ previous: Signer; next: Signer }> {
+    return this.rotate();
   }
 
   list(): PublicKeyInfo[] {

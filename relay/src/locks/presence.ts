@@ -16,7 +16,7 @@ export function lockConnected(ctx: RelayContext, deviceId: string, connId: strin
     if (ctx.closing) return;
     const siteId = await ctx.store.tx(async (q) => {
       const site = await markOnline(q, deviceId, connId, ctx.now());
-      if (site !== undefined) recordActivity(ctx, { siteId: site, deviceId, kind: 'lock.online' });
+      if (site !== undefined) await recordActivity(ctx, q, { siteId: site, deviceId, kind: 'lock.online' });
       return site;
     });
     if (siteId === undefined) return;
@@ -32,8 +32,8 @@ export function lockDisconnected(ctx: RelayContext, deviceId: string, connId: st
     const siteId = await ctx.store.tx(async (q) => {
       const site = await markOffline(q, deviceId, connId, reason, ctx.now());
       if (site !== undefined) {
-        recordActivity(ctx, { siteId: site, deviceId, kind: 'lock.offline', reason });
-        notifySiteOwner(ctx, site, 'lock.offline', { deviceId, reason });
+        await recordActivity(ctx, q, { siteId: site, deviceId, kind: 'lock.offline', reason });
+        await notifySiteOwner(ctx, q, site, 'lock.offline', { deviceId, reason });
       }
       return site;
     });

@@ -60,15 +60,15 @@ async function store(ctx: RelayContext, q: Q, deviceId: string, rc: SignedReceip
   const keyHex = toHex(rc.lockKey);
   const pinned = d.public_key;
   if (pinned !== null && pinned !== keyHex) {
-    refuse(ctx, d.site_id, deviceId, rc.seq, 'the receipt names another lock key than the one pinned', { pinnedKey: pinned, receivedKey: keyHex });
+    await refuse(ctx, q, d.site_id, deviceId, rc.seq, 'the receipt names another lock key than the one pinned', { pinnedKey: pinned, receivedKey: keyHex });
     return 'rejected';
   }
   if (!receiptVerifier.verify(rc.signed, rc.signature, rc.lockKey)) {
-    refuse(ctx, d.site_id, deviceId, rc.seq, 'the receipt signature does not verify', {});
+    await refuse(ctx, q, d.site_id, deviceId, rc.seq, 'the receipt signature does not verify', {});
     return 'rejected';
   }
   if (pinned === null && (await pinLockKey(q, deviceId, keyHex))) {
-    recordActivity(ctx, { siteId: d.site_id, deviceId, kind: 'lock.key_pinned', eventSeq: rc.seq, details: { lockKey: keyHex } });
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId, kind: 'lock.key_pinned', eventSeq: rc.seq, details: { lockKey: keyHex } });
     ctx.log.info({ deviceId, lockKey: keyHex }, 'lock key pinned from its first receipt');
   }
   if (!(await insertReceipt(q, deviceId, d.log_epoch, rc.seq, raw, ctx.now()))) return 'duplicate';
@@ -77,9 +77,9 @@ async function store(ctx: RelayContext, q: Q, deviceId: string, rc: SignedReceip
   return 'stored';
 }
 
-function refuse(ctx: RelayContext, siteId: number, deviceId: string, seq: number, reason: string, details: Record<string, unknown>): void {
-  recordActivity(ctx, { siteId, deviceId, kind: 'security.receipt_refused', eventSeq: seq, reason, details });
-  notifySiteOwner(ctx, siteId, 'security.receipt_refused', { deviceId, eventSeq: seq, reason, ...details });
+async function refuse(ctx: RelayContext, q: Q, siteId: number, deviceId: string, seq: number, reason: string, details: Record<string, unknown>): Promise<void> {
+  await recordActivity(ctx, q, { siteId, deviceId, kind: 'security.receipt_refused', eventSeq: seq, reason, details });
+  await notifySiteOwner(ctx, q, siteId, 'security.receipt_refused', { deviceId, eventSeq: seq, reason, ...details });
   ctx.log.warn({ deviceId, eventSeq: seq, reason, ...details }, 'lock receipt refused');
 }
 

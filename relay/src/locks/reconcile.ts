@@ -159,7 +159,7 @@ export async function reconcileDevice(ctx: RelayContext, deviceId: string): Prom
     });
     if (p.adoptKeyId !== null && (await moveDeviceKey(ctx, q, d.id, d.signing_key_id, p.adoptKeyId))) {
       // The lock's inventory shows a rotation ran whose ACK never arrived: sign with what it trusts.
-      recordActivity(ctx, { siteId: d.site_id, deviceId: d.id, kind: 'lock.key_adopted', details: { from: d.signing_key_id, to: p.adoptKeyId } });
+      await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.id, kind: 'lock.key_adopted', details: { from: d.signing_key_id, to: p.adoptKeyId } });
       later(1);
       return p;
     }

@@ -75,10 +75,10 @@ async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): 
       inv_keys: inventory.keys, inv_grants: inventory.grants, inv_at: nowMs
     }, s.replayHigh);
     await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
-    noticeHealthChange(ctx, before, before.flags, s.flags, s.battery);
+    await noticeHealthChange(ctx, q, before, before.flags, s.flags, s.battery);
     if (flagged && !before.clock_flagged) {
-      recordActivity(ctx, { siteId: before.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
-      notifySiteOwner(ctx, before.site_id, 'clock.skew', { deviceId, offsetS: offset });
+      await recordActivity(ctx, q, { siteId: before.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
+      await notifySiteOwner(ctx, q, before.site_id, 'clock.skew', { deviceId, offsetS: offset });
       ctx.log.warn({ deviceId, offsetS: offset }, 'lock clock far from relay clock');
     }
     return before;

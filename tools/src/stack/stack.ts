@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { buildRelay, smtpFromEnv, type Relay } from '@keyway/relay';
+import { buildRelay, smtpFromEnv, storeFromEnv, type Relay } from '@keyway/relay';
 import { board, startFleetLock, type FleetLock } from '@keyway/hardware';
 import { startCameras, stopCameras, type RunningCamera } from './cameras';
 import { loadWorld, seedWorld, type DemoWorld } from './seed';
@@ -44,7 +44,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     logger: o.log === undefined ? { level: 'warn' } : o.log,
     webhooks: { allowPrivateTargets: o.allowPrivateWebhooks ?? false },
     // E-mail notifications when KEYWAY_SMTP_HOST/_PORT/_FROM are set (docs/relay.md "Configuration").
-    notifications: { smtp: smtpFromEnv(process.env), publicUrl: process.env.KEYWAY_PUBLIC_URL ?? null }
+    notifications: { smtp: smtpFromEnv(process.env), publicUrl: process.env.KEYWAY_PUBLIC_URL ?? null },
+    // PostgreSQL instead of the SQLite file when KEYWAY_DATABASE_URL is set (docs/relay.md "Running on PostgreSQL").
+    ...storeFromEnv(process.env)
   });
   try {
     await relay.listen();

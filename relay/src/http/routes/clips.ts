@@ -39,7 +39,7 @@ export function clipRoutes(app: FastifyInstance, ctx: RelayContext): void {
   app.get<{ Params: { id: string } }>('/v1/devices/:id/camera', {
     onRequest: owner,
     schema: { tags: ['camera'], summary: 'Whether the lock has a provisioned camera', security: bearer, params: { type: 'object', required: ['id'], properties: { id: deviceId } }, response: ok('{ provisioned, cameraId, since }') }
-  }, async (req) => cameraStatus(ctx, deviceForOwner(ctx, principal(req), req.params.id)));
+  }, async (req) => cameraStatus(ctx, await deviceForOwner(ctx, ctx.store.q, principal(req), req.params.id)));
 
   // The camera is authenticated before its (large) body is read.
   const cameras = new WeakMap<FastifyRequest, CameraRow>();

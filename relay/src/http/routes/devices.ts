@@ -90,11 +90,11 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
   app.get<{ Querystring: { siteId?: number } }>('/v1/devices', {
     onRequest: owner,
     schema: { tags: ['devices'], summary: 'My locks', security: bearer, querystring: { type: 'object', additionalProperties: false, properties: { siteId: id } }, response: ok('{ items: Device[] }') }
-  }, async (req) => ({ items: listDevices(ctx, principal(req), req.query.siteId).map(deviceView) }));
+  }, async (req) => ({ items: (await listDevices(ctx, principal(req), req.query.siteId)).map(deviceView) }));
 
   app.get<{ Params: { id: string } }>('/v1/devices/:id', {
     onRequest: owner, schema: { tags: ['devices'], summary: 'One lock: online, bolt, door, status flags, clock, log integrity', security: bearer, params: deviceParams, response: ok('Device') }
-  }, async (req) => deviceView(deviceForOwner(ctx, principal(req), req.params.id)));
+  }, async (req) => deviceView(await deviceForOwner(ctx, ctx.store.q, principal(req), req.params.id)));
 
   const commandBody = {
     type: 'object', additionalProperties: false,
@@ -141,7 +141,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
       response: ok('{ items, anomalies }')
     }
   }, async (req) => {
-    const d = deviceForOwner(ctx, principal(req), req.params.id);
+    const d = await deviceForOwner(ctx, ctx.store.q, principal(req), req.params.id);
     const rows = await eventsBefore(ctx.store.q, d.id, d.log_epoch, req.query.before ?? MAX_LOG_SEQ + 1, req.query.limit);
     const anomalies = await recentAnomalies(ctx.store.q, d.id, MAX_ANOMALIES_SHOWN);
     return {
@@ -163,7 +163,7 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
       response: ok('{ items }')
     }
   }, async (req) => {
-    const d = deviceForOwner(ctx, principal(req), req.params.id);
+    const d = await deviceForOwner(ctx, ctx.store.q, principal(req), req.params.id);
     const rows = await recentCommands(ctx.store.q, d.id, req.query.status, MAX_COMMANDS_SHOWN);
     return {
       items: rows.map((r) => ({
