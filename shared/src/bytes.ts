@@ -113,12 +113,16 @@ export function isAllZero(a: Uint8Array): boolean {
   return d === 0;
 }
 
-/** Copy (Uint8Array.prototype.slice is missing on some interpreters). */
+/**
+ * Copy (Uint8Array.prototype.slice is missing on some interpreters). One native copy of a
+ * subarray, not a loop per byte: the lock copies chain values and hashes at the door, and on
+ * Espruino running from Storage the loop cost ~0.6 ms per 32 bytes, the native copy ~0.1 ms.
+ */
 export function copyBytes(a: Uint8Array, start?: number, end?: number): Uint8Array {
   const s = start === undefined ? 0 : start;
   const e = end === undefined ? a.length : end;
   const out = new Uint8Array(e - s);
-  for (let i = s; i < e; i++) out[i - s] = a[i];
+  out.set(a.subarray(s, e));
   return out;
 }
 
