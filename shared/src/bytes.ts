@@ -80,8 +80,9 @@ export function utf8Decode(b: Uint8Array): string {
   return s;
 }
 
-/** ASCII bytes of a string whose characters are all < 0x80 (tags, topics). */
+/** ASCII bytes of a string whose characters are all < 0x80 (tags, topics); "ram" as bytesEqual. */
 export function asciiBytes(s: string): Uint8Array {
+  'ram';
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0x7f;
   return out;
@@ -99,8 +100,13 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Length-checked comparison whose time does not depend on where the first difference is. */
+/**
+ * Length-checked comparison whose time does not depend on where the first difference is. "ram":
+ * Espruino keeps it pretokenised in RAM, so the loop is not read from flash per byte (the door
+ * compares two 32-byte values).
+ */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  'ram';
   if (a.length !== b.length) return false;
   let d = 0;
   for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
