@@ -1,7 +1,8 @@
 /**
  * Firmware size and memory (docs/product.md#performance-targets): bundle bytes per board, and — when ESPRUINO points at an
  * Espruino Linux build — the JavaScript variables the firmware uses when it runs from Storage
- * (function bodies stay in flash, as on a board), unprovisioned and provisioned, in steady state.
+ * (function bodies stay in flash, as on a board), unprovisioned and provisioned, in steady state
+ * (once the lock has made its receipt key, which takes seconds of CPU at first boot).
  * Use a fixed-size build for a board-like total, e.g. ESPRUINO=/path/espruino-8190 (8,190
  * variables, the Espruino WiFi class). Run: npx tsx bench/firmware.mts
  */
@@ -46,8 +47,11 @@ function measure(provisioned: boolean): { base: number; after: number; total: nu
     const out = espruinoOnce(bin!, dir, [
       'var m0 = process.memory();',
       'eval(require("Storage").read(".bootcde"));',
-      'setTimeout(function () { var m = process.memory(); print("MEM " + JSON.stringify({ base: m0.usage, after: m.usage, total: m.total, blocksize: m.blocksize, provisioned: !!keyway.config })); quit(); }, 8000);'
-    ].join('\n'), 60_000);
+      // Steady state: the lock has made its receipt key (in slices, at first boot), then 2 s more.
+      'var kwPoll = setInterval(function () { if (!keyway.signer || keyway.signing) return; clearInterval(kwPoll); setTimeout(function () {',
+      '  var m = process.memory(); print("MEM " + JSON.stringify({ base: m0.usage, after: m.usage, total: m.total, blocksize: m.blocksize, provisioned: !!keyway.config })); quit();',
+      '}, 2000); }, 500);'
+    ].join('\n'), 300_000);
     const line = out.split(/\r?\n/).map((l) => l.slice(Math.max(0, l.indexOf('MEM ')))).find((l) => l.startsWith('MEM '));
     if (!line) throw new Error('no measurement: ' + out.slice(-600));
     const m = JSON.parse(line.slice(4));

@@ -4,7 +4,9 @@
  * /proc/<pid>/stat) over idle windows: connected to an MQTT broker on loopback, after the broker
  * went away (reconnecting), and booted offline with events queued in flash. Two controls with no
  * firmware show the interpreter's own floor: an idle Espruino, and an idle Espruino holding one
- * open TCP socket. Prints CPU ms per idle minute and the share of one core.
+ * open TCP socket. Prints CPU ms per idle minute and the share of one core, and the timers the
+ * interpreter has pending when each lock window opens (what can wake it). Lock windows open only
+ * after the lock has made its receipt key (seconds of CPU at first boot, sliced) and settled.
  * Run: ESPRUINO=/path/to/espruino npx tsx bench/idle.mts [--seconds 60]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -104,6 +106,37 @@ function run(dir: string, typed: string): { proc: ChildProcess; out: () => strin
   return { proc, out: () => out };
 }
 
+/**
+ * At first boot the lock makes its receipt key in slices (Ed25519 key generation, seconds of CPU
+ * on a loaded host). A window opens only after that work is done, so it measures rest, not the
+ * tail of boot: a REPL line polls for the key every 500 ms and stops polling once it exists.
+ */
+const KEY_READY = 'var kwIv = setInterval(function () { if (keyway.signer && !keyway.signing) { clearInterval(kwIv); print("KEY READY"); } }, 500);';
+const KEY_TIMEOUT_MS = 300_000;
+
+async function keyReady(lock: { out: () => string }): Promise<void> {
+  const t0 = Date.now();
+  while (!lock.out().includes('KEY READY')) {
+    if (Date.now() - t0 > KEY_TIMEOUT_MS) throw new Error('the lock never made its key: ' + lock.out().slice(-600));
+    await sleep(250);
+  }
+}
+
+/**
+ * What the interpreter has pending when a window opens: each timer as [ms until due, repeat
+ * interval in ms or 0], read from Espruino's hidden root (its timer list, times in µs).
+ */
+const TIMER_DUMP = 'print("TIMERS " + JSON.stringify(global["\\xFF"].timers.filter(function (t) { return t; }).map(function (t) { return [Math.round(t.time / 1000), t.intr ? Math.round(t.intr / 1000) : 0]; })));';
+const pending: string[] = [];
+
+async function dumpTimers(what: string, lock: { proc: ChildProcess; out: () => string }): Promise<void> {
+  const before = lock.out().length;
+  lock.proc.stdin!.write(TIMER_DUMP + '\n');
+  await sleep(1000);
+  const m = /TIMERS (\[.*\])/.exec(lock.out().slice(before));
+  pending.push('  ' + what + ': ' + (m ? m[1] : '(no answer)'));
+}
+
 const rows: string[][] = [];
 const row = (what: string, ms: number) => rows.push([what, ms.toFixed(0), (ms / 600).toFixed(2) + '%', ms / 600 < 1 ? 'met' : 'MISSED']);
 
@@ -127,15 +160,18 @@ const row = (what: string, ms: number) => rows.push([what, ms.toFixed(0), (ms / 
 {
   const broker = await startBroker();
   const dir = flashLock(broker.port);
-  const lock = run(dir, '');
+  const lock = run(dir, KEY_READY);
   try {
     await Promise.race([broker.subscribed, sleep(60_000).then(() => {
       throw new Error('the lock never subscribed: ' + lock.out().slice(-600));
     })]);
+    await keyReady(lock);
     await sleep(SETTLE_MS);
+    await dumpTimers('connected, idle', lock);
     row('lock: connected, idle', await window(lock.proc.pid!, seconds));
     await broker.close();
     await sleep(SETTLE_MS);
+    await dumpTimers('broker gone, reconnecting', lock);
     row('lock: broker gone, reconnecting', await window(lock.proc.pid!, seconds));
   } finally {
     lock.proc.kill('SIGKILL');
@@ -146,9 +182,12 @@ const row = (what: string, ms: number) => rows.push([what, ms.toFixed(0), (ms / 
 // The lock booted with no broker: its boot events wait in flash.
 {
   const dir = flashLock(1);
-  const lock = run(dir, 'setTimeout(function () { print("QUEUED " + (keyway.log.seq - keyway.log.acked)); }, ' + SETTLE_MS + ');');
+  const lock = run(dir, KEY_READY);
   try {
-    await sleep(SETTLE_MS + 1000);
+    await keyReady(lock);
+    lock.proc.stdin!.write('print("QUEUED " + (keyway.log.seq - keyway.log.acked));\n');
+    await sleep(SETTLE_MS);
+    await dumpTimers('offline, events queued', lock);
     const queued = /QUEUED (\d+)/.exec(lock.out());
     row('lock: offline, ' + (queued ? queued[1] : '?') + ' events queued', await window(lock.proc.pid!, seconds));
   } finally {
@@ -159,4 +198,5 @@ const row = (what: string, ms: number) => rows.push([what, ms.toFixed(0), (ms / 
 
 table('The lock at rest on ' + bin + ' (' + seconds + ' s windows, CPU time from /proc)',
   ['state', 'CPU ms per idle minute', 'share of one core', 'target < 1% connected'], rows);
+console.log('Pending timers when each window opened, [ms until due, repeat interval ms]:\n' + pending.join('\n'));
 console.log(machineLine());

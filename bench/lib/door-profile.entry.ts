@@ -1,8 +1,10 @@
 /**
  * Bundled to ES5 for Espruino by bench/door-profile.mts: the firmware on the simulator with one
- * staged grant without camera; each reveal's synchronous slice is timed, and so are the
- * SHA-512 calls (pure JS, through the native-hash hook) and the simulated Storage's reads and
- * writes inside it. Prints one `PROF <json>` line.
+ * staged grant without camera; each reveal's synchronous slice is timed, with marks taken at the
+ * simulator's edges inside it: around the SHA-512 call (pure JS, through the native-hash hook),
+ * around each simulated Storage read and write, around the motor pins (the firmware's `motor`
+ * port, whose pin writes drive the simulator's physics) and at the event the firmware hands out.
+ * Prints one `PROF <json>` line: per entry, a list of [mark, interpreter CPU ms since the start].
  */
 import { createSimulatedLock, createVirtualLoop } from '@keyway/hardware/sim';
 import { onCommandTopic, type BoardProfile } from '@keyway/firmware';
@@ -14,49 +16,65 @@ declare const KW_DOOR: { board: BoardProfile; files: { [name: string]: string };
 declare const console: { log(s: string): void };
 
 const now = engineCpuMs;
-const spent = { sha: 0, storage: 0 };
+/** Marks of the slice being timed; null outside it (the grant put, the later slices). */
+let marks: Array<string | number> | null = null;
+let t0 = 0;
 
-function run(): Array<{ slice: number; sha: number; storage: number }> {
+function mark(label: string): void {
+  if (marks) marks.push(label, now() - t0);
+}
+
+function run(): Array<Array<string | number>> {
   const loop = createVirtualLoop(now, 0);
   const sim = createSimulatedLock({
     board: KW_DOOR.board, files: KW_DOOR.files, random: seededRandom(), loop: loop, sha512: null, crc32: espruinoNatives().crc32
   });
   setSha512Native(function (m: Uint8Array) {
-    const t = now();
+    mark('sha<');
     const r = sha512Js(m);
-    spent.sha += now() - t;
+    mark('sha>');
     return r;
   });
   const st: any = sim.storage;
   const write = st.write;
   const read = st.read;
   st.write = function (name: string, data: any) {
-    const t = now();
+    mark('write<' + name);
     const r = write.call(st, name, data);
-    spent.storage += now() - t;
+    mark('write>');
     return r;
   };
   st.read = function (name: string) {
-    const t = now();
+    mark('read<' + name);
     const r = read.call(st, name);
-    spent.storage += now() - t;
+    mark('read>');
     return r;
   };
-  sim.lock.onEvent = function () { /* the bench keeps no events */ };
+  const hw: any = sim.lock.ports.hw;
+  const motor = hw.motor;
+  hw.motor = function (dir: number) {
+    mark('motor<');
+    motor.call(hw, dir);
+    mark('motor>');
+  };
+  sim.lock.onEvent = function () {
+    mark('event');
+  };
   sim.lock.onStatus = null;
   loop.advance(3000);
   onCommandTopic(sim.lock, fromHex(KW_DOOR.timeSet));
   loop.advance(2000);
   onCommandTopic(sim.lock, fromHex(KW_DOOR.plain.grantPut));
   loop.advance(2000);
-  const out: Array<{ slice: number; sha: number; storage: number }> = [];
+  const out: Array<Array<string | number>> = [];
   for (let i = 0; i < KW_DOOR.plain.reveals.length; i++) {
     const bytes = fromHex(KW_DOOR.plain.reveals[i]);
-    spent.sha = 0;
-    spent.storage = 0;
-    const t0 = now();
+    marks = [];
+    t0 = now();
     onCommandTopic(sim.lock, bytes);
-    out.push({ slice: now() - t0, sha: spent.sha, storage: spent.storage });
+    mark('end');
+    out.push(marks);
+    marks = null;
     loop.advance(40000);
   }
   return out;

@@ -80,8 +80,9 @@ export function utf8Decode(b: Uint8Array): string {
   return s;
 }
 
-/** ASCII bytes of a string whose characters are all < 0x80 (tags, topics). */
+/** ASCII bytes of a string whose characters are all < 0x80 (tags, topics); "ram" as bytesEqual. */
 export function asciiBytes(s: string): Uint8Array {
+  'ram';
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0x7f;
   return out;
@@ -99,8 +100,13 @@ export function concatBytes(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Length-checked comparison whose time does not depend on where the first difference is. */
+/**
+ * Length-checked comparison whose time does not depend on where the first difference is. "ram":
+ * Espruino keeps it pretokenised in RAM, so the loop is not read from flash per byte (the door
+ * compares two 32-byte values).
+ */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  'ram';
   if (a.length !== b.length) return false;
   let d = 0;
   for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
@@ -113,12 +119,16 @@ export function isAllZero(a: Uint8Array): boolean {
   return d === 0;
 }
 
-/** Copy (Uint8Array.prototype.slice is missing on some interpreters). */
+/**
+ * Copy (Uint8Array.prototype.slice is missing on some interpreters). One native copy of a
+ * subarray, not a loop per byte: the lock copies chain values and hashes at the door, and on
+ * Espruino running from Storage the loop cost ~0.6 ms per 32 bytes, the native copy ~0.1 ms.
+ */
 export function copyBytes(a: Uint8Array, start?: number, end?: number): Uint8Array {
   const s = start === undefined ? 0 : start;
   const e = end === undefined ? a.length : end;
   const out = new Uint8Array(e - s);
-  for (let i = s; i < e; i++) out[i - s] = a[i];
+  out.set(a.subarray(s, e));
   return out;
 }
 

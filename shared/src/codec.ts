@@ -2,6 +2,12 @@
  * Bounds-checked big-endian reader and writer for the canonical wire encoding
  * (docs/protocol.md §2). Every read past the end throws BAD_LENGTH; decoders call
  * `end()` so trailing bytes are rejected too: one message, one encoding.
+ *
+ * The functions the lock calls per field carry Espruino's "ram" directive: Espruino keeps them
+ * pretokenised in RAM even when the bundle runs from Storage, instead of reading their text from
+ * flash at every call (docs/firmware.md, "Code read from Storage"). Functions used from one place
+ * only go without it: the minifier moves those into their caller as function expressions, which
+ * Espruino would copy to RAM again at every call (tests/tools/es5-bundle.test.ts checks this).
  */
 import { codedError } from './bytes';
 
@@ -16,15 +22,18 @@ export function reader(bytes: Uint8Array): ByteReader {
 }
 
 function need(r: ByteReader, n: number): void {
+  'ram';
   if (r.pos + n > r.bytes.length) throw codedError('BAD_LENGTH', 'message too short');
 }
 
 export function readU8(r: ByteReader): number {
+  'ram';
   need(r, 1);
   return r.bytes[r.pos++];
 }
 
 export function readU16(r: ByteReader): number {
+  'ram';
   need(r, 2);
   const b = r.bytes;
   const v = (b[r.pos] << 8) | b[r.pos + 1];
@@ -47,6 +56,7 @@ export function readU32(r: ByteReader): number {
 
 /** Reads n bytes as a view into the message (no copy). */
 export function readBytes(r: ByteReader, n: number): Uint8Array {
+  'ram';
   need(r, n);
   const v = r.bytes.subarray(r.pos, r.pos + n);
   r.pos += n;
@@ -76,6 +86,7 @@ export function writer(capacity: number): ByteWriter {
 }
 
 function room(w: ByteWriter, n: number): void {
+  'ram';
   if (w.pos + n <= w.buf.length) return;
   let cap = w.buf.length * 2;
   while (cap < w.pos + n) cap *= 2;
@@ -85,16 +96,19 @@ function room(w: ByteWriter, n: number): void {
 }
 
 function checkInt(v: number, max: number, what: string): void {
+  'ram';
   if (typeof v !== 'number' || v !== Math.floor(v) || v < 0 || v > max) throw codedError('BAD_VALUE', what + ' out of range');
 }
 
 export function writeU8(w: ByteWriter, v: number): void {
+  'ram';
   checkInt(v, 0xff, 'u8');
   room(w, 1);
   w.buf[w.pos++] = v;
 }
 
 export function writeU16(w: ByteWriter, v: number): void {
+  'ram';
   checkInt(v, 0xffff, 'u16');
   room(w, 2);
   w.buf[w.pos++] = v >> 8;
@@ -117,6 +131,7 @@ export function writeU32(w: ByteWriter, v: number): void {
 
 /** Writes exactly n bytes; a value of another length is a programming error. */
 export function writeFixed(w: ByteWriter, b: Uint8Array, n: number, what: string): void {
+  'ram';
   if (!(b instanceof Uint8Array) || b.length !== n) throw codedError('BAD_VALUE', what + ' must be ' + n + ' bytes');
   room(w, n);
   w.buf.set(b, w.pos);
@@ -124,6 +139,7 @@ export function writeFixed(w: ByteWriter, b: Uint8Array, n: number, what: string
 }
 
 export function writeBytes(w: ByteWriter, b: Uint8Array): void {
+  'ram';
   room(w, b.length);
   w.buf.set(b, w.pos);
   w.pos += b.length;
