@@ -900,5 +900,11 @@ CREATE TABLE owner_consents (
 ALTER TABLE grants ADD COLUMN consent_id BIGINT;
 ALTER TABLE grants ADD COLUMN consent_partner BIGINT;
 `
+  },
+  {
+    version: 11,
+    name: 'a guest, service or parcel grant the owner signed on their device, kept verbatim (docs/relay.md "Owner-signed grants")',
+    sql: 'ALTER TABLE grants ADD COLUMN owner_statement TEXT;',
+    postgres: 'ALTER TABLE grants ADD COLUMN owner_statement TEXT;'
   }
 ];

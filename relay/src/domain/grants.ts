@@ -15,6 +15,7 @@ import { chainValue } from '../locks/chain';
 import { dispatchLater, issueCommand, supersede, type CommandRow } from '../locks/outbox';
 import { recordActivity } from './activity';
 import type { ConsentCover } from './consent-booking';
+import { ownerSignedPut, type StagingBytes } from './owner-signed-put';
 import { notifySiteOwner } from './notifications';
 import { revokeTokensOf } from './principals';
 import { fromScheduleEntries } from './schedule-input';
@@ -56,6 +57,8 @@ export interface NewGrant {
   parcelId?: number | null;
   /** Staged under this standing consent (CONSENTED_GRANT_PUT, domain/consent-booking.ts); absent: plain GRANT_PUT. */
   consent?: ConsentCover | null;
+  /** The lock takes this grant only with the owner's signature (domain/owner-grants.ts): it is not staged until the owner signed it. */
+  awaitOwner?: boolean;
   createdBy: string;
 }
 
@@ -78,7 +81,7 @@ export function createGrant(ctx: RelayContext, g: NewGrant): GrantRow {
     g.deliveryId ?? null, g.parcelId ?? null, g.consent?.consentId ?? null, g.consent?.partner ?? null, g.createdBy, now, now
   ) as GrantRow;
   if (row.id > 0xffffffff) throw new Error('GRANT_ID_EXHAUSTED');
-  stageGrant(ctx, row);
+  if (!g.awaitOwner) stageGrant(ctx, row);
   return row;
 }
 
@@ -116,18 +119,23 @@ export function grantPayload(ctx: RelayContext, row: GrantRow): Grant {
  * when it has one) and remembers the fingerprint of the grant bytes; publish with dispatchLater.
  */
 export function issueGrantPut(ctx: RelayContext, row: GrantRow): CommandRow {
+  const put = row.owner_statement !== null ? ownerSignedPut(row.owner_statement) : relayPut(ctx, row);
+  ctx.db.prepare('UPDATE grants SET put_fingerprint = ? WHERE id = ?').run(toHex(grantFingerprint(put.grantBytes)), row.id);
+  return issueCommand(ctx, {
+    deviceId: row.device_id, action: put.action, payload: null, payloadBytes: put.payload, purpose: 'grant_put',
+    grantId: row.id, deliveryId: row.delivery_id
+  });
+}
+
+/** GRANT_PUT, or CONSENTED_GRANT_PUT naming the grant's standing consent, of the grant as it stands. */
+function relayPut(ctx: RelayContext, row: GrantRow): StagingBytes {
   const grant = grantPayload(ctx, row);
   const consented = row.consent_id !== null && row.consent_partner !== null;
   const payload = consented
     ? encodePayload(ACT_CONSENTED_GRANT_PUT, { consentId: row.consent_id, partner: row.consent_partner, grant })
     : encodePayload(ACT_GRANT_PUT, grant);
   // The lock's inventory fingerprints the grant bytes alone (after the consent id and partner).
-  const grantBytes = consented ? payload.subarray(CONSENTED_GRANT_PREFIX) : payload;
-  ctx.db.prepare('UPDATE grants SET put_fingerprint = ? WHERE id = ?').run(toHex(grantFingerprint(grantBytes)), row.id);
-  return issueCommand(ctx, {
-    deviceId: row.device_id, action: consented ? ACT_CONSENTED_GRANT_PUT : ACT_GRANT_PUT, payload: null, payloadBytes: payload, purpose: 'grant_put',
-    grantId: row.id, deliveryId: row.delivery_id
-  });
+  return { action: consented ? ACT_CONSENTED_GRANT_PUT : ACT_GRANT_PUT, payload, grantBytes: consented ? payload.subarray(CONSENTED_GRANT_PREFIX) : payload };
 }
 
 /** Queues a GRANT_PUT for the grant, replacing any unacknowledged earlier put. */
@@ -219,9 +227,9 @@ export function onGrantUsed(ctx: RelayContext, grantId: number): GrantRow | unde
       updated_at = ? WHERE id = ? RETURNING *`).get(CRED_HASH_CHAIN, ctx.now(), grantId) as GrantRow | undefined;
 }
 
-/** Maintenance: re-stage schedule grants whose site offset changed (daylight saving). */
+/** Maintenance: re-stage schedule grants whose site offset changed (daylight saving); an owner-signed grant keeps the offset its owner signed. */
 export async function restageForOffsetChanges(ctx: RelayContext): Promise<number> {
-  const rows = ctx.db.prepare("SELECT * FROM grants WHERE status IN ('pending','active') AND schedule != '[]' AND not_after > ?").all(ctx.now()) as GrantRow[];
+  const rows = ctx.db.prepare("SELECT * FROM grants WHERE status IN ('pending','active') AND schedule != '[]' AND owner_statement IS NULL AND not_after > ?").all(ctx.now()) as GrantRow[];
   let n = 0;
   for (const row of rows) {
     const offset = tzOffsetMinutes(row.timezone, ctx.now());
