@@ -54,6 +54,12 @@ var PLAIN = KW.fromHex('${v['command-grant-put'].hex}'), SIGNED = KW.fromHex('${
 print('M ' + JSON.stringify({ what: 'loaded', vars: vars() - base }));
 KW.checkPlain(PLAIN, RELAY); KW.checkOwnerSigned(SIGNED, RELAY, OWNER);
 print('M ' + JSON.stringify({ what: 'after the first checks', vars: vars() - base }));
+// Owner-consent mode on the lock keeps no key table and drops the base-point table after each
+// verification (firmware/src/command-handler.ts): the same checks again that way.
+KW.keepKeyTables(false);
+KW.checkPlain(PLAIN, RELAY); KW.forgetBaseTable(); KW.checkOwnerSigned(SIGNED, RELAY, OWNER); KW.forgetBaseTable();
+print('M ' + JSON.stringify({ what: 'after the same checks, owner-consent mode (no key table kept, base table dropped)', vars: vars() - base }));
+KW.keepKeyTables(true);
 (function () {
   var tasks = KW.ownerSignedTasks(SIGNED, RELAY, OWNER), peak = 0, longest = 0, steps = 0, ok = true;
   for (var i = 0; i < tasks.length; i++) {

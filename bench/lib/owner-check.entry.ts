@@ -6,10 +6,10 @@
 import { fromHex } from '../../shared/src/bytes';
 import { decodeCommand } from '../../shared/src/protocol/command';
 import { decodeOwnerStatement } from '../../shared/src/protocol/owner';
-import { beginVerify, forgetKeyTables, setFieldNatives, setVerifyStepProducts, verifyStrict } from '../../shared/src/ed25519/index';
+import { beginVerify, forgetBaseTable, forgetKeyTables, keepKeyTables, setFieldNatives, setVerifyStepProducts, verifyStrict } from '../../shared/src/ed25519/index';
 import { setSha512Native } from '../../shared/src/sha512';
 
-export { beginVerify, forgetKeyTables, fromHex, setFieldNatives, setSha512Native, setVerifyStepProducts, verifyStrict };
+export { beginVerify, forgetBaseTable, forgetKeyTables, fromHex, keepKeyTables, setFieldNatives, setSha512Native, setVerifyStepProducts, verifyStrict };
 
 /** A version-1 command: decode, then the relay's signature. */
 export function checkPlain(bytes: Uint8Array, relayKey: Uint8Array): boolean {

@@ -4,8 +4,10 @@ import {
   decodePointValid, isAcceptablePublicKey, keyIdOf, type KeyRotatePayload, type SettingsPayload
 } from '@keyway/shared';
 import { MAX_TRUSTED_KEYS, type TrustedKey } from './config';
+import { relayTimeAllowed } from './clock-guard';
 import { clearLockout } from './lockout';
 import type { Lock } from './lock-state';
+import { consentMode } from './owner-consent';
 import { saveConfig } from './persistence';
 import { storeSettings } from './settings-store';
 import { alarm, emit, publishStatus } from './reporting';
@@ -30,13 +32,25 @@ export function applyKeyRotate(lock: Lock, p: KeyRotatePayload): number {
   return saveConfig(lock, next) ? RC_OK : RC_STORAGE_FAILURE;
 }
 
+/**
+ * TIME_SET (relay-signed, bound to the lock's nonce). In owner-consent mode the relay alone may
+ * only correct the clock within what the lock's own reckoning allows (clock-guard.ts), and the
+ * anchor of that reckoning stays put, so corrections never add up to a shift.
+ */
 export function applyTimeSet(lock: Lock, time: number): number {
   const clock = lock.ports.clock;
-  if (lock.timeTrusted && Math.abs(time - clock.rtc()) > lock.opt.timeJumpMaxS) {
+  const nowMs = lock.ports.timers.millis();
+  const guarded = consentMode(lock);
+  if ((lock.timeTrusted && Math.abs(time - clock.rtc()) > lock.opt.timeJumpMaxS) ||
+    (guarded && !relayTimeAllowed(lock.timeTrusted, lock.anchorRtc, lock.anchorMs, lock.log ? lock.log.newestTime : 0, nowMs, time))) {
     alarm(lock, AL_CLOCK_SKEW, 0, []);
     return RC_CLOCK_SKEW;
   }
   clock.setRtc(time);
+  if (!guarded || !lock.timeTrusted || lock.anchorRtc < 0) {
+    lock.anchorRtc = time;
+    lock.anchorMs = nowMs;
+  }
   lock.timeTrusted = true;
   publishStatus(lock);
   return RC_OK;

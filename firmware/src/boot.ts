@@ -61,7 +61,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     replay: config ? rp.state : initialReplayState(), replayRec: rp.rec, grants: grants, settings: st.settings, settingsRec: st.rec,
     owner: ow.state,
     log: config ? openEventLog(ports.storage, config.deviceId, opt.eventCapacity) : null,
-    bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, nonce: new Uint8Array(NONCE_LENGTH),
+    bolt: initialBolt(ports.hw.boltSwitches()), doorOpen: ports.hw.doorOpen(), timeTrusted: false, anchorRtc: -1, anchorMs: 0, nonce: new Uint8Array(NONCE_LENGTH),
     bootCount: countBoot(ports.storage), nonceCount: 0,
     lockout: initialLockout(), cameraOk: true, jammed: false, installUntil: 0, buttonAt: -1, verifying: false, commandQueue: [],
     acting: false, moveDone: null, move: null, tickTimer: 0, statusTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,

@@ -5,7 +5,7 @@
  * recovers the head (last intact seq and its hash) by scanning the ring. Events are
  * published in order; those not yet acknowledged stay in the ring (the offline queue).
  */
-import { type LockEvent, encodeEvent, eventHash, decodeEvent } from '@keyway/shared';
+import { type LockEvent, encodeEvent, eventHash, eventTimeOf, decodeEvent } from '@keyway/shared';
 import { frame, unframe } from './record-store';
 import type { StoragePort } from './ports';
 
@@ -51,19 +51,26 @@ export interface EventLog {
   unreported: boolean;
   /** Sequence of the newest event given up undelivered (0 = none since boot). */
   lastLost: number;
+  /**
+   * The latest `time` of any event in the ring, or logged since: the lock has seen that second,
+   * so after a reboot its clock is never set back before it in owner-consent mode (clock-guard.ts).
+   */
+  newestTime: number;
 }
 
 export function openEventLog(storage: StoragePort, deviceId: Uint8Array, capacity: number): EventLog {
   const log: EventLog = {
     storage: storage, deviceId: deviceId, capacity: capacity, seq: 0, head: new Uint8Array(32), unhashed: null, acked: 0, dropped: 0,
     savedAck: 0, ackSaveEvery: Math.max(1, Math.floor(capacity / 2)), overflowAlarmed: false, overflowAlarmSeq: 0,
-    unreported: false, lastLost: 0
+    unreported: false, lastLost: 0, newestTime: 0
   };
   let best: Uint8Array | null = null;
   let oldest = 0;
   for (let i = 0; i < capacity; i++) {
     const f = unframe(storage.read(EVENT_FILE + i));
     if (!f || f.seq % capacity !== i) continue;
+    const t = eventTimeOf(f.data);
+    if (t > log.newestTime) log.newestTime = t;
     if (f.seq > log.seq) {
       log.seq = f.seq;
       best = f.data;
@@ -113,6 +120,7 @@ export function appendEvent(log: EventLog, e: NewEvent, time: number): Uint8Arra
   if (!log.storage.write(EVENT_FILE + (seq % log.capacity), frame(seq, bytes))) return null;
   log.seq = seq;
   log.unhashed = bytes;
+  if (time > log.newestTime) log.newestTime = time;
   return bytes;
 }
 

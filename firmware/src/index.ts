@@ -30,3 +30,4 @@ export { INSTALL_HOLD_MS, OWNER_RESET_HOLD_MS, TOGGLE_MAX_MS } from './door-watc
 export { ensureStateOwner, OWNER_RECORD } from './persistence';
 export { LOCK_KEY_RECORD, loadLockKey } from './lock-key';
 export { RECEIPT_RECORD } from './receipts';
+export { TIME_DRIFT_DIVISOR, TIME_STEP_BASE_S, relayTimeAllowed } from './clock-guard';

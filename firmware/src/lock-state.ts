@@ -111,6 +111,12 @@ export interface Lock {
   bolt: BoltState;
   doorOpen: boolean;
   timeTrusted: boolean;
+  /**
+   * The clock value and monotonic ms when the relay last set the clock freely (-1: not in this
+   * boot). In owner-consent mode relay-only corrections are judged against it (clock-guard.ts).
+   */
+  anchorRtc: number;
+  anchorMs: number;
   nonce: Uint8Array;
   /** Boots counted in Storage, and nonces made in this boot: both go into every nonce. */
   bootCount: number;

@@ -29,7 +29,7 @@ export const ERRORS = {
   KW_CLIP_INVALID: e(400, 'A clip needs 1 to 16 frames, each a PNG or JPEG image within the size limit.'),
   KW_WEBHOOK_TARGET: e(400, 'The webhook URL points at a loopback, link-local, private or unspecified address.'),
   KW_PUSH_TARGET: e(400, 'The ntfy URL points at a loopback, link-local, private or unspecified address.'),
-  KW_OWNER_STATEMENT_INVALID: e(400, 'Not an owner statement for this lock (layout, version, device or key); nothing was sent to the lock.', false),
+  KW_OWNER_STATEMENT_INVALID: e(400, 'Not an owner statement for this lock or grant (layout, version, device, key, action or grant bytes); nothing was sent to the lock.', false),
   KW_UNAUTHORIZED: e(401, 'Missing, unknown, expired or revoked credentials.'),
   KW_LOGIN_FAILED: e(401, 'Unknown e-mail address or wrong password.'),
   KW_FORBIDDEN: e(403, 'These credentials may not use this route (kind or scope).'),

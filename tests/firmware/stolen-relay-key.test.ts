@@ -9,14 +9,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACT_ALARM_CLEAR, ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD,
-  ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_UNLATCH, ACT_UNLOCK, BOLT_LOCKED, EV_OPERATION, FLAG_CAMERA_REQUIRED, GRANT_GUEST, GRANT_SERVICE,
-  RC_BAD_OWNER_SIGNATURE, RC_CONFIRMATION_REQUIRED, RC_CONSENT_EXHAUSTED, RC_OK, RC_OUTSIDE_CONSENT, RC_OWNER_REPLAY, RC_OWNER_SIGNATURE_REQUIRED,
+  ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK, AL_CLOCK_SKEW, BOLT_LOCKED, EV_ALARM, EV_OPERATION, FLAG_CAMERA_REQUIRED, GRANT_GUEST, GRANT_SERVICE,
+  RC_BAD_OWNER_SIGNATURE, RC_CLOCK_SKEW, RC_CONFIRMATION_REQUIRED, RC_OUTSIDE_WINDOW, RC_CONSENT_EXHAUSTED, RC_OK, RC_OUTSIDE_CONSENT, RC_OWNER_REPLAY, RC_OWNER_SIGNATURE_REQUIRED,
   RC_UNKNOWN_GRANT, RC_UNKNOWN_OWNER_KEY, attachOwnerSignature, buildHashChain, decodeOwnerStatement, encodeOwnerStatementBody, encodePayload
 } from '@keyway/shared';
-import { signOwnerStatement, signerFromSeed } from '@keyway/shared/node';
+import { signCommand, signOwnerStatement, signerFromSeed } from '@keyway/shared/node';
+import { TIME_STEP_BASE_S } from '@keyway/firmware';
 import { DEVICE_ID, T0, plainGrant, reveal, unlockPayload } from '../support/lock-harness';
 import { OWNER, PARTNER, consentLock, consentedPut, courierGrant, expectRefused, putConsent, weekdayConsent } from '../support/owner-harness';
 
+const HOUR = 3600;
 const attackerOwnerKey = signerFromSeed(new Uint8Array(32).fill(0x66));
 const attackerRelayKey = signerFromSeed(new Uint8Array(32).fill(0x67));
 
@@ -74,6 +76,47 @@ describe('a stolen relay key cannot open a door beyond the owner\'s consent', ()
     expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
     expect(h.sim.lock.owner.mode).toBe(1);
     expect(h.sim.lock.owner.keys.map((k) => k.id)).toEqual([OWNER.keyId]);
+  });
+
+  it('cannot move the lock\'s clock into a consent window the real time is outside of, in small steps or after a reboot', () => {
+    // Real time: Friday 07:00 local (UTC+1), two hours before the consent's 09:00. The grant for
+    // 09:00-10:00 lies inside the consent, so the lock stages it; it only opens once its window has come.
+    const early = T0 - 2 * HOUR;
+    const h = consentLock({}, early);
+    putConsent(h, weekdayConsent({ maxPerWeek: 2 }));
+    expect(h.send(consentedPut(h, courierGrant({ grantId: 100 }))).code).toBe(RC_OK);
+    const open = () => h.command(ACT_UNLOCK, unlockPayload({ grantId: 100 }));
+    expectRefused(h, open(), RC_OUTSIDE_WINDOW, 'relay');
+    /** The real time: the clock so far, untouched since it was trusted, plus the monotonic time since. */
+    const startMs = h.sim.lock.ports.timers.millis();
+    const startRtc = h.sim.lock.ports.clock.rtc();
+    const reckoned = () => startRtc + (h.sim.lock.ports.timers.millis() - startMs) / 1000;
+    const setClock = (time: number) => h.send(signCommand(h.signer, {
+      deviceId: DEVICE_ID, action: ACT_TIME_SET, payload: { time }, notBefore: h.now() - 60, notAfter: h.now() + 60, counter: ++h.counter, nonce: h.status().nonce
+    })).code;
+
+    // Straight to 09:01, and a 50-minute step that a version-1 lock takes (under its 1-hour jump limit).
+    expect(setClock(T0 + 60)).toBe(RC_CLOCK_SKEW);
+    expect(setClock(h.now() + 50 * 60)).toBe(RC_CLOCK_SKEW);
+    // Walking in steps each under a minute: one correction passes, then the anchor holds the rest back.
+    const answers: number[] = [];
+    for (let i = 0; i < 20; i++) answers.push(setClock(h.now() + TIME_STEP_BASE_S - 1));
+    expect(answers[0]).toBe(RC_OK);
+    expect(answers.slice(1).every((c) => c === RC_CLOCK_SKEW)).toBe(true);
+    expect(Math.abs(h.now() - reckoned())).toBeLessThanOrEqual(TIME_STEP_BASE_S + 1);
+    expectRefused(h, open(), RC_OUTSIDE_WINDOW, 'relay');
+    expect(h.events(EV_ALARM).filter((e) => e.code === AL_CLOCK_SKEW).length).toBeGreaterThanOrEqual(21);
+
+    // After a reboot the lock has no reckoning, but its log says what time it has seen: never back before that.
+    const seen = h.now();
+    h.reboot();
+    h.run(3000);
+    expect(h.sim.lock.timeTrusted).toBe(false);
+    expect(setClock(seen - HOUR)).toBe(RC_CLOCK_SKEW);
+    expect(h.sim.lock.timeTrusted).toBe(false);
+    expect(setClock(seen + 5)).toBe(RC_OK);
+    expectRefused(h, open(), RC_OUTSIDE_WINDOW, 'relay');
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
   });
 
   it('replays of what the owner once signed buy nothing more', () => {

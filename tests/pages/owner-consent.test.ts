@@ -7,12 +7,19 @@
  * browser is accepted by the lock and listed from the relay's record. A courier booked inside the
  * consent gets in; a booking on another weekday is refused, and one over the week's limit is
  * refused by the lock itself (its CONSENT_EXHAUSTED answer to the relay's CONSENTED_GRANT_PUT).
+ * A guest grant made on the page is signed there over its exact bytes and the guest gets in; the
+ * same kind of grant sent by a thief holding the relay's key, without the owner's signature or with
+ * a forged one, is refused by the lock with its grants unchanged, until the owner signs it on the page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ACT_CONSENTED_GRANT_PUT, EV_ACK, RC_CONSENT_EXHAUSTED, RC_OK } from '@keyway/shared';
+import {
+  ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_OWNER_SIGNED, EV_ACK, RC_BAD_OWNER_SIGNATURE, RC_CONSENT_EXHAUSTED, RC_OK, RC_OWNER_SIGNATURE_REQUIRED,
+  attachOwnerSignature, attachSignature, decodeCommand, decodeOwnerStatement, encodeCommandBody, encodeOwnerStatementBody, fromHex, toHex
+} from '@keyway/shared';
+import { loadKeyring, signerFromSeed } from '@keyway/shared/node';
 import type { Browser, Page } from 'playwright-core';
 import { allOnline, eventually, startE2E, type E2E } from '../support/e2e-world';
 import { scaled } from '../support/time-scale';
@@ -38,6 +45,8 @@ describe('owner consent on the owner page', () => {
   const card = () => page.locator(`[data-lock="${lockId}"]`);
   const consent = () => card().locator('details.owner-consent');
   const outcome = () => consent().locator('p.notice');
+  /** This browser's owner key id (its key lives in the page's IndexedDB). */
+  const browserKeyId = async () => (await page.evaluate(`(async () => (await (await import('/app/owner-key.js')).deviceKey()).keyId)()`)) as number;
 
   beforeAll(async () => {
     [e, browser] = await Promise.all([startE2E(), launchBrowser()]);
@@ -152,6 +161,82 @@ describe('owner consent on the owner page', () => {
       expect((await e.api(e.world.backend.token, 'GET', '/v1/deliveries/' + over.body.id)).body.staged).toBe(false);
       const refused = await e.api(e.world.courier.token, 'POST', '/v1/deliveries/' + over.body.id + '/entry', undefined, { 'idempotency-key': randomUUID() });
       expect(refused.status).not.toBe(200);
+    } finally {
+      db.close();
+    }
+  }, scaled(120_000));
+
+  it('signs a guest grant in the browser: the guest gets in; the same grant without, or with a forged, owner signature is refused by the lock itself', async () => {
+    const db = new Database(path.join(e.dir, 'relay', 'keyway.sqlite'), { timeout: 10_000 });
+    try {
+      await e.api(e.ownerToken, 'POST', '/v1/devices/' + lockId + '/lock', {}, { 'idempotency-key': randomUUID() });
+      await eventually('locked', async () => !(await e.fleet.ask(lockId, 'state')).unlocked);
+      // From the page: the relay hands back the grant's exact bytes, this browser signs them, the lock stages them.
+      await page.getByText('Give someone access').click();
+      await page.getByLabel('Name', { exact: true }).fill('Ada');
+      await page.getByRole('button', { name: 'Create access' }).click();
+      const link = await page.locator('#g-link').inputValue();
+      const ada = page.locator('li.grant[data-state="active"]', { hasText: 'Ada' });
+      await ada.waitFor();
+      const adaId = Number(await ada.getAttribute('data-grant'));
+      const put = db.prepare("SELECT action, bytes FROM commands WHERE grant_id = ? AND purpose = 'grant_put'").all(adaId) as Array<{ action: number; bytes: Buffer }>;
+      expect(put.map((c) => c.action)).toEqual([ACT_OWNER_SIGNED]);
+      expect(decodeOwnerStatement(decodeCommand(new Uint8Array(put[0].bytes)).payload).ownerKeyId).toBe(await browserKeyId());
+      // The guest opens the door with the invitation's token.
+      const guestToken = new URL(link).hash.slice(1);
+      const entry = await e.api(guestToken, 'POST', '/v1/grant-access/entry', undefined, { 'idempotency-key': randomUUID() });
+      expect(entry.status, JSON.stringify(entry.body)).toBe(200);
+      expect(entry.body.outcome).toBe('opened');
+      expect((await e.fleet.ask(lockId, 'state')).unlocked).toBe(true);
+
+      // A grant made through the API waits for the owner: the relay holds it, the lock has nothing.
+      const now = Date.now();
+      const made = await e.api(e.ownerToken, 'POST', '/v1/sites/' + e.world.siteId + '/grants', {
+        kind: 'guest', type: 'temporary', label: 'Bob', window: { start: new Date(now - 60_000).toISOString(), end: new Date(now + DAY_MS).toISOString() }
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      const bob = made.body.grant.id as number;
+      const bytes = fromHex(made.body.ownerSignature.payload);
+      // A thief with the relay's signing key sends the lock those very bytes: as a relay-signed GRANT_PUT,
+      // and inside an owner statement naming the browser's key but signed with the thief's own key.
+      const ring = loadKeyring(path.join(e.dir, 'relay', 'keys'));
+      const device = db.prepare('SELECT signing_key_id FROM devices WHERE id = ?').get(lockId) as { signing_key_id: number };
+      const relayKey = ring.all.get(device.signing_key_id)!;
+      const stolen = (action: number, payload: Uint8Array) => {
+        const { counter } = db.prepare('UPDATE devices SET next_counter = next_counter + 1 WHERE id = ? RETURNING next_counter AS counter').get(lockId) as { counter: number };
+        const s = Math.floor(Date.now() / 1000);
+        const body = encodeCommandBody({
+          deviceId: fromHex(lockId), keyId: relayKey.keyId, action, notBefore: s - 60, notAfter: s + 600, counter, nonce: new Uint8Array(8), payload
+        });
+        return { counter, bytes: attachSignature(body, relayKey.sign(body)) };
+      };
+      const forger = signerFromSeed(new Uint8Array(32).fill(0x5a));
+      const forgedBody = encodeOwnerStatementBody({
+        deviceId: fromHex(lockId), ownerKeyId: await browserKeyId(), seq: Math.floor(Date.now() / 1000) + 1000, notAfter: Math.floor(Date.now() / 1000) + 3600, action: ACT_GRANT_PUT, payload: bytes
+      });
+      const attempts: Array<[string, { counter: number; bytes: Uint8Array }, number]> = [
+        ['relay signature alone', stolen(ACT_GRANT_PUT, bytes), RC_OWNER_SIGNATURE_REQUIRED],
+        ['forged owner signature', stolen(ACT_OWNER_SIGNED, attachOwnerSignature(forgedBody, forger.sign(forgedBody))), RC_BAD_OWNER_SIGNATURE]
+      ];
+      const before = await e.fleet.ask(lockId, 'grants');
+      expect(before.staged).not.toContain(bob);
+      for (const [what, cmd, code] of attempts) {
+        await e.fleet.ask(lockId, 'inject ' + toHex(cmd.bytes));
+        const ack = await eventually('the lock answers: ' + what, async () =>
+          ((await e.fleet.ask(lockId, 'events')).events as Array<{ type: number; code: number; ref: number }>).find((x) => x.type === EV_ACK && x.ref === cmd.counter));
+        expect([what, ack.code]).toEqual([what, code]);
+        const after = await e.fleet.ask(lockId, 'grants');
+        expect([after.staged, after.revoked]).toEqual([before.staged, before.revoked]);
+      }
+      // The owner signs that same grant from the page: now the lock takes it.
+      await page.reload();
+      await page.locator('#live[data-state="live"]').waitFor();
+      const row = page.locator('li.grant[data-grant="' + bob + '"]');
+      await row.locator('.badge', { hasText: 'Waiting for your signature' }).waitFor();
+      await row.getByRole('button', { name: 'Sign access for Bob with this browser\u2019s key' }).click();
+      await page.locator('li.grant[data-grant="' + bob + '"][data-state="active"]').waitFor();
+      expect((await e.fleet.ask(lockId, 'grants')).staged).toContain(bob);
+      await screenshot(page, 'owner-signed-grant');
     } finally {
       db.close();
     }

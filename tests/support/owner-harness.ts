@@ -61,10 +61,10 @@ export function holdForOwnerReset(h: Harness): void {
   h.run(OWNER_RESET_HOLD_MS + 1000);
 }
 
-/** A lock with trusted time and OWNER enrolled in install mode: owner-consent mode is on. */
-export function consentLock(o: HarnessOptions = {}): OwnerHarness {
+/** A lock with trusted time (`now`, T0 by default) and OWNER enrolled in install mode: owner-consent mode is on. */
+export function consentLock(o: HarnessOptions = {}, now = T0): OwnerHarness {
   const h = ownerHarness(o);
-  h.trustTime();
+  h.trustTime(now);
   enterInstallMode(h);
   expect(h.send(h.command(ACT_OWNER_KEY_ADD, { ownerKeyId: OWNER.keyId, ownerKey: OWNER.publicKey })).code).toBe(RC_OK);
   h.sim.lock.installUntil = 0; // leave install mode, as when its time runs out

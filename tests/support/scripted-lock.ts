@@ -16,7 +16,7 @@ import {
   EV_BOOT, EV_CAMERA, EV_DENIAL, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, KIND_COMMAND, KIND_REVEAL, RC_BAD_CREDENTIAL,
   RC_BUSY, RC_CAMERA_FAILURE, RC_CLOCK_SKEW, RC_DOOR_OPEN, RC_JAM, RC_KEY_STORE_FULL, RC_LAST_KEY, RC_NO_TRUSTED_TIME, RC_NOT_PERMITTED, RC_OK,
   RC_REVOKED, RC_UNKNOWN_GRANT, RC_USES_EXHAUSTED, RC_WRONG_DEVICE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL, ST_CAMERA_OK,
-  ST_INSTALL_MODE, ST_JAMMED, ST_LOW_BATTERY, ST_TIME_TRUSTED, admitCommand, asciiBytes, checkSettings, barcodeCommitment, bytesEqual, chainStep, checkGrantTime, commandTopic, decodePayload,
+  ST_INSTALL_MODE, ST_JAMMED, ST_OWNER_CONSENT, ST_LOW_BATTERY, ST_TIME_TRUSTED, admitCommand, asciiBytes, checkSettings, barcodeCommitment, bytesEqual, chainStep, checkGrantTime, commandTopic, decodePayload,
   decodeReveal, encodeEvent, encodeStatus, eventTopic, fromHex, grantFingerprint, hash32, initialReplayState, isAcceptablePublicKey, keyIdOf, messageKind,
   offlineCodec, passesStrictChecks, stateTopic, toHex, type Grant, type LockEvent, type ReplayState, type SettingsPayload, type SignedCommand
 } from '@keyway/shared';
@@ -85,6 +85,8 @@ export class ScriptedLock {
   }
   /** Someone held the inside button: the status says install mode. */
   installMode = false;
+  /** The status says owner-consent mode (docs/protocol.md §11.3); this lock does not implement it, it only reports it. */
+  ownerConsent = false;
   /** The next N authentic commands are refused with BUSY (a refusal that passes with time). */
   busyFor = 0;
   /** The next bolt movement jams. */
@@ -191,6 +193,7 @@ export class ScriptedLock {
     if (this.cameraOk) f |= ST_CAMERA_OK;
     if (this.jammed) f |= ST_JAMMED;
     if (this.installMode) f |= ST_INSTALL_MODE;
+    if (this.ownerConsent) f |= ST_OWNER_CONSENT;
     if (this.batteryMv < LOW_BATTERY_MV) f |= ST_LOW_BATTERY;
     return f;
   }

@@ -2,11 +2,15 @@
 // more day-and-time rules in the site's time zone), an invitation link to the guest page
 // (/guest#<token>: the token travels in the fragment, which browsers never send to a
 // server) shown once, the list of grants with their state on the lock (used up and ended
-// ones said as such), and revocation.
+// ones said as such), and revocation. A lock in owner-consent mode stages a grant only signed
+// by an owner device: this browser signs the exact grant bytes the relay hands back.
 import { $, api, el, formatWindow, reloadById, say, showError, utcToZoned, zonedToUtc } from './common.js';
+import { fromHex, signStatement } from './owner-key.js';
 
 const DAY_LABELS = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri', sat: 'Sat', sun: 'Sun' };
-const STATUS_TEXT = { pending: 'Sending to the lock', active: 'Active on the lock', failed: 'Failed', revoking: 'Revocation pending on the lock', revoked: 'Revoked' };
+/** The relay's reason on a grant that waits for an owner device's signature (docs/relay.md). */
+const AWAITING_OWNER = 'waiting: owner signature';
+const STATUS_TEXT = { pending: 'Sending to the lock', signature: 'Waiting for your signature', active: 'Active on the lock', failed: 'Failed', revoking: 'Revocation pending on the lock', revoked: 'Revoked' };
 const DAY_MS = 86400_000;
 const TYPE_TEXT = { 'one-time': 'one time', temporary: 'temporary', weekly: 'weekly' };
 /** The API takes up to seven weekly rules. */
@@ -16,6 +20,7 @@ const SHOW_ENDED_MS = 7 * DAY_MS;
 
 /** What a grant is now, for people: used up and ended beat the lock's state. */
 function grantState(g, now) {
+  if (g.status === 'pending' && g.statusReason === AWAITING_OWNER) return { text: STATUS_TEXT.signature, tone: 'wait', key: 'signature' };
   if (g.status === 'revoking' || g.status === 'revoked' || g.status === 'failed' || g.status === 'pending') return { text: STATUS_TEXT[g.status], tone: g.status === 'failed' ? 'bad' : 'wait', key: g.status };
   if (g.maxUses > 0 && g.uses >= g.maxUses) return { text: 'Used up', tone: 'wait', key: 'spent' };
   if (Date.parse(g.window.end) <= now) return { text: 'Ended', tone: 'wait', key: 'expired' };
@@ -25,6 +30,16 @@ function grantState(g, now) {
 
 function scheduleText(schedule) {
   return schedule.map((s) => s.days.map((d) => DAY_LABELS[d] || d).join(', ') + ' ' + s.start + '–' + s.end).join('; ');
+}
+
+/**
+ * Signs, with this browser's owner key, the exact grant bytes the relay asks for (`ownerSignature`:
+ * lock, action, payload in hex, the grant's end) and sends the statement; returns the grant.
+ */
+async function signGrant(grantId, request) {
+  const validForS = Math.max(1, request.notAfter - Math.floor(Date.now() / 1000));
+  const statement = await signStatement(request.deviceId, request.action, fromHex(request.payload), validForS);
+  return api('POST', '/v1/grants/' + grantId + '/owner-statement', { body: { statement } });
 }
 
 export function createGrants(view) {
@@ -163,6 +178,14 @@ export function createGrants(view) {
       const r = await api('POST', '/v1/sites/' + view.site.id + '/grants', { body: b.body });
       if (!view.alive()) return;
       view.grants.set(r.grant.id, r.grant);
+      if (r.ownerSignature) {
+        try {
+          view.grants.set(r.grant.id, await signGrant(r.grant.id, r.ownerSignature));
+        } catch (err) {
+          // The grant waits, listed with a button to sign it again from an owner device.
+          if (view.alive()) showError(error, err);
+        }
+      }
       form.reset();
       resetRules();
       untilTouched = false;
@@ -200,12 +223,29 @@ export function createGrants(view) {
     // A used-up or ended grant can still be withdrawn from the lock's memory: "Remove", not "Revoke".
     const revokeButton = el('button', { type: 'button', class: 'danger', 'aria-label': (over ? 'Remove access for ' : 'Revoke access for ') + (g.label || g.kind), disabled: g.status === 'revoking' }, over ? 'Remove' : 'Revoke');
     revokeButton.addEventListener('click', () => revoke(g, revokeButton));
+    const signButton = state.key === 'signature' ? el('button', { type: 'button', class: 'primary', 'aria-label': 'Sign access for ' + (g.label || g.kind) + ' with this browser\u2019s key' }, 'Sign') : null;
+    if (signButton) signButton.addEventListener('click', () => signLater(g, signButton));
     return el('li', { class: 'card grant', 'data-grant': g.id, 'data-status': g.status, 'data-state': state.key },
       el('h3', {}, g.label || '(no name)', ' ', badge),
       el('p', {}, el('span', { class: 'kind-tag', 'data-kind': g.kind }, g.kind === 'service' ? 'Service provider' : 'Guest'), ' · ' + TYPE_TEXT[g.type] + ' · ' + uses),
       el('p', { class: 'hint' }, formatWindow(g.window, tz), g.schedule.length ? ' · every ' + scheduleText(g.schedule) : ''),
       g.status === 'failed' && g.statusReason ? el('p', { class: 'hint' }, 'Reason: ', el('code', {}, g.statusReason)) : null,
-      el('div', { class: 'actions' }, revokeButton));
+      el('div', { class: 'actions' }, signButton, revokeButton));
+  }
+
+  async function signLater(g, button) {
+    button.disabled = true;
+    try {
+      const request = await api('GET', '/v1/grants/' + g.id + '/owner-signature');
+      const r = await signGrant(g.id, request);
+      if (!view.alive()) return;
+      say(status, 'Signed: access for \u201c' + (g.label || g.kind) + '\u201d is on its way to the lock.', 'ok');
+      view.grants.set(r.id, r);
+      paint();
+    } catch (err) {
+      button.disabled = false;
+      if (view.alive()) showError(status, err);
+    }
   }
 
   function paint() {

@@ -50,7 +50,7 @@ export function toHex(b) {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-function fromHex(h) {
+export function fromHex(h) {
   const out = new Uint8Array(h.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(2 * i, 2), 16);
   return out;

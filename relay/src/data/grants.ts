@@ -107,3 +107,20 @@ export function grantsOfSite(q: Q, siteId: number, endedToo: boolean, now: numbe
 export async function setGrantOffset(q: Q, id: number, tzOffset: number, now: number): Promise<void> {
   await q.updateTable('grants').set({ tz_offset: tzOffset, updated_at: now }).where('id', '=', id).execute();
 }
+
+/** The reason a grant stays pending on a lock in owner-consent mode until the owner signs it. */
+export const AWAITING_OWNER_REASON = 'waiting: owner signature';
+
+export async function markAwaitingOwner(q: Q, id: number, now: number): Promise<void> {
+  await q.updateTable('grants').set({ status_reason: AWAITING_OWNER_REASON, updated_at: now }).where('id', '=', id).execute();
+}
+
+/**
+ * Keeps the owner's statement over a pending grant's bytes; false when the grant is no longer
+ * pending or already carries one (the owner's first signature stands).
+ */
+export async function setOwnerStatement(q: Q, id: number, statementHex: string, now: number): Promise<boolean> {
+  const r = await q.updateTable('grants').set({ owner_statement: statementHex, status_reason: null, updated_at: now })
+    .where('id', '=', id).where('status', '=', 'pending').where('owner_statement', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}

@@ -119,6 +119,8 @@ export interface GrantsTable {
   /** The standing consent the grant is staged under (CONSENTED_GRANT_PUT) and the partner it names; null: a plain GRANT_PUT. */
   consent_id: number | null;
   consent_partner: number | null;
+  /** The owner statement (hex) over the grant's exact bytes, sent as OWNER_SIGNED byte for byte; null: not owner-signed. */
+  owner_statement: string | null;
   created_by: string;
   created_at: number;
   updated_at: number;

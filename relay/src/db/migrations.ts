@@ -924,5 +924,11 @@ CREATE TABLE relay_keys (
 );
 CREATE UNIQUE INDEX relay_keys_one_current ON relay_keys (is_current) WHERE is_current = 1;
 `
+  },
+  {
+    version: 12,
+    name: 'a guest, service or parcel grant the owner signed on their device, kept verbatim (docs/relay.md "Owner-signed grants")',
+    sql: 'ALTER TABLE grants ADD COLUMN owner_statement TEXT;',
+    postgres: 'ALTER TABLE grants ADD COLUMN owner_statement TEXT;'
   }
 ];

@@ -17,6 +17,7 @@ import { insertToken } from '../data/tokens';
 import { newTokenRow, type Principal } from './principals';
 import { toScheduleEntries, type ScheduleInput } from './schedule-input';
 import { siteForOwner } from './sites';
+import { awaitOwnerSignature, grantNeedsOwner, signGrant, type OwnerSignatureRequest } from './owner-grants';
 
 export interface AccessGrantInput {
   deviceId?: string;
@@ -46,7 +47,14 @@ export function parseWindow(ctx: RelayContext, w: { start: string; end: string }
 /** How long a guest's token outlives the grant it opens. */
 export const GUEST_TOKEN_GRACE_MS = 86400_000;
 
-export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId: number, input: AccessGrantInput): Promise<{ grant: GrantView; accessToken: string }> {
+export interface CreatedAccessGrant {
+  grant: GrantView;
+  accessToken: string;
+  /** Present when the lock is in owner-consent mode: the grant is staged only once the owner's device signed these bytes (domain/owner-grants.ts). */
+  ownerSignature?: OwnerSignatureRequest;
+}
+
+export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId: number, input: AccessGrantInput): Promise<CreatedAccessGrant> {
   const site = await siteForOwner(ctx, ctx.store.q, p, siteId);
   const device = await siteLock(ctx, ctx.store.q, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_GRANT_WINDOW_MS);
@@ -58,17 +66,19 @@ export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId:
   if (input.cameraRequired !== false) flags |= FLAG_CAMERA_REQUIRED;
   if (input.relockOnClose !== false) flags |= FLAG_RELOCK_ON_CLOSE;
   const ownerId = p.kind === 'owner' ? p.subjectId! : site.owner_id;
+  const awaitOwner = grantNeedsOwner(device);
   return ctx.store.tx(async (q) => {
     const row = await createGrant(ctx, q, {
       deviceId: device.id, siteId: site.id, kind: input.kind, type: input.type, label: input.label ?? null, flags,
       notBefore: w.start, notAfter: w.end, maxUses, relockAfter: input.relockAfter ?? 0, timezone: site.timezone, schedule,
-      credential: { type: CRED_HASH_CHAIN, links: maxUses > 0 ? maxUses : DEFAULT_CHAIN_LINKS }, actorRef: ownerId, createdBy: 'owner:' + ownerId
+      credential: { type: CRED_HASH_CHAIN, links: maxUses > 0 ? maxUses : DEFAULT_CHAIN_LINKS }, actorRef: ownerId, awaitOwner, createdBy: 'owner:' + ownerId
     });
+    const ownerSignature = awaitOwner ? await awaitOwnerSignature(ctx, q, row) : undefined;
     const { token, row: tokenRow } = newTokenRow(ctx, 'guest', row.id, [], input.label ?? input.kind, row.not_after - ctx.now() + GUEST_TOKEN_GRACE_MS);
     await insertToken(q, tokenRow);
     await recordActivity(ctx, q, { siteId: site.id, deviceId: device.id, kind: 'grant.created', actorKind: 'owner', actorId: ownerId, grantId: row.id, details: { kind: input.kind, type: input.type, label: input.label ?? null } });
     ctx.log.info({ grantId: row.id, siteId: site.id, deviceId: device.id, kind: input.kind, type: input.type }, 'grant created');
-    return { grant: grantView(row), accessToken: token };
+    return { grant: grantView((await getGrant(q, row.id))!), accessToken: token, ...(ownerSignature ? { ownerSignature } : {}) };
   });
 }
 
@@ -77,6 +87,11 @@ export async function grantForOwner(ctx: RelayContext, p: Principal, id: number)
   if (!g) throw relayError('KW_NOT_FOUND');
   await siteForOwner(ctx, ctx.store.q, p, g.site_id);
   return g;
+}
+
+/** The owner's device signed one of their pending grants (domain/owner-grants.ts). */
+export async function signOwnerGrant(ctx: RelayContext, p: Principal, id: number, statement: Uint8Array): Promise<GrantView> {
+  return signGrant(ctx, await grantForOwner(ctx, p, id), statement);
 }
 
 export async function listSiteGrants(ctx: RelayContext, p: Principal, siteId: number, includeEnded: boolean): Promise<GrantView[]> {

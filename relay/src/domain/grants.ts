@@ -15,6 +15,7 @@ import { chainValue } from '../locks/chain';
 import { issueCommand, publishAfterCommit, type CommandRow } from '../locks/outbox';
 import { recordActivity } from './activity';
 import type { ConsentCover } from './consent-booking';
+import { ownerSignedPut, type StagingBytes } from './owner-signed-put';
 import { notifySiteOwner } from './notifications';
 import { revokeTokensOf } from './principals';
 import { fromScheduleEntries } from './schedule-input';
@@ -61,6 +62,8 @@ export interface NewGrant {
   parcelId?: number | null;
   /** Staged under this standing consent (CONSENTED_GRANT_PUT, domain/consent-booking.ts); absent: plain GRANT_PUT. */
   consent?: ConsentCover | null;
+  /** The lock takes this grant only with the owner's signature (domain/owner-grants.ts): it is not staged until the owner signed it. */
+  awaitOwner?: boolean;
   createdBy: string;
 }
 
@@ -83,7 +86,7 @@ export async function createGrant(ctx: RelayContext, q: Q, g: NewGrant): Promise
     status_reason: null, put_fingerprint: null, revoke_alarmed_at: null, revoked_at: null, created_by: g.createdBy, created_at: now, updated_at: now
   });
   if (row.id > MAX_GRANT_ID) throw new Error('GRANT_ID_EXHAUSTED');
-  await stageGrant(ctx, q, row);
+  if (!g.awaitOwner) await stageGrant(ctx, q, row);
   return row;
 }
 
@@ -121,18 +124,23 @@ export function grantPayload(ctx: RelayContext, row: GrantRow): Grant {
  * when it has one) and remembers the fingerprint of the grant bytes; publish with publishAfterCommit.
  */
 export async function issueGrantPut(ctx: RelayContext, q: Q, row: GrantRow): Promise<CommandRow> {
+  const put = row.owner_statement !== null ? ownerSignedPut(row.owner_statement) : relayPut(ctx, row);
+  await setPutFingerprint(q, row.id, toHex(grantFingerprint(put.grantBytes)));
+  return issueCommand(ctx, q, {
+    deviceId: row.device_id, action: put.action, payload: null, payloadBytes: put.payload, purpose: 'grant_put',
+    grantId: row.id, deliveryId: row.delivery_id
+  });
+}
+
+/** GRANT_PUT, or CONSENTED_GRANT_PUT naming the grant's standing consent, of the grant as it stands. */
+function relayPut(ctx: RelayContext, row: GrantRow): StagingBytes {
   const grant = grantPayload(ctx, row);
   const consented = row.consent_id !== null && row.consent_partner !== null;
   const payload = consented
     ? encodePayload(ACT_CONSENTED_GRANT_PUT, { consentId: row.consent_id, partner: row.consent_partner, grant })
     : encodePayload(ACT_GRANT_PUT, grant);
   // The lock's inventory fingerprints the grant bytes alone (after the consent id and partner).
-  const grantBytes = consented ? payload.subarray(CONSENTED_GRANT_PREFIX) : payload;
-  await setPutFingerprint(q, row.id, toHex(grantFingerprint(grantBytes)));
-  return issueCommand(ctx, q, {
-    deviceId: row.device_id, action: consented ? ACT_CONSENTED_GRANT_PUT : ACT_GRANT_PUT, payload: null, payloadBytes: payload, purpose: 'grant_put',
-    grantId: row.id, deliveryId: row.delivery_id
-  });
+  return { action: consented ? ACT_CONSENTED_GRANT_PUT : ACT_GRANT_PUT, payload, grantBytes: consented ? payload.subarray(CONSENTED_GRANT_PREFIX) : payload };
 }
 
 /** Queues a GRANT_PUT for the grant in q, replacing any unacknowledged earlier put; published once q commits. */
@@ -225,9 +233,10 @@ export function onGrantUsed(ctx: RelayContext, q: Q, grantId: number): Promise<G
   return spendGrantUse(q, grantId, CRED_HASH_CHAIN, ctx.now());
 }
 
-/** Maintenance: re-stage schedule grants whose site offset changed (daylight saving). */
+/** Maintenance: re-stage schedule grants whose site offset changed (daylight saving); an owner-signed grant keeps the offset its owner signed. */
 export async function restageForOffsetChanges(ctx: RelayContext): Promise<number> {
-  const rows = await liveScheduledGrants(ctx.store.q, ctx.now());
+  // An owner-signed grant keeps the offset its owner signed: changing its bytes needs a new signature.
+  const rows = (await liveScheduledGrants(ctx.store.q, ctx.now())).filter((r) => r.owner_statement === null);
   let n = 0;
   for (const row of rows) {
     const offset = tzOffsetMinutes(row.timezone, ctx.now());

@@ -12,6 +12,7 @@ import { parseWindow } from './access-grants';
 import { siteLock } from './devices';
 import { createGrant, getGrant, revokeGrant } from './grants';
 import { notifySiteOwner } from './notifications';
+import { awaitOwnerSignature, grantNeedsOwner, type OwnerSignatureRequest } from './owner-grants';
 import type { Principal } from './principals';
 import { getSiteRow, isPartner, siteForBackend, siteForOwner } from './sites';
 import { enqueueWebhook } from './webhooks';
@@ -36,7 +37,7 @@ async function view(q: Q, r: ParcelRow) {
 
 export type ParcelView = Awaited<ReturnType<typeof view>>;
 
-export async function registerParcel(ctx: RelayContext, p: Principal, input: ParcelInput): Promise<ParcelView> {
+export async function registerParcel(ctx: RelayContext, p: Principal, input: ParcelInput): Promise<ParcelView & { ownerSignature?: OwnerSignatureRequest }> {
   const site = p.kind === 'owner' ? await siteForOwner(ctx, ctx.store.q, p, input.siteId) : await siteForBackend(ctx, ctx.store.q, p, input.siteId);
   const device = await siteLock(ctx, ctx.store.q, site.id, 'box', input.deviceId);
   const tracking = normalizeBarcode(input.trackingNumber);
@@ -45,6 +46,8 @@ export async function registerParcel(ctx: RelayContext, p: Principal, input: Par
   const w = parseWindow(ctx, input.window, 30 * 86400_000);
   const backendId = p.kind === 'backend' ? p.subjectId : null;
   const by = p.kind + ':' + (p.subjectId ?? 'admin');
+  // A box in owner-consent mode takes the grant only signed by the owner: it waits for that.
+  const awaitOwner = grantNeedsOwner(device);
   return ctx.store.tx(async (q) => {
     const row = await insertParcel(q, {
       site_id: site.id, device_id: device.id, backend_id: backendId, tracking, window_start: w.start, window_end: w.end, created_by: by, created_at: ctx.now()
@@ -52,13 +55,15 @@ export async function registerParcel(ctx: RelayContext, p: Principal, input: Par
     const g = await createGrant(ctx, q, {
       deviceId: device.id, siteId: site.id, kind: 'parcel', type: 'one-time', label: 'parcel ' + tracking, flags: FLAG_RELOCK_ON_CLOSE,
       notBefore: w.start, notAfter: w.end, maxUses: 1, relockAfter: 0, timezone: site.timezone, schedule: [],
-      credential: { type: CRED_BARCODE, commitment: barcodeCommitment(fromHex(device.id), tracking) }, actorRef: row.id, parcelId: row.id, createdBy: by
+      credential: { type: CRED_BARCODE, commitment: barcodeCommitment(fromHex(device.id), tracking) }, actorRef: row.id, parcelId: row.id, awaitOwner, createdBy: by
     });
+    const ownerSignature = awaitOwner ? await awaitOwnerSignature(ctx, q, g) : undefined;
     await setParcelGrant(q, row.id, g.id);
     await recordActivity(ctx, q, { siteId: site.id, deviceId: device.id, kind: 'parcel.registered', grantId: g.id, actorKind: p.kind, actorId: p.subjectId, details: { parcelId: row.id, trackingNumber: tracking } });
     const v = await view(q, { ...row, grant_id: g.id });
     await enqueueWebhook(ctx, q, backendId, 'parcel.registered', { parcel: v });
-    return v;
+    // Only the owner's device can sign; a backend's parcel waits for the owner.
+    return ownerSignature && p.kind === 'owner' ? { ...v, ownerSignature } : v;
   });
 }
 

@@ -42,7 +42,7 @@ function wantOf(g: GrantRow, now: number): DesiredGrant['want'] {
 async function desiredGrants(q: Q, deviceId: string, held: HeldGrant[], now: number, consentMode: boolean): Promise<DesiredGrant[]> {
   const rows = await grantsToReconcile(q, deviceId, held.map((h) => h.grantId));
   return rows.map((g) => ({
-    id: g.id, want: wantOf(g, now), fingerprint: g.put_fingerprint, revoking: g.status === 'revoking', needsOwner: consentMode && g.consent_id === null
+    id: g.id, want: wantOf(g, now), fingerprint: g.put_fingerprint, revoking: g.status === 'revoking', needsOwner: consentMode && g.consent_id === null && g.owner_statement === null
   }));
 }
 

@@ -52,3 +52,8 @@ export function baseTable(): Int32Array[] {
   }
   return table;
 }
+
+/** Drops the decoded table; the next verification decodes it again (a few ms). For a lock short of memory between verifications. */
+export function forgetBaseTable(): void {
+  table = null;
+}

@@ -100,10 +100,24 @@ export function cachedKeyTable(pub: Uint8Array): Int32Array[] | null {
   return d === 0 ? last.tab : null;
 }
 
-/** Keeps a completed table of a key that decompressed validly. */
+/** Whether completed tables are kept at all (keepKeyTables). */
+let keeping = true;
+
+/** Keeps a completed table of a key that decompressed validly, unless keeping is off. */
 export function rememberKeyTable(pub: Uint8Array, tab: Int32Array[]): void {
+  if (!keeping) return;
   last.pub = new Uint8Array(pub);
   last.tab = tab;
+}
+
+/**
+ * Turns keeping the last key's table on or off; off also drops a kept one. A lock whose
+ * verifications alternate between keys (owner-consent mode: the relay's, then the owner's) rebuilds
+ * the table nearly every time anyway, and gets its ~3.3 KB back instead.
+ */
+export function keepKeyTables(on: boolean): void {
+  keeping = on;
+  if (!on) forgetKeyTables();
 }
 
 /** Drops the kept table (tests and memory measurements). */

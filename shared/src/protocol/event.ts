@@ -4,7 +4,7 @@
  * detects a deleted, inserted or reordered record.
  */
 import { type Infer, fixedBytes, message, ranged, struct, u16, u32, u8, varBytes } from '../schema';
-import { DEVICE_ID_LENGTH, HASH_LENGTH, MAX_EVENT_DATA, PROTOCOL_VERSION, TAG_EVENT } from './constants';
+import { DEVICE_ID_LENGTH, HASH_LENGTH, MAX_EVENT_DATA, PROTOCOL_VERSION, TAG_EVENT, TAG_LENGTH } from './constants';
 
 export const eventBody = struct([
   ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
@@ -29,4 +29,13 @@ export function encodeEvent(e: LockEvent): Uint8Array {
 
 export function decodeEvent(bytes: Uint8Array): LockEvent {
   return eventCodec.decode(bytes);
+}
+
+/** Where `time` sits in an event's bytes: after the tag, the version byte, the device id and `seq` (u32). */
+export const EVENT_TIME_OFFSET = TAG_LENGTH + 1 + DEVICE_ID_LENGTH + 4;
+
+/** The `time` of an event's bytes without decoding the rest (the lock's boot scan of its log). */
+export function eventTimeOf(bytes: Uint8Array): number {
+  const o = EVENT_TIME_OFFSET;
+  return bytes.length < o + 4 ? 0 : ((bytes[o] << 24) >>> 0) + (bytes[o + 1] << 16) + (bytes[o + 2] << 8) + bytes[o + 3];
 }

@@ -1,11 +1,13 @@
 /** Owner grants (one-time, temporary, weekly) and the guest's own access routes. */
 import type { FastifyInstance } from 'fastify';
+import { fromHex } from '@keyway/shared';
 import type { RelayContext } from '../../context';
 import {
-  createAccessGrant, grantForOwner, guestCredentialsWithQr, guestGrant, listSiteGrants, revokeOwnerGrant, type AccessGrantInput
+  createAccessGrant, grantForOwner, guestCredentialsWithQr, guestGrant, listSiteGrants, revokeOwnerGrant, signOwnerGrant, type AccessGrantInput
 } from '../../domain/access-grants';
 import { guestEntry } from '../../domain/entry';
 import { grantView } from '../../domain/grants';
+import { pendingSignatureRequest } from '../../domain/owner-grants';
 import { withIdempotency } from '../../domain/idempotency';
 import { principalKey } from '../../domain/principals';
 import { MAX_QR_TEXT, qrSvg } from '../../domain/qr-code';
@@ -14,6 +16,8 @@ import { getSiteRow } from '../../domain/sites';
 import { principal, requireAuth } from '../auth';
 import { bearer, deviceId, emptyBody, idempotencyHeaders, idParams, ok, window } from '../schemas';
 
+/** An owner statement is at most 95 + 160 bytes (docs/protocol.md §11.1). */
+const MAX_STATEMENT_HEX = 2 * (95 + 160);
 const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-4]):[0-5][0-9]$' } as const;
 
 export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
@@ -40,7 +44,7 @@ export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
           maxUses: { type: 'integer', minimum: 0, maximum: 65535 }, relockAfter: { type: 'integer', minimum: 0, maximum: 3600 }
         }
       },
-      response: ok('{ grant, accessToken }', 201)
+      response: ok('{ grant, accessToken, ownerSignature? } (ownerSignature: { deviceId, action, payload (hex), notAfter } when the lock is in owner-consent mode: sign it and POST /v1/grants/:id/owner-statement)', 201)
     }
   }, async (req, reply) => {
     reply.code(201);
@@ -62,6 +66,27 @@ export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
   app.delete<{ Params: { id: number } }>('/v1/grants/:id', {
     onRequest: owner, schema: { tags: ['grants'], summary: 'Revoke: GRANT_REVOKE to the lock (revocation wins); the guest token stops working', security: bearer, params: idParams, response: ok('Grant') }
   }, async (req) => revokeOwnerGrant(ctx, principal(req), req.params.id));
+
+  app.get<{ Params: { id: number } }>('/v1/grants/:id/owner-signature', {
+    onRequest: owner,
+    schema: {
+      tags: ['grants'], summary: 'What the owner\'s device signs for a pending grant on a lock in owner-consent mode: { deviceId, action, payload (hex), notAfter }',
+      security: bearer, params: idParams, response: ok('{ deviceId, action, payload, notAfter }')
+    }
+  }, async (req) => pendingSignatureRequest(ctx, await grantForOwner(ctx, principal(req), req.params.id)));
+
+  app.post<{ Params: { id: number }; Body: { statement: string } }>('/v1/grants/:id/owner-statement', {
+    onRequest: owner,
+    schema: {
+      tags: ['grants'], summary: 'The owner\'s device signed a pending grant\'s exact bytes (its ownerSignature request): the grant is staged as an OWNER_SIGNED command carrying the statement byte for byte',
+      security: bearer, params: idParams,
+      body: {
+        type: 'object', additionalProperties: false, required: ['statement'],
+        properties: { statement: { type: 'string', pattern: '^([0-9a-f]{2})+$', maxLength: MAX_STATEMENT_HEX } }
+      },
+      response: ok('Grant')
+    }
+  }, async (req) => signOwnerGrant(ctx, principal(req), req.params.id, fromHex(req.body.statement)));
 
   app.get('/v1/grant-access', {
     onRequest: guest, schema: { tags: ['grant access'], summary: 'The grant behind this guest token', security: bearer, response: ok('{ grant, site }') }
