@@ -83,6 +83,12 @@ describe('grants enforced by the lock while the relay is down', () => {
       return b.log && b.log.seq >= seqOffline ? b.log : null;
     });
     expect(log.state).toBe('ok');
+    // The box's offline events come in on their own connection: wait for them too.
+    const boxSeq = (await e.fleet.ask(box, 'state')).logSeq as number;
+    await eventually('the box\'s offline events at the relay', async () => {
+      const b = (await e.api(e.ownerToken, 'GET', '/v1/devices/' + box)).body;
+      return b.log && b.log.seq >= boxSeq ? b.log : null;
+    });
     const feed = (await e.api(e.ownerToken, 'GET', '/v1/sites/' + e.world.siteId + '/activity?limit=100')).body.items as Array<{ reason: string | null; grantId: number | null; kind: string }>;
     expect(feed.some((a) => a.grantId === walker.id && a.kind === 'unlock')).toBe(true);
     expect(feed.some((a) => a.reason === 'OUTSIDE_SCHEDULE')).toBe(true);
