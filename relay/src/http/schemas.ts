@@ -15,6 +15,14 @@ export const idParams = { type: 'object', required: ['id'], properties: { id } }
 export const deviceParams = { type: 'object', required: ['id'], properties: { id: deviceId } } as const;
 export const emptyBody = { type: 'object', additionalProperties: false, properties: {} } as const;
 
+/** An owner statement is at most 95 + 160 bytes (docs/protocol.md §11.1), sent as hex. */
+const MAX_STATEMENT_HEX = 2 * (95 + 160);
+/** The body carrying an owner-signed statement, byte for byte in hex. */
+export const ownerStatementBody = {
+  type: 'object', additionalProperties: false, required: ['statement'],
+  properties: { statement: { type: 'string', pattern: '^([0-9a-f]{2})+$', maxLength: MAX_STATEMENT_HEX } }
+} as const;
+
 export const idempotencyHeaders = (required: boolean) => ({
   type: 'object',
   ...(required ? { required: ['idempotency-key'] } : {}),

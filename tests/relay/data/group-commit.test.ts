@@ -42,11 +42,17 @@ function committedKeys(file: string): string[] {
   }
 }
 
+/** A promise a transaction awaits to stay open while others queue behind it, and its release. */
+function heldOpen(): { gate: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  return { gate, release };
+}
+
 describe('group commit (SQLite)', () => {
   it('commits transactions queued behind a running one together, in order, each seeing those before it', async () => {
     const { store, file } = await fresh();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = heldOpen();
     const first = store.tx(async (q) => {
       await claim(q, 'a');
       await gate; // hold the transaction open while others queue
@@ -72,8 +78,7 @@ describe('group commit (SQLite)', () => {
 
   it('rolls back only the caller whose function throws; the rest of its batch commits', async () => {
     const { store, file } = await fresh();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = heldOpen();
     const first = store.tx(async (q) => {
       await claim(q, 'a');
       await gate;
@@ -95,8 +100,7 @@ describe('group commit (SQLite)', () => {
   it('runs afterCommit hooks after the batch commits, only for the callers whose work was kept, in order', async () => {
     const { store, file } = await fresh();
     const ran: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = heldOpen();
     const first = store.tx(async (q) => {
       await claim(q, 'a');
       afterCommit(q, () => ran.push('a:' + committedKeys(file).join('')));
@@ -157,8 +161,7 @@ describe('group commit (SQLite)', () => {
 describe('group commit over a failing commit', () => {
   it('a batch whose commit fails keeps nothing and rejects all its callers; the store goes on', async () => {
     const { store, file } = await fresh();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { gate, release } = heldOpen();
     const first = store.tx(async (q) => {
       await claim(q, 'a');
       await gate;

@@ -14,10 +14,8 @@ import { MAX_QR_TEXT, qrSvg } from '../../domain/qr-code';
 import { DAY_NAMES } from '../../domain/schedule-input';
 import { getSiteRow } from '../../domain/sites';
 import { principal, requireAuth } from '../auth';
-import { bearer, deviceId, emptyBody, idempotencyHeaders, idParams, ok, window } from '../schemas';
+import { bearer, deviceId, emptyBody, idempotencyHeaders, idParams, ok, window, ownerStatementBody } from '../schemas';
 
-/** An owner statement is at most 95 + 160 bytes (docs/protocol.md §11.1). */
-const MAX_STATEMENT_HEX = 2 * (95 + 160);
 const hhmm = { type: 'string', pattern: '^([01][0-9]|2[0-4]):[0-5][0-9]$' } as const;
 
 export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
@@ -80,10 +78,7 @@ export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
     schema: {
       tags: ['grants'], summary: 'The owner\'s device signed a pending grant\'s exact bytes (its ownerSignature request): the grant is staged as an OWNER_SIGNED command carrying the statement byte for byte',
       security: bearer, params: idParams,
-      body: {
-        type: 'object', additionalProperties: false, required: ['statement'],
-        properties: { statement: { type: 'string', pattern: '^([0-9a-f]{2})+$', maxLength: MAX_STATEMENT_HEX } }
-      },
+      body: ownerStatementBody,
       response: ok('Grant')
     }
   }, async (req) => signOwnerGrant(ctx, principal(req), req.params.id, fromHex(req.body.statement)));

@@ -5,10 +5,8 @@ import type { RelayContext } from '../../context';
 import { enrolOwnerKey, sendOwnerStatement } from '../../domain/owner-consent';
 import { ownerConsentView } from '../../domain/owner-record';
 import { principal } from '../auth';
-import { bearer, deviceParams, ok } from '../schemas';
+import { bearer, deviceParams, ok, ownerStatementBody } from '../schemas';
 
-/** An owner statement is at most 95 + 160 bytes (docs/protocol.md §11.1). */
-const MAX_STATEMENT_HEX = 2 * (95 + 160);
 const KEY_HEX = 64;
 
 export function ownerConsentRoutes(app: FastifyInstance, ctx: RelayContext, owner: onRequestHookHandler): void {
@@ -39,10 +37,7 @@ export function ownerConsentRoutes(app: FastifyInstance, ctx: RelayContext, owne
     schema: {
       tags: ['devices'], summary: 'Send an owner-signed statement to the lock, byte for byte, as the payload of an OWNER_SIGNED command',
       security: bearer, params: deviceParams,
-      body: {
-        type: 'object', additionalProperties: false, required: ['statement'],
-        properties: { statement: { type: 'string', pattern: '^([0-9a-f]{2})+$', maxLength: MAX_STATEMENT_HEX } }
-      },
+      body: ownerStatementBody,
       response: ok('{ outcome, deviceId, counter, ownerKeyId, action }')
     }
   }, async (req) => sendOwnerStatement(ctx, principal(req), req.params.id, fromHex(req.body.statement)));
