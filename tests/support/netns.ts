@@ -27,6 +27,8 @@ export interface NetnsHost {
 export interface NetnsLab {
   /** The bridge's address: what a host namespace reaches the test's own namespace by. */
   bridgeIp: string;
+  /** The lab's /24 (bridge and hosts), for a service's allow list. */
+  cidr: string;
   hosts: NetnsHost[];
   /**
    * Makes a service that listens on the test's loopback (a database, say) reachable from the
@@ -76,6 +78,7 @@ export async function createNetnsLab(hostCount: number): Promise<NetnsLab> {
   const undo: Array<() => void> = [];
   const lab: NetnsLab = {
     bridgeIp,
+    cidr: subnet + '.0/24',
     hosts,
     async forward(url) {
       const u = new URL(url);
@@ -142,8 +145,8 @@ export interface NetnsRelayOptions {
   redis: string;
   /** The relay's store: its PostgreSQL URL (reachable from the host) or, when absent, SQLite in the data directory. */
   databaseUrl?: string;
-  /** The sealing key every relay of a set shares (base64, 32 bytes). */
-  dataKey: string;
+  /** The sealing key every relay of a set shares: base64 of 32 bytes (KEYWAY_DATA_KEY) or a file holding it (KEYWAY_DATA_KEY_FILE). */
+  dataKey: { value: string } | { file: string };
   http: number;
   mqtt: number;
   allowPrivateWebhooks?: boolean;
@@ -155,7 +158,7 @@ export async function startRelayInNetns(host: NetnsHost, dataDir: string, o: Net
     '--host', host.ip, '--http', String(o.http), '--mqtt', String(o.mqtt), '--mqtts', '0', '--log-level', 'warn',
     '--redis', o.redis, '--relay-id', o.relayId];
   if (o.allowPrivateWebhooks) args.push('--allow-private-webhooks');
-  const env: Record<string, string> = { KEYWAY_DATA_KEY: o.dataKey };
+  const env: Record<string, string> = 'file' in o.dataKey ? { KEYWAY_DATA_KEY_FILE: o.dataKey.file, KEYWAY_DATA_KEY: '' } : { KEYWAY_DATA_KEY: o.dataKey.value };
   if (o.databaseUrl) env.KEYWAY_DATABASE_URL = o.databaseUrl;
   const child: Child = start(IP, args, env);
   const end = Date.now() + scaled(RELAY_READY_MS);

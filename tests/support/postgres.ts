@@ -3,9 +3,11 @@
  * free loopback port with its socket in that directory, trust authentication for the local
  * test user only, and everything removed on stop(). PostgreSQL refuses to run as root, so
  * under root the server runs as the `postgres` system user (runuser) on a directory it owns.
+ * `listen` and `trust` open the cluster to other addresses too (a test network's bridge and
+ * its subnet), for clients that are not on this machine's loopback.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +19,13 @@ const READY_POLL_MS = 100;
 const SUPERUSER = 'keyway';
 const SMART_STOP_WAIT_S = 15;
 const FAST_STOP_WAIT_S = 30;
+
+export interface PgStartOptions {
+  /** Addresses the server listens on besides 127.0.0.1 (the URLs keep naming 127.0.0.1). */
+  listen?: string[];
+  /** CIDRs whose connections the test user may make without a password (pg_hba `host … trust`). */
+  trust?: string[];
+}
 
 export interface PgCluster {
   /** postgres://… URL of a fresh database in the cluster. */
@@ -68,7 +77,7 @@ function chownTree(dir: string, uid: number, gid: number): void {
   }
 }
 
-export async function startPostgres(): Promise<PgCluster> {
+export async function startPostgres(o: PgStartOptions = {}): Promise<PgCluster> {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries not found (set KEYWAY_PG_BIN)');
   const asRoot = process.getuid?.() === 0;
@@ -81,9 +90,10 @@ export async function startPostgres(): Promise<PgCluster> {
   if (runAs) chownTree(dir, runAs.uid, runAs.gid);
   const [initCmd, initArgs] = wrap(path.join(bin, 'initdb'), ['-D', data, '-U', SUPERUSER, '--auth=trust', '--encoding=UTF8', '--no-sync']);
   execFileSync(initCmd, initArgs, { stdio: 'pipe' });
+  for (const cidr of o.trust ?? []) appendFileSync(path.join(data, 'pg_hba.conf'), 'host all ' + SUPERUSER + ' ' + cidr + ' trust\n');
   const port = await freePort();
   const [pgCmd, pgArgs] = wrap(path.join(bin, 'postgres'), [
-    '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', dir,
+    '-D', data, '-p', String(port), '-h', ['127.0.0.1', ...(o.listen ?? [])].join(','), '-k', dir,
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'
   ]);
   const proc: ChildProcess = spawn(pgCmd, pgArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
