@@ -11,7 +11,9 @@ const NEEDED = [
   { bin: 'socat', pkg: 'socat' },
   { bin: 'chromium', pkg: 'chromium' },
   // The relay suite also runs on a throwaway PostgreSQL cluster (tests/support/postgres.ts).
-  { probe: 'ls /usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql' }
+  { probe: 'ls /usr/lib/postgresql/*/bin/initdb', pkg: 'postgresql' },
+  // The failover test makes network namespaces (tests/support/netns.ts).
+  { bin: 'ip', pkg: 'iproute2' }
 ];
 
 const has = (n) => spawnSync('sh', ['-c', n.probe ?? 'command -v ' + n.bin], { stdio: 'ignore' }).status === 0;
