@@ -15,29 +15,33 @@
  *   entry latency: courier POST /v1/deliveries/:id/entry → 200 opened, one at a time.
  *
  * Store: SQLite (the relays of a set share one data directory and its file) unless
- * --database-url postgres://… is given; then each configuration gets a fresh database created on
- * that server (and dropped afterwards), each relay its own data directory, and the relays the URL
- * as KEYWAY_DATABASE_URL. The baseline is always one relay on SQLite without Redis.
+ * --database-url postgres://… is given, or --postgres, which starts a throwaway cluster on
+ * loopback for the run (tests/support/postgres.ts: Debian's server binaries, fsync off as in the
+ * tests) and removes it afterwards; then each configuration gets a fresh database (dropped
+ * afterwards), each relay its own data directory, and the relays the URL as KEYWAY_DATABASE_URL.
+ * The baseline is always one relay on SQLite without Redis. With --postgres the server's CPU is
+ * a column of its own.
  *
  * All configurations are started first and stay up; their measuring windows then alternate for
  * --rounds rounds (order rotated each round), and every ratio is taken within a round, so a busy
  * spell on a shared host weighs on all of them alike.
  *
  * Run: npx tsx bench/scaleout.mts [--relays 1,2,3] [--rounds 3] [--duration 8] [--samples 40] [--auth-locks 12]
- *   [--database-url postgres://user@host:port/db] [--log-level warn] [--keep] [--quick]
+ *   [--database-url postgres://user@host:port/db | --postgres] [--log-level warn] [--keep] [--quick]
  * A benchmark, never a timed test: it prints tables.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { board, DEFAULT_PHYSICS, type PhysicsOptions } from '@keyway/hardware';
 import type { LockOptions } from '@keyway/firmware';
 import { seedWorld, type DemoWorld } from '../tools/src/stack/seed';
 import { httpClient, type Answer, type Api } from './lib/http.mjs';
-import { ROOT, cpuMeter, startChild, type BenchChild } from './lib/proc.mjs';
+import { cpuMeter, cpuSeconds, startChild, type BenchChild } from './lib/proc.mjs';
+import { startPostgres, type PgCluster } from '../tests/support/postgres';
 import { fmt, listFlag, machineLine, numberFlag, parseFlags, sleep, summarize, table } from './lib/report.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
@@ -48,7 +52,11 @@ const SAMPLES = numberFlag(flags, 'samples', quick ? 10 : 40);
 const AUTH_LOCKS = Math.max(1, numberFlag(flags, 'auth-locks', quick ? 6 : 12));
 const ROUNDS = Math.max(1, numberFlag(flags, 'rounds', quick ? 2 : 3));
 const LOG_LEVEL = flags.get('log-level') ?? 'warn';
-const DATABASE_URL = flags.get('database-url');
+const OWN_POSTGRES = flags.has('postgres');
+if (OWN_POSTGRES && flags.has('database-url')) throw new Error('--postgres and --database-url: give one');
+/** Set in main(): the server URL (--database-url, or the cluster --postgres started). */
+let DATABASE_URL = flags.get('database-url');
+let cluster: PgCluster | null = null;
 const WARMUP_MS = 1500;
 const READY_TIMEOUT_MS = 90_000;
 const DATA_KEY_BYTES = 32;
@@ -76,6 +84,65 @@ function freePort(): Promise<number> {
       s.close(() => resolve(p));
     });
   });
+}
+
+/** The processes under `root` (its children, theirs, …), from /proc: a database server's backends. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const st = readFileSync('/proc/' + e + '/stat', 'utf8');
+      parent.set(Number(e), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [c, pp] of parent) {
+      if (pp !== p) continue;
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function cpuOrNull(pid: number): number | null {
+  try {
+    return cpuSeconds(pid);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU % (100 = one core) of the --postgres cluster's processes over a span: processes alive at
+ * the end count from the start (or in full, if they began during the span); a backend that
+ * closed during the span is missed (the relays' pools keep theirs while busy).
+ */
+function pgCpuMeter(): { stop(): number } {
+  if (!cluster) return { stop: () => 0 };
+  const root = cluster.pid;
+  const t0 = performance.now();
+  const c0 = new Map<number, number>();
+  for (const pid of descendants(root)) {
+    const c = cpuOrNull(pid);
+    if (c !== null) c0.set(pid, c);
+  }
+  return {
+    stop() {
+      const secs = (performance.now() - t0) / 1000;
+      let used = 0;
+      for (const pid of descendants(root)) {
+        const c = cpuOrNull(pid);
+        if (c !== null) used += c - (c0.get(pid) ?? 0);
+      }
+      return (used / secs) * 100;
+    }
+  };
 }
 
 async function startRedis(): Promise<{ url: string; proc: ChildProcess; pid: number }> {
@@ -248,16 +315,19 @@ async function measureAuth(w: World, seconds: number): Promise<AuthWindow> {
   w.set.relays.forEach((r, k) => (pids['relay' + k] = r.child.pid));
   if (w.set.redis) pids.redis = w.set.redis.pid;
   measuring = true;
+  const pgMeter = pgCpuMeter();
   const meter = cpuMeter(pids);
   const t0 = performance.now();
   await sleep(seconds * 1000);
   const secs = (performance.now() - t0) / 1000;
   const counted = completed;
   const raw = meter.stop();
+  const postgres = pgMeter.stop();
   measuring = false;
   stop = true;
   await Promise.all(loops);
-  const cpu: Record<string, number> = { relays: 0, locks: raw.locks, bench: raw.bench, redis: raw.redis ?? 0, machine: raw.machine, others: raw.others };
+  // The server's processes are not in `pids`: take them out of "others".
+  const cpu: Record<string, number> = { relays: 0, locks: raw.locks, bench: raw.bench, redis: raw.redis ?? 0, postgres, machine: raw.machine, others: Math.max(0, raw.others - postgres) };
   w.set.relays.forEach((_, k) => (cpu.relays += raw['relay' + k]));
   // Relock every lock (a loop may have stopped after an unlock) so the next window starts alike.
   for (let i = 0; i < w.ids.length; i++) await via(i)(owner, 'POST', '/v1/devices/' + w.ids[i] + '/lock', undefined, { 'idempotency-key': randomUUID() });
@@ -298,8 +368,10 @@ function median(v: number[]): number {
 }
 
 async function main(): Promise<void> {
-  if (DATABASE_URL && !readFileSync(path.join(ROOT, 'relay/src/main.ts'), 'utf8').includes('KEYWAY_DATABASE_URL')) {
-    throw new Error('--database-url: this relay has no PostgreSQL store yet (relay/src/main.ts does not read KEYWAY_DATABASE_URL)');
+  if (OWN_POSTGRES) {
+    say('starting a throwaway PostgreSQL cluster');
+    cluster = await startPostgres();
+    DATABASE_URL = cluster.url;
   }
   const store: Config['store'] = DATABASE_URL ? 'postgres' : 'sqlite';
   const configs: Config[] = [
@@ -308,7 +380,9 @@ async function main(): Promise<void> {
   ];
   console.log('# keyway scale-out benchmark');
   console.log(machineLine());
-  console.log(`flags: relays ${RELAY_COUNTS.join(',')} · rounds ${ROUNDS} · duration ${DURATION_S} s · entry samples ${SAMPLES} · locks ${AUTH_LOCKS} · store ${store} · relay log level ${LOG_LEVEL}`);
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  console.log('load average at start (1, 5, 15 min): ' + load());
+  console.log(`flags: relays ${RELAY_COUNTS.join(',')} · rounds ${ROUNDS} · duration ${DURATION_S} s · entry samples ${SAMPLES} · locks ${AUTH_LOCKS} · store ${store}${cluster ? ' (throwaway cluster, fsync off)' : ''} · relay log level ${LOG_LEVEL}`);
   // All configurations stay up for the whole run; their measuring windows alternate, round by
   // round (the order rotated each round), so a busy spell of the shared host hits them alike.
   const worlds: World[] = [];
@@ -333,7 +407,7 @@ async function main(): Promise<void> {
     const avg = (j: number, key: string) => median(windows[j].map((x) => x.cpu[key]));
     table('Scale-out: authorizations/s and courier entry latency (' + ROUNDS + ' alternating rounds of ' + DURATION_S + ' s; requests for a lock go to the relay after its own)',
       ['configuration', 'auth/s (median of rounds)', 'per round', 'ratio to baseline', 'scaling ratio (÷ 1 relay same store)', 'auth p50 / p99 ms', 'auth errors',
-        'entry p50 / p99 ms (n)', 'entry failures', 'relays CPU % (sum)', 'CPU ms per auth', 'locks CPU %', 'redis CPU %', 'machine CPU % (of 100 × cores)', 'others CPU %'],
+        'entry p50 / p99 ms (n)', 'entry failures', 'relays CPU % (sum)', 'CPU ms per auth', 'locks CPU %', 'redis CPU %', ...(cluster ? ['postgres CPU %'] : []), 'machine CPU % (of 100 × cores)', 'others CPU %'],
       worlds.map((w, j) => {
         const ws = windows[j];
         const auth = summarize(ws.flatMap((x) => x.times));
@@ -344,13 +418,15 @@ async function main(): Promise<void> {
         return [w.config.label, fmt(perSec, 0), ws.map((x) => fmt(x.perSecond, 0)).join(', '), fmt(ratio(j, baseIdx), 2) + '×', fmt(ratio(j, sameStoreIdx), 2) + '×',
           fmt(auth.p50) + ' / ' + fmt(auth.p99), Object.entries(errors).map(([k, v]) => k + ': ' + v).join(', ') || '0',
           fmt(e.p50) + ' / ' + fmt(e.p99) + ' (' + e.n + ')', String(entries[j].failures), fmt(avg(j, 'relays'), 0),
-          fmt((avg(j, 'relays') * 10) / Math.max(1e-9, perSec), 2), fmt(avg(j, 'locks'), 0), fmt(avg(j, 'redis'), 0), fmt(avg(j, 'machine'), 0), fmt(avg(j, 'others'), 0)];
+          fmt((avg(j, 'relays') * 10) / Math.max(1e-9, perSec), 2), fmt(avg(j, 'locks'), 0), fmt(avg(j, 'redis'), 0), ...(cluster ? [fmt(avg(j, 'postgres'), 0)] : []), fmt(avg(j, 'machine'), 0), fmt(avg(j, 'others'), 0)];
       }));
   } finally {
     for (const w of worlds) await closeWorld(w).catch(() => undefined);
+    await cluster?.stop();
   }
   console.log('\nratios: within each round, auth/s of the configuration ÷ auth/s of the reference in the same round; the median over rounds is printed. ' +
     'CPU % is of one core (medians over rounds); "others" is every other process on the host during the window.');
+  console.log('load average at end (1, 5, 15 min): ' + load());
   console.log('Logs: ' + (flags.has('keep') ? work : '(removed; --keep keeps them)'));
 }
 

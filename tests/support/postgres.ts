@@ -31,6 +31,8 @@ export interface PgCluster {
   /** postgres://… URL of a fresh database in the cluster. */
   url: string;
   port: number;
+  /** The process started for the server (postgres, or runuser above it under root): the root of its process tree. */
+  pid: number;
   /** Creates another empty database and returns its URL (one per test file or relay set). */
   createDatabase(name: string): string;
   stop(): Promise<void>;
@@ -128,6 +130,7 @@ export async function startPostgres(o: PgStartOptions = {}): Promise<PgCluster> 
   return {
     url: urlFor('keyway'),
     port,
+    pid: proc.pid!,
     createDatabase,
     stop: async () => {
       // "smart" first: wait for the clients that are still saying goodbye (a pool's end()
