@@ -19,6 +19,7 @@ export interface RelayMetrics {
   webhookFailures: Counter;
   mqttRejections: Counter<'reason'>;
   httpRequests: Counter<'route' | 'status'>;
+  busLockMessages: Counter<'kind' | 'outcome'>;
 }
 
 export function createMetrics(connectedLocks: () => number): RelayMetrics {
@@ -41,6 +42,10 @@ export function createMetrics(connectedLocks: () => number): RelayMetrics {
     webhookDeliveries: new Counter({ name: 'keyway_webhook_deliveries_total', help: 'Webhook delivery attempts', labelNames: ['outcome'] as const, registers: r }),
     webhookFailures: new Counter({ name: 'keyway_webhook_failures_total', help: 'Webhook attempts that failed', registers: r }),
     mqttRejections: new Counter({ name: 'keyway_mqtt_rejections_total', help: 'MQTT connects, publishes and subscriptions refused', labelNames: ['reason'] as const, registers: r }),
+    busLockMessages: new Counter({
+      name: 'keyway_bus_lock_messages_total', help: 'Lock events and statuses another relay process handled, seen here on the message bus',
+      labelNames: ['kind', 'outcome'] as const, registers: r
+    }),
     httpRequests: new Counter({ name: 'keyway_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'] as const, registers: r })
   };
 }

@@ -116,11 +116,17 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   broker = await createBroker(ctx, {
     // The event topic carries events and lock-signed receipts, told apart by their tag.
     keepEvent: async (id, payload) => (await (isReceipt(payload) ? handleReceiptMessage : handleEventMessage)(ctx, id, payload)) !== 'unavailable',
+    // Another process kept this event before acknowledging it. Here it only matters to a request
+    // of this process waiting for the lock's answer; without one, looking it up would be work
+    // (and a device row lock) for nothing, repeated by every relay process.
     onEvent: (id, payload) => {
-      (isReceipt(payload) ? handleReceiptMessage : handleEventMessage)(ctx, id, payload)
-        .catch((err) => log.warn({ err, deviceId: id }, 'lock event from the bus not stored'));
+      const waited = !isReceipt(payload) && ctx.waiters.waitingOn(id);
+      ctx.metrics.busLockMessages.inc({ kind: 'event', outcome: waited ? 'checked' : 'ignored' });
+      if (!waited) return;
+      handleEventMessage(ctx, id, payload).catch((err) => log.warn({ err, deviceId: id }, 'lock event from the bus not checked'));
     },
     onState: (id, payload) => void handleStateMessage(ctx, id, payload),
+    onForeignState: () => ctx.metrics.busLockMessages.inc({ kind: 'state', outcome: 'ignored' }),
     onLive: (payload) => {
       try {
         ctx.live.deliver(JSON.parse(payload.toString('utf8')) as LiveMessage);

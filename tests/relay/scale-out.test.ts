@@ -100,5 +100,16 @@ describe.skipIf(!REDIS)('two relays behind one Redis', () => {
     expect(secured.n).toBe(1);
     const entered = db.prepare("SELECT COUNT(*) AS n FROM notifications WHERE delivery_id = ? AND kind = 'delivery.entered'").get(d.id) as { n: number };
     expect(entered.n).toBe(1);
+
+    // Each status is handled by B alone (the lock's session is there); A takes in again only the
+    // events a request of its own waited for (the entry), and ignores the rest of the bus.
+    const bus = async (relay: Relay, kind: string, outcome: string) =>
+      (await relay.ctx.metrics.busLockMessages.get()).values.find((v) => v.labels.kind === kind && v.labels.outcome === outcome)?.value ?? 0;
+    expect(await bus(a, 'state', 'ignored')).toBeGreaterThan(0);
+    expect(await bus(b, 'state', 'ignored')).toBe(0);
+    expect(await bus(a, 'event', 'checked')).toBeGreaterThan(0);
+    expect(await bus(a, 'event', 'ignored')).toBeGreaterThan(0);
+    expect(await bus(a, 'event', 'checked') + await bus(a, 'event', 'ignored')).toBe(lock.log.length);
+    expect(await bus(b, 'event', 'checked') + await bus(b, 'event', 'ignored')).toBe(0);
   }, 30_000);
 });

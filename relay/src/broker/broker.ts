@@ -30,7 +30,10 @@ export interface BrokerHooks {
   keepEvent(deviceId: string, payload: Uint8Array): Promise<boolean>;
   /** An event another relay process kept, seen on the shared message bus. */
   onEvent(deviceId: string, payload: Uint8Array): void;
+  /** A status or offline marker published on this process's broker (by its lock, or as a will). */
   onState(deviceId: string, payload: Uint8Array): void;
+  /** A status or offline marker another relay process handles, seen on the shared message bus. */
+  onForeignState(deviceId: string): void;
   onLive(payload: Buffer): void;
   onLockReady(deviceId: string, connId: string): void;
   onLockGone(deviceId: string, connId: string, graceful: boolean): void;
@@ -204,7 +207,12 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
   await sub('kw/+/evt', (packet) => {
     if ((packet as { brokerId?: string }).brokerId !== aedes.id) deviceMessage(hooks.onEvent)(packet);
   });
-  await sub('kw/+/state', deviceMessage(hooks.onState));
+  // A status is handled once, by the process whose broker it was published on: the one holding
+  // the lock's session (or publishing its will), which also sends the sync that answers it.
+  await sub('kw/+/state', (packet) => {
+    if ((packet as { brokerId?: string }).brokerId === aedes.id) deviceMessage(hooks.onState)(packet);
+    else deviceMessage((id) => hooks.onForeignState(id))(packet);
+  });
   await sub('$kw/live', (packet) => hooks.onLive(packet.payload as Buffer));
 
   return {

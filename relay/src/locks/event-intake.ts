@@ -1,11 +1,12 @@
 /**
  * Intake of lock events from kw/<id>/evt (docs/protocol.md §6). The relay process the lock is
  * connected to stores an event before its broker acknowledges it (broker.ts keepEvent); the
- * other processes see it on the message bus. Storing is one transaction that first locks the
- * device row (data/devices lockDevice) and is keyed by (device, log epoch, seq), so exactly one
- * process stores it and runs its effects — the others see a duplicate. The hash chain is verified as events are stored: gaps,
- * breaks and rewinds are recorded once and raise an owner alarm. Every process then
- * resolves its own waiters (an HTTP request waiting for this lock's answer).
+ * other processes see it on the message bus, and only one holding a waiter for that lock (an
+ * HTTP request waiting for its answer) takes it in again. Storing is one transaction that first
+ * locks the device row (data/devices lockDevice) and is keyed by (device, log epoch, seq), so
+ * exactly one process stores it and runs its effects — another sees a duplicate and only
+ * resolves its waiters. The hash chain is verified as events are stored: gaps, breaks and
+ * rewinds are recorded once and raise an owner alarm.
  */
 import { createHash } from 'node:crypto';
 import { EV_ACK, decodeEvent, toHex } from '@keyway/shared';

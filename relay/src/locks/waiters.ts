@@ -1,7 +1,8 @@
 /**
  * In-process waits for a lock's answer (an entry request waiting for its ACK or OPERATION
- * event). Every relay process sees every lock event through the message bus, so the one
- * holding the HTTP request resolves its own waiter whichever process stored the event.
+ * event). Every relay process sees every lock event through the message bus; one that holds a
+ * waiter for that lock checks the event against the store and resolves its own waiter,
+ * whichever process stored the event.
  */
 import type { LockEvent } from '@keyway/shared';
 
@@ -37,6 +38,11 @@ export class Waiters {
     if (!set) this.byDevice.set(deviceId, (set = new Set()));
     set.add(waiter);
     return { promise, cancel: () => this.finish(waiter, 'timeout') };
+  }
+
+  /** Whether a request of this process waits for this lock's answer. */
+  waitingOn(deviceId: string): boolean {
+    return this.byDevice.has(deviceId);
   }
 
   notify(ev: ReceivedEvent): void {
