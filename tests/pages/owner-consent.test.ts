@@ -10,6 +10,8 @@
  * A guest grant made on the page is signed there over its exact bytes and the guest gets in; the
  * same kind of grant sent by a thief holding the relay's key, without the owner's signature or with
  * a forged one, is refused by the lock with its grants unchanged, until the owner signs it on the page.
+ * After a power cut the lock uses no grant until an owner device confirms its clock; the owner page
+ * does that by itself when it is opened, and the guest gets in again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -42,6 +44,8 @@ describe('owner consent on the owner page', () => {
   let page: Page;
   let problems: string[];
   let lockId = '';
+  /** Bob's access token (a temporary guest grant the owner signed on the page). */
+  let bobToken = '';
   const card = () => page.locator(`[data-lock="${lockId}"]`);
   const consent = () => card().locator('details.owner-consent');
   const outcome = () => consent().locator('p.notice');
@@ -196,6 +200,7 @@ describe('owner consent on the owner page', () => {
       });
       expect(made.status, JSON.stringify(made.body)).toBe(201);
       const bob = made.body.grant.id as number;
+      bobToken = made.body.accessToken as string;
       const bytes = fromHex(made.body.ownerSignature.payload);
       // A thief with the relay's signing key sends the lock those very bytes: as a relay-signed GRANT_PUT,
       // and inside an owner statement naming the browser's key but signed with the thief's own key.
@@ -240,6 +245,38 @@ describe('owner consent on the owner page', () => {
     } finally {
       db.close();
     }
+  }, scaled(120_000));
+
+  it('after a power cut the lock holds every grant until an owner device confirms its clock, which the owner page does when opened', async () => {
+    expect(bobToken).not.toBe('');
+    const guestEntry = () => e.api(bobToken, 'POST', '/v1/grant-access/entry', undefined, { 'idempotency-key': randomUUID() });
+    const view = async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId + '/owner-consent')).body;
+    await e.api(e.ownerToken, 'POST', '/v1/devices/' + lockId + '/lock', {}, { 'idempotency-key': randomUUID() });
+    // Thrown all the way (not still moving), so the power cut finds the bolt at rest.
+    const thrown = async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId)).body.status?.bolt === 'locked' && !(await e.fleet.ask(lockId, 'state')).motor;
+    await eventually('locked', thrown);
+    // The owner page is closed; the lock loses power and comes back. The relay sets its clock as always.
+    await page.goto('about:blank');
+    await e.fleet.ask(lockId, 'power off');
+    await e.fleet.ask(lockId, 'power on');
+    await allOnline(e);
+    await eventually('back with the relay\'s time, bolt at rest', async () => (await e.fleet.ask(lockId, 'state')).timeTrusted && (await thrown()));
+    // Bob's grant, signed by the owner and staged on the lock, is held by the lock itself until the owner confirms the time.
+    const held = await guestEntry();
+    expect(held.status, JSON.stringify(held.body)).not.toBe(200);
+    expect(held.body.error?.details?.reason).toBe('OWNER_TIME_REQUIRED');
+    expect((await e.fleet.ask(lockId, 'state')).unlocked).toBe(false);
+    const waiting = await view();
+    expect([waiting.consentMode, waiting.ownerTimeNeeded]).toEqual([true, true]);
+    // The owner opens the page: it signs the time over the lock's challenge by itself, and Bob gets in.
+    await page.goto('/');
+    await page.locator('#live[data-state="live"]').waitFor();
+    await eventually('the page confirmed the lock\'s clock', async () => (await view()).ownerTimeNeeded === false);
+    await consent().locator('p.consent-clock', { hasText: 'this browser confirmed its clock' }).waitFor({ state: 'attached' });
+    const entry = await guestEntry();
+    expect(entry.status, JSON.stringify(entry.body)).toBe(200);
+    expect(entry.body.outcome).toBe('opened');
+    expect((await e.fleet.ask(lockId, 'state')).unlocked).toBe(true);
     // Refused requests (401 before signing in, 409 from the lock's refusals) are logged by the browser; nothing else may be.
     expect(problems.filter((p) => !p.includes('Failed to load resource: the server responded'))).toEqual([]);
   }, scaled(120_000));
