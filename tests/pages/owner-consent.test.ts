@@ -10,7 +10,8 @@
  * A guest grant made on the page is signed there over its exact bytes and the guest gets in; the
  * same kind of grant sent by a thief holding the relay's key, without the owner's signature or with
  * a forged one, is refused by the lock with its grants unchanged, until the owner signs it on the page.
- * After a power cut the lock uses no grant until an owner device confirms its clock; the owner page
+ * Parcel access for the box is signed on the page too, both for a parcel the owner registers there
+ * and for one a delivery backend registered. After a power cut the lock uses no grant until an owner device confirms its clock; the owner page
  * does that by itself when it is opened, and the guest gets in again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,8 @@ describe('owner consent on the owner page', () => {
   let page: Page;
   let problems: string[];
   let lockId = '';
+  /** The site's parcel box (the last lock: doors come first). */
+  let boxId = '';
   /** Bob's access token (a temporary guest grant the owner signed on the page). */
   let bobToken = '';
   const card = () => page.locator(`[data-lock="${lockId}"]`);
@@ -53,9 +56,10 @@ describe('owner consent on the owner page', () => {
   const browserKeyId = async () => (await page.evaluate(`(async () => (await (await import('/app/owner-key.js')).deviceKey()).keyId)()`)) as number;
 
   beforeAll(async () => {
-    [e, browser] = await Promise.all([startE2E(), launchBrowser()]);
+    [e, browser] = await Promise.all([startE2E({ parcelBox: true }), launchBrowser()]);
     await allOnline(e);
     lockId = e.world.locks[0].deviceId;
+    boxId = e.world.locks[e.world.locks.length - 1].deviceId;
     page = await (await phoneContext(browser, e.relay.base)).newPage();
     page.context().setDefaultTimeout(scaled(15_000));
     problems = watchProblems(page);
@@ -245,6 +249,61 @@ describe('owner consent on the owner page', () => {
     } finally {
       db.close();
     }
+  }, scaled(120_000));
+
+  it('signs parcel access for the box on the page: the box opens for that barcode; a backend\'s parcel waits until the owner signs it', async () => {
+    const box = page.locator(`[data-lock="${boxId}"]`);
+    const boxConsent = box.locator('details.owner-consent');
+    // Enrol this browser on the box too (install mode at the box): owner-consent mode turns on there.
+    await boxConsent.locator('summary').click();
+    await e.fleet.ask(boxId, 'button 5300');
+    await eventually('box in install mode', async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + boxId)).body.status?.flags?.installMode);
+    await boxConsent.getByRole('button', { name: 'Make this browser an owner key' }).click();
+    await boxConsent.locator('p.notice').filter({ hasText: 'Enrolled' }).waitFor();
+    await boxConsent.locator('.consent-mode[data-on="true"]').waitFor();
+
+    // The owner registers a parcel on the page: the relay hands back the grant bytes, this browser signs them.
+    const tracking = 'KW' + randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
+    await page.getByText('Expect a parcel in the box').click();
+    await page.getByLabel('Tracking number').fill(tracking);
+    await page.getByRole('button', { name: 'Sign and register parcel' }).click();
+    await page.locator('#parcel-outcome').filter({ hasText: 'signed with this browser' }).waitFor();
+    const parcel = page.locator('li.grant[data-state="active"]', { hasText: 'parcel ' + tracking });
+    await parcel.waitFor();
+    const grantId = Number(await parcel.getAttribute('data-grant'));
+    const db = new Database(path.join(e.dir, 'relay', 'keyway.sqlite'), { readonly: true });
+    try {
+      const put = db.prepare("SELECT action, bytes FROM commands WHERE grant_id = ? AND purpose = 'grant_put'").all(grantId) as Array<{ action: number; bytes: Buffer }>;
+      expect(put.map((c) => c.action)).toEqual([ACT_OWNER_SIGNED]);
+      expect(decodeOwnerStatement(decodeCommand(new Uint8Array(put[0].bytes)).payload).ownerKeyId).toBe(await browserKeyId());
+    } finally {
+      db.close();
+    }
+    await eventually('staged on the box', async () => ((await e.fleet.ask(boxId, 'grants')).staged as number[]).includes(grantId));
+    // Another barcode does not open the box; this one does.
+    await e.fleet.ask(boxId, 'scan KWNOTREGISTERED1');
+    await new Promise((r) => setTimeout(r, scaled(1000)));
+    expect((await e.fleet.ask(boxId, 'state')).unlocked).toBe(false);
+    await e.fleet.ask(boxId, 'scan ' + tracking);
+    await eventually('the box opened for the parcel', async () => (await e.fleet.ask(boxId, 'state')).unlocked);
+
+    // A parcel the delivery backend registers waits for the owner: listed with a Sign button, staged once signed here.
+    const other = 'KW' + randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
+    const now = Date.now();
+    const made = await e.api(e.world.backend.token, 'POST', '/v1/parcels', {
+      siteId: e.world.siteId, trackingNumber: other, window: { start: new Date(now - 60_000).toISOString(), end: new Date(now + 4 * 3600_000).toISOString() }
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.ownerSignature).toBeUndefined();
+    await page.reload();
+    await page.locator('#live[data-state="live"]').waitFor();
+    const waiting = page.locator('li.grant[data-grant="' + made.body.grantId + '"]');
+    await waiting.locator('.badge', { hasText: 'Waiting for your signature' }).waitFor();
+    expect((await e.fleet.ask(boxId, 'grants')).staged).not.toContain(made.body.grantId);
+    await waiting.getByRole('button', { name: 'Sign access for parcel ' + other + ' with this browser\u2019s key' }).click();
+    await page.locator('li.grant[data-grant="' + made.body.grantId + '"][data-state="active"]').waitFor();
+    await eventually('backend parcel staged on the box', async () => ((await e.fleet.ask(boxId, 'grants')).staged as number[]).includes(made.body.grantId));
+    await screenshot(page, 'owner-signed-parcel');
   }, scaled(120_000));
 
   it('after a power cut the lock holds every grant until an owner device confirms its clock, which the owner page does when opened', async () => {
