@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ALARMS, REASONS, commandBody, decodeCommand, eventBody, fromHex, grantCodec, keyRotatePayload, lockPayload, offlineBody, reader,
   receiptBody, revealBody, revokePayload, scheduleEntry, statusBody, timeSetPayload, toHex, unlockPayload, alarmClearPayload, settingsPayload,
-  consentModePayload, consentPayload, consentRemovePayload, consentedGrantPayload, decodeOwnerStatement, ownerKeyAddPayload, ownerKeyRemovePayload,
+  consentModePayload, consentPayload, consentRemovePayload, consentedGrantPayload, decodeOwnerStatement, ownerKeyAddPayload, ownerKeyRemovePayload, ownerTimePayload,
   ownerStatementBody, type StructCodec
 } from '@keyway/shared';
 import { buildVectors } from './protocol-vectors';
@@ -106,6 +106,10 @@ export function generatedSections(): Record<string, string> {
     'layout-consent': layout(consentPayload, false),
     'layout-consent-remove': layout(consentRemovePayload, false),
     'layout-consented-grant': layout(consentedGrantPayload, false),
+    'layout-owner-time': layout(ownerTimePayload, false),
+    'example-owner-time': 'Owner statement (`owner-time`):\n\n' + hexBlock(v['owner-time'].hex) + '\n\nIts payload:\n\n' +
+      annotate(ownerTimePayload, decodeOwnerStatement(cmd('owner-time')).payload, false) +
+      '\n\nThe OWNER_SIGNED command that carries it (`command-owner-time`), bound to the same challenge:\n\n' + hexBlock(v['command-owner-time'].hex),
     'owner-keys': [
       '| key | seed (secret, tests only) | public key | key id |', '|---|---|---|---|',
       ...['owner-key', 'owner-key-2'].map((k) => '| ' + k + ' | `' + v[k].seed + '` | `' + v[k].hex + '` | `' + v[k].keyId + '` (0x' + (v[k].keyId as number).toString(16).padStart(8, '0') + ') |')

@@ -4,7 +4,7 @@
  * deterministic, so the bytes are stable; tests regenerate and compare.
  */
 import {
-  ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_CONSENTED_GRANT_PUT, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE,
+  ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_CONSENTED_GRANT_PUT, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_TIME,
   ACT_OWNER_SIGNED, CONSENT_CAMERA_REQUIRED, ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLOCK, ACTOR_COURIER, BOLT_LOCKED, BOLT_UNLOCKED, CRED_HASH_CHAIN, DOOR_CLOSED,
   EV_CAMERA, EV_OPERATION, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, GRANT_COURIER, RC_OK, SETTING_RELOCK_ON_CLOSE, SRC_REVEAL, ST_CAMERA_OK, ST_TIME_TRUSTED,
   asciiBytes, attachReceiptSignature, barcodeCommitment, buildHashChain, encodeEvent, encodePayload, encodeReceiptBody, encodeReveal, encodeStatus,
@@ -131,6 +131,10 @@ export function buildVectors(): Vector[] {
   const sRemove = stmt(4, ACT_OWNER_KEY_REMOVE, { ownerKeyId: owner.keyId }, owner2);
   const sMode = stmt(5, ACT_CONSENT_MODE_SET, { on: 0 }, owner2);
   const sConsentRemove = stmt(6, ACT_CONSENT_REMOVE, { consentId: 1 }, owner2);
+  const sTime = stmt(7, ACT_OWNER_TIME, { time: T0 + 5, nonce: TEST_NONCE });
+  const ownerTimeCmd = signCommand(relay, {
+    deviceId: TEST_DEVICE_ID, action: ACT_OWNER_SIGNED, notBefore: T0, notAfter: T0 + 60, counter: 10, nonce: TEST_NONCE, payload: sTime
+  });
   const consentedPut = signCommand(relay, {
     deviceId: TEST_DEVICE_ID, action: ACT_CONSENTED_GRANT_PUT, notBefore: T0, notAfter: T0 + 3600, counter: 9,
     payload: { consentId: 1, partner: 31, grant: consentedGrant }
@@ -154,7 +158,10 @@ export function buildVectors(): Vector[] {
     { name: 'owner-consent-mode', description: 'Owner statement seq 5 by owner-key-2: owner-consent mode off.', hex: joined(sMode) },
     { name: 'owner-consent-remove', description: 'Owner statement seq 6 by owner-key-2: remove standing consent 1.', hex: joined(sConsentRemove) },
     { name: 'command-consented-grant-put', description: 'CONSENTED_GRANT_PUT, relay-signed only: courier grant 8 (one entry, Friday 10:00-11:00 at UTC+1) under consent 1 for partner 31, counter 9.',
-      hex: toHex(consentedPut) }
+      hex: toHex(consentedPut) },
+    { name: 'owner-time', description: 'Owner statement seq 7 by owner-key: OWNER_TIME, the owner device\'s clock T0 + 5 over the lock challenge a1a2a3a4a5a6a7a8.',
+      hex: joined(sTime) },
+    { name: 'command-owner-time', description: 'OWNER_SIGNED carrying owner-time unchanged, bound to the same challenge, counter 10.', hex: toHex(ownerTimeCmd) }
   ];
   return [
     { name: 'relay-key', description: 'Test relay key 1: seed (RFC 8032 test 1 secret), public key, key id.', hex: toHex(relay.publicKey),

@@ -4,7 +4,7 @@ import {
   decodePointValid, isAcceptablePublicKey, keyIdOf, type KeyRotatePayload, type SettingsPayload
 } from '@keyway/shared';
 import { MAX_TRUSTED_KEYS, type TrustedKey } from './config';
-import { relayTimeAllowed } from './clock-guard';
+import { TIME_STEP_BASE_S, relayTimeAllowed } from './clock-guard';
 import { clearLockout } from './lockout';
 import type { Lock } from './lock-state';
 import { consentMode } from './owner-consent';
@@ -52,6 +52,24 @@ export function applyTimeSet(lock: Lock, time: number): number {
     lock.anchorMs = nowMs;
   }
   lock.timeTrusted = true;
+  publishStatus(lock);
+  return RC_OK;
+}
+
+/**
+ * OWNER_TIME (docs/protocol.md §11.8): an owner device's clock, signed over this boot's challenge
+ * (the caller checked it). It is taken as it is, becomes the anchor the relay's later corrections
+ * are judged against, and lets staged grants be used again. A clock the relay had set more than a
+ * base step away raises the CLOCK_SKEW alarm, so the owner sees what the relay did.
+ */
+export function applyOwnerTime(lock: Lock, time: number): number {
+  const clock = lock.ports.clock;
+  if (lock.timeTrusted && Math.abs(time - clock.rtc()) > TIME_STEP_BASE_S) alarm(lock, AL_CLOCK_SKEW, 0, []);
+  clock.setRtc(time);
+  lock.anchorRtc = time;
+  lock.anchorMs = lock.ports.timers.millis();
+  lock.timeTrusted = true;
+  lock.ownerTimePending = false;
   publishStatus(lock);
   return RC_OK;
 }

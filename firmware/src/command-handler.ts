@@ -6,13 +6,13 @@
  */
 import {
   ACT_ALARM_CLEAR, ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE,
-  ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH,
+  ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_OWNER_TIME, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH,
   ACT_UNLOCK, AL_CLOCK_SKEW, EV_ACK, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_OWNER_SIGNATURE, RC_BAD_SIGNATURE, RC_BUSY,
   RC_CLOCK_SKEW, RC_OK, RC_OWNER_SIGNATURE_REQUIRED, RC_STORAGE_FAILURE, beginVerify, checkReplay, forgetBaseTable, keepKeyTables, SRC_COMMAND,
   decodePayload, precheckCommand, reasonForDecodeError, runSliced, type SignedCommand
 } from '@keyway/shared';
 import { applyGrantPut, applyRevoke, grantUnlockCheck } from './grant-actions';
-import { applyAlarmClear, applyKeyRotate, applySettings, applyTimeSet } from './admin-actions';
+import { applyAlarmClear, applyKeyRotate, applyOwnerTime, applySettings, applyTimeSet } from './admin-actions';
 import {
   applyConsentedGrantPut, applyConsentMode, applyConsentPut, applyConsentRemove, applyOwnerKeyAdd, applyOwnerKeyRemove, commitOwnerSeq,
   consentMode, precheckOwner, recheckOwner, relayOnlyGate, type OwnerAdmission
@@ -250,6 +250,9 @@ function perform(lock: Lock, action: number, p: any, raw: Uint8Array, ref: numbe
       return;
     case ACT_CONSENTED_GRANT_PUT:
       done(applyConsentedGrantPut(lock, p, raw));
+      return;
+    case ACT_OWNER_TIME:
+      done(byOwner ? applyOwnerTime(lock, p.time) : RC_OWNER_SIGNATURE_REQUIRED);
       return;
     default:
       done(reasonForDecodeError({ code: 'UNKNOWN_ACTION' }));

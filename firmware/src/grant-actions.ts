@@ -1,6 +1,6 @@
 /** GRANT_PUT, GRANT_REVOKE and signed unlocks that name a grant (protocol §3.2, §4). */
 import {
-  RC_BAD_CREDENTIAL, RC_GRANT_STORE_FULL, RC_NO_TRUSTED_TIME, RC_OK, RC_REVOKED, RC_STORAGE_FAILURE, RC_UNKNOWN_GRANT, RC_USES_EXHAUSTED,
+  RC_BAD_CREDENTIAL, RC_GRANT_STORE_FULL, RC_NO_TRUSTED_TIME, RC_OK, RC_OWNER_TIME_REQUIRED, RC_REVOKED, RC_STORAGE_FAILURE, RC_UNKNOWN_GRANT, RC_USES_EXHAUSTED,
   checkGrantTime, type Grant
 } from '@keyway/shared';
 import { findGrant, isRevoked, putGrant, revokeGrant, saveGrantState, type StagedGrant } from './grant-store';
@@ -24,6 +24,8 @@ export function applyRevoke(lock: Lock, grantId: number): number {
 export function grantUsable(lock: Lock, g: StagedGrant | null, grantId: number): number {
   if (!g) return isRevoked(lock.grants, grantId) ? RC_REVOKED : RC_UNKNOWN_GRANT;
   if (!lock.timeTrusted) return RC_NO_TRUSTED_TIME;
+  // After a reboot in owner-consent mode the relay alone may have set the clock forward into a window (docs/sync.md).
+  if (lock.ownerTimePending && lock.owner.mode === 1) return RC_OWNER_TIME_REQUIRED;
   const t = checkGrantTime(g.grant, lockTime(lock));
   if (t !== RC_OK) return t;
   if (g.grant.maxUses > 0 && g.uses >= g.grant.maxUses) return RC_USES_EXHAUSTED;

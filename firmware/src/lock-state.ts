@@ -117,6 +117,11 @@ export interface Lock {
    */
   anchorRtc: number;
   anchorMs: number;
+  /**
+   * The lock booted in owner-consent mode and no owner device has confirmed its clock since
+   * (docs/protocol.md §11.8): staged grants wait, whatever the relay set the clock to.
+   */
+  ownerTimePending: boolean;
   nonce: Uint8Array;
   /** Boots counted in Storage, and nonces made in this boot: both go into every nonce. */
   bootCount: number;

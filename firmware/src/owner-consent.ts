@@ -6,9 +6,9 @@
  */
 import {
   ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_OWNER_KEY_ADD,
-  ACT_OWNER_KEY_REMOVE, ACT_UNLATCH, ACT_UNLOCK, AL_OWNER_RESET, CONSENTED_GRANT_PREFIX, MAX_CONSENTS, MAX_OWNER_KEYS, RC_BAD_KEY,
+  ACT_OWNER_KEY_REMOVE, ACT_OWNER_TIME, ACT_UNLATCH, ACT_UNLOCK, AL_OWNER_RESET, CONSENTED_GRANT_PREFIX, MAX_CONSENTS, MAX_OWNER_KEYS, RC_BAD_KEY,
   RC_CONFIRMATION_REQUIRED, RC_CONSENT_STORE_FULL, RC_GRANT_STORE_FULL, RC_LAST_OWNER_KEY, RC_NO_TRUSTED_TIME, RC_NOT_OWNER_ACTION, RC_NOT_PERMITTED, RC_OK,
-  RC_OWNER_EXPIRED, RC_OWNER_KEY_STORE_FULL, RC_OWNER_REPLAY, RC_OWNER_SIGNATURE_REQUIRED, RC_REVOKED, RC_STORAGE_FAILURE,
+  RC_OWNER_EXPIRED, RC_OWNER_KEY_STORE_FULL, RC_OWNER_REPLAY, RC_OWNER_SIGNATURE_REQUIRED, RC_REVOKED, RC_STALE_NONCE, RC_STORAGE_FAILURE,
   RC_UNKNOWN_CONSENT, RC_UNKNOWN_OWNER_KEY, RC_WRONG_DEVICE, bytesEqual, checkReplay, consentWeek, countConsentEntry, decodeOwnerStatement,
   decodePayload, decodePointValid, grantWithinConsent, isAcceptablePublicKey, keyIdOf, reasonForDecodeError, type Consent,
   type ConsentedGrantPayload, type OwnerKeyAddPayload, type SignedOwnerStatement
@@ -38,6 +38,7 @@ export function relayOnlyGate(lock: Lock, action: number, payload: Uint8Array): 
     case ACT_CONSENT_MODE_SET:
     case ACT_CONSENT_PUT:
     case ACT_CONSENT_REMOVE:
+    case ACT_OWNER_TIME:
       return RC_OWNER_SIGNATURE_REQUIRED;
     case ACT_GRANT_PUT:
     case ACT_KEY_ROTATE:
@@ -63,7 +64,7 @@ export function relayOnlyGate(lock: Lock, action: number, payload: Uint8Array): 
 function ownerAction(action: number): boolean {
   return action === ACT_GRANT_PUT || action === ACT_KEY_ROTATE || action === ACT_UNLOCK || action === ACT_UNLATCH ||
     action === ACT_OWNER_KEY_ADD || action === ACT_OWNER_KEY_REMOVE || action === ACT_CONSENT_MODE_SET || action === ACT_CONSENT_PUT ||
-    action === ACT_CONSENT_REMOVE;
+    action === ACT_CONSENT_REMOVE || action === ACT_OWNER_TIME;
 }
 
 export interface OwnerAdmission {
@@ -90,8 +91,10 @@ export function precheckOwner(lock: Lock, payload: Uint8Array): OwnerAdmission {
   if (!ownerAction(s.action)) return refused(RC_NOT_OWNER_ACTION);
   const key = ownerKeyFor(lock.owner, s.ownerKeyId);
   if (!key) return refused(RC_UNKNOWN_OWNER_KEY);
-  if (!lock.timeTrusted) return refused(RC_NO_TRUSTED_TIME);
-  if (lockTime(lock) > s.notAfter) return refused(RC_OWNER_EXPIRED);
+  // OWNER_TIME is made fresh by this boot's challenge instead: it is what gives the lock time (§11.8).
+  const timed = s.action !== ACT_OWNER_TIME;
+  if (timed && !lock.timeTrusted) return refused(RC_NO_TRUSTED_TIME);
+  if (timed && lockTime(lock) > s.notAfter) return refused(RC_OWNER_EXPIRED);
   if (checkReplay(lock.owner.seq, s.seq).code !== RC_OK) return refused(RC_OWNER_REPLAY);
   let inner: any;
   try {
@@ -99,6 +102,7 @@ export function precheckOwner(lock: Lock, payload: Uint8Array): OwnerAdmission {
   } catch (e) {
     return refused(reasonForDecodeError(e));
   }
+  if (!timed && !bytesEqual(inner.nonce, lock.nonce)) return refused(RC_STALE_NONCE);
   return { code: RC_OK, statement: s, key: key, inner: inner };
 }
 

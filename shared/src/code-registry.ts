@@ -72,7 +72,8 @@ export const REASONS: readonly CodeInfo[] = [
   r(C.RC_OUTSIDE_CONSENT, 'OUTSIDE_CONSENT', 'denial', 'The grant is outside the bounds of the standing consent it names.'),
   r(C.RC_CONSENT_EXHAUSTED, 'CONSENT_EXHAUSTED', 'denial', 'The standing consent allows no more entries in that week.'),
   r(C.RC_CONSENT_STORE_FULL, 'CONSENT_STORE_FULL', 'denial', 'The lock holds as many standing consents as it can.'),
-  r(C.RC_NOT_OWNER_ACTION, 'NOT_OWNER_ACTION', 'denial', 'An owner statement cannot carry this action.')
+  r(C.RC_NOT_OWNER_ACTION, 'NOT_OWNER_ACTION', 'denial', 'An owner statement cannot carry this action.'),
+  r(C.RC_OWNER_TIME_REQUIRED, 'OWNER_TIME_REQUIRED', 'denial', 'The lock rebooted in owner-consent mode: grants wait until an owner device confirms its clock.')
 ];
 
 export const ALARMS: readonly AlarmInfo[] = [

@@ -62,6 +62,7 @@ export const RC_OUTSIDE_CONSENT = 89;
 export const RC_CONSENT_EXHAUSTED = 90;
 export const RC_CONSENT_STORE_FULL = 91;
 export const RC_NOT_OWNER_ACTION = 92;
+export const RC_OWNER_TIME_REQUIRED = 93;
 
 // Alarm codes (event code of ALARM events).
 export const AL_JAM = 1;

@@ -4,7 +4,7 @@
  */
 import {
   ACT_ALARM_CLEAR, ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE,
-  ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK
+  ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_OWNER_TIME, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK
 } from './protocol/constants';
 import type { ValidityPolicy } from './validity';
 
@@ -60,6 +60,7 @@ export function actionPolicy(action: number): ActionPolicy | null {
     case ACT_CONSENT_MODE_SET:
     case ACT_CONSENT_PUT:
     case ACT_CONSENT_REMOVE:
+    case ACT_OWNER_TIME:
       return p(2 * DAY, false);
     default:
       return null;

@@ -172,7 +172,8 @@ describe('booking under owner consent (real relay, real firmware)', () => {
       const r = (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId + '/owner-consent')).body;
       return !r.consentMode && r.ownerKeys.length === 0 && r.consents.length === 0 ? r : null;
     }, 40_000);
-    expect(v).toEqual({ deviceId: lockId, consentMode: false, ownerKeys: [], consents: [] });
+    // With the mode off the lock never waits for an owner-confirmed time (docs/protocol.md §11.8).
+    expect(v).toEqual({ deviceId: lockId, consentMode: false, ownerTimeNeeded: false, nonce: expect.stringMatching(/^[0-9a-f]{16}$/), ownerKeys: [], consents: [] });
     const d = await book(todayWindow());
     expect(d.status, JSON.stringify(d.body)).toBe(201);
     await eventually('staged', async () => (await e.api(e.world.backend.token, 'GET', '/v1/deliveries/' + d.body.id)).body.staged);

@@ -9,14 +9,14 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACT_ALARM_CLEAR, ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_GRANT_PUT, ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD,
-  ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK, AL_CLOCK_SKEW, BOLT_LOCKED, EV_ALARM, EV_OPERATION, FLAG_CAMERA_REQUIRED, GRANT_GUEST, GRANT_SERVICE,
+  ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_OWNER_TIME, ACT_TIME_SET, ACT_UNLATCH, ACT_UNLOCK, AL_CLOCK_SKEW, BOLT_LOCKED, EV_ALARM, EV_OPERATION, FLAG_CAMERA_REQUIRED, GRANT_GUEST, GRANT_SERVICE,
   RC_BAD_OWNER_SIGNATURE, RC_CLOCK_SKEW, RC_CONFIRMATION_REQUIRED, RC_OUTSIDE_WINDOW, RC_CONSENT_EXHAUSTED, RC_OK, RC_OUTSIDE_CONSENT, RC_OWNER_REPLAY, RC_OWNER_SIGNATURE_REQUIRED,
-  RC_UNKNOWN_GRANT, RC_UNKNOWN_OWNER_KEY, attachOwnerSignature, buildHashChain, decodeOwnerStatement, encodeOwnerStatementBody, encodePayload
+  RC_OWNER_TIME_REQUIRED, RC_STALE_NONCE, RC_UNKNOWN_GRANT, RC_UNKNOWN_OWNER_KEY, attachOwnerSignature, buildHashChain, decodeOwnerStatement, encodeOwnerStatementBody, encodePayload
 } from '@keyway/shared';
 import { signCommand, signOwnerStatement, signerFromSeed } from '@keyway/shared/node';
 import { TIME_STEP_BASE_S } from '@keyway/firmware';
 import { DEVICE_ID, T0, plainGrant, reveal, unlockPayload } from '../support/lock-harness';
-import { OWNER, PARTNER, consentLock, consentedPut, courierGrant, expectRefused, putConsent, weekdayConsent } from '../support/owner-harness';
+import { OWNER, PARTNER, consentLock, consentedPut, courierGrant, expectRefused, ownerTime, putConsent, weekdayConsent } from '../support/owner-harness';
 
 const HOUR = 3600;
 const attackerOwnerKey = signerFromSeed(new Uint8Array(32).fill(0x66));
@@ -115,8 +115,75 @@ describe('a stolen relay key cannot open a door beyond the owner\'s consent', ()
     expect(setClock(seen - HOUR)).toBe(RC_CLOCK_SKEW);
     expect(h.sim.lock.timeTrusted).toBe(false);
     expect(setClock(seen + 5)).toBe(RC_OK);
-    expectRefused(h, open(), RC_OUTSIDE_WINDOW, 'relay');
+    expectRefused(h, open(), RC_OWNER_TIME_REQUIRED, 'relay');
     expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+  });
+
+  it('after a reboot, a clock the relay alone sets forward into a consent window opens nothing until an owner device confirms the time', () => {
+    // Real time: Friday 07:00 local, two hours before the consented grant's 09:00-10:00 window.
+    const early = T0 - 2 * HOUR;
+    const h = consentLock({}, early);
+    putConsent(h, weekdayConsent({ maxPerWeek: 2 }));
+    expect(h.send(consentedPut(h, courierGrant({ grantId: 110 }))).code).toBe(RC_OK);
+    const open = () => h.command(ACT_UNLOCK, unlockPayload({ grantId: 110 }));
+    const reveal110 = () => {
+      h.deliver(reveal(110, buildHashChain(new Uint8Array(32).fill(3), DEVICE_ID, 110, 1)[0]));
+      h.run(3000);
+    };
+    const entries = () => h.events(EV_OPERATION).filter((e) => e.code === RC_OK && e.data[0] !== ACT_LOCK).length;
+    const before = entries();
+    const realAtReboot = h.now();
+    const realMs = h.sim.lock.ports.timers.millis();
+    h.reboot();
+    h.run(3000);
+    const real = () => realAtReboot + Math.round((h.sim.lock.ports.timers.millis() - realMs) / 1000);
+    // The thief waited for the power cut and sets the clock to 09:01: the floor of the log allows it.
+    const stolenSet = signCommand(h.signer, {
+      deviceId: DEVICE_ID, action: ACT_TIME_SET, payload: { time: T0 + 60 }, notBefore: T0, notAfter: T0 + 120, counter: ++h.counter, nonce: h.status().nonce
+    });
+    expect(h.send(stolenSet).code).toBe(RC_OK);
+    expect(h.sim.lock.timeTrusted).toBe(true);
+    // Neither a relay-signed unlock nor the at-door reveal opens the grant: the owner has not confirmed the time.
+    expectRefused(h, open(), RC_OWNER_TIME_REQUIRED, 'relay');
+    reveal110();
+    expect(entries()).toBe(before);
+    expect(h.sim.lock.grants.slots.some((g) => g !== null && g.grant.grantId === 110 && g.uses === 0)).toBe(true);
+    // The thief cannot make the owner's confirmation: not relay-signed alone, not with a stale challenge, not with its own key.
+    const challenge = h.status().nonce;
+    expectRefused(h, h.command(ACT_OWNER_TIME, { time: T0 + 60, nonce: challenge }, { nonce: challenge }), RC_OWNER_SIGNATURE_REQUIRED);
+    expectRefused(h, ownerTime(h, T0 + 60, attackerOwnerKey), RC_UNKNOWN_OWNER_KEY);
+    // An owner confirmation made before this boot (held back by the thief) names an old challenge.
+    expectRefused(h, h.command(ACT_OWNER_SIGNED, h.statement(OWNER, ACT_OWNER_TIME, { time: T0 + 60, nonce: new Uint8Array(8).fill(9) })), RC_STALE_NONCE);
+    expectRefused(h, open(), RC_OWNER_TIME_REQUIRED, 'relay');
+    // The owner page opens and confirms the real time: the clock goes back to 07:00, and the CLOCK_SKEW alarm tells the owner.
+    const alarms = h.events(EV_ALARM).filter((e) => e.code === AL_CLOCK_SKEW).length;
+    expect(h.send(ownerTime(h, real())).code).toBe(RC_OK);
+    expect(Math.abs(h.now() - real())).toBeLessThanOrEqual(2);
+    expect(h.events(EV_ALARM).filter((e) => e.code === AL_CLOCK_SKEW).length).toBe(alarms + 1);
+    expectRefused(h, open(), RC_OUTSIDE_WINDOW, 'relay');
+    // From now on the relay alone is held to the owner's anchor again.
+    expect(h.send(signCommand(h.signer, {
+      deviceId: DEVICE_ID, action: ACT_TIME_SET, payload: { time: T0 + 60 }, notBefore: h.now() - 60, notAfter: h.now() + 60, counter: ++h.counter, nonce: h.status().nonce
+    })).code).toBe(RC_CLOCK_SKEW);
+    expectRefused(h, open(), RC_OUTSIDE_WINDOW, 'relay');
+    expect(entries()).toBe(before);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+  });
+
+  it('an honest lock after a reboot: the relay sets the time, the owner page confirms it once, and the delivery inside the consent opens', () => {
+    const h = consentLock();
+    putConsent(h, weekdayConsent({ maxPerWeek: 2 }));
+    expect(h.send(consentedPut(h, courierGrant({ grantId: 120 }))).code).toBe(RC_OK);
+    h.reboot();
+    h.run(3000);
+    expect(h.sim.lock.ownerTimePending).toBe(true);
+    // An owner confirmation may come first, before the relay's TIME_SET: it is what gives the lock time then.
+    expect(h.send(ownerTime(h, T0 + 5)).code).toBe(RC_OK);
+    expect(h.sim.lock.timeTrusted).toBe(true);
+    expect(h.sim.lock.ownerTimePending).toBe(false);
+    expect(h.send(h.command(ACT_UNLOCK, unlockPayload({ grantId: 120, flags: FLAG_CAMERA_REQUIRED }))).code).toBe(RC_OK);
+    // The same statement again is a replay; a confirmation is not needed again until the next reboot.
+    expect(h.sim.lock.ownerTimePending).toBe(false);
   });
 
   it('replays of what the owner once signed buy nothing more', () => {

@@ -10,6 +10,9 @@
  * A guest grant made on the page is signed there over its exact bytes and the guest gets in; the
  * same kind of grant sent by a thief holding the relay's key, without the owner's signature or with
  * a forged one, is refused by the lock with its grants unchanged, until the owner signs it on the page.
+ * Parcel access for the box is signed on the page too, both for a parcel the owner registers there
+ * and for one a delivery backend registered. After a power cut the lock uses no grant until an owner device confirms its clock; the owner page
+ * does that by itself when it is opened, and the guest gets in again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
@@ -42,6 +45,10 @@ describe('owner consent on the owner page', () => {
   let page: Page;
   let problems: string[];
   let lockId = '';
+  /** The site's parcel box (the last lock: doors come first). */
+  let boxId = '';
+  /** Bob's access token (a temporary guest grant the owner signed on the page). */
+  let bobToken = '';
   const card = () => page.locator(`[data-lock="${lockId}"]`);
   const consent = () => card().locator('details.owner-consent');
   const outcome = () => consent().locator('p.notice');
@@ -49,9 +56,10 @@ describe('owner consent on the owner page', () => {
   const browserKeyId = async () => (await page.evaluate(`(async () => (await (await import('/app/owner-key.js')).deviceKey()).keyId)()`)) as number;
 
   beforeAll(async () => {
-    [e, browser] = await Promise.all([startE2E(), launchBrowser()]);
+    [e, browser] = await Promise.all([startE2E({ parcelBox: true }), launchBrowser()]);
     await allOnline(e);
     lockId = e.world.locks[0].deviceId;
+    boxId = e.world.locks[e.world.locks.length - 1].deviceId;
     page = await (await phoneContext(browser, e.relay.base)).newPage();
     page.context().setDefaultTimeout(scaled(15_000));
     problems = watchProblems(page);
@@ -196,6 +204,7 @@ describe('owner consent on the owner page', () => {
       });
       expect(made.status, JSON.stringify(made.body)).toBe(201);
       const bob = made.body.grant.id as number;
+      bobToken = made.body.accessToken as string;
       const bytes = fromHex(made.body.ownerSignature.payload);
       // A thief with the relay's signing key sends the lock those very bytes: as a relay-signed GRANT_PUT,
       // and inside an owner statement naming the browser's key but signed with the thief's own key.
@@ -240,6 +249,93 @@ describe('owner consent on the owner page', () => {
     } finally {
       db.close();
     }
+  }, scaled(120_000));
+
+  it('signs parcel access for the box on the page: the box opens for that barcode; a backend\'s parcel waits until the owner signs it', async () => {
+    const box = page.locator(`[data-lock="${boxId}"]`);
+    const boxConsent = box.locator('details.owner-consent');
+    // Enrol this browser on the box too (install mode at the box): owner-consent mode turns on there.
+    await boxConsent.locator('summary').click();
+    await e.fleet.ask(boxId, 'button 5300');
+    await eventually('box in install mode', async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + boxId)).body.status?.flags?.installMode);
+    await boxConsent.getByRole('button', { name: 'Make this browser an owner key' }).click();
+    await boxConsent.locator('p.notice').filter({ hasText: 'Enrolled' }).waitFor();
+    await boxConsent.locator('.consent-mode[data-on="true"]').waitFor();
+
+    // The owner registers a parcel on the page: the relay hands back the grant bytes, this browser signs them.
+    const tracking = 'KW' + randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
+    await page.getByText('Expect a parcel in the box').click();
+    await page.getByLabel('Tracking number').fill(tracking);
+    await page.getByRole('button', { name: 'Sign and register parcel' }).click();
+    await page.locator('#parcel-outcome').filter({ hasText: 'signed with this browser' }).waitFor();
+    const parcel = page.locator('li.grant[data-state="active"]', { hasText: 'parcel ' + tracking });
+    await parcel.waitFor();
+    const grantId = Number(await parcel.getAttribute('data-grant'));
+    const db = new Database(path.join(e.dir, 'relay', 'keyway.sqlite'), { readonly: true });
+    try {
+      const put = db.prepare("SELECT action, bytes FROM commands WHERE grant_id = ? AND purpose = 'grant_put'").all(grantId) as Array<{ action: number; bytes: Buffer }>;
+      expect(put.map((c) => c.action)).toEqual([ACT_OWNER_SIGNED]);
+      expect(decodeOwnerStatement(decodeCommand(new Uint8Array(put[0].bytes)).payload).ownerKeyId).toBe(await browserKeyId());
+    } finally {
+      db.close();
+    }
+    await eventually('staged on the box', async () => ((await e.fleet.ask(boxId, 'grants')).staged as number[]).includes(grantId));
+    // Another barcode does not open the box; this one does.
+    await e.fleet.ask(boxId, 'scan KWNOTREGISTERED1');
+    await new Promise((r) => setTimeout(r, scaled(1000)));
+    expect((await e.fleet.ask(boxId, 'state')).unlocked).toBe(false);
+    await e.fleet.ask(boxId, 'scan ' + tracking);
+    await eventually('the box opened for the parcel', async () => (await e.fleet.ask(boxId, 'state')).unlocked);
+
+    // A parcel the delivery backend registers waits for the owner: listed with a Sign button, staged once signed here.
+    const other = 'KW' + randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase();
+    const now = Date.now();
+    const made = await e.api(e.world.backend.token, 'POST', '/v1/parcels', {
+      siteId: e.world.siteId, trackingNumber: other, window: { start: new Date(now - 60_000).toISOString(), end: new Date(now + 4 * 3600_000).toISOString() }
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body.ownerSignature).toBeUndefined();
+    await page.reload();
+    await page.locator('#live[data-state="live"]').waitFor();
+    const waiting = page.locator('li.grant[data-grant="' + made.body.grantId + '"]');
+    await waiting.locator('.badge', { hasText: 'Waiting for your signature' }).waitFor();
+    expect((await e.fleet.ask(boxId, 'grants')).staged).not.toContain(made.body.grantId);
+    await waiting.getByRole('button', { name: 'Sign access for parcel ' + other + ' with this browser\u2019s key' }).click();
+    await page.locator('li.grant[data-grant="' + made.body.grantId + '"][data-state="active"]').waitFor();
+    await eventually('backend parcel staged on the box', async () => ((await e.fleet.ask(boxId, 'grants')).staged as number[]).includes(made.body.grantId));
+    await screenshot(page, 'owner-signed-parcel');
+  }, scaled(120_000));
+
+  it('after a power cut the lock holds every grant until an owner device confirms its clock, which the owner page does when opened', async () => {
+    expect(bobToken).not.toBe('');
+    const guestEntry = () => e.api(bobToken, 'POST', '/v1/grant-access/entry', undefined, { 'idempotency-key': randomUUID() });
+    const view = async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId + '/owner-consent')).body;
+    await e.api(e.ownerToken, 'POST', '/v1/devices/' + lockId + '/lock', {}, { 'idempotency-key': randomUUID() });
+    // Thrown all the way (not still moving), so the power cut finds the bolt at rest.
+    const thrown = async () => (await e.api(e.ownerToken, 'GET', '/v1/devices/' + lockId)).body.status?.bolt === 'locked' && !(await e.fleet.ask(lockId, 'state')).motor;
+    await eventually('locked', thrown);
+    // The owner page is closed; the lock loses power and comes back. The relay sets its clock as always.
+    await page.goto('about:blank');
+    await e.fleet.ask(lockId, 'power off');
+    await e.fleet.ask(lockId, 'power on');
+    await allOnline(e);
+    await eventually('back with the relay\'s time, bolt at rest', async () => (await e.fleet.ask(lockId, 'state')).timeTrusted && (await thrown()));
+    // Bob's grant, signed by the owner and staged on the lock, is held by the lock itself until the owner confirms the time.
+    const held = await guestEntry();
+    expect(held.status, JSON.stringify(held.body)).not.toBe(200);
+    expect(held.body.error?.details?.reason).toBe('OWNER_TIME_REQUIRED');
+    expect((await e.fleet.ask(lockId, 'state')).unlocked).toBe(false);
+    const waiting = await view();
+    expect([waiting.consentMode, waiting.ownerTimeNeeded]).toEqual([true, true]);
+    // The owner opens the page: it signs the time over the lock's challenge by itself, and Bob gets in.
+    await page.goto('/');
+    await page.locator('#live[data-state="live"]').waitFor();
+    await eventually('the page confirmed the lock\'s clock', async () => (await view()).ownerTimeNeeded === false);
+    await consent().locator('p.consent-clock', { hasText: 'this browser confirmed its clock' }).waitFor({ state: 'attached' });
+    const entry = await guestEntry();
+    expect(entry.status, JSON.stringify(entry.body)).toBe(200);
+    expect(entry.body.outcome).toBe('opened');
+    expect((await e.fleet.ask(lockId, 'state')).unlocked).toBe(true);
     // Refused requests (401 before signing in, 409 from the lock's refusals) are logged by the browser; nothing else may be.
     expect(problems.filter((p) => !p.includes('Failed to load resource: the server responded'))).toEqual([]);
   }, scaled(120_000));

@@ -4,7 +4,7 @@
  * inside it, and a snapshot of everything a refused request must leave unchanged.
  */
 import {
-  ACT_CONSENT_PUT, ACT_CONSENTED_GRANT_PUT, ACT_OWNER_KEY_ADD, ACT_OWNER_SIGNED, CONSENT_CAMERA_REQUIRED, CRED_HASH_CHAIN, EV_ACK,
+  ACT_CONSENT_PUT, ACT_CONSENTED_GRANT_PUT, ACT_OWNER_KEY_ADD, ACT_OWNER_SIGNED, ACT_OWNER_TIME, CONSENT_CAMERA_REQUIRED, CRED_HASH_CHAIN, EV_ACK,
   FLAG_CAMERA_REQUIRED, GRANT_COURIER, RC_OK, buildHashChain, type Consent, type Grant, type LockEvent, type SignedOwnerStatement
 } from '@keyway/shared';
 import { signOwnerStatement, signerFromSeed, type Signer } from '@keyway/shared/node';
@@ -94,6 +94,15 @@ export function courierGrant(over: Partial<Grant> = {}): Grant {
     grantId, kind: GRANT_COURIER, flags: FLAG_CAMERA_REQUIRED, notBefore: T0, notAfter: T0 + HOUR, maxUses: 1, relockAfter: 0, tzOffset: 60,
     schedule: [], credential: { type: CRED_HASH_CHAIN, commitment: chain[1], length: 1 }, actorRef: 4242, ...over
   };
+}
+
+/**
+ * The owner page confirming the lock's clock (docs/protocol.md §11.8): an OWNER_TIME statement
+ * over the lock's current challenge, carried in a relay command bound to the same challenge.
+ */
+export function ownerTime(h: OwnerHarness, time: number, by: Signer = OWNER, nonce?: Uint8Array): Uint8Array {
+  const challenge = nonce ?? h.status().nonce;
+  return h.command(ACT_OWNER_SIGNED, h.statement(by, ACT_OWNER_TIME, { time, nonce: challenge }), { nonce: challenge });
 }
 
 export function consentedPut(h: Harness, grant: Grant, consentId = 1, partner = PARTNER): Uint8Array {

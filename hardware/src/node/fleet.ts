@@ -166,6 +166,9 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
       storage.powered = true;
       storage.cutAt = 0;
       loop = createRealLoop();
+      // The new boot's loop counts from 0: physics kept at the old boot's time would not move the bolt
+      // until the new clock caught up, and the first unlock after a power cut reported a jam.
+      physics.t = 0;
       sim = boot();
     },
     setNetwork(up) {

@@ -3,10 +3,11 @@
 // unlock signed by this browser, and a standing consent for in-home deliveries signed here.
 // The relay carries what this page signs to the lock unchanged; the lock checks it.
 import { api, el, say, showError } from './common.js';
-import { Bytes, deviceKey, rememberEnrolled, signStatement, toHex } from './owner-key.js';
+import { Bytes, deviceKey, fromHex, rememberEnrolled, signStatement, toHex } from './owner-key.js';
 
 const ACT_UNLOCK = 0x01;
 const ACT_CONSENT_PUT = 0x54;
+const ACT_OWNER_TIME = 0x57;
 const ACTOR_OWNER = 1;
 const GRANT_COURIER = 1;
 const CONSENT_CAMERA_REQUIRED = 0x01;
@@ -14,6 +15,10 @@ const FLAG_RELOCK_ON_CLOSE = 0x02;
 /** How long a signed unlock may wait at the relay; a consent until the lock has it. */
 const UNLOCK_VALID_S = 120;
 const CONSENT_VALID_S = 3600;
+/** The lock ignores an OWNER_TIME's own expiry (its challenge makes it fresh); a short one all the same. */
+const OWNER_TIME_VALID_S = 300;
+/** A device clock before 2024-01-01 is taken as unset: such a time is never signed for a lock. */
+const CLOCK_SANE_MS = Date.UTC(2024, 0, 1);
 // Plural day names: the grant form on the same page uses the short ones.
 const DAYS = ['Mondays', 'Tuesdays', 'Wednesdays', 'Thursdays', 'Fridays', 'Saturdays', 'Sundays'];
 const MINUTES_PER_DAY = 1440;
@@ -41,6 +46,10 @@ export function createOwnerConsent(deviceId, status, alive, tz) {
   const mode = el('p', { class: 'consent-mode', role: 'status' });
   const me = el('p', { class: 'hint consent-device' });
   const outcome = el('p', { class: 'notice', role: 'alert', hidden: true });
+  // After the lock restarted in owner-consent mode: its grants wait until an owner device confirms its clock.
+  const clock = el('p', { class: 'notice consent-clock', role: 'status', hidden: true });
+  /** The lock challenge this view last signed a time for: one confirmation per challenge. */
+  let timedNonce = '';
   // What the lock confirmed holding, as the relay recorded it from the lock's answers.
   const keysList = el('ul', { class: 'owner-keys', 'aria-label': 'Owner devices of this lock' });
   const consentsList = el('ul', { class: 'owner-consents', 'aria-label': 'Standing consents on this lock' });
@@ -92,11 +101,40 @@ export function createOwnerConsent(deviceId, status, alive, tz) {
       return;
     }
     if (!alive()) return;
+    const enrolledHere = mine !== null && rec.ownerKeys.some((k) => k.keyId === mine);
+    if (rec.ownerTimeNeeded) clock.hidden = false;
+    if (rec.ownerTimeNeeded && !enrolledHere) {
+      say(clock, 'The lock restarted: deliveries and guest access wait until one of your owner devices opens this page.', 'info');
+    } else if (rec.ownerTimeNeeded && rec.nonce && rec.nonce !== timedNonce && status().online !== false) {
+      timedNonce = rec.nonce;
+      void confirmClock(rec.nonce);
+    }
     keysList.replaceChildren(...(rec.ownerKeys.length === 0 ? [el('li', { class: 'hint' }, 'No owner device enrolled yet.')] : rec.ownerKeys.map((k) =>
       el('li', { 'data-key-id': String(k.keyId) }, 'Owner device ' + k.keyId.toString(16).padStart(8, '0') + (k.keyId === mine ? ' (this browser)' : '')
         + ', enrolled ' + new Date(k.enrolledAt).toLocaleString()))));
     consentsList.replaceChildren(...(rec.consents.length === 0 ? [el('li', { class: 'hint' }, 'No standing consent.')] : rec.consents.map((c) =>
       el('li', { 'data-consent-id': String(c.consentId) }, describeConsent(c)))));
+  }
+
+  /**
+   * Signs this device's time over the lock's current challenge (docs/protocol.md §11.8) and sends
+   * it: the lock then uses its grants again. Done without a click, since it grants nothing.
+   */
+  async function confirmClock(nonceHex) {
+    if (Date.now() < CLOCK_SANE_MS) {
+      say(clock, 'The lock restarted, but this device\u2019s clock looks unset: set it, then reload this page.', 'error');
+      return;
+    }
+    say(clock, 'The lock restarted: confirming its clock with this browser\u2019s key\u2026', 'busy');
+    try {
+      const payload = new Bytes().u32(Math.floor(Date.now() / 1000)).bytes(fromHex(nonceHex)).done();
+      const statement = await signStatement(deviceId, ACT_OWNER_TIME, payload, OWNER_TIME_VALID_S);
+      await api('POST', '/v1/devices/' + encodeURIComponent(deviceId) + '/owner-statements', { body: { statement } });
+      if (alive()) say(clock, 'The lock restarted; this browser confirmed its clock, and deliveries work again.', 'ok');
+    } catch (err) {
+      // A challenge that changed meanwhile (the relay's own time setting) is tried again with the next status.
+      if (alive()) showError(clock, err);
+    }
   }
 
   async function run(button, busyText, fn, okText) {
@@ -156,7 +194,7 @@ export function createOwnerConsent(deviceId, status, alive, tz) {
     }, 'Consent on the lock: the lock checked this browser\u2019s signature.');
   });
 
-  const node = el('details', { class: 'owner-consent' }, el('summary', {}, 'Owner consent'), mode, me,
+  const node = el('details', { class: 'owner-consent' }, el('summary', {}, 'Owner consent'), mode, clock, me,
     el('p', { class: 'hint' }, 'To enrol this browser, hold the lock\u2019s inside button for 5 seconds first (install mode).'),
     el('div', { class: 'actions' }, enrol, unlock), outcome,
     el('h4', {}, 'Owner devices'), keysList, el('h4', {}, 'Standing consents'), consentsList, form);

@@ -12,6 +12,7 @@ const DAY_LABELS = { mon: 'Mon', tue: 'Tue', wed: 'Wed', thu: 'Thu', fri: 'Fri',
 const AWAITING_OWNER = 'waiting: owner signature';
 const STATUS_TEXT = { pending: 'Sending to the lock', signature: 'Waiting for your signature', active: 'Active on the lock', failed: 'Failed', revoking: 'Revocation pending on the lock', revoked: 'Revoked' };
 const DAY_MS = 86400_000;
+const KIND_TEXT = { guest: 'Guest', service: 'Service provider', parcel: 'Parcel box' };
 const TYPE_TEXT = { 'one-time': 'one time', temporary: 'temporary', weekly: 'weekly' };
 /** The API takes up to seven weekly rules. */
 const MAX_RULES = 7;
@@ -36,7 +37,7 @@ function scheduleText(schedule) {
  * Signs, with this browser's owner key, the exact grant bytes the relay asks for (`ownerSignature`:
  * lock, action, payload in hex, the grant's end) and sends the statement; returns the grant.
  */
-async function signGrant(grantId, request) {
+export async function signGrant(grantId, request) {
   const validForS = Math.max(1, request.notAfter - Math.floor(Date.now() / 1000));
   const statement = await signStatement(request.deviceId, request.action, fromHex(request.payload), validForS);
   return api('POST', '/v1/grants/' + grantId + '/owner-statement', { body: { statement } });
@@ -227,7 +228,7 @@ export function createGrants(view) {
     if (signButton) signButton.addEventListener('click', () => signLater(g, signButton));
     return el('li', { class: 'card grant', 'data-grant': g.id, 'data-status': g.status, 'data-state': state.key },
       el('h3', {}, g.label || '(no name)', ' ', badge),
-      el('p', {}, el('span', { class: 'kind-tag', 'data-kind': g.kind }, g.kind === 'service' ? 'Service provider' : 'Guest'), ' · ' + TYPE_TEXT[g.type] + ' · ' + uses),
+      el('p', {}, el('span', { class: 'kind-tag', 'data-kind': g.kind }, KIND_TEXT[g.kind] || 'Guest'), ' · ' + TYPE_TEXT[g.type] + ' · ' + uses),
       el('p', { class: 'hint' }, formatWindow(g.window, tz), g.schedule.length ? ' · every ' + scheduleText(g.schedule) : ''),
       g.status === 'failed' && g.statusReason ? el('p', { class: 'hint' }, 'Reason: ', el('code', {}, g.statusReason)) : null,
       el('div', { class: 'actions' }, signButton, revokeButton));
@@ -251,7 +252,7 @@ export function createGrants(view) {
   function paint() {
     const now = Date.now();
     const shown = [...view.grants.values()]
-      .filter((g) => (g.kind === 'guest' || g.kind === 'service') && g.status !== 'revoked' && Date.parse(g.window.end) > now - SHOW_ENDED_MS)
+      .filter((g) => (g.kind === 'guest' || g.kind === 'service' || g.kind === 'parcel') && g.status !== 'revoked' && Date.parse(g.window.end) > now - SHOW_ENDED_MS)
       .sort((a, b) => b.id - a.id);
     list.replaceChildren(...shown.map(item));
     if (shown.length === 0) list.append(el('li', { class: 'hint' }, 'Nobody else has access right now.'));

@@ -7,6 +7,7 @@ import { $, api, el, loadCodes, logout, reloadWhenRestored, say, showError } fro
 import { createDeliveries } from './owner-deliveries.js';
 import { createFeed } from './owner-feed.js';
 import { createGrants } from './owner-grants.js';
+import { createParcels } from './owner-parcels.js';
 import { createLocks } from './owner-locks.js';
 import { createNotify } from './owner-notify.js';
 
@@ -134,6 +135,7 @@ async function openSite(id) {
   parts.locks.render(site.devices);
   parts.feed = createFeed(view, $('#activity'), $('#feed-more'), $('#feed-status'));
   parts.grants = createGrants(view);
+  createParcels(view, () => void parts.grants.refresh());
   parts.deliveries = createDeliveries(view);
   parts.notify = createNotify(view);
   connect(view, parts);

@@ -7,7 +7,7 @@
  * OWNER_KEY_ADD that the lock accepts only in install mode.
  */
 import {
-  ACT_OWNER_KEY_ADD, ACT_OWNER_SIGNED, EV_ACK, decodeOwnerStatement, decodePointValid, fromHex, isAcceptablePublicKey, keyIdOf, toHex
+  ACT_OWNER_KEY_ADD, ACT_OWNER_SIGNED, ACT_OWNER_TIME, EV_ACK, type OwnerTimePayload, decodeOwnerStatement, decodePayload, decodePointValid, fromHex, isAcceptablePublicKey, keyIdOf, toHex
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
@@ -47,6 +47,14 @@ function assertOnline(d: { id: string; online: number }): void {
   if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId: d.id });
 }
 
+function ownerTimeNonce(payload: Uint8Array): Uint8Array {
+  try {
+    return (decodePayload(ACT_OWNER_TIME, payload) as OwnerTimePayload).nonce;
+  } catch (err) {
+    throw relayError('KW_OWNER_STATEMENT_INVALID', { reason: (err as { code?: string }).code ?? 'BAD_FORMAT' });
+  }
+}
+
 /**
  * Sends an owner statement to its lock unchanged and waits for the lock's answer. The relay
  * checks only what it can without the owner's key: the bytes are a statement, for this lock.
@@ -61,7 +69,11 @@ export async function sendOwnerStatement(ctx: RelayContext, p: Principal, device
   }
   if (toHex(st.deviceId) !== d.id) throw relayError('KW_OWNER_STATEMENT_INVALID', { reason: 'WRONG_DEVICE' });
   assertOnline(d);
-  const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, { deviceId: d.id, action: ACT_OWNER_SIGNED, payload: null, payloadBytes: statement, purpose: 'owner_statement' }));
+  // An owner-confirmed time names the lock's challenge; the relay binds its command to the same one, so a lock without time admits it.
+  const nonce = st.action === ACT_OWNER_TIME ? ownerTimeNonce(st.payload) : undefined;
+  const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, {
+    deviceId: d.id, action: ACT_OWNER_SIGNED, payload: null, payloadBytes: statement, purpose: 'owner_statement', ...(nonce ? { nonce } : {})
+  }));
   ctx.log.info({ deviceId: d.id, counter: cmd.counter, ownerKeyId: st.ownerKeyId, ownerSeq: st.seq, action: st.action }, 'owner statement relayed');
   await untilAcked(ctx, cmd);
   await recordConfirmedStatement(ctx, d.id, st);

@@ -5,11 +5,12 @@
  * mode, its owner devices (enrolled from any browser) and its consents.
  */
 import {
-  ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, decodeCommand, decodeOwnerStatement, decodePayload, toHex, type Consent, type ConsentRemovePayload,
+  ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_OWNER_TIME, decodeCommand, decodeOwnerStatement, decodePayload, toHex, type Consent, type ConsentRemovePayload,
   type OwnerKeyAddPayload, type OwnerKeyRemovePayload, type SignedOwnerStatement, ST_OWNER_CONSENT
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { consentOf, consentsOf, forgetConsent, forgetOwnerKey, forgetOwnerRecord, ownerKeysOf, recordConsent, recordOwnerKey } from '../data/owner-consent';
+import { ownerTimeConfirmed, ownerTimeNeeded } from '../locks/owner-time';
 import { deviceForOwner } from './devices';
 import type { Principal } from './principals';
 
@@ -36,6 +37,9 @@ export async function recordConfirmedStatement(ctx: RelayContext, deviceId: stri
       break;
     case ACT_CONSENT_REMOVE:
       await forgetConsent(q, deviceId, (decodePayload(st.action, st.payload) as ConsentRemovePayload).consentId);
+      break;
+    case ACT_OWNER_TIME:
+      ownerTimeConfirmed(ctx, deviceId);
       break;
     default:
   }
@@ -74,6 +78,9 @@ export async function ownerConsentView(ctx: RelayContext, p: Principal, deviceId
   return {
     deviceId: d.id,
     consentMode: inConsentMode(d.flags),
+    // After a reboot in owner-consent mode: the owner page confirms the clock over this challenge (docs/protocol.md §11.8).
+    ownerTimeNeeded: inConsentMode(d.flags) && ownerTimeNeeded(ctx, d.id),
+    nonce: d.nonce,
     ownerKeys: keys.map((k) => ({ keyId: k.key_id, publicKey: k.public_key, enrolledAt: new Date(k.enrolled_at).toISOString() })),
     consents: consents.map((r) => ({ ...consentOf(r), ownerKeyId: r.owner_key_id, confirmedAt: new Date(r.confirmed_at).toISOString() }))
   };

@@ -10,6 +10,7 @@ import {
 import type { RelayContext } from '../context';
 import { setBoltDoor, setCameraCapture, takeCameraCapture } from '../data/devices';
 import type { Q } from '../data/store';
+import { noteReasonForOwnerTime } from './owner-time';
 import { recordActivity } from '../domain/activity';
 import { clipRefOf, onLockCameraEvent } from '../domain/camera-clips';
 import {
@@ -45,6 +46,10 @@ function base(d: DeviceRow, ev: ReceivedEvent) {
 
 /** Runs inside the transaction q that stored the event. */
 export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
+  // A grant held back until an owner device confirms the lock's clock: the owner page does that when it sees this.
+  if ((ev.type === EV_ACK || ev.type === EV_DENIAL) && noteReasonForOwnerTime(ctx, d.id, ev.code)) {
+    ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, ownerTimeNeeded: true });
+  }
   switch (ev.type) {
     case EV_BOOT:
       await recordActivity(ctx, q, { ...base(d, ev), kind: 'boot', reason: BOOT_CAUSES[ev.code] ?? 'unknown', code: ev.code, actorKind: null, actorId: null });

@@ -13,6 +13,7 @@ import { boltName, doorName, statusFlagNames } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
 import { noticeHealthChange } from './lock-health';
 import { lockIntakeQueue } from './per-lock-queue';
+import { noteStatusForOwnerTime } from './owner-time';
 import { lockWill } from './presence';
 import { reconcileDevice } from './reconcile';
 
@@ -84,6 +85,7 @@ async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): 
     return before;
   });
   if (!d) return 'rejected';
+  noteStatusForOwnerTime(ctx, deviceId, s.flags);
   ctx.live.emit(['site:' + d.site_id], 'lock', {
     deviceId, bolt: boltName(s.bolt), door: doorName(s.door), flags: statusFlagNames(s.flags), online: true, clockOffsetS: offset
   });

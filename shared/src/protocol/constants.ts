@@ -66,6 +66,8 @@ export const ACT_CONSENT_MODE_SET = 0x53;
 export const ACT_CONSENT_PUT = 0x54;
 export const ACT_CONSENT_REMOVE = 0x55;
 export const ACT_CONSENTED_GRANT_PUT = 0x56;
+// Only inside an owner statement: the owner confirms the lock's clock after a reboot (§11.8).
+export const ACT_OWNER_TIME = 0x57;
 
 // Standing consent flags (§11.4).
 export const CONSENT_CAMERA_REQUIRED = 0x01;

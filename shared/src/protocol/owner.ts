@@ -10,7 +10,7 @@ import type { ByteReader, ByteWriter } from '../codec';
 import { expectEnd, readBytes, reader, writeBytes } from '../codec';
 import { type Codec, fixedBytes, i16, type Infer, listOf, message, ranged, readHeader, struct, u32, u8, varBytes } from '../schema';
 import {
-  CONSENT_FLAGS_MASK, DEVICE_ID_LENGTH, MAX_OWNER_PAYLOAD, MAX_SCHEDULE_ENTRIES, PROTOCOL_VERSION_OWNER, PUBLIC_KEY_LENGTH,
+  CONSENT_FLAGS_MASK, DEVICE_ID_LENGTH, MAX_OWNER_PAYLOAD, MAX_SCHEDULE_ENTRIES, NONCE_LENGTH, PROTOCOL_VERSION_OWNER, PUBLIC_KEY_LENGTH,
   SIGNATURE_LENGTH, TAG_OWNER
 } from './constants';
 import { grantCodec, scheduleEntry } from './grant';
@@ -136,6 +136,15 @@ export const consentedGrantPayload = struct([
   ['grant', grantCodec]
 ] as const);
 
+/**
+ * OWNER_TIME (§11.8): the owner device's clock, signed over the lock's current challenge, so it
+ * was made after the lock last booted and cannot be held back for a later boot.
+ */
+export const ownerTimePayload = struct([
+  ['time', u32],
+  ['nonce', fixedBytes(NONCE_LENGTH)]
+] as const);
+
 /** Bytes of the consented-grant payload before the grant (consentId, partner). */
 export const CONSENTED_GRANT_PREFIX = 8;
 
@@ -145,3 +154,4 @@ export type ConsentModePayload = Infer<typeof consentModePayload.fields>;
 export type Consent = Infer<typeof consentPayload.fields>;
 export type ConsentRemovePayload = Infer<typeof consentRemovePayload.fields>;
 export type ConsentedGrantPayload = Infer<typeof consentedGrantPayload.fields>;
+export type OwnerTimePayload = Infer<typeof ownerTimePayload.fields>;

@@ -7,12 +7,13 @@ import { expectEnd, reader, writer, written } from '../codec';
 import { type Codec, fixedBytes, type Infer, ranged, struct, u16, u32, u8 } from '../schema';
 import {
   ACT_ALARM_CLEAR, ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE,
-  ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH,
+  ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_OWNER_TIME, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH,
   ACT_UNLOCK, GRANT_FLAGS_MASK, PUBLIC_KEY_LENGTH
 } from './constants';
 import { grantCodec } from './grant';
 import {
-  consentedGrantPayload, consentModePayload, consentPayload, consentRemovePayload, ownerKeyAddPayload, ownerKeyRemovePayload, signedOwnerStatement
+  consentedGrantPayload, consentModePayload, consentPayload, consentRemovePayload, ownerKeyAddPayload, ownerKeyRemovePayload, ownerTimePayload,
+  signedOwnerStatement
 } from './owner';
 import { settingsPayload } from './settings';
 
@@ -90,6 +91,8 @@ export function payloadCodec(action: number): Codec<any> | null {
       return consentRemovePayload;
     case ACT_CONSENTED_GRANT_PUT:
       return consentedGrantPayload;
+    case ACT_OWNER_TIME:
+      return ownerTimePayload;
     default:
       return null;
   }

@@ -15,7 +15,7 @@ export function ownerConsentRoutes(app: FastifyInstance, ctx: RelayContext, owne
     schema: {
       tags: ['devices'], summary: 'The lock\'s owner-consent mode (from its last status), and the owner devices and standing consents it confirmed',
       security: bearer, params: deviceParams,
-      response: ok('{ deviceId, consentMode, ownerKeys: [{ keyId, publicKey, enrolledAt }], consents: [{ consentId, kind, partner, flags, maxPerWeek, notAfter, tzOffset, schedule, ownerKeyId, confirmedAt }] }')
+      response: ok('{ deviceId, consentMode, ownerTimeNeeded, nonce, ownerKeys: [{ keyId, publicKey, enrolledAt }], consents: [{ consentId, kind, partner, flags, maxPerWeek, notAfter, tzOffset, schedule, ownerKeyId, confirmedAt }] }')
     }
   }, async (req) => ownerConsentView(ctx, principal(req), req.params.id));
 
