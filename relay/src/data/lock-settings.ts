@@ -37,13 +37,17 @@ export function putLockSettings(q: Q, deviceId: string, v: LockSettingsValues, h
     .returningAll().executeTakeFirstOrThrow();
 }
 
-/** Records the revision a lock's status reported (no-op for a lock without chosen settings). */
-export async function recordHeldSettings(q: Q, deviceId: string, revision: number, now: number): Promise<void> {
-  await recordHeldQuery(q, deviceId, revision, now);
+/**
+ * Records the revision a lock's status reported (no-op for a lock without chosen settings).
+ * Returns the owner's current revision, or null for a lock without chosen settings.
+ */
+export async function recordHeldSettings(q: Q, deviceId: string, revision: number, now: number): Promise<number | null> {
+  const row = await firstRow(recordHeldQuery(q, deviceId, revision, now));
+  return row ? row.revision : null;
 }
 
 const recordHeldQuery = prepared((q: Q, deviceId: string, revision: number, now: number) =>
-  q.updateTable('lock_settings').set({ held_revision: revision, held_at: now }).where('device_id', '=', deviceId));
+  q.updateTable('lock_settings').set({ held_revision: revision, held_at: now }).where('device_id', '=', deviceId).returning('revision'));
 
 /**
  * The lock holds a revision above the relay's (the relay's database went back in time): lift

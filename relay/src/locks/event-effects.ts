@@ -44,8 +44,12 @@ function base(d: DeviceRow, ev: ReceivedEvent) {
   return { siteId: d.site_id, deviceId: d.id, eventSeq: ev.seq, actorKind: actorKindName(ev.actorKind), actorId: ev.actorRef || null };
 }
 
-/** Runs inside the transaction q that stored the event. */
-export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
+/**
+ * Runs inside the transaction q that stored the event. True when the lock's sync should look
+ * again (reconcile.ts): an acknowledgement of a sync step or of an owner statement; a door
+ * action's acknowledgement changes nothing the sync plans from.
+ */
+export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<boolean> {
   // A grant held back until an owner device confirms the lock's clock: the owner page does that when it sees this.
   if ((ev.type === EV_ACK || ev.type === EV_DENIAL) && noteReasonForOwnerTime(ctx, d.id, ev.code)) {
     ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, ownerTimeNeeded: true });
@@ -53,23 +57,29 @@ export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, e
   switch (ev.type) {
     case EV_BOOT:
       await recordActivity(ctx, q, { ...base(d, ev), kind: 'boot', reason: BOOT_CAUSES[ev.code] ?? 'unknown', code: ev.code, actorKind: null, actorId: null });
-      return;
+      return false;
     case EV_STATE:
-      return onState(ctx, q, d, ev);
+      await onState(ctx, q, d, ev);
+      return false;
     case EV_OPERATION:
-      return onOperation(ctx, q, d, ev);
+      await onOperation(ctx, q, d, ev);
+      return false;
     case EV_DENIAL:
-      return onDenial(ctx, q, d, ev);
+      await onDenial(ctx, q, d, ev);
+      return false;
     case EV_ALARM:
-      return onAlarm(ctx, q, d, ev);
+      await onAlarm(ctx, q, d, ev);
+      return false;
     case EV_ACK:
       return onAck(ctx, q, d, ev);
     case EV_CAMERA:
-      return onCamera(ctx, q, d, ev);
+      await onCamera(ctx, q, d, ev);
+      return false;
     case EV_ALARM_CLEARED:
       await recordActivity(ctx, q, { ...base(d, ev), kind: 'alarm.cleared', reason: alarmName(ev.code), code: ev.code });
-      return;
+      return false;
     default:
+      return false;
   }
 }
 
@@ -148,7 +158,10 @@ async function onAlarm(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent)
   ctx.log.warn({ deviceId: d.id, alarm: name, eventSeq: ev.seq }, 'lock alarm');
 }
 
-async function onAck(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
+/** Purposes whose acknowledgement leaves the sync's plan as it was. */
+const DOOR_PURPOSES: ReadonlySet<string> = new Set(['entry', 'owner_unlock', 'owner_lock']);
+
+async function onAck(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<boolean> {
   const cmd = await recordAck(ctx, q, d.id, ev.ref, ev.code, ev.seq);
   const reason = reasonName(ev.code);
   if (!cmd) {
@@ -161,7 +174,7 @@ async function onAck(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): 
     });
     await notifySiteOwner(ctx, q, d.site_id, ev.code === 0 ? 'security.foreign_command_accepted' : 'security.foreign_command_refused',
       { deviceId: d.id, reason, counter: ev.ref, eventSeq: ev.seq });
-    return;
+    return false;
   }
   if (ev.code !== 0) {
     // A refusal that passes with time (no trusted time yet, busy, storage) is retried by the sync.
@@ -189,6 +202,7 @@ async function onAck(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): 
       break;
     default:
   }
+  return !DOOR_PURPOSES.has(cmd.purpose);
 }
 
 async function onCamera(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {

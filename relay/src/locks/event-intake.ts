@@ -29,6 +29,9 @@ import type { ReceivedEvent } from './waiters';
  */
 export type IntakeResult = 'stored' | 'duplicate' | 'rewind' | 'rejected' | 'unknown-device' | 'unavailable';
 
+/** A stored event whose effects call for the lock's sync to look again (event-effects.ts). */
+type StoreResult = IntakeResult | 'stored-resync';
+
 function hash32(bytes: Uint8Array): string {
   return createHash('sha512').update(bytes).digest().subarray(0, 32).toString('hex');
 }
@@ -67,7 +70,7 @@ function insertRow(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent, raw
 }
 
 /** One transaction: the device row is locked first, so one process at a time stores this lock's events. */
-async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array, withEffects: boolean): Promise<IntakeResult> {
+async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array, withEffects: boolean): Promise<StoreResult> {
   const d = await lockDevice(q, ev.deviceHex);
   if (!d) return 'unknown-device';
   const existing = await eventLinkAt(q, d.id, d.log_epoch, ev.seq);
@@ -92,8 +95,9 @@ async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array
     if (link.verdict === 'gap') await recordAnomaly(ctx, q, d, ev.seq, 'gap', { expectedSeq: link.expectedSeq, receivedSeq: ev.seq, missing: ev.seq - link.expectedSeq });
     if (link.verdict === 'break') await recordAnomaly(ctx, q, d, ev.seq, 'break', { expectedPrevHash: link.expectedPrev, receivedPrevHash: toHex(ev.prevHash) });
   }
-  if (withEffects) await applyEventEffects(ctx, q, d, ev);
-  return 'stored';
+  // Without its effects, an acknowledgement's meaning is unknown: the sync looks again.
+  if (!withEffects) return ev.type === EV_ACK ? 'stored-resync' : 'stored';
+  return (await applyEventEffects(ctx, q, d, ev)) ? 'stored-resync' : 'stored';
 }
 
 /**
@@ -119,29 +123,30 @@ async function intake(ctx: RelayContext, topicDeviceId: string, payload: Uint8Ar
     return 'rejected';
   }
   const ev: ReceivedEvent = { ...decoded, deviceHex, hashHex: hash32(payload) };
-  let result: IntakeResult;
+  let stored: StoreResult;
   try {
-    result = await ctx.store.tx((q) => store(ctx, q, ev, payload, true));
+    stored = await ctx.store.tx((q) => store(ctx, q, ev, payload, true));
   } catch (err) {
     if (ctx.closing) return 'unavailable';
     // An effect failed: the evidence is kept without its effects (sending it again would fail
     // the same way, and the lock's log must not stall behind it).
     ctx.log.error({ err, deviceId: deviceHex, eventSeq: ev.seq }, 'lock event effects failed: event stored without them');
     try {
-      result = await ctx.store.tx((q) => store(ctx, q, ev, payload, false));
+      stored = await ctx.store.tx((q) => store(ctx, q, ev, payload, false));
     } catch (again) {
       ctx.log.error({ err: again, deviceId: deviceHex, eventSeq: ev.seq }, 'storing lock event failed: not acknowledged, the lock sends it again');
       return 'unavailable';
     }
   }
+  const result: IntakeResult = stored === 'stored-resync' ? 'stored' : stored;
   if (result === 'stored') {
     ctx.metrics.events.inc({ type: eventTypeName(ev.type) });
     ctx.log.debug({ deviceId: deviceHex, eventSeq: ev.seq, type: eventTypeName(ev.type), code: ev.code, ref: ev.ref }, 'lock event stored');
   }
   if (result === 'stored' || result === 'duplicate') ctx.waiters.notify(ev);
-  // An acknowledgement can settle the lock's sync (a confirmed revocation, a staged grant) or call
-  // for the next step: look again now rather than at the next status or sweep.
-  if (result === 'stored' && ev.type === EV_ACK) {
+  // An acknowledgement of a sync step can settle the lock's sync (a confirmed revocation, a staged
+  // grant) or call for the next step: look again now rather than at the next status or sweep.
+  if (stored === 'stored-resync') {
     try {
       await reconcileDevice(ctx, deviceHex);
     } catch (err) {

@@ -1,7 +1,7 @@
 /**
  * Intake of kw/<id>/state: the lock's status (§7) or its offline marker (the last will).
  * The status updates the device row, including the lock's inventory of keys and grants, and
- * starts the sync (reconcile.ts), which gives a lock without trusted time a TIME_SET bound to
+ * starts the sync (reconcile.ts) when something it plans from changed (sync-trigger.ts), which gives a lock without trusted time a TIME_SET bound to
  * that status's nonce. A lock whose clock is more than 90 s off the relay's is flagged.
  */
 import { decodeStatus, type LockStatus, KIND_OFFLINE, KIND_STATUS, MAX_CLOCK_SKEW, messageKind, offlineCodec, ST_TIME_TRUSTED, toHex, utf8Decode } from '@keyway/shared';
@@ -16,6 +16,7 @@ import { lockIntakeQueue } from './per-lock-queue';
 import { noteStatusForOwnerTime } from './owner-time';
 import { lockWill } from './presence';
 import { reconcileDevice } from './reconcile';
+import { statusNeedsSync } from './sync-trigger';
 
 export type StateResult = 'status' | 'offline' | 'rejected';
 
@@ -67,7 +68,7 @@ async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): 
     firmware = toHex(s.firmware);
   }
   const inventory = { keys: JSON.stringify(s.keyIds), grants: JSON.stringify(s.held.map((h) => [h.grantId, toHex(h.fingerprint)])) };
-  const d = await ctx.store.tx(async (q) => {
+  const stored = await ctx.store.tx(async (q) => {
     const before = await lockDevice(q, deviceId);
     if (!before) return undefined;
     await recordStatus(q, deviceId, {
@@ -75,21 +76,26 @@ async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): 
       grants_stored: s.grants, status_firmware: firmware, status_log_seq: s.logSeq, clock_offset_s: offset, clock_flagged: flagged, last_seen: nowMs,
       inv_keys: inventory.keys, inv_grants: inventory.grants, inv_at: nowMs
     }, s.replayHigh);
-    await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
+    const settingsRevision = await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
     await noticeHealthChange(ctx, q, before, before.flags, s.flags, s.battery);
     if (flagged && !before.clock_flagged) {
       await recordActivity(ctx, q, { siteId: before.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
       await notifySiteOwner(ctx, q, before.site_id, 'clock.skew', { deviceId, offsetS: offset });
       ctx.log.warn({ deviceId, offsetS: offset }, 'lock clock far from relay clock');
     }
-    return before;
+    const needsSync = statusNeedsSync(before, {
+      flags: s.flags, invKeys: inventory.keys, invGrants: inventory.grants, heldSettingsRevision: s.settingsRev, settingsRevision, currentKeyId: ctx.keys.cachedIds().current
+    });
+    return { d: before, needsSync };
   });
-  if (!d) return 'rejected';
+  if (!stored) return 'rejected';
+  const d = stored.d;
   noteStatusForOwnerTime(ctx, deviceId, s.flags);
   ctx.live.emit(['site:' + d.site_id], 'lock', {
     deviceId, bolt: boltName(s.bolt), door: doorName(s.door), flags: statusFlagNames(s.flags), online: true, clockOffsetS: offset
   });
   // Time, revocations, keys and grants: whatever the lock lacks is issued now (docs/sync.md).
+  if (!stored.needsSync) return 'status';
   try {
     await reconcileDevice(ctx, deviceId);
   } catch (err) {

@@ -138,13 +138,13 @@ describeEachStore('data layer: the lock intake', (stores) => {
     await withLock(store);
     const v = { autoLockS: 5, doorAjarS: 60, relockOnClose: true };
     expect(await getLockSettings(store.q, DEV)).toBeUndefined();
-    await recordHeldSettings(store.q, DEV, 9, T0);
+    expect(await recordHeldSettings(store.q, DEV, 9, T0)).toBeNull();
     expect(await getLockSettings(store.q, DEV)).toBeUndefined();
     const first = await putLockSettings(store.q, DEV, v, 3, T0);
     expect([first.revision, first.held_revision, first.relock_on_close]).toEqual([4, 3, 1]);
     const second = await putLockSettings(store.q, DEV, { ...v, relockOnClose: false }, 3, T0 + 1);
     expect([second.revision, second.relock_on_close]).toEqual([5, 0]);
-    await recordHeldSettings(store.q, DEV, 8, T0 + 2);
+    expect(await recordHeldSettings(store.q, DEV, 8, T0 + 2)).toBe(5);
     expect((await putLockSettings(store.q, DEV, v, 8, T0 + 3)).revision).toBe(9);
     expect(await raiseRevisionAbove(store.q, DEV, 2)).toBeUndefined();
     expect((await raiseRevisionAbove(store.q, DEV, 20))!.revision).toBe(21);
