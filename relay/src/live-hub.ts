@@ -20,7 +20,8 @@ export class LiveHub {
   private readonly listeners = new Map<string, Set<LiveListener>>();
   private closers = new Set<() => void>();
 
-  constructor(private readonly bus: (msg: LiveMessage) => void) {}
+  /** `shared`: the bus carries messages to other relay processes (liveBus), so someone may listen anywhere. */
+  constructor(private readonly bus: (msg: LiveMessage) => void, private readonly shared = false) {}
 
   emit(topics: string[], event: string, data: unknown): void {
     if (topics.length > 0) this.bus({ topics, event, data });
@@ -29,6 +30,14 @@ export class LiveHub {
   /** Whether a stream in this process listens to any of these topics. */
   listening(topics: string[]): boolean {
     return topics.some((t) => this.listeners.has(t));
+  }
+
+  /**
+   * Whether a message to these topics can reach a stream: one of this process's, or any when the
+   * bus is shared. Work done only to show it (looking up names) can be skipped otherwise.
+   */
+  wanted(topics: string[]): boolean {
+    return this.shared || this.listening(topics);
   }
 
   /** Called for every message that arrives on the bus (from any relay process). */

@@ -95,7 +95,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
     metrics: createMetrics(() => broker?.connectedLocks() ?? 0),
     live: new LiveHub(liveBus(!!opts.redis, () => (ctx.closing ? null : ctx.live), (payload) => {
       if (!ctx.closing && broker) broker.publish(LIVE_TOPIC, payload, 0).catch(() => undefined);
-    })),
+    }), !!opts.redis),
     waiters: new Waiters(),
     publishToLock: (deviceId, bytes) => {
       if (!broker) return Promise.reject(new Error('broker not ready'));

@@ -8,7 +8,7 @@ const at = new Date('2026-12-05T03:30:00.000Z');
 function world(shared: boolean) {
   const published: Buffer[] = [];
   let hub: LiveHub | null = null;
-  hub = new LiveHub(liveBus(shared, () => hub, (p) => published.push(p)));
+  hub = new LiveHub(liveBus(shared, () => hub, (p) => published.push(p)), shared);
   return { hub, published };
 }
 
@@ -44,6 +44,16 @@ describe('live bus', () => {
     await tick();
     expect(published.map((p) => JSON.parse(p.toString('utf8')) as LiveMessage)).toEqual([{ topics: ['site:1'], event: 'activity', data: { id: 1 } }]);
     expect(deliver).not.toHaveBeenCalled();
+  });
+
+  it('a message is wanted alone only by a stream on its topics, shared always (another process may hold one)', () => {
+    const alone = world(false).hub;
+    expect(alone.wanted(['site:1'])).toBe(false);
+    const stop = alone.subscribe(['site:1'], () => undefined, () => undefined);
+    expect(alone.wanted(['site:2', 'site:1'])).toBe(true);
+    stop();
+    expect(alone.wanted(['site:1'])).toBe(false);
+    expect(world(true).hub.wanted(['site:1'])).toBe(true);
   });
 
   it('a message emitted after the hub is gone (relay closing) is dropped', async () => {

@@ -1,5 +1,6 @@
 /** The per-site activity feed: rows are written once and read newest first. */
 import type { Insertable, Selectable } from 'kysely';
+import { firstRow, prepared, rowOf, valuesOf } from './prepared';
 import type { ActivityTable } from './schema';
 import type { Q } from './store';
 
@@ -16,6 +17,18 @@ export function activityOfSite(q: Q, siteId: number, beforeId: number, limit: nu
     .orderBy('id', 'desc').limit(limit).execute();
 }
 
-export function insertActivity(q: Q, row: Insertable<ActivityTable>): Promise<ActivityRow> {
-  return q.insertInto('activity').values(row).returningAll().executeTakeFirstOrThrow();
+const ACTIVITY_COLUMNS = [
+  'site_id', 'device_id', 'at', 'kind', 'reason', 'code', 'actor_kind', 'actor_id', 'grant_id', 'delivery_id', 'event_seq', 'clip', 'details'
+] as const satisfies readonly (keyof Insertable<ActivityTable>)[];
+
+/** Every column but the id, each given (null for none): the shape the compiled insert takes. */
+export type NewActivity = { [C in (typeof ACTIVITY_COLUMNS)[number]]-?: Exclude<Insertable<ActivityTable>[C], undefined> };
+
+const insertActivityQuery = prepared((q: Q, ...cols: unknown[]) =>
+  q.insertInto('activity').values(rowOf(ACTIVITY_COLUMNS, cols) as Insertable<ActivityTable>).returningAll(), ACTIVITY_COLUMNS.length);
+
+export async function insertActivity(q: Q, row: NewActivity): Promise<ActivityRow> {
+  const r = await firstRow(insertActivityQuery(q, ...valuesOf(ACTIVITY_COLUMNS, row)));
+  if (!r) throw new Error('insertActivity: no row returned');
+  return r;
 }

@@ -80,17 +80,19 @@ function recordActivitySync(ctx: RelayContext, a: ActivityInput): ActivityView {
   return view;
 }
 
-/** Stores the row in q (the caller's transaction, or the store) and pushes it to the site's live stream. */
+/**
+ * Stores the row in q (the caller's transaction, or the store) and pushes it to the site's live
+ * stream; the names the stream shows are looked up only when a stream can receive it.
+ */
 export function recordActivity(ctx: RelayContext, a: ActivityInput): ActivityView;
-export function recordActivity(ctx: RelayContext, q: Q, a: ActivityInput): Promise<ActivityView>;
-export function recordActivity(ctx: RelayContext, qa: Q | ActivityInput, b?: ActivityInput): ActivityView | Promise<ActivityView> {
+export function recordActivity(ctx: RelayContext, q: Q, a: ActivityInput): Promise<void>;
+export function recordActivity(ctx: RelayContext, qa: Q | ActivityInput, b?: ActivityInput): ActivityView | Promise<void> {
   if (!isQ(qa)) return recordActivitySync(ctx, qa);
   const a = b!;
   return (async () => {
     const row = await insertActivity(qa, rowValues(ctx, a));
-    const view = await activityView(qa, row);
-    ctx.live.emit(['site:' + a.siteId], 'activity', view);
-    return view;
+    const topics = ['site:' + a.siteId];
+    if (ctx.live.wanted(topics)) ctx.live.emit(topics, 'activity', await activityView(qa, row));
   })();
 }
 
