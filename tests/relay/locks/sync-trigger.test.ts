@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ST_TIME_TRUSTED } from '@keyway/shared';
+import { ST_BUSY, ST_CAMERA_OK, ST_OWNER_CONSENT, ST_TIME_TRUSTED } from '@keyway/shared';
 import type { DeviceRow } from '../../../relay/src/data/devices';
 import { statusNeedsSync, type ReportedSyncState } from '../../../relay/src/locks/sync-trigger';
 
@@ -7,7 +7,6 @@ const CONNECTED_AT = 1_000;
 const KEYS = '[1]';
 const GRANTS = '[[7,"aabbccdd"]]';
 const KEY_ID = 1;
-const OTHER_FLAG = 0x40;
 
 /** A converged lock whose last status, after it connected, showed KEYS and GRANTS. */
 function row(over: Partial<DeviceRow> = {}): DeviceRow {
@@ -39,9 +38,16 @@ describe('statusNeedsSync: the sync runs for a status only when something it pla
     expect(statusNeedsSync(row({ online_since: null }), same())).toBe(true);
   });
 
-  it('runs for every status without trusted time (each brings a nonce for TIME_SET), and when flags change', () => {
+  it('runs for every status without trusted time (each brings a nonce for TIME_SET), and when consent mode changes', () => {
     expect(statusNeedsSync(row({ flags: 0 }), same({ flags: 0 }))).toBe(true);
-    expect(statusNeedsSync(row(), same({ flags: ST_TIME_TRUSTED | OTHER_FLAG }))).toBe(true);
+    expect(statusNeedsSync(row(), same({ flags: ST_TIME_TRUSTED | ST_OWNER_CONSENT }))).toBe(true);
+    expect(statusNeedsSync(row({ flags: ST_TIME_TRUSTED | ST_OWNER_CONSENT }), same())).toBe(true);
+    expect(statusNeedsSync(row({ flags: null }), same())).toBe(true);
+  });
+
+  it('skips flags the sync does not plan from (busy, camera health), which change with every door action', () => {
+    expect(statusNeedsSync(row(), same({ flags: ST_TIME_TRUSTED | ST_BUSY }))).toBe(false);
+    expect(statusNeedsSync(row({ flags: ST_TIME_TRUSTED | ST_BUSY | ST_CAMERA_OK }), same({ flags: ST_TIME_TRUSTED | ST_CAMERA_OK }))).toBe(false);
   });
 
   it('runs when the inventory of keys or grants changed', () => {
