@@ -56,7 +56,12 @@ function revealMatcher(deviceId: string, grantId: number) {
 
 /** Online, status known, camera healthy when evidence is required, not jammed or locked out. */
 export async function assertLockReady(ctx: RelayContext, deviceId: string, cameraRequired: boolean): Promise<DeviceRow> {
-  const d = (await getDevice(ctx, ctx.store.q, deviceId))!;
+  return lockReady((await getDevice(ctx, ctx.store.q, deviceId))!, cameraRequired);
+}
+
+/** The checks of assertLockReady on a device row this request has already read. */
+function lockReady(d: DeviceRow, cameraRequired: boolean): DeviceRow {
+  const deviceId = d.id;
   if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId, lastSeen: d.last_seen ? new Date(d.last_seen).toISOString() : null });
   if (d.flags === null) throw relayError('KW_LOCK_UNAVAILABLE', { deviceId, status: 'no status yet' });
   if (cameraRequired && (d.flags & ST_CAMERA_OK) === 0) throw relayError('KW_CAMERA_UNHEALTHY', { deviceId });
@@ -205,7 +210,7 @@ export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: st
   const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const ownerId = p.kind === 'owner' ? p.subjectId! : 0;
   const camera = what === 'unlock' && input.cameraRequired === true;
-  await assertLockReady(ctx, d.id, camera);
+  lockReady(d, camera);
   ctx.metrics.authorizations.inc({ kind: 'owner', outcome: 'granted' });
   const cmd = await ctx.store.tx((q) => what === 'unlock'
     ? issueCommand(ctx, q, {
