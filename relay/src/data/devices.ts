@@ -162,18 +162,20 @@ const setBoltDoorQuery = prepared((q: Q, id: string, bolt: number, door: number)
 
 /** Remembers the capture number of the lock's last CAMERA event, for the operation that follows it. */
 export async function setCameraCapture(q: Q, id: string, capture: number): Promise<void> {
-  await q.updateTable('devices').set({ last_camera_seq: capture }).where('id', '=', id).execute();
+  await setCameraCaptureQuery(q, id, capture);
 }
 
-const cameraCaptureQuery = prepared((q: Q, id: string) => q.selectFrom('devices').select('last_camera_seq').where('id', '=', id));
+const setCameraCaptureQuery = prepared((q: Q, id: string, capture: number) => q.updateTable('devices').set({ last_camera_seq: capture }).where('id', '=', id));
 
-/** The capture number remembered for the lock, cleared (each capture belongs to one operation); null if none. */
-export async function takeCameraCapture(q: Q, id: string): Promise<number | null> {
-  const r = await firstRow(cameraCaptureQuery(q, id));
-  if (!r || r.last_camera_seq === null) return null;
-  await q.updateTable('devices').set({ last_camera_seq: null }).where('id', '=', id).execute();
-  return r.last_camera_seq;
+/**
+ * Forgets the remembered capture number (each capture belongs to one operation); the caller read
+ * it from the device row it locked in the same transaction (lockDevice).
+ */
+export async function clearCameraCapture(q: Q, id: string): Promise<void> {
+  await clearCameraCaptureQuery(q, id);
 }
+
+const clearCameraCaptureQuery = prepared((q: Q, id: string) => q.updateTable('devices').set({ last_camera_seq: null }).where('id', '=', id));
 
 /** The owner's name for the lock (null: none). */
 export async function setDeviceName(q: Q, id: string, name: string | null): Promise<void> {

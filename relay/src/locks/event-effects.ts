@@ -8,7 +8,7 @@ import {
   EV_STATE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { setBoltDoor, setCameraCapture, takeCameraCapture } from '../data/devices';
+import { clearCameraCapture, setBoltDoor, setCameraCapture } from '../data/devices';
 import type { Q } from '../data/store';
 import { noteReasonForOwnerTime } from './owner-time';
 import { recordActivity } from '../domain/activity';
@@ -96,9 +96,11 @@ async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent)
   }
 }
 
+/** The clip of the lock's last CAMERA event, used up; d is the row locked by this event's transaction. */
 async function takeClip(q: Q, d: DeviceRow): Promise<string | null> {
-  const capture = await takeCameraCapture(q, d.id);
-  return capture === null ? null : clipRef(d.id, capture);
+  if (d.last_camera_seq === null) return null;
+  await clearCameraCapture(q, d.id);
+  return clipRef(d.id, d.last_camera_seq);
 }
 
 async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {

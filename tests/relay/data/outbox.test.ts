@@ -5,7 +5,7 @@ import {
   rotationKeysMaybeApplied
 } from '../../../relay/src/data/commands';
 import { insertDelivery, partnerDeliveriesIn, setEntryCounter } from '../../../relay/src/data/deliveries';
-import { deviceKeys, devicesPerKey, findDevice, isOnline, markOnline, moveSigningKey, setBoltDoor, setCameraCapture, setDeviceName, takeCameraCapture } from '../../../relay/src/data/devices';
+import { deviceKeys, devicesPerKey, findDevice, isOnline, markOnline, moveSigningKey, clearCameraCapture, setBoltDoor, setCameraCapture, setDeviceName } from '../../../relay/src/data/devices';
 import { grantsToReconcile, setGrantOffset } from '../../../relay/src/data/grants';
 import { claimKey, completeKey, deleteDoneKeysBefore, findKey } from '../../../relay/src/data/idempotency';
 import type { Store } from '@keyway/relay';
@@ -109,10 +109,11 @@ describeEachStore('data layer: the outbox and the keys it signs with', (stores) 
     expect(await isOnline(store.q, A)).toBe(true);
     expect(await isOnline(store.q, 'ffffffffffffffff')).toBe(false);
     await setBoltDoor(store.q, A, 2, 1);
-    expect(await takeCameraCapture(store.q, A)).toBeNull();
+    expect((await findDevice(store.q, A))!.last_camera_seq).toBeNull();
     await setCameraCapture(store.q, A, 33);
-    expect(await takeCameraCapture(store.q, A)).toBe(33);
-    expect(await takeCameraCapture(store.q, A)).toBeNull();
+    expect((await findDevice(store.q, A))!.last_camera_seq).toBe(33);
+    await clearCameraCapture(store.q, A);
+    expect((await findDevice(store.q, A))!.last_camera_seq).toBeNull();
     await setDeviceName(store.q, A, 'Front door');
     const d = await store.q.selectFrom('devices').select(['bolt', 'door', 'name']).where('id', '=', A).executeTakeFirstOrThrow();
     expect(d).toEqual({ bolt: 2, door: 1, name: 'Front door' });
