@@ -73,7 +73,9 @@ function insertRow(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent, raw
 async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array, withEffects: boolean): Promise<StoreResult> {
   const d = await lockDevice(q, ev.deviceHex);
   if (!d) return 'unknown-device';
-  const existing = await eventLinkAt(q, d.id, d.log_epoch, ev.seq);
+  // Above the stored head nothing of this epoch is stored yet (the head moves with every event
+  // stored above it; late ones fill in below it): only an event at or below it can be a repeat.
+  const existing = ev.seq <= d.log_seq ? await eventLinkAt(q, d.id, d.log_epoch, ev.seq) : undefined;
   if (existing || ev.seq <= d.log_seq) {
     const c = classifyOld(existing?.hash ?? null, ev.hashHex);
     if (c === 'duplicate') return 'duplicate';
