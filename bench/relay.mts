@@ -21,7 +21,10 @@
  *
  * Run: npx tsx bench/relay.mts [--crowd 1000,10000] [--samples 300] [--duration 10]
  *   [--rtt-samples 1000] [--locks 4] [--auth-locks 32] [--rounds 3] [--connect-concurrency 200]
- *   [--log-level warn] [--keep] [--profile] [--quick]
+ *   [--log-level warn] [--keep] [--profile] [--quick] [--postgres | --database-url postgres://…]
+ * `--postgres` runs the relay on PostgreSQL in a throwaway cluster this run starts and removes
+ * (tests/support/postgres.ts: fsync and synchronous_commit off, as in the tests);
+ * `--database-url` on a database of yours (empty: the relay migrates it). Default: SQLite.
  * `--profile` runs the relay under `node --cpu-prof` and prints where its CPU went during the
  * measured seconds of section c (`--crowd 0 --samples 20` makes the run short).
  * `--quick` is a ~30 s smoke run. A benchmark, never a timed test: it prints tables.
@@ -37,6 +40,7 @@ import { seedWorld, type DemoWorld } from '../tools/src/stack/seed';
 import { httpClient, pool, type Answer, type Api } from './lib/http.mjs';
 import { profileClockUs, summarizeProfiles, type ProfileWindow } from './lib/profile.mjs';
 import { cpuMeter, fdLimits, readLoopDelay, rssKiB, startChild, type BenchChild, type LoopDelay } from './lib/proc.mjs';
+import { startPostgres, type PgCluster } from '../tests/support/postgres';
 import { fmt, listFlag, machineLine, numberFlag, parseFlags, sleep, summarize, table, type Summary } from './lib/report.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
@@ -54,6 +58,10 @@ const CONNECT_CONCURRENCY = Math.max(1, numberFlag(flags, 'connect-concurrency',
 const LOG_LEVEL = flags.get('log-level') ?? 'warn';
 const NOFILE = numberFlag(flags, 'nofile', 65536);
 const PROFILE = flags.has('profile');
+const PG_CLUSTER = flags.has('postgres');
+/** The relay's store: set in main() when --postgres or --database-url ask for PostgreSQL. */
+let databaseUrl: string | undefined = flags.get('database-url');
+let cluster: PgCluster | null = null;
 
 /**
  * What makes the simulated locks fast (the bench measures software, not a motor): the lock
@@ -149,7 +157,7 @@ async function startWorld(crowdMax: number): Promise<World> {
   const relay = startChild('relay', 'relay/src/main.ts', [
     '--data', path.join(work, 'relay'), '--http', '0', '--mqtt', '0', '--mqtts', '0', '--log-level', LOG_LEVEL
   ], {
-    logFile: log('relay'), nofile: NOFILE, imports: LOOP_DELAY,
+    logFile: log('relay'), nofile: NOFILE, imports: LOOP_DELAY, env: databaseUrl ? { KEYWAY_DATABASE_URL: databaseUrl } : {},
     nodeArgs: PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + path.join(work, 'profile')] : []
   });
   children.push(relay);
@@ -420,6 +428,12 @@ async function main() {
   console.log(machineLine());
   console.log(`flags: crowd ${CROWD.join(',') || '—'} · samples ${SAMPLES} · rtt-samples ${RTT_SAMPLES} · duration ${DURATION_S} s · measured locks ${MEASURED} · auth locks ${AUTH_LOCKS} · relay log level ${LOG_LEVEL}`);
   console.log(`ulimit -n here: soft ${fd.soft}, hard ${fd.hard}; children ask for ${NOFILE} (else the hard limit)`);
+  if (PG_CLUSTER) {
+    cluster = await startPostgres();
+    databaseUrl = cluster.url;
+  }
+  console.log('relay store: ' + (cluster ? 'PostgreSQL, throwaway cluster on loopback (fsync off, synchronous_commit off)'
+    : databaseUrl ? 'PostgreSQL at --database-url' : 'SQLite (WAL, synchronous NORMAL) in a temporary directory'));
   console.log('simulated locks: lock options ' + JSON.stringify(FAST_OPTIONS) + ', physics travelMs ' + FAST_PHYSICS.travelMs + ', cameraAckDelayMs ' + FAST_PHYSICS.cameraAckDelayMs);
 
   say('a. bare MQTT round trip (' + RTT_SAMPLES + ' samples)');
@@ -594,6 +608,7 @@ async function main() {
 
 async function cleanup() {
   for (const c of children.reverse()) await c.kill().catch(() => undefined);
+  await cluster?.stop();
   if (!flags.has('keep')) {
     rmSync(work, { recursive: true, force: true });
     rmSync(lockDir, { recursive: true, force: true });
