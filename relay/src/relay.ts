@@ -35,7 +35,6 @@ import { Waiters } from './locks/waiters';
 import { createMetrics } from './metrics';
 import { loadDataKey, SecretBox } from './secret-box';
 import { resolveOptions, type RelayOptions } from './options';
-import { noSqliteHandle } from './domain/sqlite-only';
 
 export interface RelayPorts {
   http: number;
@@ -84,10 +83,6 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   let pushes: PushWorker | null = null;
   const ctx: RelayContext = {
     opts, store, log,
-    get db(): Db {
-      if (!db) throw noSqliteHandle();
-      return db;
-    },
     now: opts.now,
     nowS: () => Math.floor(opts.now() / 1000),
     keys,
