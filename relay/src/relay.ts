@@ -62,13 +62,14 @@ export interface Relay {
 
 export async function buildRelay(options: RelayOptions): Promise<Relay> {
   const opts = resolveOptions(options);
+  // The data key first: an unusable one (KW_DATA_KEY_INVALID) stops the relay before it creates anything.
+  const box = new SecretBox(loadDataKey(opts.dataKey, opts.dataKeyFile));
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger(opts);
   // On PostgreSQL no SQLite file is opened: the store is the only way to the data.
   const where = opts.database;
   const db: Db | null = where.kind === 'sqlite' ? openDatabase(where.file) : null;
   const store: Store = where.kind === 'postgres' ? await postgresStore(where.url) : sqliteStore(db!);
-  const box = new SecretBox(loadDataKey(opts.dataKey, opts.dataKeyFile));
   let keys: SigningKeys;
   let dbKeys: DbKeyStore | null = null;
   try {
