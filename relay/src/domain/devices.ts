@@ -40,7 +40,7 @@ export interface MqttUrls {
 }
 
 /** The lock's row. */
-export function getDevice(_ctx: RelayContext, q: Q, id: string): Promise<DeviceRow | undefined> {
+export function getDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
   return findDevice(q, id);
 }
 
@@ -50,8 +50,8 @@ export async function registerDevice(ctx: RelayContext, p: Principal, input: Reg
   const current = ctx.keys.current();
   const now = ctx.now();
   const existing = await ctx.store.tx(async (q) => {
-    if (!(await getSiteRow(ctx, q, input.siteId))) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
-    const found = await getDevice(ctx, q, input.deviceId);
+    if (!(await getSiteRow(q, input.siteId))) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
+    const found = await getDevice(q, input.deviceId);
     if (found && found.site_id !== input.siteId && p.kind !== 'admin') throw relayError('KW_DEVICE_CLAIMED');
     const proof = found ? reregistrationProof(found, now) : null;
     if (found && !proof) return { row: found, refused: true };
@@ -131,7 +131,7 @@ export async function deviceForOwner(ctx: RelayContext, q: Q, p: Principal, id: 
   const d = isDeviceIdHex(id) ? await findDevice(q, id) : undefined;
   if (!d) throw relayError('KW_NOT_FOUND');
   if (p.kind === 'admin') return d;
-  const site = await getSiteRow(ctx, q, d.site_id);
+  const site = await getSiteRow(q, d.site_id);
   if (p.kind !== 'owner' || !site || site.owner_id !== p.subjectId) throw relayError('KW_NOT_FOUND');
   return d;
 }
@@ -151,7 +151,7 @@ function pickSiteLock(d: DeviceRow | undefined, rows: DeviceRow[] | null, siteId
 }
 
 /** The lock of a site for a purpose: the given one (must be on the site) or the only one of that profile. */
-export async function siteLock(_ctx: RelayContext, q: Q, siteId: number, profile: 'door' | 'box', deviceId?: string): Promise<DeviceRow> {
+export async function siteLock(q: Q, siteId: number, profile: 'door' | 'box', deviceId?: string): Promise<DeviceRow> {
   return pickSiteLock(deviceId ? await findDevice(q, deviceId) : undefined, deviceId ? null : await siteDevicesOfProfile(q, siteId, profile), siteId, profile);
 }
 

@@ -56,7 +56,7 @@ function revealMatcher(deviceId: string, grantId: number) {
 
 /** Online, status known, camera healthy when evidence is required, not jammed or locked out. */
 export async function assertLockReady(ctx: RelayContext, deviceId: string, cameraRequired: boolean): Promise<DeviceRow> {
-  const d = (await getDevice(ctx, ctx.store.q, deviceId))!;
+  const d = (await getDevice(ctx.store.q, deviceId))!;
   if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId, lastSeen: d.last_seen ? new Date(d.last_seen).toISOString() : null });
   if (d.flags === null) throw relayError('KW_LOCK_UNAVAILABLE', { deviceId, status: 'no status yet' });
   if (cameraRequired && (d.flags & ST_CAMERA_OK) === 0) throw relayError('KW_CAMERA_UNHEALTHY', { deviceId });
@@ -118,10 +118,10 @@ async function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId:
 export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: number) {
   const started = ctx.now();
   const d = await deliveryFor(ctx, ctx.store.q, p, deliveryId);
-  const site = (await getSiteRow(ctx, ctx.store.q, d.site_id))!;
+  const site = (await getSiteRow(ctx.store.q, d.site_id))!;
   const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
   const no = (code: ErrorCode, details?: Record<string, unknown>): Promise<never> => refuse(ctx, 'courier', d.site_id, d.device_id, code, actor, details);
-  if (!(await isPartner(ctx, ctx.store.q, d.site_id, d.backend_id))) await no('KW_PARTNER_WITHDRAWN');
+  if (!(await isPartner(ctx.store.q, d.site_id, d.backend_id))) await no('KW_PARTNER_WITHDRAWN');
   if (d.status === 'cancelled') await no('KW_DELIVERY_CANCELLED');
   if (d.status === 'blocked') await no('KW_DELIVERY_BLOCKED', { reason: d.block_reason });
   if (d.status !== 'booked' && d.status !== 'entering') await no('KW_DELIVERY_CLOSED', { status: d.status });

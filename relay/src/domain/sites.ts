@@ -47,7 +47,7 @@ export async function createSite(ctx: RelayContext, ownerId: number, s: SiteInpu
   return siteView(q, row);
 }
 
-export function getSiteRow(_ctx: RelayContext, q: Q, id: number): Promise<SiteRow | undefined> {
+export function getSiteRow(q: Q, id: number): Promise<SiteRow | undefined> {
   return findSite(q, id);
 }
 
@@ -56,14 +56,14 @@ function ownerMaySee(p: Principal, s: SiteRow | undefined): s is SiteRow {
 }
 
 /** The site if the caller may see it (its owner, or admin); 404 otherwise. */
-export async function siteForOwner(_ctx: RelayContext, q: Q, p: Principal, id: number): Promise<SiteRow> {
+export async function siteForOwner(q: Q, p: Principal, id: number): Promise<SiteRow> {
   const s = await findSite(q, id);
   if (!ownerMaySee(p, s)) throw relayError('KW_NOT_FOUND');
   return s;
 }
 
 /** The site if this backend is a partner of it (or admin); 404 otherwise. */
-export async function siteForBackend(_ctx: RelayContext, q: Q, p: Principal, id: number): Promise<SiteRow> {
+export async function siteForBackend(q: Q, p: Principal, id: number): Promise<SiteRow> {
   const s = await findSite(q, id);
   if (!s) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
   if (p.kind === 'admin') return s;
@@ -80,7 +80,7 @@ export async function listSites(ctx: RelayContext, p: Principal): Promise<SiteVi
 export async function updateSite(ctx: RelayContext, p: Principal, id: number, patch: Partial<SiteInput>): Promise<SiteView> {
   if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone)) throw relayError('KW_BAD_TIMEZONE', { timezone: patch.timezone });
   return ctx.store.tx(async (q) => {
-    const s = await siteForOwner(ctx, q, p, id);
+    const s = await siteForOwner(q, p, id);
     const row = await updateSiteRow(q, id, {
       name: patch.name ?? s.name, address: patch.address ?? s.address, timezone: patch.timezone ?? s.timezone,
       allow_in_home: patch.allowInHomeDelivery === undefined ? s.allow_in_home : patch.allowInHomeDelivery ? 1 : 0
@@ -91,20 +91,20 @@ export async function updateSite(ctx: RelayContext, p: Principal, id: number, pa
 
 export async function addPartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
   return ctx.store.tx(async (q) => {
-    const s = await siteForOwner(ctx, q, p, siteId);
+    const s = await siteForOwner(q, p, siteId);
     if (!(await backendExists(q, backendId))) throw relayError('KW_NOT_FOUND', { field: 'backendId' });
     await addSitePartner(q, siteId, backendId, ctx.now());
     return siteView(q, s);
   });
 }
 
-export function isPartner(_ctx: RelayContext, q: Q, siteId: number, backendId: number): Promise<boolean> {
+export function isPartner(q: Q, siteId: number, backendId: number): Promise<boolean> {
   return isSitePartner(q, siteId, backendId);
 }
 
 /** Withdraws the backend as the site's partner (partner-withdrawal.ts cancels what it booked). */
 export async function removePartner(ctx: RelayContext, q: Q, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
-  const s = await siteForOwner(ctx, q, p, siteId);
+  const s = await siteForOwner(q, p, siteId);
   await removeSitePartner(q, siteId, backendId);
   return siteView(q, s);
 }
