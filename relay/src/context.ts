@@ -3,7 +3,6 @@
  * live hub, event waiters and the way out to the locks. Built once by buildRelay; the
  * services are plain functions taking it, so tests can drive them directly.
  */
-import type { Db } from './db/database';
 import type { Store } from './data/store';
 import type { LiveHub } from './live-hub';
 import type { Logger } from './logger';
@@ -15,12 +14,7 @@ import type { ResolvedOptions } from './options';
 
 export interface RelayContext {
   readonly opts: ResolvedOptions;
-  /**
-   * The better-sqlite3 handle, for the SQL not yet moved into the data layer (data/). A relay
-   * on PostgreSQL has none: reading it throws KW_STORE_UNSUPPORTED (sqlite-only.ts).
-   */
-  readonly db: Db;
-  /** The data layer's store: all new SQL goes through data/ modules on it. */
+  /** The data layer's store: every query goes through data/ modules on it. */
   readonly store: Store;
   readonly log: Logger;
   /** Relay clock, Unix milliseconds. */

@@ -58,6 +58,7 @@ export const ERRORS = {
   KW_UNSUPPORTED_MEDIA: e(415, 'Unsupported content type; send application/json.'),
   KW_RATE_LIMITED: e(429, 'Too many failed attempts from this address or for this account; wait Retry-After seconds.'),
   KW_INTERNAL: e(500, 'Internal error.'),
+  KW_DATA_KEY_INVALID: e(500, "The relay's data key is unusable (a key file others can read, or not 32 bytes in base64); the relay did not start and created nothing."),
   KW_STORE_UNSUPPORTED: e(501, 'This operation still runs on the embedded SQLite store only; nothing was changed.'),
   KW_LOCK_FAULT: e(502, 'The lock reported a fault while acting (jam, motor); the bolt may have moved.', true),
   KW_LOCK_OFFLINE: e(503, 'The lock is offline.', false),

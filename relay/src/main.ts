@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import { smtpFromEnv } from './notification-env';
+import { RelayError } from './errors';
 import { buildRelay } from './relay';
 import { storeFromEnv } from './store-env';
 
@@ -29,6 +30,9 @@ if (!values.data) {
   process.exit(2);
 }
 
+/** The exit status for a configuration the relay refuses (a coded RelayError), as for wrong arguments. */
+const EXIT_REFUSED = 2;
+
 const relay = await buildRelay({
   dataDir: values.data,
   host: values.host,
@@ -44,6 +48,11 @@ const relay = await buildRelay({
   ...(values['database-url'] ? { databaseUrl: values['database-url'] } : {}),
   logger: { level: values['log-level'] ?? 'info', destination: process.stderr },
   notifications: { smtp: smtpFromEnv(process.env), publicUrl: process.env.KEYWAY_PUBLIC_URL ?? null }
+}).catch((err: unknown) => {
+  // A refused configuration is the operator's to fix: its code and message, no stack.
+  if (!(err instanceof RelayError)) throw err;
+  process.stderr.write('relay: ' + err.code + ': ' + err.message + '\n');
+  process.exit(EXIT_REFUSED);
 });
 const ports = await relay.listen();
 process.stdout.write(JSON.stringify({ ready: true, pid: process.pid, ports, urls: relay.urls(), adminToken: relay.adminToken ?? null }) + '\n');

@@ -35,7 +35,6 @@ import { Waiters } from './locks/waiters';
 import { createMetrics } from './metrics';
 import { loadDataKey, SecretBox } from './secret-box';
 import { resolveOptions, type RelayOptions } from './options';
-import { noSqliteHandle } from './domain/sqlite-only';
 
 export interface RelayPorts {
   http: number;
@@ -63,13 +62,14 @@ export interface Relay {
 
 export async function buildRelay(options: RelayOptions): Promise<Relay> {
   const opts = resolveOptions(options);
+  // The data key first: an unusable one (KW_DATA_KEY_INVALID) stops the relay before it creates anything.
+  const box = new SecretBox(loadDataKey(opts.dataKey, opts.dataKeyFile));
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger(opts);
   // On PostgreSQL no SQLite file is opened: the store is the only way to the data.
   const where = opts.database;
   const db: Db | null = where.kind === 'sqlite' ? openDatabase(where.file) : null;
   const store: Store = where.kind === 'postgres' ? await postgresStore(where.url) : sqliteStore(db!);
-  const box = new SecretBox(loadDataKey(opts.dataKey, opts.dataKeyFile));
   let keys: SigningKeys;
   let dbKeys: DbKeyStore | null = null;
   try {
@@ -84,10 +84,6 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
   let pushes: PushWorker | null = null;
   const ctx: RelayContext = {
     opts, store, log,
-    get db(): Db {
-      if (!db) throw noSqliteHandle();
-      return db;
-    },
     now: opts.now,
     nowS: () => Math.floor(opts.now() / 1000),
     keys,

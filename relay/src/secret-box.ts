@@ -12,6 +12,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { relayError } from './errors';
 
 export const SEALED_PREFIX = 'kwenc1:';
 export const DATA_KEY_BYTES = 32;
@@ -53,11 +54,18 @@ export class SecretBox {
   }
 }
 
-/** The data key from the option (base64), else from `file`, creating it (0600) when absent. */
+function keyInvalid(details: Record<string, unknown>, what: string) {
+  return relayError('KW_DATA_KEY_INVALID', details, what + '; the relay did not start and created nothing.');
+}
+
+/**
+ * The data key from the option (base64), else from `file`, creating it (0600) when absent.
+ * An unusable key is KW_DATA_KEY_INVALID; the relay checks it before it creates anything.
+ */
 export function loadDataKey(option: string | undefined, file: string): Buffer {
   if (option !== undefined) {
     const key = Buffer.from(option, 'base64');
-    if (key.length !== DATA_KEY_BYTES) throw new Error('RELAY_OPTIONS: dataKey must be ' + DATA_KEY_BYTES + ' bytes in base64');
+    if (key.length !== DATA_KEY_BYTES) throw keyInvalid({ source: 'dataKey', reason: 'length' }, 'The data key (dataKey, KEYWAY_DATA_KEY) must be ' + DATA_KEY_BYTES + ' bytes in base64');
     return key;
   }
   if (!existsSync(file)) {
@@ -75,8 +83,8 @@ export function loadDataKey(option: string | undefined, file: string): Buffer {
       unlinkSync(tmp);
     }
   }
-  if ((statSync(file).mode & GROUP_OTHER_BITS) !== 0) throw new Error('DATA_KEY: ' + file + ' is readable by others; chmod 600 it');
+  if ((statSync(file).mode & GROUP_OTHER_BITS) !== 0) throw keyInvalid({ file, reason: 'permissions' }, 'The data key file ' + file + ' is readable by others: chmod 600 it');
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-  if (key.length !== DATA_KEY_BYTES) throw new Error('DATA_KEY: ' + file + ' does not hold ' + DATA_KEY_BYTES + ' bytes in base64');
+  if (key.length !== DATA_KEY_BYTES) throw keyInvalid({ file, reason: 'length' }, 'The data key file ' + file + ' does not hold ' + DATA_KEY_BYTES + ' bytes in base64');
   return key;
 }

@@ -2,7 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import { ACT_GRANT_PUT, ACT_GRANT_REVOKE, chainStep, fromHex } from '@keyway/shared';
 import { tzOffsetMinutes } from '@keyway/relay';
+import { lockDevice } from '../../relay/src/data/devices';
 import { addLock, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+
+/** How long the revocation runs against the held device row before that transaction goes on. */
+const REVOKE_SETTLE_MS = 300;
 
 describe('grants and owner access', () => {
   let h: Harness;
@@ -59,6 +63,31 @@ describe('grants and owner access', () => {
     expect(w.lock.grants.has(grant.id)).toBe(false);
     expect((await h.api('POST', '/v1/grant-access/entry', { token: accessToken })).status).toBe(401);
     expect(w.lock.scan(creds.credentials[0])).toBe(31);
+  });
+
+  it('a revocation while a transaction of the lock holds its device row waits for it, and neither fails (no deadlock on PostgreSQL)', async () => {
+    const { grant } = await createGrant({ label: 'plumber' });
+    // What the lock's event intake does with an ACK: the device row first, then the grant row.
+    let held!: () => void;
+    const release = new Promise<void>((r) => (held = r));
+    let deviceLocked!: () => void;
+    const locked = new Promise<void>((r) => (deviceLocked = r));
+    const lockSide = h.relay.ctx.store.tx(async (q) => {
+      await lockDevice(q, w.deviceId);
+      deviceLocked();
+      await release;
+      await q.updateTable('grants').set({ updated_at: h.clock.now() }).where('id', '=', grant.id).execute();
+      return 'committed';
+    });
+    await locked;
+    const revoke = h.api('DELETE', '/v1/grants/' + grant.id, { token: w.owner.token });
+    // Long enough for the revocation to take every row lock it can before it must wait.
+    await new Promise((r) => setTimeout(r, REVOKE_SETTLE_MS));
+    held();
+    expect(await lockSide).toBe('committed');
+    const r = await revoke;
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.status).toBe('revoking');
   });
 
   it('weekly schedules are in the site time zone and enforced; one-time grants are used up', async () => {

@@ -28,10 +28,10 @@ function statement(deviceHex: string, action: number, payload: Uint8Array, notAf
   const s = signOwnerStatement(OWNER, { deviceId: fromHex(deviceHex), seq: ++seq, notAfter, action, payload: decodePayload(action, payload) });
   return toHex(new Uint8Array([...s.signed, ...s.signature]));
 }
-const commandsOf = (grantId: number) => h.relay.ctx.db.prepare('SELECT counter, action, purpose, bytes FROM commands WHERE grant_id = ? ORDER BY counter')
-  .all(grantId) as Array<{ counter: number; action: number; purpose: string; bytes: Buffer }>;
-const row = (grantId: number) => h.relay.ctx.db.prepare('SELECT status, status_reason, owner_statement, put_fingerprint FROM grants WHERE id = ?').get(grantId) as
-  { status: string; status_reason: string | null; owner_statement: string | null; put_fingerprint: string | null };
+const commandsOf = (grantId: number) => h.relay.ctx.store.q.selectFrom('commands').select(['counter', 'action', 'purpose', 'bytes']).where('grant_id', '=', grantId)
+  .orderBy('counter').execute();
+const row = (grantId: number) => h.relay.ctx.store.q.selectFrom('grants').select(['status', 'status_reason', 'owner_statement', 'put_fingerprint']).where('id', '=', grantId)
+  .executeTakeFirstOrThrow();
 
 async function consentModeLock(): Promise<void> {
   w.lock.ownerConsent = true;
@@ -48,8 +48,8 @@ describe('relay: owner-signed grants', () => {
   it('a lock not in owner-consent mode gets the grant as before, with nothing to sign', async () => {
     const r = await guestGrant();
     expect(r.ownerSignature).toBeUndefined();
-    await waitUntil(() => commandsOf(r.grant.id).length === 1, 5000, 'GRANT_PUT issued');
-    expect(commandsOf(r.grant.id)[0].action).toBe(ACT_GRANT_PUT);
+    await waitUntil(async () => (await commandsOf(r.grant.id)).length === 1, 5000, 'GRANT_PUT issued');
+    expect((await commandsOf(r.grant.id))[0].action).toBe(ACT_GRANT_PUT);
   });
 
   it('holds the grant until the owner signed its exact bytes, refuses any other statement with nothing changed, then stages the statement byte for byte', async () => {
@@ -67,7 +67,7 @@ describe('relay: owner-signed grants', () => {
     expect(await expectOk(h.api('GET', '/v1/grants/' + id + '/owner-signature', { token: w.owner.token }))).toEqual(r.ownerSignature);
     // Nothing goes to the lock before the owner signed.
     await new Promise((res) => setTimeout(res, 200));
-    expect(commandsOf(id)).toEqual([]);
+    expect(await commandsOf(id)).toEqual([]);
 
     const wider = encodePayload(ACT_GRANT_PUT, { ...grant, maxUses: 0 });
     const unlock = encodePayload(ACT_UNLOCK, { grantId: id, actorKind: 1, actorRef: 0, flags: 0, relockAfter: 0 });
@@ -78,13 +78,13 @@ describe('relay: owner-signed grants', () => {
       ['expired', statement(w.deviceId, ACT_GRANT_PUT, bytes, nowS() - 1), 400, 'OWNER_EXPIRED'],
       ['not a statement', r.ownerSignature.payload, 400, 'BAD_LENGTH']
     ];
-    const before = row(id);
+    const before = await row(id);
     for (const [what, st, status, reason] of bad) {
       const res = await h.api('POST', '/v1/grants/' + id + '/owner-statement', { token: w.owner.token, body: { statement: st } });
       expect([what, res.status, res.body.error?.code], JSON.stringify(res.body)).toEqual([what, status, 'KW_OWNER_STATEMENT_INVALID']);
       if (reason !== 'BAD_LENGTH') expect(res.body.error.details.reason).toBe(reason);
-      expect(row(id)).toEqual(before);
-      expect(commandsOf(id)).toEqual([]);
+      expect(await row(id)).toEqual(before);
+      expect(await commandsOf(id)).toEqual([]);
     }
     // A backend's token cannot sign an owner's grant.
     const other = await h.api('POST', '/v1/grants/' + id + '/owner-statement', { token: w.backend.token, body: { statement: statement(w.deviceId, ACT_GRANT_PUT, bytes) } });
@@ -93,20 +93,20 @@ describe('relay: owner-signed grants', () => {
     const good = statement(w.deviceId, ACT_GRANT_PUT, bytes);
     const signed = await expectOk(h.api('POST', '/v1/grants/' + id + '/owner-statement', { token: w.owner.token, body: { statement: good } }));
     expect(signed.statusReason).toBeNull();
-    await waitUntil(() => commandsOf(id).length === 1, 5000, 'OWNER_SIGNED issued');
-    const cmd = commandsOf(id)[0];
+    await waitUntil(async () => (await commandsOf(id)).length === 1, 5000, 'OWNER_SIGNED issued');
+    const cmd = (await commandsOf(id))[0];
     expect([cmd.action, cmd.purpose]).toEqual([ACT_OWNER_SIGNED, 'grant_put']);
     expect(toHex(decodeCommand(new Uint8Array(cmd.bytes)).payload)).toBe(good);
     // The sync expects the lock to report the fingerprint of the grant bytes the owner signed.
-    expect(row(id).put_fingerprint).toBe(toHex(grantFingerprint(bytes)));
+    expect((await row(id)).put_fingerprint).toBe(toHex(grantFingerprint(bytes)));
     // This scripted lock speaks version 1: it refuses OWNER_SIGNED, and the relay never downgrades it to a GRANT_PUT.
-    await waitUntil(() => row(id).status === 'failed', 5000, 'the lock\'s refusal');
-    expect(commandsOf(id).map((c) => c.action)).toEqual([ACT_OWNER_SIGNED]);
+    await waitUntil(async () => (await row(id)).status === 'failed', 5000, 'the lock\'s refusal');
+    expect((await commandsOf(id)).map((c) => c.action)).toEqual([ACT_OWNER_SIGNED]);
 
     // Signed once: a second statement for the same grant is a conflict.
     const again = await h.api('POST', '/v1/grants/' + id + '/owner-statement', { token: w.owner.token, body: { statement: statement(w.deviceId, ACT_GRANT_PUT, bytes) } });
     expect([again.status, again.body.error?.code]).toEqual([409, 'KW_CONFLICT']);
-    expect(commandsOf(id).map((c) => c.action)).toEqual([ACT_OWNER_SIGNED]);
+    expect((await commandsOf(id)).map((c) => c.action)).toEqual([ACT_OWNER_SIGNED]);
   });
 
   it('a parcel registered by a backend for a box in owner-consent mode waits for the owner, whose registration carries the bytes to sign', async () => {
@@ -114,13 +114,13 @@ describe('relay: owner-signed grants', () => {
     const window = { start: new Date(h.clock.now() - 60_000).toISOString(), end: new Date(h.clock.now() + HOUR_MS).toISOString() };
     const byBackend = await expectOk(h.api('POST', '/v1/parcels', { token: w.backend.token, body: { siteId: w.site.id, deviceId: w.deviceId, trackingNumber: 'PKG-1', window } }), 201);
     expect(byBackend.ownerSignature).toBeUndefined();
-    expect(row(byBackend.grantId).status_reason).toBe('waiting: owner signature');
+    expect((await row(byBackend.grantId)).status_reason).toBe('waiting: owner signature');
     const byOwner = await expectOk(h.api('POST', '/v1/parcels', { token: w.owner.token, body: { siteId: w.site.id, deviceId: w.deviceId, trackingNumber: 'PKG-2', window } }), 201);
     expect(decodePayload(ACT_GRANT_PUT, fromHex(byOwner.ownerSignature.payload)).grantId).toBe(byOwner.grantId);
     // The owner's device reads the backend's parcel request too.
     const req = await expectOk(h.api('GET', '/v1/grants/' + byBackend.grantId + '/owner-signature', { token: w.owner.token }));
     expect(decodePayload(ACT_GRANT_PUT, fromHex(req.payload)).grantId).toBe(byBackend.grantId);
     await new Promise((res) => setTimeout(res, 200));
-    expect([...commandsOf(byBackend.grantId), ...commandsOf(byOwner.grantId)].filter((c) => c.action !== ACT_GRANT_REVOKE)).toEqual([]);
+    expect([...(await commandsOf(byBackend.grantId)), ...(await commandsOf(byOwner.grantId))].filter((c) => c.action !== ACT_GRANT_REVOKE)).toEqual([]);
   });
 });

@@ -93,13 +93,13 @@ describe.skipIf(!REDIS)('two relays behind one Redis', () => {
     await waitUntil(async () => (await api(b, 'GET', '/v1/deliveries/' + d.id, courier.token)).body.status === 'secured', 5000, 'secured');
     await lock.drained();
     await new Promise((r) => setTimeout(r, 200));
-    const db = a.ctx.db;
-    const events = db.prepare('SELECT seq, processed_by FROM events WHERE device_id = ? ORDER BY seq').all(deviceId) as { seq: number; processed_by: string }[];
+    const q = a.ctx.store.q;
+    const events = await q.selectFrom('events').select(['seq', 'processed_by']).where('device_id', '=', deviceId).orderBy('seq').execute();
     expect(events.map((e) => e.seq)).toEqual(lock.log.map((l) => l.event.seq));
-    const secured = db.prepare("SELECT COUNT(*) AS n FROM activity WHERE delivery_id = ? AND kind = 'delivery.secured'").get(d.id) as { n: number };
-    expect(secured.n).toBe(1);
-    const entered = db.prepare("SELECT COUNT(*) AS n FROM notifications WHERE delivery_id = ? AND kind = 'delivery.entered'").get(d.id) as { n: number };
-    expect(entered.n).toBe(1);
+    const secured = await q.selectFrom('activity').select('id').where('delivery_id', '=', d.id).where('kind', '=', 'delivery.secured').execute();
+    expect(secured).toHaveLength(1);
+    const entered = await q.selectFrom('notifications').select('id').where('delivery_id', '=', d.id).where('kind', '=', 'delivery.entered').execute();
+    expect(entered).toHaveLength(1);
 
     // Each status is handled by B alone (the lock's session is there); A takes in again only the
     // events a request of its own waited for (the entry), and ignores the rest of the bus.

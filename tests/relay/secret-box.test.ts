@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildRelay } from '@keyway/relay';
 import { DATA_KEY_BYTES, loadDataKey, SEALED_PREFIX, SecretBox } from '../../relay/src/secret-box';
 
 const KEY = Buffer.alloc(DATA_KEY_BYTES, 7);
@@ -44,10 +45,29 @@ describe('secret box (secrets sealed in the database)', () => {
       expect(loadDataKey(undefined, file).equals(first)).toBe(true);
       expect(loadDataKey(KEY.toString('base64'), file).equals(KEY)).toBe(true);
       expect(readFileSync(file, 'utf8').trim()).toBe(first.toString('base64'));
-      expect(() => loadDataKey(Buffer.alloc(16).toString('base64'), file)).toThrow(/dataKey must be 32 bytes/);
+      const refused = (code: string, reason: string, text: RegExp) => expect.objectContaining({ code, details: expect.objectContaining({ reason }), message: expect.stringMatching(text) });
+      expect(() => loadDataKey(Buffer.alloc(16).toString('base64'), file)).toThrow(refused('KW_DATA_KEY_INVALID', 'length', /must be 32 bytes/));
       chmodSync(file, 0o644);
-      expect(() => loadDataKey(undefined, file)).toThrow(/readable by others/);
+      expect(() => loadDataKey(undefined, file)).toThrow(refused('KW_DATA_KEY_INVALID', 'permissions', /readable by others: chmod 600/));
+      chmodSync(file, 0o600);
+      writeFileSync(file, Buffer.alloc(16).toString('base64'));
+      expect(() => loadDataKey(undefined, file)).toThrow(refused('KW_DATA_KEY_INVALID', 'length', /does not hold 32 bytes/));
       expect(() => new SecretBox(Buffer.alloc(16))).toThrow(/32 bytes/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a relay whose data key file others can read refuses to start with KW_DATA_KEY_INVALID and creates nothing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-key-relay-'));
+    try {
+      const file = path.join(dir, 'data.key');
+      writeFileSync(file, KEY.toString('base64') + '\n', { mode: 0o644 });
+      chmodSync(file, 0o644);
+      const start = buildRelay({ dataDir: dir, ports: { http: 0, mqtt: 0, mqtts: 0 }, logger: false });
+      await expect(start).rejects.toMatchObject({ code: 'KW_DATA_KEY_INVALID', message: expect.stringContaining(file + ' is readable by others') });
+      expect(readdirSync(dir)).toEqual(['data.key']);
+      expect(readFileSync(file, 'utf8').trim()).toBe(KEY.toString('base64'));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -60,8 +60,13 @@ describe('relay key rotation', () => {
     expect(cmd).toMatchObject({ keyId: oldKeyId, code: 0, payload: { newKeyId: r.keyId, retireKeyId: oldKeyId } });
     expect([...w.lock.keys.keys()]).toEqual([r.keyId]);
     await waitUntil(async () => (await h.api('GET', '/v1/devices/' + w.deviceId, { token: w.owner.token })).body.signingKeyId === r.keyId, 3000, 'device moved');
+    // The inventory the lock reported before the rotation must not move the relay back to the retired key.
+    const movedBack = () => h.logs.map((l) => JSON.parse(l) as { msg?: string; deviceId?: string; keyId?: number })
+      .filter((l) => l.msg === 'lock moved to the new relay key' && l.deviceId === w.deviceId && l.keyId === oldKeyId);
     const u = await h.api('POST', `/v1/devices/${w.deviceId}/lock`, { token: w.owner.token });
     expect(u.status, JSON.stringify(u.body)).toBe(200);
+    // The lock's answer to LOCK came through its intake queue after the status that followed the ACK.
+    expect(movedBack()).toEqual([]);
     expect(w.lock.commands.at(-1)).toMatchObject({ keyId: r.keyId, code: 0 });
 
     const status = await expectOk(h.api('GET', '/v1/admin/keys', { token: h.admin }));

@@ -4,7 +4,7 @@
  * loads none of the heavy build or serial modules, `up` exits on a busy port and prints an
  * installer token, and the README's command list is the table's.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,6 +85,19 @@ describe('keyway command table', () => {
     } finally {
       busy.close();
     }
+  }, scaled(90_000));
+
+  it('keyway up refuses a data key file others can read with KW_DATA_KEY_INVALID (exit 2) and creates nothing', async () => {
+    const data = tmp();
+    const file = path.join(data, 'data.key');
+    writeFileSync(file, Buffer.alloc(32, 7).toString('base64') + '\n', { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const r = await keyway(['up', '--http', '0', '--mqtt', '0', '--doors', '1', '--data', data], {}, scaled(60_000));
+    expectUserError(r, 'KW_DATA_KEY_INVALID');
+    expect(r.stderr).toContain(file + ' is readable by others: chmod 600 it');
+    expect(r.stderr).toMatch(/hint: chmod 600/);
+    expect(readdirSync(data)).toEqual(['data.key']);
+    expect(statSync(file).mode & 0o777).toBe(0o644);
   }, scaled(90_000));
 
   it('keyway up prints an installer token (for keyway provision --token) and keeps every secret file 0600', async () => {

@@ -24,6 +24,7 @@ export const CLI_ERRORS = {
   KW_PROV_NO_FIRMWARE: { exit: 6, message: 'The board does not run keyway firmware (flash it first)', hint: 'run keyway flash --port <port> first' },
   KW_RELAY: { exit: 7, message: 'The relay refused the request', hint: 'check --site and that --token is a valid installer token (keyway up prints one)' },
   KW_RELAY_UNREACHABLE: { exit: 7, message: 'The relay cannot be reached', hint: 'check --relay (e.g. http://127.0.0.1:8080) and that the relay runs' },
+  KW_DATA_KEY_INVALID: { exit: 2, message: 'The relay\'s data key is unusable', hint: 'chmod 600 the data key file (<data>/data.key or KEYWAY_DATA_KEY_FILE), or set KEYWAY_DATA_KEY to 32 bytes in base64' },
   KW_PORT_IN_USE: { exit: 7, message: 'A network port the relay needs is in use', hint: 'stop the other program, or choose other ports with --http and --mqtt' },
   KW_BAD_KEY: { exit: 8, message: 'A key is not an acceptable Ed25519 public key', hint: 'the relay\'s keys are damaged; check its data/keys directory' },
   KW_KEYS: { exit: 8, message: 'Key store problem', hint: 'keyway keys list --dir <dir> shows what the directory holds' },

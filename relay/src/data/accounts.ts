@@ -24,6 +24,10 @@ export function insertBackend(q: Q, b: { name: string; scopes: string[]; at: num
   return q.insertInto('backends').values({ name: b.name, scopes: JSON.stringify(b.scopes), created_at: b.at }).returning(['id', 'created_at']).executeTakeFirstOrThrow();
 }
 
+export async function ownerExists(q: Q, id: number): Promise<boolean> {
+  return (await q.selectFrom('owners').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
 export async function backendExists(q: Q, id: number): Promise<boolean> {
   return (await q.selectFrom('backends').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
 }

@@ -25,11 +25,20 @@ export type SyncPurpose = 'grant_put' | 'grant_revoke' | 'key_rotate' | 'setting
  * Sync commands still in flight: pending, or acknowledged OK at or after `inventoryAt` (the
  * lock's last inventory cannot show them yet). Settings count only while pending.
  */
-export async function inFlightSyncCommands(q: Q, deviceId: string, inventoryAt: number): Promise<{ purpose: SyncPurpose; grant_id: number | null }[]> {
-  return (await inFlightQuery(q, deviceId, inventoryAt)).rows as { purpose: SyncPurpose; grant_id: number | null }[];
+export interface InFlightSyncCommand {
+  purpose: SyncPurpose;
+  status: 'pending' | 'acked';
+  grant_id: number | null;
+  /** A KEY_ROTATE's new key. */
+  new_key_id: number | null;
 }
 
-const inFlightQuery = prepared((q: Q, deviceId: string, inventoryAt: number) => q.selectFrom('commands').select(['purpose', 'grant_id']).where('device_id', '=', deviceId)
+export async function inFlightSyncCommands(q: Q, deviceId: string, inventoryAt: number): Promise<InFlightSyncCommand[]> {
+  return (await inFlightQuery(q, deviceId, inventoryAt)).rows as InFlightSyncCommand[];
+}
+
+const inFlightQuery = prepared((q: Q, deviceId: string, inventoryAt: number) => q.selectFrom('commands').select(['purpose', 'status', 'grant_id', 'new_key_id'])
+    .where('device_id', '=', deviceId)
     .where('purpose', 'in', ['grant_put', 'grant_revoke', 'key_rotate', 'settings_set'])
     .where((eb) => eb.or([
       eb('status', '=', 'pending'),

@@ -55,8 +55,8 @@ export interface CreatedAccessGrant {
 }
 
 export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId: number, input: AccessGrantInput): Promise<CreatedAccessGrant> {
-  const site = await siteForOwner(ctx, ctx.store.q, p, siteId);
-  const device = await siteLock(ctx, ctx.store.q, site.id, 'door', input.deviceId);
+  const site = await siteForOwner(ctx.store.q, p, siteId);
+  const device = await siteLock(ctx.store.q, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_GRANT_WINDOW_MS);
   const schedule = toScheduleEntries(input.schedule ?? []);
   if (input.type === 'weekly' && schedule.length === 0) throw relayError('KW_BAD_SCHEDULE', undefined, 'A weekly grant needs a schedule.');
@@ -85,7 +85,7 @@ export async function createAccessGrant(ctx: RelayContext, p: Principal, siteId:
 export async function grantForOwner(ctx: RelayContext, p: Principal, id: number): Promise<GrantRow> {
   const g = await getGrant(ctx.store.q, id);
   if (!g) throw relayError('KW_NOT_FOUND');
-  await siteForOwner(ctx, ctx.store.q, p, g.site_id);
+  await siteForOwner(ctx.store.q, p, g.site_id);
   return g;
 }
 
@@ -95,7 +95,7 @@ export async function signOwnerGrant(ctx: RelayContext, p: Principal, id: number
 }
 
 export async function listSiteGrants(ctx: RelayContext, p: Principal, siteId: number, includeEnded: boolean): Promise<GrantView[]> {
-  await siteForOwner(ctx, ctx.store.q, p, siteId);
+  await siteForOwner(ctx.store.q, p, siteId);
   return (await grantsOfSite(ctx.store.q, siteId, includeEnded, ctx.now())).map(grantView);
 }
 

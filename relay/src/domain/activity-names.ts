@@ -4,7 +4,6 @@
  * name) and the parcel's tracking number. Looked up when the row is shown, so a renamed lock
  * or grant reads with its current name.
  */
-import type { RelayContext } from '../context';
 import { courierAndCompany, deliveryPeople, deviceName, grantLabel, ownerName } from '../data/names';
 import type { Q } from '../data/store';
 
@@ -64,19 +63,3 @@ export async function activityNames(q: Q, r: Refs): Promise<ActivityNames> {
   return compose(f);
 }
 
-/** The synchronous form for the callers still on the SQLite handle (sqlite-only.ts). */
-export function activityNamesSync(ctx: RelayContext, r: Refs): ActivityNames {
-  const f: Found = {};
-  const db = ctx.db;
-  if (r.deviceId) f.lock = db.prepare('SELECT name FROM devices WHERE id = ?').get(r.deviceId) as { name: string | null } | undefined;
-  if (r.deliveryId) {
-    f.delivery = db.prepare(`SELECT d.tracking, c.name AS courier, b.name AS company FROM deliveries d JOIN couriers c ON c.id = d.courier_id
-      JOIN backends b ON b.id = d.backend_id WHERE d.id = ?`).get(r.deliveryId) as Found['delivery'];
-  }
-  if (r.grantId) f.grant = db.prepare('SELECT label, kind FROM grants WHERE id = ?').get(r.grantId) as Found['grant'];
-  if (r.actorKind === 'owner' && r.actorId) f.owner = (db.prepare('SELECT name FROM owners WHERE id = ?').get(r.actorId) as { name: string } | undefined)?.name;
-  if (r.actorKind === 'courier' && r.actorId) {
-    f.courier = db.prepare('SELECT c.name, b.name AS company FROM couriers c JOIN backends b ON b.id = c.backend_id WHERE c.id = ?').get(r.actorId) as Found['courier'];
-  }
-  return compose(f);
-}

@@ -7,8 +7,7 @@
 import type { RelayContext } from '../context';
 import { activityOfSite, insertActivity, type ActivityRow } from '../data/activity';
 import type { Q } from '../data/store';
-import { activityNames, activityNamesSync, type ActivityNames } from './activity-names';
-import { isQ } from './sqlite-only';
+import { activityNames, type ActivityNames } from './activity-names';
 
 export interface ActivityInput {
   siteId: number;
@@ -68,32 +67,14 @@ function rowValues(ctx: RelayContext, a: ActivityInput) {
   };
 }
 
-/** The synchronous form for the callers still on the SQLite handle (sqlite-only.ts). */
-function recordActivitySync(ctx: RelayContext, a: ActivityInput): ActivityView {
-  const v = rowValues(ctx, a);
-  const row = ctx.db.prepare(`INSERT INTO activity (site_id, device_id, at, kind, reason, code, actor_kind, actor_id, grant_id, delivery_id, event_seq, clip, details)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(
-    v.site_id, v.device_id, v.at, v.kind, v.reason, v.code, v.actor_kind, v.actor_id, v.grant_id, v.delivery_id, v.event_seq, v.clip, v.details
-  ) as ActivityRow;
-  const view = viewWith(row, activityNamesSync(ctx, refsOf(row)));
-  ctx.live.emit(['site:' + a.siteId], 'activity', view);
-  return view;
-}
-
 /**
  * Stores the row in q (the caller's transaction, or the store) and pushes it to the site's live
  * stream; the names the stream shows are looked up only when a stream can receive it.
  */
-export function recordActivity(ctx: RelayContext, a: ActivityInput): ActivityView;
-export function recordActivity(ctx: RelayContext, q: Q, a: ActivityInput): Promise<void>;
-export function recordActivity(ctx: RelayContext, qa: Q | ActivityInput, b?: ActivityInput): ActivityView | Promise<void> {
-  if (!isQ(qa)) return recordActivitySync(ctx, qa);
-  const a = b!;
-  return (async () => {
-    const row = await insertActivity(qa, rowValues(ctx, a));
-    const topics = ['site:' + a.siteId];
-    if (ctx.live.wanted(topics)) ctx.live.emit(topics, 'activity', await activityView(qa, row));
-  })();
+export async function recordActivity(ctx: RelayContext, q: Q, a: ActivityInput): Promise<void> {
+  const row = await insertActivity(q, rowValues(ctx, a));
+  const topics = ['site:' + a.siteId];
+  if (ctx.live.wanted(topics)) ctx.live.emit(topics, 'activity', await activityView(q, row));
 }
 
 /** `kind` is a kind name, or a prefix ending in `*` (the route allows only [a-z.]). */

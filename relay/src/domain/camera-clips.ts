@@ -68,7 +68,7 @@ export interface CameraCredential {
  * The owner of the lock's site or an installer may do it.
  */
 export async function provisionCamera(ctx: RelayContext, p: Principal, deviceId: string): Promise<CameraCredential> {
-  const d = p.kind === 'installer' ? await getDevice(ctx, ctx.store.q, deviceId) : await deviceForOwner(ctx, ctx.store.q, p, deviceId);
+  const d = p.kind === 'installer' ? await getDevice(ctx.store.q, deviceId) : await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   if (!d) throw relayError('KW_NOT_FOUND');
   const token = randomSecret(CAMERA_TOKEN_PREFIX);
   const cameraId = await ctx.store.tx(async (q) => {
@@ -126,7 +126,7 @@ export interface UploadInput {
 
 /** A camera's upload: frames checked, hashed as the manifest says, stored, compared with the lock's event. */
 export async function acceptUpload(ctx: RelayContext, camera: CameraRow, input: UploadInput): Promise<ReturnType<typeof clipView>> {
-  const d = await getDevice(ctx, ctx.store.q, camera.device_id);
+  const d = await getDevice(ctx.store.q, camera.device_id);
   if (!d) throw relayError('KW_NOT_FOUND');
   if (input.frames.length < 1 || input.frames.length > MAX_CLIP_FRAMES) throw relayError('KW_CLIP_INVALID', { frames: input.frames.length });
   const max = ctx.opts.clips.maxFrameBytes;

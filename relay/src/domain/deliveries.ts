@@ -61,7 +61,7 @@ export async function getDelivery(q: Q, id: number): Promise<DeliveryRow | undef
 }
 
 export async function deliveryView(ctx: RelayContext, q: Q, d: DeliveryRow) {
-  const site = (await getSiteRow(ctx, q, d.site_id));
+  const site = (await getSiteRow(q, d.site_id));
   const grant = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
   return {
     id: d.id,
@@ -121,7 +121,7 @@ async function emitDelivery(ctx: RelayContext, q: Q, d: DeliveryRow, event: Webh
 const COURIER_GRANT_FLAGS = FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE;
 
 async function stageCourierGrant(ctx: RelayContext, q: Q, d: DeliveryRow, consent: ConsentCover | null): Promise<number> {
-  const site = (await getSiteRow(ctx, q, d.site_id))!;
+  const site = (await getSiteRow(q, d.site_id))!;
   const g = await createGrant(ctx, q, {
     deviceId: d.device_id, siteId: d.site_id, kind: 'courier', type: 'one-time', label: 'delivery ' + d.tracking, consent,
     flags: COURIER_GRANT_FLAGS, notBefore: d.window_start, notAfter: d.window_end, maxUses: 1, relockAfter: 0,
@@ -133,11 +133,11 @@ async function stageCourierGrant(ctx: RelayContext, q: Q, d: DeliveryRow, consen
 }
 
 export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookInput): Promise<DeliveryView> {
-  const site = await siteForBackend(ctx, ctx.store.q, p, input.siteId);
+  const site = await siteForBackend(ctx.store.q, p, input.siteId);
   const backendId = p.kind === 'backend' ? p.subjectId! : null;
   const courier = await getCourier(ctx, input.courierId);
   if (!courier || (backendId !== null && courier.backendId !== backendId)) throw relayError('KW_NOT_FOUND', { field: 'courierId' });
-  const device = await siteLock(ctx, ctx.store.q, site.id, 'door', input.deviceId);
+  const device = await siteLock(ctx.store.q, site.id, 'door', input.deviceId);
   const w = parseWindow(ctx, input.window, MAX_DELIVERY_WINDOW_MS);
   const inHome = input.inHome && site.allow_in_home === 1;
   // A lock in owner-consent mode takes the courier grant only under a standing consent covering it.
@@ -164,9 +164,9 @@ export async function deliveryFor(ctx: RelayContext, q: Q, p: Principal, id: num
   if (!d) throw relayError('KW_NOT_FOUND');
   if (p.kind === 'admin') return d;
   if (p.kind === 'courier' && d.courier_id === p.subjectId) return d;
-  if (p.kind === 'backend' && d.backend_id === p.subjectId && (await isPartner(ctx, q, d.site_id, p.subjectId))) return d;
+  if (p.kind === 'backend' && d.backend_id === p.subjectId && (await isPartner(q, d.site_id, p.subjectId))) return d;
   if (p.kind === 'owner') {
-    const s = (await getSiteRow(ctx, q, d.site_id));
+    const s = (await getSiteRow(q, d.site_id));
     if (s && s.owner_id === p.subjectId) return d;
   }
   throw relayError('KW_NOT_FOUND');
@@ -200,7 +200,7 @@ function changedMeanwhile(status: string | undefined) {
 export async function blockDelivery(ctx: RelayContext, p: Principal, id: number, reason: string | undefined): Promise<DeliveryView> {
   const d = await deliveryFor(ctx, ctx.store.q, p, id);
   if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
-  await siteForOwner(ctx, ctx.store.q, p, d.site_id);
+  await siteForOwner(ctx.store.q, p, d.site_id);
   if (d.status === 'blocked') return deliveryView(ctx, ctx.store.q, d);
   if (!canTransition(d.status, 'blocked')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
   return ctx.store.tx(async (q) => {
@@ -221,11 +221,11 @@ export async function unblockDelivery(ctx: RelayContext, p: Principal, id: numbe
   if (p.kind !== 'owner' && p.kind !== 'admin') throw relayError('KW_FORBIDDEN');
   if (d.status !== 'blocked') throw relayError('KW_CONFLICT', { status: d.status }, 'Only a blocked delivery can be unblocked.');
   if (d.window_end <= ctx.now()) throw relayError('KW_OUTSIDE_WINDOW');
-  const device = (await getDevice(ctx, ctx.store.q, d.device_id))!;
+  const device = (await getDevice(ctx.store.q, d.device_id))!;
   const consent = d.in_home === 1 ? await coverForCourierGrant(ctx, device, d.backend_id, courierBounds(COURIER_GRANT_FLAGS, d.window_start, d.window_end)) : null;
   return ctx.store.tx(async (q) => {
     if (!(await transition(ctx, q, d, 'booked', { block_reason: null, grant_id: null }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
-    const site = (await getSiteRow(ctx, q, d.site_id))!;
+    const site = (await getSiteRow(q, d.site_id))!;
     if (d.in_home === 1 && site.allow_in_home === 1) await stageCourierGrant(ctx, q, (await getDelivery(q, id))!, consent);
     await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
     return deliveryView(ctx, q, (await getDelivery(q, id))!);

@@ -12,5 +12,5 @@ export async function renameDevice(ctx: RelayContext, p: Principal, id: string, 
   await setDeviceName(ctx.store.q, d.id, clean);
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, name: clean });
   ctx.log.info({ deviceId: d.id }, 'lock renamed');
-  return deviceView((await getDevice(ctx, ctx.store.q, d.id))!);
+  return deviceView((await getDevice(ctx.store.q, d.id))!);
 }

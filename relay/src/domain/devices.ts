@@ -18,7 +18,6 @@ import { boltName, doorName, statusFlagNames } from './names';
 import { notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
 import { getSiteRow } from './sites';
-import { isQ } from './sqlite-only';
 
 export type { DeviceRow } from '../data/devices';
 
@@ -40,11 +39,9 @@ export interface MqttUrls {
   ws: string;
 }
 
-/** The lock's row; the synchronous form serves the callers still on the SQLite handle (sqlite-only.ts). */
-export function getDevice(ctx: RelayContext, id: string): DeviceRow | undefined;
-export function getDevice(ctx: RelayContext, q: Q, id: string): Promise<DeviceRow | undefined>;
-export function getDevice(ctx: RelayContext, a: Q | string, b?: string): DeviceRow | undefined | Promise<DeviceRow | undefined> {
-  return isQ(a) ? findDevice(a, b!) : (ctx.db.prepare('SELECT * FROM devices WHERE id = ?').get(a) as DeviceRow | undefined);
+/** The lock's row. */
+export function getDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
+  return findDevice(q, id);
 }
 
 export async function registerDevice(ctx: RelayContext, p: Principal, input: RegisterInput, urls: MqttUrls) {
@@ -53,8 +50,8 @@ export async function registerDevice(ctx: RelayContext, p: Principal, input: Reg
   const current = ctx.keys.current();
   const now = ctx.now();
   const existing = await ctx.store.tx(async (q) => {
-    if (!(await getSiteRow(ctx, q, input.siteId))) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
-    const found = await getDevice(ctx, q, input.deviceId);
+    if (!(await getSiteRow(q, input.siteId))) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
+    const found = await getDevice(q, input.deviceId);
     if (found && found.site_id !== input.siteId && p.kind !== 'admin') throw relayError('KW_DEVICE_CLAIMED');
     const proof = found ? reregistrationProof(found, now) : null;
     if (found && !proof) return { row: found, refused: true };
@@ -134,7 +131,7 @@ export async function deviceForOwner(ctx: RelayContext, q: Q, p: Principal, id: 
   const d = isDeviceIdHex(id) ? await findDevice(q, id) : undefined;
   if (!d) throw relayError('KW_NOT_FOUND');
   if (p.kind === 'admin') return d;
-  const site = await getSiteRow(ctx, q, d.site_id);
+  const site = await getSiteRow(q, d.site_id);
   if (p.kind !== 'owner' || !site || site.owner_id !== p.subjectId) throw relayError('KW_NOT_FOUND');
   return d;
 }
@@ -153,20 +150,9 @@ function pickSiteLock(d: DeviceRow | undefined, rows: DeviceRow[] | null, siteId
   return rows[0];
 }
 
-/**
- * The lock of a site for a purpose: the given one (must be on the site) or the only one of
- * that profile. The synchronous form serves the callers still on the SQLite handle.
- */
-export function siteLock(ctx: RelayContext, siteId: number, profile: 'door' | 'box', deviceId?: string): DeviceRow;
-export function siteLock(ctx: RelayContext, q: Q, siteId: number, profile: 'door' | 'box', deviceId?: string): Promise<DeviceRow>;
-export function siteLock(ctx: RelayContext, a: Q | number, b: number | 'door' | 'box', c?: 'door' | 'box' | string, e?: string): DeviceRow | Promise<DeviceRow> {
-  if (isQ(a)) {
-    const [siteId, profile, deviceId] = [b as number, c as 'door' | 'box', e];
-    return (async () => pickSiteLock(deviceId ? await findDevice(a, deviceId) : undefined, deviceId ? null : await siteDevicesOfProfile(a, siteId, profile), siteId, profile))();
-  }
-  const [siteId, profile, deviceId] = [a, b as 'door' | 'box', c];
-  if (deviceId) return pickSiteLock(getDevice(ctx, deviceId), null, siteId, profile);
-  return pickSiteLock(undefined, ctx.db.prepare('SELECT * FROM devices WHERE site_id = ? AND profile = ? ORDER BY registered_at, id').all(siteId, profile) as DeviceRow[], siteId, profile);
+/** The lock of a site for a purpose: the given one (must be on the site) or the only one of that profile. */
+export async function siteLock(q: Q, siteId: number, profile: 'door' | 'box', deviceId?: string): Promise<DeviceRow> {
+  return pickSiteLock(deviceId ? await findDevice(q, deviceId) : undefined, deviceId ? null : await siteDevicesOfProfile(q, siteId, profile), siteId, profile);
 }
 
 export function deviceView(d: DeviceRow) {

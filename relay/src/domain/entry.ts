@@ -56,7 +56,7 @@ function revealMatcher(deviceId: string, grantId: number) {
 
 /** Online, status known, camera healthy when evidence is required, not jammed or locked out. */
 export async function assertLockReady(ctx: RelayContext, deviceId: string, cameraRequired: boolean): Promise<DeviceRow> {
-  return lockReady((await getDevice(ctx, ctx.store.q, deviceId))!, cameraRequired);
+  return lockReady((await getDevice(ctx.store.q, deviceId))!, cameraRequired);
 }
 
 /** The checks of assertLockReady on a device row this request has already read. */
@@ -123,10 +123,10 @@ async function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId:
 export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: number) {
   const started = ctx.now();
   const d = await deliveryFor(ctx, ctx.store.q, p, deliveryId);
-  const site = (await getSiteRow(ctx, ctx.store.q, d.site_id))!;
+  const site = (await getSiteRow(ctx.store.q, d.site_id))!;
   const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
   const no = (code: ErrorCode, details?: Record<string, unknown>): Promise<never> => refuse(ctx, 'courier', d.site_id, d.device_id, code, actor, details);
-  if (!(await isPartner(ctx, ctx.store.q, d.site_id, d.backend_id))) await no('KW_PARTNER_WITHDRAWN');
+  if (!(await isPartner(ctx.store.q, d.site_id, d.backend_id))) await no('KW_PARTNER_WITHDRAWN');
   if (d.status === 'cancelled') await no('KW_DELIVERY_CANCELLED');
   if (d.status === 'blocked') await no('KW_DELIVERY_BLOCKED', { reason: d.block_reason });
   if (d.status !== 'booked' && d.status !== 'entering') await no('KW_DELIVERY_CLOSED', { status: d.status });

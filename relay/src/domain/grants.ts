@@ -23,6 +23,7 @@ import { tzOffsetMinutes } from './timezones';
 import { enqueueWebhook } from './webhooks';
 import { closePending, pendingGrantPuts } from '../data/commands';
 import { findDelivery } from '../data/deliveries';
+import { lockDevice } from '../data/devices';
 import {
   claimRevokeAlarm, findGrant, insertGrant, liveScheduledGrants, markRevoking, moveGrant, setGrantOffset, setGrantReason, setPutFingerprint, spendGrantUse,
   unconfirmedRevocations, type GrantRow
@@ -154,6 +155,10 @@ export async function stageGrant(ctx: RelayContext, q: Q, row: GrantRow): Promis
  * until acknowledged). False, changing nothing, when it is being revoked or revoked already.
  */
 export async function revokeGrant(ctx: RelayContext, q: Q, row: GrantRow, by: string, reason: string): Promise<boolean> {
+  // The lock's device row before the grant's, the order of every lock-side transaction (event
+  // intake, sync): taken the other way round, one ACK of this lock arriving meanwhile deadlocks
+  // on PostgreSQL (the grant row held here, the device row there).
+  await lockDevice(q, row.device_id);
   if (!(await markRevoking(q, row.id, reason, ctx.now()))) return false;
   for (const counter of await pendingGrantPuts(q, row.device_id, row.id)) await closePending(q, row.device_id, counter, 'superseded');
   await revokeTokensOf(ctx, q, 'guest', row.id);

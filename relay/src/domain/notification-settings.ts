@@ -110,15 +110,6 @@ export async function queuePushes(ctx: RelayContext, q: Q, ownerId: number, n: N
   return channels.length;
 }
 
-/** queuePushes for the callers still on the SQLite handle (sqlite-only.ts). */
-export function queuePushesSync(ctx: RelayContext, ownerId: number, n: NotificationView): number {
-  const channels = channelsFor(ctx, ctx.db.prepare('SELECT * FROM notification_settings WHERE owner_id = ?').get(ownerId) as SettingsRow | undefined, n, false);
-  const insert = ctx.db.prepare("INSERT INTO notification_sends (notification_id, owner_id, channel, status, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)");
-  for (const c of channels) insert.run(n.id, ownerId, c, ctx.now(), ctx.now());
-  if (channels.length) ctx.kickPushes();
-  return channels.length;
-}
-
 export interface PushTarget {
   email: string | null;
   ntfyUrl: string | null;

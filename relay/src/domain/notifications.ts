@@ -7,8 +7,7 @@
 import type { RelayContext } from '../context';
 import { findNotification, insertNotification, notificationsFor, siteOwnerId, type NotificationRow } from '../data/notifications';
 import type { Q } from '../data/store';
-import { queuePushes, queuePushesSync } from './notification-settings';
-import { isQ } from './sqlite-only';
+import { queuePushes } from './notification-settings';
 
 export interface NotificationInput {
   recipientKind: 'owner' | 'courier';
@@ -43,44 +42,17 @@ function emit(ctx: RelayContext, n: NotificationInput, v: NotificationView): voi
   ctx.live.emit(topics, 'notification', v);
 }
 
-/** The synchronous form for the callers still on the SQLite handle (sqlite-only.ts). */
-function notifySync(ctx: RelayContext, n: NotificationInput): NotificationView {
-  const r = rowValues(ctx, n);
-  const row = ctx.db.prepare(`INSERT INTO notifications (recipient_kind, recipient_id, site_id, delivery_id, kind, body, created_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`).get(r.recipient_kind, r.recipient_id, r.site_id, r.delivery_id, r.kind, r.body, r.created_at) as NotificationRow;
-  const v = view(row);
-  if (n.recipientKind === 'owner') queuePushesSync(ctx, n.recipientId, v);
+/** Stores the notification in q (the caller's transaction), queues the owner's pushes with it, and pushes it live. */
+export async function notify(ctx: RelayContext, q: Q, n: NotificationInput): Promise<NotificationView> {
+  const v = view(await insertNotification(q, rowValues(ctx, n)));
+  if (n.recipientKind === 'owner') await queuePushes(ctx, q, n.recipientId, v);
   emit(ctx, n, v);
   return v;
 }
 
-/** Stores the notification in q (the caller's transaction), queues the owner's pushes with it, and pushes it live. */
-export function notify(ctx: RelayContext, n: NotificationInput): NotificationView;
-export function notify(ctx: RelayContext, q: Q, n: NotificationInput): Promise<NotificationView>;
-export function notify(ctx: RelayContext, qn: Q | NotificationInput, b?: NotificationInput): NotificationView | Promise<NotificationView> {
-  if (!isQ(qn)) return notifySync(ctx, qn);
-  const n = b!;
-  return (async () => {
-    const v = view(await insertNotification(qn, rowValues(ctx, n)));
-    if (n.recipientKind === 'owner') await queuePushes(ctx, qn, n.recipientId, v);
-    emit(ctx, n, v);
-    return v;
-  })();
-}
-
-export function notifySiteOwner(ctx: RelayContext, siteId: number, kind: string, body: Record<string, unknown>, deliveryId?: number | null): void;
-export function notifySiteOwner(ctx: RelayContext, q: Q, siteId: number, kind: string, body: Record<string, unknown>, deliveryId?: number | null): Promise<void>;
-export function notifySiteOwner(ctx: RelayContext, ...args: [number, string, Record<string, unknown>, (number | null)?] | [Q, number, string, Record<string, unknown>, (number | null)?]): void | Promise<void> {
-  if (isQ(args[0])) {
-    const [q, siteId, kind, body, deliveryId] = args as [Q, number, string, Record<string, unknown>, (number | null)?];
-    return (async () => {
-      const ownerId = await siteOwnerId(q, siteId);
-      if (ownerId !== undefined) await notify(ctx, q, { recipientKind: 'owner', recipientId: ownerId, siteId, deliveryId, kind, body });
-    })();
-  }
-  const [siteId, kind, body, deliveryId] = args as [number, string, Record<string, unknown>, (number | null)?];
-  const s = ctx.db.prepare('SELECT owner_id FROM sites WHERE id = ?').get(siteId) as { owner_id: number } | undefined;
-  if (s) notifySync(ctx, { recipientKind: 'owner', recipientId: s.owner_id, siteId, deliveryId, kind, body });
+export async function notifySiteOwner(ctx: RelayContext, q: Q, siteId: number, kind: string, body: Record<string, unknown>, deliveryId?: number | null): Promise<void> {
+  const ownerId = await siteOwnerId(q, siteId);
+  if (ownerId !== undefined) await notify(ctx, q, { recipientKind: 'owner', recipientId: ownerId, siteId, deliveryId, kind, body });
 }
 
 export async function notificationById(ctx: RelayContext, id: number): Promise<NotificationView | undefined> {

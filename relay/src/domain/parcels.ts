@@ -38,8 +38,8 @@ async function view(q: Q, r: ParcelRow) {
 export type ParcelView = Awaited<ReturnType<typeof view>>;
 
 export async function registerParcel(ctx: RelayContext, p: Principal, input: ParcelInput): Promise<ParcelView & { ownerSignature?: OwnerSignatureRequest }> {
-  const site = p.kind === 'owner' ? await siteForOwner(ctx, ctx.store.q, p, input.siteId) : await siteForBackend(ctx, ctx.store.q, p, input.siteId);
-  const device = await siteLock(ctx, ctx.store.q, site.id, 'box', input.deviceId);
+  const site = p.kind === 'owner' ? await siteForOwner(ctx.store.q, p, input.siteId) : await siteForBackend(ctx.store.q, p, input.siteId);
+  const device = await siteLock(ctx.store.q, site.id, 'box', input.deviceId);
   const tracking = normalizeBarcode(input.trackingNumber);
   const len = utf8Encode(tracking).length;
   if (len === 0 || len > MAX_BARCODE_LENGTH) throw relayError('KW_VALIDATION', { field: 'trackingNumber' }, 'The tracking number must be 1..64 bytes.');
@@ -70,8 +70,8 @@ export async function registerParcel(ctx: RelayContext, p: Principal, input: Par
 export async function parcelFor(ctx: RelayContext, p: Principal, id: number): Promise<ParcelRow> {
   const r = await findParcel(ctx.store.q, id);
   if (!r) throw relayError('KW_NOT_FOUND');
-  if (p.kind === 'admin' || (p.kind === 'backend' && r.backend_id === p.subjectId && (await isPartner(ctx, ctx.store.q, r.site_id, p.subjectId!)))) return r;
-  if (p.kind === 'owner' && (await getSiteRow(ctx, ctx.store.q, r.site_id))?.owner_id === p.subjectId) return r;
+  if (p.kind === 'admin' || (p.kind === 'backend' && r.backend_id === p.subjectId && (await isPartner(ctx.store.q, r.site_id, p.subjectId!)))) return r;
+  if (p.kind === 'owner' && (await getSiteRow(ctx.store.q, r.site_id))?.owner_id === p.subjectId) return r;
   throw relayError('KW_NOT_FOUND');
 }
 

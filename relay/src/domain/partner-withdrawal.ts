@@ -27,7 +27,7 @@ interface Booked {
 }
 
 export async function withdrawPartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
-  await siteForOwner(ctx, ctx.store.q, p, siteId);
+  await siteForOwner(ctx.store.q, p, siteId);
   const by = p.kind + ':' + p.subjectId;
   return ctx.store.tx(async (q) => {
     const booked = await partnerDeliveriesIn(q, siteId, backendId, statusesLeadingTo('cancelled'));

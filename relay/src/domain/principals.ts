@@ -7,7 +7,6 @@
 import type { RelayContext } from '../context';
 import type { Q } from '../data/store';
 import { findTokenByHash, insertToken, revokeTokenById, revokeTokensOfSubject, type NewToken } from '../data/tokens';
-import { isQ } from './sqlite-only';
 import { randomSecret, sha256Hex } from '../secrets';
 
 export type PrincipalKind = 'admin' | 'owner' | 'courier' | 'backend' | 'installer' | 'guest';
@@ -52,12 +51,9 @@ export async function revokeToken(ctx: RelayContext, tokenId: number): Promise<v
   await revokeTokenById(ctx.store.q, tokenId, ctx.now());
 }
 
-/** Revokes every live token of the subject in q; the synchronous form serves the callers still on the SQLite handle (sqlite-only.ts). */
-export function revokeTokensOf(ctx: RelayContext, kind: PrincipalKind, subjectId: number): number;
-export function revokeTokensOf(ctx: RelayContext, q: Q, kind: PrincipalKind, subjectId: number): Promise<number>;
-export function revokeTokensOf(ctx: RelayContext, a: Q | PrincipalKind, b: PrincipalKind | number, c?: number): number | Promise<number> {
-  if (isQ(a)) return revokeTokensOfSubject(a, b as PrincipalKind, c!, ctx.now());
-  return ctx.db.prepare('UPDATE tokens SET revoked_at = ? WHERE kind = ? AND subject_id = ? AND revoked_at IS NULL').run(ctx.now(), a, b).changes;
+/** Revokes every live token of the subject in q; returns how many. */
+export function revokeTokensOf(ctx: RelayContext, q: Q, kind: PrincipalKind, subjectId: number): Promise<number> {
+  return revokeTokensOfSubject(q, kind, subjectId, ctx.now());
 }
 
 export function hasScope(p: Principal, scope: Scope): boolean {

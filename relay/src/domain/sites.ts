@@ -2,19 +2,15 @@
  * Sites: an owner's address with its locks, IANA time zone and in-home delivery consent.
  * Every lookup takes the caller and answers 404 for anything that is not theirs, so an
  * owner can never learn whether another owner's object exists.
- *
- * getSiteRow, siteForOwner, siteForBackend and isPartner keep a synchronous form for the
- * callers still on the SQLite handle (sqlite-only.ts); the others take a store or transaction.
  */
 import type { RelayContext } from '../context';
 import { relayError } from '../errors';
-import { backendExists } from '../data/accounts';
+import { backendExists, ownerExists } from '../data/accounts';
 import {
   addSitePartner, findSite, insertSite, isSitePartner, partnersOfSite, removeSitePartner, sitesOf, updateSiteRow, type SiteRow
 } from '../data/sites';
 import type { Q } from '../data/store';
 import type { Principal } from './principals';
-import { isQ } from './sqlite-only';
 import { isValidTimeZone } from './timezones';
 
 export type { SiteRow } from '../data/sites';
@@ -45,24 +41,14 @@ export interface SiteInput {
 export async function createSite(ctx: RelayContext, ownerId: number, s: SiteInput): Promise<SiteView> {
   if (!isValidTimeZone(s.timezone)) throw relayError('KW_BAD_TIMEZONE', { timezone: s.timezone });
   const q = ctx.store.q;
-  if (!(await q.selectFrom('owners').select('id').where('id', '=', ownerId).executeTakeFirst())) throw relayError('KW_NOT_FOUND', { field: 'ownerId' });
+  if (!(await ownerExists(q, ownerId))) throw relayError('KW_NOT_FOUND', { field: 'ownerId' });
   const row = await insertSite(q, { owner_id: ownerId, name: s.name, address: s.address ?? null, timezone: s.timezone, allow_in_home: s.allowInHomeDelivery ? 1 : 0, created_at: ctx.now() });
   ctx.log.info({ siteId: row.id, ownerId }, 'site created');
   return siteView(q, row);
 }
 
-function siteRowSync(ctx: RelayContext, id: number): SiteRow | undefined {
-  return ctx.db.prepare('SELECT * FROM sites WHERE id = ?').get(id) as SiteRow | undefined;
-}
-
-function partnerSync(ctx: RelayContext, siteId: number, backendId: number): boolean {
-  return !!ctx.db.prepare('SELECT 1 FROM site_partners WHERE site_id = ? AND backend_id = ?').get(siteId, backendId);
-}
-
-export function getSiteRow(ctx: RelayContext, id: number): SiteRow | undefined;
-export function getSiteRow(ctx: RelayContext, q: Q, id: number): Promise<SiteRow | undefined>;
-export function getSiteRow(ctx: RelayContext, a: Q | number, b?: number): SiteRow | undefined | Promise<SiteRow | undefined> {
-  return isQ(a) ? findSite(a, b!) : siteRowSync(ctx, a);
+export function getSiteRow(q: Q, id: number): Promise<SiteRow | undefined> {
+  return findSite(q, id);
 }
 
 function ownerMaySee(p: Principal, s: SiteRow | undefined): s is SiteRow {
@@ -70,34 +56,19 @@ function ownerMaySee(p: Principal, s: SiteRow | undefined): s is SiteRow {
 }
 
 /** The site if the caller may see it (its owner, or admin); 404 otherwise. */
-export function siteForOwner(ctx: RelayContext, p: Principal, id: number): SiteRow;
-export function siteForOwner(ctx: RelayContext, q: Q, p: Principal, id: number): Promise<SiteRow>;
-export function siteForOwner(ctx: RelayContext, a: Q | Principal, b: Principal | number, c?: number): SiteRow | Promise<SiteRow> {
-  const check = (p: Principal, s: SiteRow | undefined): SiteRow => {
-    if (!ownerMaySee(p, s)) throw relayError('KW_NOT_FOUND');
-    return s;
-  };
-  if (isQ(a)) return findSite(a, c!).then((s) => check(b as Principal, s));
-  return check(a, siteRowSync(ctx, b as number));
+export async function siteForOwner(q: Q, p: Principal, id: number): Promise<SiteRow> {
+  const s = await findSite(q, id);
+  if (!ownerMaySee(p, s)) throw relayError('KW_NOT_FOUND');
+  return s;
 }
 
 /** The site if this backend is a partner of it (or admin); 404 otherwise. */
-export function siteForBackend(ctx: RelayContext, p: Principal, id: number): SiteRow;
-export function siteForBackend(ctx: RelayContext, q: Q, p: Principal, id: number): Promise<SiteRow>;
-export function siteForBackend(ctx: RelayContext, a: Q | Principal, b: Principal | number, c?: number): SiteRow | Promise<SiteRow> {
-  const check = (p: Principal, s: SiteRow | undefined, partner: (siteId: number, backendId: number) => boolean): SiteRow => {
-    if (!s) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
-    if (p.kind === 'admin') return s;
-    if (p.kind !== 'backend' || p.subjectId === null || !partner(s.id, p.subjectId)) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
-    return s;
-  };
-  if (!isQ(a)) return check(a, siteRowSync(ctx, b as number), (siteId, backendId) => partnerSync(ctx, siteId, backendId));
-  const p = b as Principal;
-  return (async () => {
-    const s = await findSite(a, c!);
-    const partner = s && p.kind === 'backend' && p.subjectId !== null && (await isSitePartner(a, s.id, p.subjectId));
-    return check(p, s, () => !!partner);
-  })();
+export async function siteForBackend(q: Q, p: Principal, id: number): Promise<SiteRow> {
+  const s = await findSite(q, id);
+  if (!s) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
+  if (p.kind === 'admin') return s;
+  if (p.kind !== 'backend' || p.subjectId === null || !(await isSitePartner(q, s.id, p.subjectId))) throw relayError('KW_NOT_FOUND', { field: 'siteId' });
+  return s;
 }
 
 export async function listSites(ctx: RelayContext, p: Principal): Promise<SiteView[]> {
@@ -109,7 +80,7 @@ export async function listSites(ctx: RelayContext, p: Principal): Promise<SiteVi
 export async function updateSite(ctx: RelayContext, p: Principal, id: number, patch: Partial<SiteInput>): Promise<SiteView> {
   if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone)) throw relayError('KW_BAD_TIMEZONE', { timezone: patch.timezone });
   return ctx.store.tx(async (q) => {
-    const s = await siteForOwner(ctx, q, p, id);
+    const s = await siteForOwner(q, p, id);
     const row = await updateSiteRow(q, id, {
       name: patch.name ?? s.name, address: patch.address ?? s.address, timezone: patch.timezone ?? s.timezone,
       allow_in_home: patch.allowInHomeDelivery === undefined ? s.allow_in_home : patch.allowInHomeDelivery ? 1 : 0
@@ -120,22 +91,20 @@ export async function updateSite(ctx: RelayContext, p: Principal, id: number, pa
 
 export async function addPartner(ctx: RelayContext, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
   return ctx.store.tx(async (q) => {
-    const s = await siteForOwner(ctx, q, p, siteId);
+    const s = await siteForOwner(q, p, siteId);
     if (!(await backendExists(q, backendId))) throw relayError('KW_NOT_FOUND', { field: 'backendId' });
     await addSitePartner(q, siteId, backendId, ctx.now());
     return siteView(q, s);
   });
 }
 
-export function isPartner(ctx: RelayContext, siteId: number, backendId: number): boolean;
-export function isPartner(ctx: RelayContext, q: Q, siteId: number, backendId: number): Promise<boolean>;
-export function isPartner(ctx: RelayContext, a: Q | number, b: number, c?: number): boolean | Promise<boolean> {
-  return isQ(a) ? isSitePartner(a, b, c!) : partnerSync(ctx, a, b);
+export function isPartner(q: Q, siteId: number, backendId: number): Promise<boolean> {
+  return isSitePartner(q, siteId, backendId);
 }
 
 /** Withdraws the backend as the site's partner (partner-withdrawal.ts cancels what it booked). */
 export async function removePartner(ctx: RelayContext, q: Q, p: Principal, siteId: number, backendId: number): Promise<SiteView> {
-  const s = await siteForOwner(ctx, q, p, siteId);
+  const s = await siteForOwner(q, p, siteId);
   await removeSitePartner(q, siteId, backendId);
   return siteView(q, s);
 }

@@ -11,7 +11,6 @@ import { relayError } from '../errors';
 import type { Q } from '../data/store';
 import { insertWebhook, insertWebhookJob, liveWebhooks, markWebhookDeleted, type WebhookRow } from '../data/webhooks';
 import { randomSecret } from '../secrets';
-import { isQ } from './sqlite-only';
 import { checkWebhookTarget } from './webhook-target';
 
 export const WEBHOOK_EVENTS = [
@@ -68,34 +67,14 @@ function jobsFor(ctx: RelayContext, hooks: WebhookRow[], event: WebhookEvent, da
   return jobs;
 }
 
-/** The synchronous form for the callers still on the SQLite handle (sqlite-only.ts). */
-function enqueueWebhookSync(ctx: RelayContext, backendId: number, event: WebhookEvent, data: Record<string, unknown>): number {
-  const hooks = ctx.db.prepare('SELECT * FROM webhooks WHERE backend_id = ? AND deleted_at IS NULL ORDER BY id').all(backendId) as WebhookRow[];
-  const jobs = jobsFor(ctx, hooks, event, data);
-  for (const j of jobs) {
-    ctx.db.prepare("INSERT INTO webhook_jobs (webhook_id, event, body, status, next_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)").run(j.webhookId, j.event, j.body, j.at, j.at);
-  }
-  if (jobs.length > 0) setImmediate(() => ctx.kickWebhooks());
-  return jobs.length;
-}
-
 /**
  * Queues `event` for every webhook of the backend that asked for it, in q: the transaction of
  * the change it reports. Returns how many jobs were queued.
  */
-export function enqueueWebhook(ctx: RelayContext, backendId: number | null, event: WebhookEvent, data: Record<string, unknown>): number;
-export function enqueueWebhook(ctx: RelayContext, q: Q, backendId: number | null, event: WebhookEvent, data: Record<string, unknown>): Promise<number>;
-export function enqueueWebhook(ctx: RelayContext, ...args: [number | null, WebhookEvent, Record<string, unknown>] | [Q, number | null, WebhookEvent, Record<string, unknown>]): number | Promise<number> {
-  if (!isQ(args[0])) {
-    const [backendId, event, data] = args as [number | null, WebhookEvent, Record<string, unknown>];
-    return backendId === null ? 0 : enqueueWebhookSync(ctx, backendId, event, data);
-  }
-  const [q, backendId, event, data] = args as [Q, number | null, WebhookEvent, Record<string, unknown>];
-  if (backendId === null) return Promise.resolve(0);
-  return (async () => {
-    const jobs = jobsFor(ctx, await liveWebhooks(q, backendId), event, data);
-    for (const j of jobs) await insertWebhookJob(q, j);
-    if (jobs.length > 0) setImmediate(() => ctx.kickWebhooks());
-    return jobs.length;
-  })();
+export async function enqueueWebhook(ctx: RelayContext, q: Q, backendId: number | null, event: WebhookEvent, data: Record<string, unknown>): Promise<number> {
+  if (backendId === null) return 0;
+  const jobs = jobsFor(ctx, await liveWebhooks(q, backendId), event, data);
+  for (const j of jobs) await insertWebhookJob(q, j);
+  if (jobs.length > 0) setImmediate(() => ctx.kickWebhooks());
+  return jobs.length;
 }

@@ -50,19 +50,24 @@ const PURPOSE: Record<SyncTarget['kind'], SyncPurpose> = { revoke: 'grant_revoke
 
 /**
  * Targets with a command in flight, and targets the lock acknowledged after its last inventory
- * was taken (that inventory cannot show them yet: wait for the next status).
+ * was taken (that inventory cannot show them yet: wait for the next status). `keysAcked`: the
+ * new keys of KEY_ROTATEs acknowledged since that inventory, which the lock trusts although
+ * the inventory does not list them yet.
  */
-async function inFlightTargets(q: Q, deviceId: string, inventoryAt: number): Promise<Set<string>> {
+async function inFlightTargets(q: Q, deviceId: string, inventoryAt: number): Promise<{ targets: Set<string>; keysAcked: number[] }> {
   // Settings count only while pending: the status the lock publishes after applying them carries
   // the new revision, and resending the same revision is harmless (the lock accepts it again).
   const rows = await inFlightSyncCommands(q, deviceId, inventoryAt);
-  const out = new Set<string>();
+  const targets = new Set<string>();
+  const keysAcked: number[] = [];
   for (const r of rows) {
-    if (r.purpose === 'key_rotate') out.add('rotate');
-    else if (r.purpose === 'settings_set') out.add('settings');
-    else out.add(targetKey({ kind: r.purpose === 'grant_put' ? 'put' : 'revoke', grantId: r.grant_id ?? 0 }));
+    if (r.purpose === 'key_rotate') {
+      targets.add('rotate');
+      if (r.status === 'acked' && r.new_key_id !== null) keysAcked.push(r.new_key_id);
+    } else if (r.purpose === 'settings_set') targets.add('settings');
+    else targets.add(targetKey({ kind: r.purpose === 'grant_put' ? 'put' : 'revoke', grantId: r.grant_id ?? 0 }));
   }
-  return out;
+  return { targets, keysAcked };
 }
 
 /** Milliseconds before the next attempt at a target may go out (0: now). */
@@ -152,10 +157,11 @@ export async function reconcileDevice(ctx: RelayContext, deviceId: string): Prom
     }
     const keys = ctx.keys.cachedIds();
     const settings = await getLockSettings(q, d.id);
+    const inFlight = await inFlightTargets(q, d.id, d.inv_at ?? 0);
     const p = planSync({
-      timeTrusted: trusted, lockKeyIds: inv.keyIds, signingKeyId: d.signing_key_id, currentKeyId: keys.current, relayKeyIds: keys.all,
-      held: inv.held, grants: await desiredGrants(q, d.id, inv.held, now, inConsentMode(d.flags)),
-      settingsRevision: settings ? settings.revision : null, heldSettingsRevision: settings ? settings.held_revision : 0, inFlight: await inFlightTargets(q, d.id, d.inv_at ?? 0)
+      timeTrusted: trusted, lockKeyIds: inv.keyIds, keysAckedSinceInventory: inFlight.keysAcked, signingKeyId: d.signing_key_id, currentKeyId: keys.current,
+      relayKeyIds: keys.all, held: inv.held, grants: await desiredGrants(q, d.id, inv.held, now, inConsentMode(d.flags)),
+      settingsRevision: settings ? settings.revision : null, heldSettingsRevision: settings ? settings.held_revision : 0, inFlight: inFlight.targets
     });
     if (p.adoptKeyId !== null && (await moveDeviceKey(ctx, q, d.id, d.signing_key_id, p.adoptKeyId))) {
       // The lock's inventory shows a rotation ran whose ACK never arrived: sign with what it trusts.

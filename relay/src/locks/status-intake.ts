@@ -12,6 +12,7 @@ import { recordActivity } from '../domain/activity';
 import { boltName, doorName, statusFlagNames } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
 import { noticeHealthChange } from './lock-health';
+import { retireUnusedKeys } from './key-rotation';
 import { lockIntakeQueue } from './per-lock-queue';
 import { noteStatusForOwnerTime } from './owner-time';
 import { lockWill } from './presence';
@@ -54,6 +55,17 @@ async function intake(ctx: RelayContext, topicDeviceId: string, payload: Uint8Ar
   }
 }
 
+/** Keys the previous inventory listed and this status does not. */
+function droppedKeys(previous: string | null, keyIds: number[]): number[] {
+  return previous ? (JSON.parse(previous) as number[]).filter((k) => keyIds.indexOf(k) < 0) : [];
+}
+
+function retireInBackground(ctx: RelayContext): void {
+  retireUnusedKeys(ctx).catch((err: unknown) => {
+    if (!ctx.closing) ctx.log.warn({ err }, 'retiring unused relay keys failed');
+  });
+}
+
 async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): Promise<StateResult> {
   const nowMs = ctx.now();
   const nowS = Math.floor(nowMs / 1000);
@@ -91,6 +103,9 @@ async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): 
   if (!stored) return 'rejected';
   const d = stored.d;
   noteStatusForOwnerTime(ctx, deviceId, s.flags);
+  // A key the lock no longer lists may be one no lock trusts any more: delete it now rather than
+  // at the next sweep (the rotation's ACK may have been handled while an older inventory stood).
+  if (droppedKeys(d.inv_keys, s.keyIds).length > 0) retireInBackground(ctx);
   ctx.live.emit(['site:' + d.site_id], 'lock', {
     deviceId, bolt: boltName(s.bolt), door: doorName(s.door), flags: statusFlagNames(s.flags), online: true, clockOffsetS: offset
   });

@@ -36,6 +36,12 @@ export interface SyncInputs {
   timeTrusted: boolean;
   /** Key ids the lock trusts, and the one the relay signs its commands with. */
   lockKeyIds: number[];
+  /**
+   * New keys of KEY_ROTATEs the lock acknowledged after that inventory was taken: it trusts them
+   * although the inventory cannot list them yet (an older inventory must never move the relay
+   * back to a key the lock has since retired).
+   */
+  keysAckedSinceInventory: number[];
   signingKeyId: number;
   /** The relay's current key: a lock on an older one is moved with KEY_ROTATE. */
   currentKeyId: number;
@@ -92,7 +98,10 @@ export function planSync(i: SyncInputs): SyncPlan {
   const lacking = i.grants.filter((g) => g.want === 'wanted' && heldById[g.id] !== g.fingerprint);
   const missing = lacking.filter((g) => !g.needsOwner).map((g) => g.id);
   const needsOwner = lacking.filter((g) => g.needsOwner).map((g) => g.id);
-  const keyOk = i.lockKeyIds.indexOf(i.signingKeyId) >= 0 && i.signingKeyId === i.currentKeyId;
+  // Everything is signed with the key the relay believes the lock trusts: listed in its
+  // inventory, or acknowledged by the lock since.
+  const lockTrustsSigner = i.lockKeyIds.indexOf(i.signingKeyId) >= 0 || i.keysAckedSinceInventory.indexOf(i.signingKeyId) >= 0;
+  const keyOk = lockTrustsSigner && i.signingKeyId === i.currentKeyId;
 
   const steps: SyncTarget[] = [];
   const add = (t: SyncTarget) => {
@@ -102,9 +111,8 @@ export function planSync(i: SyncInputs): SyncPlan {
   // put), so a revoking grant gets one even when the inventory no longer lists it.
   for (const id of pendingRevocations) add({ kind: 'revoke', grantId: id });
   for (const id of extra) add({ kind: 'revoke', grantId: id });
-  // Everything is signed with the key the relay believes the lock trusts; if the lock does not
-  // list it, nothing signed can help (the owner is told), so nothing is sent.
-  const lockTrustsSigner = i.lockKeyIds.indexOf(i.signingKeyId) >= 0;
+  // If the lock does not trust the signing key, nothing signed can help (the owner is told), so
+  // nothing is sent; a key the lock lists and the relay holds is adopted instead.
   let adoptKeyId: number | null = null;
   if (!lockTrustsSigner) {
     const held = i.lockKeyIds.filter((k) => i.relayKeyIds.indexOf(k) >= 0);

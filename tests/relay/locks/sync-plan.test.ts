@@ -5,7 +5,7 @@ const FP_A = 'aaaaaaaa';
 const FP_B = 'bbbbbbbb';
 
 function inputs(over: Partial<SyncInputs> = {}): SyncInputs {
-  return { timeTrusted: true, lockKeyIds: [7], signingKeyId: 7, currentKeyId: 7, relayKeyIds: [5, 7], held: [], grants: [], settingsRevision: null, heldSettingsRevision: 0, inFlight: new Set(), ...over };
+  return { timeTrusted: true, lockKeyIds: [7], keysAckedSinceInventory: [], signingKeyId: 7, currentKeyId: 7, relayKeyIds: [5, 7], held: [], grants: [], settingsRevision: null, heldSettingsRevision: 0, inFlight: new Set(), ...over };
 }
 
 const wanted = (id: number, fingerprint = FP_A): DesiredGrant => ({ id, want: 'wanted', fingerprint, revoking: false });
@@ -75,6 +75,16 @@ describe('planSync', () => {
     const p = planSync(inputs({ lockKeyIds: [7], signingKeyId: 5, currentKeyId: 7 }));
     expect(p.adoptKeyId).toBe(7);
     expect(planSync(inputs({ lockKeyIds: [5, 7], signingKeyId: 5, currentKeyId: 7 })).adoptKeyId).toBeNull();
+  });
+
+  it('never adopts a key from an inventory older than a rotation the lock acknowledged since (the inventory cannot list the new key yet)', () => {
+    // The lock reported [5], then acknowledged KEY_ROTATE 5 -> 7: the relay signs with 7.
+    const p = planSync(inputs({ lockKeyIds: [5], keysAckedSinceInventory: [7], signingKeyId: 7, currentKeyId: 7, grants: [wanted(2)] }));
+    expect(p.adoptKeyId).toBeNull();
+    expect(p.keyOk).toBe(true);
+    expect(p.steps).toEqual([{ kind: 'put', grantId: 2 }]);
+    // Without that acknowledgement the same inventory means the lock lost the key: adopt 5.
+    expect(planSync(inputs({ lockKeyIds: [5], signingKeyId: 7, currentKeyId: 7 })).adoptKeyId).toBe(5);
   });
 
   it('reports wanted grants the lock holds in the signed version (proof a put ran when its ACK was lost)', () => {

@@ -26,6 +26,8 @@ export async function runUp(o: UpOptions, out: (s: string) => void): Promise<num
   } catch (e) {
     const m = String((e as Error).message ?? e);
     if (/EADDRINUSE/.test(m)) throw new CliError('KW_PORT_IN_USE', m);
+    // The relay's stable code for a configuration it refuses (relay/src/errors.ts).
+    if ((e as { code?: unknown }).code === 'KW_DATA_KEY_INVALID') throw new CliError('KW_DATA_KEY_INVALID', m);
     throw e;
   }
   const w = stack.world;

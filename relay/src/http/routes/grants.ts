@@ -87,7 +87,7 @@ export function grantRoutes(app: FastifyInstance, ctx: RelayContext): void {
     onRequest: guest, schema: { tags: ['grant access'], summary: 'The grant behind this guest token', security: bearer, response: ok('{ grant, site }') }
   }, async (req) => {
     const g = await guestGrant(ctx, principal(req));
-    const s = (await getSiteRow(ctx, ctx.store.q, g.site_id))!;
+    const s = (await getSiteRow(ctx.store.q, g.site_id))!;
     return { grant: grantView(g), site: { name: s.name, address: s.address, timezone: s.timezone } };
   });
 

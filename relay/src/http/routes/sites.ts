@@ -43,7 +43,7 @@ export function siteRoutes(app: FastifyInstance, ctx: RelayContext): void {
     onRequest: owner, schema: { tags: ['sites'], summary: 'One site with its locks', security: bearer, params: idParams, response: ok('Site') }
   }, async (req) => {
     const p = principal(req);
-    const s = await siteForOwner(ctx, ctx.store.q, p, req.params.id);
+    const s = await siteForOwner(ctx.store.q, p, req.params.id);
     return { ...(await siteView(ctx.store.q, s)), devices: (await listDevices(ctx, p, s.id)).map(deviceView) };
   });
 
@@ -73,7 +73,7 @@ export function siteRoutes(app: FastifyInstance, ctx: RelayContext): void {
       response: ok('{ items: Activity[], nextBefore }')
     }
   }, async (req) => {
-    const s = await siteForOwner(ctx, ctx.store.q, principal(req), req.params.id);
+    const s = await siteForOwner(ctx.store.q, principal(req), req.params.id);
     return await listActivity(ctx, s.id, req.query.limit, req.query.before, req.query.kind);
   });
 
@@ -81,7 +81,7 @@ export function siteRoutes(app: FastifyInstance, ctx: RelayContext): void {
     onRequest: owner,
     schema: { tags: ['sites'], summary: 'Live SSE stream: activity, lock state, notifications (events: hello, activity, lock, notification)', security: bearer, params: idParams, produces: ['text/event-stream'] }
   }, async (req, reply) => {
-    const s = await siteForOwner(ctx, ctx.store.q, principal(req), req.params.id);
+    const s = await siteForOwner(ctx.store.q, principal(req), req.params.id);
     openSse(ctx, req, reply, ['site:' + s.id], { siteId: s.id, devices: (await listDevices(ctx, principal(req), s.id)).map(deviceView) });
   });
 }
