@@ -38,22 +38,24 @@ export function baseTableLiteral(): string[] {
 
 let table: Int32Array[] | null = null;
 
+/** Entries of a table literal as K forms of Y+X, Y-X and 2d·T, at offsets 0, 26 and 52. */
+export function decodeBaseTable(hex: string[]): Int32Array[] {
+  const t: Int32Array[] = [];
+  for (let i = 0; i < hex.length; i++) {
+    const e = new Int32Array(78);
+    for (let j = 0; j < 3; j++) e.set(elFromLimbHex(hex[i].substr(65 * j, 65)).k, 26 * j);
+    t.push(e);
+  }
+  return t;
+}
+
 /** K forms of Y+X, Y-X and 2d·T of every entry, at offsets 0, 26 and 52. */
 export function baseTable(): Int32Array[] {
-  if (!table) {
-    const hex = baseTableLiteral();
-    const t: Int32Array[] = [];
-    for (let i = 0; i < BASE_ENTRIES; i++) {
-      const e = new Int32Array(78);
-      for (let j = 0; j < 3; j++) e.set(elFromLimbHex(hex[i].substr(65 * j, 65)).k, 26 * j);
-      t.push(e);
-    }
-    table = t;
-  }
+  if (!table) table = decodeBaseTable(baseTableLiteral());
   return table;
 }
 
-/** Drops the decoded table; the next verification decodes it again (a few ms). For a lock short of memory between verifications. */
-export function forgetBaseTable(): void {
+/** Drops this decoded table (forgetBaseTable in base-table-hi.ts drops both). */
+export function forgetBaseLoTable(): void {
   table = null;
 }

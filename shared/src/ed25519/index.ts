@@ -5,7 +5,7 @@ export {
 } from './strict';
 export { setFieldNatives, usingNativeConvolve, type Convolve, type FieldNatives } from './field-natives';
 export { forgetKeyTables, keepKeyTables } from './key-table';
-export { forgetBaseTable } from './base-table';
+export { forgetBaseTable } from './base-table-hi';
 export { beginVerify, currentStepProducts, MIN_STEP_PRODUCTS, STEP_PRODUCTS, STEP_PRODUCTS_JS, setVerifyStepProducts, type VerifyTask } from './verify-task';
 export { decodePointValid, fastVerifier, runSliced, verifyStrict, type SliceOptions } from './verify';
 export {

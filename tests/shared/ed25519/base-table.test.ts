@@ -1,6 +1,7 @@
 // The precomputed odd multiples of B, re-derived digit for digit from the BigInt reference.
 import { describe, expect, it } from 'vitest';
 import { BASE_ENTRIES, baseTable, baseTableLiteral } from '../../../shared/src/ed25519/base-table';
+import { BASE_HI_ENTRIES, baseHiTable, baseHiTableLiteral, forgetBaseTable } from '../../../shared/src/ed25519/base-table-hi';
 import { BASE, D, inv, mod, mul } from '../../support/ed25519-bigint';
 
 /** 13 balanced limbs of 20 bits, each as 5 hex digits of limb + 2^19 (the literal's format). */
@@ -45,5 +46,24 @@ describe('base-point table', () => {
       }
     }
     expect(baseTable()).toBe(t); // decoded once
+  });
+
+  it('holds [1·2^128]B, [3·2^128]B, ... for the high half of the B scalar, and decodes it', () => {
+    const lit = baseHiTableLiteral();
+    expect(lit.length).toBe(BASE_HI_ENTRIES);
+    const t = baseHiTable();
+    for (let j = 0; j < BASE_HI_ENTRIES; j++) {
+      const p = mul(BigInt(2 * j + 1) << 128n, BASE);
+      const zi = inv(p[2]);
+      const x = mod(p[0] * zi);
+      const y = mod(p[1] * zi);
+      expect(lit[j], `[${2 * j + 1}·2^128]B`).toBe(encodeLimbs(mod(y + x)) + encodeLimbs(mod(y - x)) + encodeLimbs(mod(2n * D * x * y)));
+      for (let i = 0; i < 13; i++) expect(t[j][13 + i]).toBe(parseInt(lit[j].substr(5 * i, 5), 16) - 524288);
+    }
+    expect(baseHiTable()).toBe(t);
+    const lo = baseTable();
+    forgetBaseTable(); // drops both tables
+    expect(baseHiTable()).not.toBe(t);
+    expect(baseTable()).not.toBe(lo);
   });
 });
