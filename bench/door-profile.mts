@@ -94,3 +94,4 @@ const firmware = perEntry.map((e) => e.slice - SIMULATED.reduce((s, p) => s + (e
 console.log('  ' + 'slice'.padEnd(41) + median(slices).toFixed(1).padStart(7) + Math.max(...slices).toFixed(1).padStart(9));
 console.log('  ' + 'slice without the simulator\'s parts'.padEnd(41) + median(firmware).toFixed(1).padStart(7) + Math.max(...firmware).toFixed(1).padStart(9));
 console.log('  per entry: ' + slices.map((s) => s.toFixed(1)).join(', '));
+console.log('  SHA-512 per entry: ' + perEntry.map((e) => (e.sums[PARTS[1]] ?? 0).toFixed(1)).join(', '));
