@@ -7,8 +7,13 @@
  * and what follows. Interpreter CPU time (/proc/self/schedstat, 4 ms steps on this kernel, so a
  * part's median over entries is the figure to read, not one entry's). The Storage writes and the
  * motor pins run in the simulator's JavaScript here; on a board they are native calls.
- * Runs from Storage, or with `ram` from a file in RAM.
- * Run: ESPRUINO=/path/to/espruino npx tsx bench/door-profile.mts [ram] [--entries 8]
+ * Runs from Storage, or with `ram` from a file in RAM. The lock's receipt key is dropped after
+ * boot, so no entry is followed by a receipt's signature (seconds of CPU each from Storage, which
+ * made a 20-entry run take an hour on a loaded host); `receipts` keeps it. `gc` runs a garbage
+ * collection before each entry, outside the timing. Each entry also prints the interpreter's
+ * memory before and after its slice (process.memory(false): free variables, total, last GC's
+ * time and freed count), so a garbage collection inside a slice shows.
+ * Run: ESPRUINO=/path/to/espruino nice npx tsx bench/door-profile.mts [ram] [gc] [receipts] [--entries 20]
  */
 import { ACT_GRANT_PUT, ACT_TIME_SET, toHex } from '@keyway/shared';
 import { signCommand } from '@keyway/shared/node';
@@ -28,7 +33,7 @@ const plain = chainGrant({ grantId: 12 }, N, 9);
 const sign = (action: number, payload: unknown, counter: number, extra = {}) =>
   toHex(signCommand(h.signer, { deviceId: DEVICE_ID, action, payload, notBefore: T0, notAfter: T0 + 60, counter, ...extra }));
 const input = {
-  board: BOARD, files: h.initialFiles, timeSet: sign(ACT_TIME_SET, { time: T0 }, 1, { nonce }),
+  gcBefore: process.argv.includes('gc'), receipts: process.argv.includes('receipts'), board: BOARD, files: h.initialFiles, timeSet: sign(ACT_TIME_SET, { time: T0 }, 1, { nonce }),
   plain: { grantPut: sign(ACT_GRANT_PUT, plain.grant, 3), reveals: Array.from({ length: N }, (_, k) => toHex(reveal(12, plain.chain[N - 1 - k]))) }
 };
 const bundle = await bundleEs5({ entry: 'bench/lib/door-profile.entry.ts' });
@@ -63,6 +68,7 @@ const perEntry = entries.map((m) => {
   let grantWritten = false;
   for (let i = 0; i < m.length; i += 2) {
     const label = String(m[i]);
+    if (label === 'mem') { console.log('mem ' + m[i + 1]); continue; }
     const t = Number(m[i + 1]);
     const p = part(prev, label, grantWritten);
     sums[p] = (sums[p] ?? 0) + (t - at);
@@ -88,3 +94,4 @@ const firmware = perEntry.map((e) => e.slice - SIMULATED.reduce((s, p) => s + (e
 console.log('  ' + 'slice'.padEnd(41) + median(slices).toFixed(1).padStart(7) + Math.max(...slices).toFixed(1).padStart(9));
 console.log('  ' + 'slice without the simulator\'s parts'.padEnd(41) + median(firmware).toFixed(1).padStart(7) + Math.max(...firmware).toFixed(1).padStart(9));
 console.log('  per entry: ' + slices.map((s) => s.toFixed(1)).join(', '));
+console.log('  SHA-512 per entry: ' + perEntry.map((e) => (e.sums[PARTS[1]] ?? 0).toFixed(1)).join(', '));

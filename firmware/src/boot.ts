@@ -84,8 +84,8 @@ export function startLock(lock: Lock, resetCause: number): void {
   hw.onDoor(function (open: boolean) {
     onDoorChange(lock, open);
   });
-  hw.onButton(function (pressed: boolean) {
-    onButton(lock, pressed);
+  hw.onButton(function (pressed: boolean, atMs: number) {
+    onButton(lock, pressed, atMs);
   });
   hw.onCameraAck(function () {
     if (lock.cameraWaiter) lock.cameraWaiter(null);

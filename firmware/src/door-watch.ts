@@ -50,8 +50,10 @@ export const TOGGLE_MAX_MS = 2000;
  * mode, is the owner recovery: it forgets every owner key, standing consent and the
  * owner-consent mode (docs/firmware.md, "Owner consent").
  */
-export function onButton(lock: Lock, pressed: boolean): void {
-  const now = lock.ports.timers.millis();
+export function onButton(lock: Lock, pressed: boolean, atMs: number): void {
+  // The edges' own times: on a busy interpreter the release callback can run seconds after the
+  // release, and a short press would then read as a hold (install mode instead of a toggle).
+  const now = atMs;
   if (pressed) {
     lock.buttonAt = now;
     return;

@@ -26,7 +26,7 @@ export * from './mqtt/mqtt-codec';
 export { createMqttClient, mqttPublish, mqttPublishNow, mqttStart, mqttStop, type MqttBroker, type MqttClient, type MqttSettings } from './mqtt/mqtt-client';
 export { writeInitialConfig } from './provision-store';
 export { createProvisioningSession, provisionFrame, validateConfig, inInstallMode, type ProvisioningSession } from './provisioning';
-export { INSTALL_HOLD_MS, OWNER_RESET_HOLD_MS, TOGGLE_MAX_MS } from './door-watch';
+export { INSTALL_HOLD_MS, OWNER_RESET_HOLD_MS, TOGGLE_MAX_MS, onButton } from './door-watch';
 export { ensureStateOwner, OWNER_RECORD } from './persistence';
 export { LOCK_KEY_RECORD, loadLockKey } from './lock-key';
 export { RECEIPT_RECORD } from './receipts';

@@ -34,8 +34,12 @@ export interface HardwarePort {
   boltSwitches(): number;
   doorOpen(): boolean;
   onDoor(fn: (open: boolean) => void): void;
-  /** The inside button: called with true when pressed and false when released. */
-  onButton(fn: (pressed: boolean) => void): void;
+  /**
+   * The inside button: called with true when pressed and false when released, and when the edge
+   * happened on the `millis()` clock (the watch's own timestamp: a busy interpreter may run the
+   * callback much later, and a hold must be measured between the edges, not the callbacks).
+   */
+  onButton(fn: (pressed: boolean, atMs: number) => void): void;
   cameraTrigger(on: boolean): void;
   onCameraAck(fn: () => void): void;
   buzzer(on: boolean): void;

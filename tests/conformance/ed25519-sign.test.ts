@@ -6,6 +6,7 @@
  */
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
+import { scaled } from '../support/time-scale';
 import { bundleEs5 } from '../../tools/src/firmware/es5-bundle';
 import { availableEngines } from '../support/engines';
 import { avoidEspruinoKeywords } from '../shared/ed25519/espruino-keywords';
@@ -30,7 +31,7 @@ describe('Ed25519 signing conformance on real ES5 engines', () => {
     it(engine.name + ': keys and signatures equal tweetnacl, natives and pure JS, slices interleave with timers', async () => {
       const rows = cases();
       const bundle = await bundleEs5({ entry: 'tests/conformance/ed25519-sign.entry.ts', banner: 'var KW_SIGN_CASES = ' + JSON.stringify(rows) + ';' });
-      const run = await engine.run(avoidEspruinoKeywords(bundle.code), 600_000);
+      const run = await engine.run(avoidEspruinoKeywords(bundle.code), scaled(600_000));
       const lines = run.lines.filter((l) => /^(NATIVES|PASS|FAIL|PUREJS|SLICED|DONE)/.test(l));
       expect(run.stderr).toBe('');
       expect(lines[0]).toBe('NATIVES ' + (engine.name === 'espruino'));
@@ -43,6 +44,6 @@ describe('Ed25519 signing conformance on real ES5 engines', () => {
       expect(Number(m![1])).toBeGreaterThan(2);
       expect(Number(m![2])).toBeGreaterThan(2);
       expect(lines[lines.length - 1]).toBe('DONE');
-    }, 900_000);
+    }, scaled(900_000));
   }
 });

@@ -6,6 +6,7 @@
  * verification must let a keep-alive timer run between slices.
  */
 import { describe, expect, it } from 'vitest';
+import { scaled } from '../support/time-scale';
 import { bundleEs5 } from '../../tools/src/firmware/es5-bundle';
 import { availableEngines } from '../support/engines';
 import { adversarialCases, hexToBytes } from '../shared/ed25519/adversarial';
@@ -36,7 +37,7 @@ describe('Ed25519 verifier conformance on real ES5 engines', () => {
       const rows = cases();
       expect(rows.length).toBe(RFC8032.length + 9);
       const bundle = await bundleEs5({ entry: 'tests/conformance/ed25519.entry.ts', banner: 'var KW_CASES = ' + JSON.stringify(rows) + ';' });
-      const run = await engine.run(avoidEspruinoKeywords(bundle.code), 600_000);
+      const run = await engine.run(avoidEspruinoKeywords(bundle.code), scaled(600_000));
       const lines = run.lines.filter((l) => /^(NATIVES|PASS|FAIL|PUREJS|SLICED|DONE)/.test(l));
       expect(run.stderr).toBe('');
       expect(lines[0]).toBe('NATIVES ' + (engine.name === 'espruino'));
@@ -49,6 +50,6 @@ describe('Ed25519 verifier conformance on real ES5 engines', () => {
       expect(Number(m![1])).toBeGreaterThan(2);
       expect(Number(m![2])).toBeGreaterThan(2);
       expect(lines[lines.length - 1]).toBe('DONE');
-    }, 900_000);
+    }, scaled(900_000));
   }
 });

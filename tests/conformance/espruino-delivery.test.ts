@@ -26,7 +26,7 @@ import { scaled } from '../support/time-scale';
 
 const BOARD_FILE = path.join(ROOT, 'tests/fixtures/espruino-linux-board.json');
 /** Verification takes seconds on this interpreter; an entry waits for the camera, motor and events. */
-const STAGE_MS = 120_000;
+const STAGE_MS = scaled(120_000);
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
@@ -84,7 +84,7 @@ describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
     const power = async () => {
       const p = spawn(espruinoPath()!, ['--telnet'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
       p.stdout!.on('data', (d) => (out += d));
-      await listening(TELNET_PORT, 10_000);
+      await listening(TELNET_PORT, scaled(10_000));
       return p;
     };
     let esp: ChildProcess | null = null;
@@ -92,12 +92,12 @@ describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
       esp = await power();
 
       const port = 'tcp://127.0.0.1:' + TELNET_PORT;
-      const flashed = await keyway(['flash', '--port', port, '--board-file', BOARD_FILE, '--no-throttle', '--no-progress'], {}, 300_000);
+      const flashed = await keyway(['flash', '--port', port, '--board-file', BOARD_FILE, '--no-throttle', '--no-progress'], {}, scaled(300_000));
       expect(flashed.stderr).not.toContain('keyway:');
       expect(flashed.code).toBe(0);
       stage('flashed');
 
-      const prov = await keyway(['provision', '--port', port, '--relay', h.base, '--site', String(w.site.id), '--token', w.installer, '--timeout', '5000'], {}, 300_000);
+      const prov = await keyway(['provision', '--port', port, '--relay', h.base, '--site', String(w.site.id), '--token', w.installer, '--timeout', '5000'], {}, scaled(300_000));
       expect(prov.stderr, prov.stdout + '\n--- espruino:\n' + out.slice(-3000)).toBe('');
       expect(prov.code).toBe(0);
       const id = /provisioned lock ([0-9a-f]{16})/.exec(prov.stdout)![1];
@@ -169,5 +169,5 @@ describe.runIf(espruinoPath() !== null)('a delivery on a real Espruino', () => {
       // Stopped before the telnet port is released, so no other test reaches this Espruino.
       if (esp) await stop(esp);
     }
-  }), 1_800_000);
+  }), scaled(1_800_000));
 });

@@ -7,6 +7,7 @@
  * through the provisioning console's restart comes back with the world as it was.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { scaled } from '../support/time-scale';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,7 @@ import { ROOT } from '../support/processes';
 
 const BOARD = JSON.parse(readFileSync(path.join(ROOT, 'tests/fixtures/espruino-linux-board.json'), 'utf8'));
 /** Bolt travel is 700 ms; boot, a move and the relock after closing (3 s) fit well inside this. */
-const MOVE_MS = 15_000;
+const MOVE_MS = scaled(15_000);
 /** Bolt position (0 retracted … 1 thrown) at which the simulated retracted switch closes. */
 const RETRACTED_SWITCH_AT = 0.03;
 const dirs: string[] = [];
@@ -78,5 +79,5 @@ describe.runIf(espruinoPath() !== null)('the shipped bundle on Espruino over sim
     expect(esp.output()).not.toContain('Not implemented');
     expect(esp.output()).not.toContain('Analog is not supported');
     expect(esp.output()).not.toContain('Uncaught');
-  }, 180_000);
+  }, scaled(180_000));
 });

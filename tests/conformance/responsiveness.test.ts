@@ -7,6 +7,7 @@
  * same on a fast host, a slow one, or one shared with other work.
  */
 import { describe, expect, it } from 'vitest';
+import { scaled } from '../support/time-scale';
 import { ACT_GRANT_PUT, ACT_TIME_SET, toHex } from '@keyway/shared';
 import { signCommand } from '@keyway/shared/node';
 import { bundleEs5 } from '../../tools/src/firmware/es5-bundle';
@@ -36,7 +37,7 @@ describe('the lock stays responsive while it verifies a signature', () => {
       };
       const bundle = await bundleEs5({ entry: 'tests/conformance/responsiveness.entry.ts' });
       const measure = async () => {
-        const run = await engine.run('var KW_RESP = ' + JSON.stringify(input) + ';\n' + bundle.code, 900_000);
+        const run = await engine.run('var KW_RESP = ' + JSON.stringify(input) + ';\n' + bundle.code, scaled(900_000));
         const line = run.lines.find((l) => l.startsWith('RESULT '));
         expect(line, run.stdout.slice(-2000)).toBeDefined();
         const res = JSON.parse(line!.slice(7));
@@ -62,6 +63,6 @@ describe('the lock stays responsive while it verifies a signature', () => {
       expect(r.maxLatenessMs, 'latest timer against budget + ' + SLACK_STEPS + ' steps').toBeLessThanOrEqual(limit);
       expect(r.maxSliceMs).toBeLessThan(r.verifyMsAvg);
       expect(r.ops.filter((o: string) => o === '6:0').length).toBe(3); // TIME_SET and both commands acknowledged OK
-    }, 900_000);
+    }, scaled(900_000));
   }
 });

@@ -9,6 +9,7 @@ import {
   BOLT_LOCKING, BOLT_UNKNOWN, BOLT_UNLOCKED, BOLT_UNLOCKING, EV_ALARM, EV_BOOT, EV_OPERATION, EV_STATE, RC_JAM, RC_OK,
   SRC_AUTO, SRC_BUTTON
 } from '@keyway/shared';
+import { INSTALL_HOLD_MS, onButton } from '@keyway/firmware';
 import { harness, unlockPayload, type Harness } from '../support/lock-harness';
 
 const alarms = (h: Harness) => h.events(EV_ALARM).map((e) => e.code);
@@ -92,6 +93,19 @@ describe('lock: bolt, door and button', () => {
     h.sim.device.pressButton();
     h.run(2000);
     expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+  });
+
+  it('a short press stays short when the interpreter runs its release seconds late: the hold is timed between the edges', () => {
+    const h = harness();
+    const lock = h.sim.lock;
+    const pressedAt = lock.ports.timers.millis();
+    onButton(lock, true, pressedAt);
+    h.run(INSTALL_HOLD_MS + 1000); // the interpreter busy: the release callback runs 6 s after the press
+    const installUntil = lock.installUntil;
+    onButton(lock, false, pressedAt + 100);
+    h.run(2000);
+    expect(lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    expect(lock.installUntil).toBe(installUntil);
   });
 
   it('a jam on relock: stop, back off, retry once, JAM alarm; the motor is never left driven', () => {

@@ -3,6 +3,7 @@
  * ./espruino.flash is its Storage, so it runs `.boot0` and `.bootcde` first. Tests type
  * expressions on its console and read the answers back, and can restart it.
  */
+import { scaled } from './time-scale';
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface EspruinoRepl {
@@ -28,7 +29,7 @@ export function startEspruinoRepl(bin: string, dir: string, args: string[] = [])
   const r: EspruinoRepl = {
     proc,
     output: () => out,
-    ask<T>(expr: string, timeoutMs = 10_000): Promise<T> {
+    ask<T>(expr: string, timeoutMs = scaled(10_000)): Promise<T> {
       const tag = 'KWA' + ++seq + ':';
       // The tag is split in the typed line, so the echo of the line never matches it; an
       // exception (the lock not booted yet) answers null.

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildFirmware } from '../../tools/src/firmware/build';
 import { ROOT } from '../support/processes';
+import { scaled } from '../support/time-scale';
 
 describe('ES5 bundle', () => {
   it('keeps the "ram" directive as the first statement of exactly the functions that carry it', async () => {
@@ -25,5 +26,5 @@ describe('ES5 bundle', () => {
     expect(marked).toBeGreaterThanOrEqual(20);
     expect(heads).toHaveLength(marked);
     expect(fw.code.split('"ram"').length - 1).toBe(marked);
-  }, 60_000);
+  }, scaled(60_000));
 });

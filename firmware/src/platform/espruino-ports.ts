@@ -92,7 +92,7 @@ function hardwarePort(env: EspruinoEnv, board: BoardProfile): HardwarePort {
     },
     onButton: function (fn) {
       env.setWatch(function (e) {
-        fn(e.state === (active === 1));
+        fn(e.state === (active === 1), e.time * 1000);
       }, p.button, { repeat: true, edge: 'both', debounce: 50 });
     },
     cameraTrigger: function (on) {
