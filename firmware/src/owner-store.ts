@@ -5,7 +5,7 @@
  * the whole old or the whole new state, never keys of one and a mode of the other.
  */
 import {
-  MAX_CONSENTS, MAX_OWNER_KEYS, consentPayload, expectEnd, listOf, ranged, reader, struct, u32, u8, writer, written,
+  MAX_CONSENTS, MAX_OWNER_KEYS, consentPayload, expectEnd, lazyStruct, listOf, ranged, reader, struct, u32, u8, writer, written,
   type Consent, type ConsentCounters, type Infer, type ReplayState
 } from '@keyway/shared';
 import { trustedKey, type TrustedKey } from './config';
@@ -16,21 +16,26 @@ export const OWNER_CONSENT_RECORD = 'kwoc';
 /** Bytes a full record needs, rounded up: 9 + 1 + 4 × 36 + 1 + 4 × (10 + 53). */
 const RECORD_CAPACITY = 420;
 
-export const heldConsent = struct([
-  ['week0', u32],
-  ['count0', u8],
-  ['week1', u32],
-  ['count1', u8],
-  ['consent', consentPayload]
-] as const);
+/** Built at each use (boot, and each change of the record), so a lock at rest keeps none of it. */
+export const heldConsent = lazyStruct(function () {
+  return struct([
+    ['week0', u32],
+    ['count0', u8],
+    ['week1', u32],
+    ['count1', u8],
+    ['consent', consentPayload]
+  ] as const);
+});
 
-export const ownerRecordCodec = struct([
-  ['mode', ranged(u8, 0, 1)],
-  ['seqHigh', u32],
-  ['seqMask', u32],
-  ['keys', listOf(trustedKey, MAX_OWNER_KEYS)],
-  ['consents', listOf(heldConsent, MAX_CONSENTS)]
-] as const);
+export const ownerRecordCodec = lazyStruct(function () {
+  return struct([
+    ['mode', ranged(u8, 0, 1)],
+    ['seqHigh', u32],
+    ['seqMask', u32],
+    ['keys', listOf(trustedKey, MAX_OWNER_KEYS)],
+    ['consents', listOf(heldConsent, MAX_CONSENTS)]
+  ] as const);
+});
 
 export type HeldConsent = Infer<typeof heldConsent.fields>;
 

@@ -222,6 +222,38 @@ export function struct<S extends Schema>(fields: S, check?: (v: Infer<S>) => voi
   return new StructCodecImpl(fields, check || null);
 }
 
+/**
+ * A struct the lock rarely uses (the version-2 owner payloads), built from `build` each time it
+ * is used and dropped afterwards, so a lock at rest keeps one small object for it instead of
+ * the field table, its range codecs and its check (docs/firmware.md#memory). Costs a rebuild of
+ * a few objects per use; the types are those of the struct `build` returns.
+ */
+class LazyStructCodec<S extends Schema> implements StructCodec<S> {
+  constructor(private readonly build: () => StructCodec<S>) {}
+  get size(): number {
+    return this.build().size;
+  }
+  get fields(): S {
+    return this.build().fields;
+  }
+  get check(): ((v: Infer<S>) => void) | null {
+    return this.build().check;
+  }
+  read(r: ByteReader): Infer<S> {
+    return this.build().read(r);
+  }
+  write(w: ByteWriter, v: Infer<S>): void {
+    this.build().write(w, v);
+  }
+  label(): string {
+    return 'struct';
+  }
+}
+
+export function lazyStruct<S extends Schema>(build: () => StructCodec<S>): StructCodec<S> {
+  return new LazyStructCodec(build);
+}
+
 /** A top-level message: 8-byte tag, version byte, then the struct; nothing after it. */
 export interface MessageCodec<S extends Schema> {
   readonly tag: string;

@@ -107,8 +107,13 @@ export interface Parser {
   maxPacket: number;
 }
 
+/** What the parser first takes for bytes it must hold; it doubles up to what `maxPacket` needs. */
+const PARSER_FIRST_BYTES = 64;
+/** The parser's buffer while it holds nothing: at rest, and between packets, it keeps no bytes. */
+const NO_BYTES = new Uint8Array(0);
+
 export function createParser(maxPacket: number): Parser {
-  return { buf: new Uint8Array(256), len: 0, maxPacket: maxPacket };
+  return { buf: NO_BYTES, len: 0, maxPacket: maxPacket };
 }
 
 /**
@@ -117,7 +122,7 @@ export function createParser(maxPacket: number): Parser {
  */
 export function feed(p: Parser, data: Uint8Array): Packet[] {
   if (p.len + data.length > p.buf.length) {
-    let cap = p.buf.length;
+    let cap = p.buf.length > 0 ? p.buf.length : PARSER_FIRST_BYTES;
     while (cap < p.len + data.length) cap *= 2;
     if (cap > p.maxPacket * 2 + 8) cap = p.maxPacket * 2 + 8;
     if (p.len + data.length > cap) throw new Error('MQTT_TOO_LARGE');
@@ -156,6 +161,8 @@ export function feed(p: Parser, data: Uint8Array): Packet[] {
     p.buf.set(p.buf.subarray(i + rem, p.len));
     p.len -= i + rem;
   }
+  // Nothing partial left: give the buffer back (it may have grown to a large command's size).
+  if (p.len === 0) p.buf = NO_BYTES;
   return out;
 }
 

@@ -8,21 +8,23 @@
 import { asciiBytes, codedError, concatBytes, copyBytes } from '../bytes';
 import type { ByteReader, ByteWriter } from '../codec';
 import { expectEnd, readBytes, reader, writeBytes } from '../codec';
-import { type Codec, fixedBytes, i16, type Infer, listOf, message, ranged, readHeader, struct, u32, u8, varBytes } from '../schema';
+import { type Codec, fixedBytes, i16, type Infer, lazyStruct, listOf, message, ranged, readHeader, struct, u32, u8, varBytes } from '../schema';
 import {
   CONSENT_FLAGS_MASK, DEVICE_ID_LENGTH, MAX_OWNER_PAYLOAD, MAX_SCHEDULE_ENTRIES, NONCE_LENGTH, PROTOCOL_VERSION_OWNER, PUBLIC_KEY_LENGTH,
   SIGNATURE_LENGTH, TAG_OWNER
 } from './constants';
 import { grantCodec, scheduleEntry } from './grant';
 
-export const ownerStatementBody = struct([
-  ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
-  ['ownerKeyId', u32],
-  ['seq', ranged(u32, 1, 0xffffffff)],
-  ['notAfter', u32],
-  ['action', u8],
-  ['payload', varBytes(MAX_OWNER_PAYLOAD)]
-] as const);
+export const ownerStatementBody = lazyStruct(function () {
+  return struct([
+    ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
+    ['ownerKeyId', u32],
+    ['seq', ranged(u32, 1, 0xffffffff)],
+    ['notAfter', u32],
+    ['action', u8],
+    ['payload', varBytes(MAX_OWNER_PAYLOAD)]
+  ] as const);
+});
 
 export type OwnerStatementFields = Infer<typeof ownerStatementBody.fields>;
 
@@ -32,12 +34,9 @@ export interface SignedOwnerStatement extends OwnerStatementFields {
   signature: Uint8Array;
 }
 
-const statementCodec = message(TAG_OWNER, PROTOCOL_VERSION_OWNER, ownerStatementBody);
-let tagBytes: Uint8Array | null = null;
-
 /** The bytes an owner device signs. */
 export function encodeOwnerStatementBody(fields: OwnerStatementFields): Uint8Array {
-  return statementCodec.encode(fields);
+  return message(TAG_OWNER, PROTOCOL_VERSION_OWNER, ownerStatementBody).encode(fields);
 }
 
 export function attachOwnerSignature(body: Uint8Array, signature: Uint8Array): Uint8Array {
@@ -46,9 +45,8 @@ export function attachOwnerSignature(body: Uint8Array, signature: Uint8Array): U
 }
 
 function readStatement(r: ByteReader): SignedOwnerStatement {
-  if (!tagBytes) tagBytes = asciiBytes(TAG_OWNER);
   const start = r.pos;
-  readHeader(r, tagBytes, PROTOCOL_VERSION_OWNER);
+  readHeader(r, asciiBytes(TAG_OWNER), PROTOCOL_VERSION_OWNER);
   const f = ownerStatementBody.read(r);
   const signed = r.bytes.subarray(start, r.pos);
   const signature = readBytes(r, SIGNATURE_LENGTH);
@@ -91,59 +89,73 @@ export function cloneOwnerStatement(s: SignedOwnerStatement): SignedOwnerStateme
   };
 }
 
-export const ownerKeyAddPayload = struct([
-  ['ownerKeyId', u32],
-  ['ownerKey', fixedBytes(PUBLIC_KEY_LENGTH)]
-] as const);
+export const ownerKeyAddPayload = lazyStruct(function () {
+  return struct([
+    ['ownerKeyId', u32],
+    ['ownerKey', fixedBytes(PUBLIC_KEY_LENGTH)]
+  ] as const);
+});
 
-export const ownerKeyRemovePayload = struct([
-  ['ownerKeyId', u32]
-] as const);
+export const ownerKeyRemovePayload = lazyStruct(function () {
+  return struct([
+    ['ownerKeyId', u32]
+  ] as const);
+});
 
-export const consentModePayload = struct([
-  ['on', ranged(u8, 0, 1)]
-] as const);
+export const consentModePayload = lazyStruct(function () {
+  return struct([
+    ['on', ranged(u8, 0, 1)]
+  ] as const);
+});
 
 /**
  * A standing consent (§11.4): courier or service grants a backend asks for may be staged without
  * a fresh owner signature when each lies inside one of these weekly windows, carries the camera
  * flag if demanded, allows one entry, and the week still has entries left.
  */
-export const consentPayload = struct([
-  ['consentId', ranged(u32, 1, 0xffffffff)],
-  ['kind', ranged(u8, 1, 4)],
-  ['partner', ranged(u32, 1, 0xffffffff)],
-  ['flags', ranged(u8, 0, CONSENT_FLAGS_MASK)],
-  ['maxPerWeek', ranged(u8, 1, 255)],
-  ['notAfter', u32],
-  ['tzOffset', ranged(i16, -840, 840)],
-  ['schedule', listOf(scheduleEntry, MAX_SCHEDULE_ENTRIES)]
-] as const, function (c) {
-  if (c.schedule.length === 0) throw codedError('BAD_FORMAT', 'a standing consent needs at least one window');
-  for (let i = 0; i < c.schedule.length; i++) {
-    if (c.schedule[i].end <= c.schedule[i].start) throw codedError('BAD_FORMAT', 'consent windows may not run past midnight');
-  }
+export const consentPayload = lazyStruct(function () {
+  return struct([
+    ['consentId', ranged(u32, 1, 0xffffffff)],
+    ['kind', ranged(u8, 1, 4)],
+    ['partner', ranged(u32, 1, 0xffffffff)],
+    ['flags', ranged(u8, 0, CONSENT_FLAGS_MASK)],
+    ['maxPerWeek', ranged(u8, 1, 255)],
+    ['notAfter', u32],
+    ['tzOffset', ranged(i16, -840, 840)],
+    ['schedule', listOf(scheduleEntry, MAX_SCHEDULE_ENTRIES)]
+  ] as const, function (c) {
+    if (c.schedule.length === 0) throw codedError('BAD_FORMAT', 'a standing consent needs at least one window');
+    for (let i = 0; i < c.schedule.length; i++) {
+      if (c.schedule[i].end <= c.schedule[i].start) throw codedError('BAD_FORMAT', 'consent windows may not run past midnight');
+    }
+  });
 });
 
-export const consentRemovePayload = struct([
-  ['consentId', ranged(u32, 1, 0xffffffff)]
-] as const);
+export const consentRemovePayload = lazyStruct(function () {
+  return struct([
+    ['consentId', ranged(u32, 1, 0xffffffff)]
+  ] as const);
+});
 
 /** A relay-signed grant staged under a standing consent (§11.5): the consent it claims, the partner, the grant. */
-export const consentedGrantPayload = struct([
-  ['consentId', ranged(u32, 1, 0xffffffff)],
-  ['partner', ranged(u32, 1, 0xffffffff)],
-  ['grant', grantCodec]
-] as const);
+export const consentedGrantPayload = lazyStruct(function () {
+  return struct([
+    ['consentId', ranged(u32, 1, 0xffffffff)],
+    ['partner', ranged(u32, 1, 0xffffffff)],
+    ['grant', grantCodec]
+  ] as const);
+});
 
 /**
  * OWNER_TIME (§11.8): the owner device's clock, signed over the lock's current challenge, so it
  * was made after the lock last booted and cannot be held back for a later boot.
  */
-export const ownerTimePayload = struct([
-  ['time', u32],
-  ['nonce', fixedBytes(NONCE_LENGTH)]
-] as const);
+export const ownerTimePayload = lazyStruct(function () {
+  return struct([
+    ['time', u32],
+    ['nonce', fixedBytes(NONCE_LENGTH)]
+  ] as const);
+});
 
 /** Bytes of the consented-grant payload before the grant (consentId, partner). */
 export const CONSENTED_GRANT_PREFIX = 8;

@@ -4,7 +4,7 @@
  */
 import { codedError } from '../bytes';
 import { expectEnd, reader, writer, written } from '../codec';
-import { type Codec, fixedBytes, type Infer, ranged, struct, u16, u32, u8 } from '../schema';
+import { type Codec, fixedBytes, type Infer, lazyStruct, ranged, struct, u16, u32, u8 } from '../schema';
 import {
   ACT_ALARM_CLEAR, ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE,
   ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_OWNER_TIME, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH,
@@ -34,21 +34,25 @@ export const revokePayload = struct([
   ['grantId', ranged(u32, 1, 0xffffffff)]
 ] as const);
 
-export const keyRotatePayload = struct([
-  ['newKeyId', u32],
-  ['newKey', fixedBytes(PUBLIC_KEY_LENGTH)],
-  ['retireKeyId', u32]
-] as const, function (p) {
-  if (p.newKeyId === p.retireKeyId) throw codedError('BAD_FORMAT', 'cannot retire the key being added');
+export const keyRotatePayload = lazyStruct(function () {
+  return struct([
+    ['newKeyId', u32],
+    ['newKey', fixedBytes(PUBLIC_KEY_LENGTH)],
+    ['retireKeyId', u32]
+  ] as const, function (p) {
+    if (p.newKeyId === p.retireKeyId) throw codedError('BAD_FORMAT', 'cannot retire the key being added');
+  });
 });
 
 export const timeSetPayload = struct([
   ['time', u32]
 ] as const);
 
-export const alarmClearPayload = struct([
-  ['alarm', u8]
-] as const);
+export const alarmClearPayload = lazyStruct(function () {
+  return struct([
+    ['alarm', u8]
+  ] as const);
+});
 
 export type UnlockPayload = Infer<typeof unlockPayload.fields>;
 export type LockPayload = Infer<typeof lockPayload.fields>;

@@ -8,7 +8,7 @@
 import { codedError, concatBytes } from '../bytes';
 import { crc32 } from '../crc32';
 import { expectEnd, reader, readBytes, readU16, readU8, writer, written } from '../codec';
-import { type Infer, fixedBytes, listOf, struct, u16, u32, u8, varBytes } from '../schema';
+import { type Infer, fixedBytes, listOf, lazyStruct, struct, u16, u32, u8, varBytes } from '../schema';
 import { DEVICE_ID_LENGTH, HASH_LENGTH, PUBLIC_KEY_LENGTH } from './constants';
 
 export const PROV_MAGIC0 = 0x4b; // 'K'
@@ -65,42 +65,52 @@ export function decodeProvFrame(bytes: Uint8Array): ProvFrame {
   return { type: type, seq: seq, payload: payload };
 }
 
-export const provInfo = struct([
-  ['provisioned', u8],
-  ['installMode', u8],
-  ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
-  ['board', varBytes(32)],
-  ['firmware', varBytes(24)],
-  ['configHash', fixedBytes(HASH_LENGTH)],
-  // The lock's own receipt-signing key (docs/protocol.md §6.2); all zero until the lock has made it.
-  ['lockKey', fixedBytes(PUBLIC_KEY_LENGTH)]
-] as const);
+export const provInfo = lazyStruct(function () {
+  return struct([
+    ['provisioned', u8],
+    ['installMode', u8],
+    ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
+    ['board', varBytes(32)],
+    ['firmware', varBytes(24)],
+    ['configHash', fixedBytes(HASH_LENGTH)],
+    // The lock's own receipt-signing key (docs/protocol.md §6.2); all zero until the lock has made it.
+    ['lockKey', fixedBytes(PUBLIC_KEY_LENGTH)]
+  ] as const);
+});
 
-export const provBegin = struct([
-  ['length', u16],
-  ['crc', u32]
-] as const);
+export const provBegin = lazyStruct(function () {
+  return struct([
+    ['length', u16],
+    ['crc', u32]
+  ] as const);
+});
 
-export const provChunk = struct([
-  ['offset', u16],
-  ['data', varBytes(PROV_CHUNK)]
-] as const);
+export const provChunk = lazyStruct(function () {
+  return struct([
+    ['offset', u16],
+    ['data', varBytes(PROV_CHUNK)]
+  ] as const);
+});
 
-export const provAck = struct([
-  ['code', u16]
-] as const);
+export const provAck = lazyStruct(function () {
+  return struct([
+    ['code', u16]
+  ] as const);
+});
 
-export const provConfig = struct([
-  ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
-  ['keys', listOf(struct([['id', u32], ['key', fixedBytes(PUBLIC_KEY_LENGTH)]] as const), 4)],
-  ['mqttHost', varBytes(64)],
-  ['mqttPort', u16],
-  ['mqttTls', u8],
-  ['mqttUser', varBytes(32)],
-  ['wifiSsid', varBytes(32)],
-  ['site', varBytes(40)],
-  ['configHash', fixedBytes(HASH_LENGTH)]
-] as const);
+export const provConfig = lazyStruct(function () {
+  return struct([
+    ['deviceId', fixedBytes(DEVICE_ID_LENGTH)],
+    ['keys', listOf(struct([['id', u32], ['key', fixedBytes(PUBLIC_KEY_LENGTH)]] as const), 4)],
+    ['mqttHost', varBytes(64)],
+    ['mqttPort', u16],
+    ['mqttTls', u8],
+    ['mqttUser', varBytes(32)],
+    ['wifiSsid', varBytes(32)],
+    ['site', varBytes(40)],
+    ['configHash', fixedBytes(HASH_LENGTH)]
+  ] as const);
+});
 
 export type ProvInfo = Infer<typeof provInfo.fields>;
 export type ProvBegin = Infer<typeof provBegin.fields>;

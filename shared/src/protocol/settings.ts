@@ -6,7 +6,7 @@
  * value is refused with BAD_SETTING rather than a format error.
  */
 import { RC_BAD_SETTING, RC_OK, RC_STALE_SETTINGS } from '../codes';
-import { type Infer, struct, u16, u32, u8 } from '../schema';
+import { type Infer, lazyStruct, struct, u16, u32, u8 } from '../schema';
 
 /** Seconds after an unlock before the lock relocks when the door was not opened. */
 export const AUTO_LOCK_MIN_S = 5;
@@ -18,12 +18,14 @@ export const DOOR_AJAR_MAX_S = 3600;
 export const SETTING_RELOCK_ON_CLOSE = 0x01;
 export const SETTING_FLAGS_MASK = 0x01;
 
-export const settingsPayload = struct([
-  ['revision', u32],
-  ['autoLockS', u16],
-  ['doorAjarS', u16],
-  ['flags', u8]
-] as const);
+export const settingsPayload = lazyStruct(function () {
+  return struct([
+    ['revision', u32],
+    ['autoLockS', u16],
+    ['doorAjarS', u16],
+    ['flags', u8]
+  ] as const);
+});
 
 export type SettingsPayload = Infer<typeof settingsPayload.fields>;
 

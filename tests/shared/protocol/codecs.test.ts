@@ -5,7 +5,7 @@ import {
   ACT_GRANT_PUT, ACT_UNLOCK, CRED_BARCODE, CRED_HASH_CHAIN, CRED_NONE, GRANT_GUEST, GRANT_PARCEL, PROTOCOL_VERSION,
   decodeCommand, decodeEvent, decodePayload, decodeReveal, decodeStatus, encodeEvent, encodePayload, encodeReveal, encodeStatus,
   fromHex, grantCodec, messageKind, KIND_COMMAND, KIND_EVENT, KIND_REVEAL, KIND_STATUS, KIND_UNKNOWN, offlineCodec, toHex,
-  type Grant, type LockEvent
+  type Grant, type LockEvent, lazyStruct, ranged, reader, struct, u32, u8, writer, written
 } from '@keyway/shared';
 import { buildVectors } from '../../../scripts/protocol-vectors';
 
@@ -138,5 +138,30 @@ describe('events', () => {
     expect(coded(() => encodeEvent(e))).toBe('BAD_VALUE');
     expect(coded(() => encodeEvent({ ...e, data: new Uint8Array(64) }))).toBe('NONE');
     expect(coded(() => encodeEvent({ ...e, seq: 0, data: new Uint8Array(0) }))).toBe('BAD_FORMAT');
+  });
+});
+
+describe('lazily built structs (lazyStruct)', () => {
+  it('build the struct at each use and keep nothing, with the same layout, size and refusals as the struct', () => {
+    let builds = 0;
+    const build = () => {
+      builds++;
+      return struct([['id', ranged(u32, 1, 0xffffffff)], ['on', ranged(u8, 0, 1)]] as const);
+    };
+    const lazy = lazyStruct(build);
+    expect(builds).toBe(0);
+    expect(lazy.size).toBe(build().size);
+    expect(lazy.fields.map((f) => f[0])).toEqual(['id', 'on']);
+    const w = writer(lazy.size);
+    lazy.write(w, { id: 7, on: 1 });
+    const bytes = written(w);
+    expect(toHex(bytes)).toBe('0000000701');
+    builds = 0;
+    expect(lazy.read(reader(bytes))).toEqual({ id: 7, on: 1 });
+    expect(lazy.read(reader(bytes))).toEqual({ id: 7, on: 1 });
+    expect(builds).toBe(2);
+    expect(() => lazy.read(reader(fromHex('0000000002')))).toThrow(expect.objectContaining({ code: 'BAD_FORMAT' }));
+    expect(() => lazy.read(reader(fromHex('00000001')))).toThrow(expect.objectContaining({ code: 'BAD_LENGTH' }));
+    expect(() => lazy.write(writer(lazy.size), { id: 0, on: 1 })).toThrow(expect.objectContaining({ code: 'BAD_FORMAT' }));
   });
 });
