@@ -42,30 +42,11 @@ export function sha512(msg: Uint8Array): Uint8Array {
   return sha512Js(msg);
 }
 
-/**
- * Scratch kept for the life of the program: the message schedule (640 bytes), the state and one
- * padded block. On Espruino each is a flat string that needs a contiguous run of free
- * variables; allocating them at every call, as this function once did, meant that a fragmented
- * heap could make the allocation run a garbage collection in the middle of the at-door slice.
- * Kept resident they cost about 60 variables once. Messages longer than one block (111 bytes)
- * still get a padded copy of their own. Not reentrant, and needs not be: nothing it calls hashes.
- */
-const W = new Uint32Array(160);
-const H = new Uint32Array(16);
-const BLOCK = new Uint8Array(128);
-/** Longest message that fits one padded block (the 0x80 byte and the 16-byte length follow). */
-const ONE_BLOCK_MAX = 111;
-
 /** The pure-JS path, always available (tests compare it with the native one). */
 export function sha512Js(msg: Uint8Array): Uint8Array {
   const n = msg.length;
   const blocks = Math.floor((n + 17 + 127) / 128);
-  let padded = BLOCK;
-  if (n <= ONE_BLOCK_MAX) {
-    for (let i = n; i < 128; i++) padded[i] = 0;
-  } else {
-    padded = new Uint8Array(blocks * 128);
-  }
+  const padded = new Uint8Array(blocks * 128);
   padded.set(msg);
   padded[n] = 0x80;
   // Bit length, big-endian, in the last 16 bytes (messages here are far below 2^53 bits).
@@ -76,9 +57,9 @@ export function sha512Js(msg: Uint8Array): Uint8Array {
   padded[end - 3] = (bits >>> 16) & 0xff;
   padded[end - 4] = (bits >>> 24) & 0xff;
   padded[end - 5] = Math.floor(n / 0x20000000) & 0xff;
-  const h = H;
-  h.set(IV);
-  for (let b = 0; b < blocks; b++) compress(h, W, padded, b * 128);
+  const h = new Uint32Array(IV);
+  const w = new Uint32Array(160);
+  for (let b = 0; b < blocks; b++) compress(h, w, padded, b * 128);
   const out = new Uint8Array(64);
   for (let i = 0; i < 16; i++) {
     const v = h[i];
