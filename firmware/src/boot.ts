@@ -23,7 +23,7 @@ import { loadSettings } from './settings-store';
 import { loadOwnerState } from './owner-store';
 import type { Ports } from './ports';
 import { emergencyStop, autoLock, onCameraLine } from './actuation';
-import { emit, publishStatus, reportStorageRecovery, stateEvent } from './reporting';
+import { emit, publishStatus, raiseOverflowAlarm, reportStorageRecovery, stateEvent } from './reporting';
 
 export function mergeOptions(over: Partial<LockOptions> | null): LockOptions {
   const o: any = {};
@@ -65,7 +65,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     ownerTimePending: ow.state.mode === 1, nonce: new Uint8Array(NONCE_LENGTH),
     bootCount: countBoot(ports.storage), nonceCount: 0,
     lockout: initialLockout(), cameraOk: true, jammed: false, installUntil: 0, buttonAt: -1, verifying: false, commandQueue: [],
-    acting: false, moveDone: null, move: null, tickTimer: 0, statusTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
+    acting: false, moveDone: null, move: null, tickTimer: 0, statusTimer: 0, alarmTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
     cameraWaiter: null, cameraCapture: 0, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
     recovered: cfg.recovered || rp.recovered || grants.recovered || st.recovered || ow.recovered,
@@ -109,6 +109,8 @@ export function startLock(lock: Lock, resetCause: number): void {
     return;
   }
   emit(lock, EV_BOOT, resetCause, 0, 0, 0, asciiBytes(lock.opt.firmwareVersion));
+  // A loss the boot scan found (a torn overwrite) is reported at once, before anything else.
+  raiseOverflowAlarm(lock);
   reportStorageRecovery(lock, lock.recovered);
   lock.bolt.phase = phaseFromSwitches(hw.boltSwitches());
   stateEvent(lock);
@@ -124,5 +126,7 @@ export function stopLock(lock: Lock, graceful?: boolean): void {
   emergencyStop(lock);
   if (lock.statusTimer) lock.ports.timers.clearTimeout(lock.statusTimer);
   lock.statusTimer = 0;
+  if (lock.alarmTimer) lock.ports.timers.clearTimeout(lock.alarmTimer);
+  lock.alarmTimer = 0;
   disconnect(lock, graceful);
 }

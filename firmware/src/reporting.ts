@@ -30,17 +30,38 @@ export function emit(lock: Lock, type: number, code: number, ref: number, actorK
   // No hash here: the log hashes its newest event lazily (logHead), a receipt when it is signed.
   const at: LogPoint = { seq: log.seq, bytes: bytes };
   if (lock.onEvent) lock.onEvent(bytes);
-  // One QUEUE_OVERFLOW alarm per episode (until the queue drains) while it is in the ring (the
-  // log raises another when it overwrites it undelivered); its ref counts losses so far. A loss
-  // found at boot (a torn overwrite) is reported with the first event after it.
-  if (log.unreported && !log.overflowAlarmed) {
-    log.overflowAlarmed = true;
-    log.overflowAlarmSeq = log.seq + 1;
-    emit(lock, EV_ALARM, AL_QUEUE_OVERFLOW, log.dropped, 0, 0, []);
-  }
-  log.unreported = false;
+  if (log.unreported && !log.overflowAlarmed) overflowAlarmSoon(lock);
+  else log.unreported = false;
   flushEvents(lock);
   return at;
+}
+
+/**
+ * One QUEUE_OVERFLOW alarm per episode (until the queue drains) while it is in the ring (the log
+ * raises another when it overwrites it undelivered); its ref counts losses so far. Raised now for
+ * a loss no alarm covers yet; boot calls it right after BOOT (a torn overwrite found by the scan).
+ */
+export function raiseOverflowAlarm(lock: Lock): void {
+  const log = lock.log;
+  if (!log || !log.unreported) return;
+  log.unreported = false;
+  if (log.overflowAlarmed) return;
+  log.overflowAlarmed = true;
+  log.overflowAlarmSeq = log.seq + 1;
+  emit(lock, EV_ALARM, AL_QUEUE_OVERFLOW, log.dropped, 0, 0, []);
+}
+
+/**
+ * The alarm for a loss the current slice caused is logged after the slice: an entry that
+ * overflows the offline queue would otherwise pay for a second event (its chain hash, encoding
+ * and flash write) before its slice ends. Until then the loss stays noted in `unreported`.
+ */
+function overflowAlarmSoon(lock: Lock): void {
+  if (lock.alarmTimer) return;
+  lock.alarmTimer = lock.ports.timers.setTimeout(function () {
+    lock.alarmTimer = 0;
+    raiseOverflowAlarm(lock);
+  }, 0);
 }
 
 export function alarm(lock: Lock, code: number, ref: number, data: number[]): void {

@@ -7,11 +7,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  BOLT_LOCKED, BOLT_UNLOCKED, BOLT_UNLOCKING, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_CREDENTIAL, EV_DENIAL, bytesEqual,
+  ACT_UNLOCK, AL_QUEUE_OVERFLOW, BOLT_LOCKED, BOLT_UNLOCKED, BOLT_UNLOCKING, EV_ALARM, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_CREDENTIAL, EV_DENIAL, bytesEqual,
   checkReceipt, decodeReceipt, encodeEvent, eventHash, setSha512Native, sha512Js, decodeStatus
 } from '@keyway/shared';
 import { logHead, onCommandTopic, readEvent } from '@keyway/firmware';
-import { chainGrant, harness, putGrant, reveal } from '../support/lock-harness';
+import { T0, chainGrant, harness, putGrant, reveal, unlockPayload } from '../support/lock-harness';
 
 let hashes = 0;
 afterEach(() => setSha512Native(null));
@@ -55,6 +55,35 @@ describe('the at-door slice', () => {
     const head = decodeStatus(h.sim.statuses[h.sim.statuses.length - 1]).logHead;
     expect(bytesEqual(head, eventHash(encodeEvent(state)))).toBe(true);
     expect(bytesEqual(logHead(h.sim.lock.log!), head)).toBe(true);
+  });
+
+  it('a reveal whose event overwrites an undelivered one (offline queue full) still costs one SHA-512; the overflow alarm follows', () => {
+    const { h, grant, chain } = stagedLock(); // no network: nothing is ever acknowledged
+    const log = h.sim.lock.log!;
+    // Fill the ring to the brim without overwriting: refused commands, one ACK event each.
+    while (log.seq < log.capacity) {
+      const seq = log.seq;
+      h.deliver(h.command(ACT_UNLOCK, unlockPayload(), { notBefore: T0 - 600, notAfter: T0 - 500 }));
+      h.run(3000);
+      expect(log.seq).toBe(seq + 1);
+    }
+    expect(log.dropped).toBe(0);
+    logHead(log); // as a status publish would have: the last ACK is hashed into the chain
+    const overflow = (e: { type: number; code: number }) => e.type === EV_ALARM && e.code === AL_QUEUE_OVERFLOW;
+    expect(h.sim.events.some(overflow)).toBe(false);
+    const stored = h.sim.events.length;
+    countHashes();
+    onCommandTopic(h.sim.lock, reveal(grant.grantId, chain[2]));
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKING);
+    expect(hashes).toBe(1);
+    expect(h.sim.events.length).toBe(stored + 1);
+    expect(log.dropped).toBe(1);
+    expect(log.unreported).toBe(true);
+    h.run(0);
+    const alarms = h.sim.events.slice(stored).filter(overflow);
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0].ref).toBe(1);
+    expect(log.unreported).toBe(false);
   });
 
   it('a power cut right after the motor start keeps the spent value and the event; the chain continues', () => {
