@@ -1,46 +1,64 @@
 /**
  * Which locks wait for an owner-confirmed time (docs/protocol.md §11.8, relay/src/locks/owner-time.ts):
  * a boot status in owner-consent mode marks a lock, so does a refusal with OWNER_TIME_REQUIRED; the
- * lock's OK to an OWNER_TIME clears it; a lock with the mode off never waits.
+ * lock's OK to an OWNER_TIME clears it; a lock with the mode off never waits. The mark is on the
+ * device row, so a second relay of a set (another store handle on the same database) sees it.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RC_OK, RC_OUTSIDE_WINDOW, RC_OWNER_TIME_REQUIRED, ST_CAMERA_OK, ST_OWNER_CONSENT, ST_TIME_TRUSTED } from '@keyway/shared';
-import type { RelayContext } from '../../relay/src/context';
+import { insertOwner } from '../../relay/src/data/accounts';
+import { findDevice, insertDevice } from '../../relay/src/data/devices';
+import { insertSite } from '../../relay/src/data/sites';
+import type { Q } from '../../relay/src/data/store';
 import { noteReasonForOwnerTime, noteStatusForOwnerTime, ownerTimeConfirmed, ownerTimeNeeded } from '../../relay/src/locks/owner-time';
+import { describeEachStore } from '../support/stores';
 
-const ctx = () => ({}) as RelayContext;
+const T0 = 1_800_000_000_000;
 
-describe('relay: locks waiting for an owner-confirmed time', () => {
-  it('marks a lock that boots in owner-consent mode, and clears it once the owner confirmed', () => {
-    const c = ctx();
-    noteStatusForOwnerTime(c, 'a', ST_OWNER_CONSENT | ST_CAMERA_OK);
-    expect(ownerTimeNeeded(c, 'a')).toBe(true);
+async function lockIn(q: Q, id: string): Promise<void> {
+  const o = await insertOwner(q, { email: id + '@x.org', name: 'o', passwordHash: 'h', at: T0 });
+  const s = await insertSite(q, { owner_id: o.id, name: 'home', timezone: 'UTC', created_at: T0 });
+  await insertDevice(q, { id, siteId: s.id, name: 'front', profile: 'door', board: 'pico', firmware: 'fw1', publicKey: 'aa', passwordHash: 'pw', at: T0, signingKeyId: 1 });
+}
+
+describeEachStore('relay: locks waiting for an owner-confirmed time', (stores) => {
+  const waits = async (q: Q, id: string) => ownerTimeNeeded((await findDevice(q, id))!);
+
+  it('marks a lock that boots in owner-consent mode, and clears it once the owner confirmed', async () => {
+    const { q } = await stores.fresh();
+    const id = '00112233aabbcc01';
+    await lockIn(q, id);
+    expect(await waits(q, id)).toBe(false);
+    await noteStatusForOwnerTime(q, id, ST_OWNER_CONSENT | ST_CAMERA_OK);
+    expect(await waits(q, id)).toBe(true);
     // The relay's own TIME_SET makes the time trusted: the lock still waits for the owner.
-    noteStatusForOwnerTime(c, 'a', ST_OWNER_CONSENT | ST_TIME_TRUSTED);
-    expect(ownerTimeNeeded(c, 'a')).toBe(true);
-    ownerTimeConfirmed(c, 'a');
-    expect(ownerTimeNeeded(c, 'a')).toBe(false);
-    // Another relay context (another relay in the same process) knows nothing of it.
-    noteStatusForOwnerTime(c, 'a', ST_OWNER_CONSENT);
-    expect(ownerTimeNeeded(ctx(), 'a')).toBe(false);
+    await noteStatusForOwnerTime(q, id, ST_OWNER_CONSENT | ST_TIME_TRUSTED);
+    expect(await waits(q, id)).toBe(true);
+    await ownerTimeConfirmed(q, id);
+    expect(await waits(q, id)).toBe(false);
   });
 
-  it('never marks a lock with owner consent off, and forgets one whose mode went off', () => {
-    const c = ctx();
-    noteStatusForOwnerTime(c, 'b', 0);
-    expect(ownerTimeNeeded(c, 'b')).toBe(false);
-    noteStatusForOwnerTime(c, 'b', ST_OWNER_CONSENT);
-    noteStatusForOwnerTime(c, 'b', ST_TIME_TRUSTED);
-    expect(ownerTimeNeeded(c, 'b')).toBe(false);
+  it('never marks a lock with owner consent off, and forgets one whose mode went off', async () => {
+    const { q } = await stores.fresh();
+    const id = '00112233aabbcc02';
+    await lockIn(q, id);
+    await noteStatusForOwnerTime(q, id, 0);
+    expect(await waits(q, id)).toBe(false);
+    await noteStatusForOwnerTime(q, id, ST_OWNER_CONSENT);
+    await noteStatusForOwnerTime(q, id, ST_TIME_TRUSTED);
+    expect(await waits(q, id)).toBe(false);
   });
 
-  it('marks a lock from its OWNER_TIME_REQUIRED answer (after a relay restart), once', () => {
-    const c = ctx();
-    expect(noteReasonForOwnerTime(c, 'c', RC_OK)).toBe(false);
-    expect(noteReasonForOwnerTime(c, 'c', RC_OUTSIDE_WINDOW)).toBe(false);
-    expect(ownerTimeNeeded(c, 'c')).toBe(false);
-    expect(noteReasonForOwnerTime(c, 'c', RC_OWNER_TIME_REQUIRED)).toBe(true);
-    expect(noteReasonForOwnerTime(c, 'c', RC_OWNER_TIME_REQUIRED)).toBe(false);
-    expect(ownerTimeNeeded(c, 'c')).toBe(true);
+  it('marks a lock from its OWNER_TIME_REQUIRED answer, once, and an unknown lock not at all', async () => {
+    const { q } = await stores.fresh();
+    const id = '00112233aabbcc03';
+    await lockIn(q, id);
+    expect(await noteReasonForOwnerTime(q, id, RC_OK)).toBe(false);
+    expect(await noteReasonForOwnerTime(q, id, RC_OUTSIDE_WINDOW)).toBe(false);
+    expect(await waits(q, id)).toBe(false);
+    expect(await noteReasonForOwnerTime(q, id, RC_OWNER_TIME_REQUIRED)).toBe(true);
+    expect(await noteReasonForOwnerTime(q, id, RC_OWNER_TIME_REQUIRED)).toBe(false);
+    expect(await waits(q, id)).toBe(true);
+    expect(await noteReasonForOwnerTime(q, 'ffffffffffffffff', RC_OWNER_TIME_REQUIRED)).toBe(false);
   });
 });

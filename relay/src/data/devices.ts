@@ -251,3 +251,10 @@ export async function moveSigningKey(q: Q, id: string, fromKeyId: number, toKeyI
   const r = await q.updateTable('devices').set({ signing_key_id: toKeyId }).where('id', '=', id).where('signing_key_id', '=', fromKeyId).executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
+
+/** Marks or clears a lock's wait for an owner-confirmed time; true when the mark changed. */
+export async function setOwnerTimeNeeded(q: Q, id: string, needed: boolean): Promise<boolean> {
+  const v = needed ? 1 : 0;
+  const r = await q.updateTable('devices').set({ owner_time_needed: v }).where('id', '=', id).where('owner_time_needed', '!=', v).executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}

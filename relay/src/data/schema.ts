@@ -85,6 +85,8 @@ export interface DevicesTable {
   sync_state: Generated<'unknown' | 'syncing' | 'converged'>;
   sync_since: number | null;
   reregister_approved_until: number | null;
+  /** 1 while the lock waits for an owner device to confirm its clock (locks/owner-time.ts). */
+  owner_time_needed: Generated<number>;
 }
 
 export interface GrantsTable {

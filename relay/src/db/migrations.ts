@@ -930,5 +930,11 @@ CREATE UNIQUE INDEX relay_keys_one_current ON relay_keys (is_current) WHERE is_c
     name: 'a guest, service or parcel grant the owner signed on their device, kept verbatim (docs/relay.md "Owner-signed grants")',
     sql: 'ALTER TABLE grants ADD COLUMN owner_statement TEXT;',
     postgres: 'ALTER TABLE grants ADD COLUMN owner_statement TEXT;'
+  },
+  {
+    version: 13,
+    name: 'a lock waiting for an owner-confirmed time after a reboot (docs/protocol.md §11.8), seen by every relay of a set',
+    sql: 'ALTER TABLE devices ADD COLUMN owner_time_needed INTEGER NOT NULL DEFAULT 0;',
+    postgres: 'ALTER TABLE devices ADD COLUMN owner_time_needed INTEGER NOT NULL DEFAULT 0;'
   }
 ];

@@ -39,7 +39,7 @@ export async function recordConfirmedStatement(ctx: RelayContext, deviceId: stri
       await forgetConsent(q, deviceId, (decodePayload(st.action, st.payload) as ConsentRemovePayload).consentId);
       break;
     case ACT_OWNER_TIME:
-      ownerTimeConfirmed(ctx, deviceId);
+      await ownerTimeConfirmed(q, deviceId);
       break;
     default:
   }
@@ -79,7 +79,7 @@ export async function ownerConsentView(ctx: RelayContext, p: Principal, deviceId
     deviceId: d.id,
     consentMode: inConsentMode(d.flags),
     // After a reboot in owner-consent mode: the owner page confirms the clock over this challenge (docs/protocol.md §11.8).
-    ownerTimeNeeded: inConsentMode(d.flags) && ownerTimeNeeded(ctx, d.id),
+    ownerTimeNeeded: inConsentMode(d.flags) && ownerTimeNeeded(d),
     nonce: d.nonce,
     ownerKeys: keys.map((k) => ({ keyId: k.key_id, publicKey: k.public_key, enrolledAt: new Date(k.enrolled_at).toISOString() })),
     consents: consents.map((r) => ({ ...consentOf(r), ownerKeyId: r.owner_key_id, confirmedAt: new Date(r.confirmed_at).toISOString() }))

@@ -51,7 +51,7 @@ function base(d: DeviceRow, ev: ReceivedEvent) {
  */
 export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<boolean> {
   // A grant held back until an owner device confirms the lock's clock: the owner page does that when it sees this.
-  if ((ev.type === EV_ACK || ev.type === EV_DENIAL) && noteReasonForOwnerTime(ctx, d.id, ev.code)) {
+  if ((ev.type === EV_ACK || ev.type === EV_DENIAL) && (await noteReasonForOwnerTime(q, d.id, ev.code))) {
     ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, ownerTimeNeeded: true });
   }
   switch (ev.type) {

@@ -89,6 +89,7 @@ async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): 
       inv_keys: inventory.keys, inv_grants: inventory.grants, inv_at: nowMs
     }, s.replayHigh);
     const settingsRevision = await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
+    await noteStatusForOwnerTime(q, deviceId, s.flags);
     await noticeHealthChange(ctx, q, before, before.flags, s.flags, s.battery);
     if (flagged && !before.clock_flagged) {
       await recordActivity(ctx, q, { siteId: before.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
@@ -102,7 +103,6 @@ async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): 
   });
   if (!stored) return 'rejected';
   const d = stored.d;
-  noteStatusForOwnerTime(ctx, deviceId, s.flags);
   // A key the lock no longer lists may be one no lock trusts any more: delete it now rather than
   // at the next sweep (the rotation's ACK may have been handled while an older inventory stood).
   if (droppedKeys(d.inv_keys, s.keyIds).length > 0) retireInBackground(ctx);
