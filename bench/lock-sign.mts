@@ -19,15 +19,11 @@ import path from 'node:path';
 import nacl from 'tweetnacl';
 import { bundleEs5, REPO_ROOT } from '../tools/src/firmware/es5-bundle';
 import { avoidEspruinoKeywords } from '../tests/shared/ed25519/espruino-keywords';
-import { runEspruinoLines } from './lib/espruino-run.mjs';
+import { espruinoBuildsOrExit, runEspruinoLines } from './lib/espruino-run.mjs';
 import { machineLine, numberFlag, parseFlags, percentile, table } from './lib/report.mjs';
 
 const rounds = numberFlag(parseFlags(process.argv.slice(2)), 'rounds', 3);
-const bins = [process.env.ESPRUINO, process.env.ESPRUINO_8190].filter((b): b is string => !!b && b.length > 0);
-if (bins.length === 0) {
-  console.log('Set ESPRUINO=/path/to/espruino (and optionally ESPRUINO_8190) to measure signing on Espruino.');
-  process.exit(0);
-}
+const bins = espruinoBuildsOrExit('signing');
 
 const SEED = new Uint8Array(32).map((_, i) => (i * 29 + 3) & 0xff);
 const KP = nacl.sign.keyPair.fromSeed(SEED);

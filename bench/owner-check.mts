@@ -22,16 +22,12 @@
 import { DEFAULT_OPTIONS } from '@keyway/firmware';
 import { bundleEs5 } from '../tools/src/firmware/es5-bundle';
 import { avoidEspruinoKeywords } from '../tests/shared/ed25519/espruino-keywords';
-import { runEspruinoLines } from './lib/espruino-run.mjs';
+import { espruinoBuildsOrExit, runEspruinoLines } from './lib/espruino-run.mjs';
 import { buildVectors } from '../scripts/protocol-vectors';
 import { machineLine, numberFlag, parseFlags, percentile, table } from './lib/report.mjs';
 
 const rounds = numberFlag(parseFlags(process.argv.slice(2)), 'rounds', 5);
-const bins = [process.env.ESPRUINO, process.env.ESPRUINO_8190].filter((b): b is string => !!b && b.length > 0);
-if (bins.length === 0) {
-  console.log('Set ESPRUINO=/path/to/espruino (and optionally ESPRUINO_8190) to measure the owner-signature check on Espruino.');
-  process.exit(0);
-}
+const bins = espruinoBuildsOrExit('the owner-signature check');
 
 const v = Object.fromEntries(buildVectors().map((x) => [x.name, x]));
 const built = await bundleEs5({ entry: 'bench/lib/owner-check.entry.ts', globalName: 'KW' });

@@ -16,13 +16,10 @@ import nacl from 'tweetnacl';
 import { bundleEs5 } from '../tools/src/firmware/es5-bundle';
 import { avoidEspruinoKeywords } from '../tests/shared/ed25519/espruino-keywords';
 import { cleanLines } from '../tests/support/engines';
+import { espruinoBuildsOrExit } from './lib/espruino-run.mjs';
 import { machineLine, table } from './lib/report.mjs';
 
-const bins = [process.env.ESPRUINO, process.env.ESPRUINO_8190].filter((b): b is string => !!b && b.length > 0);
-if (bins.length === 0) {
-  console.log('Set ESPRUINO=/path/to/espruino (and optionally ESPRUINO_8190) to measure the verifier\'s memory on Espruino.');
-  process.exit(0);
-}
+const bins = espruinoBuildsOrExit("the verifier's memory");
 
 const SEED = new Uint8Array(32).map((_, i) => (i * 31 + 5) & 0xff);
 const KP = nacl.sign.keyPair.fromSeed(SEED);

@@ -27,3 +27,16 @@ export function runEspruinoLines<T>(bin: string, code: string, tmpPrefix: string
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The Espruino builds a bench runs on: ESPRUINO and, when set, ESPRUINO_8190. With neither set it
+ * says what to set and ends the process (a bench without an interpreter has nothing to measure).
+ */
+export function espruinoBuildsOrExit(whatFor: string): string[] {
+  const bins = [process.env.ESPRUINO, process.env.ESPRUINO_8190].filter((b): b is string => !!b && b.length > 0);
+  if (bins.length === 0) {
+    console.log('Set ESPRUINO=/path/to/espruino (and optionally ESPRUINO_8190) to measure ' + whatFor + ' on Espruino.');
+    process.exit(0);
+  }
+  return bins;
+}
