@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { scaled } from './time-scale';
 
-const PG_BIN_DIRS = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'];
+/** Where Debian installs each PostgreSQL major version's server binaries (`<root>/<major>/bin`). */
+const PG_VERSIONS_ROOT = '/usr/lib/postgresql';
 const READY_TIMEOUT_MS = 30_000;
 const READY_POLL_MS = 100;
 const SUPERUSER = 'keyway';
@@ -40,8 +41,17 @@ export interface PgCluster {
 
 export function postgresBinDir(): string | null {
   if (process.env.KEYWAY_PG_BIN) return process.env.KEYWAY_PG_BIN;
-  for (const d of PG_BIN_DIRS) if (existsSync(path.join(d, 'initdb'))) return d;
+  for (const d of installedBinDirs()) if (existsSync(path.join(d, 'initdb'))) return d;
   return null;
+}
+
+/** Each installed major version's bin directory, the newest first (a machine may hold several). */
+function installedBinDirs(): string[] {
+  if (!existsSync(PG_VERSIONS_ROOT)) return [];
+  return readdirSync(PG_VERSIONS_ROOT)
+    .filter((v) => /^\d+$/.test(v))
+    .sort((a, b) => Number(b) - Number(a))
+    .map((v) => path.join(PG_VERSIONS_ROOT, v, 'bin'));
 }
 
 /** True when this machine can start a test cluster (the PostgreSQL server binaries exist). */
