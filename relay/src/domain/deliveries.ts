@@ -14,6 +14,7 @@ import {
   type DeliveryChange, type DeliveryViewer
 } from '../data/deliveries';
 import { afterCommit, type Q } from '../data/store';
+import { lockDevice } from '../data/devices';
 import { relayError } from '../errors';
 import { recordActivity } from './activity';
 import { getCourier } from './accounts';
@@ -193,6 +194,21 @@ async function revokeDeliveryGrant(ctx: RelayContext, q: Q, d: DeliveryRow, by: 
   if (g) await revokeGrant(ctx, q, g, by, reason);
 }
 
+/**
+ * Takes the locks' device rows before any delivery or parcel row is moved, in one order (by
+ * id) so that two such changes cannot deadlock each other. The lock's own transactions (event
+ * intake, sync) hold the device row and then move a delivery; a change that moved the delivery
+ * first and then issued a GRANT_REVOKE or GRANT_PUT (which takes the device row for its
+ * counter) deadlocked against them on PostgreSQL.
+ */
+export async function lockDevicesFirst(q: Q, deviceIds: string[]): Promise<void> {
+  for (const id of [...new Set(deviceIds)].sort()) await lockDevice(q, id);
+}
+
+function lockDeviceFirst(q: Q, d: DeliveryRow): Promise<void> {
+  return lockDevicesFirst(q, [d.device_id]);
+}
+
 function changedMeanwhile(status: string | undefined) {
   return relayError('KW_CONFLICT', { status }, 'The delivery changed meanwhile.');
 }
@@ -204,6 +220,7 @@ export async function blockDelivery(ctx: RelayContext, p: Principal, id: number,
   if (d.status === 'blocked') return deliveryView(ctx, ctx.store.q, d);
   if (!canTransition(d.status, 'blocked')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
   return ctx.store.tx(async (q) => {
+    await lockDeviceFirst(q, d);
     const effects = async () => {
       await revokeDeliveryGrant(ctx, q, d, 'owner:' + p.subjectId, 'delivery blocked');
       await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
@@ -224,6 +241,7 @@ export async function unblockDelivery(ctx: RelayContext, p: Principal, id: numbe
   const device = (await getDevice(ctx.store.q, d.device_id))!;
   const consent = d.in_home === 1 ? await coverForCourierGrant(ctx, device, d.backend_id, courierBounds(COURIER_GRANT_FLAGS, d.window_start, d.window_end)) : null;
   return ctx.store.tx(async (q) => {
+    await lockDeviceFirst(q, d);
     if (!(await transition(ctx, q, d, 'booked', { block_reason: null, grant_id: null }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
     const site = (await getSiteRow(q, d.site_id))!;
     if (d.in_home === 1 && site.allow_in_home === 1) await stageCourierGrant(ctx, q, (await getDelivery(q, id))!, consent);
@@ -238,6 +256,7 @@ export async function cancelDelivery(ctx: RelayContext, p: Principal, id: number
   if (d.status === 'cancelled') return deliveryView(ctx, ctx.store.q, d);
   if (!canTransition(d.status, 'cancelled')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
   return ctx.store.tx(async (q) => {
+    await lockDeviceFirst(q, d);
     const effects = async () => {
       await revokeDeliveryGrant(ctx, q, d, p.kind + ':' + p.subjectId, 'delivery cancelled');
       await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });

@@ -9,7 +9,7 @@ import { partnerDeliveriesIn } from '../data/deliveries';
 import { cancelRegisteredParcel, registeredPartnerParcels } from '../data/parcels';
 import type { Q } from '../data/store';
 import { recordActivity } from './activity';
-import { transition, type DeliveryRow } from './deliveries';
+import { lockDevicesFirst, transition, type DeliveryRow } from './deliveries';
 import { statusesLeadingTo } from './delivery-states';
 import { getGrant, revokeGrant } from './grants';
 import { notify } from './notifications';
@@ -31,6 +31,8 @@ export async function withdrawPartner(ctx: RelayContext, p: Principal, siteId: n
   const by = p.kind + ':' + p.subjectId;
   return ctx.store.tx(async (q) => {
     const booked = await partnerDeliveriesIn(q, siteId, backendId, statusesLeadingTo('cancelled'));
+    const registered = await registeredPartnerParcels(q, siteId, backendId);
+    await lockDevicesFirst(q, [...booked, ...registered].map((b) => b.device_id));
     const view = await removePartner(ctx, q, p, siteId, backendId);
     const deliveries: DeliveryRow[] = [];
     for (const d of booked as DeliveryRow[]) if (await transition(ctx, q, d, 'cancelled', { block_reason: WITHDRAWN_REASON })) deliveries.push(d);
@@ -41,7 +43,7 @@ export async function withdrawPartner(ctx: RelayContext, p: Principal, siteId: n
       await enqueueWebhook(ctx, q, backendId, 'delivery.cancelled', { deliveryId: d.id, reason: WITHDRAWN_REASON });
     }
     const parcels: Booked[] = [];
-    for (const r of await registeredPartnerParcels(q, siteId, backendId)) {
+    for (const r of registered) {
       if (!(await cancelRegisteredParcel(q, r.id))) continue;
       parcels.push(r);
     }
