@@ -5,7 +5,7 @@
 // the two failed with 40P01. SQLite's single writer cannot show it; the postgres project can.
 import { describe, expect, it } from 'vitest';
 import { lockDevice } from '../../relay/src/data/devices';
-import { bookDelivery, useWorld, type Harness, type World } from '../support/relay-harness';
+import { addLock, bookDelivery, expectOk, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 /** How long the owner's change runs against the held device row before that transaction goes on. */
 const SETTLE_MS = 300;
@@ -18,17 +18,18 @@ describe('delivery changes take the device row before the delivery row', () => {
     w = ww;
   });
 
-  /** What the intake of an OPERATION does: the device row, a pause, then the delivery row. */
-  async function holdDeviceThenTouch(deliveryId: number, during: () => Promise<{ status: number; body: any }>) {
+  /** What the intake of an OPERATION does: the device row, a pause, then the delivery (or parcel) row. */
+  async function holdDeviceThenTouch(rowId: number, during: () => Promise<{ status: number; body: any }>, deviceId = w.deviceId, table: 'deliveries' | 'parcels' = 'deliveries') {
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     let locked!: () => void;
     const deviceLocked = new Promise<void>((r) => (locked = r));
     const lockSide = h.relay.ctx.store.tx(async (q) => {
-      await lockDevice(q, w.deviceId);
+      await lockDevice(q, deviceId);
       locked();
       await released;
-      await q.updateTable('deliveries').set({ updated_at: h.clock.now() }).where('id', '=', deliveryId).execute();
+      if (table === 'deliveries') await q.updateTable('deliveries').set({ updated_at: h.clock.now() }).where('id', '=', rowId).execute();
+      else await q.updateTable('parcels').set({ opened_at: null }).where('id', '=', rowId).execute();
       return 'committed';
     });
     await deviceLocked;
@@ -62,6 +63,16 @@ describe('delivery changes take the device row before the delivery row', () => {
     expect(r.body.status).toBe('booked');
   });
 
+  it("cancelling a parcel while the box holds its device row waits, and both succeed", async () => {
+    const box = await addLock(h, w.installer, w.site.id, 'box');
+    const window = { start: new Date(h.clock.now() - 60_000).toISOString(), end: new Date(h.clock.now() + 3600_000).toISOString() };
+    const parcel = await expectOk(h.api('POST', '/v1/parcels', { token: w.backend.token, body: { siteId: w.site.id, trackingNumber: '1Z999AA10123456784', window } }), 201);
+    await waitUntil(async () => (await h.api('GET', '/v1/parcels/' + parcel.id, { token: w.backend.token })).body.staged, 5000, 'parcel staged');
+    const r = await holdDeviceThenTouch(parcel.id, () => h.api('DELETE', '/v1/parcels/' + parcel.id, { token: w.backend.token }), box.deviceId, 'parcels');
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body.status).toBe('cancelled');
+    await box.lock.close();
+  });
   it('withdrawing the delivery partner while the lock holds its device row waits, and both succeed', async () => {
     const d = await bookDelivery(h, w);
     const r = await holdDeviceThenTouch(d.id, () => h.api('DELETE', '/v1/sites/' + w.site.id + '/partners/' + w.backend.id, { token: w.owner.token }));

@@ -14,12 +14,11 @@ import {
   type DeliveryChange, type DeliveryViewer
 } from '../data/deliveries';
 import { afterCommit, type Q } from '../data/store';
-import { lockDevice } from '../data/devices';
 import { relayError } from '../errors';
 import { recordActivity } from './activity';
 import { getCourier } from './accounts';
 import { parseWindow } from './access-grants';
-import { getDevice, siteLock } from './devices';
+import { getDevice, lockDevicesFirst, siteLock } from './devices';
 import { coverForCourierGrant, courierBounds, type ConsentCover } from './consent-booking';
 import { createGrant, getGrant, revokeGrant } from './grants';
 import { notify, notifySiteOwner } from './notifications';
@@ -192,17 +191,6 @@ export async function listDeliveries(ctx: RelayContext, p: Principal, f: { siteI
 async function revokeDeliveryGrant(ctx: RelayContext, q: Q, d: DeliveryRow, by: string, reason: string): Promise<void> {
   const g = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
   if (g) await revokeGrant(ctx, q, g, by, reason);
-}
-
-/**
- * Takes the locks' device rows before any delivery or parcel row is moved, in one order (by
- * id) so that two such changes cannot deadlock each other. The lock's own transactions (event
- * intake, sync) hold the device row and then move a delivery; a change that moved the delivery
- * first and then issued a GRANT_REVOKE or GRANT_PUT (which takes the device row for its
- * counter) deadlocked against them on PostgreSQL.
- */
-export async function lockDevicesFirst(q: Q, deviceIds: string[]): Promise<void> {
-  for (const id of [...new Set(deviceIds)].sort()) await lockDevice(q, id);
 }
 
 function lockDeviceFirst(q: Q, d: DeliveryRow): Promise<void> {

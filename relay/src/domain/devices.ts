@@ -8,7 +8,7 @@
 import { ST_INSTALL_MODE, commandTopic, eventTopic, isDeviceIdHex, stateTopic } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { supersedePendingRotations } from '../data/commands';
-import { approveReregistrationUntil, findDevice, insertDevice, listDeviceRows, reregisterDevice, siteDevicesOfProfile, type DeviceRow } from '../data/devices';
+import { approveReregistrationUntil, findDevice, insertDevice, listDeviceRows, lockDevice, reregisterDevice, siteDevicesOfProfile, type DeviceRow } from '../data/devices';
 import type { Q } from '../data/store';
 import { relayError } from '../errors';
 import { randomSecret, sha256Hex } from '../secrets';
@@ -194,3 +194,14 @@ export function deviceView(d: DeviceRow) {
 }
 
 export type DeviceView = ReturnType<typeof deviceView>;
+
+/**
+ * Takes the locks' device rows before any delivery or parcel row is moved, in one order (by
+ * id) so that two such changes cannot deadlock each other. The lock's own transactions (event
+ * intake, sync) hold the device row and then move a delivery; a change that moved the delivery
+ * first and then issued a GRANT_REVOKE or GRANT_PUT (which takes the device row for its
+ * counter) deadlocked against them on PostgreSQL.
+ */
+export async function lockDevicesFirst(q: Q, deviceIds: string[]): Promise<void> {
+  for (const id of [...new Set(deviceIds)].sort()) await lockDevice(q, id);
+}

@@ -9,7 +9,7 @@ import type { RelayContext } from '../context';
 import { relayError } from '../errors';
 import { recordActivity } from './activity';
 import { parseWindow } from './access-grants';
-import { siteLock } from './devices';
+import { lockDevicesFirst, siteLock } from './devices';
 import { createGrant, getGrant, revokeGrant } from './grants';
 import { notifySiteOwner } from './notifications';
 import { awaitOwnerSignature, grantNeedsOwner, type OwnerSignatureRequest } from './owner-grants';
@@ -83,6 +83,8 @@ export async function cancelParcel(ctx: RelayContext, p: Principal, id: number):
   const r = await parcelFor(ctx, p, id);
   if (r.status !== 'registered') throw relayError('KW_CONFLICT', { status: r.status });
   const cancelled = await ctx.store.tx(async (q) => {
+    // The box's device row first, as its own transactions take it (see lockDevicesFirst).
+    await lockDevicesFirst(q, [r.device_id]);
     // Only from registered: the box may have opened since the read above.
     if (!(await cancelRegisteredParcel(q, id))) return false;
     const g = r.grant_id ? await getGrant(q, r.grant_id) : undefined;
