@@ -6,15 +6,15 @@
  */
 import { decodeStatus, type LockStatus, KIND_OFFLINE, KIND_STATUS, MAX_CLOCK_SKEW, messageKind, offlineCodec, ST_TIME_TRUSTED, toHex, utf8Decode } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { lockDevice, recordStatus } from '../data/devices';
-import { recordHeldSettings } from '../data/lock-settings';
+import { recordStatus } from '../data/devices';
+import { lockDeviceWithSettings, recordHeldSettings } from '../data/lock-settings';
 import { recordActivity } from '../domain/activity';
 import { boltName, doorName, statusFlagNames } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
 import { noticeHealthChange } from './lock-health';
 import { retireUnusedKeys } from './key-rotation';
 import { lockIntakeQueue } from './per-lock-queue';
-import { noteStatusForOwnerTime } from './owner-time';
+import { ownerTimeNeededAfterStatus } from './owner-time';
 import { lockWill } from './presence';
 import { reconcileDevice } from './reconcile';
 import { statusNeedsSync } from './sync-trigger';
@@ -81,15 +81,17 @@ async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): 
   }
   const inventory = { keys: JSON.stringify(s.keyIds), grants: JSON.stringify(s.held.map((h) => [h.grantId, toHex(h.fingerprint)])) };
   const stored = await ctx.store.tx(async (q) => {
-    const before = await lockDevice(q, deviceId);
+    // One read (the device row with the settings revisions) and one write for a status that
+    // changes nothing else; the held settings revision is written only when it changed.
+    const before = await lockDeviceWithSettings(q, deviceId);
     if (!before) return undefined;
     await recordStatus(q, deviceId, {
       status_at: nowMs, bolt: s.bolt, door: s.door, flags: s.flags, lock_time_s: s.time || null, nonce: nonceHex, replay_high: s.replayHigh, battery: s.battery,
       grants_stored: s.grants, status_firmware: firmware, status_log_seq: s.logSeq, clock_offset_s: offset, clock_flagged: flagged, last_seen: nowMs,
-      inv_keys: inventory.keys, inv_grants: inventory.grants, inv_at: nowMs
+      inv_keys: inventory.keys, inv_grants: inventory.grants, inv_at: nowMs, owner_time_needed: ownerTimeNeededAfterStatus(s.flags, before.owner_time_needed)
     }, s.replayHigh);
-    const settingsRevision = await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
-    await noteStatusForOwnerTime(q, deviceId, s.flags);
+    const settingsRevision = before.settings_revision;
+    if (settingsRevision !== null && before.settings_held_revision !== s.settingsRev) await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
     await noticeHealthChange(ctx, q, before, before.flags, s.flags, s.battery);
     if (flagged && !before.clock_flagged) {
       await recordActivity(ctx, q, { siteId: before.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
