@@ -87,6 +87,8 @@ async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent)
   const bolt = ev.data.length > 0 ? ev.data[0] : 0;
   const door = ev.data.length > 1 ? ev.data[1] : 0;
   await setBoltDoor(q, d.id, bolt, door);
+  d.bolt = bolt;
+  d.door = door;
   await recordActivity(ctx, q, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
   if (door === DOOR_OPEN) await onDoorOpened(ctx, q, d.id, ev.seq);
@@ -96,11 +98,16 @@ async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent)
   }
 }
 
-/** The clip of the lock's last CAMERA event, used up; d is the row locked by this event's transaction. */
+/**
+ * The clip of the lock's last CAMERA event, used up; d is the row locked by this event's
+ * transaction, kept in step with what is written (an OPERATION may follow its CAMERA in one batch).
+ */
 async function takeClip(q: Q, d: DeviceRow): Promise<string | null> {
-  if (d.last_camera_seq === null) return null;
+  const capture = d.last_camera_seq;
+  if (capture === null) return null;
   await clearCameraCapture(q, d.id);
-  return clipRef(d.id, d.last_camera_seq);
+  d.last_camera_seq = null;
+  return clipRef(d.id, capture);
 }
 
 async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
@@ -210,7 +217,10 @@ async function onAck(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): 
 async function onCamera(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   const ok = ev.code === 0;
   const capture = captureOf(ev);
-  if (ok) await setCameraCapture(q, d.id, capture);
+  if (ok) {
+    await setCameraCapture(q, d.id, capture);
+    d.last_camera_seq = capture;
+  }
   await recordActivity(ctx, q, { ...base(d, ev), kind: 'camera', reason: ok ? null : reasonName(ev.code), code: ev.code, clip: ok ? clipRef(d.id, capture) : null });
   if (ok) await onLockCameraEvent(ctx, q, d, capture, ev.seq, ev.data);
 }
