@@ -40,6 +40,14 @@ export async function advanceLogHead(q: Q, id: string, seq: number, head: string
 const advanceLogHeadQuery = prepared((q: Q, id: string, seq: number, head: string, at: number) =>
   q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at }).where('id', '=', id));
 
+/** A new head of the lock's log was stored, and the bolt and door its STATE events reported. */
+export async function advanceLogHeadAndState(q: Q, id: string, seq: number, head: string, at: number, bolt: number, door: number): Promise<void> {
+  await advanceLogHeadAndStateQuery(q, id, seq, head, at, bolt, door);
+}
+
+const advanceLogHeadAndStateQuery = prepared((q: Q, id: string, seq: number, head: string, at: number, bolt: number, door: number) =>
+  q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at, bolt, door }).where('id', '=', id));
+
 export interface MqttCredentials {
   mqtt_password_hash: string;
   mqtt_prev_password_hash: string | null;

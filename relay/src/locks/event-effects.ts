@@ -8,7 +8,7 @@ import {
   EV_STATE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { clearCameraCapture, setBoltDoor, setCameraCapture } from '../data/devices';
+import { clearCameraCapture, setCameraCapture } from '../data/devices';
 import type { Q } from '../data/store';
 import { noteReasonForOwnerTime } from './owner-time';
 import { recordActivity } from '../domain/activity';
@@ -86,7 +86,7 @@ export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, e
 async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   const bolt = ev.data.length > 0 ? ev.data[0] : 0;
   const door = ev.data.length > 1 ? ev.data[1] : 0;
-  await setBoltDoor(q, d.id, bolt, door);
+  // Written with the log head, once the intake stored every event it takes together (event-intake.ts writeLogHead).
   d.bolt = bolt;
   d.door = door;
   await recordActivity(ctx, q, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });

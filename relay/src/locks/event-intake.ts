@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { EV_ACK, decodeEvent, toHex } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { recordActivity } from '../domain/activity';
-import { advanceLogHead, lockDevice, setLogState, type DeviceRow } from '../data/devices';
+import { advanceLogHead, advanceLogHeadAndState, lockDevice, setBoltDoor, setLogState, type DeviceRow } from '../data/devices';
 import { countLinkedEvents, eventLinkAt, insertAnomaly, insertEvent, openAnomalyCount, openGaps, resolveAnomaly } from '../data/events';
 import type { Q } from '../data/store';
 import { eventTypeName } from '../domain/names';
@@ -70,9 +70,10 @@ function insertRow(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent, raw
 
 /**
  * Stores one event in the transaction q on the device row d, which q has locked (lockDevice):
- * one process at a time stores this lock's events. The new head of the lock's log is kept in d
- * (log_seq, log_head) and written once by the caller (writeLogHead), after every event it stores
- * in q; d's last_camera_seq follows what the effects write.
+ * one process at a time stores this lock's events. The new head of the lock's log (log_seq,
+ * log_head) and the bolt and door of STATE events (event-effects.ts) are kept in d and written
+ * once by the caller (writeLogHead), after every event it stores in q; d's last_camera_seq
+ * follows what the effects write.
  */
 export async function storeEvent(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent, raw: Uint8Array, withEffects: boolean): Promise<StoreResult> {
   // Above the stored head nothing of this epoch is stored yet (the head moves with every event
@@ -105,18 +106,33 @@ export async function storeEvent(ctx: RelayContext, q: Q, d: DeviceRow, ev: Rece
   return (await applyEventEffects(ctx, q, d, ev)) ? 'stored-resync' : 'stored';
 }
 
-/** Writes the head storeEvent kept in d when it moved past `before` (the stored head's seq). */
-export async function writeLogHead(ctx: RelayContext, q: Q, d: DeviceRow, before: number): Promise<void> {
-  if (d.log_seq !== before && d.log_head !== null) await advanceLogHead(q, d.id, d.log_seq, d.log_head, ctx.now());
+/** What the device row holds of what storeEvent keeps in memory: the log head's seq, bolt and door. */
+export interface RowAsStored {
+  log_seq: number;
+  bolt: number | null;
+  door: number | null;
+}
+
+export function rowAsStored(d: DeviceRow): RowAsStored {
+  return { log_seq: d.log_seq, bolt: d.bolt, door: d.door };
+}
+
+/** Writes, in one statement, what storeEvent kept in d and the row does not hold yet (`stored`). */
+export async function writeLogHead(ctx: RelayContext, q: Q, d: DeviceRow, stored: RowAsStored): Promise<void> {
+  const head = d.log_seq !== stored.log_seq && d.log_head !== null;
+  const state = d.bolt !== stored.bolt || d.door !== stored.door;
+  if (head && state) await advanceLogHeadAndState(q, d.id, d.log_seq, d.log_head!, ctx.now(), d.bolt ?? 0, d.door ?? 0);
+  else if (head) await advanceLogHead(q, d.id, d.log_seq, d.log_head!, ctx.now());
+  else if (state) await setBoltDoor(q, d.id, d.bolt ?? 0, d.door ?? 0);
 }
 
 /** One event alone in its transaction. */
 async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array, withEffects: boolean): Promise<StoreResult> {
   const d = await lockDevice(q, ev.deviceHex);
   if (!d) return 'unknown-device';
-  const head = d.log_seq;
+  const stored = rowAsStored(d);
   const r = await storeEvent(ctx, q, d, ev, raw, withEffects);
-  await writeLogHead(ctx, q, d, head);
+  await writeLogHead(ctx, q, d, stored);
   return r;
 }
 

@@ -18,7 +18,7 @@ import type { RelayContext } from '../context';
 import { markConnectionLost } from '../data/devices';
 import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
 import type { Q } from '../data/store';
-import { decodeLockEvent, eventTaken, storeEvent, storeEventAlone, writeLogHead, type IntakeResult, type StoreResult } from './event-intake';
+import { decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, writeLogHead, type IntakeResult, type StoreResult } from './event-intake';
 import { lockIntakeQueue, type BatchRunner } from './per-lock-queue';
 import { reconcileDevice } from './reconcile';
 import { decodeLockState, statusTaken, storeStatus, storeStatusAlone, type StateResult, type StoredStatus } from './status-intake';
@@ -117,7 +117,7 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
   const first = await lockDeviceWithSettings(q, deviceId);
   if (!first) return items.map((t) => (t.kind === 'event' ? 'unknown-device' : t.kind === 'status' ? undefined : 'offline'));
   let row: DeviceWithSettings = { ...first };
-  const head = row.log_seq;
+  const stored = rowAsStored(row);
   let readable = true;
   const out: Stored[] = [];
   for (const t of items) {
@@ -134,16 +134,18 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
         row = { ...now, log_seq: row.log_seq, log_head: row.log_head };
         readable = true;
       }
-      const stored = await storeStatus(ctx, q, row, t.status);
-      out.push(stored);
-      // A new copy: the stored status keeps the row as it was before it.
-      row = { ...row, ...stored.written };
+      const status = await storeStatus(ctx, q, row, t.status);
+      out.push(status);
+      // A new copy: the stored status keeps the row as it was before it. It wrote bolt and door.
+      row = { ...row, ...status.written };
+      stored.bolt = row.bolt;
+      stored.door = row.door;
     } else {
       await markConnectionLost(q, deviceId);
       out.push('offline');
     }
   }
-  await writeLogHead(ctx, q, row, head);
+  await writeLogHead(ctx, q, row, stored);
   return out;
 }
 
