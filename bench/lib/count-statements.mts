@@ -21,7 +21,7 @@ let counts = new Map<string, number>();
 export function statementKind(sqlText: string): string {
   const s = sqlText.trim().toLowerCase().replace(/["`]/g, '').replace(/\s+/g, ' ');
   let m = /^select .*? from ([a-z_0-9]+)/.exec(s);
-  if (m) return 'select ' + m[1] + (s.endsWith(' for update') ? ' for update' : '');
+  if (m) return 'select ' + m[1] + (/ for update( of [a-z_0-9]+)?$/.test(s) ? ' for update' : '');
   m = /^insert into ([a-z_0-9]+)/.exec(s);
   if (m) return 'insert ' + m[1];
   m = /^update ([a-z_0-9]+) set ([a-z_0-9]+)/.exec(s);
