@@ -21,12 +21,14 @@
  *
  * Run: npx tsx bench/relay.mts [--crowd 1000,10000] [--samples 300] [--duration 10]
  *   [--rtt-samples 1000] [--locks 4] [--auth-locks 32] [--rounds 3] [--connect-concurrency 200]
- *   [--log-level warn] [--keep] [--profile] [--quick] [--postgres | --database-url postgres://…]
+ *   [--log-level warn] [--keep] [--profile] [--count-statements] [--quick] [--postgres | --database-url postgres://…]
  * `--postgres` runs the relay on PostgreSQL in a throwaway cluster this run starts and removes
  * (tests/support/postgres.ts: fsync and synchronous_commit off, as in the tests);
  * `--database-url` on a database of yours (empty: the relay migrates it). Default: SQLite.
  * `--profile` runs the relay under `node --cpu-prof` and prints where its CPU went during the
  * measured seconds of section c (`--crowd 0 --samples 20` makes the run short).
+ * `--count-statements` counts the SQL statements the relay runs during the counted seconds of
+ * section c (bench/lib/count-statements.mts, a preload) and prints them per authorization, by kind.
  * `--quick` is a ~30 s smoke run. A benchmark, never a timed test: it prints tables.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -58,6 +60,7 @@ const CONNECT_CONCURRENCY = Math.max(1, numberFlag(flags, 'connect-concurrency',
 const LOG_LEVEL = flags.get('log-level') ?? 'warn';
 const NOFILE = numberFlag(flags, 'nofile', 65536);
 const PROFILE = flags.has('profile');
+const COUNT_STATEMENTS = flags.has('count-statements');
 const PG_CLUSTER = flags.has('postgres');
 /** The relay's store: set in main() when --postgres or --database-url ask for PostgreSQL. */
 let databaseUrl: string | undefined = flags.get('database-url');
@@ -157,7 +160,7 @@ async function startWorld(crowdMax: number): Promise<World> {
   const relay = startChild('relay', 'relay/src/main.ts', [
     '--data', path.join(work, 'relay'), '--http', '0', '--mqtt', '0', '--mqtts', '0', '--log-level', LOG_LEVEL
   ], {
-    logFile: log('relay'), nofile: NOFILE, imports: LOOP_DELAY, env: databaseUrl ? { KEYWAY_DATABASE_URL: databaseUrl } : {},
+    logFile: log('relay'), nofile: NOFILE, imports: COUNT_STATEMENTS ? [...LOOP_DELAY, 'bench/lib/count-statements.mts'] : LOOP_DELAY, env: databaseUrl ? { KEYWAY_DATABASE_URL: databaseUrl } : {},
     nodeArgs: PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + path.join(work, 'profile')] : []
   });
   children.push(relay);
@@ -325,6 +328,14 @@ interface AuthResult {
   /** The machine's 1-minute load average at the end of the counted seconds. */
   load1: number;
   window: ProfileWindow;
+  /** The SQL statements the serving process ran in the counted seconds (--count-statements, relay only). */
+  statements: StatementCount | null;
+}
+
+interface StatementCount {
+  seq: number;
+  total: number;
+  byKind: Record<string, number>;
 }
 
 /** Where owner loops send their commands: the relay or the reference pipeline. */
@@ -335,6 +346,8 @@ interface AuthTarget {
   server: BenchChild;
   /** Processes whose CPU is reported; `server` is the one serving HTTP and MQTT. */
   pids: Record<string, number>;
+  /** The server counts its SQL statements (it was started with bench/lib/count-statements.mts). */
+  countsStatements?: boolean;
 }
 
 async function authorizations(t: AuthTarget): Promise<AuthResult> {
@@ -379,10 +392,14 @@ async function authorizations(t: AuthTarget): Promise<AuthResult> {
   const window = { fromUs, toUs: profileClockUs() };
   const load1 = loadavg()[0];
   const loop = await readLoopDelay(t.server);
+  // The same signal made the statement counter print what it counted since the window opened.
+  const statements = t.countsStatements
+    ? (await t.server.line<{ statements: StatementCount }>((v) => v.statements?.seq === loop.seq, t.server.name + "'s statement count")).statements
+    : null;
   measuring = false;
   stop = true;
   await Promise.all(loops);
-  return { locks: t.ids.length, completed: counted, perSecond: counted / secs, s: summarize(times), errors, cpu, loop, load1, window };
+  return { locks: t.ids.length, completed: counted, perSecond: counted / secs, s: summarize(times), errors, cpu, loop, load1, window, statements };
 }
 
 interface Reference {
@@ -418,6 +435,21 @@ function spread(values: number[], digits?: number): string {
 /** Relay CPU ms per authorization: CPU% is centiseconds per second. */
 function cpuPerAuth(a: AuthResult): number {
   return (a.cpu.server * 10) / Math.max(1, a.perSecond);
+}
+
+/**
+ * Statements per authorization by kind, summed over rounds: the relay's count in the counted
+ * seconds divided by the authorizations completed in them (statements of requests still in
+ * flight at either edge of the window come and go with them).
+ */
+function printStatements(runs: AuthResult[]): void {
+  const done = runs.reduce((a, r) => a + r.completed, 0);
+  const byKind = new Map<string, number>();
+  for (const r of runs) for (const [k, n] of Object.entries(r.statements?.byKind ?? {})) byKind.set(k, (byKind.get(k) ?? 0) + n);
+  const total = [...byKind.values()].reduce((a, b) => a + b, 0);
+  const rows = [...byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, String(n), fmt(n / Math.max(1, done), 2)]);
+  table('Relay SQL statements in the counted seconds of section c (--count-statements; ' + done + ' authorizations over ' + runs.length + ' round' +
+    (runs.length > 1 ? 's' : '') + ')', ['statement', 'count', 'per authorization'], [['all', String(total), fmt(total / Math.max(1, done), 2)], ...rows]);
 }
 
 // ——— main ——————————————————————————————————————————————————————————————————
@@ -526,7 +558,7 @@ async function main() {
   await fleet.ask('start ' + w.authLocks.join(','));
   await waitLocksReady(w, w.authLocks);
   const ref = await startReference();
-  const relayTarget: AuthTarget = { api: w.api, token: w.ownerToken, ids: w.authLocks, server: w.relay, pids: { locks: fleet.pid, crowd: crowd.pid } };
+  const relayTarget: AuthTarget = { api: w.api, token: w.ownerToken, ids: w.authLocks, server: w.relay, pids: { locks: fleet.pid, crowd: crowd.pid }, countsStatements: COUNT_STATEMENTS };
   const rounds: Array<{ relay: AuthResult; ref: AuthResult; lock: LockTimeline }> = [];
   for (let round = 1; round <= ROUNDS; round++) {
     say('c. round ' + round + '/' + ROUNDS + ': owner unlock/lock for ' + DURATION_S + ' s on the relay, then on the reference');
@@ -548,6 +580,8 @@ async function main() {
       fmt(a.loop.p50, 1) + ' / ' + fmt(a.loop.p99, 1), fmt(a.cpu.locks, 0), fmt(a.cpu.bench, 0), fmt(a.cpu.others, 0), fmt(a.cpu.machine, 0), fmt(a.load1, 1)])));
   console.log('serving: the relay process, or the reference pipeline\'s one process (Fastify + Aedes). The reference\'s locks are echo clients that do no work; ' +
     "the relay's are the real firmware, whose time is 'in the lock'. Load average: /proc/loadavg of the whole machine (2 cores), other people's jobs included.");
+
+  if (COUNT_STATEMENTS) printStatements(rounds.map((r) => r.relay));
 
   // The relay against the reference and the bare round trip: one table, medians over rounds.
   const first = entries[0];

@@ -7,7 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runMaintenance } from '../../relay/src/locks/maintenance';
-import { useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { BOLT_LOCKED, BOLT_UNLOCKED } from '@keyway/shared';
+import { countRows, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 let h: Harness;
 let w: World;
@@ -130,6 +131,36 @@ describe('relay sync', () => {
     expect(before).not.toBe(last);
     const id = await guestGrant();
     await waitUntil(async () => (await grant(id)).status === 'active', 5000, 'grant staged with the current key');
+  });
+
+  it('runs the sync for a status that changes what it plans from, and not for one that changes nothing of it (relay/src/locks/sync-trigger.ts)', async () => {
+    const id = await guestGrant();
+    await waitUntil(async () => (await grant(id)).status === 'active', 5000, 'grant active');
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await device()).sync.state === 'converged', 5000, 'converged');
+    // Behind the relay's back (no command, no sync): the grant is marked revoked, so a sync that
+    // runs now plans a GRANT_REVOKE for the grant the lock still holds.
+    await h.relay.ctx.store.q.updateTable('grants').set({ status: 'revoked' }).where('id', '=', id).execute();
+    const revokes = () => countRows(h, 'commands', { device_id: w.deviceId, purpose: 'grant_revoke', grant_id: id });
+    const battery = async () => (await h.relay.ctx.store.q.selectFrom('devices').select('battery').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).battery;
+    // Statuses that change only what the sync does not plan from (battery, bolt): no sync. The
+    // lock's messages are taken one at a time, each status with its sync, so once the second is
+    // stored the first one's sync, had it run, has committed its commands.
+    for (const mv of [5800, 5700]) {
+      w.lock.batteryMv = mv;
+      w.lock.bolt = w.lock.bolt === BOLT_LOCKED ? BOLT_UNLOCKED : BOLT_LOCKED;
+      await w.lock.publishStatus();
+      await waitUntil(async () => (await battery()) === mv, 5000, 'status with battery ' + mv + ' stored');
+    }
+    expect(await revokes()).toBe(0);
+    expect(w.lock.grants.has(id)).toBe(true);
+    // A status that changes what the sync plans from (trusted time lost): the sync runs, issues
+    // the revocation and trusted time.
+    w.lock.timeTrusted = false;
+    await w.lock.publishStatus();
+    await waitUntil(() => !w.lock.grants.has(id), 5000, 'grant revoked by the sync');
+    expect(await revokes()).toBeGreaterThan(0);
+    await waitUntil(() => w.lock.timeTrusted, 5000, 'trusted time again');
   });
 
   it('marks a grant active when the lock holds it although the ACK of its put was lost', async () => {

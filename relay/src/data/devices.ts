@@ -40,6 +40,14 @@ export async function advanceLogHead(q: Q, id: string, seq: number, head: string
 const advanceLogHeadQuery = prepared((q: Q, id: string, seq: number, head: string, at: number) =>
   q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at }).where('id', '=', id));
 
+/** A new head of the lock's log was stored, and the bolt and door its STATE events reported. */
+export async function advanceLogHeadAndState(q: Q, id: string, seq: number, head: string, at: number, bolt: number, door: number): Promise<void> {
+  await advanceLogHeadAndStateQuery(q, id, seq, head, at, bolt, door);
+}
+
+const advanceLogHeadAndStateQuery = prepared((q: Q, id: string, seq: number, head: string, at: number, bolt: number, door: number) =>
+  q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at, bolt, door }).where('id', '=', id));
+
 export interface MqttCredentials {
   mqtt_password_hash: string;
   mqtt_prev_password_hash: string | null;
@@ -94,7 +102,8 @@ export async function devicesToReconcile(q: Q): Promise<string[]> {
 
 /** What a lock's status sets on its row. */
 export type StatusColumns = Pick<Updateable<DevicesTable>, 'status_at' | 'bolt' | 'door' | 'flags' | 'lock_time_s' | 'nonce' | 'replay_high' | 'battery'
-  | 'grants_stored' | 'status_firmware' | 'status_log_seq' | 'clock_offset_s' | 'clock_flagged' | 'last_seen' | 'inv_keys' | 'inv_grants' | 'inv_at'>;
+  | 'grants_stored' | 'status_firmware' | 'status_log_seq' | 'clock_offset_s' | 'clock_flagged' | 'last_seen' | 'inv_keys' | 'inv_grants' | 'inv_at'
+  | 'owner_time_needed'>;
 
 /** Stores a lock's status; the next command counter moves above the highest the lock has seen. */
 export async function recordStatus(q: Q, id: string, cols: StatusColumns, replayHigh: number): Promise<void> {
@@ -106,7 +115,7 @@ export async function recordStatus(q: Q, id: string, cols: StatusColumns, replay
 
 const STATUS_COLUMNS = [
   'status_at', 'bolt', 'door', 'flags', 'lock_time_s', 'nonce', 'replay_high', 'battery', 'grants_stored', 'status_firmware', 'status_log_seq',
-  'clock_offset_s', 'clock_flagged', 'last_seen', 'inv_keys', 'inv_grants', 'inv_at'
+  'clock_offset_s', 'clock_flagged', 'last_seen', 'inv_keys', 'inv_grants', 'inv_at', 'owner_time_needed'
 ] as const satisfies readonly (keyof StatusColumns)[];
 
 const recordStatusQuery = prepared((q: Q, id: string, replayHigh: number, ...cols: unknown[]) => q.updateTable('devices')

@@ -5,9 +5,10 @@
  */
 import { SETTING_RELOCK_ON_CLOSE, type SettingsPayload } from '@keyway/shared';
 import { sql, type Selectable } from 'kysely';
+import type { DeviceRow } from './devices';
 import type { LockSettingsTable } from './schema';
 import { firstRow, prepared } from './prepared';
-import { greatest, type Q } from './store';
+import { greatest, onPostgres, type Q } from './store';
 
 export type LockSettingsRow = Selectable<LockSettingsTable>;
 
@@ -38,16 +39,33 @@ export function putLockSettings(q: Q, deviceId: string, v: LockSettingsValues, h
 }
 
 /**
- * Records the revision a lock's status reported (no-op for a lock without chosen settings).
- * Returns the owner's current revision, or null for a lock without chosen settings.
+ * The device row with the owner's settings revision and the revision the lock last reported
+ * holding (both null for a lock without chosen settings), in one read. The device row is locked
+ * as devices.lockDevice locks it (FOR UPDATE of that row alone on PostgreSQL; SQLite's
+ * transactions hold the write lock); the settings row is read, not locked: a change of the
+ * owner's settings runs the lock's sync itself (domain/lock-configuration.ts).
  */
-export async function recordHeldSettings(q: Q, deviceId: string, revision: number, now: number): Promise<number | null> {
-  const row = await firstRow(recordHeldQuery(q, deviceId, revision, now));
-  return row ? row.revision : null;
+export type DeviceWithSettings = DeviceRow & { settings_revision: number | null; settings_held_revision: number | null };
+
+export function lockDeviceWithSettings(q: Q, deviceId: string): Promise<DeviceWithSettings | undefined> {
+  return firstRow(lockDeviceWithSettingsQuery(q, deviceId));
+}
+
+const lockDeviceWithSettingsQuery = prepared((q: Q, deviceId: string) => q.selectFrom('devices').leftJoin('lock_settings', 'lock_settings.device_id', 'devices.id')
+  .selectAll('devices').select(['lock_settings.revision as settings_revision', 'lock_settings.held_revision as settings_held_revision'])
+  .where('devices.id', '=', deviceId).$if(onPostgres(q), (s) => s.forUpdate('devices')));
+
+/**
+ * Records the settings revision a lock's status reported holding, when it differs from the one
+ * recorded (no-op for a lock without chosen settings); `held_at` is when the lock first
+ * reported holding it.
+ */
+export async function recordHeldSettings(q: Q, deviceId: string, revision: number, now: number): Promise<void> {
+  await recordHeldQuery(q, deviceId, revision, now);
 }
 
 const recordHeldQuery = prepared((q: Q, deviceId: string, revision: number, now: number) =>
-  q.updateTable('lock_settings').set({ held_revision: revision, held_at: now }).where('device_id', '=', deviceId).returning('revision'));
+  q.updateTable('lock_settings').set({ held_revision: revision, held_at: now }).where('device_id', '=', deviceId).where('held_revision', '!=', revision));
 
 /**
  * The lock holds a revision above the relay's (the relay's database went back in time): lift

@@ -8,7 +8,7 @@ import {
   EV_STATE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { clearCameraCapture, setBoltDoor, setCameraCapture } from '../data/devices';
+import { clearCameraCapture, setCameraCapture } from '../data/devices';
 import type { Q } from '../data/store';
 import { noteReasonForOwnerTime } from './owner-time';
 import { recordActivity } from '../domain/activity';
@@ -86,7 +86,9 @@ export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, e
 async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   const bolt = ev.data.length > 0 ? ev.data[0] : 0;
   const door = ev.data.length > 1 ? ev.data[1] : 0;
-  await setBoltDoor(q, d.id, bolt, door);
+  // Written with the log head, once the intake stored every event it takes together (event-intake.ts writeLogHead).
+  d.bolt = bolt;
+  d.door = door;
   await recordActivity(ctx, q, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
   if (door === DOOR_OPEN) await onDoorOpened(ctx, q, d.id, ev.seq);
@@ -96,11 +98,16 @@ async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent)
   }
 }
 
-/** The clip of the lock's last CAMERA event, used up; d is the row locked by this event's transaction. */
+/**
+ * The clip of the lock's last CAMERA event, used up; d is the row locked by this event's
+ * transaction, kept in step with what is written (an OPERATION may follow its CAMERA in one batch).
+ */
 async function takeClip(q: Q, d: DeviceRow): Promise<string | null> {
-  if (d.last_camera_seq === null) return null;
+  const capture = d.last_camera_seq;
+  if (capture === null) return null;
   await clearCameraCapture(q, d.id);
-  return clipRef(d.id, d.last_camera_seq);
+  d.last_camera_seq = null;
+  return clipRef(d.id, capture);
 }
 
 async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
@@ -210,7 +217,10 @@ async function onAck(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): 
 async function onCamera(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent): Promise<void> {
   const ok = ev.code === 0;
   const capture = captureOf(ev);
-  if (ok) await setCameraCapture(q, d.id, capture);
+  if (ok) {
+    await setCameraCapture(q, d.id, capture);
+    d.last_camera_seq = capture;
+  }
   await recordActivity(ctx, q, { ...base(d, ev), kind: 'camera', reason: ok ? null : reasonName(ev.code), code: ev.code, clip: ok ? clipRef(d.id, capture) : null });
   if (ok) await onLockCameraEvent(ctx, q, d, capture, ev.seq, ev.data);
 }

@@ -12,15 +12,14 @@ import { createHash } from 'node:crypto';
 import { EV_ACK, decodeEvent, toHex } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { recordActivity } from '../domain/activity';
-import { advanceLogHead, lockDevice, setLogState, type DeviceRow } from '../data/devices';
+import { advanceLogHead, advanceLogHeadAndState, lockDevice, setBoltDoor, setLogState, type DeviceRow } from '../data/devices';
 import { countLinkedEvents, eventLinkAt, insertAnomaly, insertEvent, openAnomalyCount, openGaps, resolveAnomaly } from '../data/events';
 import type { Q } from '../data/store';
 import { eventTypeName } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
 import { applyEventEffects } from './event-effects';
-import { reconcileDevice } from './reconcile';
 import { classifyOld, verifyLink } from './log-chain';
-import { lockIntakeQueue } from './per-lock-queue';
+import { takeLockMessage } from './lock-intake';
 import type { ReceivedEvent } from './waiters';
 
 /**
@@ -30,7 +29,7 @@ import type { ReceivedEvent } from './waiters';
 export type IntakeResult = 'stored' | 'duplicate' | 'rewind' | 'rejected' | 'unknown-device' | 'unavailable';
 
 /** A stored event whose effects call for the lock's sync to look again (event-effects.ts). */
-type StoreResult = IntakeResult | 'stored-resync';
+export type StoreResult = IntakeResult | 'stored-resync';
 
 function hash32(bytes: Uint8Array): string {
   return createHash('sha512').update(bytes).digest().subarray(0, 32).toString('hex');
@@ -69,10 +68,14 @@ function insertRow(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent, raw
   });
 }
 
-/** One transaction: the device row is locked first, so one process at a time stores this lock's events. */
-async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array, withEffects: boolean): Promise<StoreResult> {
-  const d = await lockDevice(q, ev.deviceHex);
-  if (!d) return 'unknown-device';
+/**
+ * Stores one event in the transaction q on the device row d, which q has locked (lockDevice):
+ * one process at a time stores this lock's events. The new head of the lock's log (log_seq,
+ * log_head) and the bolt and door of STATE events (event-effects.ts) are kept in d and written
+ * once by the caller (writeLogHead), after every event it stores in q; d's last_camera_seq
+ * follows what the effects write.
+ */
+export async function storeEvent(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent, raw: Uint8Array, withEffects: boolean): Promise<StoreResult> {
   // Above the stored head nothing of this epoch is stored yet (the head moves with every event
   // stored above it; late ones fill in below it): only an event at or below it can be a repeat.
   const existing = ev.seq <= d.log_seq ? await eventLinkAt(q, d.id, d.log_epoch, ev.seq) : undefined;
@@ -93,7 +96,8 @@ async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array
   } else {
     const link = verifyLink({ seq: d.log_seq, head: d.log_head }, ev.seq, toHex(ev.prevHash));
     await insertRow(ctx, q, d, ev, raw, link.verdict);
-    await advanceLogHead(q, d.id, ev.seq, ev.hashHex, ctx.now());
+    d.log_seq = ev.seq;
+    d.log_head = ev.hashHex;
     if (link.verdict === 'gap') await recordAnomaly(ctx, q, d, ev.seq, 'gap', { expectedSeq: link.expectedSeq, receivedSeq: ev.seq, missing: ev.seq - link.expectedSeq });
     if (link.verdict === 'break') await recordAnomaly(ctx, q, d, ev.seq, 'break', { expectedPrevHash: link.expectedPrev, receivedPrevHash: toHex(ev.prevHash) });
   }
@@ -102,58 +106,89 @@ async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array
   return (await applyEventEffects(ctx, q, d, ev)) ? 'stored-resync' : 'stored';
 }
 
-/**
- * Stores (or recognises) one event from the lock's topic. Resolves once the outcome is
- * committed; a lock's events are taken one at a time in arrival order.
- */
-export function handleEventMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<IntakeResult> {
-  return lockIntakeQueue(ctx).run(topicDeviceId, () => intake(ctx, topicDeviceId, payload));
+/** What the device row holds of what storeEvent keeps in memory: the log head's seq, bolt and door. */
+export interface RowAsStored {
+  log_seq: number;
+  bolt: number | null;
+  door: number | null;
 }
 
-async function intake(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<IntakeResult> {
-  if (ctx.closing) return 'unavailable';
+export function rowAsStored(d: DeviceRow): RowAsStored {
+  return { log_seq: d.log_seq, bolt: d.bolt, door: d.door };
+}
+
+/** Writes, in one statement, what storeEvent kept in d and the row does not hold yet (`stored`). */
+export async function writeLogHead(ctx: RelayContext, q: Q, d: DeviceRow, stored: RowAsStored): Promise<void> {
+  const head = d.log_seq !== stored.log_seq && d.log_head !== null;
+  const state = d.bolt !== stored.bolt || d.door !== stored.door;
+  if (head && state) await advanceLogHeadAndState(q, d.id, d.log_seq, d.log_head!, ctx.now(), d.bolt ?? 0, d.door ?? 0);
+  else if (head) await advanceLogHead(q, d.id, d.log_seq, d.log_head!, ctx.now());
+  else if (state) await setBoltDoor(q, d.id, d.bolt ?? 0, d.door ?? 0);
+}
+
+/** One event alone in its transaction. */
+async function store(ctx: RelayContext, q: Q, ev: ReceivedEvent, raw: Uint8Array, withEffects: boolean): Promise<StoreResult> {
+  const d = await lockDevice(q, ev.deviceHex);
+  if (!d) return 'unknown-device';
+  const stored = rowAsStored(d);
+  const r = await storeEvent(ctx, q, d, ev, raw, withEffects);
+  await writeLogHead(ctx, q, d, stored);
+  return r;
+}
+
+/**
+ * Stores (or recognises) one event from the lock's topic. Resolves once the outcome is
+ * committed; a lock's messages are taken in arrival order, those that queued up together in one
+ * transaction (lock-intake.ts).
+ */
+export function handleEventMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<IntakeResult> {
+  return takeLockMessage(ctx, topicDeviceId, { kind: 'event', payload }) as Promise<IntakeResult>;
+}
+
+/** The event in a payload from the lock's topic, or null (logged) when it is malformed or another lock's. */
+export function decodeLockEvent(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): ReceivedEvent | null {
   let decoded;
   try {
     decoded = decodeEvent(payload);
   } catch (err) {
     ctx.log.warn({ deviceId: topicDeviceId, error: (err as Error).message, bytes: payload.length }, 'malformed lock event dropped');
-    return 'rejected';
+    return null;
   }
   const deviceHex = toHex(decoded.deviceId);
   if (deviceHex !== topicDeviceId) {
     ctx.log.warn({ deviceId: topicDeviceId, claimed: deviceHex }, 'lock event for another device dropped');
-    return 'rejected';
+    return null;
   }
-  const ev: ReceivedEvent = { ...decoded, deviceHex, hashHex: hash32(payload) };
-  let stored: StoreResult;
+  return { ...decoded, deviceHex, hashHex: hash32(payload) };
+}
+
+/**
+ * One event in a transaction of its own. When its effects fail, the evidence is kept without
+ * them (sending it again would fail the same way, and the lock's log must not stall behind it);
+ * 'unavailable' when even that failed or the relay is closing.
+ */
+export async function storeEventAlone(ctx: RelayContext, ev: ReceivedEvent, payload: Uint8Array): Promise<StoreResult> {
   try {
-    stored = await ctx.store.tx((q) => store(ctx, q, ev, payload, true));
+    return await ctx.store.tx((q) => store(ctx, q, ev, payload, true));
   } catch (err) {
     if (ctx.closing) return 'unavailable';
-    // An effect failed: the evidence is kept without its effects (sending it again would fail
-    // the same way, and the lock's log must not stall behind it).
-    ctx.log.error({ err, deviceId: deviceHex, eventSeq: ev.seq }, 'lock event effects failed: event stored without them');
+    ctx.log.error({ err, deviceId: ev.deviceHex, eventSeq: ev.seq }, 'lock event effects failed: event stored without them');
     try {
-      stored = await ctx.store.tx((q) => store(ctx, q, ev, payload, false));
+      return await ctx.store.tx((q) => store(ctx, q, ev, payload, false));
     } catch (again) {
-      ctx.log.error({ err: again, deviceId: deviceHex, eventSeq: ev.seq }, 'storing lock event failed: not acknowledged, the lock sends it again');
+      ctx.log.error({ err: again, deviceId: ev.deviceHex, eventSeq: ev.seq }, 'storing lock event failed: not acknowledged, the lock sends it again');
       return 'unavailable';
     }
   }
+}
+
+/** After the outcome is committed: counts it and answers those waiting for the event. */
+export function eventTaken(ctx: RelayContext, ev: ReceivedEvent, stored: StoreResult): IntakeResult {
   const result: IntakeResult = stored === 'stored-resync' ? 'stored' : stored;
   if (result === 'stored') {
     ctx.metrics.events.inc({ type: eventTypeName(ev.type) });
-    ctx.log.debug({ deviceId: deviceHex, eventSeq: ev.seq, type: eventTypeName(ev.type), code: ev.code, ref: ev.ref }, 'lock event stored');
+    ctx.log.debug({ deviceId: ev.deviceHex, eventSeq: ev.seq, type: eventTypeName(ev.type), code: ev.code, ref: ev.ref }, 'lock event stored');
   }
   if (result === 'stored' || result === 'duplicate') ctx.waiters.notify(ev);
-  // An acknowledgement of a sync step can settle the lock's sync (a confirmed revocation, a staged
-  // grant) or call for the next step: look again now rather than at the next status or sweep.
-  if (stored === 'stored-resync') {
-    try {
-      await reconcileDevice(ctx, deviceHex);
-    } catch (err) {
-      if (!ctx.closing) ctx.log.warn({ err, deviceId: deviceHex }, 'lock sync failed');
-    }
-  }
   return result;
 }

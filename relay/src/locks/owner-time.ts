@@ -15,10 +15,15 @@ export function ownerTimeNeeded(d: DeviceRow): boolean {
   return d.owner_time_needed === 1;
 }
 
-/** A status: a lock in owner-consent mode without trusted time has just booted. */
-export async function noteStatusForOwnerTime(q: Q, deviceId: string, flags: number): Promise<void> {
-  if ((flags & ST_OWNER_CONSENT) !== 0 && (flags & ST_TIME_TRUSTED) === 0) await setOwnerTimeNeeded(q, deviceId, true);
-  else if ((flags & ST_OWNER_CONSENT) === 0) await setOwnerTimeNeeded(q, deviceId, false);
+/**
+ * The mark after a status with `flags`, given the stored one (`owner_time_needed`): a lock in
+ * owner-consent mode without trusted time has just booted and waits; a lock with the mode off
+ * never does; otherwise the mark stays as it was. The status intake stores it with the status,
+ * in the same statement.
+ */
+export function ownerTimeNeededAfterStatus(flags: number, stored: number): number {
+  if ((flags & ST_OWNER_CONSENT) === 0) return 0;
+  return (flags & ST_TIME_TRUSTED) === 0 ? 1 : stored;
 }
 
 /** A lock answer: OWNER_TIME_REQUIRED marks the lock as waiting; true when it was not marked before. */

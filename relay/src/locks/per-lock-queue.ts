@@ -3,14 +3,63 @@
  * locks runs side by side. The lock intake needs it: a lock's events are stored in the order
  * the broker received them (two events in one TCP read are handed over together), and with
  * a connection pool two transactions started in order may otherwise commit out of order,
- * which reads as a gap followed by a late event.
+ * which reads as a gap followed by a late event. Messages that queued up for one lock while its
+ * earlier work ran can be taken together (batch()): the lock intake stores them in one transaction.
  */
 import type { RelayContext } from '../context';
 
+/** Messages at most in one batch (batch()): bounds the work one transaction holds the lock's row for. */
+export const MAX_INTAKE_BATCH = 16;
+
+/** Runs a batch: one result per item, in order, or a throw that fails every item of the batch. */
+export type BatchRunner<I, R> = (lockId: string, items: I[]) => Promise<R[]>;
+
+interface OpenBatch {
+  runAll: BatchRunner<unknown, unknown>;
+  items: unknown[];
+  settle: Array<{ resolve(v: unknown): void; reject(e: unknown): void }>;
+}
+
 export class PerLockQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** Per lock: the batch queued last and not started yet, which later items of the same runner join. */
+  private readonly open = new Map<string, OpenBatch>();
 
   run<T>(lockId: string, work: () => Promise<T>): Promise<T> {
+    // Work queued after a batch comes after every item of it: the batch takes no more.
+    this.open.delete(lockId);
+    return this.enqueue(lockId, work);
+  }
+
+  /**
+   * Queues `item` for `runAll`, which takes together the items that queued up for the lock while
+   * its earlier work ran: an item joins the batch queued last for the lock when nothing else was
+   * queued after it and it has not started, so the order of arrival is kept across all the
+   * lock's work. Resolves with the item's own result once its batch has run.
+   */
+  batch<I, R>(lockId: string, item: I, runAll: BatchRunner<I, R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const joined = this.open.get(lockId);
+      if (joined && joined.runAll === runAll && joined.items.length < MAX_INTAKE_BATCH) {
+        joined.items.push(item);
+        joined.settle.push({ resolve: resolve as (v: unknown) => void, reject });
+        return;
+      }
+      const b: OpenBatch = { runAll: runAll as BatchRunner<unknown, unknown>, items: [item], settle: [{ resolve: resolve as (v: unknown) => void, reject }] };
+      this.open.set(lockId, b);
+      void this.enqueue(lockId, async () => {
+        if (this.open.get(lockId) === b) this.open.delete(lockId);
+        try {
+          const results = await b.runAll(lockId, b.items);
+          b.settle.forEach((s, i) => s.resolve(results[i]));
+        } catch (err) {
+          b.settle.forEach((s) => s.reject(err));
+        }
+      });
+    });
+  }
+
+  private enqueue<T>(lockId: string, work: () => Promise<T>): Promise<T> {
     const before = this.tails.get(lockId) ?? Promise.resolve();
     const result = before.then(work, work);
     const tail = result.then(() => undefined, () => undefined);

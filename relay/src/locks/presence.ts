@@ -2,11 +2,11 @@
  * Which locks are online. The broker process that holds a lock's connection records it
  * (connection id, so a late disconnect of an old connection never marks a reconnected lock
  * offline). The last will (offline marker, §7) tells the relay the connection was lost
- * rather than closed. Each change is one transaction taken in the lock's intake queue, so a
+ * rather than closed (lock-intake.ts notes it). Each change is one transaction taken in the lock's intake queue, so a
  * status is never applied before the connection it came on is recorded.
  */
 import type { RelayContext } from '../context';
-import { markConnectionLost, markOffline, markOnline } from '../data/devices';
+import { markOffline, markOnline } from '../data/devices';
 import { recordActivity } from '../domain/activity';
 import { notifySiteOwner } from '../domain/notifications';
 import { lockIntakeQueue } from './per-lock-queue';
@@ -41,11 +41,4 @@ export function lockDisconnected(ctx: RelayContext, deviceId: string, connId: st
     ctx.live.emit(['site:' + siteId], 'lock', { deviceId, online: false, reason });
     ctx.log.info({ deviceId, connId, reason }, 'lock offline');
   });
-}
-
-/** The offline marker arrived (the lock's last will). */
-export async function lockWill(ctx: RelayContext, deviceId: string): Promise<void> {
-  if (ctx.closing) return;
-  await markConnectionLost(ctx.store.q, deviceId);
-  ctx.log.info({ deviceId }, 'lock last will received');
 }

@@ -6,52 +6,44 @@
  */
 import { decodeStatus, type LockStatus, KIND_OFFLINE, KIND_STATUS, MAX_CLOCK_SKEW, messageKind, offlineCodec, ST_TIME_TRUSTED, toHex, utf8Decode } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { lockDevice, recordStatus } from '../data/devices';
-import { recordHeldSettings } from '../data/lock-settings';
+import { recordStatus } from '../data/devices';
+import { lockDeviceWithSettings, recordHeldSettings, type DeviceWithSettings } from '../data/lock-settings';
+import type { Q } from '../data/store';
 import { recordActivity } from '../domain/activity';
 import { boltName, doorName, statusFlagNames } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
 import { noticeHealthChange } from './lock-health';
 import { retireUnusedKeys } from './key-rotation';
-import { lockIntakeQueue } from './per-lock-queue';
-import { noteStatusForOwnerTime } from './owner-time';
-import { lockWill } from './presence';
-import { reconcileDevice } from './reconcile';
+import { takeLockMessage } from './lock-intake';
+import { ownerTimeNeededAfterStatus } from './owner-time';
 import { statusNeedsSync } from './sync-trigger';
 
 export type StateResult = 'status' | 'offline' | 'rejected';
 
-/** Applies a status or offline marker in the lock's intake queue; resolves once it is stored. */
+/** What a state message holds: the lock's status, or its offline marker. */
+export type LockState = { kind: 'status'; status: LockStatus } | { kind: 'offline' };
+
+/** Applies a status or offline marker in the lock's intake (lock-intake.ts); resolves once it is stored. */
 export function handleStateMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<StateResult> {
-  return lockIntakeQueue(ctx).run(topicDeviceId, () => intake(ctx, topicDeviceId, payload));
+  return takeLockMessage(ctx, topicDeviceId, { kind: 'state', payload }) as Promise<StateResult>;
 }
 
-async function intake(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<StateResult> {
-  if (ctx.closing) return 'rejected';
-  const kind = messageKind(payload);
-  let s: LockStatus;
+/** The status or offline marker in a payload from the lock's topic, or null (logged) when it is malformed or another lock's. */
+export function decodeLockState(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): LockState | null {
   try {
+    const kind = messageKind(payload);
     if (kind === KIND_OFFLINE) {
       const m = offlineCodec.decode(payload);
       if (toHex(m.deviceId) !== topicDeviceId) throw new Error('offline marker for another device');
-    } else {
-      if (kind !== KIND_STATUS) throw new Error('not a status or offline marker');
-      s = decodeStatus(payload);
-      if (toHex(s.deviceId) !== topicDeviceId) throw new Error('status for another device');
+      return { kind: 'offline' };
     }
+    if (kind !== KIND_STATUS) throw new Error('not a status or offline marker');
+    const status = decodeStatus(payload);
+    if (toHex(status.deviceId) !== topicDeviceId) throw new Error('status for another device');
+    return { kind: 'status', status };
   } catch (err) {
     ctx.log.warn({ deviceId: topicDeviceId, error: (err as Error).message }, 'malformed lock status dropped');
-    return 'rejected';
-  }
-  try {
-    if (kind === KIND_OFFLINE) {
-      await lockWill(ctx, topicDeviceId);
-      return 'offline';
-    }
-    return await applyStatus(ctx, topicDeviceId, s!);
-  } catch (err) {
-    if (!ctx.closing) ctx.log.error({ err, deviceId: topicDeviceId }, 'storing lock status failed');
-    return 'rejected';
+    return null;
   }
 }
 
@@ -66,7 +58,23 @@ function retireInBackground(ctx: RelayContext): void {
   });
 }
 
-async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): Promise<StateResult> {
+/** A status stored: the device row as it was before it, and whether the lock's sync should look again. */
+export interface StoredStatus {
+  status: LockStatus;
+  before: DeviceWithSettings;
+  /** What the status wrote on the device row (and the held settings revision), for a caller keeping the row in memory. */
+  written: Partial<DeviceWithSettings>;
+  offset: number | null;
+  needsSync: boolean;
+}
+
+/**
+ * Stores a status in the transaction q, on the device row `before` that q has locked and read
+ * with its settings revisions (lockDeviceWithSettings): one write for a status that changes
+ * nothing else; the held settings revision is written only when it changed.
+ */
+export async function storeStatus(ctx: RelayContext, q: Q, before: DeviceWithSettings, s: LockStatus): Promise<StoredStatus> {
+  const deviceId = before.id;
   const nowMs = ctx.now();
   const nowS = Math.floor(nowMs / 1000);
   const trusted = (s.flags & ST_TIME_TRUSTED) !== 0;
@@ -80,41 +88,48 @@ async function applyStatus(ctx: RelayContext, deviceId: string, s: LockStatus): 
     firmware = toHex(s.firmware);
   }
   const inventory = { keys: JSON.stringify(s.keyIds), grants: JSON.stringify(s.held.map((h) => [h.grantId, toHex(h.fingerprint)])) };
-  const stored = await ctx.store.tx(async (q) => {
-    const before = await lockDevice(q, deviceId);
-    if (!before) return undefined;
-    await recordStatus(q, deviceId, {
-      status_at: nowMs, bolt: s.bolt, door: s.door, flags: s.flags, lock_time_s: s.time || null, nonce: nonceHex, replay_high: s.replayHigh, battery: s.battery,
-      grants_stored: s.grants, status_firmware: firmware, status_log_seq: s.logSeq, clock_offset_s: offset, clock_flagged: flagged, last_seen: nowMs,
-      inv_keys: inventory.keys, inv_grants: inventory.grants, inv_at: nowMs
-    }, s.replayHigh);
-    const settingsRevision = await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
-    await noteStatusForOwnerTime(q, deviceId, s.flags);
-    await noticeHealthChange(ctx, q, before, before.flags, s.flags, s.battery);
-    if (flagged && !before.clock_flagged) {
-      await recordActivity(ctx, q, { siteId: before.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
-      await notifySiteOwner(ctx, q, before.site_id, 'clock.skew', { deviceId, offsetS: offset });
-      ctx.log.warn({ deviceId, offsetS: offset }, 'lock clock far from relay clock');
-    }
-    const needsSync = statusNeedsSync(before, {
-      flags: s.flags, invKeys: inventory.keys, invGrants: inventory.grants, heldSettingsRevision: s.settingsRev, settingsRevision, currentKeyId: ctx.keys.cachedIds().current
-    });
-    return { d: before, needsSync };
+  const columns = {
+    status_at: nowMs, bolt: s.bolt, door: s.door, flags: s.flags, lock_time_s: s.time || null, nonce: nonceHex, replay_high: s.replayHigh, battery: s.battery,
+    grants_stored: s.grants, status_firmware: firmware, status_log_seq: s.logSeq, clock_offset_s: offset, clock_flagged: flagged, last_seen: nowMs,
+    inv_keys: inventory.keys, inv_grants: inventory.grants, inv_at: nowMs, owner_time_needed: ownerTimeNeededAfterStatus(s.flags, before.owner_time_needed)
+  };
+  await recordStatus(q, deviceId, columns, s.replayHigh);
+  const settingsRevision = before.settings_revision;
+  const heldChanged = settingsRevision !== null && before.settings_held_revision !== s.settingsRev;
+  if (heldChanged) await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
+  await noticeHealthChange(ctx, q, before, before.flags, s.flags, s.battery);
+  if (flagged && !before.clock_flagged) {
+    await recordActivity(ctx, q, { siteId: before.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
+    await notifySiteOwner(ctx, q, before.site_id, 'clock.skew', { deviceId, offsetS: offset });
+    ctx.log.warn({ deviceId, offsetS: offset }, 'lock clock far from relay clock');
+  }
+  const needsSync = statusNeedsSync(before, {
+    flags: s.flags, invKeys: inventory.keys, invGrants: inventory.grants, heldSettingsRevision: s.settingsRev, settingsRevision, currentKeyId: ctx.keys.cachedIds().current
   });
-  if (!stored) return 'rejected';
-  const d = stored.d;
+  // next_counter moved in SQL (the larger of the stored one and replayHigh): the caller keeps it from its read.
+  const written: Partial<DeviceWithSettings> = { ...columns, ...(heldChanged ? { settings_held_revision: s.settingsRev } : {}) };
+  return { status: s, before, written, offset, needsSync };
+}
+
+/** One status in a transaction of its own; undefined for an unknown lock. */
+export function storeStatusAlone(ctx: RelayContext, deviceId: string, s: LockStatus): Promise<StoredStatus | undefined> {
+  return ctx.store.tx(async (q) => {
+    const before = await lockDeviceWithSettings(q, deviceId);
+    return before ? storeStatus(ctx, q, before, s) : undefined;
+  });
+}
+
+/**
+ * After the status is committed: keys the lock no longer lists may be retired, and live pages
+ * see the lock. The caller runs the lock's sync when `needsSync` (docs/sync.md): time,
+ * revocations, keys and grants, whatever the lock lacks is issued then.
+ */
+export function statusTaken(ctx: RelayContext, stored: StoredStatus): void {
+  const { before: d, status: s } = stored;
   // A key the lock no longer lists may be one no lock trusts any more: delete it now rather than
   // at the next sweep (the rotation's ACK may have been handled while an older inventory stood).
   if (droppedKeys(d.inv_keys, s.keyIds).length > 0) retireInBackground(ctx);
   ctx.live.emit(['site:' + d.site_id], 'lock', {
-    deviceId, bolt: boltName(s.bolt), door: doorName(s.door), flags: statusFlagNames(s.flags), online: true, clockOffsetS: offset
+    deviceId: d.id, bolt: boltName(s.bolt), door: doorName(s.door), flags: statusFlagNames(s.flags), online: true, clockOffsetS: stored.offset
   });
-  // Time, revocations, keys and grants: whatever the lock lacks is issued now (docs/sync.md).
-  if (!stored.needsSync) return 'status';
-  try {
-    await reconcileDevice(ctx, deviceId);
-  } catch (err) {
-    if (!ctx.closing) ctx.log.warn({ err, deviceId }, 'lock sync failed');
-  }
-  return 'status';
 }

@@ -6,7 +6,7 @@ import {
 } from '../../../relay/src/data/devices';
 import { countLinkedEvents, eventLinkAt, insertAnomaly, insertEvent, openAnomalyCount, openGaps, resolveAnomaly } from '../../../relay/src/data/events';
 import { grantsOfSite, grantsToReconcile, reopenRevocation } from '../../../relay/src/data/grants';
-import { getLockSettings, putLockSettings, raiseRevisionAbove, recordHeldSettings } from '../../../relay/src/data/lock-settings';
+import { getLockSettings, lockDeviceWithSettings, putLockSettings, raiseRevisionAbove, recordHeldSettings } from '../../../relay/src/data/lock-settings';
 import type { Store } from '@keyway/relay';
 import { describeEachStore } from '../../support/stores';
 
@@ -138,13 +138,17 @@ describeEachStore('data layer: the lock intake', (stores) => {
     await withLock(store);
     const v = { autoLockS: 5, doorAjarS: 60, relockOnClose: true };
     expect(await getLockSettings(store.q, DEV)).toBeUndefined();
-    expect(await recordHeldSettings(store.q, DEV, 9, T0)).toBeNull();
+    await recordHeldSettings(store.q, DEV, 9, T0);
     expect(await getLockSettings(store.q, DEV)).toBeUndefined();
+    expect(await lockDeviceWithSettings(store.q, DEV)).toMatchObject({ id: DEV, settings_revision: null, settings_held_revision: null });
     const first = await putLockSettings(store.q, DEV, v, 3, T0);
     expect([first.revision, first.held_revision, first.relock_on_close]).toEqual([4, 3, 1]);
     const second = await putLockSettings(store.q, DEV, { ...v, relockOnClose: false }, 3, T0 + 1);
     expect([second.revision, second.relock_on_close]).toEqual([5, 0]);
-    expect(await recordHeldSettings(store.q, DEV, 8, T0 + 2)).toBe(5);
+    await recordHeldSettings(store.q, DEV, 8, T0 + 2);
+    // The same revision again changes nothing: held_at is when the lock first reported it.
+    await recordHeldSettings(store.q, DEV, 8, T0 + 10);
+    expect(await lockDeviceWithSettings(store.q, DEV)).toMatchObject({ id: DEV, settings_revision: 5, settings_held_revision: 8 });
     expect((await putLockSettings(store.q, DEV, v, 8, T0 + 3)).revision).toBe(9);
     expect(await raiseRevisionAbove(store.q, DEV, 2)).toBeUndefined();
     expect((await raiseRevisionAbove(store.q, DEV, 20))!.revision).toBe(21);

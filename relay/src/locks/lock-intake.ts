@@ -1,0 +1,182 @@
+/**
+ * The lock intake: what a lock sends on its topics (events on kw/<id>/evt, its status and
+ * offline marker on kw/<id>/state), taken in arrival order through the lock's queue
+ * (per-lock-queue.ts). The messages that queued up for one lock while its earlier ones were
+ * being stored are stored together, in one transaction: one read of the device row, one write of
+ * the lock's log head, one group-commit item (one savepoint) for the lot, where each message took
+ * its own (a door action brings about four events and four statuses, most of them together).
+ *
+ * Nothing is acknowledged before it is durable: each message's promise (an event's PUBACK waits
+ * for it) settles only once its batch has committed. If the batch's transaction fails, its
+ * messages are stored again one at a time, each in a transaction of its own as a message alone
+ * is, so one message's failure costs no other its effects (an event whose effects fail is kept
+ * without them, event-intake.ts). After the commit, waiters are answered in order and the lock's
+ * sync runs once for the batch when a status or an acknowledgement calls for it.
+ */
+import type { LockStatus } from '@keyway/shared';
+import type { RelayContext } from '../context';
+import { markConnectionLost } from '../data/devices';
+import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
+import type { Q } from '../data/store';
+import { decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, writeLogHead, type IntakeResult, type StoreResult } from './event-intake';
+import { lockIntakeQueue, type BatchRunner } from './per-lock-queue';
+import { reconcileDevice } from './reconcile';
+import { decodeLockState, statusTaken, storeStatus, storeStatusAlone, type StateResult, type StoredStatus } from './status-intake';
+import type { ReceivedEvent } from './waiters';
+
+/** A message as the broker hands it over: from the lock's event topic or its state topic. */
+export interface LockMessage {
+  kind: 'event' | 'state';
+  payload: Uint8Array;
+}
+
+export type MessageResult = IntakeResult | StateResult;
+
+/** A decoded message. */
+type Taken = { kind: 'event'; ev: ReceivedEvent; payload: Uint8Array } | { kind: 'status'; status: LockStatus } | { kind: 'offline' };
+
+/** What storing a message gave: an event's outcome, a stored status (undefined: unknown lock), an offline marker noted. */
+type Stored = StoreResult | StoredStatus | undefined | 'offline';
+
+/** Takes one message from the lock's topics; resolves with its outcome once it is committed. */
+export function takeLockMessage(ctx: RelayContext, deviceId: string, m: LockMessage): Promise<MessageResult> {
+  return lockIntakeQueue(ctx).batch(deviceId, m, runnerOf(ctx));
+}
+
+const runners = new WeakMap<RelayContext, BatchRunner<LockMessage, MessageResult>>();
+
+/** One runner per relay, so the messages of one lock queued behind each other join one batch. */
+function runnerOf(ctx: RelayContext): BatchRunner<LockMessage, MessageResult> {
+  let r = runners.get(ctx);
+  if (!r) {
+    r = (deviceId, messages) => takeBatch(ctx, deviceId, messages);
+    runners.set(ctx, r);
+  }
+  return r;
+}
+
+function decode(ctx: RelayContext, deviceId: string, m: LockMessage): Taken | null {
+  if (m.kind === 'event') {
+    const ev = decodeLockEvent(ctx, deviceId, m.payload);
+    return ev ? { kind: 'event', ev, payload: m.payload } : null;
+  }
+  const s = decodeLockState(ctx, deviceId, m.payload);
+  if (!s) return null;
+  return s.kind === 'status' ? { kind: 'status', status: s.status } : { kind: 'offline' };
+}
+
+async function takeBatch(ctx: RelayContext, deviceId: string, messages: LockMessage[]): Promise<MessageResult[]> {
+  const results = new Array<MessageResult>(messages.length);
+  const taken: Array<{ at: number; t: Taken }> = [];
+  messages.forEach((m, at) => {
+    // A closing relay keeps nothing: an event is not acknowledged (the lock sends it again).
+    if (ctx.closing) {
+      results[at] = m.kind === 'event' ? 'unavailable' : 'rejected';
+      return;
+    }
+    const t = decode(ctx, deviceId, m);
+    if (t) taken.push({ at, t });
+    else results[at] = 'rejected';
+  });
+  let together: Stored[] | null = null;
+  if (taken.length > 1) {
+    try {
+      together = await ctx.store.tx((q) => storeTogether(ctx, q, deviceId, taken.map((x) => x.t)));
+    } catch (err) {
+      if (!ctx.closing) ctx.log.warn({ err, deviceId, messages: taken.length }, 'lock messages stored one at a time: storing them together failed');
+    }
+  }
+  let sync = false;
+  for (let k = 0; k < taken.length; k++) {
+    const { at, t } = taken[k];
+    const stored = together ? together[k] : await storeAlone(ctx, deviceId, t);
+    const done = finish(ctx, deviceId, t, stored);
+    results[at] = done.result;
+    sync = sync || done.sync;
+  }
+  if (sync && !ctx.closing) {
+    try {
+      await reconcileDevice(ctx, deviceId);
+    } catch (err) {
+      if (!ctx.closing) ctx.log.warn({ err, deviceId }, 'lock sync failed');
+    }
+  }
+  return results;
+}
+
+/**
+ * Stores the messages in the transaction q, in order, on one copy of the device row read once
+ * (with its settings revisions). Events move the log head in it (written once, at the end) and
+ * keep the columns they write in step (event-effects.ts); a status's writes are copied into it.
+ * An event reads only what events and statuses write (id, site, log epoch and head, camera
+ * capture, bolt and door), so the copy serves every event; a status after an event reads the
+ * row again, since an event's effects may write what a status compares with (the owner-time
+ * mark, the signing key).
+ */
+async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: Taken[]): Promise<Stored[]> {
+  const first = await lockDeviceWithSettings(q, deviceId);
+  if (!first) return items.map((t) => (t.kind === 'event' ? 'unknown-device' : t.kind === 'status' ? undefined : 'offline'));
+  let row: DeviceWithSettings = { ...first };
+  const stored = rowAsStored(row);
+  let readable = true;
+  const out: Stored[] = [];
+  for (const t of items) {
+    if (t.kind === 'event') {
+      out.push(await storeEvent(ctx, q, row, t.ev, t.payload, true));
+      readable = false;
+    } else if (t.kind === 'status') {
+      if (!readable) {
+        const now = await lockDeviceWithSettings(q, deviceId);
+        if (!now) {
+          out.push(undefined);
+          continue;
+        }
+        row = { ...now, log_seq: row.log_seq, log_head: row.log_head };
+        readable = true;
+      }
+      const status = await storeStatus(ctx, q, row, t.status);
+      out.push(status);
+      // A new copy: the stored status keeps the row as it was before it. It wrote bolt and door.
+      row = { ...row, ...status.written };
+      stored.bolt = row.bolt;
+      stored.door = row.door;
+    } else {
+      await markConnectionLost(q, deviceId);
+      out.push('offline');
+    }
+  }
+  await writeLogHead(ctx, q, row, stored);
+  return out;
+}
+
+/** One message in a transaction of its own (a message alone, or its batch failed). */
+async function storeAlone(ctx: RelayContext, deviceId: string, t: Taken): Promise<Stored> {
+  if (t.kind === 'event') return storeEventAlone(ctx, t.ev, t.payload);
+  try {
+    if (t.kind === 'offline') {
+      await markConnectionLost(ctx.store.q, deviceId);
+      return 'offline';
+    }
+    return await storeStatusAlone(ctx, deviceId, t.status);
+  } catch (err) {
+    if (!ctx.closing) ctx.log.error({ err, deviceId }, 'storing lock status failed');
+    return undefined;
+  }
+}
+
+/** After the commit: the message's outcome, and whether it calls for the lock's sync. */
+function finish(ctx: RelayContext, deviceId: string, t: Taken, stored: Stored): { result: MessageResult; sync: boolean } {
+  if (t.kind === 'event') {
+    const s = stored as StoreResult;
+    return { result: eventTaken(ctx, t.ev, s), sync: s === 'stored-resync' };
+  }
+  if (t.kind === 'offline') {
+    if (stored !== 'offline') return { result: 'rejected', sync: false };
+    ctx.log.info({ deviceId }, 'lock last will received');
+    return { result: 'offline', sync: false };
+  }
+  const s = stored as StoredStatus | undefined;
+  if (!s) return { result: 'rejected', sync: false };
+  statusTaken(ctx, s);
+  return { result: 'status', sync: s.needsSync };
+}

@@ -1,0 +1,120 @@
+/**
+ * A lock's messages that queue up together are stored together (relay/src/locks/lock-intake.ts):
+ * one transaction for the lot, in arrival order, each settled only once it is committed; the log
+ * head, the bolt and door end as the last message left them. If storing them together fails,
+ * each is stored alone, so one event whose effects fail costs the others nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_STATE, encodeEvent, eventHash, fromHex, toHex } from '@keyway/shared';
+import type { Q } from '../../relay/src/data/store';
+import { handleEventMessage } from '../../relay/src/locks/event-intake';
+import { handleStateMessage } from '../../relay/src/locks/status-intake';
+import { useWorld, type Harness, type World } from '../support/relay-harness';
+
+let h: Harness;
+let w: World;
+useWorld((hh, ww) => {
+  h = hh;
+  w = ww;
+});
+
+/** Events that continue the lock's log after what it sent, each linking to the one before. */
+async function nextEvents(kinds: Array<{ type: number; code?: number; data?: number[] }>): Promise<{ seq: number; bytes: Uint8Array }[]> {
+  await w.lock.drained();
+  const head = await h.relay.ctx.store.q.selectFrom('devices').select(['log_seq', 'log_head']).where('id', '=', w.deviceId).executeTakeFirstOrThrow();
+  let seq = head.log_seq;
+  let prevHash = fromHex(head.log_head!);
+  return kinds.map((k) => {
+    const bytes = encodeEvent({
+      deviceId: fromHex(w.deviceId), seq: ++seq, time: 0, type: k.type, code: k.code ?? 0, ref: 0, actorKind: 0, actorRef: 0, prevHash, data: new Uint8Array(k.data ?? [])
+    });
+    prevHash = eventHash(bytes);
+    return { seq, bytes };
+  });
+}
+
+/** Counts the store's transactions while fn runs. */
+async function countTransactions(fn: () => Promise<unknown>): Promise<number> {
+  const store = h.relay.ctx.store as { tx: (f: (q: Q) => Promise<unknown>) => Promise<unknown> };
+  const tx = store.tx;
+  let n = 0;
+  store.tx = (f) => {
+    n++;
+    return tx(f);
+  };
+  try {
+    await fn();
+  } finally {
+    store.tx = tx;
+  }
+  return n;
+}
+
+const device = () => h.relay.ctx.store.q.selectFrom('devices').select(['log_seq', 'log_head', 'bolt', 'door', 'battery']).where('id', '=', w.deviceId).executeTakeFirstOrThrow();
+const storedEvents = (seqs: number[]) => h.relay.ctx.store.q.selectFrom('events').select(['seq', 'integrity']).where('device_id', '=', w.deviceId).where('seq', 'in', seqs).orderBy('seq').execute();
+const activity = (seqs: number[]) => h.relay.ctx.store.q.selectFrom('activity').select(['event_seq', 'kind']).where('device_id', '=', w.deviceId).where('event_seq', 'in', seqs).orderBy('event_seq').execute();
+
+describe('lock intake: messages that queue up together', () => {
+  it('stores events and a status that arrive together in one transaction, in order; the head, bolt and door are the last ones', async () => {
+    const [alarm, unlocked, locked] = await nextEvents([
+      { type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }
+    ]);
+    w.lock.bolt = BOLT_UNLOCKED;
+    w.lock.batteryMv = 5555;
+    const status = w.lock.statusBytes();
+    let results: unknown[] = [];
+    const transactions = await countTransactions(async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes),
+        handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes),
+        handleStateMessage(h.relay.ctx, w.deviceId, status),
+        handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes)
+      ]);
+    });
+    expect(results).toEqual(['stored', 'stored', 'status', 'stored']);
+    expect(transactions).toBe(1);
+    const seqs = [alarm.seq, unlocked.seq, locked.seq];
+    expect(await storedEvents(seqs)).toEqual(seqs.map((seq) => ({ seq, integrity: 'ok' })));
+    expect(await activity(seqs)).toEqual([{ event_seq: alarm.seq, kind: 'alarm' }, { event_seq: unlocked.seq, kind: 'state' }, { event_seq: locked.seq, kind: 'state' }]);
+    // The STATE event after the status wins, as it would one at a time; the status's battery is kept.
+    expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 5555 });
+    w.lock.bolt = BOLT_LOCKED;
+  });
+
+  it('a duplicate and a malformed message in a batch get their own answers and change nothing', async () => {
+    const [one, two] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }, { type: EV_ALARM, code: AL_LOW_BATTERY }]);
+    expect(await handleEventMessage(h.relay.ctx, w.deviceId, one.bytes)).toBe('stored');
+    const results = await Promise.all([
+      handleEventMessage(h.relay.ctx, w.deviceId, one.bytes),
+      handleEventMessage(h.relay.ctx, w.deviceId, Uint8Array.of(1, 2, 3)),
+      handleStateMessage(h.relay.ctx, w.deviceId, Uint8Array.of(9, 9)),
+      handleEventMessage(h.relay.ctx, w.deviceId, two.bytes)
+    ]);
+    expect(results).toEqual(['duplicate', 'rejected', 'rejected', 'stored']);
+    expect(await storedEvents([one.seq, two.seq])).toEqual([{ seq: one.seq, integrity: 'ok' }, { seq: two.seq, integrity: 'ok' }]);
+    expect((await device()).log_seq).toBe(two.seq);
+  });
+
+  it('stores each message alone when storing them together fails: the event whose effects fail is kept without them, the others with theirs', async () => {
+    const [alarm, state] = await nextEvents([{ type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const q = h.relay.ctx.store.q;
+    // The activity row of an alarm cannot be written: the alarm's effects fail.
+    if (h.relay.ctx.store.dialect === 'postgres') {
+      await sql`CREATE FUNCTION kw_test_no_alarm() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no alarms today'; END $$ LANGUAGE plpgsql`.execute(q);
+      await sql`CREATE TRIGGER kw_test_no_alarm BEFORE INSERT ON activity FOR EACH ROW WHEN (NEW.kind = 'alarm') EXECUTE FUNCTION kw_test_no_alarm()`.execute(q);
+    } else {
+      await sql`CREATE TRIGGER kw_test_no_alarm BEFORE INSERT ON activity WHEN NEW.kind = 'alarm' BEGIN SELECT RAISE(ABORT, 'no alarms today'); END`.execute(q);
+    }
+    try {
+      const results = await Promise.all([handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes), handleEventMessage(h.relay.ctx, w.deviceId, state.bytes)]);
+      expect(results).toEqual(['stored', 'stored']);
+    } finally {
+      await sql`DROP TRIGGER kw_test_no_alarm${sql.raw(h.relay.ctx.store.dialect === 'postgres' ? ' ON activity' : '')}`.execute(q);
+      if (h.relay.ctx.store.dialect === 'postgres') await sql`DROP FUNCTION kw_test_no_alarm()`.execute(q);
+    }
+    expect(await storedEvents([alarm.seq, state.seq])).toEqual([{ seq: alarm.seq, integrity: 'ok' }, { seq: state.seq, integrity: 'ok' }]);
+    expect(await activity([alarm.seq, state.seq])).toEqual([{ event_seq: state.seq, kind: 'state' }]);
+    expect((await device()).log_seq).toBe(state.seq);
+  });
+});
