@@ -10,10 +10,14 @@ import { insertOwner } from '../../relay/src/data/accounts';
 import { findDevice, insertDevice } from '../../relay/src/data/devices';
 import { insertSite } from '../../relay/src/data/sites';
 import type { Q } from '../../relay/src/data/store';
-import { noteReasonForOwnerTime, ownerTimeConfirmed, ownerTimeNeeded, ownerTimeNeededAfterStatus } from '../../relay/src/locks/owner-time';
+import { notifyEventOf, pushText } from '../../relay/src/domain/notification-events';
+import { noteReasonForOwnerTime, OWNER_TIME_NEEDED_KIND, ownerTimeConfirmed, ownerTimeNeeded, ownerTimeNeededAfterStatus } from '../../relay/src/locks/owner-time';
+import { countRows, expectOk, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 import { describeEachStore } from '../support/stores';
 
 const T0 = 1_800_000_000_000;
+/** Time for a status published just now to be taken in (and, wrongly, to notify) before counting. */
+const STATUS_SETTLE_MS = 300;
 
 async function lockIn(q: Q, id: string): Promise<void> {
   const o = await insertOwner(q, { email: id + '@x.org', name: 'o', passwordHash: 'h', at: T0 });
@@ -61,5 +65,45 @@ describeEachStore('relay: locks waiting for an owner-confirmed time', (stores) =
     expect(await noteReasonForOwnerTime(q, id, RC_OWNER_TIME_REQUIRED)).toBe(false);
     expect(await waits(q, id)).toBe(true);
     expect(await noteReasonForOwnerTime(q, 'ffffffffffffffff', RC_OWNER_TIME_REQUIRED)).toBe(false);
+  });
+});
+
+describe('the owner is told when a lock starts waiting for an owner-confirmed time', () => {
+  let h: Harness;
+  let w: World;
+  useWorld((hh, ww) => {
+    h = hh;
+    w = ww;
+  });
+  const told = () => countRows(h, 'notifications', { kind: OWNER_TIME_NEEDED_KIND });
+
+  it('a boot status in owner-consent mode notifies the site owner once per wait, with words that name the lock', async () => {
+    expect(await told()).toBe(0);
+    // The lock restarts in owner-consent mode: no trusted time yet.
+    w.lock.ownerConsent = true;
+    w.lock.timeTrusted = false;
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await told()) === 1, 5000, 'owner told');
+    // More statuses of the same wait (the relay's TIME_SET may have made the time trusted meanwhile) tell nobody again.
+    await w.lock.publishStatus();
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await findDevice(h.relay.ctx.store.q, w.deviceId))!.status_at !== null, 5000, 'status stored');
+    await new Promise((r) => setTimeout(r, STATUS_SETTLE_MS));
+    expect(await told()).toBe(1);
+    const list = await expectOk(h.api('GET', '/v1/notifications', { token: w.owner.token }));
+    const n = list.items.find((x: { kind: string }) => x.kind === OWNER_TIME_NEEDED_KIND);
+    expect(n.body).toMatchObject({ deviceId: w.deviceId, cause: 'boot' });
+    expect(notifyEventOf(n)).toBe('lock.waits_for_owner');
+    const words = await pushText(h.relay.ctx.store.q, n);
+    expect(words.title).toMatch(/waits for you/);
+    expect(words.body).toMatch(/open the owner page/);
+    expect(await countRows(h, 'activity', { kind: OWNER_TIME_NEEDED_KIND })).toBe(1);
+  });
+
+  it('a lock whose wait ended and that restarts again tells the owner again', async () => {
+    await ownerTimeConfirmed(h.relay.ctx.store.q, w.deviceId);
+    w.lock.timeTrusted = false;
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await told()) === 2, 5000, 'owner told again');
   });
 });

@@ -157,6 +157,7 @@ const SIMPLE = {
   'device.reregister_refused': 'Someone tried to re-register this lock without proof: refused', 'device.reregistered': 'The lock was re-registered',
   'device.reregister_approved': 'You allowed the lock to be re-registered', 'site.partner_withdrawn': 'You withdrew a delivery partner',
   'lock.key_adopted': 'The lock is on the relay\u2019s new key',
+  'lock.owner_time_needed': 'The lock restarted and keeps staged access closed until you open this page',
   'evidence.mismatch': 'Photos do not match what the lock recorded', 'camera.provisioned': 'A camera was set up for this lock', 'clip.deleted': 'You deleted photos', 'log.gap_filled': 'Lock log: the missing entries arrived late (nothing lost)'
 };
 

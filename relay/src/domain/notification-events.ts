@@ -10,7 +10,7 @@ import { batteryPercent } from './battery';
 import type { NotificationView } from './notifications';
 
 export const NOTIFY_EVENTS = [
-  'delivery.inside', 'delivery.secured', 'access.used', 'door.left_open', 'lock.offline', 'lock.low_battery', 'revocation.unconfirmed', 'alarm'
+  'delivery.inside', 'delivery.secured', 'access.used', 'door.left_open', 'lock.offline', 'lock.low_battery', 'lock.waits_for_owner', 'revocation.unconfirmed', 'alarm'
 ] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 
@@ -21,6 +21,7 @@ export const NOTIFY_EVENT_LABELS: Record<NotifyEvent, string> = {
   'door.left_open': 'The door was left open',
   'lock.offline': 'A lock went offline',
   'lock.low_battery': 'A lock’s battery is low',
+  'lock.waits_for_owner': 'A lock restarted and keeps staged access closed until you open the owner page',
   'revocation.unconfirmed': 'A lock has not confirmed a revocation',
   alarm: 'Other alarms: jam, forced door, lockout, faults, tampered log'
 };
@@ -41,6 +42,8 @@ export function notifyEventOf(n: Pick<NotificationView, 'kind' | 'body'>): Notif
       return 'lock.offline';
     case 'lock.low_battery':
       return 'lock.low_battery';
+    case 'lock.owner_time_needed':
+      return 'lock.waits_for_owner';
     case 'grant.revocation_unconfirmed':
       return 'revocation.unconfirmed';
     case 'alarm':
@@ -105,6 +108,12 @@ function words(n: NotificationView, names: Names, people: { courier: string; com
       return { title: names.lock + ' is offline · ' + names.site, body: names.lock + ' lost its connection (' + str(b.reason, 'no reason given') + '). Staged access keeps working on the lock.', priority: 4 };
     case 'lock.low_battery':
       return { title: 'Low battery · ' + names.lock, body: names.lock + ' at ' + names.site + ' reports a low battery' + (typeof b.batteryMv === 'number' ? ' (about ' + batteryPercent(b.batteryMv) + ' %)' : '') + '. Replace the batteries soon.', priority: 4 };
+    case 'lock.owner_time_needed':
+      return {
+        title: names.lock + ' waits for you · ' + names.site,
+        body: names.lock + ' restarted. Guests, couriers and parcels stay outside until you open the owner page on one of your enrolled devices: it confirms the lock’s clock by itself.',
+        priority: 4
+      };
     case 'grant.revocation_unconfirmed':
       return { title: 'Revocation not confirmed · ' + names.site, body: names.lock + ' has not yet confirmed that access "' + str(b.label, 'access') + '" is revoked. It stays pending until the lock confirms.', priority: 4 };
     case 'alarm':

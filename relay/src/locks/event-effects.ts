@@ -10,7 +10,7 @@ import {
 import type { RelayContext } from '../context';
 import { clearCameraCapture, setCameraCapture } from '../data/devices';
 import type { Q } from '../data/store';
-import { noteReasonForOwnerTime } from './owner-time';
+import { noteReasonForOwnerTime, tellOwnerTimeNeeded } from './owner-time';
 import { recordActivity } from '../domain/activity';
 import { clipRefOf, onLockCameraEvent } from '../domain/camera-clips';
 import {
@@ -53,6 +53,7 @@ export async function applyEventEffects(ctx: RelayContext, q: Q, d: DeviceRow, e
   // A grant held back until an owner device confirms the lock's clock: the owner page does that when it sees this.
   if ((ev.type === EV_ACK || ev.type === EV_DENIAL) && (await noteReasonForOwnerTime(q, d.id, ev.code))) {
     ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, ownerTimeNeeded: true });
+    await tellOwnerTimeNeeded(ctx, q, d, 'refusal');
   }
   switch (ev.type) {
     case EV_BOOT:

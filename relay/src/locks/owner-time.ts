@@ -7,8 +7,14 @@
  * device row, so every relay of a set shows it, whichever one took the status or the refusal in.
  */
 import { RC_OWNER_TIME_REQUIRED, ST_OWNER_CONSENT, ST_TIME_TRUSTED } from '@keyway/shared';
+import type { RelayContext } from '../context';
 import { setOwnerTimeNeeded, type DeviceRow } from '../data/devices';
 import type { Q } from '../data/store';
+import { recordActivity } from '../domain/activity';
+import { notifySiteOwner } from '../domain/notifications';
+
+/** The owner's notification (and activity row) when a lock starts waiting for an owner-confirmed time. */
+export const OWNER_TIME_NEEDED_KIND = 'lock.owner_time_needed';
 
 /** True when the lock waits for an owner-confirmed time. */
 export function ownerTimeNeeded(d: DeviceRow): boolean {
@@ -34,4 +40,15 @@ export function noteReasonForOwnerTime(q: Q, deviceId: string, code: number): Pr
 /** The lock acknowledged an owner's OWNER_TIME. */
 export async function ownerTimeConfirmed(q: Q, deviceId: string): Promise<void> {
   await setOwnerTimeNeeded(q, deviceId, false);
+}
+
+/**
+ * A lock has just started waiting (the mark went from clear to set, from a status or a refusal):
+ * the owner is told away from the page too, since guests and couriers stay outside until an
+ * enrolled owner device opens the page. Once per wait: a lock that stays marked is not told again.
+ */
+export async function tellOwnerTimeNeeded(ctx: RelayContext, q: Q, d: Pick<DeviceRow, 'id' | 'site_id'>, cause: 'boot' | 'refusal'): Promise<void> {
+  await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.id, kind: OWNER_TIME_NEEDED_KIND, reason: cause, actorKind: null, actorId: null });
+  await notifySiteOwner(ctx, q, d.site_id, OWNER_TIME_NEEDED_KIND, { deviceId: d.id, cause });
+  ctx.log.info({ deviceId: d.id, cause }, 'lock waits for an owner-confirmed time');
 }

@@ -15,7 +15,7 @@ import { notifySiteOwner } from '../domain/notifications';
 import { noticeHealthChange } from './lock-health';
 import { retireUnusedKeys } from './key-rotation';
 import { takeLockMessage } from './lock-intake';
-import { ownerTimeNeededAfterStatus } from './owner-time';
+import { ownerTimeNeededAfterStatus, tellOwnerTimeNeeded } from './owner-time';
 import { statusNeedsSync } from './sync-trigger';
 
 export type StateResult = 'status' | 'offline' | 'rejected';
@@ -98,6 +98,7 @@ export async function storeStatus(ctx: RelayContext, q: Q, before: DeviceWithSet
   const heldChanged = settingsRevision !== null && before.settings_held_revision !== s.settingsRev;
   if (heldChanged) await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
   await noticeHealthChange(ctx, q, before, before.flags, s.flags, s.battery);
+  if (columns.owner_time_needed === 1 && before.owner_time_needed !== 1) await tellOwnerTimeNeeded(ctx, q, before, 'boot');
   if (flagged && !before.clock_flagged) {
     await recordActivity(ctx, q, { siteId: before.site_id, deviceId, kind: 'clock.skew', details: { offsetS: offset } });
     await notifySiteOwner(ctx, q, before.site_id, 'clock.skew', { deviceId, offsetS: offset });
