@@ -97,18 +97,28 @@ export function mulAddModL(k: Uint8Array, a: Uint8Array, r: Uint8Array): Uint8Ar
  * Width-w NAF of a scalar below 2^253 (little-endian bytes) into `out` (256 entries, all 0:
  * pass a fresh Int8Array): out[i] is 0 or odd with |out[i]| < 2^(w-1), and any w
  * consecutive digits hold at most one non-zero. Returns the index of the highest non-zero
- * digit, -1 for zero.
+ * digit, -1 for zero. Runs of zero bits are skipped a byte at a time, and the scan ends at the
+ * scalar's top byte (plus a pending carry), so a half-size (~128-bit) scalar costs half a
+ * full one.
  */
 export function wnaf(s: Uint8Array, w: number, out: Int8Array): number {
   const width = 1 << w;
   const half = width >> 1;
   const mask = width - 1;
+  let end = 256;
+  while (end > 0 && s[(end >> 3) - 1] === 0) end -= 8;
   let top = -1;
   let carry = 0;
   let pos = 0;
-  while (pos < 256) {
+  while (pos < 256 && (pos < end || carry !== 0)) {
     const j = pos >> 3;
-    const win = (((s[j] | (j < 31 ? s[j + 1] << 8 : 0)) >> (pos & 7)) & mask) + carry;
+    const lo = j < 32 ? s[j] : 0;
+    if (carry === 0 && (lo >> (pos & 7)) === 0) {
+      // the rest of this byte is zero bits: digits 0, nothing pending
+      pos = (j + 1) << 3;
+      continue;
+    }
+    const win = (((lo | (j < 31 ? s[j + 1] << 8 : 0)) >> (pos & 7)) & mask) + carry;
     if ((win & 1) === 0) {
       // even window: digit 0 here; a pending carry stays pending (the bit here was 1)
       pos++;
