@@ -5,6 +5,7 @@
  */
 import { newEl, type El } from './field';
 import { mulRK } from './field-mul';
+import { sqrRK } from './field-sqr';
 
 /**
  * Ops of four numbers [dst, src, n, mul]: reg[dst] = reg[src]^(2^n) · reg[mul].
@@ -65,14 +66,26 @@ export function powSteps(run: PowRun, budget: number): number {
       run.left = prog[run.pc + 2];
       run.cur = r[prog[run.pc + 1]];
     }
-    while (run.left > 0) {
+    if (run.left > 0) {
       if (budget <= 0) return 0;
-      const next = r[5 + run.flip];
+      // n squarings in one call (field-sqr.ts), ping-ponging between the scratch registers:
+      // the first one moves the value out of its register, which later ops still read
+      const n = run.left < budget ? run.left : budget;
+      let from = run.cur;
+      let to = r[5 + run.flip]; // never cur: the scratch last written is the other one
       run.flip ^= 1;
-      mulRK(next.r, next.k, run.cur.r, run.cur.k);
-      run.cur = next;
-      run.left--;
-      budget--;
+      sqrRK(from.r, from.k, to.r, to.k, 1);
+      if (n > 1) {
+        from = to;
+        to = r[5 + run.flip];
+        sqrRK(from.r, from.k, to.r, to.k, n - 1);
+        if ((n - 1) % 2 === 0) to = from;
+        else run.flip ^= 1;
+      }
+      run.cur = to;
+      run.left -= n;
+      budget -= n;
+      if (run.left > 0) return 0;
     }
     if (budget <= 0) return 0;
     const dst = r[prog[run.pc]];
