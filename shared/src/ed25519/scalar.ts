@@ -17,16 +17,26 @@ const B21 = 2097152;
  */
 function fold(x: Float64Array, n: number): number {
   const m = n - 12 + 6 > 12 ? n - 12 + 6 + 1 : 13;
+  // locals: module-level names cost a scope walk each on Espruino
+  const fl = Math.floor, b = B21, c = C21, c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5];
   for (let j = 12; j < n; j++) {
     const q = x[j];
     x[j] = 0;
-    if (q !== 0) for (let t = 0; t < 6; t++) x[j - 12 + t] -= q * C21[t];
+    if (q !== 0) {
+      const o = j - 12;
+      x[o] -= q * c0;
+      x[o + 1] -= q * c1;
+      x[o + 2] -= q * c2;
+      x[o + 3] -= q * c3;
+      x[o + 4] -= q * c4;
+      x[o + 5] -= q * c5;
+    }
   }
   let carry = 0;
   for (let i = 0; i < m - 1; i++) {
     const v = x[i] + carry;
-    carry = Math.floor(v / B21);
-    x[i] = v - carry * B21;
+    carry = fl(v / b);
+    x[i] = v - carry * b;
   }
   x[m - 1] += carry;
   return m;
@@ -79,15 +89,17 @@ export function mulAddModL(k: Uint8Array, a: Uint8Array, r: Uint8Array): Uint8Ar
   const aa = limbs21(a);
   const rr = limbs21(r);
   const x = new Float64Array(26);
+  const fl = Math.floor, b = B21;
   for (let i = 0; i < 13; i++) {
     x[i] += rr[i];
-    for (let j = 0; j < 13; j++) x[i + j] += kk[i] * aa[j];
+    const ki = kk[i];
+    if (ki !== 0) for (let j = 0; j < 13; j++) x[i + j] += ki * aa[j];
   }
   let carry = 0;
   for (let i = 0; i < 25; i++) {
     const v = x[i] + carry;
-    carry = Math.floor(v / B21);
-    x[i] = v - carry * B21;
+    carry = fl(v / b);
+    x[i] = v - carry * b;
   }
   x[25] = carry; // zero: the value is below 2^(21·25)
   return reduceLimbs(x);
