@@ -5,7 +5,6 @@
  */
 import { newEl, type El } from './field';
 import { mulRK } from './field-mul';
-import { sqrRK } from './field-sqr';
 
 /**
  * Ops of four numbers [dst, src, n, mul]: reg[dst] = reg[src]^(2^n) · reg[mul].
@@ -68,21 +67,19 @@ export function powSteps(run: PowRun, budget: number): number {
     }
     if (run.left > 0) {
       if (budget <= 0) return 0;
-      // n squarings in one call (field-sqr.ts), ping-ponging between the scratch registers:
-      // the first one moves the value out of its register, which later ops still read
+      // n squarings in one call (mulRK with n), ping-ponging between the scratch registers;
+      // the first writes the one cur is not (cur may be a register later ops still read)
       const n = run.left < budget ? run.left : budget;
-      let from = run.cur;
-      let to = r[5 + run.flip]; // never cur: the scratch last written is the other one
-      run.flip ^= 1;
-      sqrRK(from.r, from.k, to.r, to.k, 1);
-      if (n > 1) {
-        from = to;
-        to = r[5 + run.flip];
-        sqrRK(from.r, from.k, to.r, to.k, n - 1);
-        if ((n - 1) % 2 === 0) to = from;
-        else run.flip ^= 1;
+      const from = run.cur;
+      const to = r[5 + run.flip]; // never cur: the scratch last written is the other one
+      const other = r[6 - run.flip];
+      mulRK(to.r, to.k, from.r, from.k, n, other.r, other.k);
+      if (n % 2 === 1) {
+        run.cur = to;
+        run.flip ^= 1;
+      } else {
+        run.cur = other;
       }
-      run.cur = to;
       run.left -= n;
       budget -= n;
       if (run.left > 0) return 0;

@@ -1,11 +1,10 @@
-// Repeated squarings (field-sqr.ts) and the sliced exponentiations (field-pow.ts) against BigInt,
+// Repeated squarings (mulRK with n > 1) and the sliced exponentiations (field-pow.ts) against BigInt,
 // on the pure-JS path and through an exact emulation of Espruino's E.convolve.
 import { afterEach, describe, expect, it } from 'vitest';
 import { newEl, setEl, type El } from '../../../shared/src/ed25519/field';
 import { mulRK } from '../../../shared/src/ed25519/field-mul';
 import { setFieldNatives } from '../../../shared/src/ed25519/field-natives';
 import { newPowRun, powDone, powRunAll, powStart, powSteps, POW_INVERT, POW_P58 } from '../../../shared/src/ed25519/field-pow';
-import { sqrRK } from '../../../shared/src/ed25519/field-sqr';
 import { P, mod, pow } from '../../support/ed25519-bigint';
 
 const REDUCED = 524288 + 8;
@@ -51,9 +50,9 @@ function expectForms(e: El): void {
 
 afterEach(() => setFieldNatives(null));
 
-describe('sqrRK: n squarings in one call', () => {
+describe('mulRK with n: a product, then n - 1 squarings in one call', () => {
   for (const natives of [false, true]) {
-    it(`equals x^(2^n) and n calls of mulRK, result in y after odd n, in x after even n (${natives ? 'emulated E.convolve' : 'pure JS'})`, () => {
+    it(`equals (x·x)^(2^(n-1)) and n calls of mulRK, result in y after odd n, in x after even n (${natives ? 'emulated E.convolve' : 'pure JS'})`, () => {
       if (natives) setFieldNatives({ convolve: espruinoConvolve });
       for (let t = 0; t < 40; t++) {
         const n = 1 + (t % 7);
@@ -69,7 +68,7 @@ describe('sqrRK: n squarings in one call', () => {
           mulRK(b.r, b.k, a.r, a.k);
           a = b;
         }
-        sqrRK(x.r, x.k, y.r, y.k, n);
+        mulRK(y.r, y.k, x.r, x.k, n, x.r, x.k);
         const out = n % 2 === 1 ? y : x;
         expect(value(out.n)).toBe(pow(v, 2n ** BigInt(n)));
         expectForms(out);
@@ -79,13 +78,16 @@ describe('sqrRK: n squarings in one call', () => {
     });
   }
 
-  it('n = 0 changes nothing', () => {
-    const x = element(0);
-    const y = newEl();
-    const before = [...x.k];
-    sqrRK(x.r, x.k, y.r, y.k, 0);
-    expect([...x.k]).toEqual(before);
-    expect([...y.k]).toEqual(new Array(26).fill(0));
+  it('a product of two elements first, then squarings (n = 3: (a·b)^4, in the first pair)', () => {
+    for (let t = 0; t < 20; t++) {
+      const a = element(t % 4), b = element(0), o = newEl(), s = newEl();
+      const want = pow(value(a.n) * value(b.n), 4n);
+      const before = [...a.r, ...b.k];
+      mulRK(o.r, o.k, a.r, b.k, 3, s.r, s.k);
+      expect(value(o.n)).toBe(want);
+      expectForms(o);
+      expect([...a.r, ...b.k]).toEqual(before); // the operands are only read
+    }
   });
 });
 
