@@ -5,7 +5,7 @@
  * slices through field-pow.ts, so decompression is split into begin / (pow) / end.
  * Callers check the encoding is canonical (y < p, no "negative zero") beforehand.
  */
-import { addPlain, fieldConstants, isZeroMod, limbsFromBytes, mulEl, newEl, parity, setEl, type El } from './field';
+import { addPlain, fieldConstants, isZeroMod, limbsFromBytes, limbsToBytes, mulEl, newEl, setEl, type El } from './field';
 import { newPowRun, powRunAll, powStart, POW_P58, type PowRun } from './field-pow';
 import { ONE } from './point';
 
@@ -70,9 +70,12 @@ export function decompressEnd(s: Decompression, x: Int32Array): boolean {
     mulEl(vx2, cand, c.sqrtM1);
     x.set(vx2.n);
   }
-  if (isZeroMod(x)) {
+  const b = limbsToBytes(x); // one canonical encoding for both the zero test and the sign
+  let nz = 0;
+  for (let i = 0; i < 32; i++) nz |= b[i];
+  if (nz === 0) {
     if (s.sign) return false; // x = 0 has no negative encoding
-  } else if (parity(x) !== s.sign) {
+  } else if ((b[0] & 1) !== s.sign) {
     for (let i = 0; i < 13; i++) x[i] = -x[i];
   }
   return true;

@@ -60,28 +60,43 @@ export function mulR(o: Int32Array, a: Int32Array, b: Int32Array, m: number): vo
   o[10] = x2;
 }
 
-/** (or, ok) = a·b in R and K forms. */
-export function mulRK(or: Int32Array, ok: Int32Array, a: Int32Array, b: Int32Array): void {
+/**
+ * (or, ok) = a·b in R and K forms. With n > 1 the result is then squared n - 1 more times
+ * (the exponentiations of field-pow.ts, ~250 squarings each, without a call per squaring),
+ * ping-ponging between (or, ok) and (sr, sk): after an odd n the result is in (or, ok), after
+ * an even n in (sr, sk).
+ */
+export function mulRK(or: Int32Array, ok: Int32Array, a: Int32Array, b: Int32Array, n = 1, sr?: Int32Array, sk?: Int32Array): void {
   let v: number, h: number, R = RND, S = SH, c = natives.conv, x0: number, x1: number, x2: number;
-  x0 = (v = c(a, b, 1)) - (h = v + R - R);
-  x1 = (v = c(a, b, 2) + h * S) - (h = v + R - R);
-  x2 = (v = c(a, b, 3) + h * S) - (h = v + R - R);
-  ok[3] = 608 * (or[9] = ok[16] = (v = c(a, b, 4) + h * S) - (h = v + R - R));
-  ok[4] = 608 * (or[8] = ok[17] = (v = c(a, b, 5) + h * S) - (h = v + R - R));
-  ok[5] = 608 * (or[7] = ok[18] = (v = c(a, b, 6) + h * S) - (h = v + R - R));
-  ok[6] = 608 * (or[6] = ok[19] = (v = c(a, b, 7) + h * S) - (h = v + R - R));
-  ok[7] = 608 * (or[5] = ok[20] = (v = c(a, b, 8) + h * S) - (h = v + R - R));
-  ok[8] = 608 * (or[4] = ok[21] = (v = c(a, b, 9) + h * S) - (h = v + R - R));
-  ok[9] = 608 * (or[3] = ok[22] = (v = c(a, b, 10) + h * S) - (h = v + R - R));
-  ok[10] = 608 * (or[2] = ok[23] = (v = c(a, b, 11) + h * S) - (h = v + R - R));
-  ok[11] = 608 * (or[1] = ok[24] = (v = c(a, b, 12) + h * S) - (h = v + R - R));
-  ok[12] = 608 * (or[0] = ok[25] = (v = c(a, b, 13) + h * S) - (h = v + R - R));
-  x0 = (v = x0 + h * FOLD) - (h = v + R - R);
-  x1 = (v = x1 + h * S) - (h = v + R - R);
-  x2 += h * S;
-  ok[0] = 608 * (or[12] = ok[13] = x0);
-  ok[1] = 608 * (or[11] = ok[14] = x1);
-  ok[2] = 608 * (or[10] = ok[15] = x2);
+  for (;;) {
+    x0 = (v = c(a, b, 1)) - (h = v + R - R);
+    x1 = (v = c(a, b, 2) + h * S) - (h = v + R - R);
+    x2 = (v = c(a, b, 3) + h * S) - (h = v + R - R);
+    ok[3] = 608 * (or[9] = ok[16] = (v = c(a, b, 4) + h * S) - (h = v + R - R));
+    ok[4] = 608 * (or[8] = ok[17] = (v = c(a, b, 5) + h * S) - (h = v + R - R));
+    ok[5] = 608 * (or[7] = ok[18] = (v = c(a, b, 6) + h * S) - (h = v + R - R));
+    ok[6] = 608 * (or[6] = ok[19] = (v = c(a, b, 7) + h * S) - (h = v + R - R));
+    ok[7] = 608 * (or[5] = ok[20] = (v = c(a, b, 8) + h * S) - (h = v + R - R));
+    ok[8] = 608 * (or[4] = ok[21] = (v = c(a, b, 9) + h * S) - (h = v + R - R));
+    ok[9] = 608 * (or[3] = ok[22] = (v = c(a, b, 10) + h * S) - (h = v + R - R));
+    ok[10] = 608 * (or[2] = ok[23] = (v = c(a, b, 11) + h * S) - (h = v + R - R));
+    ok[11] = 608 * (or[1] = ok[24] = (v = c(a, b, 12) + h * S) - (h = v + R - R));
+    ok[12] = 608 * (or[0] = ok[25] = (v = c(a, b, 13) + h * S) - (h = v + R - R));
+    x0 = (v = x0 + h * FOLD) - (h = v + R - R);
+    x1 = (v = x1 + h * S) - (h = v + R - R);
+    x2 += h * S;
+    ok[0] = 608 * (or[12] = ok[13] = x0);
+    ok[1] = 608 * (or[11] = ok[14] = x1);
+    ok[2] = 608 * (or[10] = ok[15] = x2);
+    if (--n <= 0) return;
+    // square the result next, into the other pair
+    a = or;
+    b = ok;
+    or = sr!;
+    ok = sk!;
+    sr = a;
+    sk = b;
+  }
 }
 
 /** p = R(a·b + d·e), q = R(a·b - d·e): Y3+X3 and Y3-X3 straight from two products. */

@@ -65,14 +65,24 @@ export function powSteps(run: PowRun, budget: number): number {
       run.left = prog[run.pc + 2];
       run.cur = r[prog[run.pc + 1]];
     }
-    while (run.left > 0) {
+    if (run.left > 0) {
       if (budget <= 0) return 0;
-      const next = r[5 + run.flip];
-      run.flip ^= 1;
-      mulRK(next.r, next.k, run.cur.r, run.cur.k);
-      run.cur = next;
-      run.left--;
-      budget--;
+      // n squarings in one call (mulRK with n), ping-ponging between the scratch registers;
+      // the first writes the one cur is not (cur may be a register later ops still read)
+      const n = run.left < budget ? run.left : budget;
+      const from = run.cur;
+      const to = r[5 + run.flip]; // never cur: the scratch last written is the other one
+      const other = r[6 - run.flip];
+      mulRK(to.r, to.k, from.r, from.k, n, other.r, other.k);
+      if (n % 2 === 1) {
+        run.cur = to;
+        run.flip ^= 1;
+      } else {
+        run.cur = other;
+      }
+      run.left -= n;
+      budget -= n;
+      if (run.left > 0) return 0;
     }
     if (budget <= 0) return 0;
     const dst = r[prog[run.pc]];

@@ -56,12 +56,13 @@ export function addPlain(o: Int32Array, a: ArrayLike<number>, b: ArrayLike<numbe
  */
 export function balance(x: Int32Array): void {
   let c = 1;
+  const fl = Math.floor, rad = RADIX; // locals: module-level names cost a scope walk on Espruino
   for (let pass = 0; pass < 4 && c !== 0; pass++) {
     c = 0;
     for (let i = 0; i < 13; i++) {
       const v = x[i] + c;
-      c = Math.floor(v / RADIX + 0.5);
-      x[i] = v - c * RADIX;
+      c = fl(v / rad + 0.5);
+      x[i] = v - c * rad;
     }
     x[0] += 608 * c;
   }
@@ -83,6 +84,7 @@ export function limbsFromBytes(b: Uint8Array, o: Int32Array): void {
 /** Canonical 32-byte little-endian encoding of the value mod p (bit 255 clear). */
 export function limbsToBytes(x: ArrayLike<number>): Uint8Array {
   const t = new Float64Array(13);
+  const fl = Math.floor, rad = RADIX;
   for (let i = 0; i < 13; i++) t[i] = x[i];
   // Limbs into [0, 2^20) with the top limb below 2^15, folding what lies above bit 255
   // (2^255 ≡ 19, 2^260 ≡ 608); a few passes always settle for bounded input.
@@ -90,10 +92,10 @@ export function limbsToBytes(x: ArrayLike<number>): Uint8Array {
     let c = 0;
     for (let i = 0; i < 13; i++) {
       const v = t[i] + c;
-      c = Math.floor(v / RADIX);
-      t[i] = v - c * RADIX;
+      c = fl(v / rad);
+      t[i] = v - c * rad;
     }
-    const hi = Math.floor(t[12] / 32768);
+    const hi = fl(t[12] / 32768);
     t[12] -= hi * 32768;
     t[0] += 608 * c + 19 * hi;
     if (c === 0 && hi === 0) break;
@@ -103,8 +105,8 @@ export function limbsToBytes(x: ArrayLike<number>): Uint8Array {
   let carry = 19;
   for (let i = 0; i < 13; i++) {
     const w = t[i] + carry;
-    carry = w >= RADIX ? 1 : 0;
-    u[i] = w - carry * RADIX;
+    carry = w >= rad ? 1 : 0;
+    u[i] = w - carry * rad;
   }
   const s = u[12] >= 32768 ? u : t;
   if (s === u) u[12] -= 32768;

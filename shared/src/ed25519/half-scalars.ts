@@ -90,11 +90,12 @@ function approx(x: Float64Array, n: number): number {
 /** o = a - q·b over limbs [0, n), carried into [0, 2^26) except the signed top limb n-1. */
 function subMul(o: Float64Array, a: Float64Array, b: Float64Array, q: number, n: number): void {
   let c = 0;
+  const w = W, fl = Math.floor;
   const top = n - 1;
   for (let i = 0; i < top; i++) {
     const v = a[i] - q * b[i] + c;
-    c = Math.floor(v / W);
-    o[i] = v - c * W;
+    c = fl(v / w);
+    o[i] = v - c * w;
   }
   o[top] = a[top] - q * b[top] + c;
 }
@@ -102,11 +103,12 @@ function subMul(o: Float64Array, a: Float64Array, b: Float64Array, q: number, n:
 /** o = x·a + y·b over limbs [0, n) (|x|, |y| < 2^26), carried like subMul. */
 function combine(o: Float64Array, a: Float64Array, b: Float64Array, x: number, y: number, n: number): void {
   let c = 0;
+  const w = W, fl = Math.floor;
   const top = n - 1;
   for (let i = 0; i < top; i++) {
     const v = x * a[i] + y * b[i] + c;
-    c = Math.floor(v / W);
-    o[i] = v - c * W;
+    c = fl(v / w);
+    o[i] = v - c * w;
   }
   o[top] = x * a[top] + y * b[top] + c;
 }
@@ -157,10 +159,11 @@ export function halfScalars(k: Uint8Array, out: HalfScalars): boolean {
       let b = r1[n - 1] * W + r1[n - 2];
       const stop = 2 * STOP / Math.pow(W, n - 2); // approximate: the exact check follows
       let ma = 1, mb = 0, mc = 0, md = 1, u: number;
+      const fl = Math.floor, max = LEHMER_MAX; // locals: module-level names cost a scope walk each
       while (b + mc !== 0 && b + md !== 0 && b >= stop) {
-        const q = Math.floor((a + ma) / (b + mc));
-        if (q !== Math.floor((a + mb) / (b + md))) break;
-        if (q * Math.abs(mc) + Math.abs(ma) >= LEHMER_MAX || q * Math.abs(md) + Math.abs(mb) >= LEHMER_MAX) break;
+        const q = fl((a + ma) / (b + mc));
+        if (q !== fl((a + mb) / (b + md))) break;
+        if (q * (mc < 0 ? -mc : mc) + (ma < 0 ? -ma : ma) >= max || q * (md < 0 ? -md : md) + (mb < 0 ? -mb : mb) >= max) break;
         u = ma - q * mc;
         ma = mc;
         mc = u;

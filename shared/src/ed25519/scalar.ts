@@ -17,16 +17,26 @@ const B21 = 2097152;
  */
 function fold(x: Float64Array, n: number): number {
   const m = n - 12 + 6 > 12 ? n - 12 + 6 + 1 : 13;
+  // locals: module-level names cost a scope walk each on Espruino
+  const fl = Math.floor, b = B21, c = C21, c0 = c[0], c1 = c[1], c2 = c[2], c3 = c[3], c4 = c[4], c5 = c[5];
   for (let j = 12; j < n; j++) {
     const q = x[j];
     x[j] = 0;
-    if (q !== 0) for (let t = 0; t < 6; t++) x[j - 12 + t] -= q * C21[t];
+    if (q !== 0) {
+      const o = j - 12;
+      x[o] -= q * c0;
+      x[o + 1] -= q * c1;
+      x[o + 2] -= q * c2;
+      x[o + 3] -= q * c3;
+      x[o + 4] -= q * c4;
+      x[o + 5] -= q * c5;
+    }
   }
   let carry = 0;
   for (let i = 0; i < m - 1; i++) {
     const v = x[i] + carry;
-    carry = Math.floor(v / B21);
-    x[i] = v - carry * B21;
+    carry = fl(v / b);
+    x[i] = v - carry * b;
   }
   x[m - 1] += carry;
   return m;
@@ -79,15 +89,17 @@ export function mulAddModL(k: Uint8Array, a: Uint8Array, r: Uint8Array): Uint8Ar
   const aa = limbs21(a);
   const rr = limbs21(r);
   const x = new Float64Array(26);
+  const fl = Math.floor, b = B21;
   for (let i = 0; i < 13; i++) {
     x[i] += rr[i];
-    for (let j = 0; j < 13; j++) x[i + j] += kk[i] * aa[j];
+    const ki = kk[i];
+    if (ki !== 0) for (let j = 0; j < 13; j++) x[i + j] += ki * aa[j];
   }
   let carry = 0;
   for (let i = 0; i < 25; i++) {
     const v = x[i] + carry;
-    carry = Math.floor(v / B21);
-    x[i] = v - carry * B21;
+    carry = fl(v / b);
+    x[i] = v - carry * b;
   }
   x[25] = carry; // zero: the value is below 2^(21·25)
   return reduceLimbs(x);
@@ -97,18 +109,28 @@ export function mulAddModL(k: Uint8Array, a: Uint8Array, r: Uint8Array): Uint8Ar
  * Width-w NAF of a scalar below 2^253 (little-endian bytes) into `out` (256 entries, all 0:
  * pass a fresh Int8Array): out[i] is 0 or odd with |out[i]| < 2^(w-1), and any w
  * consecutive digits hold at most one non-zero. Returns the index of the highest non-zero
- * digit, -1 for zero.
+ * digit, -1 for zero. Runs of zero bits are skipped a byte at a time, and the scan ends at the
+ * scalar's top byte (plus a pending carry), so a half-size (~128-bit) scalar costs half a
+ * full one.
  */
 export function wnaf(s: Uint8Array, w: number, out: Int8Array): number {
   const width = 1 << w;
   const half = width >> 1;
   const mask = width - 1;
+  let end = 256;
+  while (end > 0 && s[(end >> 3) - 1] === 0) end -= 8;
   let top = -1;
   let carry = 0;
   let pos = 0;
-  while (pos < 256) {
+  while (pos < 256 && (pos < end || carry !== 0)) {
     const j = pos >> 3;
-    const win = (((s[j] | (j < 31 ? s[j + 1] << 8 : 0)) >> (pos & 7)) & mask) + carry;
+    const lo = j < 32 ? s[j] : 0;
+    if (carry === 0 && (lo >> (pos & 7)) === 0) {
+      // the rest of this byte is zero bits: digits 0, nothing pending
+      pos = (j + 1) << 3;
+      continue;
+    }
+    const win = (((lo | (j < 31 ? s[j + 1] << 8 : 0)) >> (pos & 7)) & mask) + carry;
     if ((win & 1) === 0) {
       // even window: digit 0 here; a pending carry stays pending (the bit here was 1)
       pos++;

@@ -30,6 +30,11 @@ describe('wnaf', () => {
     it(`width ${w}: odd digits below 2^${w - 1}, at most one non-zero in any ${w} in a row, same value`, () => {
       const scalars = EDGES.filter((v) => v < L).map((v) => bigToLe(v, 32));
       for (let n = 0; n < 2000; n++) scalars.push(reduceModL(rndBytes(64)));
+      // half-size scalars (the verifier's c, d and the halves of d·S), short ones, runs of zero
+      // bytes and of one bits, carries out of the top byte
+      for (let n = 0; n < 1000; n++) scalars.push(bigToLe(leToBig(rndBytes(16 + (n % 3))), 32));
+      for (const v of [1n, 2n ** 127n, 2n ** 128n - 1n, 2n ** 136n - 1n, (2n ** 128n - 1n) << 64n, 0xffn << 200n, 2n ** 252n + 1n,
+        (1n << 128n) | 1n, 0x8000000000000000000000000000ff00n]) scalars.push(bigToLe(v, 32));
       for (const s of scalars) {
         const out = new Int8Array(256);
         const top = wnaf(s, w, out);
