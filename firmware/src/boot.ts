@@ -22,7 +22,7 @@ import { loadPendingReceipt } from './receipts';
 import { loadSettings } from './settings-store';
 import { loadOwnerState } from './owner-store';
 import type { Ports } from './ports';
-import { emergencyStop, autoLock, onCameraLine } from './actuation';
+import { emergencyStop, autoLock, cancelRelock, onCameraLine } from './actuation';
 import { emit, publishStatus, raiseOverflowAlarm, reportStorageRecovery, stateEvent } from './reporting';
 
 export function mergeOptions(over: Partial<LockOptions> | null): LockOptions {
@@ -121,12 +121,20 @@ export function startLock(lock: Lock, resetCause: number): void {
   ensureLockKey(lock, keyReady);
 }
 
-/** Switches the lock off: motor stopped; `graceful` false drops the link like a power cut. */
+/**
+ * Switches the lock off: motor stopped, no timer of its own left (a pending relock or door-ajar
+ * alarm would otherwise fire later on a lock that is off, and keep all of it in memory);
+ * `graceful` false drops the link like a power cut.
+ */
 export function stopLock(lock: Lock, graceful?: boolean): void {
   emergencyStop(lock);
-  if (lock.statusTimer) lock.ports.timers.clearTimeout(lock.statusTimer);
+  cancelRelock(lock);
+  const t = lock.ports.timers;
+  if (lock.statusTimer) t.clearTimeout(lock.statusTimer);
   lock.statusTimer = 0;
-  if (lock.alarmTimer) lock.ports.timers.clearTimeout(lock.alarmTimer);
+  if (lock.alarmTimer) t.clearTimeout(lock.alarmTimer);
   lock.alarmTimer = 0;
+  if (lock.ajarTimer) t.clearTimeout(lock.ajarTimer);
+  lock.ajarTimer = 0;
   disconnect(lock, graceful);
 }

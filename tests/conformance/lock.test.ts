@@ -131,8 +131,19 @@ describe('firmware conformance on real ES5 engines', () => {
         const program = await replayProgram({ board: s.board }, s.files, s.rec);
         const run = await engine.run(program, scaled(850_000));
         const lines = run.lines.filter((l) => /^(EV|ERRORS|BOLT|DONE)/.test(l));
-        expect(run.stderr).toBe('');
-        expect(lines).toEqual(expected);
+        // What the interpreter said itself (OUT OF MEMORY, an uncaught error, its error flags) and
+        // the variables in use before each action (Espruino's MEM lines), so a run that stopped
+        // says why instead of giving no lines.
+        const said = run.lines.filter((l) => !/^(EV|MEM) /.test(l)).slice(-40).join('\n');
+        const memory = run.lines.filter((l) => l.startsWith('MEM ')).slice(-3).join('; ');
+        const why = 'exit ' + run.exitCode + '; ' + memory + '\n' + said;
+        expect(run.stderr, why).toBe('');
+        expect(said, why).not.toMatch(/OUT OF MEMORY|Uncaught|Execution Interrupted/);
+        // LOW_MEMORY alone is a warning (the interpreter ran low and collected garbage; a
+        // resizable build raises it when it grows its pool); MEMORY means an allocation failed.
+        const flags = (run.lines.find((l) => l.startsWith('FLAGS ')) ?? 'FLAGS none').slice('FLAGS '.length).split(',');
+        expect(flags.filter((f) => f !== 'none' && f !== 'LOW_MEMORY'), why).toEqual([]);
+        expect(lines, why).toEqual(expected);
       }, scaled(900_000));
     }
   }

@@ -93,7 +93,15 @@ export function replayBundle(): Promise<string> {
   return entryBundle;
 }
 
+/**
+ * The replay as one ES5 program: the board, flash image and options as data (KW_SCRIPT), the
+ * recorded actions as the cases of a function (KW_ACTION). On Espruino a function's body stays
+ * in Storage when the program runs from there, so each action takes RAM only while it is
+ * replayed; as one array literal the owner-consent scenario's actions took about as many
+ * variables as a signature verification needs.
+ */
 export async function replayProgram(o: HarnessOptions, files: Record<string, string>, rec: Recorder): Promise<string> {
-  const script = { board: o.board ?? rec.h.sim.lock.board, files, options: o.options ?? null, actions: rec.actions };
-  return 'var KW_SCRIPT = ' + JSON.stringify(script) + ';\n' + (await replayBundle());
+  const script = { board: o.board ?? rec.h.sim.lock.board, files, options: o.options ?? null, count: rec.actions.length };
+  const cases = rec.actions.map((a, i) => '    case ' + i + ': return ' + JSON.stringify(a) + ';').join('\n');
+  return 'var KW_SCRIPT = ' + JSON.stringify(script) + ';\nfunction KW_ACTION(i) {\n  switch (i) {\n' + cases + '\n  }\n}\n' + (await replayBundle());
 }
