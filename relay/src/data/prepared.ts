@@ -11,9 +11,17 @@
  * arguments in their places. `build` must use every argument as a plain value (`where`, `set`,
  * `values`, `sql.val`), never to choose the query's shape: a query whose shape depends on its
  * arguments (an `in` list, an optional condition) stays an ordinary Kysely query.
+ *
+ * On SQLite the compiled statement then runs on the better-sqlite3 connection itself when it
+ * may run at once (store.ts sqliteHandleOf: inside the caller's open transaction, or on the
+ * store while no transaction holds the connection), with the result Kysely's driver would have
+ * given. Kysely's executor around a compiled query (connection provider, mutex, result
+ * transforms, its promises) costs several times the statement itself (measured:
+ * bench/statement-cost.mts). Otherwise, and always on PostgreSQL, it goes through Kysely.
  */
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
-import { onPostgres, type Q } from './store';
+import type { Db } from '../db/database';
+import { onPostgres, sqliteHandleOf, type Q } from './store';
 
 /** A placeholder no real argument equals: it cannot come from the wire (NUL characters). */
 function placeholder(i: number): string {
@@ -72,9 +80,19 @@ export function prepared<A extends unknown[], R>(build: (q: Q, ...args: A) => Co
       if (args[i] === undefined) throw new PreparedQueryError('prepared query: argument ' + i + ' is undefined: ' + t.sql);
       parameters[j] = args[i];
     }
+    const direct = pg ? null : sqliteHandleOf(q);
+    if (direct) return runOnSqlite<R>(direct, t.sql, parameters);
     const compiled: CompiledQuery<R> = { sql: t.sql, query: t.query, parameters, queryId: { queryId: 'prepared-' + nextQueryId++ } };
     return q.executeQuery(compiled);
   };
+}
+
+/** One statement on the better-sqlite3 connection, its result shaped as Kysely's SQLite driver shapes it. */
+function runOnSqlite<R>(db: Db, sql: string, parameters: unknown[]): QueryResult<R> {
+  const stmt = db.prepare(sql);
+  if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
+  const { changes, lastInsertRowid } = stmt.run(parameters);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
 }
 
 /** The values of `row` in the order of `columns` (the arguments of a query prepared over those columns). */

@@ -55,6 +55,22 @@ export function afterCommit(q: Q, hook: () => void): void {
 
 const commitHooks = new WeakMap<Q, (() => void)[]>();
 
+/** The better-sqlite3 handle under each SQLite store's Kysely and under each of its open transactions. */
+const sqliteHandles = new WeakMap<Q, Db>();
+
+/**
+ * The better-sqlite3 handle a statement of q may run on straight away, skipping Kysely's
+ * executor (prepared.ts), or null: on PostgreSQL; for the store itself while a transaction
+ * holds the connection (the statement must wait for it through Kysely, as it would have, not
+ * run inside another caller's transaction); for a transaction no longer open. better-sqlite3
+ * runs a statement synchronously, so nothing can come between this check and the statement.
+ */
+export function sqliteHandleOf(q: Q): Db | null {
+  const handle = sqliteHandles.get(q);
+  if (!handle || !handle.open) return null;
+  return handle.inTransaction === q.isTransaction ? handle : null;
+}
+
 /** A store transaction: fn runs in it, then the hooks fn added with afterCommit, once it has committed. */
 async function runTx<T>(q: Q, fn: (t: Q) => Promise<T>): Promise<T> {
   const hooks: (() => void)[] = [];
@@ -105,8 +121,17 @@ class ImmediateSqliteDialect extends SqliteDialect {
 /** An SQLite store over an open better-sqlite3 handle (migrated already by openDatabase). */
 export function sqliteStore(handle: Db): Store {
   const q = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(handle) });
+  sqliteHandles.set(q, handle);
   // One connection runs one transaction at a time: those that queue meanwhile commit together.
-  const group = groupCommit((fn) => q.transaction().execute(fn), runWithHooks);
+  const group = groupCommit((fn) => q.transaction().execute(async (t) => {
+    sqliteHandles.set(t, handle);
+    try {
+      return await fn(t);
+    } finally {
+      // Nothing of this transaction may run on the connection once it has ended.
+      sqliteHandles.delete(t);
+    }
+  }), runWithHooks);
   let open = true;
   return {
     dialect: 'sqlite',
