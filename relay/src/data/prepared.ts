@@ -13,15 +13,12 @@
  * arguments (an `in` list, an optional condition) stays an ordinary Kysely query.
  *
  * On SQLite the compiled statement then runs on the better-sqlite3 connection itself when it
- * may run at once (store.ts sqliteHandleOf: inside the caller's open transaction, or on the
- * store while no transaction holds the connection), with the result Kysely's driver would have
- * given. Kysely's executor around a compiled query (connection provider, mutex, result
- * transforms, its promises) costs several times the statement itself (measured:
- * bench/statement-cost.mts). Otherwise, and always on PostgreSQL, it goes through Kysely.
+ * may run at once (sqlite-direct.ts), with the result Kysely's driver would have given;
+ * otherwise, and always on PostgreSQL, it goes through Kysely.
  */
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
-import type { Db } from '../db/database';
-import { onPostgres, sqliteHandleOf, type Q } from './store';
+import { runOnSqlite, sqliteHandleOf } from './sqlite-direct';
+import { onPostgres, type Q } from './store';
 
 /** A placeholder no real argument equals: it cannot come from the wire (NUL characters). */
 function placeholder(i: number): string {
@@ -85,14 +82,6 @@ export function prepared<A extends unknown[], R>(build: (q: Q, ...args: A) => Co
     const compiled: CompiledQuery<R> = { sql: t.sql, query: t.query, parameters, queryId: { queryId: 'prepared-' + nextQueryId++ } };
     return q.executeQuery(compiled);
   };
-}
-
-/** One statement on the better-sqlite3 connection, its result shaped as Kysely's SQLite driver shapes it. */
-function runOnSqlite<R>(db: Db, sql: string, parameters: unknown[]): QueryResult<R> {
-  const stmt = db.prepare(sql);
-  if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
-  const { changes, lastInsertRowid } = stmt.run(parameters);
-  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
 }
 
 /** The values of `row` in the order of `columns` (the arguments of a query prepared over those columns). */

@@ -15,7 +15,8 @@ import pg from 'pg';
 import type { Db } from '../db/database';
 import { openDatabase } from '../db/database';
 import { MIGRATIONS, type Migration } from '../db/migrations';
-import { groupCommit } from './group-commit';
+import { groupCommit, MAX_GROUP_COMMIT } from './group-commit';
+import { bindSqliteHandle, sqliteHandleOf, unbindSqliteHandle } from './sqlite-direct';
 import type { Schema } from './schema';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -31,8 +32,9 @@ export interface Store {
   tx<T>(fn: (q: Q) => Promise<T>): Promise<T>;
   /**
    * Runs one write statement, committed when this resolves: on SQLite inside the group commit
-   * (one COMMIT for the writes queued together, where a statement alone commits by itself), on
-   * PostgreSQL as a plain statement on the pool (a transaction would only add round trips).
+   * (one COMMIT for the writes queued together, where a statement alone commits by itself;
+   * without a savepoint, so fn must run exactly one statement), on PostgreSQL as a plain
+   * statement on the pool (a transaction would only add round trips).
    */
   write<T>(fn: (q: Q) => Promise<T>): Promise<T>;
   /** False once close() started (late writers of a closing relay skip their work). */
@@ -54,22 +56,6 @@ export function afterCommit(q: Q, hook: () => void): void {
 }
 
 const commitHooks = new WeakMap<Q, (() => void)[]>();
-
-/** The better-sqlite3 handle under each SQLite store's Kysely and under each of its open transactions. */
-const sqliteHandles = new WeakMap<Q, Db>();
-
-/**
- * The better-sqlite3 handle a statement of q may run on straight away, skipping Kysely's
- * executor (prepared.ts), or null: on PostgreSQL; for the store itself while a transaction
- * holds the connection (the statement must wait for it through Kysely, as it would have, not
- * run inside another caller's transaction); for a transaction no longer open. better-sqlite3
- * runs a statement synchronously, so nothing can come between this check and the statement.
- */
-export function sqliteHandleOf(q: Q): Db | null {
-  const handle = sqliteHandles.get(q);
-  if (!handle || !handle.open) return null;
-  return handle.inTransaction === q.isTransaction ? handle : null;
-}
 
 /** A store transaction: fn runs in it, then the hooks fn added with afterCommit, once it has committed. */
 async function runTx<T>(q: Q, fn: (t: Q) => Promise<T>): Promise<T> {
@@ -121,24 +107,24 @@ class ImmediateSqliteDialect extends SqliteDialect {
 /** An SQLite store over an open better-sqlite3 handle (migrated already by openDatabase). */
 export function sqliteStore(handle: Db): Store {
   const q = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(handle) });
-  sqliteHandles.set(q, handle);
+  bindSqliteHandle(q, handle);
   // One connection runs one transaction at a time: those that queue meanwhile commit together.
   const group = groupCommit((fn) => q.transaction().execute(async (t) => {
-    sqliteHandles.set(t, handle);
+    bindSqliteHandle(t, handle);
     try {
       return await fn(t);
     } finally {
       // Nothing of this transaction may run on the connection once it has ended.
-      sqliteHandles.delete(t);
+      unbindSqliteHandle(t);
     }
-  }), runWithHooks);
+  }), runWithHooks, MAX_GROUP_COMMIT, (t) => sqliteHandleOf(t) !== null);
   let open = true;
   return {
     dialect: 'sqlite',
     q,
     sqlite: handle,
     tx: (fn) => group.tx(fn),
-    write: (fn) => group.tx(fn),
+    write: (fn) => group.tx(fn, true),
     isOpen: () => open && handle.open,
     close: async () => {
       open = false;

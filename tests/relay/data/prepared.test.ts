@@ -61,6 +61,8 @@ describeEachStore('prepared queries', (stores) => {
       throw new Error('roll back');
     })).rejects.toThrow('roll back');
     expect(await outside).toBeUndefined();
+    // PostgreSQL reads on another connection at once (READ COMMITTED); SQLite's one connection waits for the commit.
+    if (s.dialect !== 'sqlite') return;
     let kept: Promise<unknown> | undefined;
     await s.tx(async (t) => {
       await claim(t, 'p', 'committed', 2);
