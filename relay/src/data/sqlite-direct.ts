@@ -7,6 +7,7 @@
  * before. better-sqlite3 runs a statement synchronously, so nothing can come between the
  * check and the statement.
  */
+import Database from 'better-sqlite3';
 import type { CompiledQuery, QueryResult } from 'kysely';
 import type { Db } from '../db/database';
 import type { Q } from './store';
@@ -35,11 +36,56 @@ export function sqliteHandleOf(q: Q): Db | null {
   return handle.inTransaction === q.isTransaction ? handle : null;
 }
 
+/**
+ * A reading statement in raw mode (rows as arrays) and a function that makes each array the
+ * object better-sqlite3 would have made. better-sqlite3 builds a row object one property at a
+ * time; a wide row (the devices table has over 40 columns) costs about twice as much that way as
+ * an array turned into an object of one fixed shape (measured: bench/statement-cost.mts).
+ */
+interface RawReader {
+  stmt: Database.Statement;
+  shape: (values: unknown[]) => unknown;
+}
+
+/** Raw readers per connection, by SQL text (a statement of its own: the cached one keeps its mode). */
+const readers = new WeakMap<Db, Map<string, RawReader>>();
+/** Distinct statements kept per connection (the relay's compiled queries are far fewer). */
+const MAX_READERS = 500;
+
+function readersOf(db: Db): Map<string, RawReader> {
+  let byText = readers.get(db);
+  if (!byText) readers.set(db, (byText = new Map()));
+  return byText;
+}
+
+function rawReader(db: Db, sql: string): RawReader {
+  const byText = readersOf(db);
+  let r = byText.get(sql);
+  if (!r) {
+    // Database.prototype.prepare: a statement of its own, not the shared cache's (database.ts).
+    const stmt = Database.prototype.prepare.call(db, sql).raw(true);
+    const names = stmt.columns().map((c) => c.name);
+    // The column names come from the schema, each written as a quoted property name: one
+    // object shape for every row; a repeated name keeps its last value, as better-sqlite3 does.
+    const shape = new Function('v', 'return {' + names.map((n, i) => JSON.stringify(n) + ': v[' + i + ']').join(', ') + '};') as RawReader['shape'];
+    r = { stmt, shape };
+    if (byText.size < MAX_READERS) byText.set(sql, r);
+  }
+  return r;
+}
+
 /** One statement on the better-sqlite3 connection, its result shaped as Kysely's SQLite driver shapes it. */
 export function runOnSqlite<R>(db: Db, sql: string, parameters: readonly unknown[]): QueryResult<R> {
-  const stmt = db.prepare(sql);
-  if (stmt.reader) return { rows: stmt.all(parameters) as R[] };
-  const { changes, lastInsertRowid } = stmt.run(parameters);
+  const known = readersOf(db).get(sql);
+  const stmt = known ? null : db.prepare(sql);
+  if (known || stmt!.reader) {
+    const r = known ?? rawReader(db, sql);
+    const values = r.stmt.all(parameters) as unknown[][];
+    const rows = new Array<R>(values.length);
+    for (let i = 0; i < values.length; i++) rows[i] = r.shape(values[i]) as R;
+    return { rows };
+  }
+  const { changes, lastInsertRowid } = stmt!.run(parameters);
   return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
 }
 
