@@ -27,3 +27,4 @@ export { tzOffsetMinutes, isValidTimeZone } from './domain/timezones';
 export { scanString } from './domain/access-grants';
 export { openStore, sqliteStore, postgresStore, migratePostgres, postgresSchemaVersion, type Store, type StoreConfig, type StoreDialect, type Q } from './data/store';
 export type { Schema } from './data/schema';
+export { prepared, firstRow } from './data/prepared';

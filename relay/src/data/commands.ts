@@ -5,7 +5,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { CommandsTable } from './schema';
-import { prepared } from './prepared';
+import { firstRow, prepared, rowOf, valuesOf } from './prepared';
 import type { Q } from './store';
 
 export type CommandRow = Selectable<CommandsTable>;
@@ -115,18 +115,36 @@ export async function supersedePendingRotations(q: Q, deviceId: string): Promise
  * (UPDATE … RETURNING): two relay processes never sign two commands under one counter.
  */
 export function allocateCounter(q: Q, deviceId: string): Promise<{ counter: number; keyId: number } | undefined> {
-  return q.updateTable('devices').set((eb) => ({ next_counter: eb('next_counter', '+', 1) })).where('id', '=', deviceId)
-    .returning(['next_counter as counter', 'signing_key_id as keyId']).executeTakeFirst();
+  return firstRow(allocateCounterQuery(q, deviceId));
 }
 
+const allocateCounterQuery = prepared((q: Q, deviceId: string) => q.updateTable('devices').set((eb) => ({ next_counter: eb('next_counter', '+', 1) }))
+  .where('id', '=', deviceId).returning(['next_counter as counter', 'signing_key_id as keyId']));
+
+const COMMAND_COLUMNS = [
+  'device_id', 'counter', 'action', 'purpose', 'key_id', 'bytes', 'not_before_s', 'not_after_s', 'resendable', 'reissuable', 'grant_id', 'delivery_id',
+  'new_key_id', 'reissue_of', 'created_at'
+] as const satisfies readonly (keyof Insertable<CommandsTable>)[];
+
+/** Every column a new command is stored with (null for none): the shape the compiled insert takes. */
+export type NewCommand = { [C in (typeof COMMAND_COLUMNS)[number]]-?: Exclude<Insertable<CommandsTable>[C], undefined> };
+
+const insertCommandQuery = prepared((q: Q, ...cols: unknown[]) =>
+  q.insertInto('commands').values({ ...(rowOf(COMMAND_COLUMNS, cols) as NewCommand), status: 'pending' }).returningAll(), COMMAND_COLUMNS.length);
+
 /** Stores a signed command, pending. */
-export function insertCommand(q: Q, row: Omit<Insertable<CommandsTable>, 'status'>): Promise<CommandRow> {
-  return q.insertInto('commands').values({ ...row, status: 'pending' }).returningAll().executeTakeFirstOrThrow();
+export async function insertCommand(q: Q, row: NewCommand): Promise<CommandRow> {
+  const r = await firstRow(insertCommandQuery(q, ...valuesOf(COMMAND_COLUMNS, row)));
+  if (!r) throw new Error('insertCommand: no row returned');
+  return r;
 }
 
 export function commandAt(q: Q, deviceId: string, counter: number): Promise<CommandRow | undefined> {
-  return q.selectFrom('commands').selectAll().where('device_id', '=', deviceId).where('counter', '=', counter).executeTakeFirst();
+  return firstRow(commandAtQuery(q, deviceId, counter));
 }
+
+const commandAtQuery = prepared((q: Q, deviceId: string, counter: number) =>
+  q.selectFrom('commands').selectAll().where('device_id', '=', deviceId).where('counter', '=', counter));
 
 export interface Ack {
   /** The lock's result code: 0 acknowledged, otherwise a refusal. */

@@ -15,6 +15,14 @@ export function findDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
   return firstRow(findDeviceQuery(q, id));
 }
 
+const ownedDeviceQuery = prepared((q: Q, id: string, ownerId: number) => q.selectFrom('devices').selectAll().where('id', '=', id)
+  .where((eb) => eb.exists(eb.selectFrom('sites').select('sites.id').whereRef('sites.id', '=', 'devices.site_id').where('sites.owner_id', '=', ownerId))));
+
+/** The device row if the lock is on one of the owner's sites (one statement: the owner check is part of the read). */
+export function findOwnedDevice(q: Q, id: string, ownerId: number): Promise<DeviceRow | undefined> {
+  return firstRow(ownedDeviceQuery(q, id, ownerId));
+}
+
 const lockDeviceQuery = prepared((q: Q, id: string) => q.selectFrom('devices').selectAll().where('id', '=', id).$if(onPostgres(q), (s) => s.forUpdate()));
 
 /**

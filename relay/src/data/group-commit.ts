@@ -12,8 +12,16 @@
  * acknowledged before it is durable. If the commit itself fails, every caller of the batch
  * gets that error and nothing of the batch is kept. A batch starts once the event loop has
  * finished its current phase (setImmediate): an idle relay waits for nothing else.
+ *
+ * A caller that runs a single statement (`tx(fn, true)`, the store's `write`) gets no
+ * savepoint: SQLite undoes a failed statement by itself and the transaction goes on. Some
+ * failures (I/O, disk full) end the whole transaction instead; `intact` says whether the
+ * transaction is still open after a failed statement, and when it is not the batch fails as a
+ * whole, as it would on a savepoint that cannot be undone. Without `intact` every caller gets
+ * its savepoint.
  */
 import { CompiledQuery } from 'kysely';
+import { execute } from './sqlite-direct';
 import type { Q } from './store';
 
 /** Transactions at most in one batch: bounds the time the write lock is held at once. */
@@ -21,6 +29,8 @@ export const MAX_GROUP_COMMIT = 64;
 
 interface Pending {
   fn: (q: Q) => Promise<unknown>;
+  /** The caller runs one statement (no savepoint needed while `intact` can tell). */
+  single: boolean;
   resolve(v: unknown): void;
   reject(e: unknown): void;
 }
@@ -40,13 +50,19 @@ const RELEASE = CompiledQuery.raw('release savepoint kw_group_item');
 const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint kw_group_item');
 
 export interface GroupCommit {
-  tx<T>(fn: (q: Q) => Promise<T>): Promise<T>;
+  /** Runs fn in the next batch; `single` when fn runs exactly one statement. */
+  tx<T>(fn: (q: Q) => Promise<T>, single?: boolean): Promise<T>;
   /** Transactions committed and batches run so far (tests and diagnostics). */
   readonly stats: { transactions: number; batches: number };
 }
 
-/** Group commit over `begin`, which runs one real transaction (BEGIN IMMEDIATE … COMMIT). */
-export function groupCommit(begin: <T>(fn: (q: Q) => Promise<T>) => Promise<T>, runItem: ItemRunner = plainItem, maxBatch = MAX_GROUP_COMMIT): GroupCommit {
+/**
+ * Group commit over `begin`, which runs one real transaction (BEGIN IMMEDIATE … COMMIT).
+ * `intact(q)`: whether the batch's transaction q is still open (single-statement callers).
+ */
+export function groupCommit(
+  begin: <T>(fn: (q: Q) => Promise<T>) => Promise<T>, runItem: ItemRunner = plainItem, maxBatch = MAX_GROUP_COMMIT, intact?: (q: Q) => boolean
+): GroupCommit {
   const queue: Pending[] = [];
   const stats = { transactions: 0, batches: 0 };
   let running = false;
@@ -61,15 +77,25 @@ export function groupCommit(begin: <T>(fn: (q: Q) => Promise<T>) => Promise<T>, 
             outcomes.push({ ok: true, ...(await runItem(q, item.fn)) });
             continue;
           }
-          await q.executeQuery(SAVEPOINT);
+          if (item.single && intact) {
+            try {
+              outcomes.push({ ok: true, ...(await runItem(q, item.fn)) });
+            } catch (error) {
+              // The failed statement undid itself; if it ended the transaction, nothing of the batch is kept.
+              if (!intact(q)) throw error;
+              outcomes.push({ ok: false, error });
+            }
+            continue;
+          }
+          await execute(q, SAVEPOINT);
           try {
             const done = await runItem(q, item.fn);
-            await q.executeQuery(RELEASE);
+            await execute(q, RELEASE);
             outcomes.push({ ok: true, ...done });
           } catch (error) {
             // Undo only this caller's work; the others' stays for the commit.
-            await q.executeQuery(ROLLBACK_TO);
-            await q.executeQuery(RELEASE);
+            await execute(q, ROLLBACK_TO);
+            await execute(q, RELEASE);
             outcomes.push({ ok: false, error });
           }
         }
@@ -105,9 +131,9 @@ export function groupCommit(begin: <T>(fn: (q: Q) => Promise<T>) => Promise<T>, 
 
   return {
     stats,
-    tx<T>(fn: (q: Q) => Promise<T>): Promise<T> {
+    tx<T>(fn: (q: Q) => Promise<T>, single = false): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+        queue.push({ fn, single, resolve: resolve as (v: unknown) => void, reject });
         if (!running) {
           running = true;
           // better-sqlite3 answers synchronously, so a whole transaction runs in microtasks

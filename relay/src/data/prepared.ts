@@ -11,8 +11,13 @@
  * arguments in their places. `build` must use every argument as a plain value (`where`, `set`,
  * `values`, `sql.val`), never to choose the query's shape: a query whose shape depends on its
  * arguments (an `in` list, an optional condition) stays an ordinary Kysely query.
+ *
+ * On SQLite the compiled statement then runs on the better-sqlite3 connection itself when it
+ * may run at once (sqlite-direct.ts), with the result Kysely's driver would have given;
+ * otherwise, and always on PostgreSQL, it goes through Kysely.
  */
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import { runOnSqlite, sqliteHandleOf } from './sqlite-direct';
 import { onPostgres, type Q } from './store';
 
 /** A placeholder no real argument equals: it cannot come from the wire (NUL characters). */
@@ -72,6 +77,8 @@ export function prepared<A extends unknown[], R>(build: (q: Q, ...args: A) => Co
       if (args[i] === undefined) throw new PreparedQueryError('prepared query: argument ' + i + ' is undefined: ' + t.sql);
       parameters[j] = args[i];
     }
+    const direct = pg ? null : sqliteHandleOf(q);
+    if (direct) return runOnSqlite<R>(direct, t.sql, parameters);
     const compiled: CompiledQuery<R> = { sql: t.sql, query: t.query, parameters, queryId: { queryId: 'prepared-' + nextQueryId++ } };
     return q.executeQuery(compiled);
   };

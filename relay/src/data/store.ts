@@ -15,7 +15,8 @@ import pg from 'pg';
 import type { Db } from '../db/database';
 import { openDatabase } from '../db/database';
 import { MIGRATIONS, type Migration } from '../db/migrations';
-import { groupCommit } from './group-commit';
+import { groupCommit, MAX_GROUP_COMMIT } from './group-commit';
+import { bindSqliteHandle, sqliteHandleOf, unbindSqliteHandle } from './sqlite-direct';
 import type { Schema } from './schema';
 
 export type StoreDialect = 'sqlite' | 'postgres';
@@ -31,8 +32,9 @@ export interface Store {
   tx<T>(fn: (q: Q) => Promise<T>): Promise<T>;
   /**
    * Runs one write statement, committed when this resolves: on SQLite inside the group commit
-   * (one COMMIT for the writes queued together, where a statement alone commits by itself), on
-   * PostgreSQL as a plain statement on the pool (a transaction would only add round trips).
+   * (one COMMIT for the writes queued together, where a statement alone commits by itself;
+   * without a savepoint, so fn must run exactly one statement), on PostgreSQL as a plain
+   * statement on the pool (a transaction would only add round trips).
    */
   write<T>(fn: (q: Q) => Promise<T>): Promise<T>;
   /** False once close() started (late writers of a closing relay skip their work). */
@@ -105,15 +107,24 @@ class ImmediateSqliteDialect extends SqliteDialect {
 /** An SQLite store over an open better-sqlite3 handle (migrated already by openDatabase). */
 export function sqliteStore(handle: Db): Store {
   const q = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(handle) });
+  bindSqliteHandle(q, handle);
   // One connection runs one transaction at a time: those that queue meanwhile commit together.
-  const group = groupCommit((fn) => q.transaction().execute(fn), runWithHooks);
+  const group = groupCommit((fn) => q.transaction().execute(async (t) => {
+    bindSqliteHandle(t, handle);
+    try {
+      return await fn(t);
+    } finally {
+      // Nothing of this transaction may run on the connection once it has ended.
+      unbindSqliteHandle(t);
+    }
+  }), runWithHooks, MAX_GROUP_COMMIT, (t) => sqliteHandleOf(t) !== null);
   let open = true;
   return {
     dialect: 'sqlite',
     q,
     sqlite: handle,
     tx: (fn) => group.tx(fn),
-    write: (fn) => group.tx(fn),
+    write: (fn) => group.tx(fn, true),
     isOpen: () => open && handle.open,
     close: async () => {
       open = false;

@@ -8,7 +8,7 @@
 import { ST_INSTALL_MODE, commandTopic, eventTopic, isDeviceIdHex, stateTopic } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { supersedePendingRotations } from '../data/commands';
-import { approveReregistrationUntil, findDevice, insertDevice, listDeviceRows, lockDevice, reregisterDevice, siteDevicesOfProfile, type DeviceRow } from '../data/devices';
+import { approveReregistrationUntil, findDevice, findOwnedDevice, insertDevice, listDeviceRows, lockDevice, reregisterDevice, siteDevicesOfProfile, type DeviceRow } from '../data/devices';
 import type { Q } from '../data/store';
 import { relayError } from '../errors';
 import { randomSecret, sha256Hex } from '../secrets';
@@ -128,11 +128,10 @@ export async function approveReregistration(ctx: RelayContext, p: Principal, id:
 
 /** The lock if the caller may see it (the owner of its site, or admin); 404 otherwise. */
 export async function deviceForOwner(ctx: RelayContext, q: Q, p: Principal, id: string): Promise<DeviceRow> {
-  const d = isDeviceIdHex(id) ? await findDevice(q, id) : undefined;
+  if (!isDeviceIdHex(id)) throw relayError('KW_NOT_FOUND');
+  // Another owner's lock is as unknown as a lock that does not exist.
+  const d = p.kind === 'admin' ? await findDevice(q, id) : p.kind === 'owner' && p.subjectId !== null ? await findOwnedDevice(q, id, p.subjectId) : undefined;
   if (!d) throw relayError('KW_NOT_FOUND');
-  if (p.kind === 'admin') return d;
-  const site = await getSiteRow(q, d.site_id);
-  if (p.kind !== 'owner' || !site || site.owner_id !== p.subjectId) throw relayError('KW_NOT_FOUND');
   return d;
 }
 

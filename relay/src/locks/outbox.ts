@@ -97,7 +97,8 @@ export async function dispatch(ctx: RelayContext, row: CommandRow, force = false
   if (!force && !(await isOnline(ctx.store.q, row.device_id))) return false;
   await ctx.publishToLock(row.device_id, row.bytes);
   if (ctx.closing) return true;
-  await markSent(ctx.store.q, row.device_id, row.counter, ctx.now());
+  // One statement: it joins the writes being committed together rather than commit alone.
+  await ctx.store.write((q) => markSent(q, row.device_id, row.counter, ctx.now()));
   return true;
 }
 

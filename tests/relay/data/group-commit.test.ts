@@ -146,6 +146,50 @@ describe('group commit (SQLite)', () => {
     expect(begins).toBe(2);
   });
 
+  it('a single write runs without a savepoint; when it fails (a constraint) only its caller gets the error and the batch commits', async () => {
+    const { store, file } = await fresh();
+    const ran: string[] = [];
+    const handle = store.sqlite!;
+    const prepare = handle.prepare.bind(handle);
+    (handle as unknown as { prepare: (sql: string) => unknown }).prepare = (sql: string) => {
+      ran.push(sql);
+      return prepare(sql);
+    };
+    const { gate, release } = heldOpen();
+    const first = store.tx(async (q) => {
+      await claim(q, 'a');
+      await gate;
+    });
+    await new Promise((r) => setTimeout(r, 10)); // the next ones queue behind the running batch
+    ran.length = 0;
+    const other = store.tx((q) => claim(q, 'b'));
+    const bad = store.write((q) => q.executeQuery(CompiledQuery.raw("INSERT INTO couriers (backend_id, name, created_at) VALUES (999999, 'nobody', 0)")));
+    const good = store.write((q) => claim(q, 'w'));
+    release();
+    await first;
+    await expect(bad).rejects.toThrow(/FOREIGN KEY/);
+    expect(await other).toBe(true);
+    expect(await good).toBe(true);
+    expect(committedKeys(file)).toEqual(['a', 'b', 'w']);
+    expect(ran.filter((s) => /^savepoint/i.test(s)), 'one savepoint: the transaction, not the writes').toHaveLength(1);
+  });
+
+  it('a single write whose failure ended the transaction fails the whole batch and keeps nothing', async () => {
+    const { store, file } = await fresh();
+    const g = groupCommit((fn) => store.q.transaction().execute(fn), undefined, undefined, () => false);
+    const results = await Promise.allSettled([
+      g.tx((q) => claim(q, 'a')),
+      g.tx(async () => {
+        throw new Error('disk I/O error');
+      }, true),
+      g.tx((q) => claim(q, 'c'))
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/disk I\/O error/);
+    expect(committedKeys(file)).toEqual([]);
+    expect(g.stats).toEqual({ transactions: 0, batches: 0 });
+  });
+
   it('a lone transaction that throws keeps nothing', async () => {
     const { store, file } = await fresh();
     await expect(store.tx(async (q) => {

@@ -2,7 +2,7 @@
  * Queries compiled once (relay/src/data/prepared.ts): the same rows and counts as the query
  * built afresh, on each store, inside and outside a transaction; misuse refused on first use.
  */
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
 import { changedRows, firstRow, prepared, PreparedQueryError } from '../../../relay/src/data/prepared';
 import { greatest, type Q } from '../../../relay/src/data/store';
@@ -48,6 +48,36 @@ describeEachStore('prepared queries', (stores) => {
       await claim(t, 'p', 'kept', 2);
     });
     expect(await firstRow(find(s.q, 'p', 'kept'))).toBeDefined();
+  });
+
+  it('runs a statement on the store only once no transaction holds the connection: it never sees uncommitted rows', async () => {
+    const s = await stores.fresh();
+    let outside: Promise<unknown> | undefined;
+    await expect(s.tx(async (t) => {
+      await claim(t, 'p', 'uncommitted', 1);
+      // On SQLite the store and the transaction share one connection: this read must wait.
+      outside = firstRow(find(s.q, 'p', 'uncommitted'));
+      await new Promise((r) => setTimeout(r, 5));
+      throw new Error('roll back');
+    })).rejects.toThrow('roll back');
+    expect(await outside).toBeUndefined();
+    // PostgreSQL reads on another connection at once (READ COMMITTED); SQLite's one connection waits for the commit.
+    if (s.dialect !== 'sqlite') return;
+    let kept: Promise<unknown> | undefined;
+    await s.tx(async (t) => {
+      await claim(t, 'p', 'committed', 2);
+      kept = firstRow(find(s.q, 'p', 'committed'));
+    });
+    expect(await kept, 'the waiting read runs after the commit').toBeDefined();
+  });
+
+  it('on SQLite runs on the connection itself, not through Kysely\'s executor; on PostgreSQL through it', async () => {
+    const s = await stores.fresh();
+    const spy = vi.spyOn(s.q, 'executeQuery');
+    await claim(s.q, 'p', 'k', 1);
+    expect(await firstRow(find(s.q, 'p', 'k'))).toBeDefined();
+    expect(spy).toHaveBeenCalledTimes(s.dialect === 'sqlite' ? 0 : 2);
+    spy.mockRestore();
   });
 
   it('refuses an undefined argument instead of binding something else, and changes nothing', async () => {

@@ -4,7 +4,7 @@ import { insertBackend, insertCourier, insertOwner } from '../../../relay/src/da
 import { insertActivity } from '../../../relay/src/data/activity';
 import { supersedePendingRotations } from '../../../relay/src/data/commands';
 import {
-  approveReregistrationUntil, findDevice, insertDevice, listDeviceRows, reregisterDevice, siteDevicesOfProfile, type NewDevice
+  approveReregistrationUntil, findDevice, findOwnedDevice, insertDevice, listDeviceRows, reregisterDevice, siteDevicesOfProfile, type NewDevice
 } from '../../../relay/src/data/devices';
 import { courierAndCompany, deliveryPeople, deviceName, grantLabel, ownerName, siteName } from '../../../relay/src/data/names';
 import { queueSends } from '../../../relay/src/data/notification-sends';
@@ -41,6 +41,20 @@ describeEachStore('data layer: sites, partners and locks', (stores) => {
     expect(await findSite(store.q, s2.id + 100)).toBeUndefined();
     await expect(insertSite(store.q, { owner_id: o2.id + 100, name: 'ghost', timezone: 'UTC', created_at: T0 })).rejects.toThrow();
     expect(await sitesOf(store.q, undefined)).toHaveLength(2);
+  });
+
+  it('finds a lock for its owner in one read; another owner, an unknown lock or an unknown owner find nothing', async () => {
+    const store = await stores.fresh();
+    const [o1, o2] = [await owner(store, 'a@x.org'), await owner(store, 'b@x.org')];
+    const s1 = await insertSite(store.q, { owner_id: o1.id, name: 'home', timezone: 'UTC', created_at: T0 });
+    const s2 = await insertSite(store.q, { owner_id: o2.id, name: 'flat', timezone: 'UTC', created_at: T0 });
+    await insertDevice(store.q, device(A, s1.id));
+    await insertDevice(store.q, device(B, s2.id));
+    expect(await findOwnedDevice(store.q, A, o1.id)).toEqual(await findDevice(store.q, A));
+    expect(await findOwnedDevice(store.q, B, o2.id)).toEqual(await findDevice(store.q, B));
+    expect(await findOwnedDevice(store.q, B, o1.id), "another owner's lock").toBeUndefined();
+    expect(await findOwnedDevice(store.q, '00112233aabbccff', o1.id), 'an unknown lock').toBeUndefined();
+    expect(await findOwnedDevice(store.q, A, o2.id + 100), 'an unknown owner').toBeUndefined();
   });
 
   it('adds a partner once (a second add changes nothing), removes it, and refuses an unknown backend', async () => {
