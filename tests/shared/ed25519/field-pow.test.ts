@@ -1,44 +1,16 @@
 // Repeated squarings (mulRK with n > 1) and the sliced exponentiations (field-pow.ts) against BigInt,
 // on the pure-JS path and through an exact emulation of Espruino's E.convolve.
 import { afterEach, describe, expect, it } from 'vitest';
-import { newEl, setEl, type El } from '../../../shared/src/ed25519/field';
+import { newEl, type El } from '../../../shared/src/ed25519/field';
 import { mulRK } from '../../../shared/src/ed25519/field-mul';
 import { setFieldNatives } from '../../../shared/src/ed25519/field-natives';
 import { newPowRun, powDone, powRunAll, powStart, powSteps, POW_INVERT, POW_P58 } from '../../../shared/src/ed25519/field-pow';
-import { P, mod, pow } from '../../support/ed25519-bigint';
+import { P, pow } from '../../support/ed25519-bigint';
+import { elementMaker, espruinoConvolve, limbValue, REDUCED, seededRandom } from './field-limbs';
 
-const REDUCED = 524288 + 8;
-
-function espruinoConvolve(a: ArrayLike<number>, b: ArrayLike<number>, offset: number): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[(i + offset) % b.length];
-  return s;
-}
-
-function value(limbs: ArrayLike<number>, from = 0): bigint {
-  let v = 0n;
-  for (let i = 12; i >= 0; i--) v = v * 1048576n + BigInt(limbs[from + i]);
-  return mod(v);
-}
-
-let seed = 777;
-function rnd(): number {
-  seed = (seed * 1103515245 + 12345) >>> 0;
-  return seed / 4294967296;
-}
-
-function element(kind: number): El {
-  const limbs = new Int32Array(13);
-  for (let i = 0; i < 13; i++) {
-    if (kind === 0) limbs[i] = Math.floor(rnd() * 2 * REDUCED) - REDUCED;
-    else if (kind === 1) limbs[i] = REDUCED;
-    else if (kind === 2) limbs[i] = -REDUCED;
-    else limbs[i] = i % 2 ? REDUCED : -REDUCED;
-  }
-  const e = newEl();
-  setEl(e, limbs);
-  return e;
-}
+const rnd = seededRandom(777);
+const element = elementMaker(rnd);
+const value = limbValue;
 
 function expectForms(e: El): void {
   for (let i = 0; i < 13; i++) {

@@ -3,7 +3,7 @@
 import { describe, expect, it, afterEach } from 'vitest';
 import { fastVerifier } from '@keyway/shared';
 import {
-  balance, fieldConstants, limbsFromBytes, limbsToBytes, newEl, setEl, type El
+  balance, fieldConstants, limbsFromBytes, limbsToBytes, newEl, type El
 } from '../../../shared/src/ed25519/field';
 import { mulR, mulRK, mulSumDiffR, mulSumDiffRK } from '../../../shared/src/ed25519/field-mul';
 import { jsConvolve, setFieldNatives, usingNativeConvolve, type Convolve } from '../../../shared/src/ed25519/field-natives';
@@ -11,42 +11,11 @@ import { dblSquares } from '../../../shared/src/ed25519/point-tails';
 import { D, P, bigToLe, leToBig, mod, pow } from '../../support/ed25519-bigint';
 import { adversarialCases, hexToBytes } from './adversarial';
 import { RFC8032 } from './rfc8032-vectors';
+import { elementMaker, espruinoConvolve, limbValue, REDUCED, seededRandom } from './field-limbs';
 
-const REDUCED = 524288 + 8; // |limb| bound every product output and every product input keeps
-
-/** Espruino's E.convolve, exactly: Σ_(i < a.length) a[i]·b[(i + offset) % b.length], in a double. */
-function espruinoConvolve(a: ArrayLike<number>, b: ArrayLike<number>, offset: number): number {
-  let s = 0;
-  const n = b.length;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[(i + offset) % n];
-  return s;
-}
-
-function value(limbs: ArrayLike<number>, from = 0): bigint {
-  let v = 0n;
-  for (let i = 12; i >= 0; i--) v = v * 1048576n + BigInt(limbs[from + i]);
-  return mod(v);
-}
-
-let seed = 12345;
-function rnd(): number {
-  seed = (seed * 1103515245 + 12345) >>> 0;
-  return seed / 4294967296;
-}
-
-/** A reduced element: random, or every limb at the bound (both signs) to stress the margin. */
-function element(kind: number): El {
-  const limbs = new Int32Array(13);
-  for (let i = 0; i < 13; i++) {
-    if (kind === 0) limbs[i] = Math.floor(rnd() * 2 * REDUCED) - REDUCED;
-    else if (kind === 1) limbs[i] = REDUCED;
-    else if (kind === 2) limbs[i] = -REDUCED;
-    else limbs[i] = i % 2 ? REDUCED : -REDUCED;
-  }
-  const e = newEl();
-  setEl(e, limbs);
-  return e;
-}
+const rnd = seededRandom(12345);
+const element = elementMaker(rnd);
+const value = limbValue;
 
 function expectReduced(limbs: ArrayLike<number>, from: number, what: string): void {
   for (let i = 0; i < 13; i++) expect(Math.abs(limbs[from + i]), what).toBeLessThanOrEqual(REDUCED);
