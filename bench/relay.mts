@@ -562,7 +562,7 @@ async function main() {
       fmt(e.s.p50 / bare.s.p50, 1) + '×', fmt(e.s.p99 / bare.s.p99, 1) + '×', Object.entries(e.methods).map(([k, v]) => k + ' ' + v).join(', '),
       Object.entries(e.failures).map(([k, v]) => k + ': ' + v).join(', ') || '0', fmt(e.cpu.relay, 0), fmt(e.cpu.others, 0)]));
   console.log('relay-side: the latencyMs the relay reports (request received → answer ready). In the lock: command-topic message received → OPERATION event logged ' +
-    '(chain check, camera trigger and acknowledgement, flash writes, motor), in the lock process. Each event the lock logs leaves as one QoS 1 publish, one at a time.');
+    '(chain check, camera trigger and acknowledgement, flash writes, motor), in the lock process. Each event the lock logs leaves as one QoS 1 publish as soon as it is logged (up to 4 in flight); --entry-trace shows each step.');
   if (ENTRY_TRACE) {
     const traced = await fleet.ask<{ entries: TracedEntry[] }>('trace');
     printEntryTrace(traced.entries, r1.spans, readRelayTrace(log('relay')));

@@ -36,7 +36,7 @@ const running = new Map<string, FleetLock>();
 /**
  * Lock-side timeline: from a message arriving on the command topic to the OPERATION event
  * being logged (camera, commit, motor, all in firmware and simulated hardware), and how many
- * events the lock logged in between (each leaves as one QoS 1 publish, one at a time).
+ * events the lock logged in between (each leaves as one QoS 1 publish as soon as it is logged, up to 4 in flight).
  */
 const timeline: Record<'reveal' | 'command', { ms: number[]; events: number[] }> = { reveal: { ms: [], events: [] }, command: { ms: [], events: [] } };
 
