@@ -22,6 +22,9 @@ export function lockTime(lock: Lock): number {
 
 /** Logs and sends an event; returns its place in the log (null when it could not be stored). */
 export function emit(lock: Lock, type: number, code: number, ref: number, actorKind: number, actorRef: number, data: number[] | Uint8Array): LogPoint | null {
+  // The action's OPERATION (logged once it is over): the status its changes waited for follows
+  // after this slice, even when the event cannot be stored.
+  if (lock.statusDue && !lock.acting) publishStatusSoon(lock);
   const log = lock.log;
   if (!log) return null;
   const bytes = appendEvent(log, { type: type, code: code, ref: ref, actorKind: actorKind, actorRef: actorRef, data: data instanceof Uint8Array ? data : new Uint8Array(data) }, lockTime(lock));
@@ -35,8 +38,6 @@ export function emit(lock: Lock, type: number, code: number, ref: number, actorK
   if (log.unreported && !log.overflowAlarmed) overflowAlarmSoon(lock);
   else log.unreported = false;
   flushEvents(lock);
-  // The action's OPERATION (logged once it is over): the status its changes waited for follows.
-  if (lock.statusDue && !lock.acting) publishStatusSoon(lock);
   return at;
 }
 

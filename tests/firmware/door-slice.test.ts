@@ -10,7 +10,7 @@ import {
   ACT_UNLOCK, AL_QUEUE_OVERFLOW, BOLT_LOCKED, BOLT_UNLOCKED, BOLT_UNLOCKING, EV_ALARM, EV_OPERATION, EV_STATE, ST_BUSY, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_CREDENTIAL, EV_DENIAL, bytesEqual,
   checkReceipt, decodeReceipt, encodeEvent, eventHash, setSha512Native, sha512Js, decodeStatus
 } from '@keyway/shared';
-import { logHead, onCommandTopic, readEvent } from '@keyway/firmware';
+import { EVENT_FILE, logHead, onCommandTopic, readEvent } from '@keyway/firmware';
 import { T0, chainGrant, harness, putGrant, reveal, unlockPayload } from '../support/lock-harness';
 
 let hashes = 0;
@@ -62,6 +62,20 @@ describe('the at-door slice', () => {
     expect(status.bolt).toBe(BOLT_UNLOCKED);
     expect(bytesEqual(status.logHead, eventHash(encodeEvent(h.sim.events[h.sim.events.length - 1])))).toBe(true);
     expect(bytesEqual(logHead(h.sim.lock.log!), status.logHead)).toBe(true);
+  });
+
+  it('when the log cannot store the action\'s events, the status its changes waited for still goes out after it', () => {
+    const { h, grant, chain } = stagedLock();
+    const statuses = h.sim.statuses.length;
+    const stored = h.sim.events.length;
+    const write = h.sim.storage.write.bind(h.sim.storage);
+    h.sim.storage.write = (name: string, data: string) => (name.indexOf(EVENT_FILE) === 0 ? false : write(name, data));
+    onCommandTopic(h.sim.lock, reveal(grant.grantId, chain[2]));
+    h.run(2000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    expect(h.sim.events.length).toBe(stored);
+    expect(h.sim.statuses.length).toBe(statuses + 1);
+    expect(decodeStatus(h.sim.statuses[h.sim.statuses.length - 1]).bolt).toBe(BOLT_UNLOCKED);
   });
 
   it('an owner unlock publishes two statuses (busy verifying, then after the action), none during the action', () => {
