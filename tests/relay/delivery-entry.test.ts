@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { AL_DOOR_AJAR, AL_JAM, FLAG_CAMERA_REQUIRED, ST_CAMERA_OK } from '@keyway/shared';
+import { sql } from 'kysely';
+import type { Q } from '../../relay/src/data/store';
+import { AL_DOOR_AJAR, AL_JAM, EV_OPERATION, FLAG_CAMERA_REQUIRED, ST_CAMERA_OK } from '@keyway/shared';
 import { signWebhook } from '@keyway/relay';
 import { deviceFlags, bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
 
@@ -94,6 +96,57 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     expect(missing.status).toBe(400);
     w.lock.openDoor();
     w.lock.closeDoor();
+  });
+
+  /** Counts the write transactions courierEntry itself opens while run() goes on. */
+  async function entryTransactions<T>(run: () => Promise<T>): Promise<{ value: T; transactions: number }> {
+    const store = h.relay.ctx.store as { tx: typeof h.relay.ctx.store.tx };
+    const tx = store.tx;
+    let transactions = 0;
+    store.tx = <R>(fn: (q: Q) => Promise<R>): Promise<R> => {
+      if (new Error().stack?.includes('courierEntry')) transactions++;
+      return tx.call(h.relay.ctx.store, fn) as Promise<R>;
+    };
+    try {
+      return { value: await run(), transactions };
+    } finally {
+      store.tx = tx;
+    }
+  }
+
+  it("answers from what the OPERATION's effects stored: no transaction of its own after the lock answered", async () => {
+    const d = await bookDelivery(h, w);
+    const { value: res, transactions } = await entryTransactions(() => h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'one-tx-' + d.id } }));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const op = [...w.lock.log].reverse().find((l) => l.event.type === EV_OPERATION)!;
+    expect(res.body.delivery).toMatchObject({ status: 'unlocked', entry: { method: 'reveal', eventSeq: op.event.seq, clip: res.body.clip } });
+    // The request recorded before the reveal; the unlock by the OPERATION's effects.
+    expect(transactions).toBe(1);
+    w.lock.relockTimeout();
+  });
+
+  it("records the unlock itself when the OPERATION was stored without its effects", async () => {
+    const d = await bookDelivery(h, w);
+    const q = h.relay.ctx.store.q;
+    // The OPERATION's activity row cannot be written: its effects fail, the event is kept without them.
+    if (h.relay.ctx.store.dialect === 'postgres') {
+      await sql`CREATE FUNCTION kw_test_no_unlock() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no unlocks today'; END $$ LANGUAGE plpgsql`.execute(q);
+      await sql`CREATE TRIGGER kw_test_no_unlock BEFORE INSERT ON activity FOR EACH ROW WHEN (NEW.kind = 'unlock') EXECUTE FUNCTION kw_test_no_unlock()`.execute(q);
+    } else {
+      await sql`CREATE TRIGGER kw_test_no_unlock BEFORE INSERT ON activity WHEN NEW.kind = 'unlock' BEGIN SELECT RAISE(ABORT, 'no unlocks today'); END`.execute(q);
+    }
+    let res;
+    try {
+      res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'no-effects-' + d.id } });
+    } finally {
+      await sql`DROP TRIGGER kw_test_no_unlock${sql.raw(h.relay.ctx.store.dialect === 'postgres' ? ' ON activity' : '')}`.execute(q);
+      if (h.relay.ctx.store.dialect === 'postgres') await sql`DROP FUNCTION kw_test_no_unlock()`.execute(q);
+    }
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const op = [...w.lock.log].reverse().find((l) => l.event.type === EV_OPERATION)!;
+    expect(res.body.delivery).toMatchObject({ status: 'unlocked', entry: { method: 'reveal', eventSeq: op.event.seq } });
+    expect((await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status).toBe('unlocked');
+    w.lock.relockTimeout();
   });
 
   it('falls back to a signed 60 s UNLOCK when the grant is not staged yet', async () => {

@@ -20,7 +20,8 @@ import { dispatch, issueCommand } from '../locks/outbox';
 import type { ReceivedEvent } from '../locks/waiters';
 import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
-import { deliveryFor, deliveryView, onDeliveryUnlocked, transition } from './deliveries';
+import { deliveryFor, deliveryView, onDeliveryUnlocked, transition, type DeliveryRow } from './deliveries';
+import { canTransition } from './delivery-states';
 import { deviceForOwner, getDevice, type DeviceRow } from './devices';
 import { chainSeed, getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
@@ -162,15 +163,21 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
     });
     outcome = await awaitLock(ctx, d.device_id, commandMatcher(d.device_id, cmd.counter), () => dispatch(ctx, cmd, true));
   }
-  // The lock's answer can overtake the OPERATION event's effects (stored by whichever relay
-  // process got the event first): record the unlock now, so the answer shows what the database
-  // holds. The effect, arriving later, finds the delivery moved and changes nothing.
+  // The OPERATION's own effects (committed before its waiter is answered, by whichever relay
+  // process stored it) moved the delivery to unlocked: the answer reads it once. Only when they
+  // did not (stored without its effects, event-intake.ts) does the answer record the unlock
+  // itself; the effect, should it run later, finds the delivery moved and changes nothing.
+  let after: DeliveryRow | undefined;
   if (outcome !== 'timeout' && outcome.result === 'opened') {
     const opened = outcome;
-    await ctx.store.tx((q) => onDeliveryUnlocked(ctx, q, d.id, method, opened.seq, opened.clip));
+    after = await deliveryFor(ctx, ctx.store.q, p, d.id);
+    if (canTransition(after.status, 'unlocked')) {
+      await ctx.store.tx((q) => onDeliveryUnlocked(ctx, q, d.id, method, opened.seq, opened.clip));
+      after = await deliveryFor(ctx, ctx.store.q, p, d.id);
+    }
   }
   const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
-  return { status: res.status, body: { ...res.body, delivery: await deliveryView(ctx, ctx.store.q, await deliveryFor(ctx, ctx.store.q, p, d.id)) } };
+  return { status: res.status, body: { ...res.body, delivery: await deliveryView(ctx, ctx.store.q, after!) } };
 }
 
 export async function guestEntry(ctx: RelayContext, p: Principal) {
