@@ -4,7 +4,8 @@
  * the processes of one machine): the bench's HTTP request and answer, the lock's trace
  * (lock-fleet.mts `trace`: reveal received, each event logged, written as a PUBLISH, seen
  * acknowledged, each status written) and the relay's trace lines (relay/src/locks/intake-trace.ts,
- * log level trace: handed over by the broker, batch started and committed, PUBACK released).
+ * log level trace: handed over by the broker, batch started and committed, PUBACK released; and
+ * the courier entry's own steps, relay/src/domain/entry.ts traceEntryStep).
  * Prints, per event of the entry up to OPERATION, the median and p90 of each step.
  */
 import { readFileSync } from 'node:fs';
@@ -41,6 +42,7 @@ interface RelayLine {
   messages?: string[];
   together?: boolean;
   startedAt?: number;
+  step?: string;
   at: number;
 }
 
@@ -85,6 +87,9 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
       }
     }
   }
+  const entryMarks = relay.filter((l) => l.msg === 'entry step');
+  const relaySteps: Step[] = ['request → handler (HTTP, auth)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed)',
+    'recorded → reveal handed to the broker', 'handed to the broker → reveal at the lock'].map((name) => ({ name, values: [] }));
   const byPosition: Array<{ types: Map<string, number>; steps: Step[]; sizes: number[]; before: number[] }> = [];
   const entrySteps: Step[] = ['request → reveal at the lock', 'reveal → OPERATION logged', 'OPERATION logged → its PUBACK released', 'PUBACK released → HTTP answer', 'request → HTTP answer']
     .map((name) => ({ name, values: [] }));
@@ -126,6 +131,12 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
     [e.received - span.start, op.logged - e.received, opAcked - op.logged, span.end - opAcked, span.end - span.start].forEach((x, i) => {
       if (Number.isFinite(x)) entrySteps[i].values.push(x);
     });
+    const mark = (step: string) => entryMarks.find((l) => l.step === step && l.at >= span.start && l.at <= span.end)?.at ?? NaN;
+    const marks = [span.start, mark('received'), mark('started'), mark('checked'), mark('recorded'), mark('publishing'), e.received];
+    for (let i = 0; i < relaySteps.length; i++) {
+      const x = marks[i + 1] - marks[i];
+      if (Number.isFinite(x)) relaySteps[i].values.push(x);
+    }
     counts.statuses.push(e.statuses.filter((t) => t <= op.logged).length);
     counts.statusesAtRelay.push(statusHanded.filter((t) => t >= span.start && t <= opAcked).length);
     counts.others.push(e.others.length);
@@ -134,6 +145,10 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
   const cell = (values: number[]) => (values.length ? fmt(summarize(values).p50, 2) + ' / ' + fmt(summarize(values).p90, 2) : '—');
   table('Entry trace: the courier entry\'s critical path (--entry-trace; ' + joined + ' entries at 1 connected lock; ms, p50 / p90)',
     ['step', ...entrySteps.map((s) => s.name)], [['ms', ...entrySteps.map((s) => cell(s.values))]]);
+  if (relaySteps.some((s) => s.values.length > 0)) {
+    table('Entry trace: request → reveal at the lock, in the relay (relay/src/domain/entry.ts trace steps; ms, p50 / p90)',
+      ['step', ...relaySteps.map((s) => s.name)], [['ms', ...relaySteps.map((s) => cell(s.values))]]);
+  }
   const header = ['event (position: types seen)', ...byPosition[0]?.steps.map((s) => s.name) ?? [], 'messages in its batch p50'];
   table('Entry trace: each event the lock logs up to OPERATION, in order (ms, p50 / p90)', header, byPosition.map((p, k) => [
     (k + 1) + ': ' + [...p.types.entries()].map(([t, n]) => t + ' ' + n).join(', '), ...p.steps.map((s) => cell(s.values)), p.sizes.length ? fmt(summarize(p.sizes).p50, 0) : '—'

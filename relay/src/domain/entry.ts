@@ -17,6 +17,7 @@ import { relayError, RelayError, type ErrorCode } from '../errors';
 import { chainValue } from '../locks/chain';
 import { captureOf, clipRef } from '../locks/event-effects';
 import { dispatch, issueCommand } from '../locks/outbox';
+import { tracing, wallMs } from '../locks/intake-trace';
 import type { ReceivedEvent } from '../locks/waiters';
 import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
@@ -121,8 +122,18 @@ async function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId:
   throw relayError(code, details);
 }
 
+/**
+ * The courier entry's steps for the timing trace (`bench/relay.mts --entry-trace`, log level
+ * trace only): the request handled, its key claimed (entry started), the checks done, the
+ * request recorded (committed), the reveal handed to the broker.
+ */
+export function traceEntryStep(ctx: RelayContext, step: 'received' | 'started' | 'checked' | 'recorded' | 'publishing', deliveryId: number): void {
+  if (tracing(ctx.log)) ctx.log.trace({ deliveryId, step, at: wallMs() }, 'entry step');
+}
+
 export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: number) {
   const started = ctx.now();
+  traceEntryStep(ctx, 'started', deliveryId);
   const d = await deliveryFor(ctx, ctx.store.q, p, deliveryId);
   const site = (await getSiteRow(ctx.store.q, d.site_id))!;
   const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
@@ -144,13 +155,19 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   ctx.metrics.authorizations.inc({ kind: 'courier', outcome: 'granted' });
   const grant = d.grant_id ? await getGrant(ctx.store.q, d.grant_id) : undefined;
   const method: Method = hasChainLeft(grant) ? 'reveal' : 'command';
+  traceEntryStep(ctx, 'checked', d.id);
   await ctx.store.tx(async (q) => {
     if (d.status === 'booked') await transition(ctx, q, d, 'entering');
     await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
   });
+  traceEntryStep(ctx, 'recorded', d.id);
   let outcome: Outcome | 'timeout';
   if (method === 'reveal') {
-    outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => ctx.publishToLock(d.device_id, revealBytes(ctx, grant!)));
+    outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => {
+      const reveal = revealBytes(ctx, grant!);
+      traceEntryStep(ctx, 'publishing', d.id);
+      return ctx.publishToLock(d.device_id, reveal);
+    });
   } else {
     // The command and the delivery's note of its counter are stored together.
     const cmd = await ctx.store.tx(async (q) => {

@@ -5,7 +5,7 @@ import { createCourier, listCouriers } from '../../domain/accounts';
 import {
   blockDelivery, bookDelivery, cancelDelivery, DELIVERY_STATUSES, deliveryFor, deliveryView, listDeliveries, unblockDelivery, type BookInput
 } from '../../domain/deliveries';
-import { courierEntry } from '../../domain/entry';
+import { courierEntry, traceEntryStep } from '../../domain/entry';
 import { receiptBundle } from '../../locks/receipt-intake';
 import { withIdempotency } from '../../domain/idempotency';
 import { principalKey } from '../../domain/principals';
@@ -111,6 +111,7 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
     const p = principal(req);
     const key = req.headers['idempotency-key'];
     if (!key) throw relayError('KW_IDEMPOTENCY_KEY_REQUIRED');
+    traceEntryStep(ctx, 'received', req.params.id);
     const res = await withIdempotency(ctx, principalKey(p), key, 'entry:' + req.params.id, req.body ?? {}, () => courierEntry(ctx, p, req.params.id));
     if (res.replayed) reply.header('idempotency-replayed', 'true');
     reply.code(res.status);
