@@ -149,6 +149,41 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     w.lock.relockTimeout();
   });
 
+  it('reads the grant once in the OPERATION\'s effects and the site once in the entry (SQLite: statements counted where they run)', async (t) => {
+    const db = h.relay.ctx.store.sqlite;
+    if (!db) return t.skip();
+    const d = await bookDelivery(h, w);
+    // Every better-sqlite3 statement, with the async stack it runs under.
+    const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
+    const seen: Array<{ sql: string; stack: string }> = [];
+    const methods = ['run', 'get', 'all', 'iterate'] as const;
+    const originals = methods.map((m) => proto[m]);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 100;
+    methods.forEach((m, i) => {
+      proto[m] = function (this: { source: string }, ...a: unknown[]) {
+        seen.push({ sql: this.source.toLowerCase(), stack: new Error().stack ?? '' });
+        return originals[i].apply(this, a);
+      };
+    });
+    let res;
+    try {
+      res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'reads-' + d.id } });
+    } finally {
+      methods.forEach((m, i) => (proto[m] = originals[i]));
+      Error.stackTraceLimit = limit;
+    }
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const count = (table: string, fn: string, notVia?: string) => seen.filter((x) =>
+      new RegExp('^select .* from "?' + table + '"? ').test(x.sql) && x.stack.includes(fn) && !(notVia && x.stack.includes(notVia))).length;
+    // The effects' own read (the delivery's webhook view, emitDelivery, reads it again after the spend).
+    expect(count('grants', 'onOperation', 'emitDelivery')).toBe(1);
+    // At the start of the entry; the answer's view of the delivery uses that row.
+    expect(count('sites', 'courierEntry')).toBe(1);
+    expect(res.body.delivery.site).toMatchObject({ name: expect.any(String) });
+    w.lock.relockTimeout();
+  });
+
   it('falls back to a signed 60 s UNLOCK when the grant is not staged yet', async () => {
     w.lock.answer = false;
     const d = await bookDelivery(h, w, { waitStaged: false });

@@ -24,7 +24,7 @@ import { createGrant, getGrant, revokeGrant } from './grants';
 import { notify, notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
 import { canTransition, statusesLeadingTo, type DeliveryStatus } from './delivery-states';
-import { getSiteRow, isPartner, siteForBackend, siteForOwner } from './sites';
+import { getSiteRow, isPartner, siteForBackend, siteForOwner, type SiteRow } from './sites';
 import { enqueueWebhook, type WebhookEvent } from './webhooks';
 import type { Selectable } from 'kysely';
 import type { DeliveriesTable } from '../data/schema';
@@ -60,8 +60,9 @@ export async function getDelivery(q: Q, id: number): Promise<DeliveryRow | undef
   return (await findDelivery(q, id)) as DeliveryRow | undefined;
 }
 
-export async function deliveryView(ctx: RelayContext, q: Q, d: DeliveryRow) {
-  const site = (await getSiteRow(q, d.site_id));
+/** `site`: the delivery's site row when the caller has read it already (the entry, at its start). */
+export async function deliveryView(ctx: RelayContext, q: Q, d: DeliveryRow, site: SiteRow | undefined = undefined) {
+  site ??= await getSiteRow(q, d.site_id);
   const grant = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
   return {
     id: d.id,

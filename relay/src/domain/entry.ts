@@ -194,7 +194,7 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
     }
   }
   const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
-  return { status: res.status, body: { ...res.body, delivery: await deliveryView(ctx, ctx.store.q, after!) } };
+  return { status: res.status, body: { ...res.body, delivery: await deliveryView(ctx, ctx.store.q, after!, site) } };
 }
 
 export async function guestEntry(ctx: RelayContext, p: Principal) {

@@ -17,7 +17,7 @@ import {
   alarmDeliveries, onDeliveryDenied, onDeliveryFault, onDeliveryUnlocked, onDoorOpened, secureDeliveries
 } from '../domain/deliveries';
 import type { DeviceRow } from '../domain/devices';
-import { getGrant, onGrantPutAck, onGrantRevokeAck, onGrantUsed } from '../domain/grants';
+import { getGrant, onGrantPutAck, onGrantRevokeAck, onGrantUsed, type GrantRow } from '../domain/grants';
 import { actorKindName, alarmName, boltName, DOOR_OPEN, doorName, reasonName, SECURED } from '../domain/names';
 import { notifySiteOwner } from '../domain/notifications';
 import { forgetOwnerConsent, recordOwnerAck } from '../domain/owner-record';
@@ -117,7 +117,7 @@ async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEv
   const ok = ev.code === 0;
   const clip = await takeClip(q, d);
   let deliveryId: number | null = null;
-  let grantId: number | null = null;
+  let grant: GrantRow | undefined;
   let parcelId: number | null = null;
   if (source === SRC_COMMAND) {
     const cmd = await commandByCounter(q, d.id, ev.ref);
@@ -125,19 +125,21 @@ async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEv
   } else if (source === SRC_REVEAL || source === SRC_BARCODE) {
     const g = await getGrant(q, ev.ref);
     if (g && g.device_id === d.id) {
-      grantId = g.id;
+      // Read once: spending a use changes its uses and status, not its kind or label.
+      grant = g;
       deliveryId = g.delivery_id;
       parcelId = g.parcel_id;
       await onGrantUsed(ctx, q, g.id);
     }
   }
+  const grantId = grant?.id ?? null;
   const kind = !ok ? 'operation.failed' : action === ACT_LOCK ? 'lock' : 'unlock';
   await recordActivity(ctx, q, {
     ...base(d, ev), kind, reason: ok ? null : reasonName(ev.code), code: ev.code, grantId, deliveryId, clip,
     details: { action: ACTION_NAMES[action] ?? action, source: SOURCES[source] ?? source, ...(parcelId ? { parcelId } : {}) }
   });
   if (!ok) await notifySiteOwner(ctx, q, d.site_id, 'lock.fault', { deviceId: d.id, reason: reasonName(ev.code), eventSeq: ev.seq }, deliveryId);
-  const g = grantId !== null ? await getGrant(q, grantId) : undefined;
+  const g = grant;
   if (ok && action !== ACT_LOCK && g && (g.kind === 'guest' || g.kind === 'service')) {
     await notifySiteOwner(ctx, q, d.site_id, 'access.used', { deviceId: d.id, grantId: g.id, label: g.label, grantKind: g.kind, eventSeq: ev.seq, clip });
   }
