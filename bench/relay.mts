@@ -476,15 +476,18 @@ function locksCpu(a: AuthResult): number {
   return Object.entries(a.cpu).filter(([k]) => k.startsWith('locks')).reduce((s, [, v]) => s + v, 0);
 }
 
+/** The median; of an even count, the mean of the middle two (a percentile would give the lower of two rounds). */
 function median(values: number[]): number {
-  return summarize(values).p50;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** "median (min–max)" over rounds, or the one value. */
 function spread(values: number[], digits?: number): string {
   if (values.length === 1) return fmt(values[0], digits);
   const s = summarize(values);
-  return fmt(s.p50, digits) + ' (' + fmt(s.min, digits) + '–' + fmt(s.max, digits) + ')';
+  return fmt(median(values), digits) + ' (' + fmt(s.min, digits) + '–' + fmt(s.max, digits) + ')';
 }
 
 /** Relay CPU ms per authorization: CPU% is centiseconds per second. */
