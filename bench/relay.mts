@@ -37,7 +37,9 @@
  * measured seconds of section c (`--crowd 0 --samples 20` makes the run short).
  * `--count-statements` counts the SQL statements the relay runs during the counted seconds of
  * section c (bench/lib/count-statements.mts, a preload) and prints them per authorization, by kind.
- * `--quick` is a ~30 s smoke run. A benchmark, never a timed test: it prints tables.
+ * `--entry-trace` runs the relay at log level trace and, after the courier entries at 1 connected
+ * lock, prints their critical path step by step (bench/lib/entry-trace.mts), then stops (no
+ * section c: the trace lines cost the relay CPU). `--quick` is a ~30 s smoke run. A benchmark, never a timed test: it prints tables.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +49,7 @@ import mqtt from 'mqtt';
 import { board, DEFAULT_PHYSICS, type PhysicsOptions } from '@keyway/hardware';
 import type { LockOptions } from '@keyway/firmware';
 import { seedWorld, type DemoWorld } from '../tools/src/stack/seed';
+import { printEntryTrace, readRelayTrace, type EntrySpan, type TracedEntry } from './lib/entry-trace.mjs';
 import { httpClient, pool, type Answer, type Api } from './lib/http.mjs';
 import { profileClockUs, summarizeProfiles, type ProfileWindow } from './lib/profile.mjs';
 import { cpuMeter, fdLimits, readLoopDelay, rssKiB, startChild, type BenchChild, type LoopDelay } from './lib/proc.mjs';
@@ -74,7 +77,8 @@ const LOCK_PROCESSES = Math.max(1, numberFlag(flags, 'lock-processes', 1));
 /** The measuring preload every process under load gets (event-loop delay on SIGUSR2). */
 const LOOP_DELAY = ['bench/lib/loop-delay.mts'];
 const CONNECT_CONCURRENCY = Math.max(1, numberFlag(flags, 'connect-concurrency', 200));
-const LOG_LEVEL = flags.get('log-level') ?? 'warn';
+const ENTRY_TRACE = flags.has('entry-trace');
+const LOG_LEVEL = flags.get('log-level') ?? (ENTRY_TRACE ? 'trace' : 'warn');
 const NOFILE = numberFlag(flags, 'nofile', 65536);
 const PROFILE = flags.has('profile');
 const COUNT_STATEMENTS = flags.has('count-statements');
@@ -279,6 +283,8 @@ interface EntryResult {
   /** Each successful entry's client-side latency, in order. */
   times: number[];
   relaySide: Summary;
+  /** Each request's start and answer, wall-clock ms (for --entry-trace). */
+  spans: EntrySpan[];
   methods: Record<string, number>;
   failures: Record<string, number>;
 }
@@ -298,6 +304,8 @@ function relayShare(e: EntryResult): { s: Summary; paired: boolean } {
 async function courierEntries(w: World, locks: string[], samples: number): Promise<Omit<EntryResult, 'connected' | 'cpu' | 'lock'>> {
   const times: number[] = [];
   const relaySide: number[] = [];
+  const spans: EntrySpan[] = [];
+  const wallMs = () => performance.timeOrigin + performance.now();
   const methods: Record<string, number> = {};
   const failures: Record<string, number> = {};
   const { api, seed } = w;
@@ -325,7 +333,9 @@ async function courierEntries(w: World, locks: string[], samples: number): Promi
     await waitLocksReady(w, round);
     // Measure one entry at a time: the latency of one request, not of a queue.
     for (const d of booked) {
+      const start = wallMs();
       const r = await api(seed.courier.token, 'POST', '/v1/deliveries/' + d.id + '/entry', undefined, { 'idempotency-key': randomUUID() });
+      spans.push({ start, end: wallMs() });
       if (r.status === 200) {
         times.push(r.ms);
         relaySide.push(r.body.latencyMs);
@@ -336,7 +346,7 @@ async function courierEntries(w: World, locks: string[], samples: number): Promi
       }
     }
   }
-  return { s: summarize(times), times, relaySide: summarize(relaySide), methods, failures };
+  return { s: summarize(times), times, relaySide: summarize(relaySide), spans, methods, failures };
 }
 
 // ——— c. authorizations/s, r. the reference pipeline ———————————————————————————
@@ -600,6 +610,7 @@ async function main() {
   const one = await waitConnected(w, 1, 30_000);
   say('b. courier entries at ' + one + ' connected lock (' + SAMPLES + ' samples)');
   await fleet.ask('timeline');
+  await fleet.ask('trace');
   const meter1 = cpuMeter({ relay: w.relayPid, locks: fleet.pid, crowd: crowd.pid, bench: process.pid });
   const r1 = await courierEntries(w, w.measured.slice(0, 1), SAMPLES);
   const cpu1 = meter1.stop();
@@ -612,7 +623,13 @@ async function main() {
       fmt(e.s.p50 / bare.s.p50, 1) + '×', fmt(e.s.p99 / bare.s.p99, 1) + '×', Object.entries(e.methods).map(([k, v]) => k + ' ' + v).join(', '),
       Object.entries(e.failures).map(([k, v]) => k + ': ' + v).join(', ') || '0', fmt(e.cpu.relay, 0), fmt(e.cpu.others, 0)]));
   console.log('relay-side: the latencyMs the relay reports (request received → answer ready). In the lock: command-topic message received → OPERATION event logged ' +
-    '(chain check, camera trigger and acknowledgement, flash writes, motor), in the lock process. Each event the lock logs leaves as one QoS 1 publish, one at a time.');
+    '(chain check, camera trigger and acknowledgement, flash writes, motor), in the lock process. Each event the lock logs leaves as one QoS 1 publish as soon as it is logged (up to 4 in flight); --entry-trace shows each step.');
+  if (ENTRY_TRACE) {
+    const traced = await fleet.ask<{ entries: TracedEntry[] }>('trace');
+    printEntryTrace(traced.entries, r1.spans, readRelayTrace(log('relay')));
+    w.closeHttp();
+    return;
+  }
 
   // c. authorizations/s with the crowd disconnected: in each round every lock mode on the relay, then r. the reference.
   const modeText = LOCK_MODES.map((m) => AUTH_LOCKS + ' ' + m + '-verify locks in ' + modeFleets[m].length + ' process' + (modeFleets[m].length > 1 ? 'es' : '')).join(', ');

@@ -49,6 +49,15 @@ table('Invariants per seed', ['seed', 'checks', 'violations', 'API calls', 'unan
     String(sum((r) => r.apiUnanswered)), String(allMs.length), ms(percentile(allMs, 50)), ms(percentile(allMs, 99)), String(sum((r) => r.convergence.timedOut)), '—'
   ]
 ]);
+table('Recovery after each fault kind (all seeds; from the fault\'s end until the relay shows the lock online, on trusted time and converged)', ['fault', 'recoveries', 'p50 ms', 'p90 ms', 'max ms', 'over 30 s'], FAULT_KINDS.map((k) => {
+  const v = results.flatMap((r) => r.convergence.byKind[k] ?? []).sort((a, b) => a - b);
+  return [k, String(v.length), ms(percentile(v, 50)), ms(percentile(v, 90)), ms(v.length ? v[v.length - 1] : null), String(results.reduce((a, r) => a + r.slow.filter((x) => x.kind === k).length, 0))];
+}));
+const slow = results.flatMap((r) => r.slow.map((x) => ({ seed: r.seed, ...x })));
+if (slow.length > 0) {
+  table('Recoveries slower than 30 s: the fault before each and what the relay showed at 30 s', ['seed', 'fault', 'device', 'fault ended at s', 'online', 'trusted time', 'sync', 'fresh status', 'lock\'s MQTT online', 'failed attempts in a row'],
+    slow.map((x) => [String(x.seed), x.kind, x.deviceId.slice(0, 8), fmt(x.endedAt / 1000, 1), String(x.online), String(x.trustedTime), x.sync ?? '—', String(x.statusFresh), x.lockOnline === null ? '—' : String(x.lockOnline), x.attempt === null ? '—' : String(x.attempt)]));
+}
 const invariants = [...new Set(results.flatMap((r) => Object.keys(r.checks)))].sort();
 table('Checks and violations per invariant (all seeds)', ['invariant', 'checks', 'violations', 'seeds with violations'], invariants.map((i) => [
   i, String(sum((r) => r.checks[i] ?? 0)), String(sum((r) => r.violations.filter((v) => v.invariant === i).length)),

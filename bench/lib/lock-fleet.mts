@@ -12,10 +12,14 @@
  *   stats             per-lock firmware counters (verifications, commands, loop lateness)
  *   timeline          lock-side time from command-topic message to OPERATION logged, summarized and
  *                     each sample in order (and resets it)
+ *   trace             per courier entry (a reveal that ended in OPERATION): when the reveal arrived,
+ *                     and for each event the lock logged up to OPERATION when it was logged, written
+ *                     to the socket as a PUBLISH and seen acknowledged, and when each status was
+ *                     written; wall-clock ms shared with the relay's trace lines (and resets it)
  */
 import { readFileSync } from 'node:fs';
 import type { LockOptions } from '@keyway/firmware';
-import { decodeEvent, EV_OPERATION, SRC_REVEAL } from '@keyway/shared';
+import { decodeEvent, eventSeqOf, EV_OPERATION, KIND_REVEAL, messageKind, SRC_REVEAL } from '@keyway/shared';
 import { summarize } from './report.mjs';
 import { board, startFleetLock, type FleetLock, type PhysicsOptions } from '@keyway/hardware';
 import { serveCommands } from './proc.mjs';
@@ -34,24 +38,110 @@ const running = new Map<string, FleetLock>();
 /**
  * Lock-side timeline: from a message arriving on the command topic to the OPERATION event
  * being logged (camera, commit, motor, all in firmware and simulated hardware), and how many
- * events the lock logged in between (each leaves as one QoS 1 publish, one at a time).
+ * events the lock logged in between (each leaves as one QoS 1 publish as soon as it is logged, up to 4 in flight).
  */
 const timeline: Record<'reveal' | 'command', { ms: number[]; events: number[] }> = { reveal: { ms: [], events: [] }, command: { ms: [], events: [] } };
 
+/** One event of a traced entry: wall-clock ms (performance.timeOrigin based) at each step. */
+interface TracedEvent {
+  seq: number;
+  type: number;
+  logged: number;
+  published: number;
+  acked: number;
+}
+
+/** One courier entry as the lock saw it (see `trace` above). */
+interface TracedEntry {
+  deviceId: string;
+  received: number;
+  /** Other command-topic messages that arrived before OPERATION (a sync, a receipt acknowledgement). */
+  others: number[];
+  done: boolean;
+  events: TracedEvent[];
+  statuses: number[];
+}
+
+let traces: TracedEntry[] = [];
+const wallMs = () => performance.timeOrigin + performance.now();
+
+/** Topic, QoS and payload of an MQTT PUBLISH the lock writes (one packet per write), or null. */
+function publishOf(b: Uint8Array): { topic: string; qos: number; payload: Uint8Array } | null {
+  if (b.length < 2 || b[0] >> 4 !== 3) return null;
+  let i = 1;
+  while (i < b.length && b[i] & 0x80) i++;
+  i++;
+  const topicLength = (b[i] << 8) | b[i + 1];
+  const topic = Buffer.from(b.subarray(i + 2, i + 2 + topicLength)).toString('latin1');
+  const qos = (b[0] >> 1) & 3;
+  const payload = b.subarray(i + 2 + topicLength + (qos > 0 ? 2 : 0));
+  return { topic, qos, payload };
+}
+
 function instrument(lock: FleetLock): void {
   const l = lock.sim.lock;
+  const deviceId = lock.sim.lock.deviceHex;
   let receivedAt = -1;
   let eventsSince = 0;
+  let current: TracedEntry | null = null;
+  /** The latest entries of this lock: their publishes and acknowledgements may come after the next message. */
+  const recent: TracedEntry[] = [];
+  const eventOf = (seq: number) => {
+    for (const t of recent) {
+      const e = t.events.find((x) => x.seq === seq);
+      if (e) return e;
+    }
+    return undefined;
+  };
+  const traceSocket = () => {
+    const sock = l.mqtt?.socket as (NonNullable<NonNullable<typeof l.mqtt>['socket']> & { traced?: boolean }) | null | undefined;
+    if (!sock || sock.traced) return;
+    sock.traced = true;
+    const write = sock.write.bind(sock);
+    sock.write = (data) => {
+      const p = recent.length ? publishOf(data) : null;
+      if (p) {
+        if (p.topic.endsWith('/evt')) {
+          const e = eventOf(eventSeqOf(p.payload));
+          if (e && !e.published) e.published = wallMs();
+        } else if (p.topic.endsWith('/state') && current && !current.done) current.statuses.push(wallMs());
+      }
+      write(data);
+    };
+  };
+  // The log's acknowledged mark moves when the MQTT client completes a publish (in order, from the head).
+  const traceAcks = () => {
+    const log = l.log as (NonNullable<typeof l.log> & { ackTraced?: boolean }) | null;
+    if (!log || log.ackTraced) return;
+    log.ackTraced = true;
+    let acked = log.acked;
+    Object.defineProperty(log, 'acked', {
+      get: () => acked,
+      set: (v: number) => {
+        for (const t of recent) for (const e of t.events) if (!e.acked && e.seq <= v && e.seq > acked) e.acked = wallMs();
+        acked = v;
+      }
+    });
+  };
   const onEvent = l.onEvent;
   l.onEvent = (bytes) => {
     onEvent?.(bytes);
     eventsSince++;
     const ev = decodeEvent(bytes);
+    traceSocket();
+    traceAcks();
+    if (current && !current.done) current.events.push({ seq: ev.seq, type: ev.type, logged: wallMs(), published: 0, acked: 0 });
     if (ev.type === EV_OPERATION && receivedAt >= 0) {
-      const t = ev.data.length >= 2 && ev.data[1] === SRC_REVEAL ? timeline.reveal : timeline.command;
+      const reveal = ev.data.length >= 2 && ev.data[1] === SRC_REVEAL;
+      const t = reveal ? timeline.reveal : timeline.command;
       t.ms.push(performance.now() - receivedAt);
       t.events.push(eventsSince);
       receivedAt = -1;
+      // Kept until the next message starts another: its publishes and acknowledgements come after this.
+      if (current && !current.done) {
+        current.done = true;
+        if (reveal) traces.push(current);
+      }
     }
   };
   // The MQTT client exists once the lock starts connecting; its onMessage is looked up per message.
@@ -64,6 +154,17 @@ function instrument(lock: FleetLock): void {
       // The latest message starts the clock (a GRANT_PUT is never followed by an OPERATION).
       receivedAt = performance.now();
       eventsSince = 0;
+      traceSocket();
+      traceAcks();
+      // A reveal starts a record; another message while an entry is under way (a sync) is noted in it.
+      const now = wallMs();
+      if (messageKind(payload) !== KIND_REVEAL) {
+        if (current && !current.done) current.others.push(now);
+      } else {
+        current = { deviceId, received: now, others: [], done: false, events: [], statuses: [] };
+        recent.push(current);
+        if (recent.length > 3) recent.shift();
+      }
       onMessage(topic, payload);
     };
   }, 5);
@@ -103,6 +204,11 @@ serveCommands((command, args) => {
       timeline[k] = { ms: [], events: [] };
     }
     return out;
+  }
+  if (command === 'trace') {
+    const out = traces;
+    traces = [];
+    return { entries: out };
   }
   if (command === 'stats') {
     const out: Record<string, unknown> = {};

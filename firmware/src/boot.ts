@@ -65,7 +65,7 @@ export function createLock(ports: Ports, board: BoardProfile, over: Partial<Lock
     ownerTimePending: ow.state.mode === 1, nonce: new Uint8Array(NONCE_LENGTH),
     bootCount: countBoot(ports.storage), nonceCount: 0,
     lockout: initialLockout(), cameraOk: true, jammed: false, installUntil: 0, buttonAt: -1, verifying: false, commandQueue: [],
-    acting: false, moveDone: null, move: null, tickTimer: 0, statusTimer: 0, alarmTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
+    acting: false, moveDone: null, move: null, tickTimer: 0, statusTimer: 0, statusDue: false, alarmTimer: 0, relockTimer: 0, ajarTimer: 0, relockOnClose: false,
     cameraWaiter: null, cameraCapture: 0, mqtt: null, sendingSeq: 0, onEvent: null, onStatus: null,
     stats: { verifies: 0, verifyMs: 0, maxSliceMs: 0, commands: 0 },
     recovered: cfg.recovered || rp.recovered || grants.recovered || st.recovered || ow.recovered,
@@ -132,6 +132,7 @@ export function stopLock(lock: Lock, graceful?: boolean): void {
   const t = lock.ports.timers;
   if (lock.statusTimer) t.clearTimeout(lock.statusTimer);
   lock.statusTimer = 0;
+  lock.statusDue = false;
   if (lock.alarmTimer) t.clearTimeout(lock.alarmTimer);
   lock.alarmTimer = 0;
   if (lock.ajarTimer) t.clearTimeout(lock.ajarTimer);

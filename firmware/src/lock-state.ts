@@ -140,6 +140,8 @@ export interface Lock {
   tickTimer: number;
   /** A status publish waiting for the current slice to end (publishStatusSoon), 0 for none. */
   statusTimer: number;
+  /** A change during a bolt action: one status goes out when the action ends (reporting.ts). */
+  statusDue: boolean;
   /** A QUEUE_OVERFLOW alarm waiting for the current slice to end (reporting.ts), 0 for none. */
   alarmTimer: number;
   relockTimer: number;

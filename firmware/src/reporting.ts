@@ -1,7 +1,9 @@
 /**
  * How the lock tells the world (protocol §6–§7): every fact becomes a hash-chained event,
- * persisted before it is published; events go out in order, one in flight at a time, and
- * stay queued in flash while offline. The status is republished on every change.
+ * persisted before it is published; events go out in order, up to MQTT_WINDOW in flight, and
+ * stay queued in flash while offline. The status is republished on every change, except that
+ * the changes of a bolt action (busy, bolt, door, camera) go out in one status once the action
+ * has ended (docs/protocol.md §7): its events already tell the relay each step.
  */
 import {
   AL_QUEUE_OVERFLOW, AL_STORAGE_RECOVERED, BOLT_LOCKED, EV_ALARM, EV_STATE, ST_BUSY, ST_CAMERA_OK, ST_OWNER_CONSENT, ST_INSTALL_MODE, ST_JAMMED,
@@ -20,6 +22,9 @@ export function lockTime(lock: Lock): number {
 
 /** Logs and sends an event; returns its place in the log (null when it could not be stored). */
 export function emit(lock: Lock, type: number, code: number, ref: number, actorKind: number, actorRef: number, data: number[] | Uint8Array): LogPoint | null {
+  // The action's OPERATION (logged once it is over): the status its changes waited for follows
+  // after this slice, even when the event cannot be stored.
+  if (lock.statusDue && !lock.acting) publishStatusSoon(lock);
   const log = lock.log;
   if (!log) return null;
   const bytes = appendEvent(log, { type: type, code: code, ref: ref, actorKind: actorKind, actorRef: actorRef, data: data instanceof Uint8Array ? data : new Uint8Array(data) }, lockTime(lock));
@@ -143,6 +148,10 @@ export function buildStatus(lock: Lock): Uint8Array | null {
 }
 
 export function publishStatus(lock: Lock): void {
+  // This status carries every change so far: one waiting for the slice or the action to end is not needed.
+  if (lock.statusTimer) lock.ports.timers.clearTimeout(lock.statusTimer);
+  lock.statusTimer = 0;
+  lock.statusDue = false;
   const s = buildStatus(lock);
   if (!s) return;
   if (lock.onStatus) lock.onStatus(s);
@@ -152,9 +161,16 @@ export function publishStatus(lock: Lock): void {
 /**
  * Publishes the status from a 0 ms timer, once for any number of changes in the current slice.
  * For an entry at the door the status (encoding it hashes the newest event into the log's
- * chain) then follows the motor start instead of delaying it.
+ * chain) then follows the motor start instead of delaying it. During a bolt action it waits
+ * for the action's end (emit, on its OPERATION; or a publishStatus on a refusal): one status per
+ * door action instead of one per step, each a message the relay stores while the entry's
+ * events queue behind it.
  */
 export function publishStatusSoon(lock: Lock): void {
+  if (lock.acting) {
+    lock.statusDue = true;
+    return;
+  }
   if (lock.statusTimer) return;
   lock.statusTimer = lock.ports.timers.setTimeout(function () {
     lock.statusTimer = 0;

@@ -2,15 +2,15 @@
  * The at-door slice (docs/firmware.md, "The at-door slice"): a reveal without camera spends
  * the value in flash and starts the motor with exactly one SHA-512 (the chain step); the STATE
  * event is stored in the same slice, but hashing it into the log's chain and the status
- * publish follow in later slices. A power cut right after the motor start loses neither the
+ * publish follow later: one status for the whole action, after its OPERATION. A power cut right after the motor start loses neither the
  * spent value nor the event, and the chain continues across the reboot.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ACT_UNLOCK, AL_QUEUE_OVERFLOW, BOLT_LOCKED, BOLT_UNLOCKED, BOLT_UNLOCKING, EV_ALARM, EV_STATE, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_CREDENTIAL, EV_DENIAL, bytesEqual,
+  ACT_UNLOCK, AL_QUEUE_OVERFLOW, BOLT_LOCKED, BOLT_UNLOCKED, BOLT_UNLOCKING, EV_ALARM, EV_OPERATION, EV_STATE, ST_BUSY, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_CREDENTIAL, EV_DENIAL, bytesEqual,
   checkReceipt, decodeReceipt, encodeEvent, eventHash, setSha512Native, sha512Js, decodeStatus
 } from '@keyway/shared';
-import { logHead, onCommandTopic, readEvent } from '@keyway/firmware';
+import { EVENT_FILE, logHead, onCommandTopic, readEvent } from '@keyway/firmware';
 import { T0, chainGrant, harness, putGrant, reveal, unlockPayload } from '../support/lock-harness';
 
 let hashes = 0;
@@ -49,12 +49,47 @@ describe('the at-door slice', () => {
     expect(h.sim.lock.log!.unhashed).not.toBeNull();
     expect(h.sim.statuses.length).toBe(statuses);
     h.run(0);
-    // The next slice publishes one status, whose head is the STATE event's hash.
+    // The next slice publishes no status: the action's changes go out in one status once it ended.
+    expect(h.sim.statuses.length).toBe(statuses);
+    expect(hashes).toBe(1);
+    h.run(2000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    const op = h.sim.events.findIndex((e, i) => i >= stored && e.type === EV_OPERATION);
+    expect(op).toBeGreaterThan(stored);
+    // One status for the whole action, after its OPERATION; its head is the newest event's hash.
     expect(h.sim.statuses.length).toBe(statuses + 1);
-    expect(hashes).toBe(2);
-    const head = decodeStatus(h.sim.statuses[h.sim.statuses.length - 1]).logHead;
-    expect(bytesEqual(head, eventHash(encodeEvent(state)))).toBe(true);
-    expect(bytesEqual(logHead(h.sim.lock.log!), head)).toBe(true);
+    const status = decodeStatus(h.sim.statuses[h.sim.statuses.length - 1]);
+    expect(status.bolt).toBe(BOLT_UNLOCKED);
+    expect(bytesEqual(status.logHead, eventHash(encodeEvent(h.sim.events[h.sim.events.length - 1])))).toBe(true);
+    expect(bytesEqual(logHead(h.sim.lock.log!), status.logHead)).toBe(true);
+  });
+
+  it('when the log cannot store the action\'s events, the status its changes waited for still goes out after it', () => {
+    const { h, grant, chain } = stagedLock();
+    const statuses = h.sim.statuses.length;
+    const stored = h.sim.events.length;
+    const write = h.sim.storage.write.bind(h.sim.storage);
+    h.sim.storage.write = (name: string, data: string) => (name.indexOf(EVENT_FILE) === 0 ? false : write(name, data));
+    onCommandTopic(h.sim.lock, reveal(grant.grantId, chain[2]));
+    h.run(2000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    expect(h.sim.events.length).toBe(stored);
+    expect(h.sim.statuses.length).toBe(statuses + 1);
+    expect(decodeStatus(h.sim.statuses[h.sim.statuses.length - 1]).bolt).toBe(BOLT_UNLOCKED);
+  });
+
+  it('an owner unlock publishes two statuses (busy verifying, then after the action), none during the action', () => {
+    const { h } = stagedLock();
+    const statuses = h.sim.statuses.length;
+    h.deliver(h.command(ACT_UNLOCK, unlockPayload()));
+    h.run(3000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    const published = h.sim.statuses.slice(statuses).map((b) => decodeStatus(b));
+    expect(published.length).toBe(2);
+    expect(published[0].flags & ST_BUSY).toBe(ST_BUSY);
+    expect(published[1].flags & ST_BUSY).toBe(0);
+    expect(published[1].bolt).toBe(BOLT_UNLOCKED);
+    expect(published[1].logSeq).toBe(h.sim.lock.log!.seq);
   });
 
   it('a reveal whose event overwrites an undelivered one (offline queue full) still costs one SHA-512; the overflow alarm follows', () => {

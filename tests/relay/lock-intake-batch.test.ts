@@ -82,6 +82,33 @@ describe('lock intake: messages that queue up together', () => {
     w.lock.bolt = BOLT_LOCKED;
   });
 
+  it('at log level trace, says when each message was handed over and when its batch started and committed (bench/relay.mts --entry-trace)', async () => {
+    const [moving, unlocked] = await nextEvents([{ type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const log = h.relay.ctx.log;
+    const level = log.level;
+    const from = h.logs.length;
+    log.level = 'trace';
+    try {
+      await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, moving.bytes),
+        handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes()),
+        handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes)
+      ]);
+    } finally {
+      log.level = level;
+    }
+    const lines = h.logs.slice(from).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const handed = lines.filter((l) => l.msg === 'lock message handed over' && l.deviceId === w.deviceId);
+    expect(handed.map((l) => [l.kind, l.eventSeq])).toEqual([['event', moving.seq], ['state', undefined], ['event', unlocked.seq]]);
+    const committed = lines.filter((l) => l.msg === 'lock messages committed' && l.deviceId === w.deviceId);
+    expect(committed.map((l) => [l.messages, l.together])).toEqual([[['e' + moving.seq, 's', 'e' + unlocked.seq], true]]);
+    const c = committed[0] as { startedAt: number; at: number };
+    for (const l of handed) expect(l.at as number).toBeLessThanOrEqual(c.startedAt);
+    expect(c.startedAt).toBeLessThanOrEqual(c.at);
+    // Wall-clock milliseconds, comparable with another process's.
+    expect(Math.abs(c.at - Date.now())).toBeLessThan(60_000);
+  });
+
   it('a duplicate and a malformed message in a batch get their own answers and change nothing', async () => {
     const [one, two] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }, { type: EV_ALARM, code: AL_LOW_BATTERY }]);
     expect(await handleEventMessage(h.relay.ctx, w.deviceId, one.bytes)).toBe('stored');

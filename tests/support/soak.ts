@@ -49,7 +49,9 @@ export interface SoakResult {
   apiStatus: Record<string, Record<number, number>>;
   checks: Record<string, number>;
   violations: CheckReport['violations'];
-  convergence: { samples: number; p50: number | null; p99: number | null; timedOut: number; ms: number[] };
+  convergence: { samples: number; p50: number | null; p99: number | null; timedOut: number; ms: number[]; byKind: Partial<Record<FaultKind, number[]>> };
+  /** Each recovery that took longer than CONVERGE_TIMEOUT_MS: the fault before it and what the relay showed then. */
+  slow: SlowRecovery[];
   livenessWaitMs: number;
   /** Every API call with its answer and times (polls excluded), and every fault's end. */
   api: ApiRecord[];
@@ -58,6 +60,21 @@ export interface SoakResult {
   evidence: Record<string, SoakLock['journal']>;
   /** Door openings in the locks' journals: by barcode scan, by relay command; scans refused, per reason code. */
   door: { scans: number; commands: number; refusedScans: Record<number, number> };
+}
+
+export interface SlowRecovery {
+  kind: FaultKind;
+  deviceId: string;
+  /** Milliseconds from the soak's first fault-or-operation time to the fault's end. */
+  endedAt: number;
+  online: boolean;
+  trustedTime: boolean;
+  sync: string | null;
+  /** Whether a status newer than the fault's end had arrived (for faults that need one). */
+  statusFresh: boolean;
+  /** The lock's own MQTT client then: online, and its failed connection attempts in a row (the back-off doubles per attempt). */
+  lockOnline: boolean | null;
+  attempt: number | null;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -162,15 +179,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     }
     log(`seed ${o.seed}: ${o.locks} locks online`);
     const samples: number[] = [];
+    const byKind: Partial<Record<FaultKind, number[]>> = {};
     let timedOut = 0;
-    const watching: Array<{ id: string; since: number; fresh: boolean }> = [];
+    const slow: SlowRecovery[] = [];
+    const startedAt = Date.now();
+    const watching: Array<{ id: string; since: number; fresh: boolean; kind: FaultKind }> = [];
     const faultEnds: SoakResult['faultEnds'] = [];
     const fctx: FaultContext = {
       w, rng, busy: new Set(), relayBusy: false, lastRelayKill: 0, counts: newFaultCounts(), skipped: 0, tasks: new Set(), log,
       ended: (kind, ids, fresh) => {
         const since = Date.now();
         faultEnds.push({ at: since, kind, deviceIds: ids });
-        for (const id of ids) watching.push({ id, since, fresh });
+        for (const id of ids) watching.push({ id, since, fresh, kind });
       }
     };
     let watcherOn = true;
@@ -184,9 +204,19 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           const x = watching[i];
           const v = views[x.id];
           const fresh = !x.fresh || (v?.status?.at && Date.parse(v.status.at) >= x.since);
-          if (converged(v) && fresh) samples.push(now - x.since);
-          else if (now - x.since > CONVERGE_TIMEOUT_MS) timedOut++;
-          else continue;
+          if (converged(v) && fresh) {
+            samples.push(now - x.since);
+            (byKind[x.kind] ??= []).push(now - x.since);
+          }
+          else if (now - x.since > CONVERGE_TIMEOUT_MS) {
+            timedOut++;
+            const st = await w.fleet.ask(x.id, 'state').catch(() => null);
+            const m = st?.mqtt ?? null;
+            slow.push({
+              kind: x.kind, deviceId: x.id, endedAt: x.since - startedAt, online: !!v?.online, trustedTime: !!v?.status?.flags?.trustedTime,
+              sync: v?.sync?.state ?? null, statusFresh: !!fresh, lockOnline: m ? !!m.online : null, attempt: m ? Number(m.attempt) : null
+            });
+          } else continue;
           watching.splice(i, 1);
         }
       }
@@ -240,7 +270,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       apiCalls: w.api.filter((a) => a.op !== 'poll').length, apiUnanswered: w.api.filter((a) => a.op !== 'poll' && a.status === 0).length,
       apiStatus: statusTable(w),
       checks: report.checks, violations: report.violations,
-      convergence: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), timedOut, ms: samples }, livenessWaitMs,
+      convergence: { samples: samples.length, p50: percentile(samples, 50), p99: percentile(samples, 99), timedOut, ms: samples, byKind }, slow, livenessWaitMs,
       evidence: Object.fromEntries(snap.locks.filter((l) => report.violations.some((v) => v.invariant.startsWith('safety') && v.deviceId === l.deviceId)).map((l) => [l.deviceId, l.journal])),
       door: doorCounts(snap), api: w.api.filter((a) => a.op !== 'poll'), faultEnds
     };

@@ -11,9 +11,10 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { TOPIC_EVENT, isDeviceIdHex, parseDeviceTopic } from '@keyway/shared';
+import { TOPIC_EVENT, eventSeqOf, isDeviceIdHex, parseDeviceTopic } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { mqttCredentials, retirePreviousPassword } from '../data/devices';
+import { tracing, wallMs } from '../locks/intake-trace';
 import { secretMatches } from '../secrets';
 import { checkIdentity, checkPublish, checkSubscribe, checkWill, mayForward } from './acl';
 import { guardConnection } from './packet-size-guard';
@@ -144,7 +145,10 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
       const t = dev && parseDeviceTopic(packet.topic);
       if (!t || t.kind !== TOPIC_EVENT) return done(null);
       // The event is stored before Aedes sends the PUBACK; one not stored is not acknowledged.
-      hooks.keepEvent(dev.deviceId, new Uint8Array(packet.payload as Buffer)).then((kept) => {
+      const payload = new Uint8Array(packet.payload as Buffer);
+      hooks.keepEvent(dev.deviceId, payload).then((kept) => {
+        // Aedes writes the PUBACK as soon as this returns (handlers/publish.js: authorize, then PUBACK).
+        if (kept && tracing(log)) log.trace({ deviceId: dev.deviceId, eventSeq: eventSeqOf(payload), at: wallMs() }, 'lock event acknowledged');
         if (kept) return done(null);
         reject('event_not_kept');
         done(new Error('event not kept'));

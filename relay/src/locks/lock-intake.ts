@@ -13,12 +13,13 @@
  * without them, event-intake.ts). After the commit, waiters are answered in order and the lock's
  * sync runs once for the batch when a status or an acknowledgement calls for it.
  */
-import type { LockStatus } from '@keyway/shared';
+import { eventSeqOf, type LockStatus } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { markConnectionLost } from '../data/devices';
 import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
 import type { Q } from '../data/store';
 import { decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, writeLogHead, type IntakeResult, type StoreResult } from './event-intake';
+import { tracing, wallMs } from './intake-trace';
 import { lockIntakeQueue, type BatchRunner } from './per-lock-queue';
 import { reconcileDevice } from './reconcile';
 import { decodeLockState, statusTaken, storeStatus, storeStatusAlone, type StateResult, type StoredStatus } from './status-intake';
@@ -40,6 +41,7 @@ type Stored = StoreResult | StoredStatus | undefined | 'offline';
 
 /** Takes one message from the lock's topics; resolves with its outcome once it is committed. */
 export function takeLockMessage(ctx: RelayContext, deviceId: string, m: LockMessage): Promise<MessageResult> {
+  if (tracing(ctx.log)) ctx.log.trace({ deviceId, kind: m.kind, eventSeq: m.kind === 'event' ? eventSeqOf(m.payload) : undefined, at: wallMs() }, 'lock message handed over');
   return lockIntakeQueue(ctx).batch(deviceId, m, runnerOf(ctx));
 }
 
@@ -66,6 +68,7 @@ function decode(ctx: RelayContext, deviceId: string, m: LockMessage): Taken | nu
 }
 
 async function takeBatch(ctx: RelayContext, deviceId: string, messages: LockMessage[]): Promise<MessageResult[]> {
+  const startedAt = tracing(ctx.log) ? wallMs() : 0;
   const results = new Array<MessageResult>(messages.length);
   const taken: Array<{ at: number; t: Taken }> = [];
   messages.forEach((m, at) => {
@@ -93,6 +96,10 @@ async function takeBatch(ctx: RelayContext, deviceId: string, messages: LockMess
     const done = finish(ctx, deviceId, t, stored);
     results[at] = done.result;
     sync = sync || done.sync;
+  }
+  if (startedAt) {
+    const kinds = messages.map((m) => (m.kind === 'event' ? 'e' + eventSeqOf(m.payload) : 's'));
+    ctx.log.trace({ deviceId, messages: kinds, together: !!together, startedAt, at: wallMs() }, 'lock messages committed');
   }
   if (sync && !ctx.closing) {
     try {

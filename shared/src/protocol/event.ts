@@ -34,6 +34,15 @@ export function decodeEvent(bytes: Uint8Array): LockEvent {
 /** Where `time` sits in an event's bytes: after the tag, the version byte, the device id and `seq` (u32). */
 export const EVENT_TIME_OFFSET = TAG_LENGTH + 1 + DEVICE_ID_LENGTH + 4;
 
+/** Where `seq` sits in an event's bytes: after the tag, the version byte and the device id. */
+export const EVENT_SEQ_OFFSET = TAG_LENGTH + 1 + DEVICE_ID_LENGTH;
+
+/** The `seq` of an event's bytes without decoding the rest (0 when too short): for traces. */
+export function eventSeqOf(bytes: Uint8Array): number {
+  const o = EVENT_SEQ_OFFSET;
+  return bytes.length < o + 4 ? 0 : ((bytes[o] << 24) >>> 0) + (bytes[o + 1] << 16) + (bytes[o + 2] << 8) + bytes[o + 3];
+}
+
 /** The `time` of an event's bytes without decoding the rest (the lock's boot scan of its log). */
 export function eventTimeOf(bytes: Uint8Array): number {
   const o = EVENT_TIME_OFFSET;

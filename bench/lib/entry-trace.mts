@@ -1,0 +1,146 @@
+/**
+ * The courier entry's critical path (`bench/relay.mts --entry-trace`, docs/benchmarks.md): joins
+ * three records of the same entries on one wall clock (performance.timeOrigin + now(), shared by
+ * the processes of one machine): the bench's HTTP request and answer, the lock's trace
+ * (lock-fleet.mts `trace`: reveal received, each event logged, written as a PUBLISH, seen
+ * acknowledged, each status written) and the relay's trace lines (relay/src/locks/intake-trace.ts,
+ * log level trace: handed over by the broker, batch started and committed, PUBACK released).
+ * Prints, per event of the entry up to OPERATION, the median and p90 of each step.
+ */
+import { readFileSync } from 'node:fs';
+import { EV_ACK, EV_ALARM, EV_CAMERA, EV_DENIAL, EV_OPERATION, EV_STATE } from '@keyway/shared';
+import { fmt, summarize, table } from './report.mjs';
+
+export interface TracedEvent {
+  seq: number;
+  type: number;
+  logged: number;
+  published: number;
+  acked: number;
+}
+
+export interface TracedEntry {
+  deviceId: string;
+  received: number;
+  others: number[];
+  events: TracedEvent[];
+  statuses: number[];
+}
+
+/** One entry's HTTP request as the bench sent it and got its answer, wall-clock ms. */
+export interface EntrySpan {
+  start: number;
+  end: number;
+}
+
+interface RelayLine {
+  msg: string;
+  deviceId: string;
+  kind?: string;
+  eventSeq?: number;
+  messages?: string[];
+  together?: boolean;
+  startedAt?: number;
+  at: number;
+}
+
+const TYPE_NAMES: Record<number, string> = { [EV_STATE]: 'STATE', [EV_OPERATION]: 'OPERATION', [EV_CAMERA]: 'CAMERA', [EV_ACK]: 'ACK', [EV_ALARM]: 'ALARM', [EV_DENIAL]: 'DENIAL' };
+
+/** The relay's trace lines from its log file (JSON lines; other lines are skipped). */
+export function readRelayTrace(file: string): RelayLine[] {
+  const out: RelayLine[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"at":')) continue;
+    try {
+      const v = JSON.parse(line) as RelayLine;
+      if (typeof v.at === 'number') out.push(v);
+    } catch {
+      // not a log line
+    }
+  }
+  return out;
+}
+
+interface Step {
+  name: string;
+  values: number[];
+}
+
+/** Prints the breakdown; returns the number of entries joined. */
+export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], relay: RelayLine[]): number {
+  const handed = new Map<string, number>();
+  const acked = new Map<string, number>();
+  const batchOf = new Map<string, { startedAt: number; at: number; size: number; statuses: number }>();
+  const statusHanded: number[] = [];
+  for (const l of relay) {
+    const key = l.deviceId + ':' + l.eventSeq;
+    if (l.msg === 'lock message handed over') {
+      if (l.kind === 'event' && !handed.has(key)) handed.set(key, l.at);
+      if (l.kind === 'state') statusHanded.push(l.at);
+    } else if (l.msg === 'lock event acknowledged' && !acked.has(key)) acked.set(key, l.at);
+    else if (l.msg === 'lock messages committed' && l.messages) {
+      const statuses = l.messages.filter((m) => m === 's').length;
+      for (const m of l.messages) {
+        if (m !== 's' && !batchOf.has(l.deviceId + ':' + m.slice(1))) batchOf.set(l.deviceId + ':' + m.slice(1), { startedAt: l.startedAt ?? l.at, at: l.at, size: l.messages.length, statuses });
+      }
+    }
+  }
+  const byPosition: Array<{ types: Map<string, number>; steps: Step[]; sizes: number[]; before: number[] }> = [];
+  const entrySteps: Step[] = ['request → reveal at the lock', 'reveal → OPERATION logged', 'OPERATION logged → its PUBACK released', 'PUBACK released → HTTP answer', 'request → HTTP answer']
+    .map((name) => ({ name, values: [] }));
+  const counts = { statuses: [] as number[], statusesAtRelay: [] as number[], others: [] as number[], batches: [] as number[], waitedForAck: 0, events: 0 };
+  let joined = 0;
+  for (const e of lockEntries) {
+    const span = spans.find((s) => s.start <= e.received && e.received <= s.end);
+    const opAt = e.events.findIndex((x) => x.type === EV_OPERATION);
+    if (!span || opAt < 0) continue;
+    joined++;
+    const events = e.events.slice(0, opAt + 1);
+    const batches = new Set<number>();
+    events.forEach((ev, k) => {
+      const key = e.deviceId + ':' + ev.seq;
+      const h = handed.get(key) ?? NaN;
+      const b = batchOf.get(key);
+      const a = acked.get(key) ?? NaN;
+      if (b) batches.add(b.at);
+      const p = (byPosition[k] ??= {
+        types: new Map(), sizes: [], before: [],
+        steps: ['logged (from reveal received)', 'logged → PUBLISH written', 'PUBLISH written → handed to the relay', 'handed over → its batch starts',
+          'batch starts → committed', 'committed → PUBACK released', 'PUBACK released → the lock sees it acknowledged'].map((name) => ({ name, values: [] }))
+      });
+      const name = TYPE_NAMES[ev.type] ?? String(ev.type);
+      p.types.set(name, (p.types.get(name) ?? 0) + 1);
+      const v = [ev.logged - e.received, ev.published - ev.logged, h - ev.published, (b?.startedAt ?? NaN) - h, b ? b.at - b.startedAt : NaN, a - (b?.at ?? NaN), ev.acked - a];
+      v.forEach((x, i) => {
+        if (Number.isFinite(x)) p.steps[i].values.push(x);
+      });
+      if (b) p.sizes.push(b.size);
+      // Logged before the previous event of the entry was acknowledged: the lock did not wait.
+      if (k > 0) {
+        counts.events++;
+        if (events[k - 1].acked && events[k - 1].acked <= ev.logged) counts.waitedForAck++;
+      }
+    });
+    const op = events[opAt];
+    const opAcked = acked.get(e.deviceId + ':' + op.seq) ?? NaN;
+    [e.received - span.start, op.logged - e.received, opAcked - op.logged, span.end - opAcked, span.end - span.start].forEach((x, i) => {
+      if (Number.isFinite(x)) entrySteps[i].values.push(x);
+    });
+    counts.statuses.push(e.statuses.filter((t) => t <= op.logged).length);
+    counts.statusesAtRelay.push(statusHanded.filter((t) => t >= span.start && t <= opAcked).length);
+    counts.others.push(e.others.length);
+    counts.batches.push(batches.size);
+  }
+  const cell = (values: number[]) => (values.length ? fmt(summarize(values).p50, 2) + ' / ' + fmt(summarize(values).p90, 2) : '—');
+  table('Entry trace: the courier entry\'s critical path (--entry-trace; ' + joined + ' entries at 1 connected lock; ms, p50 / p90)',
+    ['step', ...entrySteps.map((s) => s.name)], [['ms', ...entrySteps.map((s) => cell(s.values))]]);
+  const header = ['event (position: types seen)', ...byPosition[0]?.steps.map((s) => s.name) ?? [], 'messages in its batch p50'];
+  table('Entry trace: each event the lock logs up to OPERATION, in order (ms, p50 / p90)', header, byPosition.map((p, k) => [
+    (k + 1) + ': ' + [...p.types.entries()].map(([t, n]) => t + ' ' + n).join(', '), ...p.steps.map((s) => cell(s.values)), p.sizes.length ? fmt(summarize(p.sizes).p50, 0) : '—'
+  ]));
+  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
+  console.log('per entry (mean): statuses the lock wrote before OPERATION ' + fmt(mean(counts.statuses), 2) + ', statuses handed to the relay before the OPERATION\'s PUBACK ' +
+    fmt(mean(counts.statusesAtRelay), 2) + ', relay batches holding its events ' + fmt(mean(counts.batches), 2) + ', other command-topic messages to the lock during it ' + fmt(mean(counts.others), 2) +
+    '; events logged only after the previous one was acknowledged: ' + counts.waitedForAck + ' of ' + counts.events);
+  return joined;
+}
