@@ -74,7 +74,12 @@ function verifyOnLock(lock: Lock, msg: Uint8Array, sig: Uint8Array, pub: Uint8Ar
   if (native) {
     // Answered from a timer, as the sliced one is, so the busy status leaves before the outcome.
     t.setTimeout(function () {
-      const ok = native(msg, sig, pub);
+      let ok = false;
+      try {
+        ok = native(msg, sig, pub) === true;
+      } catch (_e) {
+        // fails closed: a native that throws rejects, and the lock stays free for the next command
+      }
       lock.stats.verifies++;
       lock.stats.verifyMs += t.millis() - started;
       done(ok);

@@ -144,6 +144,26 @@ describe('lock: admission of signed commands', () => {
     expect(h.sim.lock.stats.verifies).toBe(3);
   });
 
+  it('a native verifier that throws rejects the command (bad signature, nothing moves) and the lock takes the next one', () => {
+    const node = strictNodeVerifier();
+    let throwNext = false;
+    const h = harness({ ed25519Verify: (m, s, p) => {
+      if (throwNext) {
+        throwNext = false;
+        throw new Error('native failed');
+      }
+      return node.verify(m, s, p);
+    } });
+    h.trustTime();
+    throwNext = true;
+    expectDenied(h, h.command(ACT_UNLOCK, unlockPayload()), RC_BAD_SIGNATURE);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+    h.deliver(h.command(ACT_UNLOCK, unlockPayload()));
+    h.run(3000);
+    expect(h.lastAck()!.code).toBe(RC_OK);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+  });
+
   it('refuses malformed, wrong-version, unknown-action and TIME_SET without challenge', () => {
     const h = harness();
     h.trustTime();
