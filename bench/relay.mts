@@ -13,7 +13,8 @@
  *      connected locks, and its ratio to (a);
  *   c. authorizations/s: owner unlock/lock commands, one in flight per lock, across
  *      --auth-locks fast simulated locks for --duration seconds; the relay's CPU%, event-loop
- *      delay and the machine's load; in --rounds rounds, each followed by the same load on
+ *      delay and the machine's load; once per lock mode (--lock-verify, below) in each of
+ *      --rounds rounds, each round followed by the same load on
  *   r. the reference pipeline (bench/lib/reference-relay.mts: the least a relay could do for
  *      one authorization, with echo locks), so CPU per authorization and latency are ratios
  *      measured side by side in one run;
@@ -22,6 +23,13 @@
  * Run: npx tsx bench/relay.mts [--crowd 1000,10000] [--samples 300] [--duration 10]
  *   [--rtt-samples 1000] [--locks 4] [--auth-locks 32] [--rounds 3] [--connect-concurrency 200]
  *   [--log-level warn] [--keep] [--profile] [--count-statements] [--quick] [--postgres | --database-url postgres://…]
+ *   [--lock-verify firmware|native|both] [--lock-processes 1]
+ * `--lock-verify` picks how section c's locks check signatures: `firmware`, the firmware's own
+ * pure-JS verifier as on a lock (32 of them fill a core, so they cap the rate before the relay
+ * does); `native`, the same firmware over the same MQTT with node:crypto behind the verifier's
+ * port (Natives.ed25519Verify), so the relay's own ceiling shows; `both` (default), each mode
+ * on its own set of locks in every round. `--lock-processes` spreads each mode's locks over that
+ * many processes. The courier entries (b) always use the firmware verifier.
  * `--postgres` runs the relay on PostgreSQL in a throwaway cluster this run starts and removes
  * (tests/support/postgres.ts: fsync and synchronous_commit off, as in the tests);
  * `--database-url` on a database of yours (empty: the relay migrates it). Default: SQLite.
@@ -57,6 +65,15 @@ const DURATION_S = numberFlag(flags, 'duration', quick ? 3 : 10);
 const MEASURED = Math.max(1, numberFlag(flags, 'locks', quick ? 2 : 4));
 const AUTH_LOCKS = Math.max(1, numberFlag(flags, 'auth-locks', quick ? 8 : 32));
 const ROUNDS = Math.max(1, numberFlag(flags, 'rounds', quick ? 1 : 3));
+/** How section c's locks verify commands (see the header). */
+type LockMode = 'firmware' | 'native';
+const LOCK_MODES: LockMode[] = (() => {
+  const v = flags.get('lock-verify') ?? 'both';
+  if (v === 'both') return ['firmware', 'native'];
+  if (v === 'firmware' || v === 'native') return [v];
+  throw new Error('--lock-verify: firmware, native or both, not ' + v);
+})();
+const LOCK_PROCESSES = Math.max(1, numberFlag(flags, 'lock-processes', 1));
 /** The measuring preload every process under load gets (event-loop delay on SIGUSR2). */
 const LOOP_DELAY = ['bench/lib/loop-delay.mts'];
 const CONNECT_CONCURRENCY = Math.max(1, numberFlag(flags, 'connect-concurrency', 200));
@@ -156,7 +173,8 @@ interface World {
   seed: DemoWorld;
   ownerToken: string;
   measured: string[];
-  authLocks: string[];
+  /** Section c's locks, one set per lock mode. */
+  authLocks: Record<LockMode, string[]>;
   crowdIds: string[];
 }
 
@@ -172,9 +190,10 @@ async function startWorld(crowdMax: number): Promise<World> {
   if (r.pid !== relay.pid) throw new Error('relay pid mismatch: the shell did not exec');
   const base = 'http://127.0.0.1:' + r.ports.http;
   const { api, close } = httpClient(base, Math.max(64, AUTH_LOCKS * 2));
-  say('seeding: owner, site, backend, courier, installer, ' + (MEASURED + AUTH_LOCKS) + ' simulated locks');
+  const doors = MEASURED + AUTH_LOCKS * LOCK_MODES.length;
+  say('seeding: owner, site, backend, courier, installer, ' + doors + ' simulated locks');
   const seed = await seedWorld({
-    base, adminToken: r.adminToken, dataDir: lockDir, doors: MEASURED + AUTH_LOCKS, parcelBox: false, timezone: 'UTC',
+    base, adminToken: r.adminToken, dataDir: lockDir, doors, parcelBox: false, timezone: 'UTC',
     boards: { door: board('esp32'), box: board('espruino-wifi-parcelbox') }
   });
   const login = await api<{ token: string }>('', 'POST', '/v1/auth/login', { email: seed.owner.email, password: seed.owner.password });
@@ -197,7 +216,11 @@ async function startWorld(crowdMax: number): Promise<World> {
   const ids = seed.locks.map((l) => l.deviceId);
   return {
     relay, relayPid: relay.pid, base, mqttPort: r.ports.mqtt, api, closeHttp: close, seed, ownerToken,
-    measured: ids.slice(0, MEASURED), authLocks: ids.slice(MEASURED), crowdIds: devices.map((d) => d.id)
+    measured: ids.slice(0, MEASURED), crowdIds: devices.map((d) => d.id),
+    authLocks: {
+      firmware: ids.slice(MEASURED, MEASURED + AUTH_LOCKS),
+      native: ids.slice(MEASURED + AUTH_LOCKS * (LOCK_MODES.length - 1), MEASURED + AUTH_LOCKS * LOCK_MODES.length)
+    }
   };
 }
 
@@ -248,6 +271,8 @@ interface LockTimeline {
   events: Summary;
   /** Each entry's time in the lock, in the order the lock saw them. */
   samples: number[];
+  /** Each one's events before OPERATION, in the same order. */
+  eventSamples: number[];
 }
 
 interface EntryResult {
@@ -431,15 +456,48 @@ async function startReference(): Promise<Reference> {
   return { target: { api, token, ids, server, pids: { locks: echo.pid } }, close };
 }
 
+interface Round {
+  relay: Record<LockMode, { run: AuthResult; lock: LockTimeline }>;
+  ref: AuthResult;
+}
+
+/** A fleet process for these locks (none started yet: `start` boots them). */
+async function startFleet(w: World, name: string, ids: string[], nativeVerify: boolean): Promise<BenchChild> {
+  const spec = {
+    locks: w.seed.locks.filter((l) => ids.includes(l.deviceId)).map((l) => ({ deviceId: l.deviceId, board: l.board.id, flashFile: l.flashFile })),
+    options: FAST_OPTIONS, physics: FAST_PHYSICS, nativeVerify
+  };
+  const file = path.join(work, name + '.json');
+  writeFileSync(file, JSON.stringify(spec));
+  const child = startChild(name, 'bench/lib/lock-fleet.mts', [file], { logFile: log(name), nofile: NOFILE });
+  children.push(child);
+  await child.ready();
+  return child;
+}
+
+/** One lock timeline from several fleet processes' (their samples pooled). */
+function mergeTimelines(parts: Array<{ command: LockTimeline }>): LockTimeline {
+  const samples = parts.flatMap((p) => p.command.samples);
+  return { ms: summarize(samples), events: summarize(parts.flatMap((p) => p.command.eventSamples)), samples, eventSamples: [] };
+}
+
+/** The CPU% of all the lock processes of a run. */
+function locksCpu(a: AuthResult): number {
+  return Object.entries(a.cpu).filter(([k]) => k.startsWith('locks')).reduce((s, [, v]) => s + v, 0);
+}
+
+/** The median; of an even count, the mean of the middle two (a percentile would give the lower of two rounds). */
 function median(values: number[]): number {
-  return summarize(values).p50;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** "median (min–max)" over rounds, or the one value. */
 function spread(values: number[], digits?: number): string {
   if (values.length === 1) return fmt(values[0], digits);
   const s = summarize(values);
-  return fmt(s.p50, digits) + ' (' + fmt(s.min, digits) + '–' + fmt(s.max, digits) + ')';
+  return fmt(median(values), digits) + ' (' + fmt(s.min, digits) + '–' + fmt(s.max, digits) + ')';
 }
 
 /** Relay CPU ms per authorization: CPU% is centiseconds per second. */
@@ -452,13 +510,13 @@ function cpuPerAuth(a: AuthResult): number {
  * seconds divided by the authorizations completed in them (statements of requests still in
  * flight at either edge of the window come and go with them).
  */
-function printStatements(runs: AuthResult[]): void {
+function printStatements(mode: LockMode, runs: AuthResult[]): void {
   const done = runs.reduce((a, r) => a + r.completed, 0);
   const byKind = new Map<string, number>();
   for (const r of runs) for (const [k, n] of Object.entries(r.statements?.byKind ?? {})) byKind.set(k, (byKind.get(k) ?? 0) + n);
   const total = [...byKind.values()].reduce((a, b) => a + b, 0);
   const rows = [...byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, String(n), fmt(n / Math.max(1, done), 2)]);
-  table('Relay SQL statements in the counted seconds of section c (--count-statements; ' + done + ' authorizations over ' + runs.length + ' round' +
+  table('Relay SQL statements in the counted seconds of section c with the ' + mode + '-verify locks (--count-statements; ' + done + ' authorizations over ' + runs.length + ' round' +
     (runs.length > 1 ? 's' : '') + ')', ['statement', 'count', 'per authorization'], [['all', String(total), fmt(total / Math.max(1, done), 2)], ...rows]);
 }
 
@@ -468,7 +526,7 @@ async function main() {
   const fd = fdLimits();
   console.log('# keyway relay benchmark');
   console.log(machineLine());
-  console.log(`flags: crowd ${CROWD.join(',') || '—'} · samples ${SAMPLES} · rtt-samples ${RTT_SAMPLES} · duration ${DURATION_S} s · measured locks ${MEASURED} · auth locks ${AUTH_LOCKS} · relay log level ${LOG_LEVEL}`);
+  console.log(`flags: crowd ${CROWD.join(',') || '—'} · samples ${SAMPLES} · rtt-samples ${RTT_SAMPLES} · duration ${DURATION_S} s · measured locks ${MEASURED} · auth locks ${AUTH_LOCKS} per mode · lock verify ${LOCK_MODES.join(" + ")} in ${LOCK_PROCESSES} process(es) each · relay log level ${LOG_LEVEL}`);
   console.log(`ulimit -n here: soft ${fd.soft}, hard ${fd.hard}; children ask for ${NOFILE} (else the hard limit)`);
   if (PG_CLUSTER) {
     cluster = await startPostgres();
@@ -489,15 +547,18 @@ async function main() {
   const crowd = startChild('crowd', 'bench/lib/crowd.mts', [path.join(work, 'crowd.json')], { logFile: log('crowd'), nofile: NOFILE });
   children.push(crowd);
   await crowd.ready();
-  const allLocks = [...w.measured, ...w.authLocks];
-  const spec = {
-    locks: w.seed.locks.filter((l) => allLocks.includes(l.deviceId)).map((l) => ({ deviceId: l.deviceId, board: l.board.id, flashFile: l.flashFile })),
-    options: FAST_OPTIONS, physics: FAST_PHYSICS
-  };
-  writeFileSync(path.join(work, 'fleet.json'), JSON.stringify(spec));
-  const fleet = startChild('locks', 'bench/lib/lock-fleet.mts', [path.join(work, 'fleet.json')], { logFile: log('locks'), nofile: NOFILE });
-  children.push(fleet);
-  await fleet.ready();
+  // The measured locks (b) in one process; each lock mode's locks (c) in --lock-processes more.
+  const fleet = await startFleet(w, 'locks', w.measured, false);
+  const modeFleets = {} as Record<LockMode, Array<{ child: BenchChild; ids: string[] }>>;
+  for (const mode of LOCK_MODES) {
+    const ids = w.authLocks[mode];
+    const per = Math.ceil(ids.length / LOCK_PROCESSES);
+    modeFleets[mode] = [];
+    for (let i = 0; i * per < ids.length; i++) {
+      const part = ids.slice(i * per, (i + 1) * per);
+      modeFleets[mode].push({ child: await startFleet(w, 'locks-' + mode + '-' + (i + 1), part, mode === 'native'), ids: part });
+    }
+  }
   console.log(`open-file limit granted: relay ${maxOpenFiles(w.relayPid)}, crowd ${maxOpenFiles(crowd.pid)}, locks ${maxOpenFiles(fleet.pid)}`);
 
   // d. memory: RSS with nothing connected, then with each crowd size (idle crowd only).
@@ -570,55 +631,79 @@ async function main() {
     return;
   }
 
-  // c. authorizations/s with the crowd disconnected, each round followed by r. the reference.
-  say('c. starting ' + AUTH_LOCKS + ' locks for authorizations/s, and the reference pipeline with ' + AUTH_LOCKS + ' echo locks');
-  await fleet.ask('start ' + w.authLocks.join(','));
-  await waitLocksReady(w, w.authLocks);
+  // c. authorizations/s with the crowd disconnected: in each round every lock mode on the relay, then r. the reference.
+  const modeText = LOCK_MODES.map((m) => AUTH_LOCKS + ' ' + m + '-verify locks in ' + modeFleets[m].length + ' process' + (modeFleets[m].length > 1 ? 'es' : '')).join(', ');
+  say('c. starting ' + modeText + ' for authorizations/s, and the reference pipeline with ' + AUTH_LOCKS + ' echo locks');
+  for (const mode of LOCK_MODES) {
+    for (const f of modeFleets[mode]) await f.child.ask('start ' + f.ids.join(','));
+    await waitLocksReady(w, w.authLocks[mode]);
+  }
   const ref = await startReference();
-  const relayTarget: AuthTarget = { api: w.api, token: w.ownerToken, ids: w.authLocks, server: w.relay, pids: { locks: fleet.pid, crowd: crowd.pid }, countsStatements: COUNT_STATEMENTS };
-  const rounds: Array<{ relay: AuthResult; ref: AuthResult; lock: LockTimeline }> = [];
+  const relayTargets = {} as Record<LockMode, AuthTarget>;
+  for (const mode of LOCK_MODES) {
+    const pids: Record<string, number> = { crowd: crowd.pid };
+    modeFleets[mode].forEach((f, i) => (pids['locks ' + (i + 1)] = f.child.pid));
+    relayTargets[mode] = { api: w.api, token: w.ownerToken, ids: w.authLocks[mode], server: w.relay, pids, countsStatements: COUNT_STATEMENTS };
+  }
+  const rounds: Round[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    say('c. round ' + round + '/' + ROUNDS + ': owner unlock/lock for ' + DURATION_S + ' s on the relay, then on the reference');
-    await fleet.ask('timeline');
-    const relayRun = await authorizations(relayTarget);
-    const lock = (await fleet.ask<{ command: LockTimeline }>('timeline')).command;
-    const refRun = await authorizations(ref.target);
-    rounds.push({ relay: relayRun, ref: refRun, lock });
+    const relay = {} as Round['relay'];
+    for (const mode of LOCK_MODES) {
+      say('c. round ' + round + '/' + ROUNDS + ': owner unlock/lock for ' + DURATION_S + ' s on the relay with the ' + mode + '-verify locks');
+      for (const f of modeFleets[mode]) await f.child.ask('timeline');
+      const run = await authorizations(relayTargets[mode]);
+      const lock = mergeTimelines(await Promise.all(modeFleets[mode].map((f) => f.child.ask<{ command: LockTimeline }>('timeline'))));
+      relay[mode] = { run, lock };
+    }
+    say('c. round ' + round + '/' + ROUNDS + ': the same load on the reference');
+    rounds.push({ relay, ref: await authorizations(ref.target) });
   }
   ref.close();
   const connectedNow = await connectedLocks(w);
   const errText = (a: AuthResult) => Object.entries(a.errors).map(([k, v]) => k + ': ' + v).join(', ') || '0';
   table('c. Authorizations/s (owner POST /v1/devices/:id/unlock|lock, one in flight per lock, ' + AUTH_LOCKS + ' locks, ' + DURATION_S + ' s after a 1.5 s warm-up; ' +
-    connectedNow + ' locks connected to the relay); each relay round is followed by the same load on the reference pipeline (r)',
+    connectedNow + ' locks connected to the relay; locks: ' + modeText + '); in each round the relay with each lock mode, then the same load on the reference pipeline (r)',
     ['round', 'serving', 'completed', 'per second', 'latency p50 / p99 ms', 'in the lock p50 / p99 ms', 'errors', 'serving CPU %', 'CPU ms per authorization',
       'event-loop delay p50 / p99 ms', 'locks CPU %', 'bench CPU %', 'other processes CPU %', 'machine CPU % (of 200)', 'load average (1 min)'],
-    rounds.flatMap((r, i) => ([['relay', r.relay, ms(r.lock.ms)], ['reference', r.ref, '—']] as const).map(([name, a, inLock]) => [
+    rounds.flatMap((r, i) => [
+      ...LOCK_MODES.map((m) => ['relay, ' + m + '-verify locks', r.relay[m].run, ms(r.relay[m].lock.ms)] as const),
+      ['reference, echo locks', r.ref, '—'] as const
+    ].map(([name, a, inLock]) => [
       String(i + 1), name, String(a.completed), fmt(a.perSecond, 0), ms(a.s), inLock, errText(a), fmt(a.cpu.server, 0), fmt(cpuPerAuth(a), 3),
-      fmt(a.loop.p50, 1) + ' / ' + fmt(a.loop.p99, 1), fmt(a.cpu.locks, 0), fmt(a.cpu.bench, 0), fmt(a.cpu.others, 0), fmt(a.cpu.machine, 0), fmt(a.load1, 1)])));
+      fmt(a.loop.p50, 1) + ' / ' + fmt(a.loop.p99, 1), fmt(locksCpu(a), 0), fmt(a.cpu.bench, 0), fmt(a.cpu.others, 0), fmt(a.cpu.machine, 0), fmt(a.load1, 1)])));
   console.log('serving: the relay process, or the reference pipeline\'s one process (Fastify + Aedes). The reference\'s locks are echo clients that do no work; ' +
-    "the relay's are the real firmware, whose time is 'in the lock'. Load average: /proc/loadavg of the whole machine (2 cores), other people's jobs included.");
+    "the relay's are the real firmware, whose time is 'in the lock' (firmware-verify: its pure-JS verifier; native-verify: node:crypto behind the same port). " +
+    "Load average: /proc/loadavg of the whole machine (2 cores), other people's jobs included.");
 
-  if (COUNT_STATEMENTS) printStatements(rounds.map((r) => r.relay));
+  if (COUNT_STATEMENTS) for (const m of LOCK_MODES) printStatements(m, rounds.map((r) => r.relay[m].run));
 
   // The relay against the reference and the bare round trip: one table, medians over rounds.
   const first = entries[0];
   const share = relayShare(first);
-  const ratios = rounds.map((r) => ({ cpu: cpuPerAuth(r.relay) / cpuPerAuth(r.ref), p50: r.relay.s.p50 / r.ref.s.p50, p99: r.relay.s.p99 / r.ref.s.p99 }));
-  const vs = (k: 'cpu' | 'p50' | 'p99') => spread(ratios.map((x) => x[k]), 2) + '×';
-  const pick = (f: (a: AuthResult) => number, side: 'relay' | 'ref', digits?: number) => spread(rounds.map((r) => f(r[side])), digits);
+  const pickRef = (f: (a: AuthResult) => number, digits?: number) => spread(rounds.map((r) => f(r.ref)), digits);
+  const modeRows = LOCK_MODES.flatMap((m) => {
+    const pick = (f: (a: AuthResult) => number, digits?: number) => spread(rounds.map((r) => f(r.relay[m].run)), digits);
+    const vs = (f: (a: AuthResult) => number) => spread(rounds.map((r) => f(r.relay[m].run) / f(r.ref)), 2) + '×';
+    const p50 = (a: AuthResult) => a.s.p50;
+    const p99 = (a: AuthResult) => a.s.p99;
+    const tag = ' (' + m + '-verify locks)';
+    return [
+      ['CPU ms per authorization' + tag, pick(cpuPerAuth, 3), pickRef(cpuPerAuth, 3), vs(cpuPerAuth), '≤ 2×'],
+      ['authorization latency p50 ms (' + AUTH_LOCKS + ' in flight)' + tag, pick(p50), pickRef(p50), vs(p50), '—'],
+      ['authorization latency p99 ms (' + AUTH_LOCKS + ' in flight)' + tag, pick(p99), pickRef(p99), vs(p99), '—'],
+      ['authorizations/s' + tag, pick((a) => a.perSecond, 0), pickRef((a) => a.perSecond, 0), vs((a) => a.perSecond), '≥ 1,000/s (relay)'],
+      ['serving process CPU %' + tag, pick((a) => a.cpu.server, 0), pickRef((a) => a.cpu.server, 0), '—', '—'],
+      ['event-loop delay p99 ms' + tag, pick((a) => a.loop.p99, 1), pickRef((a) => a.loop.p99, 1), '—', '—'],
+      ['locks CPU %' + tag, pick(locksCpu, 0), pickRef(locksCpu, 0), '—', '—'],
+      ['machine: other processes CPU % / load average (1 min)' + tag, pick((a) => a.cpu.others, 0) + ' / ' + pick((a) => a.load1, 1), pickRef((a) => a.cpu.others, 0) + ' / ' + pickRef((a) => a.load1, 1), '—', '—']
+    ];
+  });
   table('Relay against the reference pipeline and the bare MQTT round trip (one run; ' + ROUNDS + ' round' + (ROUNDS > 1 ? 's' : '') +
     ', median (min–max) over rounds; ratios per round, then the median)', ['metric', 'relay', 'reference / bare', 'ratio', 'target'], [
-    ['CPU ms per authorization', pick(cpuPerAuth, 'relay', 3), pick(cpuPerAuth, 'ref', 3), vs('cpu'), '≤ 2×'],
-    ['authorization latency p50 ms (' + AUTH_LOCKS + ' in flight)', pick((a) => a.s.p50, 'relay'), pick((a) => a.s.p50, 'ref'), vs('p50'), '—'],
-    ['authorization latency p99 ms (' + AUTH_LOCKS + ' in flight)', pick((a) => a.s.p99, 'relay'), pick((a) => a.s.p99, 'ref'), vs('p99'), '—'],
-    ['authorizations/s', pick((a) => a.perSecond, 'relay', 0), pick((a) => a.perSecond, 'ref', 0), spread(rounds.map((r) => r.relay.perSecond / r.ref.perSecond), 2) + '×', '≥ 1,000/s (relay)'],
-    ['serving process CPU %', pick((a) => a.cpu.server, 'relay', 0), pick((a) => a.cpu.server, 'ref', 0), '—', '—'],
-    ['event-loop delay p99 ms', pick((a) => a.loop.p99, 'relay', 1), pick((a) => a.loop.p99, 'ref', 1), '—', '—'],
+    ...modeRows,
     ['entry: relay share p50 ms (entry − in the lock, ' + at(first) + ' connected' + (share.paired ? '' : ', from percentiles') + ') ÷ bare round trip', fmt(share.s.p50), fmt(bare.s.p50, 3),
       fmt(share.s.p50 / bare.s.p50, 1) + '×', '≤ 3×'],
-    ['entry: relay share p99 ms ÷ bare round trip', fmt(share.s.p99), fmt(bare.s.p99, 3), fmt(share.s.p99 / bare.s.p99, 1) + '×', '≤ 3×'],
-    ['machine: other processes CPU % / load average (1 min)', pick((a) => a.cpu.others, 'relay', 0) + ' / ' + pick((a) => a.load1, 'relay', 1),
-      pick((a) => a.cpu.others, 'ref', 0) + ' / ' + pick((a) => a.load1, 'ref', 1), '—', '—']
+    ['entry: relay share p99 ms ÷ bare round trip', fmt(share.s.p99), fmt(bare.s.p99, 3), fmt(share.s.p99 / bare.s.p99, 1) + '×', '≤ 3×']
   ]);
 
   // Summary.
@@ -630,9 +715,13 @@ async function main() {
     rows.push(['courier entry p50 / p99 at ' + at(e) + ' connected', ms(e.s) + ' ms', '≤ 3× bare' + (e === entries[entries.length - 1] ? ' at 10,000' : ''),
       fmt(e.s.p50 / bare.s.p50, 1) + '× / ' + fmt(e.s.p99 / bare.s.p99, 1) + '× → ' + verdict(e.s.p50 / bare.s.p50, 3) + ' / ' + verdict(e.s.p99 / bare.s.p99, 3)]);
   }
-  const perSecond = median(rounds.map((r) => r.relay.perSecond));
-  rows.push(['authorizations/s, one relay process (owner unlock/lock; median of rounds)', fmt(perSecond, 0) + '/s at relay CPU ' + fmt(median(rounds.map((r) => r.relay.cpu.server)), 0) + '%', '≥ 1,000/s',
-    fmt(perSecond / 1000, 2) + '× → ' + (perSecond >= 1000 ? 'meets' : 'misses')]);
+  for (const m of LOCK_MODES) {
+    const perSecond = median(rounds.map((r) => r.relay[m].run.perSecond));
+    const errs = rounds.reduce((a, r) => a + Object.values(r.relay[m].run.errors).reduce((x, y) => x + y, 0), 0);
+    rows.push(['authorizations/s, one relay process (owner unlock/lock, ' + m + '-verify locks; median of rounds)',
+      fmt(perSecond, 0) + '/s at relay CPU ' + fmt(median(rounds.map((r) => r.relay[m].run.cpu.server)), 0) + '%, ' + errs + ' errors', '≥ 1,000/s, 0 errors',
+      fmt(perSecond / 1000, 2) + '× → ' + (perSecond >= 1000 && errs === 0 ? 'meets' : 'misses')]);
+  }
   for (const m of mem) rows.push(['relay memory per connected lock at ' + m.connected.toLocaleString('en-US'), fmt(m.perLock / 1024, 1) + ' KiB', '— (report)', '—']);
   if (mem.length) {
     const last = mem[mem.length - 1];
@@ -647,9 +736,11 @@ async function main() {
   w.closeHttp();
   if (PROFILE) {
     await w.relay.kill();
-    const p = summarizeProfiles(path.join(work, 'profile'), rounds.map((r) => r.relay.window));
+    // The relay at its ceiling: the native-verify rounds when they ran.
+    const profiled: LockMode = LOCK_MODES.includes('native') ? 'native' : 'firmware';
+    const p = summarizeProfiles(path.join(work, 'profile'), rounds.map((r) => r.relay[profiled].run.window));
     if (p) {
-      table('Relay CPU profile, the counted seconds of section c (self time by package or source directory; ' + fmt(p.busyMs / 1000, 1) + ' s busy)', ['area', 'self ms', 'share'],
+      table('Relay CPU profile, the counted seconds of section c with the ' + profiled + '-verify locks (self time by package or source directory; ' + fmt(p.busyMs / 1000, 1) + ' s busy)', ['area', 'self ms', 'share'],
         p.byArea.slice(0, 15).map((a) => [a.area, fmt(a.ms, 0), fmt(a.share * 100, 1) + '%']));
       table('Relay CPU profile: hottest functions (self time)', ['function', 'self ms', 'share'],
         p.byFunction.slice(0, 20).map((f) => [f.fn, fmt(f.ms, 0), fmt(f.share * 100, 1) + '%']));

@@ -4,7 +4,8 @@
  * lock options and the simulated physics set by the bench so the numbers measure software,
  * not a 700 ms motor (see FAST below and docs/benchmarks.md).
  *
- * Usage: lock-fleet.mts <spec.json> (`{ locks: [{ deviceId, board, flashFile }], options, physics }`),
+ * Usage: lock-fleet.mts <spec.json> (`{ locks: [{ deviceId, board, flashFile }], options, physics, nativeVerify }`;
+ * nativeVerify: the firmware verifies commands with node:crypto instead of its pure-JS verifier),
  * then commands on stdin (JSON answers, see proc.mts serveCommands):
  *   start <id,id,…>   boot these locks (they connect, publish their status, get TIME_SET)
  *   stop <id,id,…>    power them off (no DISCONNECT: the broker publishes the will)
@@ -27,6 +28,7 @@ interface Spec {
   locks: Array<{ deviceId: string; board: string; flashFile: string }>;
   options: Partial<LockOptions>;
   physics: PhysicsOptions;
+  nativeVerify?: boolean;
 }
 
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Spec;
@@ -173,7 +175,7 @@ function start(ids: string[]) {
     if (running.has(id)) continue;
     const l = byId.get(id);
     if (!l) throw new Error('no such lock ' + id);
-    const lock = startFleetLock({ deviceId: l.deviceId, board: board(l.board), flashFile: l.flashFile }, { options: spec.options });
+    const lock = startFleetLock({ deviceId: l.deviceId, board: board(l.board), flashFile: l.flashFile }, { options: spec.options, nativeVerify: spec.nativeVerify === true });
     // startFleetLock builds the physics with the default 700 ms bolt travel and 150 ms camera
     // acknowledgement; the physics object outlives reboots, so setting its options once holds.
     lock.sim.device.physics.opt = { ...spec.physics };
@@ -198,7 +200,7 @@ serveCommands((command, args) => {
   if (command === 'timeline') {
     const out: Record<string, unknown> = {};
     for (const k of ['reveal', 'command'] as const) {
-      out[k] = { ms: summarize(timeline[k].ms), events: summarize(timeline[k].events), samples: timeline[k].ms };
+      out[k] = { ms: summarize(timeline[k].ms), events: summarize(timeline[k].events), samples: timeline[k].ms, eventSamples: timeline[k].events };
       timeline[k] = { ms: [], events: [] };
     }
     return out;

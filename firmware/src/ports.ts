@@ -75,6 +75,12 @@ export interface Natives {
   convolve?: (a: any, b: any, offset: number) => number;
   sha512?: (m: Uint8Array) => Uint8Array;
   crc32?: (m: Uint8Array) => number;
+  /**
+   * A whole strict Ed25519 verification in native code, where the platform has one (no Espruino
+   * build does; the Node simulator can offer node:crypto so a bench's many simulated locks cost
+   * little CPU). Absent: the lock verifies in sliced pure JS. Never throws; false rejects.
+   */
+  ed25519Verify?: (msg: Uint8Array, sig: Uint8Array, pub: Uint8Array) => boolean;
 }
 
 export interface Ports {

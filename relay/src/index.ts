@@ -23,6 +23,7 @@ export { checkIdentity, checkPublish, checkSubscribe, checkWill } from './broker
 export { guardConnection, MqttFrameScanner } from './broker/packet-size-guard';
 export { MIGRATIONS } from './db/migrations';
 export { openDatabase, migrate, schemaVersion } from './db/database';
+export { CHECKPOINT_INTERVAL_MS, FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer, type CheckpointStats } from './db/checkpointer';
 export { tzOffsetMinutes, isValidTimeZone } from './domain/timezones';
 export { scanString } from './domain/access-grants';
 export { openStore, sqliteStore, postgresStore, migratePostgres, postgresSchemaVersion, type Store, type StoreConfig, type StoreDialect, type Q } from './data/store';

@@ -10,7 +10,7 @@ import {
   RC_REPLAY, RC_STALE_NONCE, RC_UNKNOWN_ACTION, RC_UNKNOWN_KEY, RC_WINDOW_TOO_LONG, RC_WRONG_DEVICE, attachSignature,
   encodeCommandBody, fromHex, keyIdOf
 } from '@keyway/shared';
-import { signCommand, signerFromSeed } from '@keyway/shared/node';
+import { signCommand, signerFromSeed, strictNodeVerifier } from '@keyway/shared/node';
 import { DEVICE_ID, T0, harness, unlockPayload, type Harness } from '../support/lock-harness';
 
 function snapshot(h: Harness) {
@@ -119,6 +119,49 @@ describe('lock: admission of signed commands', () => {
     h.run(2000);
     expect(h.lastAck()!.code).toBe(RC_OK);
     expectDenied(h, lockCmd, RC_REPLAY);
+  });
+
+  it('with a native verifier injected (the benches\' node:crypto locks) the same commands run and the same forgeries are refused, by that verifier', () => {
+    const node = strictNodeVerifier();
+    const seen: boolean[] = [];
+    const h = harness({ ed25519Verify: (m, s, p) => {
+      const ok = node.verify(m, s, p);
+      seen.push(ok);
+      return ok;
+    } });
+    h.trustTime();
+    expect(seen).toEqual([true]);
+    const good = h.command(ACT_UNLOCK, unlockPayload());
+    const bad = Uint8Array.from(good);
+    bad[bad.length - 5] ^= 1;
+    expectDenied(h, bad, RC_BAD_SIGNATURE);
+    expect(seen).toEqual([true, false]);
+    h.deliver(good);
+    h.run(3000);
+    expect(h.lastAck()!.code).toBe(RC_OK);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
+    expect(seen).toEqual([true, false, true]);
+    expect(h.sim.lock.stats.verifies).toBe(3);
+  });
+
+  it('a native verifier that throws rejects the command (bad signature, nothing moves) and the lock takes the next one', () => {
+    const node = strictNodeVerifier();
+    let throwNext = false;
+    const h = harness({ ed25519Verify: (m, s, p) => {
+      if (throwNext) {
+        throwNext = false;
+        throw new Error('native failed');
+      }
+      return node.verify(m, s, p);
+    } });
+    h.trustTime();
+    throwNext = true;
+    expectDenied(h, h.command(ACT_UNLOCK, unlockPayload()), RC_BAD_SIGNATURE);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+    h.deliver(h.command(ACT_UNLOCK, unlockPayload()));
+    h.run(3000);
+    expect(h.lastAck()!.code).toBe(RC_OK);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
   });
 
   it('refuses malformed, wrong-version, unknown-action and TIME_SET without challenge', () => {

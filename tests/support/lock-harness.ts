@@ -62,6 +62,8 @@ export interface HarnessOptions {
   files?: { [name: string]: string };
   signer?: Signer;
   loop?: SimLoop;
+  /** A native verifier in place of the firmware's pure-JS one (the benches' node:crypto locks). */
+  ed25519Verify?: (msg: Uint8Array, sig: Uint8Array, pub: Uint8Array) => boolean;
 }
 
 export function harness(o: HarnessOptions = {}): Harness {
@@ -69,7 +71,7 @@ export function harness(o: HarnessOptions = {}): Harness {
   const files = o.files ?? provisionedFiles(lockConfig([signer]));
   const random = seededRandom();
   const mk = (f: { [name: string]: string }) =>
-    createSimulatedLock({ board: o.board ?? BOARD, files: f, options: o.options, boltAt: o.boltAt, doorOpen: o.doorOpen, random, loop: o.loop });
+    createSimulatedLock({ board: o.board ?? BOARD, files: f, options: o.options, boltAt: o.boltAt, doorOpen: o.doorOpen, random, loop: o.loop, ed25519Verify: o.ed25519Verify });
   const h: Harness = {
     sim: mk(files),
     initialFiles: files,

@@ -52,5 +52,7 @@ export interface EspruinoEnv {
   convolve: ((a: any, b: any, offset: number) => number) | null;
   sha512: ((data: Uint8Array) => ArrayBuffer) | null;
   crc32: ((data: Uint8Array) => number) | null;
+  /** A native strict Ed25519 verification (the Node simulator only; see Natives.ed25519Verify). */
+  ed25519Verify?: ((msg: Uint8Array, sig: Uint8Array, pub: Uint8Array) => boolean) | null;
   memory: (() => { usage: number; total: number }) | null;
 }

@@ -253,7 +253,8 @@ export function createEspruinoPorts(env: EspruinoEnv, board: BoardProfile): Port
       sha512: env.sha512 ? function (m: Uint8Array) {
         return new Uint8Array(env.sha512!(m));
       } : undefined,
-      crc32: env.crc32 || undefined
+      crc32: env.crc32 || undefined,
+      ed25519Verify: env.ed25519Verify || undefined
     },
     memory: function () {
       return env.memory ? { used: env.memory().usage, total: env.memory().total } : null;

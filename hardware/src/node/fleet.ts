@@ -6,6 +6,7 @@
  * deliveries; see fleet-faults.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { strictNodeVerifier } from '@keyway/shared/node';
 import {
   onCommandTopic, publishStatus, stopLock, type BoardProfile, type EspruinoEnv, type LockOptions
 } from '@keyway/firmware';
@@ -77,6 +78,12 @@ export interface FleetOptions {
   options?: Partial<LockOptions>;
   /** A camera module answers on the camera link (camera-port.ts) instead of the simulated acknowledge. */
   cameraWired?: boolean;
+  /**
+   * Verify commands with node:crypto (strictNodeVerifier: OpenSSL behind the same strictness
+   * checks, one contract suite with the firmware's verifier) instead of the firmware's pure-JS
+   * one: for benches that need many locks to cost little CPU. Everything else is the same firmware.
+   */
+  nativeVerify?: boolean;
 }
 
 export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): FleetLock {
@@ -92,6 +99,8 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
     fromLock: null
   } : null;
   let networkUp = true;
+  const verifier = o.nativeVerify ? strictNodeVerifier() : null;
+  const nativeVerify = verifier ? (msg: Uint8Array, sig: Uint8Array, pub: Uint8Array) => verifier.verify(msg, sig, pub) : undefined;
   const base = nodeConnect(o.net);
   const tap = createLinkTap();
   const journal: JournalEntry[] = [];
@@ -123,6 +132,7 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
     const s = createSimulatedLock({
       board: spec.board, storage: view, loop, physics, options: o.options, connect,
       random: () => randomBytes(4).readUInt32BE() / 4294967296, sha512: nodeSha512,
+      ed25519Verify: nativeVerify,
       onEvent: (bytes, l) => {
         if (!alive()) return;
         journalize(bytes);

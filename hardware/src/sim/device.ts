@@ -53,6 +53,7 @@ export interface SimDeviceOptions {
   convolve?: EspruinoEnv['convolve'];
   /** Espruino's E.CRC32, which every build has (the firmware's main.ts installs it). */
   crc32?: EspruinoEnv['crc32'];
+  ed25519Verify?: EspruinoEnv['ed25519Verify'];
 }
 
 function simSerial(): SimSerial {
@@ -189,6 +190,7 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
       convolve: o.convolve || null,
       sha512: o.sha512 || null,
       crc32: o.crc32 || null,
+      ed25519Verify: o.ed25519Verify || null,
       memory: null
     },
     openDoor: function (force) {

@@ -161,11 +161,14 @@ export interface Ack {
  * relay meanwhile: expired or superseded); returns the command when this call recorded it.
  */
 export function recordAck(q: Q, deviceId: string, counter: number, ack: Ack): Promise<CommandRow | undefined> {
-  return q.updateTable('commands')
-    .set({ status: ack.code === 0 ? 'acked' : 'denied', result_code: ack.code, acked_at: ack.at, ack_seq: ack.seq, transient: ack.code !== 0 && ack.transient ? 1 : 0 })
-    .where('device_id', '=', deviceId).where('counter', '=', counter).where('status', 'in', ['pending', 'expired', 'superseded'])
-    .returningAll().executeTakeFirst();
+  // Every command the lock answers comes through here: compiled once (prepared.ts).
+  return firstRow(recordAckQuery(q, deviceId, counter, ack.code === 0 ? 'acked' : 'denied', ack.code, ack.at, ack.seq, ack.code !== 0 && ack.transient ? 1 : 0));
 }
+
+const recordAckQuery = prepared((q: Q, deviceId: string, counter: number, status: 'acked' | 'denied', code: number, at: number, seq: number, transient: number) =>
+  q.updateTable('commands').set({ status, result_code: code, acked_at: at, ack_seq: seq, transient })
+    .where('device_id', '=', deviceId).where('counter', '=', counter).where('status', 'in', ['pending', 'expired', 'superseded'])
+    .returningAll());
 
 /** Counters of the grant's GRANT_PUTs still pending on its lock. */
 export async function pendingGrantPuts(q: Q, deviceId: string, grantId: number): Promise<number[]> {

@@ -3,8 +3,9 @@
  * status change is the one statement that moves a delivery along its state machine
  * (domain/delivery-states.ts): a compare-and-set on the status it was read in.
  */
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Insertable, QueryResult, Selectable, Updateable } from 'kysely';
 import type { DeliveriesTable } from './schema';
+import { prepared } from './prepared';
 import type { Q } from './store';
 
 /** Columns a status change may set along with the status. */
@@ -44,10 +45,23 @@ export function deliveriesVisibleTo(q: Q, viewer: DeliveryViewer, filter: { site
 }
 
 /** A lock's deliveries in one of `statuses` whose entry came before the lock event `seq`. */
-export function deliveriesEnteredBefore(q: Q, deviceId: string, statuses: readonly string[], seq: number): Promise<DeliveryRow[]> {
-  return q.selectFrom('deliveries').selectAll().where('device_id', '=', deviceId).where('status', 'in', [...statuses]).where('entry_seq', '<', seq)
-    .orderBy('id').execute();
+export async function deliveriesEnteredBefore(q: Q, deviceId: string, statuses: readonly string[], seq: number): Promise<DeliveryRow[]> {
+  // Each status list (the callers pass a few fixed ones) is its own compiled query (prepared.ts):
+  // a lock's OPERATION and STATE events run this every time.
+  const key = statuses.join(',');
+  let query = enteredBeforeQueries.get(key);
+  if (!query) {
+    const list = [...statuses];
+    query = prepared((q: Q, deviceId: string, seq: number) =>
+      q.selectFrom('deliveries').selectAll().where('device_id', '=', deviceId).where('status', 'in', list).where('entry_seq', '<', seq).orderBy('id'));
+    if (enteredBeforeQueries.size < MAX_STATUS_LISTS) enteredBeforeQueries.set(key, query);
+  }
+  return (await query(q, deviceId, seq)).rows;
 }
+
+/** Distinct status lists kept compiled (the relay's callers use two). */
+const MAX_STATUS_LISTS = 16;
+const enteredBeforeQueries = new Map<string, (q: Q, deviceId: string, seq: number) => Promise<QueryResult<DeliveryRow>>>();
 
 /** A lock's deliveries with a courier at the door or inside (`atTheDoor`), or secured after `securedSince`. */
 export function deliveriesAtTheDoor(q: Q, deviceId: string, atTheDoor: readonly string[], securedSince: number): Promise<DeliveryRow[]> {

@@ -50,10 +50,12 @@ export async function markReceiptForwarded(q: Q, deviceId: string, epoch: number
 
 /** Deliveries whose secured receipt names this log position of the lock. */
 export async function deliveriesSecuredAt(q: Q, deviceId: string, seq: number): Promise<number[]> {
-  const rows = await q.selectFrom('deliveries').select('id').where('device_id', '=', deviceId).where('status', '=', 'secured')
-    .where(jsonNumber(q, 'receipt', 'eventSeq'), '=', seq).execute();
-  return rows.map((r) => r.id);
+  return (await securedAtQuery(q, deviceId, seq)).rows.map((r) => r.id);
 }
+
+// Every receipt the lock sends asks this: compiled once per dialect (the JSON access differs).
+const securedAtQuery = prepared((q: Q, deviceId: string, seq: number) => q.selectFrom('deliveries').select('id').where('device_id', '=', deviceId)
+  .where('status', '=', 'secured').where(jsonNumber(q, 'receipt', 'eventSeq'), '=', seq));
 
 /** The stored raw events of one log epoch from `from` to `to`, in order (gaps simply absent). */
 export async function rawEvents(q: Q, deviceId: string, epoch: number, from: number, to: number): Promise<Uint8Array[]> {

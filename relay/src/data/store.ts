@@ -14,6 +14,7 @@ import { CompiledQuery, Kysely, sql, type RawBuilder, PostgresAdapter, PostgresD
 import pg from 'pg';
 import type { Db } from '../db/database';
 import { openDatabase } from '../db/database';
+import { startCheckpointer } from '../db/checkpointer';
 import { MIGRATIONS, type Migration } from '../db/migrations';
 import { groupCommit, MAX_GROUP_COMMIT } from './group-commit';
 import { bindSqliteHandle, sqliteHandleOf, unbindSqliteHandle } from './sqlite-direct';
@@ -104,20 +105,28 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-/** An SQLite store over an open better-sqlite3 handle (migrated already by openDatabase). */
+/**
+ * An SQLite store over an open better-sqlite3 handle (migrated already by openDatabase). The WAL
+ * is checkpointed by a worker thread (db/checkpointer.ts), told of each commit, until close().
+ */
 export function sqliteStore(handle: Db): Store {
   const q = new Kysely<Schema>({ dialect: new ImmediateSqliteDialect(handle) });
   bindSqliteHandle(q, handle);
+  const checkpointer = startCheckpointer(handle, handle.name);
   // One connection runs one transaction at a time: those that queue meanwhile commit together.
-  const group = groupCommit((fn) => q.transaction().execute(async (t) => {
-    bindSqliteHandle(t, handle);
-    try {
-      return await fn(t);
-    } finally {
-      // Nothing of this transaction may run on the connection once it has ended.
-      unbindSqliteHandle(t);
-    }
-  }), runWithHooks, MAX_GROUP_COMMIT, (t) => sqliteHandleOf(t) !== null);
+  const group = groupCommit(async (fn) => {
+    const result = await q.transaction().execute(async (t) => {
+      bindSqliteHandle(t, handle);
+      try {
+        return await fn(t);
+      } finally {
+        // Nothing of this transaction may run on the connection once it has ended.
+        unbindSqliteHandle(t);
+      }
+    });
+    checkpointer?.committed();
+    return result;
+  }, runWithHooks, MAX_GROUP_COMMIT, (t) => sqliteHandleOf(t) !== null);
   let open = true;
   return {
     dialect: 'sqlite',
@@ -128,6 +137,7 @@ export function sqliteStore(handle: Db): Store {
     isOpen: () => open && handle.open,
     close: async () => {
       open = false;
+      await checkpointer?.stop();
       await q.destroy();
     }
   };
