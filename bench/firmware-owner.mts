@@ -11,9 +11,14 @@
  * Variables in use (process.memory().usage, after the garbage collection it runs) at boot,
  * after staging, at the peak during the owner-signed command (sampled after every timer
  * callback, i.e. between the verification's slices), and after. The run includes the
- * simulator, the virtual loop and the replay script, so `used` is an upper bound of what the
- * firmware alone uses and `free` a lower bound; the "before boot" row is that harness without
- * the lock.
+ * simulator, the virtual loop and the replay script, and the firmware's MQTT client with the
+ * relay away (the simulated board has no network; a board's lock always has a client, see
+ * firmware-owner.entry.ts). Right after it, on the same build, a
+ * control run (firmware-owner-harness.entry.ts) runs the same script on the same simulated board
+ * with no lock and reads the same points: the lock alone is the run's figure minus the
+ * control's, plus the interpreter's own variables (its first reading). The control leaves out
+ * what only a lock makes (its flash writes, the simulator's record of it), so the lock-alone
+ * figure is an upper bound of its use, and its free share a lower bound.
  *
  * Run: ESPRUINO=/path/to/espruino [ESPRUINO_8190=/path/to/espruino-8190] nice npx tsx bench/firmware-owner.mts
  * A benchmark, never a timed test.
@@ -67,25 +72,40 @@ if (rec.h.sim.lock.bolt.phase !== BOLT_UNLOCKED) throw new Error('the Node run d
 const expected = finish(rec).filter((l) => l.startsWith('EV '));
 
 const entry = await bundleEs5({ entry: 'bench/lib/firmware-owner.entry.ts' });
+const control = await bundleEs5({ entry: 'bench/lib/firmware-owner-harness.entry.ts' });
 const script = { board: rec.h.sim.lock.board, files, options: null, count: rec.actions.length };
 const cases = rec.actions.map((a, i) => '    case ' + i + ': return ' + JSON.stringify(a) + ';').join('\n');
 const probe = (what: string) => 'print("M " + JSON.stringify({ what: ' + JSON.stringify(what) + ', used: process.memory().usage, total: process.memory().total }));\n';
-const program = probe('the interpreter before the program') + 'var KW_SCRIPT = ' + JSON.stringify(script) + ';\nfunction KW_ACTION(i) {\n  switch (i) {\n' + cases + '\n  }\n}\n' +
-  probe('+ the replay script (flash image, board, actions)') + entry.code;
+const prefix = probe('the interpreter before the program') + 'var KW_SCRIPT = ' + JSON.stringify(script) + ';\nfunction KW_ACTION(i) {\n  switch (i) {\n' + cases + '\n  }\n}\n' +
+  probe('+ the replay script (flash image, board, actions)');
+const ONE_THIRD = 1 / 3;
+const pct = (free: number, total: number) => (100 * free / total).toFixed(1) + '%';
 
 interface Mark { what: string; used: number; total: number; samples?: number }
 for (const bin of bins) {
   const load0 = os.loadavg()[0];
   process.env.ESPRUINO = bin;
-  const run = await espruino.run(program, RUN_LIMIT_MS);
+  const run = await espruino.run(prefix + entry.code, RUN_LIMIT_MS);
+  const ctl = await espruino.run(prefix + control.code, RUN_LIMIT_MS);
   const marks = run.lines.filter((l) => l.startsWith('M ')).map((l) => JSON.parse(l.slice(2)) as Mark);
+  const harness = ctl.lines.filter((l) => l.startsWith('M ')).map((l) => JSON.parse(l.slice(2)) as Mark);
+  if (harness.length !== marks.length || !ctl.lines.includes('DONE')) throw new Error('the control run read ' + harness.length + ' points, the firmware run ' + marks.length + ': ' + ctl.lines.slice(-5).join(' | ') + ctl.stderr.slice(-300));
+  const interp = harness[0].used;
+  // A resizable build grows its pool as it goes: its free share means nothing, only its counts do.
+  const fixed = marks.every((m) => m.total === marks[0].total);
   const events = run.lines.filter((l) => l.startsWith('EV '));
   const same = JSON.stringify(events) === JSON.stringify(expected);
   const flags = (run.lines.find((l) => l.startsWith('FLAGS ')) ?? 'FLAGS (none printed)').slice(6);
   const errors = (run.lines.find((l) => l.startsWith('ERRORS ')) ?? 'ERRORS ?').slice(7);
-  table(`The lock around an owner-signed unlock on ${bin}, firmware from Storage, one run (load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)})`,
-    ['point', 'variables used', 'total', 'free', 'free share'],
-    marks.map((m) => [m.what, String(m.used), String(m.total), String(m.total - m.used), (100 * (m.total - m.used) / m.total).toFixed(1) + '%']));
+  table(`The lock around an owner-signed unlock on ${bin}, firmware from Storage, one run and its control run (load ${load0.toFixed(1)} → ${os.loadavg()[0].toFixed(1)})`,
+    ['point', 'run: used', 'run: free share', 'control (harness): used', 'lock alone: used', 'lock alone: free', 'lock alone: free share', '≥ 1/3 free'],
+    marks.map((m, i) => {
+      const lockOnly = i < 2 ? null : m.used - harness[i].used + interp;
+      const judged = lockOnly !== null && fixed;
+      return [m.what, String(m.used), fixed ? pct(m.total - m.used, m.total) : '—', String(harness[i].used),
+        lockOnly === null ? '—' : String(lockOnly), judged ? String(m.total - lockOnly) : '—',
+        judged ? pct(m.total - lockOnly, m.total) : '—', judged ? (m.total - lockOnly >= ONE_THIRD * m.total ? 'met' : 'MISSED') : '—'];
+    }));
   console.log(`events identical to the Node run: ${same ? 'yes' : 'NO'} (${events.length} of ${expected.length}); callback errors: ${errors}; interpreter flags: ${flags}; bolt: ${(run.lines.find((l) => l.startsWith('BOLT ')) ?? '?').slice(5) === String(BOLT_UNLOCKED) ? 'unlocked' : 'NOT unlocked'}`);
   if (!same || run.stderr) console.log(run.lines.filter((l) => !/^(EV|M) /.test(l)).slice(-20).join('\n') + run.stderr.slice(-500));
 }

@@ -11,7 +11,7 @@
  * as the Node run.
  */
 import { createSimulatedLock, createVirtualLoop, createSimStorage, type SimulatedLock } from '@keyway/hardware/sim';
-import { onCommandTopic, type BoardProfile } from '@keyway/firmware';
+import { createMqttClient, mqttSettings, mqttStart, onCommandTopic, type BoardProfile, type SocketHandlers } from '@keyway/firmware';
 import { encodeEvent, fromHex, toHex } from '@keyway/shared';
 import { seededRandom } from '../../tests/support/engine-env';
 
@@ -57,6 +57,30 @@ const storage = createSimStorage(KW_SCRIPT.files);
 const m0 = used();
 mark('+ the code\'s module-level state (firmware, simulator), before boot', m0.usage, m0.total);
 const sim: SimulatedLock = createSimulatedLock({ board: KW_SCRIPT.board, storage: storage, options: KW_SCRIPT.options, random: random, loop: loop });
+/**
+ * The simulated board has no network, so the lock would have no MQTT client; a lock on a board
+ * always has one. The run therefore holds the firmware's own client, built from the lock's
+ * configuration as connectivity.ts builds it, with the relay away (every connection is refused,
+ * as in bench/firmware.mts): its variables count as the lock's. It has its own random source and
+ * is not the lock's `mqtt`, so the lock's behaviour (its nonces, its events) stays that of the
+ * recorded Node run.
+ */
+let mqttSeed = 7;
+const mqtt = createMqttClient({
+  connect: function (_host: string, _port: number, _tls: boolean, h: SocketHandlers) {
+    loop.setTimeout(function () {
+      h.onClose();
+    }, 0);
+    return { write: function () {}, close: function () {} };
+  },
+  join: function (_ssid: string, _password: string, cb: (err: string | null) => void) {
+    cb(null);
+  }
+}, sim.lock.ports.timers, function () {
+  mqttSeed = (mqttSeed * 69069 + 1) % 4294967296;
+  return mqttSeed / 4294967296;
+}, mqttSettings(sim.lock, sim.lock.config!), function () {}, function () {}, function () {});
+mqttStart(mqtt);
 function flush(): void {
   for (let i = 0; i < sim.events.length; i++) console.log('EV ' + toHex(encodeEvent(sim.events[i])));
   sim.events = [];

@@ -161,16 +161,23 @@ export function emergencyStop(lock: Lock): void {
   lock.ports.hw.motor(0);
 }
 
-/** After an unlock: relock when the door closes (if asked) or after relockAfter seconds. */
+/**
+ * After an unlock: relock when the door closes (if asked) or after relockAfter seconds. The timer's
+ * callback is `relockDue` bound to the lock, not a closure: a closure made here would keep this
+ * call's scope (the move request and what it refers to) for as long as the bolt stays open, which
+ * on Espruino was ~165 variables (docs/firmware.md, "Memory").
+ */
 function scheduleRelock(lock: Lock, req: MoveRequest): void {
   cancelRelock(lock);
   lock.relockOnClose = req.relockOnClose || relockOnCloseSetting(lock.settings);
   const secs = req.relockAfter > 0 ? req.relockAfter : lock.settings.autoLockS;
-  lock.relockTimer = lock.ports.timers.setTimeout(function () {
-    lock.relockTimer = 0;
-    if (lock.doorOpen) return; // the door monitor relocks on close
-    autoLock(lock);
-  }, secs * 1000);
+  lock.relockTimer = lock.ports.timers.setTimeout(relockDue.bind(null, lock), secs * 1000);
+}
+
+function relockDue(lock: Lock): void {
+  lock.relockTimer = 0;
+  if (lock.doorOpen) return; // the door monitor relocks on close
+  autoLock(lock);
 }
 
 export function cancelRelock(lock: Lock): void {

@@ -8,20 +8,21 @@ import {
   ACT_ALARM_CLEAR, ACT_CONSENT_MODE_SET, ACT_CONSENT_PUT, ACT_CONSENT_REMOVE, ACT_CONSENTED_GRANT_PUT, ACT_GRANT_PUT, ACT_GRANT_REVOKE,
   ACT_KEY_ROTATE, ACT_LOCK, ACT_OWNER_KEY_ADD, ACT_OWNER_KEY_REMOVE, ACT_OWNER_SIGNED, ACT_OWNER_TIME, ACT_SETTINGS_SET, ACT_TIME_SET, ACT_UNLATCH,
   ACT_UNLOCK, AL_CLOCK_SKEW, EV_ACK, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_BAD_OWNER_SIGNATURE, RC_BAD_SIGNATURE, RC_BUSY,
-  RC_CLOCK_SKEW, RC_OK, RC_OWNER_SIGNATURE_REQUIRED, RC_STORAGE_FAILURE, beginVerify, checkReplay, forgetBaseTable, keepKeyTables, SRC_COMMAND,
+  RC_CLOCK_SKEW, RC_OK, RC_OWNER_SIGNATURE_REQUIRED, RC_STORAGE_FAILURE, beginVerify, checkReplay, SRC_COMMAND,
   decodePayload, precheckCommand, reasonForDecodeError, runSliced, type SignedCommand
 } from '@keyway/shared';
 import { applyGrantPut, applyRevoke, grantUnlockCheck } from './grant-actions';
 import { applyAlarmClear, applyKeyRotate, applyOwnerTime, applySettings, applyTimeSet } from './admin-actions';
 import {
   applyConsentedGrantPut, applyConsentMode, applyConsentPut, applyConsentRemove, applyOwnerKeyAdd, applyOwnerKeyRemove, commitOwnerSeq,
-  consentMode, precheckOwner, recheckOwner, relayOnlyGate, type OwnerAdmission
+  precheckOwner, recheckOwner, relayOnlyGate, type OwnerAdmission
 } from './owner-consent';
 import { actuate } from './actuation';
 import { recordAttemptFailure } from './door-entry';
 import type { Lock } from './lock-state';
 import { newNonce, saveReplay } from './persistence';
 import { emit, publishStatus, alarm } from './reporting';
+import { fitVerifierMemory } from './verifier-memory';
 
 export function onCommandBytes(lock: Lock, bytes: Uint8Array): void {
   if (lock.verifying) {
@@ -62,6 +63,7 @@ function ack(lock: Lock, counter: number, code: number, action: number): void {
  */
 function next(lock: Lock): void {
   lock.verifying = false;
+  fitVerifierMemory(lock);
   publishStatus(lock);
   while (!lock.verifying && lock.commandQueue.length > 0) admit(lock, lock.commandQueue.shift()!);
 }
@@ -86,11 +88,9 @@ function verifyOnLock(lock: Lock, msg: Uint8Array, sig: Uint8Array, pub: Uint8Ar
     }, 0);
     return;
   }
-  // In owner-consent mode the keys alternate (relay, then owner), so a kept key table would
-  // mostly be rebuilt anyway: the lock keeps none, and drops the decoded base-point table after
-  // each verification (decoding it again costs a few ms), to have its memory back (docs/firmware.md).
-  const lean = consentMode(lock);
-  keepKeyTables(!lean);
+  // In owner-consent mode the keys alternate (relay, then owner): the lock keeps no key table and
+  // drops the decoded base-point tables after each verification (verifier-memory.ts).
+  fitVerifierMemory(lock);
   const task = beginVerify(msg, sig, pub);
   let last = started;
   runSliced(task, {
@@ -108,7 +108,7 @@ function verifyOnLock(lock: Lock, msg: Uint8Array, sig: Uint8Array, pub: Uint8Ar
     },
     budgetMs: lock.opt.verifyBudgetMs
   }, function (ok: boolean) {
-    if (lean) forgetBaseTable();
+    fitVerifierMemory(lock);
     lock.stats.verifies++;
     lock.stats.verifyMs += t.millis() - started;
     done(ok);

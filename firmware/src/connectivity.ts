@@ -10,7 +10,7 @@ import { onCommandBytes } from './command-handler';
 import { onReveal } from './door-entry';
 import type { Lock } from './lock-state';
 import type { LockConfig } from './config';
-import { createMqttClient, mqttStart, mqttStop, type MqttBroker } from './mqtt/mqtt-client';
+import { createMqttClient, mqttStart, mqttStop, type MqttBroker, type MqttSettings } from './mqtt/mqtt-client';
 import { publishReceipt } from './receipts';
 import { flushEvents, publishStatus } from './reporting';
 
@@ -31,6 +31,17 @@ export function brokersOf(cfg: LockConfig): MqttBroker[] {
   return out;
 }
 
+/** The MQTT client's settings for this lock's configuration (also used by bench/firmware-owner.mts). */
+export function mqttSettings(lock: Lock, cfg: LockConfig): MqttSettings {
+  return {
+    brokers: brokersOf(cfg), tls: cfg.mqttTls === 1,
+    clientId: lock.deviceHex, username: utf8Decode(cfg.mqttUser), password: utf8Decode(cfg.mqttPass),
+    keepAlive: lock.opt.keepAliveS, willTopic: stateTopic(lock.deviceHex), willPayload: offlineCodec.encode({ deviceId: cfg.deviceId }),
+    subscribe: commandTopic(lock.deviceHex), maxPacket: 1024, retryMs: 5000, backoffMinMs: 1000, backoffMaxMs: MQTT_BACKOFF_MAX_MS,
+    connectTimeoutMs: MQTT_CONNECT_TIMEOUT_MS
+  };
+}
+
 export function connect(lock: Lock): void {
   const cfg = lock.config;
   const net = lock.ports.net;
@@ -38,13 +49,7 @@ export function connect(lock: Lock): void {
   const start = function () {
     const m = createMqttClient(net, lock.ports.timers, function () {
       return randomUnit(lock);
-    }, {
-      brokers: brokersOf(cfg), tls: cfg.mqttTls === 1,
-      clientId: lock.deviceHex, username: utf8Decode(cfg.mqttUser), password: utf8Decode(cfg.mqttPass),
-      keepAlive: lock.opt.keepAliveS, willTopic: stateTopic(lock.deviceHex), willPayload: offlineCodec.encode({ deviceId: cfg.deviceId }),
-      subscribe: commandTopic(lock.deviceHex), maxPacket: 1024, retryMs: 5000, backoffMinMs: 1000, backoffMaxMs: MQTT_BACKOFF_MAX_MS,
-      connectTimeoutMs: MQTT_CONNECT_TIMEOUT_MS
-    }, function (_topic: string, payload: Uint8Array) {
+    }, mqttSettings(lock, cfg), function (_topic: string, payload: Uint8Array) {
       onCommandTopic(lock, payload);
     }, function () {
       // Messages still queued in the client are resent by it; continue after the last queued one.

@@ -8,7 +8,7 @@ export { type EspruinoEnv, type EspruinoSerial, type EspruinoSocket, type Esprui
 export { createEspruinoPorts, binaryToBytes, bytesToBinary, netPort, storagePort } from './platform/espruino-ports';
 export { type Lock, type LockOptions, type MoveRequest, DEFAULT_OPTIONS } from './lock-state';
 export { createLock, startLock, stopLock, mergeOptions } from './boot';
-export { MQTT_BACKOFF_MAX_MS, MQTT_CONNECT_TIMEOUT_MS, brokersOf, onCommandTopic, connect, disconnect } from './connectivity';
+export { MQTT_BACKOFF_MAX_MS, MQTT_CONNECT_TIMEOUT_MS, brokersOf, mqttSettings, onCommandTopic, connect, disconnect } from './connectivity';
 export { onScan, onReveal } from './door-entry';
 export { buildStatus, publishStatus } from './reporting';
 export {

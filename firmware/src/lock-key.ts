@@ -14,6 +14,7 @@ import type { Lock } from './lock-state';
 import { LOCK_KEY_RECORD } from './persistence';
 import { loadRecord, saveRecord, type RecordSlot } from './record-store';
 import type { StoragePort } from './ports';
+import { fitVerifierMemory } from './verifier-memory';
 
 export { LOCK_KEY_RECORD };
 
@@ -48,6 +49,7 @@ export function runOnLock(lock: Lock, task: SignTask, done: (out: Uint8Array | n
     budgetMs: lock.opt.verifyBudgetMs
   }, function () {
     lock.signing--;
+    fitVerifierMemory(lock);
     done(task.output);
   });
 }

@@ -66,6 +66,25 @@ describe('lock: bolt, door and button', () => {
     expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
   });
 
+  it('the relock timer keeps the lock alone, not the unlock (a closure kept its move request: ~165 Espruino variables while the bolt was open)', () => {
+    const h = harness();
+    h.trustTime();
+    const timers = h.sim.lock.ports.timers;
+    const set = timers.setTimeout;
+    const armed: Array<{ fn: () => void; ms: number }> = [];
+    timers.setTimeout = (fn, ms) => {
+      armed.push({ fn, ms });
+      return set(fn, ms);
+    };
+    unlock(h, { relockAfter: 10 });
+    const relock = armed.filter((a) => a.ms === 10_000);
+    expect(relock.length).toBe(1);
+    // A function bound to the lock (it has no scope of the unlock's), not a closure made in it.
+    expect(relock[0].fn.name).toBe('bound relockDue');
+    h.run(11_000);
+    expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
+  });
+
   it('raises DOOR_AJAR when the door stays open, and FORCED_DOOR when it is forced', () => {
     const h = harness({ options: { doorAjarS: 60 } });
     h.trustTime();
