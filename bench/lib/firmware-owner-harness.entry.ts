@@ -11,16 +11,10 @@
  * So the lock's figure derived from it is an upper bound of its use.
  */
 import { createPhysics, createSimDevice, createSimStorage, createVirtualLoop, type SimDevice } from '@keyway/hardware/sim';
-import type { BoardProfile } from '@keyway/firmware';
-import { seededRandom } from '../../tests/support/engine-env';
+import { seededRandom, type ReplayAction, type ReplayScript } from '../../tests/support/engine-env';
 
-declare const KW_SCRIPT: {
-  board: BoardProfile;
-  files: { [name: string]: string };
-  options: any;
-  count: number;
-};
-declare function KW_ACTION(i: number): [string, any];
+declare const KW_SCRIPT: ReplayScript;
+declare function KW_ACTION(i: number): ReplayAction;
 declare const console: { log(s: string): void };
 declare const process: { memory(): { usage: number; total: number } };
 

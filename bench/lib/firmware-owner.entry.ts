@@ -11,17 +11,12 @@
  * as the Node run.
  */
 import { createSimulatedLock, createVirtualLoop, createSimStorage, type SimulatedLock } from '@keyway/hardware/sim';
-import { createMqttClient, mqttSettings, mqttStart, onCommandTopic, type BoardProfile, type SocketHandlers } from '@keyway/firmware';
+import { createMqttClient, mqttSettings, mqttStart, onCommandTopic, type SocketHandlers } from '@keyway/firmware';
 import { encodeEvent, fromHex, toHex } from '@keyway/shared';
-import { seededRandom } from '../../tests/support/engine-env';
+import { seededRandom, type ReplayAction, type ReplayScript } from '../../tests/support/engine-env';
 
-declare const KW_SCRIPT: {
-  board: BoardProfile;
-  files: { [name: string]: string };
-  options: any;
-  count: number;
-};
-declare function KW_ACTION(i: number): [string, any];
+declare const KW_SCRIPT: ReplayScript;
+declare function KW_ACTION(i: number): ReplayAction;
 declare const console: { log(s: string): void };
 declare const process: { memory(): { usage: number; total: number } };
 declare const E: { getErrorFlags(): string[] };

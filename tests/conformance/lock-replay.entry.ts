@@ -4,18 +4,12 @@
  * prints every event the lock logged as hex, one per line, then DONE.
  */
 import { createSimulatedLock, createVirtualLoop, createSimStorage, type SimulatedLock } from '@keyway/hardware/sim';
-import { onCommandTopic, type BoardProfile } from '@keyway/firmware';
+import { onCommandTopic } from '@keyway/firmware';
 import { encodeEvent, fromHex, toHex } from '@keyway/shared';
-import { seededRandom } from '../support/engine-env';
+import { seededRandom, type ReplayAction, type ReplayScript } from '../support/engine-env';
 
-declare const KW_SCRIPT: {
-  board: BoardProfile;
-  files: { [name: string]: string };
-  options: any;
-  /** How many actions KW_ACTION returns, 0 … count − 1. */
-  count: number;
-};
-declare function KW_ACTION(i: number): [string, any];
+declare const KW_SCRIPT: ReplayScript;
+declare function KW_ACTION(i: number): ReplayAction;
 declare const console: { log(s: string): void };
 declare const process: { memory?: () => { usage: number; total: number } } | undefined;
 declare const E: { getErrorFlags(): string[] } | undefined;

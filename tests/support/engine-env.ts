@@ -4,9 +4,25 @@
  * (the lock's challenge nonces come from it, and signed TIME_SETs are bound to them), a
  * millisecond clock, and Espruino's natives installed the way the firmware's main.ts does.
  */
+import type { BoardProfile } from '@keyway/firmware';
+
 declare function getTime(): number;
 declare const E: any;
 declare function require(name: string): any;
+
+/**
+ * What a replay's runner puts before the bundle (tests/conformance/lock-replay.entry.ts and the
+ * firmware-owner benches): `var KW_SCRIPT = …` with the board, the flash image and the lock's
+ * options, and `function KW_ACTION(i)` returning the i-th recorded action, 0 … count − 1.
+ */
+export interface ReplayScript {
+  board: BoardProfile;
+  files: { [name: string]: string };
+  options: any;
+  /** How many actions KW_ACTION returns, 0 … count − 1. */
+  count: number;
+}
+export type ReplayAction = [string, any];
 
 /** A fresh copy of the simulator's random source: a fixed LCG, so every engine agrees. */
 export function seededRandom(): () => number {
