@@ -125,9 +125,13 @@ export function startCheckpointer(db: Db, file: string): Checkpointer | null {
     stats() {
       if (exited) return Promise.resolve({ checkpoints: 0, framesCopied: 0, lastError: 'worker stopped' });
       return new Promise((resolve) => {
+        // Referenced while an answer is awaited: an unreferenced worker would let a process with
+        // nothing else to do exit before it answers.
+        worker.ref();
         const on = (m: { stats?: CheckpointStats }) => {
           if (!m.stats) return;
           worker.off('message', on);
+          worker.unref();
           resolve(m.stats);
         };
         worker.on('message', on);
@@ -138,6 +142,9 @@ export function startCheckpointer(db: Db, file: string): Checkpointer | null {
     },
     async stop() {
       if (exited) return;
+      // Referenced until it has exited: otherwise a process whose last task is this stop (a
+      // relay that failed to start, say) ends with its await unsettled (exit code 13).
+      worker.ref();
       Atomics.store(words, STOP, 1);
       wake();
       await gone;

@@ -2,9 +2,11 @@
  * WAL checkpoints run by a worker thread with a connection of its own (relay/src/db/checkpointer.ts),
  * not inside the relay's COMMITs: the relay's connection keeps only a far-off safety net.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { CHECKPOINT_INTERVAL_MS, FALLBACK_AUTOCHECKPOINT_PAGES, openDatabase, sqliteStore, startCheckpointer } from '@keyway/relay';
@@ -85,6 +87,29 @@ describe('checkpointer', () => {
     const again = openDatabase(file);
     expect((again.prepare('SELECT count(*) AS n FROM blob_rows').get() as { n: number }).n).toBe(5);
     again.close();
+  });
+
+  it('a process whose last task is stop() exits normally (the worker is waited for, not left unreferenced)', () => {
+    // keyway up with its HTTP port taken stops the store and exits: with an unreferenced worker
+    // the process ended inside the awaited stop() with exit code 13 and printed no error.
+    const dir = mkdtempSync(path.join(tmpdir(), 'kw-ckpt-'));
+    dirs.push(dir);
+    const relay = fileURLToPath(new URL('../../../relay/src/index.ts', import.meta.url));
+    const script = path.join(dir, 'stop-last.mts');
+    writeFileSync(script, [
+      `import { openDatabase, startCheckpointer } from ${JSON.stringify(relay)};`,
+      `const file = ${JSON.stringify(path.join(dir, 'k.sqlite'))};`,
+      'const db = openDatabase(file);',
+      'const c = startCheckpointer(db, file);',
+      'if (!c) throw new Error("no checkpointer");',
+      'await c.stop();',
+      'db.close();',
+      'console.log("stopped");'
+    ].join('\n'));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), encoding: 'utf8', timeout: scaled(60_000) });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('stopped');
+    expect(r.status).toBe(0);
   });
 
   it('starts no worker for an in-memory database', () => {
