@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import type { Q } from '../../relay/src/data/store';
 import { AL_DOOR_AJAR, AL_JAM, EV_OPERATION, FLAG_CAMERA_REQUIRED, ST_CAMERA_OK } from '@keyway/shared';
 import { signWebhook } from '@keyway/relay';
 import { deviceFlags, bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+import { failActivityInserts } from '../support/failing-activity';
 
 interface Hook { headers: IncomingMessage['headers']; body: string }
 
@@ -127,20 +127,13 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
 
   it("records the unlock itself when the OPERATION was stored without its effects", async () => {
     const d = await bookDelivery(h, w);
-    const q = h.relay.ctx.store.q;
     // The OPERATION's activity row cannot be written: its effects fail, the event is kept without them.
-    if (h.relay.ctx.store.dialect === 'postgres') {
-      await sql`CREATE FUNCTION kw_test_no_unlock() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no unlocks today'; END $$ LANGUAGE plpgsql`.execute(q);
-      await sql`CREATE TRIGGER kw_test_no_unlock BEFORE INSERT ON activity FOR EACH ROW WHEN (NEW.kind = 'unlock') EXECUTE FUNCTION kw_test_no_unlock()`.execute(q);
-    } else {
-      await sql`CREATE TRIGGER kw_test_no_unlock BEFORE INSERT ON activity WHEN NEW.kind = 'unlock' BEGIN SELECT RAISE(ABORT, 'no unlocks today'); END`.execute(q);
-    }
+    const restore = await failActivityInserts(h.relay.ctx.store, 'unlock');
     let res;
     try {
       res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'no-effects-' + d.id } });
     } finally {
-      await sql`DROP TRIGGER kw_test_no_unlock${sql.raw(h.relay.ctx.store.dialect === 'postgres' ? ' ON activity' : '')}`.execute(q);
-      if (h.relay.ctx.store.dialect === 'postgres') await sql`DROP FUNCTION kw_test_no_unlock()`.execute(q);
+      await restore();
     }
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const op = [...w.lock.log].reverse().find((l) => l.event.type === EV_OPERATION)!;

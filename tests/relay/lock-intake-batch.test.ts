@@ -5,12 +5,12 @@
  * each is stored alone, so one event whose effects fail costs the others nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
 import { AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_STATE, encodeEvent, eventHash, fromHex, toHex } from '@keyway/shared';
 import type { Q } from '../../relay/src/data/store';
 import { handleEventMessage } from '../../relay/src/locks/event-intake';
 import { handleStateMessage } from '../../relay/src/locks/status-intake';
 import { useWorld, type Harness, type World } from '../support/relay-harness';
+import { failActivityInserts } from '../support/failing-activity';
 
 let h: Harness;
 let w: World;
@@ -125,20 +125,13 @@ describe('lock intake: messages that queue up together', () => {
 
   it('stores each message alone when storing them together fails: the event whose effects fail is kept without them, the others with theirs', async () => {
     const [alarm, state] = await nextEvents([{ type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
-    const q = h.relay.ctx.store.q;
     // The activity row of an alarm cannot be written: the alarm's effects fail.
-    if (h.relay.ctx.store.dialect === 'postgres') {
-      await sql`CREATE FUNCTION kw_test_no_alarm() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'no alarms today'; END $$ LANGUAGE plpgsql`.execute(q);
-      await sql`CREATE TRIGGER kw_test_no_alarm BEFORE INSERT ON activity FOR EACH ROW WHEN (NEW.kind = 'alarm') EXECUTE FUNCTION kw_test_no_alarm()`.execute(q);
-    } else {
-      await sql`CREATE TRIGGER kw_test_no_alarm BEFORE INSERT ON activity WHEN NEW.kind = 'alarm' BEGIN SELECT RAISE(ABORT, 'no alarms today'); END`.execute(q);
-    }
+    const restore = await failActivityInserts(h.relay.ctx.store, 'alarm');
     try {
       const results = await Promise.all([handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes), handleEventMessage(h.relay.ctx, w.deviceId, state.bytes)]);
       expect(results).toEqual(['stored', 'stored']);
     } finally {
-      await sql`DROP TRIGGER kw_test_no_alarm${sql.raw(h.relay.ctx.store.dialect === 'postgres' ? ' ON activity' : '')}`.execute(q);
-      if (h.relay.ctx.store.dialect === 'postgres') await sql`DROP FUNCTION kw_test_no_alarm()`.execute(q);
+      await restore();
     }
     expect(await storedEvents([alarm.seq, state.seq])).toEqual([{ seq: alarm.seq, integrity: 'ok' }, { seq: state.seq, integrity: 'ok' }]);
     expect(await activity([alarm.seq, state.seq])).toEqual([{ event_seq: state.seq, kind: 'state' }]);
