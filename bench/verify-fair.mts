@@ -10,7 +10,7 @@
  * wall time (getTime), and prints the medians and the ratios of both.
  * Run: ESPRUINO=/path/to/espruino npx tsx bench/verify-fair.mts [--rounds 3]
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,11 +55,18 @@ function timed(name, fn) {
 
 interface Sample { impl: string; cpu: number; wall: number; ok: boolean }
 
-function runEspruino(code: string): Sample[] {
+/** What a run that ran out of variables prints (a build with a fixed variable count, e.g. 8,190). */
+const OUT_OF_MEMORY = 'OUT OF MEMORY';
+
+/** The samples of one Espruino run, or null when the code does not fit in the build's variables. */
+function runEspruino(code: string): Sample[] | null {
   const dir = mkdtempSync(path.join(tmpdir(), 'kw-vfair-'));
   try {
     writeFileSync(path.join(dir, 'main.js'), code);
-    const stdout = execFileSync(bin!, ['main.js'], { cwd: dir, encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    const run = spawnSync(bin!, ['main.js'], { cwd: dir, encoding: 'latin1', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
+    const stdout = run.stdout ?? '';
+    if (stdout.includes(OUT_OF_MEMORY)) return null;
+    if (run.status !== 0) throw new Error('espruino exited with ' + String(run.status ?? run.signal) + ': ' + stdout.slice(-600));
     const samples = cleanLines(stdout, true).filter((l) => l.startsWith('T ')).map((l) => JSON.parse(l.slice(2)) as Sample);
     if (samples.length === 0) throw new Error('no samples: ' + stdout.slice(-600));
     return samples;
@@ -71,13 +78,18 @@ function runEspruino(code: string): Sample[] {
 // A warm-up verification of each (untimed), then `rounds` timed ones of each.
 const interleaved = runEspruino(PRELUDE + KEYWAY + NACL + `keyway(); naclFast();
 for (var r = 0; r < ${rounds}; r++) { timed('keyway', keyway); timed('nacl-fast', naclFast); }\n`);
-const separate = [
-  ...runEspruino(PRELUDE + KEYWAY + `keyway();\nfor (var r = 0; r < ${rounds}; r++) timed('keyway', keyway);\n`),
-  ...runEspruino(PRELUDE + NACL + `naclFast();\nfor (var r = 0; r < ${rounds}; r++) timed('nacl-fast', naclFast);\n`)
-];
+const separateKeyway = runEspruino(PRELUDE + KEYWAY + `keyway();\nfor (var r = 0; r < ${rounds}; r++) timed('keyway', keyway);\n`);
+const separateNacl = runEspruino(PRELUDE + NACL + `naclFast();\nfor (var r = 0; r < ${rounds}; r++) timed('nacl-fast', naclFast);\n`);
+const separate = separateKeyway && separateNacl ? [...separateKeyway, ...separateNacl] : null;
+/** Which implementation ran out of variables, for the table. */
+const outOfMemory = (both: boolean) => both ? 'both together' : [separateKeyway ? '' : 'keyway', separateNacl ? '' : 'nacl-fast'].filter(Boolean).join(' and ') + ' alone';
 
 const rows: string[][] = [];
 for (const [mode, samples] of [['interleaved, one process', interleaved], ['separate processes', separate]] as const) {
+  if (!samples) {
+    rows.push([mode, 'out of memory (' + outOfMemory(mode === 'interleaved, one process') + '): does not fit in this build\'s variables', '', '', '', '', '', '', '', '']);
+    continue;
+  }
   const pick = (impl: string, k: 'cpu' | 'wall') => percentile(samples.filter((s) => s.impl === impl).map((s) => s[k]), 50);
   const allOk = samples.every((s) => s.ok);
   const n = samples.filter((s) => s.impl === 'keyway').length + ' + ' + samples.filter((s) => s.impl === 'nacl-fast').length;
