@@ -4,7 +4,7 @@ export { BOARDS, board, validateBoard } from './boards';
 export { createRealLoop, disposeLoop } from './node/real-loop';
 export { nodeConnect, nodeSha512, type NodeNetOptions } from './node/node-net';
 export { SimRepl, type SimReplOptions } from './node/sim-repl';
-export { openFlashFile } from './node/flash-file';
+export { JOURNAL_FOLD_MIN_BYTES, JOURNAL_FOLD_RATIO, journalFile, openFlashFile } from './node/flash-file';
 export { startSimBoard, control as simBoardControl, type SimBoardOptions } from './node/sim-board';
 export { startFleetLock, SYNC_SAMPLE_MS, type FleetLock, type FleetLockSpec, type FleetOptions } from './node/fleet';
 export { DUP_MEMORY, createLinkTap, noteSync, overwriteObserver, tapSocket, type LinkTap, type JournalEntry, type SyncHistory } from './node/fleet-faults';
