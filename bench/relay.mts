@@ -27,7 +27,8 @@
  * `--lock-verify` picks how section c's locks check signatures: `firmware`, the firmware's own
  * pure-JS verifier as on a lock (32 of them fill a core, so they cap the rate before the relay
  * does); `native`, the same firmware over the same MQTT with node:crypto behind the verifier's
- * port (Natives.ed25519Verify), so the relay's own ceiling shows; `both` (default), each mode
+ * port (Natives.ed25519Verify) and the receipt signer's (Natives.ed25519Sign, the same bytes),
+ * so the relay's own ceiling shows; `both` (default), each mode
  * on its own set of locks in every round. `--lock-processes` spreads each mode's locks over that
  * many processes. The courier entries (b) always use the firmware verifier.
  * `--postgres` runs the relay on PostgreSQL in a throwaway cluster this run starts and removes
@@ -686,7 +687,7 @@ async function main() {
       String(i + 1), name, String(a.completed), fmt(a.perSecond, 0), ms(a.s), inLock, errText(a), fmt(a.cpu.server, 0), fmt(cpuPerAuth(a), 3),
       fmt(a.loop.p50, 1) + ' / ' + fmt(a.loop.p99, 1), fmt(locksCpu(a), 0), fmt(a.cpu.bench, 0), fmt(a.cpu.others, 0), fmt(a.cpu.machine, 0), fmt(a.load1, 1)])));
   console.log('serving: the relay process, or the reference pipeline\'s one process (Fastify + Aedes). The reference\'s locks are echo clients that do no work; ' +
-    "the relay's are the real firmware, whose time is 'in the lock' (firmware-verify: its pure-JS verifier; native-verify: node:crypto behind the same port). " +
+    "the relay's are the real firmware, whose time is 'in the lock' (firmware-verify: its pure-JS verifier; native-verify: node:crypto behind the same ports, verifying commands and signing receipts). " +
     "Load average: /proc/loadavg of the whole machine (2 cores), other people's jobs included.");
 
   if (COUNT_STATEMENTS) for (const m of LOCK_MODES) printStatements(m, rounds.map((r) => r.relay[m].run));

@@ -3,6 +3,7 @@ export * from './sim/index';
 export { BOARDS, board, validateBoard } from './boards';
 export { createRealLoop, disposeLoop } from './node/real-loop';
 export { nodeConnect, nodeSha512, type NodeNetOptions } from './node/node-net';
+export { nodeEd25519Signer } from './node/native-signer';
 export { SimRepl, type SimReplOptions } from './node/sim-repl';
 export { JOURNAL_FOLD_MIN_BYTES, JOURNAL_FOLD_RATIO, journalFile, openFlashFile } from './node/flash-file';
 export { startSimBoard, control as simBoardControl, type SimBoardOptions } from './node/sim-board';
