@@ -469,7 +469,8 @@ interface Round {
 async function startFleet(w: World, name: string, ids: string[], nativeVerify: boolean, profileDir?: string): Promise<BenchChild> {
   const spec = {
     locks: w.seed.locks.filter((l) => ids.includes(l.deviceId)).map((l) => ({ deviceId: l.deviceId, board: l.board.id, flashFile: l.flashFile })),
-    options: FAST_OPTIONS, physics: FAST_PHYSICS, nativeVerify
+    // The native-verify locks are the cheap ones: their socket writes of one loop turn leave as one write too.
+    options: FAST_OPTIONS, physics: FAST_PHYSICS, nativeVerify, coalesceWrites: nativeVerify
   };
   const file = path.join(work, name + '.json');
   writeFileSync(file, JSON.stringify(spec));
