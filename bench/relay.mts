@@ -502,6 +502,11 @@ function locksCpu(a: AuthResult): number {
   return Object.entries(a.cpu).filter(([k]) => k.startsWith('locks')).reduce((s, [, v]) => s + v, 0);
 }
 
+/** CPU ms the lock processes spent per authorization (all of them together). */
+function locksCpuPerAuth(a: AuthResult): number {
+  return (locksCpu(a) * 10) / Math.max(1, a.perSecond);
+}
+
 /** The median; of an even count, the mean of the middle two (a percentile would give the lower of two rounds). */
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -680,13 +685,13 @@ async function main() {
   table('c. Authorizations/s (owner POST /v1/devices/:id/unlock|lock, one in flight per lock, ' + AUTH_LOCKS + ' locks, ' + DURATION_S + ' s after a 1.5 s warm-up; ' +
     connectedNow + ' locks connected to the relay; locks: ' + modeText + '); in each round the relay with each lock mode, then the same load on the reference pipeline (r)',
     ['round', 'serving', 'completed', 'per second', 'latency p50 / p99 ms', 'in the lock p50 / p99 ms', 'errors', 'serving CPU %', 'CPU ms per authorization',
-      'event-loop delay p50 / p99 ms', 'locks CPU %', 'bench CPU %', 'other processes CPU %', 'machine CPU % (of 200)', 'load average (1 min)'],
+      'event-loop delay p50 / p99 ms', 'locks CPU %', 'locks CPU ms per authorization', 'bench CPU %', 'other processes CPU %', 'machine CPU % (of 200)', 'load average (1 min)'],
     rounds.flatMap((r, i) => [
       ...LOCK_MODES.map((m) => ['relay, ' + m + '-verify locks', r.relay[m].run, ms(r.relay[m].lock.ms)] as const),
       ['reference, echo locks', r.ref, '—'] as const
     ].map(([name, a, inLock]) => [
       String(i + 1), name, String(a.completed), fmt(a.perSecond, 0), ms(a.s), inLock, errText(a), fmt(a.cpu.server, 0), fmt(cpuPerAuth(a), 3),
-      fmt(a.loop.p50, 1) + ' / ' + fmt(a.loop.p99, 1), fmt(locksCpu(a), 0), fmt(a.cpu.bench, 0), fmt(a.cpu.others, 0), fmt(a.cpu.machine, 0), fmt(a.load1, 1)])));
+      fmt(a.loop.p50, 1) + ' / ' + fmt(a.loop.p99, 1), fmt(locksCpu(a), 1), fmt(locksCpuPerAuth(a), 3), fmt(a.cpu.bench, 0), fmt(a.cpu.others, 0), fmt(a.cpu.machine, 0), fmt(a.load1, 1)])));
   console.log('serving: the relay process, or the reference pipeline\'s one process (Fastify + Aedes). The reference\'s locks are echo clients that do no work; ' +
     "the relay's are the real firmware, whose time is 'in the lock' (firmware-verify: its pure-JS verifier; native-verify: node:crypto behind the same ports, verifying commands and signing receipts). " +
     "Load average: /proc/loadavg of the whole machine (2 cores), other people's jobs included.");
@@ -710,7 +715,8 @@ async function main() {
       ['authorizations/s' + tag, pick((a) => a.perSecond, 0), pickRef((a) => a.perSecond, 0), vs((a) => a.perSecond), '≥ 1,000/s (relay)'],
       ['serving process CPU %' + tag, pick((a) => a.cpu.server, 0), pickRef((a) => a.cpu.server, 0), '—', '—'],
       ['event-loop delay p99 ms' + tag, pick((a) => a.loop.p99, 1), pickRef((a) => a.loop.p99, 1), '—', '—'],
-      ['locks CPU %' + tag, pick(locksCpu, 0), pickRef(locksCpu, 0), '—', '—'],
+      ['locks CPU %' + tag, pick(locksCpu, 1), pickRef(locksCpu, 1), '—', '—'],
+      ['locks CPU ms per authorization' + tag, pick(locksCpuPerAuth, 3), pickRef(locksCpuPerAuth, 3), '—', '—'],
       ['machine: other processes CPU % / load average (1 min)' + tag, pick((a) => a.cpu.others, 0) + ' / ' + pick((a) => a.load1, 1), pickRef((a) => a.cpu.others, 0) + ' / ' + pickRef((a) => a.load1, 1), '—', '—']
     ];
   });
