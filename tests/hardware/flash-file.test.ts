@@ -73,6 +73,22 @@ describe('flash file', () => {
     expect(b.read('ack')).toBe('kept');
   });
 
+  it('ignores a journal that belongs to no snapshot or to another one: a deleted snapshot is a reset lock', () => {
+    const file = fresh();
+    const a = openFlashFile(file);
+    a.write('cfg', 'old identity');
+    const stale = readFileSync(journalFile(file));
+    rmSync(file);
+    expect(openFlashFile(file).read('cfg')).toBeUndefined();
+    // A journal from an earlier snapshot generation, put back beside a newer snapshot.
+    const b = openFlashFile(file);
+    b.write('ack', 'new');
+    writeFileSync(journalFile(file), stale);
+    const c = openFlashFile(file);
+    expect(c.read('cfg')).toBeUndefined();
+    expect(c.list()).toEqual([]);
+  });
+
   it('a write that returned survives SIGKILL of the writing process', () => {
     const file = fresh();
     const script = `import { JOURNAL_FOLD_MIN_BYTES, JOURNAL_FOLD_RATIO, journalFile, openFlashFile } from '@keyway/hardware';

@@ -8,9 +8,12 @@
  * lock rewrote every file on every event before). A line cut short by a kill mid-append has no
  * newline and is ignored: that write never returned. Once the journal outgrows the snapshot it is
  * folded into a new snapshot and emptied; a kill between the two replays lines the snapshot
- * already holds, which ends in the same contents. The files hold the lock's secrets (MQTT
- * password, provisioning state), so both are owner-only (0600).
+ * already holds, which ends in the same contents. Each snapshot carries a random generation
+ * (under the name "", which no Storage file can have) and the journal starts with it: a journal
+ * left from another snapshot (the snapshot deleted to reset a lock, or replaced) is ignored. The
+ * files hold the lock's secrets (MQTT password, provisioning state), so both are owner-only (0600).
  */
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { createSimStorage, type SimStorage } from '../sim/storage';
 
@@ -26,9 +29,17 @@ export function journalFile(file: string): string {
   return file + '.log';
 }
 
-function replay(files: Record<string, string>, journal: string): void {
+/** The name a snapshot's generation is stored under: no Storage file name is empty. */
+const GENERATION = '';
+/** Bytes of randomness in a snapshot's generation. */
+const GENERATION_BYTES = 8;
+
+/** Applies a journal's complete lines, if it belongs to the snapshot of generation `gen`. */
+function replay(files: Record<string, string>, journal: string, gen: string | undefined): void {
   const end = journal.lastIndexOf('\n');
-  for (const line of journal.slice(0, end + 1).split('\n')) {
+  const lines = journal.slice(0, end + 1).split('\n');
+  if (gen === undefined || lines[0] !== JSON.stringify([GENERATION, gen])) return;
+  for (const line of lines.slice(1)) {
     if (!line) continue;
     let rec: unknown;
     try {
@@ -44,18 +55,21 @@ function replay(files: Record<string, string>, journal: string): void {
 
 export function openFlashFile(file: string): SimStorage {
   const files: Record<string, string> = {};
+  let gen: string | undefined;
   if (existsSync(file)) {
     const stored = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-    for (const [name, b64] of Object.entries(stored)) files[name] = Buffer.from(b64, 'base64').toString('latin1');
+    gen = stored[GENERATION];
+    for (const [name, b64] of Object.entries(stored)) if (name !== GENERATION) files[name] = Buffer.from(b64, 'base64').toString('latin1');
   }
   const log = journalFile(file);
-  if (existsSync(log)) replay(files, readFileSync(log, 'latin1'));
+  if (existsSync(log)) replay(files, readFileSync(log, 'latin1'), gen);
   const storage = createSimStorage(files);
   let snapshotBytes = 0;
   let journalBytes = 0;
   let fd = -1;
   const snapshot = () => {
-    const out: Record<string, string> = {};
+    gen = randomBytes(GENERATION_BYTES).toString('hex');
+    const out: Record<string, string> = { [GENERATION]: gen };
     for (const [name, data] of Object.entries(storage.files)) out[name] = Buffer.from(data, 'latin1').toString('base64');
     const text = JSON.stringify(out);
     writeFileSync(file + '.tmp', text, { mode: SECRET_FILE_MODE });
@@ -68,7 +82,9 @@ export function openFlashFile(file: string): SimStorage {
     fd = openSync(log, 'a', SECRET_FILE_MODE);
     chmodSync(log, SECRET_FILE_MODE);
     ftruncateSync(fd, 0);
-    journalBytes = 0;
+    const header = Buffer.from(JSON.stringify([GENERATION, gen]) + '\n', 'latin1');
+    writeSync(fd, header);
+    journalBytes = header.length;
   };
   // Start from one snapshot holding everything (also rewrites an older flash file owner-only).
   snapshot();
