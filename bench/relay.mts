@@ -23,11 +23,12 @@
  * Run: npx tsx bench/relay.mts [--crowd 1000,10000] [--samples 300] [--duration 10]
  *   [--rtt-samples 1000] [--locks 4] [--auth-locks 32] [--rounds 3] [--connect-concurrency 200]
  *   [--log-level warn] [--keep] [--profile] [--count-statements] [--quick] [--postgres | --database-url postgres://…]
- *   [--lock-verify firmware|native|both] [--lock-processes 1]
+ *   [--lock-verify firmware|native|both] [--lock-processes 1] [--profile-locks]
  * `--lock-verify` picks how section c's locks check signatures: `firmware`, the firmware's own
  * pure-JS verifier as on a lock (32 of them fill a core, so they cap the rate before the relay
  * does); `native`, the same firmware over the same MQTT with node:crypto behind the verifier's
- * port (Natives.ed25519Verify), so the relay's own ceiling shows; `both` (default), each mode
+ * port (Natives.ed25519Verify) and the receipt signer's (Natives.ed25519Sign, the same bytes),
+ * so the relay's own ceiling shows; `both` (default), each mode
  * on its own set of locks in every round. `--lock-processes` spreads each mode's locks over that
  * many processes. The courier entries (b) always use the firmware verifier.
  * `--postgres` runs the relay on PostgreSQL in a throwaway cluster this run starts and removes
@@ -35,6 +36,8 @@
  * `--database-url` on a database of yours (empty: the relay migrates it). Default: SQLite.
  * `--profile` runs the relay under `node --cpu-prof` and prints where its CPU went during the
  * measured seconds of section c (`--crowd 0 --samples 20` makes the run short).
+ * `--profile-locks` runs section c's lock processes under `node --cpu-prof` and prints, per lock
+ * mode, where their CPU went during the counted seconds (the same tables as --profile).
  * `--count-statements` counts the SQL statements the relay runs during the counted seconds of
  * section c (bench/lib/count-statements.mts, a preload) and prints them per authorization, by kind.
  * `--entry-trace` runs the relay at log level trace and, after the courier entries at 1 connected
@@ -51,7 +54,7 @@ import type { LockOptions } from '@keyway/firmware';
 import { seedWorld, type DemoWorld } from '../tools/src/stack/seed';
 import { printEntryTrace, readRelayTrace, type EntrySpan, type TracedEntry } from './lib/entry-trace.mjs';
 import { httpClient, pool, type Answer, type Api } from './lib/http.mjs';
-import { profileClockUs, summarizeProfiles, type ProfileWindow } from './lib/profile.mjs';
+import { profileClockUs, summarizeProfiles, type ProfileSummary, type ProfileWindow } from './lib/profile.mjs';
 import { cpuMeter, fdLimits, readLoopDelay, rssKiB, startChild, type BenchChild, type LoopDelay } from './lib/proc.mjs';
 import { startPostgres, type PgCluster } from '../tests/support/postgres';
 import { fmt, listFlag, machineLine, numberFlag, parseFlags, sleep, summarize, table, type Summary } from './lib/report.mjs';
@@ -81,6 +84,7 @@ const ENTRY_TRACE = flags.has('entry-trace');
 const LOG_LEVEL = flags.get('log-level') ?? (ENTRY_TRACE ? 'trace' : 'warn');
 const NOFILE = numberFlag(flags, 'nofile', 65536);
 const PROFILE = flags.has('profile');
+const PROFILE_LOCKS = flags.has('profile-locks');
 const COUNT_STATEMENTS = flags.has('count-statements');
 const PG_CLUSTER = flags.has('postgres');
 /** The relay's store: set in main() when --postgres or --database-url ask for PostgreSQL. */
@@ -462,17 +466,29 @@ interface Round {
 }
 
 /** A fleet process for these locks (none started yet: `start` boots them). */
-async function startFleet(w: World, name: string, ids: string[], nativeVerify: boolean): Promise<BenchChild> {
+async function startFleet(w: World, name: string, ids: string[], nativeVerify: boolean, profileDir?: string): Promise<BenchChild> {
   const spec = {
     locks: w.seed.locks.filter((l) => ids.includes(l.deviceId)).map((l) => ({ deviceId: l.deviceId, board: l.board.id, flashFile: l.flashFile })),
-    options: FAST_OPTIONS, physics: FAST_PHYSICS, nativeVerify
+    // The native-verify locks are the cheap ones: their socket writes of one loop turn leave as one write too.
+    options: FAST_OPTIONS, physics: FAST_PHYSICS, nativeVerify, coalesceWrites: nativeVerify
   };
   const file = path.join(work, name + '.json');
   writeFileSync(file, JSON.stringify(spec));
-  const child = startChild(name, 'bench/lib/lock-fleet.mts', [file], { logFile: log(name), nofile: NOFILE });
+  const child = startChild(name, 'bench/lib/lock-fleet.mts', [file], { logFile: log(name), nofile: NOFILE, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir=' + profileDir] : [] });
   children.push(child);
   await child.ready();
   return child;
+}
+
+/** Where --profile-locks puts one lock mode's profiles. */
+const lockProfileDir = (mode: LockMode) => path.join(work, 'profile-locks-' + mode);
+
+/** The self-time tables of a --profile or --profile-locks run. */
+function printProfile(what: string, p: ProfileSummary): void {
+  table(what + ' (self time by package or source directory; ' + fmt(p.busyMs / 1000, 1) + ' s busy)', ['area', 'self ms', 'share'],
+    p.byArea.slice(0, 15).map((a) => [a.area, fmt(a.ms, 0), fmt(a.share * 100, 1) + '%']));
+  table(what + ': hottest functions (self time)', ['function', 'self ms', 'share'],
+    p.byFunction.slice(0, 20).map((f) => [f.fn, fmt(f.ms, 0), fmt(f.share * 100, 1) + '%']));
 }
 
 /** One lock timeline from several fleet processes' (their samples pooled). */
@@ -484,6 +500,11 @@ function mergeTimelines(parts: Array<{ command: LockTimeline }>): LockTimeline {
 /** The CPU% of all the lock processes of a run. */
 function locksCpu(a: AuthResult): number {
   return Object.entries(a.cpu).filter(([k]) => k.startsWith('locks')).reduce((s, [, v]) => s + v, 0);
+}
+
+/** CPU ms the lock processes spent per authorization (all of them together). */
+function locksCpuPerAuth(a: AuthResult): number {
+  return (locksCpu(a) * 10) / Math.max(1, a.perSecond);
 }
 
 /** The median; of an even count, the mean of the middle two (a percentile would give the lower of two rounds). */
@@ -556,7 +577,7 @@ async function main() {
     modeFleets[mode] = [];
     for (let i = 0; i * per < ids.length; i++) {
       const part = ids.slice(i * per, (i + 1) * per);
-      modeFleets[mode].push({ child: await startFleet(w, 'locks-' + mode + '-' + (i + 1), part, mode === 'native'), ids: part });
+      modeFleets[mode].push({ child: await startFleet(w, 'locks-' + mode + '-' + (i + 1), part, mode === 'native', PROFILE_LOCKS ? lockProfileDir(mode) : undefined), ids: part });
     }
   }
   console.log(`open-file limit granted: relay ${maxOpenFiles(w.relayPid)}, crowd ${maxOpenFiles(crowd.pid)}, locks ${maxOpenFiles(fleet.pid)}`);
@@ -664,15 +685,15 @@ async function main() {
   table('c. Authorizations/s (owner POST /v1/devices/:id/unlock|lock, one in flight per lock, ' + AUTH_LOCKS + ' locks, ' + DURATION_S + ' s after a 1.5 s warm-up; ' +
     connectedNow + ' locks connected to the relay; locks: ' + modeText + '); in each round the relay with each lock mode, then the same load on the reference pipeline (r)',
     ['round', 'serving', 'completed', 'per second', 'latency p50 / p99 ms', 'in the lock p50 / p99 ms', 'errors', 'serving CPU %', 'CPU ms per authorization',
-      'event-loop delay p50 / p99 ms', 'locks CPU %', 'bench CPU %', 'other processes CPU %', 'machine CPU % (of 200)', 'load average (1 min)'],
+      'event-loop delay p50 / p99 ms', 'locks CPU %', 'locks CPU ms per authorization', 'bench CPU %', 'other processes CPU %', 'machine CPU % (of 200)', 'load average (1 min)'],
     rounds.flatMap((r, i) => [
       ...LOCK_MODES.map((m) => ['relay, ' + m + '-verify locks', r.relay[m].run, ms(r.relay[m].lock.ms)] as const),
       ['reference, echo locks', r.ref, '—'] as const
     ].map(([name, a, inLock]) => [
       String(i + 1), name, String(a.completed), fmt(a.perSecond, 0), ms(a.s), inLock, errText(a), fmt(a.cpu.server, 0), fmt(cpuPerAuth(a), 3),
-      fmt(a.loop.p50, 1) + ' / ' + fmt(a.loop.p99, 1), fmt(locksCpu(a), 0), fmt(a.cpu.bench, 0), fmt(a.cpu.others, 0), fmt(a.cpu.machine, 0), fmt(a.load1, 1)])));
+      fmt(a.loop.p50, 1) + ' / ' + fmt(a.loop.p99, 1), fmt(locksCpu(a), 1), fmt(locksCpuPerAuth(a), 3), fmt(a.cpu.bench, 0), fmt(a.cpu.others, 0), fmt(a.cpu.machine, 0), fmt(a.load1, 1)])));
   console.log('serving: the relay process, or the reference pipeline\'s one process (Fastify + Aedes). The reference\'s locks are echo clients that do no work; ' +
-    "the relay's are the real firmware, whose time is 'in the lock' (firmware-verify: its pure-JS verifier; native-verify: node:crypto behind the same port). " +
+    "the relay's are the real firmware, whose time is 'in the lock' (firmware-verify: its pure-JS verifier; native-verify: node:crypto behind the same ports, verifying commands and signing receipts). " +
     "Load average: /proc/loadavg of the whole machine (2 cores), other people's jobs included.");
 
   if (COUNT_STATEMENTS) for (const m of LOCK_MODES) printStatements(m, rounds.map((r) => r.relay[m].run));
@@ -694,7 +715,8 @@ async function main() {
       ['authorizations/s' + tag, pick((a) => a.perSecond, 0), pickRef((a) => a.perSecond, 0), vs((a) => a.perSecond), '≥ 1,000/s (relay)'],
       ['serving process CPU %' + tag, pick((a) => a.cpu.server, 0), pickRef((a) => a.cpu.server, 0), '—', '—'],
       ['event-loop delay p99 ms' + tag, pick((a) => a.loop.p99, 1), pickRef((a) => a.loop.p99, 1), '—', '—'],
-      ['locks CPU %' + tag, pick(locksCpu, 0), pickRef(locksCpu, 0), '—', '—'],
+      ['locks CPU %' + tag, pick(locksCpu, 1), pickRef(locksCpu, 1), '—', '—'],
+      ['locks CPU ms per authorization' + tag, pick(locksCpuPerAuth, 3), pickRef(locksCpuPerAuth, 3), '—', '—'],
       ['machine: other processes CPU % / load average (1 min)' + tag, pick((a) => a.cpu.others, 0) + ' / ' + pick((a) => a.load1, 1), pickRef((a) => a.cpu.others, 0) + ' / ' + pickRef((a) => a.load1, 1), '—', '—']
     ];
   });
@@ -739,11 +761,16 @@ async function main() {
     // The relay at its ceiling: the native-verify rounds when they ran.
     const profiled: LockMode = LOCK_MODES.includes('native') ? 'native' : 'firmware';
     const p = summarizeProfiles(path.join(work, 'profile'), rounds.map((r) => r.relay[profiled].run.window));
-    if (p) {
-      table('Relay CPU profile, the counted seconds of section c with the ' + profiled + '-verify locks (self time by package or source directory; ' + fmt(p.busyMs / 1000, 1) + ' s busy)', ['area', 'self ms', 'share'],
-        p.byArea.slice(0, 15).map((a) => [a.area, fmt(a.ms, 0), fmt(a.share * 100, 1) + '%']));
-      table('Relay CPU profile: hottest functions (self time)', ['function', 'self ms', 'share'],
-        p.byFunction.slice(0, 20).map((f) => [f.fn, fmt(f.ms, 0), fmt(f.share * 100, 1) + '%']));
+    if (p) printProfile('Relay CPU profile, the counted seconds of section c with the ' + profiled + '-verify locks', p);
+  }
+  if (PROFILE_LOCKS) {
+    // A profile is written when its process exits; the windows are the counted seconds of that mode's rounds.
+    for (const m of LOCK_MODES) {
+      await Promise.all(modeFleets[m].map((f) => f.child.kill()));
+      const p = summarizeProfiles(lockProfileDir(m), rounds.map((r) => r.relay[m].run.window));
+      const done = rounds.reduce((a, r) => a + r.relay[m].run.completed, 0);
+      if (p) printProfile('Lock processes CPU profile, ' + m + '-verify (' + modeFleets[m].length + ' process' + (modeFleets[m].length > 1 ? 'es' : '') + '), the counted seconds of section c; ' +
+        fmt(p.busyMs / Math.max(1, done), 3) + ' ms busy per authorization', p);
     }
   }
 }

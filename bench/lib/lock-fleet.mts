@@ -5,7 +5,8 @@
  * not a 700 ms motor (see FAST below and docs/benchmarks.md).
  *
  * Usage: lock-fleet.mts <spec.json> (`{ locks: [{ deviceId, board, flashFile }], options, physics, nativeVerify }`;
- * nativeVerify: the firmware verifies commands with node:crypto instead of its pure-JS verifier),
+ * nativeVerify: the firmware verifies commands and signs its receipts with node:crypto instead of
+ * its pure-JS verifier and signer; coalesceWrites: see FleetOptions.net),
  * then commands on stdin (JSON answers, see proc.mts serveCommands):
  *   start <id,id,…>   boot these locks (they connect, publish their status, get TIME_SET)
  *   stop <id,id,…>    power them off (no DISCONNECT: the broker publishes the will)
@@ -29,6 +30,8 @@ interface Spec {
   options: Partial<LockOptions>;
   physics: PhysicsOptions;
   nativeVerify?: boolean;
+  /** Each lock's socket writes of one event-loop turn go out as one (node-net.ts coalesceWrites): the same bytes. */
+  coalesceWrites?: boolean;
 }
 
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Spec;
@@ -175,7 +178,9 @@ function start(ids: string[]) {
     if (running.has(id)) continue;
     const l = byId.get(id);
     if (!l) throw new Error('no such lock ' + id);
-    const lock = startFleetLock({ deviceId: l.deviceId, board: board(l.board), flashFile: l.flashFile }, { options: spec.options, nativeVerify: spec.nativeVerify === true });
+    const lock = startFleetLock({ deviceId: l.deviceId, board: board(l.board), flashFile: l.flashFile }, {
+      options: spec.options, nativeVerify: spec.nativeVerify === true, nativeSign: spec.nativeVerify === true, net: { coalesceWrites: spec.coalesceWrites === true }
+    });
     // startFleetLock builds the physics with the default 700 ms bolt travel and 150 ms camera
     // acknowledgement; the physics object outlives reboots, so setting its options once holds.
     lock.sim.device.physics.opt = { ...spec.physics };

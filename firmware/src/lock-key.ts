@@ -8,7 +8,7 @@
  * verification.
  */
 import {
-  SEED_LENGTH, beginPublicKey, concatBytes, copyBytes, runSliced, sha512, signingKey, type SigningKey, type SignTask
+  SEED_LENGTH, beginPublicKey, beginSign, concatBytes, copyBytes, bytesEqual, runSliced, sha512, signingKey, type SigningKey, type SignTask
 } from '@keyway/shared';
 import type { Lock } from './lock-state';
 import { LOCK_KEY_RECORD } from './persistence';
@@ -52,6 +52,35 @@ export function runOnLock(lock: Lock, task: SignTask, done: (out: Uint8Array | n
     fitVerifierMemory(lock);
     done(task.output);
   });
+}
+
+/**
+ * Signs `body` with the lock's key: natively where the platform offers it (Natives.ed25519Sign;
+ * the seed is read back from the key record for that call only and must match the key in use),
+ * else in slices. `done(null)` when nothing could be signed; called from a timer either way.
+ */
+export function signOnLock(lock: Lock, body: Uint8Array, signer: SigningKey, done: (sig: Uint8Array | null) => void): void {
+  const native = lock.ports.natives.ed25519Sign;
+  if (!native) {
+    runOnLock(lock, beginSign(body, signer), done);
+    return;
+  }
+  lock.signing++;
+  lock.ports.timers.setTimeout(function () {
+    lock.signing--;
+    let sig: Uint8Array | null = null;
+    try {
+      const d = loadRecord(lock.ports.storage, LOCK_KEY_RECORD).data;
+      const pub = d && d.length === 2 * SEED_LENGTH ? copyBytes(d, SEED_LENGTH, 2 * SEED_LENGTH) : null;
+      if (pub && bytesEqual(pub, signer.publicKey)) {
+        const out = native(body, copyBytes(d!, 0, SEED_LENGTH), pub);
+        if (out instanceof Uint8Array && out.length === 2 * SEED_LENGTH) sig = out;
+      }
+    } catch (_e) {
+      // fails closed: a native that throws signs nothing
+    }
+    done(sig);
+  }, 0);
 }
 
 /** Makes the lock's key if it has none; `done(ok)` once it is stored. */

@@ -81,6 +81,14 @@ export interface Natives {
    * little CPU). Absent: the lock verifies in sliced pure JS. Never throws; false rejects.
    */
   ed25519Verify?: (msg: Uint8Array, sig: Uint8Array, pub: Uint8Array) => boolean;
+  /**
+   * A whole Ed25519 signature with the lock's own key (seed and public key as its record holds
+   * them) in native code: the Node simulator's node:crypto, so a bench's locks sign their
+   * receipts cheaply. The same bytes as the sliced pure-JS signer (RFC 8032 signatures are
+   * deterministic). Absent (every Espruino build): the lock signs in sliced pure JS. A throw or
+   * anything but 64 bytes signs nothing.
+   */
+  ed25519Sign?: (msg: Uint8Array, seed: Uint8Array, pub: Uint8Array) => Uint8Array;
 }
 
 export interface Ports {

@@ -11,11 +11,11 @@
  * it. The three hashes a receipt names are computed in slices of their own before signing.
  */
 import {
-  BOLT_LOCKED, DOOR_CLOSED, HASH_LENGTH, SRC_AUTO, SRC_BUTTON, attachReceiptSignature, beginSign, copyBytes, encodeReceiptBody, eventHash,
+  BOLT_LOCKED, DOOR_CLOSED, HASH_LENGTH, SRC_AUTO, SRC_BUTTON, attachReceiptSignature, copyBytes, encodeReceiptBody, eventHash,
   eventTopic
 } from '@keyway/shared';
 import { logHead } from './event-log';
-import { runOnLock } from './lock-key';
+import { signOnLock } from './lock-key';
 import type { Lock, LogPoint, MoveRequest } from './lock-state';
 import { mqttPublish } from './mqtt/mqtt-client';
 import { eraseRecord, loadRecord, saveRecord, type RecordSlot } from './record-store';
@@ -83,7 +83,7 @@ export function noteState(lock: Lock, at: LogPoint | null, bolt: number, doorOpe
       deviceId: config.deviceId, lockKey: signer.publicKey, seq: at.seq, head: h[0], time: time, bolt: BOLT_LOCKED, door: DOOR_CLOSED,
       grantId: e.grantId, entrySeq: e.entry.seq, entryHash: h[1], cameraSeq: e.camera ? e.camera.seq : 0, cameraHash: h[2]
     });
-    runOnLock(lock, beginSign(body, signer), function (sig: Uint8Array | null) {
+    signOnLock(lock, body, signer, function (sig: Uint8Array | null) {
       if (!sig) {
         lock.ports.log('receipt signing failed');
         return;

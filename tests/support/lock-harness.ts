@@ -64,6 +64,8 @@ export interface HarnessOptions {
   loop?: SimLoop;
   /** A native verifier in place of the firmware's pure-JS one (the benches' node:crypto locks). */
   ed25519Verify?: (msg: Uint8Array, sig: Uint8Array, pub: Uint8Array) => boolean;
+  /** A native signer for the lock's receipts in place of the firmware's pure-JS one (the same benches). */
+  ed25519Sign?: (msg: Uint8Array, seed: Uint8Array, pub: Uint8Array) => Uint8Array;
 }
 
 export function harness(o: HarnessOptions = {}): Harness {
@@ -71,7 +73,7 @@ export function harness(o: HarnessOptions = {}): Harness {
   const files = o.files ?? provisionedFiles(lockConfig([signer]));
   const random = seededRandom();
   const mk = (f: { [name: string]: string }) =>
-    createSimulatedLock({ board: o.board ?? BOARD, files: f, options: o.options, boltAt: o.boltAt, doorOpen: o.doorOpen, random, loop: o.loop, ed25519Verify: o.ed25519Verify });
+    createSimulatedLock({ board: o.board ?? BOARD, files: f, options: o.options, boltAt: o.boltAt, doorOpen: o.doorOpen, random, loop: o.loop, ed25519Verify: o.ed25519Verify, ed25519Sign: o.ed25519Sign });
   const h: Harness = {
     sim: mk(files),
     initialFiles: files,

@@ -54,5 +54,7 @@ export interface EspruinoEnv {
   crc32: ((data: Uint8Array) => number) | null;
   /** A native strict Ed25519 verification (the Node simulator only; see Natives.ed25519Verify). */
   ed25519Verify?: ((msg: Uint8Array, sig: Uint8Array, pub: Uint8Array) => boolean) | null;
+  /** A native Ed25519 signature with the lock's key (the Node simulator only; see Natives.ed25519Sign). */
+  ed25519Sign?: ((msg: Uint8Array, seed: Uint8Array, pub: Uint8Array) => Uint8Array) | null;
   memory: (() => { usage: number; total: number }) | null;
 }

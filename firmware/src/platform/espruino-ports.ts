@@ -254,7 +254,8 @@ export function createEspruinoPorts(env: EspruinoEnv, board: BoardProfile): Port
         return new Uint8Array(env.sha512!(m));
       } : undefined,
       crc32: env.crc32 || undefined,
-      ed25519Verify: env.ed25519Verify || undefined
+      ed25519Verify: env.ed25519Verify || undefined,
+      ed25519Sign: env.ed25519Sign || undefined
     },
     memory: function () {
       return env.memory ? { used: env.memory().usage, total: env.memory().total } : null;

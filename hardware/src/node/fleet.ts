@@ -15,6 +15,7 @@ import { createPhysics } from '../sim/physics';
 import type { SimStorage, TearMode } from '../sim/storage';
 import { openFlashFile } from './flash-file';
 import { createLinkTap, journalObserver, noteSync, overwriteObserver, tapSocket, type JournalEntry, type LinkTap, type SyncHistory } from './fleet-faults';
+import { nodeEd25519Signer } from './native-signer';
 import { nodeConnect, nodeSha512, type NodeNetOptions } from './node-net';
 import { createRealLoop, disposeLoop } from './real-loop';
 
@@ -84,6 +85,11 @@ export interface FleetOptions {
    * one: for benches that need many locks to cost little CPU. Everything else is the same firmware.
    */
   nativeVerify?: boolean;
+  /**
+   * Sign the lock's receipts with node:crypto (nodeEd25519Signer: the same bytes as the
+   * firmware's sliced pure-JS signer) instead of in pure JS: for the same benches.
+   */
+  nativeSign?: boolean;
 }
 
 export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): FleetLock {
@@ -101,6 +107,7 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
   let networkUp = true;
   const verifier = o.nativeVerify ? strictNodeVerifier() : null;
   const nativeVerify = verifier ? (msg: Uint8Array, sig: Uint8Array, pub: Uint8Array) => verifier.verify(msg, sig, pub) : undefined;
+  const nativeSign = o.nativeSign ? nodeEd25519Signer() : undefined;
   const base = nodeConnect(o.net);
   const tap = createLinkTap();
   const journal: JournalEntry[] = [];
@@ -132,7 +139,7 @@ export function startFleetLock(spec: FleetLockSpec, o: FleetOptions = {}): Fleet
     const s = createSimulatedLock({
       board: spec.board, storage: view, loop, physics, options: o.options, connect,
       random: () => randomBytes(4).readUInt32BE() / 4294967296, sha512: nodeSha512,
-      ed25519Verify: nativeVerify,
+      ed25519Verify: nativeVerify, ed25519Sign: nativeSign,
       onEvent: (bytes, l) => {
         if (!alive()) return;
         journalize(bytes);

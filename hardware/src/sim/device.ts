@@ -54,6 +54,7 @@ export interface SimDeviceOptions {
   /** Espruino's E.CRC32, which every build has (the firmware's main.ts installs it). */
   crc32?: EspruinoEnv['crc32'];
   ed25519Verify?: EspruinoEnv['ed25519Verify'];
+  ed25519Sign?: EspruinoEnv['ed25519Sign'];
 }
 
 function simSerial(): SimSerial {
@@ -191,6 +192,7 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
       sha512: o.sha512 || null,
       crc32: o.crc32 || null,
       ed25519Verify: o.ed25519Verify || null,
+      ed25519Sign: o.ed25519Sign || null,
       memory: null
     },
     openDoor: function (force) {

@@ -30,6 +30,8 @@ export interface SimulatedLockOptions {
   crc32?: EspruinoEnv['crc32'];
   /** A native verifier in place of the firmware's sliced pure-JS one (benches; see Natives.ed25519Verify). */
   ed25519Verify?: EspruinoEnv['ed25519Verify'];
+  /** A native signer for the lock's receipts in place of the sliced pure-JS one (benches; see Natives.ed25519Sign). */
+  ed25519Sign?: EspruinoEnv['ed25519Sign'];
   /** Sees every event the lock logs from its first (the boot event included), after `events`. */
   onEvent?: (bytes: Uint8Array, lock: Lock) => void;
   /** Start locked with the door closed (default) or as given. */
@@ -56,7 +58,7 @@ export function createSimulatedLock(o: SimulatedLockOptions): SimulatedLock {
   const physics = o.physics || createPhysics(o.physicsOptions || null, o.boltAt === undefined ? 1 : o.boltAt, o.doorOpen === true);
   const device = createSimDevice({
     board: o.board, loop: loop, physics: physics, storage: storage, random: o.random, connect: o.connect,
-    wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve, crc32: o.crc32, ed25519Verify: o.ed25519Verify
+    wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve, crc32: o.crc32, ed25519Verify: o.ed25519Verify, ed25519Sign: o.ed25519Sign
   });
   const ports = createEspruinoPorts(device.env, o.board);
   const lock = createLock(ports, o.board, o.options || null);
@@ -71,7 +73,7 @@ export function createSimulatedLock(o: SimulatedLockOptions): SimulatedLock {
       storage.cutAt = 0;
       const next = createSimulatedLock({
         board: o.board, files: o.storage ? undefined : snapshotFiles(storage), storage: o.storage, loop: loop, physics: physics, options: o.options, random: o.random,
-        connect: o.connect, wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve, crc32: o.crc32, ed25519Verify: o.ed25519Verify, onEvent: o.onEvent
+        connect: o.connect, wifiConnect: o.wifiConnect, sha512: o.sha512, convolve: o.convolve, crc32: o.crc32, ed25519Verify: o.ed25519Verify, ed25519Sign: o.ed25519Sign, onEvent: o.onEvent
       });
       return next;
     }
