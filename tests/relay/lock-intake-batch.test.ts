@@ -1,8 +1,10 @@
 /**
  * A lock's messages that queue up together are stored together (relay/src/locks/lock-intake.ts):
  * one transaction for the lot, in arrival order, each settled only once it is committed; the log
- * head, the bolt and door end as the last message left them. If storing them together fails,
- * each is stored alone, so one event whose effects fail costs the others nothing.
+ * head, the bolt and door end as the last message left them. A message that arrives while its
+ * lock's batch waits for the store's turn joins it. If storing them together fails, each is
+ * stored alone, so one event whose effects fail costs the others nothing; a lone message that
+ * fails is not tried again with its effects (an event is kept without them, a status refused).
  */
 import { describe, expect, it } from 'vitest';
 import { AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_STATE, encodeEvent, eventHash, fromHex, toHex } from '@keyway/shared';
@@ -136,5 +138,65 @@ describe('lock intake: messages that queue up together', () => {
     expect(await storedEvents([alarm.seq, state.seq])).toEqual([{ seq: alarm.seq, integrity: 'ok' }, { seq: state.seq, integrity: 'ok' }]);
     expect(await activity([alarm.seq, state.seq])).toEqual([{ event_seq: state.seq, kind: 'state' }]);
     expect((await device()).log_seq).toBe(state.seq);
+  });
+
+  it('takes a message that arrives while its lock\'s batch waits for the store into that batch: one transaction', async () => {
+    const [alarm, state] = await nextEvents([{ type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    let results: unknown[] = [];
+    const transactions = await countTransactions(async () => {
+      const first = handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes);
+      // The first message's batch has started and asked the store for its transaction, which
+      // runs after the event loop's current phase (group commit): the second arrives meanwhile.
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      results = await Promise.all([first, handleEventMessage(h.relay.ctx, w.deviceId, state.bytes)]);
+    });
+    expect(results).toEqual(['stored', 'stored']);
+    expect(transactions).toBe(1);
+    expect(await storedEvents([alarm.seq, state.seq])).toEqual([{ seq: alarm.seq, integrity: 'ok' }, { seq: state.seq, integrity: 'ok' }]);
+    expect((await device()).log_seq).toBe(state.seq);
+  });
+
+  it('keeps a lone event whose effects fail without them, trying its effects once', async () => {
+    const [alarm] = await nextEvents([{ type: EV_ALARM, code: AL_LOW_BATTERY }]);
+    const from = h.logs.length;
+    const restore = await failActivityInserts(h.relay.ctx.store, 'alarm');
+    let result: unknown;
+    let transactions = 0;
+    try {
+      transactions = await countTransactions(async () => {
+        result = await handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes);
+      });
+    } finally {
+      await restore();
+    }
+    expect(result).toBe('stored');
+    // With its effects (refused), then without them: never its effects twice.
+    expect(transactions).toBe(2);
+    const failed = h.logs.slice(from).map((l) => JSON.parse(l) as { msg: string }).filter((l) => l.msg === 'lock event effects failed: event stored without them');
+    expect(failed).toHaveLength(1);
+    expect(await storedEvents([alarm.seq])).toEqual([{ seq: alarm.seq, integrity: 'ok' }]);
+    expect(await activity([alarm.seq])).toEqual([]);
+    expect((await device()).log_seq).toBe(alarm.seq);
+  });
+
+  it('refuses a lone status whose storing fails and changes nothing: the lock sends its status again', async () => {
+    const before = await device();
+    const battery = w.lock.batteryMv;
+    // A low battery status records an activity row, which the store refuses.
+    w.lock.batteryMv = 100;
+    const restore = await failActivityInserts(h.relay.ctx.store, 'lock.low_battery');
+    let result: unknown;
+    let transactions = 0;
+    try {
+      transactions = await countTransactions(async () => {
+        result = await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes());
+      });
+    } finally {
+      await restore();
+      w.lock.batteryMv = battery;
+    }
+    expect(result).toBe('rejected');
+    expect(transactions).toBe(1);
+    expect(await device()).toEqual(before);
   });
 });

@@ -172,13 +172,19 @@ export async function storeEventAlone(ctx: RelayContext, ev: ReceivedEvent, payl
     return await ctx.store.tx((q) => store(ctx, q, ev, payload, true));
   } catch (err) {
     if (ctx.closing) return 'unavailable';
-    ctx.log.error({ err, deviceId: ev.deviceHex, eventSeq: ev.seq }, 'lock event effects failed: event stored without them');
-    try {
-      return await ctx.store.tx((q) => store(ctx, q, ev, payload, false));
-    } catch (again) {
-      ctx.log.error({ err: again, deviceId: ev.deviceHex, eventSeq: ev.seq }, 'storing lock event failed: not acknowledged, the lock sends it again');
-      return 'unavailable';
-    }
+    return storeEventWithoutEffects(ctx, ev, payload, err);
+  }
+}
+
+/** An event whose effects failed (with `err`), stored without them in a transaction of its own. */
+export async function storeEventWithoutEffects(ctx: RelayContext, ev: ReceivedEvent, payload: Uint8Array, err: unknown): Promise<StoreResult> {
+  ctx.log.error({ err, deviceId: ev.deviceHex, eventSeq: ev.seq }, 'lock event effects failed: event stored without them');
+  try {
+    return await ctx.store.tx((q) => store(ctx, q, ev, payload, false));
+  } catch (again) {
+    if (ctx.closing) return 'unavailable';
+    ctx.log.error({ err: again, deviceId: ev.deviceHex, eventSeq: ev.seq }, 'storing lock event failed: not acknowledged, the lock sends it again');
+    return 'unavailable';
   }
 }
 

@@ -18,7 +18,9 @@ import type { RelayContext } from '../context';
 import { markConnectionLost } from '../data/devices';
 import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
 import type { Q } from '../data/store';
-import { decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, writeLogHead, type IntakeResult, type StoreResult } from './event-intake';
+import {
+  decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, storeEventWithoutEffects, writeLogHead, type IntakeResult, type StoreResult
+} from './event-intake';
 import { tracing, wallMs } from './intake-trace';
 import { lockIntakeQueue, type BatchRunner } from './per-lock-queue';
 import { reconcileDevice } from './reconcile';
@@ -51,7 +53,7 @@ const runners = new WeakMap<RelayContext, BatchRunner<LockMessage, MessageResult
 function runnerOf(ctx: RelayContext): BatchRunner<LockMessage, MessageResult> {
   let r = runners.get(ctx);
   if (!r) {
-    r = (deviceId, messages) => takeBatch(ctx, deviceId, messages);
+    r = (deviceId, take) => takeBatch(ctx, deviceId, take);
     runners.set(ctx, r);
   }
   return r;
@@ -67,39 +69,59 @@ function decode(ctx: RelayContext, deviceId: string, m: LockMessage): Taken | nu
   return s.kind === 'status' ? { kind: 'status', status: s.status } : { kind: 'offline' };
 }
 
-async function takeBatch(ctx: RelayContext, deviceId: string, messages: LockMessage[]): Promise<MessageResult[]> {
+async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMessage[]): Promise<MessageResult[]> {
   const startedAt = tracing(ctx.log) ? wallMs() : 0;
-  const results = new Array<MessageResult>(messages.length);
+  let messages: LockMessage[] = [];
+  let results: MessageResult[] = [];
   const taken: Array<{ at: number; t: Taken }> = [];
-  messages.forEach((m, at) => {
-    // A closing relay keeps nothing: an event is not acknowledged (the lock sends it again).
-    if (ctx.closing) {
-      results[at] = m.kind === 'event' ? 'unavailable' : 'rejected';
-      return;
+  let took = false;
+  // The batch's messages are taken once its transaction runs: those that arrive while it waits for
+  // the store's turn join it (per-lock-queue.ts).
+  const takeNow = (): Taken[] => {
+    if (!took) {
+      took = true;
+      messages = take();
+      results = new Array<MessageResult>(messages.length);
+      for (let at = 0; at < messages.length; at++) {
+        const m = messages[at];
+        // A closing relay keeps nothing: an event is not acknowledged (the lock sends it again).
+        if (ctx.closing) {
+          results[at] = m.kind === 'event' ? 'unavailable' : 'rejected';
+          continue;
+        }
+        const t = decode(ctx, deviceId, m);
+        if (t) taken.push({ at, t });
+        else results[at] = 'rejected';
+      }
     }
-    const t = decode(ctx, deviceId, m);
-    if (t) taken.push({ at, t });
-    else results[at] = 'rejected';
-  });
+    return taken.map((x) => x.t);
+  };
   let together: Stored[] | null = null;
-  if (taken.length > 1) {
+  let failure: unknown;
+  if (ctx.closing) takeNow();
+  else {
     try {
-      together = await ctx.store.tx((q) => storeTogether(ctx, q, deviceId, taken.map((x) => x.t)));
+      together = await ctx.store.tx((q) => {
+        const items = takeNow();
+        return items.length > 0 ? storeTogether(ctx, q, deviceId, items) : Promise.resolve([]);
+      });
     } catch (err) {
-      if (!ctx.closing) ctx.log.warn({ err, deviceId, messages: taken.length }, 'lock messages stored one at a time: storing them together failed');
+      takeNow();
+      failure = err;
+      if (!ctx.closing && taken.length > 1) ctx.log.warn({ err, deviceId, messages: taken.length }, 'lock messages stored one at a time: storing them together failed');
     }
   }
   let sync = false;
   for (let k = 0; k < taken.length; k++) {
     const { at, t } = taken[k];
-    const stored = together ? together[k] : await storeAlone(ctx, deviceId, t);
+    const stored = together ? together[k] : await storeAfterFailure(ctx, deviceId, t, taken.length === 1 ? failure : null);
     const done = finish(ctx, deviceId, t, stored);
     results[at] = done.result;
     sync = sync || done.sync;
   }
   if (startedAt) {
     const kinds = messages.map((m) => (m.kind === 'event' ? 'e' + eventSeqOf(m.payload) : 's'));
-    ctx.log.trace({ deviceId, messages: kinds, together: !!together, startedAt, at: wallMs() }, 'lock messages committed');
+    ctx.log.trace({ deviceId, messages: kinds, together: kinds.length > 1 && !!together, startedAt, at: wallMs() }, 'lock messages committed');
   }
   if (sync && !ctx.closing) {
     try {
@@ -156,9 +178,20 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
   return out;
 }
 
-/** One message in a transaction of its own (a message alone, or its batch failed). */
-async function storeAlone(ctx: RelayContext, deviceId: string, t: Taken): Promise<Stored> {
-  if (t.kind === 'event') return storeEventAlone(ctx, t.ev, t.payload);
+/**
+ * One message of a batch whose transaction failed (loneFailure: its error when the message was
+ * alone in it, else null). A lone message gets what its first attempt left to do: an event is kept without its effects (event-intake.ts), a status or offline marker
+ * is refused (it was logged; the lock sends its status again). One of several is stored in a
+ * transaction of its own, so another's failure costs it nothing.
+ */
+async function storeAfterFailure(ctx: RelayContext, deviceId: string, t: Taken, loneFailure: unknown): Promise<Stored> {
+  const lone = loneFailure !== null;
+  if (ctx.closing) return t.kind === 'event' ? 'unavailable' : undefined;
+  if (t.kind === 'event') return lone ? storeEventWithoutEffects(ctx, t.ev, t.payload, loneFailure) : storeEventAlone(ctx, t.ev, t.payload);
+  if (lone) {
+    ctx.log.error({ err: loneFailure, deviceId }, 'storing lock status failed');
+    return undefined;
+  }
   try {
     if (t.kind === 'offline') {
       await markConnectionLost(ctx.store.q, deviceId);
