@@ -7,7 +7,9 @@
  * fails is not tried again with its effects (an event is kept without them, a status refused).
  */
 import { describe, expect, it } from 'vitest';
-import { AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_STATE, encodeEvent, eventHash, fromHex, toHex } from '@keyway/shared';
+import {
+  AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_DENIAL, EV_STATE, RC_OWNER_TIME_REQUIRED, encodeEvent, eventHash, fromHex, toHex
+} from '@keyway/shared';
 import type { Q } from '../../relay/src/data/store';
 import { handleEventMessage } from '../../relay/src/locks/event-intake';
 import { handleStateMessage } from '../../relay/src/locks/status-intake';
@@ -20,6 +22,30 @@ useWorld((hh, ww) => {
   h = hh;
   w = ww;
 });
+
+/**
+ * Counts the statements the SQLite store runs that read the devices table while fn runs (every
+ * better-sqlite3 statement runs through its Statement prototype).
+ */
+async function countDeviceReads(fn: () => Promise<unknown>): Promise<number> {
+  const db = h.relay.ctx.store.sqlite!;
+  const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
+  const originals = { all: proto.all, get: proto.get };
+  let n = 0;
+  for (const name of ['all', 'get'] as const) {
+    proto[name] = function (this: { source: string }, ...args: unknown[]) {
+      if (/^select .* from "devices"/i.test(this.source)) n++;
+      return originals[name].apply(this, args);
+    };
+  }
+  try {
+    await fn();
+  } finally {
+    proto.all = originals.all;
+    proto.get = originals.get;
+  }
+  return n;
+}
 
 /** Events that continue the lock's log after what it sent, each linking to the one before. */
 async function nextEvents(kinds: Array<{ type: number; code?: number; data?: number[] }>): Promise<{ seq: number; bytes: Uint8Array }[]> {
@@ -198,5 +224,41 @@ describe('lock intake: messages that queue up together', () => {
     expect(result).toBe('rejected');
     expect(transactions).toBe(1);
     expect(await device()).toEqual(before);
+  });
+
+  it.skipIf(process.env.KEYWAY_TEST_STORE === 'postgres')('reads the device row once for events and the status after them when the events write nothing a status reads', async () => {
+    const [unlocked, locked] = await nextEvents([{ type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    w.lock.batteryMv = 5432;
+    let results: unknown[] = [];
+    const reads = await countDeviceReads(async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes),
+        handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+        handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())
+      ]);
+    });
+    expect(results).toEqual(['stored', 'stored', 'status']);
+    expect(reads).toBe(1);
+    expect(await device()).toMatchObject({ log_seq: locked.seq, bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 5432 });
+  });
+
+  it('reads the row again for a status after an event that marks the lock as waiting for the owner\'s time: the status keeps the mark', async () => {
+    const q = h.relay.ctx.store.q;
+    const mark = async () => (await q.selectFrom('devices').select('owner_time_needed').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).owner_time_needed;
+    // Owner-consent mode with a trusted time: a status keeps whatever mark is stored.
+    w.lock.ownerConsent = true;
+    try {
+      expect(await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())).toBe('status');
+      expect(await mark()).toBe(0);
+      const [refusal] = await nextEvents([{ type: EV_DENIAL, code: RC_OWNER_TIME_REQUIRED }]);
+      const results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, refusal.bytes),
+        handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())
+      ]);
+      expect(results).toEqual(['stored', 'status']);
+      expect(await mark()).toBe(1);
+    } finally {
+      w.lock.ownerConsent = false;
+    }
   });
 });

@@ -13,7 +13,7 @@
  * without them, event-intake.ts). After the commit, waiters are answered in order and the lock's
  * sync runs once for the batch when a status or an acknowledgement calls for it.
  */
-import { eventSeqOf, type LockStatus } from '@keyway/shared';
+import { EV_ACK, EV_DENIAL, RC_OWNER_TIME_REQUIRED, eventSeqOf, type LockStatus } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { markConnectionLost } from '../data/devices';
 import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
@@ -134,13 +134,27 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
 }
 
 /**
+ * Whether a stored event's effects may have written a column of the device row that a status
+ * reads (event-effects.ts; status-intake.ts, sync-trigger.ts and owner-time.ts read them): only an
+ * answer to a command other than a door action (a key rotation moves the signing key, an owner's
+ * statement confirms the owner time; the sync looks again after it: 'stored-resync') and an
+ * answer that the lock waits for an owner's time (it sets the owner-time mark). The other events
+ * write only the log head, bolt, door and camera capture, which the batch keeps in its copy, the
+ * log state, the lock's command counter (a revocation a secured delivery issues), which a status
+ * writes in SQL from the stored value, and other tables.
+ */
+function writesStatusInputs(ev: ReceivedEvent, stored: StoreResult): boolean {
+  return stored === 'stored-resync' || ((ev.type === EV_ACK || ev.type === EV_DENIAL) && ev.code === RC_OWNER_TIME_REQUIRED);
+}
+
+/**
  * Stores the messages in the transaction q, in order, on one copy of the device row read once
  * (with its settings revisions). Events move the log head in it (written once, at the end) and
  * keep the columns they write in step (event-effects.ts); a status's writes are copied into it.
  * An event reads only what events and statuses write (id, site, log epoch and head, camera
- * capture, bolt and door), so the copy serves every event; a status after an event reads the
- * row again, since an event's effects may write what a status compares with (the owner-time
- * mark, the signing key).
+ * capture, bolt and door), so the copy serves every event; a status after an event whose effects
+ * may have written what a status compares with (writesStatusInputs: the owner-time mark, the
+ * signing key) reads the row again.
  */
 async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: Taken[]): Promise<Stored[]> {
   const first = await lockDeviceWithSettings(q, deviceId);
@@ -151,8 +165,9 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
   const out: Stored[] = [];
   for (const t of items) {
     if (t.kind === 'event') {
-      out.push(await storeEvent(ctx, q, row, t.ev, t.payload, true));
-      readable = false;
+      const r = await storeEvent(ctx, q, row, t.ev, t.payload, true);
+      out.push(r);
+      if (writesStatusInputs(t.ev, r)) readable = false;
     } else if (t.kind === 'status') {
       if (!readable) {
         const now = await lockDeviceWithSettings(q, deviceId);
@@ -180,9 +195,10 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
 
 /**
  * One message of a batch whose transaction failed (loneFailure: its error when the message was
- * alone in it, else null). A lone message gets what its first attempt left to do: an event is kept without its effects (event-intake.ts), a status or offline marker
- * is refused (it was logged; the lock sends its status again). One of several is stored in a
- * transaction of its own, so another's failure costs it nothing.
+ * alone in it, else null). A lone message gets what its first attempt left to do: an event is
+ * kept without its effects (event-intake.ts), a status or offline marker is refused (it was
+ * logged; the lock sends its status again). One of several is stored in a transaction of its
+ * own, so another's failure costs it nothing.
  */
 async function storeAfterFailure(ctx: RelayContext, deviceId: string, t: Taken, loneFailure: unknown): Promise<Stored> {
   const lone = loneFailure !== null;
