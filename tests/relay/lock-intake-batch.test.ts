@@ -8,10 +8,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_DENIAL, EV_STATE, RC_OWNER_TIME_REQUIRED, encodeEvent, eventHash, fromHex, toHex
+  AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_DENIAL, EV_STATE, RC_OWNER_TIME_REQUIRED, attachReceiptSignature, encodeEvent,
+  encodeReceiptBody, eventHash, fromHex, publicKeyNow, signingKey, signNow, toHex
 } from '@keyway/shared';
 import type { Q } from '../../relay/src/data/store';
 import { handleEventMessage } from '../../relay/src/locks/event-intake';
+import { handleReceiptMessage } from '../../relay/src/locks/receipt-intake';
 import { handleStateMessage } from '../../relay/src/locks/status-intake';
 import { useWorld, type Harness, type World } from '../support/relay-harness';
 import { failActivityInserts } from '../support/failing-activity';
@@ -45,6 +47,18 @@ async function countDeviceReads(fn: () => Promise<unknown>): Promise<number> {
     proto.get = originals.get;
   }
   return n;
+}
+
+const LOCK_SEED = new Uint8Array(32).fill(0x5a);
+const LOCK_PUB = publicKeyNow(LOCK_SEED)!;
+
+/** A receipt the lock signs for its STATE event `state`, naming the event before it as the entry (no camera). */
+function receiptOf(state: { seq: number; bytes: Uint8Array }): Uint8Array {
+  const body = encodeReceiptBody({
+    deviceId: fromHex(w.deviceId), lockKey: LOCK_PUB, seq: state.seq, head: eventHash(state.bytes), time: 0, bolt: BOLT_LOCKED, door: DOOR_CLOSED,
+    grantId: 0, entrySeq: state.seq - 1, entryHash: new Uint8Array(32), cameraSeq: 0, cameraHash: new Uint8Array(32)
+  });
+  return attachReceiptSignature(body, signNow(body, signingKey(LOCK_SEED, LOCK_PUB))!);
 }
 
 /** Events that continue the lock's log after what it sent, each linking to the one before. */
@@ -260,5 +274,42 @@ describe('lock intake: messages that queue up together', () => {
     } finally {
       w.lock.ownerConsent = false;
     }
+  });
+
+  it('stores a receipt that queues up with the lock\'s events in their transaction; a receipt whose signature fails there is refused and stores nothing', async () => {
+    const receipts = () => h.relay.ctx.store.q.selectFrom('lock_receipts').select('seq').where('device_id', '=', w.deviceId).orderBy('seq').execute();
+    const pinned = async () => (await h.relay.ctx.store.q.selectFrom('devices').select('public_key').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).public_key;
+    // No key pinned yet: the first valid receipt pins it.
+    const keyBefore = await pinned();
+    expect(keyBefore).toBeNull();
+    const [locked] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const forged = receiptOf(locked);
+    forged[forged.length - 1] ^= 1;
+    let results: unknown[] = [];
+    const transactions = await countTransactions(async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+        handleReceiptMessage(h.relay.ctx, w.deviceId, forged)
+      ]);
+    });
+    expect(results).toEqual(['stored', 'rejected']);
+    expect(transactions).toBe(1);
+    expect(await receipts()).toEqual([]);
+    expect(await pinned()).toBe(keyBefore);
+    expect(await storedEvents([locked.seq])).toEqual([{ seq: locked.seq, integrity: 'ok' }]);
+
+    const [next] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const good = receiptOf(next);
+    const again = await countTransactions(async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, next.bytes),
+        handleReceiptMessage(h.relay.ctx, w.deviceId, good),
+        handleReceiptMessage(h.relay.ctx, w.deviceId, good)
+      ]);
+    });
+    expect(results).toEqual(['stored', 'stored', 'duplicate']);
+    expect(again).toBe(1);
+    expect(await receipts()).toEqual([{ seq: next.seq }]);
+    expect(await pinned()).toBe(toHex(LOCK_PUB));
   });
 });

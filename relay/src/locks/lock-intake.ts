@@ -1,19 +1,21 @@
 /**
- * The lock intake: what a lock sends on its topics (events on kw/<id>/evt, its status and
- * offline marker on kw/<id>/state), taken in arrival order through the lock's queue
- * (per-lock-queue.ts). The messages that queued up for one lock while its earlier ones were
- * being stored are stored together, in one transaction: one read of the device row, one write of
- * the lock's log head, one group-commit item (one savepoint) for the lot, where each message took
- * its own (a door action brings about four events and four statuses, most of them together).
+ * The lock intake: what a lock sends on its topics (events and signed receipts on kw/<id>/evt,
+ * its status and offline marker on kw/<id>/state), taken in arrival order through the lock's
+ * queue (per-lock-queue.ts). The messages that queued up for one lock while its earlier ones were
+ * being stored, or that arrive while its batch waits for the store's turn, are stored together,
+ * in one transaction: one read of the device row, one write of the lock's log head, one
+ * group-commit item (one savepoint) for the lot, where each message took its own (a door action
+ * brings about four events, a status and, on locking, a receipt).
  *
  * Nothing is acknowledged before it is durable: each message's promise (an event's PUBACK waits
  * for it) settles only once its batch has committed. If the batch's transaction fails, its
- * messages are stored again one at a time, each in a transaction of its own as a message alone
- * is, so one message's failure costs no other its effects (an event whose effects fail is kept
- * without them, event-intake.ts). After the commit, waiters are answered in order and the lock's
- * sync runs once for the batch when a status or an acknowledgement calls for it.
+ * messages are stored again one at a time, each in a transaction of its own, so one message's
+ * failure costs no other its effects (an event whose effects fail is kept without them,
+ * event-intake.ts); a message alone in its batch is not tried again with its effects. After the
+ * commit, waiters are answered in order and the lock's sync runs once for the batch when a status
+ * or an acknowledgement calls for it.
  */
-import { EV_ACK, EV_DENIAL, RC_OWNER_TIME_REQUIRED, eventSeqOf, type LockStatus } from '@keyway/shared';
+import { EV_ACK, EV_DENIAL, RC_OWNER_TIME_REQUIRED, eventSeqOf, type LockStatus, type SignedReceipt } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { markConnectionLost } from '../data/devices';
 import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
@@ -23,22 +25,24 @@ import {
 } from './event-intake';
 import { tracing, wallMs } from './intake-trace';
 import { lockIntakeQueue, type BatchRunner } from './per-lock-queue';
+import { decodeLockReceipt, storeReceipt, storeReceiptAlone } from './receipt-intake';
 import { reconcileDevice } from './reconcile';
 import { decodeLockState, statusTaken, storeStatus, storeStatusAlone, type StateResult, type StoredStatus } from './status-intake';
 import type { ReceivedEvent } from './waiters';
 
-/** A message as the broker hands it over: from the lock's event topic or its state topic. */
+/** A message as the broker hands it over: from the lock's event topic (an event or a signed receipt) or its state topic. */
 export interface LockMessage {
-  kind: 'event' | 'state';
+  kind: 'event' | 'receipt' | 'state';
   payload: Uint8Array;
 }
 
 export type MessageResult = IntakeResult | StateResult;
 
 /** A decoded message. */
-type Taken = { kind: 'event'; ev: ReceivedEvent; payload: Uint8Array } | { kind: 'status'; status: LockStatus } | { kind: 'offline' };
+type Taken = { kind: 'event'; ev: ReceivedEvent; payload: Uint8Array } | { kind: 'receipt'; rc: SignedReceipt; payload: Uint8Array }
+  | { kind: 'status'; status: LockStatus } | { kind: 'offline' };
 
-/** What storing a message gave: an event's outcome, a stored status (undefined: unknown lock), an offline marker noted. */
+/** What storing a message gave: an event's or a receipt's outcome, a stored status (undefined: unknown lock), an offline marker noted. */
 type Stored = StoreResult | StoredStatus | undefined | 'offline';
 
 /** Takes one message from the lock's topics; resolves with its outcome once it is committed. */
@@ -64,6 +68,10 @@ function decode(ctx: RelayContext, deviceId: string, m: LockMessage): Taken | nu
     const ev = decodeLockEvent(ctx, deviceId, m.payload);
     return ev ? { kind: 'event', ev, payload: m.payload } : null;
   }
+  if (m.kind === 'receipt') {
+    const rc = decodeLockReceipt(ctx, deviceId, m.payload);
+    return rc ? { kind: 'receipt', rc, payload: m.payload } : null;
+  }
   const s = decodeLockState(ctx, deviceId, m.payload);
   if (!s) return null;
   return s.kind === 'status' ? { kind: 'status', status: s.status } : { kind: 'offline' };
@@ -84,9 +92,9 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
       results = new Array<MessageResult>(messages.length);
       for (let at = 0; at < messages.length; at++) {
         const m = messages[at];
-        // A closing relay keeps nothing: an event is not acknowledged (the lock sends it again).
+        // A closing relay keeps nothing: an event or receipt is not acknowledged (the lock sends it again).
         if (ctx.closing) {
-          results[at] = m.kind === 'event' ? 'unavailable' : 'rejected';
+          results[at] = m.kind === 'state' ? 'rejected' : 'unavailable';
           continue;
         }
         const t = decode(ctx, deviceId, m);
@@ -120,7 +128,7 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
     sync = sync || done.sync;
   }
   if (startedAt) {
-    const kinds = messages.map((m) => (m.kind === 'event' ? 'e' + eventSeqOf(m.payload) : 's'));
+    const kinds = messages.map((m) => (m.kind === 'event' ? 'e' + eventSeqOf(m.payload) : m.kind === 'receipt' ? 'r' : 's'));
     ctx.log.trace({ deviceId, messages: kinds, together: kinds.length > 1 && !!together, startedAt, at: wallMs() }, 'lock messages committed');
   }
   if (sync && !ctx.closing) {
@@ -158,7 +166,7 @@ function writesStatusInputs(ev: ReceivedEvent, stored: StoreResult): boolean {
  */
 async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: Taken[]): Promise<Stored[]> {
   const first = await lockDeviceWithSettings(q, deviceId);
-  if (!first) return items.map((t) => (t.kind === 'event' ? 'unknown-device' : t.kind === 'status' ? undefined : 'offline'));
+  if (!first) return items.map((t) => (t.kind === 'event' || t.kind === 'receipt' ? 'unknown-device' : t.kind === 'status' ? undefined : 'offline'));
   let row: DeviceWithSettings = { ...first };
   const stored = rowAsStored(row);
   let readable = true;
@@ -168,6 +176,9 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
       const r = await storeEvent(ctx, q, row, t.ev, t.payload, true);
       out.push(r);
       if (writesStatusInputs(t.ev, r)) readable = false;
+    } else if (t.kind === 'receipt') {
+      // A receipt reads the lock key, site and log epoch, and pins the key in the copy.
+      out.push(await storeReceipt(ctx, q, row, t.rc, t.payload));
     } else if (t.kind === 'status') {
       if (!readable) {
         const now = await lockDeviceWithSettings(q, deviceId);
@@ -202,8 +213,14 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
  */
 async function storeAfterFailure(ctx: RelayContext, deviceId: string, t: Taken, loneFailure: unknown): Promise<Stored> {
   const lone = loneFailure !== null;
-  if (ctx.closing) return t.kind === 'event' ? 'unavailable' : undefined;
+  if (ctx.closing) return t.kind === 'event' || t.kind === 'receipt' ? 'unavailable' : undefined;
   if (t.kind === 'event') return lone ? storeEventWithoutEffects(ctx, t.ev, t.payload, loneFailure) : storeEventAlone(ctx, t.ev, t.payload);
+  if (t.kind === 'receipt') {
+    if (!lone) return storeReceiptAlone(ctx, deviceId, t.rc, t.payload);
+    // Not kept: the broker does not acknowledge it, and the lock sends it again after reconnecting.
+    ctx.log.error({ err: loneFailure, deviceId, eventSeq: t.rc.seq }, 'storing lock receipt failed: not acknowledged');
+    return 'unavailable';
+  }
   if (lone) {
     ctx.log.error({ err: loneFailure, deviceId }, 'storing lock status failed');
     return undefined;
@@ -226,6 +243,7 @@ function finish(ctx: RelayContext, deviceId: string, t: Taken, stored: Stored): 
     const s = stored as StoreResult;
     return { result: eventTaken(ctx, t.ev, s), sync: s === 'stored-resync' };
   }
+  if (t.kind === 'receipt') return { result: stored as IntakeResult, sync: false };
   if (t.kind === 'offline') {
     if (stored !== 'offline') return { result: 'rejected', sync: false };
     ctx.log.info({ deviceId }, 'lock last will received');
