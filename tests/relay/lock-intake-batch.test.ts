@@ -26,25 +26,25 @@ useWorld((hh, ww) => {
 });
 
 /**
- * Counts the statements the SQLite store runs that read the devices table while fn runs (every
- * better-sqlite3 statement runs through its Statement prototype).
+ * Counts the statements the SQLite store runs on the devices table while fn runs, reads and
+ * writes (every better-sqlite3 statement runs through its Statement prototype).
  */
-async function countDeviceReads(fn: () => Promise<unknown>): Promise<number> {
+async function countDeviceStatements(fn: () => Promise<unknown>): Promise<{ reads: number; writes: number }> {
   const db = h.relay.ctx.store.sqlite!;
   const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
-  const originals = { all: proto.all, get: proto.get };
-  let n = 0;
-  for (const name of ['all', 'get'] as const) {
+  const originals = { all: proto.all, get: proto.get, run: proto.run };
+  const n = { reads: 0, writes: 0 };
+  for (const name of ['all', 'get', 'run'] as const) {
     proto[name] = function (this: { source: string }, ...args: unknown[]) {
-      if (/^select .* from "devices"/i.test(this.source)) n++;
+      if (/^select .* from "devices"/i.test(this.source)) n.reads++;
+      if (/^update "devices"/i.test(this.source)) n.writes++;
       return originals[name].apply(this, args);
     };
   }
   try {
     await fn();
   } finally {
-    proto.all = originals.all;
-    proto.get = originals.get;
+    Object.assign(proto, originals);
   }
   return n;
 }
@@ -240,11 +240,11 @@ describe('lock intake: messages that queue up together', () => {
     expect(await device()).toEqual(before);
   });
 
-  it.skipIf(process.env.KEYWAY_TEST_STORE === 'postgres')('reads the device row once for events and the status after them when the events write nothing a status reads', async () => {
+  it.skipIf(process.env.KEYWAY_TEST_STORE === 'postgres')('reads the device row once and writes it once for events and the status after them', async () => {
     const [unlocked, locked] = await nextEvents([{ type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
     w.lock.batteryMv = 5432;
     let results: unknown[] = [];
-    const reads = await countDeviceReads(async () => {
+    const statements = await countDeviceStatements(async () => {
       results = await Promise.all([
         handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes),
         handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
@@ -252,8 +252,25 @@ describe('lock intake: messages that queue up together', () => {
       ]);
     });
     expect(results).toEqual(['stored', 'stored', 'status']);
-    expect(reads).toBe(1);
-    expect(await device()).toMatchObject({ log_seq: locked.seq, bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 5432 });
+    // The status, last in the batch, writes the log head its events moved.
+    expect(statements).toEqual({ reads: 1, writes: 1 });
+    expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 5432 });
+  });
+
+  it('writes the log head after a status that is not the batch\'s last message, with the bolt and door of the events after it', async () => {
+    const [locked, unlocked] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }]);
+    w.lock.bolt = BOLT_LOCKED;
+    w.lock.batteryMv = 5433;
+    const results = await Promise.all([
+      handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+      handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes()),
+      handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes)
+    ]);
+    expect(results).toEqual(['stored', 'status', 'stored']);
+    expect(await device()).toMatchObject({ log_seq: unlocked.seq, log_head: toHex(eventHash(unlocked.bytes)), bolt: BOLT_UNLOCKED, door: DOOR_CLOSED, battery: 5433 });
+    // The lock's next status says locked again.
+    expect(await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())).toBe('status');
+    expect(await device()).toMatchObject({ log_seq: unlocked.seq, bolt: BOLT_LOCKED, battery: 5433 });
   });
 
   it('reads the row again for a status after an event that marks the lock as waiting for the owner\'s time: the status keeps the mark', async () => {

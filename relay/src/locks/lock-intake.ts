@@ -171,7 +171,8 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
   const stored = rowAsStored(row);
   let readable = true;
   const out: Stored[] = [];
-  for (const t of items) {
+  for (let k = 0; k < items.length; k++) {
+    const t = items[k];
     if (t.kind === 'event') {
       const r = await storeEvent(ctx, q, row, t.ev, t.payload, true);
       out.push(r);
@@ -189,12 +190,15 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
         row = { ...now, log_seq: row.log_seq, log_head: row.log_head };
         readable = true;
       }
-      const status = await storeStatus(ctx, q, row, t.status);
+      // The batch's last write of the row: the log head its events moved goes into the status's statement.
+      const head = k === items.length - 1 && row.log_seq !== stored.log_seq && row.log_head !== null ? { seq: row.log_seq, head: row.log_head } : undefined;
+      const status = await storeStatus(ctx, q, row, t.status, head);
       out.push(status);
-      // A new copy: the stored status keeps the row as it was before it. It wrote bolt and door.
+      // A new copy: the stored status keeps the row as it was before it. It wrote bolt and door (and the head).
       row = { ...row, ...status.written };
       stored.bolt = row.bolt;
       stored.door = row.door;
+      if (head) stored.log_seq = row.log_seq;
     } else {
       await markConnectionLost(q, deviceId);
       out.push('offline');
