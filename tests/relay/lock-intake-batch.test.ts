@@ -1,13 +1,19 @@
 /**
  * A lock's messages that queue up together are stored together (relay/src/locks/lock-intake.ts):
  * one transaction for the lot, in arrival order, each settled only once it is committed; the log
- * head, the bolt and door end as the last message left them. If storing them together fails,
- * each is stored alone, so one event whose effects fail costs the others nothing.
+ * head, the bolt and door end as the last message left them. A message that arrives while its
+ * lock's batch waits for the store's turn joins it. If storing them together fails, each is
+ * stored alone, so one event whose effects fail costs the others nothing; a lone message that
+ * fails is not tried again with its effects (an event is kept without them, a status refused).
  */
 import { describe, expect, it } from 'vitest';
-import { AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_STATE, encodeEvent, eventHash, fromHex, toHex } from '@keyway/shared';
+import {
+  AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_DENIAL, EV_STATE, RC_OWNER_TIME_REQUIRED, attachReceiptSignature, encodeEvent,
+  encodeReceiptBody, eventHash, fromHex, publicKeyNow, signingKey, signNow, toHex
+} from '@keyway/shared';
 import type { Q } from '../../relay/src/data/store';
 import { handleEventMessage } from '../../relay/src/locks/event-intake';
+import { handleReceiptMessage } from '../../relay/src/locks/receipt-intake';
 import { handleStateMessage } from '../../relay/src/locks/status-intake';
 import { useWorld, type Harness, type World } from '../support/relay-harness';
 import { failActivityInserts } from '../support/failing-activity';
@@ -18,6 +24,42 @@ useWorld((hh, ww) => {
   h = hh;
   w = ww;
 });
+
+/**
+ * Counts the statements the SQLite store runs on the devices table while fn runs, reads and
+ * writes (every better-sqlite3 statement runs through its Statement prototype).
+ */
+async function countDeviceStatements(fn: () => Promise<unknown>): Promise<{ reads: number; writes: number }> {
+  const db = h.relay.ctx.store.sqlite!;
+  const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
+  const originals = { all: proto.all, get: proto.get, run: proto.run };
+  const n = { reads: 0, writes: 0 };
+  for (const name of ['all', 'get', 'run'] as const) {
+    proto[name] = function (this: { source: string }, ...args: unknown[]) {
+      if (/^select .* from "devices"/i.test(this.source)) n.reads++;
+      if (/^update "devices"/i.test(this.source)) n.writes++;
+      return originals[name].apply(this, args);
+    };
+  }
+  try {
+    await fn();
+  } finally {
+    Object.assign(proto, originals);
+  }
+  return n;
+}
+
+const LOCK_SEED = new Uint8Array(32).fill(0x5a);
+const LOCK_PUB = publicKeyNow(LOCK_SEED)!;
+
+/** A receipt the lock signs for its STATE event `state`, naming the event before it as the entry (no camera). */
+function receiptOf(state: { seq: number; bytes: Uint8Array }): Uint8Array {
+  const body = encodeReceiptBody({
+    deviceId: fromHex(w.deviceId), lockKey: LOCK_PUB, seq: state.seq, head: eventHash(state.bytes), time: 0, bolt: BOLT_LOCKED, door: DOOR_CLOSED,
+    grantId: 0, entrySeq: state.seq - 1, entryHash: new Uint8Array(32), cameraSeq: 0, cameraHash: new Uint8Array(32)
+  });
+  return attachReceiptSignature(body, signNow(body, signingKey(LOCK_SEED, LOCK_PUB))!);
+}
 
 /** Events that continue the lock's log after what it sent, each linking to the one before. */
 async function nextEvents(kinds: Array<{ type: number; code?: number; data?: number[] }>): Promise<{ seq: number; bytes: Uint8Array }[]> {
@@ -136,5 +178,155 @@ describe('lock intake: messages that queue up together', () => {
     expect(await storedEvents([alarm.seq, state.seq])).toEqual([{ seq: alarm.seq, integrity: 'ok' }, { seq: state.seq, integrity: 'ok' }]);
     expect(await activity([alarm.seq, state.seq])).toEqual([{ event_seq: state.seq, kind: 'state' }]);
     expect((await device()).log_seq).toBe(state.seq);
+  });
+
+  it('takes a message that arrives while its lock\'s batch waits for the store into that batch: one transaction', async () => {
+    const [alarm, state] = await nextEvents([{ type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    let results: unknown[] = [];
+    const transactions = await countTransactions(async () => {
+      const first = handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes);
+      // The first message's batch has started and asked the store for its transaction, which
+      // runs after the event loop's current phase (group commit): the second arrives meanwhile.
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      results = await Promise.all([first, handleEventMessage(h.relay.ctx, w.deviceId, state.bytes)]);
+    });
+    expect(results).toEqual(['stored', 'stored']);
+    expect(transactions).toBe(1);
+    expect(await storedEvents([alarm.seq, state.seq])).toEqual([{ seq: alarm.seq, integrity: 'ok' }, { seq: state.seq, integrity: 'ok' }]);
+    expect((await device()).log_seq).toBe(state.seq);
+  });
+
+  it('keeps a lone event whose effects fail without them, trying its effects once', async () => {
+    const [alarm] = await nextEvents([{ type: EV_ALARM, code: AL_LOW_BATTERY }]);
+    const from = h.logs.length;
+    const restore = await failActivityInserts(h.relay.ctx.store, 'alarm');
+    let result: unknown;
+    let transactions = 0;
+    try {
+      transactions = await countTransactions(async () => {
+        result = await handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes);
+      });
+    } finally {
+      await restore();
+    }
+    expect(result).toBe('stored');
+    // With its effects (refused), then without them: never its effects twice.
+    expect(transactions).toBe(2);
+    const failed = h.logs.slice(from).map((l) => JSON.parse(l) as { msg: string }).filter((l) => l.msg === 'lock event effects failed: event stored without them');
+    expect(failed).toHaveLength(1);
+    expect(await storedEvents([alarm.seq])).toEqual([{ seq: alarm.seq, integrity: 'ok' }]);
+    expect(await activity([alarm.seq])).toEqual([]);
+    expect((await device()).log_seq).toBe(alarm.seq);
+  });
+
+  it('refuses a lone status whose storing fails and changes nothing: the lock sends its status again', async () => {
+    const before = await device();
+    const battery = w.lock.batteryMv;
+    // A low battery status records an activity row, which the store refuses.
+    w.lock.batteryMv = 100;
+    const restore = await failActivityInserts(h.relay.ctx.store, 'lock.low_battery');
+    let result: unknown;
+    let transactions = 0;
+    try {
+      transactions = await countTransactions(async () => {
+        result = await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes());
+      });
+    } finally {
+      await restore();
+      w.lock.batteryMv = battery;
+    }
+    expect(result).toBe('rejected');
+    expect(transactions).toBe(1);
+    expect(await device()).toEqual(before);
+  });
+
+  it.skipIf(process.env.KEYWAY_TEST_STORE === 'postgres')('reads the device row once and writes it once for events and the status after them', async () => {
+    const [unlocked, locked] = await nextEvents([{ type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    w.lock.batteryMv = 5432;
+    let results: unknown[] = [];
+    const statements = await countDeviceStatements(async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes),
+        handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+        handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())
+      ]);
+    });
+    expect(results).toEqual(['stored', 'stored', 'status']);
+    // The status, last in the batch, writes the log head its events moved.
+    expect(statements).toEqual({ reads: 1, writes: 1 });
+    expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 5432 });
+  });
+
+  it('writes the log head after a status that is not the batch\'s last message, with the bolt and door of the events after it', async () => {
+    const [locked, unlocked] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }]);
+    w.lock.bolt = BOLT_LOCKED;
+    w.lock.batteryMv = 5433;
+    const results = await Promise.all([
+      handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+      handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes()),
+      handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes)
+    ]);
+    expect(results).toEqual(['stored', 'status', 'stored']);
+    expect(await device()).toMatchObject({ log_seq: unlocked.seq, log_head: toHex(eventHash(unlocked.bytes)), bolt: BOLT_UNLOCKED, door: DOOR_CLOSED, battery: 5433 });
+    // The lock's next status says locked again.
+    expect(await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())).toBe('status');
+    expect(await device()).toMatchObject({ log_seq: unlocked.seq, bolt: BOLT_LOCKED, battery: 5433 });
+  });
+
+  it('reads the row again for a status after an event that marks the lock as waiting for the owner\'s time: the status keeps the mark', async () => {
+    const q = h.relay.ctx.store.q;
+    const mark = async () => (await q.selectFrom('devices').select('owner_time_needed').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).owner_time_needed;
+    // Owner-consent mode with a trusted time: a status keeps whatever mark is stored.
+    w.lock.ownerConsent = true;
+    try {
+      expect(await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())).toBe('status');
+      expect(await mark()).toBe(0);
+      const [refusal] = await nextEvents([{ type: EV_DENIAL, code: RC_OWNER_TIME_REQUIRED }]);
+      const results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, refusal.bytes),
+        handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())
+      ]);
+      expect(results).toEqual(['stored', 'status']);
+      expect(await mark()).toBe(1);
+    } finally {
+      w.lock.ownerConsent = false;
+    }
+  });
+
+  it('stores a receipt that queues up with the lock\'s events in their transaction; a receipt whose signature fails there is refused and stores nothing', async () => {
+    const receipts = () => h.relay.ctx.store.q.selectFrom('lock_receipts').select('seq').where('device_id', '=', w.deviceId).orderBy('seq').execute();
+    const pinned = async () => (await h.relay.ctx.store.q.selectFrom('devices').select('public_key').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).public_key;
+    // No key pinned yet: the first valid receipt pins it.
+    const keyBefore = await pinned();
+    expect(keyBefore).toBeNull();
+    const [locked] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const forged = receiptOf(locked);
+    forged[forged.length - 1] ^= 1;
+    let results: unknown[] = [];
+    const transactions = await countTransactions(async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+        handleReceiptMessage(h.relay.ctx, w.deviceId, forged)
+      ]);
+    });
+    expect(results).toEqual(['stored', 'rejected']);
+    expect(transactions).toBe(1);
+    expect(await receipts()).toEqual([]);
+    expect(await pinned()).toBe(keyBefore);
+    expect(await storedEvents([locked.seq])).toEqual([{ seq: locked.seq, integrity: 'ok' }]);
+
+    const [next] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const good = receiptOf(next);
+    const again = await countTransactions(async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, next.bytes),
+        handleReceiptMessage(h.relay.ctx, w.deviceId, good),
+        handleReceiptMessage(h.relay.ctx, w.deviceId, good)
+      ]);
+    });
+    expect(results).toEqual(['stored', 'stored', 'duplicate']);
+    expect(again).toBe(1);
+    expect(await receipts()).toEqual([{ seq: next.seq }]);
+    expect(await pinned()).toBe(toHex(LOCK_PUB));
   });
 });

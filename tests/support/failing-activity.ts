@@ -6,9 +6,9 @@ import { sql } from 'kysely';
 import type { Store } from '../../relay/src/data/store';
 
 /** Activity rows of `kind` fail to insert until the returned function is awaited. */
-export async function failActivityInserts(store: Store, kind: 'unlock' | 'alarm'): Promise<() => Promise<void>> {
+export async function failActivityInserts(store: Store, kind: 'unlock' | 'alarm' | 'lock.low_battery'): Promise<() => Promise<void>> {
   const q = store.q;
-  const name = sql.raw('kw_test_no_' + kind);
+  const name = sql.raw('kw_test_no_' + kind.replace(/\W/g, '_'));
   const message = sql.raw(`'no ${kind} rows today'`);
   if (store.dialect === 'postgres') {
     await sql`CREATE FUNCTION ${name}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION ${message}; END $$ LANGUAGE plpgsql`.execute(q);

@@ -113,12 +113,26 @@ export type StatusColumns = Pick<Updateable<DevicesTable>, 'status_at' | 'bolt' 
   | 'grants_stored' | 'status_firmware' | 'status_log_seq' | 'clock_offset_s' | 'clock_flagged' | 'last_seen' | 'inv_keys' | 'inv_grants' | 'inv_at'
   | 'owner_time_needed'>;
 
-/** Stores a lock's status; the next command counter moves above the highest the lock has seen. */
-export async function recordStatus(q: Q, id: string, cols: StatusColumns, replayHigh: number): Promise<void> {
+/** A new head of the lock's log, written with a status (the lock intake's batch, locks/lock-intake.ts). */
+export interface LogHead {
+  seq: number;
+  head: string;
+}
+
+/**
+ * Stores a lock's status; the next command counter moves above the highest the lock has seen.
+ * `logHead`: a new head of the lock's log, written in the same statement.
+ */
+export async function recordStatus(q: Q, id: string, cols: StatusColumns, replayHigh: number, logHead?: LogHead): Promise<void> {
   const values = valuesOf(STATUS_COLUMNS, cols);
+  const complete = values.every((v) => v !== undefined);
   // A whole status (the intake's case) takes the compiled query; a partial one is built as it is.
-  if (values.every((v) => v !== undefined)) await recordStatusQuery(q, id, replayHigh, ...values);
-  else await q.updateTable('devices').set({ ...cols, next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) }).where('id', '=', id).execute();
+  if (complete && logHead) await recordStatusWithHeadQuery(q, id, replayHigh, logHead.seq, logHead.head, ...values);
+  else if (complete) await recordStatusQuery(q, id, replayHigh, ...values);
+  else {
+    const head = logHead ? { log_seq: logHead.seq, log_head: logHead.head } : {};
+    await q.updateTable('devices').set({ ...cols, ...head, next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) }).where('id', '=', id).execute();
+  }
 }
 
 const STATUS_COLUMNS = [
@@ -129,6 +143,10 @@ const STATUS_COLUMNS = [
 const recordStatusQuery = prepared((q: Q, id: string, replayHigh: number, ...cols: unknown[]) => q.updateTable('devices')
   .set({ ...(rowOf(STATUS_COLUMNS, cols) as StatusColumns), next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) })
   .where('id', '=', id), 2 + STATUS_COLUMNS.length);
+
+const recordStatusWithHeadQuery = prepared((q: Q, id: string, replayHigh: number, seq: number, head: string, ...cols: unknown[]) => q.updateTable('devices')
+  .set({ ...(rowOf(STATUS_COLUMNS, cols) as StatusColumns), log_seq: seq, log_head: head, next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) })
+  .where('id', '=', id), 4 + STATUS_COLUMNS.length);
 
 /** The lock connected on `connId` (this process); returns its site, or undefined for an unknown lock. */
 export async function markOnline(q: Q, id: string, connId: string, now: number): Promise<number | undefined> {

@@ -1,42 +1,48 @@
 /**
- * The lock intake: what a lock sends on its topics (events on kw/<id>/evt, its status and
- * offline marker on kw/<id>/state), taken in arrival order through the lock's queue
- * (per-lock-queue.ts). The messages that queued up for one lock while its earlier ones were
- * being stored are stored together, in one transaction: one read of the device row, one write of
- * the lock's log head, one group-commit item (one savepoint) for the lot, where each message took
- * its own (a door action brings about four events and four statuses, most of them together).
+ * The lock intake: what a lock sends on its topics (events and signed receipts on kw/<id>/evt,
+ * its status and offline marker on kw/<id>/state), taken in arrival order through the lock's
+ * queue (per-lock-queue.ts). The messages that queued up for one lock while its earlier ones were
+ * being stored, or that arrive while its batch waits for the store's turn, are stored together,
+ * in one transaction: one read of the device row, one write of the lock's log head, one
+ * group-commit item (one savepoint) for the lot, where each message took its own (a door action
+ * brings about four events, a status and, on locking, a receipt).
  *
  * Nothing is acknowledged before it is durable: each message's promise (an event's PUBACK waits
  * for it) settles only once its batch has committed. If the batch's transaction fails, its
- * messages are stored again one at a time, each in a transaction of its own as a message alone
- * is, so one message's failure costs no other its effects (an event whose effects fail is kept
- * without them, event-intake.ts). After the commit, waiters are answered in order and the lock's
- * sync runs once for the batch when a status or an acknowledgement calls for it.
+ * messages are stored again one at a time, each in a transaction of its own, so one message's
+ * failure costs no other its effects (an event whose effects fail is kept without them,
+ * event-intake.ts); a message alone in its batch is not tried again with its effects. After the
+ * commit, waiters are answered in order and the lock's sync runs once for the batch when a status
+ * or an acknowledgement calls for it.
  */
-import { eventSeqOf, type LockStatus } from '@keyway/shared';
+import { EV_ACK, EV_DENIAL, RC_OWNER_TIME_REQUIRED, eventSeqOf, type LockStatus, type SignedReceipt } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { markConnectionLost } from '../data/devices';
 import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
 import type { Q } from '../data/store';
-import { decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, writeLogHead, type IntakeResult, type StoreResult } from './event-intake';
+import {
+  decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, storeEventWithoutEffects, writeLogHead, type IntakeResult, type StoreResult
+} from './event-intake';
 import { tracing, wallMs } from './intake-trace';
 import { lockIntakeQueue, type BatchRunner } from './per-lock-queue';
+import { decodeLockReceipt, storeReceipt, storeReceiptAlone } from './receipt-intake';
 import { reconcileDevice } from './reconcile';
 import { decodeLockState, statusTaken, storeStatus, storeStatusAlone, type StateResult, type StoredStatus } from './status-intake';
 import type { ReceivedEvent } from './waiters';
 
-/** A message as the broker hands it over: from the lock's event topic or its state topic. */
+/** A message as the broker hands it over: from the lock's event topic (an event or a signed receipt) or its state topic. */
 export interface LockMessage {
-  kind: 'event' | 'state';
+  kind: 'event' | 'receipt' | 'state';
   payload: Uint8Array;
 }
 
 export type MessageResult = IntakeResult | StateResult;
 
 /** A decoded message. */
-type Taken = { kind: 'event'; ev: ReceivedEvent; payload: Uint8Array } | { kind: 'status'; status: LockStatus } | { kind: 'offline' };
+type Taken = { kind: 'event'; ev: ReceivedEvent; payload: Uint8Array } | { kind: 'receipt'; rc: SignedReceipt; payload: Uint8Array }
+  | { kind: 'status'; status: LockStatus } | { kind: 'offline' };
 
-/** What storing a message gave: an event's outcome, a stored status (undefined: unknown lock), an offline marker noted. */
+/** What storing a message gave: an event's or a receipt's outcome, a stored status (undefined: unknown lock), an offline marker noted. */
 type Stored = StoreResult | StoredStatus | undefined | 'offline';
 
 /** Takes one message from the lock's topics; resolves with its outcome once it is committed. */
@@ -51,7 +57,7 @@ const runners = new WeakMap<RelayContext, BatchRunner<LockMessage, MessageResult
 function runnerOf(ctx: RelayContext): BatchRunner<LockMessage, MessageResult> {
   let r = runners.get(ctx);
   if (!r) {
-    r = (deviceId, messages) => takeBatch(ctx, deviceId, messages);
+    r = (deviceId, take) => takeBatch(ctx, deviceId, take);
     runners.set(ctx, r);
   }
   return r;
@@ -62,44 +68,68 @@ function decode(ctx: RelayContext, deviceId: string, m: LockMessage): Taken | nu
     const ev = decodeLockEvent(ctx, deviceId, m.payload);
     return ev ? { kind: 'event', ev, payload: m.payload } : null;
   }
+  if (m.kind === 'receipt') {
+    const rc = decodeLockReceipt(ctx, deviceId, m.payload);
+    return rc ? { kind: 'receipt', rc, payload: m.payload } : null;
+  }
   const s = decodeLockState(ctx, deviceId, m.payload);
   if (!s) return null;
   return s.kind === 'status' ? { kind: 'status', status: s.status } : { kind: 'offline' };
 }
 
-async function takeBatch(ctx: RelayContext, deviceId: string, messages: LockMessage[]): Promise<MessageResult[]> {
+async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMessage[]): Promise<MessageResult[]> {
   const startedAt = tracing(ctx.log) ? wallMs() : 0;
-  const results = new Array<MessageResult>(messages.length);
+  let messages: LockMessage[] = [];
+  let results: MessageResult[] = [];
   const taken: Array<{ at: number; t: Taken }> = [];
-  messages.forEach((m, at) => {
-    // A closing relay keeps nothing: an event is not acknowledged (the lock sends it again).
-    if (ctx.closing) {
-      results[at] = m.kind === 'event' ? 'unavailable' : 'rejected';
-      return;
+  let took = false;
+  // The batch's messages are taken once its transaction runs: those that arrive while it waits for
+  // the store's turn join it (per-lock-queue.ts).
+  const takeNow = (): Taken[] => {
+    if (!took) {
+      took = true;
+      messages = take();
+      results = new Array<MessageResult>(messages.length);
+      for (let at = 0; at < messages.length; at++) {
+        const m = messages[at];
+        // A closing relay keeps nothing: an event or receipt is not acknowledged (the lock sends it again).
+        if (ctx.closing) {
+          results[at] = m.kind === 'state' ? 'rejected' : 'unavailable';
+          continue;
+        }
+        const t = decode(ctx, deviceId, m);
+        if (t) taken.push({ at, t });
+        else results[at] = 'rejected';
+      }
     }
-    const t = decode(ctx, deviceId, m);
-    if (t) taken.push({ at, t });
-    else results[at] = 'rejected';
-  });
+    return taken.map((x) => x.t);
+  };
   let together: Stored[] | null = null;
-  if (taken.length > 1) {
+  let failure: unknown;
+  if (ctx.closing) takeNow();
+  else {
     try {
-      together = await ctx.store.tx((q) => storeTogether(ctx, q, deviceId, taken.map((x) => x.t)));
+      together = await ctx.store.tx((q) => {
+        const items = takeNow();
+        return items.length > 0 ? storeTogether(ctx, q, deviceId, items) : Promise.resolve([]);
+      });
     } catch (err) {
-      if (!ctx.closing) ctx.log.warn({ err, deviceId, messages: taken.length }, 'lock messages stored one at a time: storing them together failed');
+      takeNow();
+      failure = err;
+      if (!ctx.closing && taken.length > 1) ctx.log.warn({ err, deviceId, messages: taken.length }, 'lock messages stored one at a time: storing them together failed');
     }
   }
   let sync = false;
   for (let k = 0; k < taken.length; k++) {
     const { at, t } = taken[k];
-    const stored = together ? together[k] : await storeAlone(ctx, deviceId, t);
+    const stored = together ? together[k] : await storeAfterFailure(ctx, deviceId, t, taken.length === 1 ? failure : null);
     const done = finish(ctx, deviceId, t, stored);
     results[at] = done.result;
     sync = sync || done.sync;
   }
   if (startedAt) {
-    const kinds = messages.map((m) => (m.kind === 'event' ? 'e' + eventSeqOf(m.payload) : 's'));
-    ctx.log.trace({ deviceId, messages: kinds, together: !!together, startedAt, at: wallMs() }, 'lock messages committed');
+    const kinds = messages.map((m) => (m.kind === 'event' ? 'e' + eventSeqOf(m.payload) : m.kind === 'receipt' ? 'r' : 's'));
+    ctx.log.trace({ deviceId, messages: kinds, together: kinds.length > 1 && !!together, startedAt, at: wallMs() }, 'lock messages committed');
   }
   if (sync && !ctx.closing) {
     try {
@@ -112,25 +142,44 @@ async function takeBatch(ctx: RelayContext, deviceId: string, messages: LockMess
 }
 
 /**
+ * Whether a stored event's effects may have written a column of the device row that a status
+ * reads (event-effects.ts; status-intake.ts, sync-trigger.ts and owner-time.ts read them): only an
+ * answer to a command other than a door action (a key rotation moves the signing key, an owner's
+ * statement confirms the owner time; the sync looks again after it: 'stored-resync') and an
+ * answer that the lock waits for an owner's time (it sets the owner-time mark). The other events
+ * write only the log head, bolt, door and camera capture, which the batch keeps in its copy, the
+ * log state, the lock's command counter (a revocation a secured delivery issues), which a status
+ * writes in SQL from the stored value, and other tables.
+ */
+function writesStatusInputs(ev: ReceivedEvent, stored: StoreResult): boolean {
+  return stored === 'stored-resync' || ((ev.type === EV_ACK || ev.type === EV_DENIAL) && ev.code === RC_OWNER_TIME_REQUIRED);
+}
+
+/**
  * Stores the messages in the transaction q, in order, on one copy of the device row read once
  * (with its settings revisions). Events move the log head in it (written once, at the end) and
  * keep the columns they write in step (event-effects.ts); a status's writes are copied into it.
  * An event reads only what events and statuses write (id, site, log epoch and head, camera
- * capture, bolt and door), so the copy serves every event; a status after an event reads the
- * row again, since an event's effects may write what a status compares with (the owner-time
- * mark, the signing key).
+ * capture, bolt and door), so the copy serves every event; a status after an event whose effects
+ * may have written what a status compares with (writesStatusInputs: the owner-time mark, the
+ * signing key) reads the row again.
  */
 async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: Taken[]): Promise<Stored[]> {
   const first = await lockDeviceWithSettings(q, deviceId);
-  if (!first) return items.map((t) => (t.kind === 'event' ? 'unknown-device' : t.kind === 'status' ? undefined : 'offline'));
+  if (!first) return items.map((t) => (t.kind === 'event' || t.kind === 'receipt' ? 'unknown-device' : t.kind === 'status' ? undefined : 'offline'));
   let row: DeviceWithSettings = { ...first };
   const stored = rowAsStored(row);
   let readable = true;
   const out: Stored[] = [];
-  for (const t of items) {
+  for (let k = 0; k < items.length; k++) {
+    const t = items[k];
     if (t.kind === 'event') {
-      out.push(await storeEvent(ctx, q, row, t.ev, t.payload, true));
-      readable = false;
+      const r = await storeEvent(ctx, q, row, t.ev, t.payload, true);
+      out.push(r);
+      if (writesStatusInputs(t.ev, r)) readable = false;
+    } else if (t.kind === 'receipt') {
+      // A receipt reads the lock key, site and log epoch, and pins the key in the copy.
+      out.push(await storeReceipt(ctx, q, row, t.rc, t.payload));
     } else if (t.kind === 'status') {
       if (!readable) {
         const now = await lockDeviceWithSettings(q, deviceId);
@@ -141,12 +190,15 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
         row = { ...now, log_seq: row.log_seq, log_head: row.log_head };
         readable = true;
       }
-      const status = await storeStatus(ctx, q, row, t.status);
+      // The batch's last write of the row: the log head its events moved goes into the status's statement.
+      const head = k === items.length - 1 && row.log_seq !== stored.log_seq && row.log_head !== null ? { seq: row.log_seq, head: row.log_head } : undefined;
+      const status = await storeStatus(ctx, q, row, t.status, head);
       out.push(status);
-      // A new copy: the stored status keeps the row as it was before it. It wrote bolt and door.
+      // A new copy: the stored status keeps the row as it was before it. It wrote bolt and door (and the head).
       row = { ...row, ...status.written };
       stored.bolt = row.bolt;
       stored.door = row.door;
+      if (head) stored.log_seq = row.log_seq;
     } else {
       await markConnectionLost(q, deviceId);
       out.push('offline');
@@ -156,9 +208,27 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
   return out;
 }
 
-/** One message in a transaction of its own (a message alone, or its batch failed). */
-async function storeAlone(ctx: RelayContext, deviceId: string, t: Taken): Promise<Stored> {
-  if (t.kind === 'event') return storeEventAlone(ctx, t.ev, t.payload);
+/**
+ * One message of a batch whose transaction failed (loneFailure: its error when the message was
+ * alone in it, else null). A lone message gets what its first attempt left to do: an event is
+ * kept without its effects (event-intake.ts), a status or offline marker is refused (it was
+ * logged; the lock sends its status again). One of several is stored in a transaction of its
+ * own, so another's failure costs it nothing.
+ */
+async function storeAfterFailure(ctx: RelayContext, deviceId: string, t: Taken, loneFailure: unknown): Promise<Stored> {
+  const lone = loneFailure !== null;
+  if (ctx.closing) return t.kind === 'event' || t.kind === 'receipt' ? 'unavailable' : undefined;
+  if (t.kind === 'event') return lone ? storeEventWithoutEffects(ctx, t.ev, t.payload, loneFailure) : storeEventAlone(ctx, t.ev, t.payload);
+  if (t.kind === 'receipt') {
+    if (!lone) return storeReceiptAlone(ctx, deviceId, t.rc, t.payload);
+    // Not kept: the broker does not acknowledge it, and the lock sends it again after reconnecting.
+    ctx.log.error({ err: loneFailure, deviceId, eventSeq: t.rc.seq }, 'storing lock receipt failed: not acknowledged');
+    return 'unavailable';
+  }
+  if (lone) {
+    ctx.log.error({ err: loneFailure, deviceId }, 'storing lock status failed');
+    return undefined;
+  }
   try {
     if (t.kind === 'offline') {
       await markConnectionLost(ctx.store.q, deviceId);
@@ -177,6 +247,7 @@ function finish(ctx: RelayContext, deviceId: string, t: Taken, stored: Stored): 
     const s = stored as StoreResult;
     return { result: eventTaken(ctx, t.ev, s), sync: s === 'stored-resync' };
   }
+  if (t.kind === 'receipt') return { result: stored as IntakeResult, sync: false };
   if (t.kind === 'offline') {
     if (stored !== 'offline') return { result: 'rejected', sync: false };
     ctx.log.info({ deviceId }, 'lock last will received');

@@ -5,14 +5,21 @@
  * a connection pool two transactions started in order may otherwise commit out of order,
  * which reads as a gap followed by a late event. Messages that queued up for one lock while its
  * earlier work ran can be taken together (batch()): the lock intake stores them in one transaction.
+ * A batch stays open until its runner takes its items (take()), not merely until it starts: the
+ * lock intake takes them once its transaction runs, so the messages that arrive while it waits
+ * for the store's turn (group-commit.ts) join it rather than wait for it to commit.
  */
 import type { RelayContext } from '../context';
 
 /** Messages at most in one batch (batch()): bounds the work one transaction holds the lock's row for. */
 export const MAX_INTAKE_BATCH = 16;
 
-/** Runs a batch: one result per item, in order, or a throw that fails every item of the batch. */
-export type BatchRunner<I, R> = (lockId: string, items: I[]) => Promise<R[]>;
+/**
+ * Runs a batch: `take()` closes it to later items and gives its items (the same array on every
+ * call); the runner resolves with one result per item taken, in order, or throws, which fails
+ * every item of the batch. The queue closes a batch whose runner settled without taking it.
+ */
+export type BatchRunner<I, R> = (lockId: string, take: () => I[]) => Promise<R[]>;
 
 interface OpenBatch {
   runAll: BatchRunner<unknown, unknown>;
@@ -34,8 +41,8 @@ export class PerLockQueue {
   /**
    * Queues `item` for `runAll`, which takes together the items that queued up for the lock while
    * its earlier work ran: an item joins the batch queued last for the lock when nothing else was
-   * queued after it and it has not started, so the order of arrival is kept across all the
-   * lock's work. Resolves with the item's own result once its batch has run.
+   * queued after it and its runner has not taken its items yet, so the order of arrival is kept
+   * across all the lock's work. Resolves with the item's own result once its batch has run.
    */
   batch<I, R>(lockId: string, item: I, runAll: BatchRunner<I, R>): Promise<R> {
     return new Promise<R>((resolve, reject) => {
@@ -48,11 +55,16 @@ export class PerLockQueue {
       const b: OpenBatch = { runAll: runAll as BatchRunner<unknown, unknown>, items: [item], settle: [{ resolve: resolve as (v: unknown) => void, reject }] };
       this.open.set(lockId, b);
       void this.enqueue(lockId, async () => {
-        if (this.open.get(lockId) === b) this.open.delete(lockId);
+        const take = (): unknown[] => {
+          if (this.open.get(lockId) === b) this.open.delete(lockId);
+          return b.items;
+        };
         try {
-          const results = await b.runAll(lockId, b.items);
-          b.settle.forEach((s, i) => s.resolve(results[i]));
+          const results = await b.runAll(lockId, take);
+          take();
+          b.settle.forEach((s, i) => (i < results.length ? s.resolve(results[i]) : s.reject(new Error('per-lock queue: the runner gave no result for item ' + i))));
         } catch (err) {
+          take();
           b.settle.forEach((s) => s.reject(err));
         }
       });

@@ -14,11 +14,11 @@ import {
 } from '../data/receipts';
 import { recordActivity } from '../domain/activity';
 import { passSignedReceipt } from '../domain/deliveries';
-import { lockDevice } from '../data/devices';
+import { lockDevice, type DeviceRow } from '../data/devices';
 import type { Q } from '../data/store';
 import { notifySiteOwner } from '../domain/notifications';
 import type { IntakeResult } from './event-intake';
-import { lockIntakeQueue } from './per-lock-queue';
+import { takeLockMessage } from './lock-intake';
 
 /**
  * Receipt signatures are checked with OpenSSL behind the lock verifier's strictness rules
@@ -27,36 +27,50 @@ import { lockIntakeQueue } from './per-lock-queue';
  */
 const receiptVerifier = strictNodeVerifier();
 
-/** Stores (or refuses) one receipt in the lock's intake queue; resolves once the outcome is committed. */
+/**
+ * Stores (or refuses) one receipt in the lock's intake (lock-intake.ts), with the lock's events
+ * and statuses that queued up with it; resolves once the outcome is committed.
+ */
 export function handleReceiptMessage(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<IntakeResult> {
-  return lockIntakeQueue(ctx).run(topicDeviceId, () => intake(ctx, topicDeviceId, payload));
+  return takeLockMessage(ctx, topicDeviceId, { kind: 'receipt', payload }) as Promise<IntakeResult>;
 }
 
-async function intake(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): Promise<IntakeResult> {
-  if (ctx.closing) return 'unavailable';
+/** The receipt in a payload from the lock's event topic, or null (logged) when it is malformed or another lock's. */
+export function decodeLockReceipt(ctx: RelayContext, topicDeviceId: string, payload: Uint8Array): SignedReceipt | null {
   let rc: SignedReceipt;
   try {
     rc = decodeReceipt(payload);
   } catch (err) {
     ctx.log.warn({ deviceId: topicDeviceId, error: (err as Error).message, bytes: payload.length }, 'malformed lock receipt dropped');
-    return 'rejected';
+    return null;
   }
   if (toHex(rc.deviceId) !== topicDeviceId) {
     ctx.log.warn({ deviceId: topicDeviceId, claimed: toHex(rc.deviceId) }, 'lock receipt for another device dropped');
-    return 'rejected';
+    return null;
   }
+  return rc;
+}
+
+/** What storing a receipt reads of the device row; a pinned key is written back into it. */
+export type ReceiptDevice = Pick<DeviceRow, 'id' | 'site_id' | 'log_epoch' | 'public_key'>;
+
+/** One receipt in a transaction of its own (a receipt of a batch whose transaction failed). */
+export async function storeReceiptAlone(ctx: RelayContext, deviceId: string, rc: SignedReceipt, raw: Uint8Array): Promise<IntakeResult> {
   try {
-    return await ctx.store.tx((q) => store(ctx, q, topicDeviceId, rc, payload));
+    return await ctx.store.tx(async (q) => {
+      const d = await lockDevice(q, deviceId);
+      return d ? storeReceipt(ctx, q, d, rc, raw) : 'unknown-device';
+    });
   } catch (err) {
     // Not kept: the broker does not acknowledge it, and the lock sends it again after reconnecting.
-    if (!ctx.closing) ctx.log.error({ err, deviceId: topicDeviceId, eventSeq: rc.seq }, 'storing lock receipt failed: not acknowledged');
+    if (!ctx.closing) ctx.log.error({ err, deviceId, eventSeq: rc.seq }, 'storing lock receipt failed: not acknowledged');
     return 'unavailable';
   }
 }
 
-async function store(ctx: RelayContext, q: Q, deviceId: string, rc: SignedReceipt, raw: Uint8Array): Promise<IntakeResult> {
-  const d = await lockDevice(q, deviceId);
-  if (!d) return 'unknown-device';
+/** Stores (or refuses) a receipt in the transaction q, on the device row d that q has locked. */
+export async function storeReceipt(ctx: RelayContext, q: Q, d: ReceiptDevice, rc: SignedReceipt, raw: Uint8Array): Promise<IntakeResult> {
+  const deviceId = d.id;
   const keyHex = toHex(rc.lockKey);
   const pinned = d.public_key;
   if (pinned !== null && pinned !== keyHex) {
@@ -68,12 +82,13 @@ async function store(ctx: RelayContext, q: Q, deviceId: string, rc: SignedReceip
     return 'rejected';
   }
   if (pinned === null && (await pinLockKey(q, deviceId, keyHex))) {
+    d.public_key = keyHex;
     await recordActivity(ctx, q, { siteId: d.site_id, deviceId, kind: 'lock.key_pinned', eventSeq: rc.seq, details: { lockKey: keyHex } });
     ctx.log.info({ deviceId, lockKey: keyHex }, 'lock key pinned from its first receipt');
   }
   if (!(await insertReceipt(q, deviceId, d.log_epoch, rc.seq, raw, ctx.now()))) return 'duplicate';
   ctx.log.info({ deviceId, eventSeq: rc.seq, entrySeq: rc.entrySeq, grantId: rc.grantId }, 'lock receipt stored');
-  await forwardReceipt(ctx, q, deviceId, d.log_epoch, rc.seq);
+  await forwardReceipt(ctx, q, deviceId, d.log_epoch, rc.seq, raw);
   return 'stored';
 }
 
@@ -86,10 +101,11 @@ async function refuse(ctx: RelayContext, q: Q, siteId: number, deviceId: string,
 /**
  * Passes a stored receipt on, once, to every delivery secured at its log position. Runs when the
  * receipt arrives and again when the STATE event it names secures a delivery, whichever is later
- * (a receipt can overtake the lock's queued events after a reconnect).
+ * (a receipt can overtake the lock's queued events after a reconnect). `justStored`: the bytes of
+ * the receipt the caller has just stored in q (not forwarded yet), which need no reading back.
  */
-export async function forwardReceipt(ctx: RelayContext, q: Q, deviceId: string, epoch: number, seq: number): Promise<void> {
-  const r = await receiptAt(q, deviceId, epoch, seq);
+export async function forwardReceipt(ctx: RelayContext, q: Q, deviceId: string, epoch: number, seq: number, justStored?: Uint8Array): Promise<void> {
+  const r = justStored ? { raw: justStored, forwarded: false } : await receiptAt(q, deviceId, epoch, seq);
   if (!r || r.forwarded) return;
   const deliveries = await deliveriesSecuredAt(q, deviceId, seq);
   if (deliveries.length === 0) return;

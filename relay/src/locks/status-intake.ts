@@ -6,7 +6,7 @@
  */
 import { decodeStatus, type LockStatus, KIND_OFFLINE, KIND_STATUS, MAX_CLOCK_SKEW, messageKind, offlineCodec, ST_TIME_TRUSTED, toHex, utf8Decode } from '@keyway/shared';
 import type { RelayContext } from '../context';
-import { recordStatus } from '../data/devices';
+import { recordStatus, type LogHead } from '../data/devices';
 import { lockDeviceWithSettings, recordHeldSettings, type DeviceWithSettings } from '../data/lock-settings';
 import type { Q } from '../data/store';
 import { recordActivity } from '../domain/activity';
@@ -71,9 +71,10 @@ export interface StoredStatus {
 /**
  * Stores a status in the transaction q, on the device row `before` that q has locked and read
  * with its settings revisions (lockDeviceWithSettings): one write for a status that changes
- * nothing else; the held settings revision is written only when it changed.
+ * nothing else; the held settings revision is written only when it changed. `logHead`: a new
+ * head of the lock's log its caller has not written yet, written in the status's own statement.
  */
-export async function storeStatus(ctx: RelayContext, q: Q, before: DeviceWithSettings, s: LockStatus): Promise<StoredStatus> {
+export async function storeStatus(ctx: RelayContext, q: Q, before: DeviceWithSettings, s: LockStatus, logHead?: LogHead): Promise<StoredStatus> {
   const deviceId = before.id;
   const nowMs = ctx.now();
   const nowS = Math.floor(nowMs / 1000);
@@ -93,7 +94,7 @@ export async function storeStatus(ctx: RelayContext, q: Q, before: DeviceWithSet
     grants_stored: s.grants, status_firmware: firmware, status_log_seq: s.logSeq, clock_offset_s: offset, clock_flagged: flagged, last_seen: nowMs,
     inv_keys: inventory.keys, inv_grants: inventory.grants, inv_at: nowMs, owner_time_needed: ownerTimeNeededAfterStatus(s.flags, before.owner_time_needed)
   };
-  await recordStatus(q, deviceId, columns, s.replayHigh);
+  await recordStatus(q, deviceId, columns, s.replayHigh, logHead);
   const settingsRevision = before.settings_revision;
   const heldChanged = settingsRevision !== null && before.settings_held_revision !== s.settingsRev;
   if (heldChanged) await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);
