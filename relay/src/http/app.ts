@@ -30,6 +30,7 @@ import { partnerSiteRoutes } from './routes/partner-sites';
 import { siteRoutes } from './routes/sites';
 import { webhookRoutes } from './routes/webhooks';
 import { errorSchema } from './schemas';
+import { lazyRequestLogger } from './request-logger';
 import { convertCanonicalScalars } from './strict-params';
 
 export interface HttpDeps {
@@ -90,6 +91,7 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     logController: new RequestLogController(),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
     return503OnClosing: true,
