@@ -241,13 +241,13 @@ export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: st
     if (claim) await claim(q);
     return what === 'unlock'
       ? issueCommand(ctx, q, {
-        deviceId: d.id, action: ACT_UNLOCK, purpose: 'owner_unlock',
+        deviceId: d.id, action: ACT_UNLOCK, purpose: 'owner_unlock', publishedOnCommit: true,
         payload: { grantId: 0, actorKind: ACTOR_OWNER, actorRef: ownerId, flags: (camera ? FLAG_CAMERA_REQUIRED : 0) | FLAG_RELOCK_ON_CLOSE, relockAfter: input.relockAfter ?? 0 }
       })
-      : issueCommand(ctx, q, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } });
+      : issueCommand(ctx, q, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', publishedOnCommit: true, payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } });
   });
   ctx.metrics.authorizations.inc({ kind: 'owner', outcome: 'granted' });
-  const outcome = await awaitLock(ctx, d.id, commandMatcher(d.id, cmd.counter), () => dispatch(ctx, cmd, true));
+  const outcome = await awaitLock(ctx, d.id, commandMatcher(d.id, cmd.counter), () => dispatch(ctx, cmd, true, true));
   const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: d.id, extra: { counter: cmd.counter } });
   return { status: res.status, body: { ...res.body, outcome: what === 'lock' ? 'locked' : 'opened' } };
 }
