@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import type { Store } from '../../relay/src/data/store';
-import { countRows, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+import { countRows, seedWorld, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
 
 /**
  * Makes inserts into `commands` fail, and copies every idempotency claim ever inserted into a
@@ -96,6 +96,27 @@ describe('owner unlock/lock with an Idempotency-Key', () => {
     expect(await commandsOfDevice()).toBe(commands);
     // A different request under that key is still a conflict.
     expect((await command('unlock', 'own-offline-1')).body.error.code).toBe('KW_IDEMPOTENCY_CONFLICT');
+  });
+
+  it('another owner\'s lock is as unknown as none: 404, nothing issued, the refusal replayed', async () => {
+    const other = await seedWorld(h);
+    try {
+      const commands = await countRows(h, 'commands', { device_id: other.deviceId });
+      const sent = other.lock.inbox.length;
+      const steal = () => h.api('POST', `/v1/devices/${other.deviceId}/unlock`, { token: w.owner.token, headers: { 'idempotency-key': 'own-steal-1' } });
+      const first = await steal();
+      expect(first.status).toBe(404);
+      expect(first.body.error.code).toBe('KW_NOT_FOUND');
+      const again = await steal();
+      expect(again.status).toBe(404);
+      expect(again.headers.get('idempotency-replayed')).toBe('true');
+      const noKey = await h.api('POST', `/v1/devices/${other.deviceId}/unlock`, { token: w.owner.token });
+      expect(noKey.body.error.code).toBe('KW_NOT_FOUND');
+      expect(await countRows(h, 'commands', { device_id: other.deviceId })).toBe(commands);
+      expect(other.lock.inbox.length).toBe(sent);
+    } finally {
+      await other.lock.close();
+    }
   });
 
   it('a command that cannot be stored takes its claim with it: the key was never held and the retry runs', async () => {

@@ -230,15 +230,18 @@ export interface OwnerCommandInput {
   relockAfter?: number;
 }
 
-/** `claim`: the request's idempotency claim (domain/idempotency.ts), run first in the command's transaction. */
+/**
+ * `claim`: the request's idempotency claim (domain/idempotency.ts), run first in the command's
+ * transaction. The lock's row is read in that transaction too: a read on the store would wait for
+ * an open group-commit batch and take the slower path (docs/relay.md).
+ */
 export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: string, what: 'unlock' | 'lock', input: OwnerCommandInput, claim?: ClaimStep) {
   const started = ctx.now();
-  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const ownerId = p.kind === 'owner' ? p.subjectId! : 0;
   const camera = what === 'unlock' && input.cameraRequired === true;
-  lockReady(d, camera);
   const cmd = await ctx.store.tx(async (q) => {
     if (claim) await claim(q);
+    const d = lockReady(await deviceForOwner(ctx, q, p, deviceId), camera);
     return what === 'unlock'
       ? issueCommand(ctx, q, {
         deviceId: d.id, action: ACT_UNLOCK, purpose: 'owner_unlock', publishedOnCommit: true,
@@ -247,8 +250,8 @@ export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: st
       : issueCommand(ctx, q, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', publishedOnCommit: true, payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } });
   });
   ctx.metrics.authorizations.inc({ kind: 'owner', outcome: 'granted' });
-  const outcome = await awaitLock(ctx, d.id, commandMatcher(d.id, cmd.counter), () => dispatch(ctx, cmd, true, true));
-  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: d.id, extra: { counter: cmd.counter } });
+  const outcome = await awaitLock(ctx, cmd.device_id, commandMatcher(cmd.device_id, cmd.counter), () => dispatch(ctx, cmd, true, true));
+  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: cmd.device_id, extra: { counter: cmd.counter } });
   return { status: res.status, body: { ...res.body, outcome: what === 'lock' ? 'locked' : 'opened' } };
 }
 
