@@ -123,7 +123,7 @@ const allocateCounterQuery = prepared((q: Q, deviceId: string) => q.updateTable(
 
 const COMMAND_COLUMNS = [
   'device_id', 'counter', 'action', 'purpose', 'key_id', 'bytes', 'not_before_s', 'not_after_s', 'resendable', 'reissuable', 'grant_id', 'delivery_id',
-  'new_key_id', 'reissue_of', 'created_at'
+  'new_key_id', 'reissue_of', 'created_at', 'sent_at', 'send_count'
 ] as const satisfies readonly (keyof Insertable<CommandsTable>)[];
 
 /** Every column a new command is stored with (null for none): the shape the compiled insert takes. */

@@ -27,6 +27,7 @@ import { deviceForOwner, getDevice, type DeviceRow } from './devices';
 import { chainSeed, getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
+import type { ClaimStep } from './idempotency';
 import { getSiteRow, isPartner } from './sites';
 
 type Outcome = { result: 'opened'; seq: number; clip: string | null } | { result: 'denied'; code: number } | { result: 'fault'; code: number; seq: number };
@@ -229,21 +230,28 @@ export interface OwnerCommandInput {
   relockAfter?: number;
 }
 
-export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: string, what: 'unlock' | 'lock', input: OwnerCommandInput) {
+/**
+ * `claim`: the request's idempotency claim (domain/idempotency.ts), run first in the command's
+ * transaction. The lock's row is read in that transaction too: a read on the store would wait for
+ * an open group-commit batch and take the slower path (docs/relay.md).
+ */
+export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: string, what: 'unlock' | 'lock', input: OwnerCommandInput, claim?: ClaimStep) {
   const started = ctx.now();
-  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
   const ownerId = p.kind === 'owner' ? p.subjectId! : 0;
   const camera = what === 'unlock' && input.cameraRequired === true;
-  lockReady(d, camera);
+  const cmd = await ctx.store.tx(async (q) => {
+    if (claim) await claim(q);
+    const d = lockReady(await deviceForOwner(ctx, q, p, deviceId), camera);
+    return what === 'unlock'
+      ? issueCommand(ctx, q, {
+        deviceId: d.id, action: ACT_UNLOCK, purpose: 'owner_unlock', publishedOnCommit: true,
+        payload: { grantId: 0, actorKind: ACTOR_OWNER, actorRef: ownerId, flags: (camera ? FLAG_CAMERA_REQUIRED : 0) | FLAG_RELOCK_ON_CLOSE, relockAfter: input.relockAfter ?? 0 }
+      })
+      : issueCommand(ctx, q, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', publishedOnCommit: true, payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } });
+  });
   ctx.metrics.authorizations.inc({ kind: 'owner', outcome: 'granted' });
-  const cmd = await ctx.store.tx((q) => what === 'unlock'
-    ? issueCommand(ctx, q, {
-      deviceId: d.id, action: ACT_UNLOCK, purpose: 'owner_unlock',
-      payload: { grantId: 0, actorKind: ACTOR_OWNER, actorRef: ownerId, flags: (camera ? FLAG_CAMERA_REQUIRED : 0) | FLAG_RELOCK_ON_CLOSE, relockAfter: input.relockAfter ?? 0 }
-    })
-    : issueCommand(ctx, q, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } }));
-  const outcome = await awaitLock(ctx, d.id, commandMatcher(d.id, cmd.counter), () => dispatch(ctx, cmd, true));
-  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: d.id, extra: { counter: cmd.counter } });
+  const outcome = await awaitLock(ctx, cmd.device_id, commandMatcher(cmd.device_id, cmd.counter), () => dispatch(ctx, cmd, true, true));
+  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: cmd.device_id, extra: { counter: cmd.counter } });
   return { status: res.status, body: { ...res.body, outcome: what === 'lock' ? 'locked' : 'opened' } };
 }
 

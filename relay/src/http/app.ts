@@ -30,6 +30,7 @@ import { partnerSiteRoutes } from './routes/partner-sites';
 import { siteRoutes } from './routes/sites';
 import { webhookRoutes } from './routes/webhooks';
 import { errorSchema } from './schemas';
+import { lazyRequestLogger } from './request-logger';
 import { convertCanonicalScalars } from './strict-params';
 
 export interface HttpDeps {
@@ -90,6 +91,7 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
     logController: new RequestLogController(),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: 64 * 1024,
     forceCloseConnections: true,
     return503OnClosing: true,
@@ -129,16 +131,23 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
     return reply.code(500).send(errorBody(relayError('KW_INTERNAL')));
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody(relayError('KW_ROUTE_NOT_FOUND'))));
+  // Both hooks run on every request and wait for nothing: callback hooks, without the promise
+  // and microtask turns of an async one; `routeOptions` is a getter that builds an object, read once.
   // A POST without a body validates as {} (routes with required fields still reject it).
-  app.addHook('preValidation', async (req) => {
+  app.addHook('preValidation', (req, _reply, done) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && (req.body === undefined || req.body === null)) req.body = {};
-    convertCanonicalScalars(req.routeOptions.schema?.params, req.params);
-    convertCanonicalScalars(req.routeOptions.schema?.querystring, req.query);
+    const schema = req.routeOptions.schema;
+    if (schema) {
+      convertCanonicalScalars(schema.params, req.params);
+      convertCanonicalScalars(schema.querystring, req.query);
+    }
+    done();
   });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unknown';
     ctx.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
     logRequest(ctx.log, req, reply.statusCode, route, reply.elapsedTime);
+    done();
   });
 
   app.get('/mqtt', { websocket: true, schema: { hide: true } }, (socket, req) => {

@@ -39,6 +39,11 @@ export interface IssueRequest {
   deliveryId?: number | null;
   newKeyId?: number | null;
   reissueOf?: number | null;
+  /**
+   * The caller publishes the command itself right after the commit (`dispatch(ctx, row, true,
+   * true)`): it is stored as sent once, without a write of its own after the publish.
+   */
+  publishedOnCommit?: boolean;
 }
 
 export const ACTION_NAMES: Record<number, string> = {
@@ -81,22 +86,27 @@ export async function issueCommand(ctx: RelayContext, q: Q, req: IssueRequest): 
     counter, nonce: req.nonce ?? new Uint8Array(COMMAND_NONCE_BYTES), payload
   });
   const bytes = Buffer.from(attachSignature(body, signer.sign(body)));
+  const now = ctx.now();
   const row = (await insertCommand(q, {
     device_id: req.deviceId, counter, action: req.action, purpose: req.purpose, key_id: signer.keyId, bytes, not_before_s: w.notBefore, not_after_s: w.notAfter,
     resendable: req.purpose === 'time_set' ? 0 : 1, reissuable: REISSUABLE.has(req.purpose) ? 1 : 0,
-    grant_id: req.grantId ?? null, delivery_id: req.deliveryId ?? null, new_key_id: req.newKeyId ?? null, reissue_of: req.reissueOf ?? null, created_at: ctx.now()
+    grant_id: req.grantId ?? null, delivery_id: req.deliveryId ?? null, new_key_id: req.newKeyId ?? null, reissue_of: req.reissueOf ?? null, created_at: now,
+    sent_at: req.publishedOnCommit ? now : null, send_count: req.publishedOnCommit ? 1 : 0
   })) as CommandRow;
   ctx.metrics.commands.inc({ action: ACTION_NAMES[req.action] ?? String(req.action), purpose: req.purpose });
   ctx.log.info({ deviceId: req.deviceId, counter, action: ACTION_NAMES[req.action], purpose: req.purpose, keyId: signer.keyId, notAfter: w.notAfter }, 'command signed');
   return row;
 }
 
-/** Publishes a stored pending command if its lock is online. */
-export async function dispatch(ctx: RelayContext, row: CommandRow, force = false): Promise<boolean> {
+/**
+ * Publishes a stored pending command if its lock is online. `counted`: the command was stored as
+ * sent (IssueRequest.publishedOnCommit), so this first publish needs no write.
+ */
+export async function dispatch(ctx: RelayContext, row: CommandRow, force = false, counted = false): Promise<boolean> {
   if (ctx.closing) return false;
   if (!force && !(await isOnline(ctx.store.q, row.device_id))) return false;
   await ctx.publishToLock(row.device_id, row.bytes);
-  if (ctx.closing) return true;
+  if (ctx.closing || counted) return true;
   // One statement: it joins the writes being committed together rather than commit alone.
   await ctx.store.write((q) => markSent(q, row.device_id, row.counter, ctx.now()));
   return true;

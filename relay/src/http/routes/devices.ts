@@ -7,7 +7,7 @@ import { ownerClearAlarm, ownerCommand, type OwnerCommandInput } from '../../dom
 import { ownerConsentRoutes } from './owner-consent';
 import { getOwnerLockSettings, setOwnerLockSettings, SETTING_BOUNDS } from '../../domain/lock-configuration';
 import type { LockSettingsValues } from '../../data/lock-settings';
-import { withIdempotency } from '../../domain/idempotency';
+import { withIdempotencyClaimedIn } from '../../domain/idempotency';
 import { eventCodeName, eventTypeName, reasonName, actorKindName } from '../../domain/names';
 import { principalKey } from '../../domain/principals';
 import { recentCommands, type CommandStatus } from '../../data/commands';
@@ -109,9 +109,11 @@ export function deviceRoutes(app: FastifyInstance, ctx: RelayContext, deps: Http
       }
     }, async (req, reply) => {
       const p = principal(req);
-      const run = () => ownerCommand(ctx, p, req.params.id, what, req.body ?? {});
+      const input = req.body ?? {};
       const key = req.headers['idempotency-key'];
-      const res = key ? await withIdempotency(ctx, principalKey(p), key, what + ':' + req.params.id, req.body ?? {}, run) : { ...(await run()), replayed: false };
+      const res = key
+        ? await withIdempotencyClaimedIn(ctx, principalKey(p), key, what + ':' + req.params.id, input, (claim) => ownerCommand(ctx, p, req.params.id, what, input, claim))
+        : { ...(await ownerCommand(ctx, p, req.params.id, what, input)), replayed: false };
       if (res.replayed) reply.header('idempotency-replayed', 'true');
       reply.code(res.status);
       return res.body;
