@@ -7,12 +7,13 @@
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
 import {
-  FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_OK, BOLT_LOCKED, BOLT_UNLOCKED, beginSign, fromHex, runSliced, signingKey, toHex
+  beginSign, fromHex, runSliced, signingKey, toHex
 } from '@keyway/shared';
 import { publicKeyFromSeed } from '@keyway/shared/node';
 import { loadRecord } from '@keyway/firmware';
 import { nodeEd25519Signer } from '@keyway/hardware';
-import { chainGrant, harness, putGrant, reveal, type Harness } from '../support/lock-harness';
+import { harness, type Harness } from '../support/lock-harness';
+import { courierEntry } from '../support/courier-entry';
 
 /** RFC 8032 §7.1 TEST 1 and TEST 3 seeds, and a lock-sized key. */
 const SEEDS = [
@@ -28,20 +29,6 @@ function pureJsSign(msg: Uint8Array, seed: Uint8Array): Uint8Array {
     out = task.output;
   });
   return out!;
-}
-
-function courierEntry(h: Harness): void {
-  h.trustTime();
-  const { grant, chain: values } = chainGrant({ flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE }, 2);
-  expect(putGrant(h, grant)!.code).toBe(RC_OK);
-  h.deliver(reveal(grant.grantId, values[1]));
-  h.run(3000);
-  expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
-  h.sim.device.openDoor();
-  h.run(4000);
-  h.sim.device.closeDoor();
-  h.run(8000);
-  expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
 }
 
 /** Receipts a lock made in one courier entry, and what it logged. */

@@ -7,7 +7,7 @@
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
 import {
-  ACT_UNLOCK, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_CAMERA, EV_OPERATION, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE, RC_OK,
+  ACT_UNLOCK, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_CAMERA, EV_OPERATION,
   checkReceipt, decodeReceipt, toHex
 } from '@keyway/shared';
 import {
@@ -16,7 +16,8 @@ import {
 import { createProvisioningSession, loadRecord, provisionFrame, readEvent, type Lock } from '@keyway/firmware';
 import { createSimulatedLock } from '@keyway/hardware';
 import { seededRandom } from '../support/engine-env';
-import { BOARD, chainGrant, harness, lockConfig, provisionedFiles, putGrant, reveal, unlockPayload, type Harness } from '../support/lock-harness';
+import { BOARD, harness, lockConfig, provisionedFiles, unlockPayload, type Harness } from '../support/lock-harness';
+import { courierEntry } from '../support/courier-entry';
 
 function chain(h: Harness, from: number, to: number): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -28,21 +29,6 @@ function withReceipts(h: Harness): Uint8Array[] {
   const got: Uint8Array[] = [];
   h.sim.lock.onReceipt = (b) => got.push(b);
   return got;
-}
-
-/** A courier with a camera-required, relock-on-close grant enters, opens and closes the door. */
-function courierEntry(h: Harness): void {
-  h.trustTime();
-  const { grant, chain: values } = chainGrant({ flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE }, 2);
-  expect(putGrant(h, grant)!.code).toBe(RC_OK);
-  h.deliver(reveal(grant.grantId, values[1]));
-  h.run(3000);
-  expect(h.sim.lock.bolt.phase).toBe(BOLT_UNLOCKED);
-  h.sim.device.openDoor();
-  h.run(4000);
-  h.sim.device.closeDoor();
-  h.run(8000);
-  expect(h.sim.lock.bolt.phase).toBe(BOLT_LOCKED);
 }
 
 describe('lock: its own key', () => {
