@@ -22,6 +22,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequ
 import { pino } from 'pino';
 import { lazyRequestLogger } from '../relay/src/http/request-logger';
 import { REDACT_PATHS } from '../relay/src/logger';
+import { convertCanonicalScalars, normalizeRequest } from '../relay/src/http/strict-params';
 import { fmt, machineLine, numberFlag, parseFlags, summarize, table } from './lib/report.mjs';
 
 const flags = parseFlags(process.argv.slice(2));
@@ -38,13 +39,6 @@ function logger(): FastifyBaseLogger {
   return log.child({ component: 'http' }) as unknown as FastifyBaseLogger;
 }
 
-function convert(schema: unknown, values: unknown): void {
-  const props = (schema as { properties?: Record<string, { type?: string }> } | undefined)?.properties;
-  if (!props || values === null || typeof values !== 'object') return;
-  const rec = values as Record<string, unknown>;
-  for (const [k, p] of Object.entries(props)) if (typeof rec[k] === 'string' && p.type === 'integer' && /^[0-9]+$/.test(rec[k])) rec[k] = Number(rec[k]);
-}
-
 let counted = 0;
 function record(req: FastifyRequest, route: string, status: number): void {
   // Stands for the metrics counter and logRequest's level check.
@@ -57,22 +51,14 @@ async function build(variant: Variant): Promise<FastifyInstance> {
   if (variant === 'eager') {
     app.addHook('preValidation', async (req) => {
       if (req.method !== 'GET' && (req.body === undefined || req.body === null)) req.body = {};
-      convert(req.routeOptions.schema?.params, req.params);
-      convert(req.routeOptions.schema?.querystring, req.query);
+      convertCanonicalScalars(req.routeOptions.schema?.params, req.params);
+      convertCanonicalScalars(req.routeOptions.schema?.querystring, req.query);
     });
     app.addHook('onResponse', async (req, reply) => {
       record(req, req.routeOptions.url ?? 'unknown', reply.statusCode);
     });
   } else {
-    app.addHook('preValidation', (req, _reply, done) => {
-      if (req.method !== 'GET' && (req.body === undefined || req.body === null)) req.body = {};
-      const schema = req.routeOptions.schema;
-      if (schema) {
-        convert(schema.params, req.params);
-        convert(schema.querystring, req.query);
-      }
-      done();
-    });
+    app.addHook('preValidation', normalizeRequest);
     app.addHook('onResponse', (req, reply, done) => {
       record(req, req.routeOptions.url ?? 'unknown', reply.statusCode);
       done();

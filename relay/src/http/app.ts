@@ -31,7 +31,7 @@ import { siteRoutes } from './routes/sites';
 import { webhookRoutes } from './routes/webhooks';
 import { errorSchema } from './schemas';
 import { lazyRequestLogger } from './request-logger';
-import { convertCanonicalScalars } from './strict-params';
+import { normalizeRequest } from './strict-params';
 
 export interface HttpDeps {
   mqttUrls(): MqttUrls;
@@ -131,18 +131,9 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
     return reply.code(500).send(errorBody(relayError('KW_INTERNAL')));
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send(errorBody(relayError('KW_ROUTE_NOT_FOUND'))));
-  // Both hooks run on every request and wait for nothing: callback hooks, without the promise
-  // and microtask turns of an async one; `routeOptions` is a getter that builds an object, read once.
-  // A POST without a body validates as {} (routes with required fields still reject it).
-  app.addHook('preValidation', (req, _reply, done) => {
-    if (req.method !== 'GET' && req.method !== 'HEAD' && (req.body === undefined || req.body === null)) req.body = {};
-    const schema = req.routeOptions.schema;
-    if (schema) {
-      convertCanonicalScalars(schema.params, req.params);
-      convertCanonicalScalars(schema.querystring, req.query);
-    }
-    done();
-  });
+  // Both hooks run on every request and wait for nothing: callback hooks, reading
+  // `routeOptions` (a getter that builds an object) once.
+  app.addHook('preValidation', normalizeRequest);
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unknown';
     ctx.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });

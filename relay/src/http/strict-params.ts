@@ -33,3 +33,28 @@ export function convertCanonicalScalars(schema: unknown, values: unknown): void 
     else if (declares(prop, 'boolean') && (raw === 'true' || raw === 'false')) record[name] = raw === 'true';
   }
 }
+
+/** The request fields `normalizeRequest` reads and writes (a Fastify request has them). */
+interface NormalizableRequest {
+  method: string;
+  body: unknown;
+  params: unknown;
+  query: unknown;
+  routeOptions: { schema?: { params?: unknown; querystring?: unknown } };
+}
+
+/**
+ * The preValidation hook every request runs: a POST without a body validates as {} (routes with
+ * required fields still reject it), and canonical path and query scalars are converted. A
+ * callback hook, without the promise and microtask turns of an async one; `routeOptions` is a
+ * getter that builds an object, so it is read once.
+ */
+export function normalizeRequest(req: NormalizableRequest, _reply: unknown, done: () => void): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD' && (req.body === undefined || req.body === null)) req.body = {};
+  const schema = req.routeOptions.schema;
+  if (schema) {
+    convertCanonicalScalars(schema.params, req.params);
+    convertCanonicalScalars(schema.querystring, req.query);
+  }
+  done();
+}
