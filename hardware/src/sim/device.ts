@@ -115,6 +115,10 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
       }), 0);
     }
   };
+  /** When the simulated hardware is sampled (SimLoop.physicsNow): one instant per synchronous run on a real-time loop. */
+  const physicsNow = function (): number {
+    return loop.physicsNow ? loop.physicsNow() : loop.now();
+  };
   const motorDir = function () {
     if (!pins[p.motorPwm]) return 0;
     if (pins[p.motorA] && !pins[p.motorB]) return 1;
@@ -129,7 +133,7 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
       digitalWrite: function (pin, value) {
         const was = pins[pin] || 0;
         pins[pin] = value ? 1 : 0;
-        if (pin === p.motorA || pin === p.motorB || pin === p.motorPwm) setMotor(phys, loop.now(), motorDir());
+        if (pin === p.motorA || pin === p.motorB || pin === p.motorPwm) setMotor(phys, physicsNow(), motorDir());
         if (pin === p.cameraTrigger && value && !was && phys.cameraHealthy && !phys.cameraWired) {
           loop.setTimeout(function () {
             fire(p.cameraAck, true);
@@ -137,14 +141,14 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
         }
       },
       digitalRead: function (pin) {
-        if (pin === p.boltLocked) return (switches(phys, loop.now()) & 1) ? active : 1 - active;
-        if (pin === p.boltUnlocked) return (switches(phys, loop.now()) & 2) ? active : 1 - active;
+        if (pin === p.boltLocked) return (switches(phys, physicsNow()) & 1) ? active : 1 - active;
+        if (pin === p.boltUnlocked) return (switches(phys, physicsNow()) & 2) ? active : 1 - active;
         if (pin === p.door) return phys.door ? 1 - active : active;
         if (pin === p.button) return buttonDown ? active : 1 - active;
         return pins[pin] || 0;
       },
       analogRead: function (pin) {
-        if (pin === p.motorCurrent) return motorCurrentMa(phys, loop.now()) / b.currentScale;
+        if (pin === p.motorCurrent) return motorCurrentMa(phys, physicsNow()) / b.currentScale;
         if (pin === p.battery) return phys.batteryMv / b.batteryScale;
         return 0;
       },
@@ -196,12 +200,12 @@ export function createSimDevice(o: SimDeviceOptions): SimDevice {
       memory: null
     },
     openDoor: function (force) {
-      const moved = openDoor(phys, loop.now(), force === true);
+      const moved = openDoor(phys, physicsNow(), force === true);
       if (moved) fire(p.door, active === 0);
       return moved;
     },
     closeDoor: function () {
-      const moved = closeDoor(phys, loop.now());
+      const moved = closeDoor(phys, physicsNow());
       if (moved) fire(p.door, active !== 0);
       return moved;
     },

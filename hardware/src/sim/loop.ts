@@ -17,6 +17,12 @@ export interface SimLoop {
   maxLateness: number;
   /** Real CPU time (ms) spent in callbacks so far, when the loop has a CPU clock. */
   cpuMs: number;
+  /**
+   * The instant the simulated hardware (bolt, switches, motor current, door) is sampled at,
+   * when it differs from now(): a loop on a host that can pause the process between two
+   * statements gives one instant per synchronous run (see createRealLoop). Absent: now().
+   */
+  physicsNow?(): number;
 }
 
 interface Timer {
