@@ -90,6 +90,8 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
   const entryMarks = relay.filter((l) => l.msg === 'entry step');
   const relaySteps: Step[] = ['request → handler (HTTP, auth)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed)',
     'recorded → reveal handed to the broker', 'handed to the broker → reveal at the lock'].map((name) => ({ name, values: [] }));
+  const answerSteps: Step[] = ['PUBACK released → lock\'s answer in the handler', 'answer in the handler → answer built (reads)', 'built → answer stored with its key (committed)',
+    'stored → HTTP answer'].map((name) => ({ name, values: [] }));
   const byPosition: Array<{ types: Map<string, number>; steps: Step[]; sizes: number[]; before: number[] }> = [];
   const entrySteps: Step[] = ['request → reveal at the lock', 'reveal → OPERATION logged', 'OPERATION logged → its PUBACK released', 'PUBACK released → HTTP answer', 'request → HTTP answer']
     .map((name) => ({ name, values: [] }));
@@ -137,6 +139,13 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
       const x = marks[i + 1] - marks[i];
       if (Number.isFinite(x)) relaySteps[i].values.push(x);
     }
+    // A step the relay does not log (the answer built and stored in one) is skipped: the next one spans both.
+    const after = [opAcked, mark('answered'), mark('built'), mark('stored'), span.end];
+    for (let i = 0; i < answerSteps.length; i++) {
+      const from = after.slice(0, i + 1).reverse().find((t) => Number.isFinite(t)) ?? NaN;
+      const x = after[i + 1] - from;
+      if (Number.isFinite(x)) answerSteps[i].values.push(x);
+    }
     counts.statuses.push(e.statuses.filter((t) => t <= op.logged).length);
     counts.statusesAtRelay.push(statusHanded.filter((t) => t >= span.start && t <= opAcked).length);
     counts.others.push(e.others.length);
@@ -148,6 +157,10 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
   if (relaySteps.some((s) => s.values.length > 0)) {
     table('Entry trace: request → reveal at the lock, in the relay (relay/src/domain/entry.ts trace steps; ms, p50 / p90)',
       ['step', ...relaySteps.map((s) => s.name)], [['ms', ...relaySteps.map((s) => cell(s.values))]]);
+  }
+  if (answerSteps.some((s) => s.values.length > 0)) {
+    table('Entry trace: PUBACK released → HTTP answer, in the relay (relay/src/domain/entry.ts trace steps; ms, p50 / p90)',
+      ['step', ...answerSteps.map((s) => s.name)], [['ms', ...answerSteps.map((s) => cell(s.values))]]);
   }
   const header = ['event (position: types seen)', ...byPosition[0]?.steps.map((s) => s.name) ?? [], 'messages in its batch p50'];
   table('Entry trace: each event the lock logs up to OPERATION, in order (ms, p50 / p90)', header, byPosition.map((p, k) => [

@@ -123,12 +123,16 @@ async function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId:
   throw relayError(code, details);
 }
 
+/** The courier entry's steps traced (traceEntryStep), in order. */
+export type EntryStep = 'received' | 'started' | 'checked' | 'recorded' | 'publishing' | 'answered' | 'built' | 'stored';
+
 /**
  * The courier entry's steps for the timing trace (`bench/relay.mts --entry-trace`, log level
  * trace only): the request handled, its key claimed (entry started), the checks done, the
- * request recorded (committed), the reveal handed to the broker.
+ * request recorded (committed), the reveal handed to the broker; then the lock's answer in hand
+ * (the waiter resolved), the answer built (delivery read), the answer stored with the key.
  */
-export function traceEntryStep(ctx: RelayContext, step: 'received' | 'started' | 'checked' | 'recorded' | 'publishing', deliveryId: number): void {
+export function traceEntryStep(ctx: RelayContext, step: EntryStep, deliveryId: number): void {
   if (tracing(ctx.log)) ctx.log.trace({ deliveryId, step, at: wallMs() }, 'entry step');
 }
 
@@ -185,6 +189,7 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   // process stored it) moved the delivery to unlocked: the answer reads it once. Only when they
   // did not (stored without its effects, event-intake.ts) does the answer record the unlock
   // itself; the effect, should it run later, finds the delivery moved and changes nothing.
+  traceEntryStep(ctx, 'answered', d.id);
   let after: DeliveryRow | undefined;
   if (outcome !== 'timeout' && outcome.result === 'opened') {
     const opened = outcome;
@@ -195,7 +200,9 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
     }
   }
   const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
-  return { status: res.status, body: { ...res.body, delivery: await deliveryView(ctx, ctx.store.q, after!, site) } };
+  const body = { ...res.body, delivery: await deliveryView(ctx, ctx.store.q, after!, site) };
+  traceEntryStep(ctx, 'built', d.id);
+  return { status: res.status, body };
 }
 
 export async function guestEntry(ctx: RelayContext, p: Principal) {

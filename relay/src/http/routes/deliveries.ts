@@ -113,6 +113,7 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
     if (!key) throw relayError('KW_IDEMPOTENCY_KEY_REQUIRED');
     traceEntryStep(ctx, 'received', req.params.id);
     const res = await withIdempotency(ctx, principalKey(p), key, 'entry:' + req.params.id, req.body ?? {}, () => courierEntry(ctx, p, req.params.id));
+    traceEntryStep(ctx, 'stored', req.params.id);
     if (res.replayed) reply.header('idempotency-replayed', 'true');
     reply.code(res.status);
     return res.body;
