@@ -68,6 +68,20 @@ interface Step {
   values: number[];
 }
 
+/**
+ * Adds the time from each mark to the next to its step. A mark the relay did not log (steps done
+ * in one: the key claimed, checks and the request recorded in one transaction; the answer built
+ * and stored with the OPERATION) adds nothing; the next step then spans from the last mark logged.
+ */
+function spanMarks(steps: Step[], marks: number[]): void {
+  let from = marks[0];
+  for (let i = 0; i < steps.length; i++) {
+    const x = marks[i + 1] - from;
+    if (Number.isFinite(x)) steps[i].values.push(x);
+    if (Number.isFinite(marks[i + 1])) from = marks[i + 1];
+  }
+}
+
 /** Prints the breakdown; returns the number of entries joined. */
 export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], relay: RelayLine[]): number {
   const handed = new Map<string, number>();
@@ -88,7 +102,7 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
     }
   }
   const entryMarks = relay.filter((l) => l.msg === 'entry step');
-  const relaySteps: Step[] = ['request → handler (HTTP, auth)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed)',
+  const relaySteps: Step[] = ['request → handler (HTTP, auth)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed; from the handler if in one transaction)',
     'recorded → reveal handed to the broker', 'handed to the broker → reveal at the lock'].map((name) => ({ name, values: [] }));
   const answerSteps: Step[] = ['PUBACK released → lock\'s answer in the handler', 'answer in the handler → answer built (reads)', 'built → answer stored with its key (committed)',
     'stored → HTTP answer'].map((name) => ({ name, values: [] }));
@@ -134,18 +148,8 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
       if (Number.isFinite(x)) entrySteps[i].values.push(x);
     });
     const mark = (step: string) => entryMarks.find((l) => l.step === step && l.at >= span.start && l.at <= span.end)?.at ?? NaN;
-    const marks = [span.start, mark('received'), mark('started'), mark('checked'), mark('recorded'), mark('publishing'), e.received];
-    for (let i = 0; i < relaySteps.length; i++) {
-      const x = marks[i + 1] - marks[i];
-      if (Number.isFinite(x)) relaySteps[i].values.push(x);
-    }
-    // A step the relay does not log (the answer built and stored in one) is skipped: the next one spans both.
-    const after = [opAcked, mark('answered'), mark('built'), mark('stored'), span.end];
-    for (let i = 0; i < answerSteps.length; i++) {
-      const from = after.slice(0, i + 1).reverse().find((t) => Number.isFinite(t)) ?? NaN;
-      const x = after[i + 1] - from;
-      if (Number.isFinite(x)) answerSteps[i].values.push(x);
-    }
+    spanMarks(relaySteps, [span.start, mark('received'), mark('started'), mark('checked'), mark('recorded'), mark('publishing'), e.received]);
+    spanMarks(answerSteps, [opAcked, mark('answered'), mark('built'), mark('stored'), span.end]);
     counts.statuses.push(e.statuses.filter((t) => t <= op.logged).length);
     counts.statusesAtRelay.push(statusHanded.filter((t) => t >= span.start && t <= opAcked).length);
     counts.others.push(e.others.length);
