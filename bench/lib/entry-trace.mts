@@ -104,7 +104,7 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
   const entryMarks = relay.filter((l) => l.msg === 'entry step');
   const relaySteps: Step[] = ['request → handler (HTTP, auth)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed; from the handler if in one transaction)',
     'recorded → reveal handed to the broker', 'handed to the broker → reveal at the lock'].map((name) => ({ name, values: [] }));
-  const answerSteps: Step[] = ['PUBACK released → lock\'s answer in the handler', 'answer in the handler → answer built (reads)', 'built → answer stored with its key (committed)',
+  const answerSteps: Step[] = ['PUBACK released → lock\'s answer in the handler', 'answer in the handler → answer built (reads)', 'built → answer stored with its key (committed; kept with the OPERATION: not logged)',
     'stored → HTTP answer'].map((name) => ({ name, values: [] }));
   const byPosition: Array<{ types: Map<string, number>; steps: Step[]; sizes: number[]; before: number[] }> = [];
   const entrySteps: Step[] = ['request → reveal at the lock', 'reveal → OPERATION logged', 'OPERATION logged → its PUBACK released', 'PUBACK released → HTTP answer', 'request → HTTP answer']

@@ -133,7 +133,7 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     return { state: row.state, status: row.status_code, body: row.response === null ? null : JSON.parse(row.response) };
   }
 
-  it("writes twice: the key, the checks and the request in one transaction, then the answer", async () => {
+  it("writes once: the key, the checks and the request in one transaction, the answer kept with the OPERATION's", async () => {
     const d = await bookDelivery(h, w);
     const key = 'one-tx-' + d.id;
     const { value: res, transactions } = await entryTransactions(() => h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } }));
@@ -141,8 +141,8 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     const op = [...w.lock.log].reverse().find((l) => l.event.type === EV_OPERATION)!;
     expect(res.body.delivery).toMatchObject({ status: 'unlocked', entry: { method: 'reveal', eventSeq: op.event.seq, clip: res.body.clip } });
     // The key claimed, the request checked and recorded before the reveal; the unlock by the
-    // OPERATION's effects; the answer stored before it went out.
-    expect(transactions).toBe(2);
+    // OPERATION's effects, and the answer stored with them, before the answer went out.
+    expect(transactions).toBe(1);
     expect(await storedAnswer(key)).toEqual({ state: 'done', status: 200, body: res.body });
     const again = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } });
     expect(again.headers.get('idempotency-replayed')).toBe('true');

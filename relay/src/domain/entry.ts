@@ -13,16 +13,16 @@ import {
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { setEntryCounter } from '../data/deliveries';
-import type { Q } from '../data/store';
+import { afterCommit, type Q } from '../data/store';
 import { errorBody, relayError, RelayError, type ErrorCode } from '../errors';
 import { chainValue } from '../locks/chain';
 import { captureOf, clipRef } from '../locks/event-effects';
 import { dispatch, issueCommand, type CommandRow } from '../locks/outbox';
 import { tracing, wallMs } from '../locks/intake-trace';
-import type { ReceivedEvent } from '../locks/waiters';
+import type { ReceivedEvent, Settle } from '../locks/waiters';
 import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
-import { deliveryFor, deliveryView, onDeliveryUnlocked, transition, type DeliveryRow } from './deliveries';
+import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, transition, type DeliveryRow } from './deliveries';
 import { canTransition } from './delivery-states';
 import { deviceForOwner, getDevice, type DeviceRow } from './devices';
 import { chainSeed, getGrant, type GrantRow } from './grants';
@@ -73,9 +73,11 @@ function lockReady(d: DeviceRow, cameraRequired: boolean): DeviceRow {
   return d;
 }
 
-async function awaitLock(ctx: RelayContext, deviceId: string, matcher: (ev: ReceivedEvent) => Outcome | undefined, send: () => Promise<unknown>): Promise<Outcome | 'timeout'> {
+async function awaitLock(
+  ctx: RelayContext, deviceId: string, matcher: (ev: ReceivedEvent) => Outcome | undefined, send: () => Promise<unknown>, settle?: Settle<Outcome>
+): Promise<Outcome | 'timeout'> {
   if (ctx.closing) throw relayError('KW_SHUTTING_DOWN');
-  const w = ctx.waiters.wait(deviceId, matcher, ctx.opts.entryTimeoutMs);
+  const w = ctx.waiters.wait(deviceId, matcher, ctx.opts.entryTimeoutMs, settle);
   try {
     await send();
   } catch (err) {
@@ -145,7 +147,8 @@ export type EntryStep = 'received' | 'started' | 'checked' | 'recorded' | 'publi
  * request recorded (committed), the reveal handed to the broker; then the lock's answer in hand
  * (the waiter resolved), the answer built (delivery read), the answer stored with the key. The
  * entry claims its key, checks and records the request in one transaction ('started' and
- * 'checked' are not logged).
+ * 'checked' are not logged), and keeps its answer with the lock's OPERATION when it can ('built'
+ * is then not logged).
  */
 export function traceEntryStep(ctx: RelayContext, step: EntryStep, deliveryId: number): void {
   if (tracing(ctx.log)) ctx.log.trace({ deliveryId, step, at: wallMs() }, 'entry step');
@@ -208,6 +211,12 @@ async function planCourierEntry(ctx: RelayContext, q: Q, p: Principal, deliveryI
  * delivery entering, the activity row; for a grant not staged, the signed UNLOCK): nothing of it
  * is kept unless all of it is, and the reveal or command goes out only once it has committed. A
  * refusal is recorded and kept as the key's answer in that same transaction.
+ *
+ * The answer to an unlock is kept with the lock's OPERATION, in the transaction that stores it
+ * (waiters.ts settle): the OPERATION's effects moved the delivery to unlocked there, the answer
+ * reads it and is stored with the key before that commit, and the request is answered after it
+ * with no write of its own. Otherwise (the OPERATION stored some other way, its effects failed, a
+ * denial, a fault, a timeout) the answer is built and stored after the lock answered, as before.
  */
 export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: number, claim: ClaimStep, keep: KeepStep) {
   const started = ctx.now();
@@ -222,18 +231,42 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   ctx.metrics.authorizations.inc({ kind: 'courier', outcome: 'granted' });
   traceEntryStep(ctx, 'recorded', d.id);
   const f: Finish = { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } };
+  // The answer to an unlock, kept with the OPERATION in the transaction q that stores it.
+  const kept: { answer: { seconds: number; body: Record<string, unknown> } | null } = { answer: null };
+  const settle = async (q: Q, outcome: Outcome): Promise<void> => {
+    if (outcome.result !== 'opened') return;
+    try {
+      // Read as stored (the caller's access was checked at the start).
+      const after = (await getDelivery(q, d.id))!;
+      // The OPERATION's effects did not move it (stored without them, or by no one yet): answered after the commit.
+      if (after.status !== 'unlocked' || after.entry_seq !== outcome.seq) return;
+      const seconds = (ctx.now() - started) / 1000;
+      const body = { ...openedBody(outcome, f, seconds), delivery: await deliveryView(ctx, q, after, site) };
+      await keep(q, { status: 200, body });
+      afterCommit(q, () => {
+        kept.answer = { seconds, body };
+      });
+    } catch (err) {
+      // Not kept: the answer is built and stored after the commit, as when nothing is kept.
+      ctx.log.warn({ err, deliveryId: d.id }, 'courier entry answer not kept with the OPERATION');
+    }
+  };
   let outcome: Outcome | 'timeout';
   if (method === 'reveal') {
     outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => {
       const reveal = revealBytes(ctx, grant!);
       traceEntryStep(ctx, 'publishing', d.id);
       return ctx.publishToLock(d.device_id, reveal);
-    });
+    }, settle);
   } else {
     const cmd = plan.cmd!;
-    outcome = await awaitLock(ctx, d.device_id, commandMatcher(d.device_id, cmd.counter), () => dispatch(ctx, cmd, true));
+    outcome = await awaitLock(ctx, d.device_id, commandMatcher(d.device_id, cmd.counter), () => dispatch(ctx, cmd, true), settle);
   }
   traceEntryStep(ctx, 'answered', d.id);
+  if (kept.answer) {
+    observe(ctx, outcome, f, kept.answer.seconds);
+    return { status: 200, body: kept.answer.body };
+  }
   // The OPERATION's own effects (committed before its waiter is answered, by whichever relay
   // process stored it) moved the delivery to unlocked: the answer reads it once. Only when they
   // did not (stored without its effects, event-intake.ts) does the answer record the unlock
