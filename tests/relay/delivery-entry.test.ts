@@ -185,7 +185,7 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     w.lock.relockTimeout();
   });
 
-  it('reads the grant once in the OPERATION\'s effects and the site once in the entry (SQLite: statements counted where they run)', async (t) => {
+  it('reads the grant once in the OPERATION\'s effects, the site once in the entry, nothing for the answer (SQLite: statements counted where they run)', async (t) => {
     const db = h.relay.ctx.store.sqlite;
     if (!db) return t.skip();
     const d = await bookDelivery(h, w);
@@ -216,6 +216,8 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     expect(count('grants', 'onOperation', 'emitDelivery')).toBe(1);
     // At the start of the entry (in its transaction, planCourierEntry); the answer's view of the delivery uses that row.
     expect(count('sites', 'courierEntry') + count('sites', 'planCourierEntry')).toBe(1);
+    // The answer kept with the OPERATION (waiters.ts settleIn) uses the delivery its effects emitted: no read of its own.
+    expect(count('deliveries', 'settleIn') + count('grants', 'settleIn')).toBe(0);
     expect(res.body.delivery.site).toMatchObject({ name: expect.any(String) });
     w.lock.relockTimeout();
   });

@@ -22,7 +22,7 @@ import { tracing, wallMs } from '../locks/intake-trace';
 import type { ReceivedEvent, Settle } from '../locks/waiters';
 import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
-import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, transition, type DeliveryRow } from './deliveries';
+import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, transition, viewEmittedIn, type DeliveryRow } from './deliveries';
 import { canTransition } from './delivery-states';
 import { deviceForOwner, getDevice, type DeviceRow } from './devices';
 import { chainSeed, getGrant, type GrantRow } from './grants';
@@ -236,12 +236,12 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
   const settle = async (q: Q, outcome: Outcome): Promise<void> => {
     if (outcome.result !== 'opened') return;
     try {
-      // Read as stored (the caller's access was checked at the start).
-      const after = (await getDelivery(q, d.id))!;
+      // As the OPERATION's effects emitted it in q (its webhook's view), else read as stored (access was checked at the start).
+      const view = viewEmittedIn(q, d.id) ?? await deliveryView(ctx, q, (await getDelivery(q, d.id))!, site);
       // The OPERATION's effects did not move it (stored without them, or by no one yet): answered after the commit.
-      if (after.status !== 'unlocked' || after.entry_seq !== outcome.seq) return;
+      if (view.status !== 'unlocked' || view.entry?.eventSeq !== outcome.seq) return;
       const seconds = (ctx.now() - started) / 1000;
-      const body = { ...openedBody(outcome, f, seconds), delivery: await deliveryView(ctx, q, after, site) };
+      const body = { ...openedBody(outcome, f, seconds), delivery: view };
       await keep(q, { status: 200, body });
       afterCommit(q, () => {
         kept.answer = { seconds, body };
