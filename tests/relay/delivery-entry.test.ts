@@ -216,6 +216,8 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     expect(count('grants', 'onOperation', 'emitDelivery')).toBe(1);
     // At the start of the entry (in its transaction, planCourierEntry); the answer's view of the delivery uses that row.
     expect(count('sites', 'courierEntry') + count('sites', 'planCourierEntry')).toBe(1);
+    // The entry's reads (delivery, site, partner, lock, grant) run compiled once, on the connection itself (data/prepared.ts).
+    expect(seen.filter((x) => x.sql.startsWith('select') && x.stack.includes('planCourierEntry') && !x.stack.includes('runOnSqlite')).map((x) => x.sql)).toEqual([]);
     // The answer kept with the OPERATION (waiters.ts settleIn) uses the delivery its effects emitted: no read of its own.
     expect(count('deliveries', 'settleIn') + count('grants', 'settleIn')).toBe(0);
     expect(res.body.delivery.site).toMatchObject({ name: expect.any(String) });
