@@ -68,6 +68,20 @@ interface Step {
   values: number[];
 }
 
+/**
+ * Adds the time from each mark to the next to its step. A mark the relay did not log (steps done
+ * in one: the key claimed, checks and the request recorded in one transaction; the answer built
+ * and stored with the OPERATION) adds nothing; the next step then spans from the last mark logged.
+ */
+function spanMarks(steps: Step[], marks: number[]): void {
+  let from = marks[0];
+  for (let i = 0; i < steps.length; i++) {
+    const x = marks[i + 1] - from;
+    if (Number.isFinite(x)) steps[i].values.push(x);
+    if (Number.isFinite(marks[i + 1])) from = marks[i + 1];
+  }
+}
+
 /** Prints the breakdown; returns the number of entries joined. */
 export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], relay: RelayLine[]): number {
   const handed = new Map<string, number>();
@@ -88,8 +102,10 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
     }
   }
   const entryMarks = relay.filter((l) => l.msg === 'entry step');
-  const relaySteps: Step[] = ['request → handler (HTTP, auth)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed)',
+  const relaySteps: Step[] = ['request → handler (HTTP, auth)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed; from the handler if in one transaction)',
     'recorded → reveal handed to the broker', 'handed to the broker → reveal at the lock'].map((name) => ({ name, values: [] }));
+  const answerSteps: Step[] = ['PUBACK released → lock\'s answer in the handler', 'answer in the handler → answer built (reads)', 'built → answer stored with its key (committed; kept with the OPERATION: not logged)',
+    'stored → HTTP answer'].map((name) => ({ name, values: [] }));
   const byPosition: Array<{ types: Map<string, number>; steps: Step[]; sizes: number[]; before: number[] }> = [];
   const entrySteps: Step[] = ['request → reveal at the lock', 'reveal → OPERATION logged', 'OPERATION logged → its PUBACK released', 'PUBACK released → HTTP answer', 'request → HTTP answer']
     .map((name) => ({ name, values: [] }));
@@ -132,11 +148,8 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
       if (Number.isFinite(x)) entrySteps[i].values.push(x);
     });
     const mark = (step: string) => entryMarks.find((l) => l.step === step && l.at >= span.start && l.at <= span.end)?.at ?? NaN;
-    const marks = [span.start, mark('received'), mark('started'), mark('checked'), mark('recorded'), mark('publishing'), e.received];
-    for (let i = 0; i < relaySteps.length; i++) {
-      const x = marks[i + 1] - marks[i];
-      if (Number.isFinite(x)) relaySteps[i].values.push(x);
-    }
+    spanMarks(relaySteps, [span.start, mark('received'), mark('started'), mark('checked'), mark('recorded'), mark('publishing'), e.received]);
+    spanMarks(answerSteps, [opAcked, mark('answered'), mark('built'), mark('stored'), span.end]);
     counts.statuses.push(e.statuses.filter((t) => t <= op.logged).length);
     counts.statusesAtRelay.push(statusHanded.filter((t) => t >= span.start && t <= opAcked).length);
     counts.others.push(e.others.length);
@@ -148,6 +161,10 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
   if (relaySteps.some((s) => s.values.length > 0)) {
     table('Entry trace: request → reveal at the lock, in the relay (relay/src/domain/entry.ts trace steps; ms, p50 / p90)',
       ['step', ...relaySteps.map((s) => s.name)], [['ms', ...relaySteps.map((s) => cell(s.values))]]);
+  }
+  if (answerSteps.some((s) => s.values.length > 0)) {
+    table('Entry trace: PUBACK released → HTTP answer, in the relay (relay/src/domain/entry.ts trace steps; ms, p50 / p90)',
+      ['step', ...answerSteps.map((s) => s.name)], [['ms', ...answerSteps.map((s) => cell(s.values))]]);
   }
   const header = ['event (position: types seen)', ...byPosition[0]?.steps.map((s) => s.name) ?? [], 'messages in its batch p50'];
   table('Entry trace: each event the lock logs up to OPERATION, in order (ms, p50 / p90)', header, byPosition.map((p, k) => [

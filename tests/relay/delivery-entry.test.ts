@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Q } from '../../relay/src/data/store';
 import { AL_DOOR_AJAR, AL_JAM, EV_OPERATION, FLAG_CAMERA_REQUIRED, ST_CAMERA_OK } from '@keyway/shared';
 import { signWebhook } from '@keyway/relay';
-import { deviceFlags, bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+import { countRows, deviceFlags, bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
 import { failActivityInserts } from '../support/failing-activity';
 
 interface Hook { headers: IncomingMessage['headers']; body: string }
@@ -98,31 +98,74 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     w.lock.closeDoor();
   });
 
-  /** Counts the write transactions courierEntry itself opens while run() goes on. */
+  /**
+   * Counts the write transactions and single writes the entry request itself opens while run() goes
+   * on (store.tx and store.write called from the entry or its idempotency key's handling; the lock
+   * intake's own are not counted).
+   */
   async function entryTransactions<T>(run: () => Promise<T>): Promise<{ value: T; transactions: number }> {
-    const store = h.relay.ctx.store as { tx: typeof h.relay.ctx.store.tx };
-    const tx = store.tx;
+    const store = h.relay.ctx.store as { tx: typeof h.relay.ctx.store.tx; write: typeof h.relay.ctx.store.write };
+    const { tx, write } = store;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 100;
     let transactions = 0;
+    const mine = () => /courierEntry|withIdempotency|runClaimed|settleFailure/.test(new Error().stack ?? '');
     store.tx = <R>(fn: (q: Q) => Promise<R>): Promise<R> => {
-      if (new Error().stack?.includes('courierEntry')) transactions++;
+      if (mine()) transactions++;
       return tx.call(h.relay.ctx.store, fn) as Promise<R>;
+    };
+    store.write = <R>(fn: (q: Q) => Promise<R>): Promise<R> => {
+      if (mine()) transactions++;
+      return write.call(h.relay.ctx.store, fn) as Promise<R>;
     };
     try {
       return { value: await run(), transactions };
     } finally {
       store.tx = tx;
+      store.write = write;
+      Error.stackTraceLimit = limit;
     }
   }
 
-  it("answers from what the OPERATION's effects stored: no transaction of its own after the lock answered", async () => {
+  /** The answer stored with the request's key. */
+  async function storedAnswer(key: string): Promise<{ state: string; status: number | null; body: unknown }> {
+    const row = await h.relay.ctx.store.q.selectFrom('idempotency').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+    return { state: row.state, status: row.status_code, body: row.response === null ? null : JSON.parse(row.response) };
+  }
+
+  it("writes once: the key, the checks and the request in one transaction, the answer kept with the OPERATION's", async () => {
     const d = await bookDelivery(h, w);
-    const { value: res, transactions } = await entryTransactions(() => h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'one-tx-' + d.id } }));
+    const key = 'one-tx-' + d.id;
+    const { value: res, transactions } = await entryTransactions(() => h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } }));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const op = [...w.lock.log].reverse().find((l) => l.event.type === EV_OPERATION)!;
     expect(res.body.delivery).toMatchObject({ status: 'unlocked', entry: { method: 'reveal', eventSeq: op.event.seq, clip: res.body.clip } });
-    // The request recorded before the reveal; the unlock by the OPERATION's effects.
+    // The key claimed, the request checked and recorded before the reveal; the unlock by the
+    // OPERATION's effects, and the answer stored with them, before the answer went out.
     expect(transactions).toBe(1);
+    expect(await storedAnswer(key)).toEqual({ state: 'done', status: 200, body: res.body });
+    const again = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } });
+    expect(again.headers.get('idempotency-replayed')).toBe('true');
+    expect(again.body).toEqual(res.body);
     w.lock.relockTimeout();
+  });
+
+  it('keeps a refusal as the key\'s answer in the transaction that records it: one write, replayed, nothing sent', async () => {
+    const d = await bookDelivery(h, w);
+    await h.api('POST', `/v1/deliveries/${d.id}/block`, { token: w.owner.token, body: { reason: 'not today' } });
+    const key = 'refused-' + d.id;
+    const reveals = w.lock.reveals.length;
+    const { value: res, transactions } = await entryTransactions(() => h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } }));
+    expect(res.body.error.code, JSON.stringify(res.body)).toBe('KW_DELIVERY_BLOCKED');
+    expect(transactions).toBe(1);
+    expect(await storedAnswer(key)).toEqual({ state: 'done', status: res.status, body: res.body });
+    expect(await countRows(h, 'activity', { delivery_id: d.id, kind: 'entry.refused' })).toBe(1);
+    const again = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } });
+    expect(again.status).toBe(res.status);
+    expect(again.headers.get('idempotency-replayed')).toBe('true');
+    expect(again.body).toEqual(res.body);
+    expect(await countRows(h, 'activity', { delivery_id: d.id, kind: 'entry.refused' })).toBe(1);
+    expect(w.lock.reveals.length).toBe(reveals);
   });
 
   it("records the unlock itself when the OPERATION was stored without its effects", async () => {
@@ -142,7 +185,7 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     w.lock.relockTimeout();
   });
 
-  it('reads the grant once in the OPERATION\'s effects and the site once in the entry (SQLite: statements counted where they run)', async (t) => {
+  it('reads the grant once in the OPERATION\'s effects, the site once in the entry, nothing for the answer (SQLite: statements counted where they run)', async (t) => {
     const db = h.relay.ctx.store.sqlite;
     if (!db) return t.skip();
     const d = await bookDelivery(h, w);
@@ -171,8 +214,12 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
       new RegExp('^select .* from "?' + table + '"? ').test(x.sql) && x.stack.includes(fn) && !(notVia && x.stack.includes(notVia))).length;
     // The effects' own read (the delivery's webhook view, emitDelivery, reads it again after the spend).
     expect(count('grants', 'onOperation', 'emitDelivery')).toBe(1);
-    // At the start of the entry; the answer's view of the delivery uses that row.
-    expect(count('sites', 'courierEntry')).toBe(1);
+    // At the start of the entry (in its transaction, planCourierEntry); the answer's view of the delivery uses that row.
+    expect(count('sites', 'courierEntry') + count('sites', 'planCourierEntry')).toBe(1);
+    // The entry's reads (delivery, site, partner, lock, grant) run compiled once, on the connection itself (data/prepared.ts).
+    expect(seen.filter((x) => x.sql.startsWith('select') && x.stack.includes('planCourierEntry') && !x.stack.includes('runOnSqlite')).map((x) => x.sql)).toEqual([]);
+    // The answer kept with the OPERATION (waiters.ts settleIn) uses the delivery its effects emitted: no read of its own.
+    expect(count('deliveries', 'settleIn') + count('grants', 'settleIn')).toBe(0);
     expect(res.body.delivery.site).toMatchObject({ name: expect.any(String) });
     w.lock.relockTimeout();
   });

@@ -5,7 +5,7 @@
  */
 import type { Insertable, QueryResult, Selectable, Updateable } from 'kysely';
 import type { DeliveriesTable } from './schema';
-import { prepared } from './prepared';
+import { firstRow, prepared } from './prepared';
 import type { Q } from './store';
 
 /** Columns a status change may set along with the status. */
@@ -20,8 +20,10 @@ export async function moveDelivery(q: Q, id: number, from: string, to: string, c
 
 export type DeliveryRow = Selectable<DeliveriesTable>;
 
+const findDeliveryQuery = prepared((q: Q, id: number) => q.selectFrom('deliveries').selectAll().where('id', '=', id));
+
 export function findDelivery(q: Q, id: number): Promise<DeliveryRow | undefined> {
-  return q.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+  return firstRow(findDeliveryQuery(q, id));
 }
 
 /** The courier grant staged for the delivery (null: none). */

@@ -6,14 +6,16 @@
  */
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { GrantsTable } from './schema';
-import { prepared } from './prepared';
+import { firstRow, prepared } from './prepared';
 import { least, type Q } from './store';
 
 export type GrantRow = Selectable<GrantsTable>;
 export type GrantStatus = GrantsTable['status'];
 
+const findGrantQuery = prepared((q: Q, id: number) => q.selectFrom('grants').selectAll().where('id', '=', id));
+
 export function findGrant(q: Q, id: number): Promise<GrantRow | undefined> {
-  return q.selectFrom('grants').selectAll().where('id', '=', id).executeTakeFirst();
+  return firstRow(findGrantQuery(q, id));
 }
 
 /** A new grant, pending until its lock acknowledges the GRANT_PUT. */

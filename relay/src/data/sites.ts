@@ -4,12 +4,15 @@
  */
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import type { SitesTable } from './schema';
+import { firstRow, prepared } from './prepared';
 import type { Q } from './store';
 
 export type SiteRow = Selectable<SitesTable>;
 
+const findSiteQuery = prepared((q: Q, id: number) => q.selectFrom('sites').selectAll().where('id', '=', id));
+
 export function findSite(q: Q, id: number): Promise<SiteRow | undefined> {
-  return q.selectFrom('sites').selectAll().where('id', '=', id).executeTakeFirst();
+  return firstRow(findSiteQuery(q, id));
 }
 
 export function insertSite(q: Q, s: Insertable<SitesTable>): Promise<SiteRow> {
@@ -31,8 +34,11 @@ export async function partnersOfSite(q: Q, siteId: number): Promise<number[]> {
   return rows.map((r) => r.backend_id);
 }
 
+const sitePartnerQuery = prepared((q: Q, siteId: number, backendId: number) =>
+  q.selectFrom('site_partners').select('site_id').where('site_id', '=', siteId).where('backend_id', '=', backendId));
+
 export async function isSitePartner(q: Q, siteId: number, backendId: number): Promise<boolean> {
-  return (await q.selectFrom('site_partners').select('site_id').where('site_id', '=', siteId).where('backend_id', '=', backendId).executeTakeFirst()) !== undefined;
+  return (await firstRow(sitePartnerQuery(q, siteId, backendId))) !== undefined;
 }
 
 /** Makes the backend a partner of the site; nothing changes when it already is. */

@@ -111,10 +111,25 @@ export async function transition(ctx: RelayContext, q: Q, d: DeliveryRow, to: De
   return true;
 }
 
+/** Per transaction, the view of each delivery its last event showed (emitDelivery), as written in it. */
+const emittedViews = new WeakMap<Q, Map<number, DeliveryView>>();
+
+/**
+ * The delivery as the last event emitted in the transaction q showed it (read in q after that
+ * change), or undefined. The courier entry's answer uses it: the OPERATION's effects emit the
+ * delivery they unlocked in the transaction that also keeps the answer.
+ */
+export function viewEmittedIn(q: Q, id: number): DeliveryView | undefined {
+  return emittedViews.get(q)?.get(id);
+}
+
 /** The delivery's webhook (stored in q) and its live event (once q has committed). */
 async function emitDelivery(ctx: RelayContext, q: Q, d: DeliveryRow, event: WebhookEvent, data: Record<string, unknown> = {}): Promise<void> {
   const fresh = (await getDelivery(q, d.id))!;
   const view = await deliveryView(ctx, q, fresh);
+  let views = emittedViews.get(q);
+  if (!views) emittedViews.set(q, (views = new Map()));
+  views.set(d.id, view);
   await enqueueWebhook(ctx, q, d.backend_id, event, { delivery: view, ...data });
   afterCommit(q, () => ctx.live.emit(['delivery:' + d.id], event, { delivery: view, ...data }));
 }

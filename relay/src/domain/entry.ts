@@ -13,22 +13,23 @@ import {
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { setEntryCounter } from '../data/deliveries';
-import { relayError, RelayError, type ErrorCode } from '../errors';
+import { afterCommit, type Q } from '../data/store';
+import { errorBody, relayError, RelayError, type ErrorCode } from '../errors';
 import { chainValue } from '../locks/chain';
 import { captureOf, clipRef } from '../locks/event-effects';
-import { dispatch, issueCommand } from '../locks/outbox';
+import { dispatch, issueCommand, type CommandRow } from '../locks/outbox';
 import { tracing, wallMs } from '../locks/intake-trace';
-import type { ReceivedEvent } from '../locks/waiters';
+import type { ReceivedEvent, Settle } from '../locks/waiters';
 import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
-import { deliveryFor, deliveryView, onDeliveryUnlocked, transition, type DeliveryRow } from './deliveries';
+import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, transition, viewEmittedIn, type DeliveryRow } from './deliveries';
 import { canTransition } from './delivery-states';
 import { deviceForOwner, getDevice, type DeviceRow } from './devices';
 import { chainSeed, getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
-import type { ClaimStep } from './idempotency';
-import { getSiteRow, isPartner } from './sites';
+import type { ClaimStep, KeepStep } from './idempotency';
+import { getSiteRow, isPartner, type SiteRow } from './sites';
 
 type Outcome = { result: 'opened'; seq: number; clip: string | null } | { result: 'denied'; code: number } | { result: 'fault'; code: number; seq: number };
 type Method = 'reveal' | 'command';
@@ -72,9 +73,11 @@ function lockReady(d: DeviceRow, cameraRequired: boolean): DeviceRow {
   return d;
 }
 
-async function awaitLock(ctx: RelayContext, deviceId: string, matcher: (ev: ReceivedEvent) => Outcome | undefined, send: () => Promise<unknown>): Promise<Outcome | 'timeout'> {
+async function awaitLock(
+  ctx: RelayContext, deviceId: string, matcher: (ev: ReceivedEvent) => Outcome | undefined, send: () => Promise<unknown>, settle?: Settle<Outcome>
+): Promise<Outcome | 'timeout'> {
   if (ctx.closing) throw relayError('KW_SHUTTING_DOWN');
-  const w = ctx.waiters.wait(deviceId, matcher, ctx.opts.entryTimeoutMs);
+  const w = ctx.waiters.wait(deviceId, matcher, ctx.opts.entryTimeoutMs, settle);
   try {
     await send();
   } catch (err) {
@@ -102,15 +105,27 @@ interface Finish {
   extra: Record<string, unknown>;
 }
 
+function label(outcome: Outcome | 'timeout'): string {
+  return outcome === 'timeout' ? 'timeout' : outcome.result;
+}
+
+/** Counts and logs the lock's answer to an entry (seconds: from the request). */
+function observe(ctx: RelayContext, outcome: Outcome | 'timeout', f: Finish, seconds: number): void {
+  ctx.metrics.entryLatency.observe({ method: f.method, outcome: label(outcome) }, seconds);
+  ctx.log.info({ kind: f.kind, method: f.method, deviceId: f.deviceId, outcome: label(outcome), latencyMs: Math.round(seconds * 1000), ...f.extra }, 'lock answered entry');
+}
+
+function openedBody(outcome: Extract<Outcome, { result: 'opened' }>, f: Finish, seconds: number): Record<string, unknown> {
+  return { outcome: 'opened', method: f.method, deviceId: f.deviceId, eventSeq: outcome.seq, clip: outcome.clip, latencyMs: Math.round(seconds * 1000), ...f.extra };
+}
+
 function finish(ctx: RelayContext, outcome: Outcome | 'timeout', f: Finish): { status: number; body: Record<string, unknown> } {
   const seconds = (ctx.now() - f.started) / 1000;
-  const label = outcome === 'timeout' ? 'timeout' : outcome.result;
-  ctx.metrics.entryLatency.observe({ method: f.method, outcome: label }, seconds);
-  ctx.log.info({ kind: f.kind, method: f.method, deviceId: f.deviceId, outcome: label, latencyMs: Math.round(seconds * 1000), ...f.extra }, 'lock answered entry');
+  observe(ctx, outcome, f, seconds);
   if (outcome === 'timeout') throw relayError('KW_ENTRY_TIMEOUT', { method: f.method, deviceId: f.deviceId, ...f.extra });
   if (outcome.result === 'denied') throw relayError('KW_ENTRY_DENIED', { reason: reasonName(outcome.code), code: outcome.code, method: f.method });
   if (outcome.result === 'fault') throw relayError('KW_LOCK_FAULT', { reason: reasonName(outcome.code), code: outcome.code, eventSeq: outcome.seq });
-  return { status: 200, body: { outcome: 'opened', method: f.method, deviceId: f.deviceId, eventSeq: outcome.seq, clip: outcome.clip, latencyMs: Math.round(seconds * 1000), ...f.extra } };
+  return { status: 200, body: openedBody(outcome, f, seconds) };
 }
 
 /** Relay-side refusals are logged, counted and put in the owner's activity feed. */
@@ -123,63 +138,134 @@ async function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId:
   throw relayError(code, details);
 }
 
+/** The courier entry's steps traced (traceEntryStep), in order. */
+export type EntryStep = 'received' | 'started' | 'checked' | 'recorded' | 'publishing' | 'answered' | 'built' | 'stored';
+
 /**
  * The courier entry's steps for the timing trace (`bench/relay.mts --entry-trace`, log level
  * trace only): the request handled, its key claimed (entry started), the checks done, the
- * request recorded (committed), the reveal handed to the broker.
+ * request recorded (committed), the reveal handed to the broker; then the lock's answer in hand
+ * (the waiter resolved), the answer built (delivery read), the answer stored with the key. The
+ * entry claims its key, checks and records the request in one transaction ('started' and
+ * 'checked' are not logged), and keeps its answer with the lock's OPERATION when it can ('built'
+ * is then not logged).
  */
-export function traceEntryStep(ctx: RelayContext, step: 'received' | 'started' | 'checked' | 'recorded' | 'publishing', deliveryId: number): void {
+export function traceEntryStep(ctx: RelayContext, step: EntryStep, deliveryId: number): void {
   if (tracing(ctx.log)) ctx.log.trace({ deliveryId, step, at: wallMs() }, 'entry step');
 }
 
-export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: number) {
-  const started = ctx.now();
-  traceEntryStep(ctx, 'started', deliveryId);
-  const d = await deliveryFor(ctx, ctx.store.q, p, deliveryId);
-  const site = (await getSiteRow(ctx.store.q, d.site_id))!;
-  const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
-  const no = (code: ErrorCode, details?: Record<string, unknown>): Promise<never> => refuse(ctx, 'courier', d.site_id, d.device_id, code, actor, details);
-  if (!(await isPartner(ctx.store.q, d.site_id, d.backend_id))) await no('KW_PARTNER_WITHDRAWN');
-  if (d.status === 'cancelled') await no('KW_DELIVERY_CANCELLED');
-  if (d.status === 'blocked') await no('KW_DELIVERY_BLOCKED', { reason: d.block_reason });
-  if (d.status !== 'booked' && d.status !== 'entering') await no('KW_DELIVERY_CLOSED', { status: d.status });
-  if (started < d.window_start || started >= d.window_end) {
-    await no('KW_OUTSIDE_WINDOW', { window: { start: new Date(d.window_start).toISOString(), end: new Date(d.window_end).toISOString() } });
+/** Why the relay refuses this courier entry, read in q (null: it may go ahead). */
+async function courierRefusal(ctx: RelayContext, q: Q, d: DeliveryRow, site: SiteRow, now: number): Promise<{ code: ErrorCode; details?: Record<string, unknown> } | null> {
+  if (!(await isPartner(q, d.site_id, d.backend_id))) return { code: 'KW_PARTNER_WITHDRAWN' };
+  if (d.status === 'cancelled') return { code: 'KW_DELIVERY_CANCELLED' };
+  if (d.status === 'blocked') return { code: 'KW_DELIVERY_BLOCKED', details: { reason: d.block_reason } };
+  if (d.status !== 'booked' && d.status !== 'entering') return { code: 'KW_DELIVERY_CLOSED', details: { status: d.status } };
+  if (now < d.window_start || now >= d.window_end) {
+    return { code: 'KW_OUTSIDE_WINDOW', details: { window: { start: new Date(d.window_start).toISOString(), end: new Date(d.window_end).toISOString() } } };
   }
-  if (d.in_home !== 1 || site.allow_in_home !== 1) await no('KW_IN_HOME_NOT_ALLOWED', { site: site.allow_in_home === 1, delivery: d.in_home === 1 });
+  if (d.in_home !== 1 || site.allow_in_home !== 1) return { code: 'KW_IN_HOME_NOT_ALLOWED', details: { site: site.allow_in_home === 1, delivery: d.in_home === 1 } };
   try {
-    await assertLockReady(ctx, d.device_id, true);
+    lockReady((await getDevice(q, d.device_id))!, true);
   } catch (err) {
-    if (err instanceof RelayError) await no(err.code, err.details);
+    if (err instanceof RelayError) return { code: err.code, details: err.details };
     throw err;
   }
-  ctx.metrics.authorizations.inc({ kind: 'courier', outcome: 'granted' });
-  const grant = d.grant_id ? await getGrant(ctx.store.q, d.grant_id) : undefined;
+  return null;
+}
+
+/** What the courier entry's one transaction settled: a refusal (stored as the key's answer), or the entry to make. */
+type EntryPlan = { refused: RelayError; deviceId: string } | { d: DeliveryRow; site: SiteRow; grant: GrantRow | undefined; method: Method; cmd: CommandRow | null };
+
+/** The courier entry's one transaction q: the key claimed, the checks, the request recorded (or the refusal, kept as the key's answer). */
+async function planCourierEntry(ctx: RelayContext, q: Q, p: Principal, deliveryId: number, started: number, claim: ClaimStep, keep: KeepStep): Promise<EntryPlan> {
+  await claim(q);
+  const d = await deliveryFor(ctx, q, p, deliveryId);
+  const site = (await getSiteRow(q, d.site_id))!;
+  const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
+  const refusal = await courierRefusal(ctx, q, d, site, started);
+  if (refusal) {
+    const err = relayError(refusal.code, refusal.details);
+    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.refused', reason: refusal.code, ...actor, grantId: null, details: refusal.details });
+    await keep(q, { status: err.status, body: errorBody(err) });
+    return { refused: err, deviceId: d.device_id };
+  }
+  const grant = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
   const method: Method = hasChainLeft(grant) ? 'reveal' : 'command';
-  traceEntryStep(ctx, 'checked', d.id);
-  await ctx.store.tx(async (q) => {
-    if (d.status === 'booked') await transition(ctx, q, d, 'entering');
-    await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
-  });
+  let cmd: CommandRow | null = null;
+  if (method === 'command') {
+    // Before the delivery's row: the command takes the lock's row for its counter, which the lock's own transactions take first.
+    cmd = await issueCommand(ctx, q, {
+      deviceId: d.device_id, action: ACT_UNLOCK, purpose: 'entry', deliveryId: d.id,
+      payload: { grantId: 0, actorKind: ACTOR_COURIER, actorRef: d.courier_id, flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE, relockAfter: 0 }
+    });
+    await setEntryCounter(q, d.id, cmd.counter);
+  }
+  if (d.status === 'booked') await transition(ctx, q, d, 'entering');
+  await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
+  return { d, site, grant, method, cmd };
+}
+
+/**
+ * A courier asks to enter. One transaction claims the request's key, checks everything (as the
+ * courier, in the delivery's window, consent, the lock ready) and records the request (the
+ * delivery entering, the activity row; for a grant not staged, the signed UNLOCK): nothing of it
+ * is kept unless all of it is, and the reveal or command goes out only once it has committed. A
+ * refusal is recorded and kept as the key's answer in that same transaction.
+ *
+ * The answer to an unlock is kept with the lock's OPERATION, in the transaction that stores it
+ * (waiters.ts settle): the OPERATION's effects moved the delivery to unlocked there, the answer
+ * reads it and is stored with the key before that commit, and the request is answered after it
+ * with no write of its own. Otherwise (the OPERATION stored some other way, its effects failed, a
+ * denial, a fault, a timeout) the answer is built and stored after the lock answered, as before.
+ */
+export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: number, claim: ClaimStep, keep: KeepStep) {
+  const started = ctx.now();
+  const plan = await ctx.store.tx((q) => planCourierEntry(ctx, q, p, deliveryId, started, claim, keep));
+  if ('refused' in plan) {
+    const err = plan.refused;
+    ctx.metrics.authorizations.inc({ kind: 'courier', outcome: err.code });
+    ctx.log.info({ kind: 'courier', deviceId: plan.deviceId, code: err.code, actorKind: 'courier', deliveryId }, 'entry refused by relay');
+    throw err;
+  }
+  const { d, site, grant, method } = plan;
+  ctx.metrics.authorizations.inc({ kind: 'courier', outcome: 'granted' });
   traceEntryStep(ctx, 'recorded', d.id);
+  const f: Finish = { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } };
+  // The answer to an unlock, kept with the OPERATION in the transaction q that stores it.
+  const kept: { answer: { seconds: number; body: Record<string, unknown> } | null } = { answer: null };
+  const settle = async (q: Q, outcome: Outcome): Promise<void> => {
+    if (outcome.result !== 'opened') return;
+    try {
+      // As the OPERATION's effects emitted it in q (its webhook's view), else read as stored (access was checked at the start).
+      const view = viewEmittedIn(q, d.id) ?? await deliveryView(ctx, q, (await getDelivery(q, d.id))!, site);
+      // The OPERATION's effects did not move it (stored without them, or by no one yet): answered after the commit.
+      if (view.status !== 'unlocked' || view.entry?.eventSeq !== outcome.seq) return;
+      const seconds = (ctx.now() - started) / 1000;
+      const body = { ...openedBody(outcome, f, seconds), delivery: view };
+      await keep(q, { status: 200, body });
+      afterCommit(q, () => {
+        kept.answer = { seconds, body };
+      });
+    } catch (err) {
+      // Not kept: the answer is built and stored after the commit, as when nothing is kept.
+      ctx.log.warn({ err, deliveryId: d.id }, 'courier entry answer not kept with the OPERATION');
+    }
+  };
   let outcome: Outcome | 'timeout';
   if (method === 'reveal') {
     outcome = await awaitLock(ctx, d.device_id, revealMatcher(d.device_id, grant!.id), () => {
       const reveal = revealBytes(ctx, grant!);
       traceEntryStep(ctx, 'publishing', d.id);
       return ctx.publishToLock(d.device_id, reveal);
-    });
+    }, settle);
   } else {
-    // The command and the delivery's note of its counter are stored together.
-    const cmd = await ctx.store.tx(async (q) => {
-      const c = await issueCommand(ctx, q, {
-        deviceId: d.device_id, action: ACT_UNLOCK, purpose: 'entry', deliveryId: d.id,
-        payload: { grantId: 0, actorKind: ACTOR_COURIER, actorRef: d.courier_id, flags: FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE, relockAfter: 0 }
-      });
-      await setEntryCounter(q, d.id, c.counter);
-      return c;
-    });
-    outcome = await awaitLock(ctx, d.device_id, commandMatcher(d.device_id, cmd.counter), () => dispatch(ctx, cmd, true));
+    const cmd = plan.cmd!;
+    outcome = await awaitLock(ctx, d.device_id, commandMatcher(d.device_id, cmd.counter), () => dispatch(ctx, cmd, true), settle);
+  }
+  traceEntryStep(ctx, 'answered', d.id);
+  if (kept.answer) {
+    observe(ctx, outcome, f, kept.answer.seconds);
+    return { status: 200, body: kept.answer.body };
   }
   // The OPERATION's own effects (committed before its waiter is answered, by whichever relay
   // process stored it) moved the delivery to unlocked: the answer reads it once. Only when they
@@ -194,8 +280,10 @@ export async function courierEntry(ctx: RelayContext, p: Principal, deliveryId: 
       after = await deliveryFor(ctx, ctx.store.q, p, d.id);
     }
   }
-  const res = finish(ctx, outcome, { kind: 'courier', method, started, deviceId: d.device_id, extra: { deliveryId: d.id } });
-  return { status: res.status, body: { ...res.body, delivery: await deliveryView(ctx, ctx.store.q, after!, site) } };
+  const res = finish(ctx, outcome, f);
+  const body = { ...res.body, delivery: await deliveryView(ctx, ctx.store.q, after!, site) };
+  traceEntryStep(ctx, 'built', d.id);
+  return { status: res.status, body };
 }
 
 export async function guestEntry(ctx: RelayContext, p: Principal) {

@@ -10,7 +10,9 @@
  * that stores its command, so the claim costs no write of its own and commits (or rolls back)
  * with the command. A request that fails before its claim committed is answered as if it had
  * claimed first: a key already held gets the stored answer (or the 409), a free key stores
- * the error.
+ * the error. Such a request may also keep its final answer in the transaction that makes it
+ * final (a refusal with its record, a courier entry's answer with the lock's OPERATION): once
+ * that transaction has committed the answer is not stored again, and a retry gets it.
  */
 import type { RelayContext } from '../context';
 import { claimKey, completeKey, findKey, releaseKey, type Claim } from '../data/idempotency';
@@ -31,6 +33,13 @@ export interface Answer {
 
 /** Claims the key inside the caller's transaction q; throws when another request holds it. */
 export type ClaimStep = (q: Q) => Promise<void>;
+
+/**
+ * Stores the request's final answer in the transaction q, which must also make that answer final
+ * (and have been opened by store.tx); once q has committed, the request is answered with it and
+ * it is not stored again. If q rolls back, nothing is kept and the answer is stored as usual.
+ */
+export type KeepStep = (q: Q, answer: Answer) => Promise<void>;
 
 /** Thrown by a ClaimStep whose key is held: the transaction rolls back, the key's answer is replayed. */
 class KeyHeld extends Error {
@@ -61,23 +70,33 @@ export async function withIdempotency(
 /**
  * As withIdempotency, but `run` must call the claim step first in the transaction that makes
  * the request's effect (before anything of it is written); the request's answer is kept once
- * that transaction has committed.
+ * that transaction has committed. `run` may keep its answer itself (KeepStep) in a transaction
+ * after the claim's: the request is then answered with what was kept, whatever run returns or
+ * throws afterwards.
  */
 export async function withIdempotencyClaimedIn(
-  ctx: RelayContext, principal: string, key: string, route: string, body: unknown, run: (claim: ClaimStep) => Promise<Answer>
+  ctx: RelayContext, principal: string, key: string, route: string, body: unknown, run: (claim: ClaimStep, keep: KeepStep) => Promise<Answer>
 ): Promise<StoredResponse> {
   const claim = claimOf(ctx, principal, key, route, body);
   let committed = false;
+  const kept: { answer: Answer | null } = { answer: null };
   const step: ClaimStep = async (q) => {
     if (!(await claimKey(q, claim))) throw new KeyHeld();
     afterCommit(q, () => {
       committed = true;
     });
   };
+  const keep: KeepStep = async (q, answer) => {
+    await completeKey(q, claim.principal, claim.key, answer.status, JSON.stringify(answer.body));
+    afterCommit(q, () => {
+      kept.answer = answer;
+    });
+  };
   let answer: Answer;
   try {
-    answer = await run(step);
+    answer = await run(step, keep);
   } catch (err) {
+    if (kept.answer) return { ...kept.answer, replayed: false };
     if (committed) return settleFailure(ctx, claim, err);
     if (err instanceof KeyHeld) return replay(ctx, claim);
     if (!(err instanceof RelayError)) throw err;
@@ -86,6 +105,7 @@ export async function withIdempotencyClaimedIn(
     return settleFailure(ctx, claim, err);
   }
   if (!committed) throw new Error('withIdempotencyClaimedIn: the request ran without claiming its key');
+  if (kept.answer) return { ...kept.answer, replayed: false };
   await finish(ctx, claim, answer.status, answer.body);
   return { ...answer, replayed: false };
 }

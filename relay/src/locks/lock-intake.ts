@@ -175,6 +175,8 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
     const t = items[k];
     if (t.kind === 'event') {
       const r = await storeEvent(ctx, q, row, t.ev, t.payload, true);
+      // A request waiting for this event may keep its answer with it (waiters.ts settleIn).
+      if (r === 'stored' || r === 'stored-resync' || r === 'duplicate') await ctx.waiters.settleIn(q, t.ev);
       out.push(r);
       if (writesStatusInputs(t.ev, r)) readable = false;
     } else if (t.kind === 'receipt') {

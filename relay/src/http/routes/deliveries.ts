@@ -7,7 +7,7 @@ import {
 } from '../../domain/deliveries';
 import { courierEntry, traceEntryStep } from '../../domain/entry';
 import { receiptBundle } from '../../locks/receipt-intake';
-import { withIdempotency } from '../../domain/idempotency';
+import { withIdempotencyClaimedIn } from '../../domain/idempotency';
 import { principalKey } from '../../domain/principals';
 import { relayError } from '../../errors';
 import { principal, requireAuth } from '../auth';
@@ -112,7 +112,8 @@ export function deliveryRoutes(app: FastifyInstance, ctx: RelayContext): void {
     const key = req.headers['idempotency-key'];
     if (!key) throw relayError('KW_IDEMPOTENCY_KEY_REQUIRED');
     traceEntryStep(ctx, 'received', req.params.id);
-    const res = await withIdempotency(ctx, principalKey(p), key, 'entry:' + req.params.id, req.body ?? {}, () => courierEntry(ctx, p, req.params.id));
+    const res = await withIdempotencyClaimedIn(ctx, principalKey(p), key, 'entry:' + req.params.id, req.body ?? {}, (claim, keep) => courierEntry(ctx, p, req.params.id, claim, keep));
+    traceEntryStep(ctx, 'stored', req.params.id);
     if (res.replayed) reply.header('idempotency-replayed', 'true');
     reply.code(res.status);
     return res.body;
