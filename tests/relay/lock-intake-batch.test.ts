@@ -7,6 +7,7 @@
  * fails is not tried again with its effects (an event is kept without them, a status refused).
  */
 import { describe, expect, it } from 'vitest';
+import pg from 'pg';
 import {
   AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_DENIAL, EV_STATE, RC_OWNER_TIME_REQUIRED, attachReceiptSignature, encodeEvent,
   encodeReceiptBody, eventHash, fromHex, publicKeyNow, signingKey, signNow, toHex
@@ -45,6 +46,45 @@ async function countDeviceStatements(fn: () => Promise<unknown>): Promise<{ read
     await fn();
   } finally {
     Object.assign(proto, originals);
+  }
+  return n;
+}
+
+/**
+ * Counts the statements whose SQL matches `pattern` while fn runs, on either store: on SQLite
+ * every better-sqlite3 statement run (its Statement prototype), on PostgreSQL every query a pg
+ * client sends.
+ */
+async function countStatements(pattern: RegExp, fn: () => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const db = h.relay.ctx.store.sqlite;
+  if (db) {
+    const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
+    const originals = { all: proto.all, get: proto.get, run: proto.run };
+    for (const name of ['all', 'get', 'run'] as const) {
+      proto[name] = function (this: { source: string }, ...args: unknown[]) {
+        if (pattern.test(this.source)) n++;
+        return originals[name].apply(this, args);
+      };
+    }
+    try {
+      await fn();
+    } finally {
+      Object.assign(proto, originals);
+    }
+    return n;
+  }
+  const client = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const query = client.query;
+  client.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    if (text !== undefined && pattern.test(text)) n++;
+    return query.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    client.query = query;
   }
   return n;
 }
@@ -149,6 +189,27 @@ describe('lock intake: messages that queue up together', () => {
     expect(c.startedAt).toBeLessThanOrEqual(c.at);
     // Wall-clock milliseconds, comparable with another process's.
     expect(Math.abs(c.at - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('inserts the new events of a batch in one statement; a repeat of one of them in the same batch is still a duplicate', async () => {
+    const [alarm, unlocked, locked] = await nextEvents([
+      { type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }
+    ]);
+    let results: unknown[] = [];
+    const inserts = await countStatements(/^insert into "events"/i, async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes),
+        handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes),
+        handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+        handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes)
+      ]);
+    });
+    expect(results).toEqual(['stored', 'stored', 'stored', 'duplicate']);
+    expect(inserts).toBe(1);
+    const seqs = [alarm.seq, unlocked.seq, locked.seq];
+    expect(await storedEvents(seqs)).toEqual(seqs.map((seq) => ({ seq, integrity: 'ok' })));
+    expect(await activity(seqs)).toEqual([{ event_seq: alarm.seq, kind: 'alarm' }, { event_seq: unlocked.seq, kind: 'state' }, { event_seq: locked.seq, kind: 'state' }]);
+    expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED });
   });
 
   it('a duplicate and a malformed message in a batch get their own answers and change nothing', async () => {

@@ -3,9 +3,10 @@
  * its status and offline marker on kw/<id>/state), taken in arrival order through the lock's
  * queue (per-lock-queue.ts). The messages that queued up for one lock while its earlier ones were
  * being stored, or that arrive while its batch waits for the store's turn, are stored together,
- * in one transaction: one read of the device row, one write of the lock's log head, one
- * group-commit item (one savepoint) for the lot, where each message took its own (a door action
- * brings about four events, a status and, on locking, a receipt).
+ * in one transaction: one read of the device row, one INSERT of the events that move the lock's
+ * log on, one write of the lock's log head, one group-commit item (one savepoint) for the lot,
+ * where each message took its own (a door action brings about four events, a status and, on
+ * locking, a receipt).
  *
  * Nothing is acknowledged before it is durable: each message's promise (an event's PUBACK waits
  * for it) settles only once its batch has committed. If the batch's transaction fails, its
@@ -21,7 +22,7 @@ import { markConnectionLost } from '../data/devices';
 import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
 import type { Q } from '../data/store';
 import {
-  decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, storeEventWithoutEffects, writeLogHead, type IntakeResult, type StoreResult
+  decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, storeEventWithoutEffects, writeLogHead, type HeldEvents, type IntakeResult, type StoreResult
 } from './event-intake';
 import { tracing, wallMs } from './intake-trace';
 import { lockIntakeQueue, type BatchRunner } from './per-lock-queue';
@@ -170,11 +171,13 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
   let row: DeviceWithSettings = { ...first };
   const stored = rowAsStored(row);
   let readable = true;
+  // The rows of the batch's new events, inserted together at its end (event-intake.ts).
+  const held: HeldEvents = [];
   const out: Stored[] = [];
   for (let k = 0; k < items.length; k++) {
     const t = items[k];
     if (t.kind === 'event') {
-      const r = await storeEvent(ctx, q, row, t.ev, t.payload, true);
+      const r = await storeEvent(ctx, q, row, t.ev, t.payload, true, held);
       out.push(r);
       if (writesStatusInputs(t.ev, r)) readable = false;
     } else if (t.kind === 'receipt') {
@@ -204,7 +207,7 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
       out.push('offline');
     }
   }
-  await writeLogHead(ctx, q, row, stored);
+  await writeLogHead(ctx, q, row, stored, held);
   return out;
 }
 
