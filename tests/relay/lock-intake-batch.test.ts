@@ -318,6 +318,33 @@ describe('lock intake: messages that queue up together', () => {
     expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 5432 });
   });
 
+  it('writes two statuses stored one right after the other in one statement, the second\'s, with the counter moved as both would', async () => {
+    const [locked] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const q = h.relay.ctx.store.q;
+    const counter = async () => Number((await q.selectFrom('devices').select('next_counter').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).next_counter);
+    const replay = w.lock.replay;
+    const high = (await counter()) + 50;
+    w.lock.batteryMv = 6001;
+    w.lock.replay = { high, mask: 0 };
+    const first = w.lock.statusBytes();
+    // The second reports a lower counter (as after a reset): the stored counter still moves above the first's.
+    w.lock.batteryMv = 6002;
+    w.lock.replay = replay;
+    const second = w.lock.statusBytes();
+    let results: unknown[] = [];
+    const writes = await countStatements(/^update "devices"/i, async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+        handleStateMessage(h.relay.ctx, w.deviceId, first),
+        handleStateMessage(h.relay.ctx, w.deviceId, second)
+      ]);
+    });
+    expect(results).toEqual(['stored', 'status', 'status']);
+    expect(writes).toBe(1);
+    expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 6002 });
+    expect(await counter()).toBeGreaterThanOrEqual(high);
+  });
+
   it('writes the log head after a status that is not the batch\'s last message, with the bolt and door of the events after it', async () => {
     const [locked, unlocked] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }]);
     w.lock.bolt = BOLT_LOCKED;

@@ -163,7 +163,9 @@ function writesStatusInputs(ev: ReceivedEvent, stored: StoreResult): boolean {
  * An event reads only what events and statuses write (id, site, log epoch and head, camera
  * capture, bolt and door), so the copy serves every event; a status after an event whose effects
  * may have written what a status compares with (writesStatusInputs: the owner-time mark, the
- * signing key) reads the row again.
+ * signing key) reads the row again. A status followed at once by another leaves its statement to
+ * that one, which writes the same columns (status-intake.ts StatusWrite): nothing runs in between
+ * that could read them.
  */
 async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: Taken[]): Promise<Stored[]> {
   const first = await lockDeviceWithSettings(q, deviceId);
@@ -173,6 +175,8 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
   let readable = true;
   // The rows of the batch's new events, inserted together at its end (event-intake.ts).
   const held: HeldEvents = [];
+  // The replayHigh of the statuses whose statement the next status's statement took over (0: none).
+  let replayHighBefore = 0;
   const out: Stored[] = [];
   for (let k = 0; k < items.length; k++) {
     const t = items[k];
@@ -195,7 +199,10 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
       }
       // The batch's last write of the row: the log head its events moved goes into the status's statement.
       const head = k === items.length - 1 && row.log_seq !== stored.log_seq && row.log_head !== null ? { seq: row.log_seq, head: row.log_head } : undefined;
-      const status = await storeStatus(ctx, q, row, t.status, head);
+      // A status right before another (a door action sends two, often stored together) is written by the next one's statement.
+      const superseded = k + 1 < items.length && items[k + 1].kind === 'status';
+      const status = await storeStatus(ctx, q, row, t.status, { logHead: head, superseded, replayHighBefore });
+      replayHighBefore = superseded ? Math.max(replayHighBefore, t.status.replayHigh) : 0;
       out.push(status);
       // A new copy: the stored status keeps the row as it was before it. It wrote bolt and door (and the head).
       row = { ...row, ...status.written };
