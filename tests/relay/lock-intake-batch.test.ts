@@ -164,7 +164,7 @@ describe('lock intake: messages that queue up together', () => {
     w.lock.bolt = BOLT_LOCKED;
   });
 
-  it('at log level trace, says when each message was handed over and when its batch started and committed (bench/relay.mts --entry-trace)', async () => {
+  it('at log level trace, says when each message was handed over, when its batch started, took its messages, stored them and committed (bench/relay.mts --entry-trace)', async () => {
     const [moving, unlocked] = await nextEvents([{ type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
     const log = h.relay.ctx.log;
     const level = log.level;
@@ -184,9 +184,12 @@ describe('lock intake: messages that queue up together', () => {
     expect(handed.map((l) => [l.kind, l.eventSeq])).toEqual([['event', moving.seq], ['state', undefined], ['event', unlocked.seq]]);
     const committed = lines.filter((l) => l.msg === 'lock messages committed' && l.deviceId === w.deviceId);
     expect(committed.map((l) => [l.messages, l.together])).toEqual([[['e' + moving.seq, 's', 'e' + unlocked.seq], true]]);
-    const c = committed[0] as { startedAt: number; at: number };
+    const c = committed[0] as { startedAt: number; takenAt: number; storedAt: number; at: number };
     for (const l of handed) expect(l.at as number).toBeLessThanOrEqual(c.startedAt);
-    expect(c.startedAt).toBeLessThanOrEqual(c.at);
+    // Started, its transaction took the messages, stored them, committed: in that order.
+    expect(c.startedAt).toBeLessThanOrEqual(c.takenAt);
+    expect(c.takenAt).toBeLessThanOrEqual(c.storedAt);
+    expect(c.storedAt).toBeLessThanOrEqual(c.at);
     // Wall-clock milliseconds, comparable with another process's.
     expect(Math.abs(c.at - Date.now())).toBeLessThan(60_000);
   });

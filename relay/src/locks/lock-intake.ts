@@ -80,6 +80,9 @@ function decode(ctx: RelayContext, deviceId: string, m: LockMessage): Taken | nu
 
 async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMessage[]): Promise<MessageResult[]> {
   const startedAt = tracing(ctx.log) ? wallMs() : 0;
+  // Traced: when the batch's transaction took its messages, and when storing them was done (before the commit).
+  let takenAt = 0;
+  let storedAt = 0;
   let messages: LockMessage[] = [];
   let results: MessageResult[] = [];
   const taken: Array<{ at: number; t: Taken }> = [];
@@ -89,6 +92,7 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
   const takeNow = (): Taken[] => {
     if (!took) {
       took = true;
+      if (startedAt) takenAt = wallMs();
       messages = take();
       results = new Array<MessageResult>(messages.length);
       for (let at = 0; at < messages.length; at++) {
@@ -110,9 +114,11 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
   if (ctx.closing) takeNow();
   else {
     try {
-      together = await ctx.store.tx((q) => {
+      together = await ctx.store.tx(async (q) => {
         const items = takeNow();
-        return items.length > 0 ? storeTogether(ctx, q, deviceId, items) : Promise.resolve([]);
+        const stored = items.length > 0 ? await storeTogether(ctx, q, deviceId, items) : [];
+        if (startedAt) storedAt = wallMs();
+        return stored;
       });
     } catch (err) {
       takeNow();
@@ -130,7 +136,7 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
   }
   if (startedAt) {
     const kinds = messages.map((m) => (m.kind === 'event' ? 'e' + eventSeqOf(m.payload) : m.kind === 'receipt' ? 'r' : 's'));
-    ctx.log.trace({ deviceId, messages: kinds, together: kinds.length > 1 && !!together, startedAt, at: wallMs() }, 'lock messages committed');
+    ctx.log.trace({ deviceId, messages: kinds, together: kinds.length > 1 && !!together, startedAt, takenAt: takenAt || undefined, storedAt: storedAt || undefined, at: wallMs() }, 'lock messages committed');
   }
   if (sync && !ctx.closing) {
     try {
