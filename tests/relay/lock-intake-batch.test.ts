@@ -215,6 +215,47 @@ describe('lock intake: messages that queue up together', () => {
     expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED });
   });
 
+  it('inserts the activity rows of a batch\'s events and status in one statement, in order, and pushes each to the site\'s live stream', async () => {
+    const [alarm, unlocked, locked] = await nextEvents([
+      { type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }
+    ]);
+    const battery = w.lock.batteryMv;
+    // A status with a battery turning low records a row too.
+    w.lock.batteryMv = 100;
+    const pushed: Array<{ id: number; kind: string }> = [];
+    const siteId = (await h.relay.ctx.store.q.selectFrom('devices').select('site_id').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).site_id;
+    const unsubscribe = h.relay.ctx.live.subscribe(['site:' + siteId], (event, data) => {
+      if (event === 'activity') pushed.push(data as { id: number; kind: string });
+    }, () => undefined);
+    let results: unknown[] = [];
+    let inserts = 0;
+    try {
+      inserts = await countStatements(/^insert into "activity"/i, async () => {
+        results = await Promise.all([
+          handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes),
+          handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes),
+          handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes()),
+          handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes)
+        ]);
+      });
+      // The live bus hands messages over on a later turn of the event loop.
+      for (let i = 0; i < 50 && pushed.length < 4; i++) await new Promise((r) => setTimeout(r, 2));
+    } finally {
+      unsubscribe();
+      w.lock.batteryMv = battery;
+    }
+    expect(results).toEqual(['stored', 'stored', 'status', 'stored']);
+    expect(inserts).toBe(1);
+    const rows = await h.relay.ctx.store.q.selectFrom('activity').select(['id', 'kind', 'event_seq']).where('device_id', '=', w.deviceId).where('id', '>', 0)
+      .orderBy('id', 'desc').limit(4).execute();
+    const kinds = rows.reverse().map((r) => [r.kind, r.event_seq]);
+    expect(kinds).toEqual([['alarm', alarm.seq], ['state', unlocked.seq], ['lock.low_battery', null], ['state', locked.seq]]);
+    expect(pushed.map((p) => p.kind)).toEqual(['alarm', 'state', 'lock.low_battery', 'state']);
+    expect(pushed.map((p) => p.id)).toEqual(rows.map((r) => r.id));
+    // The next status, battery fine again, stores its row as before.
+    expect(await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())).toBe('status');
+  });
+
   it('a duplicate and a malformed message in a batch get their own answers and change nothing', async () => {
     const [one, two] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }, { type: EV_ALARM, code: AL_LOW_BATTERY }]);
     expect(await handleEventMessage(h.relay.ctx, w.deviceId, one.bytes)).toBe('stored');

@@ -4,7 +4,8 @@
  * queue (per-lock-queue.ts). The messages that queued up for one lock while its earlier ones were
  * being stored, or that arrive while its batch waits for the store's turn, are stored together,
  * in one transaction: one read of the device row, one INSERT of the events that move the lock's
- * log on, one write of the lock's log head, one group-commit item (one savepoint) for the lot,
+ * log on, one INSERT of the activity rows they record (domain/activity.ts holdActivity), one
+ * write of the lock's log head, one group-commit item (one savepoint) for the lot,
  * where each message took its own (a door action brings about four events, a status and, on
  * locking, a receipt).
  *
@@ -19,6 +20,7 @@
 import { EV_ACK, EV_DENIAL, RC_OWNER_TIME_REQUIRED, eventSeqOf, type LockStatus, type SignedReceipt } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { markConnectionLost } from '../data/devices';
+import { dropHeldActivity, holdActivity, insertHeldActivity } from '../domain/activity';
 import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
 import type { Q } from '../data/store';
 import {
@@ -176,6 +178,17 @@ function writesStatusInputs(ev: ReceivedEvent, stored: StoreResult): boolean {
 async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: Taken[]): Promise<Stored[]> {
   const first = await lockDeviceWithSettings(q, deviceId);
   if (!first) return items.map((t) => (t.kind === 'event' || t.kind === 'receipt' ? 'unknown-device' : t.kind === 'status' ? undefined : 'offline'));
+  // The batch's activity rows go in one INSERT at its end (domain/activity.ts).
+  holdActivity(q);
+  try {
+    return await storeRows(ctx, q, deviceId, items, first);
+  } finally {
+    dropHeldActivity(q);
+  }
+}
+
+/** storeTogether's work once the device row is read. */
+async function storeRows(ctx: RelayContext, q: Q, deviceId: string, items: Taken[], first: DeviceWithSettings): Promise<Stored[]> {
   let row: DeviceWithSettings = { ...first };
   const stored = rowAsStored(row);
   let readable = true;
@@ -221,6 +234,7 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
     }
   }
   await writeLogHead(ctx, q, row, stored, held);
+  await insertHeldActivity(ctx, q);
   return out;
 }
 
