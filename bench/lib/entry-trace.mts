@@ -42,6 +42,8 @@ interface RelayLine {
   messages?: string[];
   together?: boolean;
   startedAt?: number;
+  takenAt?: number;
+  storedAt?: number;
   step?: string;
   at: number;
 }
@@ -86,7 +88,7 @@ function spanMarks(steps: Step[], marks: number[]): void {
 export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], relay: RelayLine[]): number {
   const handed = new Map<string, number>();
   const acked = new Map<string, number>();
-  const batchOf = new Map<string, { startedAt: number; at: number; size: number; statuses: number }>();
+  const batchOf = new Map<string, { startedAt: number; takenAt: number; storedAt: number; at: number; size: number; statuses: number }>();
   const statusHanded: number[] = [];
   for (const l of relay) {
     const key = l.deviceId + ':' + l.eventSeq;
@@ -97,7 +99,9 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
     else if (l.msg === 'lock messages committed' && l.messages) {
       const statuses = l.messages.filter((m) => m === 's').length;
       for (const m of l.messages) {
-        if (m !== 's' && !batchOf.has(l.deviceId + ':' + m.slice(1))) batchOf.set(l.deviceId + ':' + m.slice(1), { startedAt: l.startedAt ?? l.at, at: l.at, size: l.messages.length, statuses });
+        if (m !== 's' && !batchOf.has(l.deviceId + ':' + m.slice(1))) batchOf.set(l.deviceId + ':' + m.slice(1), {
+          startedAt: l.startedAt ?? l.at, takenAt: l.takenAt ?? NaN, storedAt: l.storedAt ?? NaN, at: l.at, size: l.messages.length, statuses
+        });
       }
     }
   }
@@ -127,11 +131,13 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
       const p = (byPosition[k] ??= {
         types: new Map(), sizes: [], before: [],
         steps: ['logged (from reveal received)', 'logged → PUBLISH written', 'PUBLISH written → handed to the relay', 'handed over → its batch starts',
-          'batch starts → committed', 'committed → PUBACK released', 'PUBACK released → the lock sees it acknowledged'].map((name) => ({ name, values: [] }))
+          'batch starts → committed', '(of which: waits for the store)', '(storing)', '(stored → committed)', 'committed → PUBACK released',
+          'PUBACK released → the lock sees it acknowledged'].map((name) => ({ name, values: [] }))
       });
       const name = TYPE_NAMES[ev.type] ?? String(ev.type);
       p.types.set(name, (p.types.get(name) ?? 0) + 1);
-      const v = [ev.logged - e.received, ev.published - ev.logged, h - ev.published, (b?.startedAt ?? NaN) - h, b ? b.at - b.startedAt : NaN, a - (b?.at ?? NaN), ev.acked - a];
+      const v = [ev.logged - e.received, ev.published - ev.logged, h - ev.published, (b?.startedAt ?? NaN) - h, b ? b.at - b.startedAt : NaN,
+        b ? b.takenAt - b.startedAt : NaN, b ? b.storedAt - b.takenAt : NaN, b ? b.at - b.storedAt : NaN, a - (b?.at ?? NaN), ev.acked - a];
       v.forEach((x, i) => {
         if (Number.isFinite(x)) p.steps[i].values.push(x);
       });

@@ -7,6 +7,7 @@
  * fails is not tried again with its effects (an event is kept without them, a status refused).
  */
 import { describe, expect, it } from 'vitest';
+import pg from 'pg';
 import {
   AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_DENIAL, EV_STATE, RC_OWNER_TIME_REQUIRED, attachReceiptSignature, encodeEvent,
   encodeReceiptBody, eventHash, fromHex, publicKeyNow, signingKey, signNow, toHex
@@ -45,6 +46,45 @@ async function countDeviceStatements(fn: () => Promise<unknown>): Promise<{ read
     await fn();
   } finally {
     Object.assign(proto, originals);
+  }
+  return n;
+}
+
+/**
+ * Counts the statements whose SQL matches `pattern` while fn runs, on either store: on SQLite
+ * every better-sqlite3 statement run (its Statement prototype), on PostgreSQL every query a pg
+ * client sends.
+ */
+async function countStatements(pattern: RegExp, fn: () => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const db = h.relay.ctx.store.sqlite;
+  if (db) {
+    const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
+    const originals = { all: proto.all, get: proto.get, run: proto.run };
+    for (const name of ['all', 'get', 'run'] as const) {
+      proto[name] = function (this: { source: string }, ...args: unknown[]) {
+        if (pattern.test(this.source)) n++;
+        return originals[name].apply(this, args);
+      };
+    }
+    try {
+      await fn();
+    } finally {
+      Object.assign(proto, originals);
+    }
+    return n;
+  }
+  const client = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const query = client.query;
+  client.query = function (this: unknown, ...args: unknown[]) {
+    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
+    if (text !== undefined && pattern.test(text)) n++;
+    return query.apply(this, args);
+  };
+  try {
+    await fn();
+  } finally {
+    client.query = query;
   }
   return n;
 }
@@ -124,7 +164,7 @@ describe('lock intake: messages that queue up together', () => {
     w.lock.bolt = BOLT_LOCKED;
   });
 
-  it('at log level trace, says when each message was handed over and when its batch started and committed (bench/relay.mts --entry-trace)', async () => {
+  it('at log level trace, says when each message was handed over, when its batch started, took its messages, stored them and committed (bench/relay.mts --entry-trace)', async () => {
     const [moving, unlocked] = await nextEvents([{ type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
     const log = h.relay.ctx.log;
     const level = log.level;
@@ -144,11 +184,76 @@ describe('lock intake: messages that queue up together', () => {
     expect(handed.map((l) => [l.kind, l.eventSeq])).toEqual([['event', moving.seq], ['state', undefined], ['event', unlocked.seq]]);
     const committed = lines.filter((l) => l.msg === 'lock messages committed' && l.deviceId === w.deviceId);
     expect(committed.map((l) => [l.messages, l.together])).toEqual([[['e' + moving.seq, 's', 'e' + unlocked.seq], true]]);
-    const c = committed[0] as { startedAt: number; at: number };
+    const c = committed[0] as { startedAt: number; takenAt: number; storedAt: number; at: number };
     for (const l of handed) expect(l.at as number).toBeLessThanOrEqual(c.startedAt);
-    expect(c.startedAt).toBeLessThanOrEqual(c.at);
+    // Started, its transaction took the messages, stored them, committed: in that order.
+    expect(c.startedAt).toBeLessThanOrEqual(c.takenAt);
+    expect(c.takenAt).toBeLessThanOrEqual(c.storedAt);
+    expect(c.storedAt).toBeLessThanOrEqual(c.at);
     // Wall-clock milliseconds, comparable with another process's.
     expect(Math.abs(c.at - Date.now())).toBeLessThan(60_000);
+  });
+
+  it('inserts the new events of a batch in one statement; a repeat of one of them in the same batch is still a duplicate', async () => {
+    const [alarm, unlocked, locked] = await nextEvents([
+      { type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }
+    ]);
+    let results: unknown[] = [];
+    const inserts = await countStatements(/^insert into "events"/i, async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes),
+        handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes),
+        handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+        handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes)
+      ]);
+    });
+    expect(results).toEqual(['stored', 'stored', 'stored', 'duplicate']);
+    expect(inserts).toBe(1);
+    const seqs = [alarm.seq, unlocked.seq, locked.seq];
+    expect(await storedEvents(seqs)).toEqual(seqs.map((seq) => ({ seq, integrity: 'ok' })));
+    expect(await activity(seqs)).toEqual([{ event_seq: alarm.seq, kind: 'alarm' }, { event_seq: unlocked.seq, kind: 'state' }, { event_seq: locked.seq, kind: 'state' }]);
+    expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED });
+  });
+
+  it('inserts the activity rows of a batch\'s events and status in one statement, in order, and pushes each to the site\'s live stream', async () => {
+    const [alarm, unlocked, locked] = await nextEvents([
+      { type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }, { type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }
+    ]);
+    const battery = w.lock.batteryMv;
+    // A status with a battery turning low records a row too.
+    w.lock.batteryMv = 100;
+    const pushed: Array<{ id: number; kind: string }> = [];
+    const siteId = (await h.relay.ctx.store.q.selectFrom('devices').select('site_id').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).site_id;
+    const unsubscribe = h.relay.ctx.live.subscribe(['site:' + siteId], (event, data) => {
+      if (event === 'activity') pushed.push(data as { id: number; kind: string });
+    }, () => undefined);
+    let results: unknown[] = [];
+    let inserts = 0;
+    try {
+      inserts = await countStatements(/^insert into "activity"/i, async () => {
+        results = await Promise.all([
+          handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes),
+          handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes),
+          handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes()),
+          handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes)
+        ]);
+      });
+      // The live bus hands messages over on a later turn of the event loop.
+      for (let i = 0; i < 50 && pushed.length < 4; i++) await new Promise((r) => setTimeout(r, 2));
+    } finally {
+      unsubscribe();
+      w.lock.batteryMv = battery;
+    }
+    expect(results).toEqual(['stored', 'stored', 'status', 'stored']);
+    expect(inserts).toBe(1);
+    const rows = await h.relay.ctx.store.q.selectFrom('activity').select(['id', 'kind', 'event_seq']).where('device_id', '=', w.deviceId).where('id', '>', 0)
+      .orderBy('id', 'desc').limit(4).execute();
+    const kinds = rows.reverse().map((r) => [r.kind, r.event_seq]);
+    expect(kinds).toEqual([['alarm', alarm.seq], ['state', unlocked.seq], ['lock.low_battery', null], ['state', locked.seq]]);
+    expect(pushed.map((p) => p.kind)).toEqual(['alarm', 'state', 'lock.low_battery', 'state']);
+    expect(pushed.map((p) => p.id)).toEqual(rows.map((r) => r.id));
+    // The next status, battery fine again, stores its row as before.
+    expect(await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())).toBe('status');
   });
 
   it('a duplicate and a malformed message in a batch get their own answers and change nothing', async () => {
@@ -255,6 +360,33 @@ describe('lock intake: messages that queue up together', () => {
     // The status, last in the batch, writes the log head its events moved.
     expect(statements).toEqual({ reads: 1, writes: 1 });
     expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 5432 });
+  });
+
+  it('writes two statuses stored one right after the other in one statement, the second\'s, with the counter moved as both would', async () => {
+    const [locked] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const q = h.relay.ctx.store.q;
+    const counter = async () => Number((await q.selectFrom('devices').select('next_counter').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).next_counter);
+    const replay = w.lock.replay;
+    const high = (await counter()) + 50;
+    w.lock.batteryMv = 6001;
+    w.lock.replay = { high, mask: 0 };
+    const first = w.lock.statusBytes();
+    // The second reports a lower counter (as after a reset): the stored counter still moves above the first's.
+    w.lock.batteryMv = 6002;
+    w.lock.replay = replay;
+    const second = w.lock.statusBytes();
+    let results: unknown[] = [];
+    const writes = await countStatements(/^update "devices"/i, async () => {
+      results = await Promise.all([
+        handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes),
+        handleStateMessage(h.relay.ctx, w.deviceId, first),
+        handleStateMessage(h.relay.ctx, w.deviceId, second)
+      ]);
+    });
+    expect(results).toEqual(['stored', 'status', 'status']);
+    expect(writes).toBe(1);
+    expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 6002 });
+    expect(await counter()).toBeGreaterThanOrEqual(high);
   });
 
   it('writes the log head after a status that is not the batch\'s last message, with the bolt and door of the events after it', async () => {

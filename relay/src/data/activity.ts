@@ -1,5 +1,5 @@
 /** The per-site activity feed: rows are written once and read newest first. */
-import type { Insertable, Selectable } from 'kysely';
+import type { Insertable, QueryResult, Selectable } from 'kysely';
 import { firstRow, prepared, rowOf, valuesOf } from './prepared';
 import type { ActivityTable } from './schema';
 import type { Q } from './store';
@@ -31,4 +31,36 @@ export async function insertActivity(q: Q, row: NewActivity): Promise<ActivityRo
   const r = await firstRow(insertActivityQuery(q, ...valuesOf(ACTIVITY_COLUMNS, row)));
   if (!r) throw new Error('insertActivity: no row returned');
   return r;
+}
+
+/** Rows at most in one INSERT of insertActivities (13 columns each: far below either store's limit on parameters). */
+export const ACTIVITY_PER_INSERT = 16;
+
+/**
+ * Stores the rows in one statement per ACTIVITY_PER_INSERT rows and gives them back as stored, in
+ * the order given (ids ascending: the order RETURNING gives is not promised, the ids are).
+ */
+export async function insertActivities(q: Q, rows: readonly NewActivity[]): Promise<ActivityRow[]> {
+  const out: ActivityRow[] = [];
+  for (let from = 0; from < rows.length; from += ACTIVITY_PER_INSERT) {
+    const n = Math.min(ACTIVITY_PER_INSERT, rows.length - from);
+    const values = new Array<unknown>(n * ACTIVITY_COLUMNS.length);
+    for (let r = 0; r < n; r++) {
+      const row = rows[from + r];
+      for (let c = 0; c < ACTIVITY_COLUMNS.length; c++) values[r * ACTIVITY_COLUMNS.length + c] = row[ACTIVITY_COLUMNS[c]];
+    }
+    const stored = (await insertActivitiesQuery(n)(q, ...values)).rows;
+    if (stored.length !== n) throw new Error('insertActivities: ' + stored.length + ' rows returned for ' + n);
+    out.push(...[...stored].sort((a, b) => a.id - b.id));
+  }
+  return out;
+}
+
+/** The compiled INSERT of n rows, one per n (one SQL text each). */
+const insertQueries: Array<(q: Q, ...values: unknown[]) => Promise<QueryResult<ActivityRow>>> = [];
+
+function insertActivitiesQuery(n: number): (q: Q, ...values: unknown[]) => Promise<QueryResult<ActivityRow>> {
+  return (insertQueries[n] ??= prepared((q: Q, ...values: unknown[]) => q.insertInto('activity').values(
+    Array.from({ length: n }, (_, r) => rowOf(ACTIVITY_COLUMNS, values.slice(r * ACTIVITY_COLUMNS.length, (r + 1) * ACTIVITY_COLUMNS.length)) as Insertable<ActivityTable>)
+  ).returningAll(), n * ACTIVITY_COLUMNS.length));
 }

@@ -31,8 +31,8 @@ const eventLinkQuery = prepared((q: Q, deviceId: string, epoch: number, seq: num
 
 export async function insertEvent(q: Q, row: Insertable<EventsTable>): Promise<void> {
   const values = valuesOf(EVENT_COLUMNS, row);
-  // A whole row (the intake's case) takes the compiled query; a partial one is built as it is.
-  if (values.every((v) => v !== undefined)) await insertEventQuery(q, ...values);
+  // A whole row takes the compiled query; a partial one is built as it is.
+  if (values.every((v) => v !== undefined)) await insertEventsQuery(1)(q, ...values);
   else await q.insertInto('events').values(row).execute();
 }
 
@@ -40,8 +40,41 @@ const EVENT_COLUMNS = [
   'device_id', 'epoch', 'seq', 'raw', 'hash', 'prev_hash', 'time_s', 'type', 'code', 'ref', 'actor_kind', 'actor_ref', 'data', 'integrity', 'received_at', 'processed_by'
 ] as const satisfies readonly (keyof EventsTable)[];
 
-const insertEventQuery = prepared((q: Q, ...values: unknown[]) =>
-  q.insertInto('events').values(rowOf(EVENT_COLUMNS, values) as Insertable<EventsTable>), EVENT_COLUMNS.length);
+/** Every column given (null for none): the shape the compiled insert takes. */
+export type NewEvent = { [C in (typeof EVENT_COLUMNS)[number]]-?: Exclude<Insertable<EventsTable>[C], undefined> };
+
+/**
+ * Rows at most in one INSERT: the lock intake's batches hold at most this many messages
+ * (locks/per-lock-queue.ts MAX_INTAKE_BATCH), and 16 rows of 16 columns stay far below either
+ * store's limit on parameters.
+ */
+export const EVENTS_PER_INSERT = 16;
+
+/**
+ * Stores whole rows in one statement per EVENTS_PER_INSERT rows, in order: the lock intake
+ * inserts the events of one batch together (locks/event-intake.ts). A row already stored fails
+ * the statement, and with it every row of the statement.
+ */
+export async function insertEvents(q: Q, rows: readonly NewEvent[]): Promise<void> {
+  for (let from = 0; from < rows.length; from += EVENTS_PER_INSERT) {
+    const n = Math.min(EVENTS_PER_INSERT, rows.length - from);
+    const values = new Array<unknown>(n * EVENT_COLUMNS.length);
+    for (let r = 0; r < n; r++) {
+      const row = rows[from + r];
+      for (let c = 0; c < EVENT_COLUMNS.length; c++) values[r * EVENT_COLUMNS.length + c] = row[EVENT_COLUMNS[c]];
+    }
+    await insertEventsQuery(n)(q, ...values);
+  }
+}
+
+/** The compiled INSERT of n rows, one per n (one SQL text each, so each store prepares it once). */
+const insertQueries: Array<(q: Q, ...values: unknown[]) => Promise<unknown>> = [];
+
+function insertEventsQuery(n: number): (q: Q, ...values: unknown[]) => Promise<unknown> {
+  return (insertQueries[n] ??= prepared((q: Q, ...values: unknown[]) => q.insertInto('events').values(
+    Array.from({ length: n }, (_, r) => rowOf(EVENT_COLUMNS, values.slice(r * EVENT_COLUMNS.length, (r + 1) * EVENT_COLUMNS.length)) as Insertable<EventsTable>)
+  ), n * EVENT_COLUMNS.length));
+}
 
 /** Events of [fromSeq, toSeq) that are stored and not a break. */
 export async function countLinkedEvents(q: Q, deviceId: string, epoch: number, fromSeq: number, toSeq: number): Promise<number> {

@@ -5,7 +5,7 @@
  * written once (by the process that stored the lock event) and pushed live to SSE.
  */
 import type { RelayContext } from '../context';
-import { activityOfSite, insertActivity, type ActivityRow } from '../data/activity';
+import { activityOfSite, insertActivities, insertActivity, type ActivityRow, type NewActivity } from '../data/activity';
 import type { Q } from '../data/store';
 import { activityNames, type ActivityNames } from './activity-names';
 
@@ -69,12 +69,45 @@ function rowValues(ctx: RelayContext, a: ActivityInput) {
 
 /**
  * Stores the row in q (the caller's transaction, or the store) and pushes it to the site's live
- * stream; the names the stream shows are looked up only when a stream can receive it.
+ * stream; the names the stream shows are looked up only when a stream can receive it. While q
+ * holds activity (holdActivity), the row waits for insertHeldActivity instead.
  */
 export async function recordActivity(ctx: RelayContext, q: Q, a: ActivityInput): Promise<void> {
-  const row = await insertActivity(q, rowValues(ctx, a));
-  const topics = ['site:' + a.siteId];
+  const values = rowValues(ctx, a);
+  const held = heldRows.get(q);
+  if (held) held.push(values);
+  else await emitActivity(ctx, q, await insertActivity(q, values));
+}
+
+async function emitActivity(ctx: RelayContext, q: Q, row: ActivityRow): Promise<void> {
+  const topics = ['site:' + row.site_id];
   if (ctx.live.wanted(topics)) ctx.live.emit(topics, 'activity', await activityView(q, row));
+}
+
+/**
+ * Rows recorded in a transaction that holds its activity, not inserted yet. The lock intake
+ * (locks/lock-intake.ts) records a row for most events it stores, about three per door action,
+ * and inserts a batch's rows in one statement at its end; nothing reads the activity table
+ * inside that transaction.
+ */
+const heldRows = new WeakMap<Q, NewActivity[]>();
+
+/** From now on, rows recorded in the transaction q wait for insertHeldActivity. */
+export function holdActivity(q: Q): void {
+  heldRows.set(q, []);
+}
+
+/** Inserts the rows q held, in the order recorded, and pushes them to the live streams; q holds no more. */
+export async function insertHeldActivity(ctx: RelayContext, q: Q): Promise<void> {
+  const rows = heldRows.get(q);
+  heldRows.delete(q);
+  if (!rows || rows.length === 0) return;
+  for (const row of await insertActivities(q, rows)) await emitActivity(ctx, q, row);
+}
+
+/** q holds no more rows, and those it held are dropped (its work failed and is undone). */
+export function dropHeldActivity(q: Q): void {
+  heldRows.delete(q);
 }
 
 /** `kind` is a kind name, or a prefix ending in `*` (the route allows only [a-z.]). */

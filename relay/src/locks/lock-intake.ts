@@ -3,9 +3,11 @@
  * its status and offline marker on kw/<id>/state), taken in arrival order through the lock's
  * queue (per-lock-queue.ts). The messages that queued up for one lock while its earlier ones were
  * being stored, or that arrive while its batch waits for the store's turn, are stored together,
- * in one transaction: one read of the device row, one write of the lock's log head, one
- * group-commit item (one savepoint) for the lot, where each message took its own (a door action
- * brings about four events, a status and, on locking, a receipt).
+ * in one transaction: one read of the device row, one INSERT of the events that move the lock's
+ * log on, one INSERT of the activity rows they record (domain/activity.ts holdActivity), one
+ * write of the lock's log head, one group-commit item (one savepoint) for the lot,
+ * where each message took its own (a door action brings about four events, a status and, on
+ * locking, a receipt).
  *
  * Nothing is acknowledged before it is durable: each message's promise (an event's PUBACK waits
  * for it) settles only once its batch has committed. If the batch's transaction fails, its
@@ -18,10 +20,11 @@
 import { EV_ACK, EV_DENIAL, RC_OWNER_TIME_REQUIRED, eventSeqOf, type LockStatus, type SignedReceipt } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { markConnectionLost } from '../data/devices';
+import { dropHeldActivity, holdActivity, insertHeldActivity } from '../domain/activity';
 import { lockDeviceWithSettings, type DeviceWithSettings } from '../data/lock-settings';
 import type { Q } from '../data/store';
 import {
-  decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, storeEventWithoutEffects, writeLogHead, type IntakeResult, type StoreResult
+  decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, storeEventWithoutEffects, writeLogHead, type HeldEvents, type IntakeResult, type StoreResult
 } from './event-intake';
 import { tracing, wallMs } from './intake-trace';
 import { lockIntakeQueue, type BatchRunner } from './per-lock-queue';
@@ -79,6 +82,9 @@ function decode(ctx: RelayContext, deviceId: string, m: LockMessage): Taken | nu
 
 async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMessage[]): Promise<MessageResult[]> {
   const startedAt = tracing(ctx.log) ? wallMs() : 0;
+  // Traced: when the batch's transaction took its messages, and when storing them was done (before the commit).
+  let takenAt = 0;
+  let storedAt = 0;
   let messages: LockMessage[] = [];
   let results: MessageResult[] = [];
   const taken: Array<{ at: number; t: Taken }> = [];
@@ -88,6 +94,7 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
   const takeNow = (): Taken[] => {
     if (!took) {
       took = true;
+      if (startedAt) takenAt = wallMs();
       messages = take();
       results = new Array<MessageResult>(messages.length);
       for (let at = 0; at < messages.length; at++) {
@@ -109,9 +116,11 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
   if (ctx.closing) takeNow();
   else {
     try {
-      together = await ctx.store.tx((q) => {
+      together = await ctx.store.tx(async (q) => {
         const items = takeNow();
-        return items.length > 0 ? storeTogether(ctx, q, deviceId, items) : Promise.resolve([]);
+        const stored = items.length > 0 ? await storeTogether(ctx, q, deviceId, items) : [];
+        if (startedAt) storedAt = wallMs();
+        return stored;
       });
     } catch (err) {
       takeNow();
@@ -129,7 +138,7 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
   }
   if (startedAt) {
     const kinds = messages.map((m) => (m.kind === 'event' ? 'e' + eventSeqOf(m.payload) : m.kind === 'receipt' ? 'r' : 's'));
-    ctx.log.trace({ deviceId, messages: kinds, together: kinds.length > 1 && !!together, startedAt, at: wallMs() }, 'lock messages committed');
+    ctx.log.trace({ deviceId, messages: kinds, together: kinds.length > 1 && !!together, startedAt, takenAt: takenAt || undefined, storedAt: storedAt || undefined, at: wallMs() }, 'lock messages committed');
   }
   if (sync && !ctx.closing) {
     try {
@@ -162,19 +171,36 @@ function writesStatusInputs(ev: ReceivedEvent, stored: StoreResult): boolean {
  * An event reads only what events and statuses write (id, site, log epoch and head, camera
  * capture, bolt and door), so the copy serves every event; a status after an event whose effects
  * may have written what a status compares with (writesStatusInputs: the owner-time mark, the
- * signing key) reads the row again.
+ * signing key) reads the row again. A status followed at once by another leaves its statement to
+ * that one, which writes the same columns (status-intake.ts StatusWrite): nothing runs in between
+ * that could read them.
  */
 async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: Taken[]): Promise<Stored[]> {
   const first = await lockDeviceWithSettings(q, deviceId);
   if (!first) return items.map((t) => (t.kind === 'event' || t.kind === 'receipt' ? 'unknown-device' : t.kind === 'status' ? undefined : 'offline'));
+  // The batch's activity rows go in one INSERT at its end (domain/activity.ts).
+  holdActivity(q);
+  try {
+    return await storeRows(ctx, q, deviceId, items, first);
+  } finally {
+    dropHeldActivity(q);
+  }
+}
+
+/** storeTogether's work once the device row is read. */
+async function storeRows(ctx: RelayContext, q: Q, deviceId: string, items: Taken[], first: DeviceWithSettings): Promise<Stored[]> {
   let row: DeviceWithSettings = { ...first };
   const stored = rowAsStored(row);
   let readable = true;
+  // The rows of the batch's new events, inserted together at its end (event-intake.ts).
+  const held: HeldEvents = [];
+  // The replayHigh of the statuses whose statement the next status's statement took over (0: none).
+  let replayHighBefore = 0;
   const out: Stored[] = [];
   for (let k = 0; k < items.length; k++) {
     const t = items[k];
     if (t.kind === 'event') {
-      const r = await storeEvent(ctx, q, row, t.ev, t.payload, true);
+      const r = await storeEvent(ctx, q, row, t.ev, t.payload, true, held);
       // A request waiting for this event may keep its answer with it (waiters.ts settleIn).
       if (r === 'stored' || r === 'stored-resync' || r === 'duplicate') await ctx.waiters.settleIn(q, t.ev);
       out.push(r);
@@ -194,7 +220,10 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
       }
       // The batch's last write of the row: the log head its events moved goes into the status's statement.
       const head = k === items.length - 1 && row.log_seq !== stored.log_seq && row.log_head !== null ? { seq: row.log_seq, head: row.log_head } : undefined;
-      const status = await storeStatus(ctx, q, row, t.status, head);
+      // A status right before another (a door action sends two, often stored together) is written by the next one's statement.
+      const superseded = k + 1 < items.length && items[k + 1].kind === 'status';
+      const status = await storeStatus(ctx, q, row, t.status, { logHead: head, superseded, replayHighBefore });
+      replayHighBefore = superseded ? Math.max(replayHighBefore, t.status.replayHigh) : 0;
       out.push(status);
       // A new copy: the stored status keeps the row as it was before it. It wrote bolt and door (and the head).
       row = { ...row, ...status.written };
@@ -206,7 +235,8 @@ async function storeTogether(ctx: RelayContext, q: Q, deviceId: string, items: T
       out.push('offline');
     }
   }
-  await writeLogHead(ctx, q, row, stored);
+  await writeLogHead(ctx, q, row, stored, held);
+  await insertHeldActivity(ctx, q);
   return out;
 }
 

@@ -68,13 +68,25 @@ export interface StoredStatus {
   needsSync: boolean;
 }
 
+/** How a status's statement goes with what its caller stores around it in the same transaction. */
+export interface StatusWrite {
+  /** A new head of the lock's log its caller has not written yet, written in the status's own statement. */
+  logHead?: LogHead;
+  /**
+   * The caller stores another status right after this one, and nothing in between: that status's
+   * statement writes every column this one's would (recordStatus), so this one's is left out.
+   */
+  superseded?: boolean;
+  /** The lock's replayHigh of statuses before it whose statements were left out: the command counter moves above it too. */
+  replayHighBefore?: number;
+}
+
 /**
  * Stores a status in the transaction q, on the device row `before` that q has locked and read
  * with its settings revisions (lockDeviceWithSettings): one write for a status that changes
- * nothing else; the held settings revision is written only when it changed. `logHead`: a new
- * head of the lock's log its caller has not written yet, written in the status's own statement.
+ * nothing else (none when `write.superseded`); the held settings revision is written only when it changed.
  */
-export async function storeStatus(ctx: RelayContext, q: Q, before: DeviceWithSettings, s: LockStatus, logHead?: LogHead): Promise<StoredStatus> {
+export async function storeStatus(ctx: RelayContext, q: Q, before: DeviceWithSettings, s: LockStatus, write: StatusWrite = {}): Promise<StoredStatus> {
   const deviceId = before.id;
   const nowMs = ctx.now();
   const nowS = Math.floor(nowMs / 1000);
@@ -94,7 +106,7 @@ export async function storeStatus(ctx: RelayContext, q: Q, before: DeviceWithSet
     grants_stored: s.grants, status_firmware: firmware, status_log_seq: s.logSeq, clock_offset_s: offset, clock_flagged: flagged, last_seen: nowMs,
     inv_keys: inventory.keys, inv_grants: inventory.grants, inv_at: nowMs, owner_time_needed: ownerTimeNeededAfterStatus(s.flags, before.owner_time_needed)
   };
-  await recordStatus(q, deviceId, columns, s.replayHigh, logHead);
+  if (!write.superseded) await recordStatus(q, deviceId, columns, Math.max(s.replayHigh, write.replayHighBefore ?? 0), write.logHead);
   const settingsRevision = before.settings_revision;
   const heldChanged = settingsRevision !== null && before.settings_held_revision !== s.settingsRev;
   if (heldChanged) await recordHeldSettings(q, deviceId, s.settingsRev, nowMs);

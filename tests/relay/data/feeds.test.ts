@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { Store } from '@keyway/relay';
 import { insertBackend, insertOwner } from '../../../relay/src/data/accounts';
-import { activityOfSite } from '../../../relay/src/data/activity';
+import { ACTIVITY_PER_INSERT, activityOfSite, insertActivities } from '../../../relay/src/data/activity';
 import { locksOfSite, siteOfPartner, sitesOfPartner } from '../../../relay/src/data/sites';
 import { findNotificationSettings, notificationsFor, saveNotificationSettings } from '../../../relay/src/data/notifications';
 import { describeEachStore } from '../../support/stores';
@@ -26,6 +26,21 @@ describeEachStore('data layer: feeds and settings', (stores) => {
     expect((await activityOfSite(store.q, siteId, Number.MAX_SAFE_INTEGER, 10, { exact: 'delivery.entered' })).map((r) => r.kind)).toEqual(['delivery.entered']);
     expect((await activityOfSite(store.q, siteId, Number.MAX_SAFE_INTEGER, 10, { prefix: 'delivery.' })).map((r) => r.kind))
       .toEqual(['delivery.entered.late', 'delivery.entered', 'delivery.booked']);
+  });
+
+  it('inserts many activity rows at once and gives each back as stored, in the order given, over several statements', async () => {
+    const store = await stores.fresh();
+    const { siteId } = await ownerAndSite(store);
+    const rows = Array.from({ length: ACTIVITY_PER_INSERT + 2 }, (_, i) => ({
+      site_id: siteId, device_id: null, at: T0 + i, kind: 'k' + i, reason: i % 2 ? 'r' + i : null, code: i, actor_kind: null, actor_id: null, grant_id: null,
+      delivery_id: null, event_seq: i + 100, clip: null, details: JSON.stringify({ i })
+    }));
+    const stored = await store.tx((q) => insertActivities(q, rows));
+    expect(stored.map((r) => [r.kind, r.reason, Number(r.at), r.event_seq, r.details])).toEqual(rows.map((r) => [r.kind, r.reason, r.at, r.event_seq, r.details]));
+    const ids = stored.map((r) => r.id);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const feed = await activityOfSite(store.q, siteId, Number.MAX_SAFE_INTEGER, 100);
+    expect(feed.map((r) => [r.id, r.kind])).toEqual(stored.map((r) => [r.id, r.kind]).reverse());
   });
 
   it('creates then replaces an owner\'s notification settings, and lists only that recipient\'s notifications', async () => {

@@ -4,7 +4,9 @@ import { attemptsSince, inFlightSyncCommands } from '../../../relay/src/data/com
 import {
   advanceLogHead, claimTimeSet, devicesToReconcile, lockDevice, markConnectionLost, markOffline, markOnline, recordStatus
 } from '../../../relay/src/data/devices';
-import { countLinkedEvents, eventLinkAt, insertAnomaly, insertEvent, openAnomalyCount, openGaps, resolveAnomaly } from '../../../relay/src/data/events';
+import {
+  countLinkedEvents, eventLinkAt, EVENTS_PER_INSERT, insertAnomaly, insertEvent, insertEvents, openAnomalyCount, openGaps, resolveAnomaly
+} from '../../../relay/src/data/events';
 import { grantsOfSite, grantsToReconcile, reopenRevocation } from '../../../relay/src/data/grants';
 import { getLockSettings, lockDeviceWithSettings, putLockSettings, raiseRevisionAbove, recordHeldSettings } from '../../../relay/src/data/lock-settings';
 import type { Store } from '@keyway/relay';
@@ -93,6 +95,21 @@ describeEachStore('data layer: the lock intake', (stores) => {
     await resolveAnomaly(store.q, gaps[0].id, T0 + 2);
     expect(await openGaps(store.q, DEV, 0)).toEqual([]);
     expect(await openAnomalyCount(store.q, DEV)).toBe(1);
+  });
+
+  it('inserts many events at once, each row as given, in statements of at most EVENTS_PER_INSERT rows; a row already stored fails its statement', async () => {
+    const store = await stores.fresh();
+    await withLock(store);
+    const n = EVENTS_PER_INSERT + 3;
+    const rows = Array.from({ length: n }, (_, i) => ({ ...event(i + 1, i === 0 ? '00' : 'h' + i), raw: Buffer.from([i + 1, 0xee]), data: Buffer.from([i]) }));
+    await store.tx((q) => insertEvents(q, rows));
+    const stored = await store.q.selectFrom('events').selectAll().where('device_id', '=', DEV).orderBy('seq').execute();
+    expect(stored.map((r) => [r.seq, r.hash, r.prev_hash, [...r.raw], [...r.data]])).toEqual(rows.map((r) => [r.seq, r.hash, r.prev_hash, [...r.raw], [...r.data]]));
+    // The second statement holds a repeat of seq n: neither of its rows is kept, the first statement's are.
+    const more = Array.from({ length: EVENTS_PER_INSERT }, (_, i) => event(n + 1 + i, 'h' + (n + i)));
+    await expect(insertEvents(store.q, [...more, event(n + 100, 'x'), event(n, 'h' + (n - 1))])).rejects.toThrow();
+    expect(await eventLinkAt(store.q, DEV, 0, n + 1)).toEqual({ hash: 'h' + (n + 1), prev_hash: 'h' + n });
+    expect(await eventLinkAt(store.q, DEV, 0, n + 100)).toBeUndefined();
   });
 
   it('claims the TIME_SET once per nonce, again after the retry period, and at once for a new nonce', async () => {
