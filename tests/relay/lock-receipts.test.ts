@@ -178,7 +178,7 @@ describe('lock-signed receipts across a log reset', () => {
     return r.status === 200 ? r.body : null;
   }, 5000, 'signed receipt of delivery ' + id);
 
-  it('passes a receipt only to the delivery its event secured, not to one of an older log epoch at the same sequence number', async () => {
+  it('passes a receipt only to the delivery its event secured, and serves each delivery its own, not one of another log epoch at the same sequence number', async () => {
     const startedAt = w.lock.log.length;
     const older = await securedDelivery(h, w);
     const seq = await securedSeq(older.id);
@@ -207,5 +207,9 @@ describe('lock-signed receipts across a log reset', () => {
 
     await waitUntil(async () => (await signedReceiptsOf(newer.id)).length === 1, 5000, 'newer receipt passed on');
     expect(await signedReceiptsOf(older.id)).toEqual([toHex(olderReceipt)]);
+    // Each delivery's file names its own receipt, not the newest epoch's at the same sequence number.
+    const olderBundle = await bundleOf(older.id);
+    expect(olderBundle.receipt).toBe(toHex(olderReceipt));
+    expect(checkReceiptBundle(olderBundle).ok).toBe(true);
   });
 });

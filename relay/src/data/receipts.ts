@@ -75,11 +75,21 @@ export async function rawEvents(q: Q, deviceId: string, epoch: number, from: num
   return rows.map((r) => new Uint8Array(r.raw));
 }
 
-/** The newest receipt of a delivery's lock that names the delivery's secured event. */
-export async function receiptForDelivery(q: Q, deliveryId: number): Promise<StoredReceipt | null> {
-  const r = await q.selectFrom('deliveries as d')
+/** A receipt stored at a delivery's secured sequence number, with the hash of the event that secured the delivery (hex). */
+export interface ReceiptAtSecuredSeq extends StoredReceipt {
+  securedHash: string;
+}
+
+/**
+ * The receipts of a delivery's lock stored at the sequence number of the event that secured it,
+ * in every log epoch (newest first): the one naming that event has the same hash as its head.
+ */
+export async function receiptsAtSecuredSeq(q: Q, deliveryId: number): Promise<ReceiptAtSecuredSeq[]> {
+  const rows = await q.selectFrom('deliveries as d')
     .innerJoin('lock_receipts as lr', (j) => j.onRef('lr.device_id', '=', 'd.device_id').on('lr.seq', '=', jsonNumber(q, 'd.receipt', 'eventSeq')))
-    .select(['lr.device_id', 'lr.epoch', 'lr.seq', 'lr.raw', 'lr.forwarded_at']).where('d.id', '=', deliveryId).orderBy('lr.epoch', 'desc').limit(1)
-    .executeTakeFirst();
-  return r ? { deviceId: r.device_id, epoch: r.epoch, seq: r.seq, raw: new Uint8Array(r.raw), forwarded: r.forwarded_at !== null } : null;
+    .select(['lr.device_id', 'lr.epoch', 'lr.seq', 'lr.raw', 'lr.forwarded_at', jsonText(q, 'd.receipt', 'eventHash').as('secured_hash')])
+    .where('d.id', '=', deliveryId).orderBy('lr.epoch', 'desc').execute();
+  return rows.map((r) => ({
+    deviceId: r.device_id, epoch: r.epoch, seq: r.seq, raw: new Uint8Array(r.raw), forwarded: r.forwarded_at !== null, securedHash: r.secured_hash
+  }));
 }

@@ -10,7 +10,7 @@ import { strictNodeVerifier } from '@keyway/shared/node';
 import type { ReceiptBundle } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import {
-  deliveriesSecuredAt, insertReceipt, markReceiptForwarded, pinLockKey, pinnedLockKey, rawEvents, receiptAt, receiptForDelivery
+  deliveriesSecuredAt, insertReceipt, markReceiptForwarded, pinLockKey, pinnedLockKey, rawEvents, receiptAt, receiptsAtSecuredSeq, type StoredReceipt
 } from '../data/receipts';
 import { recordActivity } from '../domain/activity';
 import { passSignedReceipt } from '../domain/deliveries';
@@ -134,11 +134,23 @@ async function unforwardedReceiptAt(q: Q, deviceId: string, epoch: number, seq: 
  */
 export async function receiptBundle(ctx: RelayContext, deliveryId: number): Promise<ReceiptBundle | null> {
   const q = ctx.store.q;
-  const r = await receiptForDelivery(q, deliveryId);
-  if (!r) return null;
-  const rc = decodeReceipt(r.raw);
+  const found = await receiptForDelivery(q, deliveryId);
+  if (!found) return null;
+  const { r, rc } = found;
   const from = rc.cameraSeq > 0 ? rc.cameraSeq : rc.entrySeq;
   return {
     receipt: toHex(r.raw), lockKey: (await pinnedLockKey(q, r.deviceId)) ?? '', events: (await rawEvents(q, r.deviceId, r.epoch, from, rc.seq)).map(toHex)
   };
+}
+
+/**
+ * The stored receipt that names the event which secured the delivery: at its sequence number,
+ * with its hash as head. Another log epoch's receipt at the same sequence number is another event's.
+ */
+async function receiptForDelivery(q: Q, deliveryId: number): Promise<{ r: StoredReceipt; rc: SignedReceipt } | null> {
+  for (const r of await receiptsAtSecuredSeq(q, deliveryId)) {
+    const rc = decodeReceipt(r.raw);
+    if (toHex(rc.head) === r.securedHash) return { r, rc };
+  }
+  return null;
 }

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { insertBackend, insertCourier, insertOwner } from '../../../relay/src/data/accounts';
 import { insertEvent } from '../../../relay/src/data/events';
 import {
-  deliveriesSecuredAt, insertReceipt, markReceiptForwarded, pinLockKey, pinnedLockKey, rawEvents, receiptAt, receiptForDelivery
+  deliveriesSecuredAt, insertReceipt, markReceiptForwarded, pinLockKey, pinnedLockKey, rawEvents, receiptAt, receiptsAtSecuredSeq
 } from '../../../relay/src/data/receipts';
 import { describeEachStore } from '../../support/stores';
 
@@ -45,10 +45,10 @@ describeEachStore('data layer: lock-signed receipts', (stores) => {
     expect([...r!.raw, r!.forwarded]).toEqual([1, 2, 3, false]);
     await markReceiptForwarded(q, DEV, 0, 7, T0 + 3);
     expect((await receiptAt(q, DEV, 0, 7))!.forwarded).toBe(true);
-    // The newest log epoch wins.
-    const forDelivery = await receiptForDelivery(q, secured.id);
-    expect([forDelivery!.epoch, forDelivery!.seq, [...forDelivery!.raw]]).toEqual([1, 7, [4]]);
-    expect(await receiptForDelivery(q, none.id)).toBeNull();
+    // Every log epoch's receipt at the secured sequence number, newest first, with the secured event's hash.
+    const atSeq = await receiptsAtSecuredSeq(q, secured.id);
+    expect(atSeq.map((r) => [r.epoch, r.seq, [...r.raw], r.securedHash])).toEqual([[1, 7, [4], HASH_A], [0, 7, [1, 2, 3], HASH_A]]);
+    expect(await receiptsAtSecuredSeq(q, none.id)).toEqual([]);
 
     for (const seq of [3, 5, 6, 9]) {
       await insertEvent(q, {
