@@ -12,6 +12,7 @@ import {
   eventTopic, fromHex, publicKeyNow, signingKey, signNow, toHex
 } from '@keyway/shared';
 import { bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+import { ScriptedLock } from '../support/scripted-lock';
 
 const LOCK_SEED = new Uint8Array(32).fill(0x5a);
 const LOCK_PUB = publicKeyNow(LOCK_SEED)!;
@@ -161,5 +162,54 @@ describe('lock-signed receipts: strict verification before the first key is pinn
       return r.status === 200 ? r.body : null;
     }, 5000, 'signed receipt');
     expect(file.lockKey).toBe(toHex(LOCK_PUB));
+  });
+});
+
+describe('lock-signed receipts across a log reset', () => {
+  let h: Harness;
+  let w: World;
+  useWorld((hh, ww) => { h = hh; w = ww; });
+
+  const securedSeq = async (id: number): Promise<number> => (await expectOk(h.api('GET', '/v1/deliveries/' + id, { token: w.courier.token }))).receipt.eventSeq;
+  const signedReceiptsOf = async (id: number): Promise<string[]> => (await expectOk(h.api('GET', '/v1/notifications', { token: w.owner.token }))).items
+    .filter((n: any) => n.kind === 'delivery.receipt_signed' && n.deliveryId === id).map((n: any) => n.body.signedReceipt);
+  const bundleOf = (id: number) => waitUntil(async () => {
+    const r = await h.api('GET', `/v1/deliveries/${id}/signed-receipt`, { token: w.courier.token });
+    return r.status === 200 ? r.body : null;
+  }, 5000, 'signed receipt of delivery ' + id);
+
+  it('passes a receipt only to the delivery its event secured, and serves each delivery its own, not one of another log epoch at the same sequence number', async () => {
+    const startedAt = w.lock.log.length;
+    const older = await securedDelivery(h, w);
+    const seq = await securedSeq(older.id);
+    const olderReceipt = receiptFor(w);
+    await publish(w, olderReceipt);
+    expect((await bundleOf(older.id)).receipt).toBe(toHex(olderReceipt));
+
+    // The lock is re-provisioned with an empty log: a new log epoch, its sequence restarts at 1.
+    w.lock.installMode = true;
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await h.api('GET', '/v1/devices/' + w.deviceId, { token: w.owner.token })).body.status.flags.installMode, 3000, 'install mode seen');
+    const again = await expectOk(h.api('POST', '/v1/devices', {
+      token: w.installer, body: { deviceId: w.deviceId, siteId: w.site.id, board: 'test-board', firmware: '0.1.1', resetLog: true }
+    }), 201);
+    await w.lock.close();
+    w.lock = new ScriptedLock({ url: again.mqtt.urls.tcp, deviceId: w.deviceId, password: again.mqtt.password, trustedKeys: again.trustedKeys, now: () => h.clock.now() });
+    await w.lock.connect();
+    await waitUntil(() => w.lock.timeTrusted, 5000, 'lock never got trusted time');
+    // Pad the new log so the same delivery steps secure the next delivery at the same sequence number.
+    while (w.lock.log.length < startedAt) w.lock.emit(EV_STATE, 0, 0, 0, 0, [BOLT_LOCKED, DOOR_CLOSED]);
+    const newer = await securedDelivery(h, w);
+    expect(await securedSeq(newer.id)).toBe(seq);
+    const newerReceipt = receiptFor(w);
+    await publish(w, newerReceipt);
+    expect((await bundleOf(newer.id)).receipt).toBe(toHex(newerReceipt));
+
+    await waitUntil(async () => (await signedReceiptsOf(newer.id)).length === 1, 5000, 'newer receipt passed on');
+    expect(await signedReceiptsOf(older.id)).toEqual([toHex(olderReceipt)]);
+    // Each delivery's file names its own receipt, not the newest epoch's at the same sequence number.
+    const olderBundle = await bundleOf(older.id);
+    expect(olderBundle.receipt).toBe(toHex(olderReceipt));
+    expect(checkReceiptBundle(olderBundle).ok).toBe(true);
   });
 });

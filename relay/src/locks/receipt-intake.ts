@@ -10,7 +10,7 @@ import { strictNodeVerifier } from '@keyway/shared/node';
 import type { ReceiptBundle } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import {
-  deliveriesSecuredAt, insertReceipt, markReceiptForwarded, pinLockKey, pinnedLockKey, rawEvents, receiptAt, receiptForDelivery
+  deliveriesSecuredAt, insertReceipt, markReceiptForwarded, pinLockKey, pinnedLockKey, rawEvents, receiptAt, receiptsAtSecuredSeq, type StoredReceipt
 } from '../data/receipts';
 import { recordActivity } from '../domain/activity';
 import { passSignedReceipt } from '../domain/deliveries';
@@ -88,7 +88,7 @@ export async function storeReceipt(ctx: RelayContext, q: Q, d: ReceiptDevice, rc
   }
   if (!(await insertReceipt(q, deviceId, d.log_epoch, rc.seq, raw, ctx.now()))) return 'duplicate';
   ctx.log.info({ deviceId, eventSeq: rc.seq, entrySeq: rc.entrySeq, grantId: rc.grantId }, 'lock receipt stored');
-  await forwardReceipt(ctx, q, deviceId, d.log_epoch, rc.seq, raw);
+  await forwardReceipt(ctx, q, deviceId, d.log_epoch, rc.seq, { raw, head: rc.head });
   return 'stored';
 }
 
@@ -98,20 +98,34 @@ async function refuse(ctx: RelayContext, q: Q, siteId: number, deviceId: string,
   ctx.log.warn({ deviceId, eventSeq: seq, reason, ...details }, 'lock receipt refused');
 }
 
+/** A receipt just stored: its bytes and the hash of the STATE event it names (its head). */
+export interface JustStoredReceipt {
+  raw: Uint8Array;
+  head: Uint8Array;
+}
+
 /**
- * Passes a stored receipt on, once, to every delivery secured at its log position. Runs when the
+ * Passes a stored receipt on, once, to every delivery secured by the event it names: the STATE
+ * event at its sequence number whose hash is its head (docs/relay.md "Receipts signed by the
+ * lock"; the sequence number alone would also name an older log epoch's event). Runs when the
  * receipt arrives and again when the STATE event it names secures a delivery, whichever is later
- * (a receipt can overtake the lock's queued events after a reconnect). `justStored`: the bytes of
- * the receipt the caller has just stored in q (not forwarded yet), which need no reading back.
+ * (a receipt can overtake the lock's queued events after a reconnect). `justStored`: the receipt
+ * the caller has just stored in q (not forwarded yet), which needs no reading back.
  */
-export async function forwardReceipt(ctx: RelayContext, q: Q, deviceId: string, epoch: number, seq: number, justStored?: Uint8Array): Promise<void> {
-  const r = justStored ? { raw: justStored, forwarded: false } : await receiptAt(q, deviceId, epoch, seq);
-  if (!r || r.forwarded) return;
-  const deliveries = await deliveriesSecuredAt(q, deviceId, seq);
+export async function forwardReceipt(ctx: RelayContext, q: Q, deviceId: string, epoch: number, seq: number, justStored?: JustStoredReceipt): Promise<void> {
+  const r = justStored ?? (await unforwardedReceiptAt(q, deviceId, epoch, seq));
+  if (!r) return;
+  const deliveries = await deliveriesSecuredAt(q, deviceId, seq, toHex(r.head));
   if (deliveries.length === 0) return;
   const key = await pinnedLockKey(q, deviceId);
   for (const id of deliveries) await passSignedReceipt(ctx, q, id, { eventSeq: seq, signedReceipt: toHex(r.raw), lockKey: key });
   await markReceiptForwarded(q, deviceId, epoch, seq, ctx.now());
+}
+
+/** The stored receipt at this log position while it is not passed on yet, with the head it names. */
+async function unforwardedReceiptAt(q: Q, deviceId: string, epoch: number, seq: number): Promise<JustStoredReceipt | null> {
+  const r = await receiptAt(q, deviceId, epoch, seq);
+  return r && !r.forwarded ? { raw: r.raw, head: decodeReceipt(r.raw).head } : null;
 }
 
 /**
@@ -120,11 +134,23 @@ export async function forwardReceipt(ctx: RelayContext, q: Q, deviceId: string, 
  */
 export async function receiptBundle(ctx: RelayContext, deliveryId: number): Promise<ReceiptBundle | null> {
   const q = ctx.store.q;
-  const r = await receiptForDelivery(q, deliveryId);
-  if (!r) return null;
-  const rc = decodeReceipt(r.raw);
+  const found = await receiptForDelivery(q, deliveryId);
+  if (!found) return null;
+  const { r, rc } = found;
   const from = rc.cameraSeq > 0 ? rc.cameraSeq : rc.entrySeq;
   return {
     receipt: toHex(r.raw), lockKey: (await pinnedLockKey(q, r.deviceId)) ?? '', events: (await rawEvents(q, r.deviceId, r.epoch, from, rc.seq)).map(toHex)
   };
+}
+
+/**
+ * The stored receipt that names the event which secured the delivery: at its sequence number,
+ * with its hash as head. Another log epoch's receipt at the same sequence number is another event's.
+ */
+async function receiptForDelivery(q: Q, deliveryId: number): Promise<{ r: StoredReceipt; rc: SignedReceipt } | null> {
+  for (const r of await receiptsAtSecuredSeq(q, deliveryId)) {
+    const rc = decodeReceipt(r.raw);
+    if (toHex(rc.head) === r.securedHash) return { r, rc };
+  }
+  return null;
 }

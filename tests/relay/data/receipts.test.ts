@@ -2,12 +2,15 @@ import { expect, it } from 'vitest';
 import { insertBackend, insertCourier, insertOwner } from '../../../relay/src/data/accounts';
 import { insertEvent } from '../../../relay/src/data/events';
 import {
-  deliveriesSecuredAt, insertReceipt, markReceiptForwarded, pinLockKey, pinnedLockKey, rawEvents, receiptAt, receiptForDelivery
+  deliveriesSecuredAt, insertReceipt, markReceiptForwarded, pinLockKey, pinnedLockKey, rawEvents, receiptAt, receiptsAtSecuredSeq
 } from '../../../relay/src/data/receipts';
 import { describeEachStore } from '../../support/stores';
 
 const T0 = 1_800_000_000_000;
 const DEV = '00112233aabbccdd';
+/** Hashes of two STATE events, as a delivery's secured receipt names them (hex). */
+const HASH_A = 'a1'.repeat(32);
+const HASH_B = 'b2'.repeat(32);
 
 describeEachStore('data layer: lock-signed receipts', (stores) => {
   it('pins one lock key, stores a receipt once, and finds it by the secured event its delivery names', async () => {
@@ -22,9 +25,9 @@ describeEachStore('data layer: lock-signed receipts', (stores) => {
       site_id: site.id, device_id: DEV, backend_id: b.id, courier_id: c.id, tracking, window_start: T0, window_end: T0 + 1, in_home: 1, status, receipt,
       created_at: T0, updated_at: T0
     }).returning('id').executeTakeFirstOrThrow();
-    const secured = await delivery('secured', 't1', JSON.stringify({ eventSeq: 7, doorClosed: true }));
-    await delivery('entered', 't2', JSON.stringify({ eventSeq: 7 }));
-    await delivery('secured', 't3', JSON.stringify({ eventSeq: 8 }));
+    const secured = await delivery('secured', 't1', JSON.stringify({ eventSeq: 7, eventHash: HASH_A, doorClosed: true }));
+    await delivery('entered', 't2', JSON.stringify({ eventSeq: 7, eventHash: HASH_A }));
+    await delivery('secured', 't3', JSON.stringify({ eventSeq: 8, eventHash: HASH_A }));
     const none = await delivery('secured', 't4', null);
 
     expect(await pinnedLockKey(q, DEV)).toBeNull();
@@ -35,16 +38,17 @@ describeEachStore('data layer: lock-signed receipts', (stores) => {
     expect(await insertReceipt(q, DEV, 0, 7, Uint8Array.of(1, 2, 3), T0)).toBe(true);
     expect(await insertReceipt(q, DEV, 0, 7, Uint8Array.of(9, 9), T0 + 1)).toBe(false);
     expect(await insertReceipt(q, DEV, 1, 7, Uint8Array.of(4), T0 + 2)).toBe(true);
-    expect(await deliveriesSecuredAt(q, DEV, 7)).toEqual([secured.id]);
-    expect(await deliveriesSecuredAt(q, DEV, 9)).toEqual([]);
+    expect(await deliveriesSecuredAt(q, DEV, 7, HASH_A)).toEqual([secured.id]);
+    expect(await deliveriesSecuredAt(q, DEV, 7, HASH_B)).toEqual([]);
+    expect(await deliveriesSecuredAt(q, DEV, 9, HASH_A)).toEqual([]);
     const r = await receiptAt(q, DEV, 0, 7);
     expect([...r!.raw, r!.forwarded]).toEqual([1, 2, 3, false]);
     await markReceiptForwarded(q, DEV, 0, 7, T0 + 3);
     expect((await receiptAt(q, DEV, 0, 7))!.forwarded).toBe(true);
-    // The newest log epoch wins.
-    const forDelivery = await receiptForDelivery(q, secured.id);
-    expect([forDelivery!.epoch, forDelivery!.seq, [...forDelivery!.raw]]).toEqual([1, 7, [4]]);
-    expect(await receiptForDelivery(q, none.id)).toBeNull();
+    // Every log epoch's receipt at the secured sequence number, newest first, with the secured event's hash.
+    const atSeq = await receiptsAtSecuredSeq(q, secured.id);
+    expect(atSeq.map((r) => [r.epoch, r.seq, [...r.raw], r.securedHash])).toEqual([[1, 7, [4], HASH_A], [0, 7, [1, 2, 3], HASH_A]]);
+    expect(await receiptsAtSecuredSeq(q, none.id)).toEqual([]);
 
     for (const seq of [3, 5, 6, 9]) {
       await insertEvent(q, {
