@@ -7,13 +7,14 @@
  *   BEGIN ahead of the statement's messages, one Sync): one round trip less per transaction.
  *   The server runs them in order; an error in the statement leaves the transaction open and
  *   failed, as it would after a BEGIN of its own, and the caller rolls it back.
- * - The row shape of a statement (one parser per column and the empty row the rows are copied
- *   from) is built once per SQL text and reused while the server describes the same columns.
- *   pg builds it for every statement from a dictionary-mode object; for the relay's wide rows
- *   (`selectAll` on devices, commands, `returningAll` on activity) that was about 4% of its CPU.
+ * - The row shape of a statement (one parser per column and a function that makes a row's
+ *   values into one object literal) is built once per SQL text and reused while the server
+ *   describes the same columns. pg builds its shape for every statement from a dictionary-mode
+ *   object and copies it for each row; for the relay's wide rows (`selectAll` on devices,
+ *   commands, `returningAll` on activity) that was about 4% of its CPU.
  *
  * This relies on pg's Query and Result internals (`_checkForMultirow`, `_result._parsers`,
- * `_prebuiltEmptyResultObject`) of the version in package-lock.json; tests/relay/data/
+ * `parseRow`) of the version in package-lock.json; tests/relay/data/
  * postgres-driver.test.ts checks rows, errors and the round trips against a real server.
  */
 import pg from 'pg';
@@ -35,8 +36,8 @@ interface TypeSource {
 interface PgResult {
   fields: Field[];
   _parsers: Parser[] | undefined;
-  _prebuiltEmptyResultObject: Record<string, null> | null;
   _types: TypeSource | undefined;
+  parseRow(values: (string | null)[]): Record<string, unknown>;
 }
 
 /** The parts of pg's Query this file calls or sets. */
@@ -58,7 +59,8 @@ interface PgConnection {
 interface RowShape {
   fields: Field[];
   parsers: Parser[];
-  empty: Record<string, null>;
+  /** One row's text values (null for SQL NULL) to its object, all rows of one shape. */
+  parse: (values: (string | null)[]) => Record<string, unknown>;
 }
 
 /** Statement texts whose row shape is kept, at most (the relay has a few hundred). */
@@ -80,15 +82,18 @@ export class RowShapes {
       this.stats.reused++;
       return kept;
     }
-    const empty: Record<string, null> = {};
     const parsers: Parser[] = [];
     for (const f of fields) {
-      // A column named like a prototype key would change the row's prototype: leave that to pg.
-      if (f.name === '__proto__') return null;
-      empty[f.name] = null;
-      parsers.push(types.getTypeParser(f.dataTypeID, f.format || 'text'));
+      // A column named like a prototype key would set the row's prototype, and binary columns
+      // need pg's own conversion: leave those to pg.
+      if (f.name === '__proto__' || (f.format && f.format !== 'text')) return null;
+      parsers.push(types.getTypeParser(f.dataTypeID, 'text'));
     }
-    const shape = { fields, parsers, empty };
+    // One object literal for every row of the shape, as sqlite-direct.ts does: pg copies an
+    // empty row and sets each column by name. A repeated name keeps its last value, as in pg.
+    const body = fields.map((f, i) => JSON.stringify(f.name) + ': v[' + i + '] === null ? null : p[' + i + '](v[' + i + '])').join(', ');
+    const parse = new Function('p', 'return (v) => ({' + body + '});')(parsers) as RowShape['parse'];
+    const shape = { fields, parsers, parse };
     if (this.shapes.size < MAX_ROW_SHAPES || kept) this.shapes.set(text, shape);
     this.stats.built++;
     return shape;
@@ -140,7 +145,7 @@ export class PostgresQuery extends pg.Query {
     if (shape) {
       result.fields = msg.fields;
       result._parsers = shape.parsers;
-      result._prebuiltEmptyResultObject = shape.empty;
+      result.parseRow = shape.parse;
     } else {
       (result as unknown as { addFields(f: Field[]): void }).addFields(msg.fields);
     }

@@ -165,5 +165,8 @@ describe('PostgreSQL store driver: row shapes', () => {
     const odd = (await sql<Record<string, unknown>>`SELECT 1 AS "__proto__", 2 AS b`.execute(q)).rows[0]!;
     expect(Object.getPrototypeOf(odd)).toBe(Object.prototype);
     expect(odd.b).toBe(2);
+    // A repeated name keeps its last value, in the place of its first, as pg gives it.
+    const twice = (await sql<Record<string, unknown>>`SELECT 1 AS a, 'x' AS b, 3 AS a`.execute(q)).rows[0]!;
+    expect(Object.entries(twice)).toEqual([['a', 3], ['b', 'x']]);
   });
 });
