@@ -69,6 +69,20 @@ describe('PostgreSQL store driver', () => {
     expect(r.last).toBe(r.first);
   });
 
+  it('runs a first statement without values that holds several statements, all inside the transaction', async () => {
+    const n = await roundTrips(() => store.tx(async (q) => {
+      await sql.raw(`CREATE TABLE u (id BIGINT PRIMARY KEY); INSERT INTO u VALUES (1)`).execute(q);
+      await sql`INSERT INTO u VALUES (${2})`.execute(q);
+    }));
+    expect(n).toBe(3);
+    expect((await sql<{ id: number }>`SELECT id FROM u ORDER BY id`.execute(other.q)).rows).toEqual([{ id: 1 }, { id: 2 }]);
+    await expect(store.tx(async (q) => {
+      await sql.raw(`CREATE TABLE v (id BIGINT PRIMARY KEY); INSERT INTO v VALUES (1)`).execute(q);
+      throw new Error('undo the table');
+    })).rejects.toThrow('undo the table');
+    expect((await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'v'`.execute(other.q)).rows[0]!.n).toBe(0);
+  });
+
   it('sends nothing for a transaction that ran no statement', async () => {
     expect(await roundTrips(() => store.tx(async () => 'nothing'))).toBe(0);
     await expect(store.tx(async () => {
