@@ -8,15 +8,17 @@
  * one file never deadlock upgrading a read lock); Kysely's SQLite driver runs one query at a
  * time on its single connection, so a transaction also serialises this process's other
  * queries, and those queued behind one are committed together (group-commit.ts). PostgreSQL's are READ COMMITTED; a data function that must serialise work on one
- * row takes the row lock itself (`SELECT … FOR UPDATE`, see devices.lockDevice).
+ * row takes the row lock itself (`SELECT … FOR UPDATE`, see devices.lockDevice). Their BEGIN
+ * goes in the same write as their first statement (postgres-driver.ts).
  */
-import { CompiledQuery, Kysely, sql, type RawBuilder, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
+import { CompiledQuery, Kysely, sql, type RawBuilder, PostgresAdapter, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Db } from '../db/database';
 import { openDatabase } from '../db/database';
 import { startCheckpointer } from '../db/checkpointer';
 import { MIGRATIONS, type Migration } from '../db/migrations';
 import { groupCommit, MAX_GROUP_COMMIT } from './group-commit';
+import { PostgresStoreDialect } from './postgres-driver';
 import { bindSqliteHandle, sqliteHandleOf, unbindSqliteHandle } from './sqlite-direct';
 import type { Schema } from './schema';
 
@@ -159,7 +161,8 @@ export async function postgresStore(url: string, poolSize = DEFAULT_PG_POOL_SIZE
   // here; unhandled, it would end the process. The pool drops that connection and the next
   // query opens a fresh one, so the relay rides out a database restart.
   pool.on('error', () => undefined);
-  const q = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  // The store's own driver: BEGIN in the write of a transaction's first statement, row shapes kept (postgres-driver.ts).
+  const q = new Kysely<Schema>({ dialect: new PostgresStoreDialect(pool) });
   try {
     await migratePostgres(q, migrations);
   } catch (err) {
