@@ -1,6 +1,6 @@
 /** The per-site activity feed: rows are written once and read newest first. */
-import type { Insertable, QueryResult, Selectable } from 'kysely';
-import { firstRow, prepared, rowOf, valuesOf } from './prepared';
+import type { Insertable, Selectable } from 'kysely';
+import { firstRow, multiRowInsert, prepared, rowOf, rowsOf, valuesOf } from './prepared';
 import type { ActivityTable } from './schema';
 import type { Q } from './store';
 
@@ -42,25 +42,10 @@ export const ACTIVITY_PER_INSERT = 16;
  */
 export async function insertActivities(q: Q, rows: readonly NewActivity[]): Promise<ActivityRow[]> {
   const out: ActivityRow[] = [];
-  for (let from = 0; from < rows.length; from += ACTIVITY_PER_INSERT) {
-    const n = Math.min(ACTIVITY_PER_INSERT, rows.length - from);
-    const values = new Array<unknown>(n * ACTIVITY_COLUMNS.length);
-    for (let r = 0; r < n; r++) {
-      const row = rows[from + r];
-      for (let c = 0; c < ACTIVITY_COLUMNS.length; c++) values[r * ACTIVITY_COLUMNS.length + c] = row[ACTIVITY_COLUMNS[c]];
-    }
-    const stored = (await insertActivitiesQuery(n)(q, ...values)).rows;
-    if (stored.length !== n) throw new Error('insertActivities: ' + stored.length + ' rows returned for ' + n);
-    out.push(...[...stored].sort((a, b) => a.id - b.id));
-  }
+  for (const { rows: stored } of await insertActivitiesQuery.run(q, rows)) out.push(...[...stored].sort((a, b) => a.id - b.id));
+  if (out.length !== rows.length) throw new Error('insertActivities: ' + out.length + ' rows returned for ' + rows.length);
   return out;
 }
 
-/** The compiled INSERT of n rows, one per n (one SQL text each). */
-const insertQueries: Array<(q: Q, ...values: unknown[]) => Promise<QueryResult<ActivityRow>>> = [];
-
-function insertActivitiesQuery(n: number): (q: Q, ...values: unknown[]) => Promise<QueryResult<ActivityRow>> {
-  return (insertQueries[n] ??= prepared((q: Q, ...values: unknown[]) => q.insertInto('activity').values(
-    Array.from({ length: n }, (_, r) => rowOf(ACTIVITY_COLUMNS, values.slice(r * ACTIVITY_COLUMNS.length, (r + 1) * ACTIVITY_COLUMNS.length)) as Insertable<ActivityTable>)
-  ).returningAll(), n * ACTIVITY_COLUMNS.length));
-}
+const insertActivitiesQuery = multiRowInsert(ACTIVITY_COLUMNS, ACTIVITY_PER_INSERT, (n) => prepared((q: Q, ...values: unknown[]) =>
+  q.insertInto('activity').values(rowsOf(ACTIVITY_COLUMNS, values, n) as Array<Insertable<ActivityTable>>).returningAll(), n * ACTIVITY_COLUMNS.length));

@@ -4,7 +4,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { EventsTable, LogAnomaliesTable } from './schema';
-import { firstRow, prepared, rowOf, valuesOf } from './prepared';
+import { firstRow, multiRowInsert, prepared, rowsOf, valuesOf } from './prepared';
 import type { Q } from './store';
 
 export type EventRow = Selectable<EventsTable>;
@@ -32,7 +32,7 @@ const eventLinkQuery = prepared((q: Q, deviceId: string, epoch: number, seq: num
 export async function insertEvent(q: Q, row: Insertable<EventsTable>): Promise<void> {
   const values = valuesOf(EVENT_COLUMNS, row);
   // A whole row takes the compiled query; a partial one is built as it is.
-  if (values.every((v) => v !== undefined)) await insertEventsQuery(1)(q, ...values);
+  if (values.every((v) => v !== undefined)) await insertEventsQuery.run(q, [row]);
   else await q.insertInto('events').values(row).execute();
 }
 
@@ -56,25 +56,11 @@ export const EVENTS_PER_INSERT = 16;
  * the statement, and with it every row of the statement.
  */
 export async function insertEvents(q: Q, rows: readonly NewEvent[]): Promise<void> {
-  for (let from = 0; from < rows.length; from += EVENTS_PER_INSERT) {
-    const n = Math.min(EVENTS_PER_INSERT, rows.length - from);
-    const values = new Array<unknown>(n * EVENT_COLUMNS.length);
-    for (let r = 0; r < n; r++) {
-      const row = rows[from + r];
-      for (let c = 0; c < EVENT_COLUMNS.length; c++) values[r * EVENT_COLUMNS.length + c] = row[EVENT_COLUMNS[c]];
-    }
-    await insertEventsQuery(n)(q, ...values);
-  }
+  await insertEventsQuery.run(q, rows);
 }
 
-/** The compiled INSERT of n rows, one per n (one SQL text each, so each store prepares it once). */
-const insertQueries: Array<(q: Q, ...values: unknown[]) => Promise<unknown>> = [];
-
-function insertEventsQuery(n: number): (q: Q, ...values: unknown[]) => Promise<unknown> {
-  return (insertQueries[n] ??= prepared((q: Q, ...values: unknown[]) => q.insertInto('events').values(
-    Array.from({ length: n }, (_, r) => rowOf(EVENT_COLUMNS, values.slice(r * EVENT_COLUMNS.length, (r + 1) * EVENT_COLUMNS.length)) as Insertable<EventsTable>)
-  ), n * EVENT_COLUMNS.length));
-}
+const insertEventsQuery = multiRowInsert(EVENT_COLUMNS, EVENTS_PER_INSERT, (n) =>
+  prepared((q: Q, ...values: unknown[]) => q.insertInto('events').values(rowsOf(EVENT_COLUMNS, values, n) as Array<Insertable<EventsTable>>), n * EVENT_COLUMNS.length));
 
 /** Events of [fromSeq, toSeq) that are stored and not a break. */
 export async function countLinkedEvents(q: Q, deviceId: string, epoch: number, fromSeq: number, toSeq: number): Promise<number> {

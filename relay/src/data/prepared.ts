@@ -96,6 +96,39 @@ export function rowOf<K extends string>(columns: readonly K[], values: readonly 
   return row;
 }
 
+/**
+ * A multi-row INSERT compiled once per row count: `make(n)` builds the query for n rows over
+ * `columns` (its arguments: the n rows' values one after another, as valuesOfRows gives them,
+ * turned back into rows by rowsOf), made on first use. One SQL text per n, so each store
+ * prepares each once. `run` stores `rows` in statements of at most `perInsert` rows, in order,
+ * and gives each statement's result.
+ */
+export function multiRowInsert<K extends string, R>(
+  columns: readonly K[], perInsert: number, make: (n: number) => (q: Q, ...values: unknown[]) => Promise<R>
+): { run(q: Q, rows: ReadonlyArray<{ readonly [C in K]?: unknown }>): Promise<R[]> } {
+  const byCount: Array<(q: Q, ...values: unknown[]) => Promise<R>> = [];
+  return {
+    async run(q, rows) {
+      const results: R[] = [];
+      for (let from = 0; from < rows.length; from += perInsert) {
+        const n = Math.min(perInsert, rows.length - from);
+        const values = new Array<unknown>(n * columns.length);
+        for (let r = 0; r < n; r++) {
+          const row = rows[from + r];
+          for (let c = 0; c < columns.length; c++) values[r * columns.length + c] = row[columns[c]];
+        }
+        results.push(await (byCount[n] ??= make(n))(q, ...values));
+      }
+      return results;
+    }
+  };
+}
+
+/** The n rows Kysely's `values` takes, from the arguments of a multi-row INSERT prepared over `columns`. */
+export function rowsOf<K extends string>(columns: readonly K[], values: readonly unknown[], n: number): Array<Record<K, unknown>> {
+  return Array.from({ length: n }, (_, r) => rowOf(columns, values.slice(r * columns.length, (r + 1) * columns.length)));
+}
+
 /** The first row of a prepared query's result, as Kysely's executeTakeFirst gives it. */
 export async function firstRow<R>(result: Promise<QueryResult<R>>): Promise<R | undefined> {
   return (await result).rows[0];
