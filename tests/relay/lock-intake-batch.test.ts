@@ -27,43 +27,23 @@ useWorld((hh, ww) => {
 });
 
 /**
- * Counts the statements the SQLite store runs on the devices table while fn runs, reads and
- * writes (every better-sqlite3 statement runs through its Statement prototype).
+ * Counts, for each name, the statements whose SQL matches its pattern while fn runs, on either
+ * store: on SQLite every better-sqlite3 statement run (its Statement prototype), on PostgreSQL
+ * every query a pg client sends.
  */
-async function countDeviceStatements(fn: () => Promise<unknown>): Promise<{ reads: number; writes: number }> {
-  const db = h.relay.ctx.store.sqlite!;
-  const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
-  const originals = { all: proto.all, get: proto.get, run: proto.run };
-  const n = { reads: 0, writes: 0 };
-  for (const name of ['all', 'get', 'run'] as const) {
-    proto[name] = function (this: { source: string }, ...args: unknown[]) {
-      if (/^select .* from "devices"/i.test(this.source)) n.reads++;
-      if (/^update "devices"/i.test(this.source)) n.writes++;
-      return originals[name].apply(this, args);
-    };
-  }
-  try {
-    await fn();
-  } finally {
-    Object.assign(proto, originals);
-  }
-  return n;
-}
-
-/**
- * Counts the statements whose SQL matches `pattern` while fn runs, on either store: on SQLite
- * every better-sqlite3 statement run (its Statement prototype), on PostgreSQL every query a pg
- * client sends.
- */
-async function countStatements(pattern: RegExp, fn: () => Promise<unknown>): Promise<number> {
-  let n = 0;
+async function countStatementsBy<K extends string>(patterns: Record<K, RegExp>, fn: () => Promise<unknown>): Promise<Record<K, number>> {
+  const names = Object.keys(patterns) as K[];
+  const n = Object.fromEntries(names.map((k) => [k, 0])) as Record<K, number>;
+  const seen = (sql: string): void => {
+    for (const k of names) if (patterns[k].test(sql)) n[k]++;
+  };
   const db = h.relay.ctx.store.sqlite;
   if (db) {
     const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
     const originals = { all: proto.all, get: proto.get, run: proto.run };
     for (const name of ['all', 'get', 'run'] as const) {
       proto[name] = function (this: { source: string }, ...args: unknown[]) {
-        if (pattern.test(this.source)) n++;
+        seen(this.source);
         return originals[name].apply(this, args);
       };
     }
@@ -78,7 +58,7 @@ async function countStatements(pattern: RegExp, fn: () => Promise<unknown>): Pro
   const query = client.query;
   client.query = function (this: unknown, ...args: unknown[]) {
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    if (text !== undefined && pattern.test(text)) n++;
+    if (text !== undefined) seen(text);
     return query.apply(this, args);
   };
   try {
@@ -87,6 +67,16 @@ async function countStatements(pattern: RegExp, fn: () => Promise<unknown>): Pro
     client.query = query;
   }
   return n;
+}
+
+/** The statements whose SQL matches `pattern` while fn runs (countStatementsBy). */
+async function countStatements(pattern: RegExp, fn: () => Promise<unknown>): Promise<number> {
+  return (await countStatementsBy({ matched: pattern }, fn)).matched;
+}
+
+/** The statements on the devices table while fn runs: reads and writes. */
+function countDeviceStatements(fn: () => Promise<unknown>): Promise<{ reads: number; writes: number }> {
+  return countStatementsBy({ reads: /^select .* from "devices"/i, writes: /^update "devices"/i }, fn);
 }
 
 const LOCK_SEED = new Uint8Array(32).fill(0x5a);
