@@ -4,6 +4,7 @@ import type { Q } from '../../relay/src/data/store';
 import { AL_DOOR_AJAR, AL_JAM, EV_OPERATION, FLAG_CAMERA_REQUIRED, ST_CAMERA_OK } from '@keyway/shared';
 import { signWebhook } from '@keyway/relay';
 import { countRows, deviceFlags, bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+import { builtQueries } from '../support/built-queries';
 import { failActivityInserts } from '../support/failing-activity';
 
 interface Hook { headers: IncomingMessage['headers']; body: string }
@@ -222,6 +223,28 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     expect(count('deliveries', 'settleIn') + count('grants', 'settleIn')).toBe(0);
     expect(res.body.delivery.site).toMatchObject({ name: expect.any(String) });
     w.lock.relockTimeout();
+  });
+
+  it('builds no query per entry for its delivery, grant, command or clip: the move, the use spent and the CAMERA\'s clip are compiled once (data/prepared.ts)', async () => {
+    const entry = async (n: number) => {
+      const d = await bookDelivery(h, w);
+      await w.lock.drained();
+      const built = await builtQueries(async () => {
+        const res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'built-' + n + '-' + d.id } });
+        expect(res.status, JSON.stringify(res.body)).toBe(200);
+        // The lock's CAMERA is stored before its OPERATION, and the OPERATION before the answer.
+      });
+      w.lock.relockTimeout();
+      await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status === 'secured', 5000, 'secured');
+      return built;
+    };
+    // The first entry compiles each of them once.
+    await entry(1);
+    const built = await entry(2);
+    const mine = built.filter((b) => /"(deliveries|grants|commands|clips)"/.test(b.sql) && /planCourierEntry|applyEventEffects/.test(b.stack));
+    expect(mine.map((b) => b.sql)).toEqual([]);
+    // The count itself sees the statements built on every call (the webhook lookup of the unlock's event is one).
+    expect(built.some((b) => /"webhooks"/.test(b.sql) && b.stack.includes('applyEventEffects'))).toBe(true);
   });
 
   it('falls back to a signed 60 s UNLOCK when the grant is not staged yet', async () => {

@@ -5,6 +5,7 @@
  */
 import type { Selectable } from 'kysely';
 import type { CamerasTable, ClipsTable } from './schema';
+import { changedRows, firstRow, prepared } from './prepared';
 import type { Q } from './store';
 
 export type ClipStatus = ClipsTable['status'];
@@ -33,8 +34,12 @@ export function activeCameraOf(q: Q, deviceId: string): Promise<CameraRow | unde
     .executeTakeFirst();
 }
 
+// A lock's CAMERA event and every upload run these: compiled once (prepared.ts).
+const clipByCaptureQuery = prepared((q: Q, deviceId: string, capture: number) =>
+  q.selectFrom('clips').selectAll().where('device_id', '=', deviceId).where('capture', '=', capture));
+
 export function clipByCapture(q: Q, deviceId: string, capture: number): Promise<ClipRow | undefined> {
-  return q.selectFrom('clips').selectAll().where('device_id', '=', deviceId).where('capture', '=', capture).executeTakeFirst();
+  return firstRow(clipByCaptureQuery(q, deviceId, capture));
 }
 
 export async function clipsByCaptures(q: Q, deviceId: string, captures: number[]): Promise<ClipRow[]> {
@@ -53,11 +58,14 @@ export interface UploadFields {
   uploadedHash: string;
 }
 
-/** The capture's row, created with `status` if neither the upload nor the lock's event has made it yet. */
-async function ensureClip(q: Q, deviceId: string, siteId: number, capture: number, status: ClipStatus, at: number): Promise<ClipRow> {
-  await q.insertInto('clips').values({ device_id: deviceId, site_id: siteId, capture, status, created_at: at })
-    .onConflict((oc) => oc.columns(['device_id', 'capture']).doNothing()).execute();
-  return (await clipByCapture(q, deviceId, capture))!;
+const ensureClipQuery = prepared((q: Q, deviceId: string, siteId: number, capture: number, status: ClipStatus, at: number) =>
+  q.insertInto('clips').values({ device_id: deviceId, site_id: siteId, capture, status, created_at: at })
+    .onConflict((oc) => oc.columns(['device_id', 'capture']).doNothing()));
+
+/** The capture's row, created with `status` if neither the upload nor the lock's event has made it yet; `created` when this call made it. */
+async function ensureClip(q: Q, deviceId: string, siteId: number, capture: number, status: ClipStatus, at: number): Promise<{ row: ClipRow; created: boolean }> {
+  const created = await changedRows(ensureClipQuery(q, deviceId, siteId, capture, status, at)) > 0;
+  return { row: (await clipByCapture(q, deviceId, capture))!, created };
 }
 
 /**
@@ -65,7 +73,7 @@ async function ensureClip(q: Q, deviceId: string, siteId: number, capture: numbe
  * unless frames were already recorded for it; returns the row as it stands.
  */
 export async function recordUpload(q: Q, u: UploadFields, at: number, statusFor: (lockHash: string | null, hadEvent: boolean) => ClipStatus): Promise<ClipRow> {
-  const row = await ensureClip(q, u.deviceId, u.siteId, u.capture, 'pending', at);
+  const { row } = await ensureClip(q, u.deviceId, u.siteId, u.capture, 'pending', at);
   if (row.uploaded_hash !== null) return row;
   await q.updateTable('clips').set({
     camera_id: u.cameraId, frames: u.frames, frame_types: JSON.stringify(u.frameTypes), bytes: u.bytes, uploaded_hash: u.uploadedHash,
@@ -74,12 +82,19 @@ export async function recordUpload(q: Q, u: UploadFields, at: number, statusFor:
   return (await clipByCapture(q, u.deviceId, u.capture))!;
 }
 
-/** Records the lock's CAMERA event on the capture's row (created as awaiting the upload); returns the row. */
+// Every CAMERA event a lock logs runs these three (a courier entry's batch among them): compiled once.
+const lockEventQuery = prepared((q: Q, id: number, lockHash: string | null, seq: number, status: ClipStatus) =>
+  q.updateTable('clips').set({ lock_hash: lockHash, event_seq: seq, status }).where('id', '=', id).returningAll());
+
+/**
+ * Records the lock's CAMERA event on the capture's row (created as awaiting the upload); returns
+ * the row as it stands and its status before (undefined when this call created it).
+ */
 export async function recordLockEvent(q: Q, deviceId: string, siteId: number, capture: number, seq: number, lockHash: string | null, at: number,
-  statusFor: (uploadedHash: string | null) => ClipStatus): Promise<ClipRow> {
-  const row = await ensureClip(q, deviceId, siteId, capture, 'awaiting', at);
-  await q.updateTable('clips').set({ lock_hash: lockHash, event_seq: seq, status: statusFor(row.uploaded_hash) }).where('id', '=', row.id).execute();
-  return (await clipByCapture(q, deviceId, capture))!;
+  statusFor: (uploadedHash: string | null) => ClipStatus): Promise<{ row: ClipRow; before: ClipStatus | undefined }> {
+  const { row, created } = await ensureClip(q, deviceId, siteId, capture, 'awaiting', at);
+  const after = (await firstRow(lockEventQuery(q, row.id, lockHash, seq, statusFor(row.uploaded_hash))))!;
+  return { row: after, before: created ? undefined : row.status };
 }
 
 export async function markClipDeleted(q: Q, id: number, by: 'owner' | 'retention', at: number): Promise<boolean> {

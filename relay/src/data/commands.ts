@@ -156,19 +156,33 @@ export interface Ack {
   at: number;
 }
 
+/** The columns of an answered command its ACK's effects use (locks/event-effects.ts onAck and what it calls). */
+const ACKED_COLUMNS = ['device_id', 'counter', 'action', 'purpose', 'key_id', 'new_key_id', 'grant_id', 'delivery_id', 'transient', 'bytes'] as const;
+export type AckedCommand = Pick<CommandRow, (typeof ACKED_COLUMNS)[number]>;
+
 /**
  * Records the lock's answer to a command it has not answered yet (pending, or closed by the
  * relay meanwhile: expired or superseded); returns the command when this call recorded it.
  */
-export function recordAck(q: Q, deviceId: string, counter: number, ack: Ack): Promise<CommandRow | undefined> {
-  // Every command the lock answers comes through here: compiled once (prepared.ts).
+export function recordAck(q: Q, deviceId: string, counter: number, ack: Ack): Promise<AckedCommand | undefined> {
+  // Every command the lock answers comes through here: compiled once (prepared.ts), returning
+  // only what the ACK's effects use (the whole row cost about as much as three small INSERTs).
   return firstRow(recordAckQuery(q, deviceId, counter, ack.code === 0 ? 'acked' : 'denied', ack.code, ack.at, ack.seq, ack.code !== 0 && ack.transient ? 1 : 0));
 }
 
 const recordAckQuery = prepared((q: Q, deviceId: string, counter: number, status: 'acked' | 'denied', code: number, at: number, seq: number, transient: number) =>
   q.updateTable('commands').set({ status, result_code: code, acked_at: at, ack_seq: seq, transient })
     .where('device_id', '=', deviceId).where('counter', '=', counter).where('status', 'in', ['pending', 'expired', 'superseded'])
-    .returningAll());
+    .returning(ACKED_COLUMNS));
+
+/** The delivery a command was sent for (null: none), or undefined when there is no such command. */
+export async function commandDeliveryAt(q: Q, deviceId: string, counter: number): Promise<{ delivery_id: number | null } | undefined> {
+  // Every OPERATION a command caused reads it (an owner's unlock among them): compiled once, one column.
+  return firstRow(commandDeliveryQuery(q, deviceId, counter));
+}
+
+const commandDeliveryQuery = prepared((q: Q, deviceId: string, counter: number) =>
+  q.selectFrom('commands').select('delivery_id').where('device_id', '=', deviceId).where('counter', '=', counter));
 
 /** Counters of the grant's GRANT_PUTs still pending on its lock. */
 export async function pendingGrantPuts(q: Q, deviceId: string, grantId: number): Promise<number[]> {

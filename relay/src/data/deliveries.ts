@@ -5,7 +5,7 @@
  */
 import type { Insertable, QueryResult, Selectable, Updateable } from 'kysely';
 import type { DeliveriesTable } from './schema';
-import { firstRow, prepared } from './prepared';
+import { changedRows, firstRow, prepared, rowOf, valuesOf } from './prepared';
 import type { Q } from './store';
 
 /** Columns a status change may set along with the status. */
@@ -14,9 +14,25 @@ export type DeliveryChange = Pick<Updateable<DeliveriesTable>,
 
 /** UPDATE … WHERE id = ? AND status = from: true only if nobody moved the delivery meanwhile (and this call did). */
 export async function moveDelivery(q: Q, id: number, from: string, to: string, change: DeliveryChange, at: number): Promise<boolean> {
-  const r = await q.updateTable('deliveries').set({ ...change, status: to, updated_at: at }).where('id', '=', id).where('status', '=', from).executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+  // Each set of changed columns (the callers pass a few fixed ones) is its own compiled query
+  // (prepared.ts): a courier entry moves its delivery twice, once in the OPERATION's batch.
+  // A column left undefined is not written, as Kysely's `set` leaves it out.
+  const columns = (Object.keys(change) as DeliveryChangeColumn[]).filter((c) => change[c] !== undefined);
+  const key = columns.join(',');
+  let query = moveQueries.get(key);
+  if (!query) {
+    query = prepared((q: Q, id: number, from: string, to: string, at: number, ...values: unknown[]) =>
+      q.updateTable('deliveries').set({ ...(rowOf(columns, values) as DeliveryChange), status: to, updated_at: at }).where('id', '=', id).where('status', '=', from),
+    4 + columns.length);
+    if (moveQueries.size < MAX_CHANGE_SHAPES) moveQueries.set(key, query);
+  }
+  return (await changedRows(query(q, id, from, to, at, ...valuesOf(columns, change)))) === 1;
 }
+
+type DeliveryChangeColumn = keyof DeliveryChange;
+/** Distinct sets of changed columns kept compiled (the relay's callers use under ten). */
+const MAX_CHANGE_SHAPES = 32;
+const moveQueries = new Map<string, (q: Q, id: number, from: string, to: string, at: number, ...values: unknown[]) => Promise<QueryResult<unknown>>>();
 
 export type DeliveryRow = Selectable<DeliveriesTable>;
 

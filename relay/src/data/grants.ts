@@ -6,7 +6,7 @@
  */
 import { sql, type Insertable, type Selectable } from 'kysely';
 import type { GrantsTable } from './schema';
-import { firstRow, prepared } from './prepared';
+import { changedRows, firstRow, prepared } from './prepared';
 import { least, type Q } from './store';
 
 export type GrantRow = Selectable<GrantsTable>;
@@ -58,16 +58,23 @@ export async function claimRevokeAlarm(q: Q, id: number, now: number): Promise<b
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** One entry on the grant at the lock: a use, and for a hash chain one link spent (never past its end). */
-export function spendGrantUse(q: Q, id: number, chainCredential: number, now: number): Promise<GrantRow | undefined> {
-  return q.updateTable('grants')
-    .set((eb) => ({
-      uses: eb('uses', '+', 1),
-      chain_used: eb.case().when('cred_type', '=', chainCredential).then(least(q, [sql.ref('chain_links'), sql`chain_used + 1`])).else(eb.ref('chain_used')).end(),
-      updated_at: now
-    }))
-    .where('id', '=', id).returningAll().executeTakeFirst();
+/**
+ * One entry on the grant at the lock: a use, and for a hash chain one link spent (never past its
+ * end); false when there is no such grant. Every OPERATION on a grant runs it: compiled once
+ * (prepared.ts), and it returns nothing (the caller read the grant before, and a use changes none
+ * of what it uses).
+ */
+export function spendGrantUse(q: Q, id: number, chainCredential: number, now: number): Promise<boolean> {
+  return changedRows(spendGrantUseQuery(q, id, chainCredential, now)).then((n) => n > 0);
 }
+
+const spendGrantUseQuery = prepared((q: Q, id: number, chainCredential: number, now: number) => q.updateTable('grants')
+  .set((eb) => ({
+    uses: eb('uses', '+', 1),
+    chain_used: eb.case().when('cred_type', '=', chainCredential).then(least(q, [sql.ref('chain_links'), sql`chain_used + 1`])).else(eb.ref('chain_used')).end(),
+    updated_at: now
+  }))
+  .where('id', '=', id));
 
 /** Grants still to be enforced whose weekly schedule depends on the site's UTC offset. */
 export function liveScheduledGrants(q: Q, now: number): Promise<GrantRow[]> {

@@ -113,8 +113,7 @@ async function afterChange(ctx: RelayContext, q: Q, before: ClipStatus | undefin
 /** The lock's CAMERA event (acknowledged), inside the transaction q that stores it: its hash, if any, is what the frames must match. */
 export async function onLockCameraEvent(ctx: RelayContext, q: Q, d: DeviceRow, capture: number, seq: number, data: Uint8Array): Promise<void> {
   const lockHash = data.length === CLIP_HASH_HEX / 2 ? toHex(data) : null;
-  const before = (await clipByCapture(q, d.id, capture))?.status;
-  const row = await recordLockEvent(q, d.id, d.site_id, capture, seq, lockHash, ctx.now(),
+  const { row, before } = await recordLockEvent(q, d.id, d.site_id, capture, seq, lockHash, ctx.now(),
     (uploaded) => (uploaded === null ? 'awaiting' : compare(lockHash, uploaded)));
   await afterChange(ctx, q, before, row);
 }

@@ -234,7 +234,7 @@ export async function alarmUnconfirmedRevocations(ctx: RelayContext): Promise<nu
 }
 
 /** An entry on the grant happened at the lock (one chain value or one barcode spent), in q. */
-export function onGrantUsed(ctx: RelayContext, q: Q, grantId: number): Promise<GrantRow | undefined> {
+export function onGrantUsed(ctx: RelayContext, q: Q, grantId: number): Promise<boolean> {
   return spendGrantUse(q, grantId, CRED_HASH_CHAIN, ctx.now());
 }
 

@@ -8,6 +8,7 @@ import {
   EV_STATE, SRC_AUTO, SRC_BARCODE, SRC_BUTTON, SRC_COMMAND, SRC_REVEAL
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
+import { commandDeliveryAt } from '../data/commands';
 import { clearCameraCapture, setCameraCapture } from '../data/devices';
 import type { Q } from '../data/store';
 import { noteReasonForOwnerTime, tellOwnerTimeNeeded } from './owner-time';
@@ -24,7 +25,7 @@ import { forgetOwnerConsent, recordOwnerAck } from '../domain/owner-record';
 import { onParcelOpened } from '../domain/parcels';
 import { onKeyRotateAck } from './key-rotation';
 import { forwardReceipt } from './receipt-intake';
-import { ACTION_NAMES, commandByCounter, recordAck } from './outbox';
+import { ACTION_NAMES, recordAck } from './outbox';
 import type { ReceivedEvent } from './waiters';
 
 const BOOT_CAUSES = ['power-on', 'watchdog', 'software'];
@@ -120,8 +121,7 @@ async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEv
   let grant: GrantRow | undefined;
   let parcelId: number | null = null;
   if (source === SRC_COMMAND) {
-    const cmd = await commandByCounter(q, d.id, ev.ref);
-    deliveryId = cmd?.delivery_id ?? null;
+    deliveryId = (await commandDeliveryAt(q, d.id, ev.ref))?.delivery_id ?? null;
   } else if (source === SRC_REVEAL || source === SRC_BARCODE) {
     const g = await getGrant(q, ev.ref);
     if (g && g.device_id === d.id) {

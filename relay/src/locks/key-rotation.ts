@@ -37,7 +37,7 @@ export function issueRotation(ctx: RelayContext, q: Q, deviceId: string, trusted
 }
 
 /** The lock's ACK of a KEY_ROTATE (in the event's transaction q): from now on its commands are signed with the new key. */
-export async function onKeyRotateAck(ctx: RelayContext, q: Q, cmd: CommandRow, code: number): Promise<void> {
+export async function onKeyRotateAck(ctx: RelayContext, q: Q, cmd: Pick<CommandRow, 'device_id' | 'counter' | 'key_id' | 'new_key_id'>, code: number): Promise<void> {
   if (code !== 0 || cmd.new_key_id === null) {
     ctx.log.warn({ deviceId: cmd.device_id, counter: cmd.counter, code }, 'lock refused key rotation');
     return;

@@ -30,12 +30,12 @@ describeEachStore('data layer: camera evidence', (stores) => {
     expect([up.status, up.frames, JSON.parse(up.frame_types), up.uploaded_at]).toEqual(['pending', 2, ['png', 'jpeg'], T0 + 3]);
     const again = await recordUpload(q, { ...upload, uploadedHash: 'other' }, T0 + 4, () => 'mismatch');
     expect([again.uploaded_hash, again.status]).toEqual(['u5', 'pending']);
-    const ev = await recordLockEvent(q, DEV, site.id, 5, 40, 'u5', T0 + 5, (uploaded) => (uploaded === 'u5' ? 'verified' : 'mismatch'));
-    expect([ev.id, ev.status, ev.event_seq, ev.lock_hash]).toEqual([up.id, 'verified', 40, 'u5']);
+    const { row: ev, before: evBefore } = await recordLockEvent(q, DEV, site.id, 5, 40, 'u5', T0 + 5, (uploaded) => (uploaded === 'u5' ? 'verified' : 'mismatch'));
+    expect([ev.id, ev.status, ev.event_seq, ev.lock_hash, evBefore]).toEqual([up.id, 'verified', 40, 'u5', 'pending']);
 
     // Event first: awaiting the upload.
-    const waiting = await recordLockEvent(q, DEV, site.id, 6, 41, null, T0 + 6, (uploaded) => (uploaded === null ? 'awaiting' : 'unbound'));
-    expect([waiting.status, waiting.uploaded_hash]).toEqual(['awaiting', null]);
+    const { row: waiting, before: waitingBefore } = await recordLockEvent(q, DEV, site.id, 6, 41, null, T0 + 6, (uploaded) => (uploaded === null ? 'awaiting' : 'unbound'));
+    expect([waiting.status, waiting.uploaded_hash, waiting.event_seq, waitingBefore]).toEqual(['awaiting', null, 41, undefined]);
     const bound = await recordUpload(q, { ...upload, capture: 6, uploadedHash: 'u6' }, T0 + 7, (lockHash, hadEvent) => (hadEvent && lockHash === null ? 'unbound' : 'pending'));
     expect([bound.id, bound.status]).toEqual([waiting.id, 'unbound']);
 

@@ -76,13 +76,15 @@ describeEachStore('data layer: grants', (stores) => {
     const barcode = await insertGrant(store.q, grant(siteId, { credType: CRED_BARCODE, links: 0 }));
     const used: [number, number][] = [];
     for (let i = 0; i < 3; i++) {
-      const r = (await spendGrantUse(store.q, chain.id, CRED_HASH_CHAIN, T0 + i))!;
+      expect(await spendGrantUse(store.q, chain.id, CRED_HASH_CHAIN, T0 + i)).toBe(true);
+      const r = (await findGrant(store.q, chain.id))!;
       used.push([r.uses, r.chain_used]);
     }
     expect(used).toEqual([[1, 1], [2, 2], [3, 2]]);
-    const b = (await spendGrantUse(store.q, barcode.id, CRED_HASH_CHAIN, T0 + 5))!;
+    expect(await spendGrantUse(store.q, barcode.id, CRED_HASH_CHAIN, T0 + 5)).toBe(true);
+    const b = (await findGrant(store.q, barcode.id))!;
     expect([b.uses, b.chain_used, b.updated_at]).toEqual([1, 0, T0 + 5]);
-    expect(await spendGrantUse(store.q, 999_999, CRED_HASH_CHAIN, T0)).toBeUndefined();
+    expect(await spendGrantUse(store.q, 999_999, CRED_HASH_CHAIN, T0)).toBe(false);
 
     const weekly = await insertGrant(store.q, grant(siteId, { schedule: '[[2,720,780]]' }));
     const ended = await insertGrant(store.q, grant(siteId, { schedule: '[[2,720,780]]', notAfter: T0 + 10 }));
