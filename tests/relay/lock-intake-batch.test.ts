@@ -7,7 +7,6 @@
  * fails is not tried again with its effects (an event is kept without them, a status refused).
  */
 import { describe, expect, it } from 'vitest';
-import pg from 'pg';
 import {
   AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_DENIAL, EV_STATE, RC_OWNER_TIME_REQUIRED, attachReceiptSignature, encodeEvent,
   encodeReceiptBody, eventHash, fromHex, publicKeyNow, signingKey, signNow, toHex
@@ -18,6 +17,7 @@ import { handleReceiptMessage } from '../../relay/src/locks/receipt-intake';
 import { handleStateMessage } from '../../relay/src/locks/status-intake';
 import { useWorld, type Harness, type World } from '../support/relay-harness';
 import { failActivityInserts } from '../support/failing-activity';
+import { statementsRun } from '../support/built-queries';
 
 let h: Harness;
 let w: World;
@@ -26,47 +26,11 @@ useWorld((hh, ww) => {
   w = ww;
 });
 
-/**
- * Counts, for each name, the statements whose SQL matches its pattern while fn runs, on either
- * store: on SQLite every better-sqlite3 statement run (its Statement prototype), on PostgreSQL
- * every query a pg client sends.
- */
+/** Counts, for each name, the statements (statementsRun, on either store) whose SQL matches its pattern while fn runs. */
 async function countStatementsBy<K extends string>(patterns: Record<K, RegExp>, fn: () => Promise<unknown>): Promise<Record<K, number>> {
+  const run = await statementsRun(h.relay.ctx.store.sqlite, fn);
   const names = Object.keys(patterns) as K[];
-  const n = Object.fromEntries(names.map((k) => [k, 0])) as Record<K, number>;
-  const seen = (sql: string): void => {
-    for (const k of names) if (patterns[k].test(sql)) n[k]++;
-  };
-  const db = h.relay.ctx.store.sqlite;
-  if (db) {
-    const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
-    const originals = { all: proto.all, get: proto.get, run: proto.run };
-    for (const name of ['all', 'get', 'run'] as const) {
-      proto[name] = function (this: { source: string }, ...args: unknown[]) {
-        seen(this.source);
-        return originals[name].apply(this, args);
-      };
-    }
-    try {
-      await fn();
-    } finally {
-      Object.assign(proto, originals);
-    }
-    return n;
-  }
-  const client = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-  const query = client.query;
-  client.query = function (this: unknown, ...args: unknown[]) {
-    const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    if (text !== undefined) seen(text);
-    return query.apply(this, args);
-  };
-  try {
-    await fn();
-  } finally {
-    client.query = query;
-  }
-  return n;
+  return Object.fromEntries(names.map((k) => [k, run.filter((sql) => patterns[k].test(sql)).length])) as Record<K, number>;
 }
 
 /** The statements whose SQL matches `pattern` while fn runs (countStatementsBy). */
