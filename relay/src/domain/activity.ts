@@ -75,8 +75,19 @@ function rowValues(ctx: RelayContext, a: ActivityInput) {
 export async function recordActivity(ctx: RelayContext, q: Q, a: ActivityInput): Promise<void> {
   const values = rowValues(ctx, a);
   const held = heldRows.get(q);
-  if (held) held.push(values);
+  if (held) held.rows.push(values);
   else await emitActivity(ctx, q, await insertActivity(q, values));
+}
+
+/**
+ * Runs fn once the rows q holds are inserted and pushed to the live streams, or at once when q
+ * holds none: a live message about what such a row records (a clip's new status) must not reach
+ * a page before the row itself. Dropped with the rows when q's work is undone.
+ */
+export function afterHeldActivity(q: Q, fn: () => void): void {
+  const held = heldRows.get(q);
+  if (held) held.after.push(fn);
+  else fn();
 }
 
 async function emitActivity(ctx: RelayContext, q: Q, row: ActivityRow): Promise<void> {
@@ -90,19 +101,20 @@ async function emitActivity(ctx: RelayContext, q: Q, row: ActivityRow): Promise<
  * and inserts a batch's rows in one statement at its end; nothing reads the activity table
  * inside that transaction.
  */
-const heldRows = new WeakMap<Q, NewActivity[]>();
+const heldRows = new WeakMap<Q, { rows: NewActivity[]; after: Array<() => void> }>();
 
 /** From now on, rows recorded in the transaction q wait for insertHeldActivity. */
 export function holdActivity(q: Q): void {
-  heldRows.set(q, []);
+  heldRows.set(q, { rows: [], after: [] });
 }
 
 /** Inserts the rows q held, in the order recorded, and pushes them to the live streams; q holds no more. */
 export async function insertHeldActivity(ctx: RelayContext, q: Q): Promise<void> {
-  const rows = heldRows.get(q);
+  const held = heldRows.get(q);
   heldRows.delete(q);
-  if (!rows || rows.length === 0) return;
-  for (const row of await insertActivities(q, rows)) await emitActivity(ctx, q, row);
+  if (!held) return;
+  if (held.rows.length > 0) for (const row of await insertActivities(q, held.rows)) await emitActivity(ctx, q, row);
+  for (const fn of held.after) fn();
 }
 
 /** q holds no more rows, and those it held are dropped (its work failed and is undone). */

@@ -19,7 +19,7 @@ import {
 } from '../data/clips';
 import { relayError } from '../errors';
 import { randomSecret, sha256Hex } from '../secrets';
-import { recordActivity } from './activity';
+import { afterHeldActivity, recordActivity } from './activity';
 import { deviceForOwner, getDevice, type DeviceRow } from './devices';
 import { notifySiteOwner } from './notifications';
 import type { Principal } from './principals';
@@ -107,7 +107,8 @@ async function afterChange(ctx: RelayContext, q: Q, before: ClipStatus | undefin
     ctx.metrics.clipMismatches.inc();
     ctx.log.warn({ deviceId: row.device_id, ...details }, 'camera clip does not match the lock log');
   }
-  ctx.live.emit(['site:' + row.site_id], 'clip', clipView(row));
+  // After the activity row above, which the lock intake inserts at the end of its batch.
+  afterHeldActivity(q, () => ctx.live.emit(['site:' + row.site_id], 'clip', clipView(row)));
 }
 
 /** The lock's CAMERA event (acknowledged), inside the transaction q that stores it: its hash, if any, is what the frames must match. */
