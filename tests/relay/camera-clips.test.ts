@@ -123,6 +123,27 @@ describe('upload', () => {
     await waitUntil(async () => (await clip(u)).status === 'awaiting', 5000, 'lock event recorded');
     expect((await expectOk(upload(cam, u, shots(u)), 201)).status).toBe('unbound');
   });
+
+  it('frames uploaded before the lock logs a different hash: the page hears of the mismatch row before the clip\'s new status', async () => {
+    const cam = await provision();
+    const c = nextCapture++;
+    const real = shots(c);
+    expect((await expectOk(upload(cam, c, [real[0], real[2], real[1]]), 201)).status).toBe('pending');
+    const heard: string[] = [];
+    const stop = h.relay.ctx.live.subscribe(['site:' + w.site.id], (event, data) => {
+      const d = data as { kind?: string; status?: string; capture?: number; clip?: string };
+      if (event === 'activity' && d.kind === 'evidence.mismatch' && d.clip === `clip:${w.deviceId}:${c}`) heard.push('activity');
+      if (event === 'clip' && d.status === 'mismatch' && d.capture === c) heard.push('clip');
+    }, () => undefined);
+    try {
+      // The lock intake stores the CAMERA event in a batch whose activity rows are inserted at its end.
+      lockLogs(c, hashOf(c, real));
+      await waitUntil(async () => heard.length === 2, 5000, 'both live messages');
+    } finally {
+      stop();
+    }
+    expect(heard).toEqual(['activity', 'clip']);
+  });
 });
 
 describe('who sees the frames', () => {
