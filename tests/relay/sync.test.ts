@@ -139,6 +139,15 @@ describe('relay sync', () => {
     await waitUntil(async () => (await grant(id)).status === 'active', 5000, 'grant active');
     await w.lock.publishStatus();
     await waitUntil(async () => (await device()).sync.state === 'converged', 5000, 'converged');
+    const battery = async () => (await h.relay.ctx.store.q.selectFrom('devices').select('battery').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).battery;
+    // Every command answered, and the lock's messages up to a last status stored: an answer that
+    // arrived late runs a sync of its own (an ACK of a command other than a door action), and
+    // under load one ran after the grant below was marked revoked. The lock's messages are taken
+    // in order, each with its sync, so once that status is stored those syncs have run.
+    await waitUntil(async () => (await countRows(h, 'commands', { device_id: w.deviceId, status: 'pending' })) === 0, 5000, 'every command answered');
+    w.lock.batteryMv = 5850;
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await battery()) === 5850, 5000, 'last status before the test stored');
     // A retry the earlier syncs scheduled (TIME_SET is retried after 300 ms here) may still be
     // pending; under load it fired inside the window below and ran a sync no status asked for.
     // This test is about what statuses trigger, so no timer may run one.
@@ -147,7 +156,6 @@ describe('relay sync', () => {
     // runs now plans a GRANT_REVOKE for the grant the lock still holds.
     await h.relay.ctx.store.q.updateTable('grants').set({ status: 'revoked' }).where('id', '=', id).execute();
     const revokes = () => countRows(h, 'commands', { device_id: w.deviceId, purpose: 'grant_revoke', grant_id: id });
-    const battery = async () => (await h.relay.ctx.store.q.selectFrom('devices').select('battery').where('id', '=', w.deviceId).executeTakeFirstOrThrow()).battery;
     // Statuses that change only what the sync does not plan from (battery, bolt): no sync. The
     // lock's messages are taken one at a time, each status with its sync, so once the second is
     // stored the first one's sync, had it run, has committed its commands.
