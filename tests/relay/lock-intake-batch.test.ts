@@ -91,6 +91,13 @@ const device = () => h.relay.ctx.store.q.selectFrom('devices').select(['log_seq'
 const storedEvents = (seqs: number[]) => h.relay.ctx.store.q.selectFrom('events').select(['seq', 'integrity']).where('device_id', '=', w.deviceId).where('seq', 'in', seqs).orderBy('seq').execute();
 const activity = (seqs: number[]) => h.relay.ctx.store.q.selectFrom('activity').select(['event_seq', 'kind']).where('device_id', '=', w.deviceId).where('event_seq', 'in', seqs).orderBy('event_seq').execute();
 
+/** The ALARM and two STATE events at these seqs are stored intact, each with its activity row. */
+async function expectAlarmUnlockedLocked(alarm: number, unlocked: number, locked: number): Promise<void> {
+  const seqs = [alarm, unlocked, locked];
+  expect(await storedEvents(seqs)).toEqual(seqs.map((seq) => ({ seq, integrity: 'ok' })));
+  expect(await activity(seqs)).toEqual([{ event_seq: alarm, kind: 'alarm' }, { event_seq: unlocked, kind: 'state' }, { event_seq: locked, kind: 'state' }]);
+}
+
 describe('lock intake: messages that queue up together', () => {
   it('stores events and a status that arrive together in one transaction, in order; the head, bolt and door are the last ones', async () => {
     const [alarm, unlocked, locked] = await nextEvents([
@@ -110,9 +117,7 @@ describe('lock intake: messages that queue up together', () => {
     });
     expect(results).toEqual(['stored', 'stored', 'status', 'stored']);
     expect(transactions).toBe(1);
-    const seqs = [alarm.seq, unlocked.seq, locked.seq];
-    expect(await storedEvents(seqs)).toEqual(seqs.map((seq) => ({ seq, integrity: 'ok' })));
-    expect(await activity(seqs)).toEqual([{ event_seq: alarm.seq, kind: 'alarm' }, { event_seq: unlocked.seq, kind: 'state' }, { event_seq: locked.seq, kind: 'state' }]);
+    await expectAlarmUnlockedLocked(alarm.seq, unlocked.seq, locked.seq);
     // The STATE event after the status wins, as it would one at a time; the status's battery is kept.
     expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED, battery: 5555 });
     w.lock.bolt = BOLT_LOCKED;
@@ -163,9 +168,7 @@ describe('lock intake: messages that queue up together', () => {
     });
     expect(results).toEqual(['stored', 'stored', 'stored', 'duplicate']);
     expect(inserts).toBe(1);
-    const seqs = [alarm.seq, unlocked.seq, locked.seq];
-    expect(await storedEvents(seqs)).toEqual(seqs.map((seq) => ({ seq, integrity: 'ok' })));
-    expect(await activity(seqs)).toEqual([{ event_seq: alarm.seq, kind: 'alarm' }, { event_seq: unlocked.seq, kind: 'state' }, { event_seq: locked.seq, kind: 'state' }]);
+    await expectAlarmUnlockedLocked(alarm.seq, unlocked.seq, locked.seq);
     expect(await device()).toMatchObject({ log_seq: locked.seq, log_head: toHex(eventHash(locked.bytes)), bolt: BOLT_LOCKED, door: DOOR_CLOSED });
   });
 
