@@ -8,6 +8,13 @@
  * The data key is 32 bytes: the `dataKey` option (base64; `KEYWAY_DATA_KEY` for `keyway`),
  * else the file `dataDir/data.key`, created 0600 on first start. Relays sharing one database
  * must share the key.
+ *
+ * Opened values are remembered (at most OPENED_KEPT, the oldest forgotten first), keyed by the
+ * sealed text and its column: a courier grant's seed is opened to stage the grant and again, on
+ * the courier entry's critical path, to reveal it, and a first AES-GCM decipher after the relay
+ * was idle cost about 0.1 ms there (docs/benchmarks.md). The process holds the data key that
+ * opens every sealed value anyway, so keeping some opened ones in it exposes nothing new; a
+ * value sealed for another column, or altered, is another key and is opened (and refused) as before.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -21,9 +28,14 @@ const TAG_BYTES = 16;
 const CIPHER = 'aes-256-gcm';
 const PRIVATE_FILE_MODE = 0o600;
 const GROUP_OTHER_BITS = 0o077;
+/** Opened values remembered at most (SecretBox.open). */
+export const OPENED_KEPT = 1024;
 
 export class SecretBox {
   private readonly key: Buffer;
+  /** Opened values by column and sealed text, oldest first. */
+  private readonly opened = new Map<string, string>();
+  private decipherCount = 0;
 
   constructor(key: Uint8Array) {
     if (key.length !== DATA_KEY_BYTES) throw new Error('DATA_KEY: the data key must be ' + DATA_KEY_BYTES + ' bytes');
@@ -35,12 +47,33 @@ export class SecretBox {
     const c = createCipheriv(CIPHER, this.key, iv);
     c.setAAD(Buffer.from(column, 'utf8'));
     const body = Buffer.concat([c.update(plain, 'utf8'), c.final()]);
-    return SEALED_PREFIX + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
+    const sealed = SEALED_PREFIX + Buffer.concat([iv, c.getAuthTag(), body]).toString('base64url');
+    this.remember(column, sealed, plain);
+    return sealed;
+  }
+
+  /** Values actually deciphered so far (tests and diagnostics): a remembered one is not. */
+  get deciphered(): number {
+    return this.decipherCount;
   }
 
   /** Throws DATA_KEY_MISMATCH when the value was sealed under another key, for another column, or altered. */
   open(stored: string, column: string): string {
     if (!stored.startsWith(SEALED_PREFIX)) return stored;
+    const known = this.opened.get(column + '\n' + stored);
+    if (known !== undefined) return known;
+    const plain = this.decipher(stored, column);
+    this.remember(column, stored, plain);
+    return plain;
+  }
+
+  private remember(column: string, sealed: string, plain: string): void {
+    if (this.opened.size >= OPENED_KEPT) this.opened.delete(this.opened.keys().next().value!);
+    this.opened.set(column + '\n' + sealed, plain);
+  }
+
+  private decipher(stored: string, column: string): string {
+    this.decipherCount++;
     const raw = Buffer.from(stored.slice(SEALED_PREFIX.length), 'base64url');
     if (raw.length < IV_BYTES + TAG_BYTES) throw new Error('DATA_KEY_MISMATCH: sealed value too short in ' + column);
     const d = createDecipheriv(CIPHER, this.key, raw.subarray(0, IV_BYTES));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildRelay } from '@keyway/relay';
-import { DATA_KEY_BYTES, loadDataKey, SEALED_PREFIX, SecretBox } from '../../relay/src/secret-box';
+import { DATA_KEY_BYTES, loadDataKey, OPENED_KEPT, SEALED_PREFIX, SecretBox } from '../../relay/src/secret-box';
 
 const KEY = Buffer.alloc(DATA_KEY_BYTES, 7);
 const SEED = 'a'.repeat(64);
@@ -29,6 +29,30 @@ describe('secret box (secrets sealed in the database)', () => {
     raw[raw.length - 1] ^= 1;
     expect(() => new SecretBox(KEY).open(SEALED_PREFIX + raw.toString('base64url'), COLUMN)).toThrow(/DATA_KEY_MISMATCH/);
     expect(() => new SecretBox(KEY).open(SEALED_PREFIX + 'AAAA', COLUMN)).toThrow(/too short/);
+  });
+
+  it('remembers what it sealed or opened, per column, and forgets the oldest beyond OPENED_KEPT', () => {
+    const sealed = new SecretBox(KEY).seal(SEED, COLUMN);
+    const box = new SecretBox(KEY);
+    expect(box.open(sealed, COLUMN)).toBe(SEED);
+    expect(box.open(sealed, COLUMN)).toBe(SEED);
+    expect(box.deciphered).toBe(1);
+    // Its own seal is remembered: opening it needs no decipher.
+    const own = box.seal('b'.repeat(64), COLUMN);
+    expect(box.open(own, COLUMN)).toBe('b'.repeat(64));
+    expect(box.deciphered).toBe(1);
+    // Remembered for its column only: another column still refuses it, and an altered value is another value.
+    expect(() => box.open(sealed, 'webhooks.secret')).toThrow(/DATA_KEY_MISMATCH/);
+    const raw = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64url');
+    raw[raw.length - 1] ^= 1;
+    expect(() => box.open(SEALED_PREFIX + raw.toString('base64url'), COLUMN)).toThrow(/DATA_KEY_MISMATCH/);
+    expect(box.deciphered).toBe(3);
+    // Bounded: after OPENED_KEPT other values, the first is deciphered again.
+    const other = new SecretBox(KEY);
+    for (let i = 0; i < OPENED_KEPT; i++) box.open(other.seal(String(i), COLUMN), COLUMN);
+    const before = box.deciphered;
+    expect(box.open(sealed, COLUMN)).toBe(SEED);
+    expect(box.deciphered).toBe(before + 1);
   });
 
   it('reads a value stored before sealing existed as it is', () => {
