@@ -40,9 +40,10 @@
  * mode, where their CPU went during the counted seconds (the same tables as --profile).
  * `--count-statements` counts the SQL statements the relay runs during the counted seconds of
  * section c (bench/lib/count-statements.mts, a preload) and prints them per authorization, by kind.
- * `--entry-trace` runs the relay at log level trace and, after the courier entries at 1 connected
- * lock, prints their critical path step by step (bench/lib/entry-trace.mts), then stops (no
- * section c: the trace lines cost the relay CPU). `--quick` is a ~30 s smoke run. A benchmark, never a timed test: it prints tables.
+ * `--entry-trace` runs the relay with a step trace (`--step-trace`: kept in memory, written when
+ * it closes; relay/src/locks/intake-trace.ts) and, after the courier entries at 1 connected lock,
+ * stops it and prints their critical path step by step (bench/lib/entry-trace.mts), then stops
+ * (no section c). `--quick` is a ~30 s smoke run. A benchmark, never a timed test: it prints tables.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -81,7 +82,7 @@ const LOCK_PROCESSES = Math.max(1, numberFlag(flags, 'lock-processes', 1));
 const LOOP_DELAY = ['bench/lib/loop-delay.mts'];
 const CONNECT_CONCURRENCY = Math.max(1, numberFlag(flags, 'connect-concurrency', 200));
 const ENTRY_TRACE = flags.has('entry-trace');
-const LOG_LEVEL = flags.get('log-level') ?? (ENTRY_TRACE ? 'trace' : 'warn');
+const LOG_LEVEL = flags.get('log-level') ?? 'warn';
 const NOFILE = numberFlag(flags, 'nofile', 65536);
 const PROFILE = flags.has('profile');
 const PROFILE_LOCKS = flags.has('profile-locks');
@@ -106,6 +107,8 @@ const FAST_PHYSICS: PhysicsOptions = { ...DEFAULT_PHYSICS, travelMs: 1, cameraAc
 
 const shm = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 const work = mkdtempSync(path.join(tmpdir(), 'kw-bench-relay-'));
+/** Where the relay writes its step trace when it closes (--entry-trace). */
+const STEP_TRACE_FILE = path.join(work, 'relay-steps.jsonl');
 // Lock flash files are rewritten on every flash write (hardware/src/node/flash-file.ts): keep
 // them in memory so the simulated locks spend their CPU on firmware, not on the disk.
 const lockDir = mkdtempSync(path.join(shm, 'kw-bench-locks-'));
@@ -184,7 +187,7 @@ interface World {
 
 async function startWorld(crowdMax: number): Promise<World> {
   const relay = startChild('relay', 'relay/src/main.ts', [
-    '--data', path.join(work, 'relay'), '--http', '0', '--mqtt', '0', '--mqtts', '0', '--log-level', LOG_LEVEL
+    '--data', path.join(work, 'relay'), '--http', '0', '--mqtt', '0', '--mqtts', '0', '--log-level', LOG_LEVEL, ...(ENTRY_TRACE ? ['--step-trace', STEP_TRACE_FILE] : [])
   ], {
     logFile: log('relay'), nofile: NOFILE, imports: COUNT_STATEMENTS ? [...LOOP_DELAY, 'bench/lib/count-statements.mts'] : LOOP_DELAY, env: databaseUrl ? { KEYWAY_DATABASE_URL: databaseUrl } : {},
     nodeArgs: PROFILE ? ['--cpu-prof', '--cpu-prof-dir=' + path.join(work, 'profile')] : []
@@ -647,8 +650,10 @@ async function main() {
     '(chain check, camera trigger and acknowledgement, flash writes, motor), in the lock process. Each event the lock logs leaves as one QoS 1 publish as soon as it is logged (up to 4 in flight); --entry-trace shows each step.');
   if (ENTRY_TRACE) {
     const traced = await fleet.ask<{ entries: TracedEntry[] }>('trace');
-    printEntryTrace(traced.entries, r1.spans, readRelayTrace(log('relay')));
+    // The relay writes its step trace when it closes.
     w.closeHttp();
+    await w.relay.kill();
+    printEntryTrace(traced.entries, r1.spans, readRelayTrace(STEP_TRACE_FILE));
     return;
   }
 

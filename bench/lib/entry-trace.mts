@@ -3,9 +3,10 @@
  * three records of the same entries on one wall clock (performance.timeOrigin + now(), shared by
  * the processes of one machine): the bench's HTTP request and answer, the lock's trace
  * (lock-fleet.mts `trace`: reveal received, each event logged, written as a PUBLISH, seen
- * acknowledged, each status written) and the relay's trace lines (relay/src/locks/intake-trace.ts,
- * log level trace: handed over by the broker, batch started and committed, PUBACK released; and
- * the courier entry's own steps, relay/src/domain/entry.ts traceEntryStep).
+ * acknowledged, each status written) and the relay's step trace (relay/src/locks/intake-trace.ts,
+ * the file the relay writes when it closes: each HTTP request's head parsed, each lock message
+ * handed over by the broker, batch started and committed, PUBACK released; and the courier
+ * entry's own steps, relay/src/domain/entry.ts traceEntryStep).
  * Prints, per event of the entry up to OPERATION, the median and p90 of each step.
  */
 import { readFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ interface RelayLine {
 
 const TYPE_NAMES: Record<number, string> = { [EV_STATE]: 'STATE', [EV_OPERATION]: 'OPERATION', [EV_CAMERA]: 'CAMERA', [EV_ACK]: 'ACK', [EV_ALARM]: 'ALARM', [EV_DENIAL]: 'DENIAL' };
 
-/** The relay's trace lines from its log file (JSON lines; other lines are skipped). */
+/** The relay's step trace lines from the file it wrote (JSON lines; other lines are skipped). */
 export function readRelayTrace(file: string): RelayLine[] {
   const out: RelayLine[] = [];
   for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -106,10 +107,10 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
     }
   }
   const entryMarks = relay.filter((l) => l.msg === 'entry step');
-  const relaySteps: Step[] = ['request → handler (HTTP, auth)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed; from the handler if in one transaction)',
+  const relaySteps: Step[] = ['request → its head parsed (the way in, Node\'s HTTP parser)', 'parsed → handler (Fastify: routing, auth, validation)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed; from the handler if in one transaction)',
     'recorded → reveal handed to the broker', 'handed to the broker → reveal at the lock'].map((name) => ({ name, values: [] }));
   const answerSteps: Step[] = ['PUBACK released → lock\'s answer in the handler', 'answer in the handler → answer built (reads)', 'built → answer stored with its key (committed; kept with the OPERATION: not logged)',
-    'stored → HTTP answer'].map((name) => ({ name, values: [] }));
+    'stored → response written (Fastify: serialization, hooks)', 'written → HTTP answer (the way back, the bench\'s HTTP parser)'].map((name) => ({ name, values: [] }));
   const byPosition: Array<{ types: Map<string, number>; steps: Step[]; sizes: number[]; before: number[] }> = [];
   const entrySteps: Step[] = ['request → reveal at the lock', 'reveal → OPERATION logged', 'OPERATION logged → its PUBACK released', 'PUBACK released → HTTP answer', 'request → HTTP answer']
     .map((name) => ({ name, values: [] }));
@@ -154,8 +155,11 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
       if (Number.isFinite(x)) entrySteps[i].values.push(x);
     });
     const mark = (step: string) => entryMarks.find((l) => l.step === step && l.at >= span.start && l.at <= span.end)?.at ?? NaN;
-    spanMarks(relaySteps, [span.start, mark('received'), mark('started'), mark('checked'), mark('recorded'), mark('publishing'), e.received]);
-    spanMarks(answerSteps, [opAcked, mark('answered'), mark('built'), mark('stored'), span.end]);
+    const received = mark('received');
+    const parsed = relay.find((l) => l.msg === 'http request parsed' && l.at >= span.start && l.at <= received)?.at ?? NaN;
+    spanMarks(relaySteps, [span.start, parsed, received, mark('started'), mark('checked'), mark('recorded'), mark('publishing'), e.received]);
+    const written = relay.find((l) => l.msg === 'http response written' && l.at >= mark('stored') && l.at <= span.end)?.at ?? NaN;
+    spanMarks(answerSteps, [opAcked, mark('answered'), mark('built'), mark('stored'), written, span.end]);
     counts.statuses.push(e.statuses.filter((t) => t <= op.logged).length);
     counts.statusesAtRelay.push(statusHanded.filter((t) => t >= span.start && t <= opAcked).length);
     counts.others.push(e.others.length);

@@ -3,6 +3,7 @@
  * live hub, event waiters and the way out to the locks. Built once by buildRelay; the
  * services are plain functions taking it, so tests can drive them directly.
  */
+import type { StepTrace } from './locks/intake-trace';
 import type { Store } from './data/store';
 import type { LiveHub } from './live-hub';
 import type { Logger } from './logger';
@@ -27,6 +28,8 @@ export interface RelayContext {
   readonly metrics: RelayMetrics;
   readonly live: LiveHub;
   readonly waiters: Waiters;
+  /** The timing trace (locks/intake-trace.ts) when the relay runs with stepTraceFile, else null (tests may set one). */
+  steps: StepTrace | null;
   /** Publishes bytes on a lock's command topic (QoS 1) through the broker. */
   publishToLock(deviceId: string, bytes: Uint8Array): Promise<void>;
   /** True once close() started: no new work. */

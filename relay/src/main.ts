@@ -1,7 +1,8 @@
 /**
  * The relay as a process: `npx tsx relay/src/main.ts --data <dir> [--host 127.0.0.1]
  * [--http 8080] [--mqtt 1883] [--mqtts 8883 --tls] [--redis redis://…] [--relay-id a]
- * [--admin-token …] [--log-level info] [--allow-private-webhooks] [--database-url postgres://…]`; a Prometheus scraper's
+ * [--admin-token …] [--log-level info] [--allow-private-webhooks] [--database-url postgres://…] [--step-trace <file>]`
+ * (the timing trace, written on close: locks/intake-trace.ts); a Prometheus scraper's
  * token comes from the KEYWAY_METRICS_TOKEN environment variable. Prints one JSON line `{"ready":true,…}` on stdout
  * once listening; SIGTERM/SIGINT close it cleanly. `keyway up` runs the same relay in-process.
  * E-mail notifications use KEYWAY_SMTP_HOST, KEYWAY_SMTP_PORT, KEYWAY_SMTP_FROM,
@@ -21,7 +22,7 @@ const { values } = parseArgs({
     mqtt: { type: 'string', default: '1883' }, mqtts: { type: 'string', default: '8883' }, tls: { type: 'boolean', default: false },
     redis: { type: 'string' }, 'relay-id': { type: 'string' }, 'admin-token': { type: 'string' }, 'log-level': { type: 'string', default: 'info' },
     'entry-timeout': { type: 'string' }, 'allow-private-webhooks': { type: 'boolean', default: false },
-    'database-url': { type: 'string' }
+    'database-url': { type: 'string' }, 'step-trace': { type: 'string' }
   }
 });
 
@@ -42,6 +43,7 @@ const relay = await buildRelay({
   relayId: values['relay-id'],
   adminToken: values['admin-token'],
   entryTimeoutMs: values['entry-timeout'] ? Number(values['entry-timeout']) : undefined,
+  stepTraceFile: values['step-trace'],
   webhooks: { allowPrivateTargets: values['allow-private-webhooks'] },
   metricsToken: process.env.KEYWAY_METRICS_TOKEN || undefined,
   ...storeFromEnv(process.env),

@@ -40,6 +40,8 @@ export interface RelayOptions {
   adminToken?: string;
   /** How long an entry request waits for the lock's answer. Default 10 s. */
   entryTimeoutMs?: number;
+  /** Keep the timing trace (locks/intake-trace.ts) in memory and write it to this file on close (benchmarks). Default: no trace. */
+  stepTraceFile?: string;
   /** Validity of a signed UNLOCK. Default 60 s. */
   unlockWindowS?: number;
   mqtt?: { maxPacketSize?: number; keepaliveLimitS?: number; connectTimeoutMs?: number };
@@ -132,6 +134,7 @@ export interface ResolvedOptions {
   relayId: string;
   adminToken?: string;
   entryTimeoutMs: number;
+  stepTraceFile: string | null;
   unlockWindowS: number;
   mqtt: { maxPacketSize: number; keepaliveLimitS: number; connectTimeoutMs: number };
   webhooks: { pollMs: number; baseBackoffMs: number; maxBackoffMs: number; maxAttempts: number; timeoutMs: number; allowPrivateTargets: boolean };
@@ -186,6 +189,7 @@ export function resolveOptions(o: RelayOptions): ResolvedOptions {
     relayId: o.relayId ?? 'relay-' + process.pid,
     adminToken: o.adminToken,
     entryTimeoutMs: o.entryTimeoutMs ?? 10_000,
+    stepTraceFile: o.stepTraceFile ?? null,
     unlockWindowS: o.unlockWindowS ?? 60,
     mqtt: {
       maxPacketSize: o.mqtt?.maxPacketSize ?? 4096,

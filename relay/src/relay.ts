@@ -5,6 +5,7 @@
  * the maintenance sweep. listen() binds HTTP (+ MQTT over WebSocket), MQTT and MQTT/TLS;
  * close() stops everything and leaves no handle behind.
  */
+import { StepTrace } from './locks/intake-trace';
 import { isReceipt } from '@keyway/shared';
 import { mkdirSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
@@ -93,6 +94,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
       if (!ctx.closing && broker) broker.publish(LIVE_TOPIC, payload, 0).catch(() => undefined);
     }), !!opts.redis),
     waiters: new Waiters(),
+    steps: opts.stepTraceFile ? new StepTrace() : null,
     publishToLock: (deviceId, bytes) => {
       if (!broker) return Promise.reject(new Error('broker not ready'));
       return broker.publish('kw/' + deviceId + '/cmd', Buffer.from(bytes), 1);
@@ -203,6 +205,7 @@ export async function buildRelay(options: RelayOptions): Promise<Relay> {
         await listeners.close();
         await store.close();
         if (db?.open) db.close();
+        if (ctx.steps && opts.stepTraceFile) ctx.steps.writeTo(opts.stepTraceFile);
         log.info('relay closed');
         log.flush?.();
       })();

@@ -14,7 +14,6 @@ import { Aedes, type AedesPublishPacket, type Client, type PublishPacket, type S
 import { TOPIC_EVENT, eventSeqOf, isDeviceIdHex, parseDeviceTopic } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { mqttCredentials, retirePreviousPassword } from '../data/devices';
-import { tracing, wallMs } from '../locks/intake-trace';
 import { secretMatches } from '../secrets';
 import { checkIdentity, checkPublish, checkSubscribe, checkWill, mayForward } from './acl';
 import { guardConnection } from './packet-size-guard';
@@ -148,7 +147,7 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
       const payload = new Uint8Array(packet.payload as Buffer);
       hooks.keepEvent(dev.deviceId, payload).then((kept) => {
         // Aedes writes the PUBACK as soon as this returns (handlers/publish.js: authorize, then PUBACK).
-        if (kept && tracing(log)) log.trace({ deviceId: dev.deviceId, eventSeq: eventSeqOf(payload), at: wallMs() }, 'lock event acknowledged');
+        if (kept) ctx.steps?.mark('lock event acknowledged', { deviceId: dev.deviceId, eventSeq: eventSeqOf(payload) });
         if (kept) return done(null);
         reject('event_not_kept');
         done(new Error('event not kept'));

@@ -18,7 +18,6 @@ import { errorBody, relayError, RelayError, type ErrorCode } from '../errors';
 import { chainValue } from '../locks/chain';
 import { captureOf, clipRef } from '../locks/event-effects';
 import { dispatch, issueCommand, type CommandRow } from '../locks/outbox';
-import { tracing, wallMs } from '../locks/intake-trace';
 import type { ReceivedEvent, Settle } from '../locks/waiters';
 import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
@@ -142,8 +141,8 @@ async function refuse(ctx: RelayContext, kind: string, siteId: number, deviceId:
 export type EntryStep = 'received' | 'started' | 'checked' | 'recorded' | 'publishing' | 'answered' | 'built' | 'stored';
 
 /**
- * The courier entry's steps for the timing trace (`bench/relay.mts --entry-trace`, log level
- * trace only): the request handled, its key claimed (entry started), the checks done, the
+ * The courier entry's steps for the timing trace (`bench/relay.mts --entry-trace`, the relay
+ * with a step trace only): the request handled, its key claimed (entry started), the checks done, the
  * request recorded (committed), the reveal handed to the broker; then the lock's answer in hand
  * (the waiter resolved), the answer built (delivery read), the answer stored with the key. The
  * entry claims its key, checks and records the request in one transaction ('started' and
@@ -151,7 +150,7 @@ export type EntryStep = 'received' | 'started' | 'checked' | 'recorded' | 'publi
  * is then not logged).
  */
 export function traceEntryStep(ctx: RelayContext, step: EntryStep, deliveryId: number): void {
-  if (tracing(ctx.log)) ctx.log.trace({ deliveryId, step, at: wallMs() }, 'entry step');
+  ctx.steps?.mark('entry step', { deliveryId, step });
 }
 
 /** Why the relay refuses this courier entry, read in q (null: it may go ahead). */

@@ -6,6 +6,7 @@
  * /docs/json with Swagger UI at /docs, MQTT over WebSocket at /mqtt, and one error handler
  * that turns everything into `{ error: { code, message, details? } }` from errors.ts.
  */
+import diagnostics from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import swagger from '@fastify/swagger';
@@ -16,6 +17,7 @@ import { createWebSocketStream } from 'ws';
 import type { RelayContext } from '../context';
 import type { MqttUrls } from '../domain/devices';
 import { errorBody, relayError, RelayError } from '../errors';
+import type { StepTrace } from '../locks/intake-trace';
 import { redactUrl, type Logger } from '../logger';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
@@ -87,6 +89,10 @@ function logRequest(log: Logger, req: FastifyRequest, status: number, route: str
   else req.log.debug(fields, 'request');
 }
 
+/** Node's diagnostics channels: an HTTP request whose head was parsed, a response handed to the socket. */
+const HTTP_REQUEST_START = 'http.server.request.start';
+const HTTP_RESPONSE_FINISH = 'http.server.response.finish';
+
 export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: ctx.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
@@ -134,6 +140,7 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   // Both hooks run on every request and wait for nothing: callback hooks, reading
   // `routeOptions` (a getter that builds an object) once.
   app.addHook('preValidation', normalizeRequest);
+  if (ctx.steps) traceHttpRequests(app, ctx.steps);
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unknown';
     ctx.metrics.httpRequests.inc({ route, status: String(reply.statusCode) });
@@ -160,4 +167,21 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
   await app.register((await import('./pages')).pagesPlugin);
   await app.ready();
   return app;
+}
+
+/**
+ * With a step trace: when Node has parsed each HTTP request's head, before Fastify routes it, and
+ * when each response was handed to the socket (so a traced courier entry tells the ways to and
+ * from the relay from the relay's own HTTP work).
+ */
+function traceHttpRequests(app: FastifyInstance, steps: StepTrace): void {
+  const parsed = (): void => steps.mark('http request parsed');
+  const written = (): void => steps.mark('http response written');
+  diagnostics.subscribe(HTTP_REQUEST_START, parsed);
+  diagnostics.subscribe(HTTP_RESPONSE_FINISH, written);
+  app.addHook('onClose', (_app, done) => {
+    diagnostics.unsubscribe(HTTP_REQUEST_START, parsed);
+    diagnostics.unsubscribe(HTTP_RESPONSE_FINISH, written);
+    done();
+  });
 }

@@ -26,7 +26,7 @@ import type { Q } from '../data/store';
 import {
   decodeLockEvent, eventTaken, rowAsStored, storeEvent, storeEventAlone, storeEventWithoutEffects, writeLogHead, type HeldEvents, type IntakeResult, type StoreResult
 } from './event-intake';
-import { tracing, wallMs } from './intake-trace';
+import { wallMs } from './intake-trace';
 import { lockIntakeQueue, type BatchRunner } from './per-lock-queue';
 import { decodeLockReceipt, storeReceipt, storeReceiptAlone } from './receipt-intake';
 import { reconcileDevice } from './reconcile';
@@ -50,7 +50,7 @@ type Stored = StoreResult | StoredStatus | undefined | 'offline';
 
 /** Takes one message from the lock's topics; resolves with its outcome once it is committed. */
 export function takeLockMessage(ctx: RelayContext, deviceId: string, m: LockMessage): Promise<MessageResult> {
-  if (tracing(ctx.log)) ctx.log.trace({ deviceId, kind: m.kind, eventSeq: m.kind === 'event' ? eventSeqOf(m.payload) : undefined, at: wallMs() }, 'lock message handed over');
+  ctx.steps?.mark('lock message handed over', { deviceId, kind: m.kind, eventSeq: m.kind === 'event' ? eventSeqOf(m.payload) : undefined });
   return lockIntakeQueue(ctx).batch(deviceId, m, runnerOf(ctx));
 }
 
@@ -81,7 +81,7 @@ function decode(ctx: RelayContext, deviceId: string, m: LockMessage): Taken | nu
 }
 
 async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMessage[]): Promise<MessageResult[]> {
-  const startedAt = tracing(ctx.log) ? wallMs() : 0;
+  const startedAt = ctx.steps ? wallMs() : 0;
   // Traced: when the batch's transaction took its messages, and when storing them was done (before the commit).
   let takenAt = 0;
   let storedAt = 0;
@@ -136,9 +136,9 @@ async function takeBatch(ctx: RelayContext, deviceId: string, take: () => LockMe
     results[at] = done.result;
     sync = sync || done.sync;
   }
-  if (startedAt) {
+  if (startedAt && ctx.steps) {
     const kinds = messages.map((m) => (m.kind === 'event' ? 'e' + eventSeqOf(m.payload) : m.kind === 'receipt' ? 'r' : 's'));
-    ctx.log.trace({ deviceId, messages: kinds, together: kinds.length > 1 && !!together, startedAt, takenAt: takenAt || undefined, storedAt: storedAt || undefined, at: wallMs() }, 'lock messages committed');
+    ctx.steps.mark('lock messages committed', { deviceId, messages: kinds, together: kinds.length > 1 && !!together, startedAt, takenAt: takenAt || undefined, storedAt: storedAt || undefined });
   }
   if (sync && !ctx.closing) {
     try {
