@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_STEP_LINES, StepTrace, type StepLine } from '../../relay/src/locks/intake-trace';
-import { bookDelivery, expectOk, seedWorld, startRelay, type Harness, type World } from '../support/relay-harness';
+import { bookDelivery, expectOk, seedWorld, startRelay, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 /** The relay's timing trace (bench/relay.mts --entry-trace; docs/benchmarks.md). */
 describe('step trace', () => {
@@ -25,7 +25,10 @@ describe('step trace', () => {
     const d = await bookDelivery(h, w);
     const from = h.logs.length;
     const before = h.relay.ctx.steps!.lines().length;
-    await expectOk(h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'steps-' + d.id } }));
+    const opened = await expectOk(h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'steps-' + d.id } }));
+    // The OPERATION's PUBACK is released at the end of the relay's turn, after the answer went out.
+    const ackOf = (l: StepLine) => l.msg === 'lock event acknowledged' && l.eventSeq === opened.eventSeq;
+    await waitUntil(() => h.relay.ctx.steps!.lines().some(ackOf), 2000, 'the OPERATION acknowledged');
     const lines = h.relay.ctx.steps!.lines().slice(before);
     const entry = lines.filter((l) => l.msg === 'entry step' && l.deliveryId === d.id).map((l) => l.step);
     expect(entry).toEqual(['received', 'recorded', 'publishing', 'answered', 'stored']);
@@ -33,9 +36,12 @@ describe('step trace', () => {
     const parsed = lines.find((l) => l.msg === 'http request parsed')!;
     const received = lines.find((l) => l.step === 'received')!;
     expect(parsed.at).toBeLessThanOrEqual(received.at);
-    // The answer was handed to the socket after the entry stored it.
+    // The answer was handed to the socket after the entry stored it, and before the PUBACK of the
+    // OPERATION that answered it (broker.ts releases PUBACKs after the loop's turn).
     const stored = lines.find((l) => l.step === 'stored')!;
-    expect(lines.some((l) => l.msg === 'http response written' && l.at >= stored.at)).toBe(true);
+    const answered = lines.find((l) => l.msg === 'http response written' && l.at >= stored.at)!;
+    const acked = lines.find(ackOf)!;
+    expect(answered.at).toBeLessThanOrEqual(acked.at);
     // The lock's OPERATION: handed over, stored in a batch, acknowledged.
     expect(lines.some((l) => l.msg === 'lock message handed over' && l.deviceId === w.deviceId && l.kind === 'event')).toBe(true);
     expect(lines.some((l) => l.msg === 'lock messages committed' && l.deviceId === w.deviceId)).toBe(true);

@@ -86,6 +86,21 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
     persistence = redisPersistence(parseRedisUrl(ctx.opts.redis.url)) as typeof persistence;
   }
   const locks = new Set<Client>();
+  // PUBACKs of events already committed, released together at the end of the loop's turn.
+  const releases: Array<() => void> = [];
+  /**
+   * Releases an event's PUBACK once the event loop's current turn is over, with the others of that
+   * turn: a request the same commit answered (a courier's or an owner's HTTP answer, several
+   * promise steps on) is written first, then the PUBACKs, which only the lock waits for. Each is
+   * still released only after its event committed.
+   */
+  const releaseAfterTurn = (release: () => void): void => {
+    releases.push(release);
+    if (releases.length > 1) return;
+    setImmediate(() => {
+      for (const r of releases.splice(0)) r();
+    });
+  };
 
   async function authenticateLock(client: Client, username: string | undefined, password: Readonly<Buffer> | undefined): Promise<true | AuthError> {
     if (ctx.closing) return authError(3, 'server unavailable');
@@ -146,9 +161,14 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
       // The event is stored before Aedes sends the PUBACK; one not stored is not acknowledged.
       const payload = new Uint8Array(packet.payload as Buffer);
       hooks.keepEvent(dev.deviceId, payload).then((kept) => {
-        // Aedes writes the PUBACK as soon as this returns (handlers/publish.js: authorize, then PUBACK).
-        if (kept) ctx.steps?.mark('lock event acknowledged', { deviceId: dev.deviceId, eventSeq: eventSeqOf(payload) });
-        if (kept) return done(null);
+        if (kept) {
+          releaseAfterTurn(() => {
+            // Aedes writes the PUBACK as soon as this returns (handlers/publish.js: authorize, then PUBACK).
+            ctx.steps?.mark('lock event acknowledged', { deviceId: dev.deviceId, eventSeq: eventSeqOf(payload) });
+            done(null);
+          });
+          return;
+        }
         reject('event_not_kept');
         done(new Error('event not kept'));
       }, (err: unknown) => {
