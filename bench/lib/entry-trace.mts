@@ -109,10 +109,10 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
   const entryMarks = relay.filter((l) => l.msg === 'entry step');
   const relaySteps: Step[] = ['request → its head parsed (the way in, Node\'s HTTP parser)', 'parsed → handler (Fastify: routing, auth, validation)', 'handler → key claimed (committed)', 'claimed → checks done (reads)', 'checks → request recorded (committed; from the handler if in one transaction)',
     'recorded → reveal handed to the broker', 'handed to the broker → reveal at the lock'].map((name) => ({ name, values: [] }));
-  const answerSteps: Step[] = ['PUBACK released → lock\'s answer in the handler', 'answer in the handler → answer built (reads)', 'built → answer stored with its key (committed; kept with the OPERATION: not logged)',
+  const answerSteps: Step[] = ['OPERATION committed → lock\'s answer in the handler', 'answer in the handler → answer built (reads)', 'built → answer stored with its key (committed; kept with the OPERATION: not logged)',
     'stored → response written (Fastify: serialization, hooks)', 'written → HTTP answer (the way back, the bench\'s HTTP parser)'].map((name) => ({ name, values: [] }));
   const byPosition: Array<{ types: Map<string, number>; steps: Step[]; sizes: number[]; before: number[] }> = [];
-  const entrySteps: Step[] = ['request → reveal at the lock', 'reveal → OPERATION logged', 'OPERATION logged → its PUBACK released', 'PUBACK released → HTTP answer', 'request → HTTP answer']
+  const entrySteps: Step[] = ['request → reveal at the lock', 'reveal → OPERATION logged', 'OPERATION logged → its batch committed', 'committed → HTTP answer', 'request → HTTP answer']
     .map((name) => ({ name, values: [] }));
   const counts = { statuses: [] as number[], statusesAtRelay: [] as number[], others: [] as number[], batches: [] as number[], waitedForAck: 0, events: 0 };
   let joined = 0;
@@ -151,7 +151,9 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
     });
     const op = events[opAt];
     const opAcked = acked.get(e.deviceId + ':' + op.seq) ?? NaN;
-    [e.received - span.start, op.logged - e.received, opAcked - op.logged, span.end - opAcked, span.end - span.start].forEach((x, i) => {
+    // The answer goes out once the OPERATION's batch has committed; its PUBACK after that turn of the relay's loop (broker.ts).
+    const opCommitted = batchOf.get(e.deviceId + ':' + op.seq)?.at ?? NaN;
+    [e.received - span.start, op.logged - e.received, opCommitted - op.logged, span.end - opCommitted, span.end - span.start].forEach((x, i) => {
       if (Number.isFinite(x)) entrySteps[i].values.push(x);
     });
     const mark = (step: string) => entryMarks.find((l) => l.step === step && l.at >= span.start && l.at <= span.end)?.at ?? NaN;
@@ -159,7 +161,7 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
     const parsed = relay.find((l) => l.msg === 'http request parsed' && l.at >= span.start && l.at <= received)?.at ?? NaN;
     spanMarks(relaySteps, [span.start, parsed, received, mark('started'), mark('checked'), mark('recorded'), mark('publishing'), e.received]);
     const written = relay.find((l) => l.msg === 'http response written' && l.at >= mark('stored') && l.at <= span.end)?.at ?? NaN;
-    spanMarks(answerSteps, [opAcked, mark('answered'), mark('built'), mark('stored'), written, span.end]);
+    spanMarks(answerSteps, [opCommitted, mark('answered'), mark('built'), mark('stored'), written, span.end]);
     counts.statuses.push(e.statuses.filter((t) => t <= op.logged).length);
     counts.statusesAtRelay.push(statusHanded.filter((t) => t >= span.start && t <= opAcked).length);
     counts.others.push(e.others.length);
@@ -173,7 +175,7 @@ export function printEntryTrace(lockEntries: TracedEntry[], spans: EntrySpan[], 
       ['step', ...relaySteps.map((s) => s.name)], [['ms', ...relaySteps.map((s) => cell(s.values))]]);
   }
   if (answerSteps.some((s) => s.values.length > 0)) {
-    table('Entry trace: PUBACK released → HTTP answer, in the relay (relay/src/domain/entry.ts trace steps; ms, p50 / p90)',
+    table('Entry trace: the OPERATION committed → HTTP answer, in the relay (relay/src/domain/entry.ts trace steps; ms, p50 / p90)',
       ['step', ...answerSteps.map((s) => s.name)], [['ms', ...answerSteps.map((s) => cell(s.values))]]);
   }
   const header = ['event (position: types seen)', ...byPosition[0]?.steps.map((s) => s.name) ?? [], 'messages in its batch p50'];
