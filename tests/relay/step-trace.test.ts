@@ -66,3 +66,27 @@ describe('step trace', () => {
     expect(last).toMatchObject({ msg: 'step trace lines dropped', dropped: 2 });
   });
 });
+
+describe('step trace: several relays in one process', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kw-steps-two-'));
+  let a: Harness;
+  let b: Harness;
+  beforeAll(async () => {
+    a = await startRelay({ stepTraceFile: path.join(dir, 'a.jsonl') });
+    b = await startRelay({ stepTraceFile: path.join(dir, 'b.jsonl') });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('traces only the HTTP requests of its own server', async () => {
+    const http = (h: Harness) => h.relay.ctx.steps!.lines().filter((l) => l.msg.startsWith('http ')).length;
+    const [fromA, fromB] = [http(a), http(b)];
+    await expectOk(a.api('GET', '/healthz'));
+    await waitUntil(() => http(a) >= fromA + 2, 2000, 'relay a traced its request');
+    // Node's diagnostics channels are the process's: relay b must not count relay a's request.
+    expect(http(b)).toBe(fromB);
+  });
+});

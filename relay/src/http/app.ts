@@ -172,11 +172,17 @@ export async function buildHttp(ctx: RelayContext, deps: HttpDeps): Promise<Fast
 /**
  * With a step trace: when Node has parsed each HTTP request's head, before Fastify routes it, and
  * when each response was handed to the socket (so a traced courier entry tells the ways to and
- * from the relay from the relay's own HTTP work).
+ * from the relay from the relay's own HTTP work). The channels are the process's: only this
+ * relay's server is traced, not another relay's or any other HTTP server in the process.
  */
 function traceHttpRequests(app: FastifyInstance, steps: StepTrace): void {
-  const parsed = (): void => steps.mark('http request parsed');
-  const written = (): void => steps.mark('http response written');
+  const ours = (message: unknown): boolean => (message as { server?: unknown }).server === app.server;
+  const parsed = (message: unknown): void => {
+    if (ours(message)) steps.mark('http request parsed');
+  };
+  const written = (message: unknown): void => {
+    if (ours(message)) steps.mark('http response written');
+  };
   diagnostics.subscribe(HTTP_REQUEST_START, parsed);
   diagnostics.subscribe(HTTP_RESPONSE_FINISH, written);
   app.addHook('onClose', (_app, done) => {
