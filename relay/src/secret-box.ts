@@ -74,7 +74,11 @@ export class SecretBox {
 
   private decipher(stored: string, column: string): string {
     this.decipherCount++;
-    const raw = Buffer.from(stored.slice(SEALED_PREFIX.length), 'base64url');
+    const text = stored.slice(SEALED_PREFIX.length);
+    const raw = Buffer.from(text, 'base64url');
+    // The decoder skips characters outside the alphabet and ignores a last character's unused bits:
+    // only the exact text seal() wrote opens, so an altered row (of any length) is never remembered.
+    if (raw.toString('base64url') !== text) throw new Error('DATA_KEY_MISMATCH: sealed value altered in ' + column);
     if (raw.length < IV_BYTES + TAG_BYTES) throw new Error('DATA_KEY_MISMATCH: sealed value too short in ' + column);
     const d = createDecipheriv(CIPHER, this.key, raw.subarray(0, IV_BYTES));
     d.setAAD(Buffer.from(column, 'utf8'));

@@ -55,6 +55,20 @@ describe('secret box (secrets sealed in the database)', () => {
     expect(box.deciphered).toBe(before + 1);
   });
 
+  it('opens only the exact text seal wrote: base64url that merely decodes to the same bytes is refused, so an altered row is never remembered', () => {
+    const box = new SecretBox(KEY);
+    const sealed = new SecretBox(KEY).seal(SEED, COLUMN);
+    const body = sealed.slice(SEALED_PREFIX.length);
+    const raw = Buffer.from(body, 'base64url');
+    // The same bytes in other text: characters the decoder skips, and a last character differing in its unused bits.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sibling = [...alphabet].map((c) => body.slice(0, -1) + c).find((b) => b !== body && Buffer.from(b, 'base64url').equals(raw));
+    expect(sibling).toBeDefined();
+    const variants = [sealed + '!', sealed + '='.repeat(4096), SEALED_PREFIX + body.slice(0, 10) + ' ' + body.slice(10), SEALED_PREFIX + sibling!];
+    for (const altered of variants) expect(() => box.open(altered, COLUMN)).toThrow(/DATA_KEY_MISMATCH/);
+    expect(box.open(sealed, COLUMN)).toBe(SEED);
+  });
+
   it('reads a value stored before sealing existed as it is', () => {
     expect(new SecretBox(KEY).open(SEED, COLUMN)).toBe(SEED);
   });
