@@ -160,6 +160,13 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
       if (!t || t.kind !== TOPIC_EVENT) return done(null);
       // The event is stored before Aedes sends the PUBACK; one not stored is not acknowledged.
       const payload = new Uint8Array(packet.payload as Buffer);
+      // Refused, the connection is closed; not before the PUBACKs of the events kept ahead of it
+      // (of the same read) are out: they go at the end of this turn, and leave the socket at the
+      // next tick (mqtt-packet corks it), so the close waits one more turn.
+      const refuse = (): void => {
+        reject('event_not_kept');
+        releaseAfterTurn(() => setImmediate(() => done(new Error('event not kept'))));
+      };
       hooks.keepEvent(dev.deviceId, payload).then((kept) => {
         if (kept) {
           releaseAfterTurn(() => {
@@ -169,12 +176,10 @@ export async function createBroker(ctx: RelayContext, hooks: BrokerHooks): Promi
           });
           return;
         }
-        reject('event_not_kept');
-        done(new Error('event not kept'));
+        refuse();
       }, (err: unknown) => {
         log.error({ err, deviceId: dev.deviceId }, 'keeping lock event failed');
-        reject('event_not_kept');
-        done(new Error('event not kept'));
+        refuse();
       });
     },
     authorizeSubscribe(client, sub: Subscription, done) {
