@@ -55,6 +55,13 @@ describe('step trace', () => {
     for (const l of written) expect(typeof l.at).toBe('number');
   });
 
+  it('closes a relay whose trace file cannot be written, and says so in its log', async () => {
+    const other = await startRelay({ stepTraceFile: path.join(dir, 'no-such-directory', 'steps.jsonl') });
+    await expect(other.relay.close()).resolves.toBeUndefined();
+    expect(other.logs.some((l) => l.includes('step trace not written'))).toBe(true);
+    await other.close();
+  });
+
   it('keeps at most its limit of lines (MAX_STEP_LINES by default) and says how many it dropped', () => {
     expect(MAX_STEP_LINES).toBeGreaterThan(0);
     const t = new StepTrace(3);
