@@ -1,7 +1,8 @@
 /**
  * The lock's side of an owner's unlock or lock, as the relay stores it: the OPERATION the
  * command caused reads only the delivery it was sent for, and the ACK that closes the command
- * returns only what its effects use, both compiled once (relay/src/data/commands.ts).
+ * returns only what its effects use, both compiled once (relay/src/data/commands.ts); the STATE
+ * that secures the lock reads no receipt when it secured no delivery (locks/event-effects.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { builtQueries, statementsRun } from '../support/built-queries';
@@ -37,5 +38,13 @@ describe('owner command: the lock\'s OPERATION and ACK', () => {
     expect(commands.filter((s) => s.startsWith('select * from "commands" where "device_id" = ? and "counter" = ?') || s.startsWith('select * from "commands" where "device_id" = $1 and "counter" = $2'))).toEqual([]);
     expect(commands.filter((s) => s.startsWith('select "delivery_id" from "commands"'))).toHaveLength(1);
     expect(built.filter((b) => /"commands"/.test(b.sql) && b.stack.includes('applyEventEffects')).map((b) => b.sql)).toEqual([]);
+  });
+
+  it('reads no stored receipt for the STATE its lock ends in when that event secures no delivery', async () => {
+    await ownerCommand('unlock');
+    const run = await statementsRun(h.relay.ctx.store.sqlite, () => ownerCommand('lock'));
+    // The STATE with the bolt thrown and the door closed looked for deliveries to secure, found none, and stopped there.
+    expect(run.filter((s) => /^select .* from "deliveries"/i.test(s))).toHaveLength(1);
+    expect(run.filter((s) => /"lock_receipts"/.test(s))).toEqual([]);
   });
 });
