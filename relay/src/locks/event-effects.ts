@@ -25,7 +25,7 @@ import { forgetOwnerConsent, recordOwnerAck } from '../domain/owner-record';
 import { onParcelOpened } from '../domain/parcels';
 import { onKeyRotateAck } from './key-rotation';
 import { forwardReceipt } from './receipt-intake';
-import { ACTION_NAMES, recordAck } from './outbox';
+import { ACTION_NAMES, deliveryOfLastSent, recordAck } from './outbox';
 import type { ReceivedEvent } from './waiters';
 
 const BOOT_CAUSES = ['power-on', 'watchdog', 'software'];
@@ -122,7 +122,9 @@ async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEv
   let grant: GrantRow | undefined;
   let parcelId: number | null = null;
   if (source === SRC_COMMAND) {
-    deliveryId = (await commandDeliveryAt(q, d.id, ev.ref))?.delivery_id ?? null;
+    // The command this process sent last to the lock is known without a read (outbox.ts).
+    const sent = deliveryOfLastSent(ctx, d.id, ev.ref);
+    deliveryId = sent !== undefined ? sent : ((await commandDeliveryAt(q, d.id, ev.ref))?.delivery_id ?? null);
   } else if (source === SRC_REVEAL || source === SRC_BARCODE) {
     const g = await getGrant(q, ev.ref);
     if (g && g.device_id === d.id) {
