@@ -418,4 +418,18 @@ describe('lock intake: messages that queue up together', () => {
     expect(await receipts()).toEqual([{ seq: next.seq }]);
     expect(await pinned()).toBe(toHex(LOCK_PUB));
   });
+
+  it('looks for no delivery to pass a receipt to when the STATE event it names was stored here and secured none', async () => {
+    const deliveryReads = /^select .* from "deliveries"/i;
+    const [locked] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    // The STATE looks for deliveries to secure (none), and its commit says so.
+    expect(await countStatements(deliveryReads, async () => expect(await handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes)).toBe('stored'))).toBe(1);
+    expect(await countStatements(deliveryReads, async () => expect(await handleReceiptMessage(h.relay.ctx, w.deviceId, receiptOf(locked))).toBe('stored'))).toBe(0);
+    // A receipt that comes with its STATE, before that is committed, looks.
+    const [next] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const reads = await countStatements(deliveryReads, async () => {
+      expect(await Promise.all([handleEventMessage(h.relay.ctx, w.deviceId, next.bytes), handleReceiptMessage(h.relay.ctx, w.deviceId, receiptOf(next))])).toEqual(['stored', 'stored']);
+    });
+    expect(reads).toBe(2);
+  });
 });

@@ -24,7 +24,7 @@ import { notifySiteOwner } from '../domain/notifications';
 import { forgetOwnerConsent, recordOwnerAck } from '../domain/owner-record';
 import { onParcelOpened } from '../domain/parcels';
 import { onKeyRotateAck } from './key-rotation';
-import { forwardReceipt } from './receipt-intake';
+import { forwardReceipt, noteSecuredNothing } from './receipt-intake';
 import { ACTION_NAMES, deliveryOfLastSent, recordAck } from './outbox';
 import type { ReceivedEvent } from './waiters';
 
@@ -94,10 +94,11 @@ async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent)
   await recordActivity(ctx, q, { ...base(d, ev), kind: 'state', actorKind: null, actorId: null, details: { bolt: boltName(bolt), door: doorName(door) } });
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
   if (door === DOOR_OPEN) await onDoorOpened(ctx, q, d.id, ev.seq);
-  // A receipt stored before this event (one that overtook it) is passed on to what it secured;
-  // when it secured nothing, no delivery names it (only this event's effects secure at its seq and hash).
-  if (bolt === SECURED.bolt && door === SECURED.door && (await secureDeliveries(ctx, q, d.id, ev.seq, ev.hashHex)) > 0) {
-    await forwardReceipt(ctx, q, d.id, d.log_epoch, ev.seq);
+  if (bolt === SECURED.bolt && door === SECURED.door) {
+    // A receipt stored before this event (one that overtook it) is passed on to what it secured;
+    // when it secured nothing, no delivery names it (only this event's effects secure at its seq and hash).
+    if ((await secureDeliveries(ctx, q, d.id, ev.seq, ev.hashHex)) > 0) await forwardReceipt(ctx, q, d.id, d.log_epoch, ev.seq);
+    else noteSecuredNothing(ctx, q, d.id, { epoch: d.log_epoch, seq: ev.seq, hashHex: ev.hashHex });
   }
 }
 
