@@ -14,7 +14,7 @@ import {
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import {
-  allocateCounter, closePending, commandAt, insertCommand, markSent, overdueCommands, pendingCommand, pendingCommandsOf, recordAck as recordAckRow,
+  allocateCounter, closePending, insertCommand, markSent, overdueCommands, pendingCommand, pendingCommandsOf, recordAck as recordAckRow,
   type AckedCommand
 } from '../data/commands';
 import { isOnline, lockDevice } from '../data/devices';
@@ -230,8 +230,4 @@ export async function sweepExpired(ctx: RelayContext): Promise<CommandRow[]> {
 /** Records the lock's ACK for a counter (in the event's transaction q); returns the command when this call changed it. */
 export function recordAck(ctx: RelayContext, q: Q, deviceId: string, counter: number, code: number, seq: number): Promise<AckedCommand | undefined> {
   return recordAckRow(q, deviceId, counter, { code, transient: isTransientReason(code), seq, at: ctx.now() });
-}
-
-export async function commandByCounter(q: Q, deviceId: string, counter: number): Promise<CommandRow | undefined> {
-  return (await commandAt(q, deviceId, counter)) as CommandRow | undefined;
 }

@@ -16,7 +16,7 @@ import { markOnline } from '../../../relay/src/data/devices';
 import { afterCommit } from '../../../relay/src/data/store';
 import { moveDeviceKey } from '../../../relay/src/locks/key-rotation';
 import { KeyStore } from '../../../relay/src/locks/key-store';
-import { commandByCounter, issueCommand, publishAfterCommit, recordAck } from '../../../relay/src/locks/outbox';
+import { issueCommand, publishAfterCommit, recordAck } from '../../../relay/src/locks/outbox';
 import { createMetrics } from '../../../relay/src/metrics';
 import { describeEachStore } from '../../support/stores';
 
@@ -142,7 +142,7 @@ describeEachStore('outbox: commands are published only after their transaction c
     expect([stored?.status, stored?.result_code, stored?.transient, stored?.ack_seq]).toEqual(['denied', RC_BUSY, 1, 7]);
     expect(await store.tx((q) => recordAck(ctx, q, DEV, 1, 0, 8))).toBeUndefined();
     expect(await recordAck(ctx, store.q, DEV, 99, 0, 9)).toBeUndefined();
-    expect((await commandByCounter(store.q, DEV, 2))?.status).toBe('pending');
+    expect((await commandAt(store.q, DEV, 2))?.status).toBe('pending');
   });
 
   it('moving a lock to a new key re-signs its pending staging commands with it and publishes them after the commit', async () => {
