@@ -18,6 +18,7 @@ import { moveDeviceKey } from '../../../relay/src/locks/key-rotation';
 import { KeyStore } from '../../../relay/src/locks/key-store';
 import { issueCommand, publishAfterCommit, recordAck } from '../../../relay/src/locks/outbox';
 import { createMetrics } from '../../../relay/src/metrics';
+import { statementsRun } from '../../support/built-queries';
 import { describeEachStore } from '../../support/stores';
 
 const T0 = 1_800_000_000_000;
@@ -127,6 +128,21 @@ describeEachStore('outbox: commands are published only after their transaction c
     await store.q.transaction().execute(async (t) => {
       expect(() => afterCommit(t, () => undefined)).toThrow(/store\.tx/);
     });
+  });
+
+  it('gives the command as stored, without reading it back', async () => {
+    const store = await stores.fresh();
+    const { ctx } = await world(store);
+    const put = { deviceId: DEV, action: ACT_GRANT_PUT, purpose: 'grant_put' as const, payload: null, payloadBytes: new Uint8Array([1, 2, 3]), grantId: 7 };
+    for (const req of [unlock, { ...unlock, publishedOnCommit: true }, put]) {
+      let row: Awaited<ReturnType<typeof issueCommand>> | undefined;
+      const run = await statementsRun(store.sqlite, async () => {
+        row = await store.tx((q) => issueCommand(ctx, q, req));
+      });
+      expect(run.filter((sql) => /^select .* from "commands"/i.test(sql) || /^insert into "commands" .* returning/i.test(sql))).toEqual([]);
+      const stored = await commandAt(store.q, DEV, row!.counter);
+      expect({ ...row, bytes: toHex(row!.bytes) }).toEqual({ ...stored, bytes: toHex(stored!.bytes) });
+    }
   });
 
   it('two transactions issuing for one lock take distinct counters; an ACK is recorded once', async () => {
