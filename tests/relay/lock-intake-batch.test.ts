@@ -214,6 +214,18 @@ describe('lock intake: messages that queue up together', () => {
     expect(await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())).toBe('status');
   });
 
+  it('reads back no activity row when no live stream can receive it: the rows are stored all the same', async () => {
+    const [alarm, unlocked] = await nextEvents([{ type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }]);
+    let inserts: string[] = [];
+    const run = await statementsRun(h.relay.ctx.store.sqlite, async () => {
+      expect(await Promise.all([handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes), handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes)])).toEqual(['stored', 'stored']);
+    });
+    inserts = run.filter((sql) => /^insert into "activity"/i.test(sql));
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]).not.toMatch(/ returning /i);
+    expect(await activity([alarm.seq, unlocked.seq])).toEqual([{ event_seq: alarm.seq, kind: 'alarm' }, { event_seq: unlocked.seq, kind: 'state' }]);
+  });
+
   it('a duplicate and a malformed message in a batch get their own answers and change nothing', async () => {
     const [one, two] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }, { type: EV_ALARM, code: AL_LOW_BATTERY }]);
     expect(await handleEventMessage(h.relay.ctx, w.deviceId, one.bytes)).toBe('stored');
@@ -440,8 +452,8 @@ describe('lock intake: messages that queue up together', () => {
       sent.length = 0;
       const [unlocked] = await nextEvents([{ type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }]);
       expect(await handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes)).toBe('stored');
-      // A lone STATE event: its row and the new log head go with the activity row's INSERT, whose ids the live stream needs.
-      expect(sent.find((texts) => texts.includes('insert into "events"'))).toEqual(['insert into "events"', 'update "devices"', 'insert into "activity"']);
+      // A lone STATE event, no live stream listening: its row, the new log head and its activity row go with COMMIT.
+      expect(sent.find((texts) => texts.includes('insert into "events"'))).toEqual(['insert into "events"', 'update "devices"', 'insert into "activity"', 'commit']);
     } finally {
       client.query = query;
     }
