@@ -87,7 +87,10 @@ function patchPostgres(): void {
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
     const config = args[0];
-    note(typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text);
+    // The store's driver sends writes held for a statement in that statement's query (relay/src/data/postgres-query.ts).
+    const texts = (config as { statementTexts?: unknown } | null)?.statementTexts;
+    if (Array.isArray(texts)) texts.forEach(note);
+    else note(typeof config === 'string' ? config : (config as { text?: unknown } | null)?.text);
     return query.apply(this, args);
   };
 }

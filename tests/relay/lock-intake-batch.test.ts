@@ -7,6 +7,7 @@
  * fails is not tried again with its effects (an event is kept without them, a status refused).
  */
 import { describe, expect, it } from 'vitest';
+import pg from 'pg';
 import {
   AL_LOW_BATTERY, BOLT_LOCKED, BOLT_UNLOCKED, DOOR_CLOSED, EV_ALARM, EV_DENIAL, EV_STATE, RC_OWNER_TIME_REQUIRED, attachReceiptSignature, encodeEvent,
   encodeReceiptBody, eventHash, fromHex, publicKeyNow, signingKey, signNow, toHex
@@ -216,6 +217,18 @@ describe('lock intake: messages that queue up together', () => {
     expect(await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())).toBe('status');
   });
 
+  it('reads back no activity row when no live stream can receive it: the rows are stored all the same', async () => {
+    const [alarm, unlocked] = await nextEvents([{ type: EV_ALARM, code: AL_LOW_BATTERY }, { type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }]);
+    let inserts: string[] = [];
+    const run = await statementsRun(h.relay.ctx.store.sqlite, async () => {
+      expect(await Promise.all([handleEventMessage(h.relay.ctx, w.deviceId, alarm.bytes), handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes)])).toEqual(['stored', 'stored']);
+    });
+    inserts = run.filter((sql) => /^insert into "activity"/i.test(sql));
+    expect(inserts).toHaveLength(1);
+    expect(inserts[0]).not.toMatch(/ returning /i);
+    expect(await activity([alarm.seq, unlocked.seq])).toEqual([{ event_seq: alarm.seq, kind: 'alarm' }, { event_seq: unlocked.seq, kind: 'state' }]);
+  });
+
   it('a duplicate and a malformed message in a batch get their own answers and change nothing', async () => {
     const [one, two] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }, { type: EV_ALARM, code: AL_LOW_BATTERY }]);
     expect(await handleEventMessage(h.relay.ctx, w.deviceId, one.bytes)).toBe('stored');
@@ -420,5 +433,46 @@ describe('lock intake: messages that queue up together', () => {
     expect(again).toBe(1);
     expect(await receipts()).toEqual([{ seq: next.seq }]);
     expect(await pinned()).toBe(toHex(LOCK_PUB));
+  });
+
+  it('on PostgreSQL sends a batch\'s writes whose results it does not use with its next statement or its COMMIT', async () => {
+    if (h.relay.ctx.store.dialect !== 'postgres') return; // SQLite runs each statement in the process: there is no round trip to save.
+    // The statements of each query the pg clients send (the store's driver puts held writes ahead of the statement).
+    const client = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const query = client.query;
+    const sent: string[][] = [];
+    client.query = function (this: unknown, ...args: unknown[]) {
+      const texts = (args[0] as { statementTexts?: string[] } | undefined)?.statementTexts;
+      if (texts) sent.push(texts.map((t) => t.toLowerCase().split(' set ')[0].split(' (')[0].split(' where ')[0]));
+      return query.apply(this, args);
+    };
+    try {
+      await w.lock.drained();
+      w.lock.batteryMv = 5432;
+      expect(await handleStateMessage(h.relay.ctx, w.deviceId, w.lock.statusBytes())).toBe('status');
+      // A lone status: the device row read (with BEGIN), then its write with COMMIT.
+      expect(sent.find((texts) => texts.includes('update "devices"'))).toEqual(['update "devices"', 'commit']);
+      sent.length = 0;
+      const [unlocked] = await nextEvents([{ type: EV_STATE, data: [BOLT_UNLOCKED, DOOR_CLOSED] }]);
+      expect(await handleEventMessage(h.relay.ctx, w.deviceId, unlocked.bytes)).toBe('stored');
+      // A lone STATE event, no live stream listening: its row, the new log head and its activity row go with COMMIT.
+      expect(sent.find((texts) => texts.includes('insert into "events"'))).toEqual(['insert into "events"', 'update "devices"', 'insert into "activity"', 'commit']);
+    } finally {
+      client.query = query;
+    }
+  });
+
+  it('looks for no delivery to pass a receipt to when the STATE event it names was stored here and secured none', async () => {
+    const deliveryReads = /^select .* from "deliveries"/i;
+    const [locked] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    // The STATE looks for deliveries to secure (none), and its commit says so.
+    expect(await countStatements(deliveryReads, async () => expect(await handleEventMessage(h.relay.ctx, w.deviceId, locked.bytes)).toBe('stored'))).toBe(1);
+    expect(await countStatements(deliveryReads, async () => expect(await handleReceiptMessage(h.relay.ctx, w.deviceId, receiptOf(locked))).toBe('stored'))).toBe(0);
+    // A receipt that comes with its STATE, before that is committed, looks.
+    const [next] = await nextEvents([{ type: EV_STATE, data: [BOLT_LOCKED, DOOR_CLOSED] }]);
+    const reads = await countStatements(deliveryReads, async () => {
+      expect(await Promise.all([handleEventMessage(h.relay.ctx, w.deviceId, next.bytes), handleReceiptMessage(h.relay.ctx, w.deviceId, receiptOf(next))])).toEqual(['stored', 'stored']);
+    });
+    expect(reads).toBe(2);
   });
 });

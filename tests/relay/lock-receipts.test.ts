@@ -11,6 +11,7 @@ import {
   ACT_UNLOCK, BOLT_LOCKED, DOOR_CLOSED, EV_CAMERA, EV_OPERATION, EV_STATE, attachReceiptSignature, checkReceiptBundle, encodeReceiptBody, eventHash,
   eventTopic, fromHex, publicKeyNow, signingKey, signNow, toHex
 } from '@keyway/shared';
+import { handleReceiptMessage } from '../../relay/src/locks/receipt-intake';
 import { bookDelivery, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
 import { ScriptedLock } from '../support/scripted-lock';
 
@@ -125,6 +126,27 @@ describe('lock-signed receipts at the relay', () => {
     await new Promise((r) => setTimeout(r, 300));
     const again = await expectOk(h.api('GET', '/v1/notifications', { token: w.owner.token }));
     expect(again.items.filter((n: any) => n.kind === 'delivery.receipt_signed').length).toBe(1);
+  });
+
+  it('passes on a receipt that overtook the STATE event it names, once that event secures the delivery', async () => {
+    const d = await bookDelivery(h, w);
+    expect((await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'entry-' + d.id } })).status).toBe(200);
+    w.lock.openDoor();
+    await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status === 'entered', 5000, 'entered');
+    // Offline, the lock logs the door closing and its relock; the receipt naming the relock reaches the relay first.
+    await w.lock.drained();
+    await w.lock.disconnect();
+    w.lock.closeDoor();
+    const receipt = receiptFor(w);
+    expect(await handleReceiptMessage(h.relay.ctx, w.deviceId, receipt)).toBe('stored');
+    expect((await h.api('GET', `/v1/deliveries/${d.id}/signed-receipt`, { token: w.courier.token })).status).toBe(404);
+    await w.lock.connect();
+    await waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status === 'secured', 5000, 'secured');
+    const file = await waitUntil(async () => {
+      const r = await h.api('GET', `/v1/deliveries/${d.id}/signed-receipt`, { token: w.courier.token });
+      return r.status === 200 ? r.body : null;
+    }, 5000, 'signed receipt');
+    expect(file.receipt).toBe(toHex(receipt));
   });
 
   it('refuses a valid receipt under another key once a key is pinned', async () => {

@@ -1,9 +1,13 @@
 /**
  * The lock's side of an owner's unlock or lock, as the relay stores it: the OPERATION the
- * command caused reads only the delivery it was sent for, and the ACK that closes the command
- * returns only what its effects use, both compiled once (relay/src/data/commands.ts).
+ * command caused reads nothing of it when this process sent it (else only the delivery it was
+ * sent for), and the ACK that closes the command
+ * returns only what its effects use, both compiled once (relay/src/data/commands.ts); the STATE
+ * that secures the lock reads no receipt when it secured no delivery (locks/event-effects.ts).
  */
 import { describe, expect, it } from 'vitest';
+import { ACT_LOCK, ACTOR_OWNER } from '@keyway/shared';
+import { issueCommand } from '../../relay/src/locks/outbox';
 import { builtQueries, statementsRun } from '../support/built-queries';
 import { expectOk, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
@@ -21,7 +25,7 @@ describe('owner command: the lock\'s OPERATION and ACK', () => {
     await w.lock.drained();
   };
 
-  it('reads one column of the command for its OPERATION and returns a few of it from its ACK, built by Kysely on no call', async () => {
+  it('reads nothing of the command for its OPERATION and returns a few of its columns from its ACK, built by Kysely on no call', async () => {
     // The first compiles each query once.
     await ownerCommand('unlock');
     let built: Awaited<ReturnType<typeof builtQueries>> = [];
@@ -33,9 +37,30 @@ describe('owner command: the lock\'s OPERATION and ACK', () => {
     expect(ack).toHaveLength(1);
     expect(ack[0]).toMatch(/ returning "device_id", /);
     expect(ack[0]).not.toMatch(/returning \*/);
-    // The OPERATION (source: command) reads the delivery the command was sent for, nothing else of it.
-    expect(commands.filter((s) => s.startsWith('select * from "commands" where "device_id" = ? and "counter" = ?') || s.startsWith('select * from "commands" where "device_id" = $1 and "counter" = $2'))).toEqual([]);
-    expect(commands.filter((s) => s.startsWith('select "delivery_id" from "commands"'))).toHaveLength(1);
+    // The OPERATION (source: command) reads nothing of the command: this process sent it, and knows the delivery it was sent for (none).
+    expect(commands.filter((s) => s.startsWith('select') && !s.includes(' order by '))).toEqual([]);
     expect(built.filter((b) => /"commands"/.test(b.sql) && b.stack.includes('applyEventEffects')).map((b) => b.sql)).toEqual([]);
+  });
+
+  it('reads one column of a command it did not send itself for its OPERATION', async () => {
+    await ownerCommand('unlock');
+    const ctx = h.relay.ctx;
+    // Signed and stored here, but published around the outbox (as another relay process sharing the store would).
+    const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, { deviceId: w.deviceId, action: ACT_LOCK, purpose: 'owner_lock', payload: { actorKind: ACTOR_OWNER, actorRef: w.owner.id } }));
+    const run = await statementsRun(ctx.store.sqlite, async () => {
+      await ctx.publishToLock(w.deviceId, cmd.bytes);
+      await waitUntil(async () => (await commandStatus(cmd.counter)) === 'acked', 3000, 'command acknowledged');
+      await w.lock.drained();
+    });
+    const reads = run.filter((s) => /^select .* from "commands"/i.test(s) && !/ order by /i.test(s));
+    expect(reads.map((s) => s.toLowerCase().split(' from ')[0])).toEqual(['select "delivery_id"']);
+  });
+
+  it('reads no stored receipt for the STATE its lock ends in when that event secures no delivery', async () => {
+    await ownerCommand('unlock');
+    const run = await statementsRun(h.relay.ctx.store.sqlite, () => ownerCommand('lock'));
+    // The STATE with the bolt thrown and the door closed looked for deliveries to secure, found none, and stopped there.
+    expect(run.filter((s) => /^select .* from "deliveries"/i.test(s))).toHaveLength(1);
+    expect(run.filter((s) => /"lock_receipts"/.test(s))).toEqual([]);
   });
 });

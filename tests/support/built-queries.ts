@@ -35,7 +35,8 @@ export async function builtQueries(fn: () => Promise<unknown>): Promise<BuiltQue
 
 /**
  * The SQL text of every statement the store runs while fn runs: on SQLite every better-sqlite3
- * statement run (its Statement prototype), on PostgreSQL every query a pg client sends.
+ * statement run (its Statement prototype), on PostgreSQL every query a pg client sends (with the
+ * writes the store's driver held for it, postgres-query.ts statementTexts).
  */
 export async function statementsRun(sqlite: { prepare(sql: string): object } | null | undefined, fn: () => Promise<unknown>): Promise<string[]> {
   const seen: string[] = [];
@@ -59,8 +60,11 @@ export async function statementsRun(sqlite: { prepare(sql: string): object } | n
   const client = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
   const query = client.query;
   client.query = function (this: unknown, ...args: unknown[]) {
+    // The store's driver sends writes held for a statement in that statement's query (relay/src/data/postgres-query.ts).
+    const texts = (args[0] as { statementTexts?: string[] } | undefined)?.statementTexts;
     const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string } | undefined)?.text;
-    if (text !== undefined) seen.push(text);
+    if (texts) seen.push(...texts);
+    else if (text !== undefined) seen.push(text);
     return query.apply(this, args);
   };
   try {

@@ -1,6 +1,6 @@
 /** The per-site activity feed: rows are written once and read newest first. */
 import type { Insertable, Selectable } from 'kysely';
-import { firstRow, multiRowInsert, prepared, rowOf, rowsOf, valuesOf } from './prepared';
+import { firstRow, multiRowInsert, prepared, preparedWrite, rowOf, rowsOf, valuesOf } from './prepared';
 import type { ActivityTable } from './schema';
 import type { Q } from './store';
 
@@ -49,3 +49,15 @@ export async function insertActivities(q: Q, rows: readonly NewActivity[]): Prom
 
 const insertActivitiesQuery = multiRowInsert(ACTIVITY_COLUMNS, ACTIVITY_PER_INSERT, (n) => prepared((q: Q, ...values: unknown[]) =>
   q.insertInto('activity').values(rowsOf(ACTIVITY_COLUMNS, values, n) as Array<Insertable<ActivityTable>>).returningAll(), n * ACTIVITY_COLUMNS.length));
+
+/**
+ * Stores the rows as insertActivities does, reading nothing back: for rows no live stream can
+ * receive (domain/activity.ts), whose ids nobody asks for. On PostgreSQL, inside a transaction,
+ * the INSERT goes with the transaction's next statement or its COMMIT (prepared.ts preparedWrite).
+ */
+export async function writeActivities(q: Q, rows: readonly NewActivity[]): Promise<void> {
+  await writeActivitiesQuery.run(q, rows);
+}
+
+const writeActivitiesQuery = multiRowInsert(ACTIVITY_COLUMNS, ACTIVITY_PER_INSERT, (n) => preparedWrite((q: Q, ...values: unknown[]) =>
+  q.insertInto('activity').values(rowsOf(ACTIVITY_COLUMNS, values, n) as Array<Insertable<ActivityTable>>), n * ACTIVITY_COLUMNS.length));

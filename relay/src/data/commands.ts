@@ -5,7 +5,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { CommandsTable } from './schema';
-import { firstRow, prepared, rowOf, valuesOf } from './prepared';
+import { firstRow, prepared, preparedWrite, rowOf, valuesOf } from './prepared';
 import type { Q } from './store';
 
 export type CommandRow = Selectable<CommandsTable>;
@@ -129,14 +129,17 @@ const COMMAND_COLUMNS = [
 /** Every column a new command is stored with (null for none): the shape the compiled insert takes. */
 export type NewCommand = { [C in (typeof COMMAND_COLUMNS)[number]]-?: Exclude<Insertable<CommandsTable>[C], undefined> };
 
-const insertCommandQuery = prepared((q: Q, ...cols: unknown[]) =>
-  q.insertInto('commands').values({ ...(rowOf(COMMAND_COLUMNS, cols) as NewCommand), status: 'pending' }).returningAll(), COMMAND_COLUMNS.length);
+const insertCommandQuery = preparedWrite((q: Q, ...cols: unknown[]) =>
+  q.insertInto('commands').values({ ...(rowOf(COMMAND_COLUMNS, cols) as NewCommand), status: 'pending' }), COMMAND_COLUMNS.length);
 
-/** Stores a signed command, pending. */
+/**
+ * Stores a signed command, pending, and gives its row as stored: the values given, and the
+ * columns of an unanswered command at their defaults. Nothing is read back, so on PostgreSQL the
+ * INSERT goes with the transaction's next statement or its COMMIT (prepared.ts preparedWrite).
+ */
 export async function insertCommand(q: Q, row: NewCommand): Promise<CommandRow> {
-  const r = await firstRow(insertCommandQuery(q, ...valuesOf(COMMAND_COLUMNS, row)));
-  if (!r) throw new Error('insertCommand: no row returned');
-  return r;
+  await insertCommandQuery(q, ...valuesOf(COMMAND_COLUMNS, row));
+  return { ...row, status: 'pending', result_code: null, transient: 0, acked_at: null, ack_seq: null };
 }
 
 export function commandAt(q: Q, deviceId: string, counter: number): Promise<CommandRow | undefined> {

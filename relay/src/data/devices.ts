@@ -4,7 +4,7 @@
  */
 import { sql, type Selectable, type Updateable } from 'kysely';
 import type { DevicesTable } from './schema';
-import { firstRow, prepared, rowOf, valuesOf } from './prepared';
+import { firstRow, prepared, preparedWrite, rowOf, valuesOf } from './prepared';
 import { greatest, onPostgres, type Q } from './store';
 
 export type DeviceRow = Selectable<DevicesTable>;
@@ -45,7 +45,7 @@ export async function advanceLogHead(q: Q, id: string, seq: number, head: string
   await advanceLogHeadQuery(q, id, seq, head, at);
 }
 
-const advanceLogHeadQuery = prepared((q: Q, id: string, seq: number, head: string, at: number) =>
+const advanceLogHeadQuery = preparedWrite((q: Q, id: string, seq: number, head: string, at: number) =>
   q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at }).where('id', '=', id));
 
 /** A new head of the lock's log was stored, and the bolt and door its STATE events reported. */
@@ -53,7 +53,7 @@ export async function advanceLogHeadAndState(q: Q, id: string, seq: number, head
   await advanceLogHeadAndStateQuery(q, id, seq, head, at, bolt, door);
 }
 
-const advanceLogHeadAndStateQuery = prepared((q: Q, id: string, seq: number, head: string, at: number, bolt: number, door: number) =>
+const advanceLogHeadAndStateQuery = preparedWrite((q: Q, id: string, seq: number, head: string, at: number, bolt: number, door: number) =>
   q.updateTable('devices').set({ log_seq: seq, log_head: head, last_seen: at, bolt, door }).where('id', '=', id));
 
 export interface MqttCredentials {
@@ -140,11 +140,11 @@ const STATUS_COLUMNS = [
   'clock_offset_s', 'clock_flagged', 'last_seen', 'inv_keys', 'inv_grants', 'inv_at', 'owner_time_needed'
 ] as const satisfies readonly (keyof StatusColumns)[];
 
-const recordStatusQuery = prepared((q: Q, id: string, replayHigh: number, ...cols: unknown[]) => q.updateTable('devices')
+const recordStatusQuery = preparedWrite((q: Q, id: string, replayHigh: number, ...cols: unknown[]) => q.updateTable('devices')
   .set({ ...(rowOf(STATUS_COLUMNS, cols) as StatusColumns), next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) })
   .where('id', '=', id), 2 + STATUS_COLUMNS.length);
 
-const recordStatusWithHeadQuery = prepared((q: Q, id: string, replayHigh: number, seq: number, head: string, ...cols: unknown[]) => q.updateTable('devices')
+const recordStatusWithHeadQuery = preparedWrite((q: Q, id: string, replayHigh: number, seq: number, head: string, ...cols: unknown[]) => q.updateTable('devices')
   .set({ ...(rowOf(STATUS_COLUMNS, cols) as StatusColumns), log_seq: seq, log_head: head, next_counter: greatest(q, [sql.ref('next_counter'), sql.val(replayHigh)]) })
   .where('id', '=', id), 4 + STATUS_COLUMNS.length);
 
@@ -193,14 +193,14 @@ export async function setBoltDoor(q: Q, id: string, bolt: number, door: number):
   await setBoltDoorQuery(q, id, bolt, door);
 }
 
-const setBoltDoorQuery = prepared((q: Q, id: string, bolt: number, door: number) => q.updateTable('devices').set({ bolt, door }).where('id', '=', id));
+const setBoltDoorQuery = preparedWrite((q: Q, id: string, bolt: number, door: number) => q.updateTable('devices').set({ bolt, door }).where('id', '=', id));
 
 /** Remembers the capture number of the lock's last CAMERA event, for the operation that follows it. */
 export async function setCameraCapture(q: Q, id: string, capture: number): Promise<void> {
   await setCameraCaptureQuery(q, id, capture);
 }
 
-const setCameraCaptureQuery = prepared((q: Q, id: string, capture: number) => q.updateTable('devices').set({ last_camera_seq: capture }).where('id', '=', id));
+const setCameraCaptureQuery = preparedWrite((q: Q, id: string, capture: number) => q.updateTable('devices').set({ last_camera_seq: capture }).where('id', '=', id));
 
 /**
  * Forgets the remembered capture number (each capture belongs to one operation); the caller read
@@ -210,7 +210,7 @@ export async function clearCameraCapture(q: Q, id: string): Promise<void> {
   await clearCameraCaptureQuery(q, id);
 }
 
-const clearCameraCaptureQuery = prepared((q: Q, id: string) => q.updateTable('devices').set({ last_camera_seq: null }).where('id', '=', id));
+const clearCameraCaptureQuery = preparedWrite((q: Q, id: string) => q.updateTable('devices').set({ last_camera_seq: null }).where('id', '=', id));
 
 /** The owner's name for the lock (null: none). */
 export async function setDeviceName(q: Q, id: string, name: string | null): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import type { Insertable, Selectable } from 'kysely';
 import type { EventsTable, LogAnomaliesTable } from './schema';
-import { firstRow, multiRowInsert, prepared, rowsOf, valuesOf } from './prepared';
+import { firstRow, multiRowInsert, prepared, preparedWrite, rowsOf, valuesOf } from './prepared';
 import type { Q } from './store';
 
 export type EventRow = Selectable<EventsTable>;
@@ -60,7 +60,7 @@ export async function insertEvents(q: Q, rows: readonly NewEvent[]): Promise<voi
 }
 
 const insertEventsQuery = multiRowInsert(EVENT_COLUMNS, EVENTS_PER_INSERT, (n) =>
-  prepared((q: Q, ...values: unknown[]) => q.insertInto('events').values(rowsOf(EVENT_COLUMNS, values, n) as Array<Insertable<EventsTable>>), n * EVENT_COLUMNS.length));
+  preparedWrite((q: Q, ...values: unknown[]) => q.insertInto('events').values(rowsOf(EVENT_COLUMNS, values, n) as Array<Insertable<EventsTable>>), n * EVENT_COLUMNS.length));
 
 /** Events of [fromSeq, toSeq) that are stored and not a break. */
 export async function countLinkedEvents(q: Q, deviceId: string, epoch: number, fromSeq: number, toSeq: number): Promise<number> {

@@ -18,6 +18,7 @@
  * `parseRow`) of the version in package-lock.json; tests/relay/data/
  * postgres-driver.test.ts checks rows, errors and the round trips against a real server.
  */
+import { createRequire } from 'node:module';
 import pg from 'pg';
 
 /** A column as pg's RowDescription parser gives it. */
@@ -109,8 +110,21 @@ function sameFields(a: Field[], b: Field[]): boolean {
   return true;
 }
 
-/** What a statement gives back: pg's result, or one per command when BEGIN went with it. */
+/** What a statement gives back: pg's result, or one per command when BEGIN or held writes went with it. */
 export type PgQueryResult = pg.QueryResult | pg.QueryResult[];
+
+/**
+ * A write of the transaction held back to go in the write of its next statement (or COMMIT):
+ * its text, and its values as they go on the wire (pg's prepareValue, applied when it is held,
+ * so a value pg cannot send fails the write's caller at once).
+ */
+export interface HeldWrite {
+  text: string;
+  values: unknown[];
+}
+
+/** A value as pg sends it (a string, a Buffer or null), by pg's own conversion; throws for one it cannot send. */
+export const wireValue = (createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue(v: unknown): unknown }).prepareValue;
 
 export class PostgresQuery extends pg.Query {
   constructor(
@@ -118,13 +132,22 @@ export class PostgresQuery extends pg.Query {
     values: unknown[],
     /** BEGIN goes ahead of this statement, in its write. */
     private readonly begin: boolean,
+    /** Writes of the transaction that go ahead of this statement (after BEGIN), in its write. */
+    private readonly held: HeldWrite[],
     private readonly shapes: RowShapes,
     callback: (err: Error | undefined, result: PgQueryResult) => void
   ) {
     // Text and values as arguments: pg copies a config object property by property (measured:
     // 2% of the relay's CPU). A statement without values goes as a simple query, which may hold
-    // several statements (a migration): BEGIN is then the first of them.
-    super(begin && values.length === 0 ? 'begin;' + text : text, values, callback as never);
+    // several statements (a migration): BEGIN is then the first of them. With held writes ahead
+    // of it, it goes as an extended query (one statement, as every held write is).
+    super(begin && values.length === 0 && held.length === 0 ? 'begin;' + text : text, values, callback as never);
+    if (held.length > 0) (this as unknown as { queryMode: string }).queryMode = 'extended';
+  }
+
+  /** The texts of the statements this query sends, held writes first (BEGIN left out): what counting tools see. */
+  get statementTexts(): string[] {
+    return [...this.held.map((h) => h.text), (this as unknown as { text: string }).text];
   }
 
   /** pg's hook: the messages of a statement with values, written together (pg corks the socket around it). */
@@ -132,6 +155,13 @@ export class PostgresQuery extends pg.Query {
     if (this.begin) {
       connection.parse({ text: 'begin' });
       connection.bind({});
+      connection.execute({});
+    }
+    // Each held write runs before the statement, in order, under the one Sync that ends it: if one
+    // fails, the server skips the rest and this query gets its error.
+    for (const h of this.held) {
+      connection.parse({ text: h.text });
+      connection.bind({ values: h.values });
       connection.execute({});
     }
     (pg.Query.prototype as unknown as { prepare(c: PgConnection): void }).prepare.call(this, connection);

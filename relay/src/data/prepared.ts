@@ -17,6 +17,7 @@
  * otherwise, and always on PostgreSQL, it goes through Kysely.
  */
 import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
+import { heldWrite } from './postgres-driver';
 import { runOnSqlite, sqliteHandleOf } from './sqlite-direct';
 import { onPostgres, type Q } from './store';
 
@@ -62,6 +63,23 @@ let nextQueryId = 0;
  * their number, needed only when `build` takes a rest parameter.
  */
 export function prepared<A extends unknown[], R>(build: (q: Q, ...args: A) => Compilable<R>, arity = build.length - 1): (q: Q, ...args: A) => Promise<QueryResult<R>> {
+  return compiledOnce(build, arity, false);
+}
+
+/**
+ * A write compiled once, as `prepared`, whose caller uses nothing of its result (no RETURNING,
+ * no count of changed rows). On PostgreSQL, inside a transaction, it goes in the write of the
+ * transaction's next statement or of its COMMIT: one round trip less (postgres-driver.ts
+ * heldWrite). An error it meets fails that statement or COMMIT, and the transaction with it.
+ */
+export function preparedWrite<A extends unknown[]>(build: (q: Q, ...args: A) => Compilable<unknown>, arity = build.length - 1): (q: Q, ...args: A) => Promise<void> {
+  const run = compiledOnce(build, arity, true);
+  return async (q, ...args) => {
+    await run(q, ...args);
+  };
+}
+
+function compiledOnce<A extends unknown[], R>(build: (q: Q, ...args: A) => Compilable<R>, arity: number, hold: boolean): (q: Q, ...args: A) => Promise<QueryResult<R>> {
   let sqlite: Template | undefined;
   let postgres: Template | undefined;
   return async (q, ...args) => {
@@ -80,7 +98,7 @@ export function prepared<A extends unknown[], R>(build: (q: Q, ...args: A) => Co
     const direct = pg ? null : sqliteHandleOf(q);
     if (direct) return runOnSqlite<R>(direct, t.sql, parameters);
     const compiled: CompiledQuery<R> = { sql: t.sql, query: t.query, parameters, queryId: { queryId: 'prepared-' + nextQueryId++ } };
-    return q.executeQuery(compiled);
+    return q.executeQuery(hold && pg ? heldWrite(compiled) : compiled);
   };
 }
 

@@ -1,6 +1,7 @@
 /** Webhook registrations and their delivery queue (webhook_jobs); domain/webhooks.ts has the rules. */
 import type { Insertable, Selectable } from 'kysely';
 import type { WebhookJobsTable, WebhooksTable } from './schema';
+import { prepared } from './prepared';
 import type { Q } from './store';
 
 export type WebhookRow = Selectable<WebhooksTable>;
@@ -11,9 +12,13 @@ export function insertWebhook(q: Q, w: Insertable<WebhooksTable>): Promise<Webho
 }
 
 /** The backend's webhooks that are not deleted, oldest first (also what an event is queued for). */
-export function liveWebhooks(q: Q, backendId: number): Promise<WebhookRow[]> {
-  return q.selectFrom('webhooks').selectAll().where('backend_id', '=', backendId).where('deleted_at', 'is', null).orderBy('id').execute();
+export async function liveWebhooks(q: Q, backendId: number): Promise<WebhookRow[]> {
+  return (await liveWebhooksQuery(q, backendId)).rows;
 }
+
+// Every delivery event a lock's effects emit asks this (and queues a job per webhook): compiled once (prepared.ts).
+const liveWebhooksQuery = prepared((q: Q, backendId: number) =>
+  q.selectFrom('webhooks').selectAll().where('backend_id', '=', backendId).where('deleted_at', 'is', null).orderBy('id'));
 
 export function findWebhook(q: Q, id: number): Promise<WebhookRow | undefined> {
   return q.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
@@ -27,9 +32,11 @@ export async function markWebhookDeleted(q: Q, backendId: number, id: number, at
 }
 
 export async function insertWebhookJob(q: Q, job: { webhookId: number; event: string; body: string; at: number }): Promise<void> {
-  await q.insertInto('webhook_jobs')
-    .values({ webhook_id: job.webhookId, event: job.event, body: job.body, status: 'pending', next_at: job.at, created_at: job.at }).execute();
+  await insertWebhookJobQuery(q, job.webhookId, job.event, job.body, job.at);
 }
+
+const insertWebhookJobQuery = prepared((q: Q, webhookId: number, event: string, body: string, at: number) =>
+  q.insertInto('webhook_jobs').values({ webhook_id: webhookId, event, body, status: 'pending', next_at: at, created_at: at }));
 
 export function webhookJobsById(q: Q, ids: number[]): Promise<WebhookJobRow[]> {
   if (ids.length === 0) return Promise.resolve([]);

@@ -5,7 +5,7 @@
  * written once (by the process that stored the lock event) and pushed live to SSE.
  */
 import type { RelayContext } from '../context';
-import { activityOfSite, insertActivities, insertActivity, type ActivityRow, type NewActivity } from '../data/activity';
+import { activityOfSite, insertActivities, insertActivity, writeActivities, type ActivityRow, type NewActivity } from '../data/activity';
 import type { Q } from '../data/store';
 import { activityNames, type ActivityNames } from './activity-names';
 
@@ -76,7 +76,17 @@ export async function recordActivity(ctx: RelayContext, q: Q, a: ActivityInput):
   const values = rowValues(ctx, a);
   const held = heldRows.get(q);
   if (held) held.rows.push(values);
-  else await emitActivity(ctx, q, await insertActivity(q, values));
+  else if (liveWants(ctx, [values])) await emitActivity(ctx, q, await insertActivity(q, values));
+  else await writeActivities(q, [values]);
+}
+
+/**
+ * Whether a live stream can receive one of the rows (LiveHub.wanted): only then is a row read
+ * back as stored (its id) to be pushed; otherwise it is written without a read, which on
+ * PostgreSQL goes with the transaction's next statement or COMMIT.
+ */
+function liveWants(ctx: RelayContext, rows: readonly NewActivity[]): boolean {
+  return rows.some((r) => ctx.live.wanted(['site:' + r.site_id]));
 }
 
 /**
@@ -113,7 +123,8 @@ export async function insertHeldActivity(ctx: RelayContext, q: Q): Promise<void>
   const held = heldRows.get(q);
   heldRows.delete(q);
   if (!held) return;
-  if (held.rows.length > 0) for (const row of await insertActivities(q, held.rows)) await emitActivity(ctx, q, row);
+  if (held.rows.length > 0 && liveWants(ctx, held.rows)) for (const row of await insertActivities(q, held.rows)) await emitActivity(ctx, q, row);
+  else if (held.rows.length > 0) await writeActivities(q, held.rows);
   for (const fn of held.after) fn();
 }
 

@@ -318,8 +318,10 @@ export async function onDeliveryFault(ctx: RelayContext, q: Q, id: number, reaso
 /**
  * First STATE event after the entry with the door closed and the bolt thrown: the secured
  * receipt. It says whether the door was opened at all between the unlock and the relock.
+ * Returns how many deliveries it secured.
  */
-export async function secureDeliveries(ctx: RelayContext, q: Q, deviceId: string, seq: number, hashHex: string): Promise<void> {
+export async function secureDeliveries(ctx: RelayContext, q: Q, deviceId: string, seq: number, hashHex: string): Promise<number> {
+  let secured = 0;
   for (const d of (await deliveriesEnteredBefore(q, deviceId, statusesLeadingTo('secured'), seq)) as DeliveryRow[]) {
     const receipt: Receipt = { deliveryId: d.id, deviceId, eventSeq: seq, eventHash: hashHex, time: new Date(ctx.now()).toISOString(), doorOpened: d.status === 'entered' };
     const effects = async () => {
@@ -328,10 +330,12 @@ export async function secureDeliveries(ctx: RelayContext, q: Q, deviceId: string
       await notifySiteOwner(ctx, q, d.site_id, receipt.doorOpened ? 'delivery.secured' : 'delivery.relocked', { receipt, trackingNumber: d.tracking }, d.id);
     };
     if (!(await transition(ctx, q, d, 'secured', { receipt: JSON.stringify(receipt) }, { event: 'delivery.secured', data: { receipt }, effects }))) continue;
+    secured++;
     const g = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
     if (g && (g.status === 'active' || g.status === 'pending')) await revokeGrant(ctx, q, g, 'relay', 'delivery completed');
     ctx.log.info({ deliveryId: d.id, deviceId, eventSeq: seq, doorOpened: receipt.doorOpened }, 'delivery secured');
   }
+  return secured;
 }
 
 /**

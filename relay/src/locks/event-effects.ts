@@ -24,8 +24,8 @@ import { notifySiteOwner } from '../domain/notifications';
 import { forgetOwnerConsent, recordOwnerAck } from '../domain/owner-record';
 import { onParcelOpened } from '../domain/parcels';
 import { onKeyRotateAck } from './key-rotation';
-import { forwardReceipt } from './receipt-intake';
-import { ACTION_NAMES, recordAck } from './outbox';
+import { forwardReceipt, noteSecuredNothing } from './receipt-intake';
+import { ACTION_NAMES, deliveryOfLastSent, recordAck } from './outbox';
 import type { ReceivedEvent } from './waiters';
 
 const BOOT_CAUSES = ['power-on', 'watchdog', 'software'];
@@ -95,8 +95,10 @@ async function onState(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEvent)
   ctx.live.emit(['site:' + d.site_id], 'lock', { deviceId: d.id, bolt: boltName(bolt), door: doorName(door), eventSeq: ev.seq });
   if (door === DOOR_OPEN) await onDoorOpened(ctx, q, d.id, ev.seq);
   if (bolt === SECURED.bolt && door === SECURED.door) {
-    await secureDeliveries(ctx, q, d.id, ev.seq, ev.hashHex);
-    await forwardReceipt(ctx, q, d.id, d.log_epoch, ev.seq);
+    // A receipt stored before this event (one that overtook it) is passed on to what it secured;
+    // when it secured nothing, no delivery names it (only this event's effects secure at its seq and hash).
+    if ((await secureDeliveries(ctx, q, d.id, ev.seq, ev.hashHex)) > 0) await forwardReceipt(ctx, q, d.id, d.log_epoch, ev.seq);
+    else noteSecuredNothing(ctx, q, d.id, { epoch: d.log_epoch, seq: ev.seq, hashHex: ev.hashHex });
   }
 }
 
@@ -121,7 +123,9 @@ async function onOperation(ctx: RelayContext, q: Q, d: DeviceRow, ev: ReceivedEv
   let grant: GrantRow | undefined;
   let parcelId: number | null = null;
   if (source === SRC_COMMAND) {
-    deliveryId = (await commandDeliveryAt(q, d.id, ev.ref))?.delivery_id ?? null;
+    // The command this process sent last to the lock is known without a read (outbox.ts).
+    const sent = deliveryOfLastSent(ctx, d.id, ev.ref);
+    deliveryId = sent !== undefined ? sent : ((await commandDeliveryAt(q, d.id, ev.ref))?.delivery_id ?? null);
   } else if (source === SRC_REVEAL || source === SRC_BARCODE) {
     const g = await getGrant(q, ev.ref);
     if (g && g.device_id === d.id) {

@@ -14,7 +14,7 @@ import {
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import {
-  allocateCounter, closePending, commandAt, insertCommand, markSent, overdueCommands, pendingCommand, pendingCommandsOf, recordAck as recordAckRow,
+  allocateCounter, closePending, insertCommand, markSent, overdueCommands, pendingCommand, pendingCommandsOf, recordAck as recordAckRow,
   type AckedCommand
 } from '../data/commands';
 import { isOnline, lockDevice } from '../data/devices';
@@ -99,13 +99,41 @@ export async function issueCommand(ctx: RelayContext, q: Q, req: IssueRequest): 
   return row;
 }
 
+/** A command this process sent to its lock: its counter, and the delivery it was sent for (null: none). */
+interface SentCommand {
+  counter: number;
+  deliveryId: number | null;
+}
+
+/** Per relay, the last command this process sent to each lock. */
+const lastSent = new WeakMap<RelayContext, Map<string, SentCommand>>();
+
+/**
+ * The delivery of the command `counter` when it is the last one this process sent to the lock
+ * (null: none), else undefined (the caller reads it). A stored command's delivery never changes
+ * and a lock's counter is never used twice, so the OPERATION a door command causes
+ * (event-effects.ts) needs no read of what this process had in hand when it sent it.
+ */
+export function deliveryOfLastSent(ctx: RelayContext, deviceId: string, counter: number): number | null | undefined {
+  const sent = lastSent.get(ctx)?.get(deviceId);
+  return sent && sent.counter === counter ? sent.deliveryId : undefined;
+}
+
+function noteSent(ctx: RelayContext, row: CommandRow): void {
+  let byLock = lastSent.get(ctx);
+  if (!byLock) lastSent.set(ctx, (byLock = new Map()));
+  byLock.set(row.device_id, { counter: row.counter, deliveryId: row.delivery_id });
+}
+
 /**
  * Publishes a stored pending command if its lock is online. `counted`: the command was stored as
- * sent (IssueRequest.publishedOnCommit), so this first publish needs no write.
+ * sent (IssueRequest.publishedOnCommit), so this first publish needs no write. Only a committed
+ * command is ever passed here.
  */
 export async function dispatch(ctx: RelayContext, row: CommandRow, force = false, counted = false): Promise<boolean> {
   if (ctx.closing) return false;
   if (!force && !(await isOnline(ctx.store.q, row.device_id))) return false;
+  noteSent(ctx, row);
   await ctx.publishToLock(row.device_id, row.bytes);
   if (ctx.closing || counted) return true;
   // One statement: it joins the writes being committed together rather than commit alone.
@@ -202,8 +230,4 @@ export async function sweepExpired(ctx: RelayContext): Promise<CommandRow[]> {
 /** Records the lock's ACK for a counter (in the event's transaction q); returns the command when this call changed it. */
 export function recordAck(ctx: RelayContext, q: Q, deviceId: string, counter: number, code: number, seq: number): Promise<AckedCommand | undefined> {
   return recordAckRow(q, deviceId, counter, { code, transient: isTransientReason(code), seq, at: ctx.now() });
-}
-
-export async function commandByCounter(q: Q, deviceId: string, counter: number): Promise<CommandRow | undefined> {
-  return (await commandAt(q, deviceId, counter)) as CommandRow | undefined;
 }

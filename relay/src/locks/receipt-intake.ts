@@ -15,7 +15,7 @@ import {
 import { recordActivity } from '../domain/activity';
 import { passSignedReceipt } from '../domain/deliveries';
 import { lockDevice, type DeviceRow } from '../data/devices';
-import type { Q } from '../data/store';
+import { afterCommit, type Q } from '../data/store';
 import { notifySiteOwner } from '../domain/notifications';
 import type { IntakeResult } from './event-intake';
 import { takeLockMessage } from './lock-intake';
@@ -114,12 +114,41 @@ export interface JustStoredReceipt {
  */
 export async function forwardReceipt(ctx: RelayContext, q: Q, deviceId: string, epoch: number, seq: number, justStored?: JustStoredReceipt): Promise<void> {
   const r = justStored ?? (await unforwardedReceiptAt(q, deviceId, epoch, seq));
-  if (!r) return;
+  if (!r || securedNothingAt(ctx, deviceId, epoch, seq, r.head)) return;
   const deliveries = await deliveriesSecuredAt(q, deviceId, seq, toHex(r.head));
   if (deliveries.length === 0) return;
   const key = await pinnedLockKey(q, deviceId);
   for (const id of deliveries) await passSignedReceipt(ctx, q, id, { eventSeq: seq, signedReceipt: toHex(r.raw), lockKey: key });
   await markReceiptForwarded(q, deviceId, epoch, seq, ctx.now());
+}
+
+/** A lock's STATE event: its log epoch, seq and hash (hex). */
+interface StatePoint {
+  epoch: number;
+  seq: number;
+  hashHex: string;
+}
+
+/** Per relay, each lock's last STATE event this process stored, committed, that secured no delivery. */
+const securedNothing = new WeakMap<RelayContext, Map<string, StatePoint>>();
+
+/**
+ * The lock's STATE event at `seq` (epoch, hash) secured no delivery, known once the transaction
+ * q that stored it has committed. Only that event's effects secure deliveries at its seq and
+ * hash, so the receipt that names it (it follows a relock, often an owner's lock) has nothing to
+ * be passed to, and forwardReceipt looks for no delivery.
+ */
+export function noteSecuredNothing(ctx: RelayContext, q: Q, deviceId: string, state: StatePoint): void {
+  afterCommit(q, () => {
+    let byLock = securedNothing.get(ctx);
+    if (!byLock) securedNothing.set(ctx, (byLock = new Map()));
+    byLock.set(deviceId, state);
+  });
+}
+
+function securedNothingAt(ctx: RelayContext, deviceId: string, epoch: number, seq: number, head: Uint8Array): boolean {
+  const s = securedNothing.get(ctx)?.get(deviceId);
+  return !!s && s.seq === seq && s.epoch === epoch && s.hashHex === toHex(head);
 }
 
 /** The stored receipt at this log position while it is not passed on yet, with the head it names. */

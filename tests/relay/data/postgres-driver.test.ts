@@ -2,13 +2,16 @@
  * The PostgreSQL store's driver (relay/src/data/postgres-driver.ts, postgres-query.ts) on a real
  * server: a transaction's BEGIN travels with its first statement (round trips counted as the
  * server's ReadyForQuery messages), what a transaction did is kept or undone as with a BEGIN of
- * its own, and rows come back the same while their shape is reused, also after the table changed.
+ * its own, and rows come back the same while their shape is reused, also after the table changed;
+ * a write held for the next statement goes in that statement's (or COMMIT's) write, in order, and
+ * fails the transaction when it fails.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kysely, sql } from 'kysely';
+import { CompiledQuery, Kysely, sql } from 'kysely';
 import pg from 'pg';
 import { openStore, type Store } from '@keyway/relay';
-import { PostgresStoreDialect } from '../../../relay/src/data/postgres-driver';
+import { heldWrite, PostgresStoreDialect } from '../../../relay/src/data/postgres-driver';
+import type { Q } from '../../../relay/src/data/store';
 import { startPostgres, type PgCluster } from '../../support/postgres';
 
 /** ReadyForQuery messages received by every pg connection of this process: one per round trip. */
@@ -130,6 +133,92 @@ describe('PostgreSQL store driver', () => {
     release();
     await Promise.all([first, second]);
     expect((await names())[0]).toEqual({ id: 1, name: 'first+second' });
+  });
+});
+
+describe('PostgreSQL store driver: writes held for the next statement', () => {
+  let cluster: PgCluster;
+  let store: Store;
+  let other: Store;
+
+  beforeAll(async () => {
+    cluster = await startPostgres();
+    const url = cluster.createDatabase('held');
+    store = await openStore({ kind: 'postgres', url, poolSize: 1 });
+    other = await openStore({ kind: 'postgres', url, poolSize: 1 });
+    await sql`CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT NOT NULL, raw BYTEA)`.execute(store.q);
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await other?.close();
+    await cluster?.stop();
+  });
+
+  const names = async () => (await sql<{ id: number; name: string }>`SELECT id, name FROM t ORDER BY id`.execute(other.q)).rows;
+  /** An INSERT run as a held write (its caller uses nothing of its result). */
+  const heldInsert = (q: Q, id: number, name: string, raw: Uint8Array | null = null) =>
+    q.executeQuery(heldWrite(sql`INSERT INTO t (id, name, raw) VALUES (${id}, ${name}, ${raw === null ? null : Buffer.from(raw)})`.compile(q)));
+
+  it('sends a held write with the next statement, which sees it: BEGIN, the write and a read in one round trip, then COMMIT', async () => {
+    let seen: unknown[] = [];
+    const n = await roundTrips(() => store.tx(async (q) => {
+      const r = await heldInsert(q, 1, 'one', new Uint8Array([0, 1, 0xff]));
+      expect(r.rows).toEqual([]);
+      seen = (await sql<{ id: number; name: string }>`SELECT id, name FROM t WHERE id = ${1}`.execute(q)).rows;
+    }));
+    expect(n).toBe(2);
+    expect(seen).toEqual([{ id: 1, name: 'one' }]);
+    const raw = (await sql<{ raw: Buffer }>`SELECT raw FROM t WHERE id = ${1}`.execute(other.q)).rows[0]!.raw;
+    expect([...raw]).toEqual([0, 1, 0xff]);
+  });
+
+  it('sends writes held until the end with COMMIT, in order (with BEGIN when nothing ran before them)', async () => {
+    const n = await roundTrips(() => store.tx(async (q) => {
+      await heldInsert(q, 2, 'two');
+      await q.executeQuery(heldWrite(sql`UPDATE t SET name = ${'two, updated'} WHERE id = ${2}`.compile(q)));
+    }));
+    expect(n).toBe(1);
+    expect(await names()).toEqual([{ id: 1, name: 'one' }, { id: 2, name: 'two, updated' }]);
+  });
+
+  it('runs a held write at once outside a transaction', async () => {
+    expect(await roundTrips(() => heldInsert(store.q, 3, 'three'))).toBe(1);
+    expect((await names()).map((r) => r.id)).toEqual([1, 2, 3]);
+  });
+
+  it('fails the statement a failing held write went with, or the COMMIT, and keeps nothing of the transaction; the connection goes on', async () => {
+    await expect(store.tx(async (q) => {
+      await heldInsert(q, 4, 'four');
+      await heldInsert(q, 1, 'duplicate');
+      await sql`SELECT 1`.execute(q);
+    })).rejects.toMatchObject({ code: '23505' });
+    await expect(store.tx(async (q) => {
+      await sql`INSERT INTO t (id, name) VALUES (${5}, ${'five'})`.execute(q);
+      await heldInsert(q, 2, 'duplicate');
+    })).rejects.toMatchObject({ code: '23505' });
+    // The pool has one connection: the failed transactions were rolled back on it, their held writes gone.
+    await store.tx(async (q) => heldInsert(q, 6, 'six'));
+    expect((await names()).map((r) => r.id)).toEqual([1, 2, 3, 6]);
+  });
+
+  it('sends nothing held by a transaction that is rolled back', async () => {
+    const n = await roundTrips(() => expect(store.tx(async (q) => {
+      await heldInsert(q, 7, 'seven');
+      throw new Error('after the held write');
+    })).rejects.toThrow('after the held write'));
+    expect(n).toBe(0);
+    expect((await names()).map((r) => r.id)).toEqual([1, 2, 3, 6]);
+  });
+
+  it('refuses at once a held write with a value pg cannot send, and the transaction goes on', async () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    await store.tx(async (q) => {
+      await expect(q.executeQuery(heldWrite(CompiledQuery.raw('INSERT INTO t (id, name) VALUES ($1, $2)', [8, circular])))).rejects.toThrow();
+      await heldInsert(q, 9, 'nine');
+    });
+    expect((await names()).map((r) => r.id)).toEqual([1, 2, 3, 6, 9]);
   });
 });
 

@@ -16,8 +16,9 @@ import { markOnline } from '../../../relay/src/data/devices';
 import { afterCommit } from '../../../relay/src/data/store';
 import { moveDeviceKey } from '../../../relay/src/locks/key-rotation';
 import { KeyStore } from '../../../relay/src/locks/key-store';
-import { commandByCounter, issueCommand, publishAfterCommit, recordAck } from '../../../relay/src/locks/outbox';
+import { issueCommand, publishAfterCommit, recordAck } from '../../../relay/src/locks/outbox';
 import { createMetrics } from '../../../relay/src/metrics';
+import { statementsRun } from '../../support/built-queries';
 import { describeEachStore } from '../../support/stores';
 
 const T0 = 1_800_000_000_000;
@@ -129,6 +130,21 @@ describeEachStore('outbox: commands are published only after their transaction c
     });
   });
 
+  it('gives the command as stored, without reading it back', async () => {
+    const store = await stores.fresh();
+    const { ctx } = await world(store);
+    const put = { deviceId: DEV, action: ACT_GRANT_PUT, purpose: 'grant_put' as const, payload: null, payloadBytes: new Uint8Array([1, 2, 3]), grantId: 7 };
+    for (const req of [unlock, { ...unlock, publishedOnCommit: true }, put]) {
+      let row: Awaited<ReturnType<typeof issueCommand>> | undefined;
+      const run = await statementsRun(store.sqlite, async () => {
+        row = await store.tx((q) => issueCommand(ctx, q, req));
+      });
+      expect(run.filter((sql) => /^select .* from "commands"/i.test(sql) || /^insert into "commands" .* returning/i.test(sql))).toEqual([]);
+      const stored = await commandAt(store.q, DEV, row!.counter);
+      expect({ ...row, bytes: toHex(row!.bytes) }).toEqual({ ...stored, bytes: toHex(stored!.bytes) });
+    }
+  });
+
   it('two transactions issuing for one lock take distinct counters; an ACK is recorded once', async () => {
     const store = await stores.fresh();
     const { ctx } = await world(store);
@@ -142,7 +158,7 @@ describeEachStore('outbox: commands are published only after their transaction c
     expect([stored?.status, stored?.result_code, stored?.transient, stored?.ack_seq]).toEqual(['denied', RC_BUSY, 1, 7]);
     expect(await store.tx((q) => recordAck(ctx, q, DEV, 1, 0, 8))).toBeUndefined();
     expect(await recordAck(ctx, store.q, DEV, 99, 0, 9)).toBeUndefined();
-    expect((await commandByCounter(store.q, DEV, 2))?.status).toBe('pending');
+    expect((await commandAt(store.q, DEV, 2))?.status).toBe('pending');
   });
 
   it('moving a lock to a new key re-signs its pending staging commands with it and publishes them after the commit', async () => {
