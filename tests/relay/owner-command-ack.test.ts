@@ -6,10 +6,10 @@
  * that secures the lock reads no receipt when it secured no delivery (locks/event-effects.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { ACT_LOCK, ACTOR_OWNER } from '@keyway/shared';
+import { ACT_LOCK, ACTOR_OWNER, ST_CAMERA_OK } from '@keyway/shared';
 import { issueCommand } from '../../relay/src/locks/outbox';
 import { builtQueries, statementsRun } from '../support/built-queries';
-import { expectOk, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { deviceFlags, expectOk, seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 describe('owner command: the lock\'s OPERATION and ACK', () => {
   let h: Harness;
@@ -62,5 +62,39 @@ describe('owner command: the lock\'s OPERATION and ACK', () => {
     // The STATE with the bolt thrown and the door closed looked for deliveries to secure, found none, and stopped there.
     expect(run.filter((s) => /^select .* from "deliveries"/i.test(s))).toHaveLength(1);
     expect(run.filter((s) => /"lock_receipts"/.test(s))).toEqual([]);
+  });
+
+  it('reads the lock in the statement that takes the command\'s counter, and takes none when it refuses', async () => {
+    await ownerCommand('unlock');
+    const run = await statementsRun(h.relay.ctx.store.sqlite, () => ownerCommand('lock'));
+    const devices = run.filter((s) => /"devices"/.test(s)).map((s) => s.toLowerCase());
+    // The request's first statement on the lock's row takes the counter; the owner check is in it and the row comes back with it
+    // (no read of its own, data/devices.ts findOwnedDevice). Later reads are the lock's events and the test's polling.
+    const taken = devices.filter((s) => s.startsWith('update "devices" set "next_counter"'));
+    expect(taken).toHaveLength(1);
+    expect(devices[0]).toBe(taken[0]);
+    expect(taken[0]).toMatch(/"sites"\."owner_id" = .* returning \*/);
+
+    const last = (await expectOk(h.api('POST', `/v1/devices/${w.deviceId}/unlock`, { token: w.owner.token }))).counter as number;
+    // Another owner's request finds no such lock and takes nothing.
+    const other = await seedWorld(h);
+    try {
+      const refused = await h.api('POST', `/v1/devices/${w.deviceId}/unlock`, { token: other.owner.token });
+      expect(refused.status).toBe(404);
+    } finally {
+      await other.lock.close();
+    }
+    // A lock that is not ready (its camera failed, an unlock that requires it) is refused after the counter was taken: the rollback gives it back.
+    w.lock.failCamera(true);
+    await waitUntil(async () => ((await deviceFlags(h, w.deviceId)) & ST_CAMERA_OK) === 0, 3000, 'camera failure reported');
+    const unready = await h.api('POST', `/v1/devices/${w.deviceId}/unlock`, { token: w.owner.token, body: { cameraRequired: true } });
+    expect(unready.body.error?.code).toBe('KW_CAMERA_UNHEALTHY');
+    w.lock.failCamera(false);
+    await waitUntil(async () => ((await deviceFlags(h, w.deviceId)) & ST_CAMERA_OK) !== 0, 3000, 'camera back');
+    await waitUntil(async () => (await commandStatus(last)) === 'acked', 3000, 'unlock acknowledged');
+    const next = await expectOk(h.api('POST', `/v1/devices/${w.deviceId}/lock`, { token: w.owner.token }));
+    expect(next.counter).toBe(last + 1);
+    await waitUntil(async () => (await commandStatus(next.counter)) === 'acked', 3000, 'lock acknowledged');
+    await w.lock.drained();
   });
 });

@@ -23,6 +23,24 @@ export function findOwnedDevice(q: Q, id: string, ownerId: number): Promise<Devi
   return firstRow(ownedDeviceQuery(q, id, ownerId));
 }
 
+const counterTakenQuery = prepared((q: Q, id: string) => q.updateTable('devices').set((eb) => ({ next_counter: eb('next_counter', '+', 1) }))
+  .where('id', '=', id).returningAll());
+
+const ownedCounterTakenQuery = prepared((q: Q, id: string, ownerId: number) => q.updateTable('devices').set((eb) => ({ next_counter: eb('next_counter', '+', 1) }))
+  .where('id', '=', id)
+  .where((eb) => eb.exists(eb.selectFrom('sites').select('sites.id').whereRef('sites.id', '=', 'devices.site_id').where('sites.owner_id', '=', ownerId)))
+  .returningAll());
+
+/**
+ * Takes the lock's next command counter (as allocateCounter, data/commands.ts) and gives its row
+ * as it is after that, in one statement: on one of the owner's sites only, or any lock (ownerId
+ * null, an admin). Undefined, and nothing taken, when there is no such lock. A caller that then
+ * refuses the command rolls its transaction back, and the counter with it.
+ */
+export function takeCounterOfOwnedDevice(q: Q, id: string, ownerId: number | null): Promise<DeviceRow | undefined> {
+  return firstRow(ownerId === null ? counterTakenQuery(q, id) : ownedCounterTakenQuery(q, id, ownerId));
+}
+
 const lockDeviceQuery = prepared((q: Q, id: string) => q.selectFrom('devices').selectAll().where('id', '=', id).$if(onPostgres(q), (s) => s.forUpdate()));
 
 /**

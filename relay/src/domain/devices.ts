@@ -8,7 +8,7 @@
 import { ST_INSTALL_MODE, commandTopic, eventTopic, isDeviceIdHex, stateTopic } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { supersedePendingRotations } from '../data/commands';
-import { approveReregistrationUntil, findDevice, findOwnedDevice, insertDevice, listDeviceRows, lockDevice, reregisterDevice, siteDevicesOfProfile, type DeviceRow } from '../data/devices';
+import { approveReregistrationUntil, findDevice, findOwnedDevice, insertDevice, listDeviceRows, lockDevice, reregisterDevice, siteDevicesOfProfile, takeCounterOfOwnedDevice, type DeviceRow } from '../data/devices';
 import type { Q } from '../data/store';
 import { relayError } from '../errors';
 import { randomSecret, sha256Hex } from '../secrets';
@@ -133,6 +133,20 @@ export async function deviceForOwner(ctx: RelayContext, q: Q, p: Principal, id: 
   const d = p.kind === 'admin' ? await findDevice(q, id) : p.kind === 'owner' && p.subjectId !== null ? await findOwnedDevice(q, id, p.subjectId) : undefined;
   if (!d) throw relayError('KW_NOT_FOUND');
   return d;
+}
+
+/**
+ * As deviceForOwner, in the same statement that takes the lock's next command counter (and the
+ * key its commands are signed with): an owner's command reads its lock once. The transaction q
+ * must issue the command with that counter, or roll back.
+ */
+export async function deviceForOwnerCommand(ctx: RelayContext, q: Q, p: Principal, id: string): Promise<{ device: DeviceRow; counter: { counter: number; keyId: number } }> {
+  if (!isDeviceIdHex(id)) throw relayError('KW_NOT_FOUND');
+  const ownerId = p.kind === 'admin' ? null : p.kind === 'owner' && p.subjectId !== null ? p.subjectId : undefined;
+  // Another owner's lock is as unknown as a lock that does not exist.
+  const d = ownerId === undefined ? undefined : await takeCounterOfOwnedDevice(q, id, ownerId);
+  if (!d) throw relayError('KW_NOT_FOUND');
+  return { device: d, counter: { counter: d.next_counter, keyId: d.signing_key_id } };
 }
 
 export function listDevices(ctx: RelayContext, p: Principal, siteId?: number): Promise<DeviceRow[]> {

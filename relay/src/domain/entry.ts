@@ -23,7 +23,7 @@ import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
 import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, transition, viewEmittedIn, type DeliveryRow } from './deliveries';
 import { canTransition } from './delivery-states';
-import { deviceForOwner, getDevice, type DeviceRow } from './devices';
+import { deviceForOwner, deviceForOwnerCommand, getDevice, type DeviceRow } from './devices';
 import { chainSeed, getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
@@ -319,8 +319,9 @@ export interface OwnerCommandInput {
 
 /**
  * `claim`: the request's idempotency claim (domain/idempotency.ts), run first in the command's
- * transaction. The lock's row is read in that transaction too: a read on the store would wait for
- * an open group-commit batch and take the slower path (docs/relay.md).
+ * transaction. The lock's row is read in that transaction too (a read on the store would wait for
+ * an open group-commit batch and take the slower path, docs/relay.md), by the statement that takes
+ * the command's counter: a lock that is not ready rolls the transaction back, counter included.
  */
 export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: string, what: 'unlock' | 'lock', input: OwnerCommandInput, claim?: ClaimStep) {
   const started = ctx.now();
@@ -328,13 +329,14 @@ export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: st
   const camera = what === 'unlock' && input.cameraRequired === true;
   const cmd = await ctx.store.tx(async (q) => {
     if (claim) await claim(q);
-    const d = lockReady(await deviceForOwner(ctx, q, p, deviceId), camera);
+    const { device, counter } = await deviceForOwnerCommand(ctx, q, p, deviceId);
+    const d = lockReady(device, camera);
     return what === 'unlock'
       ? issueCommand(ctx, q, {
-        deviceId: d.id, action: ACT_UNLOCK, purpose: 'owner_unlock', publishedOnCommit: true,
+        deviceId: d.id, action: ACT_UNLOCK, purpose: 'owner_unlock', publishedOnCommit: true, counter,
         payload: { grantId: 0, actorKind: ACTOR_OWNER, actorRef: ownerId, flags: (camera ? FLAG_CAMERA_REQUIRED : 0) | FLAG_RELOCK_ON_CLOSE, relockAfter: input.relockAfter ?? 0 }
       })
-      : issueCommand(ctx, q, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', publishedOnCommit: true, payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } });
+      : issueCommand(ctx, q, { deviceId: d.id, action: ACT_LOCK, purpose: 'owner_lock', publishedOnCommit: true, counter, payload: { actorKind: ACTOR_OWNER, actorRef: ownerId } });
   });
   ctx.metrics.authorizations.inc({ kind: 'owner', outcome: 'granted' });
   const outcome = await awaitLock(ctx, cmd.device_id, commandMatcher(cmd.device_id, cmd.counter), () => dispatch(ctx, cmd, true, true));

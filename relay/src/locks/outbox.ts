@@ -45,6 +45,8 @@ export interface IssueRequest {
    * true)`): it is stored as sent once, without a write of its own after the publish.
    */
   publishedOnCommit?: boolean;
+  /** The counter (and the key of its signature) already taken for this command in the same transaction (takeCounterOfOwnedDevice); else issueCommand takes one. */
+  counter?: { counter: number; keyId: number };
 }
 
 export const ACTION_NAMES: Record<number, string> = {
@@ -75,7 +77,7 @@ export function commandWindow(action: number, nowS: number, unlockWindowS: numbe
  * publishAfterCommit, or with dispatch once q has committed.
  */
 export async function issueCommand(ctx: RelayContext, q: Q, req: IssueRequest): Promise<CommandRow> {
-  const slot = await allocateCounter(q, req.deviceId);
+  const slot = req.counter ?? await allocateCounter(q, req.deviceId);
   if (!slot) throw new Error('DEVICE_UNKNOWN: ' + req.deviceId);
   const { counter, keyId } = slot;
   if (counter > MAX_COUNTER) throw new Error('COUNTER_EXHAUSTED: ' + req.deviceId);
