@@ -678,6 +678,7 @@ async function main() {
     // The relay writes its step trace when it closes.
     w.closeHttp();
     await w.relay.kill();
+    if (!existsSync(STEP_TRACE_FILE)) throw new Error('the relay wrote no step trace (' + STEP_TRACE_FILE + '): it did not close cleanly; see its log (--keep)');
     printEntryTrace(traced.entries, r1.spans, readRelayTrace(STEP_TRACE_FILE));
     return;
   }

@@ -92,9 +92,16 @@ describe('owner command: the lock\'s OPERATION and ACK', () => {
     w.lock.failCamera(false);
     await waitUntil(async () => ((await deviceFlags(h, w.deviceId)) & ST_CAMERA_OK) !== 0, 3000, 'camera back');
     await waitUntil(async () => (await commandStatus(last)) === 'acked', 3000, 'unlock acknowledged');
+    // Nor does a malformed lock id.
+    expect((await h.api('POST', '/v1/devices/not-a-lock/lock', { token: w.owner.token })).status).toBe(400);
     const next = await expectOk(h.api('POST', `/v1/devices/${w.deviceId}/lock`, { token: w.owner.token }));
     expect(next.counter).toBe(last + 1);
     await waitUntil(async () => (await commandStatus(next.counter)) === 'acked', 3000, 'lock acknowledged');
+    await w.lock.drained();
+    // An admin may act on any lock: the counter's UPDATE without the owner check, the next counter again.
+    const byAdmin = await expectOk(h.api('POST', `/v1/devices/${w.deviceId}/unlock`, { token: h.admin }));
+    expect(byAdmin).toMatchObject({ outcome: 'opened', counter: next.counter + 1 });
+    await waitUntil(async () => (await commandStatus(byAdmin.counter)) === 'acked', 3000, 'admin unlock acknowledged');
     await w.lock.drained();
   });
 });

@@ -127,10 +127,16 @@ export async function approveReregistration(ctx: RelayContext, p: Principal, id:
 }
 
 /** The lock if the caller may see it (the owner of its site, or admin); 404 otherwise. */
+/** Whose locks p may act on: every one (null, an admin), an owner's (the owner's id), or none (undefined). */
+function ownerScope(p: Principal): number | null | undefined {
+  return p.kind === 'admin' ? null : p.kind === 'owner' && p.subjectId !== null ? p.subjectId : undefined;
+}
+
 export async function deviceForOwner(ctx: RelayContext, q: Q, p: Principal, id: string): Promise<DeviceRow> {
   if (!isDeviceIdHex(id)) throw relayError('KW_NOT_FOUND');
+  const ownerId = ownerScope(p);
   // Another owner's lock is as unknown as a lock that does not exist.
-  const d = p.kind === 'admin' ? await findDevice(q, id) : p.kind === 'owner' && p.subjectId !== null ? await findOwnedDevice(q, id, p.subjectId) : undefined;
+  const d = ownerId === undefined ? undefined : ownerId === null ? await findDevice(q, id) : await findOwnedDevice(q, id, ownerId);
   if (!d) throw relayError('KW_NOT_FOUND');
   return d;
 }
@@ -142,7 +148,7 @@ export async function deviceForOwner(ctx: RelayContext, q: Q, p: Principal, id: 
  */
 export async function deviceForOwnerCommand(ctx: RelayContext, q: Q, p: Principal, id: string): Promise<{ device: DeviceRow; counter: { counter: number; keyId: number } }> {
   if (!isDeviceIdHex(id)) throw relayError('KW_NOT_FOUND');
-  const ownerId = p.kind === 'admin' ? null : p.kind === 'owner' && p.subjectId !== null ? p.subjectId : undefined;
+  const ownerId = ownerScope(p);
   // Another owner's lock is as unknown as a lock that does not exist.
   const d = ownerId === undefined ? undefined : await takeCounterOfOwnedDevice(q, id, ownerId);
   if (!d) throw relayError('KW_NOT_FOUND');
