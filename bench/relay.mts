@@ -17,13 +17,23 @@
  *      --rounds rounds, each round followed by the same load on
  *   r. the reference pipeline (bench/lib/reference-relay.mts: the least a relay could do for
  *      one authorization, with echo locks), so CPU per authorization and latency are ratios
- *      measured side by side in one run;
+ *      measured side by side in one run; then, as context and not against a target, the same
+ *      load on the durable reference (reference-relay.mts --durable: the least a relay with the
+ *      relay's guarantees could do: SQLite, WAL, synchronous NORMAL, always, whatever the relay's
+ *      store; the command row committed before the publish, the lock's Ed25519-signed event
+ *      verified and committed before the PUBACK and the answer; bench/lib/reference-store.mts).
+ *      After the rounds, each reference one request at a time on one echo lock, back to back and
+ *      with section b's cadence before each (the median gap between two courier entries at one
+ *      connected lock), its latency minus the echo lock's own time set beside the entry's relay
+ *      share: a pipeline with the same four process-to-process ways (HTTP in, MQTT out, MQTT
+ *      back, HTTP out) and the least work. A reference that answers any error stops the run;
  *   d. relay RSS per connected lock: (RSS_N − RSS_0) / N with the idle crowd.
  *
  * Run: npx tsx bench/relay.mts [--crowd 1000,10000] [--samples 300] [--duration 10]
  *   [--rtt-samples 1000] [--locks 4] [--auth-locks 32] [--rounds 3] [--connect-concurrency 200]
  *   [--log-level warn] [--keep] [--profile] [--count-statements] [--quick] [--postgres | --database-url postgres://…]
- *   [--lock-verify firmware|native|both] [--lock-processes 1] [--profile-locks] [--entry-trace] [--rtt-pause 5,20]
+ *   [--lock-verify firmware|native|both] [--lock-processes 1] [--profile-locks] [--entry-trace] [--rtt-pause 5,20] [--no-context]
+ * `--no-context` skips the durable reference and the references one request at a time.
  * `--rtt-pause` adds bare round trips with that many ms of pause before each (the processes idle in
  * between, as they do between the legs of a courier entry), and the entry's relay share against
  * them, as context: the targets are against the round trip back to back.
