@@ -32,8 +32,10 @@
  * Run: npx tsx bench/relay.mts [--crowd 1000,10000] [--samples 300] [--duration 10]
  *   [--rtt-samples 1000] [--locks 4] [--auth-locks 32] [--rounds 3] [--connect-concurrency 200]
  *   [--log-level warn] [--keep] [--profile] [--count-statements] [--quick] [--postgres | --database-url postgres://…]
- *   [--lock-verify firmware|native|both] [--lock-processes 1] [--profile-locks] [--entry-trace] [--rtt-pause 5,20] [--no-context]
- * `--no-context` skips the durable reference and the references one request at a time.
+ *   [--lock-verify firmware|native|both] [--lock-processes 1] [--profile-locks] [--entry-trace] [--rtt-pause 5,20] [--no-context] [--single-pause 0,20]
+ * `--no-context` skips the durable reference and the references one request at a time;
+ * `--single-pause 0,20` sets the pauses before each of those requests (default: none, and
+ * section b's cadence).
  * `--rtt-pause` adds bare round trips with that many ms of pause before each (the processes idle in
  * between, as they do between the legs of a courier entry), and the entry's relay share against
  * them, as context: the targets are against the round trip back to back.
@@ -109,6 +111,11 @@ const PROFILE_LOCKS = flags.has('profile-locks');
 const COUNT_STATEMENTS = flags.has('count-statements');
 /** Skip the context baselines of section c: the durable reference and the references one request at a time. */
 const CONTEXT = !flags.has('no-context');
+/**
+ * Pauses (ms) before each request of the references one at a time (--single-pause 0,20); by
+ * default back to back and section b's cadence, measured in the same run (entryGapMs).
+ */
+const SINGLE_PAUSES: number[] | null = flags.has('single-pause') ? listFlag(flags, 'single-pause', []) : null;
 const PG_CLUSTER = flags.has('postgres');
 /** The relay's store: set in main() when --postgres or --database-url ask for PostgreSQL. */
 let databaseUrl: string | undefined = flags.get('database-url');
@@ -684,7 +691,7 @@ function printContext(rounds: Round[], singles: Array<{ name: string; runs: Sing
   ];
   for (const single of singles) {
     for (const run of single.runs) {
-      const how = single.name + ' one at a time, ' + (run.pauseMs > 0 ? fmt(run.pauseMs, 0) + ' ms pause before each (section b\'s cadence)' : 'back to back') + ', minus the echo lock\'s time' +
+      const how = single.name + ' one at a time, ' + (run.pauseMs > 0 ? fmt(run.pauseMs, 0) + ' ms pause before each' + (run.pauseMs === gapMs ? ' (section b\'s cadence)' : '') : 'back to back') + ', minus the echo lock\'s time' +
         (run.share.paired ? '' : ' (from percentiles)');
       rows.push(['entry: relay share p50 ms (' + connected + ' connected) ÷ ' + how, fmt(share.s.p50), fmt(run.share.s.p50, 3), fmt(share.s.p50 / run.share.s.p50, 1) + '×', note]);
       rows.push(['entry: relay share p99 ms ÷ the same, p99', fmt(share.s.p99), fmt(run.share.s.p99, 3), fmt(share.s.p99 / run.share.s.p99, 1) + '×', note]);
@@ -865,7 +872,7 @@ async function main() {
   if (CONTEXT) {
     for (const [name, target] of [['reference', ref], ['durable reference (SQLite)', durableRef!]] as const) {
       const runs: SingleResult[] = [];
-      for (const pauseMs of [0, gapMs]) {
+      for (const pauseMs of SINGLE_PAUSES ?? [0, gapMs]) {
         say('c. the ' + name + ', ' + SAMPLES + ' requests one at a time' + (pauseMs ? ', ' + fmt(pauseMs, 0) + ' ms pause before each' : ', back to back') + ' (context)');
         runs.push(await oneAtATime(target, SAMPLES, pauseMs));
       }
