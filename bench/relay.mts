@@ -17,13 +17,25 @@
  *      --rounds rounds, each round followed by the same load on
  *   r. the reference pipeline (bench/lib/reference-relay.mts: the least a relay could do for
  *      one authorization, with echo locks), so CPU per authorization and latency are ratios
- *      measured side by side in one run;
+ *      measured side by side in one run; then, as context and not against a target, the same
+ *      load on the durable reference (reference-relay.mts --durable: the least a relay with the
+ *      relay's guarantees could do: SQLite, WAL, synchronous NORMAL, always, whatever the relay's
+ *      store; the command row committed before the publish, the lock's Ed25519-signed event
+ *      verified and committed before the PUBACK and the answer; bench/lib/reference-store.mts).
+ *      After the rounds, each reference one request at a time on one echo lock, back to back and
+ *      with section b's cadence before each (the median gap between two courier entries at one
+ *      connected lock), its latency minus the echo lock's own time set beside the entry's relay
+ *      share: a pipeline with the same four process-to-process ways (HTTP in, MQTT out, MQTT
+ *      back, HTTP out) and the least work. A reference that answers any error stops the run;
  *   d. relay RSS per connected lock: (RSS_N − RSS_0) / N with the idle crowd.
  *
  * Run: npx tsx bench/relay.mts [--crowd 1000,10000] [--samples 300] [--duration 10]
  *   [--rtt-samples 1000] [--locks 4] [--auth-locks 32] [--rounds 3] [--connect-concurrency 200]
  *   [--log-level warn] [--keep] [--profile] [--count-statements] [--quick] [--postgres | --database-url postgres://…]
- *   [--lock-verify firmware|native|both] [--lock-processes 1] [--profile-locks] [--entry-trace] [--rtt-pause 5,20]
+ *   [--lock-verify firmware|native|both] [--lock-processes 1] [--profile-locks] [--entry-trace] [--rtt-pause 5,20] [--no-context] [--single-pause 0,20]
+ * `--no-context` skips the durable reference and the references one request at a time;
+ * `--single-pause 0,20` sets the pauses before each of those requests (default: none, and
+ * section b's cadence).
  * `--rtt-pause` adds bare round trips with that many ms of pause before each (the processes idle in
  * between, as they do between the legs of a courier entry), and the entry's relay share against
  * them, as context: the targets are against the round trip back to back.
@@ -60,6 +72,7 @@ import { printEntryTrace, readRelayTrace, type EntrySpan, type TracedEntry } fro
 import { httpClient, pool, type Answer, type Api } from './lib/http.mjs';
 import { profileClockUs, summarizeProfiles, type ProfileSummary, type ProfileWindow } from './lib/profile.mjs';
 import { cpuMeter, fdLimits, readLoopDelay, rssKiB, startChild, type BenchChild, type LoopDelay } from './lib/proc.mjs';
+import { newSeed, publicKeyFromSeed } from '@keyway/shared/node';
 import { startPostgres, type PgCluster } from '../tests/support/postgres';
 import { fmt, listFlag, machineLine, numberFlag, parseFlags, sleep, summarize, table, type Summary } from './lib/report.mjs';
 
@@ -96,6 +109,13 @@ const NOFILE = numberFlag(flags, 'nofile', 65536);
 const PROFILE = flags.has('profile');
 const PROFILE_LOCKS = flags.has('profile-locks');
 const COUNT_STATEMENTS = flags.has('count-statements');
+/** Skip the context baselines of section c: the durable reference and the references one request at a time. */
+const CONTEXT = !flags.has('no-context');
+/**
+ * Pauses (ms) before each request of the references one at a time (--single-pause 0,20); by
+ * default back to back and section b's cadence, measured in the same run (entryGapMs).
+ */
+const SINGLE_PAUSES: number[] | null = flags.has('single-pause') ? listFlag(flags, 'single-pause', []) : null;
 const PG_CLUSTER = flags.has('postgres');
 /** The relay's store: set in main() when --postgres or --database-url ask for PostgreSQL. */
 let databaseUrl: string | undefined = flags.get('database-url');
@@ -464,26 +484,108 @@ async function authorizations(t: AuthTarget): Promise<AuthResult> {
 
 interface Reference {
   target: AuthTarget;
+  /** Its echo locks (`timeline`: each message's time in the lock). */
+  echo: BenchChild;
   close(): void;
 }
 
-/** The reference pipeline and its echo locks, each in its own process like the relay and its locks. */
-async function startReference(): Promise<Reference> {
+/**
+ * The reference pipeline and its echo locks, each in its own process like the relay and its
+ * locks. `durable`: the durable reference (SQLite, commits before the publish and before the
+ * PUBACK) with locks that sign their events, each with a key of its own made here.
+ */
+async function startReference(durable: boolean): Promise<Reference> {
+  const name = durable ? 'durable-reference' : 'reference';
   const token = 'kw_owner_' + randomBytes(32).toString('base64url');
-  const server = startChild('reference', 'bench/lib/reference-relay.mts', [token], { logFile: log('reference'), nofile: NOFILE, imports: LOOP_DELAY });
+  const ids = Array.from({ length: AUTH_LOCKS }, () => randomBytes(8).toString('hex'));
+  const seeds = ids.map(() => newSeed());
+  const lockFile = path.join(work, name + '-locks.json');
+  const keyFile = path.join(work, name + '-lock-keys.json');
+  if (durable) {
+    writeFileSync(lockFile, JSON.stringify(ids.map((deviceId, i) => ({ deviceId, publicKey: Buffer.from(publicKeyFromSeed(seeds[i])).toString('hex') }))));
+    writeFileSync(keyFile, JSON.stringify(ids.map((deviceId, i) => ({ deviceId, seed: Buffer.from(seeds[i]).toString('hex') }))));
+  }
+  const server = startChild(name, 'bench/lib/reference-relay.mts', [token, ...(durable ? ['--durable', lockFile] : [])], { logFile: log(name), nofile: NOFILE, imports: LOOP_DELAY });
   children.push(server);
   const r = await server.ready<{ ports: { http: number; mqtt: number } }>();
-  const ids = Array.from({ length: AUTH_LOCKS }, () => randomBytes(8).toString('hex'));
-  const echo = startChild('lock-echo', 'bench/lib/lock-echo.mts', [String(r.ports.mqtt), ids.join(',')], { logFile: log('lock-echo'), nofile: NOFILE });
+  const echo = startChild(name + '-echo', 'bench/lib/lock-echo.mts', [String(r.ports.mqtt), ids.join(','), ...(durable ? [keyFile] : [])], { logFile: log(name + '-echo'), nofile: NOFILE });
   children.push(echo);
   await echo.ready();
   const { api, close } = httpClient('http://127.0.0.1:' + r.ports.http, Math.max(64, AUTH_LOCKS * 2));
-  return { target: { api, token, ids, server, pids: { locks: echo.pid } }, close };
+  return { target: { api, token, ids, server, pids: { locks: echo.pid } }, echo, close };
+}
+
+/**
+ * A reference's run must be all answered: a refused event (a signature that did not verify) or a
+ * lost echo would make its figures those of a different pipeline, so the bench stops instead.
+ */
+function mustBeClean(what: string, a: AuthResult): AuthResult {
+  const errs = Object.entries(a.errors);
+  if (errs.length) throw new Error(what + ' answered errors (' + errs.map(([k, v]) => k + ': ' + v).join(', ') + '); see its log (--keep)');
+  return a;
+}
+
+interface SingleResult {
+  pauseMs: number;
+  s: Summary;
+  /** Each request's time in the echo lock (message received → answer handed to its client). */
+  lock: Summary;
+  /** Latency minus time in the echo lock, paired in order (one request at a time). */
+  share: { s: Summary; paired: boolean };
+}
+
+/**
+ * One request at a time on one of a reference's locks, `pauseMs` before each (as section b's
+ * entries come one at a time), alternating unlock and lock: the reference's latency with nothing
+ * else in flight, and its share without the echo lock's time.
+ */
+async function oneAtATime(ref: Reference, samples: number, pauseMs: number): Promise<SingleResult> {
+  const { api, token, ids } = ref.target;
+  const deviceId = ids[0];
+  let unlock = true;
+  const once = async () => {
+    const r = await api(token, 'POST', '/v1/devices/' + deviceId + '/' + (unlock ? 'unlock' : 'lock'), unlock ? { relockAfter: 3600 } : undefined, { 'idempotency-key': randomUUID() });
+    if (r.status !== 200) throw new Error(ref.target.server.name + ' one at a time: ' + r.status + ' ' + JSON.stringify(r.body) + '; see its log (--keep)');
+    unlock = !unlock;
+    return r.ms;
+  };
+  for (let i = 0; i < SINGLE_WARMUP; i++) await once();
+  await ref.echo.ask('timeline'); // starts the echo's record afresh
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    if (pauseMs > 0) await sleep(pauseMs);
+    times.push(await once());
+  }
+  const lock = await ref.echo.ask<{ ms: Summary; samples: number[] }>('timeline');
+  const paired = lock.samples.length === times.length;
+  const s = summarize(times);
+  return {
+    pauseMs, s, lock: lock.ms,
+    share: paired ? { s: summarize(times.map((t, i) => t - lock.samples[i])), paired } : { s: { ...s, p50: s.p50 - lock.ms.p50, p99: s.p99 - lock.ms.p99 }, paired }
+  };
+}
+
+/** Requests one at a time on each reference before they are counted (connections and JIT warm). */
+const SINGLE_WARMUP = 20;
+
+/**
+ * Section b's cadence: the median gap between one courier entry's answer and the next entry's
+ * request at one connected lock (the bench books, waits for the staged grant and the relocked
+ * bolt in between; no sleep of its own).
+ */
+function entryGapMs(spans: EntrySpan[]): number {
+  const gaps = spans.slice(1).map((sp, i) => sp.start - spans[i].end).filter((g) => g >= 0);
+  return gaps.length ? median(gaps) : 0;
 }
 
 interface Round {
   relay: Record<LockMode, { run: AuthResult; lock: LockTimeline }>;
   ref: AuthResult;
+  /** The durable reference under the same load (context; null with --no-context). */
+  durable: AuthResult | null;
+  /** Each reference's echo locks' time during its run. */
+  refLock: Summary;
+  durableLock: Summary | null;
 }
 
 /** A fleet process for these locks (none started yet: `start` boots them). */
@@ -560,6 +662,48 @@ function printStatements(mode: LockMode, runs: AuthResult[]): void {
   const rows = [...byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, String(n), fmt(n / Math.max(1, done), 2)]);
   table('Relay SQL statements in the counted seconds of section c with the ' + mode + '-verify locks (--count-statements; ' + done + ' authorizations over ' + runs.length + ' round' +
     (runs.length > 1 ? 's' : '') + ')', ['statement', 'count', 'per authorization'], [['all', String(total), fmt(total / Math.max(1, done), 2)], ...rows]);
+}
+
+/**
+ * Context, not targets: how much of the relay's gap to the reference is work a relay with its
+ * guarantees must do (the durable reference) and how much is its own, and the entry's relay
+ * share beside a pipeline with the same four process-to-process ways one request at a time.
+ */
+function printContext(rounds: Round[], singles: Array<{ name: string; runs: SingleResult[] }>, share: { s: Summary }, connected: string, gapMs: number): void {
+  const durable = (r: Round) => r.durable!;
+  const pick = (f: (a: AuthResult) => number, of: (r: Round) => AuthResult, digits?: number) => spread(rounds.map((r) => f(of(r))), digits);
+  const ratio = (f: (a: AuthResult) => number, num: (r: Round) => AuthResult, den: (r: Round) => AuthResult) => spread(rounds.map((r) => f(num(r)) / f(den(r))), 2) + '×';
+  const p50 = (a: AuthResult) => a.s.p50;
+  const p99 = (a: AuthResult) => a.s.p99;
+  const note = 'context, not a target';
+  const rows: string[][] = [
+    ['CPU ms per authorization: durable reference ÷ reference (what storage and the event signature cost the floor)', pick(cpuPerAuth, durable, 3), pick(cpuPerAuth, (r) => r.ref, 3), ratio(cpuPerAuth, durable, (r) => r.ref), note],
+    ...LOCK_MODES.flatMap((m) => {
+      const relay = (r: Round) => r.relay[m].run;
+      const tag = ' (' + m + '-verify locks)';
+      return [
+        ['CPU ms per authorization' + tag + ': relay ÷ durable reference', pick(cpuPerAuth, relay, 3), pick(cpuPerAuth, durable, 3), ratio(cpuPerAuth, relay, durable), note],
+        ['authorization latency p50 ms (' + AUTH_LOCKS + ' in flight)' + tag + ': relay ÷ durable reference', pick(p50, relay), pick(p50, durable), ratio(p50, relay, durable), note],
+        ['authorization latency p99 ms (' + AUTH_LOCKS + ' in flight)' + tag + ': relay ÷ durable reference', pick(p99, relay), pick(p99, durable), ratio(p99, relay, durable), note],
+        ['authorizations/s' + tag + ': relay ÷ durable reference', pick((a) => a.perSecond, relay, 0), pick((a) => a.perSecond, durable, 0), ratio((a) => a.perSecond, relay, durable), note]
+      ];
+    })
+  ];
+  for (const single of singles) {
+    for (const run of single.runs) {
+      const how = single.name + ' one at a time, ' + (run.pauseMs > 0 ? fmt(run.pauseMs, 0) + ' ms pause before each' + (run.pauseMs === gapMs ? ' (section b\'s cadence)' : '') : 'back to back') + ', minus the echo lock\'s time' +
+        (run.share.paired ? '' : ' (from percentiles)');
+      rows.push(['entry: relay share p50 ms (' + connected + ' connected) ÷ ' + how, fmt(share.s.p50), fmt(run.share.s.p50, 3), fmt(share.s.p50 / run.share.s.p50, 1) + '×', note]);
+      rows.push(['entry: relay share p99 ms ÷ the same, p99', fmt(share.s.p99), fmt(run.share.s.p99, 3), fmt(share.s.p99 / run.share.s.p99, 1) + '×', note]);
+    }
+  }
+  table('Context, not targets: the relay against a durable reference (always SQLite, WAL, synchronous NORMAL, whatever the relay\'s store; command and signed event each committed, ' +
+    'PUBACK and answer after the commit) and the entry\'s relay share against the references one request at a time (' + ROUNDS + ' round' + (ROUNDS > 1 ? 's' : '') +
+    ', median (min–max) over rounds)', ['metric', 'relay (or the numerator)', 'context baseline', 'ratio', 'note'], rows);
+  table('The references one request at a time (context; ' + (singles[0]?.runs[0]?.s.n ?? 0) + ' requests each after ' + SINGLE_WARMUP + ' unmeasured, alternating unlock and lock on one echo lock; ' +
+    "section b's cadence: the median gap of " + fmt(gapMs, 0) + ' ms between one entry\'s answer and the next entry\'s request at 1 connected lock)',
+    ['pipeline', 'pause before each ms', 'latency p50 / p99 ms', 'in the echo lock p50 / p99 ms', 'latency − in the lock p50 / p99 ms', 'paired'],
+    singles.flatMap((single) => single.runs.map((run) => [single.name, fmt(run.pauseMs, 0), ms(run.s), fmt(run.lock.p50, 3) + ' / ' + fmt(run.lock.p99, 3), ms(run.share.s), run.share.paired ? 'yes' : 'no'])));
 }
 
 // ——— main ——————————————————————————————————————————————————————————————————
@@ -685,12 +829,13 @@ async function main() {
 
   // c. authorizations/s with the crowd disconnected: in each round every lock mode on the relay, then r. the reference.
   const modeText = LOCK_MODES.map((m) => AUTH_LOCKS + ' ' + m + '-verify locks in ' + modeFleets[m].length + ' process' + (modeFleets[m].length > 1 ? 'es' : '')).join(', ');
-  say('c. starting ' + modeText + ' for authorizations/s, and the reference pipeline with ' + AUTH_LOCKS + ' echo locks');
+  say('c. starting ' + modeText + ' for authorizations/s, and the reference pipeline' + (CONTEXT ? 's (plain and durable)' : '') + ' with ' + AUTH_LOCKS + ' echo locks');
   for (const mode of LOCK_MODES) {
     for (const f of modeFleets[mode]) await f.child.ask('start ' + f.ids.join(','));
     await waitLocksReady(w, w.authLocks[mode]);
   }
-  const ref = await startReference();
+  const ref = await startReference(false);
+  const durableRef = CONTEXT ? await startReference(true) : null;
   const relayTargets = {} as Record<LockMode, AuthTarget>;
   for (const mode of LOCK_MODES) {
     const pids: Record<string, number> = { crowd: crowd.pid };
@@ -708,9 +853,34 @@ async function main() {
       relay[mode] = { run, lock };
     }
     say('c. round ' + round + '/' + ROUNDS + ': the same load on the reference');
-    rounds.push({ relay, ref: await authorizations(ref.target) });
+    await ref.echo.ask('timeline');
+    const refRun = mustBeClean('the reference', await authorizations(ref.target));
+    const refLock = (await ref.echo.ask<{ ms: Summary }>('timeline')).ms;
+    let durable: AuthResult | null = null;
+    let durableLock: Summary | null = null;
+    if (durableRef) {
+      say('c. round ' + round + '/' + ROUNDS + ': the same load on the durable reference (context)');
+      await durableRef.echo.ask('timeline');
+      durable = mustBeClean('the durable reference', await authorizations(durableRef.target));
+      durableLock = (await durableRef.echo.ask<{ ms: Summary }>('timeline')).ms;
+    }
+    rounds.push({ relay, ref: refRun, durable, refLock, durableLock });
+  }
+  // Context: each reference one request at a time, back to back and at section b's cadence.
+  const gapMs = entryGapMs(r1.spans);
+  const singles: Array<{ name: string; runs: SingleResult[] }> = [];
+  if (CONTEXT) {
+    for (const [name, target] of [['reference', ref], ['durable reference (SQLite)', durableRef!]] as const) {
+      const runs: SingleResult[] = [];
+      for (const pauseMs of SINGLE_PAUSES ?? [0, gapMs]) {
+        say('c. the ' + name + ', ' + SAMPLES + ' requests one at a time' + (pauseMs ? ', ' + fmt(pauseMs, 0) + ' ms pause before each' : ', back to back') + ' (context)');
+        runs.push(await oneAtATime(target, SAMPLES, pauseMs));
+      }
+      singles.push({ name, runs });
+    }
   }
   ref.close();
+  durableRef?.close();
   const connectedNow = await connectedLocks(w);
   const errText = (a: AuthResult) => Object.entries(a.errors).map(([k, v]) => k + ': ' + v).join(', ') || '0';
   table('c. Authorizations/s (owner POST /v1/devices/:id/unlock|lock, one in flight per lock, ' + AUTH_LOCKS + ' locks, ' + DURATION_S + ' s after a 1.5 s warm-up; ' +
@@ -719,11 +889,13 @@ async function main() {
       'event-loop delay p50 / p99 ms', 'locks CPU %', 'locks CPU ms per authorization', 'bench CPU %', 'other processes CPU %', 'machine CPU % (of 200)', 'load average (1 min)'],
     rounds.flatMap((r, i) => [
       ...LOCK_MODES.map((m) => ['relay, ' + m + '-verify locks', r.relay[m].run, ms(r.relay[m].lock.ms)] as const),
-      ['reference, echo locks', r.ref, '—'] as const
+      ['reference, echo locks', r.ref, ms(r.refLock)] as const,
+      ...(r.durable ? [['durable reference (SQLite; context, not a target), signing echo locks', r.durable, ms(r.durableLock!)] as const] : [])
     ].map(([name, a, inLock]) => [
       String(i + 1), name, String(a.completed), fmt(a.perSecond, 0), ms(a.s), inLock, errText(a), fmt(a.cpu.server, 0), fmt(cpuPerAuth(a), 3),
       fmt(a.loop.p50, 1) + ' / ' + fmt(a.loop.p99, 1), fmt(locksCpu(a), 1), fmt(locksCpuPerAuth(a), 3), fmt(a.cpu.bench, 0), fmt(a.cpu.others, 0), fmt(a.cpu.machine, 0), fmt(a.load1, 1)])));
-  console.log('serving: the relay process, or the reference pipeline\'s one process (Fastify + Aedes). The reference\'s locks are echo clients that do no work; ' +
+  console.log('serving: the relay process, or the reference pipeline\'s one process (Fastify + Aedes; the durable reference adds SQLite, WAL, synchronous NORMAL, always, whatever store the relay runs on). ' +
+    'The reference\'s locks are echo clients that do no work (the durable reference\'s sign each event with node:crypto Ed25519, counted in the lock); ' +
     "the relay's are the real firmware, whose time is 'in the lock' (firmware-verify: its pure-JS verifier; native-verify: node:crypto behind the same ports, verifying commands and signing receipts). " +
     "Load average: /proc/loadavg of the whole machine (2 cores), other people's jobs included.");
 
@@ -760,6 +932,8 @@ async function main() {
     ...bare.paused.map((p) => ['entry: relay share p50 ms ÷ bare round trip with a ' + p.pauseMs + ' ms pause before each (context)', fmt(share.s.p50), fmt(p.s.p50, 3),
       fmt(share.s.p50 / p.s.p50, 1) + '×', '—'])
   ]);
+
+  if (CONTEXT) printContext(rounds, singles, share, at(first), gapMs);
 
   // Summary.
   const verdict = (ratio: number, limit: number) => (ratio <= limit ? 'meets' : 'misses');
