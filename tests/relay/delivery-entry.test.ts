@@ -186,7 +186,7 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     w.lock.relockTimeout();
   });
 
-  it('reads the grant once in the OPERATION\'s effects, the site once in the entry, nothing for the answer (SQLite: statements counted where they run)', async (t) => {
+  it('reads the delivery with its site, partner, lock and grant in one statement in the entry, the grant once and the delivery once with its view in the OPERATION\'s effects, nothing for the answer (SQLite: statements counted where they run)', async (t) => {
     const db = h.relay.ctx.store.sqlite;
     if (!db) return t.skip();
     const d = await bookDelivery(h, w);
@@ -215,13 +215,22 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
       new RegExp('^select .* from "?' + table + '"? ').test(x.sql) && x.stack.includes(fn) && !(notVia && x.stack.includes(notVia))).length;
     // The effects' own read (the delivery's webhook view, emitDelivery, reads it again after the spend).
     expect(count('grants', 'onOperation', 'emitDelivery')).toBe(1);
-    // At the start of the entry (in its transaction, planCourierEntry); the answer's view of the delivery uses that row.
-    expect(count('sites', 'courierEntry') + count('sites', 'planCourierEntry')).toBe(1);
+    // At the start of the entry (in its transaction, planCourierEntry): one joined read of the
+    // delivery, its site, the partnership, the lock and the grant; the answer's view uses its site.
+    const selects = (fn: string) => seen.filter((x) => x.sql.startsWith('select') && x.stack.includes(fn)).map((x) => x.sql);
+    expect(selects('planCourierEntry')).toHaveLength(1);
+    expect(count('sites', 'courierEntry')).toBe(0);
+    // The OPERATION's effects: the grant read once (above), the delivery read once with what its
+    // view shows of its site and grant, and not read back after its move (the move returns it).
+    expect(selects('applyEventEffects').filter((x) => /from "?(deliveries|sites)"? /.test(x))).toHaveLength(1);
+    expect(count('grants', 'applyEventEffects')).toBe(1);
     // The entry's reads (delivery, site, partner, lock, grant) run compiled once, on the connection itself (data/prepared.ts).
     expect(seen.filter((x) => x.sql.startsWith('select') && x.stack.includes('planCourierEntry') && !x.stack.includes('runOnSqlite')).map((x) => x.sql)).toEqual([]);
     // The answer kept with the OPERATION (waiters.ts settleIn) uses the delivery its effects emitted: no read of its own.
     expect(count('deliveries', 'settleIn') + count('grants', 'settleIn')).toBe(0);
     expect(res.body.delivery.site).toMatchObject({ name: expect.any(String) });
+    // The view built from the move's own row is the delivery as stored.
+    expect(res.body.delivery).toEqual((await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body);
     w.lock.relockTimeout();
   });
 
