@@ -154,6 +154,11 @@ export function viewEmittedIn(q: Q, id: number): DeliveryView | undefined {
   return emittedViews.get(q)?.get(id);
 }
 
+/** The delivery as its event just emitted in q showed it (nothing wrote it since), else as read in q. */
+async function emittedOrRead(ctx: RelayContext, q: Q, id: number): Promise<DeliveryView> {
+  return viewEmittedIn(q, id) ?? deliveryView(ctx, q, (await getDelivery(q, id))!);
+}
+
 /** The delivery's webhook (stored in q) and its live event (once q has committed); `known`: its view as it now stands in q, else read. */
 async function emitDelivery(ctx: RelayContext, q: Q, d: DeliveryRow, event: WebhookEvent, data: Record<string, unknown> = {}, known?: DeliveryView): Promise<void> {
   const view = known ?? (await readDeliveryView(q, d.id))!;
@@ -166,8 +171,8 @@ async function emitDelivery(ctx: RelayContext, q: Q, d: DeliveryRow, event: Webh
 
 const COURIER_GRANT_FLAGS = FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE;
 
-async function stageCourierGrant(ctx: RelayContext, q: Q, d: DeliveryRow, consent: ConsentCover | null): Promise<number> {
-  const site = (await getSiteRow(q, d.site_id))!;
+/** `site`: the delivery's site, as the caller read it. */
+async function stageCourierGrant(ctx: RelayContext, q: Q, d: DeliveryRow, site: SiteRow, consent: ConsentCover | null): Promise<number> {
   const g = await createGrant(ctx, q, {
     deviceId: d.device_id, siteId: d.site_id, kind: 'courier', type: 'one-time', label: 'delivery ' + d.tracking, consent,
     flags: COURIER_GRANT_FLAGS, notBefore: d.window_start, notAfter: d.window_end, maxUses: 1, relockAfter: 0,
@@ -194,11 +199,11 @@ export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookI
       site_id: site.id, device_id: device.id, backend_id: courier.backendId, courier_id: courier.id, tracking: input.trackingNumber.trim(),
       window_start: w.start, window_end: w.end, in_home: input.inHome ? 1 : 0, created_at: now, updated_at: now
     })) as DeliveryRow;
-    if (inHome) await stageCourierGrant(ctx, q, d, consent);
+    if (inHome) await stageCourierGrant(ctx, q, d, site, consent);
     await recordActivity(ctx, q, { siteId: site.id, deviceId: device.id, kind: 'delivery.booked', actorKind: 'backend', actorId: courier.backendId, deliveryId: d.id,
       details: { trackingNumber: d.tracking, inHome: input.inHome, window: { start: input.window.start, end: input.window.end } } });
     await emitDelivery(ctx, q, d, 'delivery.booked');
-    return deliveryView(ctx, q, (await getDelivery(q, d.id))!);
+    return emittedOrRead(ctx, q, d.id);
   });
   ctx.log.info({ deliveryId: view.id, siteId: site.id, courierId: courier.id, inHome: input.inHome }, 'delivery booked');
   return view;
@@ -271,7 +276,7 @@ export async function blockDelivery(ctx: RelayContext, p: Principal, id: number,
     if (!(await transition(ctx, q, d, 'blocked', { block_reason: reason ?? 'blocked by owner' }, { event: 'delivery.blocked', data: { reason: reason ?? null }, effects }))) {
       throw changedMeanwhile((await getDelivery(q, id))?.status);
     }
-    return deliveryView(ctx, q, (await getDelivery(q, id))!);
+    return emittedOrRead(ctx, q, id);
   });
 }
 
@@ -286,7 +291,7 @@ export async function unblockDelivery(ctx: RelayContext, p: Principal, id: numbe
     await lockDeviceFirst(q, d);
     if (!(await transition(ctx, q, d, 'booked', { block_reason: null, grant_id: null }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
     const site = (await getSiteRow(q, d.site_id))!;
-    if (d.in_home === 1 && site.allow_in_home === 1) await stageCourierGrant(ctx, q, (await getDelivery(q, id))!, consent);
+    if (d.in_home === 1 && site.allow_in_home === 1) await stageCourierGrant(ctx, q, (await getDelivery(q, id))!, site, consent);
     await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
     return deliveryView(ctx, q, (await getDelivery(q, id))!);
   });
@@ -305,7 +310,7 @@ export async function cancelDelivery(ctx: RelayContext, p: Principal, id: number
       await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
     };
     if (!(await transition(ctx, q, d, 'cancelled', {}, { event: 'delivery.cancelled', effects }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
-    return deliveryView(ctx, q, (await getDelivery(q, id))!);
+    return emittedOrRead(ctx, q, id);
   });
 }
 
