@@ -6,7 +6,7 @@
  * Columns of the joined tables come back under a prefix and are turned back into rows here.
  */
 import { sql, type Selectable } from 'kysely';
-import type { DevicesTable, GrantsTable, SitesTable } from './schema';
+import type { DeliveriesTable, DevicesTable, GrantsTable, SitesTable } from './schema';
 import type { DeliveryRow } from './deliveries';
 import type { GrantRow } from './grants';
 import { firstRow, prepared } from './prepared';
@@ -21,6 +21,10 @@ const GRANT_COLUMNS = [
   'cred_type', 'chain_seed', 'chain_links', 'chain_used', 'commitment', 'uses', 'actor_ref', 'delivery_id', 'parcel_id', 'status', 'status_reason',
   'put_fingerprint', 'revoke_alarmed_at', 'consent_id', 'consent_partner', 'owner_statement', 'created_by', 'created_at', 'updated_at', 'revoked_at'
 ] as const satisfies readonly (keyof GrantsTable)[];
+const DELIVERY_COLUMNS = [
+  'id', 'site_id', 'device_id', 'backend_id', 'courier_id', 'tracking', 'window_start', 'window_end', 'in_home', 'status', 'grant_id', 'entry_method',
+  'entry_counter', 'entry_seq', 'entered_at', 'clip', 'receipt', 'alarms', 'block_reason', 'door_opened_seq', 'door_opened_at', 'created_at', 'updated_at'
+] as const satisfies readonly (keyof DeliveriesTable)[];
 /** The site's columns a delivery's view shows. */
 const VIEW_SITE_COLUMNS = ['name', 'address', 'timezone'] as const satisfies readonly (keyof SitesTable)[];
 
@@ -28,8 +32,10 @@ const VIEW_SITE_COLUMNS = ['name', 'address', 'timezone'] as const satisfies rea
 type Missing<T, L extends readonly (keyof T)[]> = Exclude<keyof T, L[number]>;
 const siteComplete: Missing<SitesTable, typeof SITE_COLUMNS> extends never ? true : false = true;
 const grantComplete: Missing<GrantsTable, typeof GRANT_COLUMNS> extends never ? true : false = true;
+const deliveryComplete: Missing<DeliveriesTable, typeof DELIVERY_COLUMNS> extends never ? true : false = true;
 void siteComplete;
 void grantComplete;
+void deliveryComplete;
 
 // Prefixes no column of deliveries starts with (it has site_id and grant_id of its own).
 const SITE = '_site_';
@@ -43,12 +49,10 @@ function aliased(table: string, columns: readonly string[], prefix: string) {
   return columns.map((c) => sql.ref(table + '.' + c).as(prefix + c));
 }
 
+/** The columns of one table out of a joined row (a new object: deleting from the row would slow every later use of it). */
 function unprefixed<C extends string>(row: Record<string, unknown>, columns: readonly C[], prefix: string): Record<C, unknown> {
   const out = {} as Record<C, unknown>;
-  for (const c of columns) {
-    out[c] = row[prefix + c];
-    delete row[prefix + c];
-  }
+  for (const c of columns) out[c] = row[prefix + c];
   return out;
 }
 
@@ -87,8 +91,7 @@ export async function readForCourierEntry(q: Q, id: number): Promise<CourierEntr
   const lock = unprefixed(row, LOCK_COLUMNS, LOCK) as LockReadinessRow;
   const grant = unprefixed(row, GRANT_COLUMNS, GRANT) as GrantRow;
   const partner = row[PARTNER] !== null && row[PARTNER] !== undefined;
-  delete row[PARTNER];
-  return { delivery: row as unknown as DeliveryRow, site, partner, lock: lock.id === null ? undefined : lock, grant: grant.id === null ? undefined : grant };
+  return { delivery: unprefixed(row, DELIVERY_COLUMNS, '') as DeliveryRow, site, partner, lock: lock.id === null ? undefined : lock, grant: grant.id === null ? undefined : grant };
 }
 
 export interface DeliveryViewRead {
@@ -114,7 +117,5 @@ export async function readForDeliveryView(q: Q, id: number): Promise<DeliveryVie
   const site = unprefixed(row, VIEW_SITE_COLUMNS, SITE) as DeliveryViewRead['site'];
   const present = row[SITE_ID] !== null && row[SITE_ID] !== undefined;
   const grantStatus = (row[GRANT_STATUS] ?? undefined) as DeliveryViewRead['grantStatus'];
-  delete row[SITE_ID];
-  delete row[GRANT_STATUS];
-  return { delivery: row as unknown as DeliveryRow, site: present ? site : undefined, grantStatus };
+  return { delivery: unprefixed(row, DELIVERY_COLUMNS, '') as DeliveryRow, site: present ? site : undefined, grantStatus };
 }
