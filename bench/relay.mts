@@ -54,7 +54,10 @@
  * `--profile-locks` runs section c's lock processes under `node --cpu-prof` and prints, per lock
  * mode, where their CPU went during the counted seconds (the same tables as --profile).
  * `--count-statements` counts the SQL statements the relay runs during the counted seconds of
- * section c (bench/lib/count-statements.mts, a preload) and prints them per authorization, by kind.
+ * section c (bench/lib/count-statements.mts, a preload) and prints them per authorization, by kind;
+ * and in section b at 1 connected lock, those from just before each courier entry's request to its
+ * answer (its transaction, and the batches storing the lock's events up to the OPERATION), per
+ * entry, by kind (the counter's signal before and after each entry adds to its latency there).
  * `--entry-trace` runs the relay with a step trace (`--step-trace`: kept in memory, written when
  * it closes; relay/src/locks/intake-trace.ts) and, after the courier entries at 1 connected lock,
  * stops it and prints their critical path step by step (bench/lib/entry-trace.mts), then stops
@@ -346,7 +349,16 @@ function relayShare(e: EntryResult): { s: Summary; paired: boolean } {
   return { s: { ...e.s, p50: e.s.p50 - e.lock.ms.p50, p99: e.s.p99 - e.lock.ms.p99 }, paired: false };
 }
 
-async function courierEntries(w: World, locks: string[], samples: number): Promise<Omit<EntryResult, 'connected' | 'cpu' | 'lock'>> {
+/** Statements of section b's entries at 1 connected lock, request to answer (--count-statements). */
+const entryStatements = { entries: 0, byKind: new Map<string, number>() };
+
+/** What the relay's statement counter counted since its last signal (it answers the loop-delay preload's signal too). */
+async function relayStatements(w: World): Promise<StatementCount> {
+  const loop = await readLoopDelay(w.relay);
+  return (await w.relay.line<{ statements: StatementCount }>((v) => v.statements?.seq === loop.seq, "relay's statement count")).statements;
+}
+
+async function courierEntries(w: World, locks: string[], samples: number, countStatements = false): Promise<Omit<EntryResult, 'connected' | 'cpu' | 'lock'>> {
   const times: number[] = [];
   const relaySide: number[] = [];
   const spans: EntrySpan[] = [];
@@ -378,9 +390,14 @@ async function courierEntries(w: World, locks: string[], samples: number): Promi
     await waitLocksReady(w, round);
     // Measure one entry at a time: the latency of one request, not of a queue.
     for (const d of booked) {
+      if (countStatements) await relayStatements(w);
       const start = wallMs();
       const r = await api(seed.courier.token, 'POST', '/v1/deliveries/' + d.id + '/entry', undefined, { 'idempotency-key': randomUUID() });
       spans.push({ start, end: wallMs() });
+      if (countStatements) {
+        entryStatements.entries++;
+        for (const [k, n] of Object.entries((await relayStatements(w)).byKind)) entryStatements.byKind.set(k, (entryStatements.byKind.get(k) ?? 0) + n);
+      }
       if (r.status === 200) {
         times.push(r.ms);
         relaySide.push(r.body.latencyMs);
@@ -706,6 +723,14 @@ function printContext(rounds: Round[], singles: Array<{ name: string; runs: Sing
     singles.flatMap((single) => single.runs.map((run) => [single.name, fmt(run.pauseMs, 0), ms(run.s), fmt(run.lock.p50, 3) + ' / ' + fmt(run.lock.p99, 3), ms(run.share.s), run.share.paired ? 'yes' : 'no'])));
 }
 
+function printEntryStatements(): void {
+  const n = Math.max(1, entryStatements.entries);
+  const total = [...entryStatements.byKind.values()].reduce((a, b) => a + b, 0);
+  const rows = [...entryStatements.byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, c]) => [k, String(c), fmt(c / n, 2)]);
+  table('Relay SQL statements of the courier entries at 1 connected lock, request to answer (--count-statements; ' + entryStatements.entries + ' entries)',
+    ['statement', 'count', 'per entry'], [['all', String(total), fmt(total / n, 2)], ...rows]);
+}
+
 // ——— main ——————————————————————————————————————————————————————————————————
 
 async function main() {
@@ -799,7 +824,7 @@ async function main() {
   await fleet.ask('timeline');
   await fleet.ask('trace');
   const meter1 = cpuMeter({ relay: w.relayPid, locks: fleet.pid, crowd: crowd.pid, bench: process.pid });
-  const r1 = await courierEntries(w, w.measured.slice(0, 1), SAMPLES);
+  const r1 = await courierEntries(w, w.measured.slice(0, 1), SAMPLES, COUNT_STATEMENTS);
   const cpu1 = meter1.stop();
   entries.push({ ...r1, connected: one, cpu: cpu1, lock: (await fleet.ask<{ reveal: LockTimeline }>('timeline')).reveal });
   entries.reverse();
@@ -813,6 +838,7 @@ async function main() {
       Object.entries(e.failures).map(([k, v]) => k + ': ' + v).join(', ') || '0', fmt(e.cpu.relay, 0), fmt(e.cpu.others, 0)]));
   console.log('relay-side: the latencyMs the relay reports (request received → answer ready). In the lock: command-topic message received → OPERATION event logged ' +
     '(chain check, camera trigger and acknowledgement, flash writes, motor), in the lock process. Each event the lock logs leaves as one QoS 1 publish as soon as it is logged (up to 4 in flight); --entry-trace shows each step.');
+  if (COUNT_STATEMENTS) printEntryStatements();
   for (const p of bare.paused) {
     console.log('entry − in the lock p50 at ' + at(r1Entry) + ' connected ÷ bare round trip with a ' + p.pauseMs + ' ms pause before each (context, not the target): ' +
       fmt(relayShare(r1Entry).s.p50) + ' ÷ ' + fmt(p.s.p50, 3) + ' = ' + fmt(relayShare(r1Entry).s.p50 / p.s.p50, 1) + '×');

@@ -31,6 +31,28 @@ function receiver(failFirst: number): Promise<{ server: Server; url: string; hit
   }));
 }
 
+/** Every better-sqlite3 statement run while fn runs, with the async stack it runs under. */
+async function sqliteStatements<T>(db: { prepare(sql: string): object }, fn: () => Promise<T>): Promise<{ value: T; seen: Array<{ sql: string; stack: string }> }> {
+  const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
+  const seen: Array<{ sql: string; stack: string }> = [];
+  const methods = ['run', 'get', 'all', 'iterate'] as const;
+  const originals = methods.map((m) => proto[m]);
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 100;
+  methods.forEach((m, i) => {
+    proto[m] = function (this: { source: string }, ...a: unknown[]) {
+      seen.push({ sql: this.source.toLowerCase(), stack: new Error().stack ?? '' });
+      return originals[i].apply(this, a);
+    };
+  });
+  try {
+    return { value: await fn(), seen };
+  } finally {
+    methods.forEach((m, i) => (proto[m] = originals[i]));
+    Error.stackTraceLimit = limit;
+  }
+}
+
 describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
   let h: Harness;
   let w: World;
@@ -186,43 +208,50 @@ describe('courier in-home delivery (docs/product.md#courier-delivery)', () => {
     w.lock.relockTimeout();
   });
 
-  it('reads the grant once in the OPERATION\'s effects, the site once in the entry, nothing for the answer (SQLite: statements counted where they run)', async (t) => {
+  it('reads the delivery with its site, partner, lock and grant in one statement in the entry, the grant once and the delivery once with its view in the OPERATION\'s effects, nothing for the answer (SQLite: statements counted where they run)', async (t) => {
     const db = h.relay.ctx.store.sqlite;
     if (!db) return t.skip();
     const d = await bookDelivery(h, w);
-    // Every better-sqlite3 statement, with the async stack it runs under.
-    const proto = Object.getPrototypeOf(db.prepare('select 1')) as Record<string, (...a: unknown[]) => unknown>;
-    const seen: Array<{ sql: string; stack: string }> = [];
-    const methods = ['run', 'get', 'all', 'iterate'] as const;
-    const originals = methods.map((m) => proto[m]);
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 100;
-    methods.forEach((m, i) => {
-      proto[m] = function (this: { source: string }, ...a: unknown[]) {
-        seen.push({ sql: this.source.toLowerCase(), stack: new Error().stack ?? '' });
-        return originals[i].apply(this, a);
-      };
-    });
-    let res;
-    try {
-      res = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'reads-' + d.id } });
-    } finally {
-      methods.forEach((m, i) => (proto[m] = originals[i]));
-      Error.stackTraceLimit = limit;
-    }
+    const { value: res, seen } = await sqliteStatements(db, () =>
+      h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'reads-' + d.id } }));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     const count = (table: string, fn: string, notVia?: string) => seen.filter((x) =>
       new RegExp('^select .* from "?' + table + '"? ').test(x.sql) && x.stack.includes(fn) && !(notVia && x.stack.includes(notVia))).length;
     // The effects' own read (the delivery's webhook view, emitDelivery, reads it again after the spend).
     expect(count('grants', 'onOperation', 'emitDelivery')).toBe(1);
-    // At the start of the entry (in its transaction, planCourierEntry); the answer's view of the delivery uses that row.
-    expect(count('sites', 'courierEntry') + count('sites', 'planCourierEntry')).toBe(1);
+    // At the start of the entry (in its transaction, planCourierEntry): one joined read of the
+    // delivery, its site, the partnership, the lock and the grant; the answer's view uses its site.
+    const selects = (fn: string) => seen.filter((x) => x.sql.startsWith('select') && x.stack.includes(fn)).map((x) => x.sql);
+    expect(selects('planCourierEntry')).toHaveLength(1);
+    expect(count('sites', 'courierEntry')).toBe(0);
+    // The OPERATION's effects: the grant read once (above), the delivery read once with what its
+    // view shows of its site and grant, and not read back after its move (the move returns it).
+    expect(selects('applyEventEffects').filter((x) => /from "?(deliveries|sites)"? /.test(x))).toHaveLength(1);
+    expect(count('grants', 'applyEventEffects')).toBe(1);
     // The entry's reads (delivery, site, partner, lock, grant) run compiled once, on the connection itself (data/prepared.ts).
     expect(seen.filter((x) => x.sql.startsWith('select') && x.stack.includes('planCourierEntry') && !x.stack.includes('runOnSqlite')).map((x) => x.sql)).toEqual([]);
     // The answer kept with the OPERATION (waiters.ts settleIn) uses the delivery its effects emitted: no read of its own.
     expect(count('deliveries', 'settleIn') + count('grants', 'settleIn')).toBe(0);
     expect(res.body.delivery.site).toMatchObject({ name: expect.any(String) });
+    // The view built from the move's own row is the delivery as stored.
+    expect(res.body.delivery).toEqual((await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body);
     w.lock.relockTimeout();
+  });
+
+  it('answers a booking with the view its event emitted: the delivery read once, with its site and grant (SQLite: statements counted where they run)', async (t) => {
+    const db = h.relay.ctx.store.sqlite;
+    if (!db) return t.skip();
+    // Nothing else in flight (the previous test's relock): the booking's transaction is alone in its batch.
+    await w.lock.drained();
+    const { value: d, seen } = await sqliteStatements(db, () => bookDelivery(h, w, { waitStaged: false }));
+    // In the booking's transaction: the delivery read once, for its event's view, which is also the answer.
+    const insert = seen.findIndex((x) => x.sql.startsWith('insert into "deliveries"'));
+    const begin = seen.map((x) => x.sql).lastIndexOf('begin immediate', insert);
+    const tx = seen.slice(begin, seen.findIndex((x, i) => i > insert && x.sql === 'commit'));
+    expect(begin).toBeGreaterThanOrEqual(0);
+    const reads = tx.filter((x) => /^select .* from "?(deliveries|sites|grants)"? /.test(x.sql));
+    expect(reads.map((x) => x.sql.slice(0, 60))).toHaveLength(1);
+    expect(d).toEqual((await h.api('GET', '/v1/deliveries/' + d.id, { token: w.backend.token })).body);
   });
 
   it('builds no query per entry for its delivery, grant, command, clip or webhooks: the move, the use spent, the CAMERA\'s clip and the webhook jobs are compiled once (data/prepared.ts)', async () => {

@@ -14,25 +14,39 @@ export type DeliveryChange = Pick<Updateable<DeliveriesTable>,
 
 /** UPDATE … WHERE id = ? AND status = from: true only if nobody moved the delivery meanwhile (and this call did). */
 export async function moveDelivery(q: Q, id: number, from: string, to: string, change: DeliveryChange, at: number): Promise<boolean> {
+  const { query, values } = moveQuery(change, false);
+  return (await changedRows(query(q, id, from, to, at, ...values))) === 1;
+}
+
+/** moveDelivery, giving the row as this call wrote it (RETURNING, no read back), or undefined when it moved nothing. */
+export async function moveDeliveryRow(q: Q, id: number, from: string, to: string, change: DeliveryChange, at: number): Promise<DeliveryRow | undefined> {
+  const { query, values } = moveQuery(change, true);
+  return (await query(q, id, from, to, at, ...values)).rows[0] as DeliveryRow | undefined;
+}
+
+function moveQuery(change: DeliveryChange, returning: boolean): { query: MoveQuery; values: unknown[] } {
   // Each set of changed columns (the callers pass a few fixed ones) is its own compiled query
   // (prepared.ts): a courier entry moves its delivery twice, once in the OPERATION's batch.
   // A column left undefined is not written, as Kysely's `set` leaves it out.
   const columns = (Object.keys(change) as DeliveryChangeColumn[]).filter((c) => change[c] !== undefined);
-  const key = columns.join(',');
+  const key = (returning ? 'returning:' : '') + columns.join(',');
   let query = moveQueries.get(key);
   if (!query) {
-    query = prepared((q: Q, id: number, from: string, to: string, at: number, ...values: unknown[]) =>
-      q.updateTable('deliveries').set({ ...(rowOf(columns, values) as DeliveryChange), status: to, updated_at: at }).where('id', '=', id).where('status', '=', from),
-    4 + columns.length);
+    const update = (q: Q, id: number, from: string, to: string, at: number, values: unknown[]) =>
+      q.updateTable('deliveries').set({ ...(rowOf(columns, values) as DeliveryChange), status: to, updated_at: at }).where('id', '=', id).where('status', '=', from);
+    query = returning
+      ? prepared((q: Q, id: number, from: string, to: string, at: number, ...values: unknown[]) => update(q, id, from, to, at, values).returningAll(), 4 + columns.length)
+      : prepared((q: Q, id: number, from: string, to: string, at: number, ...values: unknown[]) => update(q, id, from, to, at, values), 4 + columns.length);
     if (moveQueries.size < MAX_CHANGE_SHAPES) moveQueries.set(key, query);
   }
-  return (await changedRows(query(q, id, from, to, at, ...valuesOf(columns, change)))) === 1;
+  return { query, values: valuesOf(columns, change) };
 }
 
 type DeliveryChangeColumn = keyof DeliveryChange;
 /** Distinct sets of changed columns kept compiled (the relay's callers use under ten). */
 const MAX_CHANGE_SHAPES = 32;
-const moveQueries = new Map<string, (q: Q, id: number, from: string, to: string, at: number, ...values: unknown[]) => Promise<QueryResult<unknown>>>();
+type MoveQuery = (q: Q, id: number, from: string, to: string, at: number, ...values: unknown[]) => Promise<QueryResult<unknown>>;
+const moveQueries = new Map<string, MoveQuery>();
 
 export type DeliveryRow = Selectable<DeliveriesTable>;
 

@@ -10,9 +10,10 @@
 import { CRED_HASH_CHAIN, FLAG_CAMERA_REQUIRED, FLAG_RELOCK_ON_CLOSE } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import {
-  deliveriesAtTheDoor, deliveriesEnteredBefore, deliveriesVisibleTo, findDelivery, insertDelivery, moveDelivery, setDeliveryAlarms, setDeliveryGrant,
+  deliveriesAtTheDoor, deliveriesEnteredBefore, deliveriesVisibleTo, findDelivery, insertDelivery, moveDelivery, moveDeliveryRow, setDeliveryAlarms, setDeliveryGrant,
   type DeliveryChange, type DeliveryViewer
 } from '../data/deliveries';
+import { readForDeliveryView } from '../data/delivery-reads';
 import { afterCommit, type Q } from '../data/store';
 import { relayError } from '../errors';
 import { recordActivity } from './activity';
@@ -64,6 +65,17 @@ export async function getDelivery(q: Q, id: number): Promise<DeliveryRow | undef
 export async function deliveryView(ctx: RelayContext, q: Q, d: DeliveryRow, site: SiteRow | undefined = undefined) {
   site ??= await getSiteRow(q, d.site_id);
   const grant = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
+  return viewOf(d, site, grant?.status);
+}
+
+/** The delivery's view, read as it stands in q in one statement (undefined: no such delivery). */
+async function readDeliveryView(q: Q, id: number): Promise<DeliveryView | undefined> {
+  const r = await readForDeliveryView(q, id);
+  return r && viewOf(r.delivery as DeliveryRow, r.site, r.grantStatus);
+}
+
+/** What the API and the webhooks show of a delivery, with its site's name and its grant's status. */
+function viewOf(d: DeliveryRow, site: Pick<SiteRow, 'name' | 'address' | 'timezone'> | undefined, grantStatus: string | undefined) {
   return {
     id: d.id,
     siteId: d.site_id,
@@ -75,7 +87,7 @@ export async function deliveryView(ctx: RelayContext, q: Q, d: DeliveryRow, site
     window: { start: new Date(d.window_start).toISOString(), end: new Date(d.window_end).toISOString() },
     inHome: d.in_home === 1,
     status: d.status,
-    staged: grant ? grant.status === 'active' : false,
+    staged: grantStatus === 'active',
     entry: d.entered_at ? { method: d.entry_method, eventSeq: d.entry_seq, time: new Date(d.entered_at).toISOString(), clip: d.clip } : null,
     doorOpened: d.door_opened_at ? { eventSeq: d.door_opened_seq, time: new Date(d.door_opened_at).toISOString() } : null,
     receipt: d.receipt ? (JSON.parse(d.receipt) as Receipt) : null,
@@ -86,13 +98,25 @@ export async function deliveryView(ctx: RelayContext, q: Q, d: DeliveryRow, site
   };
 }
 
-export type DeliveryView = Awaited<ReturnType<typeof deliveryView>>;
+export type DeliveryView = ReturnType<typeof viewOf>;
 
 interface EdgeEvent {
   event: WebhookEvent;
   data?: Record<string, unknown>;
   /** What else the edge does (revocations, activity, notifications), in q, before the event is emitted. */
   effects?: () => Promise<void> | void;
+  /**
+   * What the delivery's view shows of its site and grant, read in q, when the edge's effects
+   * change neither: the event then shows the row as the move wrote it (RETURNING), read back by
+   * no statement of its own.
+   */
+  shows?: ViewParts;
+}
+
+/** What a delivery's view shows of its site and grant. */
+interface ViewParts {
+  site: Pick<SiteRow, 'name' | 'address' | 'timezone'> | undefined;
+  grantStatus: string | undefined;
 }
 
 /**
@@ -105,6 +129,13 @@ interface EdgeEvent {
  */
 export async function transition(ctx: RelayContext, q: Q, d: DeliveryRow, to: DeliveryStatus, change: DeliveryChange = {}, edge?: EdgeEvent): Promise<boolean> {
   if (!canTransition(d.status, to)) return false;
+  if (edge?.shows) {
+    const moved = await moveDeliveryRow(q, d.id, d.status, to, change, ctx.now());
+    if (!moved) return false;
+    await edge.effects?.();
+    await emitDelivery(ctx, q, d, edge.event, edge.data, viewOf(moved as DeliveryRow, edge.shows.site, edge.shows.grantStatus));
+    return true;
+  }
   if (!(await moveDelivery(q, d.id, d.status, to, change, ctx.now()))) return false;
   await edge?.effects?.();
   if (edge) await emitDelivery(ctx, q, d, edge.event, edge.data);
@@ -123,10 +154,14 @@ export function viewEmittedIn(q: Q, id: number): DeliveryView | undefined {
   return emittedViews.get(q)?.get(id);
 }
 
-/** The delivery's webhook (stored in q) and its live event (once q has committed). */
-async function emitDelivery(ctx: RelayContext, q: Q, d: DeliveryRow, event: WebhookEvent, data: Record<string, unknown> = {}): Promise<void> {
-  const fresh = (await getDelivery(q, d.id))!;
-  const view = await deliveryView(ctx, q, fresh);
+/** The delivery as its event just emitted in q showed it (nothing wrote it since), else as read in q. */
+async function emittedOrRead(ctx: RelayContext, q: Q, id: number): Promise<DeliveryView> {
+  return viewEmittedIn(q, id) ?? deliveryView(ctx, q, (await getDelivery(q, id))!);
+}
+
+/** The delivery's webhook (stored in q) and its live event (once q has committed); `known`: its view as it now stands in q, else read. */
+async function emitDelivery(ctx: RelayContext, q: Q, d: DeliveryRow, event: WebhookEvent, data: Record<string, unknown> = {}, known?: DeliveryView): Promise<void> {
+  const view = known ?? (await readDeliveryView(q, d.id))!;
   let views = emittedViews.get(q);
   if (!views) emittedViews.set(q, (views = new Map()));
   views.set(d.id, view);
@@ -136,8 +171,8 @@ async function emitDelivery(ctx: RelayContext, q: Q, d: DeliveryRow, event: Webh
 
 const COURIER_GRANT_FLAGS = FLAG_CAMERA_REQUIRED | FLAG_RELOCK_ON_CLOSE;
 
-async function stageCourierGrant(ctx: RelayContext, q: Q, d: DeliveryRow, consent: ConsentCover | null): Promise<number> {
-  const site = (await getSiteRow(q, d.site_id))!;
+/** `site`: the delivery's site, as the caller read it. */
+async function stageCourierGrant(ctx: RelayContext, q: Q, d: DeliveryRow, site: SiteRow, consent: ConsentCover | null): Promise<number> {
   const g = await createGrant(ctx, q, {
     deviceId: d.device_id, siteId: d.site_id, kind: 'courier', type: 'one-time', label: 'delivery ' + d.tracking, consent,
     flags: COURIER_GRANT_FLAGS, notBefore: d.window_start, notAfter: d.window_end, maxUses: 1, relockAfter: 0,
@@ -164,11 +199,11 @@ export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookI
       site_id: site.id, device_id: device.id, backend_id: courier.backendId, courier_id: courier.id, tracking: input.trackingNumber.trim(),
       window_start: w.start, window_end: w.end, in_home: input.inHome ? 1 : 0, created_at: now, updated_at: now
     })) as DeliveryRow;
-    if (inHome) await stageCourierGrant(ctx, q, d, consent);
+    if (inHome) await stageCourierGrant(ctx, q, d, site, consent);
     await recordActivity(ctx, q, { siteId: site.id, deviceId: device.id, kind: 'delivery.booked', actorKind: 'backend', actorId: courier.backendId, deliveryId: d.id,
       details: { trackingNumber: d.tracking, inHome: input.inHome, window: { start: input.window.start, end: input.window.end } } });
     await emitDelivery(ctx, q, d, 'delivery.booked');
-    return deliveryView(ctx, q, (await getDelivery(q, d.id))!);
+    return emittedOrRead(ctx, q, d.id);
   });
   ctx.log.info({ deliveryId: view.id, siteId: site.id, courierId: courier.id, inHome: input.inHome }, 'delivery booked');
   return view;
@@ -178,13 +213,21 @@ export async function bookDelivery(ctx: RelayContext, p: Principal, input: BookI
 export async function deliveryFor(ctx: RelayContext, q: Q, p: Principal, id: number): Promise<DeliveryRow> {
   const d = await getDelivery(q, id);
   if (!d) throw relayError('KW_NOT_FOUND');
+  // Only what the caller's kind needs is read.
+  const partner = p.kind === 'backend' && d.backend_id === p.subjectId && (await isPartner(q, d.site_id, p.subjectId));
+  const site = p.kind === 'owner' ? await getSiteRow(q, d.site_id) : undefined;
+  return readableBy(p, d, site, partner);
+}
+
+/**
+ * The delivery if the caller may see it (deliveryFor's rule), on what has been read of it: its
+ * site (needed for an owner) and whether its backend is the site's partner (for a backend).
+ */
+export function readableBy(p: Principal, d: DeliveryRow, site: Pick<SiteRow, 'owner_id'> | undefined, partner: boolean): DeliveryRow {
   if (p.kind === 'admin') return d;
   if (p.kind === 'courier' && d.courier_id === p.subjectId) return d;
-  if (p.kind === 'backend' && d.backend_id === p.subjectId && (await isPartner(q, d.site_id, p.subjectId))) return d;
-  if (p.kind === 'owner') {
-    const s = (await getSiteRow(q, d.site_id));
-    if (s && s.owner_id === p.subjectId) return d;
-  }
+  if (p.kind === 'backend' && d.backend_id === p.subjectId && partner) return d;
+  if (p.kind === 'owner' && site && site.owner_id === p.subjectId) return d;
   throw relayError('KW_NOT_FOUND');
 }
 
@@ -233,7 +276,7 @@ export async function blockDelivery(ctx: RelayContext, p: Principal, id: number,
     if (!(await transition(ctx, q, d, 'blocked', { block_reason: reason ?? 'blocked by owner' }, { event: 'delivery.blocked', data: { reason: reason ?? null }, effects }))) {
       throw changedMeanwhile((await getDelivery(q, id))?.status);
     }
-    return deliveryView(ctx, q, (await getDelivery(q, id))!);
+    return emittedOrRead(ctx, q, id);
   });
 }
 
@@ -248,7 +291,7 @@ export async function unblockDelivery(ctx: RelayContext, p: Principal, id: numbe
     await lockDeviceFirst(q, d);
     if (!(await transition(ctx, q, d, 'booked', { block_reason: null, grant_id: null }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
     const site = (await getSiteRow(q, d.site_id))!;
-    if (d.in_home === 1 && site.allow_in_home === 1) await stageCourierGrant(ctx, q, (await getDelivery(q, id))!, consent);
+    if (d.in_home === 1 && site.allow_in_home === 1) await stageCourierGrant(ctx, q, (await getDelivery(q, id))!, site, consent);
     await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.unblocked', actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
     return deliveryView(ctx, q, (await getDelivery(q, id))!);
   });
@@ -267,7 +310,7 @@ export async function cancelDelivery(ctx: RelayContext, p: Principal, id: number
       await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
     };
     if (!(await transition(ctx, q, d, 'cancelled', {}, { event: 'delivery.cancelled', effects }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
-    return deliveryView(ctx, q, (await getDelivery(q, id))!);
+    return emittedOrRead(ctx, q, id);
   });
 }
 
@@ -279,9 +322,11 @@ export async function cancelDelivery(ctx: RelayContext, p: Principal, id: number
  * first one moves the delivery, the other finds it moved and does nothing.
  */
 export async function onDeliveryUnlocked(ctx: RelayContext, q: Q, id: number, method: string, seq: number, clip: string | null): Promise<void> {
-  const d = await getDelivery(q, id);
-  if (!d) return;
-  await transition(ctx, q, d, 'unlocked', { entry_method: method, entry_seq: seq, entered_at: ctx.now(), clip }, { event: 'delivery.unlocked', data: { eventSeq: seq, clip } });
+  // Read with its site and grant (the grant's use is already spent in q; this edge changes neither): its event's view needs no read after the move.
+  const r = await readForDeliveryView(q, id);
+  if (!r) return;
+  await transition(ctx, q, r.delivery as DeliveryRow, 'unlocked', { entry_method: method, entry_seq: seq, entered_at: ctx.now(), clip },
+    { event: 'delivery.unlocked', data: { eventSeq: seq, clip }, shows: { site: r.site, grantStatus: r.grantStatus } });
 }
 
 /** A door-open STATE event after a courier unlock: the courier is inside. */

@@ -13,6 +13,7 @@ import {
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { setEntryCounter } from '../data/deliveries';
+import { readForCourierEntry, type CourierEntryRead, type LockReadinessRow } from '../data/delivery-reads';
 import { afterCommit, type Q } from '../data/store';
 import { errorBody, relayError, RelayError, type ErrorCode } from '../errors';
 import { chainValue } from '../locks/chain';
@@ -21,14 +22,14 @@ import { dispatch, issueCommand, type CommandRow } from '../locks/outbox';
 import type { ReceivedEvent, Settle } from '../locks/waiters';
 import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
-import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, transition, viewEmittedIn, type DeliveryRow } from './deliveries';
+import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, readableBy, transition, viewEmittedIn, type DeliveryRow } from './deliveries';
 import { canTransition } from './delivery-states';
 import { deviceForOwner, deviceForOwnerCommand, getDevice, type DeviceRow } from './devices';
-import { chainSeed, getGrant, type GrantRow } from './grants';
+import { chainSeed, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
 import type { ClaimStep, KeepStep } from './idempotency';
-import { getSiteRow, isPartner, type SiteRow } from './sites';
+import type { SiteRow } from './sites';
 
 type Outcome = { result: 'opened'; seq: number; clip: string | null } | { result: 'denied'; code: number } | { result: 'fault'; code: number; seq: number };
 type Method = 'reveal' | 'command';
@@ -62,8 +63,8 @@ export async function assertLockReady(ctx: RelayContext, deviceId: string, camer
   return lockReady((await getDevice(ctx.store.q, deviceId))!, cameraRequired);
 }
 
-/** The checks of assertLockReady on a device row this request has already read. */
-function lockReady(d: DeviceRow, cameraRequired: boolean): DeviceRow {
+/** The checks of assertLockReady on a device row this request has already read (these columns of it are enough). */
+function lockReady<T extends LockReadinessRow>(d: T, cameraRequired: boolean): T {
   const deviceId = d.id;
   if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId, lastSeen: d.last_seen ? new Date(d.last_seen).toISOString() : null });
   if (d.flags === null) throw relayError('KW_LOCK_UNAVAILABLE', { deviceId, status: 'no status yet' });
@@ -153,9 +154,10 @@ export function traceEntryStep(ctx: RelayContext, step: EntryStep, deliveryId: n
   ctx.steps?.mark('entry step', { deliveryId, step });
 }
 
-/** Why the relay refuses this courier entry, read in q (null: it may go ahead). */
-async function courierRefusal(ctx: RelayContext, q: Q, d: DeliveryRow, site: SiteRow, now: number): Promise<{ code: ErrorCode; details?: Record<string, unknown> } | null> {
-  if (!(await isPartner(q, d.site_id, d.backend_id))) return { code: 'KW_PARTNER_WITHDRAWN' };
+/** Why the relay refuses this courier entry, on what its transaction read (null: it may go ahead). */
+function courierRefusal(r: CourierEntryRead, d: DeliveryRow, now: number): { code: ErrorCode; details?: Record<string, unknown> } | null {
+  const site = r.site;
+  if (!r.partner) return { code: 'KW_PARTNER_WITHDRAWN' };
   if (d.status === 'cancelled') return { code: 'KW_DELIVERY_CANCELLED' };
   if (d.status === 'blocked') return { code: 'KW_DELIVERY_BLOCKED', details: { reason: d.block_reason } };
   if (d.status !== 'booked' && d.status !== 'entering') return { code: 'KW_DELIVERY_CLOSED', details: { status: d.status } };
@@ -164,7 +166,7 @@ async function courierRefusal(ctx: RelayContext, q: Q, d: DeliveryRow, site: Sit
   }
   if (d.in_home !== 1 || site.allow_in_home !== 1) return { code: 'KW_IN_HOME_NOT_ALLOWED', details: { site: site.allow_in_home === 1, delivery: d.in_home === 1 } };
   try {
-    lockReady((await getDevice(q, d.device_id))!, true);
+    lockReady(r.lock!, true);
   } catch (err) {
     if (err instanceof RelayError) return { code: err.code, details: err.details };
     throw err;
@@ -178,17 +180,20 @@ type EntryPlan = { refused: RelayError; deviceId: string } | { d: DeliveryRow; s
 /** The courier entry's one transaction q: the key claimed, the checks, the request recorded (or the refusal, kept as the key's answer). */
 async function planCourierEntry(ctx: RelayContext, q: Q, p: Principal, deliveryId: number, started: number, claim: ClaimStep, keep: KeepStep): Promise<EntryPlan> {
   await claim(q);
-  const d = await deliveryFor(ctx, q, p, deliveryId);
-  const site = (await getSiteRow(q, d.site_id))!;
+  // The delivery, its site, the partnership, the lock's readiness and the grant: one statement.
+  const read = await readForCourierEntry(q, deliveryId);
+  if (!read) throw relayError('KW_NOT_FOUND');
+  const d = readableBy(p, read.delivery as DeliveryRow, read.site, read.partner);
+  const site = read.site;
   const actor = { actorKind: 'courier', actorId: d.courier_id, deliveryId: d.id };
-  const refusal = await courierRefusal(ctx, q, d, site, started);
+  const refusal = courierRefusal(read, d, started);
   if (refusal) {
     const err = relayError(refusal.code, refusal.details);
     await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.refused', reason: refusal.code, ...actor, grantId: null, details: refusal.details });
     await keep(q, { status: err.status, body: errorBody(err) });
     return { refused: err, deviceId: d.device_id };
   }
-  const grant = d.grant_id ? await getGrant(q, d.grant_id) : undefined;
+  const grant = read.grant;
   const method: Method = hasChainLeft(grant) ? 'reveal' : 'command';
   let cmd: CommandRow | null = null;
   if (method === 'command') {
