@@ -1,0 +1,143 @@
+/**
+ * The courier entry's refusals in their order of precedence, each with its code and details,
+ * when several apply at once (the delivery, its site, the partnership and the lock read in one
+ * statement must refuse exactly as separate reads did); 404, never a refusal, for a delivery
+ * the caller may not see. And a delivery's view as its events show it (built from a joined read
+ * or from the row the move returned) is, byte for byte, the view read back afterwards with
+ * separate reads, on both stores.
+ */
+import { describe, expect, it } from 'vitest';
+import { ST_CAMERA_OK, ST_JAMMED, ST_LOCKOUT } from '@keyway/shared';
+import { deliveryView, getDelivery, onDeliveryUnlocked, viewEmittedIn } from '../../relay/src/domain/deliveries';
+import { bookDelivery, expectOk, seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+
+describe('courier entry checks and delivery views', () => {
+  let h: Harness;
+  let w: World;
+  useWorld((hh, ww) => { h = hh; w = ww; }, { webhooks: { allowPrivateTargets: true } });
+
+  let keys = 0;
+  const entry = (id: number, token = w.courier.token) => h.api('POST', `/v1/deliveries/${id}/entry`, { token, headers: { 'idempotency-key': 'checks-' + ++keys } });
+  const setDelivery = (id: number, set: Record<string, unknown>) => h.relay.ctx.store.q.updateTable('deliveries').set(set).where('id', '=', id).execute();
+  const setLock = (set: Record<string, unknown>) => h.relay.ctx.store.q.updateTable('devices').set(set).where('id', '=', w.deviceId).execute();
+  const waitUntilStaged = (id: number) => waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + id, { token: w.backend.token })).body.staged, 5000, 'courier grant staged');
+  const setSite = (set: Record<string, unknown>) => h.relay.ctx.store.q.updateTable('sites').set(set).where('id', '=', w.site.id).execute();
+
+  it('refuses with the first check that fails, in order: partner, cancelled, blocked, closed, window, in-home, lock', async () => {
+    const d = await bookDelivery(h, w);
+    const lock = await h.relay.ctx.store.q.selectFrom('devices').select(['online', 'flags', 'last_seen']).where('id', '=', w.deviceId).executeTakeFirstOrThrow();
+    const now = h.clock.now();
+    const past = { window_start: now - 7200_000, window_end: now - 3600_000 };
+    // Everything wrong at once; each step puts right the check that refused.
+    await h.relay.ctx.store.q.deleteFrom('site_partners').where('site_id', '=', w.site.id).execute();
+    await setDelivery(d.id, { status: 'cancelled', in_home: 0, ...past });
+    await setSite({ allow_in_home: 0 });
+    await setLock({ online: 0, flags: null });
+    const steps: Array<[() => Promise<unknown>, number, string, Record<string, unknown> | undefined]> = [
+      [async () => undefined, 403, 'KW_PARTNER_WITHDRAWN', undefined],
+      [() => h.relay.ctx.store.q.insertInto('site_partners').values({ site_id: w.site.id, backend_id: w.backend.id, created_at: now }).execute(), 409, 'KW_DELIVERY_CANCELLED', undefined],
+      [() => setDelivery(d.id, { status: 'blocked', block_reason: 'why' }), 403, 'KW_DELIVERY_BLOCKED', { reason: 'why' }],
+      [() => setDelivery(d.id, { status: 'secured' }), 409, 'KW_DELIVERY_CLOSED', { status: 'secured' }],
+      [() => setDelivery(d.id, { status: 'entering' }), 403, 'KW_OUTSIDE_WINDOW', { window: { start: new Date(past.window_start).toISOString(), end: new Date(past.window_end).toISOString() } }],
+      [() => setDelivery(d.id, { window_start: now - 60_000, window_end: now + 3600_000 }), 403, 'KW_IN_HOME_NOT_ALLOWED', { site: false, delivery: false }],
+      [() => setDelivery(d.id, { in_home: 1 }), 403, 'KW_IN_HOME_NOT_ALLOWED', { site: false, delivery: true }],
+      [() => setSite({ allow_in_home: 1 }), 503, 'KW_LOCK_OFFLINE', { deviceId: w.deviceId, lastSeen: lock.last_seen ? new Date(lock.last_seen).toISOString() : null }],
+      [() => setLock({ online: 1 }), 503, 'KW_LOCK_UNAVAILABLE', { deviceId: w.deviceId, status: 'no status yet' }],
+      [() => setLock({ flags: lock.flags! & ~ST_CAMERA_OK }), 503, 'KW_CAMERA_UNHEALTHY', { deviceId: w.deviceId }],
+      [() => setLock({ flags: lock.flags! | ST_CAMERA_OK | ST_JAMMED }), 503, 'KW_LOCK_UNAVAILABLE', { deviceId: w.deviceId, jammed: true, lockout: false }],
+      [() => setLock({ flags: (lock.flags! | ST_CAMERA_OK | ST_LOCKOUT) & ~ST_JAMMED }), 503, 'KW_LOCK_UNAVAILABLE', { deviceId: w.deviceId, jammed: false, lockout: true }]
+    ];
+    const seen: string[] = [];
+    try {
+      for (const [fix, status, code, details] of steps) {
+        await fix();
+        const r = await entry(d.id);
+        expect(r.body.error?.code, JSON.stringify(r.body)).toBe(code);
+        expect(r.status).toBe(status);
+        expect(r.body.error.details).toEqual(details);
+        seen.push(code);
+      }
+    } finally {
+      // The world as it was for the next tests, whatever step failed.
+      await setLock({ online: lock.online, flags: lock.flags });
+      await setSite({ allow_in_home: 1 });
+      await h.relay.ctx.store.q.insertInto('site_partners').values({ site_id: w.site.id, backend_id: w.backend.id, created_at: now })
+        .onConflict((oc) => oc.columns(['site_id', 'backend_id']).doNothing()).execute();
+    }
+    // Each refusal is in the owner's feed, with its reason, newest first.
+    const feed = await expectOk(h.api('GET', `/v1/sites/${w.site.id}/activity?kind=entry.refused`, { token: w.owner.token }));
+    expect(feed.items.filter((i: any) => i.deliveryId === d.id).map((i: any) => i.reason)).toEqual([...seen].reverse());
+  });
+
+  it('answers 404, recording nothing, for a delivery the caller may not see, however its checks would go', async () => {
+    const other = await seedWorld(h);
+    try {
+      const d = await bookDelivery(h, w);
+      const before = await h.relay.ctx.store.q.selectFrom('activity').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const unknown = await entry(d.id + 10_000);
+      expect(unknown.status).toBe(404);
+      // Another backend's courier, another backend, another owner: as if it did not exist.
+      for (const token of [other.courier.token, other.backend.token]) {
+        const r = await entry(d.id, token);
+        expect(r.status).toBe(404);
+        expect(r.body).toEqual(unknown.body);
+      }
+      // Its own backend, no longer the site's partner: 404 (it may no longer see the delivery), not a refusal.
+      await h.relay.ctx.store.q.deleteFrom('site_partners').where('site_id', '=', w.site.id).execute();
+      const withdrawn = await entry(d.id, w.backend.token);
+      expect(withdrawn.status).toBe(404);
+      expect(withdrawn.body).toEqual(unknown.body);
+      // ... while its courier, who still sees it, is refused for it.
+      expect((await entry(d.id)).body.error.code).toBe('KW_PARTNER_WITHDRAWN');
+      const after = await h.relay.ctx.store.q.selectFrom('activity').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      // Only the courier's refusal was recorded.
+      expect(Number(after.n) - Number(before.n)).toBe(1);
+    } finally {
+      await h.relay.ctx.store.q.insertInto('site_partners').values({ site_id: w.site.id, backend_id: w.backend.id, created_at: h.clock.now() })
+        .onConflict((oc) => oc.columns(['site_id', 'backend_id']).doNothing()).execute();
+      await other.lock.close();
+    }
+  });
+
+  it('shows a delivery in its events as it reads back afterwards, byte for byte (booking, block, cancel, the OPERATION\'s unlock)', async () => {
+    const hook = await expectOk(h.api('POST', '/v1/webhooks', { token: w.backend.token, body: { url: 'http://127.0.0.1:9/hooks', events: ['*'] } }), 201);
+    const ctx = h.relay.ctx;
+    const readBack = async (id: number) => JSON.stringify(await deliveryView(ctx, ctx.store.q, (await getDelivery(ctx.store.q, id))!));
+    const lastHook = async (id: number, event: string) => {
+      const rows = await ctx.store.q.selectFrom('webhook_jobs').select('body').where('webhook_id', '=', hook.id).where('event', '=', event).orderBy('id', 'desc').execute();
+      const body = rows.map((r) => JSON.parse(r.body)).find((b) => b.data.delivery.id === id);
+      return JSON.stringify(body.data.delivery);
+    };
+    // A site with no address: its view shows null, not a missing key.
+    await setSite({ address: null });
+    // The booking's answer is the view its event showed (the grant not staged yet in both).
+    const staged = await bookDelivery(h, w, { waitStaged: false });
+    expect(staged).toEqual(JSON.parse(await lastHook(staged.id, 'delivery.booked')));
+    await waitUntilStaged(staged.id);
+    const doorstep = await bookDelivery(h, w, { inHome: false, waitStaged: false });
+    for (const d of [staged, doorstep]) {
+      // The OPERATION's unlock, with a clip and without: the event's view from the move's own row, against a read of the row in the same transaction.
+      for (const clip of [null, 'clip:' + w.deviceId + ':7']) {
+        const id = d.id;
+        await setDelivery(id, { status: 'entering', entered_at: null, entry_method: null, entry_seq: null, clip: null });
+        const [emitted, read] = await ctx.store.tx(async (q) => {
+          await onDeliveryUnlocked(ctx, q, id, 'reveal', 4242, clip);
+          return [JSON.stringify(viewEmittedIn(q, id)), JSON.stringify(await deliveryView(ctx, q, (await getDelivery(q, id))!))];
+        });
+        expect(emitted).toBe(read);
+        expect(JSON.parse(emitted)).toMatchObject({ status: 'unlocked', entry: { method: 'reveal', eventSeq: 4242, clip }, site: { address: null } });
+        expect(await lastHook(id, 'delivery.unlocked')).toBe(read);
+        expect(await readBack(id)).toBe(read);
+      }
+    }
+    // Block (its grant revoked by the edge's effects) and cancel: the answer is the event's view, and both are the delivery as it reads back.
+    const blocked = await bookDelivery(h, w);
+    const b = await expectOk(h.api('POST', `/v1/deliveries/${blocked.id}/block`, { token: w.owner.token, body: { reason: 'not today' } }));
+    expect(b).toEqual(JSON.parse(await readBack(blocked.id)));
+    expect(await lastHook(blocked.id, 'delivery.blocked')).toBe(await readBack(blocked.id));
+    const cancelled = await bookDelivery(h, w);
+    const c = await expectOk(h.api('POST', `/v1/deliveries/${cancelled.id}/cancel`, { token: w.backend.token }));
+    expect(c).toEqual(JSON.parse(await readBack(cancelled.id)));
+    expect(await lastHook(cancelled.id, 'delivery.cancelled')).toBe(await readBack(cancelled.id));
+  });
+});
