@@ -52,6 +52,21 @@ export function lockDevice(q: Q, id: string): Promise<DeviceRow | undefined> {
   return firstRow(lockDeviceQuery(q, id));
 }
 
+/**
+ * The row of the delivery's lock, locked for the rest of q (PostgreSQL: FOR UPDATE; nothing on
+ * SQLite, whose transactions already hold its single write lock). What moves a delivery out of
+ * the courier's reach (a cancel, a block, a partner withdrawn) takes its lock's row first: taken
+ * before the entry's read, that read sees such a move if it committed, and one that has not waits.
+ */
+export async function lockDeviceOfDelivery(q: Q, deliveryId: number): Promise<void> {
+  if (onPostgres(q)) await lockDeliveryDeviceQuery(q, deliveryId);
+}
+
+const lockDeliveryDeviceQuery = prepared((q: Q, deliveryId: number) =>
+  q.selectFrom('devices').select('devices.id')
+    .where('devices.id', '=', (eb) => eb.selectFrom('deliveries').select('deliveries.device_id').where('deliveries.id', '=', deliveryId))
+    .forUpdate());
+
 export type LogState = 'ok' | 'gap' | 'break' | 'rewind';
 
 export async function setLogState(q: Q, id: string, state: LogState): Promise<void> {

@@ -13,6 +13,7 @@ import {
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { setEntryCounter } from '../data/deliveries';
+import { lockDeviceOfDelivery } from '../data/devices';
 import { readForCourierEntry, type CourierEntryRead, type LockReadinessRow } from '../data/delivery-reads';
 import { afterCommit, type Q } from '../data/store';
 import { errorBody, relayError, RelayError, type ErrorCode } from '../errors';
@@ -180,6 +181,9 @@ type EntryPlan = { refused: RelayError; deviceId: string } | { d: DeliveryRow; s
 /** The courier entry's one transaction q: the key claimed, the checks, the request recorded (or the refusal, kept as the key's answer). */
 async function planCourierEntry(ctx: RelayContext, q: Q, p: Principal, deliveryId: number, started: number, claim: ClaimStep, keep: KeepStep): Promise<EntryPlan> {
   await claim(q);
+  // Before the read (PostgreSQL): a cancel, block or withdrawal committed meanwhile is seen by it,
+  // not missed by a move that would then change nothing while the reveal or command still goes out.
+  await lockDeviceOfDelivery(q, deliveryId);
   // The delivery, its site, the partnership, the lock's readiness and the grant: one statement.
   const read = await readForCourierEntry(q, deliveryId);
   if (!read) throw relayError('KW_NOT_FOUND');
