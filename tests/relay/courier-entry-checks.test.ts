@@ -179,4 +179,38 @@ describe('courier entry against a cancel committing meanwhile (PostgreSQL: trans
     expect(w.lock.commands.length).toBe(commands);
     expect((await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status).toBe('cancelled');
   });
+
+  it('refuses an entry whose delivery is moved meanwhile by a transaction that does not take the lock\'s row, and sends the lock nothing', async (t) => {
+    const store = h.relay.ctx.store;
+    if (store.dialect !== 'postgres') return t.skip();
+    const d = await bookDelivery(h, w);
+    const reveals = w.lock.reveals.length;
+    const commands = w.lock.commands.length;
+    // The delivery moved by a transaction that does not take the lock's row first (none of the
+    // relay's does today; this guards the next one): the entry reads it as booked, and its own
+    // move waits for this one, then finds it moved and changes nothing.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const move = store.tx(async (q) => {
+      await q.updateTable('deliveries').set({ status: 'failed' }).where('id', '=', d.id).execute();
+      await gate;
+    });
+    const waiting = async () => Number((await store.q.selectNoFrom((eb) => eb.fn.countAll<number>().as('n'))
+      .where(sql<boolean>`exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database())`).executeTakeFirst())?.n ?? 0) > 0;
+    const res = h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'moved-' + d.id } });
+    try {
+      await waitUntil(waiting, 5000, 'the entry\'s move waiting for the other one');
+    } finally {
+      release();
+      await move;
+    }
+    const r = await res;
+    expect(r.status, JSON.stringify(r.body)).toBe(409);
+    expect(r.body.error?.code).toBe('KW_CONFLICT');
+    expect(w.lock.reveals.length).toBe(reveals);
+    expect(w.lock.commands.length).toBe(commands);
+    // Asked again (a new key), the delivery as it now stands refuses it.
+    const again = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'moved-again-' + d.id } });
+    expect(again.body.error?.code, JSON.stringify(again.body)).toBe('KW_DELIVERY_CLOSED');
+  });
 });

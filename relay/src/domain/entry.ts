@@ -208,7 +208,9 @@ async function planCourierEntry(ctx: RelayContext, q: Q, p: Principal, deliveryI
     });
     await setEntryCounter(q, d.id, cmd.counter);
   }
-  if (d.status === 'booked') await transition(ctx, q, d, 'entering');
+  // A move that changes nothing: something moved the delivery after the read without taking the
+  // lock's row first (none of the relay's moves does so today); nothing goes to the lock.
+  if (d.status === 'booked' && !(await transition(ctx, q, d, 'entering'))) throw relayError('KW_CONFLICT', { deliveryId: d.id, reason: 'the delivery moved while the entry was checked' });
   await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'entry.requested', ...actor, grantId: grant?.id ?? null, details: { method } });
   return { d, site, grant, method, cmd };
 }
