@@ -10,6 +10,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ST_CAMERA_OK, ST_JAMMED, ST_LOCKOUT } from '@keyway/shared';
 import { deliveryView, getDelivery, onDeliveryUnlocked, viewEmittedIn } from '../../relay/src/domain/deliveries';
+import type { Q } from '../../relay/src/data/store';
 import { bookDelivery, expectOk, seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 describe('courier entry checks and delivery views', () => {
@@ -149,66 +150,59 @@ describe('courier entry against a cancel committing meanwhile (PostgreSQL: trans
   let w: World;
   useWorld((hh, ww) => { h = hh; w = ww; });
 
-  it('refuses an entry whose delivery a transaction holding its lock cancels while the entry runs, and sends the lock nothing', async (t) => {
-    const store = h.relay.ctx.store;
-    if (store.dialect !== 'postgres') return t.skip();
-    const d = await bookDelivery(h, w);
+  /** Some session of this database waits for a lock. */
+  const someoneWaits = async () => Number((await h.relay.ctx.store.q.selectNoFrom((eb) => eb.fn.countAll<number>().as('n'))
+    .where(sql<boolean>`exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database())`).executeTakeFirst())?.n ?? 0) > 0;
+
+  /**
+   * The delivery's courier asks to enter while `hold` runs in a transaction kept open until the
+   * entry waits for a lock it holds; the entry's answer, and whether the lock was sent anything.
+   */
+  async function entryWhileHeld(deliveryId: number, key: string, hold: (q: Q) => Promise<void>) {
     const reveals = w.lock.reveals.length;
     const commands = w.lock.commands.length;
-    // As a cancel does (cancelDelivery, withdrawPartner): the lock's row first, then the delivery moved; held open until the entry waits.
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const cancel = store.tx(async (q) => {
-      await q.selectFrom('devices').select('id').where('id', '=', w.deviceId).forUpdate().execute();
-      await q.updateTable('deliveries').set({ status: 'cancelled' }).where('id', '=', d.id).execute();
+    const held = h.relay.ctx.store.tx(async (q) => {
+      await hold(q);
       await gate;
     });
-    const waiting = async () => Number((await store.q.selectNoFrom((eb) => eb.fn.countAll<number>().as('n'))
-      .where(sql<boolean>`exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database())`).executeTakeFirst())?.n ?? 0) > 0;
-    const res = h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'race-' + d.id } });
+    const res = h.api('POST', `/v1/deliveries/${deliveryId}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } });
     try {
-      // The entry reads the delivery, then waits for a row the cancel holds.
-      await waitUntil(waiting, 5000, 'the entry waiting for the cancel');
+      await waitUntil(someoneWaits, 5000, 'the entry waiting for the held transaction');
     } finally {
       release();
-      await cancel;
+      await held;
     }
     const r = await res;
+    return { r, lockSent: w.lock.reveals.length !== reveals || w.lock.commands.length !== commands };
+  }
+
+  it('refuses an entry whose delivery a transaction holding its lock cancels while the entry runs, and sends the lock nothing', async (t) => {
+    if (h.relay.ctx.store.dialect !== 'postgres') return t.skip();
+    const d = await bookDelivery(h, w);
+    // As a cancel does (cancelDelivery, withdrawPartner): the lock's row first, then the delivery moved.
+    const { r, lockSent } = await entryWhileHeld(d.id, 'race-' + d.id, async (q) => {
+      await q.selectFrom('devices').select('id').where('id', '=', w.deviceId).forUpdate().execute();
+      await q.updateTable('deliveries').set({ status: 'cancelled' }).where('id', '=', d.id).execute();
+    });
     expect(r.body.error?.code, JSON.stringify(r.body)).toBe('KW_DELIVERY_CANCELLED');
-    expect(w.lock.reveals.length).toBe(reveals);
-    expect(w.lock.commands.length).toBe(commands);
+    expect(lockSent).toBe(false);
     expect((await h.api('GET', '/v1/deliveries/' + d.id, { token: w.courier.token })).body.status).toBe('cancelled');
   });
 
   it('refuses an entry whose delivery is moved meanwhile by a transaction that does not take the lock\'s row, and sends the lock nothing', async (t) => {
-    const store = h.relay.ctx.store;
-    if (store.dialect !== 'postgres') return t.skip();
+    if (h.relay.ctx.store.dialect !== 'postgres') return t.skip();
     const d = await bookDelivery(h, w);
-    const reveals = w.lock.reveals.length;
-    const commands = w.lock.commands.length;
-    // The delivery moved by a transaction that does not take the lock's row first (none of the
-    // relay's does today; this guards the next one): the entry reads it as booked, and its own
-    // move waits for this one, then finds it moved and changes nothing.
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    const move = store.tx(async (q) => {
+    // Moved by a transaction that does not take the lock's row first (none of the relay's does
+    // today; this guards the next one): the entry reads it as booked, and its own move waits for
+    // this one, then finds it moved and changes nothing.
+    const { r, lockSent } = await entryWhileHeld(d.id, 'moved-' + d.id, async (q) => {
       await q.updateTable('deliveries').set({ status: 'failed' }).where('id', '=', d.id).execute();
-      await gate;
     });
-    const waiting = async () => Number((await store.q.selectNoFrom((eb) => eb.fn.countAll<number>().as('n'))
-      .where(sql<boolean>`exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database())`).executeTakeFirst())?.n ?? 0) > 0;
-    const res = h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'moved-' + d.id } });
-    try {
-      await waitUntil(waiting, 5000, 'the entry\'s move waiting for the other one');
-    } finally {
-      release();
-      await move;
-    }
-    const r = await res;
     expect(r.status, JSON.stringify(r.body)).toBe(409);
     expect(r.body.error?.code).toBe('KW_CONFLICT');
-    expect(w.lock.reveals.length).toBe(reveals);
-    expect(w.lock.commands.length).toBe(commands);
+    expect(lockSent).toBe(false);
     // Asked again (a new key), the delivery as it now stands refuses it.
     const again = await h.api('POST', `/v1/deliveries/${d.id}/entry`, { token: w.courier.token, headers: { 'idempotency-key': 'moved-again-' + d.id } });
     expect(again.body.error?.code, JSON.stringify(again.body)).toBe('KW_DELIVERY_CLOSED');
