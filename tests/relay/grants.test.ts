@@ -65,6 +65,36 @@ describe('grants and owner access', () => {
     expect(w.lock.scan(creds.credentials[0])).toBe(31);
   });
 
+  it('a revocation committed between the guest entry\'s checks and its record refuses the entry: no reveal, no entry in the feed after the revocation', async () => {
+    const { grant, accessToken } = await createGrant({ label: 'neighbour' });
+    const store = h.relay.ctx.store;
+    const tx = store.tx;
+    const reveals = w.lock.reveals.length;
+    // The lock not holding the revocation yet (its GRANT_REVOKE refused once with BUSY, retried
+    // later): the relay's own check is then all that keeps the revoked guest out.
+    w.lock.busyFor = 1;
+    // The owner revokes, and is answered, while the entry, its checks passed on the grant as it
+    // read it, is about to record the request: the interleaving PostgreSQL's READ COMMITTED allows.
+    const revoke: { answer?: { status: number; body: any } } = {};
+    store.tx = async (fn) => {
+      if (!revoke.answer && /guestEntry/.test(new Error().stack ?? '')) revoke.answer = await h.api('DELETE', '/v1/grants/' + grant.id, { token: w.owner.token });
+      return tx(fn);
+    };
+    let r;
+    try {
+      r = await h.api('POST', '/v1/grant-access/entry', { token: accessToken });
+    } finally {
+      store.tx = tx;
+    }
+    expect(revoke.answer?.status, JSON.stringify(revoke.answer?.body)).toBe(200);
+    expect(revoke.answer?.body.status).toBe('revoking');
+    expect(r.body.error?.code, JSON.stringify(r.body)).toBe('KW_GRANT_REVOKED');
+    expect(w.lock.reveals.length).toBe(reveals);
+    const feed = await expectOk(h.api('GET', `/v1/sites/${w.site.id}/activity`, { token: w.owner.token }));
+    const ofGrant = feed.items.filter((i: any) => i.grantId === grant.id).map((i: any) => i.kind);
+    expect(ofGrant.slice(0, ofGrant.indexOf('grant.revoked'))).not.toContain('entry.requested');
+  });
+
   it('a revocation while a transaction of the lock holds its device row waits for it, and neither fails (no deadlock on PostgreSQL)', async () => {
     const { grant } = await createGrant({ label: 'plumber' });
     // What the lock's event intake does with an ACK: the device row first, then the grant row.

@@ -13,7 +13,7 @@ import {
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { setEntryCounter } from '../data/deliveries';
-import { lockDeviceOfDelivery } from '../data/devices';
+import { lockDevice, lockDeviceOfDelivery } from '../data/devices';
 import { readForCourierEntry, type CourierEntryRead, type LockReadinessRow } from '../data/delivery-reads';
 import { afterCommit, type Q } from '../data/store';
 import { errorBody, relayError, RelayError, type ErrorCode } from '../errors';
@@ -26,7 +26,7 @@ import { guestGrant } from './access-grants';
 import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, readableBy, transition, viewEmittedIn, type DeliveryRow } from './deliveries';
 import { canTransition } from './delivery-states';
 import { deviceForOwner, deviceForOwnerCommand, getDevice, type DeviceRow } from './devices';
-import { chainSeed, type GrantRow } from './grants';
+import { chainSeed, getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
 import type { ClaimStep, KeepStep } from './idempotency';
@@ -315,10 +315,17 @@ export async function guestEntry(ctx: RelayContext, p: Principal) {
     if (err instanceof RelayError) await no(err.code, err.details);
     throw err;
   }
-  ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
   await ctx.store.tx(async (q) => {
+    // The checks above read the grant outside any transaction: a revocation committed since (the
+    // owner already answered) would still see the reveal go out, to a lock that may not hold the
+    // revocation yet. The revocation takes the lock's row first: taken here, a committed one is
+    // seen below and one still running waits until this request is recorded (ordered before it).
+    await lockDevice(q, g.device_id);
+    const now = await getGrant(q, g.id);
+    if (now?.status !== 'active') throw relayError('KW_GRANT_REVOKED');
     await recordActivity(ctx, q, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
   });
+  ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
   const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(ctx, g)));
   return finish(ctx, outcome, { kind: g.kind, method: 'reveal', started, deviceId: g.device_id, extra: { grantId: g.id } });
 }
