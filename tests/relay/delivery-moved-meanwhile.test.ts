@@ -4,10 +4,13 @@
  * with another courier grant (the unblock stages a fresh one): the move must revoke that grant,
  * the one the delivery now has, not the one first read (already revoked by the block), or the
  * fresh grant stays staged on the lock for a delivery cancelled or blocked. On both stores: the
- * read is outside the transaction on either.
+ * read is outside the transaction on either. And a partner withdrawal, which reads the partner's
+ * deliveries to know which locks' rows to take, cancels them as they are once it holds those rows.
  */
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { bookDelivery, expectOk, useWorld, type Harness, type World } from '../support/relay-harness';
+import { lockDevice } from '../../relay/src/data/devices';
+import { bookDelivery, expectOk, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 describe('a cancel or block whose delivery was blocked and unblocked since it was read', () => {
   let h: Harness;
@@ -61,5 +64,38 @@ describe('a cancel or block whose delivery was blocked and unblocked since it wa
     expect(r.body.status).toBe('blocked');
     expect(await grantStatus(first)).toMatch(/^revok/);
     expect(await grantStatus(fresh)).toMatch(/^revok/);
+  });
+
+  it('a partner withdrawal cancels, and revokes the grant of, a delivery an entry moved while the withdrawal waited for the lock\'s row (PostgreSQL)', async (t) => {
+    const store = h.relay.ctx.store;
+    if (store.dialect !== 'postgres') return t.skip();
+    const d = await bookDelivery(h, w);
+    const grant = (await grantOf(d.id))!;
+    // What a courier entry does: the lock's row first, then the delivery to entering, committed
+    // after the withdrawal has read the delivery as booked and is waiting for that row.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const locked = new Promise<void>((r) => (held = r));
+    const entry = store.tx(async (q) => {
+      await lockDevice(q, w.deviceId);
+      held();
+      await gate;
+      await q.updateTable('deliveries').set({ status: 'entering' }).where('id', '=', d.id).execute();
+    });
+    await locked;
+    const waiting = async () => Number((await store.q.selectNoFrom((eb) => eb.fn.countAll<number>().as('n'))
+      .where(sql<boolean>`exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database())`).executeTakeFirst())?.n ?? 0) > 0;
+    const withdraw = h.api('DELETE', `/v1/sites/${w.site.id}/partners/${w.backend.id}`, { token: w.owner.token });
+    try {
+      await waitUntil(waiting, 5000, 'the withdrawal waiting for the lock\'s row');
+    } finally {
+      release();
+      await entry;
+    }
+    const r = await withdraw;
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect((await h.relay.ctx.store.q.selectFrom('deliveries').select('status').where('id', '=', d.id).executeTakeFirstOrThrow()).status).toBe('cancelled');
+    expect(await grantStatus(grant)).toMatch(/^revok/);
   });
 });
