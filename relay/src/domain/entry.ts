@@ -25,7 +25,7 @@ import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
 import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, readableBy, transition, viewEmittedIn, type DeliveryRow } from './deliveries';
 import { canTransition } from './delivery-states';
-import { deviceForOwner, deviceForOwnerCommand, getDevice, type DeviceRow } from './devices';
+import { deviceForOwnerCommand, getDevice, type DeviceRow } from './devices';
 import { chainSeed, getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
@@ -365,12 +365,16 @@ export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: st
 /** Owner clears a latched alarm on the lock (0 = all: lockout, jam) with a signed ALARM_CLEAR. */
 export async function ownerClearAlarm(ctx: RelayContext, p: Principal, deviceId: string, alarm: number) {
   const started = ctx.now();
-  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
-  if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId });
-  const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, { deviceId: d.id, action: ACT_ALARM_CLEAR, purpose: 'alarm_clear', payload: { alarm } }));
+  const cmd = await ctx.store.tx(async (q) => {
+    // The owner check in the statement that takes the counter, as for an unlock: read before q, a
+    // lock re-registered to another owner's site meanwhile would still take this owner's command.
+    const { device, counter } = await deviceForOwnerCommand(ctx, q, p, deviceId);
+    if (device.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId });
+    return issueCommand(ctx, q, { deviceId: device.id, action: ACT_ALARM_CLEAR, purpose: 'alarm_clear', counter, payload: { alarm } });
+  });
   const acked = (ev: ReceivedEvent): Outcome | undefined =>
     ev.type === EV_ACK && ev.ref === cmd.counter ? (ev.code === 0 ? { result: 'opened', seq: ev.seq, clip: null } : { result: 'denied', code: ev.code }) : undefined;
-  const outcome = await awaitLock(ctx, d.id, acked, () => dispatch(ctx, cmd, true));
-  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: d.id, extra: { counter: cmd.counter } });
+  const outcome = await awaitLock(ctx, cmd.device_id, acked, () => dispatch(ctx, cmd, true));
+  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: cmd.device_id, extra: { counter: cmd.counter } });
   return { status: res.status, body: { ...res.body, outcome: 'cleared' } };
 }
