@@ -1,9 +1,9 @@
 /** Owner grants, guest access (online reveal and offline scan strings), revocation, schedules, parcel boxes, owner unlock/lock, feed and live stream. */
 import { describe, expect, it } from 'vitest';
-import { ACT_GRANT_PUT, ACT_GRANT_REVOKE, chainStep, fromHex } from '@keyway/shared';
+import { ACT_ALARM_CLEAR, ACT_GRANT_PUT, ACT_GRANT_REVOKE, chainStep, fromHex } from '@keyway/shared';
 import { tzOffsetMinutes } from '@keyway/relay';
 import { lockDevice } from '../../relay/src/data/devices';
-import { addLock, expectOk, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
+import { addLock, expectOk, seedWorld, waitUntil, useWorld, type Harness, type World } from '../support/relay-harness';
 
 /** How long the revocation runs against the held device row before that transaction goes on. */
 const REVOKE_SETTLE_MS = 300;
@@ -63,6 +63,36 @@ describe('grants and owner access', () => {
     expect(w.lock.grants.has(grant.id)).toBe(false);
     expect((await h.api('POST', '/v1/grant-access/entry', { token: accessToken })).status).toBe(401);
     expect(w.lock.scan(creds.credentials[0])).toBe(31);
+  });
+
+  it('a revocation committed between the guest entry\'s checks and its record refuses the entry: no reveal, no entry in the feed after the revocation', async () => {
+    const { grant, accessToken } = await createGrant({ label: 'neighbour' });
+    const store = h.relay.ctx.store;
+    const tx = store.tx;
+    const reveals = w.lock.reveals.length;
+    // The lock not holding the revocation yet (its GRANT_REVOKE refused once with BUSY, retried
+    // later): the relay's own check is then all that keeps the revoked guest out.
+    w.lock.busyFor = 1;
+    // The owner revokes, and is answered, while the entry, its checks passed on the grant as it
+    // read it, is about to record the request: the interleaving PostgreSQL's READ COMMITTED allows.
+    const revoke: { answer?: { status: number; body: any } } = {};
+    store.tx = async (fn) => {
+      if (!revoke.answer && /guestEntry/.test(new Error().stack ?? '')) revoke.answer = await h.api('DELETE', '/v1/grants/' + grant.id, { token: w.owner.token });
+      return tx(fn);
+    };
+    let r;
+    try {
+      r = await h.api('POST', '/v1/grant-access/entry', { token: accessToken });
+    } finally {
+      store.tx = tx;
+    }
+    expect(revoke.answer?.status, JSON.stringify(revoke.answer?.body)).toBe(200);
+    expect(revoke.answer?.body.status).toBe('revoking');
+    expect(r.body.error?.code, JSON.stringify(r.body)).toBe('KW_GRANT_REVOKED');
+    expect(w.lock.reveals.length).toBe(reveals);
+    const feed = await expectOk(h.api('GET', `/v1/sites/${w.site.id}/activity`, { token: w.owner.token }));
+    const ofGrant = feed.items.filter((i: any) => i.grantId === grant.id).map((i: any) => i.kind);
+    expect(ofGrant.slice(0, ofGrant.indexOf('grant.revoked'))).not.toContain('entry.requested');
   });
 
   it('a revocation while a transaction of the lock holds its device row waits for it, and neither fails (no deadlock on PostgreSQL)', async () => {
@@ -186,5 +216,34 @@ describe('grants and owner access', () => {
     expect(c.status, JSON.stringify(c.body)).toBe(200);
     await waitUntil(async () => !(await h.api('GET', '/v1/devices/' + w.deviceId, { token: w.owner.token })).body.status.flags.jammed, 3000, 'cleared');
     expect((await h.api('POST', `/v1/devices/${w.deviceId}/lock`, { token: w.owner.token })).status).toBe(200);
+  });
+
+  it('an alarm clear whose lock is re-registered to another owner\'s site meanwhile is 404, and the lock is sent nothing', async () => {
+    const other = await seedWorld(h);
+    const store = h.relay.ctx.store;
+    const tx = store.tx;
+    const setSite = (siteId: number) => store.q.updateTable('devices').set({ site_id: siteId }).where('id', '=', w.deviceId).execute();
+    const clears = w.lock.commands.filter((c) => c.action === ACT_ALARM_CLEAR).length;
+    // The re-registration (the lock moved to the other owner's site) commits while the request,
+    // the lock read as this owner's, is about to issue the command.
+    let moved = false;
+    store.tx = async (fn) => {
+      if (!moved && /ownerClearAlarm/.test(new Error().stack ?? '')) {
+        moved = true;
+        await setSite(other.site.id);
+      }
+      return tx(fn);
+    };
+    let r;
+    try {
+      r = await h.api('POST', `/v1/devices/${w.deviceId}/alarms/clear`, { token: w.owner.token, body: { alarm: 0 } });
+    } finally {
+      store.tx = tx;
+      await setSite(w.site.id);
+      await other.lock.close();
+    }
+    expect(moved).toBe(true);
+    expect(r.status, JSON.stringify(r.body)).toBe(404);
+    expect(w.lock.commands.filter((c) => c.action === ACT_ALARM_CLEAR).length).toBe(clears);
   });
 });

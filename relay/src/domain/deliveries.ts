@@ -256,6 +256,16 @@ function lockDeviceFirst(q: Q, d: DeliveryRow): Promise<void> {
   return lockDevicesFirst(q, [d.device_id]);
 }
 
+/**
+ * The delivery read again in q once its lock's row is held: the read before q may be stale in
+ * more than its status (blocked and unblocked meanwhile, it is booked again with another grant),
+ * and a move checked on the status alone would then revoke the grant it read, not the one staged.
+ */
+async function lockAndReread(q: Q, d: DeliveryRow): Promise<DeliveryRow> {
+  await lockDeviceFirst(q, d);
+  return (await getDelivery(q, d.id))!;
+}
+
 function changedMeanwhile(status: string | undefined) {
   return relayError('KW_CONFLICT', { status }, 'The delivery changed meanwhile.');
 }
@@ -267,13 +277,13 @@ export async function blockDelivery(ctx: RelayContext, p: Principal, id: number,
   if (d.status === 'blocked') return deliveryView(ctx, ctx.store.q, d);
   if (!canTransition(d.status, 'blocked')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
   return ctx.store.tx(async (q) => {
-    await lockDeviceFirst(q, d);
+    const cur = await lockAndReread(q, d);
     const effects = async () => {
-      await revokeDeliveryGrant(ctx, q, d, 'owner:' + p.subjectId, 'delivery blocked');
-      await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
-      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.blocked', body: { deliveryId: id } });
+      await revokeDeliveryGrant(ctx, q, cur, 'owner:' + p.subjectId, 'delivery blocked');
+      await recordActivity(ctx, q, { siteId: cur.site_id, deviceId: cur.device_id, kind: 'delivery.blocked', reason: reason ?? null, actorKind: 'owner', actorId: p.subjectId, deliveryId: id });
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: cur.courier_id, deliveryId: id, kind: 'delivery.blocked', body: { deliveryId: id } });
     };
-    if (!(await transition(ctx, q, d, 'blocked', { block_reason: reason ?? 'blocked by owner' }, { event: 'delivery.blocked', data: { reason: reason ?? null }, effects }))) {
+    if (!(await transition(ctx, q, cur, 'blocked', { block_reason: reason ?? 'blocked by owner' }, { event: 'delivery.blocked', data: { reason: reason ?? null }, effects }))) {
       throw changedMeanwhile((await getDelivery(q, id))?.status);
     }
     return emittedOrRead(ctx, q, id);
@@ -303,13 +313,13 @@ export async function cancelDelivery(ctx: RelayContext, p: Principal, id: number
   if (d.status === 'cancelled') return deliveryView(ctx, ctx.store.q, d);
   if (!canTransition(d.status, 'cancelled')) throw relayError('KW_DELIVERY_CLOSED', { status: d.status });
   return ctx.store.tx(async (q) => {
-    await lockDeviceFirst(q, d);
+    const cur = await lockAndReread(q, d);
     const effects = async () => {
-      await revokeDeliveryGrant(ctx, q, d, p.kind + ':' + p.subjectId, 'delivery cancelled');
-      await recordActivity(ctx, q, { siteId: d.site_id, deviceId: d.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
-      await notify(ctx, q, { recipientKind: 'courier', recipientId: d.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
+      await revokeDeliveryGrant(ctx, q, cur, p.kind + ':' + p.subjectId, 'delivery cancelled');
+      await recordActivity(ctx, q, { siteId: cur.site_id, deviceId: cur.device_id, kind: 'delivery.cancelled', actorKind: p.kind, actorId: p.subjectId, deliveryId: id });
+      await notify(ctx, q, { recipientKind: 'courier', recipientId: cur.courier_id, deliveryId: id, kind: 'delivery.cancelled', body: { deliveryId: id } });
     };
-    if (!(await transition(ctx, q, d, 'cancelled', {}, { event: 'delivery.cancelled', effects }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
+    if (!(await transition(ctx, q, cur, 'cancelled', {}, { event: 'delivery.cancelled', effects }))) throw changedMeanwhile((await getDelivery(q, id))?.status);
     return emittedOrRead(ctx, q, id);
   });
 }

@@ -13,7 +13,7 @@ import {
 } from '@keyway/shared';
 import type { RelayContext } from '../context';
 import { setEntryCounter } from '../data/deliveries';
-import { lockDeviceOfDelivery } from '../data/devices';
+import { lockDevice, lockDeviceOfDelivery } from '../data/devices';
 import { readForCourierEntry, type CourierEntryRead, type LockReadinessRow } from '../data/delivery-reads';
 import { afterCommit, type Q } from '../data/store';
 import { errorBody, relayError, RelayError, type ErrorCode } from '../errors';
@@ -25,8 +25,8 @@ import { recordActivity } from './activity';
 import { guestGrant } from './access-grants';
 import { deliveryFor, deliveryView, getDelivery, onDeliveryUnlocked, readableBy, transition, viewEmittedIn, type DeliveryRow } from './deliveries';
 import { canTransition } from './delivery-states';
-import { deviceForOwner, deviceForOwnerCommand, getDevice, type DeviceRow } from './devices';
-import { chainSeed, type GrantRow } from './grants';
+import { deviceForOwnerCommand, getDevice, type DeviceRow } from './devices';
+import { chainSeed, getGrant, type GrantRow } from './grants';
 import { reasonName } from './names';
 import type { Principal } from './principals';
 import type { ClaimStep, KeepStep } from './idempotency';
@@ -315,10 +315,17 @@ export async function guestEntry(ctx: RelayContext, p: Principal) {
     if (err instanceof RelayError) await no(err.code, err.details);
     throw err;
   }
-  ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
   await ctx.store.tx(async (q) => {
+    // The checks above read the grant outside any transaction: a revocation committed since (the
+    // owner already answered) would still see the reveal go out, to a lock that may not hold the
+    // revocation yet. The revocation takes the lock's row first: taken here, a committed one is
+    // seen below and one still running waits until this request is recorded (ordered before it).
+    await lockDevice(q, g.device_id);
+    const now = await getGrant(q, g.id);
+    if (now?.status !== 'active') throw relayError('KW_GRANT_REVOKED');
     await recordActivity(ctx, q, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
   });
+  ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
   const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(ctx, g)));
   return finish(ctx, outcome, { kind: g.kind, method: 'reveal', started, deviceId: g.device_id, extra: { grantId: g.id } });
 }
@@ -358,12 +365,16 @@ export async function ownerCommand(ctx: RelayContext, p: Principal, deviceId: st
 /** Owner clears a latched alarm on the lock (0 = all: lockout, jam) with a signed ALARM_CLEAR. */
 export async function ownerClearAlarm(ctx: RelayContext, p: Principal, deviceId: string, alarm: number) {
   const started = ctx.now();
-  const d = await deviceForOwner(ctx, ctx.store.q, p, deviceId);
-  if (d.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId });
-  const cmd = await ctx.store.tx((q) => issueCommand(ctx, q, { deviceId: d.id, action: ACT_ALARM_CLEAR, purpose: 'alarm_clear', payload: { alarm } }));
+  const cmd = await ctx.store.tx(async (q) => {
+    // The owner check in the statement that takes the counter, as for an unlock: read before q, a
+    // lock re-registered to another owner's site meanwhile would still take this owner's command.
+    const { device, counter } = await deviceForOwnerCommand(ctx, q, p, deviceId);
+    if (device.online !== 1) throw relayError('KW_LOCK_OFFLINE', { deviceId });
+    return issueCommand(ctx, q, { deviceId: device.id, action: ACT_ALARM_CLEAR, purpose: 'alarm_clear', counter, payload: { alarm } });
+  });
   const acked = (ev: ReceivedEvent): Outcome | undefined =>
     ev.type === EV_ACK && ev.ref === cmd.counter ? (ev.code === 0 ? { result: 'opened', seq: ev.seq, clip: null } : { result: 'denied', code: ev.code }) : undefined;
-  const outcome = await awaitLock(ctx, d.id, acked, () => dispatch(ctx, cmd, true));
-  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: d.id, extra: { counter: cmd.counter } });
+  const outcome = await awaitLock(ctx, cmd.device_id, acked, () => dispatch(ctx, cmd, true));
+  const res = finish(ctx, outcome, { kind: 'owner', method: 'command', started, deviceId: cmd.device_id, extra: { counter: cmd.counter } });
   return { status: res.status, body: { ...res.body, outcome: 'cleared' } };
 }

@@ -31,9 +31,13 @@ export async function withdrawPartner(ctx: RelayContext, p: Principal, siteId: n
   await siteForOwner(ctx.store.q, p, siteId);
   const by = p.kind + ':' + p.subjectId;
   return ctx.store.tx(async (q) => {
-    const booked = await partnerDeliveriesIn(q, siteId, backendId, statusesLeadingTo('cancelled'));
-    const registered = await registeredPartnerParcels(q, siteId, backendId);
-    await lockDevicesFirst(q, [...booked, ...registered].map((b) => b.device_id));
+    const open = async () => [await partnerDeliveriesIn(q, siteId, backendId, statusesLeadingTo('cancelled')), await registeredPartnerParcels(q, siteId, backendId)] as const;
+    const [seen, seenParcels] = await open();
+    await lockDevicesFirst(q, [...seen, ...seenParcels].map((b) => b.device_id));
+    // Read again under those rows: a move committed while this waited for them (a courier entry
+    // moving a delivery to entering, a block and unblock staging another grant) left the first
+    // read stale, and its move would change nothing, silently, or revoke a grant no longer staged.
+    const [booked, registered] = await open();
     const view = await removePartner(ctx, q, p, siteId, backendId);
     const deliveries: DeliveryRow[] = [];
     for (const d of booked as DeliveryRow[]) if (await transition(ctx, q, d, 'cancelled', { block_reason: WITHDRAWN_REASON })) deliveries.push(d);
