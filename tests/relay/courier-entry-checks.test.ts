@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { ST_CAMERA_OK, ST_JAMMED, ST_LOCKOUT } from '@keyway/shared';
 import { deliveryView, getDelivery, onDeliveryUnlocked, viewEmittedIn } from '../../relay/src/domain/deliveries';
 import type { Q } from '../../relay/src/data/store';
-import { bookDelivery, expectOk, seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { bookDelivery, countRows, expectOk, seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 describe('courier entry checks and delivery views', () => {
   let h: Harness;
@@ -25,8 +25,29 @@ describe('courier entry checks and delivery views', () => {
   const waitUntilStaged = (id: number) => waitUntil(async () => (await h.api('GET', '/v1/deliveries/' + id, { token: w.backend.token })).body.staged, 5000, 'courier grant staged');
   const setSite = (set: Record<string, unknown>) => h.relay.ctx.store.q.updateTable('sites').set(set).where('id', '=', w.site.id).execute();
 
+  /**
+   * The lock made quiet for steps that write its row by hand: nothing pending for it, it answers
+   * nothing more (each command it answers ends with a status, whose flags would overwrite what a
+   * step wrote), and every status it sent is stored (a marker status, stored after the earlier
+   * ones in the lock's queue). Returns what gives the lock its voice back.
+   */
+  async function quietLock(): Promise<() => void> {
+    await waitUntil(async () => (await countRows(h, 'commands', { device_id: w.deviceId, status: 'pending' })) === 0, 5000, 'nothing pending for the lock');
+    w.lock.answer = false;
+    const batteryMv = w.lock.batteryMv;
+    w.lock.batteryMv = batteryMv + 1;
+    await w.lock.publishStatus();
+    await waitUntil(async () => (await h.relay.ctx.store.q.selectFrom('devices').select('battery').where('id', '=', w.deviceId).executeTakeFirst())?.battery === batteryMv + 1,
+      5000, 'the marker status stored');
+    return () => {
+      w.lock.batteryMv = batteryMv;
+      w.lock.answer = true;
+    };
+  }
+
   it('refuses with the first check that fails, in order: partner, cancelled, blocked, closed, window, in-home, lock', async () => {
     const d = await bookDelivery(h, w);
+    const voice = await quietLock();
     const lock = await h.relay.ctx.store.q.selectFrom('devices').select(['online', 'flags']).where('id', '=', w.deviceId).executeTakeFirstOrThrow();
     const now = h.clock.now();
     const past = { window_start: now - 7200_000, window_end: now - 3600_000 };
@@ -62,6 +83,7 @@ describe('courier entry checks and delivery views', () => {
       }
     } finally {
       // The world as it was for the next tests, whatever step failed.
+      voice();
       await setLock({ online: lock.online, flags: lock.flags });
       await setSite({ allow_in_home: 1 });
       await h.relay.ctx.store.q.insertInto('site_partners').values({ site_id: w.site.id, backend_id: w.backend.id, created_at: now })
