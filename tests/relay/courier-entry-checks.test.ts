@@ -6,12 +6,11 @@
  * or from the row the move returned) is, byte for byte, the view read back afterwards with
  * separate reads, on both stores.
  */
-import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { ST_CAMERA_OK, ST_JAMMED, ST_LOCKOUT } from '@keyway/shared';
 import { deliveryView, getDelivery, onDeliveryUnlocked, viewEmittedIn } from '../../relay/src/domain/deliveries';
 import type { Q } from '../../relay/src/data/store';
-import { bookDelivery, countRows, expectOk, seedWorld, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { bookDelivery, countRows, expectOk, seedWorld, someoneWaitsForLock, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 describe('courier entry checks and delivery views', () => {
   let h: Harness;
@@ -172,10 +171,6 @@ describe('courier entry against a cancel committing meanwhile (PostgreSQL: trans
   let w: World;
   useWorld((hh, ww) => { h = hh; w = ww; });
 
-  /** Some session of this database waits for a lock. */
-  const someoneWaits = async () => Number((await h.relay.ctx.store.q.selectNoFrom((eb) => eb.fn.countAll<number>().as('n'))
-    .where(sql<boolean>`exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database())`).executeTakeFirst())?.n ?? 0) > 0;
-
   /**
    * The delivery's courier asks to enter while `hold` runs in a transaction kept open until the
    * entry waits for a lock it holds; the entry's answer, and whether the lock was sent anything.
@@ -191,7 +186,7 @@ describe('courier entry against a cancel committing meanwhile (PostgreSQL: trans
     });
     const res = h.api('POST', `/v1/deliveries/${deliveryId}/entry`, { token: w.courier.token, headers: { 'idempotency-key': key } });
     try {
-      await waitUntil(someoneWaits, 5000, 'the entry waiting for the held transaction');
+      await waitUntil(() => someoneWaitsForLock(h), 5000, 'the entry waiting for the held transaction');
     } finally {
       release();
       await held;

@@ -7,10 +7,9 @@
  * read is outside the transaction on either. And a partner withdrawal, which reads the partner's
  * deliveries to know which locks' rows to take, cancels them as they are once it holds those rows.
  */
-import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { lockDevice } from '../../relay/src/data/devices';
-import { bookDelivery, expectOk, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
+import { bookDelivery, expectOk, someoneWaitsForLock, useWorld, waitUntil, type Harness, type World } from '../support/relay-harness';
 
 describe('a cancel or block whose delivery was blocked and unblocked since it was read', () => {
   let h: Harness;
@@ -84,11 +83,9 @@ describe('a cancel or block whose delivery was blocked and unblocked since it wa
       await q.updateTable('deliveries').set({ status: 'entering' }).where('id', '=', d.id).execute();
     });
     await locked;
-    const waiting = async () => Number((await store.q.selectNoFrom((eb) => eb.fn.countAll<number>().as('n'))
-      .where(sql<boolean>`exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database())`).executeTakeFirst())?.n ?? 0) > 0;
     const withdraw = h.api('DELETE', `/v1/sites/${w.site.id}/partners/${w.backend.id}`, { token: w.owner.token });
     try {
-      await waitUntil(waiting, 5000, 'the withdrawal waiting for the lock\'s row');
+      await waitUntil(() => someoneWaitsForLock(h), 5000, 'the withdrawal waiting for the lock\'s row');
     } finally {
       release();
       await entry;

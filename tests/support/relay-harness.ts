@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { sql } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
 import { ST_TIME_TRUSTED } from '@keyway/shared';
 import { buildRelay, type Relay, type RelayOptions } from '@keyway/relay';
@@ -194,6 +195,16 @@ export async function seedWorld(h: Harness, o: WorldOptions = {}): Promise<World
     owner: { id: owner.id, token: login.token, email, password }, site: { id: site.id }, installer, backend: { id: backend.id, token: backend.token },
     courier: { id: courier.id, token: courier.token }, deviceId: l.deviceId, registration: l.registration, lock: l.lock
   };
+}
+
+/**
+ * Whether some session of the relay's PostgreSQL database waits for a row or table lock (a test
+ * that holds a transaction open waits for this before letting it go). PostgreSQL only.
+ */
+export async function someoneWaitsForLock(h: Harness): Promise<boolean> {
+  const row = await h.relay.ctx.store.q.selectNoFrom((eb) => eb.fn.countAll<number>().as('n'))
+    .where(sql<boolean>`exists (select 1 from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database())`).executeTakeFirst();
+  return Number(row?.n ?? 0) > 0;
 }
 
 export function waitUntil<T>(fn: () => T | Promise<T>, timeoutMs = 5000, what = 'condition'): Promise<T> {
