@@ -93,6 +93,10 @@ describe('grants and owner access', () => {
     const feed = await expectOk(h.api('GET', `/v1/sites/${w.site.id}/activity`, { token: w.owner.token }));
     const ofGrant = feed.items.filter((i: any) => i.grantId === grant.id).map((i: any) => i.kind);
     expect(ofGrant.slice(0, ofGrant.indexOf('grant.revoked'))).not.toContain('entry.requested');
+    // The refusal is in the owner's feed, after the revocation, as the relay's other refusals are.
+    const refused = feed.items.find((i: any) => i.grantId === grant.id && i.kind === 'entry.refused');
+    expect(refused?.reason, JSON.stringify(feed.items.slice(0, 5))).toBe('KW_GRANT_REVOKED');
+    expect(ofGrant.indexOf('entry.refused')).toBeLessThan(ofGrant.indexOf('grant.revoked'));
   });
 
   it('a revocation while a transaction of the lock holds its device row waits for it, and neither fails (no deadlock on PostgreSQL)', async () => {

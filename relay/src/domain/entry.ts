@@ -315,16 +315,19 @@ export async function guestEntry(ctx: RelayContext, p: Principal) {
     if (err instanceof RelayError) await no(err.code, err.details);
     throw err;
   }
-  await ctx.store.tx(async (q) => {
+  const stillActive = await ctx.store.tx(async (q) => {
     // The checks above read the grant outside any transaction: a revocation committed since (the
     // owner already answered) would still see the reveal go out, to a lock that may not hold the
     // revocation yet. The revocation takes the lock's row first: taken here, a committed one is
     // seen below and one still running waits until this request is recorded (ordered before it).
     await lockDevice(q, g.device_id);
     const now = await getGrant(q, g.id);
-    if (now?.status !== 'active') throw relayError('KW_GRANT_REVOKED');
+    if (now?.status !== 'active') return false;
     await recordActivity(ctx, q, { siteId: g.site_id, deviceId: g.device_id, kind: 'entry.requested', ...actor, details: { method: 'reveal' } });
+    return true;
   });
+  // Refused as the other checks are: logged, counted and in the owner's feed.
+  if (!stillActive) await no('KW_GRANT_REVOKED');
   ctx.metrics.authorizations.inc({ kind: g.kind, outcome: 'granted' });
   const outcome = await awaitLock(ctx, g.device_id, revealMatcher(g.device_id, g.id), () => ctx.publishToLock(g.device_id, revealBytes(ctx, g)));
   return finish(ctx, outcome, { kind: g.kind, method: 'reveal', started, deviceId: g.device_id, extra: { grantId: g.id } });
